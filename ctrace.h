@@ -35,8 +35,8 @@
    | CTRACE_ENABLED 0       | every instrumentation macro compiles to nothing  |
    | CTRACE_DISABLE         | same as CTRACE_ENABLED 0                         |
    | CTRACE_STATIC          | make every function static (one-file programs)   |
-   | CTRACE_MALLOC/FREE/    | allocator used by ctrace itself; define all      |
-   |   CTRACE_REALLOC       |   three or none                                  |
+   | CTRACE_MEM_ALLOC/_FREE/ | allocator used by ctrace itself; define all      |
+   |   CTRACE_MEM_REALLOC   |   three or none                                  |
    | CTRACE_NO_MEMORY_MACROS| do not define the ctrace_malloc(...) site macros |
    +------------------------+--------------------------------------------------+
 */
@@ -472,6 +472,166 @@ typedef struct ctrace__canvas {
   uint32_t n_text, cap_text;
   int oom;               /* set when an append failed; the canvas is then incomplete */
 } ctrace__canvas;
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdarg.h>
+#include <math.h>
+
+#ifndef CTRACE_MEM_ALLOC
+#define CTRACE_MEM_ALLOC(n) malloc(n)
+#define CTRACE_MEM_REALLOC(p, n) realloc((p), (n))
+#define CTRACE_MEM_FREE(p) free(p)
+#endif
+
+/* Charts may be built by the report, the PNG renderer or both; a build that
+   uses only one must not warn about the other's helpers. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__MAYBE_UNUSED __attribute__((unused))
+#else
+#define CTRACE__MAYBE_UNUSED
+#endif
+
+/* Grow an array of elem-sized items to hold at least need items. Returns 0
+   on success; on failure the array is untouched. */
+static CTRACE__MAYBE_UNUSED int ctrace__grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
+  uint64_t ncap;
+  void *np;
+  if (need <= *cap) return 0;
+  ncap = *cap ? (uint64_t)*cap * 2u : 64u;
+  while (ncap < need) ncap *= 2u;
+  if (ncap > 0xfffffff0u || ncap * elem > (uint64_t)(size_t)-1 / 2) return -1;
+  np = CTRACE_MEM_REALLOC(*p, (size_t)(ncap * elem));
+  if (!np) return -1;
+  *p = np;
+  *cap = (uint32_t)ncap;
+  return 0;
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__canvas_init(ctrace__canvas *c, float w, float h, uint32_t background) {
+  memset(c, 0, sizeof *c);
+  c->width = w;
+  c->height = h;
+  c->background = background;
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__canvas_free(ctrace__canvas *c) {
+  if (!c) return;
+  CTRACE_MEM_FREE(c->shapes);
+  CTRACE_MEM_FREE(c->points);
+  CTRACE_MEM_FREE(c->text);
+  c->shapes = NULL;
+  c->points = NULL;
+  c->text = NULL;
+  c->n_shapes = c->cap_shapes = c->n_points = c->cap_points = c->n_text = c->cap_text = 0;
+}
+
+/* A fresh shape at the end of the list, or NULL (and c->oom) when full. */
+static CTRACE__MAYBE_UNUSED ctrace__shape *ctrace__canvas_push(ctrace__canvas *c, int kind) {
+  ctrace__shape *s;
+  if (c->oom) return NULL;
+  if (ctrace__grow((void **)&c->shapes, &c->cap_shapes, c->n_shapes + 1u, sizeof(ctrace__shape))) {
+    c->oom = 1;
+    return NULL;
+  }
+  s = &c->shapes[c->n_shapes++];
+  memset(s, 0, sizeof *s);
+  s->kind = (uint8_t)kind;
+  s->text = CTRACE__NO_TEXT;
+  s->title = CTRACE__NO_TEXT;
+  return s;
+}
+
+/* Copies a string into the arena; CTRACE__NO_TEXT on failure. */
+static CTRACE__MAYBE_UNUSED uint32_t ctrace__canvas_string(ctrace__canvas *c, const char *utf8) {
+  size_t n = strlen(utf8 ? utf8 : "");
+  uint32_t at;
+  if (c->oom) return CTRACE__NO_TEXT;
+  if (n > 0x0fffffffu ||
+      ctrace__grow((void **)&c->text, &c->cap_text, c->n_text + (uint32_t)n + 1u, 1)) {
+    c->oom = 1;
+    return CTRACE__NO_TEXT;
+  }
+  at = c->n_text;
+  if (n) memcpy(c->text + at, utf8, n);
+  c->text[at + n] = '\0';
+  c->n_text += (uint32_t)n + 1u;
+  return at;
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__canvas_rect(ctrace__canvas *c, float x, float y, float w, float h,
+                                                     uint32_t fill, uint32_t stroke, float stroke_w) {
+  ctrace__shape *s = ctrace__canvas_push(c, CTRACE__SH_RECT);
+  if (!s) return;
+  if (w < 0) { x += w; w = -w; }
+  if (h < 0) { y += h; h = -h; }
+  s->x = x; s->y = y; s->w = w; s->h = h;
+  s->fill = fill; s->stroke = stroke; s->stroke_w = stroke_w;
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__canvas_line(ctrace__canvas *c, float x1, float y1, float x2, float y2,
+                                                     uint32_t stroke, float stroke_w) {
+  ctrace__shape *s = ctrace__canvas_push(c, CTRACE__SH_LINE);
+  if (!s) return;
+  s->x = x1; s->y = y1; s->w = x2 - x1; s->h = y2 - y1;
+  s->stroke = stroke; s->stroke_w = stroke_w;
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__canvas_poly(ctrace__canvas *c, const float *xy, uint32_t n_points,
+                                                     uint32_t fill, uint32_t stroke, float stroke_w) {
+  ctrace__shape *s;
+  if (c->oom || n_points == 0 || n_points > 0x3fffffffu) return;
+  if (ctrace__grow((void **)&c->points, &c->cap_points, c->n_points + 2u * n_points, sizeof(float))) {
+    c->oom = 1;
+    return;
+  }
+  s = ctrace__canvas_push(c, CTRACE__SH_POLY);
+  if (!s) return;
+  memcpy(c->points + c->n_points, xy, sizeof(float) * 2u * n_points);
+  s->first_point = c->n_points / 2u;
+  s->n_points = n_points;
+  c->n_points += 2u * n_points;
+  s->fill = fill; s->stroke = stroke; s->stroke_w = stroke_w;
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__canvas_text(ctrace__canvas *c, float x, float y, int font_px, int anchor,
+                                                     uint32_t colour, const char *utf8) {
+  uint32_t at = ctrace__canvas_string(c, utf8);
+  ctrace__shape *s;
+  if (at == CTRACE__NO_TEXT) return;
+  s = ctrace__canvas_push(c, CTRACE__SH_TEXT);
+  if (!s) return;
+  s->x = x; s->y = y;
+  s->font_px = (uint16_t)(font_px < 1 ? 1 : font_px > 1000 ? 1000 : font_px);
+  s->anchor = (uint8_t)(anchor == CTRACE__AN_MIDDLE ? CTRACE__AN_MIDDLE
+                        : anchor == CTRACE__AN_END  ? CTRACE__AN_END : CTRACE__AN_START);
+  s->fill = colour;
+  s->text = at;
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__canvas_title(ctrace__canvas *c, const char *tooltip) {
+  uint32_t at;
+  if (c->oom || c->n_shapes == 0) return;
+  at = ctrace__canvas_string(c, tooltip);
+  if (at != CTRACE__NO_TEXT) c->shapes[c->n_shapes - 1u].title = at;
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__canvas_group(ctrace__canvas *c, uint32_t group) {
+  if (c->oom || c->n_shapes == 0) return;
+  c->shapes[c->n_shapes - 1u].group = group;
+}
+
+/* Width of a string in the layout's monospace font: every code point
+   advances 0.6 em. The SVG uses font-family monospace, and the raster font
+   is drawn to the same advance, so both renderers agree on where text ends. */
+static CTRACE__MAYBE_UNUSED float ctrace__text_width(const char *utf8, int font_px) {
+  uint32_t cps = 0;
+  const unsigned char *p = (const unsigned char *)(utf8 ? utf8 : "");
+  for (; *p; ++p)
+    if ((*p & 0xc0u) != 0x80u) ++cps;
+  return (float)cps * 0.6f * (float)font_px;
+}
 /* <<impl:draw */
 
 /* >>impl:report */
