@@ -1,0 +1,182 @@
+# ctrace: build the tool and examples, run the tests, benchmarks and demo.
+#
+#   make                 build/ctrace (from tools/ctrace.c) and build/examples/*
+#   make test            build everything, run every tests/test_*.c, tests/test_*.cpp
+#                        and executable tests/test_*.sh through tests/run
+#   make bench           build and run every tests/bench_*.c (-O2; not part of test)
+#   make demo            run the demo example, write its trace, report and chart
+#   make fuzz            run each tests/fuzz_*.c libFuzzer harness FUZZ_SECONDS
+#   make install PREFIX=/usr/local    ctrace.h to include/, ctrace to bin/
+#   make clean
+#
+# Optional dependencies, one policy for both:
+#   - PNG output needs stb_image_write.h (Debian: libstb-dev). When it is
+#     missing, make says which package to install and, running as root with
+#     apt-get, installs it; if that fails the build goes on without
+#     -DCTRACE_WITH_PNG (the PNG verb then reports "not supported").
+#   - The browser test needs Chromium (Debian: chromium). Before `make test`
+#     the same check-say-install happens. The test gets the browser's path in
+#     CTRACE_CHROMIUM; it may SKIP only when that is empty, i.e. Chromium
+#     truly cannot be installed here. Set CTRACE_REQUIRE_BROWSER=1 to turn
+#     that SKIP into a failure.
+
+BUILD   := build
+PREFIX  ?= /usr/local
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Werror
+CFLAGS  ?= -std=c99 -O2 -g $(WARN) -pthread
+TEST_CFLAGS   ?= -std=c99 -O1 -g $(WARN) -pthread
+TEST_CXXFLAGS ?= -std=c++11 -O1 -g $(WARN) -pthread
+BENCH_CFLAGS  ?= -std=c99 -O2 -g $(WARN) -pthread
+LDLIBS  := -lm
+CXX     ?= c++
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+
+STB_H := /usr/include/stb/stb_image_write.h
+# Recursive (=) on purpose: evaluated when a recipe runs, after deps-png may
+# have installed the header.
+PNG_FLAGS = $(shell test -f $(STB_H) && echo -DCTRACE_WITH_PNG)
+CHROMIUM  = $(shell for b in chromium chromium-browser google-chrome; do \
+              command -v $$b && break; done)
+SUDO_OK   = $(shell test "$$(id -u)" = 0 && command -v apt-get >/dev/null && echo yes)
+
+TOOL      := $(if $(wildcard tools/ctrace.c),$(BUILD)/ctrace)
+EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c)) \
+             $(patsubst tests/%.cpp,$(BUILD)/tests/%,$(wildcard tests/test_*.cpp))
+BENCHES   := $(patsubst tests/%.c,$(BUILD)/bench/%,$(wildcard tests/bench_*.c))
+FUZZERS   := $(patsubst tests/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz_*.c))
+# Shell tests run only when executable; the list is made when `test` runs.
+TEST_SH    = $(shell for f in tests/test_*.sh; do test -x "$$f" && echo "$$f"; done)
+LOOSE_SH   = $(shell for f in tests/test_*.sh; do test -f "$$f" && ! test -x "$$f" && echo "$$f"; done)
+
+HEADERS   := ctrace.h
+
+.PHONY: all test test-programs bench demo fuzz install clean deps-png deps-browser
+
+all: $(TOOL) $(EXAMPLES)
+
+# ---- optional dependencies ---------------------------------------------------
+# $(1) = what needs it, $(2) = Debian package, $(3) = shell test that is true
+# when it is present.
+define ensure_package
+	@if ! $(3); then \
+	  echo "ctrace: $(1) needs the Debian package $(2): apt-get install $(2)"; \
+	  if [ "$(SUDO_OK)" = yes ]; then \
+	    echo "ctrace: installing $(2) (running as root)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y $(2) >/dev/null 2>&1 || \
+	      { apt-get update >/dev/null 2>&1 && \
+	        DEBIAN_FRONTEND=noninteractive apt-get install -y $(2) >/dev/null 2>&1; } || \
+	      echo "ctrace: could not install $(2)"; \
+	  fi; \
+	  $(3) || echo "ctrace: going on without $(2)"; \
+	fi
+endef
+
+deps-png:
+	$(call ensure_package,PNG output,libstb-dev,test -f $(STB_H))
+
+# After deps-png so the two never hold the apt lock at once under -j.
+deps-browser: deps-png
+	$(call ensure_package,the browser test,chromium,test -n "$(CHROMIUM)")
+
+# ---- programs ----------------------------------------------------------------
+# Each recipe removes its old output first: a failed build must not leave a
+# stale binary for the test run to pass with.
+$(BUILD)/ctrace: tools/ctrace.c $(HEADERS) $(wildcard tools/*.h) | deps-png
+	@mkdir -p $(@D) && rm -f $@
+	$(CC) $(CFLAGS) $(PNG_FLAGS) -I. -o $@ $< $(LDLIBS)
+
+$(BUILD)/examples/%: examples/%.c $(HEADERS) | deps-png
+	@mkdir -p $(@D) && rm -f $@
+	$(CC) $(CFLAGS) $(PNG_FLAGS) -I. -o $@ $< $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(HEADERS) tests/harness.h | deps-png
+	@mkdir -p $(@D) && rm -f $@
+	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -I. -Itests -o $@ $< $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.cpp $(HEADERS) tests/harness.h | deps-png
+	@mkdir -p $(@D) && rm -f $@
+	$(CXX) $(TEST_CXXFLAGS) $(PNG_FLAGS) -I. -Itests -o $@ $< $(LDLIBS)
+
+$(BUILD)/bench/%: tests/%.c $(HEADERS) | deps-png
+	@mkdir -p $(@D) && rm -f $@
+	$(CC) $(BENCH_CFLAGS) $(PNG_FLAGS) -I. -Itests -o $@ $< $(LDLIBS)
+
+test-programs: $(TEST_BINS)
+
+# ---- test --------------------------------------------------------------------
+# Build with -k and go on: a program that failed to build is missing, and
+# tests/run counts a missing program as a failure, so one broken test does
+# not hide the others.
+test: deps-browser
+	-@$(MAKE) --no-print-directory -k all test-programs
+	@mkdir -p $(BUILD)/tmp
+	@for f in $(LOOSE_SH); do echo "ctrace: $$f is not executable; not run (chmod +x it)"; done
+	@BUILD=$(BUILD) CTRACE_CHROMIUM="$(CHROMIUM)" \
+	  CTRACE_REQUIRE_BROWSER="$${CTRACE_REQUIRE_BROWSER:-0}" \
+	  tests/run $(TEST_BINS) $(TEST_SH)
+
+# ---- bench -------------------------------------------------------------------
+bench: $(BENCHES)
+	@mkdir -p $(BUILD)/tmp
+	@for b in $(BENCHES); do echo "=== $$b"; BUILD=$(BUILD) $$b || exit 1; done
+
+# ---- demo --------------------------------------------------------------------
+# The GC demo when it exists, otherwise the first example.
+DEMO_NAME = $(if $(wildcard examples/gc_demo.c),gc_demo,$(basename $(notdir $(firstword $(sort $(wildcard examples/*.c))))))
+
+demo: all
+	@set -e; name="$(DEMO_NAME)"; \
+	if [ -z "$$name" ]; then echo "ctrace: no example to run yet (examples/*.c)"; exit 1; fi; \
+	if [ -z "$(TOOL)" ]; then echo "ctrace: tools/ctrace.c does not exist yet"; exit 1; fi; \
+	trace=$(BUILD)/$$name.ctrace; \
+	echo "== $(BUILD)/examples/$$name $$trace"; \
+	$(BUILD)/examples/$$name $$trace; \
+	written="$$trace"; \
+	if $(BUILD)/ctrace report --help >/dev/null 2>&1; then \
+	  $(BUILD)/ctrace report $$trace -o $(BUILD)/$$name.html; written="$$written $(BUILD)/$$name.html"; \
+	fi; \
+	if $(BUILD)/ctrace png --help >/dev/null 2>&1; then \
+	  $(BUILD)/ctrace png $$trace -o $(BUILD)/$$name.png --chart heap; written="$$written $(BUILD)/$$name.png"; \
+	fi; \
+	if [ "$$written" = "$$trace" ]; then \
+	  echo "== events by kind ($(BUILD)/ctrace dump)"; \
+	  $(BUILD)/ctrace dump $$trace | cut -f3 | sort | uniq -c | sort -rn; \
+	  $(BUILD)/ctrace check $$trace || true; \
+	fi; \
+	echo "ctrace demo wrote:"; for f in $$written; do echo "  $$f"; done
+
+# ---- fuzz --------------------------------------------------------------------
+# Each tests/fuzz_NAME.c is a libFuzzer harness (LLVMFuzzerTestOneInput),
+# built with clang -fsanitize=fuzzer,address,undefined (Debian:
+# libclang-rt-14-dev). Its seed corpus is tests/fuzz_corpus/NAME/ when that
+# exists; new inputs go to build/fuzz/corpus_NAME/.
+$(BUILD)/fuzz/%: tests/%.c $(HEADERS)
+	@mkdir -p $(@D) && rm -f $@
+	$(FUZZ_CC) -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -I. -o $@ $< $(LDLIBS)
+
+fuzz: $(FUZZERS)
+	@if [ -z "$(FUZZERS)" ]; then \
+	  echo "ctrace: no fuzz harness yet. When tests/fuzz_NAME.c exists, make fuzz builds it"; \
+	  echo "with $(FUZZ_CC) -fsanitize=fuzzer,address,undefined and runs it for FUZZ_SECONDS"; \
+	  echo "(now $(FUZZ_SECONDS)) over tests/fuzz_corpus/NAME/, keeping new inputs in"; \
+	  echo "$(BUILD)/fuzz/corpus_NAME/."; \
+	fi
+	@set -e; for f in $(FUZZERS); do \
+	  name=$$(basename $$f | sed 's/^fuzz_//'); mkdir -p $(BUILD)/fuzz/corpus_$$name; \
+	  seeds=; [ -d tests/fuzz_corpus/$$name ] && seeds=tests/fuzz_corpus/$$name; \
+	  echo "== $$f for $(FUZZ_SECONDS) s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus_$$name $$seeds; \
+	done
+
+# ---- install / clean ---------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 644 ctrace.h $(DESTDIR)$(PREFIX)/include/ctrace.h
+	$(if $(TOOL),install -m 755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/ctrace,@echo "ctrace: no tool built yet; installed the header only")
+
+clean:
+	rm -rf $(BUILD)
