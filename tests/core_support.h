@@ -1,0 +1,141 @@
+/* tests/core_support.h - helpers shared by the core tests: temporary paths,
+   the size knob, reading a whole trace into memory through the public
+   reader. Include after ctrace.h and harness.h. */
+#ifndef CTRACE_TEST_CORE_SUPPORT_H
+#define CTRACE_TEST_CORE_SUPPORT_H
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* CTRACE_TEST_SCALE shrinks (or grows) the big tests; the sanitizer runs
+   set it below 1 to stay within their time. */
+static inline double ct_scale(void) {
+  const char *s = getenv("CTRACE_TEST_SCALE");
+  double v = s ? atof(s) : 1.0;
+  return v > 0 ? v : 1.0;
+}
+
+static inline long ct_scaled(long n, long at_least) {
+  long v = (long)((double)n * ct_scale());
+  return v < at_least ? at_least : v;
+}
+
+/* build/tmp/<tag>_<pid>.ctrace (BUILD from the environment, default build). */
+static inline const char *ct_tmp_path(char *buf, size_t size, const char *tag) {
+  const char *build = getenv("BUILD");
+  char dir[512];
+  if (!build || !*build) build = "build";
+  snprintf(dir, sizeof dir, "%s", build);
+  mkdir(dir, 0777);
+  snprintf(dir, sizeof dir, "%s/tmp", build);
+  mkdir(dir, 0777);
+  snprintf(buf, size, "%s/%s_%ld.ctrace", dir, tag, (long)getpid());
+  return buf;
+}
+
+/* Whole file into a malloc'd buffer; NULL when it cannot be read. */
+static inline unsigned char *ct_slurp(const char *path, size_t *size) {
+  FILE *f = fopen(path, "rb");
+  unsigned char *data = NULL;
+  long n;
+  *size = 0;
+  if (!f) return NULL;
+  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+    data = (unsigned char *)malloc((size_t)n + 1);
+    if (data && fread(data, 1, (size_t)n, f) != (size_t)n) {
+      free(data);
+      data = NULL;
+    } else if (data) {
+      *size = (size_t)n;
+    }
+  }
+  fclose(f);
+  return data;
+}
+
+/* Every event of a trace, with the reader kept open so the strings stay. */
+typedef struct ct_trace {
+  ctrace_reader *r;
+  ctrace_event *ev;
+  size_t n, cap;
+  int open_rc;   /* ctrace_reader_open*'s result */
+  int next_rc;   /* the last ctrace_reader_next result: 0 = clean end */
+  char err[256];
+} ct_trace;
+
+static inline int ct_push(ct_trace *t, const ctrace_event *e) {
+  if (t->n == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 1024;
+    ctrace_event *grown = (ctrace_event *)realloc(t->ev, cap * sizeof *grown);
+    if (!grown) return 0;
+    t->ev = grown;
+    t->cap = cap;
+  }
+  t->ev[t->n++] = *e;
+  return 1;
+}
+
+/* Reads events until the end, an error, or max_events (a guard against a
+   reader that never ends). */
+static inline void ct_drain(ct_trace *t, size_t max_events) {
+  ctrace_event e;
+  for (;;) {
+    t->next_rc = ctrace_reader_next(t->r, &e);
+    if (t->next_rc != 1) return;
+    if (t->n >= max_events || !ct_push(t, &e)) {
+      t->next_rc = 2; /* more events than could exist */
+      return;
+    }
+  }
+}
+
+static inline int ct_load_memory(ct_trace *t, const void *data, size_t size, size_t max_events) {
+  memset(t, 0, sizeof *t);
+  t->open_rc = ctrace_reader_open_memory(&t->r, data, size, t->err, sizeof t->err);
+  if (t->open_rc == 0) ct_drain(t, max_events);
+  return t->open_rc;
+}
+
+static inline int ct_load(ct_trace *t, const char *path) {
+  memset(t, 0, sizeof *t);
+  t->open_rc = ctrace_reader_open(&t->r, path, t->err, sizeof t->err);
+  if (t->open_rc == 0) ct_drain(t, (size_t)-1);
+  return t->open_rc;
+}
+
+static inline void ct_free(ct_trace *t) {
+  if (t->r) ctrace_reader_close(t->r);
+  free(t->ev);
+  memset(t, 0, sizeof *t);
+}
+
+/* The ctrace thread id whose name is name, or 0. */
+static inline uint32_t ct_thread_named(const ct_trace *t, const char *name) {
+  const uint32_t *ids = NULL;
+  uint32_t n = ctrace_reader_threads(t->r, &ids), i;
+  for (i = 0; i < n; i++)
+    if (strcmp(ctrace_reader_thread_name(t->r, ids[i]), name) == 0) return ids[i];
+  return 0;
+}
+
+/* Index of the first event at or after from on thread with kind; n if none. */
+static inline size_t ct_find(const ct_trace *t, size_t from, uint32_t thread, int kind) {
+  size_t i;
+  for (i = from; i < t->n; i++)
+    if (t->ev[i].thread == thread && t->ev[i].kind == kind) return i;
+  return t->n;
+}
+
+/* Number of events whose time is earlier than the one before them. */
+static inline size_t ct_time_inversions(const ct_trace *t) {
+  size_t i, bad = 0;
+  for (i = 1; i < t->n; i++)
+    if (t->ev[i].time_ns < t->ev[i - 1].time_ns) bad++;
+  return bad;
+}
+
+static inline const char *ct_str(const char *s) { return s ? s : "(null)"; }
+
+#endif /* CTRACE_TEST_CORE_SUPPORT_H */
