@@ -1,0 +1,213 @@
+#!/bin/bash
+# Compile tests: ctrace.h builds warning-free (-Wall -Wextra -Wpedantic
+# -Wshadow -Werror) as C99, C11, C++11 and C++17 with gcc and clang, in a
+# program that takes the address of every public function (so each one
+# must be defined) and calls functions of the session, instrumentation,
+# memory and reader sections; the implementation exports only ctrace_*
+# symbols; the compiled-out build links without the implementation;
+# CTRACE_STATIC and -m32 builds work where the toolchain allows.
+set -u
+BUILD=${BUILD:-build}
+T="$BUILD/tmp/compile_$$"
+mkdir -p "$T"
+trap 'rm -rf "$T"' EXIT
+WARN="-Wall -Wextra -Wpedantic -Wshadow -Werror"
+HDR="$PWD/ctrace.h"
+PNG=""
+[ -f /usr/include/stb/stb_image_write.h ] && PNG="-DCTRACE_WITH_PNG"
+
+pass() { echo "PASS: $1"; }
+fail() { # name, why, [log file]
+  echo "FAIL: $1: $2"
+  [ -n "${3:-}" ] && [ -s "$3" ] && head -n 15 "$3" | sed 's/^/    /'
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Every "CTRACE_API ... ctrace_name(" in the public part, as "section name".
+list_functions() {
+  python3 - "$HDR" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+public = text[:text.index("/* >>macros")]
+section = "core"
+for m in re.finditer(r"/\* >>api:(\w+) \*/|/\* <<api:\w+ \*/|CTRACE_API\s+[^;{]*?\b(ctrace_\w+)\s*\(", public):
+    if m.group(0).startswith("/* >>api:"):
+        section = m.group(1)
+    elif m.group(0).startswith("/* <<api:"):
+        section = "core"
+    else:
+        print(section, m.group(2))
+PY
+}
+
+FUNCS=$(list_functions)
+if [ -z "$FUNCS" ]; then
+  fail "compile: public functions found in ctrace.h" "none (is the header there?)"
+  exit 1
+fi
+pass "compile: $(echo "$FUNCS" | wc -l) public functions in sections: $(echo "$FUNCS" | cut -d' ' -f1 | sort -u | tr '\n' ' ')"
+
+# use.c: the program under test. Compiles as C and as C++.
+{
+  echo '#include "ctrace.h"'
+  echo '#include <stdio.h>'
+  echo 'typedef void (*ct_any_fn)(void);'
+  echo 'static const ct_any_fn ct_every_function[] = {'
+  echo "$FUNCS" | while read -r _ fn; do echo "  (ct_any_fn)$fn,"; done
+  echo '  0};'
+  cat <<'C'
+static int ct_use_core(const char *path) {
+  ctrace_config cfg;
+  ctrace_session_stats st;
+  ctrace_memstats ms;
+  ctrace_reader *r = 0;
+  ctrace_event ev;
+  char err[128];
+  void *p;
+  uint64_t task;
+  int rc, n = 0;
+  memset(&cfg, 0, sizeof cfg);
+  if (ctrace_start_with(path, &cfg) != 0) return 1;
+  CTRACE_THREAD_NAME("main");
+  {
+    CTRACE_ZONE("scoped");
+    CTRACE_ZONE_BEGIN("zone");
+    CTRACE_INSTANT("instant");
+    CTRACE_COUNTER("counter", 1);
+    CTRACE_COUNTER_F("counter_f", 1.5);
+    CTRACE_LOG("log", "%d %s", 1, "x");
+    task = CTRACE_TASK_BEGIN("task");
+    CTRACE_TASK_END(task);
+    CTRACE_GC_BEGIN("gc");
+    CTRACE_GC_END();
+    p = ctrace_malloc(8);
+    CTRACE_ALLOC(&task, 8);
+    CTRACE_FREE(&task);
+    ctrace_free(p);
+    CTRACE_ZONE_END();
+  }
+  ctrace_session_stats_get(&st);
+  ctrace_read_memstats(&ms);
+  if (ctrace_stop() != 0) return 2;
+  if (ctrace_reader_open(&r, path, err, sizeof err) != 0) return 3;
+  while ((rc = ctrace_reader_next(r, &ev)) == 1) n++;
+  if (rc != 0 || n != 16 || !ctrace_reader_info(r)->ended) {
+    printf("read %d events (expected 16), rc %d\n", n, rc);
+    return 4;
+  }
+  ctrace_reader_close(r);
+  return ctrace_strerror(CTRACE_E_CORRUPT)[0] ? 0 : 5;
+}
+
+int main(int argc, char **argv) {
+  size_t i, n = 0;
+  for (i = 0; ct_every_function[i]; i++) n++;
+  if (argc < 2) return 9;
+  (void)n;
+  return ct_use_core(argv[1]);
+}
+C
+} > "$T/use.c"
+# memset needs string.h; keep the include list of the program honest.
+sed -i 's/#include <stdio.h>/#include <stdio.h>\n#include <string.h>/' "$T/use.c"
+cp "$T/use.c" "$T/use.cpp"
+printf '#define CTRACE_IMPLEMENTATION\n#include "ctrace.h"\n' > "$T/impl.c"
+cp "$T/impl.c" "$T/impl.cpp"
+printf '#define CTRACE_IMPLEMENTATION\n#include "use.c"\n' > "$T/one.c"
+printf '#define CTRACE_IMPLEMENTATION\n#include "use.cpp"\n' > "$T/one.cpp"
+
+# build_and_run NAME LOG COMMAND...: compile/link with COMMAND, run the result.
+build_and_run() {
+  local name=$1 log=$2 exe
+  shift 2
+  exe="$T/$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_')"
+  if ! "$@" -o "$exe" >"$log" 2>&1; then fail "$name" "does not compile" "$log"; return; fi
+  if ! "$exe" "$T/run.ctrace" >"$log" 2>&1; then fail "$name" "program fails (status $?)" "$log"; return; fi
+  pass "$name"
+}
+
+COMPILERS=""
+have gcc && COMPILERS="$COMPILERS gcc:g++"
+have clang && COMPILERS="$COMPILERS clang:clang++"
+for pair in $COMPILERS; do
+  cc=${pair%%:*} cxx=${pair##*:}
+  for std in c99 c11; do
+    build_and_run "compile: $cc -std=$std, one file, every function linked" "$T/log" \
+      $cc -std=$std -O1 $WARN $PNG -pthread -I. "$T/one.c" -lm
+  done
+  for std in c++11 c++17; do
+    build_and_run "compile: $cxx -std=$std, one file, every function linked" "$T/log" \
+      $cxx -std=$std -O1 $WARN $PNG -pthread -I. "$T/one.cpp" -lm
+  done
+  # Implementation compiled as C, used from C++: extern "C" linkage.
+  if $cc -std=c99 -O1 $WARN $PNG -pthread -I. -c "$T/impl.c" -o "$T/impl_$cc.o" >"$T/log" 2>&1; then
+    build_and_run "compile: implementation in C ($cc), caller in C++17 ($cxx)" "$T/log" \
+      $cxx -std=c++17 -O1 $WARN -pthread -I. "$T/use.cpp" "$T/impl_$cc.o" -lm
+  else
+    fail "compile: implementation alone as C99 ($cc)" "does not compile" "$T/log"
+  fi
+done
+
+# Symbols: everything the implementation defines outside itself is ctrace_*.
+check_symbols() { # name, object
+  local bad
+  bad=$(nm -g -C --defined-only "$2" | awk '{ $1 = ""; $2 = ""; sub(/^  /, ""); print }' |
+        grep -v '^ctrace_' | head -n 5 | tr '\n' ' ')
+  if [ -n "$bad" ]; then fail "$1" "symbols not starting with ctrace_: $bad"; else pass "$1"; fi
+}
+for flags in "" "$PNG"; do
+  label="exported symbols all start with ctrace_ (gcc C99${flags:+, $flags})"
+  if gcc -std=c99 -O1 $WARN $flags -pthread -I. -c "$T/impl.c" -o "$T/sym.o" >"$T/log" 2>&1; then
+    check_symbols "$label" "$T/sym.o"
+  else
+    fail "$label" "does not compile" "$T/log"
+  fi
+  [ -z "$PNG" ] && break
+done
+if g++ -std=c++11 -O1 $WARN $PNG -pthread -I. -c "$T/impl.cpp" -o "$T/symxx.o" >"$T/log" 2>&1; then
+  check_symbols "exported symbols all start with ctrace_ (g++ C++11)" "$T/symxx.o"
+else
+  fail "exported symbols all start with ctrace_ (g++ C++11)" "does not compile" "$T/log"
+fi
+
+# Compiled out: every macro, no implementation anywhere, still links.
+cat > "$T/off.c" <<'C'
+#include "ctrace.h"
+int main(void) {
+  uint64_t id;
+  { CTRACE_ZONE("z"); }
+  CTRACE_ZONE_BEGIN("z");
+  CTRACE_ZONE_END();
+  CTRACE_INSTANT("i");
+  CTRACE_COUNTER("c", 1);
+  CTRACE_COUNTER_F("f", 1.0);
+  CTRACE_LOG("l", "%d", 1);
+  CTRACE_THREAD_NAME("t");
+  id = CTRACE_TASK_BEGIN("t");
+  CTRACE_TASK_END(id);
+  CTRACE_GC_BEGIN("g");
+  CTRACE_GC_END();
+  CTRACE_ALLOC(&id, 8);
+  CTRACE_FREE(&id);
+  return (int)id;
+}
+C
+cp "$T/off.c" "$T/off.cpp"
+for def in -DCTRACE_ENABLED=0 -DCTRACE_DISABLE; do
+  build_and_run "compile: $def, C99, links without the implementation" "$T/log" \
+    gcc -std=c99 -O1 $WARN $def -I. "$T/off.c"
+  build_and_run "compile: $def, C++11, links without the implementation" "$T/log" \
+    g++ -std=c++11 -O1 $WARN $def -I. "$T/off.cpp"
+done
+
+# CTRACE_STATIC: a one-file program with every function static.
+build_and_run "compile: CTRACE_STATIC one-file program (gcc C99)" "$T/log" \
+  gcc -std=c99 -O1 $WARN -DCTRACE_STATIC -pthread -I. "$T/one.c" -lm
+
+# 32-bit, when the multilib toolchain is installed.
+if echo 'int main(void){return 0;}' | gcc -m32 -x c - -o "$T/m32probe" >/dev/null 2>&1; then
+  build_and_run "compile: gcc -m32 C99 (32-bit)" "$T/log" \
+    gcc -m32 -std=c99 -O1 $WARN -pthread -I. "$T/one.c" -lm
+else
+  echo "SKIP: compile: gcc -m32: no 32-bit toolchain (apt-get install gcc-multilib)"
+fi

@@ -1,0 +1,61 @@
+#!/bin/bash
+# The core tests again under sanitizers (clang): every tests/test_core_*.c
+# and .cpp with AddressSanitizer + UndefinedBehaviorSanitizer (leaks
+# included), and the threaded tests with ThreadSanitizer. One PASS/FAIL line
+# per build and run; the inner tests' own lines are folded into it.
+# CTRACE_TEST_SCALE (default 0.05 here) keeps the big tests short.
+set -u
+BUILD=${BUILD:-build}
+T="$BUILD/tmp/san_$$"
+mkdir -p "$T"
+trap 'rm -rf "$T"' EXIT
+WARN="-Wall -Wextra -Wpedantic -Wshadow -Werror"
+PNG=""
+[ -f /usr/include/stb/stb_image_write.h ] && PNG="-DCTRACE_WITH_PNG"
+export CTRACE_TEST_SCALE=${CTRACE_TEST_SCALE:-0.05}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=23}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:exitcode=66}
+TSAN_TESTS=${TSAN_TESTS:-"test_core_threads test_core_roundtrip"}
+
+if ! command -v clang >/dev/null 2>&1; then
+  echo "FAIL: sanitizers: clang is not installed (apt-get install clang)"
+  exit 1
+fi
+
+# run_sanitized LABEL SRC FLAGS...: build SRC with FLAGS, run it, one line.
+run_sanitized() {
+  local label=$1 src=$2 exe log fails
+  shift 2
+  exe="$T/$(basename "$src" | tr . _)_$(echo "$label" | tr -c 'a-z\n' '_')"
+  log="$exe.log"
+  case "$src" in
+    *.cpp) set -- clang++ -std=c++11 "$@" ;;
+    *) set -- clang -std=c99 "$@" ;;
+  esac
+  if ! "$@" -O1 -g -fno-omit-frame-pointer $WARN $PNG -pthread -I. -Itests "$src" -o "$exe" -lm \
+       >"$log" 2>&1; then
+    echo "FAIL: $label: $src: does not build"
+    head -n 15 "$log" | sed 's/^/    /'
+    return
+  fi
+  "$exe" >"$log" 2>&1
+  local status=$?
+  fails=$(grep -c '^FAIL: ' "$log")
+  if [ "$status" = 0 ] && [ "$fails" = 0 ] && grep -q '^PASS: ' "$log"; then
+    echo "PASS: $label: $src ($(grep -c '^PASS: ' "$log") checks)"
+  else
+    echo "FAIL: $label: $src: status $status, $fails failed checks"
+    { grep -m 5 '^FAIL: ' "$log"; grep -m 1 -A 12 -E 'ERROR: |WARNING: ThreadSanitizer|runtime error' "$log"; } |
+      sed 's/^/    /'
+  fi
+}
+
+for src in tests/test_core_*.c tests/test_core_*.cpp; do
+  [ -f "$src" ] || continue
+  run_sanitized "asan+ubsan" "$src" -fsanitize=address,undefined -fno-sanitize-recover=all
+done
+for name in $TSAN_TESTS; do
+  [ -f "tests/$name.c" ] || continue
+  run_sanitized "tsan" "tests/$name.c" -fsanitize=thread
+done
