@@ -1,0 +1,898 @@
+/* ctrace - the command-line tool for ctrace traces.
+
+   Verbs: dump, check, stats, export (chrome, folded, csv), png, report,
+   version, help. `ctrace help` documents the exit codes; `ctrace VERB --help`
+   documents each verb. Built by `make` as build/ctrace:
+       cc -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror -pthread -I. \
+          tools/ctrace.c -o build/ctrace -lm          (add -DCTRACE_WITH_PNG for png)
+*/
+#define CTRACE_IMPLEMENTATION
+#include "../ctrace.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef _WIN32
+#include <io.h>
+#define ctrace_tool_isatty _isatty
+#define ctrace_tool_fileno _fileno
+#else
+#include <unistd.h>
+#define ctrace_tool_isatty isatty
+#define ctrace_tool_fileno fileno
+#endif
+
+/* Parts of the library that are still being written are switched off here so
+   the tool builds; each verb says "not yet in this build" until they land. */
+#ifndef CTRACE_TOOL_HAVE_ANALYSIS
+#define CTRACE_TOOL_HAVE_ANALYSIS 0
+#endif
+#ifndef CTRACE_TOOL_HAVE_REPORT
+#define CTRACE_TOOL_HAVE_REPORT 0
+#endif
+#ifndef CTRACE_TOOL_HAVE_RASTER
+#define CTRACE_TOOL_HAVE_RASTER 0
+#endif
+
+/* Exit codes, the same for every verb (see `ctrace help`). */
+enum {
+  EXIT_OK = 0,        /* done; the trace was intact */
+  EXIT_DAMAGED = 1,   /* done from what could be recovered of a damaged trace */
+  EXIT_ERROR = 2      /* nothing useful done: unreadable trace, usage, output error */
+};
+
+/* ---- messages ---------------------------------------------------------------- */
+
+static const char *g_verb = "ctrace";
+
+static void fail_msg(const char *file, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void fail_msg(const char *file, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "ctrace: %s: ", g_verb);
+  if (file) fprintf(stderr, "%s: ", file);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+/* A message from the library already starts with the file at fault. */
+static void fail_lib(const char *err, const char *fallback_file, int rc) {
+  if (err && *err) fprintf(stderr, "ctrace: %s: %s\n", g_verb, err);
+  else fail_msg(fallback_file, "%s", ctrace_strerror(rc));
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "ctrace: %s: ", g_verb);
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, " (try: ctrace %s --help)\n", g_verb);
+  return EXIT_ERROR;
+}
+
+/* ---- progress on a terminal ---------------------------------------------------
+   Shown only when stderr is a terminal and the work has already taken more
+   than a second, so scripts and quick runs see nothing. */
+
+typedef struct progress {
+  int tty;
+  int shown;
+  double start;
+  int last_pct;
+} progress;
+
+static double now_seconds(void) {
+#if defined(_WIN32)
+  return (double)clock() / CLOCKS_PER_SEC;
+#else
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+#endif
+}
+
+static void progress_init(progress *p) {
+  p->tty = ctrace_tool_isatty(ctrace_tool_fileno(stderr));
+  p->shown = 0;
+  p->start = now_seconds();
+  p->last_pct = -1;
+}
+
+static void progress_update(void *user, double done) {
+  progress *p = (progress *)user;
+  int pct;
+  if (!p->tty) return;
+  if (!p->shown && now_seconds() - p->start < 1.0) return;
+  if (done < 0) done = 0;
+  if (done > 1) done = 1;
+  pct = (int)(done * 100.0);
+  if (pct == p->last_pct) return;
+  p->last_pct = pct;
+  p->shown = 1;
+  fprintf(stderr, "\rctrace: %s: %3d%%", g_verb, pct);
+  fflush(stderr);
+}
+
+#if CTRACE_TOOL_HAVE_REPORT
+static void progress_stage(void *user, double done, const char *stage) {
+  (void)stage;
+  progress_update(user, done);
+}
+#endif
+
+static void progress_done(progress *p) {
+  if (p->shown) fprintf(stderr, "\r%*s\r", 20 + (int)strlen(g_verb), "");
+}
+
+/* ---- output files -------------------------------------------------------------- */
+
+/* TRACE with its extension replaced by ext (".html"): run.ctrace -> run.html. */
+static char *derived_name(const char *trace, const char *ext) {
+  const char *base = strrchr(trace, '/');
+  const char *dot;
+  size_t stem, n;
+  char *s;
+  base = base ? base + 1 : trace;
+  dot = strrchr(base, '.');
+  stem = (dot && dot != base) ? (size_t)(dot - trace) : strlen(trace);
+  n = stem + strlen(ext) + 1;
+  s = (char *)malloc(n);
+  if (!s) return NULL;
+  memcpy(s, trace, stem);
+  strcpy(s + stem, ext);
+  return s;
+}
+
+/* Opens "-" as stdout, anything else for writing. */
+static FILE *open_output(const char *path) {
+  FILE *f;
+  if (strcmp(path, "-") == 0) return stdout;
+  f = fopen(path, "wb");
+  if (!f) fail_msg(path, "cannot open for writing: %s", strerror(errno));
+  return f;
+}
+
+/* Flushes and closes; reports a write error (disk full) naming the file. */
+static int close_output(FILE *f, const char *path) {
+  int bad = fflush(f) != 0 || ferror(f);
+  int saved = errno;
+  if (f != stdout && fclose(f) != 0 && !bad) {
+    bad = 1;
+    saved = errno;
+  }
+  if (bad) {
+    fail_msg(path, "cannot write: %s", strerror(saved ? saved : EIO));
+    return EXIT_ERROR;
+  }
+  return EXIT_OK;
+}
+
+/* ---- trace damage --------------------------------------------------------------- */
+
+static int info_damaged(const ctrace_trace_info *in) {
+  return in->chunks_bad > 0 || in->truncated || in->bytes_lost > 0 || !in->ended ||
+         in->first_damage_offset >= 0;
+}
+
+/* One line for stderr about damage a verb worked around. */
+static void warn_damage(const char *trace, const ctrace_trace_info *in) {
+  if (in->first_damage_offset >= 0)
+    fprintf(stderr, "ctrace: %s: %s: warning: damaged trace (first damage at byte %lld: %s); "
+                    "output covers what was recovered\n",
+            g_verb, trace, (long long)in->first_damage_offset,
+            in->first_damage[0] ? in->first_damage : "unknown reason");
+  else
+    fprintf(stderr, "ctrace: %s: %s: warning: %s; output covers what was recovered\n", g_verb,
+            trace, in->ended ? "damaged trace" : "no end marker (the trace is cut short)");
+}
+
+/* ---- argument parsing -------------------------------------------------------------
+   Every verb takes: one trace path, options, --help. */
+
+typedef struct args {
+  const char *trace;
+  const char *out;           /* -o */
+  const char *format;        /* export: chrome, folded, csv */
+  const char *weight;        /* --weight */
+  const char *chart;         /* --chart */
+  const char *baseline;      /* --baseline */
+  long width, height;
+  int json;
+  int help;
+} args;
+
+static int parse_long(const char *s, long *out) {
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (errno || end == s || *end) return -1;
+  *out = v;
+  return 0;
+}
+
+/* flags: which options this verb takes, as letters: o=-o j=--json w=--weight
+   c=--chart s=--width/--height b=--baseline f=format word first */
+static int parse_args(int argc, char **argv, const char *flags, args *a) {
+  int i;
+  memset(a, 0, sizeof *a);
+  for (i = 0; i < argc; i++) {
+    const char *s = argv[i];
+    const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+      a->help = 1;
+      return 0;
+    } else if (!strcmp(s, "-o") && strchr(flags, 'o')) {
+      if (!next) return usage_error("%s needs a file name", s);
+      a->out = argv[++i];
+    } else if (!strcmp(s, "--json") && strchr(flags, 'j')) {
+      a->json = 1;
+    } else if (!strcmp(s, "--weight") && strchr(flags, 'w')) {
+      if (!next) return usage_error("%s needs time or bytes", s);
+      a->weight = argv[++i];
+    } else if (!strcmp(s, "--chart") && strchr(flags, 'c')) {
+      if (!next) return usage_error("%s needs heap, timeline or flame", s);
+      a->chart = argv[++i];
+    } else if ((!strcmp(s, "--width") || !strcmp(s, "--height")) && strchr(flags, 's')) {
+      long v;
+      if (!next || parse_long(next, &v) != 0 || v < 16 || v > 8192)
+        return usage_error("%s needs a number of pixels from 16 to 8192", s);
+      if (s[2] == 'w') a->width = v;
+      else a->height = v;
+      i++;
+    } else if (!strcmp(s, "--baseline") && strchr(flags, 'b')) {
+      if (!next) return usage_error("%s needs a trace file", s);
+      a->baseline = argv[++i];
+    } else if (s[0] == '-' && s[1] != 0) {
+      return usage_error("unknown option %s", s);
+    } else if (strchr(flags, 'f') && !a->format) {
+      a->format = s;
+    } else if (!a->trace) {
+      a->trace = s;
+    } else {
+      return usage_error("unexpected argument %s", s);
+    }
+  }
+  if (!a->trace) return usage_error("%s", "which trace? give a TRACE file");
+  return 0;
+}
+
+/* ---- dump ----------------------------------------------------------------------------- */
+
+static const char help_dump[] =
+    "usage: ctrace dump TRACE [-o OUT]\n"
+    "\n"
+    "Print every event of TRACE in time order (merged across threads), one per\n"
+    "line, fields separated by one TAB:\n"
+    "\n"
+    "  TIME_NS  THREAD  KIND  NAME  FIELDS...\n"
+    "\n"
+    "TIME_NS is ns since the trace started, THREAD the ctrace thread id (1, 2, ...),\n"
+    "KIND the event kind's name. NAME and the FIELDS per kind:\n"
+    "\n"
+    "  zone_begin   zone name     FILE  LINE\n"
+    "  zone_end     (empty)       (none)\n"
+    "  instant      name          FILE  LINE\n"
+    "  counter      counter name  VALUE (integer)\n"
+    "  counter_f    counter name  VALUE (%.17g)\n"
+    "  log          category      MESSAGE\n"
+    "  task_begin   task name     ID\n"
+    "  task_end     (empty)       ID\n"
+    "  alloc        (empty)       PTR (0x hex)  SIZE  FILE  LINE\n"
+    "  free         (empty)       PTR  SIZE (0 if unknown)  FILE  LINE\n"
+    "  gc_begin     reason        (none)\n"
+    "  gc_end       (empty)       (none)\n"
+    "  loss         (empty)       COUNT (events lost at this point)\n"
+    "  mem_problem  what          PTR  FILE  LINE\n"
+    "  unknown      (empty)       RAW_KIND (a kind this version skips)\n"
+    "\n"
+    "Strings are printed safely: backslash as \\\\, TAB \\t, LF \\n, CR \\r, other\n"
+    "control characters, DEL and bytes that are not valid UTF-8 as \\xNN.\n"
+    "Output goes to standard output, or to OUT with -o.\n"
+    "\n"
+    "Exit: 0 intact trace; 1 damaged trace (every recovered event printed, a\n"
+    "warning on stderr); 2 unreadable trace, usage or output error.\n";
+
+/* Writes s with TAB, LF, CR, backslash, control bytes and invalid UTF-8
+   escaped, so one event stays on one line and a terminal sees no controls. */
+static void put_safe(FILE *f, const char *str, size_t len) {
+  const unsigned char *s = (const unsigned char *)str;
+  size_t i = 0, run = 0;
+  while (i < len) {
+    unsigned c = s[i];
+    size_t ok = 1, bad = 1;
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      i++;
+      continue;
+    }
+    if (i > run) fwrite(str + run, 1, i - run, f);
+    if (c >= 0x80) ok = ctrace__utf8_valid_len(s + i, len - i, &bad);
+    if (c >= 0x80 && ok) {
+      fwrite(str + i, 1, ok, f);
+      i += ok;
+    } else if (c == '\\') { fputs("\\\\", f); i++; }
+    else if (c == '\t') { fputs("\\t", f); i++; }
+    else if (c == '\n') { fputs("\\n", f); i++; }
+    else if (c == '\r') { fputs("\\r", f); i++; }
+    else { fprintf(f, "\\x%02x", c); i++; }
+    run = i;
+  }
+  if (i > run) fwrite(str + run, 1, i - run, f);
+}
+
+static void put_safe_c(FILE *f, const char *s) {
+  if (s) put_safe(f, s, strlen(s));
+}
+
+static void put_site(FILE *f, const ctrace_event *ev) {
+  fputc('\t', f);
+  put_safe_c(f, ev->file);
+  fprintf(f, "\t%u", (unsigned)ev->line);
+}
+
+static void dump_event(FILE *f, const ctrace_event *ev) {
+  fprintf(f, "%lld\t%u\t%s\t", (long long)ev->time_ns, (unsigned)ev->thread,
+          ctrace_event_kind_name(ev->kind));
+  put_safe_c(f, ev->name);
+  switch (ev->kind) {
+    case CTRACE_EV_ZONE_BEGIN:
+    case CTRACE_EV_INSTANT: put_site(f, ev); break;
+    case CTRACE_EV_COUNTER: fprintf(f, "\t%lld", (long long)ev->value); break;
+    case CTRACE_EV_COUNTER_F: fprintf(f, "\t%.17g", ev->fvalue); break;
+    case CTRACE_EV_LOG:
+      fputc('\t', f);
+      if (ev->message) put_safe(f, ev->message, ev->message_len);
+      break;
+    case CTRACE_EV_TASK_BEGIN:
+    case CTRACE_EV_TASK_END: fprintf(f, "\t%llu", (unsigned long long)ev->id); break;
+    case CTRACE_EV_ALLOC:
+    case CTRACE_EV_FREE:
+      fprintf(f, "\t0x%llx\t%llu", (unsigned long long)ev->ptr, (unsigned long long)ev->size);
+      put_site(f, ev);
+      break;
+    case CTRACE_EV_LOSS: fprintf(f, "\t%lld", (long long)ev->value); break;
+    case CTRACE_EV_MEM_PROBLEM:
+      fprintf(f, "\t0x%llx", (unsigned long long)ev->ptr);
+      put_site(f, ev);
+      break;
+    case CTRACE_EV_ZONE_END:
+    case CTRACE_EV_GC_BEGIN:
+    case CTRACE_EV_GC_END: break;
+    default: fprintf(f, "\t%u", (unsigned)ev->raw_kind); break;
+  }
+  fputc('\n', f);
+}
+
+/* Opens the trace or says why not (exit code 2 territory). */
+static ctrace_reader *open_trace(const char *path) {
+  ctrace_reader *r = NULL;
+  char err[256];
+  int rc;
+  err[0] = 0;
+  rc = ctrace_reader_open(&r, path, err, sizeof err);
+  if (rc < 0 || !r) {
+    fail_msg(path, "%s", err[0] ? err : ctrace_strerror(rc));
+    return NULL;
+  }
+  return r;
+}
+
+static int cmd_dump(int argc, char **argv) {
+  args a;
+  ctrace_reader *r;
+  ctrace_event ev;
+  FILE *f;
+  progress pr;
+  double span;
+  uint64_t n = 0;
+  int rc, code;
+  const char *out;
+  if (parse_args(argc, argv, "o", &a) != 0) return EXIT_ERROR;
+  if (a.help) return fputs(help_dump, stdout), EXIT_OK;
+  r = open_trace(a.trace);
+  if (!r) return EXIT_ERROR;
+  out = a.out ? a.out : "-";
+  f = open_output(out);
+  if (!f) {
+    ctrace_reader_close(r);
+    return EXIT_ERROR;
+  }
+  progress_init(&pr);
+  span = (double)ctrace_reader_info(r)->duration_ns;
+  while ((rc = ctrace_reader_next(r, &ev)) > 0) {
+    dump_event(f, &ev);
+    if ((++n & 0xFFFFu) == 0) {
+      if (ferror(f)) break;
+      if (span > 0) progress_update(&pr, (double)ev.time_ns / span);
+    }
+  }
+  progress_done(&pr);
+  code = close_output(f, out);
+  if (rc < 0 && code == EXIT_OK) {
+    fail_msg(a.trace, "read error: %s", ctrace_strerror(rc));
+    code = EXIT_ERROR;
+  }
+  if (code == EXIT_OK && info_damaged(ctrace_reader_info(r))) {
+    warn_damage(a.trace, ctrace_reader_info(r));
+    code = EXIT_DAMAGED;
+  }
+  ctrace_reader_close(r);
+  return code;
+}
+
+/* ---- check ---------------------------------------------------------------------------- */
+
+static const char help_check[] =
+    "usage: ctrace check TRACE\n"
+    "\n"
+    "Read all of TRACE and say whether it is intact. Prints a summary on standard\n"
+    "output: chunks and events kept, chunks and bytes lost, events the writer\n"
+    "could not record, and for a damaged trace the byte offset of the first\n"
+    "damage and why.\n"
+    "\n"
+    "Exit: 0 intact; 1 damaged but partly recovered (bad chunks skipped, cut\n"
+    "short, or no end marker because the program never called ctrace_stop);\n"
+    "2 unreadable (missing, empty, not a ctrace file, or nothing recoverable).\n";
+
+static void print_check_summary(const char *path, const ctrace_trace_info *in, uint64_t events) {
+  printf("%s: format %u, %u threads, %.3f ms, %llu bytes\n", path, (unsigned)in->format_version,
+         (unsigned)in->threads, (double)in->duration_ns / 1e6, (unsigned long long)in->file_size);
+  printf("kept: %llu chunks, %llu events\n", (unsigned long long)in->chunks_ok,
+         (unsigned long long)events);
+  printf("lost: %llu chunks, %llu bytes of the file; %llu events the writer could not record\n",
+         (unsigned long long)in->chunks_bad, (unsigned long long)in->bytes_lost,
+         (unsigned long long)in->events_lost);
+  if (in->crashed) printf("the program died of signal %d; the trace was saved\n", in->crash_signal);
+  if (in->flight_window) printf("flight-recorder window (the start of the run is not included)\n");
+}
+
+static int cmd_check(int argc, char **argv) {
+  args a;
+  ctrace_reader *r;
+  ctrace_event ev;
+  const ctrace_trace_info *in;
+  uint64_t events = 0;
+  int rc;
+  if (parse_args(argc, argv, "", &a) != 0) return EXIT_ERROR;
+  if (a.help) return fputs(help_check, stdout), EXIT_OK;
+  r = open_trace(a.trace);
+  if (!r) return EXIT_ERROR;
+  while ((rc = ctrace_reader_next(r, &ev)) > 0) events++;
+  in = ctrace_reader_info(r);
+  print_check_summary(a.trace, in, events);
+  if (rc < 0) {
+    fail_msg(a.trace, "unreadable after %llu events: %s", (unsigned long long)events,
+             ctrace_strerror(rc));
+    ctrace_reader_close(r);
+    return EXIT_ERROR;
+  }
+  if (!info_damaged(in)) {
+    printf("intact\n");
+    ctrace_reader_close(r);
+    return EXIT_OK;
+  }
+  if (in->first_damage_offset >= 0)
+    printf("damaged: first damage at byte %lld: %s\n", (long long)in->first_damage_offset,
+           in->first_damage[0] ? in->first_damage : "unknown reason");
+  else if (!in->ended)
+    printf("damaged: no end marker (the program stopped without ctrace_stop, or the file is cut)\n");
+  else
+    printf("damaged\n");
+  rc = (in->chunks_ok == 0 && events == 0) ? EXIT_ERROR : EXIT_DAMAGED;
+  fail_msg(a.trace, "%s: kept %llu chunks and %llu events, lost %llu chunks (%llu bytes)",
+           rc == EXIT_ERROR ? "unreadable, nothing recovered" : "damaged",
+           (unsigned long long)in->chunks_ok, (unsigned long long)events,
+           (unsigned long long)in->chunks_bad, (unsigned long long)in->bytes_lost);
+  ctrace_reader_close(r);
+  return rc;
+}
+
+/* ---- verbs built on the analysis ------------------------------------------------------ */
+
+static const char help_stats[] =
+    "usage: ctrace stats TRACE [--json] [-o OUT]\n"
+    "\n"
+    "A summary of TRACE: duration, threads, events; zones top by total and by self\n"
+    "time (like `go tool pprof -top`); memory in Go's terms (alloc, total_alloc,\n"
+    "mallocs, frees) with the peak and leaks; collections; counters; problems.\n"
+    "\n"
+    "--json  the same figures as one JSON object (times in ns, sizes in bytes).\n"
+    "        Top-level fields: version, program, pid, format_version,\n"
+    "        wall_start_ns, file_size, duration_ns, events, threads,\n"
+    "        events_by_kind, damage, thread_list, zones (name, file, line, count,\n"
+    "        unfinished, total_ns, self_ns, mean_ns, min_ns, p50_ns, p95_ns,\n"
+    "        p99_ns, max_ns, allocs, alloc_bytes; by total), tasks, gc, memory,\n"
+    "        alloc_sites, leaks, counters, problems, logs, folded. See the\n"
+    "        ctrace_stats_json comment in ctrace.h for every field.\n"
+    "-o OUT  write to OUT instead of standard output.\n"
+    "\n"
+    "Exit: 0 ok; 1 damaged trace (figures cover what was recovered); 2 error.\n";
+
+static const char help_export[] =
+    "usage: ctrace export FORMAT TRACE [-o OUT] [--weight time|bytes]\n"
+    "\n"
+    "FORMAT is one of:\n"
+    "  chrome  Chrome trace event JSON for Perfetto UI, chrome://tracing and\n"
+    "          speedscope. Zones as B/E spans nested per thread, thread and process\n"
+    "          names as metadata, counters (user counters, live heap \"heap\",\n"
+    "          \"ctrace.rss\") as C events, collections (category gc) and tasks\n"
+    "          (category task) as async b/e spans on their own tracks, instants\n"
+    "          and log messages as i instants. Timestamps in microseconds.\n"
+    "          Default OUT: TRACE with .json.\n"
+    "  folded  Folded stacks \"a;b;c N\" for flamegraph.pl, inferno, speedscope.\n"
+    "          --weight time (default): N = self time in ns; --weight bytes:\n"
+    "          N = bytes allocated with that stack innermost. Default OUT:\n"
+    "          TRACE with .folded.\n"
+    "  csv     One row per zone: name,file,line,count,total_ns,self_ns,mean_ns,\n"
+    "          min_ns,p50_ns,p95_ns,max_ns (RFC 4180 quoting). The figures equal\n"
+    "          those of `ctrace stats --json`. Default OUT: TRACE with .csv.\n"
+    "\n"
+    "-o -  writes to standard output.\n"
+    "\n"
+    "Exit: 0 ok; 1 damaged trace (output covers what was recovered); 2 error.\n";
+
+#if CTRACE_TOOL_HAVE_ANALYSIS
+/* Analyses the trace; NULL (after a message) when nothing could be read.
+   *damaged is set when the analysis covers only what was recovered. */
+static ctrace_analysis *analyse(const char *trace, progress *pr, int *damaged) {
+  ctrace_analysis_config cfg;
+  ctrace_analysis *an = NULL;
+  char err[256];
+  int rc;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.user = pr;
+  cfg.on_progress = progress_update;
+  err[0] = 0;
+  rc = ctrace_analyze(trace, &cfg, &an, err, sizeof err);
+  progress_done(pr);
+  if (!an) {
+    fail_lib(err, trace, rc);
+    return NULL;
+  }
+  *damaged = rc < 0 || ctrace_analysis_summary(an)->damaged;
+  if (*damaged) warn_damage(trace, &ctrace_analysis_summary(an)->info);
+  return an;
+}
+
+typedef int (*analysis_writer)(const ctrace_analysis *an, int option, ctrace_write_fn w, void *f);
+
+static int write_stats_text(const ctrace_analysis *an, int option, ctrace_write_fn w, void *f) {
+  (void)option;
+  return ctrace_stats_text(an, w, f);
+}
+static int write_stats_json(const ctrace_analysis *an, int option, ctrace_write_fn w, void *f) {
+  (void)option;
+  return ctrace_stats_json(an, w, f);
+}
+static int write_csv(const ctrace_analysis *an, int option, ctrace_write_fn w, void *f) {
+  (void)option;
+  return ctrace_export_csv(an, w, f);
+}
+static int write_folded(const ctrace_analysis *an, int by_bytes, ctrace_write_fn w, void *f) {
+  return ctrace_export_folded(an, by_bytes, w, f);
+}
+
+/* The shape of stats / export csv / export folded: analyse, write, close. */
+static int run_analysis_output(const char *trace, const char *out, analysis_writer write,
+                               int option) {
+  progress pr;
+  ctrace_analysis *an;
+  FILE *f;
+  int damaged = 0, rc, code;
+  progress_init(&pr);
+  an = analyse(trace, &pr, &damaged);
+  if (!an) return EXIT_ERROR;
+  f = open_output(out);
+  if (!f) {
+    ctrace_analysis_free(an);
+    return EXIT_ERROR;
+  }
+  rc = write(an, option, ctrace_write_stdio, f);
+  code = close_output(f, out);
+  if (rc < 0 && code == EXIT_OK) {
+    fail_msg(out, "%s", ctrace_strerror(rc));
+    code = EXIT_ERROR;
+  }
+  ctrace_analysis_free(an);
+  if (code == EXIT_OK && damaged) code = EXIT_DAMAGED;
+  return code;
+}
+#endif
+
+static int not_yet(const char *what) {
+  fail_msg(NULL, "%s is not in this build of ctrace yet", what);
+  return EXIT_ERROR;
+}
+
+static int cmd_stats(int argc, char **argv) {
+  args a;
+  if (parse_args(argc, argv, "oj", &a) != 0) return EXIT_ERROR;
+  if (a.help) return fputs(help_stats, stdout), EXIT_OK;
+#if CTRACE_TOOL_HAVE_ANALYSIS
+  return run_analysis_output(a.trace, a.out ? a.out : "-",
+                             a.json ? write_stats_json : write_stats_text, 0);
+#else
+  return not_yet("the analysis (stats)");
+#endif
+}
+
+static int export_chrome(const args *a) {
+  char err[320];
+  char *def = NULL;
+  const char *out = a->out;
+  progress pr;
+  ctrace_export_counts counts;
+  int rc;
+  if (!out) {
+    def = derived_name(a->trace, ".json");
+    if (!def) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
+    out = def;
+  }
+  progress_init(&pr);
+  err[0] = 0;
+  rc = ctrace_export_chrome(a->trace, out, progress_update, &pr, &counts, err, sizeof err);
+  progress_done(&pr);
+  if (rc < 0) {
+    fail_lib(err, a->trace, rc);
+    free(def);
+    return EXIT_ERROR;
+  }
+  free(def);
+  if (info_damaged(&counts.info)) {
+    warn_damage(a->trace, &counts.info);
+    return EXIT_DAMAGED;
+  }
+  return EXIT_OK;
+}
+
+static int cmd_export(int argc, char **argv) {
+  args a;
+  int by_bytes = 0;
+  if (parse_args(argc, argv, "owf", &a) != 0) return EXIT_ERROR;
+  if (a.help) return fputs(help_export, stdout), EXIT_OK;
+  if (!a.format) return usage_error("%s", "which format? chrome, folded or csv");
+  if (a.weight) {
+    if (!strcmp(a.weight, "bytes")) by_bytes = 1;
+    else if (strcmp(a.weight, "time")) return usage_error("--weight %s: use time or bytes", a.weight);
+    if (strcmp(a.format, "folded")) return usage_error("%s", "--weight applies to folded only");
+  }
+  if (!strcmp(a.format, "chrome")) return export_chrome(&a);
+  if (strcmp(a.format, "folded") && strcmp(a.format, "csv"))
+    return usage_error("unknown format %s: use chrome, folded or csv", a.format);
+#if CTRACE_TOOL_HAVE_ANALYSIS
+  {
+    int csv = !strcmp(a.format, "csv");
+    char *def = a.out ? NULL : derived_name(a.trace, csv ? ".csv" : ".folded");
+    int code;
+    if (!a.out && !def) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
+    code = run_analysis_output(a.trace, a.out ? a.out : def, csv ? write_csv : write_folded,
+                               by_bytes);
+    free(def);
+    return code;
+  }
+#else
+  (void)by_bytes;
+  return not_yet("the analysis (export folded/csv)");
+#endif
+}
+
+/* ---- png and report ---------------------------------------------------------------------- */
+
+static const char help_png[] =
+    "usage: ctrace png TRACE [-o OUT.png] [--chart heap|timeline|flame]\n"
+    "                        [--width W] [--height H]\n"
+    "\n"
+    "Draw one chart of TRACE as a PNG, from the same layout as the report's SVG:\n"
+    "  heap      live heap bytes over time with the peak marked (default)\n"
+    "  timeline  zones per thread over time\n"
+    "  flame     the flame graph of all threads' zones\n"
+    "Default size 1600x900; W and H from 16 to 8192. Default OUT: TRACE with .png;\n"
+    "-o - writes the PNG to standard output.\n"
+    "\n"
+    "Exit: 0 ok; 1 damaged trace (chart of what was recovered); 2 error, or PNG\n"
+    "support not built in (needs stb_image_write.h, Debian libstb-dev).\n";
+
+static const char help_report[] =
+    "usage: ctrace report TRACE [-o OUT.html] [--baseline BASE.ctrace]\n"
+    "\n"
+    "Write one self-contained HTML file (no network access) about TRACE: summary,\n"
+    "timeline, zones, flame graph, memory, messages. With --baseline, compare\n"
+    "the two runs: both heaps on one time axis, the zone table with before, after\n"
+    "and delta columns, the flame graph coloured by change.\n"
+    "Default OUT: TRACE with .html; -o - writes to standard output.\n"
+    "\n"
+    "Exit: 0 ok; 1 damaged trace (report of what was recovered, with a warning\n"
+    "in it); 2 error.\n";
+
+#if CTRACE_TOOL_HAVE_RASTER
+static int png_run(const args *a) {
+  ctrace_png_config cfg;
+  ctrace_analysis *an;
+  progress pr;
+  char err[320];
+  char *def = a->out ? NULL : derived_name(a->trace, ".png");
+  const char *out = a->out ? a->out : def;
+  int damaged = 0, rc;
+  if (!out) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
+  progress_init(&pr);
+  an = analyse(a->trace, &pr, &damaged);
+  if (!an) {
+    free(def);
+    return EXIT_ERROR;
+  }
+  memset(&cfg, 0, sizeof cfg);
+  cfg.chart = !a->chart || !strcmp(a->chart, "heap") ? CTRACE_CHART_HEAP
+              : !strcmp(a->chart, "timeline")        ? CTRACE_CHART_TIMELINE
+                                                     : CTRACE_CHART_FLAME;
+  cfg.width = (int)a->width;
+  cfg.height = (int)a->height;
+  err[0] = 0;
+  cfg.error = err;
+  cfg.error_size = sizeof err;
+  rc = ctrace_png_from_analysis(an, out, &cfg);
+  ctrace_analysis_free(an);
+  if (rc < 0) {
+    fail_lib(err, out, rc);
+    free(def);
+    return EXIT_ERROR;
+  }
+  free(def);
+  return damaged ? EXIT_DAMAGED : EXIT_OK;
+}
+#endif
+
+static int cmd_png(int argc, char **argv) {
+  args a;
+  if (parse_args(argc, argv, "ocs", &a) != 0) return EXIT_ERROR;
+  if (a.help) return fputs(help_png, stdout), EXIT_OK;
+  if (a.chart && strcmp(a.chart, "heap") && strcmp(a.chart, "timeline") && strcmp(a.chart, "flame"))
+    return usage_error("unknown chart %s: use heap, timeline or flame", a.chart);
+#if CTRACE_TOOL_HAVE_RASTER
+  return png_run(&a);
+#else
+  return not_yet("PNG output");
+#endif
+}
+
+/* Reads the trace's damage state cheaply enough for verbs whose library
+   function does not report it: 1 damaged, 0 intact, -1 unreadable. */
+#if CTRACE_TOOL_HAVE_REPORT
+static int trace_damaged(const char *trace) {
+  ctrace_reader *r = NULL;
+  ctrace_event ev;
+  int rc, damaged;
+  if (ctrace_reader_open(&r, trace, NULL, 0) < 0 || !r) return -1;
+  while ((rc = ctrace_reader_next(r, &ev)) > 0) {}
+  damaged = rc < 0 || info_damaged(ctrace_reader_info(r));
+  ctrace_reader_close(r);
+  return damaged;
+}
+#endif
+
+static int cmd_report(int argc, char **argv) {
+  args a;
+  if (parse_args(argc, argv, "ob", &a) != 0) return EXIT_ERROR;
+  if (a.help) return fputs(help_report, stdout), EXIT_OK;
+#if CTRACE_TOOL_HAVE_REPORT
+  {
+    ctrace_report_config cfg;
+    progress pr;
+    char err[320];
+    char *def = a.out ? NULL : derived_name(a.trace, ".html");
+    const char *out = a.out ? a.out : def;
+    int rc;
+    if (!out) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
+    memset(&cfg, 0, sizeof cfg);
+    progress_init(&pr);
+    err[0] = 0;
+    cfg.baseline_path = a.baseline;
+    cfg.progress = progress_stage;
+    cfg.progress_user = &pr;
+    cfg.error = err;
+    cfg.error_size = sizeof err;
+    rc = ctrace_report_html(a.trace, out, &cfg);
+    progress_done(&pr);
+    free(def);
+    if (rc < 0) {
+      fail_lib(err, a.trace, rc);
+      return EXIT_ERROR;
+    }
+    if (trace_damaged(a.trace) != 0 || (a.baseline && trace_damaged(a.baseline) != 0)) {
+      fail_msg(a.baseline && trace_damaged(a.trace) == 0 ? a.baseline : a.trace,
+               "warning: damaged trace; the report covers what was recovered");
+      return EXIT_DAMAGED;
+    }
+    return EXIT_OK;
+  }
+#else
+  return not_yet("the HTML report");
+#endif
+}
+
+/* ---- version, help, main -------------------------------------------------------------------- */
+
+static const char help_main[] =
+    "usage: ctrace VERB [ARGS]   (ctrace VERB --help for each verb)\n"
+    "\n"
+    "Verbs:\n"
+    "  dump TRACE                      every event, one per line (tab-separated)\n"
+    "  check TRACE                     is the trace intact? what was lost?\n"
+    "  stats TRACE [--json]            summary: zones top, memory, collections\n"
+    "  export chrome TRACE [-o OUT]    Chrome trace JSON (Perfetto, speedscope)\n"
+    "  export folded TRACE [--weight time|bytes] [-o OUT]   folded stacks\n"
+    "  export csv TRACE [-o OUT]       one row per zone\n"
+    "  png TRACE [-o OUT.png] [--chart heap|timeline|flame] [--width W] [--height H]\n"
+    "  report TRACE [-o OUT.html] [--baseline BASE.ctrace]   self-contained HTML\n"
+    "  version                         tool and format version\n"
+    "  help                            this text\n"
+    "\n"
+    "-o - writes to standard output. Default output names replace TRACE's\n"
+    "extension: .json, .folded, .csv, .png, .html. Errors go to stderr as\n"
+    "`ctrace: VERB: FILE: reason`. On a terminal, a verb that runs longer than\n"
+    "a second shows its progress on stderr.\n"
+    "\n"
+    "Exit codes (every verb):\n"
+    "  0  done; the trace was intact\n"
+    "  1  damaged trace: done with what could be recovered (a warning on stderr;\n"
+    "     for check: damaged but partly recovered)\n"
+    "  2  nothing done: missing, empty or unreadable trace, bad usage, or the\n"
+    "     output could not be written\n";
+
+static int cmd_version(int argc, char **argv) {
+  (void)argv;
+  if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")))
+    return puts("usage: ctrace version\n\nPrint the tool's version and the trace format version it reads."),
+           EXIT_OK;
+  printf("ctrace %s (trace format %d)%s\n", CTRACE_VERSION_STRING, CTRACE_FORMAT_VERSION,
+#ifdef CTRACE_WITH_PNG
+         ", PNG output"
+#else
+         ", without PNG output"
+#endif
+  );
+  return EXIT_OK;
+}
+
+static int cmd_help(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  fputs(help_main, stdout);
+  return EXIT_OK;
+}
+
+typedef struct verb {
+  const char *name;
+  int (*run)(int argc, char **argv);
+} verb;
+
+static const verb verbs[] = {
+    {"dump", cmd_dump},     {"check", cmd_check},   {"stats", cmd_stats},
+    {"export", cmd_export}, {"png", cmd_png},       {"report", cmd_report},
+    {"version", cmd_version}, {"help", cmd_help},
+};
+
+int main(int argc, char **argv) {
+  size_t i;
+  const char *name = argc > 1 ? argv[1] : NULL;
+  if (!name) {
+    fputs(help_main, stderr);
+    return EXIT_ERROR;
+  }
+  if (!strcmp(name, "--help") || !strcmp(name, "-h")) name = "help";
+  if (!strcmp(name, "--version")) name = "version";
+  for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+    if (!strcmp(name, verbs[i].name)) {
+      g_verb = verbs[i].name;
+      return verbs[i].run(argc - 2, argv + 2);
+    }
+  }
+  fprintf(stderr, "ctrace: unknown verb '%s' (try: ctrace help)\n", name);
+  return EXIT_ERROR;
+}
