@@ -1,0 +1,265 @@
+#!/bin/sh
+# tests/test_examples.sh - build and run every example, then check what it
+# printed and what its trace holds.
+#
+# gc_demo must print Go's statistics in the expected shape (NumGC 0, then at
+# least 1, then more; TotalAlloc >= 650,000,000; the last Alloc under 1 MB),
+# and its trace must agree with what it printed. leak, threads and arena must
+# run, and their traces must show what each example is about. Each trace
+# passes `ctrace check` when the tool is built.
+# Run from the repo root; BUILD (default build) holds the build output.
+set -u
+BUILD=${BUILD:-build}
+CC=${CC:-cc}
+TMP="$BUILD/tmp/test_examples-$$"
+mkdir -p "$TMP" || { echo "FAIL: examples: cannot create $TMP"; exit 1; }
+trap 'rm -rf "$TMP"' EXIT
+FAILS=0
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+check() { # check "name" test-expression...
+  name=$1; shift
+  if "$@"; then pass "$name"; else fail "$name: expected $*"; fi
+}
+
+# The binary make built when it is newer than its source and the header,
+# else a fresh build here. Prints its path; empty when the build failed.
+example_binary() {
+  name=$1 made="$BUILD/examples/$1"
+  if [ -x "$made" ] && [ "$made" -nt "examples/$name.c" ] && [ "$made" -nt ctrace.h ]; then
+    echo "$made"
+  elif $CC -O2 -pthread -Wall -Wextra -Werror "examples/$name.c" -o "$TMP/$name" -lm \
+      >"$TMP/$name.build.log" 2>&1; then
+    echo "$TMP/$name"
+  else
+    sed 's/^/    /' "$TMP/$name.build.log" | head -20 >&2
+  fi
+}
+
+# A small reader program: facts about a trace, one key=value per line.
+cat >"$TMP/facts.c" <<'EOF'
+#define CTRACE_IMPLEMENTATION
+#include "ctrace.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct { uint64_t id; uint32_t thread; } task_start;
+
+int main(int argc, char **argv) {
+  ctrace_reader *r;
+  ctrace_event ev;
+  const ctrace_trace_info *info;
+  const uint32_t *ids;
+  char err[300];
+  uint64_t kinds[64] = {0}, rss_samples = 0, rss_max = 0, alloc_bytes = 0;
+  int64_t live = 0, peak = 0;
+  uint64_t gc_on_gc_thread = 0, tasks_crossing = 0, n_tasks = 0, cap_tasks = 0;
+  task_start *tasks = NULL;
+  uint32_t i, n;
+  int rc;
+  if (argc != 2) return 2;
+  if (ctrace_reader_open(&r, argv[1], err, sizeof err) != 0) {
+    printf("error=%s\n", err);
+    return 1;
+  }
+  while ((rc = ctrace_reader_next(r, &ev)) > 0) {
+    kinds[ev.kind & 63]++;
+    if (ev.kind == CTRACE_EV_ALLOC) {
+      alloc_bytes += ev.size;
+      live += (int64_t)ev.size;
+      if (live > peak) peak = live;
+    } else if (ev.kind == CTRACE_EV_FREE) {
+      live -= (int64_t)ev.size;
+    } else if (ev.kind == CTRACE_EV_COUNTER && strcmp(ev.name, "ctrace.rss") == 0) {
+      rss_samples++;
+      if ((uint64_t)ev.value > rss_max) rss_max = (uint64_t)ev.value;
+    } else if (ev.kind == CTRACE_EV_GC_BEGIN) {
+      if (strcmp(ctrace_reader_thread_name(r, ev.thread), "GC") == 0) gc_on_gc_thread++;
+    } else if (ev.kind == CTRACE_EV_TASK_BEGIN) {
+      if (n_tasks == cap_tasks) {
+        cap_tasks = cap_tasks ? 2 * cap_tasks : 64;
+        tasks = (task_start *)realloc(tasks, cap_tasks * sizeof *tasks);
+        if (!tasks) return 3;
+      }
+      tasks[n_tasks].id = ev.id;
+      tasks[n_tasks++].thread = ev.thread;
+    } else if (ev.kind == CTRACE_EV_TASK_END) {
+      uint64_t k;
+      for (k = 0; k < n_tasks; k++)
+        if (tasks[k].id == ev.id && tasks[k].thread != ev.thread) tasks_crossing++;
+    }
+  }
+  info = ctrace_reader_info(r);
+  printf("read_rc=%d\n", rc);
+  printf("ended=%d\nchunks_bad=%llu\ntruncated=%d\nevents_lost=%llu\n", info->ended,
+         (unsigned long long)info->chunks_bad, info->truncated,
+         (unsigned long long)info->events_lost);
+  printf("allocs=%llu\nfrees=%llu\nproblems=%llu\n", (unsigned long long)kinds[CTRACE_EV_ALLOC],
+         (unsigned long long)kinds[CTRACE_EV_FREE], (unsigned long long)kinds[CTRACE_EV_MEM_PROBLEM]);
+  printf("live_blocks=%lld\n", (long long)(kinds[CTRACE_EV_ALLOC] - kinds[CTRACE_EV_FREE]));
+  printf("alloc_bytes=%llu\nlive_bytes=%lld\npeak_bytes=%lld\n", (unsigned long long)alloc_bytes,
+         (long long)live, (long long)peak);
+  printf("gc_begins=%llu\ngc_ends=%llu\ngc_on_gc_thread=%llu\n",
+         (unsigned long long)kinds[CTRACE_EV_GC_BEGIN], (unsigned long long)kinds[CTRACE_EV_GC_END],
+         (unsigned long long)gc_on_gc_thread);
+  printf("rss_samples=%llu\nrss_max=%llu\n", (unsigned long long)rss_samples,
+         (unsigned long long)rss_max);
+  printf("task_begins=%llu\ntask_ends=%llu\ntasks_crossing=%llu\n",
+         (unsigned long long)kinds[CTRACE_EV_TASK_BEGIN], (unsigned long long)kinds[CTRACE_EV_TASK_END],
+         (unsigned long long)tasks_crossing);
+  printf("zones=%llu\nzone_ends=%llu\ncounters=%llu\nlogs=%llu\n",
+         (unsigned long long)kinds[CTRACE_EV_ZONE_BEGIN], (unsigned long long)kinds[CTRACE_EV_ZONE_END],
+         (unsigned long long)kinds[CTRACE_EV_COUNTER], (unsigned long long)kinds[CTRACE_EV_LOG]);
+  n = ctrace_reader_threads(r, &ids);
+  printf("threads=%u\n", n);
+  for (i = 0; i < n; i++) printf("thread=%s\n", ctrace_reader_thread_name(r, ids[i]));
+  free(tasks);
+  ctrace_reader_close(r);
+  return rc == 0 ? 0 : 1;
+}
+EOF
+FACTS="$TMP/facts"
+if ! $CC -O1 -pthread -I. "$TMP/facts.c" -o "$FACTS" -lm >"$TMP/facts.build.log" 2>&1; then
+  sed 's/^/    /' "$TMP/facts.build.log" | head -20
+  fail "examples: the trace reader program builds"
+  exit 1
+fi
+
+fact() { sed -n "s/^$1=//p" "$2" | head -1; }
+has_thread() { grep -qx "thread=$1" "$2"; }
+
+# Reads a trace into $TMP/<name>.facts and checks it is whole.
+trace_ok() {
+  name=$1 trace=$2 facts="$TMP/$1.facts"
+  if ! "$FACTS" "$trace" >"$facts" 2>&1; then
+    fail "$name: trace reads back: $(head -3 "$facts" | tr '\n' ' ')"
+    return 1
+  fi
+  check "$name: trace complete (end marker, no damage, nothing lost)" \
+    test "$(fact ended "$facts")$(fact chunks_bad "$facts")$(fact truncated "$facts")$(fact events_lost "$facts")" = 1000
+  if [ -x "$BUILD/ctrace" ]; then
+    if "$BUILD/ctrace" check "$trace" >"$TMP/$name.check" 2>&1; then
+      pass "$name: ctrace check accepts the trace"
+    else
+      fail "$name: ctrace check: $(head -3 "$TMP/$name.check" | tr '\n' ' ')"
+    fi
+  fi
+}
+
+# ---- gc_demo ------------------------------------------------------------------
+run_gc_demo() {
+  bin=$(example_binary gc_demo)
+  [ -n "$bin" ] || { fail "gc_demo builds"; return; }
+  trace="$TMP/gc_demo.ctrace" out="$TMP/gc_demo.out"
+  if ! "$bin" "$trace" >"$out" 2>"$TMP/gc_demo.err"; then
+    fail "gc_demo runs: $(head -3 "$TMP/gc_demo.err" | tr '\n' ' ')"
+    return
+  fi
+  pass "gc_demo runs"
+  sed 's/^/    /' "$out"
+  # Three blocks of four figures, in the order the Go program prints them.
+  check "gc_demo prints three stat blocks ending in -----" test "$(grep -c '^-----$' "$out")" = 3
+  shape=$(awk -F': ' '
+    /^mem\.Alloc: [0-9]+$/ { a[++na] = $2 } /^mem\.TotalAlloc: [0-9]+$/ { t[++nt] = $2 }
+    /^mem\.HeapAlloc: [0-9]+$/ { h[++nh] = $2 } /^mem\.NumGC: [0-9]+$/ { g[++ng] = $2 }
+    END {
+      if (na != 3 || nt != 3 || nh != 3 || ng != 3) { print "not three of each figure"; exit }
+      if (g[1] != 0) print "NumGC at start is " g[1] ", not 0"
+      if (g[2] < 1) print "NumGC after 3 x 50 MB is " g[2] ", not >= 1"
+      if (g[3] <= g[2]) print "NumGC after 5 x 100 MB is " g[3] ", not more than " g[2]
+      if (t[3] < 650000000) print "final TotalAlloc " t[3] " < 650000000"
+      if (t[2] < 150000000) print "TotalAlloc after 3 x 50 MB is " t[2] " < 150000000"
+      if (t[1] > t[2] || t[2] > t[3]) print "TotalAlloc goes down"
+      if (a[3] >= 1000000) print "final Alloc " a[3] " is not under 1 MB"
+      for (i = 1; i <= 3; i++) if (a[i] != h[i]) print "Alloc " a[i] " != HeapAlloc " h[i]
+      for (i = 1; i <= 3; i++) if (a[i] > t[i]) print "Alloc above TotalAlloc"
+      print "ok " a[3] " " t[3] " " g[3]
+    }' "$out")
+  case "$shape" in
+    ok*) pass "gc_demo statistics have the expected shape" ;;
+    *) fail "gc_demo statistics have the expected shape: $(echo "$shape" | tr '\n' ';')"; return ;;
+  esac
+  set -- $shape # ok Alloc TotalAlloc NumGC (final)
+  trace_ok gc_demo "$trace" || return
+  f="$TMP/gc_demo.facts"
+  check "gc_demo: threads named main and GC" has_thread main "$f"
+  check "gc_demo: a thread named GC" has_thread GC "$f"
+  check "gc_demo: one GC span per collection printed (NumGC $4)" \
+    test "$(fact gc_begins "$f") $(fact gc_ends "$f") $(fact gc_on_gc_thread "$f")" = "$4 $4 $4"
+  check "gc_demo: bytes allocated in the trace = final TotalAlloc ($3)" test "$(fact alloc_bytes "$f")" = "$3"
+  check "gc_demo: bytes live at the end of the trace = final Alloc ($2)" test "$(fact live_bytes "$f")" = "$2"
+  check "gc_demo: the heap went up to at least 100 MB" test "$(fact peak_bytes "$f")" -ge 100000000
+  check "gc_demo: RSS sampled as counter ctrace.rss" test "$(fact rss_samples "$f")" -ge 1
+  # Each block is only a quarter written: resident memory stays below the heap.
+  check "gc_demo: peak RSS ($(fact rss_max "$f")) below the peak requested heap ($(fact peak_bytes "$f"))" \
+    test "$(fact rss_max "$f")" -lt "$(fact peak_bytes "$f")"
+  check "gc_demo: no memory problems" test "$(fact problems "$f")" = 0
+}
+
+# ---- leak ---------------------------------------------------------------------
+run_leak() {
+  bin=$(example_binary leak)
+  [ -n "$bin" ] || { fail "leak builds"; return; }
+  trace="$TMP/leak.ctrace" out="$TMP/leak.out"
+  if ! "$bin" "$trace" >"$out" 2>"$TMP/leak.err"; then
+    fail "leak runs: $(head -3 "$TMP/leak.err" | tr '\n' ' ')"
+    return
+  fi
+  pass "leak runs"
+  sed 's/^/    /' "$out"
+  trace_ok leak "$trace" || return
+  f="$TMP/leak.facts"
+  # Six blocks leak by construction: four rare words and two outgrown tables.
+  check "leak: six blocks still allocated at the end of the trace" test "$(fact live_blocks "$f")" = 6
+  check "leak: the program's memstats agree (6 blocks, $(fact live_bytes "$f") bytes)" \
+    grep -qx "still allocated: $(fact live_bytes "$f") bytes in 6 blocks" "$out"
+  check "leak: six leaks listed, each with a leak.c site" \
+    test "$(grep -c '^leak: [0-9]* bytes allocated at .*leak\.c:[0-9][0-9]*$' "$out")" = 6
+  check "leak: the leaks come from two sites" \
+    test "$(sed -n 's/^leak: [0-9]* bytes allocated at //p' "$out" | sort -u | wc -l)" -eq 2
+}
+
+# ---- threads ------------------------------------------------------------------
+run_threads() {
+  bin=$(example_binary threads)
+  [ -n "$bin" ] || { fail "threads builds"; return; }
+  trace="$TMP/threads.ctrace"
+  if ! "$bin" "$trace" >"$TMP/threads.out" 2>"$TMP/threads.err"; then
+    fail "threads runs: $(head -3 "$TMP/threads.err" | tr '\n' ' ')"
+    return
+  fi
+  pass "threads runs"
+  trace_ok threads "$trace" || return
+  f="$TMP/threads.facts"
+  check "threads: 40 tasks begun and ended" test "$(fact task_begins "$f") $(fact task_ends "$f")" = "40 40"
+  check "threads: every task ends on another thread than it began" test "$(fact tasks_crossing "$f")" = 40
+  check "threads: four named workers" test "$(grep -c '^thread=worker [1-4]$' "$f")" = 4
+  check "threads: zones balanced" test "$(fact zones "$f")" = "$(fact zone_ends "$f")"
+  check "threads: a log line per job" test "$(fact logs "$f")" = 40
+  check "threads: queue depth counted" test "$(fact counters "$f")" -ge 80
+}
+
+# ---- arena --------------------------------------------------------------------
+run_arena() {
+  bin=$(example_binary arena)
+  [ -n "$bin" ] || { fail "arena builds"; return; }
+  trace="$TMP/arena.ctrace"
+  if ! "$bin" "$trace" >"$TMP/arena.out" 2>"$TMP/arena.err"; then
+    fail "arena runs (it checks its own sums and heap): $(cat "$TMP/arena.out" "$TMP/arena.err" | head -3 | tr '\n' ' ')"
+    return
+  fi
+  pass "arena runs"
+  trace_ok arena "$trace" || return
+  f="$TMP/arena.facts"
+  check "arena: 100000 arena objects and 100000 mallocs traced" test "$(fact allocs "$f")" = 200000
+  check "arena: every object freed" test "$(fact live_blocks "$f") $(fact live_bytes "$f")" = "0 0"
+  check "arena: two zones to compare" test "$(fact zones "$f")" = 2
+}
+
+run_gc_demo
+run_leak
+run_threads
+run_arena
+[ "$FAILS" = 0 ]
