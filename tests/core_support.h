@@ -5,6 +5,7 @@
 #define CTRACE_TEST_CORE_SUPPORT_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -137,5 +138,71 @@ static inline size_t ct_time_inversions(const ct_trace *t) {
 }
 
 static inline const char *ct_str(const char *s) { return s ? s : "(null)"; }
+
+/* ---- a small multi-thread trace with many chunks -------------------------
+   The smallest buffers, so a few thousand events make dozens of chunks of
+   every type (events, definitions from dynamic names, sync, end). */
+typedef struct ct_small_args {
+  int worker;
+  int steps;
+} ct_small_args;
+
+static inline void *ct_small_worker(void *arg) {
+  const ct_small_args *a = (const ct_small_args *)arg;
+  char name[48];
+  int i;
+  snprintf(name, sizeof name, "small-%d", a->worker);
+  CTRACE_THREAD_NAME(name);
+  for (i = 0; i < a->steps; i++) {
+    CTRACE_ZONE_BEGIN("work");
+    if (i % 3 == 0) CTRACE_COUNTER("count", (int64_t)a->worker * 100000 + i);
+    if (i % 10 == 0) {
+      snprintf(name, sizeof name, "dyn-%d-%d", a->worker, i);
+      CTRACE_INSTANT(name);
+    }
+    if (i % 25 == 0) CTRACE_LOG("log", "worker %d step %d", a->worker, i);
+    if (i % 40 == 0) CTRACE_COUNTER_F("ratio", i / 7.0);
+    CTRACE_ZONE_END();
+  }
+  return NULL;
+}
+
+/* Writes the trace; returns ctrace_stop's result (or start's failure). */
+static inline int ct_make_small_trace(const char *path, int threads, int steps) {
+  pthread_t th[16];
+  ct_small_args args[16];
+  ctrace_config cfg;
+  int i, rc;
+  if (threads > 16) threads = 16;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.buffer_size = 1024;
+  rc = ctrace_start_with(path, &cfg);
+  if (rc != 0) return rc;
+  CTRACE_THREAD_NAME("main");
+  CTRACE_INSTANT("begin");
+  for (i = 0; i < threads; i++) {
+    args[i].worker = i;
+    args[i].steps = steps;
+    pthread_create(&th[i], NULL, ct_small_worker, &args[i]);
+  }
+  for (i = 0; i < threads; i++) pthread_join(th[i], NULL);
+  CTRACE_COUNTER_F("done", 1.5);
+  return ctrace_stop();
+}
+
+/* Same event, times and names aside (used where a damaged definition or
+   clock chunk may legitimately change those). */
+static inline int ct_same_payload(const ctrace_event *a, const ctrace_event *b) {
+  return a->kind == b->kind && a->thread == b->thread && a->value == b->value &&
+         memcmp(&a->fvalue, &b->fvalue, sizeof a->fvalue) == 0 && a->id == b->id &&
+         a->ptr == b->ptr && a->size == b->size && a->line == b->line &&
+         a->message_len == b->message_len;
+}
+
+/* Same event in every field the reader gives. */
+static inline int ct_same_event(const ctrace_event *a, const ctrace_event *b) {
+  return ct_same_payload(a, b) && a->time_ns == b->time_ns && strcmp(a->name, b->name) == 0 &&
+         strcmp(a->message, b->message) == 0 && strcmp(a->file, b->file) == 0;
+}
 
 #endif /* CTRACE_TEST_CORE_SUPPORT_H */

@@ -1,0 +1,147 @@
+/* Random bit flips in a small trace (seeded, reproducible: CTRACE_TEST_SEED).
+   For every damaged copy the reader must end (no crash, no hang, no endless
+   stream), and either refuse it with a code and a sentence, or report the
+   damage and give back only real events, or, when it reports nothing, give
+   back exactly the original events. */
+#define CTRACE_IMPLEMENTATION
+#include "../ctrace.h"
+#include "harness.h"
+#include "core_support.h"
+
+#include <signal.h>
+
+static volatile long current_trial = -1;
+static unsigned long long seed;
+
+static void on_alarm(int sig) {
+  char msg[160];
+  int n;
+  (void)sig;
+  n = snprintf(msg, sizeof msg, "FAIL: bit flips: reader hung on trial %ld (seed %llu)\n",
+               current_trial, seed);
+  if (n > 0 && write(1, msg, (size_t)n) < 0) _exit(3);
+  _exit(2);
+}
+
+static uint64_t next_random(uint64_t *s) {
+  /* xorshift64* */
+  *s ^= *s >> 12;
+  *s ^= *s << 25;
+  *s ^= *s >> 27;
+  return *s * 2685821657736338717ull;
+}
+
+/* Recovered events must be, thread by thread, a subsequence of the
+   original's (compared without times and names, which a lost clock or
+   definition chunk may change). Returns the number that are not. */
+static long not_from_original(const ct_trace *orig, const ct_trace *got) {
+  size_t pos[64], i, j;
+  long bad = 0;
+  memset(pos, 0, sizeof pos);
+  for (i = 0; i < got->n; i++) {
+    const ctrace_event *e = &got->ev[i];
+    uint32_t th = e->thread;
+    if (th >= 64) {
+      bad++;
+      continue;
+    }
+    for (j = pos[th]; j < orig->n; j++)
+      if (orig->ev[j].thread == th && ct_same_payload(&orig->ev[j], e)) break;
+    if (j == orig->n) bad++;
+    else pos[th] = j + 1;
+  }
+  return bad;
+}
+
+static int identical(const ct_trace *a, const ct_trace *b) {
+  size_t i;
+  if (a->n != b->n) return 0;
+  for (i = 0; i < a->n; i++)
+    if (!ct_same_event(&a->ev[i], &b->ev[i])) return 0;
+  return 1;
+}
+
+int main(void) {
+  char path[512];
+  unsigned char *data, *copy;
+  size_t size = 0;
+  ct_trace orig;
+  long trials = ct_scaled(4000, 300), i;
+  long refused = 0, damaged = 0, clean = 0, silent_wrong = 0, unreal = 0, too_many = 0;
+  long no_sentence = 0, bad_offset = 0;
+  uint64_t rng;
+  const char *env = getenv("CTRACE_TEST_SEED");
+  char first[200] = "";
+
+  seed = env ? strtoull(env, NULL, 10) : 20261126ull;
+  rng = seed ? seed : 1;
+  ct_tmp_path(path, sizeof path, "flips");
+  if (!CHECK_EQ_INT(ct_make_small_trace(path, 3, (int)ct_scaled(300, 100)), 0, "write a small trace"))
+    return harness_done();
+  data = ct_slurp(path, &size);
+  remove(path);
+  if (!CHECK(data && size > 0, "trace read into memory")) return harness_done();
+  if (!CHECK_EQ_INT(ct_load_memory(&orig, data, size, (size_t)-1), 0, "original reads"))
+    return harness_done();
+  copy = (unsigned char *)malloc(size);
+  signal(SIGALRM, on_alarm);
+  harness_note("%ld trials on a %lu-byte trace of %lu events, seed %llu", trials,
+               (unsigned long)size, (unsigned long)orig.n, seed);
+  for (i = 0; i < trials; i++) {
+    ct_trace t;
+    int flips = 1 + (int)(next_random(&rng) % 4), f;
+    const ctrace_trace_info *info;
+    int reported;
+    memcpy(copy, data, size);
+    for (f = 0; f < flips; f++) {
+      uint64_t bit = next_random(&rng) % ((uint64_t)size * 8);
+      copy[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+    }
+    current_trial = i;
+    alarm(20);
+    ct_load_memory(&t, copy, size, orig.n * 4 + 16);
+    alarm(0);
+    if (t.open_rc != 0) {
+      refused++;
+      if (t.open_rc >= 0 || !t.err[0]) no_sentence++;
+      ct_free(&t);
+      continue;
+    }
+    if (t.next_rc == 2) {
+      too_many++;
+      if (!first[0]) snprintf(first, sizeof first, "trial %ld: endless event stream", i);
+    }
+    info = ctrace_reader_info(t.r);
+    reported = t.next_rc < 0 || info->chunks_bad > 0 || info->truncated ||
+               info->first_damage_offset >= 0 || !info->ended;
+    if (reported) {
+      damaged++;
+      if (info->first_damage_offset >= (int64_t)size || (info->first_damage_offset >= 0 && !info->first_damage[0]))
+        bad_offset++;
+      if (not_from_original(&orig, &t)) {
+        unreal++;
+        if (!first[0]) snprintf(first, sizeof first, "trial %ld: events that are not in the original", i);
+      }
+    } else {
+      clean++;
+      if (!identical(&orig, &t)) {
+        silent_wrong++;
+        if (!first[0]) snprintf(first, sizeof first, "trial %ld: no damage reported but events differ", i);
+      }
+    }
+    ct_free(&t);
+  }
+  harness_note("refused %ld, damage reported %ld, read as intact %ld", refused, damaged, clean);
+  if (first[0]) harness_note("first problem: %s (seed %llu)", first, seed);
+  PASS("bit flips: no crash or hang in %ld trials", trials);
+  CHECK_EQ_INT(no_sentence, 0, "bit flips: every refusal has a negative code and a sentence");
+  CHECK_EQ_INT(too_many, 0, "bit flips: no endless event stream");
+  CHECK_EQ_INT(silent_wrong, 0, "bit flips: no silently wrong output (intact-looking reads equal the original)");
+  CHECK_EQ_INT(unreal, 0, "bit flips: damaged traces give back only events of the original");
+  CHECK_EQ_INT(bad_offset, 0, "bit flips: damage offset inside the file, with a sentence");
+  CHECK(damaged + refused > trials / 2, "bit flips: damage is detected (%ld of %ld)", damaged + refused, trials);
+  free(copy);
+  ct_free(&orig);
+  free(data);
+  return harness_done();
+}
