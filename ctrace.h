@@ -40,6 +40,19 @@
    | CTRACE_NO_MEMORY_MACROS| do not define the ctrace_malloc(...) site macros |
    +------------------------+--------------------------------------------------+
 */
+/* The implementation uses POSIX (clock_gettime, pthreads); in strict C
+   modes those are visible only when asked for before the first system
+   header. Include ctrace.h first in the implementation file, or build with
+   -D_DEFAULT_SOURCE (or -std=gnu99). */
+#if defined(CTRACE_IMPLEMENTATION) && !defined(_WIN32) && !defined(__APPLE__)
+#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+#if !defined(_DEFAULT_SOURCE) && !defined(_GNU_SOURCE)
+#define _DEFAULT_SOURCE 1
+#endif
+#endif
+
 #ifndef CTRACE_H
 #define CTRACE_H
 
@@ -429,7 +442,7 @@ typedef struct ctrace_summary {
      silently: */
   uint64_t zones_folded;     /* spans counted in the "(other)" zone */
   uint64_t tasks_folded;     /* tasks counted in the "(other)" task */
-  uint64_t counters_folded;  /* samples of counters beyond max_counters */
+  uint64_t counters_folded;  /* samples of counters beyond max_counters (dropped) */
   uint64_t sites_folded;     /* allocations counted in the "(other)" site */
   uint64_t flame_folded;     /* spans counted in the flame tree's "(other)" node */
   uint64_t too_deep;         /* zones deeper than max_depth (not measured) */
@@ -512,7 +525,8 @@ typedef struct ctrace_series_point {
 } ctrace_series_point;
 
 typedef struct ctrace_counter_stats {
-  const char *name;          /* "(other)" collects counters beyond the cap */
+  const char *name;          /* (samples of counters beyond the cap are dropped
+                                and counted in ctrace_summary.counters_folded) */
   uint64_t count;
   double min, max, last, mean;
   int64_t max_t_ns, last_t_ns;
@@ -569,7 +583,8 @@ enum ctrace_problem_kind {
   CTRACE_PROB_TOO_DEEP = 12,         /* nesting beyond max_depth */
   CTRACE_PROB_REPORTED = 13,         /* MEM_PROBLEM event; what = its name */
   CTRACE_PROB_DAMAGED = 14,          /* count = chunks skipped (+1 for a cut) */
-  CTRACE_PROB_UNKNOWN_EVENT = 15     /* events of a kind this version skips */
+  CTRACE_PROB_UNKNOWN_EVENT = 15,    /* events of a kind this version skips */
+  CTRACE_PROB_BAD_VALUE = 16         /* counter samples that are NaN or infinite (skipped) */
 };
 
 typedef struct ctrace_problem {
@@ -599,7 +614,7 @@ typedef struct ctrace_log_entry {
 typedef struct ctrace_flame_node {
   const char *name;
   uint32_t parent;           /* CTRACE_NONE for the root */
-  uint32_t first_child;      /* CTRACE_NONE if none */
+  uint32_t first_child;      /* CTRACE_NONE if none; siblings in no set order */
   uint32_t next_sibling;     /* CTRACE_NONE if last */
   uint32_t depth;            /* root 0 */
   uint64_t count;            /* spans merged here */
@@ -709,8 +724,11 @@ CTRACE_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_analysis 
    names become "(unnamed)". The weights sum to the sum of every zone's self
    time (= the flame root's total_ns), or to total_alloc. */
 /* Where output goes: write size bytes, return 0 or a negative code (which the
-   output function then returns). ctrace_write_stdio writes to user, a FILE*
-   (stdout, or one from fopen): ctrace_stats_json(a, ctrace_write_stdio, stdout). */
+   output function then returns). A last call with size 0 marks the end of the
+   output. ctrace_write_stdio writes to user, a FILE* (stdout, or one from
+   fopen), and flushes it on that last call:
+       ctrace_stats_json(a, ctrace_write_stdio, stdout);
+   Still check fclose() of a file you opened. */
 typedef int (*ctrace_write_fn)(void *user, const void *data, size_t size);
 CTRACE_API int ctrace_write_stdio(void *file, const void *data, size_t size);
 CTRACE_API int ctrace_stats_text(const ctrace_analysis *a, ctrace_write_fn write, void *user);
@@ -761,6 +779,61 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
 /* <<api:report */
 
 /* >>api:raster */
+/* ---- PNG charts (>>raster) --------------------------------------------------
+   A chart of a trace as a PNG image, for slides and documents. It is drawn
+   from the same layout as the report's SVG (one drawing model, two renderers)
+   by a small anti-aliasing rasteriser with a built-in bitmap font, and
+   encoded with stb_image_write. PNG output needs CTRACE_WITH_PNG defined where
+   the implementation is compiled and <stb/stb_image_write.h> (Debian package
+   libstb-dev) on the include path; without it the functions that write PNG
+   files return CTRACE_E_UNSUPPORTED, while ctrace_chart_rgba() still works.
+   Note: the implementation compiles stb_image_write privately (every stb
+   symbol static). Do not include stb_image_write.h before ctrace.h in the file
+   that defines CTRACE_IMPLEMENTATION. */
+
+enum ctrace_chart_kind {
+  CTRACE_CHART_HEAP = 0,      /* live heap over time, resident memory, collections */
+  CTRACE_CHART_TIMELINE = 1,  /* a row per thread, zones nested by depth */
+  CTRACE_CHART_FLAME = 2      /* zone stacks of all threads, merged by name */
+};
+
+#define CTRACE_PNG_MIN_SIDE 16
+#define CTRACE_PNG_MAX_SIDE 8192
+
+/* A zero-initialised config means: the heap chart, 1600 x 900 pixels. */
+typedef struct ctrace_png_config {
+  int chart;                 /* enum ctrace_chart_kind */
+  int width, height;         /* pixels, each in [16, 8192]; 0 = 1600 and 900 */
+  /* Called now and then with the share done (0..1) and a word for the stage;
+     NULL = silent. */
+  void (*progress)(void *user, double done, const char *stage);
+  void *progress_user;
+  char *error;               /* optional: receives a sentence on failure */
+  size_t error_size;
+} ctrace_png_config;
+
+/* Analyse the trace at trace_path and write the chosen chart as a PNG file to
+   png_path ("-" = standard output). cfg NULL = defaults. Returns 0, or:
+   CTRACE_E_INVALID (a NULL path, an unknown chart, a side out of range),
+   the analysis's error when the trace cannot be read (CTRACE_E_OPEN,
+   CTRACE_E_FORMAT, CTRACE_E_EMPTY, ...), CTRACE_E_OPEN when png_path cannot
+   be created, CTRACE_E_WRITE when writing fails (disk full),
+   CTRACE_E_NOMEM, or CTRACE_E_UNSUPPORTED in a build without
+   CTRACE_WITH_PNG. A damaged trace still gives a chart of what was recovered
+   and returns 0. On failure a sentence naming the file and the reason goes
+   to cfg->error when given. Thread-safe (no shared state). */
+CTRACE_API int ctrace_png(const char *trace_path, const char *png_path, const ctrace_png_config *cfg);
+
+/* As ctrace_png() from an analysis already made (ctrace_analyze()). */
+CTRACE_API int ctrace_png_from_analysis(const ctrace_analysis *a, const char *png_path,
+                                        const ctrace_png_config *cfg);
+
+/* Draw the chosen chart into rgba: width * height pixels of 4 bytes (red,
+   green, blue, alpha), rows top to bottom, with width and height as in cfg
+   after defaults. Needs no PNG support. Returns 0, CTRACE_E_INVALID or
+   CTRACE_E_NOMEM. */
+CTRACE_API int ctrace_chart_rgba(const ctrace_analysis *a, const ctrace_png_config *cfg,
+                                 unsigned char *rgba);
 /* <<api:raster */
 
 /* >>api:export */
@@ -938,9 +1011,5467 @@ static inline void ctrace__zone_cleanup(int *on) {
 #define CTRACE__IMPLEMENTED
 
 /* >>impl:core */
+/* Everything below is internal: static, prefixed ctrace__, or a ctrace_
+   function declared in the API above. */
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if !defined(CTRACE_MEM_ALLOC) && !defined(CTRACE_MEM_REALLOC) && !defined(CTRACE_MEM_FREE)
+#define CTRACE_MEM_ALLOC(n) malloc(n)
+#define CTRACE_MEM_REALLOC(p, n) realloc((p), (n))
+#define CTRACE_MEM_FREE(p) free(p)
+#elif !defined(CTRACE_MEM_ALLOC) || !defined(CTRACE_MEM_REALLOC) || !defined(CTRACE_MEM_FREE)
+#error "define all of CTRACE_MEM_ALLOC, CTRACE_MEM_REALLOC and CTRACE_MEM_FREE, or none"
+#endif
+
+/* >>platform ==================================================================
+   One ladder per concern: atomics, threads and locks, thread-local storage,
+   clocks, files. Porting to a new OS touches only this section. */
+
+#if defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#include <io.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <process.h>
+#else
+#include <pthread.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__APPLE__)
+#include <mach/mach.h>
+#include <mach/mach_time.h>
+#endif
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
+#if !defined(CLOCK_MONOTONIC) && !defined(__APPLE__)
+#error "ctrace: POSIX is not visible here. Include ctrace.h before any system header in the file that defines CTRACE_IMPLEMENTATION, or compile with -D_DEFAULT_SOURCE."
+#endif
+#endif
+
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+#define CTRACE__X86 1
+#if defined(_MSC_VER)
+#include <intrin.h>
+#else
+#include <x86intrin.h>
+#include <cpuid.h>
+#endif
+#else
+#define CTRACE__X86 0
+#endif
+
+/* The hot path must inline into each entry point, the slow path must not. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__HOT static inline __attribute__((always_inline))
+#define CTRACE__COLD static __attribute__((noinline, cold))
+#elif defined(_MSC_VER)
+#define CTRACE__HOT static __forceinline
+#define CTRACE__COLD static __declspec(noinline)
+#else
+#define CTRACE__HOT static inline
+#define CTRACE__COLD static
+#endif
+
+/* ---- atomics ---- */
+#if defined(__GNUC__) || defined(__clang__)
+#define ctrace__load_relaxed(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define ctrace__load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define ctrace__store_relaxed(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define ctrace__store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define ctrace__add_u64(p, v) __atomic_add_fetch((p), (v), __ATOMIC_RELAXED)
+#define ctrace__sub_u64(p, v) __atomic_sub_fetch((p), (v), __ATOMIC_RELAXED)
+static int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
+  return __atomic_compare_exchange_n(p, &expect, want, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+#define ctrace__spin_try(p) (__atomic_exchange_n((p), 1, __ATOMIC_ACQUIRE) == 0)
+#define ctrace__spin_release(p) __atomic_store_n((p), 0, __ATOMIC_RELEASE)
+#define ctrace__pause() ((void)0)
+#elif defined(_MSC_VER)
+/* MSVC on x86/x64: aligned loads and stores are atomic, and volatile gives
+   acquire/release ordering (/volatile:ms, the default there). */
+#define ctrace__load_relaxed(p) (*(p))
+#define ctrace__load_acquire(p) (*(p))
+#define ctrace__store_relaxed(p, v) (*(p) = (v))
+#define ctrace__store_release(p, v) (*(p) = (v))
+#define ctrace__add_u64(p, v) ((uint64_t)InterlockedExchangeAdd64((volatile LONG64 *)(p), (LONG64)(v)) + (v))
+#define ctrace__sub_u64(p, v) ((uint64_t)InterlockedExchangeAdd64((volatile LONG64 *)(p), -(LONG64)(v)) - (v))
+static int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
+  return (uint64_t)InterlockedCompareExchange64((volatile LONG64 *)p, (LONG64)want, (LONG64)expect) == expect;
+}
+#define ctrace__spin_try(p) (InterlockedExchange((volatile LONG *)(p), 1) == 0)
+#define ctrace__spin_release(p) InterlockedExchange((volatile LONG *)(p), 0)
+#define ctrace__pause() YieldProcessor()
+#else
+#error "ctrace: no atomics for this compiler (add a branch to the >>platform ladder)"
+#endif
+
+/* ---- threads, locks, condition variables, once ---- */
+#if defined(_WIN32)
+typedef CRITICAL_SECTION ctrace__mutex;
+typedef CONDITION_VARIABLE ctrace__cond;
+typedef HANDLE ctrace__thread_handle;
+static void ctrace__mutex_init(ctrace__mutex *m) { InitializeCriticalSection(m); }
+static void ctrace__mutex_destroy(ctrace__mutex *m) { DeleteCriticalSection(m); }
+static void ctrace__lock(ctrace__mutex *m) { EnterCriticalSection(m); }
+static void ctrace__unlock(ctrace__mutex *m) { LeaveCriticalSection(m); }
+static void ctrace__cond_init(ctrace__cond *c) { InitializeConditionVariable(c); }
+static void ctrace__cond_signal_all(ctrace__cond *c) { WakeAllConditionVariable(c); }
+static void ctrace__cond_wait_ms(ctrace__cond *c, ctrace__mutex *m, uint32_t ms) {
+  SleepConditionVariableCS(c, m, ms);
+}
+typedef struct { void (*fn)(void *); void *arg; } ctrace__thread_start;
+static unsigned __stdcall ctrace__thread_trampoline(void *p) {
+  ctrace__thread_start st = *(ctrace__thread_start *)p;
+  CTRACE_MEM_FREE(p);
+  st.fn(st.arg);
+  return 0;
+}
+static int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
+  ctrace__thread_start *st = (ctrace__thread_start *)CTRACE_MEM_ALLOC(sizeof *st);
+  uintptr_t t;
+  if (!st) return -1;
+  st->fn = fn; st->arg = arg;
+  t = _beginthreadex(NULL, 0, ctrace__thread_trampoline, st, 0, NULL);
+  if (t == 0) { CTRACE_MEM_FREE(st); return -1; }
+  *h = (HANDLE)t;
+  return 0;
+}
+static void ctrace__thread_join(ctrace__thread_handle h) { WaitForSingleObject(h, INFINITE); CloseHandle(h); }
+static uint64_t ctrace__os_thread_id(void) { return (uint64_t)GetCurrentThreadId(); }
+static uint32_t ctrace__pid(void) { return (uint32_t)GetCurrentProcessId(); }
+static void ctrace__sleep_ms(uint32_t ms) { Sleep(ms); }
+static INIT_ONCE ctrace__once_flag = INIT_ONCE_STATIC_INIT;
+static void ctrace__global_init(void);
+static BOOL CALLBACK ctrace__once_cb(PINIT_ONCE o, PVOID p, PVOID *c) {
+  (void)o; (void)p; (void)c;
+  ctrace__global_init();
+  return TRUE;
+}
+static void ctrace__once(void) { InitOnceExecuteOnce(&ctrace__once_flag, ctrace__once_cb, NULL, NULL); }
+#else
+typedef pthread_mutex_t ctrace__mutex;
+typedef pthread_cond_t ctrace__cond;
+typedef pthread_t ctrace__thread_handle;
+static void ctrace__mutex_init(ctrace__mutex *m) { pthread_mutex_init(m, NULL); }
+static void ctrace__mutex_destroy(ctrace__mutex *m) { pthread_mutex_destroy(m); }
+static void ctrace__lock(ctrace__mutex *m) { pthread_mutex_lock(m); }
+static void ctrace__unlock(ctrace__mutex *m) { pthread_mutex_unlock(m); }
+static void ctrace__cond_init(ctrace__cond *c) { pthread_cond_init(c, NULL); }
+static void ctrace__cond_signal_all(ctrace__cond *c) { pthread_cond_broadcast(c); }
+static void ctrace__cond_wait_ms(ctrace__cond *c, ctrace__mutex *m, uint32_t ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += ms / 1000;
+  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+  pthread_cond_timedwait(c, m, &ts);
+}
+typedef struct { void (*fn)(void *); void *arg; } ctrace__thread_start;
+static void *ctrace__thread_trampoline(void *p) {
+  ctrace__thread_start st = *(ctrace__thread_start *)p;
+  sigset_t all;
+  CTRACE_MEM_FREE(p);
+  /* The writer never takes the program's signals. */
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, NULL);
+  st.fn(st.arg);
+  return NULL;
+}
+static int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
+  ctrace__thread_start *st = (ctrace__thread_start *)CTRACE_MEM_ALLOC(sizeof *st);
+  if (!st) return -1;
+  st->fn = fn; st->arg = arg;
+  if (pthread_create(h, NULL, ctrace__thread_trampoline, st) != 0) { CTRACE_MEM_FREE(st); return -1; }
+  return 0;
+}
+static void ctrace__thread_join(ctrace__thread_handle h) { pthread_join(h, NULL); }
+static uint64_t ctrace__os_thread_id(void) {
+#if defined(__linux__) && defined(SYS_gettid)
+  return (uint64_t)syscall(SYS_gettid);
+#elif defined(__APPLE__)
+  uint64_t id = 0;
+  pthread_threadid_np(NULL, &id);
+  return id;
+#else
+  return (uint64_t)(uintptr_t)pthread_self();
+#endif
+}
+static uint32_t ctrace__pid(void) { return (uint32_t)getpid(); }
+static void ctrace__sleep_ms(uint32_t ms) {
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+static pthread_once_t ctrace__once_flag = PTHREAD_ONCE_INIT;
+static void ctrace__global_init(void);
+static void ctrace__once(void) { pthread_once(&ctrace__once_flag, ctrace__global_init); }
+#endif
+
+/* ---- thread-local storage ----
+   A plain pointer per thread; the exit hook (pthread key destructor, or a
+   fiber-local-storage callback on Windows) hands an exiting thread's events
+   to the writer. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__TLS __thread
+#elif defined(_MSC_VER)
+#define CTRACE__TLS __declspec(thread)
+#elif defined(__cplusplus)
+#define CTRACE__TLS thread_local
+#else
+#define CTRACE__TLS _Thread_local
+#endif
+
+/* ---- clocks ---- */
+static uint64_t ctrace__mono_ns(void) {
+#if defined(_WIN32)
+  static LARGE_INTEGER freq;
+  LARGE_INTEGER now;
+  if (freq.QuadPart == 0) QueryPerformanceFrequency(&freq);
+  QueryPerformanceCounter(&now);
+  return (uint64_t)((double)now.QuadPart * 1e9 / (double)freq.QuadPart);
+#elif defined(__APPLE__)
+  static mach_timebase_info_data_t tb;
+  if (tb.denom == 0) mach_timebase_info(&tb);
+  return mach_absolute_time() * tb.numer / tb.denom;
+#else
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+#endif
+}
+
+static uint64_t ctrace__wall_ns(void) {
+#if defined(_WIN32)
+  FILETIME ft;
+  uint64_t t;
+  GetSystemTimeAsFileTime(&ft);
+  t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime; /* 100 ns since 1601 */
+  return (t - 116444736000000000ull) * 100u;
+#else
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+#endif
+}
+
+#if CTRACE__X86
+#define ctrace__cpu_ticks() ((uint64_t)__rdtsc())
+/* The counter is usable only when it is invariant: constant rate, running
+   in every power state, as CPUID leaf 0x80000007 reports. */
+static int ctrace__cpu_counter_reliable(void) {
+#if defined(_MSC_VER)
+  int r[4];
+  __cpuid(r, (int)0x80000000);
+  if ((unsigned)r[0] < 0x80000007u) return 0;
+  __cpuid(r, (int)0x80000007);
+  return (r[3] >> 8) & 1;
+#else
+  unsigned a, b, c, d;
+  if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u) return 0;
+  __get_cpuid(0x80000007u, &a, &b, &c, &d);
+  return (int)((d >> 8) & 1);
+#endif
+}
+#else
+#define ctrace__cpu_ticks() ctrace__mono_ns()
+static int ctrace__cpu_counter_reliable(void) { return 0; }
+#endif
+
+/* ---- files: raw descriptors, so the crash path can write with write(2) ---- */
+#if defined(_WIN32)
+static int ctrace__file_create(const char *path) {
+  return _open(path, _O_WRONLY | _O_CREAT | _O_TRUNC | _O_BINARY, _S_IREAD | _S_IWRITE);
+}
+static int ctrace__file_close(int fd) { return _close(fd); }
+static long ctrace__file_write_some(int fd, const void *p, size_t n) {
+  return (long)_write(fd, p, (unsigned)(n > 0x40000000u ? 0x40000000u : n));
+}
+static int ctrace__file_sync(int fd) { (void)fd; return 0; }
+#else
+static int ctrace__file_create(const char *path) {
+  return open(path, O_WRONLY | O_CREAT | O_TRUNC
+#ifdef O_CLOEXEC
+                        | O_CLOEXEC
+#endif
+              , 0644);
+}
+static int ctrace__file_close(int fd) { return close(fd); }
+static long ctrace__file_write_some(int fd, const void *p, size_t n) { return (long)write(fd, p, n); }
+static int ctrace__file_sync(int fd) { (void)fd; return 0; }
+#endif
+
+/* Write all n bytes; 0 or -1 (errno kept). */
+static int ctrace__file_write(int fd, const void *p, size_t n) {
+  const uint8_t *b = (const uint8_t *)p;
+  while (n > 0) {
+    long w = ctrace__file_write_some(fd, b, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) { if (w == 0) errno = ENOSPC; return -1; }
+    b += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static uint64_t ctrace__rss_bytes(void) {
+#if defined(__linux__)
+  char buf[128];
+  long n;
+  unsigned long long pages = 0, resident = 0;
+  int fd = open("/proc/self/statm", O_RDONLY);
+  if (fd < 0) return 0;
+  n = (long)read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  if (sscanf(buf, "%llu %llu", &pages, &resident) != 2) return 0;
+  return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+#elif defined(__APPLE__)
+  mach_task_basic_info_data_t info;
+  mach_msg_type_number_t count = MACH_TASK_BASIC_INFO_COUNT;
+  if (task_info(mach_task_self(), MACH_TASK_BASIC_INFO, (task_info_t)&info, &count) != KERN_SUCCESS) return 0;
+  return (uint64_t)info.resident_size;
+#elif defined(_WIN32)
+  /* The working set; read through kernel32's K32 entry point so no extra
+     library is needed at link time. */
+  typedef struct { DWORD cb, faults; SIZE_T peak_ws, ws, a, b, c, d, e, f; } ctrace__pmc;
+  typedef BOOL(WINAPI * ctrace__pmc_fn)(HANDLE, void *, DWORD);
+  static ctrace__pmc_fn fn;
+  ctrace__pmc pmc;
+  if (!fn) fn = (ctrace__pmc_fn)(void (*)(void))GetProcAddress(GetModuleHandleA("kernel32.dll"), "K32GetProcessMemoryInfo");
+  if (!fn) return 0;
+  memset(&pmc, 0, sizeof pmc);
+  pmc.cb = sizeof pmc;
+  if (!fn(GetCurrentProcess(), &pmc, sizeof pmc)) return 0;
+  return (uint64_t)pmc.ws;
+#else
+  return 0;
+#endif
+}
+
+static void ctrace__program_name(char *out, size_t cap) {
+  out[0] = 0;
+#if defined(__linux__)
+  {
+    char buf[256];
+    long n;
+    int fd = open("/proc/self/cmdline", O_RDONLY);
+    if (fd >= 0) {
+      n = (long)read(fd, buf, sizeof buf - 1);
+      close(fd);
+      if (n > 0) {
+        size_t len = strnlen(buf, (size_t)n);
+        if (len >= cap) len = cap - 1;
+        memcpy(out, buf, len);
+        out[len] = 0;
+      }
+    }
+  }
+#elif defined(_WIN32)
+  {
+    char buf[MAX_PATH];
+    DWORD n = GetModuleFileNameA(NULL, buf, sizeof buf);
+    if (n > 0 && n < sizeof buf) snprintf(out, cap, "%s", buf);
+  }
+#else
+  (void)cap;
+#endif
+}
+
+/* >>format ====================================================================
+   The file is a header followed by chunks. README.md documents it byte by
+   byte; the constants here are that document's. */
+
+#define CTRACE__MAGIC "\x89" "CTR\r\n\x1a\n"
+#define CTRACE__HEADER_FIXED 58
+#define CTRACE__CHUNK_HEADER 32
+#define CTRACE__MAX_CHUNK (16u << 20) /* readers reject chunks larger than this */
+#define CTRACE__MAX_NAME (1u << 20)   /* longer names are cut here */
+
+enum ctrace__chunk_type {
+  CTRACE__CH_EVENTS = 'E',
+  CTRACE__CH_DEFS = 'D',
+  CTRACE__CH_SYNC = 'S',
+  CTRACE__CH_END = 'Z'
+};
+enum ctrace__chunk_flag { CTRACE__CF_THREAD_EXIT = 1 };
+enum ctrace__header_flag { CTRACE__HF_FLIGHT = 1 };
+enum ctrace__def_kind { CTRACE__DEF_SITE = 1, CTRACE__DEF_THREAD = 2 };
+/* Event kinds below 0x40 have the fixed layouts of ctrace_event_kind; kinds
+   from 0x40 up carry their own length after the time delta, so an older
+   reader can skip them. */
+#define CTRACE__KIND_SIZED 0x40
+#define CTRACE__MAX_FIXED_EVENT 48 /* largest fixed-layout event in bytes */
+
+static void ctrace__put_u16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void ctrace__put_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static void ctrace__put_u64(uint8_t *p, uint64_t v) {
+  ctrace__put_u32(p, (uint32_t)v);
+  ctrace__put_u32(p + 4, (uint32_t)(v >> 32));
+}
+static uint32_t ctrace__get_u16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
+static uint32_t ctrace__get_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static uint64_t ctrace__get_u64(const uint8_t *p) {
+  return (uint64_t)ctrace__get_u32(p) | ((uint64_t)ctrace__get_u32(p + 4) << 32);
+}
+
+CTRACE__HOT uint8_t *ctrace__put_varint(uint8_t *p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = (uint8_t)v;
+  return p;
+}
+static uint64_t ctrace__zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static int64_t ctrace__unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+/* Decode a varint from [*pp, end). 0 on success; -1 if it runs past end or
+   is longer than 10 bytes. */
+static int ctrace__get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out) {
+  const uint8_t *p = *pp;
+  uint64_t v = 0;
+  unsigned shift = 0;
+  while (p < end) {
+    uint8_t b = *p++;
+    if (shift == 63 && b > 1) return -1;
+    v |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      *pp = p;
+      *out = v;
+      return 0;
+    }
+    shift += 7;
+    if (shift > 63) return -1;
+  }
+  return -1;
+}
+
+/* CRC-32 (IEEE 802.3, reflected), eight bytes a step. The tables are filled
+   once per process by ctrace__global_init. */
+static uint32_t ctrace__crc_table[8][256];
+
+static void ctrace__crc_init(void) {
+  uint32_t i, j, c;
+  for (i = 0; i < 256; i++) {
+    c = i;
+    for (j = 0; j < 8; j++) c = (c & 1) ? (0xEDB88320u ^ (c >> 1)) : (c >> 1);
+    ctrace__crc_table[0][i] = c;
+  }
+  for (i = 0; i < 256; i++)
+    for (j = 1; j < 8; j++)
+      ctrace__crc_table[j][i] = (ctrace__crc_table[j - 1][i] >> 8) ^ ctrace__crc_table[0][ctrace__crc_table[j - 1][i] & 0xff];
+}
+
+static uint32_t ctrace__crc_update(uint32_t crc, const uint8_t *p, size_t n) {
+  crc = ~crc;
+  while (n >= 8) {
+    uint32_t a = crc ^ ctrace__get_u32(p), b = ctrace__get_u32(p + 4);
+    crc = ctrace__crc_table[7][a & 0xff] ^ ctrace__crc_table[6][(a >> 8) & 0xff] ^
+          ctrace__crc_table[5][(a >> 16) & 0xff] ^ ctrace__crc_table[4][a >> 24] ^
+          ctrace__crc_table[3][b & 0xff] ^ ctrace__crc_table[2][(b >> 8) & 0xff] ^
+          ctrace__crc_table[1][(b >> 16) & 0xff] ^ ctrace__crc_table[0][b >> 24];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) crc = ctrace__crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+/* Skip one event in [p, end): returns the byte after it and the time delta,
+   or NULL if the event is malformed or runs past end. */
+static const uint8_t *ctrace__event_skip(const uint8_t *p, const uint8_t *end, uint64_t *dt) {
+  uint64_t v;
+  uint8_t kind;
+  int fields = 0, has_len = 0;
+  if (p >= end) return NULL;
+  kind = *p++;
+  if (ctrace__get_varint(&p, end, dt)) return NULL;
+  switch (kind) {
+  case CTRACE_EV_ZONE_END: case CTRACE_EV_GC_END: fields = 0; break;
+  case CTRACE_EV_ZONE_BEGIN: case CTRACE_EV_INSTANT: case CTRACE_EV_GC_BEGIN:
+  case CTRACE_EV_TASK_END: case CTRACE_EV_LOSS: fields = 1; break;
+  case CTRACE_EV_COUNTER: case CTRACE_EV_TASK_BEGIN: case CTRACE_EV_MEM_PROBLEM: fields = 2; break;
+  case CTRACE_EV_FREE: fields = 3; break;
+  case CTRACE_EV_ALLOC: fields = 3; break;
+  case CTRACE_EV_COUNTER_F:
+    if (ctrace__get_varint(&p, end, &v)) return NULL;
+    if ((size_t)(end - p) < 8) return NULL;
+    return p + 8;
+  case CTRACE_EV_LOG: fields = 1; has_len = 1; break;
+  default:
+    if (kind < CTRACE__KIND_SIZED || kind == 0xff) return NULL;
+    has_len = 1;
+    break;
+  }
+  while (fields-- > 0)
+    if (ctrace__get_varint(&p, end, &v)) return NULL;
+  if (has_len) {
+    if (ctrace__get_varint(&p, end, &v)) return NULL;
+    if (v > (uint64_t)(end - p)) return NULL;
+    p += v;
+  }
+  return p;
+}
+
+/* >>writer ====================================================================
+   Each thread appends encoded events to a buffer of its own with plain stores:
+   no lock, no allocator, no system call on the hot path. A full buffer is
+   handed whole to a queue; the writer thread gives every chunk its header and
+   checksum and writes it. Every flush period the writer also copies out the
+   events of threads that are idle ("steals" them, under the thread's own
+   lock, which only slow paths take), so a kill loses at most one period. */
+
+#define CTRACE__DYN_CACHE 256
+
+typedef struct ctrace__buf {
+  struct ctrace__buf *next;
+  uint8_t *mem;        /* payload capacity `cap`, with a chunk header's room before it */
+  uint8_t *data;       /* first payload byte of the chunk (mem <= data) */
+  uint32_t len, cap;
+  uint8_t type, flags;
+  uint32_t tid, seq;
+  uint64_t base_ts;
+  uint64_t enq_ns;     /* monotonic time queued, for the flight recorder's age limit */
+} ctrace__buf;
+
+typedef struct ctrace__dyn {
+  const char *file;
+  uint64_t hash;
+  const char *text;    /* the interned copy, stable for the process */
+  uint32_t len, line, id;
+} ctrace__dyn;
+
+typedef struct ctrace__tstate {
+  /* hot: touched by every event */
+  uint8_t *pos;                 /* next byte to write; published with release */
+  uintptr_t limit;              /* end of the buffer; 0 forces the slow path */
+  uint64_t last_ts;             /* timestamp of the previous event */
+  /* warm */
+  ctrace__buf *buf;
+  uint8_t *copied;              /* bytes before this were already taken by a steal */
+  uint64_t copied_ts;           /* timestamp of the last event before `copied` */
+  uint32_t tid, seq;
+  uint64_t session;
+  uint64_t os_tid;
+  uint64_t gc_begin_ns;
+  volatile uint64_t ms_total, ms_mallocs, ms_frees; /* owner writes, anyone reads */
+  ctrace__mutex lock;           /* seal (owner) against steal (writer, stop) */
+  struct ctrace__tstate *next, *prev; /* every live state, under reg_lock */
+  char *name;
+  ctrace__dyn cache[CTRACE__DYN_CACHE];
+} ctrace__tstate;
+
+typedef struct ctrace__site_entry {
+  uint64_t hash;
+  char *name;
+  char *file;
+  uint32_t name_len, file_len, line;
+} ctrace__site_entry;
+
+/* The process-wide tracer: a tracer records one program, like Go's. Sites
+   (interned names) outlive sessions, so the ids cached in static ctrace_site
+   objects stay valid; each new file gets all of them again. */
+static struct {
+  int inited;
+  ctrace__mutex session_lock;   /* start/stop/flush/dump against each other */
+  ctrace__mutex reg_lock;       /* the list of thread states */
+  ctrace__mutex q_lock;         /* queue, free list, counters */
+  ctrace__mutex file_lock;      /* file writes and their order */
+  ctrace__mutex intern_lock;    /* sites and pending definitions */
+  ctrace__cond q_cond;
+  ctrace__tstate *states;
+  /* session */
+  uint64_t session;             /* generation; 0 before the first start */
+  int running, stopping, flight;
+  int fd;
+  ctrace_config cfg;
+  int use_cpu_clock;
+  uint64_t tsc0, mono0, wall0;
+  ctrace__buf *q_head, *q_tail;
+  uint32_t queued, buffers_out;
+  ctrace__buf *free_list;
+  ctrace__buf *ret_head, *ret_tail; /* flight recorder window */
+  uint64_t ret_bytes;
+  uint32_t next_tid;
+  int error;
+  uint64_t events_lost, chunks_lost, bytes_written, chunks_written;
+  uint64_t exited_total, exited_mallocs, exited_frees;
+  ctrace__thread_handle writer;
+  int writer_running;
+  uint32_t writer_wake;
+  uint8_t *defs;                /* every definition of this session */
+  size_t defs_len, defs_cap, defs_written;
+  int defs_oom;
+  /* sites */
+  ctrace__site_entry *sites;    /* index = id - 1 */
+  uint32_t n_sites, cap_sites;
+  uint32_t *site_slots;         /* open addressing: site id or 0 */
+  uint32_t cap_slots;
+  /* memstats that need one global value */
+  volatile uint64_t ms_alloc, ms_peak, ms_pause, ms_last_gc, ms_num_gc;
+  volatile uint64_t next_task;
+#if defined(_WIN32)
+  DWORD fls;
+#else
+  pthread_key_t key;
+#endif
+} ctrace__g;
+
+#ifdef CTRACE_STATIC
+static volatile int ctrace__active = 0;
+#else
+volatile int ctrace__active = 0;
+#endif
+static CTRACE__TLS ctrace__tstate *ctrace__tls = NULL;
+
+static void ctrace__thread_exit(void *p);
+#if defined(_WIN32)
+static VOID WINAPI ctrace__fls_exit(PVOID p) { if (p) ctrace__thread_exit(p); }
+#endif
+
+static void ctrace__global_init(void) {
+  ctrace__crc_init();
+  ctrace__mutex_init(&ctrace__g.session_lock);
+  ctrace__mutex_init(&ctrace__g.reg_lock);
+  ctrace__mutex_init(&ctrace__g.q_lock);
+  ctrace__mutex_init(&ctrace__g.file_lock);
+  ctrace__mutex_init(&ctrace__g.intern_lock);
+  ctrace__cond_init(&ctrace__g.q_cond);
+#if defined(_WIN32)
+  ctrace__g.fls = FlsAlloc(ctrace__fls_exit);
+#else
+  pthread_key_create(&ctrace__g.key, ctrace__thread_exit);
+#endif
+  ctrace__g.fd = -1;
+  ctrace__g.inited = 1;
+}
+
+CTRACE_API const char *ctrace_strerror(int code) {
+  switch (code) {
+#define CTRACE__CASE(name, value, text) case value: return text;
+    CTRACE__ERRORS(CTRACE__CASE)
+#undef CTRACE__CASE
+  default: return "unknown error";
+  }
+}
+
+CTRACE__HOT uint64_t ctrace__now(void) {
+  return ctrace__g.use_cpu_clock ? ctrace__cpu_ticks() : ctrace__mono_ns();
+}
+
+static uint64_t ctrace__hash_bytes(const void *p, size_t n, uint64_t seed) {
+  const uint8_t *b = (const uint8_t *)p;
+  uint64_t h = 0xcbf29ce484222325ull ^ seed;
+  while (n--) {
+    h ^= *b++;
+    h *= 0x100000001b3ull;
+  }
+  return h ^ (h >> 29);
+}
+
+/* ---- definitions ---- */
+
+static int ctrace__defs_reserve(size_t more) {
+  size_t cap;
+  uint8_t *n;
+  if (ctrace__g.defs_len + more <= ctrace__g.defs_cap) return 0;
+  cap = ctrace__g.defs_cap ? ctrace__g.defs_cap : 4096;
+  while (cap < ctrace__g.defs_len + more) cap *= 2;
+  n = (uint8_t *)CTRACE_MEM_REALLOC(ctrace__g.defs, cap);
+  if (!n) { ctrace__g.defs_oom = 1; return -1; }
+  ctrace__g.defs = n;
+  ctrace__g.defs_cap = cap;
+  return 0;
+}
+
+/* Called with intern_lock held. */
+static void ctrace__def_site(uint32_t id, const ctrace__site_entry *e) {
+  uint8_t *p;
+  if (ctrace__defs_reserve(1 + 10 * 4 + (size_t)e->name_len + e->file_len)) return;
+  p = ctrace__g.defs + ctrace__g.defs_len;
+  *p++ = CTRACE__DEF_SITE;
+  p = ctrace__put_varint(p, id);
+  p = ctrace__put_varint(p, e->line);
+  p = ctrace__put_varint(p, e->name_len);
+  memcpy(p, e->name, e->name_len);
+  p += e->name_len;
+  p = ctrace__put_varint(p, e->file_len);
+  memcpy(p, e->file, e->file_len);
+  p += e->file_len;
+  ctrace__g.defs_len = (size_t)(p - ctrace__g.defs);
+}
+
+static void ctrace__def_thread(const ctrace__tstate *t) {
+  size_t n = t->name ? strlen(t->name) : 0;
+  uint8_t *p;
+  ctrace__lock(&ctrace__g.intern_lock);
+  if (ctrace__defs_reserve(1 + 10 * 3 + n) == 0) {
+    p = ctrace__g.defs + ctrace__g.defs_len;
+    *p++ = CTRACE__DEF_THREAD;
+    p = ctrace__put_varint(p, t->tid);
+    p = ctrace__put_varint(p, t->os_tid);
+    p = ctrace__put_varint(p, n);
+    if (n) memcpy(p, t->name, n);
+    p += n;
+    ctrace__g.defs_len = (size_t)(p - ctrace__g.defs);
+  }
+  ctrace__unlock(&ctrace__g.intern_lock);
+}
+
+static char *ctrace__strndup(const char *s, size_t n) {
+  char *c = (char *)CTRACE_MEM_ALLOC(n + 1);
+  if (!c) return NULL;
+  memcpy(c, s, n);
+  c[n] = 0;
+  return c;
+}
+
+static int ctrace__slots_grow(void) {
+  uint32_t cap = ctrace__g.cap_slots ? ctrace__g.cap_slots * 2 : 1024, i;
+  uint32_t *slots = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * cap);
+  if (!slots) return -1;
+  memset(slots, 0, sizeof(uint32_t) * cap);
+  for (i = 0; i < ctrace__g.n_sites; i++) {
+    uint32_t h = (uint32_t)ctrace__g.sites[i].hash & (cap - 1);
+    while (slots[h]) h = (h + 1) & (cap - 1);
+    slots[h] = i + 1;
+  }
+  CTRACE_MEM_FREE(ctrace__g.site_slots);
+  ctrace__g.site_slots = slots;
+  ctrace__g.cap_slots = cap;
+  return 0;
+}
+
+/* The id of the site (name, file, line); 0 only when memory runs out. */
+static uint32_t ctrace__site_intern(const char *name, size_t name_len, const char *file, uint32_t line) {
+  uint64_t h;
+  uint32_t slot, id = 0;
+  size_t file_len;
+  ctrace__site_entry *e;
+  if (!name) name = "";
+  if (!file) file = "";
+  if (name_len > CTRACE__MAX_NAME) name_len = CTRACE__MAX_NAME;
+  file_len = strlen(file);
+  if (file_len > CTRACE__MAX_NAME) file_len = CTRACE__MAX_NAME;
+  h = ctrace__hash_bytes(name, name_len, ctrace__hash_bytes(file, file_len, line));
+  ctrace__lock(&ctrace__g.intern_lock);
+  if (ctrace__g.cap_slots == 0 && ctrace__slots_grow()) goto done;
+  for (slot = (uint32_t)h & (ctrace__g.cap_slots - 1);; slot = (slot + 1) & (ctrace__g.cap_slots - 1)) {
+    uint32_t cand = ctrace__g.site_slots[slot];
+    if (!cand) break;
+    e = &ctrace__g.sites[cand - 1];
+    if (e->hash == h && e->line == line && e->name_len == name_len && e->file_len == file_len &&
+        memcmp(e->name, name, name_len) == 0 && memcmp(e->file, file, file_len) == 0) {
+      id = cand;
+      goto done;
+    }
+  }
+  if (ctrace__g.n_sites == ctrace__g.cap_sites) {
+    uint32_t cap = ctrace__g.cap_sites ? ctrace__g.cap_sites * 2 : 256;
+    ctrace__site_entry *n = (ctrace__site_entry *)CTRACE_MEM_REALLOC(ctrace__g.sites, sizeof *n * cap);
+    if (!n) goto done;
+    ctrace__g.sites = n;
+    ctrace__g.cap_sites = cap;
+  }
+  e = &ctrace__g.sites[ctrace__g.n_sites];
+  e->hash = h;
+  e->line = line;
+  e->name_len = (uint32_t)name_len;
+  e->file_len = (uint32_t)file_len;
+  e->name = ctrace__strndup(name, name_len);
+  e->file = ctrace__strndup(file, file_len);
+  if (!e->name || !e->file) {
+    CTRACE_MEM_FREE(e->name);
+    CTRACE_MEM_FREE(e->file);
+    goto done;
+  }
+  id = ++ctrace__g.n_sites;
+  if ((ctrace__g.n_sites * 2 > ctrace__g.cap_slots) && ctrace__slots_grow()) {
+    /* the slot table could not grow: keep the old one, it still has room */
+  }
+  for (slot = (uint32_t)h & (ctrace__g.cap_slots - 1); ctrace__g.site_slots[slot];
+       slot = (slot + 1) & (ctrace__g.cap_slots - 1)) {}
+  ctrace__g.site_slots[slot] = id;
+  if (ctrace__g.running) ctrace__def_site(id, e);
+done:
+  ctrace__unlock(&ctrace__g.intern_lock);
+  return id;
+}
+
+/* Dynamic names: a small per-thread cache keyed by site and text, so a name
+   built in a buffer costs a hash and a compare, and a buffer reused with
+   other text gives another name. */
+static uint32_t ctrace__dynamic_id(ctrace__tstate *t, const char *file, uint32_t line, const char *name) {
+  size_t len;
+  uint64_t h;
+  ctrace__dyn *c;
+  if (!name) name = "";
+  len = strlen(name);
+  if (len > CTRACE__MAX_NAME) len = CTRACE__MAX_NAME;
+  h = ctrace__hash_bytes(name, len, (uint64_t)(uintptr_t)file * 31u + line);
+  c = &t->cache[h & (CTRACE__DYN_CACHE - 1)];
+  if (c->id && c->hash == h && c->file == file && c->line == line && c->len == len &&
+      memcmp(c->text, name, len) == 0)
+    return c->id;
+  c->id = ctrace__site_intern(name, len, file, line);
+  if (c->id) {
+    c->hash = h;
+    c->file = file;
+    c->line = line;
+    c->len = (uint32_t)len;
+    c->text = ctrace__g.sites[c->id - 1].name; /* never moves: entries own their text */
+  }
+  return c->id;
+}
+
+CTRACE__COLD uint32_t ctrace__site_id(ctrace__tstate *t, ctrace_site *site, const char *name, int literal) {
+  uint32_t id;
+  if (!literal) return ctrace__dynamic_id(t, site->file, site->line, name);
+  id = ctrace__site_intern(name, name ? strlen(name) : 0, site->file, site->line);
+  ctrace__store_relaxed(&site->id, id);
+  return id;
+}
+
+/* ---- buffers ---- */
+
+static ctrace__buf *ctrace__buf_new(uint32_t cap) {
+  size_t head = (sizeof(ctrace__buf) + 15) & ~(size_t)15;
+  uint8_t *m = (uint8_t *)CTRACE_MEM_ALLOC(head + CTRACE__CHUNK_HEADER + cap);
+  ctrace__buf *b;
+  if (!m) return NULL;
+  b = (ctrace__buf *)(void *)m;
+  memset(b, 0, sizeof *b);
+  b->mem = m + head + CTRACE__CHUNK_HEADER;
+  b->data = b->mem;
+  b->cap = cap;
+  return b;
+}
+
+/* A buffer for a thread or a steal. Called with q_lock held. A thread that
+   may wait waits while too many chunks are queued (the writer is behind),
+   unless the writer failed, so memory stays bounded. */
+static ctrace__buf *ctrace__buf_get_locked(int may_wait) {
+  ctrace__buf *b;
+  while (may_wait && ctrace__g.running && !ctrace__g.stopping && ctrace__g.writer_running &&
+         ctrace__g.queued >= ctrace__g.cfg.max_buffers) {
+    ctrace__g.writer_wake = 1;
+    ctrace__cond_signal_all(&ctrace__g.q_cond);
+    ctrace__cond_wait_ms(&ctrace__g.q_cond, &ctrace__g.q_lock, 10);
+  }
+  b = ctrace__g.free_list;
+  if (b && b->cap == ctrace__g.cfg.buffer_size) {
+    ctrace__g.free_list = b->next;
+  } else {
+    b = ctrace__buf_new(ctrace__g.cfg.buffer_size);
+    if (!b) return NULL;
+  }
+  b->next = NULL;
+  b->data = b->mem;
+  b->len = 0;
+  b->flags = 0;
+  ctrace__g.buffers_out++;
+  return b;
+}
+
+static void ctrace__buf_put_locked(ctrace__buf *b) {
+  ctrace__g.buffers_out--;
+  if (!ctrace__g.running || b->cap != ctrace__g.cfg.buffer_size) { /* no session, or another size */
+    CTRACE_MEM_FREE(b);
+    return;
+  }
+  b->next = ctrace__g.free_list;
+  ctrace__g.free_list = b;
+}
+
+static uint64_t ctrace__count_events(const uint8_t *p, uint32_t len, uint64_t *last_dt_sum) {
+  const uint8_t *end = p + len;
+  uint64_t n = 0, dt, sum = 0;
+  while (p < end && (p = ctrace__event_skip(p, end, &dt)) != NULL) {
+    n++;
+    sum += dt;
+  }
+  if (last_dt_sum) *last_dt_sum = sum;
+  return n;
+}
+
+static void ctrace__enqueue_locked(ctrace__buf *b) {
+  b->enq_ns = ctrace__mono_ns();
+  if (ctrace__g.q_tail) ctrace__g.q_tail->next = b; else ctrace__g.q_head = b;
+  ctrace__g.q_tail = b;
+  ctrace__g.queued++;
+  if (ctrace__g.queued >= 4) ctrace__cond_signal_all(&ctrace__g.q_cond);
+}
+
+/* Hand the thread's unwritten events to the queue as a chunk. Called with
+   t->lock held. Returns 1 if the buffer itself went (the caller must give
+   the thread a new one). */
+static int ctrace__seal_locked(ctrace__tstate *t, int flags) {
+  ctrace__buf *b = t->buf;
+  int live;
+  if (!b) return 0;
+  if (t->pos == t->copied && !flags) {
+    t->pos = t->copied = b->mem;
+    return 0;
+  }
+  b->type = CTRACE__CH_EVENTS;
+  b->flags = (uint8_t)flags;
+  b->tid = t->tid;
+  b->seq = t->seq++;
+  b->base_ts = t->copied_ts;
+  b->data = t->copied;
+  b->len = (uint32_t)(t->pos - t->copied);
+  t->buf = NULL;
+  ctrace__store_relaxed(&t->limit, (uintptr_t)0);
+  t->pos = t->copied = NULL;
+  t->copied_ts = t->last_ts;
+  ctrace__lock(&ctrace__g.q_lock);
+  live = ctrace__g.running && t->session == ctrace__g.session;
+  if (live) {
+    ctrace__enqueue_locked(b);
+  } else {
+    ctrace__buf_put_locked(b);
+  }
+  ctrace__unlock(&ctrace__g.q_lock);
+  return 1;
+}
+
+/* Copy out what an idle thread has recorded, leaving its buffer in place. */
+static void ctrace__steal(ctrace__tstate *t) {
+  uint8_t *end;
+  ctrace__buf *nb;
+  uint64_t dts = 0;
+  uint32_t len;
+  ctrace__lock(&t->lock);
+  if (t->buf && t->session == ctrace__g.session) {
+    end = ctrace__load_acquire(&t->pos);
+    if (end > t->copied) {
+      len = (uint32_t)(end - t->copied);
+      ctrace__lock(&ctrace__g.q_lock);
+      nb = ctrace__buf_get_locked(0);
+      if (nb) {
+        memcpy(nb->mem, t->copied, len);
+        nb->len = len;
+        nb->type = CTRACE__CH_EVENTS;
+        nb->tid = t->tid;
+        nb->seq = t->seq++;
+        nb->base_ts = t->copied_ts;
+        ctrace__enqueue_locked(nb);
+        ctrace__count_events(nb->mem, len, &dts);
+        t->copied_ts += dts;
+        t->copied = end;
+      }
+      ctrace__unlock(&ctrace__g.q_lock);
+    }
+  }
+  ctrace__unlock(&t->lock);
+}
+
+static void ctrace__steal_all(void) {
+  ctrace__tstate *t;
+  ctrace__lock(&ctrace__g.reg_lock);
+  for (t = ctrace__g.states; t; t = t->next)
+    if (t->session == ctrace__g.session) ctrace__steal(t);
+  ctrace__unlock(&ctrace__g.reg_lock);
+}
+
+/* Give the thread a fresh buffer (it has none). May wait for the writer. */
+static void ctrace__install_buffer(ctrace__tstate *t) {
+  ctrace__buf *b;
+  ctrace__lock(&ctrace__g.q_lock);
+  b = ctrace__buf_get_locked(1);
+  ctrace__unlock(&ctrace__g.q_lock);
+  ctrace__lock(&t->lock);
+  if (b && ctrace__g.running && t->session == ctrace__g.session && !t->buf) {
+    t->buf = b;
+    t->pos = t->copied = b->mem;
+    t->copied_ts = t->last_ts;
+    ctrace__store_relaxed(&t->limit, (uintptr_t)(b->mem + b->cap));
+    b = NULL;
+  }
+  ctrace__unlock(&t->lock);
+  if (b) {
+    ctrace__lock(&ctrace__g.q_lock);
+    ctrace__buf_put_locked(b);
+    ctrace__unlock(&ctrace__g.q_lock);
+  }
+}
+
+static ctrace__tstate *ctrace__state_create(void) {
+  ctrace__tstate *t;
+  ctrace__once();
+  t = (ctrace__tstate *)CTRACE_MEM_ALLOC(sizeof *t);
+  if (!t) return NULL;
+  memset(t, 0, sizeof *t);
+  ctrace__mutex_init(&t->lock);
+  t->os_tid = ctrace__os_thread_id();
+  ctrace__lock(&ctrace__g.reg_lock);
+  t->next = ctrace__g.states;
+  if (t->next) t->next->prev = t;
+  ctrace__g.states = t;
+  ctrace__unlock(&ctrace__g.reg_lock);
+  ctrace__tls = t;
+#if defined(_WIN32)
+  FlsSetValue(ctrace__g.fls, t);
+#else
+  pthread_setspecific(ctrace__g.key, t);
+#endif
+  return t;
+}
+
+static ctrace__tstate *ctrace__state(void) {
+  ctrace__tstate *t = ctrace__tls;
+  return t ? t : ctrace__state_create();
+}
+
+/* Join the running session: a thread id, the thread's definition, a buffer. */
+static void ctrace__join_session(ctrace__tstate *t) {
+  ctrace__buf *old = NULL;
+  int joined = 0;
+  ctrace__lock(&ctrace__g.reg_lock);
+  ctrace__lock(&t->lock);
+  if (ctrace__g.running && !ctrace__g.stopping) {
+    old = t->buf;
+    t->buf = NULL;
+    t->session = ctrace__g.session;
+    t->tid = ++ctrace__g.next_tid;
+    t->seq = 0;
+    t->last_ts = t->copied_ts = ctrace__g.tsc0;
+    joined = 1;
+  }
+  ctrace__unlock(&t->lock);
+  ctrace__unlock(&ctrace__g.reg_lock);
+  if (old) {
+    ctrace__lock(&ctrace__g.q_lock);
+    ctrace__g.buffers_out++; /* it was counted when made; put_locked uncounts */
+    ctrace__buf_put_locked(old);
+    ctrace__unlock(&ctrace__g.q_lock);
+  }
+  if (joined) {
+    ctrace__def_thread(t);
+    ctrace__install_buffer(t);
+  }
+}
+
+/* Everything that is not the common case: first event of a thread or of a
+   session, a full buffer, a stopped session. Returns the state ready for
+   `need` bytes, or NULL (the event is dropped: no session). */
+CTRACE__COLD ctrace__tstate *ctrace__slow(size_t need) {
+  ctrace__tstate *t = ctrace__state();
+  int sealed;
+  if (!t || !ctrace__active) return NULL;
+  if (need > ctrace__g.cfg.buffer_size) return NULL;
+  if (t->session != ctrace__g.session) {
+    ctrace__join_session(t);
+  } else {
+    ctrace__lock(&t->lock);
+    sealed = ctrace__seal_locked(t, 0);
+    ctrace__unlock(&t->lock);
+    if (sealed || !t->buf) ctrace__install_buffer(t);
+  }
+  if (t->buf && (uintptr_t)t->pos + need <= ctrace__load_relaxed(&t->limit)) return t;
+  return NULL;
+}
+
+/* Ready for `need` more bytes in this thread's buffer, or NULL. */
+CTRACE__HOT ctrace__tstate *ctrace__ready(size_t need) {
+  ctrace__tstate *t = ctrace__tls;
+  if (t && (uintptr_t)t->pos + need <= ctrace__load_relaxed(&t->limit)) return t;
+  return ctrace__slow(need);
+}
+
+/* Timestamp and kind byte of a new event; returns where its fields go. */
+CTRACE__HOT uint8_t *ctrace__event_head(ctrace__tstate *t, uint8_t kind) {
+  uint64_t now = ctrace__now(), d;
+  uint8_t *p = t->pos;
+  if (now < t->last_ts) now = t->last_ts; /* a counter read on another core may lag a little */
+  d = now - t->last_ts;
+  t->last_ts = now;
+  *p = kind;
+  return ctrace__put_varint(p + 1, d);
+}
+
+CTRACE__HOT void ctrace__event_commit(ctrace__tstate *t, uint8_t *p) { ctrace__store_release(&t->pos, p); }
+
+/* ---- the instrumentation entry points ---- */
+
+CTRACE_API int ctrace_zone_begin(ctrace_site *site, const char *name, int name_is_literal) {
+  ctrace__tstate *t;
+  uint32_t id;
+  uint8_t *p;
+  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
+  id = name_is_literal ? ctrace__load_relaxed(&site->id) : 0;
+  if (!id && !(id = ctrace__site_id(t, site, name, name_is_literal))) return 0;
+  p = ctrace__event_head(t, CTRACE_EV_ZONE_BEGIN);
+  ctrace__event_commit(t, ctrace__put_varint(p, id));
+  return 1;
+}
+
+CTRACE_API void ctrace_zone_end(void) {
+  ctrace__tstate *t;
+  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  ctrace__event_commit(t, ctrace__event_head(t, CTRACE_EV_ZONE_END));
+}
+
+/* An event of one site field plus up to two varints. */
+static void ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind, int nvals,
+                               uint64_t a, uint64_t b) {
+  ctrace__tstate *t;
+  uint32_t id;
+  uint8_t *p;
+  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  id = literal ? ctrace__load_relaxed(&site->id) : 0;
+  if (!id && !(id = ctrace__site_id(t, site, name, literal))) return;
+  p = ctrace__put_varint(ctrace__event_head(t, kind), id);
+  if (nvals > 0) p = ctrace__put_varint(p, a);
+  if (nvals > 1) p = ctrace__put_varint(p, b);
+  ctrace__event_commit(t, p);
+}
+
+CTRACE_API void ctrace_instant(ctrace_site *site, const char *name, int name_is_literal) {
+  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_INSTANT, 0, 0, 0);
+}
+
+CTRACE_API void ctrace_counter(ctrace_site *site, const char *name, int name_is_literal, int64_t value) {
+  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_COUNTER, 1, ctrace__zigzag(value), 0);
+}
+
+CTRACE_API void ctrace_counter_f(ctrace_site *site, const char *name, int name_is_literal, double value) {
+  ctrace__tstate *t;
+  uint32_t id;
+  uint8_t *p;
+  uint64_t bits;
+  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  id = name_is_literal ? ctrace__load_relaxed(&site->id) : 0;
+  if (!id && !(id = ctrace__site_id(t, site, name, name_is_literal))) return;
+  memcpy(&bits, &value, 8);
+  p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_COUNTER_F), id);
+  ctrace__put_u64(p, bits);
+  ctrace__event_commit(t, p + 8);
+}
+
+/* The message is formatted straight into the thread's buffer, behind a
+   three-byte length (a padded varint, so its size is known in advance). */
+CTRACE_API void ctrace_log(ctrace_site *site, const char *category, int category_is_literal, const char *fmt, ...) {
+  ctrace__tstate *t;
+  uint32_t id, room, max_msg;
+  uint8_t *p, *lenp;
+  va_list ap;
+  int n;
+  char small[1];
+  if (!ctrace__active || !fmt) return;
+  max_msg = ctrace__g.cfg.buffer_size - CTRACE__MAX_FIXED_EVENT - 4;
+  if (max_msg > (1u << 21) - 1) max_msg = (1u << 21) - 1;
+  va_start(ap, fmt);
+  n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) n = 0;
+  if ((uint32_t)n > max_msg) n = (int)max_msg;
+  if (!(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT + 4 + (size_t)n + 1))) return;
+  id = category_is_literal ? ctrace__load_relaxed(&site->id) : 0;
+  if (!id && !(id = ctrace__site_id(t, site, category, category_is_literal))) return;
+  p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_LOG), id);
+  lenp = p;
+  p += 3;
+  room = (uint32_t)n + 1;
+  va_start(ap, fmt);
+  vsnprintf((char *)p, room, fmt, ap); /* writes n bytes and a NUL we do not keep */
+  va_end(ap);
+  lenp[0] = (uint8_t)(0x80 | (n & 0x7f));
+  lenp[1] = (uint8_t)(0x80 | ((n >> 7) & 0x7f));
+  lenp[2] = (uint8_t)((n >> 14) & 0x7f);
+  ctrace__event_commit(t, p + n);
+}
+
+CTRACE_API void ctrace_thread_name(const char *name) {
+  ctrace__tstate *t = ctrace__state();
+  char *copy;
+  if (!t || !name) return;
+  copy = ctrace__strndup(name, strlen(name) > 4096 ? 4096 : strlen(name));
+  if (!copy) return;
+  ctrace__lock(&t->lock);
+  CTRACE_MEM_FREE(t->name);
+  t->name = copy;
+  ctrace__unlock(&t->lock);
+  if (ctrace__active && t->session == ctrace__g.session) ctrace__def_thread(t);
+}
+
+CTRACE_API uint64_t ctrace_task_begin(const char *name, const char *file, int line) {
+  ctrace__tstate *t;
+  uint32_t id;
+  uint64_t task;
+  uint8_t *p;
+  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
+  if (!(id = ctrace__dynamic_id(t, file, (uint32_t)line, name))) return 0;
+  task = ctrace__add_u64(&ctrace__g.next_task, 1);
+  p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_TASK_BEGIN), id);
+  ctrace__event_commit(t, ctrace__put_varint(p, task));
+  return task;
+}
+
+CTRACE_API void ctrace_task_end(uint64_t id) {
+  ctrace__tstate *t;
+  if (!id || !ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  ctrace__event_commit(t, ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_TASK_END), id));
+}
+
+CTRACE_API void ctrace_gc_begin(ctrace_site *site, const char *reason, int reason_is_literal) {
+  ctrace__tstate *t = ctrace__state();
+  if (t) t->gc_begin_ns = ctrace__mono_ns();
+  ctrace__site_event(site, reason ? reason : "", reason_is_literal, CTRACE_EV_GC_BEGIN, 0, 0, 0);
+}
+
+CTRACE_API void ctrace_gc_end(void) {
+  ctrace__tstate *t = ctrace__state();
+  if (t && t->gc_begin_ns) {
+    uint64_t pause = ctrace__mono_ns() - t->gc_begin_ns;
+    t->gc_begin_ns = 0;
+    ctrace__add_u64(&ctrace__g.ms_pause, pause);
+    ctrace__add_u64(&ctrace__g.ms_num_gc, 1);
+    ctrace__store_relaxed(&ctrace__g.ms_last_gc, ctrace__wall_ns());
+  }
+  if (ctrace__active && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL)
+    ctrace__event_commit(t, ctrace__event_head(t, CTRACE_EV_GC_END));
+}
+
+/* >>memory ====================================================================
+   Live blocks sit in a table sharded by address, each shard behind a spin
+   lock held for a few instructions. The table is what lets ctrace_free tell a
+   double free or a foreign pointer from a real block, and report it instead
+   of passing it on to free() and crashing. */
+
+#define CTRACE__SHARD_BITS 6
+#define CTRACE__SHARDS (1u << CTRACE__SHARD_BITS)
+
+typedef struct ctrace__shard {
+  volatile long lock;
+  uint32_t cap, count;
+  uintptr_t *keys;        /* 0 = empty */
+  uint64_t *sizes;
+  char pad[64];
+} ctrace__shard;
+
+static ctrace__shard ctrace__shards[CTRACE__SHARDS];
+
+static uint64_t ctrace__ptr_hash(uintptr_t p) { return (uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull; }
+
+static void ctrace__shard_lock(ctrace__shard *s) {
+  unsigned spins = 0;
+  while (!ctrace__spin_try(&s->lock)) {
+    if (++spins > 64) {
+#if defined(_WIN32)
+      SwitchToThread();
+#else
+      ctrace__sleep_ms(0);
+#endif
+      spins = 0;
+    }
+  }
+}
+
+static ctrace__shard *ctrace__shard_of(uintptr_t p, uint64_t *h) {
+  *h = ctrace__ptr_hash(p);
+  return &ctrace__shards[*h >> (64 - CTRACE__SHARD_BITS)];
+}
+
+static int ctrace__shard_grow(ctrace__shard *s) {
+  uint32_t cap = s->cap ? s->cap * 2 : 256, i;
+  uintptr_t *keys = (uintptr_t *)CTRACE_MEM_ALLOC(sizeof(uintptr_t) * cap);
+  uint64_t *sizes = (uint64_t *)CTRACE_MEM_ALLOC(sizeof(uint64_t) * cap);
+  if (!keys || !sizes) {
+    CTRACE_MEM_FREE(keys);
+    CTRACE_MEM_FREE(sizes);
+    return -1;
+  }
+  memset(keys, 0, sizeof(uintptr_t) * cap);
+  for (i = 0; i < s->cap; i++) {
+    if (s->keys[i]) {
+      uint32_t j = (uint32_t)ctrace__ptr_hash(s->keys[i]) & (cap - 1);
+      while (keys[j]) j = (j + 1) & (cap - 1);
+      keys[j] = s->keys[i];
+      sizes[j] = s->sizes[i];
+    }
+  }
+  CTRACE_MEM_FREE(s->keys);
+  CTRACE_MEM_FREE(s->sizes);
+  s->keys = keys;
+  s->sizes = sizes;
+  s->cap = cap;
+  return 0;
+}
+
+/* Remember a live block; -1 if the table cannot grow. */
+static int ctrace__block_remember(uintptr_t k, uint64_t size) {
+  uint64_t h;
+  ctrace__shard *s = ctrace__shard_of(k, &h);
+  uint32_t i;
+  int rc = 0;
+  ctrace__shard_lock(s);
+  if ((s->count + 1) * 2 > s->cap && ctrace__shard_grow(s)) {
+    rc = -1;
+  } else {
+    for (i = (uint32_t)h & (s->cap - 1); s->keys[i] && s->keys[i] != k; i = (i + 1) & (s->cap - 1)) {}
+    if (!s->keys[i]) s->count++;
+    s->keys[i] = k;
+    s->sizes[i] = size;
+  }
+  ctrace__spin_release(&s->lock);
+  return rc;
+}
+
+/* Forget a live block; returns 1 and its size if it was there. Deletion
+   shifts later entries back, so no tombstones pile up. */
+static int ctrace__block_forget(uintptr_t k, uint64_t *size) {
+  uint64_t h;
+  ctrace__shard *s = ctrace__shard_of(k, &h);
+  uint32_t i, j, m;
+  int found = 0;
+  ctrace__shard_lock(s);
+  if (s->cap) {
+    m = s->cap - 1;
+    for (i = (uint32_t)h & m; s->keys[i]; i = (i + 1) & m) {
+      if (s->keys[i] != k) continue;
+      *size = s->sizes[i];
+      found = 1;
+      s->count--;
+      for (j = (i + 1) & m; s->keys[j]; j = (j + 1) & m) {
+        uint32_t home = (uint32_t)ctrace__ptr_hash(s->keys[j]) & m;
+        /* move j back to i when its home is not in the cyclic range (i, j] */
+        if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+          s->keys[i] = s->keys[j];
+          s->sizes[i] = s->sizes[j];
+          i = j;
+        }
+      }
+      s->keys[i] = 0;
+      break;
+    }
+  }
+  ctrace__spin_release(&s->lock);
+  return found;
+}
+
+static void ctrace__note_alloc(ctrace__tstate *t, uint64_t size) {
+  uint64_t live = ctrace__add_u64(&ctrace__g.ms_alloc, size), peak;
+  while (live > (peak = ctrace__load_relaxed(&ctrace__g.ms_peak)) &&
+         !ctrace__cas_u64(&ctrace__g.ms_peak, peak, live)) {}
+  if (t) {
+    ctrace__store_relaxed(&t->ms_total, t->ms_total + size);
+    ctrace__store_relaxed(&t->ms_mallocs, t->ms_mallocs + 1);
+  }
+}
+
+static void ctrace__note_free(ctrace__tstate *t, uint64_t size) {
+  ctrace__sub_u64(&ctrace__g.ms_alloc, size);
+  if (t) ctrace__store_relaxed(&t->ms_frees, t->ms_frees + 1);
+}
+
+static void ctrace__mem_event(ctrace__tstate *t, uint8_t kind, const char *what, const char *file, uint32_t line,
+                              uintptr_t ptr, uint64_t size) {
+  uint32_t id;
+  uint8_t *p;
+  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  if (!(id = ctrace__dynamic_id(t, file, line, what))) return;
+  p = ctrace__put_varint(ctrace__event_head(t, kind), id);
+  p = ctrace__put_varint(p, (uint64_t)ptr);
+  if (kind != CTRACE_EV_MEM_PROBLEM) p = ctrace__put_varint(p, size);
+  ctrace__event_commit(t, p);
+}
+
+static void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
+  ctrace__tstate *t = ctrace__state();
+  if (ctrace__block_remember(ptr, size)) {
+    ctrace__mem_event(t, CTRACE_EV_MEM_PROBLEM, "untracked: out of memory for the block table", file, line, ptr, 0);
+    return;
+  }
+  ctrace__note_alloc(t, size);
+  ctrace__mem_event(t, CTRACE_EV_ALLOC, "", file, line, ptr, size);
+}
+
+/* 1 if ptr was a live block (now forgotten), 0 after reporting a problem. */
+static int ctrace__track_free(uintptr_t ptr, const char *file, uint32_t line) {
+  ctrace__tstate *t = ctrace__state();
+  uint64_t size = 0;
+  if (!ctrace__block_forget(ptr, &size)) {
+    ctrace__mem_event(t, CTRACE_EV_MEM_PROBLEM, "free of a pointer that is not live (double free or untracked)",
+                      file, line, ptr, 0);
+    return 0;
+  }
+  ctrace__note_free(t, size);
+  ctrace__mem_event(t, CTRACE_EV_FREE, "", file, line, ptr, size);
+  return 1;
+}
+
+CTRACE_API void *ctrace_malloc_at(size_t size, const char *file, int line) {
+  void *p = malloc(size);
+  if (p) ctrace__track_alloc((uintptr_t)p, size, file, (uint32_t)line);
+  return p;
+}
+
+CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line) {
+  void *p = calloc(n, size);
+  if (p) ctrace__track_alloc((uintptr_t)p, (uint64_t)n * size, file, (uint32_t)line);
+  return p;
+}
+
+/* realloc's contract, kept: NULL ptr allocates; on failure the old block
+   stays valid and tracked; a moved block is a free plus an allocation. A
+   pointer that is not live is reported and left alone (NULL, errno EINVAL). */
+CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line) {
+  uint64_t old = 0;
+  uintptr_t addr = (uintptr_t)ptr;
+  void *q;
+  ctrace__tstate *t;
+  if (!ptr) return ctrace_malloc_at(size, file, line);
+  if (!ctrace__block_forget(addr, &old)) {
+    ctrace__mem_event(ctrace__state(), CTRACE_EV_MEM_PROBLEM,
+                      "realloc of a pointer that is not live (freed or untracked)", file, (uint32_t)line, addr, 0);
+    errno = EINVAL;
+    return NULL;
+  }
+  q = realloc(ptr, size);
+  t = ctrace__state();
+  if (!q && size != 0) { /* failed: the old block is untouched */
+    ctrace__block_remember(addr, old);
+    return NULL;
+  }
+  ctrace__note_free(t, old);
+  ctrace__mem_event(t, CTRACE_EV_FREE, "", file, (uint32_t)line, addr, old);
+  if (q) ctrace__track_alloc((uintptr_t)q, size, file, (uint32_t)line);
+  return q;
+}
+
+CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line) {
+  if (!ptr) return;
+  if (ctrace__track_free((uintptr_t)ptr, file, (uint32_t)line)) free(ptr);
+}
+
+CTRACE_API void ctrace_alloc_event(ctrace_site *site, const void *ptr, uint64_t size) {
+  if (ptr) ctrace__track_alloc((uintptr_t)ptr, size, site->file, site->line);
+}
+
+CTRACE_API void ctrace_free_event(ctrace_site *site, const void *ptr) {
+  if (ptr) ctrace__track_free((uintptr_t)ptr, site->file, site->line);
+}
+
+CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms) {
+  ctrace__tstate *t;
+  uint64_t total, mallocs, frees;
+  if (!ms) return;
+  ctrace__once();
+  memset(ms, 0, sizeof *ms);
+  ctrace__lock(&ctrace__g.reg_lock);
+  total = ctrace__g.exited_total;
+  mallocs = ctrace__g.exited_mallocs;
+  frees = ctrace__g.exited_frees;
+  for (t = ctrace__g.states; t; t = t->next) {
+    total += ctrace__load_relaxed(&t->ms_total);
+    mallocs += ctrace__load_relaxed(&t->ms_mallocs);
+    frees += ctrace__load_relaxed(&t->ms_frees);
+  }
+  ctrace__unlock(&ctrace__g.reg_lock);
+  ms->alloc = ms->heap_alloc = ctrace__load_relaxed(&ctrace__g.ms_alloc);
+  ms->total_alloc = total;
+  ms->mallocs = mallocs;
+  ms->frees = frees;
+  ms->peak_alloc = ctrace__load_relaxed(&ctrace__g.ms_peak);
+  ms->num_gc = (uint32_t)ctrace__load_relaxed(&ctrace__g.ms_num_gc);
+  ms->pause_total_ns = ctrace__load_relaxed(&ctrace__g.ms_pause);
+  ms->last_gc_ns = ctrace__load_relaxed(&ctrace__g.ms_last_gc);
+  ms->rss = ctrace__rss_bytes();
+}
+
+/* A thread is exiting: its last events go to the writer, its state away. */
+static void ctrace__thread_exit(void *p) {
+  ctrace__tstate *t = (ctrace__tstate *)p;
+  ctrace__buf *b;
+  ctrace__lock(&ctrace__g.reg_lock);
+  ctrace__lock(&t->lock);
+  if (t->session == ctrace__g.session && ctrace__g.running) ctrace__seal_locked(t, CTRACE__CF_THREAD_EXIT);
+  b = t->buf;
+  t->buf = NULL;
+  ctrace__unlock(&t->lock);
+  if (t->prev) t->prev->next = t->next; else ctrace__g.states = t->next;
+  if (t->next) t->next->prev = t->prev;
+  ctrace__g.exited_total += t->ms_total;
+  ctrace__g.exited_mallocs += t->ms_mallocs;
+  ctrace__g.exited_frees += t->ms_frees;
+  ctrace__unlock(&ctrace__g.reg_lock);
+  if (b) {
+    ctrace__lock(&ctrace__g.q_lock);
+    ctrace__buf_put_locked(b);
+    ctrace__unlock(&ctrace__g.q_lock);
+  }
+  if (ctrace__tls == t) ctrace__tls = NULL;
+  ctrace__mutex_destroy(&t->lock);
+  CTRACE_MEM_FREE(t->name);
+  CTRACE_MEM_FREE(t);
+}
+
+/* ---- the file: header, chunks, the writer thread ---- */
+
+static void ctrace__chunk_header(ctrace__buf *b) {
+  uint8_t *h = b->data - CTRACE__CHUNK_HEADER;
+  uint32_t crc;
+  h[0] = 'C';
+  h[1] = 'K';
+  h[2] = b->type;
+  h[3] = b->flags;
+  ctrace__put_u32(h + 4, b->len);
+  ctrace__put_u32(h + 8, b->tid);
+  ctrace__put_u32(h + 12, b->seq);
+  ctrace__put_u64(h + 16, b->base_ts);
+  ctrace__put_u32(h + 24, 0);
+  crc = ctrace__crc_update(0, h, 28);
+  crc = ctrace__crc_update(crc, b->data, b->len);
+  ctrace__put_u32(h + 28, crc);
+}
+
+static void ctrace__note_write_error(void) {
+  if (!ctrace__g.error) ctrace__g.error = CTRACE_E_WRITE;
+}
+
+/* Write one chunk (header already built) or count it lost. */
+static void ctrace__write_chunk(int fd, ctrace__buf *b) {
+  size_t n = CTRACE__CHUNK_HEADER + (size_t)b->len;
+  if (fd >= 0 && ctrace__file_write(fd, b->data - CTRACE__CHUNK_HEADER, n) == 0) {
+    ctrace__g.bytes_written += n;
+    ctrace__g.chunks_written++;
+    return;
+  }
+  ctrace__note_write_error();
+  ctrace__g.chunks_lost++;
+  if (b->type == CTRACE__CH_EVENTS) ctrace__g.events_lost += ctrace__count_events(b->data, b->len, NULL);
+}
+
+/* A small chunk (definitions, sync, end) from bytes. */
+static void ctrace__write_small(int fd, uint8_t type, const uint8_t *payload, size_t len, uint64_t ts) {
+  ctrace__buf b;
+  uint8_t *tmp = (uint8_t *)CTRACE_MEM_ALLOC(CTRACE__CHUNK_HEADER + len + 1);
+  if (!tmp) { ctrace__note_write_error(); return; }
+  memset(&b, 0, sizeof b);
+  b.data = tmp + CTRACE__CHUNK_HEADER;
+  if (len) memcpy(b.data, payload, len);
+  b.len = (uint32_t)len;
+  b.type = type;
+  b.base_ts = ts;
+  ctrace__chunk_header(&b);
+  ctrace__write_chunk(fd, &b);
+  CTRACE_MEM_FREE(tmp);
+}
+
+/* Definitions not yet in the file. Called with file_lock held, after the
+   chunks to write were taken from the queue: everything they name was
+   defined before they were queued. */
+static void ctrace__write_defs(int fd) {
+  uint8_t *copy = NULL;
+  size_t from, len;
+  ctrace__lock(&ctrace__g.intern_lock);
+  from = ctrace__g.defs_written;
+  len = ctrace__g.defs_len - from;
+  if (len) {
+    copy = (uint8_t *)CTRACE_MEM_ALLOC(len);
+    if (copy) {
+      memcpy(copy, ctrace__g.defs + from, len);
+      ctrace__g.defs_written = ctrace__g.defs_len;
+    }
+  }
+  ctrace__unlock(&ctrace__g.intern_lock);
+  if (copy) {
+    /* split so no definitions chunk exceeds what readers accept */
+    size_t off = 0;
+    while (off < len) {
+      size_t part = len - off;
+      const uint8_t *p, *end;
+      uint64_t v;
+      if (part > CTRACE__MAX_CHUNK / 2) {
+        /* cut at a record boundary */
+        p = copy + off;
+        end = copy + len;
+        part = 0;
+        while (p < end && part < CTRACE__MAX_CHUNK / 2) {
+          const uint8_t *q = p + 1;
+          int fields = (*p == CTRACE__DEF_SITE) ? 2 : 2;
+          while (fields--) ctrace__get_varint(&q, end, &v);
+          ctrace__get_varint(&q, end, &v);
+          q += v;
+          if (*p == CTRACE__DEF_SITE) { ctrace__get_varint(&q, end, &v); q += v; }
+          part += (size_t)(q - p);
+          p = q;
+        }
+      }
+      ctrace__write_small(fd, CTRACE__CH_DEFS, copy + off, part, 0);
+      off += part;
+    }
+    CTRACE_MEM_FREE(copy);
+  } else if (len) {
+    ctrace__note_write_error();
+  }
+}
+
+static void ctrace__write_sync(int fd) {
+  uint8_t p[24], *e;
+  uint64_t ts = ctrace__now();
+  e = ctrace__put_varint(p, ctrace__mono_ns());
+  ctrace__write_small(fd, CTRACE__CH_SYNC, p, (size_t)(e - p), ts);
+}
+
+/* Flight recorder: keep the newest chunks, drop the oldest beyond the limits. */
+static void ctrace__retain(ctrace__buf *b) {
+  uint64_t now = ctrace__mono_ns();
+  b->next = NULL;
+  if (ctrace__g.ret_tail) ctrace__g.ret_tail->next = b; else ctrace__g.ret_head = b;
+  ctrace__g.ret_tail = b;
+  ctrace__g.ret_bytes += b->len + CTRACE__CHUNK_HEADER;
+  while (ctrace__g.ret_head && ctrace__g.ret_head != b) {
+    ctrace__buf *h = ctrace__g.ret_head;
+    int too_big = ctrace__g.cfg.flight_bytes && ctrace__g.ret_bytes > ctrace__g.cfg.flight_bytes;
+    int too_old = ctrace__g.cfg.flight_ms && now - h->enq_ns > (uint64_t)ctrace__g.cfg.flight_ms * 1000000u;
+    if (!too_big && !too_old) break;
+    ctrace__g.ret_head = h->next;
+    ctrace__g.ret_bytes -= h->len + CTRACE__CHUNK_HEADER;
+    ctrace__lock(&ctrace__g.q_lock);
+    ctrace__buf_put_locked(h);
+    ctrace__unlock(&ctrace__g.q_lock);
+  }
+}
+
+/* Write (or retain) everything queued so far, in queue order. */
+static void ctrace__drain(void) {
+  ctrace__buf *list, *b, *next;
+  ctrace__lock(&ctrace__g.file_lock);
+  ctrace__lock(&ctrace__g.q_lock);
+  list = ctrace__g.q_head;
+  ctrace__g.q_head = ctrace__g.q_tail = NULL;
+  ctrace__g.queued = 0;
+  ctrace__cond_signal_all(&ctrace__g.q_cond); /* threads waiting for room */
+  ctrace__unlock(&ctrace__g.q_lock);
+  if (!ctrace__g.flight) ctrace__write_defs(ctrace__g.fd);
+  for (b = list; b; b = next) {
+    next = b->next;
+    ctrace__chunk_header(b);
+    if (ctrace__g.flight) {
+      ctrace__retain(b);
+    } else {
+      ctrace__write_chunk(ctrace__g.fd, b);
+      ctrace__lock(&ctrace__g.q_lock);
+      ctrace__buf_put_locked(b);
+      ctrace__unlock(&ctrace__g.q_lock);
+    }
+  }
+  ctrace__unlock(&ctrace__g.file_lock);
+}
+
+static void ctrace__sample_rss(void) {
+  static ctrace_site site = {"ctrace.h", 0, 0};
+  ctrace_counter(&site, "ctrace.rss", 1, (int64_t)ctrace__rss_bytes());
+}
+
+static void ctrace__writer_main(void *arg) {
+  uint64_t last_flush = ctrace__mono_ns(), last_rss = 0;
+  uint32_t period = ctrace__g.cfg.flush_period_ms;
+  uint32_t rss_every = ctrace__g.cfg.rss_sample_ms;
+  (void)arg;
+  ctrace_thread_name("ctrace writer");
+  for (;;) {
+    int stopping, flush_due;
+    uint64_t now;
+    uint32_t wait = rss_every && rss_every < period ? rss_every : period;
+    ctrace__lock(&ctrace__g.q_lock);
+    if (!ctrace__g.stopping && ctrace__g.queued < 4 && !ctrace__g.writer_wake)
+      ctrace__cond_wait_ms(&ctrace__g.q_cond, &ctrace__g.q_lock, wait);
+    ctrace__g.writer_wake = 0;
+    stopping = ctrace__g.stopping;
+    ctrace__unlock(&ctrace__g.q_lock);
+    if (stopping) break;
+    now = ctrace__mono_ns();
+    if (rss_every && now - last_rss >= (uint64_t)rss_every * 1000000u) {
+      last_rss = now;
+      ctrace__sample_rss();
+    }
+    flush_due = now - last_flush >= (uint64_t)period * 1000000u;
+    if (flush_due) {
+      last_flush = now;
+      ctrace__steal_all();
+    }
+    ctrace__drain();
+    if (flush_due && !ctrace__g.flight) {
+      ctrace__lock(&ctrace__g.file_lock);
+      ctrace__write_sync(ctrace__g.fd);
+      ctrace__unlock(&ctrace__g.file_lock);
+    }
+  }
+}
+
+static size_t ctrace__file_header(uint8_t *h, size_t cap, int flags) {
+  char prog[200];
+  size_t n, total;
+  ctrace__program_name(prog, sizeof prog);
+  n = strlen(prog);
+  total = CTRACE__HEADER_FIXED + n + 4;
+  if (total > cap) return 0;
+  memset(h, 0, total);
+  memcpy(h, CTRACE__MAGIC, 8);
+  ctrace__put_u16(h + 8, CTRACE_FORMAT_VERSION);
+  ctrace__put_u16(h + 10, (uint32_t)total);
+  h[12] = (uint8_t)(ctrace__g.use_cpu_clock ? CTRACE_CLOCK_CPU : CTRACE_CLOCK_MONOTONIC);
+  h[13] = (uint8_t)flags;
+  ctrace__put_u64(h + 16, (uint64_t)(ctrace__g.use_cpu_clock ? 0 : 1000000000u));
+  ctrace__put_u64(h + 24, ctrace__g.tsc0);
+  ctrace__put_u64(h + 32, ctrace__g.mono0);
+  ctrace__put_u64(h + 40, ctrace__g.wall0);
+  ctrace__put_u32(h + 48, ctrace__g.cfg.buffer_size);
+  ctrace__put_u32(h + 52, ctrace__pid());
+  ctrace__put_u16(h + 56, (uint32_t)n);
+  memcpy(h + 58, prog, n);
+  ctrace__put_u32(h + 58 + n, ctrace__crc_update(0, h, 58 + n));
+  return total;
+}
+
+/* The counter's rate, measured against the monotonic clock over a few ms.
+   Readers refine it with the sync chunks written during the trace. */
+static uint64_t ctrace__calibrate(void) {
+  uint64_t m0 = ctrace__mono_ns(), t0 = ctrace__cpu_ticks(), m1, t1;
+  do {
+    m1 = ctrace__mono_ns();
+  } while (m1 - m0 < 3000000u);
+  t1 = ctrace__cpu_ticks();
+  return (uint64_t)((double)(t1 - t0) * 1e9 / (double)(m1 - m0) + 0.5);
+}
+
+static void ctrace__write_header(int fd, int flags, uint64_t hz) {
+  uint8_t h[CTRACE__HEADER_FIXED + 256];
+  size_t n = ctrace__file_header(h, sizeof h, flags);
+  if (ctrace__g.use_cpu_clock) {
+    ctrace__put_u64(h + 16, hz);
+    ctrace__put_u32(h + n - 4, ctrace__crc_update(0, h, n - 4));
+  }
+  if (ctrace__file_write(fd, h, n) != 0) ctrace__note_write_error();
+  else ctrace__g.bytes_written += n;
+}
+
+static uint64_t ctrace__hz;
+static int ctrace__atexit_registered;
+
+static void ctrace__atexit(void);
+
+static void ctrace__session_defaults(ctrace_config *c) {
+  if (c->buffer_size == 0) c->buffer_size = 64u << 10;
+  if (c->buffer_size < 1024) c->buffer_size = 1024;
+  if (c->buffer_size > CTRACE__MAX_CHUNK / 2) c->buffer_size = CTRACE__MAX_CHUNK / 2;
+  if (c->flush_period_ms == 0) c->flush_period_ms = 100;
+  if (c->max_buffers == 0) c->max_buffers = 256;
+}
+
+/* Definitions of every site known so far, so a new file is self-contained. */
+static void ctrace__redefine_all_sites(void) {
+  uint32_t i;
+  ctrace__lock(&ctrace__g.intern_lock);
+  ctrace__g.defs_len = ctrace__g.defs_written = 0;
+  ctrace__g.defs_oom = 0;
+  for (i = 0; i < ctrace__g.n_sites; i++) ctrace__def_site(i + 1, &ctrace__g.sites[i]);
+  ctrace__unlock(&ctrace__g.intern_lock);
+}
+
+#if !defined(_WIN32)
+static void ctrace__after_fork_child(void) {
+  /* The child shares the parent's file descriptor: it must never write to
+     it. The child stops tracing; it may start a session of its own. */
+  ctrace__active = 0;
+  ctrace__g.running = 0;
+  ctrace__g.writer_running = 0;
+  ctrace__g.fd = -1;
+  ctrace__g.session++; /* the parent's session is not the child's */
+  ctrace__mutex_init(&ctrace__g.session_lock);
+  ctrace__mutex_init(&ctrace__g.reg_lock);
+  ctrace__mutex_init(&ctrace__g.q_lock);
+  ctrace__mutex_init(&ctrace__g.file_lock);
+  ctrace__mutex_init(&ctrace__g.intern_lock);
+  ctrace__cond_init(&ctrace__g.q_cond);
+  ctrace__g.q_head = ctrace__g.q_tail = NULL;
+  ctrace__g.ret_head = ctrace__g.ret_tail = NULL;
+  ctrace__g.queued = 0;
+}
+static int ctrace__fork_hook_registered;
+#endif
+
+CTRACE_API int ctrace_start(const char *path) { return ctrace_start_with(path, NULL); }
+
+CTRACE_API int ctrace_start_with(const char *path, const ctrace_config *cfg) {
+  ctrace_config c;
+  int fd = -1, flight;
+  ctrace__once();
+  if (cfg) c = *cfg; else memset(&c, 0, sizeof c);
+  ctrace__session_defaults(&c);
+  flight = c.flight_bytes > 0 || c.flight_ms > 0;
+  if (!flight && (!path || !*path)) return CTRACE_E_INVALID;
+  ctrace__lock(&ctrace__g.session_lock);
+  if (ctrace__g.running) {
+    ctrace__unlock(&ctrace__g.session_lock);
+    return CTRACE_E_ALREADY_STARTED;
+  }
+  if (!flight) {
+    fd = ctrace__file_create(path);
+    if (fd < 0) {
+      ctrace__unlock(&ctrace__g.session_lock);
+      return CTRACE_E_OPEN;
+    }
+  }
+  ctrace__g.cfg = c;
+  ctrace__g.flight = flight;
+  ctrace__g.fd = fd;
+  ctrace__g.error = 0;
+  ctrace__g.events_lost = ctrace__g.chunks_lost = ctrace__g.bytes_written = ctrace__g.chunks_written = 0;
+  ctrace__g.next_tid = 0;
+  ctrace__g.stopping = 0;
+  ctrace__g.use_cpu_clock = c.clock == CTRACE_CLOCK_CPU ||
+                            (c.clock == CTRACE_CLOCK_AUTO && CTRACE__X86 && ctrace__cpu_counter_reliable());
+  if (ctrace__g.use_cpu_clock && !ctrace__hz) ctrace__hz = ctrace__calibrate();
+  ctrace__g.mono0 = ctrace__mono_ns();
+  ctrace__g.wall0 = ctrace__wall_ns();
+  ctrace__g.tsc0 = ctrace__now();
+  ctrace__g.session++;
+  ctrace__redefine_all_sites();
+  if (!flight) ctrace__write_header(fd, 0, ctrace__hz);
+  if (ctrace__g.error) {
+    ctrace__file_close(fd);
+    ctrace__g.fd = -1;
+    ctrace__unlock(&ctrace__g.session_lock);
+    return CTRACE_E_WRITE;
+  }
+  ctrace__g.running = 1;
+  ctrace__g.writer_running = 1;
+  if (ctrace__thread_create(&ctrace__g.writer, ctrace__writer_main, NULL) != 0) {
+    ctrace__g.running = 0;
+    ctrace__g.writer_running = 0;
+    if (fd >= 0) ctrace__file_close(fd);
+    ctrace__g.fd = -1;
+    ctrace__unlock(&ctrace__g.session_lock);
+    return CTRACE_E_THREAD;
+  }
+#if !defined(_WIN32)
+  if (!ctrace__fork_hook_registered) {
+    ctrace__fork_hook_registered = 1;
+    pthread_atfork(NULL, NULL, ctrace__after_fork_child);
+  }
+#endif
+  if (!ctrace__atexit_registered) {
+    ctrace__atexit_registered = 1;
+    atexit(ctrace__atexit);
+  }
+  ctrace__active = 1;
+  ctrace__unlock(&ctrace__g.session_lock);
+  return CTRACE_OK;
+}
+
+/* The end marker: how the trace ended and what was lost. */
+static void ctrace__write_end(int fd, int status, int sig) {
+  uint8_t p[64], *e = p;
+  e = ctrace__put_varint(e, (uint64_t)status);
+  e = ctrace__put_varint(e, (uint64_t)sig);
+  e = ctrace__put_varint(e, ctrace__mono_ns());
+  e = ctrace__put_varint(e, ctrace__g.events_lost);
+  e = ctrace__put_varint(e, ctrace__g.chunks_lost);
+  ctrace__write_small(fd, CTRACE__CH_END, p, (size_t)(e - p), ctrace__now());
+}
+
+static void ctrace__free_list_release(void) {
+  ctrace__buf *b, *n;
+  for (b = ctrace__g.free_list; b; b = n) {
+    n = b->next;
+    CTRACE_MEM_FREE(b);
+  }
+  ctrace__g.free_list = NULL;
+  for (b = ctrace__g.ret_head; b; b = n) {
+    n = b->next;
+    CTRACE_MEM_FREE(b);
+  }
+  ctrace__g.ret_head = ctrace__g.ret_tail = NULL;
+  ctrace__g.ret_bytes = 0;
+}
+
+static int ctrace__stop_with(int status) {
+  ctrace__tstate *t, *self;
+  int rc;
+  ctrace__once();
+  ctrace__lock(&ctrace__g.session_lock);
+  if (!ctrace__g.running) {
+    ctrace__unlock(&ctrace__g.session_lock);
+    return CTRACE_E_NOT_STARTED;
+  }
+  ctrace__active = 0;
+  ctrace__lock(&ctrace__g.q_lock);
+  ctrace__g.stopping = 1;
+  ctrace__cond_signal_all(&ctrace__g.q_cond);
+  ctrace__unlock(&ctrace__g.q_lock);
+  ctrace__thread_join(ctrace__g.writer);
+  ctrace__g.writer_running = 0;
+  /* Threads still running: take what they recorded. */
+  ctrace__steal_all();
+  ctrace__drain();
+  if (!ctrace__g.flight) {
+    ctrace__write_sync(ctrace__g.fd);
+    ctrace__write_end(ctrace__g.fd, status, 0);
+    if (ctrace__file_sync(ctrace__g.fd) != 0 || ctrace__file_close(ctrace__g.fd) != 0) ctrace__note_write_error();
+  }
+  ctrace__g.fd = -1;
+  /* Detach every thread from the session; the next event of each takes the
+     slow path and finds no session. The calling thread's buffer can go now. */
+  self = ctrace__tls;
+  ctrace__lock(&ctrace__g.reg_lock);
+  ctrace__g.running = 0;
+  for (t = ctrace__g.states; t; t = t->next) {
+    ctrace__lock(&t->lock);
+    ctrace__store_relaxed(&t->limit, (uintptr_t)0);
+    if (t == self && t->buf) {
+      CTRACE_MEM_FREE(t->buf);
+      t->buf = NULL;
+      t->pos = t->copied = NULL;
+    }
+    ctrace__unlock(&t->lock);
+  }
+  ctrace__unlock(&ctrace__g.reg_lock);
+  ctrace__lock(&ctrace__g.q_lock);
+  ctrace__free_list_release();
+  ctrace__unlock(&ctrace__g.q_lock);
+  rc = ctrace__g.error ? ctrace__g.error : (ctrace__g.events_lost || ctrace__g.chunks_lost) ? CTRACE_E_LOST : CTRACE_OK;
+  ctrace__unlock(&ctrace__g.session_lock);
+  return rc;
+}
+
+CTRACE_API int ctrace_stop(void) { return ctrace__stop_with(0); }
+
+/* A program that returns from main without ctrace_stop still gets a complete
+   trace; its end marker says so (status 2). */
+static void ctrace__atexit(void) {
+  if (ctrace__g.running) ctrace__stop_with(2);
+}
+
+CTRACE_API int ctrace_flush(void) {
+  int rc;
+  ctrace__once();
+  ctrace__lock(&ctrace__g.session_lock);
+  if (!ctrace__g.running) {
+    ctrace__unlock(&ctrace__g.session_lock);
+    return CTRACE_E_NOT_STARTED;
+  }
+  ctrace__steal_all();
+  ctrace__drain();
+  rc = ctrace__g.error;
+  ctrace__unlock(&ctrace__g.session_lock);
+  return rc;
+}
+
+CTRACE_API int ctrace_enabled(void) { return ctrace__active; }
+
+CTRACE_API int ctrace_flight_dump(const char *path) {
+  int fd;
+  ctrace__buf *b;
+  uint8_t *defs = NULL;
+  size_t defs_len;
+  int saved_error, rc;
+  uint64_t saved_bytes;
+  if (!path || !*path) return CTRACE_E_INVALID;
+  ctrace__once();
+  ctrace__lock(&ctrace__g.session_lock);
+  if (!ctrace__g.running || !ctrace__g.flight) {
+    ctrace__unlock(&ctrace__g.session_lock);
+    return CTRACE_E_NOT_FLIGHT;
+  }
+  ctrace__steal_all();
+  ctrace__drain();
+  fd = ctrace__file_create(path);
+  if (fd < 0) {
+    ctrace__unlock(&ctrace__g.session_lock);
+    return CTRACE_E_OPEN;
+  }
+  ctrace__lock(&ctrace__g.file_lock);
+  saved_error = ctrace__g.error;
+  saved_bytes = ctrace__g.bytes_written;
+  ctrace__g.error = 0;
+  ctrace__write_header(fd, CTRACE__HF_FLIGHT, ctrace__hz);
+  ctrace__lock(&ctrace__g.intern_lock);
+  defs_len = ctrace__g.defs_len;
+  defs = (uint8_t *)CTRACE_MEM_ALLOC(defs_len + 1);
+  if (defs) memcpy(defs, ctrace__g.defs, defs_len);
+  ctrace__unlock(&ctrace__g.intern_lock);
+  if (!defs) ctrace__note_write_error();
+  else ctrace__write_small(fd, CTRACE__CH_DEFS, defs, defs_len, 0);
+  CTRACE_MEM_FREE(defs);
+  for (b = ctrace__g.ret_head; b; b = b->next) ctrace__write_chunk(fd, b);
+  ctrace__write_sync(fd);
+  ctrace__write_end(fd, 0, 0);
+  if (ctrace__file_close(fd) != 0) ctrace__note_write_error();
+  rc = ctrace__g.error;
+  ctrace__g.error = saved_error;
+  ctrace__g.bytes_written = saved_bytes;
+  ctrace__unlock(&ctrace__g.file_lock);
+  ctrace__unlock(&ctrace__g.session_lock);
+  return rc;
+}
+
+CTRACE_API void ctrace_session_stats_get(ctrace_session_stats *out) {
+  ctrace__tstate *t;
+  if (!out) return;
+  ctrace__once();
+  memset(out, 0, sizeof *out);
+  ctrace__lock(&ctrace__g.file_lock);
+  out->events_lost = ctrace__g.events_lost;
+  out->bytes_written = ctrace__g.bytes_written;
+  out->chunks_written = ctrace__g.chunks_written;
+  out->error = ctrace__g.error;
+  ctrace__unlock(&ctrace__g.file_lock);
+  ctrace__lock(&ctrace__g.reg_lock);
+  for (t = ctrace__g.states; t; t = t->next)
+    if (t->session == ctrace__g.session && ctrace__g.running) out->threads++;
+  ctrace__unlock(&ctrace__g.reg_lock);
+}
+
+/* >>reader ====================================================================
+   Opening walks the chunk headers once: it learns the threads, reads the
+   definitions, sync and end chunks, and notes damage. Events are then read
+   through one cursor per thread, each holding one chunk, merged by time. */
+
+typedef struct ctrace__rsite {
+  const char *name, *file;
+  uint32_t line;
+} ctrace__rsite;
+
+typedef struct ctrace__rthread {
+  uint32_t tid;
+  int has_events;
+  uint64_t os_tid;
+  const char *name;
+  uint64_t first_off;
+} ctrace__rthread;
+
+typedef struct ctrace__chunkhdr {
+  uint8_t type, flags;
+  uint32_t len, tid, seq, crc;
+  uint64_t base_ts;
+  uint8_t raw[CTRACE__CHUNK_HEADER];
+} ctrace__chunkhdr;
+
+typedef struct ctrace__cursor {
+  uint32_t tid;
+  int done, started;
+  uint64_t next_off;       /* where this thread's next chunk may start */
+  uint32_t expect_seq;
+  uint8_t *buf;            /* the current chunk's payload (file source) */
+  uint32_t cap;
+  const uint8_t *p, *end;  /* events left in the current chunk */
+  const uint8_t *fields;   /* fields of the event at p (after its delta) */
+  uint8_t kind;
+  uint64_t ts;             /* timestamp of the event at p */
+  uint64_t chunk_off;
+} ctrace__cursor;
+
+typedef struct ctrace__arena_block {
+  struct ctrace__arena_block *next;
+  size_t used, cap;
+} ctrace__arena_block;
+
+struct ctrace_reader {
+  const uint8_t *mem;
+  FILE *f;
+  uint64_t size, data_start;
+  ctrace_trace_info info;
+  uint64_t tsc0;
+  double ns_per_tick;
+  ctrace__rsite *sites;
+  uint32_t n_sites, n_defs;
+  ctrace__rthread *threads;  /* sorted by tid */
+  uint32_t n_threads, cap_threads;
+  uint32_t *thread_ids;
+  uint32_t n_thread_ids;
+  ctrace__cursor *cursors;
+  uint32_t *heap;            /* cursor indexes, min-heap by (ts, tid) */
+  uint32_t n_heap;
+  ctrace__arena_block *arena;
+  char *msg;                 /* the current log message, NUL-terminated */
+  size_t msg_cap;
+  uint8_t *scratch;          /* file source: definitions, resync */
+  size_t scratch_cap;
+  int64_t last_ns;
+  uint64_t end_ts;           /* timestamp of the end marker */
+};
+
+static void ctrace__damage(ctrace_reader *r, uint64_t off, const char *what) {
+  if (r->info.first_damage_offset < 0) {
+    r->info.first_damage_offset = (int64_t)off;
+    snprintf(r->info.first_damage, sizeof r->info.first_damage, "%s at byte %llu", what,
+             (unsigned long long)off);
+  }
+}
+
+static char *ctrace__arena_str(ctrace_reader *r, const uint8_t *s, size_t n) {
+  ctrace__arena_block *b = r->arena;
+  char *out;
+  if (!b || b->cap - b->used < n + 1) {
+    size_t cap = n + 1 > 65536 ? n + 1 : 65536;
+    b = (ctrace__arena_block *)CTRACE_MEM_ALLOC(sizeof *b + cap);
+    if (!b) return NULL;
+    b->cap = cap;
+    b->used = 0;
+    b->next = r->arena;
+    r->arena = b;
+  }
+  out = (char *)(b + 1) + b->used;
+  if (n) memcpy(out, s, n);
+  out[n] = 0;
+  b->used += n + 1;
+  return out;
+}
+
+/* n bytes at off: straight from memory, or read into *buf (grown). NULL if
+   the source ends first or memory runs out. */
+static const uint8_t *ctrace__src(ctrace_reader *r, uint64_t off, size_t n, uint8_t **buf, size_t *cap) {
+  if (off > r->size || n > r->size - off) return NULL;
+  if (r->mem) return r->mem + off;
+  if (*cap < n) {
+    size_t c = n < 4096 ? 4096 : n;
+    uint8_t *nb = (uint8_t *)CTRACE_MEM_REALLOC(*buf, c);
+    if (!nb) return NULL;
+    *buf = nb;
+    *cap = c;
+  }
+  if (n == 0) return *buf;
+#if defined(_WIN32)
+  if (_fseeki64(r->f, (__int64)off, SEEK_SET) != 0) return NULL;
+#else
+  if (fseeko(r->f, (off_t)off, SEEK_SET) != 0) return NULL;
+#endif
+  if (fread(*buf, 1, n, r->f) != n) return NULL;
+  return *buf;
+}
+
+static const uint8_t *ctrace__scratch(ctrace_reader *r, uint64_t off, size_t n) {
+  return ctrace__src(r, off, n, &r->scratch, &r->scratch_cap);
+}
+
+/* Parse the header at off: 1 plausible, 0 the file ends inside it or its
+   payload, -1 not a chunk header. */
+static int ctrace__parse_chunkhdr(ctrace_reader *r, uint64_t off, ctrace__chunkhdr *h) {
+  const uint8_t *p;
+  if (r->size - off < CTRACE__CHUNK_HEADER) return 0;
+  p = ctrace__scratch(r, off, CTRACE__CHUNK_HEADER);
+  if (!p) return 0;
+  memcpy(h->raw, p, CTRACE__CHUNK_HEADER);
+  p = h->raw;
+  if (p[0] != 'C' || p[1] != 'K') return -1;
+  h->type = p[2];
+  h->flags = p[3];
+  h->len = ctrace__get_u32(p + 4);
+  h->tid = ctrace__get_u32(p + 8);
+  h->seq = ctrace__get_u32(p + 12);
+  h->base_ts = ctrace__get_u64(p + 16);
+  h->crc = ctrace__get_u32(p + 28);
+  if (h->len > CTRACE__MAX_CHUNK) return -1;
+  if (h->type < 'A' || h->type > 'Z') return -1;
+  if (r->size - off - CTRACE__CHUNK_HEADER < h->len) return 0;
+  return 1;
+}
+
+static int ctrace__chunk_crc_ok(const ctrace__chunkhdr *h, const uint8_t *payload) {
+  uint32_t crc = ctrace__crc_update(0, h->raw, 28);
+  return ctrace__crc_update(crc, payload, h->len) == h->crc;
+}
+
+/* Find the next intact chunk after a damaged spot: a "CK" whose header is
+   plausible and whose checksum matches. Returns its offset or r->size. */
+static uint64_t ctrace__resync(ctrace_reader *r, uint64_t off) {
+  ctrace__chunkhdr h;
+  for (off = off + 1; off + CTRACE__CHUNK_HEADER <= r->size; off++) {
+    const uint8_t *p = ctrace__scratch(r, off, 2);
+    if (!p) break;
+    if (p[0] != 'C' || p[1] != 'K') continue;
+    if (ctrace__parse_chunkhdr(r, off, &h) != 1) continue;
+    p = ctrace__scratch(r, off + CTRACE__CHUNK_HEADER, h.len);
+    if (p && ctrace__chunk_crc_ok(&h, p)) return off;
+  }
+  return r->size;
+}
+
+/* The chunk at or after off, skipping damage the same way every time.
+   Returns 1 with *h and *at, or 0 at the end (cut or end of file). */
+static int ctrace__chunk_at(ctrace_reader *r, uint64_t off, ctrace__chunkhdr *h, uint64_t *at, int note) {
+  while (off < r->size) {
+    int rc = ctrace__parse_chunkhdr(r, off, h);
+    if (rc == 1) {
+      *at = off;
+      return 1;
+    }
+    if (rc == 0) {
+      if (note) {
+        r->info.truncated = 1;
+        r->info.bytes_lost += r->size - off;
+        ctrace__damage(r, off, "the trace is cut short inside a chunk");
+      }
+      return 0;
+    }
+    {
+      uint64_t next = ctrace__resync(r, off);
+      if (note) {
+        r->info.chunks_bad++;
+        r->info.bytes_lost += next - off;
+        ctrace__damage(r, off, "damaged chunk header");
+      }
+      off = next;
+    }
+  }
+  return 0;
+}
+
+static ctrace__rthread *ctrace__thread_find(ctrace_reader *r, uint32_t tid, int add) {
+  uint32_t lo = 0, hi = r->n_threads;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (r->threads[mid].tid < tid) lo = mid + 1; else hi = mid;
+  }
+  if (lo < r->n_threads && r->threads[lo].tid == tid) return &r->threads[lo];
+  if (!add) return NULL;
+  if (r->n_threads == r->cap_threads) {
+    uint32_t cap = r->cap_threads ? r->cap_threads * 2 : 16;
+    ctrace__rthread *n = (ctrace__rthread *)CTRACE_MEM_REALLOC(r->threads, sizeof *n * cap);
+    if (!n) return NULL;
+    r->threads = n;
+    r->cap_threads = cap;
+  }
+  memmove(&r->threads[lo + 1], &r->threads[lo], sizeof(ctrace__rthread) * (r->n_threads - lo));
+  memset(&r->threads[lo], 0, sizeof(ctrace__rthread));
+  r->threads[lo].tid = tid;
+  r->threads[lo].name = "";
+  r->n_threads++;
+  return &r->threads[lo];
+}
+
+static int ctrace__define_site(ctrace_reader *r, uint64_t id, uint64_t line, const uint8_t *name, size_t nlen,
+                               const uint8_t *file, size_t flen) {
+  /* ids are dense from 1; a far larger id is damage, not a reason to
+     allocate gigabytes */
+  if (id == 0 || id > (uint64_t)r->n_defs * 4 + 65536 || line > 0xffffffffu) return -1;
+  if (id > r->n_sites) {
+    uint32_t cap = r->n_sites ? r->n_sites : 256;
+    ctrace__rsite *n;
+    while (cap < id) cap *= 2;
+    n = (ctrace__rsite *)CTRACE_MEM_REALLOC(r->sites, sizeof *n * cap);
+    if (!n) return -1;
+    memset(n + r->n_sites, 0, sizeof *n * (cap - r->n_sites));
+    r->sites = n;
+    r->n_sites = cap;
+  }
+  r->sites[id - 1].name = ctrace__arena_str(r, name, nlen);
+  r->sites[id - 1].file = ctrace__arena_str(r, file, flen);
+  r->sites[id - 1].line = (uint32_t)line;
+  r->n_defs++;
+  return r->sites[id - 1].name && r->sites[id - 1].file ? 0 : -1;
+}
+
+static int ctrace__parse_defs(ctrace_reader *r, const uint8_t *p, const uint8_t *end) {
+  while (p < end) {
+    uint8_t k = *p++;
+    uint64_t a, b, n, fl;
+    const uint8_t *s;
+    if (ctrace__get_varint(&p, end, &a) || ctrace__get_varint(&p, end, &b) || ctrace__get_varint(&p, end, &n) ||
+        n > (uint64_t)(end - p))
+      return -1;
+    s = p;
+    p += n;
+    if (k == CTRACE__DEF_SITE) {
+      if (ctrace__get_varint(&p, end, &fl) || fl > (uint64_t)(end - p)) return -1;
+      if (ctrace__define_site(r, a, b, s, (size_t)n, p, (size_t)fl)) return -1;
+      p += fl;
+    } else if (k == CTRACE__DEF_THREAD) {
+      ctrace__rthread *t = a <= 0xffffffffu ? ctrace__thread_find(r, (uint32_t)a, 1) : NULL;
+      if (!t) return -1;
+      t->os_tid = b;
+      t->name = ctrace__arena_str(r, s, (size_t)n);
+      if (!t->name) return -1;
+    } else {
+      return -1; /* definitions have no length of their own: stop at an unknown one */
+    }
+  }
+  return 0;
+}
+
+static void ctrace__read_end(ctrace_reader *r, const ctrace__chunkhdr *h, const uint8_t *p) {
+  const uint8_t *end = p + h->len;
+  uint64_t status = 0, sig = 0, mono = 0, lost = 0, chunks_lost = 0;
+  ctrace__get_varint(&p, end, &status);
+  ctrace__get_varint(&p, end, &sig);
+  ctrace__get_varint(&p, end, &mono);
+  ctrace__get_varint(&p, end, &lost);
+  ctrace__get_varint(&p, end, &chunks_lost);
+  r->info.ended = 1;
+  r->info.crashed = status == 1;
+  r->info.crash_signal = (int)sig;
+  r->info.events_lost += lost;
+  r->end_ts = h->base_ts;
+  (void)chunks_lost;
+}
+
+static int ctrace__read_header(ctrace_reader *r, char *err, size_t err_size) {
+  const uint8_t *h;
+  uint32_t hlen, plen;
+  uint64_t hz;
+  if (r->size == 0) {
+    if (err) snprintf(err, err_size, "the file is empty");
+    return CTRACE_E_EMPTY;
+  }
+  h = ctrace__scratch(r, 0, r->size < CTRACE__HEADER_FIXED + 4 ? (size_t)r->size : CTRACE__HEADER_FIXED + 4);
+  if (!h || r->size < 8 || memcmp(h, CTRACE__MAGIC, 8) != 0) {
+    if (err) snprintf(err, err_size, "not a ctrace file: bad magic at byte 0");
+    return CTRACE_E_FORMAT;
+  }
+  if (r->size < CTRACE__HEADER_FIXED + 4) {
+    if (err) snprintf(err, err_size, "the file ends inside its header (%llu bytes)", (unsigned long long)r->size);
+    return CTRACE_E_TRUNCATED;
+  }
+  if (ctrace__get_u16(h + 8) != CTRACE_FORMAT_VERSION) {
+    if (err) snprintf(err, err_size, "format version %u is not supported (this reader knows %d)",
+                      ctrace__get_u16(h + 8), CTRACE_FORMAT_VERSION);
+    return CTRACE_E_VERSION;
+  }
+  hlen = ctrace__get_u16(h + 10);
+  plen = ctrace__get_u16(h + 56);
+  if (hlen != CTRACE__HEADER_FIXED + plen + 4 || hlen > r->size) {
+    if (err) snprintf(err, err_size, "damaged file header at byte 10 (length %u)", hlen);
+    return hlen > r->size ? CTRACE_E_TRUNCATED : CTRACE_E_CORRUPT;
+  }
+  h = ctrace__scratch(r, 0, hlen);
+  if (!h || ctrace__crc_update(0, h, hlen - 4) != ctrace__get_u32(h + hlen - 4)) {
+    if (err) snprintf(err, err_size, "damaged file header: checksum mismatch at byte %u", hlen - 4);
+    return CTRACE_E_CORRUPT;
+  }
+  r->info.format_version = CTRACE_FORMAT_VERSION;
+  r->info.clock = h[12];
+  r->info.flight_window = (h[13] & CTRACE__HF_FLIGHT) != 0;
+  hz = ctrace__get_u64(h + 16);
+  r->tsc0 = ctrace__get_u64(h + 24);
+  r->info.mono_start_ns = ctrace__get_u64(h + 32);
+  r->info.wall_start_ns = ctrace__get_u64(h + 40);
+  r->info.pid = ctrace__get_u32(h + 52);
+  memcpy(r->info.program, h + 58, plen < sizeof r->info.program ? plen : sizeof r->info.program - 1);
+  r->info.ticks_per_second = hz ? (double)hz : 1e9;
+  r->data_start = hlen;
+  return 0;
+}
+
+/* Walk every chunk header once. */
+static int ctrace__scan(ctrace_reader *r) {
+  uint64_t off = r->data_start, at, sync_ts = 0, sync_mono = 0, max_ts = r->tsc0;
+  ctrace__chunkhdr h;
+  const uint8_t *p;
+  while (ctrace__chunk_at(r, off, &h, &at, 1)) {
+    off = at + CTRACE__CHUNK_HEADER + h.len;
+    if (h.type == CTRACE__CH_EVENTS) {
+      ctrace__rthread *t = ctrace__thread_find(r, h.tid, 1);
+      if (!t) return CTRACE_E_NOMEM;
+      if (!t->has_events) {
+        t->has_events = 1;
+        t->first_off = at;
+        r->info.threads++;
+      }
+      if (h.base_ts > max_ts && h.base_ts - r->tsc0 < (1ull << 62)) max_ts = h.base_ts;
+      continue;
+    }
+    if (h.type != CTRACE__CH_DEFS && h.type != CTRACE__CH_SYNC && h.type != CTRACE__CH_END) {
+      r->info.chunks_ok++; /* a chunk type from a newer writer: skipped */
+      continue;
+    }
+    p = ctrace__scratch(r, at + CTRACE__CHUNK_HEADER, h.len);
+    if (!p) return CTRACE_E_NOMEM;
+    if (!ctrace__chunk_crc_ok(&h, p)) {
+      r->info.chunks_bad++;
+      r->info.bytes_lost += CTRACE__CHUNK_HEADER + h.len;
+      ctrace__damage(r, at, h.type == CTRACE__CH_DEFS ? "damaged definitions chunk (names lost)" : "damaged chunk");
+      continue;
+    }
+    r->info.chunks_ok++;
+    if (h.type == CTRACE__CH_DEFS) {
+      if (ctrace__parse_defs(r, p, p + h.len)) ctrace__damage(r, at, "malformed definitions");
+    } else if (h.type == CTRACE__CH_SYNC) {
+      const uint8_t *q = p;
+      uint64_t mono;
+      if (!ctrace__get_varint(&q, p + h.len, &mono)) {
+        sync_ts = h.base_ts;
+        sync_mono = mono;
+      }
+      if (h.base_ts > max_ts) max_ts = h.base_ts;
+    } else {
+      sync_ts = h.base_ts; /* the end marker is the last sync point */
+      {
+        const uint8_t *q = p, *e = p + h.len;
+        uint64_t v;
+        ctrace__get_varint(&q, e, &v);
+        ctrace__get_varint(&q, e, &v);
+        if (!ctrace__get_varint(&q, e, &v)) sync_mono = v;
+      }
+      ctrace__read_end(r, &h, p);
+    }
+  }
+  /* A long run between the start and the last sync point measures the
+     counter's rate better than the writer's few-ms calibration. */
+  if (r->info.clock == CTRACE_CLOCK_CPU && sync_ts > r->tsc0 && sync_mono > r->info.mono_start_ns &&
+      sync_mono - r->info.mono_start_ns > 20000000u)
+    r->info.ticks_per_second = (double)(sync_ts - r->tsc0) * 1e9 / (double)(sync_mono - r->info.mono_start_ns);
+  r->ns_per_tick = 1e9 / r->info.ticks_per_second;
+  r->info.duration_ns = (int64_t)((double)((r->info.ended ? r->end_ts : max_ts) - r->tsc0) * r->ns_per_tick);
+  return 0;
+}
+
+static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c);
+
+/* Read the delta of the event at c->p; on a malformed event the rest of the
+   chunk is counted lost. 1 if an event is ready. */
+static int ctrace__cursor_peek(ctrace_reader *r, ctrace__cursor *c) {
+  for (;;) {
+    uint64_t dt;
+    const uint8_t *q;
+    if (c->p < c->end) {
+      q = c->p;
+      c->kind = *q++;
+      if (c->kind != 0 && !ctrace__get_varint(&q, c->end, &dt)) {
+        c->fields = q;
+        c->ts += dt;
+        return 1;
+      }
+      r->info.bytes_lost += (uint64_t)(c->end - c->p);
+      ctrace__damage(r, c->chunk_off, "malformed event in a chunk");
+      c->p = c->end;
+    }
+    if (!ctrace__cursor_load(r, c)) return 0;
+  }
+}
+
+/* Load the thread's next intact chunk. 0 when the thread has no more. */
+static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
+  ctrace__chunkhdr h;
+  uint64_t at;
+  for (;;) {
+    const uint8_t *payload;
+    if (c->done || !ctrace__chunk_at(r, c->next_off, &h, &at, 0)) {
+      c->done = 1;
+      return 0;
+    }
+    c->next_off = at + CTRACE__CHUNK_HEADER + h.len;
+    if (h.type != CTRACE__CH_EVENTS || h.tid != c->tid) continue;
+    if (r->mem) {
+      payload = r->mem + at + CTRACE__CHUNK_HEADER;
+    } else {
+      size_t cap = c->cap;
+      payload = ctrace__src(r, at + CTRACE__CHUNK_HEADER, h.len, &c->buf, &cap);
+      c->cap = (uint32_t)cap;
+      if (!payload) {
+        c->done = 1;
+        return 0;
+      }
+    }
+    if (!ctrace__chunk_crc_ok(&h, payload)) {
+      r->info.chunks_bad++;
+      r->info.bytes_lost += CTRACE__CHUNK_HEADER + h.len;
+      ctrace__damage(r, at, "damaged events chunk (checksum mismatch)");
+      continue;
+    }
+    r->info.chunks_ok++;
+    if (c->started && h.seq > c->expect_seq) {
+      r->info.chunks_bad += h.seq - c->expect_seq;
+      ctrace__damage(r, at, "chunks of a thread are missing before this one");
+    }
+    c->started = 1;
+    c->expect_seq = h.seq + 1;
+    c->chunk_off = at;
+    c->p = payload;
+    c->end = payload + h.len;
+    c->ts = h.base_ts;
+    if (h.flags & CTRACE__CF_THREAD_EXIT) c->next_off = r->size; /* the thread ended here */
+    if (c->p < c->end) return 1;
+  }
+}
+
+static int ctrace__cursor_less(const ctrace_reader *r, uint32_t a, uint32_t b) {
+  const ctrace__cursor *x = &r->cursors[a], *y = &r->cursors[b];
+  return x->ts < y->ts || (x->ts == y->ts && x->tid < y->tid);
+}
+
+static void ctrace__heap_down(ctrace_reader *r, uint32_t i) {
+  for (;;) {
+    uint32_t l = 2 * i + 1, m = i, tmp;
+    if (l < r->n_heap && ctrace__cursor_less(r, r->heap[l], r->heap[m])) m = l;
+    if (l + 1 < r->n_heap && ctrace__cursor_less(r, r->heap[l + 1], r->heap[m])) m = l + 1;
+    if (m == i) return;
+    tmp = r->heap[i];
+    r->heap[i] = r->heap[m];
+    r->heap[m] = tmp;
+    i = m;
+  }
+}
+
+static int ctrace__reader_setup(ctrace_reader *r, char *err, size_t err_size) {
+  int rc;
+  uint32_t i;
+  r->info.first_damage_offset = -1;
+  r->info.file_size = r->size;
+  if ((rc = ctrace__read_header(r, err, err_size)) != 0) return rc;
+  if ((rc = ctrace__scan(r)) != 0) {
+    if (err) snprintf(err, err_size, "%s", ctrace_strerror(rc));
+    return rc;
+  }
+  r->cursors = (ctrace__cursor *)CTRACE_MEM_ALLOC(sizeof(ctrace__cursor) * (r->n_threads + 1));
+  r->heap = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * (r->n_threads + 1));
+  r->thread_ids = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * (r->n_threads + 1));
+  if (!r->cursors || !r->heap || !r->thread_ids) {
+    if (err) snprintf(err, err_size, "out of memory");
+    return CTRACE_E_NOMEM;
+  }
+  memset(r->cursors, 0, sizeof(ctrace__cursor) * (r->n_threads + 1));
+  for (i = 0; i < r->n_threads; i++) {
+    ctrace__cursor *c;
+    if (!r->threads[i].has_events) continue;
+    r->thread_ids[r->n_thread_ids++] = r->threads[i].tid;
+    c = &r->cursors[i];
+    c->tid = r->threads[i].tid;
+    c->next_off = r->threads[i].first_off;
+    if (ctrace__cursor_peek(r, c)) r->heap[r->n_heap++] = i;
+  }
+  for (i = r->n_heap; i-- > 0;) ctrace__heap_down(r, i);
+  return 0;
+}
+
+static int ctrace__reader_new(ctrace_reader **out) {
+  ctrace_reader *r;
+  ctrace__once();
+  r = (ctrace_reader *)CTRACE_MEM_ALLOC(sizeof *r);
+  *out = r;
+  if (!r) return CTRACE_E_NOMEM;
+  memset(r, 0, sizeof *r);
+  return 0;
+}
+
+CTRACE_API int ctrace_reader_open_memory(ctrace_reader **out, const void *data, size_t size, char *err,
+                                         size_t err_size) {
+  ctrace_reader *r;
+  int rc;
+  if (err && err_size) err[0] = 0;
+  if (!out) return CTRACE_E_INVALID;
+  *out = NULL;
+  if (!data && size) return CTRACE_E_INVALID;
+  if ((rc = ctrace__reader_new(&r)) != 0) return rc;
+  r->mem = size ? (const uint8_t *)data : (const uint8_t *)"";
+  r->size = size;
+  if ((rc = ctrace__reader_setup(r, err, err_size)) != 0) {
+    ctrace_reader_close(r);
+    return rc;
+  }
+  *out = r;
+  return 0;
+}
+
+CTRACE_API int ctrace_reader_open(ctrace_reader **out, const char *path, char *err, size_t err_size) {
+  ctrace_reader *r;
+  int rc;
+  int64_t size;
+  if (err && err_size) err[0] = 0;
+  if (!out) return CTRACE_E_INVALID;
+  *out = NULL;
+  if (!path) return CTRACE_E_INVALID;
+  if ((rc = ctrace__reader_new(&r)) != 0) return rc;
+  r->f = fopen(path, "rb");
+  if (!r->f) {
+    if (err) snprintf(err, err_size, "cannot open: %s", strerror(errno));
+    ctrace_reader_close(r);
+    return CTRACE_E_OPEN;
+  }
+#if defined(_WIN32)
+  if (_fseeki64(r->f, 0, SEEK_END) != 0 || (size = _ftelli64(r->f)) < 0) size = -1;
+#else
+  if (fseeko(r->f, 0, SEEK_END) != 0 || (size = (int64_t)ftello(r->f)) < 0) size = -1;
+#endif
+  if (size < 0) {
+    if (err) snprintf(err, err_size, "cannot read: %s", strerror(errno));
+    ctrace_reader_close(r);
+    return CTRACE_E_READ;
+  }
+  r->size = (uint64_t)size;
+  if ((rc = ctrace__reader_setup(r, err, err_size)) != 0) {
+    ctrace_reader_close(r);
+    return rc;
+  }
+  *out = r;
+  return 0;
+}
+
+static const ctrace__rsite *ctrace__site_of(const ctrace_reader *r, uint64_t id) {
+  static const ctrace__rsite unknown = {"(undefined name)", "", 0};
+  if (id == 0 || id > r->n_sites || !r->sites[id - 1].name) return &unknown;
+  return &r->sites[id - 1];
+}
+
+/* Decode the fields of the cursor's current event into ev. 0 on success. */
+static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev) {
+  const uint8_t *q = c->fields, *end = c->end;
+  uint64_t a = 0, b = 0, d = 0;
+  const ctrace__rsite *s;
+  ev->kind = c->kind;
+  ev->raw_kind = c->kind;
+  ev->thread = c->tid;
+  ev->time_ns = (int64_t)((double)(int64_t)(c->ts - r->tsc0) * r->ns_per_tick);
+  ev->name = ev->message = ev->file = "";
+  ev->message_len = 0;
+  ev->line = 0;
+  ev->value = 0;
+  ev->fvalue = 0;
+  ev->id = ev->ptr = ev->size = 0;
+  switch (c->kind) {
+  case CTRACE_EV_ZONE_END:
+  case CTRACE_EV_GC_END:
+    break;
+  case CTRACE_EV_ZONE_BEGIN: case CTRACE_EV_INSTANT: case CTRACE_EV_GC_BEGIN: case CTRACE_EV_COUNTER:
+  case CTRACE_EV_COUNTER_F: case CTRACE_EV_LOG: case CTRACE_EV_TASK_BEGIN: case CTRACE_EV_ALLOC:
+  case CTRACE_EV_FREE: case CTRACE_EV_MEM_PROBLEM:
+    if (ctrace__get_varint(&q, end, &a)) return -1;
+    s = ctrace__site_of(r, a);
+    ev->name = s->name;
+    ev->file = s->file;
+    ev->line = s->line;
+    switch (c->kind) {
+    case CTRACE_EV_COUNTER:
+      if (ctrace__get_varint(&q, end, &b)) return -1;
+      ev->value = ctrace__unzigzag(b);
+      break;
+    case CTRACE_EV_COUNTER_F:
+      if (end - q < 8) return -1;
+      b = ctrace__get_u64(q);
+      memcpy(&ev->fvalue, &b, 8);
+      q += 8;
+      break;
+    case CTRACE_EV_LOG:
+      if (ctrace__get_varint(&q, end, &b) || b > (uint64_t)(end - q)) return -1;
+      if (r->msg_cap < b + 1) {
+        char *m = (char *)CTRACE_MEM_REALLOC(r->msg, (size_t)b + 1);
+        if (!m) return -1;
+        r->msg = m;
+        r->msg_cap = (size_t)b + 1;
+      }
+      memcpy(r->msg, q, (size_t)b);
+      r->msg[b] = 0;
+      ev->message = r->msg;
+      ev->message_len = (uint32_t)b;
+      q += b;
+      break;
+    case CTRACE_EV_TASK_BEGIN:
+      if (ctrace__get_varint(&q, end, &ev->id)) return -1;
+      break;
+    case CTRACE_EV_ALLOC:
+    case CTRACE_EV_FREE:
+      if (ctrace__get_varint(&q, end, &ev->ptr) || ctrace__get_varint(&q, end, &ev->size)) return -1;
+      break;
+    case CTRACE_EV_MEM_PROBLEM:
+      if (ctrace__get_varint(&q, end, &ev->ptr)) return -1;
+      break;
+    default:
+      break;
+    }
+    break;
+  case CTRACE_EV_TASK_END:
+    if (ctrace__get_varint(&q, end, &ev->id)) return -1;
+    break;
+  case CTRACE_EV_LOSS:
+    if (ctrace__get_varint(&q, end, &d)) return -1;
+    ev->value = (int64_t)d;
+    break;
+  default:
+    if (c->kind < CTRACE__KIND_SIZED || c->kind == 0xff) return -1;
+    if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
+    ev->kind = CTRACE_EV_UNKNOWN;
+    q += d;
+    break;
+  }
+  c->p = q;
+  return 0;
+}
+
+CTRACE_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev) {
+  for (;;) {
+    ctrace__cursor *c;
+    int ok;
+    if (!r || !ev) return CTRACE_E_INVALID;
+    if (r->n_heap == 0) {
+      if (!r->info.ended && r->last_ns > r->info.duration_ns) r->info.duration_ns = r->last_ns;
+      return 0;
+    }
+    c = &r->cursors[r->heap[0]];
+    ok = ctrace__decode(r, c, ev) == 0;
+    if (!ok) {
+      r->info.bytes_lost += (uint64_t)(c->end - c->p);
+      ctrace__damage(r, c->chunk_off, "malformed event in a chunk");
+      c->p = c->end;
+    }
+    if (ctrace__cursor_peek(r, c)) {
+      ctrace__heap_down(r, 0);
+    } else {
+      r->heap[0] = r->heap[--r->n_heap];
+      if (r->n_heap) ctrace__heap_down(r, 0);
+    }
+    if (ok) {
+      if (ev->time_ns > r->last_ns) r->last_ns = ev->time_ns;
+      return 1;
+    }
+  }
+}
+
+CTRACE_API const ctrace_trace_info *ctrace_reader_info(const ctrace_reader *r) { return r ? &r->info : NULL; }
+
+CTRACE_API const char *ctrace_reader_thread_name(const ctrace_reader *r, uint32_t thread) {
+  const ctrace__rthread *t = r ? ctrace__thread_find((ctrace_reader *)r, thread, 0) : NULL;
+  return t && t->name ? t->name : "";
+}
+
+CTRACE_API uint64_t ctrace_reader_thread_os_id(const ctrace_reader *r, uint32_t thread) {
+  const ctrace__rthread *t = r ? ctrace__thread_find((ctrace_reader *)r, thread, 0) : NULL;
+  return t ? t->os_tid : 0;
+}
+
+CTRACE_API uint32_t ctrace_reader_threads(const ctrace_reader *r, const uint32_t **ids) {
+  if (ids) *ids = r ? r->thread_ids : NULL;
+  return r ? r->n_thread_ids : 0;
+}
+
+CTRACE_API void ctrace_reader_close(ctrace_reader *r) {
+  uint32_t i;
+  ctrace__arena_block *b, *n;
+  if (!r) return;
+  if (r->f) fclose(r->f);
+  if (r->cursors)
+    for (i = 0; i < r->n_threads; i++) CTRACE_MEM_FREE(r->cursors[i].buf);
+  for (b = r->arena; b; b = n) {
+    n = b->next;
+    CTRACE_MEM_FREE(b);
+  }
+  CTRACE_MEM_FREE(r->cursors);
+  CTRACE_MEM_FREE(r->heap);
+  CTRACE_MEM_FREE(r->thread_ids);
+  CTRACE_MEM_FREE(r->threads);
+  CTRACE_MEM_FREE(r->sites);
+  CTRACE_MEM_FREE(r->msg);
+  CTRACE_MEM_FREE(r->scratch);
+  CTRACE_MEM_FREE(r);
+}
+
+CTRACE_API const char *ctrace_event_kind_name(int kind) {
+  switch (kind) {
+  case CTRACE_EV_ZONE_BEGIN: return "zone_begin";
+  case CTRACE_EV_ZONE_END: return "zone_end";
+  case CTRACE_EV_INSTANT: return "instant";
+  case CTRACE_EV_COUNTER: return "counter";
+  case CTRACE_EV_COUNTER_F: return "counter_f";
+  case CTRACE_EV_LOG: return "log";
+  case CTRACE_EV_TASK_BEGIN: return "task_begin";
+  case CTRACE_EV_TASK_END: return "task_end";
+  case CTRACE_EV_ALLOC: return "alloc";
+  case CTRACE_EV_FREE: return "free";
+  case CTRACE_EV_GC_BEGIN: return "gc_begin";
+  case CTRACE_EV_GC_END: return "gc_end";
+  case CTRACE_EV_LOSS: return "loss";
+  case CTRACE_EV_MEM_PROBLEM: return "mem_problem";
+  default: return "unknown";
+  }
+}
 /* <<impl:core */
 
 /* >>impl:analysis */
+/* >>analysis -----------------------------------------------------------------
+   One streaming pass over the events. Every table is either capped (with an
+   "(other)" entry and a count of what was folded) or grows only with what is
+   open or live at one moment (zone stacks, open tasks, live blocks), so the
+   memory used does not depend on how long the trace is. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CTRACE__HIST_SUB_BITS 5
+#define CTRACE__HIST_SUB 32 /* sub-buckets per power of two: error <= 1/64 */
+#define CTRACE__HIST_BUCKETS 1920
+#define CTRACE__FREED_CACHE 4096 /* recently freed pointers, to name double frees */
+#define CTRACE__PTR_CACHE 1024   /* reader string pointer -> table index */
+#define CTRACE__MAX_REPORTED 32  /* distinct MEM_PROBLEM names kept apart */
+#define CTRACE__N_PROBLEM_KINDS 17
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static const char *ctrace__str(const char *s) { return s ? s : ""; }
+
+static uint64_t ctrace__mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+static uint64_t ctrace__an_hash(uint64_t h, const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  h ^= 0xcbf29ce484222325ULL;
+  while (*p) {
+    h ^= *p++;
+    h *= 0x100000001b3ULL;
+  }
+  return ctrace__mix64(h);
+}
+
+static uint32_t ctrace__floor_log2(uint64_t v) {
+#if defined(__GNUC__) || defined(__clang__)
+  return 63u - (uint32_t)__builtin_clzll(v);
+#else
+  uint32_t r = 0;
+  while (v >>= 1) r++;
+  return r;
+#endif
+}
+
+static int64_t ctrace__max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* Grows the array whose pointer is at parr (elem-byte items, capacity *cap) to
+   hold at least need. The pointer is copied with memcpy so that any element
+   type can go through one function without type punning. */
+static int ctrace__an_grow(void *parr, uint32_t *cap, uint32_t need, size_t elem) {
+  uint32_t c = *cap ? *cap : 8;
+  void *old, *q;
+  if (need <= *cap) return 0;
+  while (c < need) c = c > 0x7fffffffu ? need : c * 2;
+  memcpy(&old, parr, sizeof old);
+  q = CTRACE_MEM_REALLOC(old, (size_t)c * elem);
+  if (!q) return CTRACE_E_NOMEM;
+  memcpy(parr, &q, sizeof q);
+  *cap = c;
+  return 0;
+}
+#define CTRACE__GROW(arr, cap, need) ctrace__an_grow(&(arr), &(cap), (need), sizeof *(arr))
+
+/* ---- string arena: interned names and kept messages, freed all at once ------ */
+
+typedef struct ctrace__arena {
+  char **blocks;
+  uint32_t n_blocks, cap_blocks;
+  char *cur;
+  size_t left;
+} ctrace__arena;
+
+static char *ctrace__arena_alloc(ctrace__arena *ar, size_t n) {
+  char *p;
+  if (n > ar->left) {
+    size_t size = n > 65536 ? n : 65536;
+    char *b;
+    if (CTRACE__GROW(ar->blocks, ar->cap_blocks, ar->n_blocks + 1)) return NULL;
+    b = (char *)CTRACE_MEM_ALLOC(size);
+    if (!b) return NULL;
+    ar->blocks[ar->n_blocks++] = b;
+    ar->cur = b;
+    ar->left = size;
+  }
+  p = ar->cur;
+  ar->cur += n;
+  ar->left -= n;
+  return p;
+}
+
+static void ctrace__arena_free(ctrace__arena *ar) {
+  uint32_t i;
+  for (i = 0; i < ar->n_blocks; i++) CTRACE_MEM_FREE(ar->blocks[i]);
+  CTRACE_MEM_FREE(ar->blocks);
+  memset(ar, 0, sizeof *ar);
+}
+
+/* ---- index map: hash -> uint32 index, equality decided by the caller ------- */
+
+typedef struct ctrace__slot {
+  uint64_t h;
+  uint32_t v; /* CTRACE_NONE = empty */
+} ctrace__slot;
+
+typedef struct ctrace__map {
+  ctrace__slot *s;
+  uint32_t cap, n; /* cap is a power of two */
+} ctrace__map;
+
+typedef int (*ctrace__eq_fn)(const void *table, uint32_t v, const void *key);
+
+static uint32_t ctrace__map_get(const ctrace__map *m, uint64_t h, ctrace__eq_fn eq,
+                                const void *table, const void *key) {
+  uint32_t i;
+  if (!m->cap) return CTRACE_NONE;
+  for (i = (uint32_t)h & (m->cap - 1); m->s[i].v != CTRACE_NONE; i = (i + 1) & (m->cap - 1))
+    if (m->s[i].h == h && eq(table, m->s[i].v, key)) return m->s[i].v;
+  return CTRACE_NONE;
+}
+
+static void ctrace__map_place(ctrace__slot *s, uint32_t cap, uint64_t h, uint32_t v) {
+  uint32_t i = (uint32_t)h & (cap - 1);
+  while (s[i].v != CTRACE_NONE) i = (i + 1) & (cap - 1);
+  s[i].h = h;
+  s[i].v = v;
+}
+
+static int ctrace__map_put(ctrace__map *m, uint64_t h, uint32_t v) {
+  if ((m->n + 1) * 2 > m->cap) {
+    uint32_t nc = m->cap ? m->cap * 2 : 64, i;
+    ctrace__slot *ns = (ctrace__slot *)CTRACE_MEM_ALLOC((size_t)nc * sizeof *ns);
+    if (!ns) return CTRACE_E_NOMEM;
+    for (i = 0; i < nc; i++) ns[i].v = CTRACE_NONE;
+    for (i = 0; i < m->cap; i++)
+      if (m->s[i].v != CTRACE_NONE) ctrace__map_place(ns, nc, m->s[i].h, m->s[i].v);
+    CTRACE_MEM_FREE(m->s);
+    m->s = ns;
+    m->cap = nc;
+  }
+  ctrace__map_place(m->s, m->cap, h, v);
+  m->n++;
+  return 0;
+}
+
+static void ctrace__map_free(ctrace__map *m) {
+  CTRACE_MEM_FREE(m->s);
+  memset(m, 0, sizeof *m);
+}
+
+/* ---- live table: open blocks (by pointer) and open tasks (by id) -------------
+   Linear probing with backward-shift deletion, so it never fills with
+   tombstones: its size follows what is live now, not what ever was. */
+
+typedef struct ctrace__live {
+  uint64_t key;
+  uint64_t size;   /* block size */
+  int64_t time;    /* allocation / task start */
+  uint64_t seq;    /* allocating thread's allocation number */
+  uint32_t ref;    /* site (blocks) or task index (tasks); CTRACE_NONE = empty */
+  uint32_t thread; /* thread index */
+} ctrace__live;
+
+typedef struct ctrace__livetab {
+  ctrace__live *e;
+  uint32_t cap, n;
+} ctrace__livetab;
+
+static ctrace__live *ctrace__live_find(const ctrace__livetab *t, uint64_t key) {
+  uint32_t i;
+  if (!t->cap) return NULL;
+  for (i = (uint32_t)ctrace__mix64(key) & (t->cap - 1); t->e[i].ref != CTRACE_NONE;
+       i = (i + 1) & (t->cap - 1))
+    if (t->e[i].key == key) return &t->e[i];
+  return NULL;
+}
+
+static ctrace__live *ctrace__live_slot(ctrace__live *e, uint32_t cap, uint64_t key) {
+  uint32_t i = (uint32_t)ctrace__mix64(key) & (cap - 1);
+  while (e[i].ref != CTRACE_NONE) i = (i + 1) & (cap - 1);
+  return &e[i];
+}
+
+/* Returns a slot for a key known to be absent, or NULL when out of memory. */
+static ctrace__live *ctrace__live_insert(ctrace__livetab *t, uint64_t key) {
+  ctrace__live *slot;
+  if ((t->n + 1) * 10 > t->cap * 7) {
+    uint32_t nc = t->cap ? t->cap * 2 : 256, i;
+    ctrace__live *ne = (ctrace__live *)CTRACE_MEM_ALLOC((size_t)nc * sizeof *ne);
+    if (!ne) return NULL;
+    for (i = 0; i < nc; i++) ne[i].ref = CTRACE_NONE;
+    for (i = 0; i < t->cap; i++)
+      if (t->e[i].ref != CTRACE_NONE) *ctrace__live_slot(ne, nc, t->e[i].key) = t->e[i];
+    CTRACE_MEM_FREE(t->e);
+    t->e = ne;
+    t->cap = nc;
+  }
+  slot = ctrace__live_slot(t->e, t->cap, key);
+  slot->key = key;
+  t->n++;
+  return slot;
+}
+
+static void ctrace__live_remove(ctrace__livetab *t, ctrace__live *slot) {
+  uint32_t mask = t->cap - 1, hole = (uint32_t)(slot - t->e), i = (hole + 1) & mask;
+  while (t->e[i].ref != CTRACE_NONE) {
+    uint32_t home = (uint32_t)ctrace__mix64(t->e[i].key) & mask;
+    /* Move the entry back into the hole if its home is not between them. */
+    if (((i - home) & mask) >= ((i - hole) & mask)) {
+      t->e[hole] = t->e[i];
+      hole = i;
+    }
+    i = (i + 1) & mask;
+  }
+  t->e[hole].ref = CTRACE_NONE;
+  t->n--;
+}
+
+static void ctrace__live_free(ctrace__livetab *t) {
+  CTRACE_MEM_FREE(t->e);
+  memset(t, 0, sizeof *t);
+}
+
+/* ---- log-linear histogram ------------------------------------------------------
+   Values below 32 get a bucket each; above, each power of two is cut into 32
+   equal buckets, so a bucket is at most 1/32 of its lower bound wide and its
+   middle is within 1/64 of any value in it. Only the range of buckets used
+   is allocated. */
+
+struct ctrace_histogram {
+  uint64_t *counts;
+  uint32_t lo, n; /* counts[i] is bucket lo + i */
+  uint64_t count;
+  int64_t min, max;
+};
+
+static uint32_t ctrace__hist_bucket(int64_t v) {
+  uint64_t u = v < 0 ? 0 : (uint64_t)v;
+  uint32_t e;
+  if (u < CTRACE__HIST_SUB) return (uint32_t)u;
+  e = ctrace__floor_log2(u);
+  return (e - CTRACE__HIST_SUB_BITS + 1) * CTRACE__HIST_SUB +
+         (uint32_t)((u >> (e - CTRACE__HIST_SUB_BITS)) & (CTRACE__HIST_SUB - 1));
+}
+
+static int64_t ctrace__hist_bucket_lo(uint32_t b) {
+  uint32_t e;
+  if (b < CTRACE__HIST_SUB) return (int64_t)b;
+  e = b / CTRACE__HIST_SUB + CTRACE__HIST_SUB_BITS - 1;
+  return (int64_t)((uint64_t)(CTRACE__HIST_SUB + b % CTRACE__HIST_SUB) << (e - CTRACE__HIST_SUB_BITS));
+}
+
+static int64_t ctrace__hist_bucket_width(uint32_t b) {
+  if (b < CTRACE__HIST_SUB) return 1;
+  return (int64_t)1 << (b / CTRACE__HIST_SUB - 1);
+}
+
+static int ctrace__hist_add(ctrace_histogram *h, int64_t v) {
+  uint32_t b = ctrace__hist_bucket(v);
+  if (!h->n || b < h->lo || b >= h->lo + h->n) {
+    /* Widen to whole octaves around the new bucket so growth happens rarely. */
+    uint32_t lo = h->n ? (b < h->lo ? b : h->lo) : b;
+    uint32_t hi = h->n ? (b >= h->lo + h->n ? b + 1 : h->lo + h->n) : b + 1;
+    uint64_t *nc;
+    lo -= lo % CTRACE__HIST_SUB;
+    hi += (CTRACE__HIST_SUB - hi % CTRACE__HIST_SUB) % CTRACE__HIST_SUB;
+    if (hi > CTRACE__HIST_BUCKETS) hi = CTRACE__HIST_BUCKETS;
+    nc = (uint64_t *)CTRACE_MEM_ALLOC((size_t)(hi - lo) * sizeof *nc);
+    if (!nc) return CTRACE_E_NOMEM;
+    memset(nc, 0, (size_t)(hi - lo) * sizeof *nc);
+    if (h->n) memcpy(nc + (h->lo - lo), h->counts, (size_t)h->n * sizeof *nc);
+    CTRACE_MEM_FREE(h->counts);
+    h->counts = nc;
+    h->lo = lo;
+    h->n = hi - lo;
+  }
+  h->counts[b - h->lo]++;
+  if (!h->count || v < h->min) h->min = v;
+  if (!h->count || v > h->max) h->max = v;
+  h->count++;
+  return 0;
+}
+
+CTRACE_API int64_t ctrace_histogram_percentile(const ctrace_histogram *h, double q) {
+  uint64_t rank, cum = 0;
+  uint32_t i;
+  if (!h || !h->count) return 0;
+  if (!(q > 0.0)) return h->min;
+  if (q >= 1.0) return h->max;
+  rank = (uint64_t)(q * (double)h->count);
+  if ((double)rank < q * (double)h->count) rank++;
+  if (rank < 1) rank = 1;
+  if (rank >= h->count) return h->max;
+  for (i = 0; i < h->n; i++) {
+    cum += h->counts[i];
+    if (cum >= rank) {
+      uint32_t b = h->lo + i;
+      int64_t mid = ctrace__hist_bucket_lo(b) + (ctrace__hist_bucket_width(b) - 1) / 2;
+      return mid < h->min ? h->min : mid > h->max ? h->max : mid;
+    }
+  }
+  return h->max;
+}
+
+/* r such that r^n ~= ratio (ratio >= 1), without libm: bisection. */
+static double ctrace__nth_root(double ratio, uint32_t n) {
+  double lo = 1.0, hi = ratio > 2.0 ? ratio : 2.0;
+  int it;
+  for (it = 0; it < 80; it++) {
+    double mid = (lo + hi) / 2, p = 1.0;
+    uint32_t k;
+    for (k = 0; k < n && p <= ratio; k++) p *= mid;
+    if (p > ratio) hi = mid;
+    else lo = mid;
+  }
+  return lo;
+}
+
+CTRACE_API uint32_t ctrace_histogram_bins(const ctrace_histogram *h, ctrace_hist_bin *bins,
+                                          uint32_t max_bins) {
+  uint32_t nb, i, j;
+  int64_t lo, hi;
+  int geometric;
+  double r = 1.0, edge;
+  if (!h || !h->count || !bins || !max_bins) return 0;
+  lo = h->min;
+  hi = h->max + 1;
+  nb = max_bins;
+  if ((uint64_t)(hi - lo) < nb) nb = (uint32_t)(hi - lo);
+  geometric = lo > 0 && h->max >= 4 * lo;
+  if (geometric) r = ctrace__nth_root((double)hi / (double)lo, nb);
+  edge = (double)lo;
+  for (i = 0; i < nb; i++) {
+    int64_t b_lo = i ? bins[i - 1].hi_ns : lo, b_hi;
+    if (i + 1 == nb) {
+      b_hi = hi;
+    } else if (geometric) {
+      edge *= r;
+      b_hi = (int64_t)edge;
+    } else {
+      b_hi = lo + (int64_t)((double)(hi - lo) * (i + 1) / nb);
+    }
+    if (b_hi <= b_lo) b_hi = b_lo + 1;
+    if (b_hi > hi) b_hi = hi;
+    bins[i].lo_ns = b_lo;
+    bins[i].hi_ns = b_hi;
+    bins[i].count = 0;
+    if (b_hi == hi) { /* rounding may reach the top early: stop there */
+      nb = i + 1;
+      break;
+    }
+  }
+  /* Each fine bucket goes to the display bin holding its middle, clamped to
+     [min, max], so the counts add up to the total exactly. */
+  for (i = 0, j = 0; i < h->n; i++) {
+    uint32_t b = h->lo + i;
+    int64_t mid;
+    if (!h->counts[i]) continue;
+    mid = ctrace__hist_bucket_lo(b) + (ctrace__hist_bucket_width(b) - 1) / 2;
+    if (mid < h->min) mid = h->min;
+    if (mid > h->max) mid = h->max;
+    while (j + 1 < nb && mid >= bins[j].hi_ns) j++;
+    bins[j].count += h->counts[i];
+  }
+  return nb;
+}
+
+/* ---- downsampled series ---------------------------------------------------------
+   Buckets of equal width (a power of two ns); when time runs past the last
+   bucket, neighbours merge pairwise and the width doubles. */
+
+typedef struct ctrace__series {
+  ctrace_series_point *b;
+  uint32_t cap, used, max_points;
+  int64_t width;
+  ctrace_series_point *out; /* compacted at the end */
+  uint32_t n_out;
+} ctrace__series;
+
+static void ctrace__point_merge(ctrace_series_point *into, const ctrace_series_point *later) {
+  if (!later->n) return;
+  if (!into->n) {
+    int64_t t = into->t_ns;
+    *into = *later;
+    into->t_ns = t;
+    return;
+  }
+  if (later->min < into->min) into->min = later->min;
+  if (later->max > into->max) {
+    into->max = later->max;
+    into->max_t_ns = later->max_t_ns;
+  }
+  into->last = later->last;
+  into->n = into->n + later->n < into->n ? 0xffffffffu : into->n + later->n;
+}
+
+static void ctrace__series_halve(ctrace__series *s) {
+  uint32_t i, half = (s->used + 1) / 2;
+  s->width *= 2;
+  for (i = 0; i < half; i++) {
+    ctrace_series_point a = s->b[2 * i];
+    a.t_ns = (int64_t)i * s->width;
+    if (2 * i + 1 < s->used) ctrace__point_merge(&a, &s->b[2 * i + 1]);
+    a.t_ns = (int64_t)i * s->width;
+    s->b[i] = a;
+  }
+  for (i = half; i < s->used; i++) s->b[i].n = 0;
+  s->used = half;
+}
+
+static int ctrace__series_add(ctrace__series *s, int64_t t, double v) {
+  uint64_t idx;
+  ctrace_series_point *p;
+  if (t < 0) t = 0;
+  if (!s->width) s->width = 1;
+  while ((idx = (uint64_t)t / (uint64_t)s->width) >= s->max_points) {
+    if (s->width >= ((int64_t)1 << 61)) { /* absurd times: keep the last bucket */
+      idx = s->max_points - 1;
+      break;
+    }
+    ctrace__series_halve(s);
+  }
+  if (idx >= s->cap) {
+    uint32_t old = s->cap, want = (uint32_t)idx + 1;
+    if (want < old * 2) want = old * 2;
+    if (want > s->max_points) want = s->max_points;
+    if (CTRACE__GROW(s->b, s->cap, want)) return CTRACE_E_NOMEM;
+    if (s->cap > s->max_points) s->cap = s->max_points;
+    memset(s->b + old, 0, (size_t)(s->cap - old) * sizeof *s->b);
+  }
+  if (idx >= s->used) {
+    uint32_t i;
+    for (i = s->used; i <= idx; i++) s->b[i].n = 0;
+    s->used = (uint32_t)idx + 1;
+  }
+  p = &s->b[idx];
+  if (!p->n) {
+    p->t_ns = (int64_t)idx * s->width;
+    p->first = p->min = p->max = p->last = v;
+    p->max_t_ns = t;
+    p->n = 1;
+    return 0;
+  }
+  if (v < p->min) p->min = v;
+  if (v > p->max) {
+    p->max = v;
+    p->max_t_ns = t;
+  }
+  p->last = v;
+  if (p->n != 0xffffffffu) p->n++;
+  return 0;
+}
+
+static int ctrace__series_finish(ctrace__series *s) {
+  uint32_t i, k = 0;
+  if (!s->used) return 0;
+  s->out = (ctrace_series_point *)CTRACE_MEM_ALLOC((size_t)s->used * sizeof *s->out);
+  if (!s->out) return CTRACE_E_NOMEM;
+  for (i = 0; i < s->used; i++) {
+    if (!s->b[i].n) continue;
+    s->out[k] = s->b[i];
+    s->out[k].t_ns = (int64_t)i * s->width;
+    s->out[k].t_end_ns = (int64_t)(i + 1) * s->width;
+    k++;
+  }
+  s->n_out = k;
+  CTRACE_MEM_FREE(s->b);
+  s->b = NULL;
+  s->cap = s->used = 0;
+  return 0;
+}
+
+static void ctrace__series_free(ctrace__series *s) {
+  CTRACE_MEM_FREE(s->b);
+  CTRACE_MEM_FREE(s->out);
+  memset(s, 0, sizeof *s);
+}
+
+/* ---- the analysis ---------------------------------------------------------------- */
+
+typedef struct ctrace__open_zone {
+  uint32_t zone, node;
+  int64_t start, child_ns;
+  uint64_t alloc_bytes;
+} ctrace__open_zone;
+
+typedef struct ctrace__thread {
+  ctrace__open_zone *stack;
+  uint32_t depth, cap;
+  uint64_t excess;    /* open zones beyond max_depth */
+  uint64_t alloc_seq; /* allocations made, for the "temporary" rule */
+} ctrace__thread;
+
+typedef struct ctrace__counter {
+  ctrace__series series;
+  double sum;
+} ctrace__counter;
+
+typedef struct ctrace__ptr_cache {
+  const char *a, *b;
+  uint32_t line, idx;
+} ctrace__ptr_cache;
+
+/* A table of ctrace_zone_stats keyed by (name, file, line): zones and tasks. */
+typedef struct ctrace__ztab {
+  ctrace_zone_stats *st;
+  ctrace_histogram *hist;
+  uint32_t n, cap, max, other;
+  ctrace__map map;
+} ctrace__ztab;
+
+typedef struct ctrace__zkey {
+  const char *name, *file;
+  uint32_t line;
+} ctrace__zkey;
+
+struct ctrace_analysis {
+  ctrace_analysis_config cfg;
+  int finished, error;
+  int stable_strings; /* strings come from a reader: same pointer, same text */
+  ctrace__arena arena;
+  ctrace__map strings;
+  const char **str;
+  uint32_t n_str, cap_str;
+
+  ctrace_summary sum;
+  int64_t loss_sum, loss_first_ns;
+  uint32_t loss_thread;
+  int loss_seen;
+  ctrace_thread_stats *threads;
+  ctrace__thread *tstate;
+  uint32_t n_threads, cap_threads, last_thread_id, last_thread;
+  ctrace__map thread_map;
+  ctrace_thread_stats *threads_sorted;
+
+  ctrace__ztab zones, tasks;
+  ctrace__ptr_cache zcache[CTRACE__PTR_CACHE];
+  uint32_t *zone_order; /* by total, for the outputs */
+
+  ctrace_flame_node *flame;
+  uint32_t n_flame, cap_flame, flame_other;
+  ctrace__map flame_map;
+
+  int gc_open;
+  int64_t gc_start;
+  const char *gc_reason;
+  uint32_t gc_thread;
+  ctrace_gc_stats gc;
+  ctrace_histogram gc_hist;
+  ctrace_gc_span *gc_spans;
+  uint32_t n_gc_spans, cap_gc_spans;
+
+  ctrace__livetab open_tasks;
+  uint64_t task_seq;
+
+  ctrace_counter_stats *counters;
+  ctrace__counter *cstate;
+  uint32_t n_counters, cap_counters, rss_counter;
+  ctrace__map counter_map;
+  ctrace__ptr_cache ccache[CTRACE__PTR_CACHE];
+
+  ctrace_mem_summary mem;
+  ctrace__series heap;
+  ctrace__livetab live;
+  uint64_t freed[CTRACE__FREED_CACHE];
+  ctrace_alloc_site *sites;
+  uint32_t n_sites, cap_sites, site_other;
+  ctrace__map site_map;
+  ctrace__ptr_cache scache[CTRACE__PTR_CACHE];
+  ctrace_alloc_site *sites_by[3];
+  uint32_t n_leaks, leaks_dropped;
+
+  ctrace_problem kinds[CTRACE__N_PROBLEM_KINDS];
+  ctrace_problem reported[CTRACE__MAX_REPORTED + 1];
+  uint32_t n_reported;
+  ctrace_problem *problems;
+  uint32_t n_problems;
+
+  ctrace_log_entry *logs;
+  uint32_t n_logs, cap_logs;
+
+  int64_t progress_total;
+  double progress_last;
+};
+
+static void ctrace__fail(ctrace_analysis *a, int code) {
+  if (!a->error) a->error = code;
+}
+
+/* ---- interned strings ------------------------------------------------------- */
+
+static int ctrace__str_eq(const void *table, uint32_t v, const void *key) {
+  return strcmp(((const ctrace_analysis *)table)->str[v], (const char *)key) == 0;
+}
+
+/* The analysis's own copy of s (one per distinct text), or NULL if out of memory. */
+static const char *ctrace__intern(ctrace_analysis *a, const char *s) {
+  uint64_t h;
+  uint32_t v;
+  size_t len;
+  char *copy;
+  s = ctrace__str(s);
+  h = ctrace__an_hash(0, s);
+  v = ctrace__map_get(&a->strings, h, ctrace__str_eq, a, s);
+  if (v != CTRACE_NONE) return a->str[v];
+  len = strlen(s);
+  copy = ctrace__arena_alloc(&a->arena, len + 1);
+  if (!copy || CTRACE__GROW(a->str, a->cap_str, a->n_str + 1) ||
+      ctrace__map_put(&a->strings, h, a->n_str)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return NULL;
+  }
+  memcpy(copy, s, len + 1);
+  a->str[a->n_str] = copy;
+  return a->str[a->n_str++];
+}
+
+/* ---- problems -------------------------------------------------------------------- */
+
+static const char *ctrace__problem_text(int kind) {
+  switch (kind) {
+  case CTRACE_PROB_END_WITHOUT_BEGIN: return "zone end with no zone open on its thread";
+  case CTRACE_PROB_UNFINISHED_ZONE: return "zone still open at the end of the trace";
+  case CTRACE_PROB_DOUBLE_FREE: return "block freed twice";
+  case CTRACE_PROB_UNTRACKED_FREE: return "free of a pointer never seen allocated";
+  case CTRACE_PROB_ALLOC_LIVE: return "allocation at an address already live";
+  case CTRACE_PROB_LOST_EVENTS: return "events lost while recording";
+  case CTRACE_PROB_GC_END_WITHOUT_BEGIN: return "collection end with no collection running";
+  case CTRACE_PROB_GC_NESTED: return "collection begin while one was running";
+  case CTRACE_PROB_GC_UNFINISHED: return "collection still running at the end of the trace";
+  case CTRACE_PROB_TASK_END_UNKNOWN: return "task end of a task not open";
+  case CTRACE_PROB_TASK_UNFINISHED: return "task still open at the end of the trace";
+  case CTRACE_PROB_TOO_DEEP: return "zones nested deeper than the analysis tracks";
+  case CTRACE_PROB_REPORTED: return "memory problem reported by the program";
+  case CTRACE_PROB_DAMAGED: return "damaged or missing parts of the file";
+  case CTRACE_PROB_UNKNOWN_EVENT: return "events of an unknown kind skipped";
+  case CTRACE_PROB_BAD_VALUE: return "counter samples that are not finite numbers";
+  default: return "unknown problem";
+  }
+}
+
+CTRACE_API const char *ctrace_problem_kind_name(int kind) {
+  switch (kind) {
+  case CTRACE_PROB_END_WITHOUT_BEGIN: return "end_without_begin";
+  case CTRACE_PROB_UNFINISHED_ZONE: return "unfinished_zone";
+  case CTRACE_PROB_DOUBLE_FREE: return "double_free";
+  case CTRACE_PROB_UNTRACKED_FREE: return "untracked_free";
+  case CTRACE_PROB_ALLOC_LIVE: return "alloc_live";
+  case CTRACE_PROB_LOST_EVENTS: return "lost_events";
+  case CTRACE_PROB_GC_END_WITHOUT_BEGIN: return "gc_end_without_begin";
+  case CTRACE_PROB_GC_NESTED: return "gc_nested";
+  case CTRACE_PROB_GC_UNFINISHED: return "gc_unfinished";
+  case CTRACE_PROB_TASK_END_UNKNOWN: return "task_end_unknown";
+  case CTRACE_PROB_TASK_UNFINISHED: return "task_unfinished";
+  case CTRACE_PROB_TOO_DEEP: return "too_deep";
+  case CTRACE_PROB_REPORTED: return "reported";
+  case CTRACE_PROB_DAMAGED: return "damaged";
+  case CTRACE_PROB_UNKNOWN_EVENT: return "unknown_event";
+  case CTRACE_PROB_BAD_VALUE: return "bad_value";
+  default: return "unknown";
+  }
+}
+
+static void ctrace__problem_count(ctrace_problem *p, uint64_t n, int64_t t, uint32_t thread) {
+  if (!p->count) {
+    p->first_ns = t;
+    p->thread = thread;
+  }
+  p->count += n;
+}
+
+static void ctrace__problem(ctrace_analysis *a, int kind, uint64_t n, int64_t t, uint32_t thread) {
+  ctrace_problem *p = &a->kinds[kind];
+  p->kind = kind;
+  p->what = ctrace__problem_text(kind);
+  ctrace__problem_count(p, n, t, thread);
+}
+
+static void ctrace__problem_reported(ctrace_analysis *a, const char *name, int64_t t,
+                                     uint32_t thread) {
+  uint32_t i;
+  ctrace_problem *p;
+  name = ctrace__str(name);
+  for (i = 0; i < a->n_reported; i++)
+    if (strcmp(a->reported[i].what, name) == 0) break;
+  if (i == a->n_reported) {
+    const char *what = i < CTRACE__MAX_REPORTED ? ctrace__intern(a, name) : "(other)";
+    if (!what) return;
+    if (i == CTRACE__MAX_REPORTED) {
+      for (i = 0; i < a->n_reported; i++)
+        if (strcmp(a->reported[i].what, "(other)") == 0) break;
+    }
+    if (i == a->n_reported) {
+      a->reported[i].kind = CTRACE_PROB_REPORTED;
+      a->reported[i].what = what;
+      a->n_reported++;
+    }
+  }
+  p = &a->reported[i];
+  ctrace__problem_count(p, 1, t, thread);
+}
+
+/* ---- threads ----------------------------------------------------------------------- */
+
+static int ctrace__u32_eq(const void *table, uint32_t v, const void *key) {
+  return ((const ctrace_thread_stats *)table)[v].id == *(const uint32_t *)key;
+}
+
+/* Index of thread id (created on first sight), or CTRACE_NONE when out of memory. */
+static uint32_t ctrace__thread_index(ctrace_analysis *a, uint32_t id) {
+  uint64_t h = ctrace__mix64(id);
+  uint32_t v;
+  if (a->n_threads && a->last_thread_id == id) return a->last_thread;
+  v = ctrace__map_get(&a->thread_map, h, ctrace__u32_eq, a->threads, &id);
+  if (v == CTRACE_NONE) {
+    if (CTRACE__GROW(a->threads, a->cap_threads, a->n_threads + 1)) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+      return CTRACE_NONE;
+    }
+    {
+      /* tstate is a parallel array with the same capacity as threads. */
+      void *q = CTRACE_MEM_REALLOC(a->tstate, (size_t)a->cap_threads * sizeof *a->tstate);
+      if (!q) {
+        ctrace__fail(a, CTRACE_E_NOMEM);
+        return CTRACE_NONE;
+      }
+      a->tstate = (ctrace__thread *)q;
+    }
+    v = a->n_threads;
+    if (ctrace__map_put(&a->thread_map, h, v)) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+      return CTRACE_NONE;
+    }
+    memset(&a->threads[v], 0, sizeof a->threads[v]);
+    memset(&a->tstate[v], 0, sizeof a->tstate[v]);
+    a->threads[v].id = id;
+    a->threads[v].name = "";
+    a->n_threads++;
+  }
+  a->last_thread_id = id;
+  a->last_thread = v;
+  return v;
+}
+
+/* ---- zone and task tables ------------------------------------------------------------ */
+
+static int ctrace__zkey_eq(const void *table, uint32_t v, const void *key) {
+  const ctrace_zone_stats *z = &((const ctrace__ztab *)table)->st[v];
+  const ctrace__zkey *k = (const ctrace__zkey *)key;
+  return z->line == k->line && strcmp(z->name, k->name) == 0 && strcmp(z->file, k->file) == 0;
+}
+
+static uint32_t ctrace__ztab_new(ctrace_analysis *a, ctrace__ztab *t, const char *name,
+                                 const char *file, uint32_t line) {
+  ctrace_zone_stats *z;
+  const char *n = ctrace__intern(a, name), *f = ctrace__intern(a, file);
+  if (!n || !f || CTRACE__GROW(t->st, t->cap, t->n + 1)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return CTRACE_NONE;
+  }
+  {
+    void *q = CTRACE_MEM_REALLOC(t->hist, (size_t)t->cap * sizeof *t->hist);
+    if (!q) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+      return CTRACE_NONE;
+    }
+    t->hist = (ctrace_histogram *)q;
+  }
+  z = &t->st[t->n];
+  memset(z, 0, sizeof *z);
+  memset(&t->hist[t->n], 0, sizeof t->hist[t->n]);
+  z->name = n;
+  z->file = f;
+  z->line = line;
+  return t->n++;
+}
+
+/* Index of (name, file, line) in t, created if new; beyond the cap, the
+   "(other)" entry, with *folded set. */
+static uint32_t ctrace__ztab_index(ctrace_analysis *a, ctrace__ztab *t, const char *name,
+                                   const char *file, uint32_t line, int *folded) {
+  ctrace__zkey k;
+  uint64_t h;
+  uint32_t v;
+  k.name = ctrace__str(name);
+  k.file = ctrace__str(file);
+  k.line = line;
+  h = ctrace__an_hash(ctrace__an_hash(line, k.name), k.file);
+  v = ctrace__map_get(&t->map, h, ctrace__zkey_eq, t, &k);
+  *folded = 0;
+  if (v != CTRACE_NONE) return v;
+  if (t->n >= t->max) {
+    *folded = 1;
+    if (t->other == CTRACE_NONE) t->other = ctrace__ztab_new(a, t, "(other)", "", 0);
+    return t->other;
+  }
+  v = ctrace__ztab_new(a, t, k.name, k.file, line);
+  if (v != CTRACE_NONE && ctrace__map_put(&t->map, h, v)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return CTRACE_NONE;
+  }
+  return v;
+}
+
+static uint32_t ctrace__ptr_slot(const char *p, const char *q, uint32_t line) {
+  uint64_t h = ctrace__mix64((uint64_t)(size_t)p * 31u + (uint64_t)(size_t)q + line);
+  return (uint32_t)h & (CTRACE__PTR_CACHE - 1);
+}
+
+static uint32_t ctrace__zone_index(ctrace_analysis *a, const ctrace_event *ev) {
+  int folded;
+  uint32_t v;
+  ctrace__ptr_cache *c = NULL;
+  if (a->stable_strings) {
+    c = &a->zcache[ctrace__ptr_slot(ev->name, ev->file, ev->line)];
+    if (c->a == ev->name && c->b == ev->file && c->line == ev->line && c->a) return c->idx;
+  }
+  v = ctrace__ztab_index(a, &a->zones, ev->name, ev->file, ev->line, &folded);
+  if (folded) a->sum.zones_folded++;
+  if (c && !folded && v != CTRACE_NONE) {
+    c->a = ev->name;
+    c->b = ev->file;
+    c->line = ev->line;
+    c->idx = v;
+  }
+  return v;
+}
+
+static void ctrace__zstats_add(ctrace__ztab *t, uint32_t v, int64_t dur, int64_t self,
+                               int unfinished, ctrace_analysis *a) {
+  ctrace_zone_stats *z = &t->st[v];
+  if (!z->count || dur < z->min_ns) z->min_ns = dur;
+  if (!z->count || dur > z->max_ns) z->max_ns = dur;
+  z->count++;
+  z->total_ns += dur;
+  z->self_ns += self;
+  if (unfinished) z->unfinished++;
+  if (ctrace__hist_add(&t->hist[v], dur)) ctrace__fail(a, CTRACE_E_NOMEM);
+}
+
+/* ---- flame tree ------------------------------------------------------------------------- */
+
+typedef struct ctrace__fkey {
+  uint32_t parent;
+  const char *name;
+} ctrace__fkey;
+
+static int ctrace__fkey_eq(const void *table, uint32_t v, const void *key) {
+  const ctrace_flame_node *n = &((const ctrace_flame_node *)table)[v];
+  const ctrace__fkey *k = (const ctrace__fkey *)key;
+  return n->parent == k->parent && n->name == k->name;
+}
+
+static uint32_t ctrace__flame_new(ctrace_analysis *a, uint32_t parent, const char *name) {
+  ctrace_flame_node *n;
+  if (CTRACE__GROW(a->flame, a->cap_flame, a->n_flame + 1)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return 0;
+  }
+  n = &a->flame[a->n_flame];
+  memset(n, 0, sizeof *n);
+  n->name = name;
+  n->parent = parent;
+  n->first_child = n->next_sibling = CTRACE_NONE;
+  if (parent != CTRACE_NONE) {
+    /* Prepended: O(1) however wide the tree grows. */
+    n->next_sibling = a->flame[parent].first_child;
+    a->flame[parent].first_child = a->n_flame;
+    n->depth = a->flame[parent].depth + 1;
+  }
+  return a->n_flame++;
+}
+
+/* Node for a zone named name (interned) under parent; beyond the cap, the one
+   "(other)" node under the root, which also takes everything under it. */
+static uint32_t ctrace__an_flame_child(ctrace_analysis *a, uint32_t parent, const char *name) {
+  ctrace__fkey k;
+  uint64_t h;
+  uint32_t v;
+  if (parent == a->flame_other && parent != CTRACE_NONE) {
+    a->sum.flame_folded++;
+    return parent;
+  }
+  k.parent = parent;
+  k.name = name;
+  h = ctrace__mix64(((uint64_t)parent << 32) ^ (uint64_t)(size_t)name);
+  v = ctrace__map_get(&a->flame_map, h, ctrace__fkey_eq, a->flame, &k);
+  if (v != CTRACE_NONE) return v;
+  if (a->n_flame + 1 >= a->cfg.max_flame_nodes) {
+    a->sum.flame_folded++;
+    if (a->flame_other == CTRACE_NONE) {
+      const char *o = ctrace__intern(a, "(other)");
+      if (!o) return 0;
+      a->flame_other = ctrace__flame_new(a, 0, o);
+    }
+    return a->flame_other;
+  }
+  v = ctrace__flame_new(a, parent, name);
+  if (ctrace__map_put(&a->flame_map, h, v)) ctrace__fail(a, CTRACE_E_NOMEM);
+  return v;
+}
+
+/* ---- zones --------------------------------------------------------------------------------- */
+
+static void ctrace__zone_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
+  ctrace__thread *t = &a->tstate[ti];
+  ctrace__open_zone *o;
+  uint32_t z, parent_node;
+  if (t->depth >= a->cfg.max_depth || t->excess) {
+    t->excess++;
+    a->sum.too_deep++;
+    ctrace__problem(a, CTRACE_PROB_TOO_DEEP, 1, ev->time_ns, ev->thread);
+    return;
+  }
+  z = ctrace__zone_index(a, ev);
+  if (z == CTRACE_NONE) return;
+  if (CTRACE__GROW(t->stack, t->cap, t->depth + 1)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return;
+  }
+  parent_node = t->depth ? t->stack[t->depth - 1].node : 0;
+  o = &t->stack[t->depth++];
+  o->zone = z;
+  o->node = ctrace__an_flame_child(a, parent_node, a->zones.st[z].name);
+  o->start = ev->time_ns;
+  o->child_ns = 0;
+  o->alloc_bytes = 0;
+  if (t->depth > a->threads[ti].max_depth) a->threads[ti].max_depth = t->depth;
+}
+
+static void ctrace__zone_close(ctrace_analysis *a, uint32_t ti, int64_t end, int unfinished) {
+  ctrace__thread *t = &a->tstate[ti];
+  ctrace__open_zone o = t->stack[--t->depth];
+  int64_t dur = ctrace__max64(0, end - o.start);
+  int64_t self = ctrace__max64(0, dur - o.child_ns);
+  ctrace_flame_node *node = &a->flame[o.node];
+  if (t->depth) t->stack[t->depth - 1].child_ns += dur;
+  else a->threads[ti].busy_ns += dur;
+  a->threads[ti].zones++;
+  ctrace__zstats_add(&a->zones, o.zone, dur, self, unfinished, a);
+  node->count++;
+  node->self_ns += self;
+  if (a->cfg.on_span) {
+    ctrace_span s;
+    const ctrace_zone_stats *z = &a->zones.st[o.zone];
+    s.name = z->name;
+    s.file = z->file;
+    s.line = z->line;
+    s.thread = a->threads[ti].id;
+    s.depth = t->depth;
+    s.zone = o.zone;
+    s.start_ns = o.start;
+    s.end_ns = o.start + dur;
+    s.self_ns = self;
+    s.alloc_bytes = o.alloc_bytes;
+    s.id = 0;
+    s.unfinished = unfinished;
+    a->cfg.on_span(a->cfg.user, &s);
+  }
+}
+
+static void ctrace__zone_end(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
+  ctrace__thread *t = &a->tstate[ti];
+  if (t->excess) {
+    t->excess--;
+    return;
+  }
+  if (!t->depth) {
+    ctrace__problem(a, CTRACE_PROB_END_WITHOUT_BEGIN, 1, ev->time_ns, ev->thread);
+    return;
+  }
+  ctrace__zone_close(a, ti, ev->time_ns, 0);
+}
+
+/* ---- collections and tasks ------------------------------------------------------------------ */
+
+static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
+  int64_t dur = ctrace__max64(0, end - a->gc_start);
+  ctrace_gc_stats *g = &a->gc;
+  a->gc_open = 0;
+  if (!g->count || dur < g->pause_min_ns) g->pause_min_ns = dur;
+  if (dur > g->pause_max_ns) g->pause_max_ns = dur;
+  g->count++;
+  if (unfinished) g->unfinished++;
+  else g->completed++;
+  g->pause_total_ns += dur;
+  if (ctrace__hist_add(&a->gc_hist, dur)) ctrace__fail(a, CTRACE_E_NOMEM);
+  if (a->n_gc_spans < a->cfg.max_gc_spans) {
+    if (CTRACE__GROW(a->gc_spans, a->cap_gc_spans, a->n_gc_spans + 1)) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+    } else {
+      ctrace_gc_span *s = &a->gc_spans[a->n_gc_spans++];
+      s->start_ns = a->gc_start;
+      s->end_ns = a->gc_start + dur;
+      s->reason = a->gc_reason ? a->gc_reason : "";
+      s->thread = a->gc_thread;
+      s->unfinished = unfinished;
+    }
+  } else {
+    g->spans_dropped++;
+  }
+  if (a->cfg.on_gc) {
+    ctrace_span s;
+    memset(&s, 0, sizeof s);
+    s.name = a->gc_reason ? a->gc_reason : "";
+    s.file = "";
+    s.thread = a->gc_thread;
+    s.zone = CTRACE_NONE;
+    s.start_ns = a->gc_start;
+    s.end_ns = a->gc_start + dur;
+    s.self_ns = dur;
+    s.unfinished = unfinished;
+    a->cfg.on_gc(a->cfg.user, &s);
+  }
+}
+
+static void ctrace__gc_begin(ctrace_analysis *a, const ctrace_event *ev) {
+  if (a->gc_open) {
+    ctrace__problem(a, CTRACE_PROB_GC_NESTED, 1, ev->time_ns, ev->thread);
+    return;
+  }
+  a->gc_open = 1;
+  a->gc_start = ev->time_ns;
+  a->gc_thread = ev->thread;
+  /* Reasons are kept only while spans are kept, so their number stays bounded. */
+  a->gc_reason = a->n_gc_spans < a->cfg.max_gc_spans || a->cfg.on_gc ? ctrace__intern(a, ev->name)
+                                                                     : "";
+}
+
+static void ctrace__task_close(ctrace_analysis *a, ctrace__live *e, int64_t end, int unfinished) {
+  int64_t dur = ctrace__max64(0, end - e->time);
+  ctrace__zstats_add(&a->tasks, e->ref, dur, dur, unfinished, a);
+  if (unfinished) ctrace__problem(a, CTRACE_PROB_TASK_UNFINISHED, 1, e->time, a->threads[e->thread].id);
+  if (a->cfg.on_task) {
+    ctrace_span s;
+    const ctrace_zone_stats *z = &a->tasks.st[e->ref];
+    memset(&s, 0, sizeof s);
+    s.name = z->name;
+    s.file = z->file;
+    s.line = z->line;
+    s.thread = a->threads[e->thread].id;
+    s.zone = e->ref;
+    s.start_ns = e->time;
+    s.end_ns = e->time + dur;
+    s.self_ns = dur;
+    s.id = e->key;
+    s.unfinished = unfinished;
+    a->cfg.on_task(a->cfg.user, &s);
+  }
+}
+
+static void ctrace__task_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
+  int folded;
+  uint32_t v = ctrace__ztab_index(a, &a->tasks, ev->name, ev->file, ev->line, &folded);
+  ctrace__live *e;
+  if (v == CTRACE_NONE) return;
+  if (folded) a->sum.tasks_folded++;
+  e = ctrace__live_find(&a->open_tasks, ev->id);
+  if (e) {
+    /* The id was reused before its task ended: that task is unfinished. */
+    ctrace__task_close(a, e, ev->time_ns, 1);
+  } else {
+    e = ctrace__live_insert(&a->open_tasks, ev->id);
+    if (!e) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+      return;
+    }
+  }
+  e->ref = v;
+  e->thread = ti;
+  e->time = ev->time_ns;
+  e->seq = ++a->task_seq;
+  e->size = 0;
+}
+
+static void ctrace__task_end(ctrace_analysis *a, const ctrace_event *ev) {
+  ctrace__live *e = ctrace__live_find(&a->open_tasks, ev->id);
+  if (!e) {
+    ctrace__problem(a, CTRACE_PROB_TASK_END_UNKNOWN, 1, ev->time_ns, ev->thread);
+    return;
+  }
+  ctrace__task_close(a, e, ev->time_ns, 0);
+  ctrace__live_remove(&a->open_tasks, e);
+}
+
+/* ---- counters ----------------------------------------------------------------------------- */
+
+static int ctrace__counter_eq(const void *table, uint32_t v, const void *key) {
+  return strcmp(((const ctrace_counter_stats *)table)[v].name, (const char *)key) == 0;
+}
+
+static uint32_t ctrace__counter_new(ctrace_analysis *a, const char *name, uint64_t h) {
+  const char *n = ctrace__intern(a, name);
+  uint32_t v = a->n_counters;
+  if (!n || CTRACE__GROW(a->counters, a->cap_counters, v + 1) ||
+      ctrace__map_put(&a->counter_map, h, v)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return CTRACE_NONE;
+  }
+  {
+    void *q = CTRACE_MEM_REALLOC(a->cstate, (size_t)a->cap_counters * sizeof *a->cstate);
+    if (!q) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+      return CTRACE_NONE;
+    }
+    a->cstate = (ctrace__counter *)q;
+  }
+  memset(&a->counters[v], 0, sizeof a->counters[v]);
+  memset(&a->cstate[v], 0, sizeof a->cstate[v]);
+  a->counters[v].name = n;
+  a->cstate[v].series.max_points = a->cfg.max_series_points;
+  if (strcmp(n, "ctrace.rss") == 0) a->rss_counter = v;
+  a->n_counters++;
+  return v;
+}
+
+static uint32_t ctrace__counter_index(ctrace_analysis *a, const char *name) {
+  ctrace__ptr_cache *c = NULL;
+  uint64_t h;
+  uint32_t v;
+  name = ctrace__str(name);
+  if (a->stable_strings) {
+    c = &a->ccache[ctrace__ptr_slot(name, NULL, 0)];
+    if (c->a == name) return c->idx;
+  }
+  h = ctrace__an_hash(7, name);
+  v = ctrace__map_get(&a->counter_map, h, ctrace__counter_eq, a->counters, name);
+  if (v == CTRACE_NONE) {
+    if (a->n_counters >= a->cfg.max_counters) return CTRACE_NONE;
+    v = ctrace__counter_new(a, name, h);
+  }
+  if (c && v != CTRACE_NONE) {
+    c->a = name;
+    c->idx = v;
+  }
+  return v;
+}
+
+static void ctrace__counter_sample(ctrace_analysis *a, const ctrace_event *ev) {
+  double v = ev->kind == CTRACE_EV_COUNTER ? (double)ev->value : ev->fvalue;
+  uint32_t i;
+  ctrace_counter_stats *c;
+  if (v != v || v - v != 0.0) { /* NaN or infinite: no place in a figure */
+    ctrace__problem(a, CTRACE_PROB_BAD_VALUE, 1, ev->time_ns, ev->thread);
+    return;
+  }
+  i = ctrace__counter_index(a, ev->name);
+  if (i == CTRACE_NONE) {
+    a->sum.counters_folded++;
+    return;
+  }
+  c = &a->counters[i];
+  if (!c->count || v < c->min) c->min = v;
+  if (!c->count || v > c->max) {
+    c->max = v;
+    c->max_t_ns = ev->time_ns;
+  }
+  c->count++;
+  c->last = v;
+  c->last_t_ns = ev->time_ns;
+  if (ev->kind == CTRACE_EV_COUNTER_F) c->is_float = 1;
+  a->cstate[i].sum += v;
+  if (ctrace__series_add(&a->cstate[i].series, ev->time_ns, v)) ctrace__fail(a, CTRACE_E_NOMEM);
+  if (i == a->rss_counter) {
+    uint64_t r = v > 0 ? (uint64_t)v : 0;
+    if (!a->mem.has_rss || r > a->mem.rss_peak) {
+      a->mem.rss_peak = r;
+      a->mem.rss_peak_time_ns = ev->time_ns;
+    }
+    a->mem.has_rss = 1;
+    a->mem.rss_last = r;
+  }
+}
+
+/* ---- memory ---------------------------------------------------------------------------------- */
+
+typedef struct ctrace__skey {
+  const char *file;
+  uint32_t line;
+} ctrace__skey;
+
+static int ctrace__site_eq(const void *table, uint32_t v, const void *key) {
+  const ctrace_alloc_site *s = &((const ctrace_alloc_site *)table)[v];
+  const ctrace__skey *k = (const ctrace__skey *)key;
+  return s->line == k->line && strcmp(s->file, k->file) == 0;
+}
+
+static uint32_t ctrace__site_new(ctrace_analysis *a, const char *file, uint32_t line,
+                                 const char *zone) {
+  const char *f = ctrace__intern(a, file);
+  ctrace_alloc_site *s;
+  if (!f || CTRACE__GROW(a->sites, a->cap_sites, a->n_sites + 1)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return CTRACE_NONE;
+  }
+  s = &a->sites[a->n_sites];
+  memset(s, 0, sizeof *s);
+  s->file = f;
+  s->line = line;
+  s->zone = zone;
+  return a->n_sites++;
+}
+
+static uint32_t ctrace__site_index(ctrace_analysis *a, const ctrace_event *ev, const char *zone) {
+  ctrace__ptr_cache *c = NULL;
+  ctrace__skey k;
+  uint64_t h;
+  uint32_t v;
+  k.file = ctrace__str(ev->file);
+  k.line = ev->line;
+  if (a->stable_strings) {
+    c = &a->scache[ctrace__ptr_slot(k.file, NULL, k.line)];
+    if (c->a == k.file && c->line == k.line) return c->idx;
+  }
+  h = ctrace__an_hash(k.line * 2654435761u, k.file);
+  v = ctrace__map_get(&a->site_map, h, ctrace__site_eq, a->sites, &k);
+  if (v == CTRACE_NONE) {
+    if (a->n_sites >= a->cfg.max_alloc_sites) {
+      a->sum.sites_folded++;
+      if (a->site_other == CTRACE_NONE) a->site_other = ctrace__site_new(a, "(other)", 0, "");
+      return a->site_other;
+    }
+    v = ctrace__site_new(a, k.file, k.line, zone);
+    if (v == CTRACE_NONE || ctrace__map_put(&a->site_map, h, v)) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+      return CTRACE_NONE;
+    }
+  }
+  if (c) {
+    c->a = k.file;
+    c->line = k.line;
+    c->idx = v;
+  }
+  return v;
+}
+
+static void ctrace__heap_sample(ctrace_analysis *a, int64_t t) {
+  if (ctrace__series_add(&a->heap, t, (double)a->mem.alloc)) ctrace__fail(a, CTRACE_E_NOMEM);
+}
+
+static uint32_t ctrace__freed_slot(uint64_t ptr) {
+  return (uint32_t)ctrace__mix64(ptr) & (CTRACE__FREED_CACHE - 1);
+}
+
+/* A block leaves the live table: by a FREE, or by an ALLOC over it. */
+static void ctrace__block_gone(ctrace_analysis *a, ctrace__live *e) {
+  ctrace_alloc_site *s = &a->sites[e->ref];
+  a->mem.alloc -= e->size;
+  s->live_blocks--;
+  s->live_bytes -= e->size;
+  ctrace__live_remove(&a->live, e);
+}
+
+static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
+  ctrace__thread *t = &a->tstate[ti];
+  ctrace__open_zone *top = t->depth ? &t->stack[t->depth - 1] : NULL;
+  uint32_t si, k;
+  ctrace__live *e;
+  ctrace_alloc_site *s;
+  uint64_t size = ev->size;
+  if (!ev->ptr) return; /* a failed allocation: nothing was allocated */
+  si = ctrace__site_index(a, ev, top ? a->zones.st[top->zone].name : "");
+  if (si == CTRACE_NONE) return;
+  e = ctrace__live_find(&a->live, ev->ptr);
+  if (e) {
+    ctrace__problem(a, CTRACE_PROB_ALLOC_LIVE, 1, ev->time_ns, ev->thread);
+    ctrace__block_gone(a, e);
+  }
+  e = ctrace__live_insert(&a->live, ev->ptr);
+  if (!e) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return;
+  }
+  e->size = size;
+  e->time = ev->time_ns;
+  e->seq = ++t->alloc_seq;
+  e->ref = si;
+  e->thread = ti;
+  if (a->freed[ctrace__freed_slot(ev->ptr)] == ev->ptr) a->freed[ctrace__freed_slot(ev->ptr)] = 0;
+
+  s = &a->sites[si];
+  s->allocs++;
+  s->bytes += size;
+  s->live_blocks++;
+  s->live_bytes += size;
+  if (size > s->max_size) s->max_size = size;
+  a->mem.alloc += size;
+  a->mem.total_alloc += size;
+  a->mem.mallocs++;
+  if (a->mem.alloc > a->mem.peak_alloc) {
+    a->mem.peak_alloc = a->mem.alloc;
+    a->mem.peak_time_ns = ev->time_ns;
+  }
+  k = size ? ctrace__floor_log2(size) + 1 : 0;
+  a->mem.size_count[k]++;
+  a->mem.size_bytes[k] += size;
+  a->threads[ti].allocs++;
+  a->threads[ti].alloc_bytes += size;
+  if (top) {
+    top->alloc_bytes += size;
+    a->zones.st[top->zone].allocs++;
+    a->zones.st[top->zone].alloc_bytes += size;
+    a->flame[top->node].bytes_self += size;
+    a->flame[top->node].allocs_self++;
+  } else {
+    a->flame[0].bytes_self += size;
+    a->flame[0].allocs_self++;
+  }
+  ctrace__heap_sample(a, ev->time_ns);
+}
+
+static int ctrace__is_temporary(const ctrace_analysis *a, const ctrace__live *e, int64_t now) {
+  if (a->cfg.temporary_ns >= 0 && now - e->time <= a->cfg.temporary_ns) return 1;
+  return a->tstate[e->thread].alloc_seq == e->seq;
+}
+
+static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
+  ctrace__live *e;
+  ctrace_alloc_site *s;
+  uint32_t slot = ctrace__freed_slot(ev->ptr);
+  if (!ev->ptr) return; /* free(NULL) is allowed and does nothing */
+  e = ctrace__live_find(&a->live, ev->ptr);
+  if (!e) {
+    int twice = a->freed[slot] == ev->ptr;
+    ctrace__problem(a, twice ? CTRACE_PROB_DOUBLE_FREE : CTRACE_PROB_UNTRACKED_FREE, 1,
+                    ev->time_ns, ev->thread);
+    return;
+  }
+  s = &a->sites[e->ref];
+  s->frees++;
+  s->freed_bytes += e->size;
+  a->mem.frees++;
+  if (ctrace__is_temporary(a, e, ev->time_ns)) {
+    s->temporary_allocs++;
+    s->temporary_bytes += e->size;
+    a->mem.temporary_allocs++;
+    a->mem.temporary_bytes += e->size;
+  }
+  ctrace__block_gone(a, e);
+  a->freed[slot] = ev->ptr;
+  ctrace__heap_sample(a, ev->time_ns);
+}
+
+/* ---- logs ------------------------------------------------------------------------------------ */
+
+/* Length of s cut to at most max bytes without splitting a UTF-8 sequence. */
+static size_t ctrace__utf8_cut(const char *s, size_t len, size_t max) {
+  if (len <= max) return len;
+  while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
+  return max;
+}
+
+static void ctrace__log(ctrace_analysis *a, const ctrace_event *ev) {
+  ctrace_log_entry *l;
+  const char *msg = ctrace__str(ev->message);
+  size_t len = ev->message ? ev->message_len : 0, keep;
+  char *copy;
+  a->sum.logs++;
+  if (a->n_logs >= a->cfg.max_logs) {
+    a->sum.logs_dropped++;
+    return;
+  }
+  keep = ctrace__utf8_cut(msg, len, a->cfg.max_log_bytes);
+  if (CTRACE__GROW(a->logs, a->cap_logs, a->n_logs + 1) ||
+      !(copy = ctrace__arena_alloc(&a->arena, keep + 1))) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return;
+  }
+  memcpy(copy, msg, keep);
+  copy[keep] = '\0';
+  l = &a->logs[a->n_logs];
+  l->time_ns = ev->time_ns;
+  l->thread = ev->thread;
+  l->category = ctrace__intern(a, ev->name);
+  l->file = ctrace__intern(a, ev->file);
+  if (!l->category || !l->file) return;
+  l->line = ev->line;
+  l->message = copy;
+  l->message_len = (uint32_t)keep;
+  l->truncated = keep < len;
+  a->n_logs++;
+}
+
+/* ---- building ----------------------------------------------------------------------------------- */
+
+static void ctrace__config_defaults(ctrace_analysis_config *c) {
+  if (!c->max_gc_spans) c->max_gc_spans = 10000;
+  if (!c->max_logs) c->max_logs = 10000;
+  if (!c->max_log_bytes) c->max_log_bytes = 2048;
+  if (!c->max_series_points) c->max_series_points = 4096;
+  if (!c->max_flame_nodes) c->max_flame_nodes = 100000;
+  if (c->max_flame_nodes < 2) c->max_flame_nodes = 2;
+  if (!c->max_zones) c->max_zones = 16384;
+  if (!c->max_tasks) c->max_tasks = 4096;
+  if (!c->max_counters) c->max_counters = 256;
+  if (!c->max_alloc_sites) c->max_alloc_sites = 16384;
+  if (!c->max_leak_sites) c->max_leak_sites = 1000;
+  if (!c->max_depth) c->max_depth = 1024;
+  if (!c->temporary_ns) c->temporary_ns = 1000000;
+}
+
+CTRACE_API int ctrace_analysis_begin(const ctrace_analysis_config *cfg, ctrace_analysis **out) {
+  ctrace_analysis *a;
+  const char *root;
+  if (!out) return CTRACE_E_INVALID;
+  *out = NULL;
+  a = (ctrace_analysis *)CTRACE_MEM_ALLOC(sizeof *a);
+  if (!a) return CTRACE_E_NOMEM;
+  memset(a, 0, sizeof *a);
+  if (cfg) a->cfg = *cfg;
+  ctrace__config_defaults(&a->cfg);
+  a->zones.max = a->cfg.max_zones;
+  a->tasks.max = a->cfg.max_tasks;
+  a->zones.other = a->tasks.other = CTRACE_NONE;
+  a->flame_other = a->site_other = a->rss_counter = CTRACE_NONE;
+  a->heap.max_points = a->cfg.max_series_points;
+  a->progress_last = -1.0;
+  root = ctrace__intern(a, "all");
+  if (root) ctrace__flame_new(a, CTRACE_NONE, root);
+  if (a->error) {
+    ctrace_analysis_free(a);
+    return CTRACE_E_NOMEM;
+  }
+  *out = a;
+  return 0;
+}
+
+CTRACE_API int ctrace_analysis_set_thread(ctrace_analysis *a, uint32_t thread, const char *name,
+                                          uint64_t os_id) {
+  uint32_t ti;
+  const char *n;
+  if (!a || a->finished) return CTRACE_E_INVALID;
+  ti = ctrace__thread_index(a, thread);
+  if (ti == CTRACE_NONE) return CTRACE_E_NOMEM;
+  if (name && *name) {
+    n = ctrace__intern(a, name);
+    if (!n) return CTRACE_E_NOMEM;
+    a->threads[ti].name = n;
+  }
+  if (os_id) a->threads[ti].os_id = os_id;
+  return 0;
+}
+
+static void ctrace__progress(ctrace_analysis *a, int64_t t) {
+  double f;
+  if (!a->cfg.on_progress || a->progress_total <= 0) return;
+  f = (double)t / (double)a->progress_total;
+  if (f > 1.0) f = 1.0;
+  if (f < a->progress_last + 0.005) return;
+  a->progress_last = f;
+  a->cfg.on_progress(a->cfg.user, f);
+}
+
+CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
+  uint32_t ti;
+  int kind;
+  if (!a || !ev || a->finished) return CTRACE_E_INVALID;
+  if (a->cfg.on_event) a->cfg.on_event(a->cfg.user, ev);
+  kind = ev->kind;
+  a->sum.events++;
+  a->sum.events_by_kind[kind >= 1 && kind <= 14 ? kind : 15]++;
+  if (a->sum.events == 1) a->sum.first_ns = ev->time_ns;
+  if (ev->time_ns > a->sum.last_ns) a->sum.last_ns = ev->time_ns;
+  ti = ctrace__thread_index(a, ev->thread);
+  if (ti == CTRACE_NONE) return a->error;
+  if (!a->threads[ti].events) a->threads[ti].first_ns = ev->time_ns;
+  a->threads[ti].events++;
+  a->threads[ti].last_ns = ev->time_ns;
+  switch (kind) {
+  case CTRACE_EV_ZONE_BEGIN: ctrace__zone_begin(a, ti, ev); break;
+  case CTRACE_EV_ZONE_END: ctrace__zone_end(a, ti, ev); break;
+  case CTRACE_EV_COUNTER:
+  case CTRACE_EV_COUNTER_F: ctrace__counter_sample(a, ev); break;
+  case CTRACE_EV_LOG: ctrace__log(a, ev); break;
+  case CTRACE_EV_TASK_BEGIN: ctrace__task_begin(a, ti, ev); break;
+  case CTRACE_EV_TASK_END: ctrace__task_end(a, ev); break;
+  case CTRACE_EV_ALLOC: ctrace__alloc(a, ti, ev); break;
+  case CTRACE_EV_FREE: ctrace__free(a, ev); break;
+  case CTRACE_EV_GC_BEGIN: ctrace__gc_begin(a, ev); break;
+  case CTRACE_EV_GC_END:
+    if (a->gc_open) ctrace__gc_close(a, ev->time_ns, 0);
+    else ctrace__problem(a, CTRACE_PROB_GC_END_WITHOUT_BEGIN, 1, ev->time_ns, ev->thread);
+    break;
+  case CTRACE_EV_LOSS:
+    a->loss_sum += ev->value > 0 ? ev->value : 0;
+    if (!a->loss_seen) {
+      a->loss_seen = 1;
+      a->loss_first_ns = ev->time_ns;
+      a->loss_thread = ev->thread;
+    }
+    break;
+  case CTRACE_EV_MEM_PROBLEM: ctrace__problem_reported(a, ev->name, ev->time_ns, ev->thread); break;
+  case CTRACE_EV_INSTANT: break;
+  default: ctrace__problem(a, CTRACE_PROB_UNKNOWN_EVENT, 1, ev->time_ns, ev->thread); break;
+  }
+  if ((a->sum.events & 4095) == 0) ctrace__progress(a, ev->time_ns);
+  return a->error;
+}
+
+/* ---- finishing ------------------------------------------------------------------------------------ */
+
+static void ctrace__close_open_zones(ctrace_analysis *a, int64_t end) {
+  uint32_t ti;
+  for (ti = 0; ti < a->n_threads; ti++) {
+    ctrace__thread *t = &a->tstate[ti];
+    t->excess = 0;
+    while (t->depth) {
+      ctrace__problem(a, CTRACE_PROB_UNFINISHED_ZONE, 1, t->stack[t->depth - 1].start,
+                      a->threads[ti].id);
+      ctrace__zone_close(a, ti, end, 1);
+    }
+  }
+}
+
+static int ctrace__live_by_start(const void *x, const void *y) {
+  const ctrace__live *p = (const ctrace__live *)x, *q = (const ctrace__live *)y;
+  if (p->time != q->time) return p->time < q->time ? -1 : 1;
+  return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+static void ctrace__close_open_tasks(ctrace_analysis *a, int64_t end) {
+  uint32_t i, k = 0;
+  ctrace__live *open;
+  if (!a->open_tasks.n) return;
+  open = (ctrace__live *)CTRACE_MEM_ALLOC((size_t)a->open_tasks.n * sizeof *open);
+  if (!open) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return;
+  }
+  for (i = 0; i < a->open_tasks.cap; i++)
+    if (a->open_tasks.e[i].ref != CTRACE_NONE) open[k++] = a->open_tasks.e[i];
+  qsort(open, k, sizeof *open, ctrace__live_by_start);
+  for (i = 0; i < k; i++) ctrace__task_close(a, &open[i], end, 1);
+  CTRACE_MEM_FREE(open);
+  ctrace__live_free(&a->open_tasks);
+}
+
+static void ctrace__ztab_finish(ctrace__ztab *t) {
+  uint32_t i;
+  for (i = 0; i < t->n; i++) {
+    ctrace_zone_stats *z = &t->st[i];
+    z->hist = &t->hist[i];
+    if (z->count) z->mean_ns = (z->total_ns + (int64_t)(z->count / 2)) / (int64_t)z->count;
+    z->p50_ns = ctrace_histogram_percentile(z->hist, 0.50);
+    z->p95_ns = ctrace_histogram_percentile(z->hist, 0.95);
+    z->p99_ns = ctrace_histogram_percentile(z->hist, 0.99);
+  }
+}
+
+static void ctrace__flame_totals(ctrace_analysis *a) {
+  uint32_t i;
+  for (i = 0; i < a->n_flame; i++) {
+    a->flame[i].total_ns = a->flame[i].self_ns;
+    a->flame[i].bytes_total = a->flame[i].bytes_self;
+  }
+  /* Children always come after their parent, so one backward sweep sums. */
+  for (i = a->n_flame; i-- > 1;) {
+    ctrace_flame_node *n = &a->flame[i];
+    a->flame[n->parent].total_ns += n->total_ns;
+    a->flame[n->parent].bytes_total += n->bytes_total;
+  }
+}
+
+/* In-place heap sort of indexes with a caller's strict order ("a before b"). */
+typedef int (*ctrace__before_fn)(const void *ctx, uint32_t a, uint32_t b);
+
+static void ctrace__sift(uint32_t *idx, uint32_t root, uint32_t n, ctrace__before_fn before,
+                         const void *ctx) {
+  for (;;) {
+    uint32_t child = 2 * root + 1, last = root;
+    if (child < n && before(ctx, idx[last], idx[child])) last = child;
+    if (child + 1 < n && before(ctx, idx[last], idx[child + 1])) last = child + 1;
+    if (last == root) return;
+    {
+      uint32_t tmp = idx[root];
+      idx[root] = idx[last];
+      idx[last] = tmp;
+    }
+    root = last;
+  }
+}
+
+static void ctrace__sort_idx(uint32_t *idx, uint32_t n, ctrace__before_fn before, const void *ctx) {
+  uint32_t i;
+  for (i = n / 2; i-- > 0;) ctrace__sift(idx, i, n, before, ctx);
+  for (i = n; i-- > 1;) {
+    uint32_t tmp = idx[0];
+    idx[0] = idx[i];
+    idx[i] = tmp;
+    ctrace__sift(idx, 0, i, before, ctx);
+  }
+}
+
+typedef struct ctrace__zone_sort {
+  const ctrace_zone_stats *z;
+  int key;
+} ctrace__zone_sort;
+
+static int64_t ctrace__zone_key(const ctrace_zone_stats *z, int key) {
+  switch (key) {
+  case CTRACE_ZONE_BY_SELF: return z->self_ns;
+  case CTRACE_ZONE_BY_COUNT: return (int64_t)z->count;
+  case CTRACE_ZONE_BY_MAX: return z->max_ns;
+  case CTRACE_ZONE_BY_MEAN: return z->mean_ns;
+  default: return z->total_ns;
+  }
+}
+
+/* 1 if x comes after y in the output (the heap sort's "less"). */
+static int ctrace__zone_later(const void *ctx, uint32_t x, uint32_t y) {
+  const ctrace__zone_sort *s = (const ctrace__zone_sort *)ctx;
+  const ctrace_zone_stats *p = &s->z[x], *q = &s->z[y];
+  int64_t kp = ctrace__zone_key(p, s->key), kq = ctrace__zone_key(q, s->key);
+  int c;
+  if (kp != kq) return kp < kq;
+  if ((c = strcmp(p->name, q->name)) != 0) return c > 0;
+  if ((c = strcmp(p->file, q->file)) != 0) return c > 0;
+  if (p->line != q->line) return p->line > q->line;
+  return x > y;
+}
+
+static void ctrace__zone_sort_into(const ctrace_zone_stats *z, uint32_t n, int key, uint32_t *idx) {
+  ctrace__zone_sort s;
+  uint32_t i;
+  s.z = z;
+  s.key = key;
+  for (i = 0; i < n; i++) idx[i] = i;
+  /* The heap sort puts what comes first in the output last; reverse. */
+  ctrace__sort_idx(idx, n, ctrace__zone_later, &s);
+  for (i = 0; i < n / 2; i++) {
+    uint32_t tmp = idx[i];
+    idx[i] = idx[n - 1 - i];
+    idx[n - 1 - i] = tmp;
+  }
+}
+
+typedef struct ctrace__site_sort {
+  const ctrace_alloc_site *s;
+  int order;
+} ctrace__site_sort;
+
+static uint64_t ctrace__site_key(const ctrace_alloc_site *s, int order) {
+  return order == CTRACE_BY_COUNT ? s->allocs : order == CTRACE_BY_LIVE_BYTES ? s->live_bytes
+                                                                              : s->bytes;
+}
+
+static int ctrace__site_later(const void *ctx, uint32_t x, uint32_t y) {
+  const ctrace__site_sort *ss = (const ctrace__site_sort *)ctx;
+  const ctrace_alloc_site *p = &ss->s[x], *q = &ss->s[y];
+  uint64_t kp = ctrace__site_key(p, ss->order), kq = ctrace__site_key(q, ss->order);
+  int c;
+  if (kp != kq) return kp < kq;
+  if ((c = strcmp(p->file, q->file)) != 0) return c > 0;
+  if (p->line != q->line) return p->line > q->line;
+  return x > y;
+}
+
+static int ctrace__sort_sites(ctrace_analysis *a) {
+  uint32_t *idx, i, o;
+  ctrace__site_sort ss;
+  if (!a->n_sites) return 0;
+  idx = (uint32_t *)CTRACE_MEM_ALLOC((size_t)a->n_sites * sizeof *idx);
+  if (!idx) return CTRACE_E_NOMEM;
+  ss.s = a->sites;
+  for (o = 0; o < 3; o++) {
+    uint32_t k = 0;
+    ss.order = (int)o;
+    for (i = 0; i < a->n_sites; i++) idx[i] = i;
+    ctrace__sort_idx(idx, a->n_sites, ctrace__site_later, &ss);
+    a->sites_by[o] = (ctrace_alloc_site *)CTRACE_MEM_ALLOC((size_t)a->n_sites * sizeof *a->sites);
+    if (!a->sites_by[o]) {
+      CTRACE_MEM_FREE(idx);
+      return CTRACE_E_NOMEM;
+    }
+    for (i = a->n_sites; i-- > 0;) {
+      const ctrace_alloc_site *s = &a->sites[idx[i]];
+      if (o == CTRACE_BY_LIVE_BYTES && !s->live_blocks) continue;
+      a->sites_by[o][k++] = *s;
+    }
+    if (o == CTRACE_BY_LIVE_BYTES) {
+      a->n_leaks = k < a->cfg.max_leak_sites ? k : a->cfg.max_leak_sites;
+      a->leaks_dropped = k - a->n_leaks;
+    }
+  }
+  CTRACE_MEM_FREE(idx);
+  return 0;
+}
+
+static int ctrace__thread_by_id(const void *x, const void *y) {
+  uint32_t p = ((const ctrace_thread_stats *)x)->id, q = ((const ctrace_thread_stats *)y)->id;
+  return p < q ? -1 : p > q;
+}
+
+static int ctrace__collect_problems(ctrace_analysis *a) {
+  uint32_t k, n = 0, i;
+  a->problems = (ctrace_problem *)CTRACE_MEM_ALLOC(
+      (CTRACE__N_PROBLEM_KINDS + CTRACE__MAX_REPORTED + 1) * sizeof *a->problems);
+  if (!a->problems) return CTRACE_E_NOMEM;
+  for (k = 1; k < CTRACE__N_PROBLEM_KINDS; k++) {
+    if (k == CTRACE_PROB_REPORTED) {
+      for (i = 0; i < a->n_reported; i++) a->problems[n++] = a->reported[i];
+    } else if (a->kinds[k].count) {
+      a->problems[n++] = a->kinds[k];
+    }
+  }
+  a->n_problems = n;
+  return 0;
+}
+
+static int ctrace__finish_tables(ctrace_analysis *a) {
+  uint32_t i;
+  for (i = 0; i < a->n_counters; i++) {
+    ctrace_counter_stats *c = &a->counters[i];
+    if (ctrace__series_finish(&a->cstate[i].series)) return CTRACE_E_NOMEM;
+    c->series = a->cstate[i].series.out;
+    c->n_series = a->cstate[i].series.n_out;
+    if (c->count) c->mean = a->cstate[i].sum / (double)c->count;
+  }
+  if (ctrace__series_finish(&a->heap)) return CTRACE_E_NOMEM;
+  if (a->n_threads) {
+    a->threads_sorted =
+        (ctrace_thread_stats *)CTRACE_MEM_ALLOC((size_t)a->n_threads * sizeof *a->threads);
+    if (!a->threads_sorted) return CTRACE_E_NOMEM;
+    memcpy(a->threads_sorted, a->threads, (size_t)a->n_threads * sizeof *a->threads);
+    qsort(a->threads_sorted, a->n_threads, sizeof *a->threads, ctrace__thread_by_id);
+  }
+  if (a->zones.n) {
+    a->zone_order = (uint32_t *)CTRACE_MEM_ALLOC((size_t)a->zones.n * sizeof *a->zone_order);
+    if (!a->zone_order) return CTRACE_E_NOMEM;
+    ctrace__zone_sort_into(a->zones.st, a->zones.n, CTRACE_ZONE_BY_TOTAL, a->zone_order);
+  }
+  if (ctrace__sort_sites(a)) return CTRACE_E_NOMEM;
+  return ctrace__collect_problems(a);
+}
+
+CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *info) {
+  int64_t end;
+  uint64_t lost;
+  if (!a || a->finished) return CTRACE_E_INVALID;
+  if (info) a->sum.info = *info;
+  end = ctrace__max64(a->sum.info.duration_ns, a->sum.last_ns);
+  a->sum.duration_ns = end;
+  ctrace__close_open_zones(a, end);
+  if (a->gc_open) {
+    ctrace__problem(a, CTRACE_PROB_GC_UNFINISHED, 1, a->gc_start, a->gc_thread);
+    ctrace__gc_close(a, end, 1);
+  }
+  ctrace__close_open_tasks(a, end);
+  lost = a->sum.info.events_lost > (uint64_t)a->loss_sum ? a->sum.info.events_lost
+                                                           : (uint64_t)a->loss_sum;
+  a->sum.events_lost = lost;
+  if (lost) ctrace__problem(a, CTRACE_PROB_LOST_EVENTS, lost, a->loss_first_ns, a->loss_thread);
+  if (a->sum.info.chunks_bad || a->sum.info.truncated || a->sum.info.bytes_lost || a->sum.read_error) {
+    a->sum.damaged = 1;
+    ctrace__problem(a, CTRACE_PROB_DAMAGED,
+                    a->sum.info.chunks_bad + (a->sum.info.truncated || a->sum.read_error ? 1 : 0),
+                    0, 0);
+  }
+  a->sum.threads = a->n_threads;
+  ctrace__ztab_finish(&a->zones);
+  ctrace__ztab_finish(&a->tasks);
+  a->gc.hist = &a->gc_hist;
+  if (a->gc.count)
+    a->gc.pause_mean_ns = (a->gc.pause_total_ns + (int64_t)(a->gc.count / 2)) / (int64_t)a->gc.count;
+  a->gc.p50_ns = ctrace_histogram_percentile(&a->gc_hist, 0.50);
+  a->gc.p95_ns = ctrace_histogram_percentile(&a->gc_hist, 0.95);
+  a->gc.share = end > 0 ? (double)a->gc.pause_total_ns / (double)end : 0.0;
+  a->mem.heap_alloc = a->mem.alloc;
+  a->mem.live_blocks = a->live.n;
+  a->mem.num_gc = (uint32_t)a->gc.completed;
+  a->mem.pause_total_ns = (uint64_t)a->gc.pause_total_ns;
+  ctrace__live_free(&a->live); /* leaks are counted per site; the blocks are no longer needed */
+  ctrace__flame_totals(a);
+  if (ctrace__finish_tables(a)) ctrace__fail(a, CTRACE_E_NOMEM);
+  if (a->cfg.on_progress) a->cfg.on_progress(a->cfg.user, 1.0);
+  a->finished = 1;
+  return a->error;
+}
+
+CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
+  uint32_t i;
+  if (!a) return;
+  ctrace__arena_free(&a->arena);
+  ctrace__map_free(&a->strings);
+  CTRACE_MEM_FREE(a->str);
+  for (i = 0; i < a->n_threads; i++) CTRACE_MEM_FREE(a->tstate[i].stack);
+  CTRACE_MEM_FREE(a->threads);
+  CTRACE_MEM_FREE(a->tstate);
+  CTRACE_MEM_FREE(a->threads_sorted);
+  ctrace__map_free(&a->thread_map);
+  for (i = 0; i < a->zones.n; i++) CTRACE_MEM_FREE(a->zones.hist[i].counts);
+  for (i = 0; i < a->tasks.n; i++) CTRACE_MEM_FREE(a->tasks.hist[i].counts);
+  CTRACE_MEM_FREE(a->zones.st);
+  CTRACE_MEM_FREE(a->zones.hist);
+  ctrace__map_free(&a->zones.map);
+  CTRACE_MEM_FREE(a->tasks.st);
+  CTRACE_MEM_FREE(a->tasks.hist);
+  ctrace__map_free(&a->tasks.map);
+  CTRACE_MEM_FREE(a->zone_order);
+  CTRACE_MEM_FREE(a->flame);
+  ctrace__map_free(&a->flame_map);
+  CTRACE_MEM_FREE(a->gc_hist.counts);
+  CTRACE_MEM_FREE(a->gc_spans);
+  ctrace__live_free(&a->open_tasks);
+  for (i = 0; i < a->n_counters; i++) ctrace__series_free(&a->cstate[i].series);
+  CTRACE_MEM_FREE(a->counters);
+  CTRACE_MEM_FREE(a->cstate);
+  ctrace__map_free(&a->counter_map);
+  ctrace__series_free(&a->heap);
+  ctrace__live_free(&a->live);
+  CTRACE_MEM_FREE(a->sites);
+  for (i = 0; i < 3; i++) CTRACE_MEM_FREE(a->sites_by[i]);
+  ctrace__map_free(&a->site_map);
+  CTRACE_MEM_FREE(a->problems);
+  CTRACE_MEM_FREE(a->logs);
+  CTRACE_MEM_FREE(a);
+}
+
+/* ---- from a reader ----------------------------------------------------------------------------------- */
+
+static void ctrace__set_err(char *err, size_t err_size, const char *what, const char *why) {
+  if (err && err_size) snprintf(err, err_size, "%s: %s", what, why);
+}
+
+CTRACE_API int ctrace_analyze_reader(ctrace_reader *r, const ctrace_analysis_config *cfg,
+                                     ctrace_analysis **out, char *err, size_t err_size) {
+  ctrace_analysis *a;
+  ctrace_event ev;
+  const ctrace_trace_info *info;
+  const uint32_t *ids;
+  uint32_t n, i;
+  int rc;
+  if (err && err_size) err[0] = '\0';
+  if (!out) return CTRACE_E_INVALID;
+  *out = NULL;
+  if (!r) return CTRACE_E_INVALID;
+  rc = ctrace_analysis_begin(cfg, &a);
+  if (rc) {
+    ctrace__set_err(err, err_size, "trace", ctrace_strerror(rc));
+    return rc;
+  }
+  a->stable_strings = 1;
+  info = ctrace_reader_info(r);
+  a->progress_total = info ? info->duration_ns : 0;
+  while ((rc = ctrace_reader_next(r, &ev)) > 0) {
+    if (ctrace_analysis_add(a, &ev) == CTRACE_E_NOMEM) break;
+  }
+  if (rc < 0) {
+    a->sum.read_error = rc;
+    snprintf(a->sum.read_error_text, sizeof a->sum.read_error_text, "%s", ctrace_strerror(rc));
+  }
+  n = ctrace_reader_threads(r, &ids);
+  for (i = 0; i < n; i++)
+    ctrace_analysis_set_thread(a, ids[i], ctrace_reader_thread_name(r, ids[i]),
+                               ctrace_reader_thread_os_id(r, ids[i]));
+  info = ctrace_reader_info(r);
+  ctrace_analysis_end(a, info);
+  if (a->error) {
+    rc = a->error;
+    ctrace__set_err(err, err_size, "trace", ctrace_strerror(rc));
+    ctrace_analysis_free(a);
+    return rc;
+  }
+  *out = a;
+  if (!a->sum.damaged) return 0;
+  if (err && err_size) {
+    const ctrace_summary *s = &a->sum;
+    snprintf(err, err_size,
+             "the trace is damaged (%s): %llu chunk(s) skipped, %llu byte(s) lost%s; the "
+             "analysis covers what was recovered",
+             s->read_error ? s->read_error_text
+                           : s->info.first_damage[0] ? s->info.first_damage : "cut short",
+             (unsigned long long)s->info.chunks_bad, (unsigned long long)s->info.bytes_lost,
+             s->info.truncated ? ", cut short" : "");
+  }
+  if (a->sum.read_error) return a->sum.read_error;
+  return a->sum.info.truncated && !a->sum.info.chunks_bad ? CTRACE_E_TRUNCATED : CTRACE_E_CORRUPT;
+}
+
+CTRACE_API int ctrace_analyze(const char *trace_path, const ctrace_analysis_config *cfg,
+                              ctrace_analysis **out, char *err, size_t err_size) {
+  ctrace_reader *r = NULL;
+  char why[256];
+  int rc;
+  if (err && err_size) err[0] = '\0';
+  if (!out) return CTRACE_E_INVALID;
+  *out = NULL;
+  if (!trace_path) return CTRACE_E_INVALID;
+  why[0] = '\0';
+  rc = ctrace_reader_open(&r, trace_path, why, sizeof why);
+  if (rc < 0) {
+    ctrace__set_err(err, err_size, trace_path, why[0] ? why : ctrace_strerror(rc));
+    return rc;
+  }
+  rc = ctrace_analyze_reader(r, cfg, out, why, sizeof why);
+  ctrace_reader_close(r);
+  if (rc < 0) ctrace__set_err(err, err_size, trace_path, why);
+  return rc;
+}
+
+/* ---- accessors ----------------------------------------------------------------------------------------- */
+
+#define CTRACE__ARRAY(a, arr, count, n)                                      \
+  do {                                                                       \
+    if (n) *(n) = (a) && (a)->finished ? (count) : 0;                        \
+    return (a) && (a)->finished && (count) ? (arr) : NULL;                   \
+  } while (0)
+
+CTRACE_API const ctrace_summary *ctrace_analysis_summary(const ctrace_analysis *a) {
+  return a ? &a->sum : NULL;
+}
+CTRACE_API const ctrace_thread_stats *ctrace_analysis_threads(const ctrace_analysis *a, uint32_t *n) {
+  CTRACE__ARRAY(a, a->threads_sorted, a->n_threads, n);
+}
+CTRACE_API const ctrace_zone_stats *ctrace_analysis_zones(const ctrace_analysis *a, uint32_t *n) {
+  CTRACE__ARRAY(a, a->zones.st, a->zones.n, n);
+}
+CTRACE_API const ctrace_zone_stats *ctrace_analysis_tasks(const ctrace_analysis *a, uint32_t *n) {
+  CTRACE__ARRAY(a, a->tasks.st, a->tasks.n, n);
+}
+CTRACE_API const ctrace_gc_span *ctrace_analysis_gc_spans(const ctrace_analysis *a, uint32_t *n) {
+  CTRACE__ARRAY(a, a->gc_spans, a->n_gc_spans, n);
+}
+CTRACE_API const ctrace_counter_stats *ctrace_analysis_counters(const ctrace_analysis *a, uint32_t *n) {
+  CTRACE__ARRAY(a, a->counters, a->n_counters, n);
+}
+CTRACE_API const ctrace_series_point *ctrace_analysis_heap_series(const ctrace_analysis *a,
+                                                                  uint32_t *n) {
+  CTRACE__ARRAY(a, a->heap.out, a->heap.n_out, n);
+}
+CTRACE_API const ctrace_problem *ctrace_analysis_problems(const ctrace_analysis *a, uint32_t *n) {
+  CTRACE__ARRAY(a, a->problems, a->n_problems, n);
+}
+CTRACE_API const ctrace_log_entry *ctrace_analysis_logs(const ctrace_analysis *a, uint32_t *n) {
+  CTRACE__ARRAY(a, a->logs, a->n_logs, n);
+}
+CTRACE_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_analysis *a, uint32_t *n) {
+  CTRACE__ARRAY(a, a->flame, a->n_flame, n);
+}
+CTRACE_API const ctrace_alloc_site *ctrace_analysis_alloc_sites(const ctrace_analysis *a, int order,
+                                                                uint32_t *n) {
+  int o = order >= 0 && order <= 2 ? order : 0;
+  CTRACE__ARRAY(a, a->sites_by[o], o == CTRACE_BY_LIVE_BYTES ? a->n_leaks + a->leaks_dropped
+                                                              : a->n_sites, n);
+}
+CTRACE_API const ctrace_alloc_site *ctrace_analysis_leaks(const ctrace_analysis *a, uint32_t *n,
+                                                          uint32_t *dropped) {
+  if (dropped) *dropped = a && a->finished ? a->leaks_dropped : 0;
+  CTRACE__ARRAY(a, a->sites_by[CTRACE_BY_LIVE_BYTES], a->n_leaks, n);
+}
+CTRACE_API const ctrace_gc_stats *ctrace_analysis_gc(const ctrace_analysis *a) {
+  return a ? &a->gc : NULL;
+}
+CTRACE_API const ctrace_mem_summary *ctrace_analysis_memory(const ctrace_analysis *a) {
+  return a ? &a->mem : NULL;
+}
+
+CTRACE_API uint32_t ctrace_analysis_zone_order(const ctrace_analysis *a, int key, uint32_t *idx,
+                                               uint32_t max) {
+  uint32_t *all, n;
+  if (!a || !a->finished || !idx || !a->zones.n) return 0;
+  all = (uint32_t *)CTRACE_MEM_ALLOC((size_t)a->zones.n * sizeof *all);
+  if (!all) return 0;
+  ctrace__zone_sort_into(a->zones.st, a->zones.n, key, all);
+  n = a->zones.n < max ? a->zones.n : max;
+  memcpy(idx, all, (size_t)n * sizeof *idx);
+  CTRACE_MEM_FREE(all);
+  return n;
+}
+
+CTRACE_API const ctrace_zone_stats *ctrace_analysis_find_zone(const ctrace_analysis *a,
+                                                              const char *name,
+                                                              const char *file, uint32_t line) {
+  const ctrace_zone_stats *best = NULL;
+  uint32_t i;
+  if (!a || !a->finished || !name) return NULL;
+  if (file) {
+    ctrace__zkey k;
+    k.name = name;
+    k.file = file;
+    k.line = line;
+    i = ctrace__map_get(&a->zones.map, ctrace__an_hash(ctrace__an_hash(line, name), file),
+                        ctrace__zkey_eq, &a->zones, &k);
+    return i == CTRACE_NONE ? NULL : &a->zones.st[i];
+  }
+  for (i = 0; i < a->zones.n; i++) {
+    const ctrace_zone_stats *z = &a->zones.st[i];
+    if (strcmp(z->name, name) == 0 && (!best || z->total_ns > best->total_ns)) best = z;
+  }
+  return best;
+}
+
+CTRACE_API const ctrace_counter_stats *ctrace_analysis_find_counter(const ctrace_analysis *a,
+                                                                    const char *name) {
+  uint32_t i;
+  if (!a || !a->finished || !name) return NULL;
+  i = ctrace__map_get(&a->counter_map, ctrace__an_hash(7, name), ctrace__counter_eq, a->counters,
+                      name);
+  return i == CTRACE_NONE ? NULL : &a->counters[i];
+}
+
+/* ---- outputs ------------------------------------------------------------------------------------------
+   Everything goes through a small buffer to the caller's write function;
+   the first error sticks and stops further writes. */
+
+typedef struct ctrace__out {
+  ctrace_write_fn write;
+  void *user;
+  int err;
+  char last; /* last byte written, for JSON separators */
+  size_t n;
+  char buf[4096];
+} ctrace__out;
+
+enum ctrace__text_mode { CTRACE__TX_JSON, CTRACE__TX_CSV, CTRACE__TX_FOLDED, CTRACE__TX_TERM };
+
+CTRACE_API int ctrace_write_stdio(void *file, const void *data, size_t size) {
+  FILE *f = (FILE *)file;
+  if (!f) return CTRACE_E_INVALID;
+  if (!size) return fflush(f) == 0 && !ferror(f) ? 0 : CTRACE_E_WRITE;
+  return fwrite(data, 1, size, f) == size ? 0 : CTRACE_E_WRITE;
+}
+
+static void ctrace__out_flush(ctrace__out *o) {
+  if (o->n && !o->err) {
+    int rc = o->write(o->user, o->buf, o->n);
+    if (rc < 0) o->err = rc;
+  }
+  o->n = 0;
+}
+
+static void ctrace__out_bytes(ctrace__out *o, const char *p, size_t n) {
+  if (!n) return;
+  o->last = p[n - 1];
+  while (n && !o->err) {
+    size_t k = sizeof o->buf - o->n;
+    if (k > n) k = n;
+    memcpy(o->buf + o->n, p, k);
+    o->n += k;
+    p += k;
+    n -= k;
+    if (o->n == sizeof o->buf) ctrace__out_flush(o);
+  }
+}
+
+static void ctrace__out_s(ctrace__out *o, const char *s) { ctrace__out_bytes(o, s, strlen(s)); }
+
+static void ctrace__out_f(ctrace__out *o, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void ctrace__out_f(ctrace__out *o, const char *fmt, ...) {
+  char tmp[512];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  ctrace__out_bytes(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+static int ctrace__out_begin(ctrace__out *o, const ctrace_analysis *a, ctrace_write_fn write,
+                             void *user) {
+  memset(o, 0, sizeof *o);
+  o->write = write;
+  o->user = user;
+  return a && a->finished && write ? 0 : CTRACE_E_INVALID;
+}
+
+static int ctrace__out_end(ctrace__out *o) {
+  ctrace__out_flush(o);
+  if (!o->err) {
+    int rc = o->write(o->user, NULL, 0);
+    if (rc < 0) o->err = rc;
+  }
+  return o->err;
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 if invalid
+   (overlong forms, surrogates and code points past U+10FFFF included). */
+static size_t ctrace__utf8_seq(const unsigned char *p, size_t n) {
+  unsigned c = p[0];
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)) return 0;
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+      return 0;
+    if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90)) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+/* One ASCII byte as the mode wants it. */
+static void ctrace__out_ascii(ctrace__out *o, unsigned char c, int mode) {
+  char tmp[8];
+  if (mode == CTRACE__TX_JSON) {
+    if (c == '"' || c == '\\') {
+      tmp[0] = '\\';
+      tmp[1] = (char)c;
+      ctrace__out_bytes(o, tmp, 2);
+    } else if (c < 0x20) {
+      const char *esc = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b"
+                        : c == '\f' ? "\\f" : NULL;
+      if (esc) ctrace__out_s(o, esc);
+      else ctrace__out_f(o, "\\u%04x", (unsigned)c);
+    } else {
+      tmp[0] = (char)c;
+      ctrace__out_bytes(o, tmp, 1);
+    }
+    return;
+  }
+  if (mode == CTRACE__TX_CSV && c == '"') {
+    ctrace__out_bytes(o, "\"\"", 2);
+    return;
+  }
+  if (mode == CTRACE__TX_FOLDED && c == ';') c = ':';
+  if ((mode == CTRACE__TX_FOLDED || mode == CTRACE__TX_TERM) && (c < 0x20 || c == 0x7F))
+    c = mode == CTRACE__TX_FOLDED ? ' ' : '?';
+  tmp[0] = (char)c;
+  ctrace__out_bytes(o, tmp, 1);
+}
+
+/* Text from a trace: valid UTF-8 goes through, each invalid byte becomes
+   U+FFFD, ASCII is escaped or replaced as the mode needs. */
+static void ctrace__out_text(ctrace__out *o, const char *s, size_t len, int mode) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < len) {
+    size_t k = ctrace__utf8_seq(p + i, len - i);
+    if (k == 1) ctrace__out_ascii(o, p[i], mode);
+    else if (k) ctrace__out_bytes(o, s + i, k);
+    else ctrace__out_bytes(o, "\xEF\xBF\xBD", 3);
+    i += k ? k : 1;
+  }
+}
+
+/* ---- JSON ---------------------------------------------------------------------------------------------- */
+
+static void ctrace__jsep(ctrace__out *o) {
+  if (o->last != '{' && o->last != '[' && o->last != ':' && o->last != 0) ctrace__out_bytes(o, ",", 1);
+}
+static void ctrace__jk(ctrace__out *o, const char *key) {
+  ctrace__jsep(o);
+  ctrace__out_f(o, "\"%s\":", key);
+}
+static void ctrace__jstr(ctrace__out *o, const char *s) {
+  ctrace__out_bytes(o, "\"", 1);
+  ctrace__out_text(o, ctrace__str(s), strlen(ctrace__str(s)), CTRACE__TX_JSON);
+  ctrace__out_bytes(o, "\"", 1);
+}
+static void ctrace__js(ctrace__out *o, const char *key, const char *s) {
+  ctrace__jk(o, key);
+  ctrace__jstr(o, s);
+}
+static void ctrace__ju(ctrace__out *o, const char *key, uint64_t v) {
+  ctrace__jk(o, key);
+  ctrace__out_f(o, "%llu", (unsigned long long)v);
+}
+static void ctrace__ji(ctrace__out *o, const char *key, int64_t v) {
+  ctrace__jk(o, key);
+  ctrace__out_f(o, "%lld", (long long)v);
+}
+static void ctrace__jb(ctrace__out *o, const char *key, int v) {
+  ctrace__jk(o, key);
+  ctrace__out_s(o, v ? "true" : "false");
+}
+static void ctrace__jd(ctrace__out *o, const char *key, double v) {
+  ctrace__jk(o, key);
+  if (v != v || v - v != 0.0) v = 0.0; /* JSON has no NaN or infinity */
+  ctrace__out_f(o, "%.17g", v);
+}
+static void ctrace__jopen(ctrace__out *o, const char *key, const char *bracket) {
+  if (key) ctrace__jk(o, key);
+  else ctrace__jsep(o);
+  ctrace__out_s(o, bracket);
+}
+
+static void ctrace__json_zone(ctrace__out *o, const ctrace_zone_stats *z) {
+  ctrace__jopen(o, NULL, "{");
+  ctrace__js(o, "name", z->name);
+  ctrace__js(o, "file", z->file);
+  ctrace__ju(o, "line", z->line);
+  ctrace__ju(o, "count", z->count);
+  ctrace__ju(o, "unfinished", z->unfinished);
+  ctrace__ji(o, "total_ns", z->total_ns);
+  ctrace__ji(o, "self_ns", z->self_ns);
+  ctrace__ji(o, "mean_ns", z->mean_ns);
+  ctrace__ji(o, "min_ns", z->min_ns);
+  ctrace__ji(o, "p50_ns", z->p50_ns);
+  ctrace__ji(o, "p95_ns", z->p95_ns);
+  ctrace__ji(o, "p99_ns", z->p99_ns);
+  ctrace__ji(o, "max_ns", z->max_ns);
+  ctrace__ju(o, "allocs", z->allocs);
+  ctrace__ju(o, "alloc_bytes", z->alloc_bytes);
+  ctrace__out_s(o, "}");
+}
+
+static void ctrace__json_site(ctrace__out *o, const ctrace_alloc_site *s) {
+  ctrace__jopen(o, NULL, "{");
+  ctrace__js(o, "file", s->file);
+  ctrace__ju(o, "line", s->line);
+  ctrace__js(o, "zone", s->zone);
+  ctrace__ju(o, "allocs", s->allocs);
+  ctrace__ju(o, "bytes", s->bytes);
+  ctrace__ju(o, "frees", s->frees);
+  ctrace__ju(o, "freed_bytes", s->freed_bytes);
+  ctrace__ju(o, "live_blocks", s->live_blocks);
+  ctrace__ju(o, "live_bytes", s->live_bytes);
+  ctrace__ju(o, "temporary_allocs", s->temporary_allocs);
+  ctrace__ju(o, "temporary_bytes", s->temporary_bytes);
+  ctrace__ju(o, "max_size", s->max_size);
+  ctrace__out_s(o, "}");
+}
+
+static void ctrace__json_trace(ctrace__out *o, const ctrace_analysis *a) {
+  const ctrace_summary *s = &a->sum;
+  int k;
+  ctrace__ju(o, "version", 1);
+  ctrace__js(o, "program", s->info.program);
+  ctrace__ju(o, "pid", s->info.pid);
+  ctrace__ju(o, "format_version", s->info.format_version);
+  ctrace__ju(o, "wall_start_ns", s->info.wall_start_ns);
+  ctrace__ju(o, "file_size", s->info.file_size);
+  ctrace__ji(o, "duration_ns", s->duration_ns);
+  ctrace__ju(o, "events", s->events);
+  ctrace__ju(o, "threads", s->threads);
+  ctrace__jopen(o, "events_by_kind", "{");
+  for (k = 1; k < 16; k++)
+    if (s->events_by_kind[k])
+      ctrace__ju(o, k == 15 ? "unknown" : ctrace_event_kind_name(k), s->events_by_kind[k]);
+  ctrace__out_s(o, "}");
+  ctrace__jopen(o, "damage", "{");
+  ctrace__jb(o, "damaged", s->damaged);
+  ctrace__ju(o, "chunks_bad", s->info.chunks_bad);
+  ctrace__ju(o, "bytes_lost", s->info.bytes_lost);
+  ctrace__jb(o, "truncated", s->info.truncated);
+  ctrace__jb(o, "crashed", s->info.crashed);
+  ctrace__ji(o, "crash_signal", s->info.crash_signal);
+  ctrace__ju(o, "events_lost", s->events_lost);
+  ctrace__js(o, "read_error", s->read_error_text);
+  ctrace__out_s(o, "}");
+}
+
+static void ctrace__json_threads(ctrace__out *o, const ctrace_analysis *a) {
+  uint32_t i;
+  ctrace__jopen(o, "thread_list", "[");
+  for (i = 0; i < a->n_threads; i++) {
+    const ctrace_thread_stats *t = &a->threads_sorted[i];
+    ctrace__jopen(o, NULL, "{");
+    ctrace__ju(o, "id", t->id);
+    ctrace__js(o, "name", t->name);
+    ctrace__ju(o, "os_id", t->os_id);
+    ctrace__ju(o, "events", t->events);
+    ctrace__ji(o, "first_ns", t->first_ns);
+    ctrace__ji(o, "last_ns", t->last_ns);
+    ctrace__ju(o, "zones", t->zones);
+    ctrace__ju(o, "max_depth", t->max_depth);
+    ctrace__ji(o, "busy_ns", t->busy_ns);
+    ctrace__ju(o, "allocs", t->allocs);
+    ctrace__ju(o, "alloc_bytes", t->alloc_bytes);
+    ctrace__out_s(o, "}");
+  }
+  ctrace__out_s(o, "]");
+}
+
+static void ctrace__json_zones(ctrace__out *o, const ctrace_analysis *a) {
+  uint32_t i;
+  ctrace__jopen(o, "zones", "[");
+  for (i = 0; i < a->zones.n; i++) ctrace__json_zone(o, &a->zones.st[a->zone_order[i]]);
+  ctrace__out_s(o, "]");
+  ctrace__jopen(o, "tasks", "[");
+  for (i = 0; i < a->tasks.n; i++) ctrace__json_zone(o, &a->tasks.st[i]);
+  ctrace__out_s(o, "]");
+  ctrace__jopen(o, "gc", "{");
+  ctrace__ju(o, "count", a->gc.count);
+  ctrace__ju(o, "completed", a->gc.completed);
+  ctrace__ju(o, "unfinished", a->gc.unfinished);
+  ctrace__ji(o, "pause_total_ns", a->gc.pause_total_ns);
+  ctrace__ji(o, "pause_max_ns", a->gc.pause_max_ns);
+  ctrace__ji(o, "pause_min_ns", a->gc.pause_min_ns);
+  ctrace__ji(o, "pause_mean_ns", a->gc.pause_mean_ns);
+  ctrace__ji(o, "p50_ns", a->gc.p50_ns);
+  ctrace__ji(o, "p95_ns", a->gc.p95_ns);
+  ctrace__jd(o, "share", a->gc.share);
+  ctrace__ju(o, "spans_dropped", a->gc.spans_dropped);
+  ctrace__out_s(o, "}");
+}
+
+static void ctrace__json_memory(ctrace__out *o, const ctrace_analysis *a) {
+  const ctrace_mem_summary *m = &a->mem;
+  uint32_t k;
+  ctrace__jopen(o, "memory", "{");
+  ctrace__ju(o, "alloc", m->alloc);
+  ctrace__ju(o, "heap_alloc", m->heap_alloc);
+  ctrace__ju(o, "total_alloc", m->total_alloc);
+  ctrace__ju(o, "mallocs", m->mallocs);
+  ctrace__ju(o, "frees", m->frees);
+  ctrace__ju(o, "live_blocks", m->live_blocks);
+  ctrace__ju(o, "peak_alloc", m->peak_alloc);
+  ctrace__ji(o, "peak_time_ns", m->peak_time_ns);
+  ctrace__ju(o, "num_gc", m->num_gc);
+  ctrace__ju(o, "pause_total_ns", m->pause_total_ns);
+  ctrace__ju(o, "temporary_allocs", m->temporary_allocs);
+  ctrace__ju(o, "temporary_bytes", m->temporary_bytes);
+  if (m->has_rss) {
+    ctrace__ju(o, "rss_last", m->rss_last);
+    ctrace__ju(o, "rss_peak", m->rss_peak);
+    ctrace__ji(o, "rss_peak_time_ns", m->rss_peak_time_ns);
+  } else {
+    ctrace__jk(o, "rss_last");
+    ctrace__out_s(o, "null");
+    ctrace__jk(o, "rss_peak");
+    ctrace__out_s(o, "null");
+    ctrace__jk(o, "rss_peak_time_ns");
+    ctrace__out_s(o, "null");
+  }
+  ctrace__jopen(o, "size_histogram", "[");
+  for (k = 0; k < 65; k++) {
+    if (!m->size_count[k]) continue;
+    ctrace__jopen(o, NULL, "{");
+    ctrace__ju(o, "min", k ? (uint64_t)1 << (k - 1) : 0);
+    ctrace__jk(o, "max");
+    if (k == 64) ctrace__out_s(o, "18446744073709551615");
+    else ctrace__out_f(o, "%llu", (unsigned long long)(k ? (uint64_t)1 << k : 1));
+    ctrace__ju(o, "count", m->size_count[k]);
+    ctrace__ju(o, "bytes", m->size_bytes[k]);
+    ctrace__out_s(o, "}");
+  }
+  ctrace__out_s(o, "]}");
+}
+
+static void ctrace__json_sites(ctrace__out *o, const ctrace_analysis *a) {
+  uint32_t i;
+  ctrace__jopen(o, "alloc_sites", "[");
+  for (i = 0; i < a->n_sites; i++) ctrace__json_site(o, &a->sites_by[CTRACE_BY_BYTES][i]);
+  ctrace__out_s(o, "]");
+  ctrace__jopen(o, "leaks", "{");
+  ctrace__ju(o, "blocks", a->mem.live_blocks);
+  ctrace__ju(o, "bytes", a->mem.alloc);
+  ctrace__ju(o, "sites_dropped", a->leaks_dropped);
+  ctrace__jopen(o, "sites", "[");
+  for (i = 0; i < a->n_leaks; i++) ctrace__json_site(o, &a->sites_by[CTRACE_BY_LIVE_BYTES][i]);
+  ctrace__out_s(o, "]}");
+}
+
+static void ctrace__json_rest(ctrace__out *o, const ctrace_analysis *a) {
+  uint32_t i;
+  ctrace__jopen(o, "counters", "[");
+  for (i = 0; i < a->n_counters; i++) {
+    const ctrace_counter_stats *c = &a->counters[i];
+    ctrace__jopen(o, NULL, "{");
+    ctrace__js(o, "name", c->name);
+    ctrace__ju(o, "count", c->count);
+    ctrace__jd(o, "min", c->min);
+    ctrace__jd(o, "max", c->max);
+    ctrace__jd(o, "last", c->last);
+    ctrace__jd(o, "mean", c->mean);
+    ctrace__out_s(o, "}");
+  }
+  ctrace__out_s(o, "]");
+  ctrace__jopen(o, "problems", "[");
+  for (i = 0; i < a->n_problems; i++) {
+    const ctrace_problem *p = &a->problems[i];
+    ctrace__jopen(o, NULL, "{");
+    ctrace__js(o, "kind", ctrace_problem_kind_name(p->kind));
+    ctrace__js(o, "what", p->what);
+    ctrace__ju(o, "count", p->count);
+    ctrace__ji(o, "first_ns", p->first_ns);
+    ctrace__ju(o, "thread", p->thread);
+    ctrace__out_s(o, "}");
+  }
+  ctrace__out_s(o, "]");
+  ctrace__jopen(o, "logs", "{");
+  ctrace__ju(o, "count", a->sum.logs);
+  ctrace__ju(o, "kept", a->n_logs);
+  ctrace__ju(o, "dropped", a->sum.logs_dropped);
+  ctrace__out_s(o, "}");
+  ctrace__jopen(o, "folded", "{");
+  ctrace__ju(o, "zones", a->sum.zones_folded);
+  ctrace__ju(o, "tasks", a->sum.tasks_folded);
+  ctrace__ju(o, "counters", a->sum.counters_folded);
+  ctrace__ju(o, "sites", a->sum.sites_folded);
+  ctrace__ju(o, "flame", a->sum.flame_folded);
+  ctrace__ju(o, "too_deep", a->sum.too_deep);
+  ctrace__out_s(o, "}");
+}
+
+CTRACE_API int ctrace_stats_json(const ctrace_analysis *a, ctrace_write_fn write, void *user) {
+  ctrace__out o;
+  if (ctrace__out_begin(&o, a, write, user)) return CTRACE_E_INVALID;
+  ctrace__out_s(&o, "{");
+  ctrace__json_trace(&o, a);
+  ctrace__json_threads(&o, a);
+  ctrace__json_zones(&o, a);
+  ctrace__json_memory(&o, a);
+  ctrace__json_sites(&o, a);
+  ctrace__json_rest(&o, a);
+  ctrace__out_s(&o, "}\n");
+  return ctrace__out_end(&o);
+}
+
+/* ---- CSV ------------------------------------------------------------------------------------------------- */
+
+static void ctrace__csv_field(ctrace__out *o, const char *s) {
+  size_t len = strlen(s);
+  int quote = strpbrk(s, ",\"\r\n") != NULL;
+  if (quote) ctrace__out_bytes(o, "\"", 1);
+  ctrace__out_text(o, s, len, CTRACE__TX_CSV);
+  if (quote) ctrace__out_bytes(o, "\"", 1);
+}
+
+CTRACE_API int ctrace_export_csv(const ctrace_analysis *a, ctrace_write_fn write, void *user) {
+  ctrace__out o;
+  uint32_t i;
+  if (ctrace__out_begin(&o, a, write, user)) return CTRACE_E_INVALID;
+  ctrace__out_s(&o, "name,file,line,count,total_ns,self_ns,mean_ns,min_ns,p50_ns,p95_ns,max_ns\r\n");
+  for (i = 0; i < a->zones.n; i++) {
+    const ctrace_zone_stats *z = &a->zones.st[a->zone_order[i]];
+    ctrace__csv_field(&o, z->name);
+    ctrace__out_s(&o, ",");
+    ctrace__csv_field(&o, z->file);
+    ctrace__out_f(&o, ",%u,%llu,%lld,%lld,%lld,%lld,%lld,%lld,%lld\r\n", (unsigned)z->line,
+                  (unsigned long long)z->count, (long long)z->total_ns, (long long)z->self_ns,
+                  (long long)z->mean_ns, (long long)z->min_ns, (long long)z->p50_ns,
+                  (long long)z->p95_ns, (long long)z->max_ns);
+  }
+  return ctrace__out_end(&o);
+}
+
+/* ---- folded stacks --------------------------------------------------------------------------------------- */
+
+static void ctrace__folded_name(ctrace__out *o, const char *name) {
+  if (!*name) ctrace__out_s(o, "(unnamed)");
+  else ctrace__out_text(o, name, strlen(name), CTRACE__TX_FOLDED);
+}
+
+static void ctrace__folded_line(ctrace__out *o, const ctrace_analysis *a, uint32_t node,
+                                uint64_t weight, uint32_t *path) {
+  uint32_t depth = 0, i;
+  /* Walk up to the root, then print top-down. */
+  while (node) {
+    path[depth++] = node;
+    node = a->flame[node].parent;
+  }
+  for (i = depth; i-- > 0;) {
+    ctrace__folded_name(o, a->flame[path[i]].name);
+    if (i) ctrace__out_bytes(o, ";", 1);
+  }
+  ctrace__out_f(o, " %llu\n", (unsigned long long)weight);
+}
+
+CTRACE_API int ctrace_export_folded(const ctrace_analysis *a, int by_bytes, ctrace_write_fn write,
+                                    void *user) {
+  ctrace__out o;
+  uint32_t i, max_depth = 0, *path;
+  if (ctrace__out_begin(&o, a, write, user)) return CTRACE_E_INVALID;
+  for (i = 0; i < a->n_flame; i++)
+    if (a->flame[i].depth > max_depth) max_depth = a->flame[i].depth;
+  path = (uint32_t *)CTRACE_MEM_ALLOC(((size_t)max_depth + 1) * sizeof *path);
+  if (!path) return CTRACE_E_NOMEM;
+  if (by_bytes && a->flame[0].bytes_self)
+    ctrace__out_f(&o, "(no zone) %llu\n", (unsigned long long)a->flame[0].bytes_self);
+  for (i = 1; i < a->n_flame && !o.err; i++) {
+    const ctrace_flame_node *n = &a->flame[i];
+    uint64_t w = by_bytes ? n->bytes_self : (uint64_t)n->self_ns;
+    if (w) ctrace__folded_line(&o, a, i, w, path);
+  }
+  CTRACE_MEM_FREE(path);
+  return ctrace__out_end(&o);
+}
+
+/* ---- terminal summary ------------------------------------------------------------------------------------ */
+
+static const char *ctrace__an_fmt_ns(char *buf, size_t size, int64_t ns) {
+  double v = (double)ns;
+  if (ns < 0) v = -v;
+  if (v < 1e3) snprintf(buf, size, "%lld ns", (long long)ns);
+  else if (v < 1e6) snprintf(buf, size, "%.2f us", (double)ns / 1e3);
+  else if (v < 1e9) snprintf(buf, size, "%.2f ms", (double)ns / 1e6);
+  else snprintf(buf, size, "%.3f s", (double)ns / 1e9);
+  return buf;
+}
+
+static const char *ctrace__an_fmt_bytes(char *buf, size_t size, uint64_t b) {
+  if (b < 1024) snprintf(buf, size, "%llu B", (unsigned long long)b);
+  else if (b < 1024 * 1024) snprintf(buf, size, "%.1f KiB", (double)b / 1024);
+  else if (b < (uint64_t)1 << 30) snprintf(buf, size, "%.1f MiB", (double)b / (1024.0 * 1024));
+  else snprintf(buf, size, "%.2f GiB", (double)b / (1024.0 * 1024 * 1024));
+  return buf;
+}
+
+static double ctrace__pct(double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; }
+
+/* A name from the trace for a terminal: no control bytes (no escape
+   sequences), valid UTF-8, at most max bytes. */
+static void ctrace__term_name(ctrace__out *o, const char *s, size_t max) {
+  size_t len = strlen(s), keep = ctrace__utf8_cut(s, len, max);
+  ctrace__out_text(o, s, keep, CTRACE__TX_TERM);
+  if (keep < len) ctrace__out_s(o, "...");
+}
+
+static void ctrace__term_site(ctrace__out *o, const char *file, uint32_t line) {
+  if (!*file) return;
+  ctrace__out_s(o, " (");
+  ctrace__term_name(o, file, 60);
+  ctrace__out_f(o, ":%u)", (unsigned)line);
+}
+
+static void ctrace__text_header(ctrace__out *o, const ctrace_analysis *a) {
+  const ctrace_summary *s = &a->sum;
+  char b1[32], b2[32];
+  uint32_t i;
+  ctrace__out_s(o, "program   ");
+  ctrace__term_name(o, s->info.program[0] ? s->info.program : "(unknown)", 120);
+  ctrace__out_f(o, "  pid %u\n", (unsigned)s->info.pid);
+  ctrace__out_f(o, "duration  %s   events %llu   threads %u   file %s\n",
+                ctrace__an_fmt_ns(b1, sizeof b1, s->duration_ns), (unsigned long long)s->events,
+                (unsigned)s->threads, ctrace__an_fmt_bytes(b2, sizeof b2, s->info.file_size));
+  if (s->damaged)
+    ctrace__out_f(o, "WARNING   the trace is damaged: %llu chunk(s) skipped, %llu byte(s) lost%s%s\n",
+                  (unsigned long long)s->info.chunks_bad, (unsigned long long)s->info.bytes_lost,
+                  s->info.truncated ? ", cut short" : "", s->read_error ? ", read error" : "");
+  if (s->events_lost)
+    ctrace__out_f(o, "WARNING   %llu event(s) were lost while recording\n",
+                  (unsigned long long)s->events_lost);
+  if (s->info.crashed) ctrace__out_f(o, "WARNING   the program died of signal %d\n", s->info.crash_signal);
+  ctrace__out_s(o, "\nthreads\n      id  events     zones        busy  name\n");
+  for (i = 0; i < a->n_threads; i++) {
+    const ctrace_thread_stats *t = &a->threads_sorted[i];
+    ctrace__out_f(o, "  %6u  %6llu  %8llu  %10s  ", (unsigned)t->id, (unsigned long long)t->events,
+                  (unsigned long long)t->zones, ctrace__an_fmt_ns(b1, sizeof b1, t->busy_ns));
+    ctrace__term_name(o, t->name[0] ? t->name : "(unnamed)", 60);
+    ctrace__out_s(o, "\n");
+  }
+}
+
+static void ctrace__text_zones(ctrace__out *o, const ctrace_analysis *a, int key, uint32_t *idx) {
+  uint32_t n = ctrace_analysis_zone_order(a, key, idx, 15), i;
+  double all = (double)a->flame[0].total_ns, run = 0;
+  char b[5][32];
+  if (!a->zones.n) return;
+  ctrace__out_f(o, "\nzones by %s time (top %u of %u; 100%% = %s, every zone's self time summed)\n",
+                key == CTRACE_ZONE_BY_SELF ? "self" : "total", (unsigned)n, (unsigned)a->zones.n,
+                ctrace__an_fmt_ns(b[0], sizeof b[0], a->flame[0].total_ns));
+  ctrace__out_s(o, "        self  self%   sum%        total total%    count         mean"
+                   "          p95          max  zone\n");
+  for (i = 0; i < n; i++) {
+    const ctrace_zone_stats *z = &a->zones.st[idx[i]];
+    run += (double)(key == CTRACE_ZONE_BY_SELF ? z->self_ns : z->total_ns);
+    ctrace__out_f(o, "  %10s %5.1f%% %5.1f%% %12s %5.1f%% %8llu %12s %12s %12s  ",
+                  ctrace__an_fmt_ns(b[0], sizeof b[0], z->self_ns), ctrace__pct((double)z->self_ns, all),
+                  ctrace__pct(run, all), ctrace__an_fmt_ns(b[1], sizeof b[1], z->total_ns),
+                  ctrace__pct((double)z->total_ns, all), (unsigned long long)z->count,
+                  ctrace__an_fmt_ns(b[2], sizeof b[2], z->mean_ns),
+                  ctrace__an_fmt_ns(b[3], sizeof b[3], z->p95_ns),
+                  ctrace__an_fmt_ns(b[4], sizeof b[4], z->max_ns));
+    ctrace__term_name(o, z->name, 60);
+    ctrace__term_site(o, z->file, z->line);
+    if (z->unfinished) ctrace__out_f(o, " [%llu unfinished]", (unsigned long long)z->unfinished);
+    ctrace__out_s(o, "\n");
+  }
+}
+
+static void ctrace__text_sites(ctrace__out *o, const char *title, const ctrace_alloc_site *s,
+                               uint32_t n, int live) {
+  uint32_t i;
+  char b[32];
+  if (!n) return;
+  ctrace__out_f(o, "  %s\n", title);
+  for (i = 0; i < n && i < 10; i++) {
+    ctrace__out_f(o, "    %12s %10llu blocks  ",
+                  ctrace__an_fmt_bytes(b, sizeof b, live ? s[i].live_bytes : s[i].bytes),
+                  (unsigned long long)(live ? s[i].live_blocks : s[i].allocs));
+    ctrace__term_name(o, s[i].file[0] ? s[i].file : "(no site)", 60);
+    ctrace__out_f(o, ":%u", (unsigned)s[i].line);
+    if (s[i].zone[0]) {
+      ctrace__out_s(o, " in ");
+      ctrace__term_name(o, s[i].zone, 40);
+    }
+    ctrace__out_s(o, "\n");
+  }
+}
+
+static void ctrace__text_memory(ctrace__out *o, const ctrace_analysis *a) {
+  const ctrace_mem_summary *m = &a->mem;
+  char b1[32], b2[32];
+  if (!m->mallocs && !m->has_rss) return;
+  ctrace__out_s(o, "\nmemory at the end (Go's runtime.MemStats names)\n");
+  ctrace__out_f(o, "  Alloc       %llu (%s)\n", (unsigned long long)m->alloc,
+                ctrace__an_fmt_bytes(b1, sizeof b1, m->alloc));
+  ctrace__out_f(o, "  TotalAlloc  %llu (%s)\n", (unsigned long long)m->total_alloc,
+                ctrace__an_fmt_bytes(b1, sizeof b1, m->total_alloc));
+  ctrace__out_f(o, "  HeapAlloc   %llu\n", (unsigned long long)m->heap_alloc);
+  ctrace__out_f(o, "  Mallocs     %llu   Frees %llu\n", (unsigned long long)m->mallocs,
+                (unsigned long long)m->frees);
+  ctrace__out_f(o, "  NumGC       %u\n", (unsigned)m->num_gc);
+  ctrace__out_f(o, "  peak        %llu (%s) at %s\n", (unsigned long long)m->peak_alloc,
+                ctrace__an_fmt_bytes(b1, sizeof b1, m->peak_alloc),
+                ctrace__an_fmt_ns(b2, sizeof b2, m->peak_time_ns));
+  if (m->has_rss)
+    ctrace__out_f(o, "  resident    %s at the end, %s at most\n",
+                  ctrace__an_fmt_bytes(b1, sizeof b1, m->rss_last),
+                  ctrace__an_fmt_bytes(b2, sizeof b2, m->rss_peak));
+  ctrace__out_f(o, "  temporary   %llu allocations (%.1f%%), freed within %s or before the next\n",
+                (unsigned long long)m->temporary_allocs,
+                ctrace__pct((double)m->temporary_allocs, (double)m->mallocs),
+                ctrace__an_fmt_ns(b1, sizeof b1, a->cfg.temporary_ns));
+  ctrace__out_f(o, "  leaked      %llu blocks, %s still live at the end, from %u site(s)\n",
+                (unsigned long long)m->live_blocks, ctrace__an_fmt_bytes(b1, sizeof b1, m->alloc),
+                (unsigned)(a->n_leaks + a->leaks_dropped));
+  ctrace__text_sites(o, "top allocation sites by bytes", a->sites_by[CTRACE_BY_BYTES], a->n_sites, 0);
+  ctrace__text_sites(o, "top leaking sites (live at the end)", a->sites_by[CTRACE_BY_LIVE_BYTES],
+                     a->n_leaks, 1);
+}
+
+static void ctrace__text_rest(ctrace__out *o, const ctrace_analysis *a) {
+  const ctrace_gc_stats *g = &a->gc;
+  char b[4][32];
+  uint32_t i;
+  if (g->count) {
+    ctrace__out_f(o, "\ncollections\n  %llu collections (%llu unfinished), paused %s in all, %.2f%% of "
+                     "the time\n  longest %s, mean %s, p95 %s\n",
+                  (unsigned long long)g->count, (unsigned long long)g->unfinished,
+                  ctrace__an_fmt_ns(b[0], sizeof b[0], g->pause_total_ns), 100.0 * g->share,
+                  ctrace__an_fmt_ns(b[1], sizeof b[1], g->pause_max_ns),
+                  ctrace__an_fmt_ns(b[2], sizeof b[2], g->pause_mean_ns),
+                  ctrace__an_fmt_ns(b[3], sizeof b[3], g->p95_ns));
+  }
+  if (a->n_counters) ctrace__out_s(o, "\ncounters\n         count          min          max         last  name\n");
+  for (i = 0; i < a->n_counters; i++) {
+    const ctrace_counter_stats *c = &a->counters[i];
+    ctrace__out_f(o, "  %12llu %12.6g %12.6g %12.6g  ", (unsigned long long)c->count, c->min, c->max,
+                  c->last);
+    ctrace__term_name(o, c->name, 60);
+    ctrace__out_s(o, "\n");
+  }
+  if (a->n_problems) ctrace__out_s(o, "\ntrace problems\n");
+  for (i = 0; i < a->n_problems; i++) {
+    ctrace__out_f(o, "  %10llu  ", (unsigned long long)a->problems[i].count);
+    ctrace__term_name(o, a->problems[i].what, 80);
+    ctrace__out_s(o, "\n");
+  }
+  if (a->sum.logs)
+    ctrace__out_f(o, "\nlog messages: %llu\n", (unsigned long long)a->sum.logs);
+}
+
+CTRACE_API int ctrace_stats_text(const ctrace_analysis *a, ctrace_write_fn write, void *user) {
+  ctrace__out o;
+  uint32_t idx[15];
+  if (ctrace__out_begin(&o, a, write, user)) return CTRACE_E_INVALID;
+  ctrace__text_header(&o, a);
+  ctrace__text_zones(&o, a, CTRACE_ZONE_BY_TOTAL, idx);
+  ctrace__text_zones(&o, a, CTRACE_ZONE_BY_SELF, idx);
+  ctrace__text_memory(&o, a);
+  ctrace__text_rest(&o, a);
+  return ctrace__out_end(&o);
+}
+/* <<analysis ---------------------------------------------------------------- */
 /* <<impl:analysis */
 
 /* >>impl:draw */
@@ -1152,36 +6683,36 @@ static CTRACE__MAYBE_UNUSED float ctrace__text_width(const char *utf8, int font_
   return (float)cps * 0.6f * (float)font_px;
 }
 
-/* >>draw:out ----------------------------------------------------------------
+/* >>draw:sink ----------------------------------------------------------------
    A byte sink for text output (SVG, HTML, JSON): buffered writes to a FILE,
    or a growing buffer in memory when f is NULL. The first failure sticks in
    err and later writes are dropped, so callers check once at the end. */
-typedef struct ctrace__out {
+typedef struct ctrace__sink {
   FILE *f;
   char *buf;
   size_t len, cap;
   uint64_t total;   /* bytes accepted so far */
   int err;          /* 0, CTRACE_E_WRITE or CTRACE_E_NOMEM */
-} ctrace__out;
+} ctrace__sink;
 
-#define CTRACE__OUT_FLUSH_AT ((size_t)1 << 16)
+#define CTRACE__SINK_FLUSH_AT ((size_t)1 << 16)
 
-static CTRACE__MAYBE_UNUSED void ctrace__out_flush(ctrace__out *o) {
+static CTRACE__MAYBE_UNUSED void ctrace__sink_flush(ctrace__sink *o) {
   if (!o->f || o->len == 0 || o->err) return;
   if (fwrite(o->buf, 1, o->len, o->f) != o->len) o->err = CTRACE_E_WRITE;
   o->len = 0;
 }
 
-static CTRACE__MAYBE_UNUSED int ctrace__out_reserve(ctrace__out *o, size_t n) {
+static CTRACE__MAYBE_UNUSED int ctrace__sink_reserve(ctrace__sink *o, size_t n) {
   size_t ncap;
   char *nb;
   if (o->len + n <= o->cap) return 0;
   if (o->f && o->len) {
-    ctrace__out_flush(o);
+    ctrace__sink_flush(o);
     if (o->err) return -1;
     if (n <= o->cap) return 0;
   }
-  ncap = o->cap ? o->cap : (o->f ? CTRACE__OUT_FLUSH_AT * 2 : 4096);
+  ncap = o->cap ? o->cap : (o->f ? CTRACE__SINK_FLUSH_AT * 2 : 4096);
   while (ncap < o->len + n) {
     if (ncap > ((size_t)-1) / 4) { o->err = CTRACE_E_NOMEM; return -1; }
     ncap *= 2;
@@ -1193,25 +6724,25 @@ static CTRACE__MAYBE_UNUSED int ctrace__out_reserve(ctrace__out *o, size_t n) {
   return 0;
 }
 
-static CTRACE__MAYBE_UNUSED void ctrace__out_bytes(ctrace__out *o, const void *p, size_t n) {
+static CTRACE__MAYBE_UNUSED void ctrace__sink_bytes(ctrace__sink *o, const void *p, size_t n) {
   if (o->err || n == 0) return;
-  if (ctrace__out_reserve(o, n)) return;
+  if (ctrace__sink_reserve(o, n)) return;
   memcpy(o->buf + o->len, p, n);
   o->len += n;
   o->total += n;
-  if (o->f && o->len >= CTRACE__OUT_FLUSH_AT) ctrace__out_flush(o);
+  if (o->f && o->len >= CTRACE__SINK_FLUSH_AT) ctrace__sink_flush(o);
 }
 
-static CTRACE__MAYBE_UNUSED void ctrace__out_str(ctrace__out *o, const char *s) {
-  ctrace__out_bytes(o, s, strlen(s));
+static CTRACE__MAYBE_UNUSED void ctrace__sink_str(ctrace__sink *o, const char *s) {
+  ctrace__sink_bytes(o, s, strlen(s));
 }
 
-static CTRACE__MAYBE_UNUSED void ctrace__out_fmt(ctrace__out *o, const char *fmt, ...)
+static CTRACE__MAYBE_UNUSED void ctrace__sink_fmt(ctrace__sink *o, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-static void ctrace__out_fmt(ctrace__out *o, const char *fmt, ...) {
+static void ctrace__sink_fmt(ctrace__sink *o, const char *fmt, ...) {
   char small[512];
   va_list ap;
   int n;
@@ -1219,44 +6750,44 @@ static void ctrace__out_fmt(ctrace__out *o, const char *fmt, ...) {
   n = vsnprintf(small, sizeof small, fmt, ap);
   va_end(ap);
   if (n < 0) { o->err = CTRACE_E_WRITE; return; }
-  if ((size_t)n < sizeof small) { ctrace__out_bytes(o, small, (size_t)n); return; }
-  if (ctrace__out_reserve(o, (size_t)n + 1)) return;
+  if ((size_t)n < sizeof small) { ctrace__sink_bytes(o, small, (size_t)n); return; }
+  if (ctrace__sink_reserve(o, (size_t)n + 1)) return;
   va_start(ap, fmt);
   vsnprintf(o->buf + o->len, (size_t)n + 1, fmt, ap);
   va_end(ap);
   o->len += (size_t)n;
   o->total += (size_t)n;
-  if (o->f && o->len >= CTRACE__OUT_FLUSH_AT) ctrace__out_flush(o);
+  if (o->f && o->len >= CTRACE__SINK_FLUSH_AT) ctrace__sink_flush(o);
 }
 
-static CTRACE__MAYBE_UNUSED void ctrace__out_int(ctrace__out *o, int64_t v) {
+static CTRACE__MAYBE_UNUSED void ctrace__sink_int(ctrace__sink *o, int64_t v) {
   char tmp[24];
   int i = 24;
   uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
   do { tmp[--i] = (char)('0' + (int)(u % 10u)); u /= 10u; } while (u);
   if (v < 0) tmp[--i] = '-';
-  ctrace__out_bytes(o, tmp + i, (size_t)(24 - i));
+  ctrace__sink_bytes(o, tmp + i, (size_t)(24 - i));
 }
 
 /* A coordinate with one decimal, without printf: layouts emit hundreds of
    thousands of them. Non-finite values become 0 so the SVG stays valid. */
-static CTRACE__MAYBE_UNUSED void ctrace__out_num(ctrace__out *o, double v) {
+static CTRACE__MAYBE_UNUSED void ctrace__sink_num(ctrace__sink *o, double v) {
   int64_t tenths;
   if (!(v == v) || v > 1e15 || v < -1e15) v = 0;
   tenths = (int64_t)(v * 10.0 + (v < 0 ? -0.5 : 0.5));
-  if (tenths < 0) { ctrace__out_bytes(o, "-", 1); tenths = -tenths; }
-  ctrace__out_int(o, tenths / 10);
+  if (tenths < 0) { ctrace__sink_bytes(o, "-", 1); tenths = -tenths; }
+  ctrace__sink_int(o, tenths / 10);
   if (tenths % 10) {
     char d[2];
     d[0] = '.';
     d[1] = (char)('0' + (int)(tenths % 10));
-    ctrace__out_bytes(o, d, 2);
+    ctrace__sink_bytes(o, d, 2);
   }
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4) with its code point, or 0
    when the bytes there are not valid UTF-8 (overlong, surrogate, cut short). */
-static CTRACE__MAYBE_UNUSED int ctrace__utf8_seq(const unsigned char *p, const unsigned char *end, uint32_t *cp) {
+static CTRACE__MAYBE_UNUSED int ctrace__utf8_decode(const unsigned char *p, const unsigned char *end, uint32_t *cp) {
   uint32_t c = p[0];
   int n, i;
   if (c < 0x80u) { *cp = c; return 1; }
@@ -1279,12 +6810,12 @@ static CTRACE__MAYBE_UNUSED int ctrace__utf8_seq(const unsigned char *p, const u
 /* Text for HTML/SVG content and attribute values: markup characters become
    entities, invalid UTF-8 and control characters become U+FFFD, so nothing a
    trace holds can open a tag, end an attribute or break the parser. */
-static CTRACE__MAYBE_UNUSED void ctrace__out_html_n(ctrace__out *o, const char *s, size_t n) {
+static CTRACE__MAYBE_UNUSED void ctrace__sink_html_n(ctrace__sink *o, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
   while (p < end) {
     uint32_t cp = 0;
     int len = (*p >= 0x20u && *p < 0x7fu && *p != '<' && *p != '>' && *p != '&' && *p != '"' &&
-               *p != '\'') ? 1 : ctrace__utf8_seq(p, end, &cp);
+               *p != '\'') ? 1 : ctrace__utf8_decode(p, end, &cp);
     const char *rep = NULL;
     if (len == 1 && *p >= 0x20u && *p < 0x7fu && *p != '<' && *p != '>' && *p != '&' &&
         *p != '"' && *p != '\'') { ++p; continue; }
@@ -1298,118 +6829,118 @@ static CTRACE__MAYBE_UNUSED void ctrace__out_html_n(ctrace__out *o, const char *
     else if (cp < 0x20u || (cp >= 0x7fu && cp < 0xa0u) || cp == 0xfffeu || cp == 0xffffu)
       rep = "\xef\xbf\xbd";
     if (rep) {
-      ctrace__out_bytes(o, run, (size_t)(p - run));
-      ctrace__out_str(o, rep);
+      ctrace__sink_bytes(o, run, (size_t)(p - run));
+      ctrace__sink_str(o, rep);
       p += len ? len : 1;
       run = p;
     } else {
       p += len;
     }
   }
-  ctrace__out_bytes(o, run, (size_t)(p - run));
+  ctrace__sink_bytes(o, run, (size_t)(p - run));
 }
 
-static CTRACE__MAYBE_UNUSED void ctrace__out_html(ctrace__out *o, const char *s) {
-  if (s) ctrace__out_html_n(o, s, strlen(s));
+static CTRACE__MAYBE_UNUSED void ctrace__sink_html(ctrace__sink *o, const char *s) {
+  if (s) ctrace__sink_html_n(o, s, strlen(s));
 }
 
 /* A JSON string literal that is also safe inside an HTML <script> element:
    <, > and & are \u-escaped (no "</script>" or "<!--" can form), as are
    U+2028/U+2029 and control characters; invalid UTF-8 becomes U+FFFD. */
-static CTRACE__MAYBE_UNUSED void ctrace__out_json_n(ctrace__out *o, const char *s, size_t n) {
+static CTRACE__MAYBE_UNUSED void ctrace__sink_json_n(ctrace__sink *o, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
-  ctrace__out_bytes(o, "\"", 1);
+  ctrace__sink_bytes(o, "\"", 1);
   while (p < end) {
     uint32_t cp = 0;
     int len;
     char esc[8];
     if (*p >= 0x20u && *p < 0x7fu && *p != '"' && *p != '\\' && *p != '<' && *p != '>' &&
         *p != '&') { ++p; continue; }
-    len = ctrace__utf8_seq(p, end, &cp);
+    len = ctrace__utf8_decode(p, end, &cp);
     if (len > 1 && cp != 0x2028u && cp != 0x2029u) { p += len; continue; }
-    ctrace__out_bytes(o, run, (size_t)(p - run));
-    if (len == 0) { ctrace__out_str(o, "\\ufffd"); p += 1; run = p; continue; }
-    if (cp == '"') ctrace__out_str(o, "\\\"");
-    else if (cp == '\\') ctrace__out_str(o, "\\\\");
-    else if (cp == '\n') ctrace__out_str(o, "\\n");
-    else if (cp == '\t') ctrace__out_str(o, "\\t");
+    ctrace__sink_bytes(o, run, (size_t)(p - run));
+    if (len == 0) { ctrace__sink_str(o, "\\ufffd"); p += 1; run = p; continue; }
+    if (cp == '"') ctrace__sink_str(o, "\\\"");
+    else if (cp == '\\') ctrace__sink_str(o, "\\\\");
+    else if (cp == '\n') ctrace__sink_str(o, "\\n");
+    else if (cp == '\t') ctrace__sink_str(o, "\\t");
     else {
       esc[0] = '\\'; esc[1] = 'u';
       esc[2] = hex[(cp >> 12) & 15u]; esc[3] = hex[(cp >> 8) & 15u];
       esc[4] = hex[(cp >> 4) & 15u]; esc[5] = hex[cp & 15u];
-      ctrace__out_bytes(o, esc, 6);
+      ctrace__sink_bytes(o, esc, 6);
     }
     p += len;
     run = p;
   }
-  ctrace__out_bytes(o, run, (size_t)(p - run));
-  ctrace__out_bytes(o, "\"", 1);
+  ctrace__sink_bytes(o, run, (size_t)(p - run));
+  ctrace__sink_bytes(o, "\"", 1);
 }
 
-static CTRACE__MAYBE_UNUSED void ctrace__out_json(ctrace__out *o, const char *s) {
-  ctrace__out_json_n(o, s ? s : "", s ? strlen(s) : 0);
+static CTRACE__MAYBE_UNUSED void ctrace__sink_json(ctrace__sink *o, const char *s) {
+  ctrace__sink_json_n(o, s ? s : "", s ? strlen(s) : 0);
 }
 
 /* >>draw:svg ----------------------------------------------------------------
    The SVG backend. Colours are 0xRRGGBBAA; SVG gets #rrggbb plus an opacity
    attribute when the colour is not opaque. */
-static void ctrace__svg_paint(ctrace__out *o, const char *attr, uint32_t rgba) {
+static void ctrace__svg_paint(ctrace__sink *o, const char *attr, uint32_t rgba) {
   static const char hex[] = "0123456789abcdef";
   char col[8];
   uint32_t a = rgba & 0xffu;
   int i;
-  ctrace__out_fmt(o, " %s=\"", attr);
-  if (a == 0) { ctrace__out_str(o, "none\""); return; }
+  ctrace__sink_fmt(o, " %s=\"", attr);
+  if (a == 0) { ctrace__sink_str(o, "none\""); return; }
   col[0] = '#';
   for (i = 0; i < 6; ++i) col[1 + i] = hex[(rgba >> (28 - 4 * i)) & 15u];
   col[7] = '"';
-  ctrace__out_bytes(o, col, 8);
-  if (a != 0xffu) ctrace__out_fmt(o, " %s-opacity=\"%.2f\"", attr, (double)a / 255.0);
+  ctrace__sink_bytes(o, col, 8);
+  if (a != 0xffu) ctrace__sink_fmt(o, " %s-opacity=\"%.2f\"", attr, (double)a / 255.0);
 }
 
-static void ctrace__svg_xy(ctrace__out *o, const char *a, double v) {
-  ctrace__out_fmt(o, " %s=\"", a);
-  ctrace__out_num(o, v);
-  ctrace__out_bytes(o, "\"", 1);
+static void ctrace__svg_xy(ctrace__sink *o, const char *a, double v) {
+  ctrace__sink_fmt(o, " %s=\"", a);
+  ctrace__sink_num(o, v);
+  ctrace__sink_bytes(o, "\"", 1);
 }
 
-static void ctrace__svg_shape(const ctrace__canvas *c, const ctrace__shape *s, ctrace__out *o) {
+static void ctrace__svg_shape(const ctrace__canvas *c, const ctrace__shape *s, ctrace__sink *o) {
   const char *tag = "rect";
   uint32_t i;
   switch (s->kind) {
   case CTRACE__SH_RECT:
-    ctrace__out_str(o, "<rect");
+    ctrace__sink_str(o, "<rect");
     ctrace__svg_xy(o, "x", s->x); ctrace__svg_xy(o, "y", s->y);
     ctrace__svg_xy(o, "width", s->w); ctrace__svg_xy(o, "height", s->h);
     ctrace__svg_paint(o, "fill", s->fill);
     break;
   case CTRACE__SH_LINE:
     tag = "line";
-    ctrace__out_str(o, "<line");
+    ctrace__sink_str(o, "<line");
     ctrace__svg_xy(o, "x1", s->x); ctrace__svg_xy(o, "y1", s->y);
     ctrace__svg_xy(o, "x2", s->x + s->w); ctrace__svg_xy(o, "y2", s->y + s->h);
     break;
   case CTRACE__SH_POLY:
     tag = (s->fill & 0xffu) ? "polygon" : "polyline";
-    ctrace__out_fmt(o, "<%s points=\"", tag);
+    ctrace__sink_fmt(o, "<%s points=\"", tag);
     for (i = 0; i < s->n_points; ++i) {
       const float *pt = c->points + 2u * (s->first_point + i);
-      if (i) ctrace__out_bytes(o, " ", 1);
-      ctrace__out_num(o, pt[0]);
-      ctrace__out_bytes(o, ",", 1);
-      ctrace__out_num(o, pt[1]);
+      if (i) ctrace__sink_bytes(o, " ", 1);
+      ctrace__sink_num(o, pt[0]);
+      ctrace__sink_bytes(o, ",", 1);
+      ctrace__sink_num(o, pt[1]);
     }
-    ctrace__out_bytes(o, "\"", 1);
+    ctrace__sink_bytes(o, "\"", 1);
     ctrace__svg_paint(o, "fill", s->fill);
     break;
   case CTRACE__SH_TEXT:
     tag = "text";
-    ctrace__out_str(o, "<text");
+    ctrace__sink_str(o, "<text");
     ctrace__svg_xy(o, "x", s->x); ctrace__svg_xy(o, "y", s->y);
-    ctrace__out_fmt(o, " font-size=\"%u\"", (unsigned)s->font_px);
-    if (s->anchor == CTRACE__AN_MIDDLE) ctrace__out_str(o, " text-anchor=\"middle\"");
-    else if (s->anchor == CTRACE__AN_END) ctrace__out_str(o, " text-anchor=\"end\"");
+    ctrace__sink_fmt(o, " font-size=\"%u\"", (unsigned)s->font_px);
+    if (s->anchor == CTRACE__AN_MIDDLE) ctrace__sink_str(o, " text-anchor=\"middle\"");
+    else if (s->anchor == CTRACE__AN_END) ctrace__sink_str(o, " text-anchor=\"end\"");
     ctrace__svg_paint(o, "fill", s->fill);
     break;
   default:
@@ -1417,64 +6948,3392 @@ static void ctrace__svg_shape(const ctrace__canvas *c, const ctrace__shape *s, c
   }
   if (s->kind != CTRACE__SH_TEXT && (s->stroke & 0xffu)) {
     ctrace__svg_paint(o, "stroke", s->stroke);
-    ctrace__out_str(o, " stroke-width=\"");
-    ctrace__out_num(o, s->stroke_w > 0 ? s->stroke_w : 1);
-    ctrace__out_bytes(o, "\"", 1);
+    ctrace__sink_str(o, " stroke-width=\"");
+    ctrace__sink_num(o, s->stroke_w > 0 ? s->stroke_w : 1);
+    ctrace__sink_bytes(o, "\"", 1);
   }
   if (s->group) {
-    ctrace__out_str(o, " data-g=\"");
-    ctrace__out_int(o, (int64_t)s->group);
-    ctrace__out_bytes(o, "\"", 1);
+    ctrace__sink_str(o, " data-g=\"");
+    ctrace__sink_int(o, (int64_t)s->group);
+    ctrace__sink_bytes(o, "\"", 1);
   }
   if (s->kind == CTRACE__SH_TEXT || s->title != CTRACE__NO_TEXT) {
-    ctrace__out_bytes(o, ">", 1);
+    ctrace__sink_bytes(o, ">", 1);
     if (s->title != CTRACE__NO_TEXT && s->title < c->n_text) {
-      ctrace__out_str(o, "<title>");
-      ctrace__out_html(o, c->text + s->title);
-      ctrace__out_str(o, "</title>");
+      ctrace__sink_str(o, "<title>");
+      ctrace__sink_html(o, c->text + s->title);
+      ctrace__sink_str(o, "</title>");
     }
-    if (s->kind == CTRACE__SH_TEXT && s->text < c->n_text) ctrace__out_html(o, c->text + s->text);
-    ctrace__out_fmt(o, "</%s>\n", tag);
+    if (s->kind == CTRACE__SH_TEXT && s->text < c->n_text) ctrace__sink_html(o, c->text + s->text);
+    ctrace__sink_fmt(o, "</%s>\n", tag);
   } else {
-    ctrace__out_str(o, "/>\n");
+    ctrace__sink_str(o, "/>\n");
   }
 }
 
 /* Writes the canvas as one <svg> element (for inline use in HTML or, with an
    XML declaration in front, as a file). css_class may be NULL. Returns 0 or
    the sink's error. */
-static CTRACE__MAYBE_UNUSED int ctrace__canvas_to_svg(const ctrace__canvas *c, ctrace__out *o, const char *css_class) {
+static CTRACE__MAYBE_UNUSED int ctrace__canvas_to_svg(const ctrace__canvas *c, ctrace__sink *o, const char *css_class) {
   uint32_t i;
-  ctrace__out_str(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ");
-  ctrace__out_num(o, c->width);
-  ctrace__out_bytes(o, " ", 1);
-  ctrace__out_num(o, c->height);
-  ctrace__out_str(o, "\" width=\"");
-  ctrace__out_num(o, c->width);
-  ctrace__out_str(o, "\" height=\"");
-  ctrace__out_num(o, c->height);
-  ctrace__out_str(o, "\" font-family=\"monospace\" role=\"img\"");
+  ctrace__sink_str(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ");
+  ctrace__sink_num(o, c->width);
+  ctrace__sink_bytes(o, " ", 1);
+  ctrace__sink_num(o, c->height);
+  ctrace__sink_str(o, "\" width=\"");
+  ctrace__sink_num(o, c->width);
+  ctrace__sink_str(o, "\" height=\"");
+  ctrace__sink_num(o, c->height);
+  ctrace__sink_str(o, "\" font-family=\"monospace\" role=\"img\"");
   if (css_class) {
-    ctrace__out_str(o, " class=\"");
-    ctrace__out_html(o, css_class);
-    ctrace__out_bytes(o, "\"", 1);
+    ctrace__sink_str(o, " class=\"");
+    ctrace__sink_html(o, css_class);
+    ctrace__sink_bytes(o, "\"", 1);
   }
-  ctrace__out_str(o, ">\n");
+  ctrace__sink_str(o, ">\n");
   if (c->background & 0xffu) {
-    ctrace__out_str(o, "<rect width=\"100%\" height=\"100%\"");
+    ctrace__sink_str(o, "<rect width=\"100%\" height=\"100%\"");
     ctrace__svg_paint(o, "fill", c->background);
-    ctrace__out_str(o, "/>\n");
+    ctrace__sink_str(o, "/>\n");
   }
   for (i = 0; i < c->n_shapes; ++i) ctrace__svg_shape(c, &c->shapes[i], o);
-  ctrace__out_str(o, "</svg>\n");
+  ctrace__sink_str(o, "</svg>\n");
   return o->err;
+}
+
+/* >>draw:util ---------------------------------------------------------------
+   Units, ticks and colours shared by every chart. Text in layouts is ASCII
+   (the raster font's range), hence "us" for microseconds. */
+static CTRACE__MAYBE_UNUSED void ctrace__fmt_ns(char *buf, size_t n, double ns) {
+  double a = ns < 0 ? -ns : ns;
+  if (a < 1e3) snprintf(buf, n, "%.0f ns", ns);
+  else if (a < 1e6) snprintf(buf, n, "%.3g us", ns / 1e3);
+  else if (a < 1e9) snprintf(buf, n, "%.3g ms", ns / 1e6);
+  else snprintf(buf, n, "%.3g s", ns / 1e9);
+}
+
+/* Decimal units, so that the 50,000,000 bytes a program asked for read as
+   "50 MB", the number in its source. */
+static CTRACE__MAYBE_UNUSED void ctrace__fmt_bytes(char *buf, size_t n, double b) {
+  double a = b < 0 ? -b : b;
+  if (a < 1e3) snprintf(buf, n, "%.0f B", b);
+  else if (a < 1e6) snprintf(buf, n, "%.3g kB", b / 1e3);
+  else if (a < 1e9) snprintf(buf, n, "%.3g MB", b / 1e6);
+  else snprintf(buf, n, "%.3g GB", b / 1e9);
+}
+
+/* A tick step of 1, 2 or 5 times a power of ten giving about `ticks` ticks. */
+static CTRACE__MAYBE_UNUSED double ctrace__nice_step(double range, int ticks) {
+  double raw, p, f;
+  if (!(range > 0)) return 1;
+  raw = range / (ticks > 0 ? ticks : 1);
+  p = pow(10.0, floor(log10(raw)));
+  f = raw / p;
+  return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
+}
+
+static CTRACE__MAYBE_UNUSED uint32_t ctrace__hash_str(const char *s) {
+  uint32_t h = 2166136261u;
+  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  for (; *p; ++p) { h ^= *p; h *= 16777619u; }
+  return h;
+}
+
+static CTRACE__MAYBE_UNUSED uint32_t ctrace__hsl(double hue, double sat, double light, uint32_t alpha) {
+  double c = (1 - fabs(2 * light - 1)) * sat, hp = fmod(hue, 360.0) / 60.0;
+  double x = c * (1 - fabs(fmod(hp, 2.0) - 1)), m = light - c / 2, r = 0, g = 0, b = 0;
+  if (hp < 1) { r = c; g = x; } else if (hp < 2) { r = x; g = c; } else if (hp < 3) { g = c; b = x; }
+  else if (hp < 4) { g = x; b = c; } else if (hp < 5) { r = x; b = c; } else { r = c; b = x; }
+  return ((uint32_t)((r + m) * 255 + 0.5) << 24) | ((uint32_t)((g + m) * 255 + 0.5) << 16) |
+         ((uint32_t)((b + m) * 255 + 0.5) << 8) | (alpha & 0xffu);
+}
+
+/* The same name always gets the same colour, in every chart and run, so a
+   zone is recognisable across the timeline, the flame graph and two reports. */
+static CTRACE__MAYBE_UNUSED uint32_t ctrace__name_colour(const char *name) {
+  uint32_t h = ctrace__hash_str(name);
+  return ctrace__hsl((double)(h % 360u), 0.45 + (double)((h >> 9) % 20u) / 100.0,
+                     0.62 + (double)((h >> 17) % 12u) / 100.0, 0xffu);
+}
+
+/* A string cut to fit max_w pixels at font_px, ending in ".." when cut; ""
+   when not even three characters fit. Cuts on code point boundaries. */
+static CTRACE__MAYBE_UNUSED const char *ctrace__fit_text(char *buf, size_t n, const char *s, float max_w,
+                                                         int font_px) {
+  size_t fit = (size_t)(max_w / (0.6f * (float)font_px)), cps = 0, i = 0, cut = 0;
+  const char *p = s ? s : "";
+  if (fit < 3 || n < 8) { buf[0] = '\0'; return buf; }
+  for (; p[i]; ++i) {
+    if (((unsigned char)p[i] & 0xc0u) != 0x80u) {
+      if (cps == fit - 2) cut = i;
+      ++cps;
+    }
+  }
+  if (cps <= fit && i < n) { memcpy(buf, p, i + 1); return buf; }
+  if (cps <= fit) cut = n - 8;
+  if (cut > n - 3) cut = n - 3;
+  while (cut > 0 && ((unsigned char)p[cut] & 0xc0u) == 0x80u) --cut;
+  memcpy(buf, p, cut);
+  memcpy(buf + cut, "..", 3);
+  return buf;
+}
+
+/* A plot area: maps time and a value range into pixels. */
+typedef struct ctrace__frame {
+  float x, y, w, h;          /* plot area in pixels */
+  double t0, t1;             /* time range in ns */
+  double v0, v1;             /* value range */
+} ctrace__frame;
+
+static CTRACE__MAYBE_UNUSED float ctrace__fx(const ctrace__frame *f, double t) {
+  double span = f->t1 > f->t0 ? f->t1 - f->t0 : 1;
+  return f->x + (float)((t - f->t0) / span * f->w);
+}
+
+static CTRACE__MAYBE_UNUSED float ctrace__fy(const ctrace__frame *f, double v) {
+  double span = f->v1 > f->v0 ? f->v1 - f->v0 : 1;
+  return f->y + f->h - (float)((v - f->v0) / span * f->h);
+}
+
+#define CTRACE__INK 0x222222ffu
+#define CTRACE__GRID 0xe4e4e4ffu
+#define CTRACE__MUTED 0x666666ffu
+#define CTRACE__HEAP_FILL 0x4e79a7ffu
+#define CTRACE__RSS_LINE 0xe15759ffu
+#define CTRACE__GC_BAND 0xf28e2b40u
+#define CTRACE__GC_FILL 0xf28e2bffu
+#define CTRACE__BASE_LINE 0x59a14fffu
+
+/* Time axis under a frame: grid lines, tick labels with units. */
+static CTRACE__MAYBE_UNUSED void ctrace__axis_time(ctrace__canvas *c, const ctrace__frame *f, int font_px,
+                                                   int grid) {
+  double step = ctrace__nice_step(f->t1 - f->t0, (int)(f->w / 110.0f) + 1), t;
+  char label[48];
+  ctrace__canvas_line(c, f->x, f->y + f->h, f->x + f->w, f->y + f->h, CTRACE__INK, 1);
+  for (t = ceil(f->t0 / step) * step; t <= f->t1 + step * 1e-9; t += step) {
+    float x = ctrace__fx(f, t);
+    if (grid) ctrace__canvas_line(c, x, f->y, x, f->y + f->h, CTRACE__GRID, 1);
+    ctrace__canvas_line(c, x, f->y + f->h, x, f->y + f->h + 4, CTRACE__INK, 1);
+    ctrace__fmt_ns(label, sizeof label, t);
+    ctrace__canvas_text(c, x, f->y + f->h + 6 + (float)font_px, font_px, CTRACE__AN_MIDDLE,
+                        CTRACE__INK, label);
+  }
+}
+
+/* Bytes axis left of a frame. */
+static CTRACE__MAYBE_UNUSED void ctrace__axis_bytes(ctrace__canvas *c, const ctrace__frame *f, int font_px) {
+  double step = ctrace__nice_step(f->v1 - f->v0, (int)(f->h / 50.0f) + 1), v;
+  char label[48];
+  ctrace__canvas_line(c, f->x, f->y, f->x, f->y + f->h, CTRACE__INK, 1);
+  for (v = ceil(f->v0 / step) * step; v <= f->v1 + step * 1e-9; v += step) {
+    float y = ctrace__fy(f, v);
+    ctrace__canvas_line(c, f->x, y, f->x + f->w, y, CTRACE__GRID, 1);
+    ctrace__canvas_line(c, f->x - 4, y, f->x, y, CTRACE__INK, 1);
+    ctrace__fmt_bytes(label, sizeof label, v);
+    ctrace__canvas_text(c, f->x - 6, y + (float)font_px * 0.35f, font_px, CTRACE__AN_END, CTRACE__INK,
+                        label);
+  }
+}
+
+/* A legend entry: a swatch and its words, returning the x after it. */
+static CTRACE__MAYBE_UNUSED float ctrace__legend(ctrace__canvas *c, float x, float y, int font_px,
+                                                 uint32_t colour, int as_line, const char *words) {
+  float s = (float)font_px;
+  if (as_line) ctrace__canvas_line(c, x, y - s * 0.35f, x + s, y - s * 0.35f, colour, 2);
+  else ctrace__canvas_rect(c, x, y - s * 0.8f, s, s * 0.8f, colour, 0, 0);
+  ctrace__canvas_text(c, x + s * 1.4f, y, font_px, CTRACE__AN_START, CTRACE__INK, words);
+  return x + s * 2.4f + ctrace__text_width(words, font_px);
+}
+
+/* A series as an outline, aggregated per pixel column so the shape stays
+   exact at the chart's resolution whatever the number of points: each column
+   keeps its highest value (peaks survive) and its last. xy receives the
+   points (room for 4 per column + 4); returns how many. */
+static CTRACE__MAYBE_UNUSED uint32_t ctrace__series_outline(const ctrace__frame *f,
+                                                            const ctrace_series_point *s, uint32_t n,
+                                                            float *xy, uint32_t room) {
+  uint32_t k = 0, i;
+  int col = -1;
+  float col_max_y = 0, col_last_y = 0, col_x = 0;
+  double prev_last = 0;
+  int have_prev = 0;
+#define CTRACE__PT(px, py) do { if (k < room) { xy[2*k] = (px); xy[2*k+1] = (py); ++k; } } while (0)
+  for (i = 0; i < n; ++i) {
+    float x0 = ctrace__fx(f, (double)s[i].t_ns), xm = ctrace__fx(f, (double)s[i].max_t_ns);
+    float x1 = ctrace__fx(f, (double)s[i].t_end_ns);
+    int c0 = (int)floorf(xm);
+    if (c0 != col) {
+      if (col >= 0) { CTRACE__PT(col_x, col_max_y); CTRACE__PT(col_x + 0.5f, col_last_y); }
+      if (have_prev) CTRACE__PT(x0, ctrace__fy(f, prev_last));
+      CTRACE__PT(x0, ctrace__fy(f, s[i].first));
+      col = c0;
+      col_x = xm;
+      col_max_y = ctrace__fy(f, s[i].max);
+    } else if (ctrace__fy(f, s[i].max) < col_max_y) {
+      col_max_y = ctrace__fy(f, s[i].max);
+      col_x = xm;
+    }
+    col_last_y = ctrace__fy(f, s[i].last);
+    prev_last = s[i].last;
+    have_prev = 1;
+    (void)x1;
+  }
+  if (col >= 0) {
+    CTRACE__PT(col_x, col_max_y);
+    CTRACE__PT(col_x + 0.5f, col_last_y);
+  }
+#undef CTRACE__PT
+  return k;
+}
+
+/* >>draw:detail -------------------------------------------------------------
+   What the timeline shows beyond the analysis's statistics, collected from
+   the analysis callbacks in the same single pass, in memory bounded
+   independently of the trace's length: the longest spans (a min-heap keyed
+   by duration, so a short span is rejected with one comparison), a busy-time
+   density per thread in bins that double in width as the trace grows, and
+   the first instants and log messages as markers. */
+#define CTRACE__DBINS 2048u
+#define CTRACE__DMAX_THREADS 512u
+
+typedef struct ctrace__dspan {
+  int64_t start, end;
+  uint32_t thread, depth;
+  uint32_t zone;             /* zone index, or task index for tasks */
+  uint32_t unfinished;
+} ctrace__dspan;
+
+typedef struct ctrace__dheap {
+  ctrace__dspan *v;
+  uint32_t n, cap, max;
+  uint64_t seen;
+} ctrace__dheap;
+
+typedef struct ctrace__dmark {
+  int64_t t;
+  uint32_t thread;
+  uint32_t kind;             /* CTRACE_EV_INSTANT or CTRACE_EV_LOG */
+  uint32_t text;             /* offset in the detail's text arena */
+} ctrace__dmark;
+
+typedef struct ctrace__detail {
+  ctrace__dheap spans, tasks;
+  uint32_t thread_ids[CTRACE__DMAX_THREADS];
+  float *busy;               /* [thread slot * CTRACE__DBINS + bin], ns */
+  uint32_t n_threads;
+  int64_t bin_w;             /* ns per density bin, a power of two */
+  ctrace__dmark *marks;
+  uint32_t n_marks, cap_marks, max_marks;
+  uint64_t marks_seen;
+  char *text;
+  uint32_t n_text, cap_text;
+  int oom;
+} ctrace__detail;
+
+static CTRACE__MAYBE_UNUSED void ctrace__detail_init(ctrace__detail *d, uint32_t max_spans) {
+  memset(d, 0, sizeof *d);
+  d->spans.max = max_spans ? max_spans : 150000u;
+  d->tasks.max = 20000u;
+  d->max_marks = 20000u;
+  d->bin_w = 1024;
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__detail_free(ctrace__detail *d) {
+  CTRACE_MEM_FREE(d->spans.v);
+  CTRACE_MEM_FREE(d->tasks.v);
+  CTRACE_MEM_FREE(d->busy);
+  CTRACE_MEM_FREE(d->marks);
+  CTRACE_MEM_FREE(d->text);
+  memset(d, 0, sizeof *d);
+}
+
+static int64_t ctrace__dspan_len(const ctrace__dspan *s) { return s->end - s->start; }
+
+static void ctrace__dheap_down(ctrace__dheap *h, uint32_t i) {
+  for (;;) {
+    uint32_t l = 2u * i + 1u, r = l + 1u, m = i;
+    ctrace__dspan t;
+    if (l < h->n && ctrace__dspan_len(&h->v[l]) < ctrace__dspan_len(&h->v[m])) m = l;
+    if (r < h->n && ctrace__dspan_len(&h->v[r]) < ctrace__dspan_len(&h->v[m])) m = r;
+    if (m == i) return;
+    t = h->v[i]; h->v[i] = h->v[m]; h->v[m] = t;
+    i = m;
+  }
+}
+
+static void ctrace__dheap_push(ctrace__dheap *h, const ctrace__dspan *s, int *oom) {
+  uint32_t i;
+  ++h->seen;
+  if (h->n == h->max) {
+    if (h->max == 0 || ctrace__dspan_len(s) <= ctrace__dspan_len(&h->v[0])) return;
+    h->v[0] = *s;
+    ctrace__dheap_down(h, 0);
+    return;
+  }
+  if (ctrace__grow((void **)&h->v, &h->cap, h->n + 1u, sizeof(ctrace__dspan))) { *oom = 1; return; }
+  i = h->n++;
+  h->v[i] = *s;
+  while (i > 0) {
+    uint32_t p = (i - 1u) / 2u;
+    ctrace__dspan t;
+    if (ctrace__dspan_len(&h->v[p]) <= ctrace__dspan_len(&h->v[i])) break;
+    t = h->v[i]; h->v[i] = h->v[p]; h->v[p] = t;
+    i = p;
+  }
+}
+
+static uint32_t ctrace__detail_slot(ctrace__detail *d, uint32_t thread) {
+  uint32_t i;
+  for (i = 0; i < d->n_threads; ++i)
+    if (d->thread_ids[i] == thread) return i;
+  if (d->n_threads == CTRACE__DMAX_THREADS) return CTRACE_NONE;
+  if (!d->busy) {
+    d->busy = (float *)CTRACE_MEM_ALLOC(sizeof(float) * CTRACE__DBINS * CTRACE__DMAX_THREADS);
+    if (!d->busy) { d->oom = 1; return CTRACE_NONE; }
+  }
+  memset(d->busy + (size_t)d->n_threads * CTRACE__DBINS, 0, sizeof(float) * CTRACE__DBINS);
+  d->thread_ids[d->n_threads] = thread;
+  return d->n_threads++;
+}
+
+/* Halve the resolution of every density row until t fits. */
+static void ctrace__detail_fit(ctrace__detail *d, int64_t t) {
+  while (t >= (int64_t)CTRACE__DBINS * d->bin_w && d->bin_w < ((int64_t)1 << 52)) {
+    uint32_t s, b;
+    for (s = 0; s < d->n_threads; ++s) {
+      float *row = d->busy + (size_t)s * CTRACE__DBINS;
+      for (b = 0; b < CTRACE__DBINS / 2u; ++b) row[b] = row[2u * b] + row[2u * b + 1u];
+      memset(row + CTRACE__DBINS / 2u, 0, sizeof(float) * (CTRACE__DBINS / 2u));
+    }
+    d->bin_w *= 2;
+  }
+}
+
+static void ctrace__detail_busy(ctrace__detail *d, uint32_t thread, int64_t a, int64_t b) {
+  uint32_t slot = ctrace__detail_slot(d, thread);
+  float *row;
+  int64_t bin;
+  if (slot == CTRACE_NONE || b <= a || a < 0) return;
+  ctrace__detail_fit(d, b);
+  row = d->busy + (size_t)slot * CTRACE__DBINS;
+  for (bin = a / d->bin_w; bin < (int64_t)CTRACE__DBINS && bin * d->bin_w < b; ++bin) {
+    int64_t lo = bin * d->bin_w, hi = lo + d->bin_w;
+    if (lo < a) lo = a;
+    if (hi > b) hi = b;
+    row[bin] += (float)(hi - lo);
+  }
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__detail_on_span(void *user, const ctrace_span *s) {
+  ctrace__detail *d = (ctrace__detail *)user;
+  ctrace__dspan x;
+  x.start = s->start_ns; x.end = s->end_ns; x.thread = s->thread; x.depth = s->depth;
+  x.zone = s->zone; x.unfinished = (uint32_t)(s->unfinished != 0);
+  ctrace__dheap_push(&d->spans, &x, &d->oom);
+  if (s->depth == 0) ctrace__detail_busy(d, s->thread, s->start_ns, s->end_ns);
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__detail_on_task(void *user, const ctrace_span *s) {
+  ctrace__detail *d = (ctrace__detail *)user;
+  ctrace__dspan x;
+  x.start = s->start_ns; x.end = s->end_ns; x.thread = s->thread; x.depth = 0;
+  x.zone = s->zone; x.unfinished = (uint32_t)(s->unfinished != 0);
+  ctrace__dheap_push(&d->tasks, &x, &d->oom);
+}
+
+static uint32_t ctrace__detail_text(ctrace__detail *d, const char *a, const char *b) {
+  size_t la = strlen(a), lb = b ? strlen(b) : 0, n;
+  uint32_t at;
+  if (la > 120) la = 120;
+  if (lb > 300) lb = 300;
+  n = la + (b ? 2 + lb : 0) + 1;
+  if (d->n_text + n > (1u << 22) ||
+      ctrace__grow((void **)&d->text, &d->cap_text, d->n_text + (uint32_t)n, 1)) return CTRACE__NO_TEXT;
+  at = d->n_text;
+  memcpy(d->text + at, a, la);
+  if (b) { memcpy(d->text + at + la, ": ", 2); memcpy(d->text + at + la + 2, b, lb); }
+  d->text[at + n - 1] = '\0';
+  d->n_text += (uint32_t)n;
+  return at;
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__detail_on_event(void *user, const ctrace_event *ev) {
+  ctrace__detail *d = (ctrace__detail *)user;
+  ctrace__dmark *m;
+  if (ev->kind != CTRACE_EV_INSTANT && ev->kind != CTRACE_EV_LOG) return;
+  ++d->marks_seen;
+  if (d->n_marks >= d->max_marks) return;
+  if (ctrace__grow((void **)&d->marks, &d->cap_marks, d->n_marks + 1u, sizeof(ctrace__dmark))) {
+    d->oom = 1;
+    return;
+  }
+  m = &d->marks[d->n_marks];
+  m->t = ev->time_ns;
+  m->thread = ev->thread;
+  m->kind = (uint32_t)ev->kind;
+  m->text = ctrace__detail_text(d, ev->name ? ev->name : "",
+                                ev->kind == CTRACE_EV_LOG ? (ev->message ? ev->message : "") : NULL);
+  if (m->text != CTRACE__NO_TEXT) ++d->n_marks;
+}
+
+/* Route an analysis config's callbacks to the detail (keeps other fields). */
+static CTRACE__MAYBE_UNUSED void ctrace__detail_hook(ctrace__detail *d, ctrace_analysis_config *cfg) {
+  cfg->user = d;
+  cfg->on_span = ctrace__detail_on_span;
+  cfg->on_task = ctrace__detail_on_task;
+  cfg->on_event = ctrace__detail_on_event;
+}
+
+static int ctrace__dspan_cmp_start(const void *pa, const void *pb) {
+  const ctrace__dspan *a = (const ctrace__dspan *)pa, *b = (const ctrace__dspan *)pb;
+  return a->start < b->start ? -1 : a->start > b->start ? 1 : 0;
+}
+
+static int ctrace__dspan_cmp_lane(const void *pa, const void *pb) {
+  const ctrace__dspan *a = (const ctrace__dspan *)pa, *b = (const ctrace__dspan *)pb;
+  if (a->thread != b->thread) return a->thread < b->thread ? -1 : 1;
+  if (a->depth != b->depth) return a->depth < b->depth ? -1 : 1;
+  if (a->start != b->start) return a->start < b->start ? -1 : 1;
+  return 0;
+}
+
+/* After the pass: spans in (thread, depth, start) order, tasks by start,
+   ready to draw. */
+static CTRACE__MAYBE_UNUSED void ctrace__detail_finish(ctrace__detail *d) {
+  if (d->spans.n) qsort(d->spans.v, d->spans.n, sizeof(ctrace__dspan), ctrace__dspan_cmp_lane);
+  if (d->tasks.n) qsort(d->tasks.v, d->tasks.n, sizeof(ctrace__dspan), ctrace__dspan_cmp_start);
+}
+
+/* Busy share (0..1) of a thread over [t0, t1), from the density bins. */
+static CTRACE__MAYBE_UNUSED double ctrace__detail_busy_share(const ctrace__detail *d, uint32_t thread,
+                                                             double t0, double t1) {
+  uint32_t s;
+  double sum = 0, b;
+  int64_t b0, b1, i;
+  for (s = 0; s < d->n_threads && d->thread_ids[s] != thread; ++s) {}
+  if (s == d->n_threads || !(t1 > t0) || !d->busy) return 0;
+  b0 = (int64_t)(t0 / (double)d->bin_w);
+  b1 = (int64_t)ceil(t1 / (double)d->bin_w);
+  if (b1 > (int64_t)CTRACE__DBINS) b1 = CTRACE__DBINS;
+  for (i = b0 < 0 ? 0 : b0; i < b1; ++i) sum += d->busy[(size_t)s * CTRACE__DBINS + (size_t)i];
+  b = sum / (t1 - t0);
+  return b > 1 ? 1 : b;
+}
+
+/* >>draw:charts -------------------------------------------------------------
+   One function per chart; the report renders them to SVG, the PNG renderer
+   to pixels. Each returns 0 or CTRACE_E_NOMEM (the canvas ran out). */
+
+static CTRACE__MAYBE_UNUSED double ctrace__heap_top(const ctrace_analysis *a) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  const ctrace_counter_stats *rss = ctrace_analysis_find_counter(a, "ctrace.rss");
+  double top = m ? (double)m->peak_alloc : 0;
+  if (rss && rss->max > top) top = rss->max;
+  return top;
+}
+
+static void ctrace__heap_series(ctrace__canvas *c, const ctrace__frame *f, const ctrace_series_point *s,
+                                uint32_t n, uint32_t fill, uint32_t stroke) {
+  uint32_t room, k;
+  float *xy;
+  if (n == 0) return;
+  room = 4u * ((uint32_t)f->w + 2u) + 2u * n + 8u;
+  xy = (float *)CTRACE_MEM_ALLOC(sizeof(float) * 2u * (room + 2u));
+  if (!xy) { c->oom = 1; return; }
+  k = ctrace__series_outline(f, s, n, xy, room);
+  if (k && (fill & 0xffu)) {
+    /* close the area down to the axis */
+    xy[2u * k] = xy[2u * (k - 1u)]; xy[2u * k + 1u] = f->y + f->h;
+    xy[2u * k + 2u] = xy[0]; xy[2u * k + 3u] = f->y + f->h;
+    ctrace__canvas_poly(c, xy, k + 2u, fill, 0, 0);
+  }
+  if (k && (stroke & 0xffu)) ctrace__canvas_poly(c, xy, k, 0, stroke, 1.5f);
+  CTRACE_MEM_FREE(xy);
+}
+
+/* The heap over time: live (requested) bytes as an area, resident memory as
+   a line where it was recorded, collections as bands, the peak marked and
+   labelled, axes with units. b (may be NULL) is a baseline run drawn as a
+   second line on the same time axis. */
+static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, const ctrace_analysis *a,
+                                                           const ctrace_analysis *b, float w, float h) {
+  const ctrace_summary *sm = ctrace_analysis_summary(a);
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  const ctrace_counter_stats *rss = ctrace_analysis_find_counter(a, "ctrace.rss");
+  const ctrace_gc_span *gc;
+  const ctrace_series_point *hs;
+  ctrace__frame f;
+  uint32_t n_gc = 0, n_hs = 0, i;
+  int fs = h >= 500 ? 16 : 13;
+  double top, dur;
+  char lab[160], v1[48], v2[48];
+  float lx;
+  f.x = (float)fs * 6.5f; f.y = (float)fs * 3.2f;
+  f.w = w - f.x - 20; f.h = h - f.y - (float)fs * 3.0f;
+  if (f.w < 10) f.w = 10;
+  if (f.h < 10) f.h = 10;
+  dur = sm ? (double)sm->duration_ns : 0;
+  top = ctrace__heap_top(a);
+  if (b) {
+    const ctrace_summary *sb = ctrace_analysis_summary(b);
+    if (sb && (double)sb->duration_ns > dur) dur = (double)sb->duration_ns;
+    if (ctrace__heap_top(b) > top) top = ctrace__heap_top(b);
+  }
+  f.t0 = 0; f.t1 = dur > 0 ? dur : 1;
+  f.v0 = 0; f.v1 = top > 0 ? top * 1.08 : 1024;
+  f.v1 = ceil(f.v1 / ctrace__nice_step(f.v1, 5)) * ctrace__nice_step(f.v1, 5);
+  ctrace__canvas_text(c, f.x, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
+                      b ? "Live heap: this run and the baseline" : "Live heap over time");
+  lx = f.x;
+  lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__HEAP_FILL, 0, "live heap (requested)");
+  if (rss && rss->n_series) lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__RSS_LINE, 1, "resident (RSS)");
+  if (b) lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__BASE_LINE, 1, "baseline heap");
+  lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GC_FILL, 0, "collection");
+  ctrace__axis_bytes(c, &f, fs);
+  gc = ctrace_analysis_gc_spans(a, &n_gc);
+  for (i = 0; i < n_gc; ++i) {
+    float x0 = ctrace__fx(&f, (double)gc[i].start_ns), x1 = ctrace__fx(&f, (double)gc[i].end_ns);
+    char d1[48];
+    if (x1 - x0 < 1) x1 = x0 + 1;
+    ctrace__canvas_rect(c, x0, f.y, x1 - x0, f.h, CTRACE__GC_BAND, 0, 0);
+    ctrace__fmt_ns(d1, sizeof d1, (double)(gc[i].end_ns - gc[i].start_ns));
+    snprintf(lab, sizeof lab, "collection %u: %s", (unsigned)(i + 1u), d1);
+    ctrace__canvas_title(c, lab);
+  }
+  hs = ctrace_analysis_heap_series(a, &n_hs);
+  ctrace__heap_series(c, &f, hs, n_hs, (CTRACE__HEAP_FILL & 0xffffff00u) | 0xb0u, CTRACE__HEAP_FILL);
+  if (rss && rss->n_series) ctrace__heap_series(c, &f, rss->series, rss->n_series, 0, CTRACE__RSS_LINE);
+  if (b) {
+    uint32_t n_b = 0;
+    const ctrace_series_point *bs = ctrace_analysis_heap_series(b, &n_b);
+    ctrace__heap_series(c, &f, bs, n_b, 0, CTRACE__BASE_LINE);
+  }
+  if (m && m->peak_alloc > 0) {
+    float px = ctrace__fx(&f, (double)m->peak_time_ns), py = ctrace__fy(&f, (double)m->peak_alloc);
+    int right = px > f.x + f.w * 0.6f;
+    ctrace__canvas_rect(c, px - 4, py - 4, 8, 8, CTRACE__RSS_LINE, 0xffffffffu, 1.5f);
+    ctrace__fmt_bytes(v1, sizeof v1, (double)m->peak_alloc);
+    ctrace__fmt_ns(v2, sizeof v2, (double)m->peak_time_ns);
+    snprintf(lab, sizeof lab, "peak %s at %s", v1, v2);
+    ctrace__canvas_title(c, lab);
+    ctrace__canvas_text(c, right ? px - 8 : px + 8, py < f.y + (float)fs ? py + (float)fs + 4 : py - 6, fs,
+                        right ? CTRACE__AN_END : CTRACE__AN_START, CTRACE__INK, lab);
+  }
+  if (n_hs == 0)
+    ctrace__canvas_text(c, f.x + f.w / 2, f.y + f.h / 2, fs, CTRACE__AN_MIDDLE, CTRACE__MUTED,
+                        "no allocations were recorded");
+  ctrace__axis_time(c, &f, fs, 0);
+  return c->oom ? CTRACE_E_NOMEM : 0;
+}
+
+static CTRACE__MAYBE_UNUSED int ctrace__chart_heap(ctrace__canvas *c, const ctrace_analysis *a, float w, float h) {
+  return ctrace__chart_heap_compare(c, a, NULL, w, h);
+}
+
+/* Draws a series as a small area track in a band [y, y+h). */
+static void ctrace__track_series(ctrace__canvas *c, const ctrace__frame *tf, const ctrace_counter_stats *k,
+                                 float y, float h) {
+  ctrace__frame f = *tf;
+  f.y = y; f.h = h;
+  f.v0 = k->min < 0 ? k->min : 0;
+  f.v1 = k->max > f.v0 ? k->max : f.v0 + 1;
+  ctrace__heap_series(c, &f, k->series, k->n_series, (ctrace__name_colour(k->name) & 0xffffff00u) | 0xa0u,
+                      0);
+}
+
+/* Threads as rows with zones nested by depth, a collections track, a tasks
+   track, markers for instants and log messages, counters as small areas.
+   d (may be NULL) holds the spans collected in the analysis pass. Spans
+   narrower than a pixel are not drawn one by one: each thread's grey
+   activity strip shows the share of time spent in zones there. */
+static CTRACE__MAYBE_UNUSED int ctrace__chart_timeline(ctrace__canvas *c, const ctrace_analysis *a,
+                                                       const ctrace__detail *d, float w, float h) {
+  const ctrace_summary *sm = ctrace_analysis_summary(a);
+  const ctrace_thread_stats *th;
+  const ctrace_zone_stats *zones;
+  const ctrace_zone_stats *tasks;
+  const ctrace_counter_stats *ctr;
+  const ctrace_gc_span *gc;
+  uint32_t n_th = 0, n_z = 0, n_t = 0, n_c = 0, n_gc = 0, i, j, total_lanes = 0, lanes_cap = 64;
+  uint32_t n_ctr_shown, drawn = 0;
+  int fs = h >= 500 ? 14 : 12;
+  float label_w = (float)fs * 0.6f * 18, y, lane_h = 14, fixed;
+  ctrace__frame f;
+  char buf[200], dur[48];
+  th = ctrace_analysis_threads(a, &n_th);
+  zones = ctrace_analysis_zones(a, &n_z);
+  tasks = ctrace_analysis_tasks(a, &n_t);
+  ctr = ctrace_analysis_counters(a, &n_c);
+  gc = ctrace_analysis_gc_spans(a, &n_gc);
+  n_ctr_shown = n_c > 4u ? 4u : n_c;
+  f.x = label_w; f.y = (float)fs * 2.2f; f.w = w - label_w - 12; f.h = h - f.y - (float)fs * 2.6f;
+  if (f.w < 10) f.w = 10;
+  f.t0 = 0; f.t1 = sm && sm->duration_ns > 0 ? (double)sm->duration_ns : 1;
+  f.v0 = 0; f.v1 = 1;
+  ctrace__canvas_text(c, 8, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
+                      "Timeline: threads, collections, tasks, counters");
+  fixed = (float)(fs + 6) * (2.0f + (n_t ? 1.0f : 0) + (float)n_ctr_shown * 1.6f);
+  for (;;) {
+    total_lanes = 0;
+    for (i = 0; i < n_th; ++i) total_lanes += 1u + (th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap);
+    lane_h = total_lanes ? (f.h - fixed) / (float)total_lanes : 14;
+    if (lane_h >= 4 || lanes_cap == 1) break;
+    lanes_cap /= 2u;
+  }
+  if (lane_h > 18) lane_h = 18;
+  if (lane_h < 2) lane_h = 2;
+  y = f.y;
+  for (i = 0; i < n_th; ++i) {
+    uint32_t lanes = th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap, col;
+    float row_h = lane_h * (float)(lanes + 1u);
+    const char *nm = th[i].name && th[i].name[0] ? th[i].name : NULL;
+    if (y + row_h > f.y + f.h) break;
+    ctrace__canvas_rect(c, 0, y, w, row_h, (i & 1u) ? 0xf6f6f6ffu : 0xffffffffu, 0, 0);
+    if (nm) snprintf(buf, sizeof buf, "%u %s", (unsigned)th[i].id, nm);
+    else snprintf(buf, sizeof buf, "thread %u", (unsigned)th[i].id);
+    {
+      char fit[120];
+      ctrace__canvas_text(c, 6, y + lane_h * 0.5f + (float)fs * 0.35f, fs, CTRACE__AN_START, CTRACE__INK,
+                          ctrace__fit_text(fit, sizeof fit, buf, label_w - 10, fs));
+    }
+    /* activity strip: share of each pixel column spent inside zones */
+    if (d && f.w >= 1) {
+      float *xy = (float *)CTRACE_MEM_ALLOC(sizeof(float) * 2u * ((uint32_t)f.w + 4u));
+      if (!xy) { c->oom = 1; return CTRACE_E_NOMEM; }
+      for (col = 0; col <= (uint32_t)f.w; ++col) {
+        double t0 = f.t0 + (f.t1 - f.t0) * (double)col / (double)f.w;
+        double t1 = f.t0 + (f.t1 - f.t0) * (double)(col + 1u) / (double)f.w;
+        xy[2u * col] = f.x + (float)col;
+        xy[2u * col + 1u] = y + lane_h - (float)ctrace__detail_busy_share(d, th[i].id, t0, t1) * (lane_h - 1);
+      }
+      xy[2u * col] = f.x + (float)(col - 1u); xy[2u * col + 1u] = y + lane_h;
+      xy[2u * col + 2u] = f.x; xy[2u * col + 3u] = y + lane_h;
+      ctrace__canvas_poly(c, xy, col + 2u, 0x999999c0u, 0, 0);
+      CTRACE_MEM_FREE(xy);
+    }
+    if (d) {
+      for (j = 0; j < d->spans.n; ++j) {
+        const ctrace__dspan *s = &d->spans.v[j];
+        float x0, x1;
+        if (s->thread != th[i].id || s->depth >= lanes) continue;
+        x0 = ctrace__fx(&f, (double)s->start);
+        x1 = ctrace__fx(&f, (double)s->end);
+        if (x1 - x0 < 1.0f || ++drawn > 5000u) continue; /* bounds the SVG's size */
+        {
+          const char *zn = s->zone < n_z ? zones[s->zone].name : "?";
+          float sy = y + lane_h * (float)(s->depth + 1u);
+          ctrace__canvas_rect(c, x0, sy, x1 - x0, lane_h - 1, ctrace__name_colour(zn),
+                              s->unfinished ? CTRACE__RSS_LINE : 0, 1);
+          if (x1 - x0 >= 4) {
+            ctrace__fmt_ns(dur, sizeof dur, (double)(s->end - s->start));
+            if (s->zone < n_z)
+              snprintf(buf, sizeof buf, "%.80s  %s  %.80s:%u%s", zn, dur, zones[s->zone].file,
+                       (unsigned)zones[s->zone].line, s->unfinished ? "  (unfinished)" : "");
+            else snprintf(buf, sizeof buf, "%s", dur);
+            ctrace__canvas_title(c, buf);
+          }
+          if (x1 - x0 >= (float)fs * 2.5f && lane_h >= (float)fs) {
+            char fit[160];
+            ctrace__canvas_text(c, x0 + 2, sy + lane_h * 0.5f + (float)fs * 0.35f, fs - 2, CTRACE__AN_START,
+                                CTRACE__INK, ctrace__fit_text(fit, sizeof fit, zn, x1 - x0 - 4, fs - 2));
+          }
+        }
+      }
+    }
+    y += row_h;
+  }
+  if (i < n_th) {
+    snprintf(buf, sizeof buf, "(%u more threads not shown)", (unsigned)(n_th - i));
+    ctrace__canvas_text(c, 6, y + (float)fs, fs, CTRACE__AN_START, CTRACE__MUTED, buf);
+    y += (float)fs + 6;
+  }
+  /* collections */
+  {
+    float th_h = (float)fs + 4;
+    ctrace__canvas_text(c, 6, y + th_h * 0.7f, fs, CTRACE__AN_START, CTRACE__INK, "collections");
+    for (i = 0; i < n_gc; ++i) {
+      float x0 = ctrace__fx(&f, (double)gc[i].start_ns), x1 = ctrace__fx(&f, (double)gc[i].end_ns);
+      if (x1 - x0 < 1) x1 = x0 + 1;
+      ctrace__canvas_rect(c, x0, y + 2, x1 - x0, th_h - 4, CTRACE__GC_FILL, 0, 0);
+      ctrace__fmt_ns(dur, sizeof dur, (double)(gc[i].end_ns - gc[i].start_ns));
+      snprintf(buf, sizeof buf, "collection %u (%.60s): %s", (unsigned)(i + 1u), gc[i].reason, dur);
+      ctrace__canvas_title(c, buf);
+    }
+    y += th_h + 2;
+  }
+  /* tasks, greedily packed into up to three lanes */
+  if (n_t && d) {
+    float th_h = (float)fs + 4, lane_end[3] = {-1e9f, -1e9f, -1e9f};
+    ctrace__canvas_text(c, 6, y + th_h * 0.7f, fs, CTRACE__AN_START, CTRACE__INK, "tasks");
+    for (j = 0; j < d->tasks.n; ++j) {
+      const ctrace__dspan *s = &d->tasks.v[j];
+      float x0 = ctrace__fx(&f, (double)s->start), x1 = ctrace__fx(&f, (double)s->end);
+      uint32_t l;
+      if (x1 - x0 < 1) x1 = x0 + 1;
+      for (l = 0; l < 3u && lane_end[l] > x0; ++l) {}
+      if (l == 3u) continue;
+      lane_end[l] = x1;
+      ctrace__canvas_rect(c, x0, y + 1 + (th_h / 3) * (float)l, x1 - x0, th_h / 3 - 1,
+                          ctrace__name_colour(s->zone < n_t ? tasks[s->zone].name : "task"), 0, 0);
+    }
+    y += th_h + 2;
+  }
+  /* instants and log messages */
+  if (d && d->n_marks) {
+    float th_h = (float)fs + 4;
+    int last_col = -1;
+    ctrace__canvas_text(c, 6, y + th_h * 0.7f, fs, CTRACE__AN_START, CTRACE__INK, "events, logs");
+    for (j = 0; j < d->n_marks; ++j) {
+      float x = ctrace__fx(&f, (double)d->marks[j].t);
+      if ((int)x == last_col) continue;
+      last_col = (int)x;
+      ctrace__canvas_line(c, x, y + 2, x, y + th_h - 2,
+                          d->marks[j].kind == (uint32_t)CTRACE_EV_LOG ? 0x4e79a7ffu : CTRACE__INK, 1);
+    }
+    y += th_h + 2;
+  }
+  for (i = 0; i < n_ctr_shown; ++i) {
+    float th_h = ((float)fs + 6) * 1.5f;
+    char fit[120];
+    ctrace__canvas_text(c, 6, y + th_h * 0.6f, fs, CTRACE__AN_START, CTRACE__INK,
+                        ctrace__fit_text(fit, sizeof fit, ctr[i].name, label_w - 10, fs));
+    ctrace__track_series(c, &f, &ctr[i], y + 2, th_h - 4);
+    y += th_h;
+  }
+  f.h = y - f.y;
+  ctrace__axis_time(c, &f, fs, 0);
+  return c->oom ? CTRACE_E_NOMEM : 0;
+}
+
+/* Colour for a flame node compared with a baseline: red where this run
+   spends more, blue where less, grey where the same; deeper = larger share. */
+static uint32_t ctrace__delta_colour(double now, double before) {
+  double big = now > before ? now : before, rel = big > 0 ? (now - before) / big : 0;
+  double k = fabs(rel) > 1 ? 1 : fabs(rel);
+  if (before <= 0 && now > 0) return 0xd62728ffu;
+  return rel > 0.02 ? ctrace__hsl(0, 0.75, 0.85 - 0.4 * k, 0xffu)
+       : rel < -0.02 ? ctrace__hsl(215, 0.7, 0.85 - 0.4 * k, 0xffu) : 0xd9d9d9ffu;
+}
+
+/* The child of node p in tree t named name, or CTRACE_NONE. */
+static uint32_t ctrace__flame_child(const ctrace_flame_node *t, uint32_t p, const char *name) {
+  uint32_t k;
+  if (p == CTRACE_NONE) return CTRACE_NONE;
+  for (k = t[p].first_child; k != CTRACE_NONE; k = t[k].next_sibling)
+    if (strcmp(t[k].name, name) == 0) return k;
+  return CTRACE_NONE;
+}
+
+/* Aggregated zone stacks, the outermost zone on top and callees below
+   (an "icicle" flame graph); width is total time. group = node index + 1 so
+   that a script can zoom into a node. b (may be NULL): a baseline run; each
+   node is then coloured by its change against the same stack there. */
+static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, const ctrace_analysis *a,
+                                                            const ctrace_analysis *b, float w, float h) {
+  uint32_t n = 0, nb = 0, i, *stack, sp = 0;
+  const ctrace_flame_node *t = ctrace_analysis_flame(a, &n), *tb = b ? ctrace_analysis_flame(b, &nb) : NULL;
+  float *x, row_h, top = 30, fs = h >= 500 ? 14.0f : 12.0f;
+  uint32_t *match, max_depth = 1, drawn = 0;
+  double scale;
+  char buf[300], t1[48], t2[48];
+  ctrace__canvas_text(c, 8, 20, (int)fs + 2, CTRACE__AN_START, CTRACE__INK,
+                      b ? "Zone stacks: red = slower than the baseline, blue = faster"
+                        : "Zone stacks (flame graph): width = total time");
+  if (n == 0 || t[0].total_ns <= 0) {
+    ctrace__canvas_text(c, w / 2, h / 2, (int)fs, CTRACE__AN_MIDDLE, CTRACE__MUTED, "no zones were recorded");
+    return c->oom ? CTRACE_E_NOMEM : 0;
+  }
+  for (i = 0; i < n; ++i) if (t[i].depth > max_depth) max_depth = t[i].depth;
+  row_h = (h - top - 4) / (float)max_depth;
+  if (row_h > fs + 6) row_h = fs + 6;
+  if (row_h < 3) row_h = 3;
+  x = (float *)CTRACE_MEM_ALLOC(sizeof(float) * n);
+  stack = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * n);
+  match = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * n);
+  if (!x || !stack || !match) {
+    CTRACE_MEM_FREE(x); CTRACE_MEM_FREE(stack); CTRACE_MEM_FREE(match);
+    c->oom = 1;
+    return CTRACE_E_NOMEM;
+  }
+  scale = (double)(w - 16) / (double)t[0].total_ns;
+  x[0] = 8;
+  match[0] = nb ? 0 : CTRACE_NONE;
+  stack[sp++] = 0;
+  while (sp) {
+    uint32_t p = stack[--sp], k;
+    float cx = x[p];
+    for (k = t[p].first_child; k != CTRACE_NONE && k < n; k = t[k].next_sibling) {
+      float cw = (float)((double)t[k].total_ns * scale), y;
+      x[k] = cx;
+      cx += cw;
+      match[k] = tb ? ctrace__flame_child(tb, match[p], t[k].name) : CTRACE_NONE;
+      y = top + row_h * (float)(t[k].depth - 1u);
+      if (cw < 0.5f || y + row_h > h || ++drawn > 6000u) continue; /* bounds the SVG's size */
+      stack[sp++] = k;
+      {
+        uint32_t col = tb ? ctrace__delta_colour((double)t[k].total_ns,
+                                                 match[k] != CTRACE_NONE ? (double)tb[match[k]].total_ns : 0)
+                          : ctrace__name_colour(t[k].name);
+        ctrace__canvas_rect(c, x[k], y, cw, row_h - 1, col, 0xffffffffu, 0.5f);
+        ctrace__canvas_group(c, k + 1u);
+        ctrace__fmt_ns(t1, sizeof t1, (double)t[k].total_ns);
+        ctrace__fmt_ns(t2, sizeof t2, (double)t[k].self_ns);
+        if (tb) {
+          char t3[48];
+          ctrace__fmt_ns(t3, sizeof t3, match[k] != CTRACE_NONE ? (double)tb[match[k]].total_ns : 0);
+          snprintf(buf, sizeof buf, "%.200s: total %s (%.1f%%), baseline %s", t[k].name, t1,
+                   100.0 * (double)t[k].total_ns / (double)t[0].total_ns, t3);
+        } else {
+          snprintf(buf, sizeof buf, "%.200s: total %s (%.1f%%), self %s, %llu calls", t[k].name, t1,
+                   100.0 * (double)t[k].total_ns / (double)t[0].total_ns, t2,
+                   (unsigned long long)t[k].count);
+        }
+        ctrace__canvas_title(c, buf);
+        if (cw >= fs * 2.0f && row_h >= fs) {
+          char fit[160];
+          ctrace__canvas_text(c, x[k] + 3, y + row_h * 0.5f + fs * 0.35f, (int)fs - 2, CTRACE__AN_START,
+                              CTRACE__INK, ctrace__fit_text(fit, sizeof fit, t[k].name, cw - 6, (int)fs - 2));
+          ctrace__canvas_group(c, k + 1u);
+        }
+      }
+    }
+  }
+  CTRACE_MEM_FREE(x); CTRACE_MEM_FREE(stack); CTRACE_MEM_FREE(match);
+  return c->oom ? CTRACE_E_NOMEM : 0;
+}
+
+static CTRACE__MAYBE_UNUSED int ctrace__chart_flame(ctrace__canvas *c, const ctrace_analysis *a, float w, float h) {
+  return ctrace__chart_flame_compare(c, a, NULL, w, h);
+}
+
+/* Allocation sizes: one bar per power-of-two bucket, count of allocations. */
+static CTRACE__MAYBE_UNUSED int ctrace__chart_sizes(ctrace__canvas *c, const ctrace_analysis *a, float w, float h) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  uint32_t lo = 65, hi = 0, k;
+  uint64_t most = 0;
+  float x0 = 60, y0 = 28, pw = w - 70, ph = h - 28 - 40, bw;
+  char buf[96], s1[32], s2[32];
+  ctrace__canvas_text(c, 8, 18, 14, CTRACE__AN_START, CTRACE__INK, "Allocation sizes (count per size range)");
+  if (!m) return 0;
+  for (k = 0; k < 65u; ++k)
+    if (m->size_count[k]) { if (k < lo) lo = k; hi = k; if (m->size_count[k] > most) most = m->size_count[k]; }
+  if (!most) {
+    ctrace__canvas_text(c, w / 2, h / 2, 13, CTRACE__AN_MIDDLE, CTRACE__MUTED, "no allocations were recorded");
+    return c->oom ? CTRACE_E_NOMEM : 0;
+  }
+  bw = pw / (float)(hi - lo + 1u);
+  ctrace__canvas_line(c, x0, y0 + ph, x0 + pw, y0 + ph, CTRACE__INK, 1);
+  for (k = lo; k <= hi; ++k) {
+    float bh = (float)((double)m->size_count[k] / (double)most) * ph, bx = x0 + bw * (float)(k - lo);
+    ctrace__fmt_bytes(s1, sizeof s1, k ? (double)((uint64_t)1 << (k - 1u)) : 0);
+    ctrace__canvas_rect(c, bx + 1, y0 + ph - bh, bw - 2 > 1 ? bw - 2 : 1, bh, CTRACE__HEAP_FILL, 0, 0);
+    ctrace__fmt_bytes(s2, sizeof s2, (double)m->size_bytes[k]);
+    snprintf(buf, sizeof buf, "%s and up: %llu allocations, %s", s1, (unsigned long long)m->size_count[k], s2);
+    ctrace__canvas_title(c, buf);
+    if (bw >= 44 || (k - lo) % (uint32_t)(44 / bw + 1) == 0)
+      ctrace__canvas_text(c, bx + bw / 2, y0 + ph + 16, 11, CTRACE__AN_MIDDLE, CTRACE__INK, s1);
+  }
+  snprintf(buf, sizeof buf, "%llu", (unsigned long long)most);
+  ctrace__canvas_text(c, x0 - 6, y0 + 10, 11, CTRACE__AN_END, CTRACE__INK, buf);
+  ctrace__canvas_text(c, x0 - 6, y0 + ph, 11, CTRACE__AN_END, CTRACE__INK, "0");
+  ctrace__canvas_text(c, x0 + pw / 2, h - 6, 12, CTRACE__AN_MIDDLE, CTRACE__MUTED, "size of one allocation");
+  return c->oom ? CTRACE_E_NOMEM : 0;
 }
 /* <<impl:draw */
 
 /* >>impl:report */
+/* >>report -------------------------------------------------------------------
+   The HTML report: one self-contained file. The page's Content-Security-Policy
+   forbids every request (default-src 'none'; the only image source is data:,
+   for the empty favicon that stops a browser asking for one). The script is
+   allowed by its SHA-256 hash rather than 'unsafe-inline': should escaping
+   ever fail, a script smuggled in through a trace still would not run, because
+   its hash would not match. Styles are inline ('unsafe-inline'): CSS cannot
+   run code, and with every request forbidden it cannot send anything out. */
+
+/* SHA-256 (FIPS 180-4), only to hash the report's own script for the CSP. */
+typedef struct ctrace__sha256 {
+  uint32_t h[8];
+  unsigned char block[64];
+  uint64_t bytes;
+  uint32_t fill;
+} ctrace__sha256;
+
+static const uint32_t ctrace__sha256_k[64] = {
+  0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
+  0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
+  0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
+  0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
+  0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
+  0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
+  0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+  0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u};
+
+static uint32_t ctrace__ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
+static void ctrace__sha256_block(ctrace__sha256 *s, const unsigned char *p) {
+  uint32_t w[64], v[8], i;
+  for (i = 0; i < 16u; ++i)
+    w[i] = ((uint32_t)p[4u * i] << 24) | ((uint32_t)p[4u * i + 1u] << 16) | ((uint32_t)p[4u * i + 2u] << 8) |
+           (uint32_t)p[4u * i + 3u];
+  for (i = 16; i < 64u; ++i) {
+    uint32_t s0 = ctrace__ror(w[i - 15u], 7) ^ ctrace__ror(w[i - 15u], 18) ^ (w[i - 15u] >> 3);
+    uint32_t s1 = ctrace__ror(w[i - 2u], 17) ^ ctrace__ror(w[i - 2u], 19) ^ (w[i - 2u] >> 10);
+    w[i] = w[i - 16u] + s0 + w[i - 7u] + s1;
+  }
+  memcpy(v, s->h, sizeof v);
+  for (i = 0; i < 64u; ++i) {
+    uint32_t t1 = v[7] + (ctrace__ror(v[4], 6) ^ ctrace__ror(v[4], 11) ^ ctrace__ror(v[4], 25)) +
+                  ((v[4] & v[5]) ^ (~v[4] & v[6])) + ctrace__sha256_k[i] + w[i];
+    uint32_t t2 = (ctrace__ror(v[0], 2) ^ ctrace__ror(v[0], 13) ^ ctrace__ror(v[0], 22)) +
+                  ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+    memmove(v + 1, v, sizeof(uint32_t) * 7u);
+    v[4] += t1;
+    v[0] = t1 + t2;
+  }
+  for (i = 0; i < 8u; ++i) s->h[i] += v[i];
+}
+
+static void ctrace__sha256_init(ctrace__sha256 *s) {
+  static const uint32_t h0[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+                                 0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
+  memcpy(s->h, h0, sizeof h0);
+  s->bytes = 0;
+  s->fill = 0;
+}
+
+static void ctrace__sha256_update(ctrace__sha256 *s, const void *data, size_t n) {
+  const unsigned char *p = (const unsigned char *)data;
+  s->bytes += n;
+  while (n) {
+    size_t take = 64u - s->fill < n ? 64u - s->fill : n;
+    memcpy(s->block + s->fill, p, take);
+    s->fill += (uint32_t)take;
+    p += take;
+    n -= take;
+    if (s->fill == 64u) { ctrace__sha256_block(s, s->block); s->fill = 0; }
+  }
+}
+
+static void ctrace__sha256_final(ctrace__sha256 *s, unsigned char out[32]) {
+  uint64_t bits = s->bytes * 8u;
+  unsigned char pad = 0x80u, len[8];
+  int i;
+  ctrace__sha256_update(s, &pad, 1);
+  pad = 0;
+  while (s->fill != 56u) ctrace__sha256_update(s, &pad, 1);
+  for (i = 0; i < 8; ++i) len[i] = (unsigned char)(bits >> (56 - 8 * i));
+  ctrace__sha256_update(s, len, 8);
+  for (i = 0; i < 32; ++i) out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+static void ctrace__base64(const unsigned char *p, size_t n, char *out) {
+  static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t i;
+  for (i = 0; i + 2 < n; i += 3) {
+    uint32_t v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8) | p[i + 2];
+    *out++ = a[v >> 18]; *out++ = a[(v >> 12) & 63u]; *out++ = a[(v >> 6) & 63u]; *out++ = a[v & 63u];
+  }
+  if (n - i == 1) {
+    uint32_t v = (uint32_t)p[i] << 16;
+    *out++ = a[v >> 18]; *out++ = a[(v >> 12) & 63u]; *out++ = '='; *out++ = '=';
+  } else if (n - i == 2) {
+    uint32_t v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8);
+    *out++ = a[v >> 18]; *out++ = a[(v >> 12) & 63u]; *out++ = a[(v >> 6) & 63u]; *out++ = '=';
+  }
+  *out = '\0';
+}
+
+/* The page style, one line per string (C99 only promises 4095-byte literals). */
+static const char *const ctrace__report_css[] = {
+  "body { font: 14px/1.45 system-ui, -apple-system, \"Segoe UI\", sans-serif; color: #222; margin: 0; background: #fafafa; }\n",
+  "header, section { max-width: 1500px; margin: 0 auto; padding: 8px 20px; }\n",
+  "header { background: #fff; border-bottom: 1px solid #ddd; max-width: none; }\n",
+  "h1 { font-size: 22px; margin: 8px 0 2px; }\n",
+  "h2 { font-size: 18px; margin: 22px 0 8px; border-bottom: 2px solid #4e79a7; padding-bottom: 2px; }\n",
+  "h3 { font-size: 15px; margin: 14px 0 6px; }\n",
+  "nav a { margin-right: 14px; color: #2a5d8f; }\n",
+  ".sub { color: #666; margin: 0 0 6px; }\n",
+  ".grid { display: flex; gap: 18px; align-items: flex-start; }\n",
+  ".main { flex: 1 1 auto; min-width: 0; overflow-x: auto; }\n",
+  ".howto { flex: 0 0 290px; background: #fffbe6; border: 1px solid #eedc82; border-radius: 6px; padding: 8px 12px; font-size: 13px; }\n",
+  ".howto h3 { margin-top: 4px; }\n",
+  ".howto p { margin: 6px 0; }\n",
+  ".cards { display: flex; flex-wrap: wrap; gap: 10px; }\n",
+  ".card { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px 12px; min-width: 230px; }\n",
+  ".card h3 { margin: 0 0 4px; font-size: 14px; }\n",
+  "dl.kv { display: grid; grid-template-columns: auto auto; gap: 1px 12px; margin: 0; }\n",
+  "dl.kv dt { color: #555; }\n",
+  "dl.kv dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }\n",
+  ".warn { background: #fdecea; border: 1px solid #e0938b; border-radius: 6px; padding: 8px 12px; margin: 10px 0; }\n",
+  ".warn h3 { margin: 0 0 4px; color: #a12622; }\n",
+  ".ok { background: #eaf6ea; border: 1px solid #9ccc9c; border-radius: 6px; padding: 6px 12px; margin: 10px 0; }\n",
+  "table { border-collapse: collapse; background: #fff; font-size: 13px; margin: 4px 0 10px; }\n",
+  "th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: left; vertical-align: top; }\n",
+  "td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }\n",
+  "th { background: #eef2f6; position: sticky; top: 0; }\n",
+  "table.sortable th { cursor: pointer; }\n",
+  "table.sortable th[data-dir=\"asc\"]::after { content: \" \\25B2\"; }\n",
+  "table.sortable th[data-dir=\"desc\"]::after { content: \" \\25BC\"; }\n",
+  "tr.picked td { background: #dbe8f6; }\n",
+  "#zones-table tbody tr { cursor: pointer; }\n",
+  "td.name { max-width: 380px; overflow-wrap: anywhere; }\n",
+  "td.msg { max-width: 700px; overflow-wrap: anywhere; white-space: pre-wrap; }\n",
+  ".scroll { max-height: 520px; overflow: auto; }\n",
+  ".up { color: #b22222; }\n",
+  ".down { color: #1f6f3f; }\n",
+  "svg { max-width: 100%; height: auto; background: #fff; }\n",
+  "svg text { font-family: monospace; }\n",
+  "#flame rect { cursor: pointer; }\n",
+  ".tools { margin: 6px 0; }\n",
+  ".tools button { font: inherit; padding: 2px 10px; margin-right: 4px; }\n",
+  "#tl-canvas { width: 100%; display: block; background: #fff; border: 1px solid #ddd; cursor: crosshair; }\n",
+  "#tip { position: absolute; z-index: 10; background: #fff; border: 1px solid #888; border-radius: 4px; padding: 4px 8px; font-size: 12px; max-width: 460px; overflow-wrap: anywhere; pointer-events: none; box-shadow: 0 2px 6px rgba(0,0,0,.2); }\n",
+  ".tip-name { font-weight: bold; }\n",
+  ".interactive { display: none; }\n",
+  ".js .interactive { display: block; }\n",
+  ".js .static-only { display: none; }\n",
+  ".muted { color: #666; }\n",
+  "code { font-size: 12px; }\n",
+  "@media (max-width: 1000px) { .grid { flex-direction: column; } .howto { flex-basis: auto; } }\n",
+  "@media print {\n",
+  "  body { background: #fff; font-size: 11px; }\n",
+  "  nav, .tools, #tip, .interactive, #msg-filter { display: none !important; }\n",
+  "  .js .static-only { display: block; }\n",
+  "  .scroll { max-height: none; overflow: visible; }\n",
+  "  .grid { display: block; }\n",
+  "  .howto { border: 1px solid #ccc; background: #fff; margin-top: 6px; }\n",
+  "  section { page-break-inside: auto; }\n",
+  "  h2 { page-break-after: avoid; }\n",
+  "  th { position: static; }\n",
+  "}\n",
+  NULL
+};
+
+/* The page script; every string from the trace reaches the DOM through
+   textContent or canvas fillText, never as markup, one line per string (C99 only promises 4095-byte literals). */
+static const char *const ctrace__report_js[] = {
+  "(function () {\n",
+  "'use strict';\n",
+  "var doc = document, D;\n",
+  "try { D = JSON.parse(doc.getElementById('ct-data').textContent); } catch (e) { return; }\n",
+  "doc.documentElement.classList.add('js');\n",
+  "function $(id) { return doc.getElementById(id); }\n",
+  "function p3(x) { return String(+x.toPrecision(3)); }\n",
+  "function fmtT(ns) {\n",
+  "  var a = Math.abs(ns);\n",
+  "  if (a < 1e3) return Math.round(ns) + ' ns';\n",
+  "  if (a < 1e6) return p3(ns / 1e3) + ' \\u00b5s';\n",
+  "  if (a < 1e9) return p3(ns / 1e6) + ' ms';\n",
+  "  return p3(ns / 1e9) + ' s';\n",
+  "}\n",
+  "function fmtB(b) {\n",
+  "  var a = Math.abs(b);\n",
+  "  if (a < 1e3) return Math.round(b) + ' B';\n",
+  "  if (a < 1e6) return p3(b / 1e3) + ' kB';\n",
+  "  if (a < 1e9) return p3(b / 1e6) + ' MB';\n",
+  "  return p3(b / 1e9) + ' GB';\n",
+  "}\n",
+  "function niceStep(range, n) {\n",
+  "  var raw = range / Math.max(1, n), p = Math.pow(10, Math.floor(Math.log(raw) / Math.LN10)), f = raw / p;\n",
+  "  return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;\n",
+  "}\n",
+  "function svgEl(tag, attrs) {\n",
+  "  var e = doc.createElementNS('http://www.w3.org/2000/svg', tag), k;\n",
+  "  for (k in attrs) e.setAttribute(k, attrs[k]);\n",
+  "  return e;\n",
+  "}\n",
+  "\n",
+  "/* ---- timeline ---- */\n",
+  "var cv = $('tl-canvas'), tip = $('tip');\n",
+  "if (cv && cv.getContext) (function () {\n",
+  "  var ctx = cv.getContext('2d'), Q = D.q, DUR = Math.max(1, D.dur), LW = 150, LH = 14;\n",
+  "  var v0 = 0, v1 = DUR, sel = null, drag = null, rows = [], H = 0, i, j, k = 0;\n",
+  "  var lanes = [], byRow = [];\n",
+  "  for (i = 0; i < D.th.length; i++) byRow.push([]);\n",
+  "  for (i = 0; i < D.ln.length; i++) {\n",
+  "    var n = D.ln[i][2], s = new Float64Array(n), d = new Float64Array(n), z = new Int32Array(n), t = 0;\n",
+  "    for (j = 0; j < n; j++) { t += D.sp[k++]; s[j] = t * Q; d[j] = D.sp[k++] * Q; z[j] = D.sp[k++]; }\n",
+  "    var ln = { row: D.ln[i][0], dep: D.ln[i][1], s: s, d: d, z: z };\n",
+  "    lanes.push(ln);\n",
+  "    if (byRow[ln.row]) byRow[ln.row][ln.dep] = ln;\n",
+  "  }\n",
+  "  function layout() {\n",
+  "    var y = 24, r, dd;\n",
+  "    rows = [];\n",
+  "    for (r = 0; r < D.th.length; r++) {\n",
+  "      rows.push({ kind: 'thread', r: r, y: y, h: LH });\n",
+  "      y += LH;\n",
+  "      for (dd = 0; dd < D.th[r][2]; dd++) { rows.push({ kind: 'lane', r: r, dep: dd, y: y, h: LH }); y += LH; }\n",
+  "      y += 4;\n",
+  "    }\n",
+  "    rows.push({ kind: 'gc', y: y, h: LH }); y += LH + 2;\n",
+  "    if (D.ts.length) { rows.push({ kind: 'task', y: y, h: LH * 2 }); y += LH * 2 + 2; }\n",
+  "    if (D.mk.length) { rows.push({ kind: 'mark', y: y, h: LH }); y += LH + 2; }\n",
+  "    for (r = 0; r < D.ct.length; r++) { rows.push({ kind: 'ctr', c: r, y: y, h: 36 }); y += 38; }\n",
+  "    if (D.hp.length) { rows.push({ kind: 'heap', y: y, h: 90 }); y += 92; }\n",
+  "    H = y + 4;\n",
+  "  }\n",
+  "  layout();\n",
+  "  function X(t, pw) { return LW + (t - v0) * pw / (v1 - v0); }\n",
+  "  function T(x) { var pw = cv.clientWidth - LW - 10; return v0 + (x - LW) * (v1 - v0) / pw; }\n",
+  "  function first(ln, t) {\n",
+  "    var lo = 0, hi = ln.s.length;\n",
+  "    while (lo < hi) { var m = (lo + hi) >> 1; if (ln.s[m] + ln.d[m] < t) lo = m + 1; else hi = m; }\n",
+  "    return lo;\n",
+  "  }\n",
+  "  function seriesPath(pts, y, h, top, pw) {\n",
+  "    ctx.beginPath();\n",
+  "    ctx.moveTo(X(pts.length ? pts[0] * Q : 0, pw), y + h);\n",
+  "    for (var q = 0; q < pts.length; q += 3) {\n",
+  "      var x = X(pts[q] * Q, pw);\n",
+  "      ctx.lineTo(x, y + h - pts[q + 1] / top * h);\n",
+  "      ctx.lineTo(x + 0.5, y + h - pts[q + 2] / top * h);\n",
+  "    }\n",
+  "  }\n",
+  "  function label(text, y) {\n",
+  "    ctx.fillStyle = '#222';\n",
+  "    ctx.fillText(text.length > 22 ? text.slice(0, 21) + '\\u2026' : text, 4, y);\n",
+  "  }\n",
+  "  function draw() {\n",
+  "    var W = cv.clientWidth, dpr = window.devicePixelRatio || 1, pw = W - LW - 10, r, q;\n",
+  "    cv.width = Math.round(W * dpr); cv.height = Math.round(H * dpr); cv.style.height = H + 'px';\n",
+  "    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);\n",
+  "    ctx.clearRect(0, 0, W, H);\n",
+  "    ctx.font = '11px monospace';\n",
+  "    ctx.textBaseline = 'middle';\n",
+  "    var step = niceStep(v1 - v0, pw / 110), t;\n",
+  "    ctx.fillStyle = '#222';\n",
+  "    for (t = Math.ceil(v0 / step) * step; t <= v1; t += step) {\n",
+  "      var tx = X(t, pw);\n",
+  "      ctx.fillStyle = '#e6e6e6'; ctx.fillRect(tx, 20, 1, H - 20);\n",
+  "      ctx.fillStyle = '#222'; ctx.fillText(fmtT(t), tx + 2, 10);\n",
+  "    }\n",
+  "    for (r = 0; r < rows.length; r++) {\n",
+  "      var R = rows[r], y = R.y;\n",
+  "      ctx.save();\n",
+  "      ctx.beginPath(); ctx.rect(0, y, W, R.h); ctx.clip();\n",
+  "      if (R.kind === 'thread') {\n",
+  "        ctx.fillStyle = '#f3f3f3'; ctx.fillRect(0, y, W, R.h);\n",
+  "        label(D.th[R.r][1], y + LH / 2);\n",
+  "        var den = D.dn.r[R.r], bw = D.dn.w;\n",
+  "        if (den) {\n",
+  "          ctx.fillStyle = '#999';\n",
+  "          for (q = Math.max(0, Math.floor(v0 / bw)); q < den.length && q * bw < v1; q++) {\n",
+  "            var lv = den.charCodeAt(q) - 48;\n",
+  "            if (lv > 0) {\n",
+  "              var bx = X(q * bw, pw);\n",
+  "              ctx.fillRect(Math.max(LW, bx), y + LH - lv / 63 * (LH - 2), Math.max(1, bw * pw / (v1 - v0)), lv / 63 * (LH - 2));\n",
+  "            }\n",
+  "          }\n",
+  "        }\n",
+  "      } else if (R.kind === 'lane') {\n",
+  "        var ln2 = byRow[R.r][R.dep];\n",
+  "        if (ln2) {\n",
+  "          var lastPx = -1;\n",
+  "          for (q = first(ln2, v0); q < ln2.s.length && ln2.s[q] <= v1; q++) {\n",
+  "            var x0 = X(ln2.s[q], pw), w = ln2.d[q] * pw / (v1 - v0), zi = ln2.z[q], un = zi < 0;\n",
+  "            if (un) zi = -zi - 1;\n",
+  "            if (w < 1 && Math.floor(x0) === lastPx) continue;\n",
+  "            lastPx = Math.floor(x0);\n",
+  "            if (x0 < LW) { w -= LW - x0; x0 = LW; }\n",
+  "            var zz = D.z[zi] || ['?', '', 0, '#999'];\n",
+  "            ctx.fillStyle = zz[3];\n",
+  "            ctx.fillRect(x0, y + 1, Math.max(1, w), LH - 2);\n",
+  "            if (un) { ctx.strokeStyle = '#d62728'; ctx.strokeRect(x0 + 0.5, y + 1.5, Math.max(1, w) - 1, LH - 3); }\n",
+  "            if (w > 30) {\n",
+  "              ctx.fillStyle = '#111';\n",
+  "              var nm = zz[0], fit = Math.floor((w - 4) / 6.6);\n",
+  "              ctx.fillText(nm.length > fit ? nm.slice(0, Math.max(0, fit - 1)) + '\\u2026' : nm, x0 + 2, y + LH / 2);\n",
+  "            }\n",
+  "          }\n",
+  "        }\n",
+  "      } else if (R.kind === 'gc') {\n",
+  "        label('collections', y + LH / 2);\n",
+  "        ctx.fillStyle = '#f28e2b';\n",
+  "        for (q = 0; q < D.gc.length; q++) {\n",
+  "          var g = D.gc[q], gs = g[0] * Q, ge = gs + g[1] * Q;\n",
+  "          if (ge < v0 || gs > v1) continue;\n",
+  "          ctx.fillRect(X(gs, pw), y + 1, Math.max(1, (ge - gs) * pw / (v1 - v0)), LH - 2);\n",
+  "        }\n",
+  "      } else if (R.kind === 'task') {\n",
+  "        label('tasks', y + LH / 2);\n",
+  "        for (q = 0; q < D.ts.length; q += 4) {\n",
+  "          var ts0 = D.ts[q] * Q, ts1 = ts0 + D.ts[q + 1] * Q;\n",
+  "          if (ts1 < v0 || ts0 > v1) continue;\n",
+  "          ctx.fillStyle = (D.tk[D.ts[q + 2]] || ['', '#888'])[1];\n",
+  "          ctx.fillRect(X(ts0, pw), y + 1 + D.ts[q + 3] * (LH * 2 / 3), Math.max(1, (ts1 - ts0) * pw / (v1 - v0)), LH * 2 / 3 - 1);\n",
+  "        }\n",
+  "      } else if (R.kind === 'mark') {\n",
+  "        label('events, logs', y + LH / 2);\n",
+  "        for (q = 0; q < D.mk.length; q++) {\n",
+  "          var mt = D.mk[q][0] * Q;\n",
+  "          if (mt < v0 || mt > v1) continue;\n",
+  "          ctx.fillStyle = D.mk[q][2] ? '#4e79a7' : '#222';\n",
+  "          ctx.fillRect(X(mt, pw), y + 1, 1, LH - 2);\n",
+  "        }\n",
+  "      } else if (R.kind === 'ctr' || R.kind === 'heap') {\n",
+  "        var C = R.kind === 'heap' ? { n: 'live heap', p: D.hp, top: D.htop, c: '#4e79a7' } : D.ct[R.c];\n",
+  "        label(C.n, y + 8);\n",
+  "        ctx.fillStyle = C.c; ctx.globalAlpha = 0.6;\n",
+  "        seriesPath(C.p, y + 2, R.h - 4, C.top || 1, pw);\n",
+  "        ctx.lineTo(X(C.p.length ? C.p[C.p.length - 3] * Q : 0, pw), y + R.h - 2);\n",
+  "        ctx.closePath(); ctx.fill(); ctx.globalAlpha = 1;\n",
+  "        if (R.kind === 'heap' && D.rss.length) {\n",
+  "          ctx.strokeStyle = '#e15759'; ctx.lineWidth = 1.5;\n",
+  "          ctx.beginPath();\n",
+  "          for (q = 0; q < D.rss.length; q += 3) ctx.lineTo(X(D.rss[q] * Q, pw), y + R.h - 2 - D.rss[q + 1] / D.htop * (R.h - 4));\n",
+  "          ctx.stroke(); ctx.lineWidth = 1;\n",
+  "        }\n",
+  "      }\n",
+  "      ctx.restore();\n",
+  "    }\n",
+  "    if (sel || drag) {\n",
+  "      var a = sel ? sel[0] : drag[0], b = sel ? sel[1] : drag[1];\n",
+  "      ctx.fillStyle = 'rgba(30,100,200,0.15)';\n",
+  "      ctx.fillRect(X(Math.min(a, b), pw), 20, Math.abs(b - a) * pw / (v1 - v0), H - 20);\n",
+  "    }\n",
+  "    ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, LW - 2, 20);\n",
+  "    $('tl-range').textContent = 'showing ' + fmtT(v0) + ' to ' + fmtT(v1) + ' (' + fmtT(v1 - v0) + ')';\n",
+  "  }\n",
+  "  function zoom(c, f) {\n",
+  "    var span = Math.min(DUR, Math.max(100, (v1 - v0) * f));\n",
+  "    v0 = Math.max(0, Math.min(DUR - span, c - (c - v0) * span / (v1 - v0)));\n",
+  "    v1 = v0 + span;\n",
+  "    draw();\n",
+  "  }\n",
+  "  function hit(x, y) {\n",
+  "    var t = T(x), tol = 3 * (v1 - v0) / Math.max(1, cv.clientWidth - LW - 10), r, q;\n",
+  "    if (x < LW) return null;\n",
+  "    for (r = 0; r < rows.length; r++) {\n",
+  "      var R = rows[r];\n",
+  "      if (y < R.y || y >= R.y + R.h) continue;\n",
+  "      if (R.kind === 'lane') {\n",
+  "        var ln = byRow[R.r][R.dep];\n",
+  "        if (!ln) return null;\n",
+  "        q = first(ln, t - tol);\n",
+  "        if (q < ln.s.length && ln.s[q] <= t + tol) {\n",
+  "          var zi = ln.z[q], un = zi < 0;\n",
+  "          if (un) zi = -zi - 1;\n",
+  "          var zz = D.z[zi] || ['?', '', 0];\n",
+  "          return [zz[0], fmtT(ln.d[q]) + (un ? ' (unfinished: never ended)' : ''), zz[1] + ':' + zz[2],\n",
+  "            'thread ' + D.th[R.r][1] + ', starts at ' + fmtT(ln.s[q])];\n",
+  "        }\n",
+  "      } else if (R.kind === 'gc') {\n",
+  "        for (q = 0; q < D.gc.length; q++) {\n",
+  "          var gs = D.gc[q][0] * Q, ge = gs + D.gc[q][1] * Q;\n",
+  "          if (t >= gs - tol && t <= ge + tol) return ['collection ' + (q + 1) + (D.gc[q][2] ? ' (' + D.gc[q][2] + ')' : ''), 'pause ' + fmtT(ge - gs), 'at ' + fmtT(gs)];\n",
+  "        }\n",
+  "      } else if (R.kind === 'task') {\n",
+  "        for (q = 0; q < D.ts.length; q += 4) {\n",
+  "          var a = D.ts[q] * Q, b = a + D.ts[q + 1] * Q;\n",
+  "          if (t >= a - tol && t <= b + tol && Math.floor((y - R.y) / (LH * 2 / 3)) === D.ts[q + 3]) {\n",
+  "            var tk = D.tk[D.ts[q + 2]] || ['?'];\n",
+  "            return ['task ' + tk[0], fmtT(b - a), 'from ' + fmtT(a)];\n",
+  "          }\n",
+  "        }\n",
+  "      } else if (R.kind === 'mark') {\n",
+  "        for (q = 0; q < D.mk.length; q++) {\n",
+  "          var mt = D.mk[q][0] * Q;\n",
+  "          if (Math.abs(mt - t) <= tol) return [D.mk[q][3], (D.mk[q][2] ? 'log message' : 'instant') + ' at ' + fmtT(mt), 'thread ' + ((D.th[D.mk[q][1]] || [0, '?'])[1])];\n",
+  "        }\n",
+  "      } else if (R.kind === 'ctr' || R.kind === 'heap') {\n",
+  "        var C = R.kind === 'heap' ? { n: 'live heap', p: D.hp, b: 1 } : D.ct[R.c], best = -1;\n",
+  "        for (q = 0; q < C.p.length; q += 3) if (C.p[q] * Q <= t) best = q;\n",
+  "        if (best >= 0) return [C.n, 'max ' + (C.b ? fmtB(C.p[best + 1]) : p3(C.p[best + 1])) + ', then ' + (C.b ? fmtB(C.p[best + 2]) : p3(C.p[best + 2])), 'near ' + fmtT(C.p[best] * Q)];\n",
+  "      }\n",
+  "      return null;\n",
+  "    }\n",
+  "    return null;\n",
+  "  }\n",
+  "  function showTip(lines, ev) {\n",
+  "    if (!lines) { tip.hidden = true; return; }\n",
+  "    while (tip.firstChild) tip.removeChild(tip.firstChild);\n",
+  "    for (var q = 0; q < lines.length; q++) {\n",
+  "      var dv = doc.createElement('div');\n",
+  "      dv.textContent = lines[q];\n",
+  "      if (q === 0) dv.className = 'tip-name';\n",
+  "      tip.appendChild(dv);\n",
+  "    }\n",
+  "    tip.hidden = false;\n",
+  "    tip.style.left = Math.min(ev.pageX + 14, doc.documentElement.scrollWidth - 320) + 'px';\n",
+  "    tip.style.top = (ev.pageY + 14) + 'px';\n",
+  "  }\n",
+  "  function pos(ev) { var b = cv.getBoundingClientRect(); return [ev.clientX - b.left, ev.clientY - b.top]; }\n",
+  "  cv.addEventListener('mousemove', function (ev) {\n",
+  "    var p = pos(ev);\n",
+  "    if (drag) { drag[1] = Math.max(0, Math.min(DUR, T(p[0]))); draw(); showTip(null); return; }\n",
+  "    showTip(hit(p[0], p[1]), ev);\n",
+  "  });\n",
+  "  cv.addEventListener('mouseleave', function () { showTip(null); });\n",
+  "  cv.addEventListener('mousedown', function (ev) {\n",
+  "    if (ev.button !== 0) return;\n",
+  "    var t = Math.max(0, T(pos(ev)[0]));\n",
+  "    drag = [t, t]; sel = null;\n",
+  "  });\n",
+  "  window.addEventListener('mouseup', function () {\n",
+  "    if (!drag) return;\n",
+  "    var pw = cv.clientWidth - LW - 10;\n",
+  "    if (Math.abs(drag[1] - drag[0]) * pw / (v1 - v0) > 3) {\n",
+  "      sel = [Math.min(drag[0], drag[1]), Math.max(drag[0], drag[1])];\n",
+  "      $('tl-sel').textContent = 'selected ' + fmtT(sel[1] - sel[0]) + ' (' + fmtT(sel[0]) + ' to ' + fmtT(sel[1]) + ')';\n",
+  "    }\n",
+  "    drag = null; draw();\n",
+  "  });\n",
+  "  cv.addEventListener('wheel', function (ev) {\n",
+  "    ev.preventDefault();\n",
+  "    zoom(T(pos(ev)[0]), ev.deltaY > 0 ? 1.25 : 0.8);\n",
+  "  }, { passive: false });\n",
+  "  cv.addEventListener('dblclick', function () { v0 = 0; v1 = DUR; sel = null; $('tl-sel').textContent = ''; draw(); });\n",
+  "  $('tl-in').addEventListener('click', function () { zoom((v0 + v1) / 2, 0.5); });\n",
+  "  $('tl-out').addEventListener('click', function () { zoom((v0 + v1) / 2, 2); });\n",
+  "  $('tl-sel-zoom').addEventListener('click', function () { if (sel) { v0 = sel[0]; v1 = Math.max(sel[1], sel[0] + 100); sel = null; draw(); } });\n",
+  "  $('tl-reset').addEventListener('click', function () { v0 = 0; v1 = DUR; sel = null; $('tl-sel').textContent = ''; draw(); });\n",
+  "  window.addEventListener('resize', draw);\n",
+  "  draw();\n",
+  "  cv.setAttribute('data-ready', '1');\n",
+  "})();\n",
+  "\n",
+  "/* ---- zone table: sort and histogram ---- */\n",
+  "function sortable(table) {\n",
+  "  var ths = table.querySelectorAll('th'), c;\n",
+  "  for (c = 0; c < ths.length; c++) (function (col, th) {\n",
+  "    th.addEventListener('click', function () {\n",
+  "      var tb = table.tBodies[0], rs = Array.prototype.slice.call(tb.rows), asc = th.getAttribute('data-dir') !== 'asc';\n",
+  "      rs.sort(function (a, b) {\n",
+  "        var x = a.cells[col].getAttribute('data-v'), y = b.cells[col].getAttribute('data-v');\n",
+  "        if (x !== null && y !== null) return asc ? x - y : y - x;\n",
+  "        x = a.cells[col].textContent; y = b.cells[col].textContent;\n",
+  "        return asc ? (x < y ? -1 : x > y) : (x > y ? -1 : x < y);\n",
+  "      });\n",
+  "      for (var q = 0; q < ths.length; q++) ths[q].removeAttribute('data-dir');\n",
+  "      th.setAttribute('data-dir', asc ? 'asc' : 'desc');\n",
+  "      for (q = 0; q < rs.length; q++) tb.appendChild(rs[q]);\n",
+  "    });\n",
+  "  })(c, ths[c]);\n",
+  "}\n",
+  "var tables = doc.querySelectorAll('table.sortable');\n",
+  "for (var ti = 0; ti < tables.length; ti++) sortable(tables[ti]);\n",
+  "\n",
+  "function histogram(zi, title) {\n",
+  "  var box = $('zone-hist'), bins = D.zh[zi], W = 640, Hh = 180, q, most = 1;\n",
+  "  if (!box || !bins) return;\n",
+  "  while (box.firstChild) box.removeChild(box.firstChild);\n",
+  "  var svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + Hh, width: W, height: Hh, role: 'img', 'class': 'hist' });\n",
+  "  var head = svgEl('text', { x: 4, y: 14, 'font-size': 13 });\n",
+  "  head.textContent = 'Durations of ' + title + ' (' + D.z[zi][1] + ':' + D.z[zi][2] + ')';\n",
+  "  svg.appendChild(head);\n",
+  "  for (q = 0; q < bins.length; q += 3) most = Math.max(most, bins[q + 2]);\n",
+  "  var bw = (W - 60) / Math.max(1, bins.length / 3);\n",
+  "  for (q = 0; q < bins.length; q += 3) {\n",
+  "    var h = bins[q + 2] / most * (Hh - 60), x = 50 + bw * q / 3;\n",
+  "    var r = svgEl('rect', { x: x + 1, y: Hh - 36 - h, width: Math.max(1, bw - 2), height: h, fill: D.z[zi][3] });\n",
+  "    var tt = svgEl('title', {});\n",
+  "    tt.textContent = fmtT(bins[q]) + ' to ' + fmtT(bins[q + 1]) + ': ' + bins[q + 2] + ' spans';\n",
+  "    r.appendChild(tt); svg.appendChild(r);\n",
+  "    if (q % Math.max(3, 3 * Math.ceil(60 / bw)) === 0) {\n",
+  "      var lb = svgEl('text', { x: x, y: Hh - 20, 'font-size': 10 });\n",
+  "      lb.textContent = fmtT(bins[q]); svg.appendChild(lb);\n",
+  "    }\n",
+  "  }\n",
+  "  var yl = svgEl('text', { x: 46, y: 30, 'font-size': 10, 'text-anchor': 'end' });\n",
+  "  yl.textContent = String(most); svg.appendChild(yl);\n",
+  "  var xl = svgEl('text', { x: W / 2, y: Hh - 4, 'font-size': 11, 'text-anchor': 'middle' });\n",
+  "  xl.textContent = 'duration of one span (count per bin)'; svg.appendChild(xl);\n",
+  "  box.appendChild(svg);\n",
+  "}\n",
+  "var zt = $('zones-table');\n",
+  "if (zt) zt.tBodies[0].addEventListener('click', function (ev) {\n",
+  "  var tr = ev.target.closest('tr');\n",
+  "  if (!tr || tr.getAttribute('data-z') === null) return;\n",
+  "  var old = zt.querySelector('tr.picked');\n",
+  "  if (old) old.classList.remove('picked');\n",
+  "  tr.classList.add('picked');\n",
+  "  histogram(+tr.getAttribute('data-z'), tr.cells[0].textContent);\n",
+  "});\n",
+  "if (zt && zt.tBodies[0].rows.length) {\n",
+  "  var r0 = zt.tBodies[0].rows[0];\n",
+  "  r0.classList.add('picked');\n",
+  "  histogram(+r0.getAttribute('data-z'), r0.cells[0].textContent);\n",
+  "}\n",
+  "\n",
+  "/* ---- flame graph: click to zoom ---- */\n",
+  "var fsvg = doc.querySelector('svg.flame');\n",
+  "if (fsvg) (function () {\n",
+  "  var els = fsvg.querySelectorAll('[data-g]'), orig = [], L = 8, Wd = +fsvg.getAttribute('width') - 16, q;\n",
+  "  for (q = 0; q < els.length; q++) {\n",
+  "    var e = els[q];\n",
+  "    orig.push(e.tagName === 'rect' ? [+e.getAttribute('x'), +e.getAttribute('width')] : [+e.getAttribute('x'), 0, e.textContent]);\n",
+  "  }\n",
+  "  function rectOf(g) {\n",
+  "    for (var i = 0; i < els.length; i++) if (els[i].tagName === 'rect' && els[i].getAttribute('data-g') === g) return orig[i];\n",
+  "    return null;\n",
+  "  }\n",
+  "  function zoomTo(g) {\n",
+  "    var base = g ? rectOf(g) : [L, Wd], z0 = base[0], zw = Math.max(base[1], 0.01), i, last = null;\n",
+  "    for (i = 0; i < els.length; i++) {\n",
+  "      var e = els[i], o = orig[i];\n",
+  "      if (e.tagName === 'rect') {\n",
+  "        var x = L + (o[0] - z0) / zw * Wd, w = o[1] / zw * Wd;\n",
+  "        var a = Math.max(L, x), b = Math.min(L + Wd, x + w);\n",
+  "        e.style.display = b - a < 0.3 ? 'none' : '';\n",
+  "        e.setAttribute('x', a); e.setAttribute('width', Math.max(0, b - a));\n",
+  "        last = [a, b - a, e.style.display];\n",
+  "      } else if (last) {\n",
+  "        var nm = D.fn[e.getAttribute('data-g')] || o[2], fit = Math.floor((last[1] - 6) / 7.2);\n",
+  "        e.setAttribute('x', last[0] + 3);\n",
+  "        e.style.display = last[2] || fit < 3 ? 'none' : '';\n",
+  "        e.textContent = nm.length > fit ? nm.slice(0, Math.max(0, fit - 2)) + '..' : nm;\n",
+  "      }\n",
+  "    }\n",
+  "  }\n",
+  "  fsvg.addEventListener('click', function (ev) {\n",
+  "    var t = ev.target.closest('[data-g]');\n",
+  "    if (t) zoomTo(t.getAttribute('data-g'));\n",
+  "  });\n",
+  "  fsvg.addEventListener('dblclick', function () { zoomTo(null); });\n",
+  "  $('flame-reset').addEventListener('click', function () { zoomTo(null); });\n",
+  "})();\n",
+  "\n",
+  "/* ---- messages filter ---- */\n",
+  "var mf = $('msg-filter'), mt = $('messages-table');\n",
+  "if (mf && mt) mf.addEventListener('input', function () {\n",
+  "  var needle = mf.value.toLowerCase(), rs = mt.tBodies[0].rows, shown = 0;\n",
+  "  for (var q = 0; q < rs.length; q++) {\n",
+  "    var ok = !needle || rs[q].textContent.toLowerCase().indexOf(needle) >= 0;\n",
+  "    rs[q].hidden = !ok; if (ok) shown++;\n",
+  "  }\n",
+  "  $('msg-count').textContent = shown + ' shown';\n",
+  "});\n",
+  "doc.documentElement.setAttribute('data-ctrace-ready', '1');\n",
+  "})();\n",
+  NULL
+};
+
+/* Everything one report needs while it is written. */
+typedef struct ctrace__report {
+  ctrace__sink *o;
+  const ctrace_analysis *a;   /* the run */
+  const ctrace_analysis *b;   /* the baseline, or NULL */
+  ctrace__detail *d;          /* spans and markers of the run */
+  const char *trace_path, *base_path, *title;
+  const char *damage_a, *damage_b; /* sentences about damage, "" if none */
+  uint32_t max_rows, max_msgs;
+  int64_t q;                  /* time quantum of the data island, ns */
+} ctrace__report;
+
+/* Bytes of s to show when at most max bytes are wanted, cut on a code point
+   boundary; *cut is set when something was left out. */
+static size_t ctrace__clip(const char *s, size_t max, int *cut) {
+  size_t n = strlen(s);
+  *cut = n > max;
+  if (n <= max) return n;
+  n = max;
+  while (n > 0 && ((unsigned char)s[n] & 0xc0u) == 0x80u) --n;
+  return n;
+}
+
+static void ctrace__rep_html(ctrace__report *r, const char *s, size_t max) {
+  int cut;
+  size_t n;
+  s = s ? s : "";
+  n = ctrace__clip(s, max, &cut);
+  ctrace__sink_html_n(r->o, s, n);
+  if (cut) ctrace__sink_str(r->o, "\xe2\x80\xa6");
+}
+
+static void ctrace__rep_json(ctrace__report *r, const char *s, size_t max) {
+  int cut;
+  size_t n;
+  char *tmp;
+  s = s ? s : "";
+  n = ctrace__clip(s, max, &cut);
+  if (!cut) { ctrace__sink_json_n(r->o, s, n); return; }
+  tmp = (char *)CTRACE_MEM_ALLOC(n + 4);
+  if (!tmp) { r->o->err = CTRACE_E_NOMEM; return; }
+  memcpy(tmp, s, n);
+  memcpy(tmp + n, "\xe2\x80\xa6", 4);
+  ctrace__sink_json_n(r->o, tmp, n + 3);
+  CTRACE_MEM_FREE(tmp);
+}
+
+/* A count with thousands separators (Go's MemStats numbers are read that way). */
+static void ctrace__rep_count(ctrace__report *r, uint64_t v) {
+  char digits[32], out[48];
+  int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v), i, k = 0;
+  for (i = 0; i < n; ++i) {
+    if (i && (n - i) % 3 == 0) out[k++] = ',';
+    out[k++] = digits[i];
+  }
+  out[k] = '\0';
+  ctrace__sink_str(r->o, out);
+}
+
+static void ctrace__rep_ns(ctrace__report *r, double ns) {
+  char b[48];
+  ctrace__fmt_ns(b, sizeof b, ns);
+  ctrace__sink_html(r->o, b);
+}
+
+static void ctrace__rep_bytes(ctrace__report *r, double v) {
+  char b[48];
+  ctrace__fmt_bytes(b, sizeof b, v);
+  ctrace__sink_str(r->o, b);
+}
+
+/* Table cells carry their exact value in data-v for sorting and for tools. */
+static void ctrace__rep_td_ns(ctrace__report *r, int64_t ns) {
+  ctrace__sink_str(r->o, "<td class=\"n\" data-v=\"");
+  ctrace__sink_int(r->o, ns);
+  ctrace__sink_str(r->o, "\">");
+  ctrace__rep_ns(r, (double)ns);
+  ctrace__sink_str(r->o, "</td>");
+}
+
+static void ctrace__rep_td_count(ctrace__report *r, uint64_t v) {
+  ctrace__sink_str(r->o, "<td class=\"n\" data-v=\"");
+  ctrace__sink_int(r->o, (int64_t)v);
+  ctrace__sink_str(r->o, "\">");
+  ctrace__rep_count(r, v);
+  ctrace__sink_str(r->o, "</td>");
+}
+
+static void ctrace__rep_td_bytes(ctrace__report *r, uint64_t v) {
+  ctrace__sink_str(r->o, "<td class=\"n\" data-v=\"");
+  ctrace__sink_int(r->o, (int64_t)v);
+  ctrace__sink_str(r->o, "\">");
+  ctrace__rep_bytes(r, (double)v);
+  ctrace__sink_str(r->o, "</td>");
+}
+
+static void ctrace__rep_td_site(ctrace__report *r, const char *file, uint32_t line) {
+  ctrace__sink_str(r->o, "<td class=\"name\">");
+  if (file && file[0]) {
+    ctrace__rep_html(r, file, 200);
+    ctrace__sink_fmt(r->o, ":%u", (unsigned)line);
+  } else {
+    ctrace__sink_str(r->o, "<span class=\"muted\">(no site)</span>");
+  }
+  ctrace__sink_str(r->o, "</td>");
+}
+
+static void ctrace__rep_kv_begin(ctrace__report *r, const char *key) {
+  ctrace__sink_str(r->o, "<dt>");
+  ctrace__sink_str(r->o, key);
+  ctrace__sink_str(r->o, "</dt><dd>");
+}
+
+static void ctrace__rep_howto(ctrace__report *r, const char *title, const char *const *paras) {
+  ctrace__sink_str(r->o, "<aside class=\"howto\"><h3>");
+  ctrace__sink_str(r->o, title);
+  ctrace__sink_str(r->o, "</h3>");
+  for (; *paras; ++paras) {
+    ctrace__sink_str(r->o, "<p>");
+    ctrace__sink_str(r->o, *paras);
+    ctrace__sink_str(r->o, "</p>");
+  }
+  ctrace__sink_str(r->o, "</aside>");
+}
+
+static void ctrace__rep_svg(ctrace__report *r, ctrace__canvas *c, const char *css_class) {
+  if (c->oom) { r->o->err = CTRACE_E_NOMEM; return; }
+  ctrace__canvas_to_svg(c, r->o, css_class);
+}
+
+/* ---- page head ------------------------------------------------------------ */
+static void ctrace__rep_head(ctrace__report *r) {
+  ctrace__sha256 sh;
+  unsigned char digest[32];
+  char b64[48];
+  const char *const *line;
+  ctrace__sha256_init(&sh);
+  for (line = ctrace__report_js; *line; ++line) ctrace__sha256_update(&sh, *line, strlen(*line));
+  ctrace__sha256_final(&sh, digest);
+  ctrace__base64(digest, 32, b64);
+  ctrace__sink_str(r->o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                          "img-src data:; style-src 'unsafe-inline'; script-src 'sha256-");
+  ctrace__sink_str(r->o, b64);
+  ctrace__sink_str(r->o, "'; base-uri 'none'; form-action 'none'\">\n"
+                          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                          "<meta name=\"generator\" content=\"ctrace " CTRACE_VERSION_STRING "\">\n"
+                          "<link rel=\"icon\" href=\"data:,\">\n<title>ctrace report: ");
+  ctrace__rep_html(r, r->title, 200);
+  ctrace__sink_str(r->o, "</title>\n<style>\n");
+  for (line = ctrace__report_css; *line; ++line) ctrace__sink_str(r->o, *line);
+  ctrace__sink_str(r->o, "</style>\n</head>\n<body>\n");
+}
+
+/* ---- summary -------------------------------------------------------------- */
+static void ctrace__rep_date(ctrace__report *r, uint64_t wall_ns) {
+  time_t secs = (time_t)(wall_ns / 1000000000u);
+  struct tm *tmv;
+  char b[64];
+  if (!wall_ns) { ctrace__sink_str(r->o, "unknown"); return; }
+  tmv = gmtime(&secs);
+  if (!tmv || !strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S UTC", tmv)) { ctrace__sink_str(r->o, "unknown"); return; }
+  ctrace__sink_str(r->o, b);
+}
+
+/* What was lost, in words: the reader's damage counts and the analysis's
+   problems (unfinished zones first, the ones a reader most needs to know). */
+static void ctrace__rep_problems(ctrace__report *r, const ctrace_analysis *a, const char *damage, const char *which) {
+  const ctrace_summary *s = ctrace_analysis_summary(a);
+  const ctrace_trace_info *in = &s->info;
+  const ctrace_problem *pr;
+  const ctrace_zone_stats *z;
+  uint32_t n_pr = 0, n_z = 0, i, shown = 0;
+  int lost = s->damaged || s->read_error || in->truncated || in->crashed || s->events_lost || (damage && damage[0]);
+  pr = ctrace_analysis_problems(a, &n_pr);
+  z = ctrace_analysis_zones(a, &n_z);
+  if (lost) {
+    ctrace__sink_str(r->o, "<div class=\"warn\" id=\"damage\"><h3>");
+    ctrace__sink_str(r->o, which);
+    ctrace__sink_str(r->o, ": data was lost or damaged; this report shows what could be recovered</h3><ul>");
+    if (damage && damage[0]) { ctrace__sink_str(r->o, "<li>"); ctrace__rep_html(r, damage, 400); ctrace__sink_str(r->o, "</li>"); }
+    if (s->read_error && s->read_error_text[0]) {
+      ctrace__sink_str(r->o, "<li>reading stopped early: ");
+      ctrace__rep_html(r, s->read_error_text, 200);
+      ctrace__sink_str(r->o, "</li>");
+    }
+    if (in->chunks_bad || in->bytes_lost) {
+      ctrace__sink_str(r->o, "<li>");
+      ctrace__rep_count(r, in->chunks_bad);
+      ctrace__sink_str(r->o, " damaged chunks skipped, ");
+      ctrace__rep_count(r, in->bytes_lost);
+      ctrace__sink_str(r->o, " bytes of the file unusable");
+      if (in->first_damage[0]) {
+        ctrace__sink_fmt(r->o, "; first at byte %lld: ", (long long)in->first_damage_offset);
+        ctrace__rep_html(r, in->first_damage, 160);
+      }
+      ctrace__sink_str(r->o, "</li>");
+    }
+    if (in->truncated) ctrace__sink_str(r->o, "<li>the file is cut short: events after its last complete chunk are missing</li>");
+    if (!in->ended && in->format_version)
+      ctrace__sink_str(r->o, "<li>no end marker: the program did not stop the trace (it may have crashed or been killed)</li>");
+    if (in->crashed) ctrace__sink_fmt(r->o, "<li>the program died of signal %d while tracing</li>", in->crash_signal);
+    if (s->events_lost) {
+      ctrace__sink_str(r->o, "<li>");
+      ctrace__rep_count(r, s->events_lost);
+      ctrace__sink_str(r->o, " events were lost while recording (buffers full)</li>");
+    }
+    ctrace__sink_str(r->o, "</ul></div>\n");
+  }
+  if (!n_pr && !s->zones_folded && !s->too_deep) return;
+  ctrace__sink_str(r->o, "<div class=\"warn\" id=\"problems\"><h3>");
+  ctrace__sink_str(r->o, which);
+  ctrace__sink_str(r->o, ": trace problems</h3><ul>");
+  for (i = 0; i < n_z && shown < 20u; ++i) {
+    if (!z[i].unfinished) continue;
+    ++shown;
+    ctrace__sink_str(r->o, "<li>unfinished zone <b>");
+    ctrace__rep_html(r, z[i].name, 200);
+    ctrace__sink_str(r->o, "</b> (");
+    ctrace__rep_html(r, z[i].file, 200);
+    ctrace__sink_fmt(r->o, ":%u): ", (unsigned)z[i].line);
+    ctrace__rep_count(r, z[i].unfinished);
+    ctrace__sink_str(r->o, " never ended; drawn up to the end of the trace</li>");
+  }
+  for (i = 0; i < n_pr; ++i) {
+    if (pr[i].kind == CTRACE_PROB_UNFINISHED_ZONE && shown) continue;
+    ctrace__sink_str(r->o, "<li>");
+    ctrace__rep_html(r, ctrace_problem_kind_name(pr[i].kind), 60);
+    ctrace__sink_str(r->o, ": ");
+    ctrace__rep_html(r, pr[i].what, 300);
+    ctrace__sink_str(r->o, " (");
+    ctrace__rep_count(r, pr[i].count);
+    ctrace__sink_str(r->o, " times, first at ");
+    ctrace__rep_ns(r, (double)pr[i].first_ns);
+    ctrace__sink_str(r->o, ")</li>");
+  }
+  if (s->zones_folded) {
+    ctrace__sink_str(r->o, "<li>more distinct zones than the analysis keeps: ");
+    ctrace__rep_count(r, s->zones_folded);
+    ctrace__sink_str(r->o, " spans are counted in the zone \"(other)\"</li>");
+  }
+  ctrace__sink_str(r->o, "</ul></div>\n");
+}
+
+static void ctrace__rep_card_trace(ctrace__report *r, const ctrace_analysis *a, const char *heading, const char *path) {
+  const ctrace_summary *s = ctrace_analysis_summary(a);
+  ctrace__sink_str(r->o, "<div class=\"card\"><h3>");
+  ctrace__sink_str(r->o, heading);
+  ctrace__sink_str(r->o, "</h3><dl class=\"kv\">");
+  ctrace__rep_kv_begin(r, "program"); ctrace__rep_html(r, s->info.program[0] ? s->info.program : "(unknown)", 120);
+  ctrace__rep_kv_begin(r, "file"); ctrace__rep_html(r, path, 120);
+  ctrace__rep_kv_begin(r, "recorded"); ctrace__rep_date(r, s->info.wall_start_ns);
+  ctrace__rep_kv_begin(r, "duration"); ctrace__rep_ns(r, (double)s->duration_ns);
+  ctrace__rep_kv_begin(r, "threads"); ctrace__rep_count(r, s->threads);
+  ctrace__rep_kv_begin(r, "events"); ctrace__rep_count(r, s->events);
+  ctrace__rep_kv_begin(r, "trace size"); ctrace__rep_bytes(r, (double)s->info.file_size);
+  ctrace__rep_kv_begin(r, "events lost"); ctrace__rep_count(r, s->events_lost);
+  ctrace__sink_str(r->o, "</dd></dl></div>\n");
+}
+
+static void ctrace__rep_card_memory(ctrace__report *r, const ctrace_analysis *a, const char *heading) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  ctrace__sink_str(r->o, "<div class=\"card\" id=\"memstats\"><h3>");
+  ctrace__sink_str(r->o, heading);
+  ctrace__sink_str(r->o, "</h3><dl class=\"kv\">");
+  ctrace__rep_kv_begin(r, "Alloc"); ctrace__rep_count(r, m->alloc);
+  ctrace__rep_kv_begin(r, "TotalAlloc"); ctrace__rep_count(r, m->total_alloc);
+  ctrace__rep_kv_begin(r, "HeapAlloc"); ctrace__rep_count(r, m->heap_alloc);
+  ctrace__rep_kv_begin(r, "NumGC"); ctrace__rep_count(r, m->num_gc);
+  ctrace__rep_kv_begin(r, "peak heap");
+  ctrace__rep_bytes(r, (double)m->peak_alloc);
+  ctrace__sink_str(r->o, " at ");
+  ctrace__rep_ns(r, (double)m->peak_time_ns);
+  ctrace__rep_kv_begin(r, "allocations"); ctrace__rep_count(r, m->mallocs);
+  ctrace__rep_kv_begin(r, "frees"); ctrace__rep_count(r, m->frees);
+  ctrace__rep_kv_begin(r, "live at the end");
+  ctrace__rep_bytes(r, (double)m->alloc);
+  ctrace__sink_str(r->o, " in ");
+  ctrace__rep_count(r, m->live_blocks);
+  ctrace__sink_str(r->o, " blocks");
+  if (m->has_rss) {
+    ctrace__rep_kv_begin(r, "resident peak"); ctrace__rep_bytes(r, (double)m->rss_peak);
+  }
+  ctrace__sink_str(r->o, "</dd></dl></div>\n");
+}
+
+static void ctrace__rep_card_gc(ctrace__report *r, const ctrace_analysis *a, const char *heading) {
+  const ctrace_gc_stats *g = ctrace_analysis_gc(a);
+  ctrace__sink_str(r->o, "<div class=\"card\"><h3>");
+  ctrace__sink_str(r->o, heading);
+  ctrace__sink_str(r->o, "</h3><dl class=\"kv\">");
+  ctrace__rep_kv_begin(r, "collections"); ctrace__rep_count(r, g->count);
+  ctrace__rep_kv_begin(r, "total pause"); ctrace__rep_ns(r, (double)g->pause_total_ns);
+  ctrace__rep_kv_begin(r, "longest pause"); ctrace__rep_ns(r, (double)g->pause_max_ns);
+  ctrace__rep_kv_begin(r, "mean pause"); ctrace__rep_ns(r, (double)g->pause_mean_ns);
+  ctrace__rep_kv_begin(r, "share of time in GC"); ctrace__sink_fmt(r->o, "%.2f %%", g->share * 100.0);
+  ctrace__sink_str(r->o, "</dd></dl></div>\n");
+}
+
+static const char *const ctrace__howto_summary[] = {
+  "A <b>trace</b> is a diary the program wrote while it ran: every time something interesting began or "
+  "ended it noted the time. This report reads that diary back.",
+  "<b>Alloc</b> and <b>HeapAlloc</b> are the bytes in use at the end (allocated and not yet freed), "
+  "<b>TotalAlloc</b> counts every byte ever allocated, even if freed long ago, and <b>NumGC</b> is the "
+  "number of collections: the same four numbers Go's <code>runtime.MemStats</code> gives.",
+  "A red box means part of the trace was lost. The figures then cover only what could be read.", NULL};
+
+static void ctrace__rep_summary(ctrace__report *r) {
+  ctrace__sink_str(r->o, "<section id=\"summary\"><h2>Summary</h2><div class=\"grid\"><div class=\"main\">");
+  ctrace__rep_problems(r, r->a, r->damage_a, "This trace");
+  if (r->b) ctrace__rep_problems(r, r->b, r->damage_b, "Baseline");
+  ctrace__sink_str(r->o, "<div class=\"cards\">");
+  ctrace__rep_card_trace(r, r->a, "Trace", r->trace_path);
+  ctrace__rep_card_memory(r, r->a, "Memory at the end");
+  ctrace__rep_card_gc(r, r->a, "Collections");
+  if (r->b) {
+    ctrace__rep_card_trace(r, r->b, "Baseline trace", r->base_path);
+    ctrace__rep_card_memory(r, r->b, "Baseline memory");
+    ctrace__rep_card_gc(r, r->b, "Baseline collections");
+  }
+  ctrace__sink_str(r->o, "</div></div>");
+  ctrace__rep_howto(r, "How to read this", ctrace__howto_summary);
+  ctrace__sink_str(r->o, "</div></section>\n");
+}
+
+/* ---- timeline ------------------------------------------------------------- */
+static const char *const ctrace__howto_timeline[] = {
+  "Time runs left to right. Each <b>thread</b> has a row. A <b>zone</b> is a named stretch of work the "
+  "program marked (a function, a phase); a zone inside another zone is drawn one line lower, so the "
+  "stack reads top to bottom. The grey strip on each thread row shows how busy it was where zones are too "
+  "small to draw one by one.",
+  "The <b>heap</b> chart shows the bytes in use. It climbs while the program allocates and drops when "
+  "memory is freed: with a garbage collector that gives a <b>sawtooth</b>, because garbage piles up until "
+  "a collection frees it all at once.",
+  "Orange bands are <b>collections</b>. While one runs the program waits, so each band is time your "
+  "program did not get: a pause. Many short pauses or a few long ones both cost.",
+  "<b>Requested</b> bytes (blue) are what the program asked for; <b>resident</b> memory (red line) is what "
+  "the operating system actually holds in RAM. They differ: untouched pages of a big allocation are not "
+  "resident yet, and freed memory is not always given back.",
+  "Hover for details, drag to select a range, use the wheel or the buttons to zoom, double-click to "
+  "reset.", NULL};
+
+static void ctrace__rep_timeline(ctrace__report *r) {
+  ctrace__canvas c;
+  int rc;
+  ctrace__sink_str(r->o, "<section id=\"timeline\"><h2>Timeline</h2><div class=\"grid\"><div class=\"main\">");
+  ctrace__canvas_init(&c, 1200, 380, 0xffffffffu);
+  rc = ctrace__chart_heap_compare(&c, r->a, r->b, 1200, 380);
+  if (rc == 0) ctrace__rep_svg(r, &c, "heap-chart");
+  ctrace__canvas_free(&c);
+  ctrace__sink_str(r->o, "<div class=\"interactive\"><div class=\"tools\">"
+                          "<button id=\"tl-in\" type=\"button\">Zoom in</button>"
+                          "<button id=\"tl-out\" type=\"button\">Zoom out</button>"
+                          "<button id=\"tl-sel-zoom\" type=\"button\">Zoom to selection</button>"
+                          "<button id=\"tl-reset\" type=\"button\">Reset</button> "
+                          "<span id=\"tl-range\" class=\"muted\"></span> <b id=\"tl-sel\"></b></div>"
+                          "<canvas id=\"tl-canvas\" height=\"200\"></canvas></div>\n"
+                          "<div class=\"static-only\">");
+  ctrace__canvas_init(&c, 1200, 520, 0xffffffffu);
+  rc = ctrace__chart_timeline(&c, r->a, r->d, 1200, 520);
+  if (rc == 0) ctrace__rep_svg(r, &c, "timeline-chart");
+  ctrace__canvas_free(&c);
+  ctrace__sink_str(r->o, "</div>");
+  if (r->d->spans.seen > r->d->spans.n) {
+    ctrace__sink_str(r->o, "<p class=\"muted\">Level of detail: the ");
+    ctrace__rep_count(r, r->d->spans.n);
+    ctrace__sink_str(r->o, " longest of ");
+    ctrace__rep_count(r, r->d->spans.seen);
+    ctrace__sink_str(r->o, " zone spans are kept for zooming; the rest show in each thread's activity strip. "
+                            "Every figure in the tables counts all of them.</p>");
+  }
+  ctrace__sink_str(r->o, "</div>");
+  ctrace__rep_howto(r, "How to read the timeline", ctrace__howto_timeline);
+  ctrace__sink_str(r->o, "</div></section>\n");
+}
+
+/* ---- zones ---------------------------------------------------------------- */
+static const char *const ctrace__howto_zones[] = {
+  "One row per zone, that is per name and source line. <b>Total</b> is the time spent inside it, "
+  "children included; <b>self</b> leaves out the time spent in zones nested inside it, so the zone with "
+  "the largest self time is where the work itself happens.",
+  "<b>p50</b> is the median duration: half the calls were faster. <b>p95</b>: 95 of 100 calls were faster. "
+  "A p95 far above p50 means a few slow calls; the histogram below shows their spread.",
+  "Click a column to sort; click a row to see its durations.", NULL};
+
+static void ctrace__rep_zone_row(ctrace__report *r, uint32_t zi, const ctrace_zone_stats *z, int is_task) {
+  ctrace__sink_str(r->o, "<tr");
+  if (!is_task) { ctrace__sink_str(r->o, " data-z=\""); ctrace__sink_int(r->o, zi); ctrace__sink_str(r->o, "\""); }
+  ctrace__sink_str(r->o, "><td class=\"name\">");
+  ctrace__rep_html(r, z->name, 300);
+  if (z->unfinished) ctrace__sink_str(r->o, " <span class=\"up\">(unfinished)</span>");
+  ctrace__sink_str(r->o, "</td>");
+  ctrace__rep_td_site(r, z->file, z->line);
+  ctrace__rep_td_count(r, z->count);
+  ctrace__rep_td_ns(r, z->total_ns);
+  ctrace__rep_td_ns(r, z->self_ns);
+  ctrace__rep_td_ns(r, z->mean_ns);
+  ctrace__rep_td_ns(r, z->min_ns);
+  ctrace__rep_td_ns(r, z->p50_ns);
+  ctrace__rep_td_ns(r, z->p95_ns);
+  ctrace__rep_td_ns(r, z->max_ns);
+  ctrace__sink_str(r->o, "</tr>\n");
+}
+
+static const char ctrace__zone_head[] =
+    "<thead><tr><th>Zone</th><th>Site</th><th class=\"n\">Count</th><th class=\"n\">Total</th>"
+    "<th class=\"n\">Self</th><th class=\"n\">Mean</th><th class=\"n\">Min</th><th class=\"n\">p50</th>"
+    "<th class=\"n\">p95</th><th class=\"n\">Max</th></tr></thead><tbody>\n";
+
+static void ctrace__rep_td_delta(ctrace__report *r, int64_t now, int64_t before) {
+  int64_t dv = now - before;
+  ctrace__sink_fmt(r->o, "<td class=\"n %s\" data-v=\"", dv > 0 ? "up" : dv < 0 ? "down" : "");
+  ctrace__sink_int(r->o, dv);
+  ctrace__sink_str(r->o, "\">");
+  if (dv > 0) ctrace__sink_str(r->o, "+");
+  ctrace__rep_ns(r, (double)dv);
+  ctrace__sink_str(r->o, "</td>");
+}
+
+static void ctrace__rep_compare_row(ctrace__report *r, uint32_t zi, const ctrace_zone_stats *now,
+                                    const ctrace_zone_stats *before) {
+  static const ctrace_zone_stats none = {"", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL};
+  const ctrace_zone_stats *z = now ? now : before;
+  if (!now) now = &none;
+  if (!before) before = &none;
+  ctrace__sink_str(r->o, "<tr");
+  if (now != &none) { ctrace__sink_str(r->o, " data-z=\""); ctrace__sink_int(r->o, zi); ctrace__sink_str(r->o, "\""); }
+  ctrace__sink_str(r->o, "><td class=\"name\">");
+  ctrace__rep_html(r, z->name, 300);
+  if (now == &none) ctrace__sink_str(r->o, " <span class=\"muted\">(baseline only)</span>");
+  else if (before == &none) ctrace__sink_str(r->o, " <span class=\"muted\">(new)</span>");
+  ctrace__sink_str(r->o, "</td>");
+  ctrace__rep_td_site(r, z->file, z->line);
+  ctrace__rep_td_count(r, before->count);
+  ctrace__rep_td_count(r, now->count);
+  ctrace__rep_td_ns(r, before->total_ns);
+  ctrace__rep_td_ns(r, now->total_ns);
+  ctrace__rep_td_delta(r, now->total_ns, before->total_ns);
+  ctrace__sink_str(r->o, "<td class=\"n\" data-v=\"");
+  if (before->total_ns > 0) {
+    double pct = 100.0 * (double)(now->total_ns - before->total_ns) / (double)before->total_ns;
+    ctrace__sink_fmt(r->o, "%.2f\">%+.1f %%</td>", pct, pct);
+  } else {
+    ctrace__sink_str(r->o, "0\">-</td>");
+  }
+  ctrace__rep_td_ns(r, before->self_ns);
+  ctrace__rep_td_ns(r, now->self_ns);
+  ctrace__rep_td_delta(r, now->self_ns, before->self_ns);
+  ctrace__rep_td_ns(r, before->mean_ns);
+  ctrace__rep_td_ns(r, now->mean_ns);
+  ctrace__rep_td_delta(r, now->mean_ns, before->mean_ns);
+  ctrace__sink_str(r->o, "</tr>\n");
+}
+
+/* The baseline's zone matching one of this run: same name and site, else the
+   same name anywhere (a path or line may move between two builds). */
+static const ctrace_zone_stats *ctrace__rep_match(const ctrace_analysis *other, const ctrace_zone_stats *z) {
+  const ctrace_zone_stats *m = ctrace_analysis_find_zone(other, z->name, z->file, z->line);
+  return m ? m : ctrace_analysis_find_zone(other, z->name, NULL, 0);
+}
+
+static void ctrace__rep_zones(ctrace__report *r) {
+  uint32_t n_z = 0, n_t = 0, n_idx, i;
+  const ctrace_zone_stats *z = ctrace_analysis_zones(r->a, &n_z);
+  const ctrace_zone_stats *t = ctrace_analysis_tasks(r->a, &n_t);
+  uint32_t *idx = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * (r->max_rows + 1u));
+  if (!idx) { r->o->err = CTRACE_E_NOMEM; return; }
+  n_idx = ctrace_analysis_zone_order(r->a, CTRACE_ZONE_BY_TOTAL, idx, r->max_rows);
+  ctrace__sink_str(r->o, "<section id=\"zones\"><h2>Zones</h2><div class=\"grid\"><div class=\"main\">");
+  if (!n_z) ctrace__sink_str(r->o, "<p class=\"muted\">No zones were recorded.</p>");
+  if (r->b) {
+    uint32_t n_bz = 0;
+    const ctrace_zone_stats *bz = ctrace_analysis_zones(r->b, &n_bz);
+    ctrace__sink_str(r->o, "<p>Before = the baseline, after = this run; a positive delta (red) means this run "
+                            "took longer.</p><div class=\"scroll\"><table class=\"sortable\" id=\"zones-table\">"
+                            "<thead><tr><th>Zone</th><th>Site</th><th class=\"n\">Count before</th>"
+                            "<th class=\"n\">Count after</th><th class=\"n\">Total before</th>"
+                            "<th class=\"n\">Total after</th><th class=\"n\">Delta total</th>"
+                            "<th class=\"n\">Delta %</th><th class=\"n\">Self before</th>"
+                            "<th class=\"n\">Self after</th><th class=\"n\">Delta self</th>"
+                            "<th class=\"n\">Mean before</th><th class=\"n\">Mean after</th>"
+                            "<th class=\"n\">Delta mean</th></tr></thead><tbody>\n");
+    for (i = 0; i < n_idx; ++i) ctrace__rep_compare_row(r, idx[i], &z[idx[i]], ctrace__rep_match(r->b, &z[idx[i]]));
+    for (i = 0; i < n_bz && i < r->max_rows; ++i)
+      if (!ctrace__rep_match(r->a, &bz[i])) ctrace__rep_compare_row(r, 0, NULL, &bz[i]);
+  } else {
+    ctrace__sink_str(r->o, "<div class=\"scroll\"><table class=\"sortable\" id=\"zones-table\">");
+    ctrace__sink_str(r->o, ctrace__zone_head);
+    for (i = 0; i < n_idx; ++i) ctrace__rep_zone_row(r, idx[i], &z[idx[i]], 0);
+  }
+  ctrace__sink_str(r->o, "</tbody></table></div>");
+  if (n_z > n_idx) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more zones with less total time are not listed.</p>",
+                                    (unsigned)(n_z - n_idx));
+  ctrace__sink_str(r->o, "<div id=\"zone-hist\" class=\"interactive\"></div>");
+  if (n_t) {
+    ctrace__sink_str(r->o, "<h3>Tasks</h3><div class=\"scroll\"><table class=\"sortable\" id=\"tasks-table\">");
+    ctrace__sink_str(r->o, ctrace__zone_head);
+    for (i = 0; i < n_t && i < r->max_rows; ++i) ctrace__rep_zone_row(r, i, &t[i], 1);
+    ctrace__sink_str(r->o, "</tbody></table></div>");
+  }
+  ctrace__sink_str(r->o, "</div>");
+  ctrace__rep_howto(r, "How to read the zone table", ctrace__howto_zones);
+  ctrace__sink_str(r->o, "</div></section>\n");
+  CTRACE_MEM_FREE(idx);
+}
+
+/* ---- flame graph ---------------------------------------------------------- */
+static const char *const ctrace__howto_flame[] = {
+  "The zone stacks of every thread, merged: the outermost zones on top, the zones they call below them. "
+  "A box's width is its share of all the time spent in zones, so wide boxes are where time goes; the order "
+  "from left to right means nothing.",
+  "Click a box to zoom into it, double-click (or Reset) to zoom out.", NULL};
+
+static void ctrace__rep_flame(ctrace__report *r, ctrace__canvas *c) {
+  ctrace__sink_str(r->o, "<section id=\"flamegraph\"><h2>Flame graph</h2><div class=\"grid\"><div class=\"main\">"
+                          "<div class=\"tools interactive\"><button id=\"flame-reset\" type=\"button\">Reset zoom"
+                          "</button></div>");
+  ctrace__rep_svg(r, c, "flame");
+  ctrace__sink_str(r->o, "</div>");
+  ctrace__rep_howto(r, "How to read the flame graph", ctrace__howto_flame);
+  ctrace__sink_str(r->o, "</div></section>\n");
+}
+
+/* ---- memory --------------------------------------------------------------- */
+static const char *const ctrace__howto_memory[] = {
+  "An <b>allocation site</b> is the line of code that called the allocator. Sites by bytes show who uses "
+  "the memory; sites by count show who calls the allocator most often (each call costs time).",
+  "<b>Live at the end</b> are blocks never freed: leaks, unless the program meant to keep them until exit.",
+  "<b>Temporary</b> allocations are freed almost at once (within a millisecond, or before the thread "
+  "allocates again). They are cheap one by one but add up; reusing a buffer often removes them.", NULL};
+
+static void ctrace__rep_site_table(ctrace__report *r, const ctrace_alloc_site *s, uint32_t n, uint32_t max,
+                                   const char *id) {
+  uint32_t i;
+  ctrace__sink_fmt(r->o, "<div class=\"scroll\"><table class=\"sortable\" id=\"%s\"><thead><tr><th>Site</th>"
+                         "<th>First zone</th><th class=\"n\">Allocations</th><th class=\"n\">Bytes</th>"
+                         "<th class=\"n\">Live blocks</th><th class=\"n\">Live bytes</th>"
+                         "<th class=\"n\">Temporary</th><th class=\"n\">Largest</th></tr></thead><tbody>\n", id);
+  for (i = 0; i < n && i < max; ++i) {
+    ctrace__sink_str(r->o, "<tr>");
+    ctrace__rep_td_site(r, s[i].file, s[i].line);
+    ctrace__sink_str(r->o, "<td class=\"name\">");
+    ctrace__rep_html(r, s[i].zone, 200);
+    ctrace__sink_str(r->o, "</td>");
+    ctrace__rep_td_count(r, s[i].allocs);
+    ctrace__rep_td_bytes(r, s[i].bytes);
+    ctrace__rep_td_count(r, s[i].live_blocks);
+    ctrace__rep_td_bytes(r, s[i].live_bytes);
+    ctrace__rep_td_count(r, s[i].temporary_allocs);
+    ctrace__rep_td_bytes(r, s[i].max_size);
+    ctrace__sink_str(r->o, "</tr>\n");
+  }
+  ctrace__sink_str(r->o, "</tbody></table></div>");
+  if (n > max) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more sites not listed.</p>", (unsigned)(n - max));
+}
+
+static void ctrace__rep_memory(ctrace__report *r) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
+  const ctrace_alloc_site *s;
+  uint32_t n = 0, dropped = 0, lim = r->max_rows < 50u ? r->max_rows : 50u;
+  ctrace__canvas c;
+  ctrace__sink_str(r->o, "<section id=\"memory\"><h2>Memory</h2><div class=\"grid\"><div class=\"main\">");
+  if (!m->mallocs) ctrace__sink_str(r->o, "<p class=\"muted\">No allocations were recorded (use ctrace_malloc and "
+                                         "ctrace_free, or CTRACE_ALLOC and CTRACE_FREE).</p>");
+  ctrace__sink_str(r->o, "<h3>Top allocation sites by bytes</h3>");
+  s = ctrace_analysis_alloc_sites(r->a, CTRACE_BY_BYTES, &n);
+  ctrace__rep_site_table(r, s, n, lim, "sites-bytes");
+  ctrace__sink_str(r->o, "<h3>Top allocation sites by count</h3>");
+  s = ctrace_analysis_alloc_sites(r->a, CTRACE_BY_COUNT, &n);
+  ctrace__rep_site_table(r, s, n, lim, "sites-count");
+  ctrace__canvas_init(&c, 900, 240, 0xffffffffu);
+  if (ctrace__chart_sizes(&c, r->a, 900, 240) == 0) ctrace__rep_svg(r, &c, "sizes-chart");
+  ctrace__canvas_free(&c);
+  ctrace__sink_str(r->o, "<h3>Live at the end (leaks)</h3><p>");
+  ctrace__rep_bytes(r, (double)m->alloc);
+  ctrace__sink_str(r->o, " in ");
+  ctrace__rep_count(r, m->live_blocks);
+  ctrace__sink_str(r->o, " blocks were never freed.</p>");
+  s = ctrace_analysis_leaks(r->a, &n, &dropped);
+  if (n) ctrace__rep_site_table(r, s, n, lim, "leaks");
+  if (dropped) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more leaking sites not listed.</p>", (unsigned)dropped);
+  ctrace__sink_str(r->o, "<h3>Temporary allocations</h3><p>");
+  ctrace__rep_count(r, m->temporary_allocs);
+  ctrace__sink_str(r->o, " of ");
+  ctrace__rep_count(r, m->mallocs);
+  ctrace__sink_fmt(r->o, " allocations (%.1f %%) were temporary, ", m->mallocs ? 100.0 * (double)m->temporary_allocs / (double)m->mallocs : 0.0);
+  ctrace__rep_bytes(r, (double)m->temporary_bytes);
+  ctrace__sink_str(r->o, " in all. The sites table above has a Temporary column per site.</p>");
+  ctrace__sink_str(r->o, "</div>");
+  ctrace__rep_howto(r, "How to read the memory section", ctrace__howto_memory);
+  ctrace__sink_str(r->o, "</div></section>\n");
+}
+
+/* ---- messages ------------------------------------------------------------- */
+static const char *const ctrace__howto_messages[] = {
+  "Messages the program logged while tracing (CTRACE_LOG), with the time, the thread and a category. "
+  "Type in the box to keep only the rows that contain a word.", NULL};
+
+static const char *ctrace__rep_thread_name(const ctrace_analysis *a, uint32_t id) {
+  uint32_t n = 0, i;
+  const ctrace_thread_stats *t = ctrace_analysis_threads(a, &n);
+  for (i = 0; i < n; ++i)
+    if (t[i].id == id) return t[i].name ? t[i].name : "";
+  return "";
+}
+
+static void ctrace__rep_messages(ctrace__report *r) {
+  uint32_t n = 0, i;
+  const ctrace_log_entry *l = ctrace_analysis_logs(r->a, &n);
+  const ctrace_summary *s = ctrace_analysis_summary(r->a);
+  ctrace__sink_str(r->o, "<section id=\"messages\"><h2>Messages</h2><div class=\"grid\"><div class=\"main\">");
+  if (!n) {
+    ctrace__sink_str(r->o, "<p class=\"muted\">No messages were logged.</p>");
+  } else {
+    ctrace__sink_str(r->o, "<p class=\"tools interactive\"><input id=\"msg-filter\" type=\"search\" "
+                            "placeholder=\"filter messages\"> <span id=\"msg-count\" class=\"muted\"></span></p>"
+                            "<div class=\"scroll\"><table class=\"sortable\" id=\"messages-table\"><thead><tr>"
+                            "<th class=\"n\">Time</th><th>Thread</th><th>Category</th><th>Message</th>"
+                            "<th>Site</th></tr></thead><tbody>\n");
+    for (i = 0; i < n && i < r->max_msgs; ++i) {
+      uint32_t tid = l[i].thread;
+      const char *tn = ctrace__rep_thread_name(r->a, tid);
+      ctrace__sink_str(r->o, "<tr>");
+      ctrace__rep_td_ns(r, l[i].time_ns);
+      ctrace__sink_fmt(r->o, "<td>%u ", (unsigned)tid);
+      ctrace__rep_html(r, tn, 60);
+      ctrace__sink_str(r->o, "</td><td>");
+      ctrace__rep_html(r, l[i].category, 80);
+      ctrace__sink_str(r->o, "</td><td class=\"msg\">");
+      ctrace__rep_html(r, l[i].message, 500);
+      if (l[i].truncated) ctrace__sink_str(r->o, "\xe2\x80\xa6");
+      ctrace__sink_str(r->o, "</td>");
+      ctrace__rep_td_site(r, l[i].file, l[i].line);
+      ctrace__sink_str(r->o, "</tr>\n");
+    }
+    ctrace__sink_str(r->o, "</tbody></table></div>");
+    if (s->logs > (uint64_t)(n < r->max_msgs ? n : r->max_msgs)) {
+      ctrace__sink_str(r->o, "<p class=\"muted\">Showing the first ");
+      ctrace__rep_count(r, n < r->max_msgs ? n : r->max_msgs);
+      ctrace__sink_str(r->o, " of ");
+      ctrace__rep_count(r, s->logs);
+      ctrace__sink_str(r->o, " messages.</p>");
+    }
+  }
+  ctrace__sink_str(r->o, "</div>");
+  ctrace__rep_howto(r, "How to read the messages", ctrace__howto_messages);
+  ctrace__sink_str(r->o, "</div></section>\n");
+}
+
+/* ---- the data island the script reads --------------------------------------
+   JSON in <script type="application/json">: never executed, and every string
+   in it is escaped so that no "</script>" or "<!--" can form. */
+static void ctrace__rep_colour(ctrace__report *r, uint32_t rgba) {
+  ctrace__sink_fmt(r->o, "\"#%06x\"", (unsigned)(rgba >> 8));
+}
+
+static void ctrace__rep_sep(ctrace__report *r, uint32_t i) {
+  if (i) ctrace__sink_bytes(r->o, ",", 1);
+}
+
+static void ctrace__rep_series(ctrace__report *r, const ctrace_series_point *p, uint32_t n) {
+  uint32_t i;
+  ctrace__sink_str(r->o, "[");
+  for (i = 0; i < n; ++i) {
+    ctrace__rep_sep(r, i);
+    ctrace__sink_int(r->o, p[i].max_t_ns / r->q);
+    ctrace__sink_fmt(r->o, ",%.6g,%.6g", p[i].max, p[i].last);
+  }
+  ctrace__sink_str(r->o, "]");
+}
+
+static uint32_t ctrace__rep_row_of(const ctrace_thread_stats *t, uint32_t n, uint32_t id) {
+  uint32_t lo = 0, hi = n;
+  while (lo < hi) {
+    uint32_t m = (lo + hi) / 2u;
+    if (t[m].id < id) lo = m + 1u; else hi = m;
+  }
+  return lo < n && t[lo].id == id ? lo : CTRACE_NONE;
+}
+
+#define CTRACE__MAX_LANES 64u
+
+static void ctrace__rep_spans(ctrace__report *r, const ctrace_thread_stats *th, uint32_t n_th) {
+  const ctrace__dheap *h = &r->d->spans;
+  uint32_t i, j, lanes = 0;
+  /* lanes: runs of (thread, depth) in the sorted spans */
+  ctrace__sink_str(r->o, ",\"ln\":[");
+  for (i = 0; i < h->n; i = j) {
+    uint32_t row = ctrace__rep_row_of(th, n_th, h->v[i].thread);
+    for (j = i; j < h->n && h->v[j].thread == h->v[i].thread && h->v[j].depth == h->v[i].depth; ++j) {}
+    if (row == CTRACE_NONE || h->v[i].depth >= CTRACE__MAX_LANES) continue;
+    ctrace__rep_sep(r, lanes++);
+    ctrace__sink_fmt(r->o, "[%u,%u,%u]", (unsigned)row, (unsigned)h->v[i].depth, (unsigned)(j - i));
+  }
+  ctrace__sink_str(r->o, "],\"sp\":[");
+  lanes = 0;
+  for (i = 0; i < h->n; i = j) {
+    uint32_t row = ctrace__rep_row_of(th, n_th, h->v[i].thread), k;
+    int64_t prev = 0;
+    for (j = i; j < h->n && h->v[j].thread == h->v[i].thread && h->v[j].depth == h->v[i].depth; ++j) {}
+    if (row == CTRACE_NONE || h->v[i].depth >= CTRACE__MAX_LANES) continue;
+    for (k = i; k < j; ++k) {
+      int64_t s = h->v[k].start / r->q, e = h->v[k].end / r->q;
+      int64_t z = h->v[k].unfinished ? -(int64_t)h->v[k].zone - 1 : (int64_t)h->v[k].zone;
+      ctrace__rep_sep(r, lanes++);
+      ctrace__sink_int(r->o, s - prev);
+      ctrace__sink_bytes(r->o, ",", 1);
+      ctrace__sink_int(r->o, e - s);
+      ctrace__sink_bytes(r->o, ",", 1);
+      ctrace__sink_int(r->o, z);
+      prev = s;
+    }
+  }
+  ctrace__sink_str(r->o, "]");
+}
+
+/* Busy share per density bin as one character each ('0' + 0..63). */
+static void ctrace__rep_density(ctrace__report *r, const ctrace_thread_stats *th, uint32_t n_th, int64_t dur) {
+  const ctrace__detail *d = r->d;
+  uint32_t i, b, used = (uint32_t)(dur / d->bin_w + 1 < (int64_t)CTRACE__DBINS ? dur / d->bin_w + 1 : CTRACE__DBINS);
+  char line[CTRACE__DBINS + 1];
+  ctrace__sink_fmt(r->o, ",\"dn\":{\"w\":%lld,\"r\":[", (long long)d->bin_w);
+  for (i = 0; i < n_th; ++i) {
+    uint32_t slot;
+    ctrace__rep_sep(r, i);
+    for (slot = 0; slot < d->n_threads && d->thread_ids[slot] != th[i].id; ++slot) {}
+    if (slot == d->n_threads || !d->busy) { ctrace__sink_str(r->o, "\"\""); continue; }
+    for (b = 0; b < used; ++b) {
+      double share = d->busy[(size_t)slot * CTRACE__DBINS + b] / (double)d->bin_w;
+      int lv = (int)(share * 63.0 + 0.999);
+      line[b] = (char)('0' + (lv > 63 ? 63 : lv < 0 ? 0 : lv));
+    }
+    ctrace__sink_json_n(r->o, line, used);
+  }
+  ctrace__sink_str(r->o, "]}");
+}
+
+static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
+  const ctrace_summary *s = ctrace_analysis_summary(r->a);
+  const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
+  const ctrace_counter_stats *ctr, *rss = ctrace_analysis_find_counter(r->a, "ctrace.rss");
+  const ctrace_thread_stats *th;
+  const ctrace_zone_stats *z, *tk;
+  const ctrace_gc_span *gc;
+  const ctrace_series_point *hp;
+  const ctrace_flame_node *fl;
+  uint32_t n_th = 0, n_z = 0, n_tk = 0, n_gc = 0, n_hp = 0, n_c = 0, n_fl = 0, i, k, shown;
+  uint32_t *idx;
+  int64_t dur = s->duration_ns > 0 ? s->duration_ns : 1;
+  double lane_end[3] = {-1, -1, -1}, htop;
+  th = ctrace_analysis_threads(r->a, &n_th);
+  z = ctrace_analysis_zones(r->a, &n_z);
+  tk = ctrace_analysis_tasks(r->a, &n_tk);
+  gc = ctrace_analysis_gc_spans(r->a, &n_gc);
+  hp = ctrace_analysis_heap_series(r->a, &n_hp);
+  ctr = ctrace_analysis_counters(r->a, &n_c);
+  fl = ctrace_analysis_flame(r->a, &n_fl);
+  for (r->q = 1; dur / r->q > 200000000; r->q *= 10) {}
+  ctrace__sink_str(r->o, "<script type=\"application/json\" id=\"ct-data\">{\"v\":1,\"dur\":");
+  ctrace__sink_int(r->o, dur);
+  ctrace__sink_str(r->o, ",\"q\":");
+  ctrace__sink_int(r->o, r->q);
+  ctrace__sink_str(r->o, ",\"th\":[");
+  for (i = 0; i < n_th; ++i) {
+    char nm[64];
+    ctrace__rep_sep(r, i);
+    ctrace__sink_fmt(r->o, "[%u,", (unsigned)th[i].id);
+    if (th[i].name && th[i].name[0]) ctrace__rep_json(r, th[i].name, 100);
+    else { snprintf(nm, sizeof nm, "thread %u", (unsigned)th[i].id); ctrace__sink_json(r->o, nm); }
+    ctrace__sink_fmt(r->o, ",%u]", (unsigned)(th[i].max_depth < CTRACE__MAX_LANES ? th[i].max_depth : CTRACE__MAX_LANES));
+  }
+  ctrace__sink_str(r->o, "],\"z\":[");
+  for (i = 0; i < n_z; ++i) {
+    ctrace__rep_sep(r, i);
+    ctrace__sink_str(r->o, "[");
+    ctrace__rep_json(r, z[i].name, 80);
+    ctrace__sink_str(r->o, ",");
+    ctrace__rep_json(r, z[i].file, 80);
+    ctrace__sink_fmt(r->o, ",%u,", (unsigned)z[i].line);
+    ctrace__rep_colour(r, ctrace__name_colour(z[i].name));
+    ctrace__sink_str(r->o, "]");
+  }
+  ctrace__sink_str(r->o, "],\"tk\":[");
+  for (i = 0; i < n_tk; ++i) {
+    ctrace__rep_sep(r, i);
+    ctrace__sink_str(r->o, "[");
+    ctrace__rep_json(r, tk[i].name, 80);
+    ctrace__sink_str(r->o, ",");
+    ctrace__rep_colour(r, ctrace__name_colour(tk[i].name));
+    ctrace__sink_str(r->o, "]");
+  }
+  ctrace__sink_str(r->o, "]");
+  ctrace__rep_spans(r, th, n_th);
+  ctrace__rep_density(r, th, n_th, dur);
+  ctrace__sink_str(r->o, ",\"gc\":[");
+  for (i = 0; i < n_gc; ++i) {
+    ctrace__rep_sep(r, i);
+    ctrace__sink_fmt(r->o, "[%lld,%lld,", (long long)(gc[i].start_ns / r->q),
+                     (long long)((gc[i].end_ns - gc[i].start_ns) / r->q));
+    ctrace__rep_json(r, gc[i].reason, 60);
+    ctrace__sink_str(r->o, "]");
+  }
+  ctrace__sink_str(r->o, "],\"ts\":[");
+  for (i = 0, shown = 0; i < r->d->tasks.n; ++i) {
+    const ctrace__dspan *t = &r->d->tasks.v[i];
+    uint32_t lane;
+    for (lane = 0; lane < 3u && lane_end[lane] > (double)t->start; ++lane) {}
+    if (lane == 3u) continue;
+    lane_end[lane] = (double)t->end;
+    ctrace__rep_sep(r, shown++);
+    ctrace__sink_fmt(r->o, "%lld,%lld,%u,%u", (long long)(t->start / r->q), (long long)((t->end - t->start) / r->q),
+                     (unsigned)t->zone, (unsigned)lane);
+  }
+  ctrace__sink_str(r->o, "],\"mk\":[");
+  for (i = 0; i < r->d->n_marks && i < 5000u; ++i) {
+    const ctrace__dmark *mk = &r->d->marks[i];
+    uint32_t row = ctrace__rep_row_of(th, n_th, mk->thread);
+    ctrace__rep_sep(r, i);
+    ctrace__sink_fmt(r->o, "[%lld,%u,%d,", (long long)(mk->t / r->q), (unsigned)(row == CTRACE_NONE ? 0 : row),
+                     mk->kind == (uint32_t)CTRACE_EV_LOG ? 1 : 0);
+    ctrace__rep_json(r, r->d->text + mk->text, 100);
+    ctrace__sink_str(r->o, "]");
+  }
+  ctrace__sink_str(r->o, "],\"ct\":[");
+  for (i = 0, shown = 0; i < n_c && shown < 8u; ++i) {
+    if (&ctr[i] == rss) continue;
+    ctrace__rep_sep(r, shown++);
+    ctrace__sink_str(r->o, "{\"n\":");
+    ctrace__rep_json(r, ctr[i].name, 80);
+    ctrace__sink_fmt(r->o, ",\"top\":%.6g,\"c\":", ctr[i].max > 0 ? ctr[i].max : 1.0);
+    ctrace__rep_colour(r, ctrace__name_colour(ctr[i].name));
+    ctrace__sink_str(r->o, ",\"p\":");
+    ctrace__rep_series(r, ctr[i].series, ctr[i].n_series);
+    ctrace__sink_str(r->o, "}");
+  }
+  htop = (double)m->peak_alloc;
+  if (rss && rss->max > htop) htop = rss->max;
+  ctrace__sink_fmt(r->o, "],\"htop\":%.6g,\"hp\":", htop > 0 ? htop : 1.0);
+  ctrace__rep_series(r, hp, n_hp);
+  ctrace__sink_str(r->o, ",\"rss\":");
+  ctrace__rep_series(r, rss ? rss->series : NULL, rss ? rss->n_series : 0);
+  /* duration histograms of the zones listed in the table */
+  ctrace__sink_str(r->o, ",\"zh\":{");
+  idx = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * (r->max_rows + 1u));
+  if (idx) {
+    uint32_t n_idx = ctrace_analysis_zone_order(r->a, CTRACE_ZONE_BY_TOTAL, idx, r->max_rows);
+    ctrace_hist_bin bins[32];
+    for (i = 0; i < n_idx; ++i) {
+      uint32_t nb = z[idx[i]].hist ? ctrace_histogram_bins(z[idx[i]].hist, bins, 32) : 0;
+      ctrace__rep_sep(r, i);
+      ctrace__sink_fmt(r->o, "\"%u\":[", (unsigned)idx[i]);
+      for (k = 0; k < nb; ++k)
+        ctrace__sink_fmt(r->o, "%s%lld,%lld,%llu", k ? "," : "", (long long)bins[k].lo_ns, (long long)bins[k].hi_ns,
+                         (unsigned long long)bins[k].count);
+      ctrace__sink_str(r->o, "]");
+    }
+    CTRACE_MEM_FREE(idx);
+  } else {
+    r->o->err = CTRACE_E_NOMEM;
+  }
+  /* full names of the flame graph boxes drawn (the SVG shows them cut) */
+  ctrace__sink_str(r->o, "},\"fn\":{");
+  for (i = 0, shown = 0; i < flame->n_shapes; ++i) {
+    uint32_t g = flame->shapes[i].group;
+    if (!g || flame->shapes[i].kind != CTRACE__SH_RECT || g > n_fl) continue;
+    ctrace__rep_sep(r, shown++);
+    ctrace__sink_fmt(r->o, "\"%u\":", (unsigned)g);
+    ctrace__rep_json(r, fl[g - 1u].name, 100);
+  }
+  ctrace__sink_str(r->o, "}}</script>\n");
+}
+
+static void ctrace__rep_script(ctrace__report *r) {
+  const char *const *line;
+  ctrace__sink_str(r->o, "<div id=\"tip\" hidden></div>\n<script>");
+  for (line = ctrace__report_js; *line; ++line) ctrace__sink_str(r->o, *line);
+  ctrace__sink_str(r->o, "</script>\n");
+}
+
+static void ctrace__rep_page(ctrace__report *r) {
+  ctrace__canvas flame;
+  ctrace__rep_head(r);
+  ctrace__sink_str(r->o, "<header><h1>ctrace report: ");
+  ctrace__rep_html(r, r->title, 200);
+  ctrace__sink_str(r->o, "</h1><p class=\"sub\">");
+  if (r->b) {
+    ctrace__sink_str(r->o, "compared with the baseline ");
+    ctrace__rep_html(r, r->base_path, 200);
+    ctrace__sink_str(r->o, " &middot; ");
+  }
+  ctrace__sink_str(r->o, "written by ctrace " CTRACE_VERSION_STRING " as one file: nothing is loaded from "
+                          "anywhere, it works offline.</p><nav><a href=\"#summary\">Summary</a>"
+                          "<a href=\"#timeline\">Timeline</a><a href=\"#zones\">Zones</a>"
+                          "<a href=\"#flamegraph\">Flame graph</a><a href=\"#memory\">Memory</a>"
+                          "<a href=\"#messages\">Messages</a></nav></header>\n");
+  ctrace__rep_summary(r);
+  ctrace__rep_timeline(r);
+  ctrace__rep_zones(r);
+  ctrace__canvas_init(&flame, 1200, 420, 0xffffffffu);
+  ctrace__chart_flame_compare(&flame, r->a, r->b, 1200, 420);
+  ctrace__rep_flame(r, &flame);
+  ctrace__rep_memory(r);
+  ctrace__rep_messages(r);
+  ctrace__rep_data(r, &flame);
+  ctrace__canvas_free(&flame);
+  ctrace__rep_script(r);
+  ctrace__sink_str(r->o, "</body>\n</html>\n");
+}
+
+/* ---- entry point ---------------------------------------------------------- */
+typedef struct ctrace__rep_progress {
+  const ctrace_report_config *cfg;
+  double from, to;
+} ctrace__rep_progress;
+
+static void ctrace__rep_on_progress(void *user, double f) {
+  const ctrace__rep_progress *p = (const ctrace__rep_progress *)user;
+  if (p->cfg && p->cfg->progress) p->cfg->progress(p->cfg->progress_user, p->from + (p->to - p->from) * f, "reading");
+}
+
+/* The detail collector is the analysis's user pointer; progress needs its
+   own, so a small trampoline carries both. */
+typedef struct ctrace__rep_hooks {
+  ctrace__detail *d;
+  ctrace__rep_progress prog;
+} ctrace__rep_hooks;
+
+static void ctrace__rep_hook_span(void *u, const ctrace_span *s) { ctrace__detail_on_span(((ctrace__rep_hooks *)u)->d, s); }
+static void ctrace__rep_hook_task(void *u, const ctrace_span *s) { ctrace__detail_on_task(((ctrace__rep_hooks *)u)->d, s); }
+static void ctrace__rep_hook_event(void *u, const ctrace_event *e) { ctrace__detail_on_event(((ctrace__rep_hooks *)u)->d, e); }
+static void ctrace__rep_hook_progress(void *u, double f) { ctrace__rep_on_progress(&((ctrace__rep_hooks *)u)->prog, f); }
+
+static void ctrace__rep_error(const ctrace_report_config *cfg, const char *fmt, const char *a, const char *b) {
+  if (cfg && cfg->error && cfg->error_size) snprintf(cfg->error, cfg->error_size, fmt, a, b);
+}
+
+static const char *ctrace__base_name(const char *path) {
+  const char *s = strrchr(path, '/');
+#ifdef _WIN32
+  const char *s2 = strrchr(path, '\\');
+  if (s2 && (!s || s2 > s)) s = s2;
+#endif
+  return s ? s + 1 : path;
+}
+
+CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path, const ctrace_report_config *cfg) {
+  static const ctrace_report_config defaults = {NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0};
+  ctrace_analysis_config acfg;
+  ctrace_analysis *a = NULL, *b = NULL;
+  ctrace__detail detail;
+  ctrace__rep_hooks hooks;
+  ctrace__report r;
+  ctrace__sink out;
+  char err_a[300], err_b[300];
+  int rc, to_stdout;
+  if (!cfg) cfg = &defaults;
+  if (!trace_path || !html_path) {
+    ctrace__rep_error(cfg, "report: %s%s", "a trace path and an output path are needed", "");
+    return CTRACE_E_INVALID;
+  }
+  err_a[0] = err_b[0] = '\0';
+  memset(&acfg, 0, sizeof acfg);
+  hooks.prog.cfg = cfg;
+  if (cfg->baseline_path) {
+    hooks.prog.from = 0; hooks.prog.to = 0.3;
+    acfg.user = &hooks;
+    acfg.on_progress = ctrace__rep_hook_progress;
+    rc = ctrace_analyze(cfg->baseline_path, &acfg, &b, err_b, sizeof err_b);
+    if (!b) {
+      ctrace__rep_error(cfg, "baseline %s: %s", cfg->baseline_path, err_b[0] ? err_b : ctrace_strerror(rc));
+      return rc < 0 ? rc : CTRACE_E_READ;
+    }
+    if (rc == 0) err_b[0] = '\0';
+  }
+  ctrace__detail_init(&detail, cfg->max_spans ? cfg->max_spans : 120000u);
+  hooks.d = &detail;
+  hooks.prog.from = cfg->baseline_path ? 0.3 : 0;
+  hooks.prog.to = 0.9;
+  memset(&acfg, 0, sizeof acfg);
+  acfg.user = &hooks;
+  acfg.on_span = ctrace__rep_hook_span;
+  acfg.on_task = ctrace__rep_hook_task;
+  acfg.on_event = ctrace__rep_hook_event;
+  acfg.on_progress = ctrace__rep_hook_progress;
+  rc = ctrace_analyze(trace_path, &acfg, &a, err_a, sizeof err_a);
+  if (!a) {
+    ctrace__rep_error(cfg, "%s: %s", trace_path, err_a[0] ? err_a : ctrace_strerror(rc));
+    ctrace__detail_free(&detail);
+    ctrace_analysis_free(b);
+    return rc < 0 ? rc : CTRACE_E_READ;
+  }
+  if (rc == 0) err_a[0] = '\0';
+  if (detail.oom) {
+    ctrace__rep_error(cfg, "%s: %s", trace_path, "out of memory while collecting the timeline");
+    ctrace__detail_free(&detail);
+    ctrace_analysis_free(a);
+    ctrace_analysis_free(b);
+    return CTRACE_E_NOMEM;
+  }
+  ctrace__detail_finish(&detail);
+  memset(&out, 0, sizeof out);
+  to_stdout = strcmp(html_path, "-") == 0;
+  out.f = to_stdout ? stdout : fopen(html_path, "wb");
+  if (!out.f) {
+    ctrace__rep_error(cfg, "%s: cannot open for writing: %s", html_path, strerror(errno));
+    ctrace__detail_free(&detail);
+    ctrace_analysis_free(a);
+    ctrace_analysis_free(b);
+    return CTRACE_E_OPEN;
+  }
+  memset(&r, 0, sizeof r);
+  r.o = &out;
+  r.a = a;
+  r.b = b;
+  r.d = &detail;
+  r.trace_path = trace_path;
+  r.base_path = cfg->baseline_path;
+  r.title = cfg->title ? cfg->title
+          : ctrace_analysis_summary(a)->info.program[0] ? ctrace_analysis_summary(a)->info.program
+          : ctrace__base_name(trace_path);
+  r.damage_a = err_a;
+  r.damage_b = err_b;
+  r.max_rows = cfg->max_table_rows ? cfg->max_table_rows : 500u;
+  r.max_msgs = cfg->max_messages ? cfg->max_messages : 2000u;
+  r.q = 1;
+  if (cfg->progress) cfg->progress(cfg->progress_user, 0.9, "writing");
+  ctrace__rep_page(&r);
+  ctrace__sink_flush(&out);
+  if (to_stdout) { if (fflush(stdout) != 0 && !out.err) out.err = CTRACE_E_WRITE; }
+  else if (fclose(out.f) != 0 && !out.err) out.err = CTRACE_E_WRITE;
+  CTRACE_MEM_FREE(out.buf);
+  ctrace__detail_free(&detail);
+  ctrace_analysis_free(a);
+  ctrace_analysis_free(b);
+  if (out.err) {
+    ctrace__rep_error(cfg, "%s: %s", html_path, ctrace_strerror(out.err));
+    return out.err;
+  }
+  if (cfg->progress) cfg->progress(cfg->progress_user, 1.0, "done");
+  return 0;
+}
 /* <<impl:report */
 
 /* >>impl:raster */
+/* >>raster -------------------------------------------------------------------
+   The raster backend: draws a canvas (>>draw) into RGBA8 pixels, then PNG.
+   - Every shape is clipped to the image. NaN or infinite coordinates drop the
+     shape (or, in a polygon, just that point); huge ones are harmless because
+     edges are walked in double precision and clamped before any pixel index
+     is formed.
+   - Anti-aliasing: rectangles get exact area coverage; paths (polygons,
+     slanted lines, strokes) get exact coverage across each pixel row and
+     CTRACE__SUBROWS samples down it.
+   - Strokes are outlines filled with the non-zero rule, every piece wound the
+     same way, so overlapping pieces (joints of a polyline, rectangle corners)
+     are painted once and translucent strokes show no darker joints. Line ends
+     are butt, joints bevelled; SVG's default mitre differs by less than the
+     stroke width at sharp joints only.
+   - Text uses a 5x7 bitmap font of our own (descenders go 2 rows below the
+     baseline; 10 font rows make the em) laid on the layout's 0.6 em advance,
+     so text ends where the layout measured it. Glyphs are scaled to font_px
+     with area coverage. */
+
+#define CTRACE__SUBROWS 4
+#define CTRACE__GLYPH_ROWS 9 /* 7 above the baseline, 2 below */
+#define CTRACE__GLYPH_COLS 5
+
+/* Printable ASCII 32..126, one row per byte from the top, bit 4 = leftmost
+   column. Drawn by hand for this library. */
+static const unsigned char ctrace__font[95][CTRACE__GLYPH_ROWS] = {
+  {0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x00}, /*   */
+  {0x04,0x04,0x04,0x04,0x04,0x00,0x04,0x00,0x00}, /* ! */
+  {0x0a,0x0a,0x0a,0x00,0x00,0x00,0x00,0x00,0x00}, /* " */
+  {0x0a,0x0a,0x1f,0x0a,0x1f,0x0a,0x0a,0x00,0x00}, /* # */
+  {0x04,0x0f,0x14,0x0e,0x05,0x1e,0x04,0x00,0x00}, /* $ */
+  {0x18,0x19,0x02,0x04,0x08,0x13,0x03,0x00,0x00}, /* % */
+  {0x0c,0x12,0x14,0x08,0x15,0x12,0x0d,0x00,0x00}, /* & */
+  {0x04,0x04,0x04,0x00,0x00,0x00,0x00,0x00,0x00}, /* ' */
+  {0x02,0x04,0x08,0x08,0x08,0x04,0x02,0x00,0x00}, /* ( */
+  {0x08,0x04,0x02,0x02,0x02,0x04,0x08,0x00,0x00}, /* ) */
+  {0x00,0x04,0x15,0x0e,0x15,0x04,0x00,0x00,0x00}, /* star */
+  {0x00,0x04,0x04,0x1f,0x04,0x04,0x00,0x00,0x00}, /* + */
+  {0x00,0x00,0x00,0x00,0x00,0x0c,0x0c,0x04,0x08}, /* , */
+  {0x00,0x00,0x00,0x1f,0x00,0x00,0x00,0x00,0x00}, /* - */
+  {0x00,0x00,0x00,0x00,0x00,0x0c,0x0c,0x00,0x00}, /* . */
+  {0x01,0x01,0x02,0x04,0x08,0x10,0x10,0x00,0x00}, /* slash */
+  {0x0e,0x11,0x13,0x15,0x19,0x11,0x0e,0x00,0x00}, /* 0 */
+  {0x04,0x0c,0x04,0x04,0x04,0x04,0x0e,0x00,0x00}, /* 1 */
+  {0x0e,0x11,0x01,0x02,0x04,0x08,0x1f,0x00,0x00}, /* 2 */
+  {0x1f,0x02,0x04,0x02,0x01,0x11,0x0e,0x00,0x00}, /* 3 */
+  {0x02,0x06,0x0a,0x12,0x1f,0x02,0x02,0x00,0x00}, /* 4 */
+  {0x1f,0x10,0x1e,0x01,0x01,0x11,0x0e,0x00,0x00}, /* 5 */
+  {0x06,0x08,0x10,0x1e,0x11,0x11,0x0e,0x00,0x00}, /* 6 */
+  {0x1f,0x01,0x02,0x04,0x08,0x08,0x08,0x00,0x00}, /* 7 */
+  {0x0e,0x11,0x11,0x0e,0x11,0x11,0x0e,0x00,0x00}, /* 8 */
+  {0x0e,0x11,0x11,0x0f,0x01,0x02,0x0c,0x00,0x00}, /* 9 */
+  {0x00,0x0c,0x0c,0x00,0x0c,0x0c,0x00,0x00,0x00}, /* : */
+  {0x00,0x0c,0x0c,0x00,0x0c,0x0c,0x04,0x08,0x00}, /* ; */
+  {0x02,0x04,0x08,0x10,0x08,0x04,0x02,0x00,0x00}, /* < */
+  {0x00,0x00,0x1f,0x00,0x1f,0x00,0x00,0x00,0x00}, /* = */
+  {0x08,0x04,0x02,0x01,0x02,0x04,0x08,0x00,0x00}, /* > */
+  {0x0e,0x11,0x01,0x02,0x04,0x00,0x04,0x00,0x00}, /* ? */
+  {0x0e,0x11,0x17,0x15,0x17,0x10,0x0f,0x00,0x00}, /* @ */
+  {0x0e,0x11,0x11,0x1f,0x11,0x11,0x11,0x00,0x00}, /* A */
+  {0x1e,0x11,0x11,0x1e,0x11,0x11,0x1e,0x00,0x00}, /* B */
+  {0x0e,0x11,0x10,0x10,0x10,0x11,0x0e,0x00,0x00}, /* C */
+  {0x1e,0x11,0x11,0x11,0x11,0x11,0x1e,0x00,0x00}, /* D */
+  {0x1f,0x10,0x10,0x1e,0x10,0x10,0x1f,0x00,0x00}, /* E */
+  {0x1f,0x10,0x10,0x1e,0x10,0x10,0x10,0x00,0x00}, /* F */
+  {0x0e,0x11,0x10,0x17,0x11,0x11,0x0f,0x00,0x00}, /* G */
+  {0x11,0x11,0x11,0x1f,0x11,0x11,0x11,0x00,0x00}, /* H */
+  {0x0e,0x04,0x04,0x04,0x04,0x04,0x0e,0x00,0x00}, /* I */
+  {0x07,0x02,0x02,0x02,0x02,0x12,0x0c,0x00,0x00}, /* J */
+  {0x11,0x12,0x14,0x18,0x14,0x12,0x11,0x00,0x00}, /* K */
+  {0x10,0x10,0x10,0x10,0x10,0x10,0x1f,0x00,0x00}, /* L */
+  {0x11,0x1b,0x15,0x15,0x11,0x11,0x11,0x00,0x00}, /* M */
+  {0x11,0x11,0x19,0x15,0x13,0x11,0x11,0x00,0x00}, /* N */
+  {0x0e,0x11,0x11,0x11,0x11,0x11,0x0e,0x00,0x00}, /* O */
+  {0x1e,0x11,0x11,0x1e,0x10,0x10,0x10,0x00,0x00}, /* P */
+  {0x0e,0x11,0x11,0x11,0x15,0x12,0x0d,0x00,0x00}, /* Q */
+  {0x1e,0x11,0x11,0x1e,0x14,0x12,0x11,0x00,0x00}, /* R */
+  {0x0e,0x11,0x10,0x0e,0x01,0x11,0x0e,0x00,0x00}, /* S */
+  {0x1f,0x04,0x04,0x04,0x04,0x04,0x04,0x00,0x00}, /* T */
+  {0x11,0x11,0x11,0x11,0x11,0x11,0x0e,0x00,0x00}, /* U */
+  {0x11,0x11,0x11,0x11,0x11,0x0a,0x04,0x00,0x00}, /* V */
+  {0x11,0x11,0x11,0x15,0x15,0x15,0x0a,0x00,0x00}, /* W */
+  {0x11,0x11,0x0a,0x04,0x0a,0x11,0x11,0x00,0x00}, /* X */
+  {0x11,0x11,0x0a,0x04,0x04,0x04,0x04,0x00,0x00}, /* Y */
+  {0x1f,0x01,0x02,0x04,0x08,0x10,0x1f,0x00,0x00}, /* Z */
+  {0x0e,0x08,0x08,0x08,0x08,0x08,0x0e,0x00,0x00}, /* [ */
+  {0x10,0x10,0x08,0x04,0x02,0x01,0x01,0x00,0x00}, /* backslash */
+  {0x0e,0x02,0x02,0x02,0x02,0x02,0x0e,0x00,0x00}, /* ] */
+  {0x04,0x0a,0x11,0x00,0x00,0x00,0x00,0x00,0x00}, /* ^ */
+  {0x00,0x00,0x00,0x00,0x00,0x00,0x00,0x1f,0x00}, /* _ */
+  {0x08,0x04,0x02,0x00,0x00,0x00,0x00,0x00,0x00}, /* ` */
+  {0x00,0x00,0x0e,0x01,0x0f,0x11,0x0f,0x00,0x00}, /* a */
+  {0x10,0x10,0x16,0x19,0x11,0x11,0x1e,0x00,0x00}, /* b */
+  {0x00,0x00,0x0e,0x10,0x10,0x11,0x0e,0x00,0x00}, /* c */
+  {0x01,0x01,0x0d,0x13,0x11,0x11,0x0f,0x00,0x00}, /* d */
+  {0x00,0x00,0x0e,0x11,0x1f,0x10,0x0e,0x00,0x00}, /* e */
+  {0x06,0x09,0x08,0x1c,0x08,0x08,0x08,0x00,0x00}, /* f */
+  {0x00,0x00,0x0f,0x11,0x11,0x11,0x0f,0x01,0x0e}, /* g */
+  {0x10,0x10,0x16,0x19,0x11,0x11,0x11,0x00,0x00}, /* h */
+  {0x04,0x00,0x0c,0x04,0x04,0x04,0x0e,0x00,0x00}, /* i */
+  {0x02,0x00,0x06,0x02,0x02,0x02,0x02,0x12,0x0c}, /* j */
+  {0x10,0x10,0x12,0x14,0x18,0x14,0x12,0x00,0x00}, /* k */
+  {0x0c,0x04,0x04,0x04,0x04,0x04,0x0e,0x00,0x00}, /* l */
+  {0x00,0x00,0x1a,0x15,0x15,0x11,0x11,0x00,0x00}, /* m */
+  {0x00,0x00,0x16,0x19,0x11,0x11,0x11,0x00,0x00}, /* n */
+  {0x00,0x00,0x0e,0x11,0x11,0x11,0x0e,0x00,0x00}, /* o */
+  {0x00,0x00,0x1e,0x11,0x11,0x11,0x1e,0x10,0x10}, /* p */
+  {0x00,0x00,0x0f,0x11,0x11,0x11,0x0f,0x01,0x01}, /* q */
+  {0x00,0x00,0x16,0x19,0x10,0x10,0x10,0x00,0x00}, /* r */
+  {0x00,0x00,0x0e,0x10,0x0e,0x01,0x1e,0x00,0x00}, /* s */
+  {0x08,0x08,0x1c,0x08,0x08,0x09,0x06,0x00,0x00}, /* t */
+  {0x00,0x00,0x11,0x11,0x11,0x13,0x0d,0x00,0x00}, /* u */
+  {0x00,0x00,0x11,0x11,0x11,0x0a,0x04,0x00,0x00}, /* v */
+  {0x00,0x00,0x11,0x11,0x15,0x15,0x0a,0x00,0x00}, /* w */
+  {0x00,0x00,0x11,0x0a,0x04,0x0a,0x11,0x00,0x00}, /* x */
+  {0x00,0x00,0x11,0x11,0x11,0x11,0x0f,0x01,0x0e}, /* y */
+  {0x00,0x00,0x1f,0x02,0x04,0x08,0x1f,0x00,0x00}, /* z */
+  {0x02,0x04,0x04,0x08,0x04,0x04,0x02,0x00,0x00}, /* { */
+  {0x04,0x04,0x04,0x04,0x04,0x04,0x04,0x04,0x00}, /* | */
+  {0x08,0x04,0x04,0x02,0x04,0x04,0x08,0x00,0x00}, /* } */
+  {0x00,0x00,0x08,0x15,0x02,0x00,0x00,0x00,0x00}, /* ~ */
+};
+
+/* Drawn for code points outside the font, control bytes and broken UTF-8. */
+static const unsigned char ctrace__font_box[CTRACE__GLYPH_ROWS] = {0x1f, 0x11, 0x11, 0x11, 0x11,
+                                                                   0x11, 0x1f, 0x00, 0x00};
+
+typedef struct ctrace__image {
+  uint8_t *px;               /* RGBA8, rows top to bottom */
+  int w, h;
+} ctrace__image;
+
+/* A path edge, stored top to bottom. */
+typedef struct ctrace__redge {
+  double ytop, ybot, xtop, slope;
+  int wind;                  /* +1 if the outline runs down here, -1 if up */
+} ctrace__redge;
+
+/* An edge crossing the current sample row; kept sorted by x. */
+typedef struct ctrace__xing {
+  double x;
+  uint32_t edge;
+} ctrace__xing;
+
+typedef struct ctrace__raster {
+  ctrace__image img;
+  double sx, sy, sw;         /* canvas units to pixels: x, y, stroke widths */
+  ctrace__redge *edges;
+  uint32_t n_edges, cap_edges;
+  ctrace__xing *active;
+  uint32_t cap_active;
+  double *pts;               /* a polygon's finite points, in pixels */
+  uint32_t cap_pts;          /* in doubles */
+  float *acc;                /* coverage deltas of one pixel row, img.w + 2 */
+  double minx, miny, maxx, maxy; /* bounds of the edges */
+  int oom;
+} ctrace__raster;
+
+static int ctrace__finite(double v) { return v - v == 0.0; }
+
+/* Source-over blending of colour rgba (0xRRGGBBAA) at coverage a in 0..255
+   (already multiplied by the colour's alpha). */
+static void ctrace__blend(uint8_t *d, uint32_t rgba, uint32_t a) {
+  uint32_t ia = 255u - a, r = rgba >> 24, g = (rgba >> 16) & 255u, b = (rgba >> 8) & 255u;
+  if (a == 255u) {
+    d[0] = (uint8_t)r; d[1] = (uint8_t)g; d[2] = (uint8_t)b; d[3] = 255;
+  } else if (d[3] == 255u) {
+    d[0] = (uint8_t)((r * a + d[0] * ia + 127u) / 255u);
+    d[1] = (uint8_t)((g * a + d[1] * ia + 127u) / 255u);
+    d[2] = (uint8_t)((b * a + d[2] * ia + 127u) / 255u);
+  } else {
+    /* Translucent destination (a canvas without background): straight alpha. */
+    double sa = a / 255.0, da = d[3] / 255.0 * (1.0 - sa), oa = sa + da;
+    if (oa <= 0) return;
+    d[0] = (uint8_t)((r * sa + d[0] * da) / oa + 0.5);
+    d[1] = (uint8_t)((g * sa + d[1] * da) / oa + 0.5);
+    d[2] = (uint8_t)((b * sa + d[2] * da) / oa + 0.5);
+    d[3] = (uint8_t)(oa * 255.0 + 0.5);
+  }
+}
+
+static void ctrace__blend_cov(ctrace__image *im, int x, int y, uint32_t rgba, double cov) {
+  uint32_t a;
+  if (cov > 1.0) cov = 1.0;
+  a = (uint32_t)(cov * (double)(rgba & 255u) + 0.5);
+  if (a) ctrace__blend(im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 4u, rgba, a);
+}
+
+/* An axis-aligned rectangle [x0,x1) x [y0,y1) in pixels, exact coverage at
+   its edges. NaN or an empty box draws nothing. */
+static void ctrace__fill_rect(ctrace__image *im, double x0, double y0, double x1, double y1,
+                              uint32_t rgba) {
+  int c0, c1, r0, r1, x, y;
+  if (!(rgba & 255u)) return;
+  if (x0 < 0) x0 = 0;
+  if (y0 < 0) y0 = 0;
+  if (x1 > im->w) x1 = im->w;
+  if (y1 > im->h) y1 = im->h;
+  if (!(x0 < x1) || !(y0 < y1)) return;
+  c0 = (int)x0; c1 = (int)ceil(x1);
+  r0 = (int)y0; r1 = (int)ceil(y1);
+  for (y = r0; y < r1; ++y) {
+    double vc = (y1 < y + 1 ? y1 : y + 1) - (y0 > y ? y0 : y);
+    for (x = c0; x < c1; ++x) {
+      double hc = (x1 < x + 1 ? x1 : x + 1) - (x0 > x ? x0 : x);
+      ctrace__blend_cov(im, x, y, rgba, vc * hc);
+    }
+  }
+}
+
+/* ---- paths: outlines filled by sample rows ------------------------------- */
+
+static void ctrace__path_reset(ctrace__raster *r) {
+  r->n_edges = 0;
+  r->minx = r->miny = 1e300;
+  r->maxx = r->maxy = -1e300;
+}
+
+/* An edge from a to b; sign flips its winding (see ctrace__path_contour). */
+static void ctrace__path_edge(ctrace__raster *r, double xa, double ya, double xb, double yb, int sign) {
+  ctrace__redge *e;
+  double ytop = ya < yb ? ya : yb, ybot = ya < yb ? yb : ya;
+  if (!ctrace__finite(xa) || !ctrace__finite(ya) || !ctrace__finite(xb) || !ctrace__finite(yb))
+    return;
+  /* Horizontal edges and edges above or below the image cross no sample row. */
+  if (ya == yb || ybot <= 0 || ytop >= r->img.h) return;
+  if (ctrace__grow((void **)&r->edges, &r->cap_edges, r->n_edges + 1u, sizeof *r->edges)) {
+    r->oom = 1;
+    return;
+  }
+  e = &r->edges[r->n_edges++];
+  e->ytop = ytop;
+  e->ybot = ybot;
+  e->xtop = ya < yb ? xa : xb;
+  e->slope = (xb - xa) / (yb - ya);
+  e->wind = (ya < yb ? 1 : -1) * sign;
+  if (xa < r->minx) r->minx = xa;
+  if (xb < r->minx) r->minx = xb;
+  if (xa > r->maxx) r->maxx = xa;
+  if (xb > r->maxx) r->maxx = xb;
+  if (ytop < r->miny) r->miny = ytop;
+  if (ybot > r->maxy) r->maxy = ybot;
+}
+
+/* A closed contour of n points (x,y pairs). With orient set the contour is
+   wound the same way whatever its point order, so pieces added this way
+   overlap as a union under the non-zero rule. */
+static void ctrace__path_contour(ctrace__raster *r, const double *xy, uint32_t n, int orient) {
+  uint32_t i;
+  int sign = 1;
+  if (orient) {
+    double area = 0;
+    for (i = 0; i < n; ++i) {
+      uint32_t j = i + 1 == n ? 0 : i + 1;
+      area += xy[2 * i] * xy[2 * j + 1] - xy[2 * j] * xy[2 * i + 1];
+    }
+    sign = area < 0 ? -1 : 1;
+  }
+  for (i = 0; i < n; ++i) {
+    uint32_t j = i + 1 == n ? 0 : i + 1;
+    ctrace__path_edge(r, xy[2 * i], xy[2 * i + 1], xy[2 * j], xy[2 * j + 1], sign);
+  }
+}
+
+static int ctrace__edge_cmp(const void *pa, const void *pb) {
+  const ctrace__redge *a = (const ctrace__redge *)pa, *b = (const ctrace__redge *)pb;
+  return a->ytop < b->ytop ? -1 : a->ytop > b->ytop ? 1 : 0;
+}
+
+/* Adds the span [xa, xb) of one sample row to the row's coverage deltas:
+   partial pixels at both ends get their covered fraction, so after a running
+   sum every pixel holds exactly how much of its width the span covers. */
+static void ctrace__span(float *acc, double xa, double xb, double lo, double hi) {
+  const double k = 1.0 / CTRACE__SUBROWS;
+  int ia, ib;
+  double fa, fb;
+  if (xa < lo) xa = lo;
+  if (xb > hi) xb = hi;
+  if (!(xa < xb)) return;
+  ia = (int)xa; fa = xa - ia;
+  ib = (int)xb; fb = xb - ib;
+  acc[ia] += (float)((1.0 - fa) * k);
+  acc[ia + 1] += (float)(fa * k);
+  acc[ib] -= (float)((1.0 - fb) * k);
+  acc[ib + 1] -= (float)(fb * k);
+}
+
+/* Keeps the active edges of sample row sy, sorted by where they cross it. */
+static uint32_t ctrace__active_update(ctrace__raster *r, uint32_t n_active, uint32_t *next, double sy) {
+  uint32_t i, k = 0;
+  for (i = 0; i < n_active; ++i)
+    if (r->edges[r->active[i].edge].ybot > sy) r->active[k++] = r->active[i];
+  while (*next < r->n_edges && r->edges[*next].ytop <= sy) {
+    if (r->edges[*next].ybot > sy) r->active[k++].edge = *next;
+    ++*next;
+  }
+  for (i = 0; i < k; ++i) {
+    const ctrace__redge *e = &r->edges[r->active[i].edge];
+    r->active[i].x = e->xtop + (sy - e->ytop) * e->slope;
+  }
+  /* Insertion sort: the order barely changes from one row to the next. */
+  for (i = 1; i < k; ++i) {
+    ctrace__xing t = r->active[i];
+    uint32_t j = i;
+    while (j > 0 && r->active[j - 1].x > t.x) {
+      r->active[j] = r->active[j - 1];
+      --j;
+    }
+    r->active[j] = t;
+  }
+  return k;
+}
+
+/* Fills the path collected since ctrace__path_reset with the non-zero rule,
+   or even-odd. */
+static void ctrace__path_fill(ctrace__raster *r, uint32_t rgba, int even_odd) {
+  ctrace__image *im = &r->img;
+  uint32_t next = 0, n_active = 0;
+  int y, x, r0, r1, c0, c1, s;
+  double lo, hi;
+  if (r->n_edges == 0 || !(rgba & 255u) || r->oom) return;
+  if (r->maxx <= 0 || r->minx >= im->w) return;
+  if (ctrace__grow((void **)&r->active, &r->cap_active, r->n_edges, sizeof *r->active)) {
+    r->oom = 1;
+    return;
+  }
+  lo = r->minx < 0 ? 0 : floor(r->minx);
+  hi = r->maxx > im->w ? im->w : ceil(r->maxx);
+  c0 = (int)lo; c1 = (int)hi;
+  r0 = r->miny < 0 ? 0 : (int)r->miny;
+  r1 = r->maxy > im->h ? im->h : (int)ceil(r->maxy);
+  qsort(r->edges, r->n_edges, sizeof *r->edges, ctrace__edge_cmp);
+  for (y = r0; y < r1; ++y) {
+    float cov = 0;
+    memset(r->acc + c0, 0, sizeof(float) * (size_t)(c1 - c0 + 2));
+    for (s = 0; s < CTRACE__SUBROWS; ++s) {
+      double sy = y + (s + 0.5) / CTRACE__SUBROWS, start = 0;
+      int wind = 0;
+      uint32_t i;
+      n_active = ctrace__active_update(r, n_active, &next, sy);
+      for (i = 0; i < n_active; ++i) {
+        int was_in = even_odd ? (wind & 1) : wind != 0, is_in;
+        wind += r->edges[r->active[i].edge].wind;
+        is_in = even_odd ? (wind & 1) : wind != 0;
+        if (!was_in && is_in) start = r->active[i].x;
+        else if (was_in && !is_in) ctrace__span(r->acc, start, r->active[i].x, lo, hi);
+      }
+    }
+    for (x = c0; x < c1; ++x) {
+      cov += r->acc[x];
+      if (cov > 1.0f / 512.0f) ctrace__blend_cov(im, x, y, rgba, cov);
+    }
+  }
+}
+
+/* The outline of a straight stroke from a to b, half-width hw, butt ends. */
+static void ctrace__path_segment(ctrace__raster *r, double xa, double ya, double xb, double yb,
+                                 double hw) {
+  double dx = xb - xa, dy = yb - ya, len = sqrt(dx * dx + dy * dy), q[8], nx, ny;
+  if (!(len > 0) || !ctrace__finite(len)) return;
+  nx = -dy / len * hw;
+  ny = dx / len * hw;
+  q[0] = xa + nx; q[1] = ya + ny; q[2] = xb + nx; q[3] = yb + ny;
+  q[4] = xb - nx; q[5] = yb - ny; q[6] = xa - nx; q[7] = ya - ny;
+  ctrace__path_contour(r, q, 4, 1);
+}
+
+/* Fills the wedges between two strokes meeting at b (a bevel join). */
+static void ctrace__path_join(ctrace__raster *r, const double *a, const double *b, const double *c,
+                              double hw) {
+  double d1x = b[0] - a[0], d1y = b[1] - a[1], d2x = c[0] - b[0], d2y = c[1] - b[1];
+  double l1 = sqrt(d1x * d1x + d1y * d1y), l2 = sqrt(d2x * d2x + d2y * d2y), t[6];
+  double n1x, n1y, n2x, n2y;
+  if (!(l1 > 0) || !(l2 > 0)) return;
+  n1x = -d1y / l1 * hw; n1y = d1x / l1 * hw;
+  n2x = -d2y / l2 * hw; n2y = d2x / l2 * hw;
+  t[0] = b[0]; t[1] = b[1];
+  t[2] = b[0] + n1x; t[3] = b[1] + n1y; t[4] = b[0] + n2x; t[5] = b[1] + n2y;
+  ctrace__path_contour(r, t, 3, 1);
+  t[2] = b[0] - n1x; t[3] = b[1] - n1y; t[4] = b[0] - n2x; t[5] = b[1] - n2y;
+  ctrace__path_contour(r, t, 3, 1);
+}
+
+/* The stroke of n points (pixels), closed or open, as one union. */
+static void ctrace__path_stroke(ctrace__raster *r, const double *p, uint32_t n, int closed, double hw) {
+  uint32_t i, segs = closed ? n : n - 1;
+  if (n < 2) return;
+  for (i = 0; i < segs; ++i) {
+    uint32_t j = i + 1 == n ? 0 : i + 1;
+    ctrace__path_segment(r, p[2 * i], p[2 * i + 1], p[2 * j], p[2 * j + 1], hw);
+  }
+  for (i = closed ? 0 : 1; i < (closed ? n : n - 1); ++i) {
+    uint32_t prev = i == 0 ? n - 1 : i - 1, nxt = i + 1 == n ? 0 : i + 1;
+    ctrace__path_join(r, p + 2 * prev, p + 2 * i, p + 2 * nxt, hw);
+  }
+}
+
+/* ---- shapes --------------------------------------------------------------- */
+
+static double ctrace__stroke_half(const ctrace__raster *r, const ctrace__shape *s) {
+  /* As the SVG backend: a width that is not positive means 1. */
+  double w = s->stroke_w > 0 && ctrace__finite(s->stroke_w) ? s->stroke_w : 1.0;
+  w *= r->sw;
+  return (w > 1e6 ? 1e6 : w) / 2.0;
+}
+
+static void ctrace__draw_rect(ctrace__raster *r, const ctrace__shape *s) {
+  double x0 = s->x * r->sx, y0 = s->y * r->sy, x1 = (s->x + s->w) * r->sx, y1 = (s->y + s->h) * r->sy;
+  if (!ctrace__finite(x0) || !ctrace__finite(y0) || !ctrace__finite(x1) || !ctrace__finite(y1)) return;
+  /* As in SVG, a rectangle without width or height is not drawn, stroke included. */
+  if (!(x0 < x1) || !(y0 < y1)) return;
+  if (s->fill & 255u) ctrace__fill_rect(&r->img, x0, y0, x1, y1, s->fill);
+  if (s->stroke & 255u) {
+    double hw = ctrace__stroke_half(r, s), q[8];
+    if (x1 - x0 <= 2 * hw || y1 - y0 <= 2 * hw) {
+      ctrace__fill_rect(&r->img, x0 - hw, y0 - hw, x1 + hw, y1 + hw, s->stroke);
+      return;
+    }
+    ctrace__path_reset(r);
+    q[0] = x0 - hw; q[1] = y0 - hw; q[2] = x1 + hw; q[3] = y0 - hw;
+    q[4] = x1 + hw; q[5] = y1 + hw; q[6] = x0 - hw; q[7] = y1 + hw;
+    ctrace__path_contour(r, q, 4, 0);
+    q[0] = x0 + hw; q[1] = y0 + hw; q[2] = x1 - hw; q[3] = y0 + hw;
+    q[4] = x1 - hw; q[5] = y1 - hw; q[6] = x0 + hw; q[7] = y1 - hw;
+    ctrace__path_contour(r, q, 4, 0);
+    ctrace__path_fill(r, s->stroke, 1);
+  }
+}
+
+static void ctrace__draw_line(ctrace__raster *r, const ctrace__shape *s) {
+  double xa = s->x * r->sx, ya = s->y * r->sy;
+  double xb = (s->x + s->w) * r->sx, yb = (s->y + s->h) * r->sy, hw;
+  if (!(s->stroke & 255u)) return;
+  if (!ctrace__finite(xa) || !ctrace__finite(ya) || !ctrace__finite(xb) || !ctrace__finite(yb)) return;
+  hw = ctrace__stroke_half(r, s);
+  /* Axis lines and grid lines: exact coverage, no sampling. */
+  if (ya == yb) {
+    ctrace__fill_rect(&r->img, xa < xb ? xa : xb, ya - hw, xa < xb ? xb : xa, ya + hw, s->stroke);
+  } else if (xa == xb) {
+    ctrace__fill_rect(&r->img, xa - hw, ya < yb ? ya : yb, xa + hw, ya < yb ? yb : ya, s->stroke);
+  } else {
+    ctrace__path_reset(r);
+    ctrace__path_segment(r, xa, ya, xb, yb, hw);
+    ctrace__path_fill(r, s->stroke, 0);
+  }
+}
+
+/* The shape's finite points in pixels, repeated points dropped; returns the
+   count (0 when the points lie outside the canvas's point array). */
+static uint32_t ctrace__poly_points(ctrace__raster *r, const ctrace__canvas *c, const ctrace__shape *s) {
+  uint64_t end = ((uint64_t)s->first_point + s->n_points) * 2u;
+  uint32_t i, k = 0;
+  const float *p;
+  if (s->n_points == 0 || end > c->n_points || !c->points) return 0;
+  if (ctrace__grow((void **)&r->pts, &r->cap_pts, s->n_points * 2u, sizeof *r->pts)) {
+    r->oom = 1;
+    return 0;
+  }
+  p = c->points + (size_t)s->first_point * 2u;
+  for (i = 0; i < s->n_points; ++i) {
+    double x = p[2 * i] * r->sx, y = p[2 * i + 1] * r->sy;
+    if (!ctrace__finite(x) || !ctrace__finite(y)) continue;
+    if (k && r->pts[2 * k - 2] == x && r->pts[2 * k - 1] == y) continue;
+    r->pts[2 * k] = x;
+    r->pts[2 * k + 1] = y;
+    ++k;
+  }
+  return k;
+}
+
+static void ctrace__draw_poly(ctrace__raster *r, const ctrace__canvas *c, const ctrace__shape *s) {
+  int filled = (s->fill & 255u) != 0;
+  uint32_t n;
+  if (!filled && !(s->stroke & 255u)) return;
+  n = ctrace__poly_points(r, c, s);
+  if (n < 2) return;
+  if (filled && n >= 3) {
+    ctrace__path_reset(r);
+    ctrace__path_contour(r, r->pts, n, 0);
+    ctrace__path_fill(r, s->fill, 0);
+  }
+  if (s->stroke & 255u) {
+    ctrace__path_reset(r);
+    ctrace__path_stroke(r, r->pts, n, filled && n >= 3, ctrace__stroke_half(r, s));
+    ctrace__path_fill(r, s->stroke, 0);
+  }
+}
+
+/* ---- text ----------------------------------------------------------------- */
+
+static const unsigned char *ctrace__glyph(uint32_t cp) {
+  return cp >= 32u && cp <= 126u ? ctrace__font[cp - 32u] : ctrace__font_box;
+}
+
+/* The next glyph's code point. Like ctrace__text_width (which the layout
+   measures with), one glyph per byte that does not continue a sequence: a
+   broken sequence is one placeholder, its stray continuation bytes nothing. */
+static uint32_t ctrace__next_cp(const unsigned char **pp, const unsigned char *end) {
+  const unsigned char *p = *pp;
+  uint32_t cp = 0xfffdu;
+  int n;
+  while (p < end && (*p & 0xc0u) == 0x80u) ++p;
+  if (p >= end) { *pp = p; return 0; }
+  n = ctrace__utf8_decode(p, end, &cp);
+  if (n == 0) {
+    cp = 0xfffdu;
+    n = 1;
+  }
+  *pp = p + n;
+  return cp;
+}
+
+/* Coverage of device pixel (px, py) by a glyph whose font pixels are k
+   device pixels wide, top-left at (left, top): the area of the set bits the
+   pixel overlaps. Only the few font rows and columns under the pixel are
+   visited, so a huge glyph costs what its visible pixels cost. */
+static double ctrace__glyph_cover(const unsigned char *g, double left, double top, double k, int px, int py) {
+  int r0 = (int)floor((py - top) / k), r1 = (int)floor((py + 1 - top) / k);
+  int c0 = (int)floor((px - left) / k), c1 = (int)floor((px + 1 - left) / k), row, col;
+  double cov = 0;
+  if (r0 < 0) r0 = 0;
+  if (c0 < 0) c0 = 0;
+  if (r1 > CTRACE__GLYPH_ROWS - 1) r1 = CTRACE__GLYPH_ROWS - 1;
+  if (c1 > CTRACE__GLYPH_COLS - 1) c1 = CTRACE__GLYPH_COLS - 1;
+  for (row = r0; row <= r1; ++row) {
+    double b0 = top + row * k, b1 = b0 + k;
+    double vy = (b1 < py + 1 ? b1 : py + 1) - (b0 > py ? b0 : py);
+    if (vy <= 0 || !g[row]) continue;
+    for (col = c0; col <= c1; ++col) {
+      double a0 = left + col * k, a1 = a0 + k;
+      double vx = (a1 < px + 1 ? a1 : px + 1) - (a0 > px ? a0 : px);
+      if (vx > 0 && (g[row] >> (4 - col) & 1u)) cov += vx * vy;
+    }
+  }
+  return cov;
+}
+
+/* A glyph scaled by k (device pixels per font pixel), its left edge at left
+   and its baseline at baseline, both whole pixels so that every copy of a
+   letter looks the same. Area coverage keeps any size legible and inside its
+   box: at whole-number scales the glyph comes out crisp, between them its
+   edges are shaded rather than unevenly doubled. */
+static void ctrace__glyph_draw(ctrace__image *im, const unsigned char *g, int left, int baseline, double k,
+                               uint32_t rgba) {
+  double top = baseline - 7 * k;
+  double x1 = left + CTRACE__GLYPH_COLS * k, y1 = top + CTRACE__GLYPH_ROWS * k;
+  int px0 = left < 0 ? 0 : left, py0 = top < 0 ? 0 : (int)floor(top), px, py;
+  int px1 = x1 > im->w ? im->w : (int)ceil(x1), py1 = y1 > im->h ? im->h : (int)ceil(y1);
+  for (py = py0; py < py1; ++py)
+    for (px = px0; px < px1; ++px) {
+      double cov = ctrace__glyph_cover(g, left, top, k, px, py);
+      if (cov > 0) ctrace__blend_cov(im, px, py, rgba, cov);
+    }
+}
+
+static void ctrace__draw_text(ctrace__raster *r, const ctrace__canvas *c, const ctrace__shape *s) {
+  const unsigned char *p, *end, *q;
+  const char *nul;
+  double px = s->font_px * r->sy, adv = 0.6 * px, k = px / 10, x = s->x * r->sx, y = s->y * r->sy, start;
+  uint32_t n = 0, i;
+  if (s->text == CTRACE__NO_TEXT || s->text >= c->n_text || !c->text || !(s->fill & 255u)) return;
+  if (!ctrace__finite(x) || !ctrace__finite(y) || !(px > 0) || px > 1e5) return;
+  if (y + px < 0 || y - px > r->img.h) return;
+  p = (const unsigned char *)c->text + s->text;
+  nul = (const char *)memchr(p, 0, c->n_text - s->text);
+  end = nul ? (const unsigned char *)nul : (const unsigned char *)c->text + c->n_text;
+  for (q = p; q < end; ++q)
+    if ((*q & 0xc0u) != 0x80u) ++n;
+  start = x - (s->anchor == CTRACE__AN_MIDDLE ? n * adv / 2 : s->anchor == CTRACE__AN_END ? n * adv : 0);
+  /* The ink (5 of the glyph's 6 columns) is centred in each 0.6 em cell. */
+  for (i = 0; i < n; ++i) {
+    double cell = start + i * adv;
+    uint32_t cp = ctrace__next_cp(&p, end);
+    if (cell > r->img.w) break;
+    if (cell + adv < 0 || cp == ' ') continue;
+    ctrace__glyph_draw(&r->img, ctrace__glyph(cp), (int)floor(cell + (adv - CTRACE__GLYPH_COLS * k) / 2 + 0.5),
+                       (int)floor(y + 0.5), k, s->fill);
+  }
+}
+
+/* ---- the canvas ----------------------------------------------------------- */
+
+static void ctrace__raster_free(ctrace__raster *r) {
+  CTRACE_MEM_FREE(r->edges);
+  CTRACE_MEM_FREE(r->active);
+  CTRACE_MEM_FREE(r->pts);
+  CTRACE_MEM_FREE(r->acc);
+}
+
+/* Draws the canvas into rgba (w x h pixels, 4 bytes each), scaled from the
+   canvas's size to the image's. Returns 0 or CTRACE_E_NOMEM (the picture may
+   then lack shapes). */
+static int ctrace__raster_canvas(const ctrace__canvas *c, uint8_t *rgba, int w, int h) {
+  ctrace__raster r;
+  size_t i, npx;
+  uint32_t k;
+  if (!c || !rgba || w <= 0 || h <= 0) return CTRACE_E_INVALID;
+  memset(&r, 0, sizeof r);
+  r.img.px = rgba;
+  r.img.w = w;
+  r.img.h = h;
+  r.sx = c->width > 0 && ctrace__finite(c->width) ? w / (double)c->width : 1.0;
+  r.sy = c->height > 0 && ctrace__finite(c->height) ? h / (double)c->height : 1.0;
+  r.sw = sqrt(r.sx * r.sy);
+  npx = (size_t)w * (size_t)h;
+  for (i = 0; i < npx; ++i) {
+    rgba[4 * i] = (uint8_t)(c->background >> 24);
+    rgba[4 * i + 1] = (uint8_t)(c->background >> 16);
+    rgba[4 * i + 2] = (uint8_t)(c->background >> 8);
+    rgba[4 * i + 3] = (uint8_t)c->background;
+  }
+  r.acc = (float *)CTRACE_MEM_ALLOC(sizeof(float) * ((size_t)w + 2u));
+  if (!r.acc) return CTRACE_E_NOMEM;
+  for (k = 0; k < c->n_shapes; ++k) {
+    const ctrace__shape *s = &c->shapes[k];
+    switch (s->kind) {
+    case CTRACE__SH_RECT: ctrace__draw_rect(&r, s); break;
+    case CTRACE__SH_LINE: ctrace__draw_line(&r, s); break;
+    case CTRACE__SH_POLY: ctrace__draw_poly(&r, c, s); break;
+    case CTRACE__SH_TEXT: ctrace__draw_text(&r, c, s); break;
+    default: break;
+    }
+  }
+  ctrace__raster_free(&r);
+  return r.oom ? CTRACE_E_NOMEM : 0;
+}
+
+/* ---- PNG output ------------------------------------------------------------
+   stb_image_write is compiled here, privately: every stb function static, its
+   allocations through CTRACE_MEM_*, bytes handed back through a callback (so
+   write errors are ours to see, not lost inside stb's own fopen/fwrite), and
+   the macros it needs undefined again so nothing leaks into the including
+   file. It compiles warning-free under -Wall -Wextra -Wpedantic -Wshadow as
+   C99 and C++ with gcc and clang, so no diagnostic is silenced. (Its
+   STBI_WRITE_NO_STDIO option is not used: it leaves a static declaration
+   without a definition, which gcc reports.) */
+#ifdef CTRACE_WITH_PNG
+#if !defined(STBIW_MALLOC) && !defined(STBIW_FREE) && !defined(STBIW_REALLOC)
+#define STBIW_MALLOC(n) CTRACE_MEM_ALLOC(n)
+#define STBIW_REALLOC(p, n) CTRACE_MEM_REALLOC((p), (n))
+#define STBIW_FREE(p) CTRACE_MEM_FREE(p)
+#define CTRACE__STBIW_OWN_ALLOC
+#endif
+#if defined(_WIN32) && !defined(_CRT_SECURE_NO_WARNINGS)
+#define CTRACE__STBIW_CRT_SECURE
+#endif
+#if defined(_WIN32) && !defined(_CRT_NONSTDC_NO_DEPRECATE)
+#define CTRACE__STBIW_CRT_NONSTDC
+#endif
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include <stb/stb_image_write.h>
+#undef STB_IMAGE_WRITE_IMPLEMENTATION
+#undef STB_IMAGE_WRITE_STATIC
+#ifdef CTRACE__STBIW_OWN_ALLOC
+#undef STBIW_MALLOC
+#undef STBIW_REALLOC
+#undef STBIW_FREE
+#undef CTRACE__STBIW_OWN_ALLOC
+#endif
+#ifdef CTRACE__STBIW_CRT_SECURE
+#undef _CRT_SECURE_NO_WARNINGS
+#undef CTRACE__STBIW_CRT_SECURE
+#endif
+#ifdef CTRACE__STBIW_CRT_NONSTDC
+#undef _CRT_NONSTDC_NO_DEPRECATE
+#undef CTRACE__STBIW_CRT_NONSTDC
+#endif
+
+typedef struct ctrace__png_sink {
+  FILE *f;
+  int err;
+} ctrace__png_sink;
+
+static void ctrace__png_put(void *ctx, void *data, int size) {
+  ctrace__png_sink *k = (ctrace__png_sink *)ctx;
+  if (k->err || size <= 0) return;
+  if (fwrite(data, 1, (size_t)size, k->f) != (size_t)size) k->err = CTRACE_E_WRITE;
+}
+
+/* Encodes w x h RGBA pixels as PNG into f. An image without transparency is
+   stored as RGB: a quarter smaller and faster to compress. Returns 0,
+   CTRACE_E_NOMEM or CTRACE_E_WRITE (the file is flushed and checked). */
+static int ctrace__png_encode(FILE *f, const uint8_t *rgba, int w, int h) {
+  ctrace__png_sink sink;
+  size_t i, npx = (size_t)w * (size_t)h;
+  uint8_t *rgb = NULL;
+  int opaque = 1, ok;
+  for (i = 0; i < npx && opaque; ++i) opaque = rgba[4 * i + 3] == 255u;
+  if (opaque) {
+    rgb = (uint8_t *)CTRACE_MEM_ALLOC(npx * 3u);
+    if (!rgb) return CTRACE_E_NOMEM;
+    for (i = 0; i < npx; ++i) {
+      rgb[3 * i] = rgba[4 * i];
+      rgb[3 * i + 1] = rgba[4 * i + 1];
+      rgb[3 * i + 2] = rgba[4 * i + 2];
+    }
+  }
+  sink.f = f;
+  sink.err = 0;
+  ok = opaque ? stbi_write_png_to_func(ctrace__png_put, &sink, w, h, 3, rgb, w * 3)
+              : stbi_write_png_to_func(ctrace__png_put, &sink, w, h, 4, rgba, w * 4);
+  CTRACE_MEM_FREE(rgb);
+  if (!ok) return CTRACE_E_NOMEM;
+  if (fflush(f) != 0 || ferror(f)) sink.err = CTRACE_E_WRITE;
+  return sink.err;
+}
+
+/* Writes pixels as a PNG file at path ("-" = standard output). */
+static int ctrace__png_write(const char *path, const uint8_t *rgba, int w, int h) {
+  int to_stdout = strcmp(path, "-") == 0, rc;
+  FILE *f = to_stdout ? stdout : fopen(path, "wb");
+  if (!f) return CTRACE_E_OPEN;
+  rc = ctrace__png_encode(f, rgba, w, h);
+  if (!to_stdout && fclose(f) != 0 && rc == 0) rc = CTRACE_E_WRITE;
+  return rc;
+}
+#endif /* CTRACE_WITH_PNG */
+
+/* ---- the public functions --------------------------------------------------- */
+
+static void ctrace__png_say(const ctrace_png_config *cfg, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void ctrace__png_say(const ctrace_png_config *cfg, const char *fmt, ...) {
+  va_list ap;
+  if (!cfg || !cfg->error || cfg->error_size == 0) return;
+  va_start(ap, fmt);
+  vsnprintf(cfg->error, cfg->error_size, fmt, ap);
+  va_end(ap);
+}
+
+/* The config's chart and size after defaults, or CTRACE_E_INVALID. */
+static int ctrace__png_settings(const ctrace_png_config *cfg, int *chart, int *w, int *h) {
+  *chart = cfg ? cfg->chart : CTRACE_CHART_HEAP;
+  *w = cfg && cfg->width ? cfg->width : 1600;
+  *h = cfg && cfg->height ? cfg->height : 900;
+  if (*chart != CTRACE_CHART_HEAP && *chart != CTRACE_CHART_TIMELINE && *chart != CTRACE_CHART_FLAME) {
+    ctrace__png_say(cfg, "unknown chart %d (heap, timeline or flame)", *chart);
+    return CTRACE_E_INVALID;
+  }
+  if (*w < CTRACE_PNG_MIN_SIDE || *w > CTRACE_PNG_MAX_SIDE || *h < CTRACE_PNG_MIN_SIDE ||
+      *h > CTRACE_PNG_MAX_SIDE) {
+    ctrace__png_say(cfg, "image size %d x %d is out of range: each side must be %d to %d pixels", *w, *h,
+                    CTRACE_PNG_MIN_SIDE, CTRACE_PNG_MAX_SIDE);
+    return CTRACE_E_INVALID;
+  }
+  return 0;
+}
+
+/* Lays out the chart and draws it into rgba (w x h). d may be NULL. */
+static int ctrace__png_draw(const ctrace_analysis *a, const ctrace__detail *d, int chart, int w, int h,
+                            uint8_t *rgba) {
+  ctrace__canvas c;
+  int rc;
+  ctrace__canvas_init(&c, (float)w, (float)h, 0xffffffffu);
+  if (chart == CTRACE_CHART_TIMELINE) rc = ctrace__chart_timeline(&c, a, d, (float)w, (float)h);
+  else if (chart == CTRACE_CHART_FLAME) rc = ctrace__chart_flame(&c, a, (float)w, (float)h);
+  else rc = ctrace__chart_heap(&c, a, (float)w, (float)h);
+  if (rc == 0 && c.oom) rc = CTRACE_E_NOMEM;
+  if (rc == 0) rc = ctrace__raster_canvas(&c, rgba, w, h);
+  ctrace__canvas_free(&c);
+  return rc;
+}
+
+CTRACE_API int ctrace_chart_rgba(const ctrace_analysis *a, const ctrace_png_config *cfg, unsigned char *rgba) {
+  int chart, w, h, rc;
+  if (!a || !rgba) return CTRACE_E_INVALID;
+  rc = ctrace__png_settings(cfg, &chart, &w, &h);
+  return rc ? rc : ctrace__png_draw(a, NULL, chart, w, h, rgba);
+}
+
+#ifdef CTRACE_WITH_PNG
+static void ctrace__png_progress(const ctrace_png_config *cfg, double done, const char *stage) {
+  if (cfg && cfg->progress) cfg->progress(cfg->progress_user, done, stage);
+}
+
+static uint8_t *ctrace__png_pixels(int w, int h) {
+  return (uint8_t *)CTRACE_MEM_ALLOC((size_t)w * (size_t)h * 4u);
+}
+
+/* Draws, encodes and writes; the shared tail of both PNG entry points. */
+static int ctrace__png_render_write(const ctrace_analysis *a, const ctrace__detail *d, const char *png_path,
+                                    const ctrace_png_config *cfg, int chart, int w, int h) {
+  uint8_t *px = ctrace__png_pixels(w, h);
+  int rc;
+  if (!px) {
+    ctrace__png_say(cfg, "%s: out of memory for a %d x %d image", png_path, w, h);
+    return CTRACE_E_NOMEM;
+  }
+  ctrace__png_progress(cfg, 0.9, "drawing");
+  rc = ctrace__png_draw(a, d, chart, w, h, px);
+  if (rc == 0) {
+    ctrace__png_progress(cfg, 0.95, "writing");
+    rc = ctrace__png_write(png_path, px, w, h);
+  }
+  CTRACE_MEM_FREE(px);
+  if (rc == 0) ctrace__png_progress(cfg, 1.0, "done");
+  else ctrace__png_say(cfg, "%s: %s", png_path, ctrace_strerror(rc));
+  return rc;
+}
+
+#else
+static int ctrace__png_unsupported(const char *png_path, const ctrace_png_config *cfg) {
+  ctrace__png_say(cfg, "%s: PNG output is not in this build (compile with CTRACE_WITH_PNG and "
+                       "stb_image_write.h, Debian package libstb-dev)", png_path);
+  return CTRACE_E_UNSUPPORTED;
+}
+
+#endif
+
+CTRACE_API int ctrace_png_from_analysis(const ctrace_analysis *a, const char *png_path,
+                                        const ctrace_png_config *cfg) {
+  int chart, w, h, rc;
+  if (!a || !png_path) return CTRACE_E_INVALID;
+  rc = ctrace__png_settings(cfg, &chart, &w, &h);
+  if (rc) return rc;
+#ifndef CTRACE_WITH_PNG
+  return ctrace__png_unsupported(png_path, cfg);
+#else
+  return ctrace__png_render_write(a, NULL, png_path, cfg, chart, w, h);
+#endif
+}
+
+#ifdef CTRACE_WITH_PNG
+/* The timeline's spans are gathered in the analysis pass; the detail comes
+   first so its own callbacks find it at the user pointer. */
+typedef struct ctrace__png_job {
+  ctrace__detail detail;
+  const ctrace_png_config *cfg;
+} ctrace__png_job;
+
+static void ctrace__png_on_progress(void *user, double done) {
+  ctrace__png_job *job = (ctrace__png_job *)user;
+  ctrace__png_progress(job->cfg, done * 0.9, "analysing");
+}
+
+static int ctrace__png_from_trace(const char *trace_path, const char *png_path, const ctrace_png_config *cfg,
+                                  int chart, int w, int h) {
+  ctrace_analysis_config acfg;
+  ctrace_analysis *a = NULL;
+  ctrace__png_job job;
+  char err[256];
+  int rc;
+  memset(&acfg, 0, sizeof acfg);
+  ctrace__detail_init(&job.detail, 20000u);
+  job.cfg = cfg;
+  if (chart == CTRACE_CHART_TIMELINE) ctrace__detail_hook(&job.detail, &acfg);
+  acfg.user = &job;
+  acfg.on_progress = ctrace__png_on_progress;
+  err[0] = '\0';
+  rc = ctrace_analyze(trace_path, &acfg, &a, err, sizeof err);
+  if (!a) {
+    ctrace__detail_free(&job.detail);
+    ctrace__png_say(cfg, "%s", err[0] ? err : ctrace_strerror(rc));
+    return rc < 0 ? rc : CTRACE_E_READ;
+  }
+  rc = ctrace__png_render_write(a, chart == CTRACE_CHART_TIMELINE ? &job.detail : NULL, png_path, cfg,
+                                chart, w, h);
+  /* A damaged trace still gives a chart; its warning is left for the caller. */
+  if (rc == 0 && err[0]) ctrace__png_say(cfg, "%s", err);
+  ctrace_analysis_free(a);
+  ctrace__detail_free(&job.detail);
+  return rc;
+}
+#endif
+
+CTRACE_API int ctrace_png(const char *trace_path, const char *png_path, const ctrace_png_config *cfg) {
+  int chart, w, h, rc;
+  if (!trace_path || !png_path) return CTRACE_E_INVALID;
+  rc = ctrace__png_settings(cfg, &chart, &w, &h);
+  if (rc) return rc;
+#ifdef CTRACE_WITH_PNG
+  return ctrace__png_from_trace(trace_path, png_path, cfg, chart, w, h);
+#else
+  return ctrace__png_unsupported(png_path, cfg);
+#endif
+}
 /* <<impl:raster */
 
 /* >>impl:export */
@@ -1488,19 +10347,21 @@ static CTRACE__MAYBE_UNUSED int ctrace__canvas_to_svg(const ctrace__canvas *c, c
 #include <errno.h>
 #include <math.h>
 
-#define CTRACE__OUT_CAP 65536
+#define CTRACE__EX_OUT_CAP 65536
 
-typedef struct ctrace__out {
+typedef struct ctrace__ex_out {
   FILE *f;
   int owns;                  /* we opened f and must close it */
   int failed;                /* a write failed; later writes are skipped */
   int saved_errno;
   size_t n;
-  char buf[CTRACE__OUT_CAP];
-} ctrace__out;
+  size_t drains;             /* times the buffer was written out */
+  char buf[CTRACE__EX_OUT_CAP];
+} ctrace__ex_out;
 
-static int ctrace__out_open(ctrace__out *o, const char *path) {
+static int ctrace__ex_out_open(ctrace__ex_out *o, const char *path) {
   o->n = 0;
+  o->drains = 0;
   o->failed = 0;
   o->saved_errno = 0;
   if (strcmp(path, "-") == 0) {
@@ -1517,25 +10378,26 @@ static int ctrace__out_open(ctrace__out *o, const char *path) {
   return 0;
 }
 
-static void ctrace__out_drain(ctrace__out *o) {
+static void ctrace__ex_out_drain(ctrace__ex_out *o) {
   if (!o->failed && o->n && fwrite(o->buf, 1, o->n, o->f) != o->n) {
     o->failed = 1;
     o->saved_errno = errno;
   }
   o->n = 0;
+  o->drains++;
 }
 
-/* Make room for at least `need` bytes (need <= CTRACE__OUT_CAP). */
-static char *ctrace__out_room(ctrace__out *o, size_t need) {
-  if (o->n + need > CTRACE__OUT_CAP) ctrace__out_drain(o);
+/* Make room for at least `need` bytes (need <= CTRACE__EX_OUT_CAP). */
+static char *ctrace__ex_out_room(ctrace__ex_out *o, size_t need) {
+  if (o->n + need > CTRACE__EX_OUT_CAP) ctrace__ex_out_drain(o);
   return o->buf + o->n;
 }
 
-static void ctrace__out_bytes(ctrace__out *o, const char *p, size_t len) {
+static void ctrace__ex_out_bytes(ctrace__ex_out *o, const char *p, size_t len) {
   while (len) {
     size_t space, take;
-    ctrace__out_room(o, len < 4096 ? len : 4096);
-    space = CTRACE__OUT_CAP - o->n;
+    ctrace__ex_out_room(o, len < 4096 ? len : 4096);
+    space = CTRACE__EX_OUT_CAP - o->n;
     take = len < space ? len : space;
     memcpy(o->buf + o->n, p, take);
     o->n += take;
@@ -1544,43 +10406,48 @@ static void ctrace__out_bytes(ctrace__out *o, const char *p, size_t len) {
   }
 }
 
-#define CTRACE__OUT_LIT(o, lit) ctrace__out_bytes((o), (lit), sizeof(lit) - 1)
+#define CTRACE__EX_OUT_LIT(o, lit) ctrace__ex_out_bytes((o), (lit), sizeof(lit) - 1)
 
-static void ctrace__out_u64(ctrace__out *o, uint64_t v) {
-  char tmp[24];
-  int i = 24;
+/* Pointer writers for the hot path: the caller reserved the room. */
+static char *ctrace__ex_put_u64(char *p, uint64_t v) {
+  char tmp[20];
+  int i = 20;
   do {
     tmp[--i] = (char)('0' + (int)(v % 10u));
     v /= 10u;
   } while (v);
-  ctrace__out_bytes(o, tmp + i, (size_t)(24 - i));
-}
-
-static void ctrace__out_i64(ctrace__out *o, int64_t v) {
-  if (v < 0) {
-    CTRACE__OUT_LIT(o, "-");
-    ctrace__out_u64(o, (uint64_t)0 - (uint64_t)v);
-  } else {
-    ctrace__out_u64(o, (uint64_t)v);
-  }
+  memcpy(p, tmp + i, (size_t)(20 - i));
+  return p + (20 - i);
 }
 
 /* ns as microseconds with exactly three decimals: 1234567 -> 1234.567 */
-static void ctrace__out_us(ctrace__out *o, int64_t ns) {
+static char *ctrace__ex_put_us(char *p, int64_t ns) {
   uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
   uint64_t frac = mag % 1000u;
-  char *p;
-  if (ns < 0) CTRACE__OUT_LIT(o, "-");
-  ctrace__out_u64(o, mag / 1000u);
-  p = ctrace__out_room(o, 4);
+  if (ns < 0) *p++ = '-';
+  p = ctrace__ex_put_u64(p, mag / 1000u);
   p[0] = '.';
   p[1] = (char)('0' + (int)(frac / 100u));
   p[2] = (char)('0' + (int)(frac / 10u % 10u));
   p[3] = (char)('0' + (int)(frac % 10u));
-  o->n += 4;
+  return p + 4;
 }
 
-static void ctrace__out_hex(ctrace__out *o, uint64_t v) {
+static void ctrace__ex_out_u64(ctrace__ex_out *o, uint64_t v) {
+  char *p = ctrace__ex_out_room(o, 20);
+  o->n = (size_t)(ctrace__ex_put_u64(p, v) - o->buf);
+}
+
+static void ctrace__ex_out_i64(ctrace__ex_out *o, int64_t v) {
+  if (v < 0) {
+    CTRACE__EX_OUT_LIT(o, "-");
+    ctrace__ex_out_u64(o, (uint64_t)0 - (uint64_t)v);
+  } else {
+    ctrace__ex_out_u64(o, (uint64_t)v);
+  }
+}
+
+static void ctrace__ex_out_hex(ctrace__ex_out *o, uint64_t v) {
   static const char digits[] = "0123456789abcdef";
   char tmp[16];
   int i = 16;
@@ -1588,13 +10455,13 @@ static void ctrace__out_hex(ctrace__out *o, uint64_t v) {
     tmp[--i] = digits[v & 15u];
     v >>= 4;
   } while (v);
-  CTRACE__OUT_LIT(o, "0x");
-  ctrace__out_bytes(o, tmp + i, (size_t)(16 - i));
+  CTRACE__EX_OUT_LIT(o, "0x");
+  ctrace__ex_out_bytes(o, tmp + i, (size_t)(16 - i));
 }
 
 /* Closes the file; returns 0, CTRACE_E_WRITE on any write error so far. */
-static int ctrace__out_close(ctrace__out *o) {
-  ctrace__out_drain(o);
+static int ctrace__ex_out_close(ctrace__ex_out *o) {
+  ctrace__ex_out_drain(o);
   if (!o->failed && (fflush(o->f) != 0 || ferror(o->f))) {
     o->failed = 1;
     o->saved_errno = errno;
@@ -1611,7 +10478,7 @@ static int ctrace__out_close(ctrace__out *o) {
    when it is malformed; *bad then receives how many bytes form the maximal
    ill-formed prefix that one U+FFFD replaces (the Unicode recommendation,
    which Python and browsers follow). */
-static size_t ctrace__utf8_seq(const unsigned char *s, size_t n, size_t *bad) {
+static size_t ctrace__ex_utf8_len(const unsigned char *s, size_t n, size_t *bad) {
   unsigned c = s[0];
   size_t len, i;
   unsigned lo = 0x80, hi = 0xBF;
@@ -1640,20 +10507,20 @@ static size_t ctrace__utf8_seq(const unsigned char *s, size_t n, size_t *bad) {
 }
 
 /* Writes s (len bytes) as a quoted JSON string. */
-static void ctrace__json_str(ctrace__out *o, const char *str, size_t len) {
+static void ctrace__ex_json_str(ctrace__ex_out *o, const char *str, size_t len) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0, run = 0;
-  CTRACE__OUT_LIT(o, "\"");
+  CTRACE__EX_OUT_LIT(o, "\"");
   while (i < len) {
     unsigned c = s[i];
     if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
       i++;
       continue;
     }
-    if (i > run) ctrace__out_bytes(o, str + run, i - run);
+    if (i > run) ctrace__ex_out_bytes(o, str + run, i - run);
     if (c < 0x80) {
-      char *p = ctrace__out_room(o, 6);
+      char *p = ctrace__ex_out_room(o, 6);
       p[0] = '\\';
       if (c == '"' || c == '\\') { p[1] = (char)c; o->n += 2; }
       else if (c == '\n') { p[1] = 'n'; o->n += 2; }
@@ -1666,41 +10533,41 @@ static void ctrace__json_str(ctrace__out *o, const char *str, size_t len) {
       }
       i++;
     } else {
-      size_t bad = 1, ok = ctrace__utf8_seq(s + i, len - i, &bad);
+      size_t bad = 1, ok = ctrace__ex_utf8_len(s + i, len - i, &bad);
       if (ok) {
-        ctrace__out_bytes(o, str + i, ok);
+        ctrace__ex_out_bytes(o, str + i, ok);
         i += ok;
       } else {
-        CTRACE__OUT_LIT(o, "\xEF\xBF\xBD");
+        CTRACE__EX_OUT_LIT(o, "\xEF\xBF\xBD");
         i += bad;
       }
     }
     run = i;
   }
-  if (i > run) ctrace__out_bytes(o, str + run, i - run);
-  CTRACE__OUT_LIT(o, "\"");
+  if (i > run) ctrace__ex_out_bytes(o, str + run, i - run);
+  CTRACE__EX_OUT_LIT(o, "\"");
 }
 
-static void ctrace__json_cstr(ctrace__out *o, const char *s) {
-  ctrace__json_str(o, s ? s : "", s ? strlen(s) : 0);
+static void ctrace__ex_json_cstr(ctrace__ex_out *o, const char *s) {
+  ctrace__ex_json_str(o, s ? s : "", s ? strlen(s) : 0);
 }
 
 /* u64 -> u64 map, linear probing with backward-shift deletion. Key 0 is
    stored out of line, so every key is allowed. */
-typedef struct ctrace__map {
+typedef struct ctrace__ex_map {
   uint64_t *keys;
   uint64_t *vals;
   size_t cap, count;         /* cap is a power of two or 0 */
   int has_zero;
   uint64_t zero_val;
-} ctrace__map;
+} ctrace__ex_map;
 
-static size_t ctrace__map_slot(const ctrace__map *m, uint64_t key) {
+static size_t ctrace__ex_map_slot(const ctrace__ex_map *m, uint64_t key) {
   uint64_t h = key * 0x9E3779B97F4A7C15ull;
   return (size_t)(h >> 20) & (m->cap - 1);
 }
 
-static int ctrace__map_grow(ctrace__map *m) {
+static int ctrace__ex_map_grow(ctrace__ex_map *m) {
   size_t old_cap = m->cap, i, ncap = old_cap ? old_cap * 2 : 64;
   uint64_t *ok = m->keys, *ov = m->vals;
   m->keys = (uint64_t *)CTRACE_MEM_ALLOC(ncap * sizeof(uint64_t));
@@ -1716,7 +10583,7 @@ static int ctrace__map_grow(ctrace__map *m) {
   m->cap = ncap;
   for (i = 0; i < old_cap; i++) {
     if (ok[i]) {
-      size_t s = ctrace__map_slot(m, ok[i]);
+      size_t s = ctrace__ex_map_slot(m, ok[i]);
       while (m->keys[s]) s = (s + 1) & (ncap - 1);
       m->keys[s] = ok[i];
       m->vals[s] = ov[i];
@@ -1729,7 +10596,7 @@ static int ctrace__map_grow(ctrace__map *m) {
 
 /* Pointer to key's value, inserting it with value 0 when absent; NULL only
    when memory runs out. */
-static uint64_t *ctrace__map_get(ctrace__map *m, uint64_t key, int insert) {
+static uint64_t *ctrace__ex_map_get(ctrace__ex_map *m, uint64_t key, int insert) {
   size_t s;
   if (key == 0) {
     if (!m->has_zero) {
@@ -1740,15 +10607,15 @@ static uint64_t *ctrace__map_get(ctrace__map *m, uint64_t key, int insert) {
     return &m->zero_val;
   }
   if (m->cap) {
-    s = ctrace__map_slot(m, key);
+    s = ctrace__ex_map_slot(m, key);
     while (m->keys[s]) {
       if (m->keys[s] == key) return &m->vals[s];
       s = (s + 1) & (m->cap - 1);
     }
   }
   if (!insert) return NULL;
-  if ((m->count + 1) * 4 > m->cap * 3 && ctrace__map_grow(m) != 0) return NULL;
-  s = ctrace__map_slot(m, key);
+  if ((m->count + 1) * 4 > m->cap * 3 && ctrace__ex_map_grow(m) != 0) return NULL;
+  s = ctrace__ex_map_slot(m, key);
   while (m->keys[s]) s = (s + 1) & (m->cap - 1);
   m->keys[s] = key;
   m->vals[s] = 0;
@@ -1756,14 +10623,14 @@ static uint64_t *ctrace__map_get(ctrace__map *m, uint64_t key, int insert) {
   return &m->vals[s];
 }
 
-static void ctrace__map_remove(ctrace__map *m, uint64_t key) {
+static void ctrace__ex_map_remove(ctrace__ex_map *m, uint64_t key) {
   size_t s, next;
   if (key == 0) {
     m->has_zero = 0;
     return;
   }
   if (!m->cap) return;
-  s = ctrace__map_slot(m, key);
+  s = ctrace__ex_map_slot(m, key);
   while (m->keys[s] != key) {
     if (!m->keys[s]) return;
     s = (s + 1) & (m->cap - 1);
@@ -1771,7 +10638,7 @@ static void ctrace__map_remove(ctrace__map *m, uint64_t key) {
   /* Pull later entries of the probe chain back so lookups never stop early. */
   next = (s + 1) & (m->cap - 1);
   while (m->keys[next]) {
-    size_t home = ctrace__map_slot(m, m->keys[next]);
+    size_t home = ctrace__ex_map_slot(m, m->keys[next]);
     int movable = (s <= next) ? (home <= s || home > next) : (home <= s && home > next);
     if (movable) {
       m->keys[s] = m->keys[next];
@@ -1784,28 +10651,39 @@ static void ctrace__map_remove(ctrace__map *m, uint64_t key) {
   m->count--;
 }
 
-static void ctrace__map_free(ctrace__map *m) {
+static void ctrace__ex_map_free(ctrace__ex_map *m) {
   CTRACE_MEM_FREE(m->keys);
   CTRACE_MEM_FREE(m->vals);
   memset(m, 0, sizeof *m);
 }
 
-typedef struct ctrace__gc_open {
+typedef struct ctrace__ex_gc_open {
   uint64_t id;
   const char *name;
   uint32_t thread;
-} ctrace__gc_open;
+} ctrace__ex_gc_open;
+
+#define CTRACE__EX_NAME_SLOTS 1024
+
+typedef struct ctrace__ex_name_slot {
+  const char *key;           /* the reader's string, NULL if empty */
+  uint32_t len;
+  char text[116];            /* ,"name":"escaped" */
+} ctrace__ex_name_slot;
 
 typedef struct ctrace__chrome {
-  ctrace__out *out;
+  ctrace__ex_out *out;
+  ctrace__ex_name_slot *names; /* CTRACE__EX_NAME_SLOTS of them */
+  char pid_text[40];         /* ,"pid":P,"tid": */
+  size_t pid_len;
   ctrace_reader *reader;
   uint64_t pid;
   uint64_t written;          /* events written, to place the commas */
   int64_t last_ns;
-  ctrace__map depth;         /* thread -> zones open */
-  ctrace__map tasks;         /* task id -> name pointer of an open task */
-  ctrace__map task_thread;   /* task id -> thread that began it */
-  ctrace__gc_open *gcs;      /* collections open, innermost last */
+  ctrace__ex_map depth;         /* thread -> zones open */
+  ctrace__ex_map tasks;         /* task id -> name pointer of an open task */
+  ctrace__ex_map task_thread;   /* task id -> thread that began it */
+  ctrace__ex_gc_open *gcs;      /* collections open, innermost last */
   size_t n_gcs, cap_gcs;
   uint64_t next_gc_id;
   uint64_t heap_live;
@@ -1813,42 +10691,60 @@ typedef struct ctrace__chrome {
   ctrace_export_counts counts;
 } ctrace__chrome;
 
-/* Opens an event object: {"ph":"X","ts":T,"pid":P,"tid":N */
+/* Opens an event object: {"ph":"X","ts":T,"pid":P,"tid":N -- with one room
+   check; most events are this plus a name. */
 static void ctrace__chrome_head(ctrace__chrome *c, char ph, int64_t ns, uint32_t tid) {
-  ctrace__out *o = c->out;
-  char *p = ctrace__out_room(o, 16);
+  ctrace__ex_out *o = c->out;
+  char *p = ctrace__ex_out_room(o, 128);
   if (c->written++) {
     p[0] = ',';
     p[1] = '\n';
-    o->n += 2;
     p += 2;
   }
   memcpy(p, "{\"ph\":\"", 7);
   p[7] = ph;
   memcpy(p + 8, "\",\"ts\":", 7);
-  o->n += 15;
-  ctrace__out_us(o, ns);
-  CTRACE__OUT_LIT(o, ",\"pid\":");
-  ctrace__out_u64(o, c->pid);
-  CTRACE__OUT_LIT(o, ",\"tid\":");
-  ctrace__out_u64(o, tid);
+  p = ctrace__ex_put_us(p + 15, ns);
+  memcpy(p, c->pid_text, c->pid_len);
+  p = ctrace__ex_put_u64(p + c->pid_len, tid);
+  o->n = (size_t)(p - o->buf);
 }
 
+/* Escaped names are cached by pointer: the reader keeps each string at one
+   address until it is closed, and a trace repeats few names many times. */
 static void ctrace__chrome_name(ctrace__chrome *c, const char *name) {
-  CTRACE__OUT_LIT(c->out, ",\"name\":");
-  ctrace__json_cstr(c->out, name);
+  ctrace__ex_out *o = c->out;
+  ctrace__ex_name_slot *slot;
+  size_t mark, drains, len;
+  if (!name) name = "";
+  slot = &c->names[(size_t)(((uintptr_t)name >> 3) * 0x9E3779B1u) & (CTRACE__EX_NAME_SLOTS - 1)];
+  if (slot->key == name) {
+    memcpy(ctrace__ex_out_room(o, sizeof slot->text), slot->text, slot->len);
+    o->n += slot->len;
+    return;
+  }
+  ctrace__ex_out_room(o, sizeof slot->text);
+  mark = o->n;
+  drains = o->drains;
+  CTRACE__EX_OUT_LIT(o, ",\"name\":");
+  ctrace__ex_json_cstr(o, name);
+  len = o->n - mark;
+  if (o->drains != drains || len > sizeof slot->text) return; /* too long to cache */
+  memcpy(slot->text, o->buf + mark, len);
+  slot->len = (uint32_t)len;
+  slot->key = name;
 }
 
 static void ctrace__chrome_site_args(ctrace__chrome *c, const ctrace_event *ev) {
-  CTRACE__OUT_LIT(c->out, ",\"args\":{\"file\":");
-  ctrace__json_cstr(c->out, ev->file);
-  CTRACE__OUT_LIT(c->out, ",\"line\":");
-  ctrace__out_u64(c->out, ev->line);
-  CTRACE__OUT_LIT(c->out, "}");
+  CTRACE__EX_OUT_LIT(c->out, ",\"args\":{\"file\":");
+  ctrace__ex_json_cstr(c->out, ev->file);
+  CTRACE__EX_OUT_LIT(c->out, ",\"line\":");
+  ctrace__ex_out_u64(c->out, ev->line);
+  CTRACE__EX_OUT_LIT(c->out, "}");
 }
 
 static void ctrace__chrome_zone_begin(ctrace__chrome *c, const ctrace_event *ev) {
-  uint64_t *d = ctrace__map_get(&c->depth, ev->thread, 1);
+  uint64_t *d = ctrace__ex_map_get(&c->depth, ev->thread, 1);
   if (!d) {
     c->oom = 1;
     return;
@@ -1856,38 +10752,38 @@ static void ctrace__chrome_zone_begin(ctrace__chrome *c, const ctrace_event *ev)
   ++*d;
   ctrace__chrome_head(c, 'B', ev->time_ns, ev->thread);
   ctrace__chrome_name(c, ev->name);
-  CTRACE__OUT_LIT(c->out, "}");
+  CTRACE__EX_OUT_LIT(c->out, "}");
   c->counts.spans++;
 }
 
 static void ctrace__chrome_zone_end(ctrace__chrome *c, const ctrace_event *ev) {
-  uint64_t *d = ctrace__map_get(&c->depth, ev->thread, 0);
+  uint64_t *d = ctrace__ex_map_get(&c->depth, ev->thread, 0);
   if (!d || *d == 0) {
     c->counts.ends_dropped++;
     return;
   }
   --*d;
   ctrace__chrome_head(c, 'E', ev->time_ns, ev->thread);
-  CTRACE__OUT_LIT(c->out, "}");
+  CTRACE__EX_OUT_LIT(c->out, "}");
 }
 
 static void ctrace__chrome_counter(ctrace__chrome *c, const ctrace_event *ev,
                                    const char *name, const char *key) {
   ctrace__chrome_head(c, 'C', ev->time_ns, ev->thread);
   ctrace__chrome_name(c, name);
-  CTRACE__OUT_LIT(c->out, ",\"args\":{\"");
-  ctrace__out_bytes(c->out, key, strlen(key));
-  CTRACE__OUT_LIT(c->out, "\":");
+  CTRACE__EX_OUT_LIT(c->out, ",\"args\":{\"");
+  ctrace__ex_out_bytes(c->out, key, strlen(key));
+  CTRACE__EX_OUT_LIT(c->out, "\":");
   if (ev->kind == CTRACE_EV_COUNTER_F) {
     char num[40];
     int len = snprintf(num, sizeof num, "%.17g", ev->fvalue);
-    ctrace__out_bytes(c->out, num, (size_t)len);
+    ctrace__ex_out_bytes(c->out, num, (size_t)len);
   } else if (ev->kind == CTRACE_EV_COUNTER) {
-    ctrace__out_i64(c->out, ev->value);
+    ctrace__ex_out_i64(c->out, ev->value);
   } else {
-    ctrace__out_u64(c->out, c->heap_live);
+    ctrace__ex_out_u64(c->out, c->heap_live);
   }
-  CTRACE__OUT_LIT(c->out, "}}");
+  CTRACE__EX_OUT_LIT(c->out, "}}");
   c->counts.counters++;
 }
 
@@ -1909,25 +10805,25 @@ static void ctrace__chrome_heap(ctrace__chrome *c, const ctrace_event *ev) {
 static void ctrace__chrome_async(ctrace__chrome *c, char ph, int64_t ns, uint32_t tid,
                                  const char *cat, uint64_t id, const char *name) {
   ctrace__chrome_head(c, ph, ns, tid);
-  CTRACE__OUT_LIT(c->out, ",\"cat\":\"");
-  ctrace__out_bytes(c->out, cat, strlen(cat));
-  CTRACE__OUT_LIT(c->out, "\",\"id\":\"");
-  ctrace__out_bytes(c->out, cat, strlen(cat));
-  CTRACE__OUT_LIT(c->out, "-");
-  ctrace__out_u64(c->out, id);
-  CTRACE__OUT_LIT(c->out, "\"");
+  CTRACE__EX_OUT_LIT(c->out, ",\"cat\":\"");
+  ctrace__ex_out_bytes(c->out, cat, strlen(cat));
+  CTRACE__EX_OUT_LIT(c->out, "\",\"id\":\"");
+  ctrace__ex_out_bytes(c->out, cat, strlen(cat));
+  CTRACE__EX_OUT_LIT(c->out, "-");
+  ctrace__ex_out_u64(c->out, id);
+  CTRACE__EX_OUT_LIT(c->out, "\"");
   ctrace__chrome_name(c, name);
-  CTRACE__OUT_LIT(c->out, "}");
+  CTRACE__EX_OUT_LIT(c->out, "}");
 }
 
-static const char *ctrace__or(const char *s, const char *fallback) {
+static const char *ctrace__ex_or(const char *s, const char *fallback) {
   return (s && *s) ? s : fallback;
 }
 
 static void ctrace__chrome_task_begin(ctrace__chrome *c, const ctrace_event *ev) {
-  uint64_t *slot = ctrace__map_get(&c->tasks, ev->id, 1);
-  uint64_t *th = ctrace__map_get(&c->task_thread, ev->id, 1);
-  const char *name = ctrace__or(ev->name, "task");
+  uint64_t *slot = ctrace__ex_map_get(&c->tasks, ev->id, 1);
+  uint64_t *th = ctrace__ex_map_get(&c->task_thread, ev->id, 1);
+  const char *name = ctrace__ex_or(ev->name, "task");
   if (!slot || !th) {
     c->oom = 1;
     return;
@@ -1945,22 +10841,22 @@ static void ctrace__chrome_task_begin(ctrace__chrome *c, const ctrace_event *ev)
 }
 
 static void ctrace__chrome_task_end(ctrace__chrome *c, const ctrace_event *ev) {
-  uint64_t *slot = ctrace__map_get(&c->tasks, ev->id, 0);
+  uint64_t *slot = ctrace__ex_map_get(&c->tasks, ev->id, 0);
   if (!slot || !*slot) {
     c->counts.skipped++;
     return;
   }
   ctrace__chrome_async(c, 'e', ev->time_ns, ev->thread, "task", ev->id,
                        (const char *)(uintptr_t)*slot);
-  ctrace__map_remove(&c->tasks, ev->id);
-  ctrace__map_remove(&c->task_thread, ev->id);
+  ctrace__ex_map_remove(&c->tasks, ev->id);
+  ctrace__ex_map_remove(&c->task_thread, ev->id);
 }
 
 static void ctrace__chrome_gc_begin(ctrace__chrome *c, const ctrace_event *ev) {
-  ctrace__gc_open *g;
+  ctrace__ex_gc_open *g;
   if (c->n_gcs == c->cap_gcs) {
     size_t ncap = c->cap_gcs ? c->cap_gcs * 2 : 8;
-    ctrace__gc_open *n = (ctrace__gc_open *)CTRACE_MEM_REALLOC(c->gcs, ncap * sizeof *n);
+    ctrace__ex_gc_open *n = (ctrace__ex_gc_open *)CTRACE_MEM_REALLOC(c->gcs, ncap * sizeof *n);
     if (!n) {
       c->oom = 1;
       return;
@@ -1970,14 +10866,14 @@ static void ctrace__chrome_gc_begin(ctrace__chrome *c, const ctrace_event *ev) {
   }
   g = &c->gcs[c->n_gcs++];
   g->id = ++c->next_gc_id;
-  g->name = ctrace__or(ev->name, "gc");
+  g->name = ctrace__ex_or(ev->name, "gc");
   g->thread = ev->thread;
   ctrace__chrome_async(c, 'b', ev->time_ns, ev->thread, "gc", g->id, g->name);
   c->counts.async_spans++;
 }
 
 static void ctrace__chrome_gc_end(ctrace__chrome *c, const ctrace_event *ev) {
-  ctrace__gc_open *g;
+  ctrace__ex_gc_open *g;
   if (!c->n_gcs) {
     c->counts.skipped++;
     return;
@@ -1987,35 +10883,35 @@ static void ctrace__chrome_gc_end(ctrace__chrome *c, const ctrace_event *ev) {
 }
 
 static void ctrace__chrome_instant(ctrace__chrome *c, const ctrace_event *ev) {
-  ctrace__out *o = c->out;
+  ctrace__ex_out *o = c->out;
   ctrace__chrome_head(c, 'i', ev->time_ns, ev->thread);
-  CTRACE__OUT_LIT(o, ",\"s\":\"t\"");
+  CTRACE__EX_OUT_LIT(o, ",\"s\":\"t\"");
   switch (ev->kind) {
     case CTRACE_EV_INSTANT:
       ctrace__chrome_name(c, ev->name);
       ctrace__chrome_site_args(c, ev);
       break;
     case CTRACE_EV_LOG:
-      CTRACE__OUT_LIT(o, ",\"cat\":\"log\"");
-      ctrace__chrome_name(c, ctrace__or(ev->name, "log"));
-      CTRACE__OUT_LIT(o, ",\"args\":{\"message\":");
-      ctrace__json_str(o, ev->message ? ev->message : "", ev->message ? ev->message_len : 0);
-      CTRACE__OUT_LIT(o, "}");
+      CTRACE__EX_OUT_LIT(o, ",\"cat\":\"log\"");
+      ctrace__chrome_name(c, ctrace__ex_or(ev->name, "log"));
+      CTRACE__EX_OUT_LIT(o, ",\"args\":{\"message\":");
+      ctrace__ex_json_str(o, ev->message ? ev->message : "", ev->message ? ev->message_len : 0);
+      CTRACE__EX_OUT_LIT(o, "}");
       break;
     case CTRACE_EV_LOSS:
-      CTRACE__OUT_LIT(o, ",\"name\":\"ctrace.events_lost\",\"args\":{\"count\":");
-      ctrace__out_i64(o, ev->value);
-      CTRACE__OUT_LIT(o, "}");
+      CTRACE__EX_OUT_LIT(o, ",\"name\":\"ctrace.events_lost\",\"args\":{\"count\":");
+      ctrace__ex_out_i64(o, ev->value);
+      CTRACE__EX_OUT_LIT(o, "}");
       break;
     default: /* CTRACE_EV_MEM_PROBLEM */
-      CTRACE__OUT_LIT(o, ",\"name\":\"ctrace.memory_problem\",\"args\":{\"what\":");
-      ctrace__json_cstr(o, ev->name);
-      CTRACE__OUT_LIT(o, ",\"ptr\":\"");
-      ctrace__out_hex(o, ev->ptr);
-      CTRACE__OUT_LIT(o, "\"}");
+      CTRACE__EX_OUT_LIT(o, ",\"name\":\"ctrace.memory_problem\",\"args\":{\"what\":");
+      ctrace__ex_json_cstr(o, ev->name);
+      CTRACE__EX_OUT_LIT(o, ",\"ptr\":\"");
+      ctrace__ex_out_hex(o, ev->ptr);
+      CTRACE__EX_OUT_LIT(o, "\"}");
       break;
   }
-  CTRACE__OUT_LIT(o, "}");
+  CTRACE__EX_OUT_LIT(o, "}");
   c->counts.instants++;
 }
 
@@ -2045,19 +10941,19 @@ static void ctrace__chrome_event(ctrace__chrome *c, const ctrace_event *ev) {
 static void ctrace__chrome_close_open(ctrace__chrome *c, int64_t end_ns) {
   size_t i;
   while (c->n_gcs) {
-    ctrace__gc_open *g = &c->gcs[--c->n_gcs];
+    ctrace__ex_gc_open *g = &c->gcs[--c->n_gcs];
     ctrace__chrome_async(c, 'e', end_ns, g->thread, "gc", g->id, g->name);
   }
   for (i = 0; i < c->tasks.cap; i++) {
     uint64_t id = c->tasks.keys[i];
     if (id) {
-      uint64_t *th = ctrace__map_get(&c->task_thread, id, 0);
+      uint64_t *th = ctrace__ex_map_get(&c->task_thread, id, 0);
       ctrace__chrome_async(c, 'e', end_ns, th ? (uint32_t)*th : 0u, "task", id,
                            (const char *)(uintptr_t)c->tasks.vals[i]);
     }
   }
   if (c->tasks.has_zero) {
-    uint64_t *th = ctrace__map_get(&c->task_thread, 0, 0);
+    uint64_t *th = ctrace__ex_map_get(&c->task_thread, 0, 0);
     ctrace__chrome_async(c, 'e', end_ns, th ? (uint32_t)*th : 0u, "task", 0,
                          (const char *)(uintptr_t)c->tasks.zero_val);
   }
@@ -2066,7 +10962,7 @@ static void ctrace__chrome_close_open(ctrace__chrome *c, int64_t end_ns) {
     if (!c->depth.keys[i]) continue;
     for (d = c->depth.vals[i]; d; d--) {
       ctrace__chrome_head(c, 'E', end_ns, (uint32_t)c->depth.keys[i]);
-      CTRACE__OUT_LIT(c->out, "}");
+      CTRACE__EX_OUT_LIT(c->out, "}");
       c->counts.spans_closed_at_end++;
     }
   }
@@ -2074,7 +10970,7 @@ static void ctrace__chrome_close_open(ctrace__chrome *c, int64_t end_ns) {
     uint64_t d;
     for (d = c->depth.zero_val; d; d--) {
       ctrace__chrome_head(c, 'E', end_ns, 0);
-      CTRACE__OUT_LIT(c->out, "}");
+      CTRACE__EX_OUT_LIT(c->out, "}");
       c->counts.spans_closed_at_end++;
     }
   }
@@ -2082,20 +10978,20 @@ static void ctrace__chrome_close_open(ctrace__chrome *c, int64_t end_ns) {
 
 static void ctrace__chrome_meta(ctrace__chrome *c, uint32_t tid, const char *what,
                                 const char *key, const char *text, uint64_t number) {
-  ctrace__out *o = c->out;
-  if (c->written++) CTRACE__OUT_LIT(o, ",\n");
-  CTRACE__OUT_LIT(o, "{\"ph\":\"M\",\"pid\":");
-  ctrace__out_u64(o, c->pid);
-  CTRACE__OUT_LIT(o, ",\"tid\":");
-  ctrace__out_u64(o, tid);
-  CTRACE__OUT_LIT(o, ",\"name\":\"");
-  ctrace__out_bytes(o, what, strlen(what));
-  CTRACE__OUT_LIT(o, "\",\"args\":{\"");
-  ctrace__out_bytes(o, key, strlen(key));
-  CTRACE__OUT_LIT(o, "\":");
-  if (text) ctrace__json_cstr(o, text);
-  else ctrace__out_u64(o, number);
-  CTRACE__OUT_LIT(o, "}}");
+  ctrace__ex_out *o = c->out;
+  if (c->written++) CTRACE__EX_OUT_LIT(o, ",\n");
+  CTRACE__EX_OUT_LIT(o, "{\"ph\":\"M\",\"pid\":");
+  ctrace__ex_out_u64(o, c->pid);
+  CTRACE__EX_OUT_LIT(o, ",\"tid\":");
+  ctrace__ex_out_u64(o, tid);
+  CTRACE__EX_OUT_LIT(o, ",\"name\":\"");
+  ctrace__ex_out_bytes(o, what, strlen(what));
+  CTRACE__EX_OUT_LIT(o, "\",\"args\":{\"");
+  ctrace__ex_out_bytes(o, key, strlen(key));
+  CTRACE__EX_OUT_LIT(o, "\":");
+  if (text) ctrace__ex_json_cstr(o, text);
+  else ctrace__ex_out_u64(o, number);
+  CTRACE__EX_OUT_LIT(o, "}}");
 }
 
 /* Thread names may only be known once their chunks were read, so the thread
@@ -2115,7 +11011,7 @@ static void ctrace__chrome_threads(ctrace__chrome *c) {
   }
 }
 
-static void ctrace__set_err(char *err, size_t err_size, const char *path, const char *why) {
+static void ctrace__ex_set_err(char *err, size_t err_size, const char *path, const char *why) {
   if (err && err_size) snprintf(err, err_size, "%s: %s", path, why);
 }
 
@@ -2138,63 +11034,72 @@ CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path
                                     ctrace_progress_fn progress, void *progress_user,
                                     ctrace_export_counts *counts, char *err, size_t err_size) {
   ctrace__chrome c;
-  ctrace__out *out;
+  ctrace__ex_out *out;
   const ctrace_trace_info *info;
   int rc, wrc;
   char why[256];
   if (err && err_size) err[0] = 0;
   if (!trace_path || !out_path) {
-    ctrace__set_err(err, err_size, "(null)", ctrace_strerror(CTRACE_E_INVALID));
+    ctrace__ex_set_err(err, err_size, "(null)", ctrace_strerror(CTRACE_E_INVALID));
     return CTRACE_E_INVALID;
   }
   memset(&c, 0, sizeof c);
   why[0] = 0;
   rc = ctrace_reader_open(&c.reader, trace_path, why, sizeof why);
   if (rc < 0) {
-    ctrace__set_err(err, err_size, trace_path, why[0] ? why : ctrace_strerror(rc));
+    ctrace__ex_set_err(err, err_size, trace_path, why[0] ? why : ctrace_strerror(rc));
     return rc;
   }
-  out = (ctrace__out *)CTRACE_MEM_ALLOC(sizeof *out);
-  if (!out) {
+  out = (ctrace__ex_out *)CTRACE_MEM_ALLOC(sizeof *out);
+  c.names = (ctrace__ex_name_slot *)CTRACE_MEM_ALLOC(CTRACE__EX_NAME_SLOTS * sizeof *c.names);
+  if (!out || !c.names) {
+    CTRACE_MEM_FREE(out);
+    CTRACE_MEM_FREE(c.names);
     ctrace_reader_close(c.reader);
-    ctrace__set_err(err, err_size, out_path, ctrace_strerror(CTRACE_E_NOMEM));
+    ctrace__ex_set_err(err, err_size, out_path, ctrace_strerror(CTRACE_E_NOMEM));
     return CTRACE_E_NOMEM;
   }
-  rc = ctrace__out_open(out, out_path);
+  rc = ctrace__ex_out_open(out, out_path);
   if (rc < 0) {
-    ctrace__set_err(err, err_size, out_path, strerror(out->saved_errno));
+    ctrace__ex_set_err(err, err_size, out_path, strerror(out->saved_errno));
     CTRACE_MEM_FREE(out);
+    CTRACE_MEM_FREE(c.names);
     ctrace_reader_close(c.reader);
     return rc;
   }
   c.out = out;
+  memset(c.names, 0, CTRACE__EX_NAME_SLOTS * sizeof *c.names);
   info = ctrace_reader_info(c.reader);
   c.pid = info->pid ? info->pid : 1u;
-  CTRACE__OUT_LIT(out, "{\"traceEvents\":[\n");
-  ctrace__chrome_meta(&c, 0, "process_name", "name", ctrace__or(info->program, "ctrace"), 0);
+  c.pid_len = (size_t)snprintf(c.pid_text, sizeof c.pid_text, ",\"pid\":%llu,\"tid\":",
+                               (unsigned long long)c.pid);
+  CTRACE__EX_OUT_LIT(out, "{\"traceEvents\":[\n");
+  ctrace__chrome_meta(&c, 0, "process_name", "name", ctrace__ex_or(info->program, "ctrace"), 0);
   rc = ctrace__chrome_stream(&c, progress, progress_user);
   info = ctrace_reader_info(c.reader);
   if (rc == 0) {
     ctrace__chrome_close_open(&c, info->duration_ns > c.last_ns ? info->duration_ns : c.last_ns);
     ctrace__chrome_threads(&c);
   }
-  CTRACE__OUT_LIT(out, "\n],\"displayTimeUnit\":\"ns\"}\n");
+  CTRACE__EX_OUT_LIT(out, "\n],\"displayTimeUnit\":\"ns\"}\n");
   c.counts.info = *info;
-  wrc = ctrace__out_close(out);
+  wrc = ctrace__ex_out_close(out);
   if (rc < 0) {
     const char *at = rc == CTRACE_E_NOMEM ? out_path : trace_path;
-    ctrace__set_err(err, err_size, at, ctrace_strerror(rc));
+    ctrace__ex_set_err(err, err_size, at, ctrace_strerror(rc));
   } else if (wrc < 0) {
     char msg[200];
-    snprintf(msg, sizeof msg, "%s (%s)", ctrace_strerror(wrc), strerror(out->saved_errno));
-    ctrace__set_err(err, err_size, out_path, msg);
+    snprintf(msg, sizeof msg, "cannot write: %s",
+             out->saved_errno ? strerror(out->saved_errno) : "I/O error");
+    ctrace__ex_set_err(err, err_size, out_path, msg);
     rc = wrc;
   }
   if (counts) *counts = c.counts;
-  ctrace__map_free(&c.depth);
-  ctrace__map_free(&c.tasks);
-  ctrace__map_free(&c.task_thread);
+  ctrace__ex_map_free(&c.depth);
+  ctrace__ex_map_free(&c.tasks);
+  ctrace__ex_map_free(&c.task_thread);
   CTRACE_MEM_FREE(c.gcs);
+  CTRACE_MEM_FREE(c.names);
   CTRACE_MEM_FREE(out);
   ctrace_reader_close(c.reader);
   return rc;
