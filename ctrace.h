@@ -281,6 +281,7 @@ typedef struct ctrace_trace_info {
   int ended;                 /* 1 if an end marker was found */
   int crashed;               /* end marker says the program died of a signal */
   int crash_signal;
+  int exit_without_stop;     /* closed at exit: the program never called ctrace_stop */
   int truncated;             /* the file is cut short after its last complete chunk */
   int flight_window;         /* written by ctrace_flight_dump */
   int64_t first_damage_offset;/* -1 if none */
@@ -2815,6 +2816,100 @@ static void ctrace__after_fork_child(void) {
 static int ctrace__fork_hook_registered;
 #endif
 
+/* ---- fatal signals ----
+   On a crash the handler writes what is buffered with write(2) only: chunks
+   still queued, then each thread's unwritten events, then an end marker
+   that says which signal killed the program. No lock is taken (the crashed
+   thread may hold one); the file lock is tried for a moment so the writer
+   thread is not interrupted mid-chunk. Then the signal goes on as before.
+   A crash by stack overflow needs an alternate signal stack, which ctrace
+   does not install. */
+#if !defined(_WIN32)
+static const int ctrace__fatal_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+#define CTRACE__N_FATAL (sizeof ctrace__fatal_signals / sizeof ctrace__fatal_signals[0])
+static struct sigaction ctrace__old_actions[CTRACE__N_FATAL];
+static int ctrace__hooks_installed;
+static volatile long ctrace__crashing;
+
+static void ctrace__crash_write(int fd, ctrace__buf *b) {
+  ctrace__chunk_header(b);
+  (void)ctrace__file_write(fd, b->data - CTRACE__CHUNK_HEADER, CTRACE__CHUNK_HEADER + (size_t)b->len);
+}
+
+static void ctrace__crash_dump(int sig) {
+  static uint8_t end[CTRACE__CHUNK_HEADER + 64];
+  ctrace__buf *b, fake;
+  ctrace__tstate *t;
+  int fd = ctrace__g.fd, tries;
+  uint8_t *e;
+  for (tries = 0; tries < 2000; tries++) {
+    if (pthread_mutex_trylock(&ctrace__g.file_lock) == 0) break;
+    {
+      struct timespec ts = {0, 100000};
+      nanosleep(&ts, NULL);
+    }
+  }
+  for (b = ctrace__g.q_head; b; b = b->next) ctrace__crash_write(fd, b);
+  for (t = ctrace__g.states; t; t = t->next) {
+    uint8_t *pos = t->pos;
+    if (t->session != ctrace__g.session || !t->buf || !pos || pos <= t->copied) continue;
+    memset(&fake, 0, sizeof fake);
+    fake.data = t->copied;
+    fake.len = (uint32_t)(pos - t->copied);
+    fake.type = CTRACE__CH_EVENTS;
+    fake.tid = t->tid;
+    fake.seq = t->seq;
+    fake.base_ts = t->copied_ts;
+    ctrace__crash_write(fd, &fake);
+  }
+  e = end + CTRACE__CHUNK_HEADER;
+  e = ctrace__put_varint(e, 1);
+  e = ctrace__put_varint(e, (uint64_t)sig);
+  e = ctrace__put_varint(e, ctrace__mono_ns());
+  e = ctrace__put_varint(e, ctrace__g.events_lost);
+  e = ctrace__put_varint(e, ctrace__g.chunks_lost);
+  memset(&fake, 0, sizeof fake);
+  fake.data = end + CTRACE__CHUNK_HEADER;
+  fake.len = (uint32_t)(e - fake.data);
+  fake.type = CTRACE__CH_END;
+  fake.base_ts = ctrace__now();
+  ctrace__crash_write(fd, &fake);
+}
+
+static void ctrace__on_fatal(int sig, siginfo_t *info, void *uc) {
+  size_t i;
+  (void)uc;
+  if (ctrace__g.running && !ctrace__g.flight && ctrace__g.fd >= 0 && ctrace__spin_try(&ctrace__crashing)) {
+    ctrace__active = 0;
+    ctrace__crash_dump(sig);
+  }
+  for (i = 0; i < CTRACE__N_FATAL; i++)
+    if (ctrace__fatal_signals[i] == sig) sigaction(sig, &ctrace__old_actions[i], NULL);
+  /* A fault re-executes the faulting instruction under the old handler; a
+     signal that was sent must be sent again. */
+  if (!info || info->si_code <= 0 || sig == SIGABRT) raise(sig);
+}
+
+static void ctrace__crash_hooks(int on) {
+  size_t i;
+  if (on && !ctrace__hooks_installed) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = ctrace__on_fatal;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < CTRACE__N_FATAL; i++) sigaction(ctrace__fatal_signals[i], &sa, &ctrace__old_actions[i]);
+    ctrace__hooks_installed = 1;
+  } else if (!on && ctrace__hooks_installed) {
+    for (i = 0; i < CTRACE__N_FATAL; i++) sigaction(ctrace__fatal_signals[i], &ctrace__old_actions[i], NULL);
+    ctrace__hooks_installed = 0;
+  }
+}
+#else
+/* Windows: crashes are structured exceptions; not handled yet. */
+static void ctrace__crash_hooks(int on) { (void)on; }
+#endif
+
 CTRACE_API int ctrace_start(const char *path) { return ctrace_start_with(path, NULL); }
 
 CTRACE_API int ctrace_start_with(const char *path, const ctrace_config *cfg) {
@@ -2879,6 +2974,7 @@ CTRACE_API int ctrace_start_with(const char *path, const ctrace_config *cfg) {
     ctrace__atexit_registered = 1;
     atexit(ctrace__atexit);
   }
+  if (c.catch_fatal_signals) ctrace__crash_hooks(1);
   ctrace__active = 1;
   ctrace__unlock(&ctrace__g.session_lock);
   return CTRACE_OK;
@@ -2926,7 +3022,14 @@ static int ctrace__stop_with(int status) {
   ctrace__unlock(&ctrace__g.q_lock);
   ctrace__thread_join(ctrace__g.writer);
   ctrace__g.writer_running = 0;
-  /* Threads still running: take what they recorded. */
+  ctrace__crash_hooks(0);
+  /* From here no thread queues a chunk of its own; what threads still
+     running recorded until now is taken by the steal. */
+  ctrace__lock(&ctrace__g.reg_lock);
+  ctrace__lock(&ctrace__g.q_lock);
+  ctrace__g.running = 0;
+  ctrace__unlock(&ctrace__g.q_lock);
+  ctrace__unlock(&ctrace__g.reg_lock);
   ctrace__steal_all();
   ctrace__drain();
   if (!ctrace__g.flight) {
@@ -2939,7 +3042,6 @@ static int ctrace__stop_with(int status) {
      slow path and finds no session. The calling thread's buffer can go now. */
   self = ctrace__tls;
   ctrace__lock(&ctrace__g.reg_lock);
-  ctrace__g.running = 0;
   for (t = ctrace__g.states; t; t = t->next) {
     ctrace__lock(&t->lock);
     ctrace__store_relaxed(&t->limit, (uintptr_t)0);
@@ -3325,6 +3427,7 @@ static void ctrace__read_end(ctrace_reader *r, const ctrace__chunkhdr *h, const 
   r->info.ended = 1;
   r->info.crashed = status == 1;
   r->info.crash_signal = (int)sig;
+  r->info.exit_without_stop = status == 2;
   r->info.events_lost += lost;
   r->end_ts = h->base_ts;
   (void)chunks_lost;
@@ -7001,25 +7104,39 @@ static CTRACE__MAYBE_UNUSED int ctrace__canvas_to_svg(const ctrace__canvas *c, c
   return o->err;
 }
 
+/* snprintf that may cut: layouts size their buffers for legibility and
+   cutting a long name is the intended behaviour, not an error. */
+static CTRACE__MAYBE_UNUSED void ctrace__textf(char *buf, size_t n, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void ctrace__textf(char *buf, size_t n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (vsnprintf(buf, n, fmt, ap) < 0 && n) buf[0] = '\0';
+  va_end(ap);
+}
+
 /* >>draw:util ---------------------------------------------------------------
    Units, ticks and colours shared by every chart. Text in layouts is ASCII
    (the raster font's range), hence "us" for microseconds. */
 static CTRACE__MAYBE_UNUSED void ctrace__fmt_ns(char *buf, size_t n, double ns) {
   double a = ns < 0 ? -ns : ns;
-  if (a < 1e3) snprintf(buf, n, "%.0f ns", ns);
-  else if (a < 1e6) snprintf(buf, n, "%.3g us", ns / 1e3);
-  else if (a < 1e9) snprintf(buf, n, "%.3g ms", ns / 1e6);
-  else snprintf(buf, n, "%.3g s", ns / 1e9);
+  if (a < 1e3) ctrace__textf(buf, n, "%.0f ns", ns);
+  else if (a < 1e6) ctrace__textf(buf, n, "%.3g us", ns / 1e3);
+  else if (a < 1e9) ctrace__textf(buf, n, "%.3g ms", ns / 1e6);
+  else ctrace__textf(buf, n, "%.3g s", ns / 1e9);
 }
 
 /* Decimal units, so that the 50,000,000 bytes a program asked for read as
    "50 MB", the number in its source. */
 static CTRACE__MAYBE_UNUSED void ctrace__fmt_bytes(char *buf, size_t n, double b) {
   double a = b < 0 ? -b : b;
-  if (a < 1e3) snprintf(buf, n, "%.0f B", b);
-  else if (a < 1e6) snprintf(buf, n, "%.3g kB", b / 1e3);
-  else if (a < 1e9) snprintf(buf, n, "%.3g MB", b / 1e6);
-  else snprintf(buf, n, "%.3g GB", b / 1e9);
+  if (a < 1e3) ctrace__textf(buf, n, "%.0f B", b);
+  else if (a < 1e6) ctrace__textf(buf, n, "%.3g kB", b / 1e3);
+  else if (a < 1e9) ctrace__textf(buf, n, "%.3g MB", b / 1e6);
+  else ctrace__textf(buf, n, "%.3g GB", b / 1e9);
 }
 
 /* A tick step of 1, 2 or 5 times a power of ten giving about `ticks` ticks. */
@@ -7497,7 +7614,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
     if (x1 - x0 < 1) x1 = x0 + 1;
     ctrace__canvas_rect(c, x0, f.y, x1 - x0, f.h, CTRACE__GC_BAND, 0, 0);
     ctrace__fmt_ns(d1, sizeof d1, (double)(gc[i].end_ns - gc[i].start_ns));
-    snprintf(lab, sizeof lab, "collection %u: %s", (unsigned)(i + 1u), d1);
+    ctrace__textf(lab, sizeof lab, "collection %u: %s", (unsigned)(i + 1u), d1);
     ctrace__canvas_title(c, lab);
   }
   hs = ctrace_analysis_heap_series(a, &n_hs);
@@ -7514,7 +7631,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
     ctrace__canvas_rect(c, px - 4, py - 4, 8, 8, CTRACE__RSS_LINE, 0xffffffffu, 1.5f);
     ctrace__fmt_bytes(v1, sizeof v1, (double)m->peak_alloc);
     ctrace__fmt_ns(v2, sizeof v2, (double)m->peak_time_ns);
-    snprintf(lab, sizeof lab, "peak %s at %s", v1, v2);
+    ctrace__textf(lab, sizeof lab, "peak %s at %s", v1, v2);
     ctrace__canvas_title(c, lab);
     ctrace__canvas_text(c, right ? px - 8 : px + 8, py < f.y + (float)fs ? py + (float)fs + 4 : py - 6, fs,
                         right ? CTRACE__AN_END : CTRACE__AN_START, CTRACE__INK, lab);
@@ -7589,8 +7706,8 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_timeline(ctrace__canvas *c, const 
     const char *nm = th[i].name && th[i].name[0] ? th[i].name : NULL;
     if (y + row_h > f.y + f.h) break;
     ctrace__canvas_rect(c, 0, y, w, row_h, (i & 1u) ? 0xf6f6f6ffu : 0xffffffffu, 0, 0);
-    if (nm) snprintf(buf, sizeof buf, "%u %s", (unsigned)th[i].id, nm);
-    else snprintf(buf, sizeof buf, "thread %u", (unsigned)th[i].id);
+    if (nm) ctrace__textf(buf, sizeof buf, "%u %s", (unsigned)th[i].id, nm);
+    else ctrace__textf(buf, sizeof buf, "thread %u", (unsigned)th[i].id);
     {
       char fit[120];
       ctrace__canvas_text(c, 6, y + lane_h * 0.5f + (float)fs * 0.35f, fs, CTRACE__AN_START, CTRACE__INK,
@@ -7627,9 +7744,9 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_timeline(ctrace__canvas *c, const 
           if (x1 - x0 >= 4) {
             ctrace__fmt_ns(dur, sizeof dur, (double)(s->end - s->start));
             if (s->zone < n_z)
-              snprintf(buf, sizeof buf, "%.80s  %s  %.80s:%u%s", zn, dur, zones[s->zone].file,
+              ctrace__textf(buf, sizeof buf, "%.80s  %s  %.80s:%u%s", zn, dur, zones[s->zone].file,
                        (unsigned)zones[s->zone].line, s->unfinished ? "  (unfinished)" : "");
-            else snprintf(buf, sizeof buf, "%s", dur);
+            else ctrace__textf(buf, sizeof buf, "%s", dur);
             ctrace__canvas_title(c, buf);
           }
           if (x1 - x0 >= (float)fs * 2.5f && lane_h >= (float)fs) {
@@ -7643,7 +7760,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_timeline(ctrace__canvas *c, const 
     y += row_h;
   }
   if (i < n_th) {
-    snprintf(buf, sizeof buf, "(%u more threads not shown)", (unsigned)(n_th - i));
+    ctrace__textf(buf, sizeof buf, "(%u more threads not shown)", (unsigned)(n_th - i));
     ctrace__canvas_text(c, 6, y + (float)fs, fs, CTRACE__AN_START, CTRACE__MUTED, buf);
     y += (float)fs + 6;
   }
@@ -7656,7 +7773,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_timeline(ctrace__canvas *c, const 
       if (x1 - x0 < 1) x1 = x0 + 1;
       ctrace__canvas_rect(c, x0, y + 2, x1 - x0, th_h - 4, CTRACE__GC_FILL, 0, 0);
       ctrace__fmt_ns(dur, sizeof dur, (double)(gc[i].end_ns - gc[i].start_ns));
-      snprintf(buf, sizeof buf, "collection %u (%.60s): %s", (unsigned)(i + 1u), gc[i].reason, dur);
+      ctrace__textf(buf, sizeof buf, "collection %u (%.60s): %s", (unsigned)(i + 1u), gc[i].reason, dur);
       ctrace__canvas_title(c, buf);
     }
     y += th_h + 2;
@@ -7781,10 +7898,10 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
         if (tb) {
           char t3[48];
           ctrace__fmt_ns(t3, sizeof t3, match[k] != CTRACE_NONE ? (double)tb[match[k]].total_ns : 0);
-          snprintf(buf, sizeof buf, "%.200s: total %s (%.1f%%), baseline %s", t[k].name, t1,
+          ctrace__textf(buf, sizeof buf, "%.200s: total %s (%.1f%%), baseline %s", t[k].name, t1,
                    100.0 * (double)t[k].total_ns / (double)t[0].total_ns, t3);
         } else {
-          snprintf(buf, sizeof buf, "%.200s: total %s (%.1f%%), self %s, %llu calls", t[k].name, t1,
+          ctrace__textf(buf, sizeof buf, "%.200s: total %s (%.1f%%), self %s, %llu calls", t[k].name, t1,
                    100.0 * (double)t[k].total_ns / (double)t[0].total_ns, t2,
                    (unsigned long long)t[k].count);
         }
@@ -7828,12 +7945,12 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_sizes(ctrace__canvas *c, const ctr
     ctrace__fmt_bytes(s1, sizeof s1, k ? (double)((uint64_t)1 << (k - 1u)) : 0);
     ctrace__canvas_rect(c, bx + 1, y0 + ph - bh, bw - 2 > 1 ? bw - 2 : 1, bh, CTRACE__HEAP_FILL, 0, 0);
     ctrace__fmt_bytes(s2, sizeof s2, (double)m->size_bytes[k]);
-    snprintf(buf, sizeof buf, "%s and up: %llu allocations, %s", s1, (unsigned long long)m->size_count[k], s2);
+    ctrace__textf(buf, sizeof buf, "%s and up: %llu allocations, %s", s1, (unsigned long long)m->size_count[k], s2);
     ctrace__canvas_title(c, buf);
     if (bw >= 44 || (k - lo) % (uint32_t)(44 / bw + 1) == 0)
       ctrace__canvas_text(c, bx + bw / 2, y0 + ph + 16, 11, CTRACE__AN_MIDDLE, CTRACE__INK, s1);
   }
-  snprintf(buf, sizeof buf, "%llu", (unsigned long long)most);
+  ctrace__textf(buf, sizeof buf, "%llu", (unsigned long long)most);
   ctrace__canvas_text(c, x0 - 6, y0 + 10, 11, CTRACE__AN_END, CTRACE__INK, buf);
   ctrace__canvas_text(c, x0 - 6, y0 + ph, 11, CTRACE__AN_END, CTRACE__INK, "0");
   ctrace__canvas_text(c, x0 + pw / 2, h - 6, 12, CTRACE__AN_MIDDLE, CTRACE__MUTED, "size of one allocation");
@@ -7850,6 +7967,9 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_sizes(ctrace__canvas *c, const ctr
    ever fail, a script smuggled in through a trace still would not run, because
    its hash would not match. Styles are inline ('unsafe-inline'): CSS cannot
    run code, and with every request forbidden it cannot send anything out. */
+
+#include <time.h>
+#include <errno.h>
 
 /* SHA-256 (FIPS 180-4), only to hash the report's own script for the CSP. */
 typedef struct ctrace__sha256 {
@@ -9178,7 +9298,7 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
     ctrace__rep_sep(r, i);
     ctrace__sink_fmt(r->o, "[%u,", (unsigned)th[i].id);
     if (th[i].name && th[i].name[0]) ctrace__rep_json(r, th[i].name, 100);
-    else { snprintf(nm, sizeof nm, "thread %u", (unsigned)th[i].id); ctrace__sink_json(r->o, nm); }
+    else { ctrace__textf(nm, sizeof nm, "thread %u", (unsigned)th[i].id); ctrace__sink_json(r->o, nm); }
     ctrace__sink_fmt(r->o, ",%u]", (unsigned)(th[i].max_depth < CTRACE__MAX_LANES ? th[i].max_depth : CTRACE__MAX_LANES));
   }
   ctrace__sink_str(r->o, "],\"z\":[");
@@ -9446,6 +9566,7 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
   ctrace_analysis_free(b);
   if (out.err) {
     ctrace__rep_error(cfg, "%s: %s", html_path, ctrace_strerror(out.err));
+    if (!to_stdout) remove(html_path); /* a half-written report would look whole */
     return out.err;
   }
   if (cfg->progress) cfg->progress(cfg->progress_user, 1.0, "done");
@@ -10409,15 +10530,31 @@ static void ctrace__ex_out_bytes(ctrace__ex_out *o, const char *p, size_t len) {
 #define CTRACE__EX_OUT_LIT(o, lit) ctrace__ex_out_bytes((o), (lit), sizeof(lit) - 1)
 
 /* Pointer writers for the hot path: the caller reserved the room. */
+static const char ctrace__ex_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Two digits per division: number formatting is most of an exporter's work. */
 static char *ctrace__ex_put_u64(char *p, uint64_t v) {
   char tmp[20];
-  int i = 20;
-  do {
-    tmp[--i] = (char)('0' + (int)(v % 10u));
-    v /= 10u;
-  } while (v);
-  memcpy(p, tmp + i, (size_t)(20 - i));
-  return p + (20 - i);
+  char *q = tmp + 20;
+  size_t n;
+  while (v >= 100u) {
+    unsigned r = (unsigned)(v % 100u);
+    v /= 100u;
+    q -= 2;
+    memcpy(q, ctrace__ex_pairs + 2 * r, 2);
+  }
+  if (v >= 10u) {
+    q -= 2;
+    memcpy(q, ctrace__ex_pairs + 2 * (unsigned)v, 2);
+  } else {
+    *--q = (char)('0' + (int)v);
+  }
+  n = (size_t)(tmp + 20 - q);
+  memcpy(p, q, n);
+  return p + n;
 }
 
 /* ns as microseconds with exactly three decimals: 1234567 -> 1234.567 */
@@ -10428,8 +10565,7 @@ static char *ctrace__ex_put_us(char *p, int64_t ns) {
   p = ctrace__ex_put_u64(p, mag / 1000u);
   p[0] = '.';
   p[1] = (char)('0' + (int)(frac / 100u));
-  p[2] = (char)('0' + (int)(frac / 10u % 10u));
-  p[3] = (char)('0' + (int)(frac % 10u));
+  memcpy(p + 2, ctrace__ex_pairs + 2 * (unsigned)(frac % 100u), 2);
   return p + 4;
 }
 
@@ -10681,6 +10817,8 @@ typedef struct ctrace__chrome {
   uint64_t written;          /* events written, to place the commas */
   int64_t last_ns;
   ctrace__ex_map depth;         /* thread -> zones open */
+  uint64_t *depth_at;        /* depth's slot for depth_thread, or NULL */
+  uint32_t depth_thread;
   ctrace__ex_map tasks;         /* task id -> name pointer of an open task */
   ctrace__ex_map task_thread;   /* task id -> thread that began it */
   ctrace__ex_gc_open *gcs;      /* collections open, innermost last */
@@ -10743,8 +10881,20 @@ static void ctrace__chrome_site_args(ctrace__chrome *c, const ctrace_event *ev) 
   CTRACE__EX_OUT_LIT(c->out, "}");
 }
 
+/* The thread's open-zone count; the last thread's is kept at hand because
+   zones come in runs on one thread. Inserting may move the table's slots. */
+static uint64_t *ctrace__chrome_depth(ctrace__chrome *c, uint32_t thread, int insert) {
+  uint64_t *d;
+  if (c->depth_at && c->depth_thread == thread) return c->depth_at;
+  d = ctrace__ex_map_get(&c->depth, thread, 0);
+  if (!d && insert) d = ctrace__ex_map_get(&c->depth, thread, 1);
+  c->depth_at = d;
+  c->depth_thread = thread;
+  return d;
+}
+
 static void ctrace__chrome_zone_begin(ctrace__chrome *c, const ctrace_event *ev) {
-  uint64_t *d = ctrace__ex_map_get(&c->depth, ev->thread, 1);
+  uint64_t *d = ctrace__chrome_depth(c, ev->thread, 1);
   if (!d) {
     c->oom = 1;
     return;
@@ -10757,7 +10907,7 @@ static void ctrace__chrome_zone_begin(ctrace__chrome *c, const ctrace_event *ev)
 }
 
 static void ctrace__chrome_zone_end(ctrace__chrome *c, const ctrace_event *ev) {
-  uint64_t *d = ctrace__ex_map_get(&c->depth, ev->thread, 0);
+  uint64_t *d = ctrace__chrome_depth(c, ev->thread, 0);
   if (!d || *d == 0) {
     c->counts.ends_dropped++;
     return;
