@@ -52,7 +52,9 @@ pass "compile: $(echo "$FUNCS" | wc -l) public functions in sections: $(echo "$F
   echo '#include "ctrace.h"'
   echo '#include <stdio.h>'
   echo 'typedef void (*ct_any_fn)(void);'
-  echo 'static const ct_any_fn ct_every_function[] = {'
+  echo '/* External and writable so no compiler can drop it: every address'
+  echo '   must resolve at link time. */'
+  echo 'ct_any_fn ct_every_function[] = {'
   echo "$FUNCS" | while read -r _ fn; do echo "  (ct_any_fn)$fn,"; done
   echo '  0};'
   cat <<'C'

@@ -158,8 +158,7 @@ static void check_one_cut(const unsigned char *d, size_t size, size_t cut, size_
       continue;
     }
     f = &full->ev[ix->at[th][got[th]++]];
-    if (!ct_same_payload(e, f) || strcmp(e->name, f->name) != 0 ||
-        strcmp(e->message, f->message) != 0 || strcmp(e->file, f->file) != 0) {
+    if (!ct_same_sited(e, f)) {
       r->events_wrong++;
       snprintf(what, sizeof what, "thread %u event %ld: %s \"%s\" differs from the full read",
                th, got[th] - 1, ctrace_event_kind_name(e->kind), e->name);
