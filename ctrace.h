@@ -2280,11 +2280,7 @@ static void ctrace__shard_lock(ctrace__shard *s) {
   unsigned spins = 0;
   while (!ctrace__spin_try(&s->lock)) {
     if (++spins > 64) {
-#if defined(_WIN32)
-      SwitchToThread();
-#else
-      ctrace__sleep_ms(0);
-#endif
+      ctrace__sleep_ms(0); /* let the holder run */
       spins = 0;
     }
   }
@@ -10527,7 +10523,12 @@ static void ctrace__ex_out_bytes(ctrace__ex_out *o, const char *p, size_t len) {
   }
 }
 
-#define CTRACE__EX_OUT_LIT(o, lit) ctrace__ex_out_bytes((o), (lit), sizeof(lit) - 1)
+/* A string literal: one room check and a copy of known size. */
+#define CTRACE__EX_OUT_LIT(o, lit)                                             \
+  do {                                                                         \
+    memcpy(ctrace__ex_out_room((o), sizeof(lit) - 1), (lit), sizeof(lit) - 1); \
+    (o)->n += sizeof(lit) - 1;                                                 \
+  } while (0)
 
 /* Pointer writers for the hot path: the caller reserved the room. */
 static const char ctrace__ex_pairs[] =
@@ -10535,38 +10536,55 @@ static const char ctrace__ex_pairs[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* Two digits per division: number formatting is most of an exporter's work. */
+static const uint64_t ctrace__ex_pow10[20] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+    100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+    10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+    100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull};
+
+/* Digits written backwards in place, two per division, no copy: number
+   formatting is most of an exporter's work. */
 static char *ctrace__ex_put_u64(char *p, uint64_t v) {
-  char tmp[20];
-  char *q = tmp + 20;
-  size_t n;
+  unsigned n = 1;
+  char *q;
+  while (n < 20 && v >= ctrace__ex_pow10[n]) n++;
+  q = p + n;
   while (v >= 100u) {
     unsigned r = (unsigned)(v % 100u);
     v /= 100u;
     q -= 2;
-    memcpy(q, ctrace__ex_pairs + 2 * r, 2);
+    q[0] = ctrace__ex_pairs[2 * r];
+    q[1] = ctrace__ex_pairs[2 * r + 1];
   }
   if (v >= 10u) {
-    q -= 2;
-    memcpy(q, ctrace__ex_pairs + 2 * (unsigned)v, 2);
+    q[-2] = ctrace__ex_pairs[2 * (unsigned)v];
+    q[-1] = ctrace__ex_pairs[2 * (unsigned)v + 1];
   } else {
-    *--q = (char)('0' + (int)v);
+    q[-1] = (char)('0' + (int)v);
   }
-  n = (size_t)(tmp + 20 - q);
-  memcpy(p, q, n);
   return p + n;
 }
 
-/* ns as microseconds with exactly three decimals: 1234567 -> 1234.567 */
+/* ns as microseconds with exactly three decimals: 1234567 -> 1234.567.
+   One conversion of the whole ns count, then the last three digits move
+   right by one to make room for the point. */
 static char *ctrace__ex_put_us(char *p, int64_t ns) {
   uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-  uint64_t frac = mag % 1000u;
+  char *end;
   if (ns < 0) *p++ = '-';
-  p = ctrace__ex_put_u64(p, mag / 1000u);
-  p[0] = '.';
-  p[1] = (char)('0' + (int)(frac / 100u));
-  memcpy(p + 2, ctrace__ex_pairs + 2 * (unsigned)(frac % 100u), 2);
-  return p + 4;
+  if (mag < 1000u) {
+    p[0] = '0';
+    p[1] = '.';
+    p[2] = (char)('0' + (int)(mag / 100u));
+    memcpy(p + 3, ctrace__ex_pairs + 2 * (unsigned)(mag % 100u), 2);
+    return p + 5;
+  }
+  end = ctrace__ex_put_u64(p, mag);
+  end[0] = end[-1];
+  end[-1] = end[-2];
+  end[-2] = end[-3];
+  end[-3] = '.';
+  return end + 1;
 }
 
 static void ctrace__ex_out_u64(ctrace__ex_out *o, uint64_t v) {
@@ -10810,8 +10828,10 @@ typedef struct ctrace__ex_name_slot {
 typedef struct ctrace__chrome {
   ctrace__ex_out *out;
   ctrace__ex_name_slot *names; /* CTRACE__EX_NAME_SLOTS of them */
-  char pid_text[40];         /* ,"pid":P,"tid": */
-  size_t pid_len;
+  char pid_text[48];         /* ,"pid":P,"tid":T */
+  size_t pid_len;            /* up to T */
+  size_t tid_len;            /* with T for thread tid_now; 0 = not made yet */
+  uint32_t tid_now;
   ctrace_reader *reader;
   uint64_t pid;
   uint64_t written;          /* events written, to place the commas */
@@ -10843,9 +10863,13 @@ static void ctrace__chrome_head(ctrace__chrome *c, char ph, int64_t ns, uint32_t
   p[7] = ph;
   memcpy(p + 8, "\",\"ts\":", 7);
   p = ctrace__ex_put_us(p + 15, ns);
-  memcpy(p, c->pid_text, c->pid_len);
-  p = ctrace__ex_put_u64(p + c->pid_len, tid);
-  o->n = (size_t)(p - o->buf);
+  if (tid != c->tid_now || !c->tid_len) {
+    /* ,"pid":P,"tid":T for this thread, remade when the thread changes */
+    c->tid_len = (size_t)(ctrace__ex_put_u64(c->pid_text + c->pid_len, tid) - c->pid_text);
+    c->tid_now = tid;
+  }
+  memcpy(p, c->pid_text, sizeof c->pid_text);
+  o->n = (size_t)(p + c->tid_len - o->buf);
 }
 
 /* Escaped names are cached by pointer: the reader keeps each string at one
@@ -10857,7 +10881,8 @@ static void ctrace__chrome_name(ctrace__chrome *c, const char *name) {
   if (!name) name = "";
   slot = &c->names[(size_t)(((uintptr_t)name >> 3) * 0x9E3779B1u) & (CTRACE__EX_NAME_SLOTS - 1)];
   if (slot->key == name) {
-    memcpy(ctrace__ex_out_room(o, sizeof slot->text), slot->text, slot->len);
+    /* Copying the whole slot (a constant size) beats a variable memcpy. */
+    memcpy(ctrace__ex_out_room(o, sizeof slot->text), slot->text, sizeof slot->text);
     o->n += slot->len;
     return;
   }
