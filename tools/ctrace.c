@@ -313,7 +313,7 @@ static void put_safe(FILE *f, const char *str, size_t len) {
       continue;
     }
     if (i > run) fwrite(str + run, 1, i - run, f);
-    if (c >= 0x80) ok = ctrace__utf8_valid_len(s + i, len - i, &bad);
+    if (c >= 0x80) ok = ctrace__ex_utf8_len(s + i, len - i, &bad);
     if (c >= 0x80 && ok) {
       fwrite(str + i, 1, ok, f);
       i += ok;
