@@ -261,7 +261,9 @@ typedef struct ctrace_event {
   uint64_t size;             /* ALLOC size */
   uint32_t raw_kind;         /* kind byte as stored (for UNKNOWN) */
 } ctrace_event;
-/* The strings in an event stay valid until the reader is closed. */
+/* name and file stay valid until the reader is closed; message only until
+   the next ctrace_reader_next call (copy it to keep it): keeping every
+   message would make the reader's memory grow with the trace. */
 
 typedef struct ctrace_trace_info {
   uint32_t format_version;
@@ -895,6 +897,12 @@ CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path
 #define CTRACE__CAT2(a, b) a##b
 #define CTRACE__CAT(a, b) CTRACE__CAT2(a, b)
 #define CTRACE__VAR(base) CTRACE__CAT(base, __LINE__)
+/* A fresh identifier per use, so two zones may share a line. */
+#ifdef __COUNTER__
+#define CTRACE__UNIQUE __COUNTER__
+#else
+#define CTRACE__UNIQUE __LINE__
+#endif
 
 /* A literal name takes the fast path: its id is cached in the site. Anything
    else (a buffer, a pointer) is interned by its text every time. */
@@ -929,18 +937,19 @@ struct ctrace__zone_guard {
   ctrace__zone_guard(ctrace_site *s, const char *n, int lit) : on(ctrace__zone_begin_if(s, n, lit)) {}
   ~ctrace__zone_guard() { if (on) ctrace_zone_end(); }
 };
-#define CTRACE_ZONE(name)                                                      \
-  CTRACE__SITE(CTRACE__VAR(ctrace__site_));                                    \
-  ctrace__zone_guard CTRACE__VAR(ctrace__zone_)(&CTRACE__VAR(ctrace__site_),   \
-                                                (name), CTRACE__IS_LITERAL(name))
+#define CTRACE_ZONE(name) CTRACE__ZONE_AS(name, CTRACE__CAT(ctrace__zone_, CTRACE__UNIQUE))
+#define CTRACE__ZONE_AS(name, var)                                             \
+  CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
+  ctrace__zone_guard var(&CTRACE__CAT(var, _site), (name), CTRACE__IS_LITERAL(name))
 #elif defined(__GNUC__) || defined(__clang__)
 static inline void ctrace__zone_cleanup(int *on) {
   if (*on) ctrace_zone_end();
 }
-#define CTRACE_ZONE(name)                                                      \
-  CTRACE__SITE(CTRACE__VAR(ctrace__site_));                                    \
-  int CTRACE__VAR(ctrace__zone_) __attribute__((cleanup(ctrace__zone_cleanup), unused)) = \
-      ctrace__zone_begin_if(&CTRACE__VAR(ctrace__site_), (name), CTRACE__IS_LITERAL(name))
+#define CTRACE_ZONE(name) CTRACE__ZONE_AS(name, CTRACE__CAT(ctrace__zone_, CTRACE__UNIQUE))
+#define CTRACE__ZONE_AS(name, var)                                             \
+  CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
+  int var __attribute__((cleanup(ctrace__zone_cleanup), unused)) =             \
+      ctrace__zone_begin_if(&CTRACE__CAT(var, _site), (name), CTRACE__IS_LITERAL(name))
 #else
 /* Fallback: compilers without cleanup attributes (MSVC in C mode) have no
    scoped zone. Use CTRACE_ZONE_BEGIN / CTRACE_ZONE_END instead. */
@@ -3129,7 +3138,6 @@ CTRACE_API int ctrace_flight_dump(const char *path) {
 }
 
 CTRACE_API void ctrace_session_stats_get(ctrace_session_stats *out) {
-  ctrace__tstate *t;
   if (!out) return;
   ctrace__once();
   memset(out, 0, sizeof *out);
@@ -3140,8 +3148,7 @@ CTRACE_API void ctrace_session_stats_get(ctrace_session_stats *out) {
   out->error = ctrace__g.error;
   ctrace__unlock(&ctrace__g.file_lock);
   ctrace__lock(&ctrace__g.reg_lock);
-  for (t = ctrace__g.states; t; t = t->next)
-    if (t->session == ctrace__g.session && ctrace__g.running) out->threads++;
+  out->threads = ctrace__g.next_tid; /* every thread that joined, exited or not */
   ctrace__unlock(&ctrace__g.reg_lock);
 }
 
@@ -8198,14 +8205,20 @@ static const char *const ctrace__report_js[] = {
   "    while (lo < hi) { var m = (lo + hi) >> 1; if (ln.s[m] + ln.d[m] < t) lo = m + 1; else hi = m; }\n",
   "    return lo;\n",
   "  }\n",
-  "  function seriesPath(pts, y, h, top, pw) {\n",
+  "  /* the series is a step function: it holds its last value until the next\n",
+  "     sample, so draw horizontal then vertical, never a slope */\n",
+  "  function seriesPath(pts, y, h, top, pw, area) {\n",
+  "    var prev = y + h;\n",
   "    ctx.beginPath();\n",
-  "    ctx.moveTo(X(pts.length ? pts[0] * Q : 0, pw), y + h);\n",
+  "    if (area) ctx.moveTo(X(pts.length ? pts[0] * Q : 0, pw), y + h);\n",
   "    for (var q = 0; q < pts.length; q += 3) {\n",
   "      var x = X(pts[q] * Q, pw);\n",
+  "      if (q || area) ctx.lineTo(x, prev); else ctx.moveTo(x, prev);\n",
   "      ctx.lineTo(x, y + h - pts[q + 1] / top * h);\n",
-  "      ctx.lineTo(x + 0.5, y + h - pts[q + 2] / top * h);\n",
+  "      prev = y + h - pts[q + 2] / top * h;\n",
+  "      ctx.lineTo(x + 0.5, prev);\n",
   "    }\n",
+  "    if (pts.length) ctx.lineTo(X(v1, pw), prev);\n",
   "  }\n",
   "  function label(text, y) {\n",
   "    ctx.fillStyle = '#222';\n",
@@ -8292,13 +8305,12 @@ static const char *const ctrace__report_js[] = {
   "        var C = R.kind === 'heap' ? { n: 'live heap', p: D.hp, top: D.htop, c: '#4e79a7' } : D.ct[R.c];\n",
   "        label(C.n, y + 8);\n",
   "        ctx.fillStyle = C.c; ctx.globalAlpha = 0.6;\n",
-  "        seriesPath(C.p, y + 2, R.h - 4, C.top || 1, pw);\n",
-  "        ctx.lineTo(X(C.p.length ? C.p[C.p.length - 3] * Q : 0, pw), y + R.h - 2);\n",
+  "        seriesPath(C.p, y + 2, R.h - 4, C.top || 1, pw, true);\n",
+  "        ctx.lineTo(X(v1, pw), y + R.h - 2);\n",
   "        ctx.closePath(); ctx.fill(); ctx.globalAlpha = 1;\n",
   "        if (R.kind === 'heap' && D.rss.length) {\n",
   "          ctx.strokeStyle = '#e15759'; ctx.lineWidth = 1.5;\n",
-  "          ctx.beginPath();\n",
-  "          for (q = 0; q < D.rss.length; q += 3) ctx.lineTo(X(D.rss[q] * Q, pw), y + R.h - 2 - D.rss[q + 1] / D.htop * (R.h - 4));\n",
+  "          seriesPath(D.rss, y + 2, R.h - 4, D.htop, pw, false);\n",
   "          ctx.stroke(); ctx.lineWidth = 1;\n",
   "        }\n",
   "      }\n",
@@ -9544,7 +9556,7 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
   r.trace_path = trace_path;
   r.base_path = cfg->baseline_path;
   r.title = cfg->title ? cfg->title
-          : ctrace_analysis_summary(a)->info.program[0] ? ctrace_analysis_summary(a)->info.program
+          : ctrace_analysis_summary(a)->info.program[0] ? ctrace__base_name(ctrace_analysis_summary(a)->info.program)
           : ctrace__base_name(trace_path);
   r.damage_a = err_a;
   r.damage_b = err_b;
@@ -11236,7 +11248,9 @@ CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path
   }
   rc = ctrace__ex_out_open(out, out_path);
   if (rc < 0) {
-    ctrace__ex_set_err(err, err_size, out_path, strerror(out->saved_errno));
+    char msg[200];
+    snprintf(msg, sizeof msg, "cannot create: %s", strerror(out->saved_errno));
+    ctrace__ex_set_err(err, err_size, out_path, msg);
     CTRACE_MEM_FREE(out);
     CTRACE_MEM_FREE(c.names);
     ctrace_reader_close(c.reader);
