@@ -163,7 +163,10 @@ fi
 
 if expect_ok "report" report "$GOOD"; then
   [ -s "$T/good.html" ] && pass "report writes TRACE.html" || fail "report writes TRACE.html" "missing"
-  expect_ok "report --baseline" report "$GOOD" --baseline "$SLOW" -o "$T/cmp.html"
+  if expect_ok "report --baseline" report "$GOOD" --baseline "$SLOW" -o "$T/cmp.html" &&
+     expect_ok "stats --json of the baseline" stats "$SLOW" --json -o "$T/slow.json"; then
+    $PY tests/tool_check.py baseline "$T/stats.json" "$T/slow.json" "$T/cmp.html" || FAILS=$((FAILS + 1))
+  fi
 fi
 
 # ---- every verb on bad inputs and bad outputs ---------------------------------------------
@@ -185,8 +188,15 @@ for verb in "dump" "check" "stats" "stats --json" "export chrome" "export folded
   expect_error "$verb: bit-flipped trace" "flip.ctrace" "1 2" $verb "$T/flip.ctrace" $out
   [ "$verb" = check ] && continue
   expect_error "$verb: output in a missing directory" "/nonexistent/dir/x" 2 $verb "$GOOD" -o /nonexistent/dir/x
-  if [ -w /dev/full ]; then
+  if [ -c /dev/full ] && [ -w /dev/full ]; then
     expect_error "$verb: output to a full disk" "/dev/full" 2 $verb "$GOOD" -o /dev/full
+    # A writer that cleans up after a failed write must never delete what it
+    # did not create (here: the device itself, when running as root).
+    if [ -c /dev/full ]; then pass "$verb: /dev/full left in place"
+    else
+      fail "$verb: /dev/full left in place" "the failed write removed /dev/full"
+      [ "$(id -u)" = 0 ] && rm -f /dev/full && mknod -m 666 /dev/full c 1 7
+    fi
   fi
 done
 

@@ -25,18 +25,6 @@
 #define ctrace_tool_fileno fileno
 #endif
 
-/* Parts of the library that are still being written are switched off here so
-   the tool builds; each verb says "not yet in this build" until they land. */
-#ifndef CTRACE_TOOL_HAVE_ANALYSIS
-#define CTRACE_TOOL_HAVE_ANALYSIS 0
-#endif
-#ifndef CTRACE_TOOL_HAVE_REPORT
-#define CTRACE_TOOL_HAVE_REPORT 0
-#endif
-#ifndef CTRACE_TOOL_HAVE_RASTER
-#define CTRACE_TOOL_HAVE_RASTER 0
-#endif
-
 /* Exit codes, the same for every verb (see `ctrace help`). */
 enum {
   EXIT_OK = 0,        /* done; the trace was intact */
@@ -120,12 +108,10 @@ static void progress_update(void *user, double done) {
   fflush(stderr);
 }
 
-#if CTRACE_TOOL_HAVE_REPORT
 static void progress_stage(void *user, double done, const char *stage) {
   (void)stage;
   progress_update(user, done);
 }
-#endif
 
 static void progress_done(progress *p) {
   if (p->shown) fprintf(stderr, "\r%*s\r", 20 + (int)strlen(g_verb), "");
@@ -538,7 +524,6 @@ static const char help_export[] =
     "\n"
     "Exit: 0 ok; 1 damaged trace (output covers what was recovered); 2 error.\n";
 
-#if CTRACE_TOOL_HAVE_ANALYSIS
 /* Analyses the trace; NULL (after a message) when nothing could be read.
    *damaged is set when the analysis covers only what was recovered. */
 static ctrace_analysis *analyse(const char *trace, progress *pr, int *damaged) {
@@ -604,23 +589,13 @@ static int run_analysis_output(const char *trace, const char *out, analysis_writ
   if (code == EXIT_OK && damaged) code = EXIT_DAMAGED;
   return code;
 }
-#endif
-
-static int not_yet(const char *what) {
-  fail_msg(NULL, "%s is not in this build of ctrace yet", what);
-  return EXIT_ERROR;
-}
 
 static int cmd_stats(int argc, char **argv) {
   args a;
   if (parse_args(argc, argv, "oj", &a) != 0) return EXIT_ERROR;
   if (a.help) return fputs(help_stats, stdout), EXIT_OK;
-#if CTRACE_TOOL_HAVE_ANALYSIS
   return run_analysis_output(a.trace, a.out ? a.out : "-",
                              a.json ? write_stats_json : write_stats_text, 0);
-#else
-  return not_yet("the analysis (stats)");
-#endif
 }
 
 static int export_chrome(const args *a) {
@@ -666,7 +641,6 @@ static int cmd_export(int argc, char **argv) {
   if (!strcmp(a.format, "chrome")) return export_chrome(&a);
   if (strcmp(a.format, "folded") && strcmp(a.format, "csv"))
     return usage_error("unknown format %s: use chrome, folded or csv", a.format);
-#if CTRACE_TOOL_HAVE_ANALYSIS
   {
     int csv = !strcmp(a.format, "csv");
     char *def = a.out ? NULL : derived_name(a.trace, csv ? ".csv" : ".folded");
@@ -677,10 +651,6 @@ static int cmd_export(int argc, char **argv) {
     free(def);
     return code;
   }
-#else
-  (void)by_bytes;
-  return not_yet("the analysis (export folded/csv)");
-#endif
 }
 
 /* ---- png and report ---------------------------------------------------------------------- */
@@ -711,7 +681,6 @@ static const char help_report[] =
     "Exit: 0 ok; 1 damaged trace (report of what was recovered, with a warning\n"
     "in it); 2 error.\n";
 
-#if CTRACE_TOOL_HAVE_RASTER
 static int png_run(const args *a) {
   ctrace_png_config cfg;
   ctrace_analysis *an;
@@ -746,7 +715,6 @@ static int png_run(const args *a) {
   free(def);
   return damaged ? EXIT_DAMAGED : EXIT_OK;
 }
-#endif
 
 static int cmd_png(int argc, char **argv) {
   args a;
@@ -754,16 +722,11 @@ static int cmd_png(int argc, char **argv) {
   if (a.help) return fputs(help_png, stdout), EXIT_OK;
   if (a.chart && strcmp(a.chart, "heap") && strcmp(a.chart, "timeline") && strcmp(a.chart, "flame"))
     return usage_error("unknown chart %s: use heap, timeline or flame", a.chart);
-#if CTRACE_TOOL_HAVE_RASTER
   return png_run(&a);
-#else
-  return not_yet("PNG output");
-#endif
 }
 
 /* Reads the trace's damage state cheaply enough for verbs whose library
    function does not report it: 1 damaged, 0 intact, -1 unreadable. */
-#if CTRACE_TOOL_HAVE_REPORT
 static int trace_damaged(const char *trace) {
   ctrace_reader *r = NULL;
   ctrace_event ev;
@@ -774,13 +737,11 @@ static int trace_damaged(const char *trace) {
   ctrace_reader_close(r);
   return damaged;
 }
-#endif
 
 static int cmd_report(int argc, char **argv) {
   args a;
   if (parse_args(argc, argv, "ob", &a) != 0) return EXIT_ERROR;
   if (a.help) return fputs(help_report, stdout), EXIT_OK;
-#if CTRACE_TOOL_HAVE_REPORT
   {
     ctrace_report_config cfg;
     progress pr;
@@ -811,9 +772,6 @@ static int cmd_report(int argc, char **argv) {
     }
     return EXIT_OK;
   }
-#else
-  return not_yet("the HTML report");
-#endif
 }
 
 /* ---- version, help, main -------------------------------------------------------------------- */
