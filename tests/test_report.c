@@ -1,0 +1,499 @@
+/* tests/test_report.c - the HTML report and the drawing model under it.
+
+   Escaping (HTML text, attributes, JSON inside <script>), the canvas and its
+   SVG backend, then whole reports: empty trace, one event, unfinished zones,
+   a damaged trace, hostile names, level of detail, a baseline comparison,
+   bad paths. Each report is checked for structure (it ends, tags balance, it
+   is valid UTF-8) and for the one thing that must never happen: markup or
+   script from the trace appearing unescaped.
+
+   Extra modes used by tests/test_browser.sh and tests/bench_report.c:
+     test_report --hostile-trace OUT.ctrace    write the hostile-names trace
+     test_report --report TRACE OUT.html [BASELINE]                          */
+#define CTRACE_IMPLEMENTATION
+#include "../ctrace.h"
+#include "harness.h"
+#include "core_support.h"
+
+#include <ctype.h>
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static char *slurp_text(const char *path, size_t *n) {
+  size_t size = 0;
+  unsigned char *p = ct_slurp(path, &size);
+  char *s;
+  if (!p) return NULL;
+  s = (char *)realloc(p, size + 1);
+  if (!s) { free(p); return NULL; }
+  s[size] = '\0';
+  if (n) *n = size;
+  return s;
+}
+
+static size_t count_ci(const char *hay, size_t n, const char *needle) {
+  size_t k = strlen(needle), c = 0, i, j;
+  for (i = 0; i + k <= n; ++i) {
+    for (j = 0; j < k && tolower((unsigned char)hay[i + j]) == tolower((unsigned char)needle[j]); ++j) {}
+    if (j == k) ++c;
+  }
+  return c;
+}
+
+static size_t count_of(const char *hay, size_t n, const char *needle) {
+  size_t k = strlen(needle), c = 0, i;
+  for (i = 0; i + k <= n; ++i)
+    if (memcmp(hay + i, needle, k) == 0) ++c;
+  return c;
+}
+
+static int valid_utf8(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s, *e = p + n;
+  while (p < e) {
+    uint32_t cp;
+    int len = ctrace__utf8_decode(p, e, &cp);
+    if (len == 0) return 0;
+    p += len;
+  }
+  return 1;
+}
+
+/* Structure every report must have, whatever the trace held. */
+static void check_structure(const char *html, size_t n, const char *what) {
+  static const char *const pairs[][2] = {{"<svg", "</svg>"}, {"<table", "</table>"}, {"<section", "</section>"},
+                                         {"<tr", "</tr>"}, {"<script", "</script>"}, {"<title>", "</title>"}};
+  size_t i;
+  int balanced = 1;
+  CHECK(n > 1000 && strncmp(html, "<!DOCTYPE html>", 15) == 0, "%s: starts as an HTML document", what);
+  CHECK(n > 9 && strcmp(html + n - 8, "</html>\n") == 0, "%s: ends with </html>", what);
+  for (i = 0; i < sizeof pairs / sizeof pairs[0]; ++i) {
+    size_t a = count_ci(html, n, pairs[i][0]), b = count_ci(html, n, pairs[i][1]);
+    if (a != b) {
+      balanced = 0;
+      printf("  note: %s: %zu %s but %zu %s\n", what, a, pairs[i][0], b, pairs[i][1]);
+    }
+  }
+  CHECK(balanced, "%s: tags balance (svg, table, section, tr, script, title)", what);
+  CHECK(valid_utf8(html, n), "%s: the file is valid UTF-8", what);
+  CHECK(count_ci(html, n, "<script") == 2, "%s: exactly two script elements (data island and the page script)", what);
+  CHECK(strstr(html, "Content-Security-Policy") && strstr(html, "default-src 'none'"),
+        "%s: has a Content-Security-Policy forbidding requests", what);
+  CHECK(!strstr(html, "http://") || count_of(html, n, "http://") == count_of(html, n, "http://www.w3.org/2000/svg"),
+        "%s: no http:// reference except the SVG namespace", what);
+  CHECK(!strstr(html, "https://"), "%s: no https:// reference", what);
+}
+
+static int report(const char *trace, const char *html, const char *baseline, char *err, size_t err_n) {
+  ctrace_report_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.baseline_path = baseline;
+  cfg.error = err;
+  cfg.error_size = err_n;
+  err[0] = '\0';
+  return ctrace_report_html(trace, html, &cfg);
+}
+
+static const char *html_path(char *buf, size_t n, const char *tag) {
+  char t[600];
+  size_t k;
+  ct_tmp_path(t, sizeof t, tag);
+  k = strlen(t);
+  if (k > 7) t[k - 7] = '\0'; /* drop ".ctrace" */
+  snprintf(buf, n, "%.580s.html", t);
+  return buf;
+}
+
+/* ---- unit tests: sink escaping, canvas, SVG ------------------------------------ */
+
+static void test_escaping(void) {
+  ctrace__sink o;
+  const char hostile[] = "<script>alert('x')</script> & \"q\" \xff\xfe ok \xe2\x80\xa8 \x01 </svg> ]]>";
+  memset(&o, 0, sizeof o);
+  ctrace__sink_html(&o, hostile);
+  ctrace__sink_bytes(&o, "", 1);
+  CHECK(o.err == 0 && o.buf != NULL, "html escape writes to memory");
+  if (o.buf) {
+    CHECK(!strchr(o.buf, '<') && !strchr(o.buf, '>') && !strchr(o.buf, '"') && !strchr(o.buf, '\''),
+          "html escape leaves no < > \" '");
+    CHECK(strstr(o.buf, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;") != NULL,
+          "html escape uses entities: %s", o.buf);
+    CHECK(strstr(o.buf, "\xef\xbf\xbd\xef\xbf\xbd ok") != NULL, "invalid UTF-8 becomes U+FFFD");
+    CHECK(!strchr(o.buf, '\x01'), "control characters are replaced");
+    CHECK(valid_utf8(o.buf, strlen(o.buf)), "escaped text is valid UTF-8");
+  }
+  free(o.buf);
+  memset(&o, 0, sizeof o);
+  ctrace__sink_json(&o, hostile);
+  ctrace__sink_bytes(&o, "", 1);
+  if (CHECK(o.buf != NULL, "json escape writes")) {
+    CHECK(!strchr(o.buf + 1, '<') && !strchr(o.buf, '>') && !strchr(o.buf, '&'), "json escape leaves no < > &");
+    CHECK(strstr(o.buf, "\\u003c/script\\u003e") != NULL, "json escapes </script> as \\u003c/script\\u003e");
+    CHECK(strstr(o.buf, "\\u2028") != NULL && !strstr(o.buf, "\xe2\x80\xa8"), "json escapes U+2028");
+    CHECK(strstr(o.buf, "\\ufffd\\ufffd ok") != NULL, "json replaces invalid UTF-8");
+    CHECK(strstr(o.buf, "\\u0001") != NULL && strstr(o.buf, "\\\"q\\\"") != NULL, "json escapes controls and quotes");
+    CHECK(o.buf[0] == '"' && o.buf[strlen(o.buf) - 1] == '"', "json string is quoted");
+  }
+  free(o.buf);
+}
+
+static void test_canvas_and_svg(void) {
+  ctrace__canvas c;
+  ctrace__sink o;
+  float pts[6] = {0, 0, 10, 10, 20, 0};
+  ctrace__canvas_init(&c, 300, 200, 0xffffffffu);
+  ctrace__canvas_rect(&c, 10, 20, -5, 6, 0xff0000ffu, 0, 0);
+  ctrace__canvas_title(&c, "</title><script>alert(1)</script>");
+  ctrace__canvas_group(&c, 7);
+  ctrace__canvas_line(&c, 1, 2, 3, 4, 0x000000ffu, 2);
+  ctrace__canvas_poly(&c, pts, 3, 0x00ff0080u, 0, 0);
+  ctrace__canvas_text(&c, 5, 6, 12, CTRACE__AN_END, 0x112233ffu, "</svg><script>x</script>\xc3\xa9");
+  CHECK(c.n_shapes == 4 && !c.oom, "canvas holds four shapes");
+  CHECK(c.shapes[0].x == 5 && c.shapes[0].w == 5, "a rect with negative width is normalised");
+  CHECK(c.shapes[0].group == 7 && c.shapes[0].title != CTRACE__NO_TEXT, "title and group land on the last shape");
+  CHECK(c.shapes[2].n_points == 3 && c.points[2 * c.shapes[2].first_point + 2] == 10, "polygon points stored");
+  CHECK(strcmp(c.text + c.shapes[3].text, "</svg><script>x</script>\xc3\xa9") == 0, "text stored verbatim");
+  CHECK(fabsf(ctrace__text_width("ab\xc3\xa9", 10) - 18.0f) < 1e-4f, "text width counts code points (3 x 0.6 x 10)");
+  memset(&o, 0, sizeof o);
+  CHECK(ctrace__canvas_to_svg(&c, &o, NULL) == 0, "SVG backend succeeds");
+  ctrace__sink_bytes(&o, "", 1);
+  if (o.buf) {
+    CHECK(count_of(o.buf, strlen(o.buf), "<svg") == 1 && count_of(o.buf, strlen(o.buf), "</svg>") == 1,
+          "SVG has one <svg> and one </svg> (the text's </svg> is escaped)");
+    CHECK(!strstr(o.buf, "<script"), "no <script in the SVG");
+    CHECK(strstr(o.buf, "data-g=\"7\"") != NULL && strstr(o.buf, "<title>&lt;/title&gt;") != NULL,
+          "SVG carries the group and an escaped tooltip");
+    CHECK(strstr(o.buf, "fill-opacity=\"0.50\"") != NULL, "alpha becomes an opacity");
+    CHECK(strstr(o.buf, "text-anchor=\"end\"") != NULL, "text anchor kept");
+  }
+  free(o.buf);
+  ctrace__canvas_free(&c);
+}
+
+/* ---- traces ------------------------------------------------------------------- */
+
+static int make_empty(const char *path) {
+  if (ctrace_start(path) != 0) return -1;
+  return ctrace_stop();
+}
+
+static int make_one_event(const char *path) {
+  if (ctrace_start(path) != 0) return -1;
+  CTRACE_INSTANT("the only event");
+  return ctrace_stop();
+}
+
+static int make_unfinished(const char *path) {
+  if (ctrace_start(path) != 0) return -1;
+  CTRACE_THREAD_NAME("main");
+  CTRACE_ZONE_BEGIN("finished");
+  CTRACE_ZONE_END();
+  CTRACE_ZONE_BEGIN("never ends");
+  CTRACE_ZONE_BEGIN("inner never ends");
+  CTRACE_INSTANT("inside");
+  return ctrace_stop();
+}
+
+/* Many zones on two levels; `scale` multiplies the work so that a baseline and
+   a slower run differ measurably. */
+static int make_work(const char *path, int n, int spin) {
+  int i, k;
+  volatile unsigned sink = 0;
+  if (ctrace_start(path) != 0) return -1;
+  CTRACE_THREAD_NAME("main");
+  for (i = 0; i < n; ++i) {
+    CTRACE_ZONE_BEGIN("outer");
+    CTRACE_ZONE_BEGIN("work");
+    for (k = 0; k < spin; ++k) sink += (unsigned)k;
+    CTRACE_ZONE_END();
+    CTRACE_ZONE_END();
+    if (i % 1000 == 0) CTRACE_COUNTER("iteration", i);
+  }
+  (void)sink;
+  return ctrace_stop();
+}
+
+/* Every kind of string a trace carries, made hostile. */
+static int make_hostile(const char *path) {
+  static const char *const names[] = {
+      "<script>window.__pwned=1</script>",
+      "\"><img src=x onerror=\"window.__pwned=2\">",
+      "'onmouseover='window.__pwned=3'",
+      "</svg><script>window.__pwned=4</script>",
+      "]]><script>window.__pwned=5</script>",
+      "</script><script>window.__pwned=6</script><!--",
+      "\xff\xfe<script>window.__pwned=7</script>\xc0\xaf",
+      "line\xe2\x80\xa8sep\xe2\x80\xa9para",
+      "{{constructor.constructor('window.__pwned=8')()}}",
+  };
+  char big[10 * 1024 + 1];
+  size_t i;
+  void *blk;
+  uint64_t task;
+  for (i = 0; i < sizeof big - 1; ++i) big[i] = "<script>alert(9)</script>"[i % 25];
+  big[sizeof big - 1] = '\0';
+  if (ctrace_start(path) != 0) return -1;
+  CTRACE_THREAD_NAME("<script>window.__pwned=10</script>");
+  task = ctrace_task_begin("<b>task</b><script>window.__pwned=11</script>", "<i>file</i>.c", 1);
+  for (i = 0; i < sizeof names / sizeof names[0]; ++i) {
+    CTRACE_ZONE_BEGIN(names[i]);
+    CTRACE_ZONE_BEGIN(big);
+    CTRACE_INSTANT(names[i]);
+    CTRACE_LOG(names[i], "message %s end", names[(i + 1) % (sizeof names / sizeof names[0])]);
+    CTRACE_COUNTER(names[i], (int64_t)i * 100);
+    blk = ctrace_malloc_at(64 + i, names[i], (int)i + 1);
+    ctrace_free_at(blk, names[i], (int)i + 1);
+    CTRACE_ZONE_END();
+    CTRACE_ZONE_END();
+  }
+  CTRACE_LOG(big, "%s", big);
+  CTRACE_GC_BEGIN("<script>window.__pwned=12</script>");
+  blk = ctrace_malloc_at(1000, "<script>leak.c", 7); /* never freed: a leak with a hostile site */
+  (void)blk;
+  CTRACE_GC_END();
+  ctrace_task_end(task);
+  CTRACE_ZONE_BEGIN("<script>unfinished</script>");
+  return ctrace_stop();
+}
+
+/* A copy of src cut to `keep` of its length with one byte flipped at `flip`
+   of its length: damage the reader must survive. */
+static int damage_copy(const char *src, const char *dst, double keep, double flip) {
+  size_t n = 0, cut;
+  unsigned char *p = ct_slurp(src, &n);
+  FILE *f;
+  if (!p || n < 64) { free(p); return -1; }
+  cut = (size_t)((double)n * keep);
+  p[(size_t)((double)n * flip)] ^= 0x5a;
+  f = fopen(dst, "wb");
+  if (!f) { free(p); return -1; }
+  fwrite(p, 1, cut, f);
+  fclose(f);
+  free(p);
+  return 0;
+}
+
+/* ---- whole reports -------------------------------------------------------------- */
+
+static char *report_of(const char *trace, const char *tag, const char *baseline, size_t *n, int *rc) {
+  char out[700], err[400];
+  html_path(out, sizeof out, tag);
+  *rc = report(trace, out, baseline, err, sizeof err);
+  if (*rc != 0) printf("  note: %s: %s\n", tag, err);
+  return *rc == 0 ? slurp_text(out, n) : NULL;
+}
+
+static void test_small_reports(void) {
+  char t[600];
+  size_t n = 0;
+  int rc;
+  char *h;
+  ct_tmp_path(t, sizeof t, "rep_empty");
+  if (CHECK(make_empty(t) == 0, "empty trace written")) {
+    h = report_of(t, "rep_empty", NULL, &n, &rc);
+    if (CHECK(rc == 0 && h, "empty trace gives a report (rc %d)", rc)) {
+      check_structure(h, n, "empty");
+      CHECK(strstr(h, "No zones were recorded") != NULL, "empty: says there are no zones");
+    }
+    free(h);
+  }
+  remove(t);
+  ct_tmp_path(t, sizeof t, "rep_one");
+  if (CHECK(make_one_event(t) == 0, "one-event trace written")) {
+    h = report_of(t, "rep_one", NULL, &n, &rc);
+    if (CHECK(rc == 0 && h, "one-event trace gives a report (rc %d)", rc)) {
+      check_structure(h, n, "one event");
+      CHECK(strstr(h, "the only event") != NULL, "one event: the instant is in the data");
+    }
+    free(h);
+  }
+  remove(t);
+  ct_tmp_path(t, sizeof t, "rep_unfinished");
+  if (CHECK(make_unfinished(t) == 0, "unfinished-zones trace written")) {
+    h = report_of(t, "rep_unfinished", NULL, &n, &rc);
+    if (CHECK(rc == 0 && h, "unfinished zones give a report (rc %d)", rc)) {
+      const char *box = strstr(h, "id=\"problems\"");
+      check_structure(h, n, "unfinished");
+      CHECK(box && strstr(box, "unfinished zone <b>never ends</b>") && strstr(box, "unfinished zone <b>inner never ends</b>"),
+            "unfinished: both open zones are listed in the trace problems box");
+      CHECK(strstr(h, "never ends <span class=\"up\">(unfinished)</span>") != NULL,
+            "unfinished: the zone table marks the zone");
+      /* drawn to the end: the kept span carries the unfinished flag (negative zone index) */
+      CHECK(strstr(h, "\"sp\":[") && strstr(strstr(h, "\"sp\":["), ",-") != NULL,
+            "unfinished: spans are kept and flagged for the timeline");
+    }
+    free(h);
+  }
+  remove(t);
+}
+
+static void test_damaged(void) {
+  char t[600], d[640];
+  size_t n = 0;
+  int rc;
+  char *h;
+  ct_tmp_path(t, sizeof t, "rep_dmg_src");
+  snprintf(d, sizeof d, "%.600s.cut", t);
+  if (!CHECK(make_work(t, 60000, 1) == 0, "trace to damage written")) return;
+  if (!CHECK(damage_copy(t, d, 0.7, 0.4) == 0, "damaged copy made")) return;
+  h = report_of(d, "rep_damaged", NULL, &n, &rc);
+  if (CHECK(rc == 0 && h, "damaged trace still gives a report (rc %d)", rc)) {
+    check_structure(h, n, "damaged");
+    CHECK(strstr(h, "id=\"damage\"") && strstr(h, "data was lost or damaged"),
+          "damaged: a visible warning says data was lost");
+    CHECK(strstr(h, "outer") != NULL, "damaged: what was recovered is shown");
+  }
+  free(h);
+  remove(t);
+  remove(d);
+}
+
+static void test_hostile(void) {
+  char t[600];
+  size_t n = 0;
+  int rc;
+  char *h;
+  ct_tmp_path(t, sizeof t, "rep_hostile");
+  if (!CHECK(make_hostile(t) == 0, "hostile trace written")) return;
+  h = report_of(t, "rep_hostile", NULL, &n, &rc);
+  if (CHECK(rc == 0 && h, "hostile trace gives a report (rc %d)", rc)) {
+    check_structure(h, n, "hostile");
+    CHECK(!strstr(h, "window.__pwned=1</script>") && strstr(h, "&lt;script&gt;window.__pwned=1&lt;/script&gt;"),
+          "hostile: zone name appears only escaped");
+    CHECK(count_ci(h, n, "<img") == 0, "hostile: no <img from the trace");
+    CHECK(count_ci(h, n, "onerror=") == count_ci(h, n, "onerror=&quot;") + count_ci(h, n, "onerror=\\\""),
+          "hostile: attribute injection stays inside escaped text");
+    CHECK(count_of(h, n, "]]><") == 0, "hostile: ]]> is escaped");
+    CHECK(count_ci(h, n, "<!--") == 0, "hostile: no comment opener from the trace");
+    {
+      const char *isl = strstr(h, "id=\"ct-data\">"), *end = isl ? strstr(isl, "</script>") : NULL;
+      int raw = 0;
+      for (; isl && end && isl + 3 <= end; ++isl)
+        if (memcmp(isl, "\xe2\x80\xa8", 3) == 0 || memcmp(isl, "\xe2\x80\xa9", 3) == 0) raw = 1;
+      CHECK(end && !raw && strstr(h, "\\u2028"), "hostile: U+2028/9 escaped inside the data island");
+    }
+    CHECK(n < 2u * 1024u * 1024u, "hostile: 10 KB names are cut (report %zu bytes)", n);
+    CHECK(strstr(h, "&lt;script&gt;leak.c:7") != NULL, "hostile: the leaking site is listed, escaped");
+  }
+  free(h);
+  remove(t);
+}
+
+static void test_level_of_detail(void) {
+  char t[600], out[700], err[400];
+  ctrace_report_config cfg;
+  size_t n = 0, spans = 0;
+  char *h, *p;
+  unsigned row, depth, cnt;
+  ct_tmp_path(t, sizeof t, "rep_lod");
+  if (!CHECK(make_work(t, 20000, 0) == 0, "LOD trace written (40000 spans)")) return;
+  html_path(out, sizeof out, "rep_lod");
+  memset(&cfg, 0, sizeof cfg);
+  cfg.max_spans = 1000;
+  cfg.error = err;
+  cfg.error_size = sizeof err;
+  CHECK(ctrace_report_html(t, out, &cfg) == 0, "LOD report written");
+  h = slurp_text(out, &n);
+  if (CHECK(h != NULL, "LOD report read")) {
+    p = strstr(h, "\"ln\":[");
+    if (p) {
+      p += 6;
+      while (sscanf(p, "[%u,%u,%u]", &row, &depth, &cnt) == 3) {
+        spans += cnt;
+        p = strchr(p, ']') + 1;
+        if (*p == ',') ++p;
+      }
+    }
+    CHECK(spans == 1000, "LOD: exactly max_spans spans kept (%zu)", spans);
+    CHECK(strstr(h, "longest of 40,000 zone spans") != NULL, "LOD: the report says how many were folded");
+    CHECK(strstr(h, "data-v=\"20000\"") != NULL, "LOD: the zone table still counts every span");
+  }
+  free(h);
+  remove(t);
+}
+
+static void test_baseline(void) {
+  char a[600], b[600];
+  size_t n = 0;
+  int rc;
+  char *h;
+  ctrace_analysis *aa = NULL, *bb = NULL;
+  const ctrace_zone_stats *za, *zb;
+  char want[96];
+  ct_tmp_path(a, sizeof a, "rep_base_a");
+  ct_tmp_path(b, sizeof b, "rep_base_b");
+  if (!CHECK(make_work(a, 2000, 2000) == 0 && make_work(b, 1000, 200) == 0, "two runs written")) return;
+  h = report_of(a, "rep_baseline", b, &n, &rc);
+  ctrace_analyze(a, NULL, &aa, NULL, 0);
+  ctrace_analyze(b, NULL, &bb, NULL, 0);
+  if (CHECK(rc == 0 && h && aa && bb, "baseline report written (rc %d)", rc)) {
+    check_structure(h, n, "baseline");
+    CHECK(strstr(h, "Delta total") && strstr(h, "Total before"), "baseline: before/after/delta columns");
+    za = ctrace_analysis_find_zone(aa, "work", NULL, 0);
+    zb = ctrace_analysis_find_zone(bb, "work", NULL, 0);
+    if (CHECK(za && zb, "both runs have the zone \"work\"")) {
+      snprintf(want, sizeof want, "data-v=\"%lld\">+", (long long)(za->total_ns - zb->total_ns));
+      CHECK(strstr(h, want) != NULL, "baseline: delta of total = after - before (%s)", want);
+      snprintf(want, sizeof want, "data-v=\"%llu\">", (unsigned long long)zb->count);
+      CHECK(strstr(h, want) != NULL, "baseline: the baseline's count is shown");
+    }
+    CHECK(strstr(h, "red = slower than the baseline") != NULL, "baseline: flame graph coloured by change");
+    CHECK(strstr(h, "baseline heap") != NULL, "baseline: both heaps on one chart");
+  }
+  free(h);
+  ctrace_analysis_free(aa);
+  ctrace_analysis_free(bb);
+  remove(a);
+  remove(b);
+}
+
+static int progress_calls, progress_monotonic = 1;
+static double progress_last = -1;
+static void on_progress(void *user, double done, const char *stage) {
+  (void)user;
+  (void)stage;
+  if (done < progress_last) progress_monotonic = 0;
+  progress_last = done;
+  ++progress_calls;
+}
+
+static void test_errors_and_progress(void) {
+  char t[600], out[700], err[400];
+  ctrace_report_config cfg;
+  int rc;
+  rc = report("build/tmp/does/not/exist.ctrace", "build/tmp/x.html", NULL, err, sizeof err);
+  CHECK(rc < 0 && strstr(err, "does/not/exist.ctrace"), "missing trace: error naming the file (%d: %s)", rc, err);
+  ct_tmp_path(t, sizeof t, "rep_err");
+  if (!CHECK(make_one_event(t) == 0, "trace for error tests")) return;
+  rc = report(t, "build/tmp/no/such/dir/out.html", NULL, err, sizeof err);
+  CHECK(rc == CTRACE_E_OPEN && strstr(err, "no/such/dir/out.html"), "unwritable output: error naming it (%d: %s)", rc, err);
+  rc = report(t, "build/tmp/x.html", "build/tmp/no_baseline.ctrace", err, sizeof err);
+  CHECK(rc < 0 && strstr(err, "no_baseline"), "missing baseline: error naming it (%d)", rc);
+  CHECK(ctrace_report_html(NULL, "x", NULL) == CTRACE_E_INVALID, "NULL trace path: CTRACE_E_INVALID");
+  html_path(out, sizeof out, "rep_progress");
+  memset(&cfg, 0, sizeof cfg);
+  cfg.progress = on_progress;
+  CHECK(ctrace_report_html(t, out, &cfg) == 0, "report with progress callback");
+  CHECK(progress_calls >= 2 && progress_last == 1.0 && progress_monotonic,
+        "progress: %d calls, monotonic, ends at 1.0", progress_calls);
+  remove(out);
+  remove(t);
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--hostile-trace") == 0) return make_hostile(argv[2]) != 0;
+  if ((argc == 4 || argc == 5) && strcmp(argv[1], "--report") == 0) {
+    char err[400];
+    int rc = report(argv[2], argv[3], argc == 5 ? argv[4] : NULL, err, sizeof err);
+    if (rc) fprintf(stderr, "test_report: %s\n", err);
+    return rc != 0;
+  }
+  test_escaping();
+  test_canvas_and_svg();
+  test_small_reports();
+  test_damaged();
+  test_hostile();
+  test_level_of_detail();
+  test_baseline();
+  test_errors_and_progress();
+  return harness_done();
+}
