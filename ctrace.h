@@ -2760,7 +2760,7 @@ static uint64_t ctrace__calibrate(void) {
   uint64_t m0 = ctrace__mono_ns(), t0 = ctrace__cpu_ticks(), m1, t1;
   do {
     m1 = ctrace__mono_ns();
-  } while (m1 - m0 < 3000000u);
+  } while (m1 - m0 < 1000000u);
   t1 = ctrace__cpu_ticks();
   return (uint64_t)((double)(t1 - t0) * 1e9 / (double)(m1 - m0) + 0.5);
 }
