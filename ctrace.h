@@ -2392,12 +2392,28 @@ static void ctrace__note_free(ctrace__tstate *t, uint64_t size) {
   if (t) ctrace__store_relaxed(&t->ms_frees, t->ms_frees + 1);
 }
 
+/* The site of an allocation call: its name is empty, so the cache needs no
+   text, only the file pointer and line. */
+static uint32_t ctrace__call_site_id(ctrace__tstate *t, const char *file, uint32_t line) {
+  uint64_t h = ((uint64_t)(uintptr_t)file * 0x9E3779B97F4A7C15ull) ^ (line * 0xff51afd7ed558ccdull);
+  ctrace__dyn *c = &t->cache[(h >> 40) & (CTRACE__DYN_CACHE - 1)];
+  if (c->id && c->file == file && c->line == line && c->len == 0 && c->hash == h) return c->id;
+  c->id = ctrace__site_intern("", 0, file, line);
+  c->hash = h;
+  c->file = file;
+  c->line = line;
+  c->len = 0;
+  c->text = "";
+  return c->id;
+}
+
 static void ctrace__mem_event(ctrace__tstate *t, uint8_t kind, const char *what, const char *file, uint32_t line,
                               uintptr_t ptr, uint64_t size) {
   uint32_t id;
   uint8_t *p;
   if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  if (!(id = ctrace__dynamic_id(t, file, line, what))) return;
+  id = what[0] ? ctrace__dynamic_id(t, file, line, what) : ctrace__call_site_id(t, file, line);
+  if (!id) return;
   p = ctrace__put_varint(ctrace__event_head(t, kind), id);
   p = ctrace__put_varint(p, (uint64_t)ptr);
   if (kind != CTRACE_EV_MEM_PROBLEM) p = ctrace__put_varint(p, size);
@@ -4454,6 +4470,7 @@ struct ctrace_analysis {
   ctrace_flame_node *flame;
   uint32_t n_flame, cap_flame, flame_other;
   ctrace__map flame_map;
+  ctrace__ptr_cache fcache[CTRACE__PTR_CACHE]; /* (parent, name) -> node */
 
   int gc_open;
   int64_t gc_start;
@@ -4798,8 +4815,18 @@ static uint32_t ctrace__an_flame_child(ctrace_analysis *a, uint32_t parent, cons
   k.parent = parent;
   k.name = name;
   h = ctrace__mix64(((uint64_t)parent << 32) ^ (uint64_t)(size_t)name);
-  v = ctrace__map_get(&a->flame_map, h, ctrace__fkey_eq, a->flame, &k);
-  if (v != CTRACE_NONE) return v;
+  {
+    /* Names are interned, so (parent, name pointer) identifies a node. */
+    ctrace__ptr_cache *c = &a->fcache[(uint32_t)h & (CTRACE__PTR_CACHE - 1)];
+    if (c->a == name && c->line == parent) return c->idx;
+    v = ctrace__map_get(&a->flame_map, h, ctrace__fkey_eq, a->flame, &k);
+    if (v != CTRACE_NONE) {
+      c->a = name;
+      c->line = parent;
+      c->idx = v;
+      return v;
+    }
+  }
   if (a->n_flame + 1 >= a->cfg.max_flame_nodes) {
     a->sum.flame_folded++;
     if (a->flame_other == CTRACE_NONE) {
@@ -5375,7 +5402,8 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   a->sum.events_by_kind[kind >= 1 && kind <= 14 ? kind : 15]++;
   if (a->sum.events == 1) a->sum.first_ns = ev->time_ns;
   if (ev->time_ns > a->sum.last_ns) a->sum.last_ns = ev->time_ns;
-  ti = ctrace__thread_index(a, ev->thread);
+  ti = a->n_threads && a->last_thread_id == ev->thread ? a->last_thread
+                                                      : ctrace__thread_index(a, ev->thread);
   if (ti == CTRACE_NONE) return a->error;
   if (!a->threads[ti].events) a->threads[ti].first_ns = ev->time_ns;
   a->threads[ti].events++;
@@ -10548,33 +10576,55 @@ static const char ctrace__ex_pairs[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-static const uint64_t ctrace__ex_pow10[20] = {
-    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-    100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
-    10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
-    100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull};
+/* Exactly four digits of x < 10000. */
+static char *ctrace__ex_put4(char *p, uint32_t x) {
+  memcpy(p, ctrace__ex_pairs + 2 * (x / 100u), 2);
+  memcpy(p + 2, ctrace__ex_pairs + 2 * (x % 100u), 2);
+  return p + 4;
+}
 
-/* Digits written backwards in place, two per division, no copy: number
-   formatting is most of an exporter's work. */
+/* x < 10000 without leading zeros. */
+static char *ctrace__ex_put_small(char *p, uint32_t x) {
+  if (x < 10u) {
+    *p = (char)('0' + (int)x);
+    return p + 1;
+  }
+  if (x < 100u) {
+    memcpy(p, ctrace__ex_pairs + 2 * x, 2);
+    return p + 2;
+  }
+  if (x < 1000u) {
+    *p = (char)('0' + (int)(x / 100u));
+    memcpy(p + 1, ctrace__ex_pairs + 2 * (x % 100u), 2);
+    return p + 3;
+  }
+  return ctrace__ex_put4(p, x);
+}
+
+/* x < 10^8 without leading zeros. */
+static char *ctrace__ex_put_u32(char *p, uint32_t x) {
+  if (x < 10000u) return ctrace__ex_put_small(p, x);
+  p = ctrace__ex_put_small(p, x / 10000u);
+  return ctrace__ex_put4(p, x % 10000u);
+}
+
+/* Decimal digits in place. Cut into groups of eight and four so the
+   divisions are short and independent: number formatting is most of an
+   exporter's work. */
 static char *ctrace__ex_put_u64(char *p, uint64_t v) {
-  unsigned n = 1;
-  char *q;
-  while (n < 20 && v >= ctrace__ex_pow10[n]) n++;
-  q = p + n;
-  while (v >= 100u) {
-    unsigned r = (unsigned)(v % 100u);
-    v /= 100u;
-    q -= 2;
-    q[0] = ctrace__ex_pairs[2 * r];
-    q[1] = ctrace__ex_pairs[2 * r + 1];
-  }
-  if (v >= 10u) {
-    q[-2] = ctrace__ex_pairs[2 * (unsigned)v];
-    q[-1] = ctrace__ex_pairs[2 * (unsigned)v + 1];
+  uint32_t lo;
+  if (v < 100000000u) return ctrace__ex_put_u32(p, (uint32_t)v);
+  lo = (uint32_t)(v % 100000000u);
+  v /= 100000000u;
+  if (v < 100000000u) {
+    p = ctrace__ex_put_u32(p, (uint32_t)v);
   } else {
-    q[-1] = (char)('0' + (int)v);
+    p = ctrace__ex_put_u32(p, (uint32_t)(v / 100000000u));
+    p = ctrace__ex_put4(p, (uint32_t)(v % 100000000u / 10000u));
+    p = ctrace__ex_put4(p, (uint32_t)(v % 10000u));
   }
-  return p + n;
+  p = ctrace__ex_put4(p, lo / 10000u);
+  return ctrace__ex_put4(p, lo % 10000u);
 }
 
 /* ns as microseconds with exactly three decimals: 1234567 -> 1234.567.
