@@ -161,33 +161,50 @@ typedef struct rl_steps {
   long events;   /* events of the thread, allocations aside */
   long steps;    /* counters read back, i.e. steps begun and numbered */
   long wrong;    /* events out of the pattern */
+  int pos;       /* where the next event falls: 0 begin, 1 counter, 2 end */
   char first_wrong[128];
 } rl_steps;
+
+static inline void rl_steps_feed(rl_steps *s, const ctrace_event *e) {
+  int ok;
+  if (e->kind == CTRACE_EV_ALLOC || e->kind == CTRACE_EV_FREE) return;
+  s->events++;
+  if (s->pos == 0) ok = e->kind == CTRACE_EV_ZONE_BEGIN && strcmp(e->name, "step") == 0;
+  else if (s->pos == 1) ok = e->kind == CTRACE_EV_COUNTER && strcmp(e->name, "seq") == 0 && e->value == s->steps;
+  else ok = e->kind == CTRACE_EV_ZONE_END;
+  if (!ok) {
+    if (!s->wrong)
+      snprintf(s->first_wrong, sizeof s->first_wrong, "event %ld: %s \"%.40s\" value %lld at step %ld pos %d",
+               s->events, ctrace_event_kind_name(e->kind), e->name, (long long)e->value, s->steps, s->pos);
+    s->wrong++;
+    return;
+  }
+  if (s->pos == 1) s->steps++;
+  s->pos = (s->pos + 1) % 3;
+}
 
 static inline rl_steps rl_count_steps(const ct_trace *t, uint32_t tid) {
   rl_steps s;
   size_t i;
-  int pos = 0; /* 0: expect begin, 1: counter, 2: end */
   memset(&s, 0, sizeof s);
-  for (i = 0; i < t->n; i++) {
-    const ctrace_event *e = &t->ev[i];
-    int ok;
-    if (e->thread != tid || e->kind == CTRACE_EV_ALLOC || e->kind == CTRACE_EV_FREE) continue;
-    s.events++;
-    if (pos == 0) ok = e->kind == CTRACE_EV_ZONE_BEGIN && strcmp(e->name, "step") == 0;
-    else if (pos == 1) ok = e->kind == CTRACE_EV_COUNTER && strcmp(e->name, "seq") == 0 && e->value == s.steps;
-    else ok = e->kind == CTRACE_EV_ZONE_END;
-    if (!ok) {
-      if (!s.wrong)
-        snprintf(s.first_wrong, sizeof s.first_wrong, "event %ld: %s \"%.40s\" value %lld at step %ld pos %d",
-                 s.events, ctrace_event_kind_name(e->kind), e->name, (long long)e->value, s.steps, pos);
-      s.wrong++;
-      continue;
-    }
-    if (pos == 1) s.steps++;
-    pos = (pos + 1) % 3;
-  }
+  for (i = 0; i < t->n; i++)
+    if (t->ev[i].thread == tid) rl_steps_feed(&s, &t->ev[i]);
   return s;
+}
+
+/* rl_count_steps for every thread in one pass: a calloc'd array indexed by
+   thread id, *n_out entries (free it). */
+static inline rl_steps *rl_count_steps_all(const ct_trace *t, uint32_t *n_out) {
+  uint32_t max_tid = 0;
+  size_t i;
+  rl_steps *all;
+  for (i = 0; i < t->n; i++)
+    if (t->ev[i].thread > max_tid) max_tid = t->ev[i].thread;
+  all = (rl_steps *)calloc((size_t)max_tid + 1, sizeof *all);
+  *n_out = all ? max_tid + 1 : 0;
+  if (!all) return NULL;
+  for (i = 0; i < t->n; i++) rl_steps_feed(&all[t->ev[i].thread], &t->ev[i]);
+  return all;
 }
 
 /* Events of thread tid (any kind). */
