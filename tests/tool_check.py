@@ -342,6 +342,9 @@ def cmd_baseline(now_path, before_path, html_path):
 
 if __name__ == "__main__":
     cmd = sys.argv[1]
-    {"dump": cmd_dump, "chrome": cmd_chrome, "folded": cmd_folded, "csv": cmd_csv,
-     "png": cmd_png, "baseline": cmd_baseline}[cmd](*sys.argv[2:])
+    try:
+        {"dump": cmd_dump, "chrome": cmd_chrome, "folded": cmd_folded, "csv": cmd_csv,
+         "png": cmd_png, "baseline": cmd_baseline}[cmd](*sys.argv[2:])
+    except Exception as e:  # a missing or malformed output is a failed check, not a crash
+        check(False, "%s: output readable and well-formed" % cmd, "%s: %s" % (type(e).__name__, e))
     sys.exit(1 if failed else 0)
