@@ -444,13 +444,20 @@ static int cmd_check(int argc, char **argv) {
   ctrace_reader *r;
   ctrace_event ev;
   const ctrace_trace_info *in;
+  progress pr;
+  double span;
   uint64_t events = 0;
   int rc;
   if (parse_args(argc, argv, "", &a) != 0) return EXIT_ERROR;
   if (a.help) return fputs(help_check, stdout), EXIT_OK;
   r = open_trace(a.trace);
   if (!r) return EXIT_ERROR;
-  while ((rc = ctrace_reader_next(r, &ev)) > 0) events++;
+  progress_init(&pr);
+  span = (double)ctrace_reader_info(r)->duration_ns;
+  while ((rc = ctrace_reader_next(r, &ev)) > 0) {
+    if ((++events & 0xFFFFu) == 0 && span > 0) progress_update(&pr, (double)ev.time_ns / span);
+  }
+  progress_done(&pr);
   in = ctrace_reader_info(r);
   print_check_summary(a.trace, in, events);
   if (rc < 0) {
@@ -765,10 +772,14 @@ static int cmd_report(int argc, char **argv) {
       fail_lib(err, a.trace, rc);
       return EXIT_ERROR;
     }
-    if (trace_damaged(a.trace) != 0 || (a.baseline && trace_damaged(a.baseline) != 0)) {
-      fail_msg(a.baseline && trace_damaged(a.trace) == 0 ? a.baseline : a.trace,
-               "warning: damaged trace; the report covers what was recovered");
-      return EXIT_DAMAGED;
+    {
+      int damaged_now = trace_damaged(a.trace) != 0;
+      int damaged_base = a.baseline && trace_damaged(a.baseline) != 0;
+      if (damaged_now || damaged_base) {
+        fail_msg(damaged_now ? a.trace : a.baseline,
+                 "warning: damaged trace; the report covers what was recovered");
+        return EXIT_DAMAGED;
+      }
     }
     return EXIT_OK;
   }
