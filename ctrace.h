@@ -657,7 +657,8 @@ CTRACE_API const ctrace_counter_stats *ctrace_analysis_find_counter(const ctrace
 CTRACE_API const ctrace_series_point *ctrace_analysis_heap_series(const ctrace_analysis *a,
                                                                   uint32_t *n);
 CTRACE_API const ctrace_mem_summary *ctrace_analysis_memory(const ctrace_analysis *a);
-/* Allocation sites sorted by enum ctrace_site_order, largest first. */
+/* Allocation sites sorted by enum ctrace_site_order, largest first
+   (CTRACE_BY_LIVE_BYTES lists only the sites with blocks live at the end). */
 CTRACE_API const ctrace_alloc_site *ctrace_analysis_alloc_sites(const ctrace_analysis *a, int order,
                                                                 uint32_t *n);
 /* Sites with blocks live at the end, by live bytes, at most max_leak_sites;
@@ -759,7 +760,7 @@ typedef struct ctrace_report_config {
                                 table before/after/delta, flame graph coloured
                                 by change. NULL = no comparison */
   const char *title;         /* page title; NULL = the traced program's name */
-  uint32_t max_spans;        /* spans kept for zooming; 0 = 150000 */
+  uint32_t max_spans;        /* spans kept for zooming (the longest); 0 = 50000 */
   uint32_t max_messages;     /* rows in the messages table; 0 = 5000 */
   uint32_t max_table_rows;   /* rows in the zone and site tables; 0 = 500 */
   /* Called now and then with the share done (0..1) and a word for the stage;
@@ -7377,8 +7378,9 @@ static CTRACE__MAYBE_UNUSED uint32_t ctrace__series_outline(const ctrace__frame 
 /* >>draw:detail -------------------------------------------------------------
    What the timeline shows beyond the analysis's statistics, collected from
    the analysis callbacks in the same single pass, in memory bounded
-   independently of the trace's length: the longest spans (a min-heap keyed
-   by duration, so a short span is rejected with one comparison), a busy-time
+   independently of the trace's length: the longest spans (candidates are
+   appended until twice the budget, then a selection keeps the longest half
+   and raises a floor, so most spans cost one comparison), a busy-time
    density per thread in bins that double in width as the trace grows, and
    the first instants and log messages as markers. */
 #define CTRACE__DBINS 2048u
@@ -7392,8 +7394,9 @@ typedef struct ctrace__dspan {
 } ctrace__dspan;
 
 typedef struct ctrace__dheap {
-  ctrace__dspan *v;
+  ctrace__dspan *v;          /* candidates; at most 2 * max before a selection */
   uint32_t n, cap, max;
+  int64_t floor;             /* spans this long or shorter cannot make the cut */
   uint64_t seen;
 } ctrace__dheap;
 
@@ -7420,6 +7423,7 @@ typedef struct ctrace__detail {
 
 static CTRACE__MAYBE_UNUSED void ctrace__detail_init(ctrace__detail *d, uint32_t max_spans) {
   memset(d, 0, sizeof *d);
+  d->spans.floor = d->tasks.floor = -1;
   d->spans.max = max_spans ? max_spans : 150000u;
   d->tasks.max = 20000u;
   d->max_marks = 20000u;
@@ -7437,37 +7441,51 @@ static CTRACE__MAYBE_UNUSED void ctrace__detail_free(ctrace__detail *d) {
 
 static int64_t ctrace__dspan_len(const ctrace__dspan *s) { return s->end - s->start; }
 
-static void ctrace__dheap_down(ctrace__dheap *h, uint32_t i) {
-  for (;;) {
-    uint32_t l = 2u * i + 1u, r = l + 1u, m = i;
+/* Rearranges v[0..n) so that v[0..k) hold the k longest spans. */
+static void ctrace__dspan_select(ctrace__dspan *v, uint32_t n, uint32_t k) {
+  uint32_t lo = 0, hi = n;
+  while (hi - lo > 1u && k > lo && k < hi) {
+    int64_t pivot = ctrace__dspan_len(&v[lo + (hi - lo) / 2u]);
+    uint32_t lt = lo, gt = hi, m = lo;
     ctrace__dspan t;
-    if (l < h->n && ctrace__dspan_len(&h->v[l]) < ctrace__dspan_len(&h->v[m])) m = l;
-    if (r < h->n && ctrace__dspan_len(&h->v[r]) < ctrace__dspan_len(&h->v[m])) m = r;
-    if (m == i) return;
-    t = h->v[i]; h->v[i] = h->v[m]; h->v[m] = t;
-    i = m;
+    /* three-way partition: longer | as long as the pivot | shorter */
+    while (m < gt) {
+      int64_t len = ctrace__dspan_len(&v[m]);
+      if (len > pivot) { t = v[m]; v[m] = v[lt]; v[lt] = t; ++lt; ++m; }
+      else if (len < pivot) { --gt; t = v[m]; v[m] = v[gt]; v[gt] = t; }
+      else ++m;
+    }
+    if (k < lt) hi = lt;
+    else if (k > gt) lo = gt;
+    else return;
+  }
+}
+
+static void ctrace__dheap_cut(ctrace__dheap *h) {
+  if (h->n <= h->max) return;
+  ctrace__dspan_select(h->v, h->n, h->max);
+  h->n = h->max;
+  {
+    uint32_t i;
+    int64_t lo = ctrace__dspan_len(&h->v[0]);
+    for (i = 1; i < h->n; ++i)
+      if (ctrace__dspan_len(&h->v[i]) < lo) lo = ctrace__dspan_len(&h->v[i]);
+    if (lo > h->floor) h->floor = lo;
   }
 }
 
 static void ctrace__dheap_push(ctrace__dheap *h, const ctrace__dspan *s, int *oom) {
-  uint32_t i;
   ++h->seen;
-  if (h->n == h->max) {
-    if (h->max == 0 || ctrace__dspan_len(s) <= ctrace__dspan_len(&h->v[0])) return;
-    h->v[0] = *s;
-    ctrace__dheap_down(h, 0);
-    return;
+  if (h->max == 0 || ctrace__dspan_len(s) <= h->floor) return;
+  if (h->n == h->cap) {
+    uint32_t want = h->cap ? h->cap * 2u : 1024u;
+    if (want > 2u * h->max) want = 2u * h->max;
+    if (want <= h->n || ctrace__grow((void **)&h->v, &h->cap, want, sizeof(ctrace__dspan))) {
+      if (h->n < 2u * h->max) { *oom = 1; return; }
+    }
   }
-  if (ctrace__grow((void **)&h->v, &h->cap, h->n + 1u, sizeof(ctrace__dspan))) { *oom = 1; return; }
-  i = h->n++;
-  h->v[i] = *s;
-  while (i > 0) {
-    uint32_t p = (i - 1u) / 2u;
-    ctrace__dspan t;
-    if (ctrace__dspan_len(&h->v[p]) <= ctrace__dspan_len(&h->v[i])) break;
-    t = h->v[i]; h->v[i] = h->v[p]; h->v[p] = t;
-    i = p;
-  }
+  if (h->n == 2u * h->max) ctrace__dheap_cut(h);
+  h->v[h->n++] = *s;
 }
 
 static uint32_t ctrace__detail_slot(ctrace__detail *d, uint32_t thread) {
@@ -7588,6 +7606,8 @@ static int ctrace__dspan_cmp_lane(const void *pa, const void *pb) {
 /* After the pass: spans in (thread, depth, start) order, tasks by start,
    ready to draw. */
 static CTRACE__MAYBE_UNUSED void ctrace__detail_finish(ctrace__detail *d) {
+  ctrace__dheap_cut(&d->spans);
+  ctrace__dheap_cut(&d->tasks);
   if (d->spans.n) qsort(d->spans.v, d->spans.n, sizeof(ctrace__dspan), ctrace__dspan_cmp_lane);
   if (d->tasks.n) qsort(d->tasks.v, d->tasks.n, sizeof(ctrace__dspan), ctrace__dspan_cmp_start);
 }
@@ -9580,7 +9600,7 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
     }
     if (rc == 0) err_b[0] = '\0';
   }
-  ctrace__detail_init(&detail, cfg->max_spans ? cfg->max_spans : 120000u);
+  ctrace__detail_init(&detail, cfg->max_spans ? cfg->max_spans : 50000u);
   hooks.d = &detail;
   hooks.prog.from = cfg->baseline_path ? 0.3 : 0;
   hooks.prog.to = 0.9;
@@ -10286,7 +10306,11 @@ static int ctrace__raster_canvas(const ctrace__canvas *c, uint8_t *rgba, int w, 
    file. It compiles warning-free under -Wall -Wextra -Wpedantic -Wshadow as
    C99 and C++ with gcc and clang, so no diagnostic is silenced. (Its
    STBI_WRITE_NO_STDIO option is not used: it leaves a static declaration
-   without a definition, which gcc reports.) */
+   without a definition, which gcc reports.)
+   stb's own deflate takes about 150 ms for a 1600x900 chart, most of the
+   time budget; stb lets a program supply its own (STBIW_ZLIB_COMPRESS), and
+   ctrace__zlib below does the same job about ten times faster on charts,
+   whose filtered rows are long runs and repeats. */
 #ifdef CTRACE_WITH_PNG
 #if !defined(STBIW_MALLOC) && !defined(STBIW_FREE) && !defined(STBIW_REALLOC)
 #define STBIW_MALLOC(n) CTRACE_MEM_ALLOC(n)
@@ -10300,11 +10324,163 @@ static int ctrace__raster_canvas(const ctrace__canvas *c, uint8_t *rgba, int w, 
 #if defined(_WIN32) && !defined(_CRT_NONSTDC_NO_DEPRECATE)
 #define CTRACE__STBIW_CRT_NONSTDC
 #endif
+static unsigned char *ctrace__zlib(unsigned char *data, int len, int *out_len, int quality);
+#define STBIW_ZLIB_COMPRESS ctrace__zlib
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
 #include <stb/stb_image_write.h>
 #undef STB_IMAGE_WRITE_IMPLEMENTATION
 #undef STB_IMAGE_WRITE_STATIC
+#undef STBIW_ZLIB_COMPRESS
+
+/* A zlib stream (RFC 1950/1951) in one block of fixed Huffman codes, with
+   matches found through a one-entry hash table plus a check for runs: fast,
+   and on chart images nearly as small as stb's own. */
+typedef struct ctrace__bits {
+  unsigned char *out;
+  size_t n;
+  uint64_t acc;
+  int nacc;
+} ctrace__bits;
+
+static void ctrace__bits_put(ctrace__bits *b, uint32_t value, int count) {
+  b->acc |= (uint64_t)value << b->nacc;
+  b->nacc += count;
+  while (b->nacc >= 8) {
+    b->out[b->n++] = (unsigned char)b->acc;
+    b->acc >>= 8;
+    b->nacc -= 8;
+  }
+}
+
+/* Huffman codes go most significant bit first into an LSB-first stream. */
+static uint32_t ctrace__bits_rev(uint32_t code, int count) {
+  uint32_t r = 0;
+  int i;
+  for (i = 0; i < count; ++i) r |= ((code >> i) & 1u) << (count - 1 - i);
+  return r;
+}
+
+static void ctrace__deflate_sym(ctrace__bits *b, const uint16_t *codes, const unsigned char *lens, int sym) {
+  ctrace__bits_put(b, codes[sym], lens[sym]);
+}
+
+static void ctrace__deflate_match(ctrace__bits *b, const uint16_t *codes, const unsigned char *lens, int len,
+                                  int dist) {
+  static const uint16_t len_base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
+                                        31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+  static const unsigned char len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
+                                              2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+  static const uint16_t dist_base[30] = {1,   2,   3,   4,   5,   7,    9,    13,   17,   25,
+                                         33,  49,  65,  97,  129, 193,  257,  385,  513,  769,
+                                         1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+  static const unsigned char dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3,  3,  4,  4,  5,  5,  6,
+                                               6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+  int lc = 28, dc = 29;
+  while (len_base[lc] > len) --lc;
+  while (dist_base[dc] > dist) --dc;
+  ctrace__deflate_sym(b, codes, lens, 257 + lc);
+  if (len_extra[lc]) ctrace__bits_put(b, (uint32_t)(len - len_base[lc]), len_extra[lc]);
+  ctrace__bits_put(b, ctrace__bits_rev((uint32_t)dc, 5), 5);
+  if (dist_extra[dc]) ctrace__bits_put(b, (uint32_t)(dist - dist_base[dc]), dist_extra[dc]);
+}
+
+static uint32_t ctrace__adler32(const unsigned char *p, size_t n) {
+  uint32_t a = 1, b = 0;
+  while (n) {
+    size_t k = n < 5552 ? n : 5552;
+    n -= k;
+    while (k--) {
+      a += *p++;
+      b += a;
+    }
+    a %= 65521u;
+    b %= 65521u;
+  }
+  return (b << 16) | a;
+}
+
+#define CTRACE__ZHASH_BITS 15
+
+static unsigned char *ctrace__zlib(unsigned char *data, int len, int *out_len, int quality) {
+  uint16_t codes[288];
+  unsigned char lens[288];
+  int32_t *table;
+  ctrace__bits b;
+  int i = 0, s;
+  uint32_t adler;
+  (void)quality;
+  if (len < 0) return NULL;
+  /* The fixed code (RFC 1951, 3.2.6). */
+  for (s = 0; s < 288; ++s) {
+    uint32_t code;
+    int n;
+    if (s < 144) { code = 0x30u + (uint32_t)s; n = 8; }
+    else if (s < 256) { code = 0x190u + (uint32_t)(s - 144); n = 9; }
+    else if (s < 280) { code = (uint32_t)(s - 256); n = 7; }
+    else { code = 0xc0u + (uint32_t)(s - 280); n = 8; }
+    codes[s] = (uint16_t)ctrace__bits_rev(code, n);
+    lens[s] = (unsigned char)n;
+  }
+  table = (int32_t *)STBIW_MALLOC(sizeof(int32_t) << CTRACE__ZHASH_BITS);
+  /* Worst case: every byte a 9-bit literal. */
+  b.out = (unsigned char *)STBIW_MALLOC((size_t)len + (size_t)len / 8u + 64u);
+  if (!table || !b.out) {
+    STBIW_FREE(table);
+    STBIW_FREE(b.out);
+    return NULL;
+  }
+  memset(table, 0xff, sizeof(int32_t) << CTRACE__ZHASH_BITS);
+  b.n = 0;
+  b.acc = 0;
+  b.nacc = 0;
+  b.out[b.n++] = 0x78; /* deflate, 32 KiB window */
+  b.out[b.n++] = 0x01; /* no dictionary, fastest; (0x78 * 256 + 0x01) % 31 == 0 */
+  ctrace__bits_put(&b, 1, 1); /* last block */
+  ctrace__bits_put(&b, 1, 2); /* fixed Huffman codes */
+  while (i < len) {
+    int best = 0, dist = 0, max = len - i < 258 ? len - i : 258;
+    if (max >= 4) {
+      uint32_t v = (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 | (uint32_t)data[i + 2] << 16 |
+                   (uint32_t)data[i + 3] << 24;
+      uint32_t h = (v * 2654435761u) >> (32 - CTRACE__ZHASH_BITS);
+      int32_t cand = table[h];
+      table[h] = i;
+      if (i > 0 && data[i - 1] == data[i]) {
+        int n = 0;
+        while (n < max && data[i + n] == data[i - 1]) ++n;
+        best = n;
+        dist = 1;
+      }
+      if (cand >= 0 && i - cand <= 32768 && best < max) {
+        int n = 0;
+        while (n < max && data[cand + n] == data[i + n]) ++n;
+        if (n > best) {
+          best = n;
+          dist = i - cand;
+        }
+      }
+    }
+    if (best >= 4) {
+      ctrace__deflate_match(&b, codes, lens, best, dist);
+      i += best;
+    } else {
+      ctrace__deflate_sym(&b, codes, lens, data[i]);
+      ++i;
+    }
+  }
+  ctrace__deflate_sym(&b, codes, lens, 256);
+  if (b.nacc) ctrace__bits_put(&b, 0, 8 - b.nacc);
+  adler = ctrace__adler32(data, (size_t)len);
+  b.out[b.n++] = (unsigned char)(adler >> 24);
+  b.out[b.n++] = (unsigned char)(adler >> 16);
+  b.out[b.n++] = (unsigned char)(adler >> 8);
+  b.out[b.n++] = (unsigned char)adler;
+  STBIW_FREE(table);
+  *out_len = (int)b.n;
+  return b.out;
+}
+
 #ifdef CTRACE__STBIW_OWN_ALLOC
 #undef STBIW_MALLOC
 #undef STBIW_REALLOC

@@ -28,11 +28,11 @@ static inline const char *ct_tmp_path(char *buf, size_t size, const char *tag) {
   const char *build = getenv("BUILD");
   char dir[512];
   if (!build || !*build) build = "build";
-  snprintf(dir, sizeof dir, "%s", build);
+  snprintf(dir, sizeof dir, "%.400s", build);
   mkdir(dir, 0777);
-  snprintf(dir, sizeof dir, "%s/tmp", build);
+  snprintf(dir, sizeof dir, "%.400s/tmp", build);
   mkdir(dir, 0777);
-  snprintf(buf, size, "%s/%s_%ld.ctrace", dir, tag, (long)getpid());
+  snprintf(buf, size, "%.420s/%.60s_%ld.ctrace", dir, tag, (long)getpid());
   return buf;
 }
 

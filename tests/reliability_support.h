@@ -146,6 +146,24 @@ static inline int rl_tool_check(const char *path, char *out, size_t cap) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Runs `$BUILD/ctrace ARGS` with its output thrown away; returns its exit
+   status, -2 when it died of a signal, -1 when the tool is missing. */
+static inline int rl_tool_run(const char *args) {
+  const char *build = getenv("BUILD");
+  char tool[512], cmd[1400];
+  int status;
+  if (!build || !*build) build = "build";
+  snprintf(tool, sizeof tool, "%.400s/ctrace", build);
+  if (access(tool, X_OK) != 0) return -1;
+  snprintf(cmd, sizeof cmd, "'%s' %.900s >/dev/null 2>&1", tool, args);
+  fflush(stdout);
+  status = system(cmd);
+  if (status == -1) return -1;
+  if (WIFSIGNALED(status)) return -2;
+  if (WIFEXITED(status) && WEXITSTATUS(status) > 128) return -2; /* the shell reports a signal */
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+}
+
 /* ---- the step pattern ----------------------------------------------------
    A worker's step i records ZONE_BEGIN "step", COUNTER "seq" = i, ZONE_END:
    three events. Reading a thread's events back tells how many steps arrived

@@ -1,6 +1,9 @@
 /* Session and reader entry points on their error paths, result strings,
    kind names, and the tracked allocator's statistics. */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* test_sanitizers.sh links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

@@ -8,7 +8,10 @@
             u64 base time, u32 reserved, u32 CRC; then the payload.
    How many events a chunk holds is measured by cutting that one chunk out
    of the file and counting what the reader loses. */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* test_sanitizers.sh links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"
@@ -138,7 +141,7 @@ static void check_one_cut(const unsigned char *d, size_t size, size_t cut, size_
   }
   if (t.open_rc != 0) {
     r->open_wrong++;
-    snprintf(what, sizeof what, "open failed with %d (%s)", t.open_rc, t.err);
+    snprintf(what, sizeof what, "open failed with %d (%.100s)", t.open_rc, t.err);
     note_first(r, cut, what);
     ct_free(&t);
     return;

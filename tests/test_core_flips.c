@@ -3,7 +3,10 @@
    stream), and either refuse it with a code and a sentence, or report the
    damage and give back only real events, or, when it reports nothing, give
    back exactly the original events. */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* test_sanitizers.sh links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

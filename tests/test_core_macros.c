@@ -2,7 +2,10 @@
    or not a trace runs, and records the values it evaluated. The one
    documented exception: CTRACE_LOG evaluates its format arguments only while
    a trace runs (its category always). */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* test_sanitizers.sh links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

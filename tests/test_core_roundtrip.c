@@ -1,7 +1,10 @@
 /* Round trip of every event kind through the public writer and reader:
    exact names, values, messages, sites, ids; nesting; tasks crossing
    threads; thread names; dynamic names from a reused buffer. */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* test_sanitizers.sh links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

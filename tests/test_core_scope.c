@@ -1,6 +1,9 @@
 /* CTRACE_ZONE in C: the zone ends when its block is left by any path
    (fall through, return, break, continue), innermost first. */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* test_sanitizers.sh links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

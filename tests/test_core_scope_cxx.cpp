@@ -1,6 +1,9 @@
 // CTRACE_ZONE in C++: the same cases as the C test, ended by RAII, plus a
 // zone left by an exception.
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+// test_sanitizers.sh links one shared implementation object instead.
 #define CTRACE_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

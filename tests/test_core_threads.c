@@ -2,7 +2,10 @@
    scales the count), with nested zones, instants and counters. Every event
    must come back, each thread's in its order and properly nested, and the
    merged stream must never go back in time. */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* test_sanitizers.sh links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

@@ -18,9 +18,9 @@ FAILS=0
 
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-check() { # check "name" test-expression...
-  name=$1; shift
-  if "$@"; then pass "$name"; else fail "$name: expected $*"; fi
+check() { # check "what" command args...
+  check_what=$1; shift
+  if "$@"; then pass "$check_what"; else fail "$check_what: expected $*"; fi
 }
 
 # The binary make built when it is newer than its source and the header,
@@ -121,7 +121,7 @@ int main(int argc, char **argv) {
 }
 EOF
 FACTS="$TMP/facts"
-if ! $CC -O1 -pthread -I. "$TMP/facts.c" -o "$FACTS" -lm >"$TMP/facts.build.log" 2>&1; then
+if ! $CC -O0 -pthread -I. "$TMP/facts.c" -o "$FACTS" -lm >"$TMP/facts.build.log" 2>&1; then
   sed 's/^/    /' "$TMP/facts.build.log" | head -20
   fail "examples: the trace reader program builds"
   exit 1
@@ -184,7 +184,7 @@ run_gc_demo() {
   set -- $shape # ok Alloc TotalAlloc NumGC (final)
   trace_ok gc_demo "$trace" || return
   f="$TMP/gc_demo.facts"
-  check "gc_demo: threads named main and GC" has_thread main "$f"
+  check "gc_demo: a thread named main" has_thread main "$f"
   check "gc_demo: a thread named GC" has_thread GC "$f"
   check "gc_demo: one GC span per collection printed (NumGC $4)" \
     test "$(fact gc_begins "$f") $(fact gc_ends "$f") $(fact gc_on_gc_thread "$f")" = "$4 $4 $4"

@@ -132,6 +132,8 @@ static void basic_sequence(const char *mode) {
   CHECK(all_bytes(p, 40, 0x5A), "realloc keeps the contents when shrinking (%s)", mode);
   s1 = stats_now();
   check_delta(&s0, &s1, d, "realloc shrink", mode);
+  ctrace_free(q);
+  model_free(&d, 200);
 
   r = (unsigned char *)ctrace_realloc(NULL, 64);
   model_malloc(&d, 64);
@@ -329,13 +331,13 @@ typedef struct watcher {
 static void *watcher_main(void *arg) {
   watcher *wt = (watcher *)arg;
   pthread_barrier_wait(&start_line);
-  while (__atomic_load_n(&workers_running, __ATOMIC_ACQUIRE)) {
+  do { /* at least once, however the threads get scheduled */
     ctrace_memstats ms;
     ctrace_read_memstats(&ms);
     wt->reads++;
     if (ms.alloc < wt->low || ms.alloc > wt->high) wt->out_of_range++;
     if (ms.heap_alloc != ms.alloc) wt->heap_mismatch++;
-  }
+  } while (__atomic_load_n(&workers_running, __ATOMIC_ACQUIRE));
   return NULL;
 }
 

@@ -20,7 +20,7 @@ if ! command -v "$CLANG" >/dev/null 2>&1 ||
   exit 0
 fi
 
-if ! "$CLANG" -std=c99 -O1 -g $SAN -Wall -Wextra -Wpedantic -Wshadow -Werror -pthread \
+if ! "$CLANG" -std=c99 -O0 -gline-tables-only $SAN -Wall -Wextra -Wpedantic -Wshadow -Werror -pthread \
     tests/test_memory.c -o "$TMP/test_memory" -lm >"$TMP/build.log" 2>&1; then
   sed 's/^/    /' "$TMP/build.log" | head -30
   echo "FAIL: asan: test_memory builds with -fsanitize=address,undefined"

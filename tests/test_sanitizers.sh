@@ -3,6 +3,8 @@
 # and .cpp with AddressSanitizer + UndefinedBehaviorSanitizer (leaks
 # included), and the threaded tests with ThreadSanitizer. One PASS/FAIL line
 # per build and run; the inner tests' own lines are folded into it.
+# The implementation is compiled once per sanitizer and linked into every
+# test (built with -DCTRACE_TEST_SEPARATE_IMPL), which keeps this quick.
 # CTRACE_TEST_SCALE (default 0.05 here) keeps the big tests short.
 set -u
 BUILD=${BUILD:-build}
@@ -13,34 +15,47 @@ WARN="-Wall -Wextra -Wpedantic -Wshadow -Werror"
 PNG=""
 [ -f /usr/include/stb/stb_image_write.h ] && PNG="-DCTRACE_WITH_PNG"
 export CTRACE_TEST_SCALE=${CTRACE_TEST_SCALE:-0.05}
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=23}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=23}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:exitcode=66}
 TSAN_TESTS=${TSAN_TESTS:-"test_core_threads test_core_roundtrip"}
+COMMON="-O1 -g -fno-omit-frame-pointer $WARN $PNG -pthread -I. -Itests"
 
 if ! command -v clang >/dev/null 2>&1; then
   echo "FAIL: sanitizers: clang is not installed (apt-get install clang)"
   exit 1
 fi
 
-# run_sanitized LABEL SRC FLAGS...: build SRC with FLAGS, run it, one line.
+# build_impl LABEL FLAGS...: the implementation object for one sanitizer.
+build_impl() {
+  local label=$1 obj="$T/impl_$1.o"
+  shift
+  printf '#define CTRACE_IMPLEMENTATION\n#include "ctrace.h"\n' > "$T/impl.c"
+  if clang -std=c99 "$@" $COMMON -c "$T/impl.c" -o "$obj" >"$T/impl_$label.log" 2>&1; then
+    echo "$obj"
+  else
+    echo "FAIL: $label: the implementation does not build" >&2
+    head -n 15 "$T/impl_$label.log" | sed 's/^/    /' >&2
+  fi
+}
+
+# run_sanitized LABEL OBJ SRC FLAGS...: build SRC against OBJ, run, one line.
 run_sanitized() {
-  local label=$1 src=$2 exe log fails
-  shift 2
-  exe="$T/$(basename "$src" | tr . _)_$(echo "$label" | tr -c 'a-z\n' '_')"
+  local label=$1 obj=$2 src=$3 exe log fails status
+  shift 3
+  exe="$T/$(basename "$src" | tr . _)_$label"
   log="$exe.log"
   case "$src" in
     *.cpp) set -- clang++ -std=c++11 "$@" ;;
     *) set -- clang -std=c99 "$@" ;;
   esac
-  if ! "$@" -O1 -g -fno-omit-frame-pointer $WARN $PNG -pthread -I. -Itests "$src" -o "$exe" -lm \
-       >"$log" 2>&1; then
+  if ! "$@" $COMMON -DCTRACE_TEST_SEPARATE_IMPL "$src" "$obj" -o "$exe" -lm >"$log" 2>&1; then
     echo "FAIL: $label: $src: does not build"
     head -n 15 "$log" | sed 's/^/    /'
     return
   fi
   "$exe" >"$log" 2>&1
-  local status=$?
+  status=$?
   fails=$(grep -c '^FAIL: ' "$log")
   if [ "$status" = 0 ] && [ "$fails" = 0 ] && grep -q '^PASS: ' "$log"; then
     echo "PASS: $label: $src ($(grep -c '^PASS: ' "$log") checks)"
@@ -51,11 +66,16 @@ run_sanitized() {
   fi
 }
 
-for src in tests/test_core_*.c tests/test_core_*.cpp; do
-  [ -f "$src" ] || continue
-  run_sanitized "asan+ubsan" "$src" -fsanitize=address,undefined -fno-sanitize-recover=all
-done
-for name in $TSAN_TESTS; do
-  [ -f "tests/$name.c" ] || continue
-  run_sanitized "tsan" "tests/$name.c" -fsanitize=thread
-done
+ASAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+obj=$(build_impl asan_ubsan $ASAN)
+if [ -n "$obj" ]; then
+  for src in tests/test_core_*.c tests/test_core_*.cpp; do
+    [ -f "$src" ] && run_sanitized asan_ubsan "$obj" "$src" $ASAN
+  done
+fi
+obj=$(build_impl tsan -fsanitize=thread)
+if [ -n "$obj" ]; then
+  for name in $TSAN_TESTS; do
+    [ -f "tests/$name.c" ] && run_sanitized tsan "$obj" "tests/$name.c" -fsanitize=thread
+  done
+fi

@@ -109,6 +109,9 @@ expect_error "export: unknown format" "svg" 2 export svg "$GOOD"
 expect_error "export: bad weight" "grams" 2 export folded "$GOOD" --weight grams
 expect_error "png: bad chart" "pie" 2 png "$GOOD" --chart pie
 expect_error "png: bad width" "--width" 2 png "$GOOD" --width 0
+cp "$GOOD" "$T/keep.ctrace"
+expect_error "export onto its own trace refused" "keep.ctrace" 2 export chrome "$T/keep.ctrace" -o "$T/keep.ctrace"
+cmp -s "$GOOD" "$T/keep.ctrace" && pass "the trace is left intact" || fail "the trace is left intact" "it was overwritten"
 
 # ---- dump and check on the good trace ------------------------------------------------
 expect_ok "dump good trace" dump "$GOOD" && cp "$T/out" "$T/dump.txt"
