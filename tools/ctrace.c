@@ -20,6 +20,7 @@
 #define ctrace_tool_isatty _isatty
 #define ctrace_tool_fileno _fileno
 #else
+#include <sys/stat.h>
 #include <unistd.h>
 #define ctrace_tool_isatty isatty
 #define ctrace_tool_fileno fileno
@@ -204,6 +205,18 @@ static int parse_long(const char *s, long *out) {
   return 0;
 }
 
+/* 1 when both paths name one existing file (so writing one destroys the
+   other before it is read). */
+static int same_file(const char *x, const char *y) {
+#if defined(_WIN32)
+  return strcmp(x, y) == 0;
+#else
+  struct stat sx, sy;
+  if (stat(x, &sx) != 0 || stat(y, &sy) != 0) return 0;
+  return sx.st_dev == sy.st_dev && sx.st_ino == sy.st_ino;
+#endif
+}
+
 /* flags: which options this verb takes, as letters: o=-o j=--json w=--weight
    c=--chart s=--width/--height b=--baseline f=format word first */
 static int parse_args(int argc, char **argv, const char *flags, args *a) {
@@ -247,6 +260,8 @@ static int parse_args(int argc, char **argv, const char *flags, args *a) {
     }
   }
   if (!a->trace) return usage_error("%s", "which trace? give a TRACE file");
+  if (a->out && same_file(a->out, a->trace))
+    return usage_error("-o %s would overwrite the trace being read", a->out);
   return 0;
 }
 
