@@ -150,12 +150,12 @@ static inline int rl_tool_check(const char *path, char *out, size_t cap) {
    status, -2 when it died of a signal, -1 when the tool is missing. */
 static inline int rl_tool_run(const char *args) {
   const char *build = getenv("BUILD");
-  char tool[512], cmd[1400];
+  char tool[512], cmd[2000];
   int status;
   if (!build || !*build) build = "build";
   snprintf(tool, sizeof tool, "%.400s/ctrace", build);
   if (access(tool, X_OK) != 0) return -1;
-  snprintf(cmd, sizeof cmd, "'%s' %.900s >/dev/null 2>&1", tool, args);
+  snprintf(cmd, sizeof cmd, "'%s' %.1400s >/dev/null 2>&1", tool, args);
   fflush(stdout);
   status = system(cmd);
   if (status == -1) return -1;
