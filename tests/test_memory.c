@@ -12,7 +12,7 @@
    - ALLOC and FREE events come back from the reader with the sizes, pointers
      and sites (file and line of the call) they were made with;
    - freeing a pointer ctrace never handed out (a stack address, the inside of
-     a block) and freeing twice are reported as CTRACE_EV_MEM_PROBLEM events,
+     a block), freeing twice, and realloc of a stack address are reported as CTRACE_EV_MEM_PROBLEM events,
      change no statistics and do not reach free() (tests/test_memory_asan.sh
      runs this program under AddressSanitizer to prove the last point).
 
@@ -210,14 +210,14 @@ static void edge_sequence(const char *mode) {
    heap: free() of a stack address or of the inside of a block would abort or
    corrupt it, and a second free of the same block is a double free. */
 typedef struct bad_frees {
-  uintptr_t stack, interior, twice;
+  uintptr_t stack, interior, twice, realloc_stack;
 } bad_frees;
 
 static bad_frees misuse_sequence(const char *mode) {
   ctrace_memstats s0 = stats_now(), s1;
   delta d = delta_zero();
   bad_frees bad;
-  char on_stack[16];
+  char on_stack[16], other_stack[16];
   unsigned char *block = (unsigned char *)ctrace_malloc(64);
   unsigned char *gone = (unsigned char *)ctrace_malloc(48);
   int i, heap_ok = 1;
@@ -235,8 +235,11 @@ static bad_frees misuse_sequence(const char *mode) {
   ctrace_free(on_stack);
   ctrace_free(block + 8);
   ctrace_free(gone); /* a double free */
+  bad.realloc_stack = (uintptr_t)other_stack;
+  CHECK(ctrace_realloc(other_stack, 32) == NULL,
+        "realloc of a pointer ctrace never handed out is refused with NULL (%s)", mode);
   s1 = stats_now();
-  check_delta(&s0, &s1, d, "untracked and double frees change nothing", mode);
+  check_delta(&s0, &s1, d, "untracked and double frees, untracked realloc change nothing", mode);
 
   memset(block, 0x42, 64);
   ctrace_free(block);
@@ -517,13 +520,16 @@ static void check_problems(const trace_summary *sum, int from, bad_frees bad) {
   int i_twice = find_event(sum, i_first + 1, CTRACE_EV_MEM_PROBLEM, bad.twice);
   expect_problem(sum, from, bad.stack, "free of a stack address");
   expect_problem(sum, from, bad.interior, "free of a pointer inside a block");
+  int i_realloc = find_event(sum, from, CTRACE_EV_MEM_PROBLEM, bad.realloc_stack);
   expect_problem(sum, i_first + 1, bad.twice, "double free");
-  CHECK(i_first >= 0 && i_first < i_stack && i_stack < i_inner && i_inner < i_twice,
-        "the first free, then the three problems, in program order");
+  expect_problem(sum, from, bad.realloc_stack, "realloc of a stack address");
+  CHECK(i_first >= 0 && i_first < i_stack && i_stack < i_inner && i_inner < i_twice &&
+            i_twice < i_realloc,
+        "the first free, then the four problems, in program order");
   /* Later mallocs may reuse the address, so look only around the problem. */
   CHECK(i_twice < 0 || find_event_in(sum, i_first + 1, i_twice + 2, CTRACE_EV_FREE, bad.twice) < 0,
         "the double free is not also recorded as a FREE");
-  CHECK_EQ_UINT(sum->problems, 3, "exactly three memory problems in the whole trace");
+  CHECK_EQ_UINT(sum->problems, 4, "exactly four memory problems in the whole trace");
 }
 
 static void round_trip(const char *dir) {
