@@ -5,7 +5,7 @@
 #                        and executable tests/test_*.sh through tests/run
 #   make bench           build and run every tests/bench_*.c (-O2; not part of test)
 #   make demo            run the demo example, write its trace, report and chart
-#   make fuzz            run each tests/fuzz_*.c libFuzzer harness FUZZ_SECONDS
+#   make fuzz            run each tests/fuzz/fuzz_*.c libFuzzer harness FUZZ_SECONDS
 #   make install PREFIX=/usr/local    ctrace.h to include/, ctrace to bin/
 #   make clean
 #
@@ -45,7 +45,7 @@ EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c)) \
              $(patsubst tests/%.cpp,$(BUILD)/tests/%,$(wildcard tests/test_*.cpp))
 BENCHES   := $(patsubst tests/%.c,$(BUILD)/bench/%,$(wildcard tests/bench_*.c))
-FUZZERS   := $(patsubst tests/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz_*.c))
+FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 # Shell tests run only when executable; the list is made when `test` runs.
 TEST_SH    = $(shell for f in tests/test_*.sh; do test -x "$$f" && echo "$$f"; done)
 LOOSE_SH   = $(shell for f in tests/test_*.sh; do test -f "$$f" && ! test -x "$$f" && echo "$$f"; done)
@@ -148,28 +148,33 @@ demo: all
 	echo "ctrace demo wrote:"; for f in $$written; do echo "  $$f"; done
 
 # ---- fuzz --------------------------------------------------------------------
-# Each tests/fuzz_NAME.c is a libFuzzer harness (LLVMFuzzerTestOneInput),
+# Each tests/fuzz/fuzz_NAME.c is a libFuzzer harness (LLVMFuzzerTestOneInput),
 # built with clang -fsanitize=fuzzer,address,undefined (Debian:
-# libclang-rt-14-dev). Its seed corpus is tests/fuzz_corpus/NAME/ when that
-# exists; new inputs go to build/fuzz/corpus_NAME/.
-$(BUILD)/fuzz/%: tests/%.c $(HEADERS)
-	@mkdir -p $(@D) && rm -f $@
-	$(FUZZ_CC) -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -I. -o $@ $< $(LDLIBS)
+# libclang-rt-14-dev) and run FUZZ_SECONDS (each). Seeds: the traces that
+# tests/fuzz/gen_corpus.c writes into $(BUILD)/fuzz/seeds, plus
+# tests/fuzz/regressions/; new inputs are kept in $(BUILD)/fuzz/corpus_NAME/,
+# crashes in $(BUILD)/fuzz/NAME-crash-*.
+FUZZ_FLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-fuzz: $(FUZZERS)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(HEADERS)
+	@mkdir -p $(@D) && rm -f $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) -I. -o $@ $< $(LDLIBS)
+
+$(BUILD)/fuzz/gen_corpus: tests/fuzz/gen_corpus.c $(wildcard tests/fuzz/*.h) $(HEADERS)
+	@mkdir -p $(@D) && rm -f $@
+	$(CC) $(TEST_CFLAGS) -I. -o $@ $< $(LDLIBS)
+
+fuzz: $(FUZZERS) $(if $(wildcard tests/fuzz/gen_corpus.c),$(BUILD)/fuzz/gen_corpus)
 	@if [ -z "$(FUZZERS)" ]; then \
-	  echo "ctrace: no fuzz harness yet. When tests/fuzz_NAME.c exists, make fuzz builds it"; \
-	  echo "with $(FUZZ_CC) -fsanitize=fuzzer,address,undefined and runs it for FUZZ_SECONDS"; \
-	  echo "(now $(FUZZ_SECONDS)) over tests/fuzz_corpus/NAME/, keeping new inputs in"; \
-	  echo "$(BUILD)/fuzz/corpus_NAME/."; \
-	fi
-	@set -e; for f in $(FUZZERS); do \
-	  name=$$(basename $$f | sed 's/^fuzz_//'); mkdir -p $(BUILD)/fuzz/corpus_$$name; \
-	  seeds=; [ -d tests/fuzz_corpus/$$name ] && seeds=tests/fuzz_corpus/$$name; \
+	  echo "ctrace: no fuzz harness yet (tests/fuzz/fuzz_NAME.c)"; exit 1; fi
+	@set -e; seeds=$(BUILD)/fuzz/seeds; rm -rf $$seeds; mkdir -p $$seeds; \
+	if [ -x $(BUILD)/fuzz/gen_corpus ]; then $(BUILD)/fuzz/gen_corpus $$seeds; fi; \
+	regress=; [ -d tests/fuzz/regressions ] && regress=tests/fuzz/regressions; \
+	for f in $(FUZZERS); do \
+	  name=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus_$$name; \
 	  echo "== $$f for $(FUZZ_SECONDS) s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-	    -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus_$$name $$seeds; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(BUILD)/fuzz/$$name- $(BUILD)/fuzz/corpus_$$name $$seeds $$regress; \
 	done
 
 # ---- install / clean ---------------------------------------------------------
