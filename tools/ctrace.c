@@ -443,7 +443,7 @@ static const char help_check[] =
     "2 unreadable (missing, empty, not a ctrace file, or nothing recoverable).\n";
 
 static void print_check_summary(const char *path, const ctrace_trace_info *in, uint64_t events) {
-  printf("%s: format %u, %u threads, %.3f ms, %llu bytes\n", path, (unsigned)in->format_version,
+  printf("%s: format %u, threads %u, duration %.3f ms, %llu bytes\n", path, (unsigned)in->format_version,
          (unsigned)in->threads, (double)in->duration_ns / 1e6, (unsigned long long)in->file_size);
   printf("kept: %llu chunks, %llu events\n", (unsigned long long)in->chunks_ok,
          (unsigned long long)events);
