@@ -10,7 +10,7 @@
    Target: under 1.5x. Numbers only: this never fails the build.
 
    Build:  cc -O2 -pthread tests/bench_memory.c -o bench_memory -lm
-   Run:    ./bench_memory [trace-path]    (default build/tmp/bench_memory-PID.ctrace) */
+   Run:    ./bench_memory [trace-path]    (default $BUILD/tmp/bench_memory-PID.ctrace) */
 #define CTRACE_IMPLEMENTATION
 #include "../ctrace.h"
 
@@ -96,8 +96,10 @@ int main(int argc, char **argv) {
   char path[512];
   ctrace_session_stats st;
   int rc;
+  const char *build = getenv("BUILD");
   if (argc > 1) snprintf(path, sizeof path, "%s", argv[1]);
-  else snprintf(path, sizeof path, "build/tmp/bench_memory-%ld.ctrace", (long)getpid());
+  else snprintf(path, sizeof path, "%s/tmp/bench_memory-%ld.ctrace",
+                build && build[0] ? build : "build", (long)getpid());
 
   printf("bench_memory: %d-byte blocks, %d pairs per run, median of %d interleaved runs\n", BLOCK,
          BATCH * BATCHES, RUNS);
