@@ -94,9 +94,11 @@ static double time_loop(loop_fn fn, int threads) {
   return sum / threads / (double)pairs;
 }
 
-static const char *trace_path(char *buf, size_t size) {
-  snprintf(buf, size, "%s/tmp/bench_core_%ld.ctrace", getenv("BUILD") ? getenv("BUILD") : "build",
-           (long)getpid());
+/* kept = the trace measured for size and read back; the others are removed
+   right after their run. */
+static const char *trace_path(char *buf, size_t size, int kept) {
+  snprintf(buf, size, "%s/tmp/bench_core_%ld%s.ctrace", getenv("BUILD") ? getenv("BUILD") : "build",
+           (long)getpid(), kept ? "_kept" : "");
   return buf;
 }
 
@@ -106,7 +108,7 @@ static double traced_run(int threads, int keep, uint64_t *file_bytes, uint64_t *
   double ns;
   int rc;
   ctrace_session_stats st;
-  trace_path(path, sizeof path);
+  trace_path(path, sizeof path, keep);
   if ((rc = ctrace_start(path)) != 0) {
     fprintf(stderr, "bench: ctrace_start(%s): %s\n", path, ctrace_strerror(rc));
     exit(1);
@@ -133,7 +135,7 @@ static double read_rate(void) {
   ctrace_event ev;
   uint64_t n = 0;
   double t0, t1;
-  if (ctrace_reader_open(&r, trace_path(path, sizeof path), err, sizeof err) != 0) {
+  if (ctrace_reader_open(&r, trace_path(path, sizeof path, 1), err, sizeof err) != 0) {
     fprintf(stderr, "bench: %s\n", err);
     return 0;
   }
@@ -173,7 +175,7 @@ int main(void) {
     pair2[i] = traced_run(2, 0, NULL, NULL);
   }
   for (i = 0; i < RUNS; i++) reader[i] = read_rate();
-  remove(trace_path(path, sizeof path));
+  remove(trace_path(path, sizeof path, 1));
   f1 = median(floor1);
   f2 = median(floor2);
   p1 = median(pair1);
