@@ -31,6 +31,8 @@ LDLIBS  := -lm
 CXX     ?= c++
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
+# Tests run this many at a time (2 cores); TEST_JOBS=1 streams output live.
+TEST_JOBS ?= 2
 
 STB_H := /usr/include/stb/stb_image_write.h
 # Recursive (=) on purpose: evaluated when a recipe runs, after deps-png may
@@ -108,14 +110,14 @@ test-programs: $(TEST_BINS)
 # ---- test --------------------------------------------------------------------
 # Build with -k and go on: a program that failed to build is missing, and
 # tests/run counts a missing program as a failure, so one broken test does
-# not hide the others.
+# not hide the others. The scripts go first: they are the long ones.
 test: deps-browser
 	-@$(MAKE) --no-print-directory -k all test-programs
 	@mkdir -p $(BUILD)/tmp
 	@for f in $(LOOSE_SH); do echo "ctrace: $$f is not executable; not run (chmod +x it)"; done
 	@BUILD=$(BUILD) CTRACE_CHROMIUM="$(CHROMIUM)" \
 	  CTRACE_REQUIRE_BROWSER="$${CTRACE_REQUIRE_BROWSER:-0}" \
-	  tests/run $(TEST_BINS) $(TEST_SH)
+	  tests/run -j $(TEST_JOBS) $(TEST_SH) $(TEST_BINS)
 
 # ---- bench -------------------------------------------------------------------
 bench: $(BENCHES)
@@ -170,6 +172,7 @@ fuzz: $(FUZZERS) $(if $(wildcard tests/fuzz/gen_corpus.c),$(BUILD)/fuzz/gen_corp
 	@set -e; seeds=$(BUILD)/fuzz/seeds; rm -rf $$seeds; mkdir -p $$seeds; \
 	if [ -x $(BUILD)/fuzz/gen_corpus ]; then $(BUILD)/fuzz/gen_corpus $$seeds; fi; \
 	regress=; [ -d tests/fuzz/regressions ] && regress=tests/fuzz/regressions; \
+	[ -d tests/fuzz/corpus ] && regress="$$regress tests/fuzz/corpus"; \
 	for f in $(FUZZERS); do \
 	  name=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus_$$name; \
 	  echo "== $$f for $(FUZZ_SECONDS) s"; \

@@ -209,7 +209,7 @@ int main(void) {
   uint32_t t;
 
   ct_tmp_path(path, sizeof path, "cut");
-  if (!CHECK_EQ_INT(ct_make_small_trace(path, 3, (int)ct_scaled(600, 120)), 0, "write a small trace"))
+  if (!CHECK_EQ_INT(ct_make_small_trace(path, 3, (int)ct_scaled(300, 100)), 0, "write a small trace"))
     return harness_done();
   data = ct_slurp(path, &size);
   remove(path);
