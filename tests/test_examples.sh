@@ -162,17 +162,27 @@ trace_ok() {
   fi
 }
 
+# Builds (or finds) and runs one example with its trace path; its output is
+# in $TMP/<name>.out (shown indented when show is given), the trace in
+# $TMP/<name>.ctrace and its facts in $TMP/<name>.facts. Returns non-zero,
+# having reported why, when any of that failed.
+run_example() {
+  ex=$1 show=${2:-}
+  bin=$(example_binary "$ex")
+  [ -n "$bin" ] || { fail "$ex builds"; return 1; }
+  if ! "$bin" "$TMP/$ex.ctrace" >"$TMP/$ex.out" 2>"$TMP/$ex.err"; then
+    fail "$ex runs: $(cat "$TMP/$ex.out" "$TMP/$ex.err" | head -3 | tr '\n' ' ')"
+    return 1
+  fi
+  pass "$ex runs"
+  [ -z "$show" ] || sed 's/^/    /' "$TMP/$ex.out"
+  trace_ok "$ex" "$TMP/$ex.ctrace"
+}
+
 # ---- gc_demo ------------------------------------------------------------------
 run_gc_demo() {
-  bin=$(example_binary gc_demo)
-  [ -n "$bin" ] || { fail "gc_demo builds"; return; }
-  trace="$TMP/gc_demo.ctrace" out="$TMP/gc_demo.out"
-  if ! "$bin" "$trace" >"$out" 2>"$TMP/gc_demo.err"; then
-    fail "gc_demo runs: $(head -3 "$TMP/gc_demo.err" | tr '\n' ' ')"
-    return
-  fi
-  pass "gc_demo runs"
-  sed 's/^/    /' "$out"
+  run_example gc_demo show || return
+  out="$TMP/gc_demo.out" f="$TMP/gc_demo.facts"
   # Three blocks of four figures, in the order the Go program prints them.
   check "gc_demo prints three stat blocks ending in -----" test "$(grep -c '^-----$' "$out")" = 3
   shape=$(awk -F': ' '
@@ -196,8 +206,6 @@ run_gc_demo() {
     *) fail "gc_demo statistics have the expected shape: $(echo "$shape" | tr '\n' ';')"; return ;;
   esac
   set -- $shape # ok Alloc TotalAlloc NumGC (final)
-  trace_ok gc_demo "$trace" || return
-  f="$TMP/gc_demo.facts"
   check "gc_demo: a thread named main" has_thread main "$f"
   check "gc_demo: a thread named GC" has_thread GC "$f"
   check "gc_demo: one GC span per collection printed (NumGC $4)" \
@@ -214,17 +222,8 @@ run_gc_demo() {
 
 # ---- leak ---------------------------------------------------------------------
 run_leak() {
-  bin=$(example_binary leak)
-  [ -n "$bin" ] || { fail "leak builds"; return; }
-  trace="$TMP/leak.ctrace" out="$TMP/leak.out"
-  if ! "$bin" "$trace" >"$out" 2>"$TMP/leak.err"; then
-    fail "leak runs: $(head -3 "$TMP/leak.err" | tr '\n' ' ')"
-    return
-  fi
-  pass "leak runs"
-  sed 's/^/    /' "$out"
-  trace_ok leak "$trace" || return
-  f="$TMP/leak.facts"
+  run_example leak show || return
+  out="$TMP/leak.out" f="$TMP/leak.facts"
   # Six blocks leak by construction: four rare words and two outgrown tables.
   check "leak: six blocks still allocated at the end of the trace" test "$(fact live_blocks "$f")" = 6
   check "leak: the program's memstats agree (6 blocks, $(fact live_bytes "$f") bytes)" \
@@ -237,15 +236,7 @@ run_leak() {
 
 # ---- threads ------------------------------------------------------------------
 run_threads() {
-  bin=$(example_binary threads)
-  [ -n "$bin" ] || { fail "threads builds"; return; }
-  trace="$TMP/threads.ctrace"
-  if ! "$bin" "$trace" >"$TMP/threads.out" 2>"$TMP/threads.err"; then
-    fail "threads runs: $(head -3 "$TMP/threads.err" | tr '\n' ' ')"
-    return
-  fi
-  pass "threads runs"
-  trace_ok threads "$trace" || return
+  run_example threads || return
   f="$TMP/threads.facts"
   check "threads: 40 tasks begun and ended" test "$(fact task_begins "$f") $(fact task_ends "$f")" = "40 40"
   check "threads: every task ends on another thread than it began" test "$(fact tasks_crossing "$f")" = 40
@@ -257,15 +248,7 @@ run_threads() {
 
 # ---- arena --------------------------------------------------------------------
 run_arena() {
-  bin=$(example_binary arena)
-  [ -n "$bin" ] || { fail "arena builds"; return; }
-  trace="$TMP/arena.ctrace"
-  if ! "$bin" "$trace" >"$TMP/arena.out" 2>"$TMP/arena.err"; then
-    fail "arena runs (it checks its own sums and heap): $(cat "$TMP/arena.out" "$TMP/arena.err" | head -3 | tr '\n' ' ')"
-    return
-  fi
-  pass "arena runs"
-  trace_ok arena "$trace" || return
+  run_example arena || return # it checks its own sums and heap, and exits 1 if wrong
   f="$TMP/arena.facts"
   check "arena: 100000 arena objects and 100000 mallocs traced" test "$(fact allocs "$f")" = 200000
   check "arena: every object freed" test "$(fact live_blocks "$f") $(fact live_bytes "$f")" = "0 0"
