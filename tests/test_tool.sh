@@ -166,6 +166,8 @@ fi
 
 if expect_ok "report" report "$GOOD"; then
   [ -s "$T/good.html" ] && pass "report writes TRACE.html" || fail "report writes TRACE.html" "missing"
+  expect_error "report: missing baseline" "does-not-exist.ctrace" 2 report "$GOOD" --baseline "$MISSING" -o "$T/x.html"
+  expect_error "report: damaged baseline" "cut.ctrace" 1 report "$GOOD" --baseline "$T/cut.ctrace" -o "$T/x.html"
   if expect_ok "report --baseline" report "$GOOD" --baseline "$SLOW" -o "$T/cmp.html" &&
      expect_ok "stats --json of the baseline" stats "$SLOW" --json -o "$T/slow.json"; then
     $PY tests/tool_check.py baseline "$T/stats.json" "$T/slow.json" "$T/cmp.html" || FAILS=$((FAILS + 1))
