@@ -135,7 +135,8 @@ typedef struct ctrace_config {
 } ctrace_config;
 
 /* Start tracing into the file at path (created or truncated). Returns 0, or
-   CTRACE_E_ALREADY_STARTED, CTRACE_E_OPEN, CTRACE_E_NOMEM, CTRACE_E_THREAD.
+   CTRACE_E_ALREADY_STARTED, CTRACE_E_OPEN, CTRACE_E_WRITE (the header could
+   not be written, e.g. /dev/full), CTRACE_E_NOMEM, CTRACE_E_THREAD.
    One session at a time per process. Thread-safe. */
 CTRACE_API int ctrace_start(const char *path);
 /* As ctrace_start with a config (NULL = defaults). In flight-recorder mode
@@ -915,21 +916,29 @@ CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path
 
 #define CTRACE__SITE(var) static ctrace_site var = {__FILE__, (uint32_t)__LINE__, 0}
 
+/* Reading the flag is a relaxed atomic load: one plain load on common CPUs,
+   and no data race for ThreadSanitizer. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__ON() __atomic_load_n(&ctrace__active, __ATOMIC_RELAXED)
+#else
+#define CTRACE__ON() (ctrace__active)
+#endif
+
 #if CTRACE_ENABLED
 
 /* Inline guards: a session that is not running costs one load and a branch,
    and every argument is still evaluated exactly once. */
 static inline int ctrace__zone_begin_if(ctrace_site *s, const char *n, int lit) {
-  return ctrace__active ? ctrace_zone_begin(s, n, lit) : 0;
+  return CTRACE__ON() ? ctrace_zone_begin(s, n, lit) : 0;
 }
 static inline void ctrace__counter_if(ctrace_site *s, const char *n, int lit, int64_t v) {
-  if (ctrace__active) ctrace_counter(s, n, lit, v);
+  if (CTRACE__ON()) ctrace_counter(s, n, lit, v);
 }
 static inline void ctrace__counter_f_if(ctrace_site *s, const char *n, int lit, double v) {
-  if (ctrace__active) ctrace_counter_f(s, n, lit, v);
+  if (CTRACE__ON()) ctrace_counter_f(s, n, lit, v);
 }
 static inline void ctrace__instant_if(ctrace_site *s, const char *n, int lit) {
-  if (ctrace__active) ctrace_instant(s, n, lit);
+  if (CTRACE__ON()) ctrace_instant(s, n, lit);
 }
 
 #if defined(__cplusplus)
@@ -960,7 +969,7 @@ static inline void ctrace__zone_cleanup(int *on) {
 #define CTRACE_ZONE_BEGIN(name)                                                \
   do { CTRACE__SITE(ctrace__s);                                                \
        (void)ctrace__zone_begin_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name)); } while (0)
-#define CTRACE_ZONE_END() do { if (ctrace__active) ctrace_zone_end(); } while (0)
+#define CTRACE_ZONE_END() do { if (CTRACE__ON()) ctrace_zone_end(); } while (0)
 #define CTRACE_INSTANT(name)                                                   \
   do { CTRACE__SITE(ctrace__s);                                                \
        ctrace__instant_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name)); } while (0)
@@ -974,7 +983,7 @@ static inline void ctrace__zone_cleanup(int *on) {
    formatted only while a trace runs (the category is always evaluated). */
 #define CTRACE_LOG(category, ...)                                              \
   do { CTRACE__SITE(ctrace__s); const char *ctrace__c = (category);            \
-       if (ctrace__active)                                                     \
+       if (CTRACE__ON())                                                     \
          ctrace_log(&ctrace__s, ctrace__c, CTRACE__IS_LITERAL(category), __VA_ARGS__); } while (0)
 #define CTRACE_THREAD_NAME(name) ctrace_thread_name(name)
 #define CTRACE_TASK_BEGIN(name) ctrace_task_begin((name), __FILE__, __LINE__)
@@ -2090,7 +2099,7 @@ static void ctrace__join_session(ctrace__tstate *t) {
 CTRACE__COLD ctrace__tstate *ctrace__slow(size_t need) {
   ctrace__tstate *t = ctrace__state();
   int sealed;
-  if (!t || !ctrace__active) return NULL;
+  if (!t || !ctrace__load_acquire(&ctrace__active)) return NULL; /* pairs with start's release */
   if (need > ctrace__g.cfg.buffer_size) return NULL;
   if (t->session != ctrace__g.session) {
     ctrace__join_session(t);
@@ -2130,7 +2139,7 @@ CTRACE_API int ctrace_zone_begin(ctrace_site *site, const char *name, int name_i
   ctrace__tstate *t;
   uint32_t id;
   uint8_t *p;
-  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
   id = name_is_literal ? ctrace__load_relaxed(&site->id) : 0;
   if (!id && !(id = ctrace__site_id(t, site, name, name_is_literal))) return 0;
   p = ctrace__event_head(t, CTRACE_EV_ZONE_BEGIN);
@@ -2140,7 +2149,7 @@ CTRACE_API int ctrace_zone_begin(ctrace_site *site, const char *name, int name_i
 
 CTRACE_API void ctrace_zone_end(void) {
   ctrace__tstate *t;
-  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
   ctrace__event_commit(t, ctrace__event_head(t, CTRACE_EV_ZONE_END));
 }
 
@@ -2150,7 +2159,7 @@ static void ctrace__site_event(ctrace_site *site, const char *name, int literal,
   ctrace__tstate *t;
   uint32_t id;
   uint8_t *p;
-  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
   id = literal ? ctrace__load_relaxed(&site->id) : 0;
   if (!id && !(id = ctrace__site_id(t, site, name, literal))) return;
   p = ctrace__put_varint(ctrace__event_head(t, kind), id);
@@ -2172,7 +2181,7 @@ CTRACE_API void ctrace_counter_f(ctrace_site *site, const char *name, int name_i
   uint32_t id;
   uint8_t *p;
   uint64_t bits;
-  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
   id = name_is_literal ? ctrace__load_relaxed(&site->id) : 0;
   if (!id && !(id = ctrace__site_id(t, site, name, name_is_literal))) return;
   memcpy(&bits, &value, 8);
@@ -2190,8 +2199,8 @@ CTRACE_API void ctrace_log(ctrace_site *site, const char *category, int category
   va_list ap;
   int n;
   char small[1];
-  if (!ctrace__active || !fmt) return;
-  max_msg = ctrace__g.cfg.buffer_size - CTRACE__MAX_FIXED_EVENT - 4;
+  if (!CTRACE__ON() || !fmt) return;
+  max_msg = ctrace__g.cfg.buffer_size - CTRACE__MAX_FIXED_EVENT - 5; /* room for vsnprintf's NUL */
   if (max_msg > (1u << 21) - 1) max_msg = (1u << 21) - 1;
   va_start(ap, fmt);
   n = vsnprintf(small, sizeof small, fmt, ap);
@@ -2224,7 +2233,7 @@ CTRACE_API void ctrace_thread_name(const char *name) {
   CTRACE_MEM_FREE(t->name);
   t->name = copy;
   ctrace__unlock(&t->lock);
-  if (ctrace__active && t->session == ctrace__g.session) ctrace__def_thread(t);
+  if (CTRACE__ON() && t->session == ctrace__g.session) ctrace__def_thread(t);
 }
 
 CTRACE_API uint64_t ctrace_task_begin(const char *name, const char *file, int line) {
@@ -2232,7 +2241,7 @@ CTRACE_API uint64_t ctrace_task_begin(const char *name, const char *file, int li
   uint32_t id;
   uint64_t task;
   uint8_t *p;
-  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
   if (!(id = ctrace__dynamic_id(t, file, (uint32_t)line, name))) return 0;
   task = ctrace__add_u64(&ctrace__g.next_task, 1);
   p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_TASK_BEGIN), id);
@@ -2242,7 +2251,7 @@ CTRACE_API uint64_t ctrace_task_begin(const char *name, const char *file, int li
 
 CTRACE_API void ctrace_task_end(uint64_t id) {
   ctrace__tstate *t;
-  if (!id || !ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  if (!id || !CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
   ctrace__event_commit(t, ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_TASK_END), id));
 }
 
@@ -2261,7 +2270,7 @@ CTRACE_API void ctrace_gc_end(void) {
     ctrace__add_u64(&ctrace__g.ms_num_gc, 1);
     ctrace__store_relaxed(&ctrace__g.ms_last_gc, ctrace__wall_ns());
   }
-  if (ctrace__active && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL)
+  if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL)
     ctrace__event_commit(t, ctrace__event_head(t, CTRACE_EV_GC_END));
 }
 
@@ -2327,8 +2336,9 @@ static int ctrace__shard_grow(ctrace__shard *s) {
   return 0;
 }
 
-/* Remember a live block; -1 if the table cannot grow. */
-static int ctrace__block_remember(uintptr_t k, uint64_t size) {
+/* Remember a live block; -1 if the table cannot grow, 1 if the address was
+   already live (its old size in *old: it was freed outside ctrace). */
+static int ctrace__block_remember(uintptr_t k, uint64_t size, uint64_t *old) {
   uint64_t h;
   ctrace__shard *s = ctrace__shard_of(k, &h);
   uint32_t i;
@@ -2338,7 +2348,12 @@ static int ctrace__block_remember(uintptr_t k, uint64_t size) {
     rc = -1;
   } else {
     for (i = (uint32_t)h & (s->cap - 1); s->keys[i] && s->keys[i] != k; i = (i + 1) & (s->cap - 1)) {}
-    if (!s->keys[i]) s->count++;
+    if (!s->keys[i]) {
+      s->count++;
+    } else {
+      *old = s->sizes[i];
+      rc = 1;
+    }
     s->keys[i] = k;
     s->sizes[i] = size;
   }
@@ -2412,7 +2427,7 @@ static void ctrace__mem_event(ctrace__tstate *t, uint8_t kind, const char *what,
                               uintptr_t ptr, uint64_t size) {
   uint32_t id;
   uint8_t *p;
-  if (!ctrace__active || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
   id = what[0] ? ctrace__dynamic_id(t, file, line, what) : ctrace__call_site_id(t, file, line);
   if (!id) return;
   p = ctrace__put_varint(ctrace__event_head(t, kind), id);
@@ -2423,9 +2438,17 @@ static void ctrace__mem_event(ctrace__tstate *t, uint8_t kind, const char *what,
 
 static void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
   ctrace__tstate *t = ctrace__state();
-  if (ctrace__block_remember(ptr, size)) {
+  uint64_t old = 0;
+  int rc = ctrace__block_remember(ptr, size, &old);
+  if (rc < 0) {
     ctrace__mem_event(t, CTRACE_EV_MEM_PROBLEM, "untracked: out of memory for the block table", file, line, ptr, 0);
     return;
+  }
+  if (rc > 0) { /* the old block at this address was released behind ctrace's back */
+    ctrace__mem_event(t, CTRACE_EV_MEM_PROBLEM, "allocation at a live address (freed outside ctrace?)", file, line,
+                      ptr, 0);
+    ctrace__note_free(t, old);
+    ctrace__mem_event(t, CTRACE_EV_FREE, "", file, line, ptr, old);
   }
   ctrace__note_alloc(t, size);
   ctrace__mem_event(t, CTRACE_EV_ALLOC, "", file, line, ptr, size);
@@ -2475,7 +2498,8 @@ CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int
   q = realloc(ptr, size);
   t = ctrace__state();
   if (!q && size != 0) { /* failed: the old block is untouched */
-    ctrace__block_remember(addr, old);
+    uint64_t ignored;
+    ctrace__block_remember(addr, old, &ignored);
     return NULL;
   }
   ctrace__note_free(t, old);
@@ -2820,7 +2844,7 @@ static void ctrace__redefine_all_sites(void) {
 static void ctrace__after_fork_child(void) {
   /* The child shares the parent's file descriptor: it must never write to
      it. The child stops tracing; it may start a session of its own. */
-  ctrace__active = 0;
+  ctrace__store_relaxed(&ctrace__active, 0);
   ctrace__g.running = 0;
   ctrace__g.writer_running = 0;
   ctrace__g.fd = -1;
@@ -2834,6 +2858,25 @@ static void ctrace__after_fork_child(void) {
   ctrace__g.q_head = ctrace__g.q_tail = NULL;
   ctrace__g.ret_head = ctrace__g.ret_tail = NULL;
   ctrace__g.queued = 0;
+  ctrace__g.free_list = NULL;
+  {
+    /* Only the forking thread exists in the child. The others' states (and
+       their locks, held or not at the fork) are forgotten; their memory is
+       the parent's story. The caller keeps its state but not its buffer,
+       which belongs to the parent's session. */
+    ctrace__tstate *self = ctrace__tls;
+    size_t i;
+    ctrace__g.states = NULL;
+    if (self) {
+      self->next = self->prev = NULL;
+      ctrace__mutex_init(&self->lock);
+      self->buf = NULL;
+      self->pos = self->copied = NULL;
+      self->limit = 0;
+      ctrace__g.states = self;
+    }
+    for (i = 0; i < CTRACE__SHARDS; i++) ctrace__shards[i].lock = 0;
+  }
 }
 static int ctrace__fork_hook_registered;
 #endif
@@ -2871,6 +2914,22 @@ static void ctrace__crash_dump(int sig) {
       nanosleep(&ts, NULL);
     }
   }
+  /* Definitions first: names interned since the writer's last drain. The
+     buffer only grows by appending, so its prefix is stable enough here. */
+  if (ctrace__g.defs_len > ctrace__g.defs_written && ctrace__g.defs_written <= ctrace__g.defs_len) {
+    uint8_t hdr[CTRACE__CHUNK_HEADER];
+    uint32_t len = (uint32_t)(ctrace__g.defs_len - ctrace__g.defs_written), crc;
+    const uint8_t *d = ctrace__g.defs + ctrace__g.defs_written;
+    memset(hdr, 0, sizeof hdr);
+    hdr[0] = 'C';
+    hdr[1] = 'K';
+    hdr[2] = CTRACE__CH_DEFS;
+    ctrace__put_u32(hdr + 4, len);
+    crc = ctrace__crc_update(ctrace__crc_update(0, hdr, 28), d, len);
+    ctrace__put_u32(hdr + 28, crc);
+    (void)ctrace__file_write(fd, hdr, sizeof hdr);
+    (void)ctrace__file_write(fd, d, len);
+  }
   for (b = ctrace__g.q_head; b; b = b->next) ctrace__crash_write(fd, b);
   for (t = ctrace__g.states; t; t = t->next) {
     uint8_t *pos = t->pos;
@@ -2902,7 +2961,7 @@ static void ctrace__on_fatal(int sig, siginfo_t *info, void *uc) {
   size_t i;
   (void)uc;
   if (ctrace__g.running && !ctrace__g.flight && ctrace__g.fd >= 0 && ctrace__spin_try(&ctrace__crashing)) {
-    ctrace__active = 0;
+    ctrace__store_relaxed(&ctrace__active, 0);
     ctrace__crash_dump(sig);
   }
   for (i = 0; i < CTRACE__N_FATAL; i++)
@@ -2997,7 +3056,7 @@ CTRACE_API int ctrace_start_with(const char *path, const ctrace_config *cfg) {
     atexit(ctrace__atexit);
   }
   if (c.catch_fatal_signals) ctrace__crash_hooks(1);
-  ctrace__active = 1;
+  ctrace__store_release(&ctrace__active, 1);
   ctrace__unlock(&ctrace__g.session_lock);
   return CTRACE_OK;
 }
@@ -3037,7 +3096,7 @@ static int ctrace__stop_with(int status) {
     ctrace__unlock(&ctrace__g.session_lock);
     return CTRACE_E_NOT_STARTED;
   }
-  ctrace__active = 0;
+  ctrace__store_relaxed(&ctrace__active, 0);
   ctrace__lock(&ctrace__g.q_lock);
   ctrace__g.stopping = 1;
   ctrace__cond_signal_all(&ctrace__g.q_cond);
@@ -3106,7 +3165,7 @@ CTRACE_API int ctrace_flush(void) {
   return rc;
 }
 
-CTRACE_API int ctrace_enabled(void) { return ctrace__active; }
+CTRACE_API int ctrace_enabled(void) { return CTRACE__ON(); }
 
 CTRACE_API int ctrace_flight_dump(const char *path) {
   int fd;
@@ -3237,6 +3296,15 @@ struct ctrace_reader {
   int64_t last_ns;
   uint64_t end_ts;           /* timestamp of the end marker */
 };
+
+/* Ticks since the start to ns. Hostile headers can make the result huge;
+   converting an out-of-range double to an integer is undefined, so clamp. */
+CTRACE__HOT int64_t ctrace__ticks_to_ns(const ctrace_reader *r, uint64_t ts) {
+  double ns = (double)(int64_t)(ts - r->tsc0) * r->ns_per_tick;
+  if (ns >= 9.2e18) return INT64_MAX / 2;
+  if (ns <= -9.2e18) return -(INT64_MAX / 2);
+  return (int64_t)ns;
+}
 
 static void ctrace__damage(ctrace_reader *r, uint64_t off, const char *what) {
   if (r->info.first_damage_offset < 0) {
@@ -3495,7 +3563,8 @@ static int ctrace__read_header(ctrace_reader *r, char *err, size_t err_size) {
   r->info.wall_start_ns = ctrace__get_u64(h + 40);
   r->info.pid = ctrace__get_u32(h + 52);
   memcpy(r->info.program, h + 58, plen < sizeof r->info.program ? plen : sizeof r->info.program - 1);
-  r->info.ticks_per_second = hz ? (double)hz : 1e9;
+  /* A clock between 1 kHz and 1 THz; anything else is not a real clock. */
+  r->info.ticks_per_second = hz >= 1000 && hz <= 1000000000000ull ? (double)hz : 1e9;
   r->data_start = hlen;
   return 0;
 }
@@ -3556,10 +3625,13 @@ static int ctrace__scan(ctrace_reader *r) {
   /* A long run between the start and the last sync point measures the
      counter's rate better than the writer's few-ms calibration. */
   if (r->info.clock == CTRACE_CLOCK_CPU && sync_ts > r->tsc0 && sync_mono > r->info.mono_start_ns &&
-      sync_mono - r->info.mono_start_ns > 20000000u)
-    r->info.ticks_per_second = (double)(sync_ts - r->tsc0) * 1e9 / (double)(sync_mono - r->info.mono_start_ns);
+      sync_mono - r->info.mono_start_ns > 20000000u) {
+    double hz = (double)(sync_ts - r->tsc0) * 1e9 / (double)(sync_mono - r->info.mono_start_ns);
+    if (hz >= 1e3 && hz <= 1e12) r->info.ticks_per_second = hz;
+  }
   r->ns_per_tick = 1e9 / r->info.ticks_per_second;
-  r->info.duration_ns = (int64_t)((double)((r->info.ended ? r->end_ts : max_ts) - r->tsc0) * r->ns_per_tick);
+  r->info.duration_ns = ctrace__ticks_to_ns(r, r->info.ended ? r->end_ts : max_ts);
+  if (r->info.duration_ns < 0) r->info.duration_ns = 0;
   return 0;
 }
 
@@ -3758,7 +3830,7 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
   ev->kind = c->kind;
   ev->raw_kind = c->kind;
   ev->thread = c->tid;
-  ev->time_ns = (int64_t)((double)(int64_t)(c->ts - r->tsc0) * r->ns_per_tick);
+  ev->time_ns = ctrace__ticks_to_ns(r, c->ts);
   ev->name = ev->message = ev->file = "";
   ev->message_len = 0;
   ev->line = 0;
@@ -3862,7 +3934,7 @@ CTRACE__HOT int ctrace__decode_fast(ctrace_reader *r, ctrace__cursor *c, ctrace_
   ev->kind = c->kind;
   ev->raw_kind = c->kind;
   ev->thread = c->tid;
-  ev->time_ns = (int64_t)((double)(int64_t)(c->ts - r->tsc0) * r->ns_per_tick);
+  ev->time_ns = ctrace__ticks_to_ns(r, c->ts);
   ev->name = s ? s->name : "";
   ev->file = s ? s->file : "";
   ev->line = s ? s->line : 0;
@@ -8685,10 +8757,18 @@ static void ctrace__rep_count(ctrace__report *r, uint64_t v) {
   ctrace__sink_str(r->o, out);
 }
 
+/* Layouts use ASCII "us" (the raster font's range); HTML can say µs. */
 static void ctrace__rep_ns(ctrace__report *r, double ns) {
   char b[48];
+  size_t n;
   ctrace__fmt_ns(b, sizeof b, ns);
-  ctrace__sink_html(r->o, b);
+  n = strlen(b);
+  if (n > 2 && strcmp(b + n - 2, "us") == 0) {
+    ctrace__sink_bytes(r->o, b, n - 2);
+    ctrace__sink_str(r->o, "\xc2\xb5s");
+  } else {
+    ctrace__sink_str(r->o, b);
+  }
 }
 
 static void ctrace__rep_bytes(ctrace__report *r, double v) {
@@ -8749,6 +8829,21 @@ static void ctrace__rep_howto(ctrace__report *r, const char *title, const char *
     ctrace__sink_str(r->o, "</p>");
   }
   ctrace__sink_str(r->o, "</aside>");
+}
+
+/* Layouts fill a fixed box; on a page the empty space below is trimmed. */
+static void ctrace__rep_trim(ctrace__canvas *c) {
+  float bottom = 0;
+  uint32_t i;
+  for (i = 0; i < c->n_shapes; ++i) {
+    const ctrace__shape *s = &c->shapes[i];
+    float y = s->kind == CTRACE__SH_TEXT ? s->y + (float)s->font_px * 0.3f
+            : s->kind == CTRACE__SH_POLY ? 0 : s->y + (s->h > 0 ? s->h : 0);
+    if (y > bottom) bottom = y;
+  }
+  for (i = 0; i < c->n_points; i += 2u)
+    if (c->points[i + 1u] > bottom) bottom = c->points[i + 1u];
+  if (bottom + 8 < c->height) c->height = bottom + 8;
 }
 
 static void ctrace__rep_svg(ctrace__report *r, ctrace__canvas *c, const char *css_class) {
@@ -8972,8 +9067,13 @@ static void ctrace__rep_timeline(ctrace__report *r) {
   ctrace__canvas c;
   int rc;
   ctrace__sink_str(r->o, "<section id=\"timeline\"><h2>Timeline</h2><div class=\"grid\"><div class=\"main\">");
-  ctrace__canvas_init(&c, 1200, 380, 0xffffffffu);
-  rc = ctrace__chart_heap_compare(&c, r->a, r->b, 1200, 380);
+  {
+    /* a chart that only says "no allocations" need not be tall */
+    const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
+    float hh = m->mallocs || m->has_rss || (r->b && ctrace_analysis_memory(r->b)->mallocs) ? 380.0f : 150.0f;
+    ctrace__canvas_init(&c, 1200, hh, 0xffffffffu);
+    rc = ctrace__chart_heap_compare(&c, r->a, r->b, 1200, hh);
+  }
   if (rc == 0) ctrace__rep_svg(r, &c, "heap-chart");
   ctrace__canvas_free(&c);
   ctrace__sink_str(r->o, "<div class=\"interactive\"><div class=\"tools\">"
@@ -8986,6 +9086,7 @@ static void ctrace__rep_timeline(ctrace__report *r) {
                           "<div class=\"static-only\">");
   ctrace__canvas_init(&c, 1200, 520, 0xffffffffu);
   rc = ctrace__chart_timeline(&c, r->a, r->d, 1200, 520);
+  ctrace__rep_trim(&c);
   if (rc == 0) ctrace__rep_svg(r, &c, "timeline-chart");
   ctrace__canvas_free(&c);
   ctrace__sink_str(r->o, "</div>");
@@ -9196,9 +9297,11 @@ static void ctrace__rep_memory(ctrace__report *r) {
   ctrace__sink_str(r->o, "<h3>Top allocation sites by count</h3>");
   s = ctrace_analysis_alloc_sites(r->a, CTRACE_BY_COUNT, &n);
   ctrace__rep_site_table(r, s, n, lim, "sites-count");
-  ctrace__canvas_init(&c, 900, 240, 0xffffffffu);
-  if (ctrace__chart_sizes(&c, r->a, 900, 240) == 0) ctrace__rep_svg(r, &c, "sizes-chart");
-  ctrace__canvas_free(&c);
+  if (m->mallocs) {
+    ctrace__canvas_init(&c, 900, 240, 0xffffffffu);
+    if (ctrace__chart_sizes(&c, r->a, 900, 240) == 0) ctrace__rep_svg(r, &c, "sizes-chart");
+    ctrace__canvas_free(&c);
+  }
   ctrace__sink_str(r->o, "<h3>Live at the end (leaks)</h3><p>");
   ctrace__rep_bytes(r, (double)m->alloc);
   ctrace__sink_str(r->o, " in ");
@@ -9524,8 +9627,17 @@ static void ctrace__rep_page(ctrace__report *r) {
   ctrace__rep_summary(r);
   ctrace__rep_timeline(r);
   ctrace__rep_zones(r);
-  ctrace__canvas_init(&flame, 1200, 420, 0xffffffffu);
-  ctrace__chart_flame_compare(&flame, r->a, r->b, 1200, 420);
+  {
+    /* as tall as the deepest stack needs, within reason */
+    uint32_t n_fl = 0, i, depth = 1;
+    const ctrace_flame_node *fl = ctrace_analysis_flame(r->a, &n_fl);
+    float fh;
+    for (i = 0; i < n_fl; ++i) if (fl[i].depth > depth) depth = fl[i].depth;
+    fh = 40.0f + 20.0f * (float)depth;
+    fh = fh < 120.0f ? 120.0f : fh > 700.0f ? 700.0f : fh;
+    ctrace__canvas_init(&flame, 1200, fh, 0xffffffffu);
+    ctrace__chart_flame_compare(&flame, r->a, r->b, 1200, fh);
+  }
   ctrace__rep_flame(r, &flame);
   ctrace__rep_memory(r);
   ctrace__rep_messages(r);
@@ -9959,8 +10071,14 @@ static void ctrace__span(float *acc, double xa, double xb, double lo, double hi)
 }
 
 /* Keeps the active edges of sample row sy, sorted by where they cross it. */
+static int ctrace__xing_cmp(const void *pa, const void *pb) {
+  const ctrace__xing *a = (const ctrace__xing *)pa, *b = (const ctrace__xing *)pb;
+  return a->x < b->x ? -1 : a->x > b->x ? 1 : 0;
+}
+
 static uint32_t ctrace__active_update(ctrace__raster *r, uint32_t n_active, uint32_t *next, double sy) {
   uint32_t i, k = 0;
+  uint64_t moves = 0, budget;
   for (i = 0; i < n_active; ++i)
     if (r->edges[r->active[i].edge].ybot > sy) r->active[k++] = r->active[i];
   while (*next < r->n_edges && r->edges[*next].ytop <= sy) {
@@ -9971,15 +10089,23 @@ static uint32_t ctrace__active_update(ctrace__raster *r, uint32_t n_active, uint
     const ctrace__redge *e = &r->edges[r->active[i].edge];
     r->active[i].x = e->xtop + (sy - e->ytop) * e->slope;
   }
-  /* Insertion sort: the order barely changes from one row to the next. */
+  budget = 16u * (uint64_t)k + 64u;
+  /* Insertion sort: in a chart the order barely changes from one row to the
+     next. Edges that cross everywhere (a scribble) would make that
+     quadratic, so past a budget of moves the rest goes to qsort. */
   for (i = 1; i < k; ++i) {
     ctrace__xing t = r->active[i];
     uint32_t j = i;
     while (j > 0 && r->active[j - 1].x > t.x) {
       r->active[j] = r->active[j - 1];
       --j;
+      ++moves;
     }
     r->active[j] = t;
+    if (moves > budget) {
+      qsort(r->active, k, sizeof *r->active, ctrace__xing_cmp);
+      break;
+    }
   }
   return k;
 }
