@@ -178,7 +178,13 @@ static void record_extremes(const extreme_expect *x) {
   CTRACE_ZONE_END();
   CTRACE_INSTANT("after unmatched ends");
   CTRACE_LOG("big", "%s", x->long_msg);
-  CTRACE_LOG("null format", no_format);
+  {
+    /* Through a pointer: the compiler would rightly refuse a NULL format in
+       a direct call; a program can still pass one at run time. */
+    static ctrace_site site = {__FILE__, __LINE__, 0};
+    void (*log_fn)(ctrace_site *, const char *, int, const char *, ...) = ctrace_log;
+    log_fn(&site, "null format", 1, no_format);
+  }
   CTRACE_ZONE_BEGIN(no_name); /* a NULL name */
   CTRACE_ZONE_END();
   CTRACE_INSTANT("end extremes");
