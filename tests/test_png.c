@@ -550,66 +550,45 @@ static long pt_compare_canvas(const ctrace__canvas *c, const pt_img *im, long sa
   return bad;
 }
 
+/* One hand-made event into the analysis. */
+static void pt_add(ctrace_analysis *a, int kind, uint32_t thread, int64_t t, const char *name, uint64_t ptr,
+                   uint64_t size) {
+  ctrace_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = kind;
+  ev.thread = thread;
+  ev.time_ns = t;
+  ev.name = name;
+  ev.message = "";
+  ev.file = kind == CTRACE_EV_ZONE_BEGIN ? "demo.c" : "";
+  ev.line = kind == CTRACE_EV_ZONE_BEGIN ? 10u : 0u;
+  ev.ptr = ptr;
+  ev.size = size;
+  ctrace_analysis_add(a, &ev);
+}
+
 /* A program whose heap climbs in a sawtooth to one clear peak, with
-   collections and nested zones on two threads: fed to the analysis by hand
-   so every time is exact. */
+   collections and zones on two threads: fed to the analysis by hand so every
+   time is exact. */
 static ctrace_analysis *pt_hand_analysis(void) {
   ctrace_analysis *a = NULL;
-  ctrace_event ev;
   int64_t t = 1000;
   int i, j;
   if (ctrace_analysis_begin(NULL, &a) != 0 || !a) return NULL;
   ctrace_analysis_set_thread(a, 1, "main", 0);
   ctrace_analysis_set_thread(a, 2, "worker", 0);
   for (i = 0; i < 12; ++i) {
-    memset(&ev, 0, sizeof ev);
-    ev.name = ev.message = ev.file = "";
-    ev.kind = CTRACE_EV_ZONE_BEGIN;
-    ev.thread = 1 + (uint32_t)(i % 2);
-    ev.time_ns = t;
-    ev.name = i % 3 ? "parse" : "render";
-    ev.file = "demo.c";
-    ev.line = 10;
-    ctrace_analysis_add(a, &ev);
-    for (j = 0; j < 40; ++j) {
-      memset(&ev, 0, sizeof ev);
-      ev.name = ev.message = ev.file = "";
-      ev.kind = CTRACE_EV_ALLOC;
-      ev.thread = 1 + (uint32_t)(i % 2);
-      ev.time_ns = (t += 5000);
-      ev.ptr = 0x10000u + (uint64_t)(i * 64 + j) * 16u;
-      /* The 8th cycle grows twice as high: the peak. */
-      ev.size = (uint64_t)(1000 + 50 * j) * (i == 7 ? 2u : 1u);
-      ctrace_analysis_add(a, &ev);
-    }
-    memset(&ev, 0, sizeof ev);
-    ev.name = ev.message = ev.file = "";
-    ev.kind = CTRACE_EV_GC_BEGIN;
-    ev.thread = 1;
-    ev.time_ns = (t += 1000);
-    ev.name = "heap goal";
-    ctrace_analysis_add(a, &ev);
-    for (j = 0; j < 40; ++j) {
-      memset(&ev, 0, sizeof ev);
-      ev.name = ev.message = ev.file = "";
-      ev.kind = CTRACE_EV_FREE;
-      ev.thread = 1;
-      ev.time_ns = (t += 100);
-      ev.ptr = 0x10000u + (uint64_t)(i * 64 + j) * 16u;
-      ctrace_analysis_add(a, &ev);
-    }
-    memset(&ev, 0, sizeof ev);
-    ev.name = ev.message = ev.file = "";
-    ev.kind = CTRACE_EV_GC_END;
-    ev.thread = 1;
-    ev.time_ns = (t += 1000);
-    ctrace_analysis_add(a, &ev);
-    memset(&ev, 0, sizeof ev);
-    ev.name = ev.message = ev.file = "";
-    ev.kind = CTRACE_EV_ZONE_END;
-    ev.thread = 1 + (uint32_t)(i % 2);
-    ev.time_ns = (t += 500);
-    ctrace_analysis_add(a, &ev);
+    uint32_t th = 1 + (uint32_t)(i % 2);
+    pt_add(a, CTRACE_EV_ZONE_BEGIN, th, t, i % 3 ? "parse" : "render", 0, 0);
+    /* The 8th cycle grows twice as high: the peak. */
+    for (j = 0; j < 40; ++j)
+      pt_add(a, CTRACE_EV_ALLOC, th, t += 5000, "", 0x10000u + (uint64_t)(i * 64 + j) * 16u,
+             (uint64_t)(1000 + 50 * j) * (i == 7 ? 2u : 1u));
+    pt_add(a, CTRACE_EV_GC_BEGIN, 1, t += 1000, "heap goal", 0, 0);
+    for (j = 0; j < 40; ++j)
+      pt_add(a, CTRACE_EV_FREE, 1, t += 100, "", 0x10000u + (uint64_t)(i * 64 + j) * 16u, 0);
+    pt_add(a, CTRACE_EV_GC_END, 1, t += 1000, "", 0, 0);
+    pt_add(a, CTRACE_EV_ZONE_END, th, t += 500, "", 0, 0);
   }
   if (ctrace_analysis_end(a, NULL) != 0) {
     ctrace_analysis_free(a);
