@@ -7491,6 +7491,7 @@ typedef struct ctrace__detail {
   char *text;
   uint32_t n_text, cap_text;
   int oom;
+  int finished;              /* ctrace__detail_finish() was called */
 } ctrace__detail;
 
 static CTRACE__MAYBE_UNUSED void ctrace__detail_init(ctrace__detail *d, uint32_t max_spans) {
@@ -7678,6 +7679,7 @@ static int ctrace__dspan_cmp_lane(const void *pa, const void *pb) {
 /* After the pass: spans in (thread, depth, start) order, tasks by start,
    ready to draw. */
 static CTRACE__MAYBE_UNUSED void ctrace__detail_finish(ctrace__detail *d) {
+  d->finished = 1;
   ctrace__dheap_cut(&d->spans);
   ctrace__dheap_cut(&d->tasks);
   if (d->spans.n) qsort(d->spans.v, d->spans.n, sizeof(ctrace__dspan), ctrace__dspan_cmp_lane);
@@ -7826,8 +7828,8 @@ static void ctrace__track_series(ctrace__canvas *c, const ctrace__frame *tf, con
    d (may be NULL) holds the spans collected in the analysis pass. Spans
    narrower than a pixel are not drawn one by one: each thread's grey
    activity strip shows the share of time spent in zones there. */
-static CTRACE__MAYBE_UNUSED int ctrace__chart_timeline(ctrace__canvas *c, const ctrace_analysis *a,
-                                                       const ctrace__detail *d, float w, float h) {
+static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis *a, const ctrace__detail *d,
+                                       float w, float h) {
   const ctrace_summary *sm = ctrace_analysis_summary(a);
   const ctrace_thread_stats *th;
   const ctrace_zone_stats *zones;
@@ -7983,6 +7985,33 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_timeline(ctrace__canvas *c, const 
   f.h = y - f.y;
   ctrace__axis_time(c, &f, fs, 0);
   return c->oom ? CTRACE_E_NOMEM : 0;
+}
+
+/* d (may be NULL): spans from the analysis pass; if the caller did not call
+   ctrace__detail_finish(), a finished copy is drawn instead. */
+static CTRACE__MAYBE_UNUSED int ctrace__chart_timeline(ctrace__canvas *c, const ctrace_analysis *a,
+                                                       const ctrace__detail *d, float w, float h) {
+  ctrace__detail tmp;
+  int rc;
+  if (!d || d->finished) return ctrace__chart_timeline_laid(c, a, d, w, h);
+  tmp = *d;
+  tmp.spans.v = (ctrace__dspan *)CTRACE_MEM_ALLOC(sizeof(ctrace__dspan) * (d->spans.n + 1u));
+  tmp.tasks.v = (ctrace__dspan *)CTRACE_MEM_ALLOC(sizeof(ctrace__dspan) * (d->tasks.n + 1u));
+  if (!tmp.spans.v || !tmp.tasks.v) {
+    CTRACE_MEM_FREE(tmp.spans.v);
+    CTRACE_MEM_FREE(tmp.tasks.v);
+    c->oom = 1;
+    return CTRACE_E_NOMEM;
+  }
+  memcpy(tmp.spans.v, d->spans.v, sizeof(ctrace__dspan) * d->spans.n);
+  memcpy(tmp.tasks.v, d->tasks.v, sizeof(ctrace__dspan) * d->tasks.n);
+  tmp.spans.cap = d->spans.n + 1u;
+  tmp.tasks.cap = d->tasks.n + 1u;
+  ctrace__detail_finish(&tmp);
+  rc = ctrace__chart_timeline_laid(c, a, &tmp, w, h);
+  CTRACE_MEM_FREE(tmp.spans.v);
+  CTRACE_MEM_FREE(tmp.tasks.v);
+  return rc;
 }
 
 /* Colour for a flame node compared with a baseline: red where this run
@@ -9774,7 +9803,12 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
   ctrace_analysis_free(b);
   if (out.err) {
     ctrace__rep_error(cfg, "%s: %s", html_path, ctrace_strerror(out.err));
-    if (!to_stdout) remove(html_path); /* a half-written report would look whole */
+    /* A half-written report would look whole: remove it, but only a regular
+       file (the output may be a device such as /dev/full, or a pipe). */
+    if (!to_stdout) {
+      struct stat st;
+      if (stat(html_path, &st) == 0 && S_ISREG(st.st_mode)) remove(html_path);
+    }
     return out.err;
   }
   if (cfg->progress) cfg->progress(cfg->progress_user, 1.0, "done");
