@@ -232,6 +232,18 @@ run_leak() {
     test "$(grep -c '^leak: [0-9]* bytes allocated at .*leak\.c:[0-9][0-9]*$' "$out")" = 6
   check "leak: the leaks come from two sites" \
     test "$(sed -n 's/^leak: [0-9]* bytes allocated at //p' "$out" | sort -u | wc -l)" -eq 2
+  # The HTML report must list the same sites.
+  if [ -x "$BUILD/ctrace" ] && "$BUILD/ctrace" report --help >/dev/null 2>&1; then
+    if "$BUILD/ctrace" report "$TMP/leak.ctrace" -o "$TMP/leak.html" >"$TMP/leak.report" 2>&1; then
+      missing= found=0
+      for site in $(sed -n 's/^leak: [0-9]* bytes allocated at .*\(leak\.c:[0-9]*\)$/\1/p' "$out" | sort -u); do
+        if grep -q "$site" "$TMP/leak.html"; then found=$((found + 1)); else missing="$missing $site"; fi
+      done
+      check "leak: the HTML report names both leaking sites${missing:+ (missing:$missing)}" test "$found" = 2
+    else
+      fail "leak: ctrace report: $(head -3 "$TMP/leak.report" | tr '\n' ' ')"
+    fi
+  fi
 }
 
 # ---- threads ------------------------------------------------------------------
