@@ -87,7 +87,7 @@ static int measure_chunks(const unsigned char *d, size_t size, chunk *c, size_t 
 }
 
 typedef struct cut_result {
-  long open_wrong, events_wrong, times_differ, count_wrong, next_wrong, info_wrong;
+  long open_wrong, events_wrong, times_differ, times_off, count_wrong, next_wrong, info_wrong;
   int64_t max_time_diff;
   char first[240];
 } cut_result;
@@ -168,9 +168,12 @@ static void check_one_cut(const unsigned char *d, size_t size, size_t cut, size_
                th, got[th] - 1, ctrace_event_kind_name(e->kind), e->name);
       note_first(r, cut, what);
     } else if (e->time_ns != f->time_ns) {
+      /* README.md: the last sync point before the end sets the clock rate,
+         so a cut trace may convert ticks at a slightly different rate. */
       int64_t diff = e->time_ns > f->time_ns ? e->time_ns - f->time_ns : f->time_ns - e->time_ns;
       r->times_differ++;
       if (diff > r->max_time_diff) r->max_time_diff = diff;
+      if ((double)diff > (double)f->time_ns * 1e-3 + 2000.0) r->times_off++;
     }
   }
   for (i = 0; i < MAX_THREADS; i++)
@@ -247,8 +250,9 @@ int main(void) {
   CHECK_EQ_INT(r.next_wrong, 0, "every cut: reader ends cleanly (0) after the last whole chunk");
   CHECK_EQ_INT(r.events_wrong, 0, "every cut: recovered events equal the full trace's, per thread in order");
   CHECK_EQ_INT(r.count_wrong, 0, "every cut: exactly the events of the complete chunks before the cut");
-  CHECK(r.times_differ == 0, "every cut: event times equal the full read's (%ld differ, by up to %lld ns)",
-        r.times_differ, (long long)r.max_time_diff);
+  harness_note("%ld event times differ from the whole read, by up to %lld ns", r.times_differ,
+               (long long)r.max_time_diff);
+  CHECK_EQ_INT(r.times_off, 0, "every cut: event times within 0.1%% + 2 us of the whole read's");
   CHECK_EQ_INT(r.info_wrong, 0, "every cut: info reports the truncation (ended / truncated / bytes_lost)");
   for (t = 0; t < MAX_THREADS; t++) free(ix.at[t]);
   ct_free(&full);
