@@ -131,6 +131,18 @@ static void gc_drop(void *mem) {
   pthread_mutex_unlock(&gc.lock);
 }
 
+static pthread_t gc_thread;
+
+static int gc_start(void) { return pthread_create(&gc_thread, NULL, collector, NULL); }
+
+static void gc_stop(void) {
+  pthread_mutex_lock(&gc.lock);
+  gc.quit = 1;
+  pthread_cond_signal(&gc.wake);
+  pthread_mutex_unlock(&gc.lock);
+  pthread_join(gc_thread, NULL);
+}
+
 static void gc_collect_now(void) {
   pthread_mutex_lock(&gc.lock);
   wait_for_collection();
@@ -162,7 +174,6 @@ static void sleep_ms(long ms) {
 int main(int argc, char **argv) {
   const char *path = argc > 1 ? argv[1] : "gc_demo.ctrace";
   ctrace_config cfg = {0};
-  pthread_t gc_thread;
   int i, rc;
 
   cfg.rss_sample_ms = 1; /* sample resident memory every ms as a counter, so the
@@ -173,7 +184,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   CTRACE_THREAD_NAME("main");
-  if (pthread_create(&gc_thread, NULL, collector, NULL) != 0) {
+  if (gc_start() != 0) {
     fprintf(stderr, "gc_demo: cannot start the collector thread\n");
     return 1;
   }
@@ -195,11 +206,7 @@ int main(int argc, char **argv) {
                        last figures show the garbage gone */
   print_stats();
 
-  pthread_mutex_lock(&gc.lock);
-  gc.quit = 1;
-  pthread_cond_signal(&gc.wake);
-  pthread_mutex_unlock(&gc.lock);
-  pthread_join(gc_thread, NULL);
+  gc_stop();
   rc = ctrace_stop();
   if (rc != 0) {
     fprintf(stderr, "gc_demo: trace %s: %s\n", path, ctrace_strerror(rc));
