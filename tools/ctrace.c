@@ -727,50 +727,6 @@ static const char help_report[] =
     "Exit: 0 ok; 1 damaged trace (report of what was recovered, with a warning\n"
     "in it); 2 error.\n";
 
-static int png_run(const args *a) {
-  ctrace_png_config cfg;
-  ctrace_analysis *an;
-  progress pr;
-  char err[320];
-  char *def = a->out ? NULL : derived_name(a->trace, ".png");
-  const char *out = a->out ? a->out : def;
-  int damaged = 0, rc;
-  if (!out) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
-  progress_init(&pr);
-  an = analyse(a->trace, &pr, &damaged);
-  if (!an) {
-    free(def);
-    return EXIT_ERROR;
-  }
-  memset(&cfg, 0, sizeof cfg);
-  cfg.chart = !a->chart || !strcmp(a->chart, "heap") ? CTRACE_CHART_HEAP
-              : !strcmp(a->chart, "timeline")        ? CTRACE_CHART_TIMELINE
-                                                     : CTRACE_CHART_FLAME;
-  cfg.width = (int)a->width;
-  cfg.height = (int)a->height;
-  err[0] = 0;
-  cfg.error = err;
-  cfg.error_size = sizeof err;
-  rc = ctrace_png_from_analysis(an, out, &cfg);
-  ctrace_analysis_free(an);
-  if (rc < 0) {
-    fail_lib(err, out, rc);
-    free(def);
-    return EXIT_ERROR;
-  }
-  free(def);
-  return damaged ? EXIT_DAMAGED : EXIT_OK;
-}
-
-static int cmd_png(int argc, char **argv) {
-  args a;
-  if (parse_args(argc, argv, "ocs", &a) != 0) return EXIT_ERROR;
-  if (a.help) return fputs(help_png, stdout), EXIT_OK;
-  if (a.chart && strcmp(a.chart, "heap") && strcmp(a.chart, "timeline") && strcmp(a.chart, "flame"))
-    return usage_error("unknown chart %s: use heap, timeline or flame", a.chart);
-  return png_run(&a);
-}
-
 /* Reads the trace's damage state cheaply enough for verbs whose library
    function does not report it: 1 damaged, 0 intact, -1 unreadable. */
 static int trace_damaged(const char *trace) {
@@ -782,6 +738,49 @@ static int trace_damaged(const char *trace) {
   damaged = rc < 0 || info_damaged(ctrace_reader_info(r));
   ctrace_reader_close(r);
   return damaged;
+}
+
+/* ctrace_png analyses the trace itself: for the timeline it needs the zone
+   spans, which only its own pass over the events collects. */
+static int png_run(const args *a) {
+  ctrace_png_config cfg;
+  progress pr;
+  char err[320];
+  char *def = a->out ? NULL : derived_name(a->trace, ".png");
+  const char *out = a->out ? a->out : def;
+  int rc, damaged;
+  if (!out) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
+  progress_init(&pr);
+  memset(&cfg, 0, sizeof cfg);
+  cfg.chart = !a->chart || !strcmp(a->chart, "heap") ? CTRACE_CHART_HEAP
+              : !strcmp(a->chart, "timeline")        ? CTRACE_CHART_TIMELINE
+                                                     : CTRACE_CHART_FLAME;
+  cfg.width = (int)a->width;
+  cfg.height = (int)a->height;
+  cfg.progress = progress_stage;
+  cfg.progress_user = &pr;
+  err[0] = 0;
+  cfg.error = err;
+  cfg.error_size = sizeof err;
+  rc = ctrace_png(a->trace, out, &cfg);
+  progress_done(&pr);
+  free(def);
+  if (rc < 0) {
+    fail_lib(err, a->trace, rc);
+    return EXIT_ERROR;
+  }
+  damaged = trace_damaged(a->trace) != 0;
+  if (damaged) fail_msg(a->trace, "warning: damaged trace; the chart covers what was recovered");
+  return damaged ? EXIT_DAMAGED : EXIT_OK;
+}
+
+static int cmd_png(int argc, char **argv) {
+  args a;
+  if (parse_args(argc, argv, "ocs", &a) != 0) return EXIT_ERROR;
+  if (a.help) return fputs(help_png, stdout), EXIT_OK;
+  if (a.chart && strcmp(a.chart, "heap") && strcmp(a.chart, "timeline") && strcmp(a.chart, "flame"))
+    return usage_error("unknown chart %s: use heap, timeline or flame", a.chart);
+  return png_run(&a);
 }
 
 static int cmd_report(int argc, char **argv) {
