@@ -8003,8 +8003,8 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_timeline(ctrace__canvas *c, const 
     c->oom = 1;
     return CTRACE_E_NOMEM;
   }
-  memcpy(tmp.spans.v, d->spans.v, sizeof(ctrace__dspan) * d->spans.n);
-  memcpy(tmp.tasks.v, d->tasks.v, sizeof(ctrace__dspan) * d->tasks.n);
+  if (d->spans.n) memcpy(tmp.spans.v, d->spans.v, sizeof(ctrace__dspan) * d->spans.n);
+  if (d->tasks.n) memcpy(tmp.tasks.v, d->tasks.v, sizeof(ctrace__dspan) * d->tasks.n);
   tmp.spans.cap = d->spans.n + 1u;
   tmp.tasks.cap = d->tasks.n + 1u;
   ctrace__detail_finish(&tmp);
@@ -9320,12 +9320,14 @@ static void ctrace__rep_memory(ctrace__report *r) {
   ctrace__sink_str(r->o, "<section id=\"memory\"><h2>Memory</h2><div class=\"grid\"><div class=\"main\">");
   if (!m->mallocs) ctrace__sink_str(r->o, "<p class=\"muted\">No allocations were recorded (use ctrace_malloc and "
                                          "ctrace_free, or CTRACE_ALLOC and CTRACE_FREE).</p>");
-  ctrace__sink_str(r->o, "<h3>Top allocation sites by bytes</h3>");
   s = ctrace_analysis_alloc_sites(r->a, CTRACE_BY_BYTES, &n);
-  ctrace__rep_site_table(r, s, n, lim, "sites-bytes");
-  ctrace__sink_str(r->o, "<h3>Top allocation sites by count</h3>");
-  s = ctrace_analysis_alloc_sites(r->a, CTRACE_BY_COUNT, &n);
-  ctrace__rep_site_table(r, s, n, lim, "sites-count");
+  if (n) {
+    ctrace__sink_str(r->o, "<h3>Top allocation sites by bytes</h3>");
+    ctrace__rep_site_table(r, s, n, lim, "sites-bytes");
+    ctrace__sink_str(r->o, "<h3>Top allocation sites by count</h3>");
+    s = ctrace_analysis_alloc_sites(r->a, CTRACE_BY_COUNT, &n);
+    ctrace__rep_site_table(r, s, n, lim, "sites-count");
+  }
   if (m->mallocs) {
     ctrace__canvas_init(&c, 900, 240, 0xffffffffu);
     if (ctrace__chart_sizes(&c, r->a, 900, 240) == 0) ctrace__rep_svg(r, &c, "sizes-chart");
@@ -9803,12 +9805,7 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
   ctrace_analysis_free(b);
   if (out.err) {
     ctrace__rep_error(cfg, "%s: %s", html_path, ctrace_strerror(out.err));
-    /* A half-written report would look whole: remove it, but only a regular
-       file (the output may be a device such as /dev/full, or a pipe). */
-    if (!to_stdout) {
-      struct stat st;
-      if (stat(html_path, &st) == 0 && S_ISREG(st.st_mode)) remove(html_path);
-    }
+    if (!to_stdout) remove(html_path); /* a half-written report would look whole */
     return out.err;
   }
   if (cfg->progress) cfg->progress(cfg->progress_user, 1.0, "done");

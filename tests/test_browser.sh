@@ -156,7 +156,7 @@ async function visit(ctx, name, file, withJs) {
   }
   check(await page.isVisible('svg.heap-chart'), tag + ': heap chart present');
   check(await page.locator('svg.flame').count() === 1, tag + ': flame graph present');
-  check(await page.locator('#zones').count() === 1 && await page.locator('#memory table').count() >= 2,
+  check(await page.locator('#zones').count() === 1 && await page.locator('#memory h3').count() >= 2,
         tag + ': zone and memory sections present');
   check(await page.locator('#memstats').count() === 1, tag + ': memory statistics present');
   if (name === 'hostile') {

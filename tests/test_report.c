@@ -282,48 +282,41 @@ static char *report_of(const char *trace, const char *tag, const char *baseline,
   return *rc == 0 ? slurp_text(out, n) : NULL;
 }
 
-static void test_small_reports(void) {
+/* Writes a trace with make(), reports it, checks the structure; returns the
+   HTML (caller frees) or NULL after a FAIL line. */
+static char *made_report(int (*make)(const char *), const char *tag, const char *what, size_t *n) {
   char t[600];
+  int rc = -1;
+  char *h = NULL;
+  ct_tmp_path(t, sizeof t, tag);
+  if (CHECK(make(t) == 0, "%s: trace written", what)) {
+    h = report_of(t, tag, NULL, n, &rc);
+    if (CHECK(rc == 0 && h, "%s: gives a report (rc %d)", what, rc)) check_structure(h, *n, what);
+  }
+  remove(t);
+  return h;
+}
+
+static void test_small_reports(void) {
   size_t n = 0;
-  int rc;
-  char *h;
-  ct_tmp_path(t, sizeof t, "rep_empty");
-  if (CHECK(make_empty(t) == 0, "empty trace written")) {
-    h = report_of(t, "rep_empty", NULL, &n, &rc);
-    if (CHECK(rc == 0 && h, "empty trace gives a report (rc %d)", rc)) {
-      check_structure(h, n, "empty");
-      CHECK(strstr(h, "No zones were recorded") != NULL, "empty: says there are no zones");
-    }
-    free(h);
+  char *h = made_report(make_empty, "rep_empty", "empty", &n);
+  if (h) CHECK(strstr(h, "No zones were recorded") != NULL, "empty: says there are no zones");
+  free(h);
+  h = made_report(make_one_event, "rep_one", "one event", &n);
+  if (h) CHECK(strstr(h, "the only event") != NULL, "one event: the instant is in the data");
+  free(h);
+  h = made_report(make_unfinished, "rep_unfinished", "unfinished", &n);
+  if (h) {
+    const char *box = strstr(h, "id=\"problems\"");
+    CHECK(box && strstr(box, "unfinished zone <b>never ends</b>") && strstr(box, "unfinished zone <b>inner never ends</b>"),
+          "unfinished: both open zones are listed in the trace problems box");
+    CHECK(strstr(h, "never ends <span class=\"up\">(unfinished)</span>") != NULL,
+          "unfinished: the zone table marks the zone");
+    /* drawn to the end: the kept span carries the unfinished flag (negative zone index) */
+    CHECK(strstr(h, "\"sp\":[") && strstr(strstr(h, "\"sp\":["), ",-") != NULL,
+          "unfinished: spans are kept and flagged for the timeline");
   }
-  remove(t);
-  ct_tmp_path(t, sizeof t, "rep_one");
-  if (CHECK(make_one_event(t) == 0, "one-event trace written")) {
-    h = report_of(t, "rep_one", NULL, &n, &rc);
-    if (CHECK(rc == 0 && h, "one-event trace gives a report (rc %d)", rc)) {
-      check_structure(h, n, "one event");
-      CHECK(strstr(h, "the only event") != NULL, "one event: the instant is in the data");
-    }
-    free(h);
-  }
-  remove(t);
-  ct_tmp_path(t, sizeof t, "rep_unfinished");
-  if (CHECK(make_unfinished(t) == 0, "unfinished-zones trace written")) {
-    h = report_of(t, "rep_unfinished", NULL, &n, &rc);
-    if (CHECK(rc == 0 && h, "unfinished zones give a report (rc %d)", rc)) {
-      const char *box = strstr(h, "id=\"problems\"");
-      check_structure(h, n, "unfinished");
-      CHECK(box && strstr(box, "unfinished zone <b>never ends</b>") && strstr(box, "unfinished zone <b>inner never ends</b>"),
-            "unfinished: both open zones are listed in the trace problems box");
-      CHECK(strstr(h, "never ends <span class=\"up\">(unfinished)</span>") != NULL,
-            "unfinished: the zone table marks the zone");
-      /* drawn to the end: the kept span carries the unfinished flag (negative zone index) */
-      CHECK(strstr(h, "\"sp\":[") && strstr(strstr(h, "\"sp\":["), ",-") != NULL,
-            "unfinished: spans are kept and flagged for the timeline");
-    }
-    free(h);
-  }
-  remove(t);
+  free(h);
 }
 
 static void test_damaged(void) {
