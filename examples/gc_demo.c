@@ -53,6 +53,7 @@ static struct {
 static void collect(void) {
   block **link = &gc.blocks;
   CTRACE_GC_BEGIN("heap goal");
+  CTRACE_ZONE_BEGIN("sweep");
   while (*link) {
     block *b = *link;
     if (b->reachable) {
@@ -66,6 +67,7 @@ static void collect(void) {
   }
   gc.goal = 2 * gc.heap > GC_MIN_GOAL ? 2 * gc.heap : GC_MIN_GOAL;
   gc.cycles++;
+  CTRACE_ZONE_END();
   CTRACE_GC_END();
   pthread_cond_broadcast(&gc.done);
 }
@@ -95,6 +97,7 @@ static void want_collection(void) { /* gc.lock held */
    finishes after this point started after the request. */
 static void wait_for_collection(void) {
   unsigned seen = gc.cycles;
+  CTRACE_ZONE("wait for GC"); /* the program stalls: Go calls this an assist */
   want_collection();
   while (gc.cycles == seen) pthread_cond_wait(&gc.done, &gc.lock);
 }
@@ -153,6 +156,7 @@ static void gc_collect_now(void) {
 
 static void print_stats(void) {
   ctrace_memstats mem;
+  CTRACE_ZONE("printStats");
   ctrace_read_memstats(&mem);
   printf("mem.Alloc: %llu\n", (unsigned long long)mem.alloc);
   printf("mem.TotalAlloc: %llu\n", (unsigned long long)mem.total_alloc);
@@ -191,16 +195,21 @@ int main(int argc, char **argv) {
 
   print_stats();
   for (i = 0; i < 3; i++) {
+    CTRACE_ZONE("make 50 MB");
     char *s = (char *)gc_alloc(50000000);
     use(s, 50000000);
     gc_drop(s); /* s goes out of scope: garbage, as in Go */
   }
   print_stats();
   for (i = 0; i < 5; i++) {
+    CTRACE_ZONE("make 100 MB");
     char *s = (char *)gc_alloc(100000000);
     use(s, 100000000);
     gc_drop(s);
-    sleep_ms(1);
+    {
+      CTRACE_ZONE("sleep 1 ms");
+      sleep_ms(1);
+    }
   }
   gc_collect_now(); /* Go's collector would get there soon; we ask, so the
                        last figures show the garbage gone */
