@@ -2283,11 +2283,15 @@ CTRACE_API void ctrace_gc_end(void) {
 #define CTRACE__SHARD_BITS 6
 #define CTRACE__SHARDS (1u << CTRACE__SHARD_BITS)
 
+typedef struct ctrace__live_slot {
+  uintptr_t key;          /* 0 = empty */
+  uint64_t size;
+} ctrace__live_slot;
+
 typedef struct ctrace__shard {
   volatile long lock;
   uint32_t cap, count;
-  uintptr_t *keys;        /* 0 = empty */
-  uint64_t *sizes;
+  ctrace__live_slot *slots;    /* key and size side by side: one cache line a probe */
   char pad[64];
 } ctrace__shard;
 
@@ -2312,26 +2316,18 @@ static ctrace__shard *ctrace__shard_of(uintptr_t p, uint64_t *h) {
 
 static int ctrace__shard_grow(ctrace__shard *s) {
   uint32_t cap = s->cap ? s->cap * 2 : 256, i;
-  uintptr_t *keys = (uintptr_t *)CTRACE_MEM_ALLOC(sizeof(uintptr_t) * cap);
-  uint64_t *sizes = (uint64_t *)CTRACE_MEM_ALLOC(sizeof(uint64_t) * cap);
-  if (!keys || !sizes) {
-    CTRACE_MEM_FREE(keys);
-    CTRACE_MEM_FREE(sizes);
-    return -1;
-  }
-  memset(keys, 0, sizeof(uintptr_t) * cap);
+  ctrace__live_slot *slots = (ctrace__live_slot *)CTRACE_MEM_ALLOC(sizeof(ctrace__live_slot) * cap);
+  if (!slots) return -1;
+  memset(slots, 0, sizeof(ctrace__live_slot) * cap);
   for (i = 0; i < s->cap; i++) {
-    if (s->keys[i]) {
-      uint32_t j = (uint32_t)ctrace__ptr_hash(s->keys[i]) & (cap - 1);
-      while (keys[j]) j = (j + 1) & (cap - 1);
-      keys[j] = s->keys[i];
-      sizes[j] = s->sizes[i];
+    if (s->slots[i].key) {
+      uint32_t j = (uint32_t)ctrace__ptr_hash(s->slots[i].key) & (cap - 1);
+      while (slots[j].key) j = (j + 1) & (cap - 1);
+      slots[j] = s->slots[i];
     }
   }
-  CTRACE_MEM_FREE(s->keys);
-  CTRACE_MEM_FREE(s->sizes);
-  s->keys = keys;
-  s->sizes = sizes;
+  CTRACE_MEM_FREE(s->slots);
+  s->slots = slots;
   s->cap = cap;
   return 0;
 }
@@ -2347,15 +2343,15 @@ static int ctrace__block_remember(uintptr_t k, uint64_t size, uint64_t *old) {
   if ((s->count + 1) * 2 > s->cap && ctrace__shard_grow(s)) {
     rc = -1;
   } else {
-    for (i = (uint32_t)h & (s->cap - 1); s->keys[i] && s->keys[i] != k; i = (i + 1) & (s->cap - 1)) {}
-    if (!s->keys[i]) {
+    for (i = (uint32_t)h & (s->cap - 1); s->slots[i].key && s->slots[i].key != k; i = (i + 1) & (s->cap - 1)) {}
+    if (!s->slots[i].key) {
       s->count++;
     } else {
-      *old = s->sizes[i];
+      *old = s->slots[i].size;
       rc = 1;
     }
-    s->keys[i] = k;
-    s->sizes[i] = size;
+    s->slots[i].key = k;
+    s->slots[i].size = size;
   }
   ctrace__spin_release(&s->lock);
   return rc;
@@ -2371,21 +2367,20 @@ static int ctrace__block_forget(uintptr_t k, uint64_t *size) {
   ctrace__shard_lock(s);
   if (s->cap) {
     m = s->cap - 1;
-    for (i = (uint32_t)h & m; s->keys[i]; i = (i + 1) & m) {
-      if (s->keys[i] != k) continue;
-      *size = s->sizes[i];
+    for (i = (uint32_t)h & m; s->slots[i].key; i = (i + 1) & m) {
+      if (s->slots[i].key != k) continue;
+      *size = s->slots[i].size;
       found = 1;
       s->count--;
-      for (j = (i + 1) & m; s->keys[j]; j = (j + 1) & m) {
-        uint32_t home = (uint32_t)ctrace__ptr_hash(s->keys[j]) & m;
+      for (j = (i + 1) & m; s->slots[j].key; j = (j + 1) & m) {
+        uint32_t home = (uint32_t)ctrace__ptr_hash(s->slots[j].key) & m;
         /* move j back to i when its home is not in the cyclic range (i, j] */
         if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
-          s->keys[i] = s->keys[j];
-          s->sizes[i] = s->sizes[j];
+          s->slots[i] = s->slots[j];
           i = j;
         }
       }
-      s->keys[i] = 0;
+      s->slots[i].key = 0;
       break;
     }
   }
