@@ -2283,15 +2283,15 @@ CTRACE_API void ctrace_gc_end(void) {
 #define CTRACE__SHARD_BITS 6
 #define CTRACE__SHARDS (1u << CTRACE__SHARD_BITS)
 
-typedef struct ctrace__live_slot {
+typedef struct ctrace__blockslot {
   uintptr_t key;          /* 0 = empty */
   uint64_t size;
-} ctrace__live_slot;
+} ctrace__blockslot;
 
 typedef struct ctrace__shard {
   volatile long lock;
   uint32_t cap, count;
-  ctrace__live_slot *slots;    /* key and size side by side: one cache line a probe */
+  ctrace__blockslot *slots;    /* key and size side by side: one cache line a probe */
   char pad[64];
 } ctrace__shard;
 
@@ -2316,9 +2316,9 @@ static ctrace__shard *ctrace__shard_of(uintptr_t p, uint64_t *h) {
 
 static int ctrace__shard_grow(ctrace__shard *s) {
   uint32_t cap = s->cap ? s->cap * 2 : 256, i;
-  ctrace__live_slot *slots = (ctrace__live_slot *)CTRACE_MEM_ALLOC(sizeof(ctrace__live_slot) * cap);
+  ctrace__blockslot *slots = (ctrace__blockslot *)CTRACE_MEM_ALLOC(sizeof(ctrace__blockslot) * cap);
   if (!slots) return -1;
-  memset(slots, 0, sizeof(ctrace__live_slot) * cap);
+  memset(slots, 0, sizeof(ctrace__blockslot) * cap);
   for (i = 0; i < s->cap; i++) {
     if (s->slots[i].key) {
       uint32_t j = (uint32_t)ctrace__ptr_hash(s->slots[i].key) & (cap - 1);
@@ -7417,7 +7417,7 @@ static CTRACE__MAYBE_UNUSED uint32_t ctrace__series_outline(const ctrace__frame 
   for (i = 0; i < n; ++i) {
     float x0 = ctrace__fx(f, (double)s[i].t_ns), xm = ctrace__fx(f, (double)s[i].max_t_ns);
     float x1 = ctrace__fx(f, (double)s[i].t_end_ns);
-    int c0 = (int)floorf(xm);
+    int c0 = (int)floorf(xm < -1e6f ? -1e6f : xm > 1e6f ? 1e6f : xm); /* damaged times stay castable */
     if (c0 != col) {
       if (col >= 0) { CTRACE__PT(col_x, col_max_y); CTRACE__PT(col_x + 0.5f, col_last_y); }
       if (have_prev) CTRACE__PT(x0, ctrace__fy(f, prev_last));
@@ -7961,7 +7961,9 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
     int last_col = -1;
     ctrace__canvas_text(c, 6, y + th_h * 0.7f, fs, CTRACE__AN_START, CTRACE__INK, "events, logs");
     for (j = 0; j < d->n_marks; ++j) {
-      float x = ctrace__fx(&f, (double)d->marks[j].t);
+      float x;
+      if ((double)d->marks[j].t < f.t0 || (double)d->marks[j].t > f.t1) continue; /* damaged times */
+      x = ctrace__fx(&f, (double)d->marks[j].t);
       if ((int)x == last_col) continue;
       last_col = (int)x;
       ctrace__canvas_line(c, x, y + 2, x, y + th_h - 2,
