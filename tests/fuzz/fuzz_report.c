@@ -45,9 +45,11 @@ static int starts_nocase(const char *p, const char *e, const char *word) {
   return 1;
 }
 
+/* word starts with a character that has no case ('<' or '-'). */
 static const char *find_nocase(const char *p, const char *e, const char *word) {
-  for (; p < e; p++) {
+  while (p < e && (p = (const char *)memchr(p, word[0], (size_t)(e - p))) != NULL) {
     if (starts_nocase(p, e, word)) return p;
+    p++;
   }
   return NULL;
 }

@@ -260,18 +260,22 @@ static void save_seed(const char *name, const unsigned char *data, size_t size) 
     seed_failed(name, "cannot write");
 }
 
+/* A copy of the threads seed cut short (a kill mid-write) and one of the
+   kinds seed with two bits flipped (a bad disk). */
 static void seed_damaged(void) {
   size_t size;
-  unsigned char *data = load_seed("kinds", &size);
-  if (!data || size < 200) {
-    seed_failed("cut/flipped", "no kinds seed to damage");
-    free(data);
-    return;
+  unsigned char *data = load_seed("threads", &size);
+  if (data && size > 200) save_seed("cut", data, size * 3 / 5);
+  else seed_failed("cut", "no threads seed to cut");
+  free(data);
+  data = load_seed("kinds", &size);
+  if (data && size > 200) {
+    data[size / 2] ^= 0x10;
+    data[size / 3] ^= 0x01;
+    save_seed("flipped", data, size);
+  } else {
+    seed_failed("flipped", "no kinds seed to damage");
   }
-  save_seed("cut", data, size * 3 / 5);
-  data[size / 2] ^= 0x10;
-  data[size / 3] ^= 0x01;
-  save_seed("flipped", data, size);
   free(data);
 }
 
