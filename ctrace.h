@@ -7572,7 +7572,7 @@ static uint32_t ctrace__detail_slot(ctrace__detail *d, uint32_t thread) {
 
 /* Halve the resolution of every density row until t fits. */
 static void ctrace__detail_fit(ctrace__detail *d, int64_t t) {
-  while (t >= (int64_t)CTRACE__DBINS * d->bin_w && d->bin_w < ((int64_t)1 << 52)) {
+  while (t / (int64_t)CTRACE__DBINS >= d->bin_w && d->bin_w < ((int64_t)1 << 52)) {
     uint32_t s, b;
     for (s = 0; s < d->n_threads; ++s) {
       float *row = d->busy + (size_t)s * CTRACE__DBINS;
@@ -7590,10 +7590,11 @@ static void ctrace__detail_busy(ctrace__detail *d, uint32_t thread, int64_t a, i
   if (slot == CTRACE_NONE || b <= a || a < 0) return;
   ctrace__detail_fit(d, b);
   row = d->busy + (size_t)slot * CTRACE__DBINS;
-  for (bin = a / d->bin_w; bin < (int64_t)CTRACE__DBINS && bin * d->bin_w < b; ++bin) {
-    int64_t lo = bin * d->bin_w, hi = lo + d->bin_w;
+  for (bin = a / d->bin_w; bin < (int64_t)CTRACE__DBINS; ++bin) {
+    int64_t lo = bin * d->bin_w, hi;
+    if (lo >= b) break;
+    hi = b - lo > d->bin_w ? lo + d->bin_w : b; /* no overflow near INT64_MAX */
     if (lo < a) lo = a;
-    if (hi > b) hi = b;
     row[bin] += (float)(hi - lo);
   }
 }
@@ -7601,16 +7602,21 @@ static void ctrace__detail_busy(ctrace__detail *d, uint32_t thread, int64_t a, i
 static CTRACE__MAYBE_UNUSED void ctrace__detail_on_span(void *user, const ctrace_span *s) {
   ctrace__detail *d = (ctrace__detail *)user;
   ctrace__dspan x;
-  x.start = s->start_ns; x.end = s->end_ns; x.thread = s->thread; x.depth = s->depth;
+  /* a damaged trace may carry any times; keep end - start computable */
+  x.start = s->start_ns < 0 ? 0 : s->start_ns;
+  x.end = s->end_ns < x.start ? x.start : s->end_ns;
+  x.thread = s->thread; x.depth = s->depth;
   x.zone = s->zone; x.unfinished = (uint32_t)(s->unfinished != 0);
   ctrace__dheap_push(&d->spans, &x, &d->oom);
-  if (s->depth == 0) ctrace__detail_busy(d, s->thread, s->start_ns, s->end_ns);
+  if (s->depth == 0) ctrace__detail_busy(d, s->thread, x.start, x.end);
 }
 
 static CTRACE__MAYBE_UNUSED void ctrace__detail_on_task(void *user, const ctrace_span *s) {
   ctrace__detail *d = (ctrace__detail *)user;
   ctrace__dspan x;
-  x.start = s->start_ns; x.end = s->end_ns; x.thread = s->thread; x.depth = 0;
+  x.start = s->start_ns < 0 ? 0 : s->start_ns;
+  x.end = s->end_ns < x.start ? x.start : s->end_ns;
+  x.thread = s->thread; x.depth = 0;
   x.zone = s->zone; x.unfinished = (uint32_t)(s->unfinished != 0);
   ctrace__dheap_push(&d->tasks, &x, &d->oom);
 }
@@ -9417,13 +9423,23 @@ static void ctrace__rep_sep(ctrace__report *r, uint32_t i) {
   if (i) ctrace__sink_bytes(r->o, ",", 1);
 }
 
+/* A JSON number; a damaged trace can hold NaN or infinite counter values,
+   which JSON cannot spell. */
+static void ctrace__rep_jnum(ctrace__report *r, double v) {
+  if (!(v == v) || v > 1e300 || v < -1e300) v = 0;
+  ctrace__sink_fmt(r->o, "%.6g", v);
+}
+
 static void ctrace__rep_series(ctrace__report *r, const ctrace_series_point *p, uint32_t n) {
   uint32_t i;
   ctrace__sink_str(r->o, "[");
   for (i = 0; i < n; ++i) {
     ctrace__rep_sep(r, i);
     ctrace__sink_int(r->o, p[i].max_t_ns / r->q);
-    ctrace__sink_fmt(r->o, ",%.6g,%.6g", p[i].max, p[i].last);
+    ctrace__sink_bytes(r->o, ",", 1);
+    ctrace__rep_jnum(r, p[i].max);
+    ctrace__sink_bytes(r->o, ",", 1);
+    ctrace__rep_jnum(r, p[i].last);
   }
   ctrace__sink_str(r->o, "]");
 }
@@ -9586,7 +9602,9 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
     ctrace__rep_sep(r, shown++);
     ctrace__sink_str(r->o, "{\"n\":");
     ctrace__rep_json(r, ctr[i].name, 80);
-    ctrace__sink_fmt(r->o, ",\"top\":%.6g,\"c\":", ctr[i].max > 0 ? ctr[i].max : 1.0);
+    ctrace__sink_str(r->o, ",\"top\":");
+    ctrace__rep_jnum(r, ctr[i].max > 0 ? ctr[i].max : 1.0);
+    ctrace__sink_str(r->o, ",\"c\":");
     ctrace__rep_colour(r, ctrace__name_colour(ctr[i].name));
     ctrace__sink_str(r->o, ",\"p\":");
     ctrace__rep_series(r, ctr[i].series, ctr[i].n_series);
@@ -9594,7 +9612,9 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   }
   htop = (double)m->peak_alloc;
   if (rss && rss->max > htop) htop = rss->max;
-  ctrace__sink_fmt(r->o, "],\"htop\":%.6g,\"hp\":", htop > 0 ? htop : 1.0);
+  ctrace__sink_str(r->o, "],\"htop\":");
+  ctrace__rep_jnum(r, htop > 0 ? htop : 1.0);
+  ctrace__sink_str(r->o, ",\"hp\":");
   ctrace__rep_series(r, hp, n_hp);
   ctrace__sink_str(r->o, ",\"rss\":");
   ctrace__rep_series(r, rss ? rss->series : NULL, rss ? rss->n_series : 0);
