@@ -56,12 +56,13 @@ static long not_from_original(const ct_trace *orig, const ct_trace *got) {
   return bad;
 }
 
-static int identical(const ct_trace *a, const ct_trace *b) {
+/* -1 when identical, else the index of the first difference (or the
+   shorter length). */
+static long first_difference(const ct_trace *a, const ct_trace *b) {
   size_t i;
-  if (a->n != b->n) return 0;
-  for (i = 0; i < a->n; i++)
-    if (!ct_same_event(&a->ev[i], &b->ev[i])) return 0;
-  return 1;
+  for (i = 0; i < a->n && i < b->n; i++)
+    if (!ct_same_event(&a->ev[i], &b->ev[i])) return (long)i;
+  return a->n == b->n ? -1 : (long)i;
 }
 
 int main(void) {
@@ -93,12 +94,14 @@ int main(void) {
   for (i = 0; i < trials; i++) {
     ct_trace t;
     int flips = 1 + (int)(next_random(&rng) % 4), f;
+    uint64_t flipped[4];
     const ctrace_trace_info *info;
     int reported;
     memcpy(copy, data, size);
     for (f = 0; f < flips; f++) {
       uint64_t bit = next_random(&rng) % ((uint64_t)size * 8);
       copy[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+      flipped[f] = bit;
     }
     current_trial = i;
     alarm(20);
@@ -126,10 +129,21 @@ int main(void) {
         if (!first[0]) snprintf(first, sizeof first, "trial %ld: events that are not in the original", i);
       }
     } else {
+      long at = first_difference(&orig, &t);
       clean++;
-      if (!identical(&orig, &t)) {
+      if (at >= 0) {
         silent_wrong++;
-        if (!first[0]) snprintf(first, sizeof first, "trial %ld: no damage reported but events differ", i);
+        if (!first[0])
+          snprintf(first, sizeof first,
+                   "trial %ld: no damage reported but event %ld of %lu differs (bits flipped: %llu%s)",
+                   i, at, (unsigned long)orig.n, (unsigned long long)flipped[0],
+                   flips > 1 ? " and more" : "");
+        if (getenv("CTRACE_TEST_VERBOSE") && (size_t)at < t.n && (size_t)at < orig.n)
+          harness_note("was %s \"%s\" t=%lld v=%lld msg \"%.40s\"; now %s \"%s\" t=%lld v=%lld msg \"%.40s\"",
+                       ctrace_event_kind_name(orig.ev[at].kind), orig.ev[at].name,
+                       (long long)orig.ev[at].time_ns, (long long)orig.ev[at].value, orig.ev[at].message,
+                       ctrace_event_kind_name(t.ev[at].kind), t.ev[at].name,
+                       (long long)t.ev[at].time_ns, (long long)t.ev[at].value, t.ev[at].message);
       }
     }
     ct_free(&t);
