@@ -27,8 +27,17 @@ fi
 # calls such sizes "fishy" and counts them as errors.
 cat >"$T/fishy.supp" <<'SUPP'
 {
-   huge sizes asked for on purpose by test_memory
+   huge malloc asked for on purpose by test_memory
    Memcheck:FishyValue
+   malloc(size)
+   fun:malloc
+   ...
+}
+{
+   huge realloc asked for on purpose by test_memory
+   Memcheck:FishyValue
+   realloc(size)
+   fun:realloc
    ...
 }
 SUPP
