@@ -6934,6 +6934,8 @@ typedef struct ctrace__sink {
   char *buf;
   size_t len, cap;
   uint64_t total;   /* bytes accepted so far */
+  uint64_t titles_until; /* SVG: once total passes this, tooltips are left out
+                            (they dominate the size); 0 = no limit */
   int err;          /* 0, CTRACE_E_WRITE or CTRACE_E_NOMEM */
 } ctrace__sink;
 
@@ -7201,7 +7203,7 @@ static void ctrace__svg_shape(const ctrace__canvas *c, const ctrace__shape *s, c
   }
   if (s->kind == CTRACE__SH_TEXT || s->title != CTRACE__NO_TEXT) {
     ctrace__sink_bytes(o, ">", 1);
-    if (s->title != CTRACE__NO_TEXT && s->title < c->n_text) {
+    if (s->title != CTRACE__NO_TEXT && s->title < c->n_text && (!o->titles_until || o->total < o->titles_until)) {
       ctrace__sink_str(o, "<title>");
       ctrace__sink_html(o, c->text + s->title);
       ctrace__sink_str(o, "</title>");
@@ -7774,14 +7776,19 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GC_FILL, 0, "collection");
   ctrace__axis_bytes(c, &f, fs);
   gc = ctrace_analysis_gc_spans(a, &n_gc);
-  for (i = 0; i < n_gc; ++i) {
-    float x0 = ctrace__fx(&f, (double)gc[i].start_ns), x1 = ctrace__fx(&f, (double)gc[i].end_ns);
-    char d1[48];
-    if (x1 - x0 < 1) x1 = x0 + 1;
-    ctrace__canvas_rect(c, x0, f.y, x1 - x0, f.h, CTRACE__GC_BAND, 0, 0);
-    ctrace__fmt_ns(d1, sizeof d1, (double)(gc[i].end_ns - gc[i].start_ns));
-    ctrace__textf(lab, sizeof lab, "collection %u: %s", (unsigned)(i + 1u), d1);
-    ctrace__canvas_title(c, lab);
+  {
+    float last_end = -1e9f;
+    for (i = 0; i < n_gc; ++i) {
+      float x0 = ctrace__fx(&f, (double)gc[i].start_ns), x1 = ctrace__fx(&f, (double)gc[i].end_ns);
+      char d1[48];
+      if (x1 - x0 < 1) x1 = x0 + 1;
+      if (x1 <= last_end + 0.5f) continue; /* already covered at this resolution */
+      last_end = x1;
+      ctrace__canvas_rect(c, x0, f.y, x1 - x0, f.h, CTRACE__GC_BAND, 0, 0);
+      ctrace__fmt_ns(d1, sizeof d1, (double)(gc[i].end_ns - gc[i].start_ns));
+      ctrace__textf(lab, sizeof lab, "collection %u: %s", (unsigned)(i + 1u), d1);
+      ctrace__canvas_title(c, lab);
+    }
   }
   hs = ctrace_analysis_heap_series(a, &n_hs);
   ctrace__heap_series(c, &f, hs, n_hs, (CTRACE__HEAP_FILL & 0xffffff00u) | 0xb0u, CTRACE__HEAP_FILL);
@@ -7910,7 +7917,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
           if (x1 - x0 >= 4) {
             ctrace__fmt_ns(dur, sizeof dur, (double)(s->end - s->start));
             if (s->zone < n_z)
-              ctrace__textf(buf, sizeof buf, "%.80s  %s  %.80s:%u%s", zn, dur, zones[s->zone].file,
+              ctrace__textf(buf, sizeof buf, "%.60s  %s  %.60s:%u%s", zn, dur, zones[s->zone].file,
                        (unsigned)zones[s->zone].line, s->unfinished ? "  (unfinished)" : "");
             else ctrace__textf(buf, sizeof buf, "%s", dur);
             ctrace__canvas_title(c, buf);
@@ -7934,9 +7941,12 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   {
     float th_h = (float)fs + 4;
     ctrace__canvas_text(c, 6, y + th_h * 0.7f, fs, CTRACE__AN_START, CTRACE__INK, "collections");
+    float last_end = -1e9f;
     for (i = 0; i < n_gc; ++i) {
       float x0 = ctrace__fx(&f, (double)gc[i].start_ns), x1 = ctrace__fx(&f, (double)gc[i].end_ns);
       if (x1 - x0 < 1) x1 = x0 + 1;
+      if (x1 <= last_end + 0.5f) continue; /* already covered at this resolution */
+      last_end = x1;
       ctrace__canvas_rect(c, x0, y + 2, x1 - x0, th_h - 4, CTRACE__GC_FILL, 0, 0);
       ctrace__fmt_ns(dur, sizeof dur, (double)(gc[i].end_ns - gc[i].start_ns));
       ctrace__textf(buf, sizeof buf, "collection %u (%.60s): %s", (unsigned)(i + 1u), gc[i].reason, dur);
@@ -8093,10 +8103,10 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
         if (tb) {
           char t3[48];
           ctrace__fmt_ns(t3, sizeof t3, match[k] != CTRACE_NONE ? (double)tb[match[k]].total_ns : 0);
-          ctrace__textf(buf, sizeof buf, "%.200s: total %s (%.1f%%), baseline %s", t[k].name, t1,
+          ctrace__textf(buf, sizeof buf, "%.60s: total %s (%.1f%%), baseline %s", t[k].name, t1,
                    100.0 * (double)t[k].total_ns / (double)t[0].total_ns, t3);
         } else {
-          ctrace__textf(buf, sizeof buf, "%.200s: total %s (%.1f%%), self %s, %llu calls", t[k].name, t1,
+          ctrace__textf(buf, sizeof buf, "%.60s: total %s (%.1f%%), self %s, %llu calls", t[k].name, t1,
                    100.0 * (double)t[k].total_ns / (double)t[0].total_ns, t2,
                    (unsigned long long)t[k].count);
         }
@@ -8542,7 +8552,7 @@ static const char *const ctrace__report_js[] = {
   "      } else if (R.kind === 'gc') {\n",
   "        for (q = 0; q < D.gc.length; q++) {\n",
   "          var gs = D.gc[q][0] * Q, ge = gs + D.gc[q][1] * Q;\n",
-  "          if (t >= gs - tol && t <= ge + tol) return ['collection ' + (q + 1) + (D.gc[q][2] ? ' (' + D.gc[q][2] + ')' : ''), 'pause ' + fmtT(ge - gs), 'at ' + fmtT(gs)];\n",
+  "          if (t >= gs - tol && t <= ge + tol) return ['collection ' + (q + 1) + (D.gr[D.gc[q][2]] ? ' (' + D.gr[D.gc[q][2]] + ')' : ''), 'pause ' + fmtT(ge - gs), 'at ' + fmtT(gs)];\n",
   "        }\n",
   "      } else if (R.kind === 'task') {\n",
   "        for (q = 0; q < D.ts.length; q += 4) {\n",
@@ -8878,9 +8888,26 @@ static void ctrace__rep_trim(ctrace__canvas *c) {
   if (bottom + 8 < c->height) c->height = bottom + 8;
 }
 
+/* Size budget: the page stays under 10 MB whatever the trace holds. Every
+   list is capped in count already; these byte marks catch the case where
+   each entry is as long (and as full of characters to escape) as it can be.
+   What is left out is said on the page. */
+#define CTRACE__BUDGET_SVG_TITLES 400000u  /* tooltip bytes per chart */
+#define CTRACE__BUDGET_TABLES 3500000u      /* table rows stop here */
+#define CTRACE__BUDGET_DATA 9300000u        /* optional data stops here */
+
+static int ctrace__rep_full(const ctrace__report *r, uint64_t mark) { return r->o->total > mark; }
+
 static void ctrace__rep_svg(ctrace__report *r, ctrace__canvas *c, const char *css_class) {
   if (c->oom) { r->o->err = CTRACE_E_NOMEM; return; }
+  r->o->titles_until = r->o->total + CTRACE__BUDGET_SVG_TITLES;
   ctrace__canvas_to_svg(c, r->o, css_class);
+  r->o->titles_until = 0;
+}
+
+static void ctrace__rep_cut_note(ctrace__report *r, uint32_t left) {
+  if (left) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more rows left out to keep the report small.</p>",
+                              (unsigned)left);
 }
 
 /* ---- page head ------------------------------------------------------------ */
@@ -9241,22 +9268,25 @@ static void ctrace__rep_zones(ctrace__report *r) {
                             "<th class=\"n\">Self after</th><th class=\"n\">Delta self</th>"
                             "<th class=\"n\">Mean before</th><th class=\"n\">Mean after</th>"
                             "<th class=\"n\">Delta mean</th></tr></thead><tbody>\n");
-    for (i = 0; i < n_idx; ++i) ctrace__rep_compare_row(r, idx[i], &z[idx[i]], ctrace__rep_match(r->b, &z[idx[i]]));
-    for (i = 0; i < n_bz && i < r->max_rows; ++i)
+    for (i = 0; i < n_idx && !ctrace__rep_full(r, CTRACE__BUDGET_TABLES); ++i)
+      ctrace__rep_compare_row(r, idx[i], &z[idx[i]], ctrace__rep_match(r->b, &z[idx[i]]));
+    for (i = 0; i < n_bz && i < r->max_rows && !ctrace__rep_full(r, CTRACE__BUDGET_TABLES); ++i)
       if (!ctrace__rep_match(r->a, &bz[i])) ctrace__rep_compare_row(r, 0, NULL, &bz[i]);
   } else {
     ctrace__sink_str(r->o, "<div class=\"scroll\"><table class=\"sortable\" id=\"zones-table\">");
     ctrace__sink_str(r->o, ctrace__zone_head);
-    for (i = 0; i < n_idx; ++i) ctrace__rep_zone_row(r, idx[i], &z[idx[i]], 0);
+    for (i = 0; i < n_idx && !ctrace__rep_full(r, CTRACE__BUDGET_TABLES); ++i) ctrace__rep_zone_row(r, idx[i], &z[idx[i]], 0);
   }
   ctrace__sink_str(r->o, "</tbody></table></div>");
+  ctrace__rep_cut_note(r, n_idx - (i < n_idx ? i : n_idx));
   if (n_z > n_idx) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more zones with less total time are not listed.</p>",
                                     (unsigned)(n_z - n_idx));
   ctrace__sink_str(r->o, "<div id=\"zone-hist\" class=\"interactive\"></div>");
   if (n_t) {
     ctrace__sink_str(r->o, "<h3>Tasks</h3><div class=\"scroll\"><table class=\"sortable\" id=\"tasks-table\">");
     ctrace__sink_str(r->o, ctrace__zone_head);
-    for (i = 0; i < n_t && i < r->max_rows; ++i) ctrace__rep_zone_row(r, i, &t[i], 1);
+    for (i = 0; i < n_t && i < r->max_rows && !ctrace__rep_full(r, CTRACE__BUDGET_TABLES); ++i)
+      ctrace__rep_zone_row(r, i, &t[i], 1);
     ctrace__sink_str(r->o, "</tbody></table></div>");
   }
   ctrace__sink_str(r->o, "</div>");
@@ -9297,7 +9327,7 @@ static void ctrace__rep_site_table(ctrace__report *r, const ctrace_alloc_site *s
                          "<th>First zone</th><th class=\"n\">Allocations</th><th class=\"n\">Bytes</th>"
                          "<th class=\"n\">Live blocks</th><th class=\"n\">Live bytes</th>"
                          "<th class=\"n\">Temporary</th><th class=\"n\">Largest</th></tr></thead><tbody>\n", id);
-  for (i = 0; i < n && i < max; ++i) {
+  for (i = 0; i < n && i < max && !ctrace__rep_full(r, CTRACE__BUDGET_TABLES); ++i) {
     ctrace__sink_str(r->o, "<tr>");
     ctrace__rep_td_site(r, s[i].file, s[i].line);
     ctrace__sink_str(r->o, "<td class=\"name\">");
@@ -9382,7 +9412,7 @@ static void ctrace__rep_messages(ctrace__report *r) {
                             "<div class=\"scroll\"><table class=\"sortable\" id=\"messages-table\"><thead><tr>"
                             "<th class=\"n\">Time</th><th>Thread</th><th>Category</th><th>Message</th>"
                             "<th>Site</th></tr></thead><tbody>\n");
-    for (i = 0; i < n && i < r->max_msgs; ++i) {
+    for (i = 0; i < n && i < r->max_msgs && !ctrace__rep_full(r, CTRACE__BUDGET_TABLES); ++i) {
       uint32_t tid = l[i].thread;
       const char *tn = ctrace__rep_thread_name(r->a, tid);
       ctrace__sink_str(r->o, "<tr>");
@@ -9392,16 +9422,16 @@ static void ctrace__rep_messages(ctrace__report *r) {
       ctrace__sink_str(r->o, "</td><td>");
       ctrace__rep_html(r, l[i].category, 80);
       ctrace__sink_str(r->o, "</td><td class=\"msg\">");
-      ctrace__rep_html(r, l[i].message, 500);
+      ctrace__rep_html(r, l[i].message, 300);
       if (l[i].truncated) ctrace__sink_str(r->o, "\xe2\x80\xa6");
       ctrace__sink_str(r->o, "</td>");
       ctrace__rep_td_site(r, l[i].file, l[i].line);
       ctrace__sink_str(r->o, "</tr>\n");
     }
     ctrace__sink_str(r->o, "</tbody></table></div>");
-    if (s->logs > (uint64_t)(n < r->max_msgs ? n : r->max_msgs)) {
+    if (s->logs > (uint64_t)i) {
       ctrace__sink_str(r->o, "<p class=\"muted\">Showing the first ");
-      ctrace__rep_count(r, n < r->max_msgs ? n : r->max_msgs);
+      ctrace__rep_count(r, i);
       ctrace__sink_str(r->o, " of ");
       ctrace__rep_count(r, s->logs);
       ctrace__sink_str(r->o, " messages.</p>");
@@ -9520,7 +9550,9 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   const ctrace_series_point *hp;
   const ctrace_flame_node *fl;
   uint32_t n_th = 0, n_z = 0, n_tk = 0, n_gc = 0, n_hp = 0, n_c = 0, n_fl = 0, i, k, shown;
-  uint32_t *idx;
+  uint32_t *idx, n_idx, clip, n_reasons = 0;
+  const char *reasons[64];
+  unsigned char *used;
   int64_t dur = s->duration_ns > 0 ? s->duration_ns : 1;
   double lane_end[3] = {-1, -1, -1}, htop;
   th = ctrace_analysis_threads(r->a, &n_th);
@@ -9545,21 +9577,36 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
     ctrace__sink_fmt(r->o, ",%u]", (unsigned)(th[i].max_depth < CTRACE__MAX_LANES ? th[i].max_depth : CTRACE__MAX_LANES));
   }
   ctrace__sink_str(r->o, "],\"z\":[");
+  used = (unsigned char *)CTRACE_MEM_ALLOC(n_z + 1u);
+  if (!used) { r->o->err = CTRACE_E_NOMEM; return; }
+  memset(used, 0, n_z + 1u);
+  for (i = 0; i < r->d->spans.n; ++i)
+    if (r->d->spans.v[i].zone < n_z) used[r->d->spans.v[i].zone] = 1;
+  idx = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * (r->max_rows + 1u));
+  if (!idx) { CTRACE_MEM_FREE(used); r->o->err = CTRACE_E_NOMEM; return; }
+  n_idx = ctrace_analysis_zone_order(r->a, CTRACE_ZONE_BY_TOTAL, idx, r->max_rows);
+  for (i = 0; i < n_idx; ++i) used[idx[i]] = 1;
+  for (i = 0, k = 0; i < n_z; ++i) k += used[i];
+  /* names are cut shorter when there are very many (each may escape 6 to 1) */
+  clip = k ? 1500000u / (k * 12u) : 48u;
+  clip = clip < 8u ? 8u : clip > 48u ? 48u : clip;
   for (i = 0; i < n_z; ++i) {
     ctrace__rep_sep(r, i);
+    if (!used[i]) { ctrace__sink_bytes(r->o, "0", 1); continue; } /* a zone nothing on the page refers to */
     ctrace__sink_str(r->o, "[");
-    ctrace__rep_json(r, z[i].name, 80);
+    ctrace__rep_json(r, z[i].name, clip);
     ctrace__sink_str(r->o, ",");
-    ctrace__rep_json(r, z[i].file, 80);
+    ctrace__rep_json(r, z[i].file, clip);
     ctrace__sink_fmt(r->o, ",%u,", (unsigned)z[i].line);
     ctrace__rep_colour(r, ctrace__name_colour(z[i].name));
     ctrace__sink_str(r->o, "]");
   }
+  CTRACE_MEM_FREE(used);
   ctrace__sink_str(r->o, "],\"tk\":[");
   for (i = 0; i < n_tk; ++i) {
     ctrace__rep_sep(r, i);
     ctrace__sink_str(r->o, "[");
-    ctrace__rep_json(r, tk[i].name, 80);
+    ctrace__rep_json(r, tk[i].name, n_tk > 512u ? 12u : 48u);
     ctrace__sink_str(r->o, ",");
     ctrace__rep_colour(r, ctrace__name_colour(tk[i].name));
     ctrace__sink_str(r->o, "]");
@@ -9567,13 +9614,20 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   ctrace__sink_str(r->o, "]");
   ctrace__rep_spans(r, th, n_th);
   ctrace__rep_density(r, th, n_th, dur);
+  /* collections: [start, duration, reason index]; reasons listed once */
   ctrace__sink_str(r->o, ",\"gc\":[");
   for (i = 0; i < n_gc; ++i) {
+    uint32_t ri;
+    for (ri = 0; ri < n_reasons && strcmp(reasons[ri], gc[i].reason) != 0; ++ri) {}
+    if (ri == n_reasons && n_reasons < 64u) reasons[n_reasons++] = gc[i].reason;
     ctrace__rep_sep(r, i);
-    ctrace__sink_fmt(r->o, "[%lld,%lld,", (long long)(gc[i].start_ns / r->q),
-                     (long long)((gc[i].end_ns - gc[i].start_ns) / r->q));
-    ctrace__rep_json(r, gc[i].reason, 60);
-    ctrace__sink_str(r->o, "]");
+    ctrace__sink_fmt(r->o, "[%lld,%lld,%d]", (long long)(gc[i].start_ns / r->q),
+                     (long long)((gc[i].end_ns - gc[i].start_ns) / r->q), ri < n_reasons ? (int)ri : -1);
+  }
+  ctrace__sink_str(r->o, "],\"gr\":[");
+  for (i = 0; i < n_reasons; ++i) {
+    ctrace__rep_sep(r, i);
+    ctrace__rep_json(r, reasons[i], 60);
   }
   ctrace__sink_str(r->o, "],\"ts\":[");
   for (i = 0, shown = 0; i < r->d->tasks.n; ++i) {
@@ -9587,13 +9641,13 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
                      (unsigned)t->zone, (unsigned)lane);
   }
   ctrace__sink_str(r->o, "],\"mk\":[");
-  for (i = 0; i < r->d->n_marks && i < 5000u; ++i) {
+  for (i = 0; i < r->d->n_marks && i < 5000u && !ctrace__rep_full(r, CTRACE__BUDGET_DATA); ++i) {
     const ctrace__dmark *mk = &r->d->marks[i];
     uint32_t row = ctrace__rep_row_of(th, n_th, mk->thread);
     ctrace__rep_sep(r, i);
     ctrace__sink_fmt(r->o, "[%lld,%u,%d,", (long long)(mk->t / r->q), (unsigned)(row == CTRACE_NONE ? 0 : row),
                      mk->kind == (uint32_t)CTRACE_EV_LOG ? 1 : 0);
-    ctrace__rep_json(r, r->d->text + mk->text, 100);
+    ctrace__rep_json(r, r->d->text + mk->text, 60);
     ctrace__sink_str(r->o, "]");
   }
   ctrace__sink_str(r->o, "],\"ct\":[");
@@ -9620,9 +9674,7 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   ctrace__rep_series(r, rss ? rss->series : NULL, rss ? rss->n_series : 0);
   /* duration histograms of the zones listed in the table */
   ctrace__sink_str(r->o, ",\"zh\":{");
-  idx = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * (r->max_rows + 1u));
-  if (idx) {
-    uint32_t n_idx = ctrace_analysis_zone_order(r->a, CTRACE_ZONE_BY_TOTAL, idx, r->max_rows);
+  {
     ctrace_hist_bin bins[32];
     for (i = 0; i < n_idx; ++i) {
       uint32_t nb = z[idx[i]].hist ? ctrace_histogram_bins(z[idx[i]].hist, bins, 32) : 0;
@@ -9634,8 +9686,6 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
       ctrace__sink_str(r->o, "]");
     }
     CTRACE_MEM_FREE(idx);
-  } else {
-    r->o->err = CTRACE_E_NOMEM;
   }
   /* full names of the flame graph boxes drawn (the SVG shows them cut) */
   ctrace__sink_str(r->o, "},\"fn\":{");
@@ -9643,8 +9693,9 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
     uint32_t g = flame->shapes[i].group;
     if (!g || flame->shapes[i].kind != CTRACE__SH_RECT || g > n_fl) continue;
     ctrace__rep_sep(r, shown++);
+    if (ctrace__rep_full(r, CTRACE__BUDGET_DATA)) break; /* the SVG's cut names stay */
     ctrace__sink_fmt(r->o, "\"%u\":", (unsigned)g);
-    ctrace__rep_json(r, fl[g - 1u].name, 100);
+    ctrace__rep_json(r, fl[g - 1u].name, 48);
   }
   ctrace__sink_str(r->o, "}}</script>\n");
 }

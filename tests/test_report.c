@@ -371,6 +371,44 @@ static void test_hostile(void) {
   remove(t);
 }
 
+/* The worst a trace can do to the page's size: as many distinct names as the
+   analysis keeps, each long and made only of characters that need escaping,
+   in zones, logs, counters, instants, tasks and allocation sites. */
+static int make_worst_names(const char *path) {
+  char name[2100];
+  int i;
+  void *p;
+  uint64_t task;
+  if (ctrace_start(path) != 0) return -1;
+  memset(name, '<', sizeof name - 1);
+  name[sizeof name - 1] = '\0';
+  for (i = 0; i < 18000; ++i) {
+    snprintf(name, 12, "%010d", i);
+    name[10] = '<';
+    CTRACE_ZONE_BEGIN(name);
+    CTRACE_INSTANT(name);
+    CTRACE_LOG(name, "%s", name);
+    if (i % 4 == 0) CTRACE_COUNTER(name, i);
+    task = ctrace_task_begin(name, name, i);
+    p = ctrace_malloc_at(16, name, i);
+    ctrace_free_at(p, name, i);
+    ctrace_task_end(task);
+    if (i % 2 == 0) { CTRACE_GC_BEGIN(name); CTRACE_GC_END(); }
+    CTRACE_ZONE_END();
+  }
+  return ctrace_stop();
+}
+
+static void test_worst_size(void) {
+  size_t n = 0;
+  char *h = made_report(make_worst_names, "rep_worst", "worst-case names", &n);
+  if (h) {
+    CHECK(n < 10u * 1000u * 1000u, "worst-case names: the report stays under 10 MB (%zu bytes)", n);
+    CHECK(count_ci(h, n, "<script") == 2, "worst-case names: still exactly two script elements");
+  }
+  free(h);
+}
+
 static void test_level_of_detail(void) {
   char t[600], out[700], err[400];
   ctrace_report_config cfg;
@@ -486,6 +524,7 @@ int main(int argc, char **argv) {
   test_damaged();
   test_hostile();
   test_level_of_detail();
+  test_worst_size();
   test_baseline();
   test_errors_and_progress();
   return harness_done();
