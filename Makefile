@@ -93,11 +93,11 @@ $(BUILD)/examples/%: examples/%.c $(HEADERS) | deps-png
 	@mkdir -p $(@D) && rm -f $@
 	$(CC) $(CFLAGS) $(PNG_FLAGS) -I. -o $@ $< $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c $(HEADERS) tests/harness.h | deps-png
+$(BUILD)/tests/%: tests/%.c $(HEADERS) $(wildcard tests/*.h) | deps-png
 	@mkdir -p $(@D) && rm -f $@
 	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -I. -Itests -o $@ $< $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.cpp $(HEADERS) tests/harness.h | deps-png
+$(BUILD)/tests/%: tests/%.cpp $(HEADERS) $(wildcard tests/*.h) | deps-png
 	@mkdir -p $(@D) && rm -f $@
 	$(CXX) $(TEST_CXXFLAGS) $(PNG_FLAGS) -I. -Itests -o $@ $< $(LDLIBS)
 

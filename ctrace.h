@@ -2131,11 +2131,31 @@ CTRACE__HOT uint8_t *ctrace__event_head(ctrace__tstate *t, uint8_t kind) {
   return ctrace__put_varint(p + 1, d);
 }
 
+/* As ctrace__event_head when the CPU counter is the clock: no call at all. */
+CTRACE__HOT uint8_t *ctrace__event_head_cpu(ctrace__tstate *t, uint8_t kind) {
+  uint64_t now = ctrace__cpu_ticks(), d;
+  uint8_t *p = t->pos;
+  if (now < t->last_ts) now = t->last_ts;
+  d = now - t->last_ts;
+  t->last_ts = now;
+  *p = kind;
+  return ctrace__put_varint(p + 1, d);
+}
+
 CTRACE__HOT void ctrace__event_commit(ctrace__tstate *t, uint8_t *p) { ctrace__store_release(&t->pos, p); }
 
 /* ---- the instrumentation entry points ---- */
 
-CTRACE_API int ctrace_zone_begin(ctrace_site *site, const char *name, int name_is_literal) {
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define CTRACE__UNLIKELY(x) (x)
+#endif
+
+/* Zones are the hottest path of all. Their fast paths call nothing, so the
+   compiler saves no registers; every other case is a tail call to the
+   general version. */
+CTRACE__COLD int ctrace__zone_begin_general(ctrace_site *site, const char *name, int name_is_literal) {
   ctrace__tstate *t;
   uint32_t id;
   uint8_t *p;
@@ -2147,10 +2167,31 @@ CTRACE_API int ctrace_zone_begin(ctrace_site *site, const char *name, int name_i
   return 1;
 }
 
-CTRACE_API void ctrace_zone_end(void) {
+CTRACE_API int ctrace_zone_begin(ctrace_site *site, const char *name, int name_is_literal) {
+  ctrace__tstate *t = ctrace__tls;
+  uint32_t id;
+  if (CTRACE__UNLIKELY(!t || !name_is_literal || !CTRACE__ON() || !ctrace__g.use_cpu_clock ||
+                       (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
+                       !(id = ctrace__load_relaxed(&site->id))))
+    return ctrace__zone_begin_general(site, name, name_is_literal);
+  ctrace__event_commit(t, ctrace__put_varint(ctrace__event_head_cpu(t, CTRACE_EV_ZONE_BEGIN), id));
+  return 1;
+}
+
+CTRACE__COLD void ctrace__zone_end_general(void) {
   ctrace__tstate *t;
   if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
   ctrace__event_commit(t, ctrace__event_head(t, CTRACE_EV_ZONE_END));
+}
+
+CTRACE_API void ctrace_zone_end(void) {
+  ctrace__tstate *t = ctrace__tls;
+  if (CTRACE__UNLIKELY(!t || !CTRACE__ON() || !ctrace__g.use_cpu_clock ||
+                       (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit))) {
+    ctrace__zone_end_general();
+    return;
+  }
+  ctrace__event_commit(t, ctrace__event_head_cpu(t, CTRACE_EV_ZONE_END));
 }
 
 /* An event of one site field plus up to two varints. */
@@ -3582,12 +3623,10 @@ static int ctrace__scan(ctrace_reader *r) {
       if (h.base_ts > max_ts && h.base_ts - r->tsc0 < (1ull << 62)) max_ts = h.base_ts;
       continue;
     }
-    if (h.type != CTRACE__CH_DEFS && h.type != CTRACE__CH_SYNC && h.type != CTRACE__CH_END) {
-      r->info.chunks_ok++; /* a chunk type from a newer writer: skipped */
-      continue;
-    }
     p = ctrace__scratch(r, at + CTRACE__CHUNK_HEADER, h.len);
     if (!p) return CTRACE_E_NOMEM;
+    /* Every chunk type shares the checksum, so a type byte damaged into
+       another letter is caught here rather than skipped as unknown. */
     if (!ctrace__chunk_crc_ok(&h, p)) {
       r->info.chunks_bad++;
       r->info.bytes_lost += CTRACE__CHUNK_HEADER + h.len;
@@ -3595,7 +3634,9 @@ static int ctrace__scan(ctrace_reader *r) {
       continue;
     }
     r->info.chunks_ok++;
-    if (h.type == CTRACE__CH_DEFS) {
+    if (h.type != CTRACE__CH_DEFS && h.type != CTRACE__CH_SYNC && h.type != CTRACE__CH_END) {
+      continue; /* a chunk type from a newer writer, intact: skipped */
+    } else if (h.type == CTRACE__CH_DEFS) {
       if (ctrace__parse_defs(r, p, p + h.len)) ctrace__damage(r, at, "malformed definitions");
     } else if (h.type == CTRACE__CH_SYNC) {
       const uint8_t *q = p;
@@ -9791,7 +9832,7 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
   ctrace__report r;
   ctrace__sink out;
   char err_a[300], err_b[300];
-  int rc, to_stdout;
+  int rc, to_stdout, existed = 0;
   if (!cfg) cfg = &defaults;
   if (!trace_path || !html_path) {
     ctrace__rep_error(cfg, "report: %s%s", "a trace path and an output path are needed", "");
@@ -9839,6 +9880,13 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
   ctrace__detail_finish(&detail);
   memset(&out, 0, sizeof out);
   to_stdout = strcmp(html_path, "-") == 0;
+  if (!to_stdout) {
+    /* only a file this call creates may be removed after a failed write:
+       the path may name a device or someone's file */
+    FILE *probe = fopen(html_path, "rb");
+    existed = probe != NULL;
+    if (probe) fclose(probe);
+  }
   out.f = to_stdout ? stdout : fopen(html_path, "wb");
   if (!out.f) {
     ctrace__rep_error(cfg, "%s: cannot open for writing: %s", html_path, strerror(errno));
@@ -9873,7 +9921,7 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
   ctrace_analysis_free(b);
   if (out.err) {
     ctrace__rep_error(cfg, "%s: %s", html_path, ctrace_strerror(out.err));
-    if (!to_stdout) remove(html_path); /* a half-written report would look whole */
+    if (!to_stdout && !existed) remove(html_path); /* a half-written report would look whole */
     return out.err;
   }
   if (cfg->progress) cfg->progress(cfg->progress_user, 1.0, "done");

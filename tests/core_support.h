@@ -74,7 +74,18 @@ static inline int ct_push(ct_trace *t, const ctrace_event *e) {
     t->ev = grown;
     t->cap = cap;
   }
-  t->ev[t->n++] = *e;
+  t->ev[t->n] = *e;
+  /* A log message lives only until the next ctrace_reader_next (ctrace.h):
+     keep a copy, freed by ct_free. */
+  if (e->message_len > 0) {
+    char *copy = (char *)malloc((size_t)e->message_len + 1);
+    if (!copy) return 0;
+    memcpy(copy, e->message, (size_t)e->message_len + 1);
+    t->ev[t->n].message = copy;
+  } else {
+    t->ev[t->n].message = "";
+  }
+  t->n++;
   return 1;
 }
 
@@ -107,7 +118,10 @@ static inline int ct_load(ct_trace *t, const char *path) {
 }
 
 static inline void ct_free(ct_trace *t) {
+  size_t i;
   if (t->r) ctrace_reader_close(t->r);
+  for (i = 0; i < t->n; i++)
+    if (t->ev[i].message_len > 0) free((void *)t->ev[i].message);
   free(t->ev);
   memset(t, 0, sizeof *t);
 }
