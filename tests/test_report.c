@@ -500,6 +500,11 @@ static void test_errors_and_progress(void) {
   rc = report(t, "build/tmp/x.html", "build/tmp/no_baseline.ctrace", err, sizeof err);
   CHECK(rc < 0 && strstr(err, "no_baseline"), "missing baseline: error naming it (%d)", rc);
   CHECK(ctrace_report_html(NULL, "x", NULL) == CTRACE_E_INVALID, "NULL trace path: CTRACE_E_INVALID");
+  if (access("/dev/full", W_OK) == 0) {
+    rc = report(t, "/dev/full", NULL, err, sizeof err);
+    CHECK(rc == CTRACE_E_WRITE && strstr(err, "/dev/full"), "full disk: CTRACE_E_WRITE naming the output (%d)", rc);
+    CHECK(access("/dev/full", F_OK) == 0, "full disk: a path that existed before is not removed");
+  }
   html_path(out, sizeof out, "rep_progress");
   memset(&cfg, 0, sizeof cfg);
   cfg.progress = on_progress;
