@@ -477,6 +477,26 @@ static void test_baseline(void) {
   remove(b);
 }
 
+static const char *self_path; /* argv[0], to run the --report mode */
+
+/* "-" writes the report to stdout: run this program's --report mode into a
+   file through the shell. */
+static void test_stdout(void) {
+  char t[600], out[700], cmd[2200];
+  size_t n = 0;
+  char *h;
+  ct_tmp_path(t, sizeof t, "rep_stdout");
+  html_path(out, sizeof out, "rep_stdout");
+  if (!CHECK(make_one_event(t) == 0, "stdout: trace written")) return;
+  snprintf(cmd, sizeof cmd, "'%s' --report '%s' - > '%s'", self_path, t, out);
+  CHECK(system(cmd) == 0, "stdout: \"-\" as the output path succeeds");
+  h = slurp_text(out, &n);
+  CHECK(h && n > 1000 && strcmp(h + n - 8, "</html>\n") == 0, "stdout: the whole report came out on stdout");
+  free(h);
+  remove(out);
+  remove(t);
+}
+
 static int progress_calls, progress_monotonic = 1;
 static double progress_last = -1;
 static void on_progress(void *user, double done, const char *stage) {
@@ -516,6 +536,7 @@ static void test_errors_and_progress(void) {
 }
 
 int main(int argc, char **argv) {
+  self_path = argv[0];
   if (argc == 3 && strcmp(argv[1], "--hostile-trace") == 0) return make_hostile(argv[2]) != 0;
   if ((argc == 4 || argc == 5) && strcmp(argv[1], "--report") == 0) {
     char err[400];
@@ -532,5 +553,6 @@ int main(int argc, char **argv) {
   test_worst_size();
   test_baseline();
   test_errors_and_progress();
+  if (!strchr(argv[0], '\'') && strchr(argv[0], '/')) test_stdout();
   return harness_done();
 }
