@@ -276,10 +276,13 @@ static int damage_copy(const char *src, const char *dst, double keep, double fli
 
 static char *report_of(const char *trace, const char *tag, const char *baseline, size_t *n, int *rc) {
   char out[700], err[400];
+  char *h;
   html_path(out, sizeof out, tag);
   *rc = report(trace, out, baseline, err, sizeof err);
   if (*rc != 0) printf("  note: %s: %s\n", tag, err);
-  return *rc == 0 ? slurp_text(out, n) : NULL;
+  h = *rc == 0 ? slurp_text(out, n) : NULL;
+  remove(out);
+  return h;
 }
 
 /* Writes a trace with make(), reports it, checks the structure; returns the
@@ -439,6 +442,7 @@ static void test_level_of_detail(void) {
     CHECK(strstr(h, "data-v=\"20000\"") != NULL, "LOD: the zone table still counts every span");
   }
   free(h);
+  remove(out);
   remove(t);
 }
 
