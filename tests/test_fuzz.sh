@@ -67,6 +67,9 @@ fi
 SEED_FILES=$(ls -d tests/fuzz/corpus/* tests/fuzz/regressions/* "$F"/seeds/* 2>/dev/null |
              grep -v '/README' || true)
 nseeds=$(echo "$SEED_FILES" | grep -c .)
+# The fuzz runs start from the seeds without the regressions: a known bug
+# fails the seed pass once, and the fuzzing can still look for new ones.
+FUZZ_SEEDS=$(echo "$SEED_FILES" | grep -v '^tests/fuzz/regressions/' || true)
 
 # ---- harnesses ---------------------------------------------------------------
 build_one() { # name: builds $F/fuzz_NAME; the log tells why not
@@ -129,7 +132,7 @@ fuzz_one() { # name
   if [ "$KEEP" = 1 ]; then corpus="$F/corpus_$name"; else corpus="$T/corpus_$name"; fi
   mkdir -p "$corpus"
   # shellcheck disable=SC2086
-  cp -n $SEED_FILES "$corpus/" 2>/dev/null
+  cp -n $FUZZ_SEEDS "$corpus/" 2>/dev/null
   "$T/fuzz_$name" -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=1024 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$F/artifacts/$name-" "$corpus" >"$log" 2>&1
   status=$?
