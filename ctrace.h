@@ -2937,19 +2937,32 @@ static void ctrace__crash_write(int fd, ctrace__buf *b) {
   (void)ctrace__file_write(fd, b->data - CTRACE__CHUNK_HEADER, CTRACE__CHUNK_HEADER + (size_t)b->len);
 }
 
+/* Try a lock for up to about ms milliseconds; the crashed thread may hold
+   it, so never wait for good. */
+static int ctrace__crash_trylock(ctrace__mutex *m, int ms) {
+  int tries;
+  for (tries = 0; tries < ms * 10; tries++) {
+    struct timespec ts = {0, 100000};
+    if (pthread_mutex_trylock(m) == 0) return 1;
+    nanosleep(&ts, NULL);
+  }
+  return 0;
+}
+
 static void ctrace__crash_dump(int sig) {
   static uint8_t end[CTRACE__CHUNK_HEADER + 64];
   ctrace__buf *b, fake;
   ctrace__tstate *t;
-  int fd = ctrace__g.fd, tries;
+  int fd = ctrace__g.fd, budget = 200;
   uint8_t *e;
-  for (tries = 0; tries < 2000; tries++) {
-    if (pthread_mutex_trylock(&ctrace__g.file_lock) == 0) break;
-    {
-      struct timespec ts = {0, 100000};
-      nanosleep(&ts, NULL);
-    }
-  }
+  /* The other threads, the writer among them, keep running while this
+     handler works: hold the file lock (no chunk half-written under us) and
+     every thread's lock (no steal or seal moves events between a thread's
+     buffer and the queue while both are read). The locks are never given
+     back: the process is about to die. */
+  ctrace__crash_trylock(&ctrace__g.file_lock, 200);
+  for (t = ctrace__g.states; t && budget > 0; t = t->next)
+    if (!ctrace__crash_trylock(&t->lock, budget > 50 ? 50 : budget)) budget -= 50;
   /* Definitions first: names interned since the writer's last drain. The
      buffer only grows by appending, so its prefix is stable enough here. */
   if (ctrace__g.defs_len > ctrace__g.defs_written && ctrace__g.defs_written <= ctrace__g.defs_len) {

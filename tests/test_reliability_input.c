@@ -304,7 +304,7 @@ static void test_extremes(uint32_t buffer_size, const char *tag, const char *lab
     CHECK_EQ_INT(ctrace_stop(), 0, "%s: stop", label);
     /* What the core keeps of a message: the thread buffer less the event's
        own fields (ctrace_log), i.e. all of it when the buffer is large. */
-    msg_cap = buffer_size - CTRACE__MAX_FIXED_EVENT - 4;
+    msg_cap = (buffer_size ? buffer_size : 65536u) - CTRACE__MAX_FIXED_EVENT - 4; /* 0 = the default 64 KiB */
     if (CHECK_EQ_INT(ct_load(&t, path), 0, "%s: the reader opens (%s)", label, t.err)) {
       const ctrace_trace_info *info = ctrace_reader_info(t.r);
       CHECK(info->ended && info->chunks_bad == 0 && info->events_lost == 0, "%s: intact, nothing lost", label);
