@@ -2504,15 +2504,19 @@ static int ctrace__track_free(uintptr_t ptr, const char *file, uint32_t line) {
   return 1;
 }
 
+/* POSIX says a failed allocation sets errno to ENOMEM; not every allocator
+   does (valgrind's calloc, wine's realloc), so make sure. */
 CTRACE_API void *ctrace_malloc_at(size_t size, const char *file, int line) {
   void *p = malloc(size);
   if (p) ctrace__track_alloc((uintptr_t)p, size, file, (uint32_t)line);
+  else if (size) errno = ENOMEM;
   return p;
 }
 
 CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line) {
   void *p = calloc(n, size);
   if (p) ctrace__track_alloc((uintptr_t)p, (uint64_t)n * size, file, (uint32_t)line);
+  else if (n && size) errno = ENOMEM;
   return p;
 }
 
@@ -2535,6 +2539,7 @@ CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int
   t = ctrace__state();
   if (!q && size != 0) { /* failed: the old block is untouched */
     uint64_t ignored;
+    errno = ENOMEM;
     ctrace__block_remember(addr, old, &ignored);
     return NULL;
   }
@@ -4419,7 +4424,7 @@ CTRACE_API uint32_t ctrace_histogram_bins(const ctrace_histogram *h, ctrace_hist
   hi = h->max + 1;
   nb = max_bins;
   if ((uint64_t)(hi - lo) < nb) nb = (uint32_t)(hi - lo);
-  geometric = lo > 0 && h->max >= 4 * lo;
+  geometric = lo > 0 && h->max / 4 >= lo;
   if (geometric) r = ctrace__nth_root((double)hi / (double)lo, nb);
   edge = (double)lo;
   for (i = 0; i < nb; i++) {
@@ -4919,14 +4924,22 @@ static uint32_t ctrace__zone_index(ctrace_analysis *a, const ctrace_event *ev) {
   return v;
 }
 
+/* Durations from a hostile trace can be near INT64_MAX; their sums saturate
+   instead of overflowing (undefined behaviour). */
+static int64_t ctrace__an_sadd(int64_t x, int64_t y) {
+  if (y > 0 && x > INT64_MAX - y) return INT64_MAX;
+  if (y < 0 && x < INT64_MIN - y) return INT64_MIN;
+  return x + y;
+}
+
 static void ctrace__zstats_add(ctrace__ztab *t, uint32_t v, int64_t dur, int64_t self,
                                int unfinished, ctrace_analysis *a) {
   ctrace_zone_stats *z = &t->st[v];
   if (!z->count || dur < z->min_ns) z->min_ns = dur;
   if (!z->count || dur > z->max_ns) z->max_ns = dur;
   z->count++;
-  z->total_ns += dur;
-  z->self_ns += self;
+  z->total_ns = ctrace__an_sadd(z->total_ns, dur);
+  z->self_ns = ctrace__an_sadd(z->self_ns, self);
   if (unfinished) z->unfinished++;
   if (ctrace__hist_add(&t->hist[v], dur)) ctrace__fail(a, CTRACE_E_NOMEM);
 }
@@ -5037,12 +5050,12 @@ static void ctrace__zone_close(ctrace_analysis *a, uint32_t ti, int64_t end, int
   int64_t dur = ctrace__max64(0, end - o.start);
   int64_t self = ctrace__max64(0, dur - o.child_ns);
   ctrace_flame_node *node = &a->flame[o.node];
-  if (t->depth) t->stack[t->depth - 1].child_ns += dur;
-  else a->threads[ti].busy_ns += dur;
+  if (t->depth) t->stack[t->depth - 1].child_ns = ctrace__an_sadd(t->stack[t->depth - 1].child_ns, dur);
+  else a->threads[ti].busy_ns = ctrace__an_sadd(a->threads[ti].busy_ns, dur);
   a->threads[ti].zones++;
   ctrace__zstats_add(&a->zones, o.zone, dur, self, unfinished, a);
   node->count++;
-  node->self_ns += self;
+  node->self_ns = ctrace__an_sadd(node->self_ns, self);
   if (a->cfg.on_span) {
     ctrace_span s;
     const ctrace_zone_stats *z = &a->zones.st[o.zone];
@@ -5086,7 +5099,7 @@ static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   g->count++;
   if (unfinished) g->unfinished++;
   else g->completed++;
-  g->pause_total_ns += dur;
+  g->pause_total_ns = ctrace__an_sadd(g->pause_total_ns, dur);
   if (ctrace__hist_add(&a->gc_hist, dur)) ctrace__fail(a, CTRACE_E_NOMEM);
   if (a->n_gc_spans < a->cfg.max_gc_spans) {
     if (CTRACE__GROW(a->gc_spans, a->cap_gc_spans, a->n_gc_spans + 1)) {
@@ -5644,7 +5657,7 @@ static void ctrace__ztab_finish(ctrace__ztab *t) {
   for (i = 0; i < t->n; i++) {
     ctrace_zone_stats *z = &t->st[i];
     z->hist = &t->hist[i];
-    if (z->count) z->mean_ns = (z->total_ns + (int64_t)(z->count / 2)) / (int64_t)z->count;
+    if (z->count) z->mean_ns = ctrace__an_sadd(z->total_ns, (int64_t)(z->count / 2)) / (int64_t)z->count;
     z->p50_ns = ctrace_histogram_percentile(z->hist, 0.50);
     z->p95_ns = ctrace_histogram_percentile(z->hist, 0.95);
     z->p99_ns = ctrace_histogram_percentile(z->hist, 0.99);
@@ -5660,7 +5673,7 @@ static void ctrace__flame_totals(ctrace_analysis *a) {
   /* Children always come after their parent, so one backward sweep sums. */
   for (i = a->n_flame; i-- > 1;) {
     ctrace_flame_node *n = &a->flame[i];
-    a->flame[n->parent].total_ns += n->total_ns;
+    a->flame[n->parent].total_ns = ctrace__an_sadd(a->flame[n->parent].total_ns, n->total_ns);
     a->flame[n->parent].bytes_total += n->bytes_total;
   }
 }
@@ -5865,7 +5878,7 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
   ctrace__ztab_finish(&a->tasks);
   a->gc.hist = &a->gc_hist;
   if (a->gc.count)
-    a->gc.pause_mean_ns = (a->gc.pause_total_ns + (int64_t)(a->gc.count / 2)) / (int64_t)a->gc.count;
+    a->gc.pause_mean_ns = ctrace__an_sadd(a->gc.pause_total_ns, (int64_t)(a->gc.count / 2)) / (int64_t)a->gc.count;
   a->gc.p50_ns = ctrace_histogram_percentile(&a->gc_hist, 0.50);
   a->gc.p95_ns = ctrace_histogram_percentile(&a->gc_hist, 0.95);
   a->gc.share = end > 0 ? (double)a->gc.pause_total_ns / (double)end : 0.0;
