@@ -10,7 +10,7 @@
 # $BUILD/fuzz/seeds/ (so the seeds follow the current writer).
 #
 # Environment:
-#   FUZZ_SECONDS  seconds of fuzzing per harness (default 20)
+#   FUZZ_SECONDS  seconds of fuzzing per harness (default 8)
 #   FUZZ_KEEP=1   keep new inputs in $BUILD/fuzz/corpus_NAME/ and grow them
 #                 from run to run (make fuzz); otherwise a fresh scratch corpus
 #   FUZZ_JOBS     harnesses fuzzed at once (default: number of CPUs, at most 4)
@@ -19,7 +19,7 @@
 # tests/fuzz/regressions/ once the bug is understood.
 set -u
 BUILD=${BUILD:-build}
-SECS=${FUZZ_SECONDS:-20}
+SECS=${FUZZ_SECONDS:-8}
 KEEP=${FUZZ_KEEP:-0}
 FUZZ_CC=${FUZZ_CC:-clang}
 CPUS=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
