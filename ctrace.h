@@ -17,17 +17,36 @@
        ctrace_stop();                       -- flushes and closes
    Link with -lpthread on POSIX systems.
 
+   AFTER THE RUN
+       ctrace_report_html("run.ctrace", "run.html", NULL);  -- one static HTML file
+       ctrace_png("run.ctrace", "heap.png", NULL);          -- a chart (CTRACE_WITH_PNG)
+       ctrace_analyze(...), ctrace_stats_json(...), ctrace_export_chrome(...)
+   or the `ctrace` tool built on this header: report, stats, png, export, dump,
+   check. README.md documents the file format byte by byte.
+
    CONTENTS (grep for the ">>" tags)
      >>options       compile-time options
-     >>api           public API: session, instrumentation, memory, reader
+     >>api           public API: session, instrumentation, memory, reader,
+                     then analysis, report, PNG and export declarations
      >>macros        instrumentation macros
      >>impl          implementation
        >>platform    clock, threads, atomics, files (one ladder per concern)
        >>format      the on-disk format (see README.md for the full spec)
-       >>writer      per-thread buffers, the writer thread, sessions
+       >>writer      per-thread buffers, the writer thread, sessions, crashes
        >>memory      tracked allocator and memstats
        >>reader      streaming reader with time-ordered merge
+       >>analysis    one streaming pass: zones, memory, GC, flame tree, outputs
+       >>draw        one drawing model (shapes), chart layouts, SVG backend
+       >>report      the HTML report
+       >>raster      the raster backend, bitmap font and PNG encoding
+       >>export      Chrome trace event JSON
      >>licence
+
+   THREAD SAFETY
+   Every instrumentation macro and session call may be used from any thread.
+   A reader or an analysis object belongs to one thread at a time; distinct
+   objects may be used in parallel. The report, PNG and export calls share no
+   state.
 
    COMPILE-TIME OPTIONS (>>options)
    +------------------------+--------------------------------------------------+
@@ -38,6 +57,9 @@
    | CTRACE_MEM_ALLOC/_FREE/ | allocator used by ctrace itself; define all      |
    |   CTRACE_MEM_REALLOC   |   three or none                                  |
    | CTRACE_NO_MEMORY_MACROS| do not define the ctrace_malloc(...) site macros |
+   | CTRACE_WITH_PNG        | PNG output through <stb/stb_image_write.h>       |
+   |                        |   (Debian libstb-dev); without it the PNG calls  |
+   |                        |   return CTRACE_E_UNSUPPORTED                    |
    +------------------------+--------------------------------------------------+
 */
 /* The implementation uses POSIX (clock_gettime, pthreads); in strict C
