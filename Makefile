@@ -33,6 +33,8 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 # Tests run this many at a time (2 cores); TEST_JOBS=1 streams output live.
 TEST_JOBS ?= 2
+# Test programs compile this many at a time (each compiles the whole header).
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 STB_H := /usr/include/stb/stb_image_write.h
 # Recursive (=) on purpose: evaluated when a recipe runs, after deps-png may
@@ -112,7 +114,7 @@ test-programs: $(TEST_BINS)
 # tests/run counts a missing program as a failure, so one broken test does
 # not hide the others. The scripts go first: they are the long ones.
 test: deps-browser
-	-@$(MAKE) --no-print-directory -k all test-programs
+	-@$(MAKE) --no-print-directory -k -j$(BUILD_JOBS) all test-programs
 	@mkdir -p $(BUILD)/tmp
 	@for f in $(LOOSE_SH); do echo "ctrace: $$f is not executable; not run (chmod +x it)"; done
 	@BUILD=$(BUILD) CTRACE_CHROMIUM="$(CHROMIUM)" \
