@@ -90,7 +90,12 @@
 #endif
 
 #ifdef CTRACE_STATIC
+/* One-file programs: a function the program does not call is not an error. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE_API static __attribute__((unused))
+#else
 #define CTRACE_API static
+#endif
 #else
 #define CTRACE_API extern
 #endif
@@ -1680,11 +1685,9 @@ static struct {
 #endif
 } ctrace__g;
 
-#ifdef CTRACE_STATIC
-static volatile int ctrace__active = 0;
-#else
+#ifndef CTRACE_STATIC
 volatile int ctrace__active = 0;
-#endif
+#endif /* with CTRACE_STATIC the declaration above is the (zeroed) definition */
 static CTRACE__TLS ctrace__tstate *ctrace__tls = NULL;
 
 static void ctrace__thread_exit(void *p);
