@@ -3373,7 +3373,7 @@ struct ctrace_reader {
   size_t msg_cap;
   uint8_t *scratch;          /* file source: definitions, resync */
   size_t scratch_cap;
-  int64_t last_ns;
+  uint64_t last_ts;          /* latest event time seen, for traces with no end marker */
   uint64_t end_ts;           /* timestamp of the end marker */
 };
 
@@ -3754,6 +3754,7 @@ static int ctrace__cursor_peek(ctrace_reader *r, ctrace__cursor *c) {
 static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
   ctrace__chunkhdr h;
   uint64_t at;
+  if (c->started && c->ts > r->last_ts && c->ts - r->tsc0 < (1ull << 62)) r->last_ts = c->ts;
   for (;;) {
     const uint8_t *payload;
     if (c->done || !ctrace__chunk_at(r, c->next_off, &h, &at, 0)) {
@@ -4043,7 +4044,10 @@ CTRACE_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev) {
     int ok;
     if (!r || !ev) return CTRACE_E_INVALID;
     if (r->n_heap == 0) {
-      if (!r->info.ended && r->last_ns > r->info.duration_ns) r->info.duration_ns = r->last_ns;
+      if (!r->info.ended && r->last_ts) {
+        int64_t last = ctrace__ticks_to_ns(r, r->last_ts);
+        if (last > r->info.duration_ns) r->info.duration_ns = last;
+      }
       return 0;
     }
     c = &r->cursors[r->heap[0]];
@@ -4059,10 +4063,7 @@ CTRACE_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev) {
       r->heap[0] = r->heap[--r->n_heap];
       if (r->n_heap) ctrace__heap_down(r, 0);
     }
-    if (ok) {
-      if (ev->time_ns > r->last_ns) r->last_ns = ev->time_ns;
-      return 1;
-    }
+    if (ok) return 1;
   }
 }
 
