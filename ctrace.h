@@ -3351,6 +3351,10 @@ typedef struct ctrace__arena_block {
   size_t used, cap;
 } ctrace__arena_block;
 
+typedef struct ctrace__skip {
+  uint64_t from, to;         /* damage at `from`; the next intact chunk at `to` */
+} ctrace__skip;
+
 struct ctrace_reader {
   const uint8_t *mem;
   FILE *f;
@@ -3371,8 +3375,12 @@ struct ctrace_reader {
   ctrace__arena_block *arena;
   char *msg;                 /* the current log message, NUL-terminated */
   size_t msg_cap;
-  uint8_t *scratch;          /* file source: definitions, resync */
+  uint8_t *scratch;          /* file source: headers, definitions */
   size_t scratch_cap;
+  uint8_t *scan_buf;         /* file source: blocks scanned for a chunk start */
+  size_t scan_cap;
+  ctrace__skip *skips;       /* damaged stretches already scanned */
+  uint32_t n_skips, cap_skips;
   uint64_t last_ts;          /* latest event time seen, for traces with no end marker */
   uint64_t end_ts;           /* timestamp of the end marker */
 };
@@ -3479,17 +3487,55 @@ static int ctrace__chunk_crc_ok(const ctrace__chunkhdr *h, const uint8_t *payloa
 
 /* Find the next intact chunk after a damaged spot: a "CK" whose header is
    plausible and whose checksum matches. Returns its offset or r->size. */
-static uint64_t ctrace__resync(ctrace_reader *r, uint64_t off) {
+/* Is there an intact chunk at off? */
+static int ctrace__intact_at(ctrace_reader *r, uint64_t off) {
   ctrace__chunkhdr h;
-  for (off = off + 1; off + CTRACE__CHUNK_HEADER <= r->size; off++) {
-    const uint8_t *p = ctrace__scratch(r, off, 2);
-    if (!p) break;
-    if (p[0] != 'C' || p[1] != 'K') continue;
-    if (ctrace__parse_chunkhdr(r, off, &h) != 1) continue;
-    p = ctrace__scratch(r, off + CTRACE__CHUNK_HEADER, h.len);
-    if (p && ctrace__chunk_crc_ok(&h, p)) return off;
+  const uint8_t *p;
+  if (ctrace__parse_chunkhdr(r, off, &h) != 1) return 0;
+  p = ctrace__scratch(r, off + CTRACE__CHUNK_HEADER, h.len);
+  return p && ctrace__chunk_crc_ok(&h, p);
+}
+
+/* Scan a damaged stretch in blocks (a file is read 64 KiB at a time, not a
+   byte at a time) and remember where each scan ended, so the cursors that
+   walk the same damage later do not scan it again. */
+static uint64_t ctrace__resync_scan(ctrace_reader *r, uint64_t off) {
+  uint64_t pos = off + 1;
+  while (pos + CTRACE__CHUNK_HEADER <= r->size) {
+    size_t n = r->size - pos > 65536 ? 65536 : (size_t)(r->size - pos), i;
+    const uint8_t *b = ctrace__src(r, pos, n, &r->scan_buf, &r->scan_cap);
+    if (!b || n < 2) break;
+    for (i = 0; i + 1 < n; i++)
+      if (b[i] == 'C' && b[i + 1] == 'K' && pos + i + CTRACE__CHUNK_HEADER <= r->size &&
+          ctrace__intact_at(r, pos + i))
+        return pos + i;
+    pos += n - 1; /* keep the last byte: a "CK" may straddle two blocks */
   }
   return r->size;
+}
+
+static uint64_t ctrace__resync(ctrace_reader *r, uint64_t off) {
+  uint32_t lo = 0, hi = r->n_skips;
+  uint64_t to;
+  while (lo < hi) { /* skips are found in file order, so sorted */
+    uint32_t mid = (lo + hi) / 2;
+    if (r->skips[mid].from < off) lo = mid + 1; else hi = mid;
+  }
+  if (lo < r->n_skips && r->skips[lo].from == off) return r->skips[lo].to;
+  to = ctrace__resync_scan(r, off);
+  if (lo == r->n_skips && r->n_skips < 4096) { /* bounded: a few KiB at most */
+    if (r->n_skips == r->cap_skips) {
+      uint32_t cap = r->cap_skips ? r->cap_skips * 2 : 16;
+      ctrace__skip *n = (ctrace__skip *)CTRACE_MEM_REALLOC(r->skips, sizeof *n * cap);
+      if (!n) return to;
+      r->skips = n;
+      r->cap_skips = cap;
+    }
+    r->skips[r->n_skips].from = off;
+    r->skips[r->n_skips].to = to;
+    r->n_skips++;
+  }
+  return to;
 }
 
 /* The chunk at or after off, skipping damage the same way every time.
@@ -4102,6 +4148,8 @@ CTRACE_API void ctrace_reader_close(ctrace_reader *r) {
   CTRACE_MEM_FREE(r->sites);
   CTRACE_MEM_FREE(r->msg);
   CTRACE_MEM_FREE(r->scratch);
+  CTRACE_MEM_FREE(r->scan_buf);
+  CTRACE_MEM_FREE(r->skips);
   CTRACE_MEM_FREE(r);
 }
 
