@@ -3323,6 +3323,7 @@ typedef struct ctrace__rthread {
   uint64_t os_tid;
   const char *name;
   uint64_t first_off;
+  int exited;                /* an intact chunk said the thread exited */
 } ctrace__rthread;
 
 typedef struct ctrace__chunkhdr {
@@ -3721,6 +3722,26 @@ static int ctrace__scan(ctrace_reader *r) {
         r->info.threads++;
       }
       if (h.base_ts > max_ts && h.base_ts - r->tsc0 < (1ull << 62)) max_ts = h.base_ts;
+      /* A thread's cursor stops at its exit chunk, so a chunk that claims the
+         thread later (say, a damaged thread id) would never be looked at:
+         check those here. Only exit chunks and such strays are read twice. */
+      if ((h.flags & CTRACE__CF_THREAD_EXIT) || t->exited) {
+        p = ctrace__scratch(r, at + CTRACE__CHUNK_HEADER, h.len);
+        if (!p) return CTRACE_E_NOMEM;
+        if (!ctrace__chunk_crc_ok(&h, p)) {
+          if (t->exited) { /* the cursor will not see it: count it here */
+            r->info.chunks_bad++;
+            r->info.bytes_lost += CTRACE__CHUNK_HEADER + h.len;
+            ctrace__damage(r, at, "damaged events chunk (checksum mismatch)");
+          }
+        } else if (t->exited) {
+          r->info.chunks_bad++;
+          r->info.bytes_lost += CTRACE__CHUNK_HEADER + h.len;
+          ctrace__damage(r, at, "events of a thread after its exit");
+        } else {
+          t->exited = 1;
+        }
+      }
       continue;
     }
     p = ctrace__scratch(r, at + CTRACE__CHUNK_HEADER, h.len);
