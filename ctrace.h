@@ -2718,17 +2718,21 @@ static void ctrace__write_defs(int fd) {
       const uint8_t *p, *end;
       uint64_t v;
       if (part > CTRACE__MAX_CHUNK / 2) {
-        /* cut at a record boundary */
+        /* cut at a record boundary: kind, two varints, a string, and for a
+           site a second string */
         p = copy + off;
         end = copy + len;
         part = 0;
         while (p < end && part < CTRACE__MAX_CHUNK / 2) {
           const uint8_t *q = p + 1;
-          int fields = (*p == CTRACE__DEF_SITE) ? 2 : 2;
-          while (fields--) ctrace__get_varint(&q, end, &v);
+          ctrace__get_varint(&q, end, &v);
+          ctrace__get_varint(&q, end, &v);
           ctrace__get_varint(&q, end, &v);
           q += v;
-          if (*p == CTRACE__DEF_SITE) { ctrace__get_varint(&q, end, &v); q += v; }
+          if (*p == CTRACE__DEF_SITE) {
+            ctrace__get_varint(&q, end, &v);
+            q += v;
+          }
           part += (size_t)(q - p);
           p = q;
         }
