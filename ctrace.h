@@ -3953,6 +3953,13 @@ CTRACE_API int ctrace_reader_open(ctrace_reader **out, const char *path, char *e
   if (!out) return CTRACE_E_INVALID;
   *out = NULL;
   if (!path) return CTRACE_E_INVALID;
+  {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (err) snprintf(err, err_size, "cannot read: it is a directory");
+      return CTRACE_E_OPEN;
+    }
+  }
   if ((rc = ctrace__reader_new(&r)) != 0) return rc;
   r->f = fopen(path, "rb");
   if (!r->f) {
