@@ -3393,20 +3393,19 @@ struct ctrace_reader {
 /* Ticks since the start to ns. Hostile headers can make the result huge;
    converting an out-of-range double to an integer is undefined, so clamp. */
 CTRACE__HOT int64_t ctrace__ticks_to_ns(const ctrace_reader *r, uint64_t ts) {
-#if defined(__SIZEOF_INT128__)
-  /* one multiply in 128 bits: exact to a fraction of a ns, and faster than
-     going through a double (__extension__: a GNU type, not ISO C) */
-  __extension__ typedef __int128 ctrace__i128;
-  ctrace__i128 ns = ((ctrace__i128)(int64_t)(ts - r->tsc0) * r->ns_mult) >> 32;
-  if (ns > INT64_MAX / 2) return INT64_MAX / 2;
-  if (ns < -(INT64_MAX / 2)) return -(INT64_MAX / 2);
-  return (int64_t)ns;
-#else
-  double ns = (double)(int64_t)(ts - r->tsc0) * r->ns_per_tick;
-  if (ns >= 4.6e18) return INT64_MAX / 2;
-  if (ns <= -4.6e18) return -(INT64_MAX / 2);
-  return (int64_t)ns;
-#endif
+  /* floor((ts - t0) * ns_mult / 2^32) in 64-bit pieces: exact, and the same
+     on every platform (a 32-bit reader must give the times a 64-bit one
+     gives), with no double rounding and no 128-bit type. */
+  const int64_t lim = INT64_MAX / 2;
+  uint64_t d = ts - r->tsc0, m = (uint64_t)r->ns_mult;
+  int neg = (int64_t)d < 0;
+  uint64_t mag = neg ? (uint64_t)0 - d : d, hi = mag >> 32, lo = mag & 0xffffffffu;
+  uint64_t low_part = (lo * (m & 0xffffffffu)), q;
+  if (hi && m > (uint64_t)lim / hi) return neg ? -lim : lim;
+  q = hi * m + lo * (m >> 32) + (low_part >> 32);
+  if (q > (uint64_t)lim) return neg ? -lim : lim;
+  if (neg) return -(int64_t)q - ((low_part & 0xffffffffu) != 0);
+  return (int64_t)q;
 }
 
 static void ctrace__damage(ctrace_reader *r, uint64_t off, const char *what) {
