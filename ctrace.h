@@ -2145,10 +2145,11 @@ CTRACE__HOT ctrace__tstate *ctrace__ready(size_t need) {
   return ctrace__slow(need);
 }
 
-/* Timestamp and kind byte of a new event; returns where its fields go. */
-CTRACE__HOT uint8_t *ctrace__event_head(ctrace__tstate *t, uint8_t kind) {
-  uint64_t now = ctrace__now(), d;
+/* Kind byte and time delta of a new event stamped `now`; returns where its
+   fields go. */
+CTRACE__HOT uint8_t *ctrace__event_head_at(ctrace__tstate *t, uint8_t kind, uint64_t now) {
   uint8_t *p = t->pos;
+  uint64_t d;
   if (now < t->last_ts) now = t->last_ts; /* a counter read on another core may lag a little */
   d = now - t->last_ts;
   t->last_ts = now;
@@ -2156,15 +2157,14 @@ CTRACE__HOT uint8_t *ctrace__event_head(ctrace__tstate *t, uint8_t kind) {
   return ctrace__put_varint(p + 1, d);
 }
 
-/* As ctrace__event_head when the CPU counter is the clock: no call at all. */
+/* With the session's clock. */
+CTRACE__HOT uint8_t *ctrace__event_head(ctrace__tstate *t, uint8_t kind) {
+  return ctrace__event_head_at(t, kind, ctrace__now());
+}
+
+/* When the CPU counter is the clock: no branch, no call. */
 CTRACE__HOT uint8_t *ctrace__event_head_cpu(ctrace__tstate *t, uint8_t kind) {
-  uint64_t now = ctrace__cpu_ticks(), d;
-  uint8_t *p = t->pos;
-  if (now < t->last_ts) now = t->last_ts;
-  d = now - t->last_ts;
-  t->last_ts = now;
-  *p = kind;
-  return ctrace__put_varint(p + 1, d);
+  return ctrace__event_head_at(t, kind, ctrace__cpu_ticks());
 }
 
 CTRACE__HOT void ctrace__event_commit(ctrace__tstate *t, uint8_t *p) { ctrace__store_release(&t->pos, p); }

@@ -119,12 +119,6 @@ static void analyse(const uint8_t *data, size_t size) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  uint8_t *fixed;
-  analyse(data, size);
-  fixed = fuzz_fixed_copy(data, size);
-  if (fixed) {
-    analyse(fixed, size);
-    free(fixed);
-  }
+  fuzz_run_twice(analyse, data, size);
   return 0;
 }

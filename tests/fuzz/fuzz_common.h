@@ -99,6 +99,18 @@ static inline uint8_t *fuzz_fixed_copy(const uint8_t *data, size_t size) {
   return copy;
 }
 
+/* Every harness runs the input as given, then with its checksums fixed so
+   the decoder behind the checksum check gets fuzzed too. */
+static inline void fuzz_run_twice(void (*run)(const uint8_t *, size_t), const uint8_t *data, size_t size) {
+  uint8_t *fixed;
+  run(data, size);
+  fixed = fuzz_fixed_copy(data, size);
+  if (fixed) {
+    run(fixed, size);
+    free(fixed);
+  }
+}
+
 /* A per-process scratch path: $CTRACE_FUZZ_TMP (a directory), else build/tmp,
    else the system's temporary directory. libFuzzer's -jobs/-fork workers are
    separate processes, so the pid keeps them apart. */

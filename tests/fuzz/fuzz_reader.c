@@ -83,12 +83,6 @@ static void read_all(const uint8_t *data, size_t size) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  uint8_t *fixed;
-  read_all(data, size);
-  fixed = fuzz_fixed_copy(data, size);
-  if (fixed) {
-    read_all(fixed, size);
-    free(fixed);
-  }
+  fuzz_run_twice(read_all, data, size);
   return 0;
 }

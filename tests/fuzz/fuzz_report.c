@@ -130,12 +130,6 @@ static void run(const uint8_t *data, size_t size) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  uint8_t *fixed;
-  run(data, size);
-  fixed = fuzz_fixed_copy(data, size);
-  if (fixed) {
-    run(fixed, size);
-    free(fixed);
-  }
+  fuzz_run_twice(run, data, size);
   return 0;
 }
