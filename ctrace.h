@@ -1514,9 +1514,83 @@ static int ctrace__get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *
   return -1;
 }
 
-/* CRC-32 (IEEE 802.3, reflected), eight bytes a step. The tables are filled
-   once per process by ctrace__global_init. */
+/* CRC-32 (IEEE 802.3, reflected). Eight bytes a step from tables; on x86-64
+   with the carry-less multiply instruction, long runs are folded 64 bytes a
+   step instead (about ten times faster, and the writer checksums every byte
+   it writes). The tables and fold constants are filled once per process by
+   ctrace__global_init. */
 static uint32_t ctrace__crc_table[8][256];
+
+#if CTRACE__X86 && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CTRACE__CRC_FOLD 1
+static int ctrace__crc_fold_ok;
+static uint64_t ctrace__crc_k[4]; /* fold by 512 bits: low, high half; by 128 bits: low, high */
+
+/* x^n mod P, bit-reflected and shifted left once, the form a fold constant
+   takes when both operands of the multiply are reflected. */
+static uint64_t ctrace__crc_xpow(unsigned n) {
+  uint64_t r = 1, out = 0;
+  unsigned i;
+  while (n--) {
+    r <<= 1;
+    if (r & 0x100000000ull) r ^= 0x104C11DB7ull;
+  }
+  for (i = 0; i < 32; i++) out |= ((r >> i) & 1) << (31 - i);
+  return out << 1;
+}
+#endif
+
+/* The table-driven update on the raw (inverted) register. */
+static uint32_t ctrace__crc_run(uint32_t s, const uint8_t *p, size_t n) {
+  while (n >= 8) {
+    uint32_t a = s ^ ctrace__get_u32(p), b = ctrace__get_u32(p + 4);
+    s = ctrace__crc_table[7][a & 0xff] ^ ctrace__crc_table[6][(a >> 8) & 0xff] ^
+        ctrace__crc_table[5][(a >> 16) & 0xff] ^ ctrace__crc_table[4][a >> 24] ^
+        ctrace__crc_table[3][b & 0xff] ^ ctrace__crc_table[2][(b >> 8) & 0xff] ^
+        ctrace__crc_table[1][(b >> 16) & 0xff] ^ ctrace__crc_table[0][b >> 24];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) s = ctrace__crc_table[0][(s ^ *p++) & 0xff] ^ (s >> 8);
+  return s;
+}
+
+#if CTRACE__CRC_FOLD
+/* One 128-bit fold: v times x^d (mod P, d set by the constants) plus next.
+   The message stays congruent, so its CRC does not change. */
+__attribute__((target("pclmul,sse2"))) static __m128i ctrace__crc_fold1(__m128i v, __m128i k, __m128i next) {
+  return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(v, k, 0x00), _mm_clmulepi64_si128(v, k, 0x11)), next);
+}
+
+/* The register after n bytes (n >= 64, a multiple of 16): four lanes folded
+   forward 64 bytes a step, then into one, then the last 16 bytes through
+   the tables from a zero register. */
+__attribute__((target("pclmul,sse2"))) static uint32_t ctrace__crc_fold(uint32_t s, const uint8_t *p, size_t n) {
+  __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)p), x1, x2, x3;
+  __m128i k4 = _mm_set_epi64x((long long)ctrace__crc_k[1], (long long)ctrace__crc_k[0]);
+  __m128i k1 = _mm_set_epi64x((long long)ctrace__crc_k[3], (long long)ctrace__crc_k[2]);
+  uint8_t last[16];
+  x0 = _mm_xor_si128(x0, _mm_cvtsi32_si128((int)s)); /* the register joins the first bytes */
+  x1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+  x2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
+  x3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
+  for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
+    x0 = ctrace__crc_fold1(x0, k4, _mm_loadu_si128((const __m128i *)(const void *)p));
+    x1 = ctrace__crc_fold1(x1, k4, _mm_loadu_si128((const __m128i *)(const void *)(p + 16)));
+    x2 = ctrace__crc_fold1(x2, k4, _mm_loadu_si128((const __m128i *)(const void *)(p + 32)));
+    x3 = ctrace__crc_fold1(x3, k4, _mm_loadu_si128((const __m128i *)(const void *)(p + 48)));
+  }
+  x0 = ctrace__crc_fold1(ctrace__crc_fold1(ctrace__crc_fold1(x0, k1, x1), k1, x2), k1, x3);
+  for (; n >= 16; p += 16, n -= 16) x0 = ctrace__crc_fold1(x0, k1, _mm_loadu_si128((const __m128i *)(const void *)p));
+  _mm_storeu_si128((__m128i *)(void *)last, x0);
+  return ctrace__crc_run(0, last, 16);
+}
+
+static int ctrace__crc_fold_supported(void) {
+  unsigned a, b, c, d;
+  return __get_cpuid(1u, &a, &b, &c, &d) && (c & 2u); /* PCLMULQDQ */
+}
+#endif
 
 static void ctrace__crc_init(void) {
   uint32_t i, j, c;
@@ -1528,21 +1602,27 @@ static void ctrace__crc_init(void) {
   for (i = 0; i < 256; i++)
     for (j = 1; j < 8; j++)
       ctrace__crc_table[j][i] = (ctrace__crc_table[j - 1][i] >> 8) ^ ctrace__crc_table[0][ctrace__crc_table[j - 1][i] & 0xff];
+#if CTRACE__CRC_FOLD
+  /* A 64-bit half sits 32 bits past or short of the distance folded. */
+  ctrace__crc_k[0] = ctrace__crc_xpow(512 + 32);
+  ctrace__crc_k[1] = ctrace__crc_xpow(512 - 32);
+  ctrace__crc_k[2] = ctrace__crc_xpow(128 + 32);
+  ctrace__crc_k[3] = ctrace__crc_xpow(128 - 32);
+  ctrace__crc_fold_ok = ctrace__crc_fold_supported();
+#endif
 }
 
 static uint32_t ctrace__crc_update(uint32_t crc, const uint8_t *p, size_t n) {
-  crc = ~crc;
-  while (n >= 8) {
-    uint32_t a = crc ^ ctrace__get_u32(p), b = ctrace__get_u32(p + 4);
-    crc = ctrace__crc_table[7][a & 0xff] ^ ctrace__crc_table[6][(a >> 8) & 0xff] ^
-          ctrace__crc_table[5][(a >> 16) & 0xff] ^ ctrace__crc_table[4][a >> 24] ^
-          ctrace__crc_table[3][b & 0xff] ^ ctrace__crc_table[2][(b >> 8) & 0xff] ^
-          ctrace__crc_table[1][(b >> 16) & 0xff] ^ ctrace__crc_table[0][b >> 24];
-    p += 8;
-    n -= 8;
+  uint32_t s = ~crc;
+#if CTRACE__CRC_FOLD
+  if (n >= 64 && ctrace__crc_fold_ok) {
+    size_t bulk = n & ~(size_t)15;
+    s = ctrace__crc_fold(s, p, bulk);
+    p += bulk;
+    n -= bulk;
   }
-  while (n--) crc = ctrace__crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-  return ~crc;
+#endif
+  return ~ctrace__crc_run(s, p, n);
 }
 
 /* Skip one event in [p, end): returns the byte after it and the time delta,
