@@ -3429,6 +3429,11 @@ typedef struct ctrace__cursor {
   uint8_t kind;
   uint64_t ts;             /* timestamp of the event at p */
   uint64_t chunk_off;
+  /* The chunk's base time, converted once: a time in the chunk is then
+     ns_hi + ((ns_lo + (ts - base) * ns_mult) >> 32), exactly what
+     ctrace__ticks_to_ns gives, while ts - base < span. */
+  uint64_t base, ns_hi, span;
+  uint32_t ns_lo;
 } ctrace__cursor;
 
 typedef struct ctrace__arena_block {
@@ -3448,7 +3453,9 @@ struct ctrace_reader {
   uint64_t tsc0;
   double ns_per_tick;
   int64_t ns_mult;           /* ns_per_tick * 2^32, for integer conversion */
+  uint64_t max_hi;           /* larger high halves of a tick count overflow the clamp */
   ctrace__rsite *sites;
+  const ctrace__rsite *site1[128]; /* sites with one-byte ids, unknown ones included */
   uint32_t n_sites, n_defs;
   ctrace__rthread *threads;  /* sorted by tid */
   uint32_t n_threads, cap_threads;
@@ -3457,6 +3464,8 @@ struct ctrace_reader {
   ctrace__cursor *cursors;
   uint32_t *heap;            /* cursor indexes, min-heap by (ts, tid) */
   uint32_t n_heap;
+  ctrace__cursor *top;       /* the cursor at heap[0], NULL when none */
+  uint64_t limit;            /* the top stays on top while its time is below this */
   ctrace__arena_block *arena;
   char *msg;                 /* the current log message, NUL-terminated */
   size_t msg_cap;
@@ -3481,11 +3490,26 @@ CTRACE__HOT int64_t ctrace__ticks_to_ns(const ctrace_reader *r, uint64_t ts) {
   int neg = (int64_t)d < 0;
   uint64_t mag = neg ? (uint64_t)0 - d : d, hi = mag >> 32, lo = mag & 0xffffffffu;
   uint64_t low_part = (lo * (m & 0xffffffffu)), q;
-  if (hi && m > (uint64_t)lim / hi) return neg ? -lim : lim;
+  if (hi > r->max_hi) return neg ? -lim : lim;
   q = hi * m + lo * (m >> 32) + (low_part >> 32);
   if (q > (uint64_t)lim) return neg ? -lim : lim;
   if (neg) return -(int64_t)q - ((low_part & 0xffffffffu) != 0);
   return (int64_t)q;
+}
+
+/* The cursor's time base at its chunk's base timestamp (see ctrace__cursor).
+   No span (every time the long way) when the base is before the start or
+   near the clamp. */
+static void ctrace__cursor_timebase(const ctrace_reader *r, ctrace__cursor *c, uint64_t base) {
+  uint64_t d = base - r->tsc0, m = (uint64_t)r->ns_mult;
+  uint64_t hi = d >> 32, lo = d & 0xffffffffu, low_part = lo * (m & 0xffffffffu);
+  c->base = base;
+  c->span = 0;
+  if ((int64_t)d < 0 || hi > r->max_hi) return;
+  c->ns_hi = hi * m + lo * (m >> 32) + (low_part >> 32);
+  c->ns_lo = (uint32_t)low_part;
+  if (c->ns_hi > (uint64_t)(INT64_MAX / 4)) return;
+  c->span = m ? (UINT64_MAX - 0xffffffffu) / m : UINT64_MAX;
 }
 
 static void ctrace__damage(ctrace_reader *r, uint64_t off, const char *what) {
@@ -3871,6 +3895,7 @@ static int ctrace__scan(ctrace_reader *r) {
   }
   r->ns_per_tick = 1e9 / r->info.ticks_per_second;
   r->ns_mult = (int64_t)(r->ns_per_tick * 4294967296.0 + 0.5); /* at most 1e6 * 2^32 */
+  r->max_hi = r->ns_mult ? (uint64_t)(INT64_MAX / 2) / (uint64_t)r->ns_mult : UINT64_MAX;
   r->info.duration_ns = ctrace__ticks_to_ns(r, r->info.ended ? r->end_ts : max_ts);
   if (r->info.duration_ns < 0) r->info.duration_ns = 0;
   return 0;
@@ -3941,6 +3966,7 @@ static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
     c->p = payload;
     c->end = payload + h.len;
     c->ts = h.base_ts;
+    ctrace__cursor_timebase(r, c, h.base_ts);
     if (h.flags & CTRACE__CF_THREAD_EXIT) c->next_off = r->size; /* the thread ended here */
     if (c->p < c->end) return 1;
   }
@@ -3950,6 +3976,13 @@ static int ctrace__cursor_less(const ctrace_reader *r, uint32_t a, uint32_t b) {
   const ctrace__cursor *x = &r->cursors[a], *y = &r->cursors[b];
   return x->ts < y->ts || (x->ts == y->ts && x->tid < y->tid);
 }
+
+static const ctrace__rsite ctrace__unknown_site = {"(undefined name)", "", 0};
+CTRACE__HOT const ctrace__rsite *ctrace__site_of(const ctrace_reader *r, uint64_t id) {
+  if (id == 0 || id > r->n_sites || !r->sites[id - 1].name) return &ctrace__unknown_site;
+  return &r->sites[id - 1];
+}
+static const ctrace__rsite ctrace__no_site = {"", "", 0};
 
 static void ctrace__heap_down(ctrace_reader *r, uint32_t i) {
   for (;;) {
@@ -3962,6 +3995,18 @@ static void ctrace__heap_down(ctrace_reader *r, uint32_t i) {
     r->heap[m] = tmp;
     i = m;
   }
+}
+
+/* heap[0] was replaced or its time moved on: restore the order, note the top. */
+static void ctrace__heap_top_changed(ctrace_reader *r) {
+  uint64_t limit = UINT64_MAX;
+  if (r->n_heap > 1) {
+    ctrace__heap_down(r, 0);
+    limit = r->cursors[r->heap[1]].ts;
+    if (r->n_heap > 2 && r->cursors[r->heap[2]].ts < limit) limit = r->cursors[r->heap[2]].ts;
+  }
+  r->top = r->n_heap ? &r->cursors[r->heap[0]] : NULL;
+  r->limit = limit;
 }
 
 static int ctrace__reader_setup(ctrace_reader *r, char *err, size_t err_size) {
@@ -3992,6 +4037,8 @@ static int ctrace__reader_setup(ctrace_reader *r, char *err, size_t err_size) {
     if (ctrace__cursor_peek(r, c)) r->heap[r->n_heap++] = i;
   }
   for (i = r->n_heap; i-- > 0;) ctrace__heap_down(r, i);
+  ctrace__heap_top_changed(r);
+  for (i = 0; i < 128; i++) r->site1[i] = ctrace__site_of(r, i);
   return 0;
 }
 
@@ -4065,11 +4112,6 @@ CTRACE_API int ctrace_reader_open(ctrace_reader **out, const char *path, char *e
   return 0;
 }
 
-static const ctrace__rsite ctrace__unknown_site = {"(undefined name)", "", 0};
-CTRACE__HOT const ctrace__rsite *ctrace__site_of(const ctrace_reader *r, uint64_t id) {
-  if (id == 0 || id > r->n_sites || !r->sites[id - 1].name) return &ctrace__unknown_site;
-  return &r->sites[id - 1];
-}
 
 /* Decode the fields of the cursor's current event into ev. 0 on success. */
 static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev) {
@@ -4155,8 +4197,44 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
   return 0;
 }
 
-/* The next event's kind and delta when both are one byte (nearly always);
-   anything else goes the long way. 1 if an event is ready. */
+/* The event under the top cursor into ev, and the cursor moved past it.
+   Zone ends and zone begins with a one-byte site are most of a trace; they
+   are decoded here with the fewest loads and branches, the rest by
+   ctrace__decode. 0 if the event was malformed (the rest of its chunk is
+   then counted lost). */
+CTRACE__HOT int ctrace__take(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev) {
+  const uint8_t *f = c->fields, *end = c->end;
+  const ctrace__rsite *s;
+  int kind = c->kind;
+  if (kind == CTRACE_EV_ZONE_END) {
+    s = &ctrace__no_site;
+  } else if (kind == CTRACE_EV_ZONE_BEGIN && f < end && f[0] < 0x80) {
+    s = r->site1[*f++];
+  } else {
+    if (ctrace__decode(r, c, ev) == 0) return 1;
+    r->info.bytes_lost += (uint64_t)(c->end - c->p);
+    ctrace__damage(r, c->chunk_off, "malformed event in a chunk");
+    c->p = c->end;
+    return 0;
+  }
+  c->p = f;
+  ev->kind = kind;
+  ev->raw_kind = (uint32_t)kind;
+  ev->thread = c->tid;
+  ev->time_ns = ctrace__ticks_to_ns(r, c->ts);
+  ev->name = s->name;
+  ev->file = s->file;
+  ev->line = s->line;
+  ev->message = "";
+  ev->message_len = 0;
+  ev->value = 0;
+  ev->fvalue = 0;
+  ev->id = ev->ptr = ev->size = 0;
+  return 1;
+}
+
+/* Step the cursor to its next event: kind and delta in one byte each
+   (nearly always) here, anything else the long way. 1 if an event is ready. */
 CTRACE__HOT int ctrace__cursor_advance(ctrace_reader *r, ctrace__cursor *c) {
   const uint8_t *q = c->p;
   if (c->end - q >= 2 && q[0] != 0 && q[1] < 0x80) {
@@ -4168,60 +4246,66 @@ CTRACE__HOT int ctrace__cursor_advance(ctrace_reader *r, ctrace__cursor *c) {
   return ctrace__cursor_peek(r, c);
 }
 
-/* Zone ends and zone begins with a one-byte site are most of a trace. */
-CTRACE__HOT int ctrace__decode_fast(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev) {
-  const ctrace__rsite *s;
-  if (c->kind == CTRACE_EV_ZONE_END) {
-    s = NULL;
-    c->p = c->fields;
-  } else if (c->kind == CTRACE_EV_ZONE_BEGIN && c->fields < c->end && c->fields[0] < 0x80) {
-    s = ctrace__site_of(r, c->fields[0]);
-    c->p = c->fields + 1;
-  } else {
-    return ctrace__decode(r, c, ev);
-  }
-  ev->kind = c->kind;
-  ev->raw_kind = c->kind;
-  ev->thread = c->tid;
-  ev->time_ns = ctrace__ticks_to_ns(r, c->ts);
-  ev->name = s ? s->name : "";
-  ev->file = s ? s->file : "";
-  ev->line = s ? s->line : 0;
-  ev->message = "";
-  ev->message_len = 0;
-  ev->value = 0;
-  ev->fvalue = 0;
-  ev->id = ev->ptr = ev->size = 0;
-  return 0;
-}
-
-CTRACE_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev) {
+/* Every event the fast path below leaves: the long way, with the merge. */
+CTRACE__COLD int ctrace__next_slow(ctrace_reader *r, ctrace_event *ev) {
+  if (!r || !ev) return CTRACE_E_INVALID;
   for (;;) {
-    ctrace__cursor *c;
+    ctrace__cursor *c = r->top;
     int ok;
-    if (!r || !ev) return CTRACE_E_INVALID;
-    if (r->n_heap == 0) {
+    if (!c) {
       if (!r->info.ended && r->last_ts) {
         int64_t last = ctrace__ticks_to_ns(r, r->last_ts);
         if (last > r->info.duration_ns) r->info.duration_ns = last;
       }
       return 0;
     }
-    c = &r->cursors[r->heap[0]];
-    ok = ctrace__decode_fast(r, c, ev) == 0;
-    if (!ok) {
-      r->info.bytes_lost += (uint64_t)(c->end - c->p);
-      ctrace__damage(r, c->chunk_off, "malformed event in a chunk");
-      c->p = c->end;
-    }
+    ok = ctrace__take(r, c, ev);
     if (ctrace__cursor_advance(r, c)) {
-      if (r->n_heap > 1) ctrace__heap_down(r, 0);
+      if (r->n_heap > 1) ctrace__heap_top_changed(r);
     } else {
       r->heap[0] = r->heap[--r->n_heap];
-      if (r->n_heap) ctrace__heap_down(r, 0);
+      ctrace__heap_top_changed(r);
     }
     if (ok) return 1;
   }
+}
+
+/* A zone event whose successor is also one-byte kind and delta, and still
+   earlier than every other thread's next event, is taken here with nothing
+   but loads and stores: that is most events of most traces. */
+CTRACE_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev) {
+  ctrace__cursor *c;
+  if (r && ev && (c = r->top) != NULL) {
+    const uint8_t *f = c->fields, *end = c->end;
+    const ctrace__rsite *s = NULL;
+    if (c->kind == CTRACE_EV_ZONE_END) s = &ctrace__no_site;
+    else if (c->kind == CTRACE_EV_ZONE_BEGIN && f < end && f[0] < 0x80) s = r->site1[*f++];
+    if (s && end - f >= 2 && f[0] != 0 && f[1] < 0x80 && c->ts + f[1] < r->limit) {
+      /* Everything read from the cursor before ev is written: the compiler
+         must assume the two may overlap and would load it all again. */
+      uint8_t kind = c->kind, next_kind = f[0];
+      uint64_t ts = c->ts, next_ts = ts + f[1], e = ts - c->base;
+      c->p = f;
+      c->kind = next_kind;
+      c->ts = next_ts;
+      c->fields = f + 2;
+      ev->kind = kind;
+      ev->raw_kind = kind;
+      ev->thread = c->tid;
+      ev->time_ns = e < c->span ? (int64_t)(c->ns_hi + ((c->ns_lo + e * (uint64_t)r->ns_mult) >> 32))
+                                : ctrace__ticks_to_ns(r, ts);
+      ev->name = s->name;
+      ev->file = s->file;
+      ev->line = s->line;
+      ev->message = "";
+      ev->message_len = 0;
+      ev->value = 0;
+      ev->fvalue = 0;
+      ev->id = ev->ptr = ev->size = 0;
+      return 1;
+    }
+  }
+  return ctrace__next_slow(r, ev);
 }
 
 CTRACE_API const ctrace_trace_info *ctrace_reader_info(const ctrace_reader *r) { return r ? &r->info : NULL; }
