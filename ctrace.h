@@ -3512,6 +3512,14 @@ static void ctrace__cursor_timebase(const ctrace_reader *r, ctrace__cursor *c, u
   c->span = m ? (UINT64_MAX - 0xffffffffu) / m : UINT64_MAX;
 }
 
+/* ctrace__ticks_to_ns for a time in the cursor's chunk, mostly without the
+   long way. */
+CTRACE__HOT int64_t ctrace__cursor_ns(const ctrace_reader *r, const ctrace__cursor *c, uint64_t ts) {
+  uint64_t e = ts - c->base;
+  if (e < c->span) return (int64_t)(c->ns_hi + ((c->ns_lo + e * (uint64_t)r->ns_mult) >> 32));
+  return ctrace__ticks_to_ns(r, ts);
+}
+
 static void ctrace__damage(ctrace_reader *r, uint64_t off, const char *what) {
   if (r->info.first_damage_offset < 0) {
     r->info.first_damage_offset = (int64_t)off;
@@ -4284,7 +4292,7 @@ CTRACE_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev) {
       /* Everything read from the cursor before ev is written: the compiler
          must assume the two may overlap and would load it all again. */
       uint8_t kind = c->kind, next_kind = f[0];
-      uint64_t ts = c->ts, next_ts = ts + f[1], e = ts - c->base;
+      uint64_t ts = c->ts, next_ts = ts + f[1];
       c->p = f;
       c->kind = next_kind;
       c->ts = next_ts;
@@ -4292,8 +4300,7 @@ CTRACE_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev) {
       ev->kind = kind;
       ev->raw_kind = kind;
       ev->thread = c->tid;
-      ev->time_ns = e < c->span ? (int64_t)(c->ns_hi + ((c->ns_lo + e * (uint64_t)r->ns_mult) >> 32))
-                                : ctrace__ticks_to_ns(r, ts);
+      ev->time_ns = ctrace__cursor_ns(r, c, ts);
       ev->name = s->name;
       ev->file = s->file;
       ev->line = s->line;

@@ -1,8 +1,10 @@
-/* The chunk checksum: CRC-32 (IEEE) as the format documents it, whichever
-   path computes it. On x86-64 with carry-less multiply, runs of 64 bytes or
-   more are folded; this checks that path against the byte tables on every
-   length, alignment and starting value that could trip it. Uses ctrace.h's
-   internals, so it always carries its own implementation. */
+/* Two places where ctrace.h has a fast path beside a plain one, checked
+   against the plain one on the inputs that could trip them:
+   - the chunk checksum, CRC-32 (IEEE) as the format documents it: on x86-64
+     with carry-less multiply, runs of 64 bytes or more are folded;
+   - the reader's tick-to-ns conversion: within a chunk it starts from the
+     chunk's base time converted once.
+   Uses ctrace.h's internals, so it always carries its own implementation. */
 #define CTRACE_IMPLEMENTATION
 #include "../ctrace.h"
 #include "harness.h"
@@ -21,6 +23,51 @@ static uint32_t crc_bytewise(uint32_t crc, const uint8_t *p, size_t n) {
   uint32_t s = ~crc;
   while (n--) s = ctrace__crc_table[0][(s ^ *p++) & 0xff] ^ (s >> 8);
   return ~s;
+}
+
+static uint64_t next_random64(uint32_t *s) {
+  uint64_t hi = next_random(s);
+  return hi << 32 | next_random(s);
+}
+
+/* Clock rates from 1 kHz to 1 THz, bases anywhere (before the start, past
+   the clamp), offsets up to and past the span the shortcut covers. */
+static void check_time_conversion(void) {
+  static const double rates[] = {1e3, 1e6, 1e9, 2.2e9, 2994.123456e6, 3.7e9, 1e12};
+  ctrace_reader r;
+  ctrace__cursor c;
+  uint32_t seed = 99;
+  int i, k, bad = 0, covered = 0;
+  long trials = 0;
+  memset(&r, 0, sizeof r);
+  memset(&c, 0, sizeof c);
+  for (i = 0; i < (int)(sizeof rates / sizeof rates[0]); i++) {
+    r.ns_per_tick = 1e9 / rates[i];
+    r.ns_mult = (int64_t)(r.ns_per_tick * 4294967296.0 + 0.5);
+    r.max_hi = (uint64_t)(INT64_MAX / 2) / (uint64_t)r.ns_mult;
+    for (k = 0; k < 20000; k++) {
+      uint64_t base, e, ts;
+      r.tsc0 = k % 3 ? next_random64(&seed) >> (next_random(&seed) % 64) : 0;
+      switch (k % 4) {
+      case 0: base = r.tsc0 + (next_random64(&seed) >> (next_random(&seed) % 64)); break;
+      case 1: base = r.tsc0 - (next_random(&seed) % 1000); break; /* just before the start */
+      case 2: base = r.tsc0 + (next_random(&seed) % 100000); break;
+      default: base = next_random64(&seed); break;
+      }
+      ctrace__cursor_timebase(&r, &c, base);
+      if (c.span) covered++;
+      switch (k % 3) {
+      case 0: e = next_random(&seed) % 4096; break;
+      case 1: e = c.span ? c.span - 1 - next_random(&seed) % 2 : 0; break;
+      default: e = next_random64(&seed) >> (next_random(&seed) % 64); break;
+      }
+      ts = base + e;
+      if (ctrace__cursor_ns(&r, &c, ts) != ctrace__ticks_to_ns(&r, ts)) bad++;
+      trials++;
+    }
+  }
+  CHECK(covered > 1000, "the chunk time base covers most chunks (%d)", covered);
+  CHECK(bad == 0, "chunk-based tick-to-ns equals the direct conversion in %ld cases (%d differ)", trials, bad);
 }
 
 int main(void) {
@@ -61,5 +108,6 @@ int main(void) {
   printf("note: the folding path is %s on this CPU\n", ctrace__crc_fold_ok ? "in use" : "not available");
 #endif
   free(buf);
+  check_time_conversion();
   return harness_done();
 }
