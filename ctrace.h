@@ -1145,6 +1145,11 @@ static inline void ctrace__zone_cleanup(int *on) {
 static int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
   return __atomic_compare_exchange_n(p, &expect, want, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
+static int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t want) {
+  return __atomic_compare_exchange_n(p, &expect, want, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+#define ctrace__fence_release() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define ctrace__fence_acquire() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define ctrace__spin_try(p) (__atomic_exchange_n((p), 1, __ATOMIC_ACQUIRE) == 0)
 #define ctrace__spin_release(p) __atomic_store_n((p), 0, __ATOMIC_RELEASE)
 #define ctrace__pause() ((void)0)
@@ -1160,6 +1165,11 @@ static int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want)
 static int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
   return (uint64_t)InterlockedCompareExchange64((volatile LONG64 *)p, (LONG64)want, (LONG64)expect) == expect;
 }
+static int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t want) {
+  return (uintptr_t)InterlockedCompareExchangePointer((PVOID volatile *)p, (PVOID)want, (PVOID)expect) == expect;
+}
+#define ctrace__fence_release() _ReadWriteBarrier()
+#define ctrace__fence_acquire() _ReadWriteBarrier()
 #define ctrace__spin_try(p) (InterlockedExchange((volatile LONG *)(p), 1) == 0)
 #define ctrace__spin_release(p) InterlockedExchange((volatile LONG *)(p), 0)
 #define ctrace__pause() YieldProcessor()
@@ -1703,6 +1713,8 @@ typedef struct ctrace__tstate {
   uint64_t os_tid;
   uint64_t gc_begin_ns;
   volatile uint64_t ms_total, ms_mallocs, ms_frees; /* owner writes, anyone reads */
+  volatile int64_t ms_pending;  /* live-byte change not yet added to ms_alloc */
+  struct ctrace__btable *blocks; /* live blocks this thread allocated (see >>memory) */
   ctrace__mutex lock;           /* seal (owner) against steal (writer, stop) */
   struct ctrace__tstate *next, *prev; /* every live state, under reg_lock */
   char *name;
@@ -2421,33 +2433,57 @@ CTRACE_API void ctrace_gc_end(void) {
 }
 
 /* >>memory ====================================================================
-   Live blocks sit in a table sharded by address, each shard behind a spin
-   lock held for a few instructions. The table is what lets ctrace_free tell a
-   double free or a foreign pointer from a real block, and report it instead
-   of passing it on to free() and crashing. */
+   Every live block is in the table of the thread that allocated it: the key
+   is the address, the value the size. The table is what lets ctrace_free
+   tell a double free or a foreign pointer from a real block, and report it
+   instead of passing it on to free() and crashing.
 
-#define CTRACE__SHARD_BITS 6
-#define CTRACE__SHARDS (1u << CTRACE__SHARD_BITS)
+   The owner thread inserts and removes with plain loads and stores, no lock
+   and no atomic read-modify-write: that is what keeps ctrace_malloc +
+   ctrace_free close to malloc + free. A block freed by another thread is
+   found by searching the other tables, each under its lock, and marked
+   freed in place (its key gets the low bit, by compare-and-swap); the owner
+   drops marked entries when it next rebuilds its table. Two things keep
+   that search right while the owner works without the lock:
+   - inserts only fill empty slots, and a probe path never crosses an empty
+     slot, so an insert never hides a key from a search;
+   - removes shift later keys back (no tombstones), so they bump a sequence
+     number before and after (odd while moving); a search that saw the number
+     change looks again. Rebuilds and growth take the lock.
+   A table outlives its thread: an exiting thread leaves it to the next new
+   thread, with the blocks still live in it. Tables are never freed. */
 
 typedef struct ctrace__blockslot {
-  uintptr_t key;          /* 0 = empty */
-  uint64_t size;
+  volatile uintptr_t key;      /* 0 = empty; low bit set = freed by another thread */
+  volatile uint64_t size;
 } ctrace__blockslot;
 
-typedef struct ctrace__shard {
-  volatile long lock;
-  uint32_t cap, count;
-  ctrace__blockslot *slots;    /* key and size side by side: one cache line a probe */
-  char pad[64];
-} ctrace__shard;
+typedef struct ctrace__btable {
+  ctrace__blockslot *slots;
+  uint32_t cap, count;         /* count includes marked entries */
+  volatile uint32_t seq;       /* odd while the owner moves keys */
+  volatile long lock;          /* searches by other threads, rebuilds */
+  struct ctrace__btable *next; /* every table, newest first */
+  struct ctrace__btable *next_spare; /* tables no thread owns, under reg_lock */
+} ctrace__btable;
 
-static ctrace__shard ctrace__shards[CTRACE__SHARDS];
+#define CTRACE__FREED_MARK ((uintptr_t)1)
 
-static uint64_t ctrace__ptr_hash(uintptr_t p) { return (uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull; }
+static ctrace__btable *volatile ctrace__tables;  /* every table; only ever prepended */
+static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
 
-static void ctrace__shard_lock(ctrace__shard *s) {
+/* Home slot: neighbouring addresses get neighbouring slots (blocks allocated
+   together are freed together, so probes stay in a few cache lines), and
+   the higher bits are folded in so that large power-of-two strides still
+   spread. The low four bits are alignment (and the freed mark). */
+CTRACE__HOT uint32_t ctrace__block_home(uintptr_t k, uint32_t mask) {
+  uint64_t x = (uint64_t)k >> 4;
+  return (uint32_t)(x ^ (x >> 11) ^ (x >> 22) ^ (x >> 33)) & mask;
+}
+
+static void ctrace__spin_lock(volatile long *lock) {
   unsigned spins = 0;
-  while (!ctrace__spin_try(&s->lock)) {
+  while (!ctrace__spin_try(lock)) {
     if (++spins > 64) {
       ctrace__sleep_ms(0); /* let the holder run */
       spins = 0;
@@ -2455,97 +2491,215 @@ static void ctrace__shard_lock(ctrace__shard *s) {
   }
 }
 
-static ctrace__shard *ctrace__shard_of(uintptr_t p, uint64_t *h) {
-  *h = ctrace__ptr_hash(p);
-  return &ctrace__shards[*h >> (64 - CTRACE__SHARD_BITS)];
+/* The calling thread's table, made or adopted on first use. */
+static ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
+  ctrace__btable *b;
+  if (t->blocks) return t->blocks;
+  ctrace__lock(&ctrace__g.reg_lock);
+  b = ctrace__spare_tables;
+  if (b) {
+    ctrace__spare_tables = b->next_spare;
+  } else if ((b = (ctrace__btable *)CTRACE_MEM_ALLOC(sizeof *b)) != NULL) {
+    memset(b, 0, sizeof *b);
+    b->next = ctrace__tables;
+    ctrace__store_release(&ctrace__tables, b);
+  }
+  ctrace__unlock(&ctrace__g.reg_lock);
+  t->blocks = b;
+  return b;
 }
 
-static int ctrace__shard_grow(ctrace__shard *s) {
-  uint32_t cap = s->cap ? s->cap * 2 : 256, i;
+/* Rebuild into cap slots, dropping entries other threads marked freed.
+   Owner only, under the table's lock. -1 if out of memory. */
+static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap) {
   ctrace__blockslot *slots = (ctrace__blockslot *)CTRACE_MEM_ALLOC(sizeof(ctrace__blockslot) * cap);
+  uint32_t i, n = 0;
   if (!slots) return -1;
   memset(slots, 0, sizeof(ctrace__blockslot) * cap);
-  for (i = 0; i < s->cap; i++) {
-    if (s->slots[i].key) {
-      uint32_t j = (uint32_t)ctrace__ptr_hash(s->slots[i].key) & (cap - 1);
+  for (i = 0; i < b->cap; i++) {
+    uintptr_t k = ctrace__load_relaxed(&b->slots[i].key);
+    if (k && !(k & CTRACE__FREED_MARK)) {
+      uint32_t j = ctrace__block_home(k, cap - 1);
       while (slots[j].key) j = (j + 1) & (cap - 1);
-      slots[j] = s->slots[i];
+      slots[j].key = k;
+      slots[j].size = ctrace__load_relaxed(&b->slots[i].size);
+      n++;
     }
   }
-  CTRACE_MEM_FREE(s->slots);
-  s->slots = slots;
-  s->cap = cap;
+  CTRACE_MEM_FREE(b->slots);
+  b->slots = slots;
+  b->cap = cap;
+  b->count = n;
   return 0;
 }
 
-/* Remember a live block; -1 if the table cannot grow, 1 if the address was
-   already live (its old size in *old: it was freed outside ctrace). */
-static int ctrace__block_remember(uintptr_t k, uint64_t size, uint64_t *old) {
-  uint64_t h;
-  ctrace__shard *s = ctrace__shard_of(k, &h);
-  uint32_t i;
-  int rc = 0;
-  ctrace__shard_lock(s);
-  if ((s->count + 1) * 2 > s->cap && ctrace__shard_grow(s)) {
-    rc = -1;
-  } else {
-    for (i = (uint32_t)h & (s->cap - 1); s->slots[i].key && s->slots[i].key != k; i = (i + 1) & (s->cap - 1)) {}
-    if (!s->slots[i].key) {
-      s->count++;
-    } else {
-      *old = s->slots[i].size;
-      rc = 1;
-    }
-    s->slots[i].key = k;
-    s->slots[i].size = size;
-  }
-  ctrace__spin_release(&s->lock);
+/* Room for one more entry, keeping the table at most half full. */
+static int ctrace__btable_make_room(ctrace__btable *b) {
+  uint32_t live = 0, i, cap;
+  int rc;
+  if ((b->count + 1) * 2 <= b->cap) return 0;
+  for (i = 0; i < b->cap; i++) live += ctrace__load_relaxed(&b->slots[i].key) && !(ctrace__load_relaxed(&b->slots[i].key) & CTRACE__FREED_MARK);
+  cap = b->cap ? b->cap : 256;
+  while ((live + 1) * 4 > cap) cap *= 2; /* after the rebuild, at most a quarter full */
+  if (cap == 0) return -1;
+  ctrace__spin_lock(&b->lock);
+  rc = ctrace__btable_rebuild(b, cap);
+  ctrace__spin_release(&b->lock);
   return rc;
 }
 
-/* Forget a live block; returns 1 and its size if it was there. Deletion
-   shifts later entries back, so no tombstones pile up. */
-static int ctrace__block_forget(uintptr_t k, uint64_t *size) {
-  uint64_t h;
-  ctrace__shard *s = ctrace__shard_of(k, &h);
-  uint32_t i, j, m;
-  int found = 0;
-  ctrace__shard_lock(s);
-  if (s->cap) {
-    m = s->cap - 1;
-    for (i = (uint32_t)h & m; s->slots[i].key; i = (i + 1) & m) {
-      if (s->slots[i].key != k) continue;
-      *size = s->slots[i].size;
-      found = 1;
-      s->count--;
-      for (j = (i + 1) & m; s->slots[j].key; j = (j + 1) & m) {
-        uint32_t home = (uint32_t)ctrace__ptr_hash(s->slots[j].key) & m;
-        /* move j back to i when its home is not in the cyclic range (i, j] */
-        if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
-          s->slots[i] = s->slots[j];
-          i = j;
-        }
-      }
-      s->slots[i].key = 0;
-      break;
+/* Remember a live block in the owner's table; -1 if the table cannot grow,
+   1 if the address was already live (its old size in *old: it was freed
+   outside ctrace). */
+static int ctrace__block_remember(ctrace__btable *b, uintptr_t k, uint64_t size, uint64_t *old) {
+  uint32_t i, mask;
+  if (!b || ctrace__btable_make_room(b)) return -1;
+  mask = b->cap - 1;
+  for (i = ctrace__block_home(k, mask); ctrace__load_relaxed(&b->slots[i].key); i = (i + 1) & mask) {
+    if (ctrace__load_relaxed(&b->slots[i].key) == k) {
+      *old = ctrace__load_relaxed(&b->slots[i].size);
+      ctrace__store_relaxed(&b->slots[i].size, size);
+      return 1;
     }
   }
-  ctrace__spin_release(&s->lock);
-  return found;
+  ctrace__store_relaxed(&b->slots[i].size, size);
+  ctrace__store_release(&b->slots[i].key, k); /* a searcher that sees the key sees the size */
+  b->count++;
+  return 0;
 }
 
-static void ctrace__note_alloc(ctrace__tstate *t, uint64_t size) {
-  uint64_t live = ctrace__add_u64(&ctrace__g.ms_alloc, size), peak;
-  while (live > (peak = ctrace__load_relaxed(&ctrace__g.ms_peak)) &&
-         !ctrace__cas_u64(&ctrace__g.ms_peak, peak, live)) {}
+/* Remove the entry at slot i, shifting later keys of the run back so that
+   no tombstones pile up. Owner only. */
+CTRACE__HOT void ctrace__btable_remove_at(ctrace__btable *b, uint32_t i) {
+  uint32_t j, mask = b->cap - 1, s = b->seq;
+  ctrace__store_relaxed(&b->seq, s + 1);
+  ctrace__fence_release();
+  for (j = (i + 1) & mask; ctrace__load_relaxed(&b->slots[j].key); j = (j + 1) & mask) {
+    uint32_t home = ctrace__block_home(ctrace__load_relaxed(&b->slots[j].key), mask);
+    /* move j back to i when its home is not in the cyclic range (i, j] */
+    if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+      ctrace__store_relaxed(&b->slots[i].size, ctrace__load_relaxed(&b->slots[j].size));
+      ctrace__store_relaxed(&b->slots[i].key, ctrace__load_relaxed(&b->slots[j].key));
+      i = j;
+    }
+  }
+  ctrace__store_relaxed(&b->slots[i].key, (uintptr_t)0);
+  b->count--;
+  ctrace__store_release(&b->seq, s + 2);
+}
+
+/* Forget a block of the owner's own table; 1 and its size if it was there. */
+CTRACE__HOT int ctrace__block_forget_own(ctrace__btable *b, uintptr_t k, uint64_t *size) {
+  uint32_t i, mask;
+  if (!b || !b->cap) return 0;
+  mask = b->cap - 1;
+  for (i = ctrace__block_home(k, mask); ctrace__load_relaxed(&b->slots[i].key); i = (i + 1) & mask) {
+    if (ctrace__load_relaxed(&b->slots[i].key) == k) {
+      *size = ctrace__load_relaxed(&b->slots[i].size);
+      ctrace__btable_remove_at(b, i);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Another thread's table (its lock held): find k and mark it freed. The
+   owner may be moving keys meanwhile; a look that overlapped a move is
+   repeated, and a mark that may have landed on a key already copied
+   elsewhere is followed by another look. 1 and the size if k was live. */
+static int ctrace__btable_take(ctrace__btable *b, uintptr_t k, uint64_t *size) {
+  int marked = 0;
+  for (;;) {
+    uint32_t s1 = ctrace__load_acquire(&b->seq), i, mask = b->cap - 1;
+    uintptr_t key = 0;
+    if (s1 & 1) {
+      ctrace__pause();
+      continue;
+    }
+    if (b->cap)
+      for (i = ctrace__block_home(k, mask); (key = ctrace__load_acquire(&b->slots[i].key)) != 0; i = (i + 1) & mask)
+        if (key == k) break;
+    if (key == k && b->cap) {
+      uint64_t sz = ctrace__load_relaxed(&b->slots[i].size);
+      if (ctrace__cas_uptr(&b->slots[i].key, k, k | CTRACE__FREED_MARK)) {
+        marked = 1;
+        *size = sz;
+      }
+    }
+    ctrace__fence_acquire();
+    if (ctrace__load_relaxed(&b->seq) == s1 && key != k) return marked;
+  }
+}
+
+/* Forget a block some other thread's table holds. 1 and its size if found. */
+static int ctrace__block_forget_remote(ctrace__btable *own, uintptr_t k, uint64_t *size) {
+  ctrace__btable *b;
+  for (b = ctrace__load_acquire(&ctrace__tables); b; b = b->next) {
+    int found;
+    if (b == own) continue;
+    ctrace__spin_lock(&b->lock);
+    found = ctrace__btable_take(b, k, size);
+    ctrace__spin_release(&b->lock);
+    if (found) return 1;
+  }
+  return 0;
+}
+
+static int ctrace__block_forget(ctrace__tstate *t, uintptr_t k, uint64_t *size) {
+  ctrace__btable *own = t ? ctrace__blocks_of(t) : NULL;
+  return ctrace__block_forget_own(own, k, size) || ctrace__block_forget_remote(own, k, size);
+}
+
+/* A thread is leaving: its table, live blocks and all, waits for the next
+   thread. Called with reg_lock held. */
+static void ctrace__blocks_release(ctrace__tstate *t) {
+  if (!t->blocks) return;
+  t->blocks->next_spare = ctrace__spare_tables;
+  ctrace__spare_tables = t->blocks;
+  t->blocks = NULL;
+}
+
+/* Live bytes: each thread keeps its change to the global count to itself
+   until it reaches CTRACE__MS_BATCH either way, so the common allocation
+   makes no atomic read-modify-write; ctrace_read_memstats adds the pending
+   changes back, so alloc stays exact. The peak is checked on every
+   allocation against the global count plus the thread's own change: exact
+   when one thread allocates, and off by less than the batch for each other
+   thread when several do. */
+#define CTRACE__MS_BATCH ((int64_t)64 << 10)
+
+static void ctrace__raise_peak(uint64_t live) {
+  uint64_t peak;
+  while (live > (peak = ctrace__load_relaxed(&ctrace__g.ms_peak)) && !ctrace__cas_u64(&ctrace__g.ms_peak, peak, live)) {}
+}
+
+CTRACE__HOT void ctrace__note_live(ctrace__tstate *t, int64_t change) {
+  int64_t pending, live;
+  if (!t) { /* no thread state (out of memory): straight to the global count */
+    live = (int64_t)ctrace__add_u64(&ctrace__g.ms_alloc, (uint64_t)change);
+    if (change > 0 && live > 0) ctrace__raise_peak((uint64_t)live);
+    return;
+  }
+  pending = t->ms_pending + change;
+  live = (int64_t)ctrace__load_relaxed(&ctrace__g.ms_alloc) + pending;
+  if (change > 0 && live > (int64_t)ctrace__load_relaxed(&ctrace__g.ms_peak)) ctrace__raise_peak((uint64_t)live);
+  if (pending >= CTRACE__MS_BATCH || pending <= -CTRACE__MS_BATCH) {
+    ctrace__add_u64(&ctrace__g.ms_alloc, (uint64_t)pending);
+    pending = 0;
+  }
+  ctrace__store_relaxed(&t->ms_pending, pending);
+}
+
+CTRACE__HOT void ctrace__note_alloc(ctrace__tstate *t, uint64_t size) {
+  ctrace__note_live(t, (int64_t)size);
   if (t) {
     ctrace__store_relaxed(&t->ms_total, t->ms_total + size);
     ctrace__store_relaxed(&t->ms_mallocs, t->ms_mallocs + 1);
   }
 }
 
-static void ctrace__note_free(ctrace__tstate *t, uint64_t size) {
-  ctrace__sub_u64(&ctrace__g.ms_alloc, size);
+CTRACE__HOT void ctrace__note_free(ctrace__tstate *t, uint64_t size) {
+  ctrace__note_live(t, -(int64_t)size);
   if (t) ctrace__store_relaxed(&t->ms_frees, t->ms_frees + 1);
 }
 
@@ -2580,7 +2734,7 @@ static void ctrace__mem_event(ctrace__tstate *t, uint8_t kind, const char *what,
 static void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
   ctrace__tstate *t = ctrace__state();
   uint64_t old = 0;
-  int rc = ctrace__block_remember(ptr, size, &old);
+  int rc = ctrace__block_remember(t ? ctrace__blocks_of(t) : NULL, ptr, size, &old);
   if (rc < 0) {
     ctrace__mem_event(t, CTRACE_EV_MEM_PROBLEM, "untracked: out of memory for the block table", file, line, ptr, 0);
     return;
@@ -2599,7 +2753,7 @@ static void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, 
 static int ctrace__track_free(uintptr_t ptr, const char *file, uint32_t line) {
   ctrace__tstate *t = ctrace__state();
   uint64_t size = 0;
-  if (!ctrace__block_forget(ptr, &size)) {
+  if (!ctrace__block_forget(t, ptr, &size)) {
     ctrace__mem_event(t, CTRACE_EV_MEM_PROBLEM, "free of a pointer that is not live (double free or untracked)",
                       file, line, ptr, 0);
     return 0;
@@ -2609,12 +2763,46 @@ static int ctrace__track_free(uintptr_t ptr, const char *file, uint32_t line) {
   return 1;
 }
 
+/* ctrace__track_alloc when the thread has a table with room and the
+   address is new (nearly always): inline, no call but the event's. 0 if
+   the long way must be taken (nothing was changed). */
+CTRACE__HOT int ctrace__track_alloc_fast(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
+  ctrace__tstate *t = ctrace__tls;
+  ctrace__btable *b;
+  uint32_t i, mask;
+  if (!t || !(b = t->blocks) || (b->count + 1) * 2 > b->cap) return 0;
+  mask = b->cap - 1;
+  for (i = ctrace__block_home(ptr, mask); ctrace__load_relaxed(&b->slots[i].key); i = (i + 1) & mask)
+    if (ctrace__load_relaxed(&b->slots[i].key) == ptr) return 0;
+  ctrace__store_relaxed(&b->slots[i].size, size);
+  ctrace__store_release(&b->slots[i].key, ptr);
+  b->count++;
+  ctrace__note_alloc(t, size);
+  if (CTRACE__ON()) ctrace__mem_event(t, CTRACE_EV_ALLOC, "", file, line, ptr, size);
+  return 1;
+}
+
+/* ctrace__track_free for a block of the thread's own table. 0 if the long
+   way must be taken (nothing was changed). */
+CTRACE__HOT int ctrace__track_free_fast(uintptr_t ptr, const char *file, uint32_t line) {
+  ctrace__tstate *t = ctrace__tls;
+  uint64_t size;
+  if (!t || !ctrace__block_forget_own(t->blocks, ptr, &size)) return 0;
+  ctrace__note_free(t, size);
+  if (CTRACE__ON()) ctrace__mem_event(t, CTRACE_EV_FREE, "", file, line, ptr, size);
+  return 1;
+}
+
 /* POSIX says a failed allocation sets errno to ENOMEM; not every allocator
    does (valgrind's calloc, wine's realloc), so make sure. */
 CTRACE_API void *ctrace_malloc_at(size_t size, const char *file, int line) {
   void *p = malloc(size);
-  if (p) ctrace__track_alloc((uintptr_t)p, size, file, (uint32_t)line);
-  else if (size) errno = ENOMEM;
+  if (p) {
+    if (!ctrace__track_alloc_fast((uintptr_t)p, size, file, (uint32_t)line))
+      ctrace__track_alloc((uintptr_t)p, size, file, (uint32_t)line);
+  } else if (size) {
+    errno = ENOMEM;
+  }
   return p;
 }
 
@@ -2634,18 +2822,18 @@ CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int
   void *q;
   ctrace__tstate *t;
   if (!ptr) return ctrace_malloc_at(size, file, line);
-  if (!ctrace__block_forget(addr, &old)) {
+  t = ctrace__state();
+  if (!ctrace__block_forget(t, addr, &old)) {
     ctrace__mem_event(ctrace__state(), CTRACE_EV_MEM_PROBLEM,
                       "realloc of a pointer that is not live (freed or untracked)", file, (uint32_t)line, addr, 0);
     errno = EINVAL;
     return NULL;
   }
   q = realloc(ptr, size);
-  t = ctrace__state();
   if (!q && size != 0) { /* failed: the old block is untouched */
     uint64_t ignored;
     errno = ENOMEM;
-    ctrace__block_remember(addr, old, &ignored);
+    ctrace__block_remember(t ? ctrace__blocks_of(t) : NULL, addr, old, &ignored);
     return NULL;
   }
   ctrace__note_free(t, old);
@@ -2656,7 +2844,9 @@ CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int
 
 CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line) {
   if (!ptr) return;
-  if (ctrace__track_free((uintptr_t)ptr, file, (uint32_t)line)) free(ptr);
+  if (ctrace__track_free_fast((uintptr_t)ptr, file, (uint32_t)line) ||
+      ctrace__track_free((uintptr_t)ptr, file, (uint32_t)line))
+    free(ptr);
 }
 
 CTRACE_API void ctrace_alloc_event(ctrace_site *site, const void *ptr, uint64_t size) {
@@ -2669,7 +2859,7 @@ CTRACE_API void ctrace_free_event(ctrace_site *site, const void *ptr) {
 
 CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms) {
   ctrace__tstate *t;
-  uint64_t total, mallocs, frees;
+  uint64_t total, mallocs, frees, live;
   if (!ms) return;
   ctrace__once();
   memset(ms, 0, sizeof *ms);
@@ -2677,16 +2867,19 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms) {
   total = ctrace__g.exited_total;
   mallocs = ctrace__g.exited_mallocs;
   frees = ctrace__g.exited_frees;
+  live = ctrace__load_relaxed(&ctrace__g.ms_alloc);
   for (t = ctrace__g.states; t; t = t->next) {
     total += ctrace__load_relaxed(&t->ms_total);
     mallocs += ctrace__load_relaxed(&t->ms_mallocs);
     frees += ctrace__load_relaxed(&t->ms_frees);
+    live += (uint64_t)ctrace__load_relaxed(&t->ms_pending);
   }
   ctrace__unlock(&ctrace__g.reg_lock);
-  ms->alloc = ms->heap_alloc = ctrace__load_relaxed(&ctrace__g.ms_alloc);
+  ms->alloc = ms->heap_alloc = live;
   ms->total_alloc = total;
   ms->mallocs = mallocs;
   ms->frees = frees;
+  if ((int64_t)live > 0) ctrace__raise_peak(live); /* seen now, with every thread's pending change */
   ms->peak_alloc = ctrace__load_relaxed(&ctrace__g.ms_peak);
   ms->num_gc = (uint32_t)ctrace__load_relaxed(&ctrace__g.ms_num_gc);
   ms->pause_total_ns = ctrace__load_relaxed(&ctrace__g.ms_pause);
@@ -2709,6 +2902,8 @@ static void ctrace__thread_exit(void *p) {
   ctrace__g.exited_total += t->ms_total;
   ctrace__g.exited_mallocs += t->ms_mallocs;
   ctrace__g.exited_frees += t->ms_frees;
+  ctrace__add_u64(&ctrace__g.ms_alloc, (uint64_t)t->ms_pending);
+  ctrace__blocks_release(t);
   ctrace__unlock(&ctrace__g.reg_lock);
   if (b) {
     ctrace__lock(&ctrace__g.q_lock);
@@ -3014,8 +3209,14 @@ static void ctrace__after_fork_child(void) {
        their locks, held or not at the fork) are forgotten; their memory is
        the parent's story. The caller keeps its state but not its buffer,
        which belongs to the parent's session. */
-    ctrace__tstate *self = ctrace__tls;
-    size_t i;
+    ctrace__tstate *self = ctrace__tls, *t;
+    for (t = ctrace__g.states; t; t = t->next) { /* their counts stay in the totals */
+      if (t == self) continue;
+      ctrace__g.exited_total += t->ms_total;
+      ctrace__g.exited_mallocs += t->ms_mallocs;
+      ctrace__g.exited_frees += t->ms_frees;
+      ctrace__g.ms_alloc += (uint64_t)t->ms_pending;
+    }
     ctrace__g.states = NULL;
     if (self) {
       self->next = self->prev = NULL;
@@ -3025,7 +3226,19 @@ static void ctrace__after_fork_child(void) {
       self->limit = 0;
       ctrace__g.states = self;
     }
-    for (i = 0; i < CTRACE__SHARDS; i++) ctrace__shards[i].lock = 0;
+    /* The other threads' block tables stay (their blocks are the child's
+       too) with no owner; a lock held at the fork is free in the child. */
+    {
+      ctrace__btable *b;
+      ctrace__spare_tables = NULL;
+      for (b = ctrace__tables; b; b = b->next) {
+        b->lock = 0;
+        if (!self || b != self->blocks) {
+          b->next_spare = ctrace__spare_tables;
+          ctrace__spare_tables = b;
+        }
+      }
+    }
   }
 }
 static int ctrace__fork_hook_registered;
