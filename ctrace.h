@@ -1714,6 +1714,7 @@ typedef struct ctrace__tstate {
   uint64_t gc_begin_ns;
   volatile uint64_t ms_total, ms_mallocs, ms_frees; /* owner writes, anyone reads */
   volatile int64_t ms_pending;  /* live-byte change not yet added to ms_alloc */
+  int64_t ms_headroom;          /* pending above this may be a new peak */
   struct ctrace__btable *blocks; /* live blocks this thread allocated (see >>memory) */
   ctrace__mutex lock;           /* seal (owner) against steal (writer, stop) */
   struct ctrace__tstate *next, *prev; /* every live state, under reg_lock */
@@ -2461,6 +2462,7 @@ typedef struct ctrace__blockslot {
 typedef struct ctrace__btable {
   ctrace__blockslot *slots;
   uint32_t cap, count;         /* count includes marked entries */
+  uint32_t full;               /* count that calls for a rebuild: half of cap */
   volatile uint32_t seq;       /* odd while the owner moves keys */
   volatile long lock;          /* searches by other threads, rebuilds */
   struct ctrace__btable *next; /* every table, newest first */
@@ -2474,11 +2476,11 @@ static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
 
 /* Home slot: neighbouring addresses get neighbouring slots (blocks allocated
    together are freed together, so probes stay in a few cache lines), and
-   the higher bits are folded in so that large power-of-two strides still
+   higher bits are folded in so that large power-of-two strides still
    spread. The low four bits are alignment (and the freed mark). */
 CTRACE__HOT uint32_t ctrace__block_home(uintptr_t k, uint32_t mask) {
   uint64_t x = (uint64_t)k >> 4;
-  return (uint32_t)(x ^ (x >> 11) ^ (x >> 22) ^ (x >> 33)) & mask;
+  return (uint32_t)(x ^ (x >> 14)) & mask;
 }
 
 static void ctrace__spin_lock(volatile long *lock) {
@@ -2530,6 +2532,7 @@ static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap) {
   b->slots = slots;
   b->cap = cap;
   b->count = n;
+  b->full = cap / 2;
   return 0;
 }
 
@@ -2537,7 +2540,7 @@ static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap) {
 static int ctrace__btable_make_room(ctrace__btable *b) {
   uint32_t live = 0, i, cap;
   int rc;
-  if ((b->count + 1) * 2 <= b->cap) return 0;
+  if (b->count < b->full) return 0;
   for (i = 0; i < b->cap; i++) live += ctrace__load_relaxed(&b->slots[i].key) && !(ctrace__load_relaxed(&b->slots[i].key) & CTRACE__FREED_MARK);
   cap = b->cap ? b->cap : 256;
   while ((live + 1) * 4 > cap) cap *= 2; /* after the rebuild, at most a quarter full */
@@ -2673,21 +2676,36 @@ static void ctrace__raise_peak(uint64_t live) {
   while (live > (peak = ctrace__load_relaxed(&ctrace__g.ms_peak)) && !ctrace__cas_u64(&ctrace__g.ms_peak, peak, live)) {}
 }
 
-CTRACE__HOT void ctrace__note_live(ctrace__tstate *t, int64_t change) {
-  int64_t pending, live;
+/* The pending change reached the batch or the thread's headroom (the peak
+   minus the global count when it last looked): flush and check the peak. */
+static void ctrace__note_live_slow(ctrace__tstate *t, int64_t pending) {
+  int64_t live, peak;
   if (!t) { /* no thread state (out of memory): straight to the global count */
-    live = (int64_t)ctrace__add_u64(&ctrace__g.ms_alloc, (uint64_t)change);
-    if (change > 0 && live > 0) ctrace__raise_peak((uint64_t)live);
+    live = (int64_t)ctrace__add_u64(&ctrace__g.ms_alloc, (uint64_t)pending);
+    if (live > 0) ctrace__raise_peak((uint64_t)live);
     return;
   }
-  pending = t->ms_pending + change;
   live = (int64_t)ctrace__load_relaxed(&ctrace__g.ms_alloc) + pending;
-  if (change > 0 && live > (int64_t)ctrace__load_relaxed(&ctrace__g.ms_peak)) ctrace__raise_peak((uint64_t)live);
+  if (live > (int64_t)ctrace__load_relaxed(&ctrace__g.ms_peak)) ctrace__raise_peak((uint64_t)live);
   if (pending >= CTRACE__MS_BATCH || pending <= -CTRACE__MS_BATCH) {
-    ctrace__add_u64(&ctrace__g.ms_alloc, (uint64_t)pending);
+    live = (int64_t)ctrace__add_u64(&ctrace__g.ms_alloc, (uint64_t)pending);
     pending = 0;
+  } else {
+    live -= pending;
   }
+  /* Only this thread's flushes and peaks move the two between looks when it
+     is the one allocating, so the peak stays exact then. */
+  peak = (int64_t)ctrace__load_relaxed(&ctrace__g.ms_peak);
+  t->ms_headroom = peak - live < CTRACE__MS_BATCH ? peak - live : CTRACE__MS_BATCH;
   ctrace__store_relaxed(&t->ms_pending, pending);
+}
+
+CTRACE__HOT void ctrace__note_live(ctrace__tstate *t, int64_t change) {
+  int64_t pending;
+  if (t && (pending = t->ms_pending + change) <= t->ms_headroom && pending > -CTRACE__MS_BATCH)
+    ctrace__store_relaxed(&t->ms_pending, pending);
+  else
+    ctrace__note_live_slow(t, t ? t->ms_pending + change : change);
 }
 
 CTRACE__HOT void ctrace__note_alloc(ctrace__tstate *t, uint64_t size) {
@@ -2770,7 +2788,7 @@ CTRACE__HOT int ctrace__track_alloc_fast(uintptr_t ptr, uint64_t size, const cha
   ctrace__tstate *t = ctrace__tls;
   ctrace__btable *b;
   uint32_t i, mask;
-  if (!t || !(b = t->blocks) || (b->count + 1) * 2 > b->cap) return 0;
+  if (!t || !(b = t->blocks) || b->count >= b->full) return 0;
   mask = b->cap - 1;
   for (i = ctrace__block_home(ptr, mask); ctrace__load_relaxed(&b->slots[i].key); i = (i + 1) & mask)
     if (ctrace__load_relaxed(&b->slots[i].key) == ptr) return 0;
@@ -2782,14 +2800,14 @@ CTRACE__HOT int ctrace__track_alloc_fast(uintptr_t ptr, uint64_t size, const cha
   return 1;
 }
 
-/* ctrace__track_free for a block of the thread's own table. 0 if the long
-   way must be taken (nothing was changed). */
-CTRACE__HOT int ctrace__track_free_fast(uintptr_t ptr, const char *file, uint32_t line) {
+/* ctrace__track_free for a block of the thread's own table with no trace
+   running: no call at all, so ctrace_free_at needs no stack frame. 0 if
+   the long way must be taken (nothing was changed). */
+CTRACE__HOT int ctrace__track_free_fast(uintptr_t ptr) {
   ctrace__tstate *t = ctrace__tls;
   uint64_t size;
-  if (!t || !ctrace__block_forget_own(t->blocks, ptr, &size)) return 0;
+  if (!t || CTRACE__ON() || !ctrace__block_forget_own(t->blocks, ptr, &size)) return 0;
   ctrace__note_free(t, size);
-  if (CTRACE__ON()) ctrace__mem_event(t, CTRACE_EV_FREE, "", file, line, ptr, size);
   return 1;
 }
 
@@ -2842,11 +2860,18 @@ CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int
   return q;
 }
 
+/* Everything ctrace_free_at's fast path leaves: tracing, other threads'
+   blocks, problems. Apart, so that the fast path needs no stack frame. */
+CTRACE__COLD void ctrace__free_slow(void *ptr, const char *file, int line) {
+  if (ptr && ctrace__track_free((uintptr_t)ptr, file, (uint32_t)line)) free(ptr);
+}
+
 CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line) {
-  if (!ptr) return;
-  if (ctrace__track_free_fast((uintptr_t)ptr, file, (uint32_t)line) ||
-      ctrace__track_free((uintptr_t)ptr, file, (uint32_t)line))
+  if (ptr && ctrace__track_free_fast((uintptr_t)ptr)) {
     free(ptr);
+    return;
+  }
+  ctrace__free_slow(ptr, file, line);
 }
 
 CTRACE_API void ctrace_alloc_event(ctrace_site *site, const void *ptr, uint64_t size) {
