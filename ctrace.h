@@ -2443,33 +2443,31 @@ CTRACE_API void ctrace_gc_end(void) {
    and no atomic read-modify-write: that is what keeps ctrace_malloc +
    ctrace_free close to malloc + free. A block freed by another thread is
    found by searching the other tables, each under its lock, and marked
-   freed in place (its key gets the low bit, by compare-and-swap); the owner
-   drops marked entries when it next rebuilds its table. Two things keep
-   that search right while the owner works without the lock:
-   - inserts only fill empty slots, and a probe path never crosses an empty
-     slot, so an insert never hides a key from a search;
-   - removes shift later keys back (no tombstones), so they bump a sequence
-     number before and after (odd while moving); a search that saw the number
-     change looks again. Rebuilds and growth take the lock.
+   freed in place (its key gets the low bit, by compare-and-swap). Such a
+   search stays right while the owner works without the lock because no key
+   ever moves outside a rebuild, and rebuilds take the lock: a removal
+   leaves a tombstone (a key with the low bit set, like a remote free's
+   mark), an insertion fills an empty slot or a tombstone, and neither
+   hides a live key from a probe. Tombstones go when the table is rebuilt,
+   which it is when live keys and tombstones fill half of it.
    A table outlives its thread: an exiting thread leaves it to the next new
    thread, with the blocks still live in it. Tables are never freed. */
 
 typedef struct ctrace__blockslot {
-  volatile uintptr_t key;      /* 0 = empty; low bit set = freed by another thread */
+  volatile uintptr_t key;      /* 0 = empty; low bit set = a tombstone */
   volatile uint64_t size;
 } ctrace__blockslot;
 
 typedef struct ctrace__btable {
   ctrace__blockslot *slots;
-  uint32_t cap, count;         /* count includes marked entries */
+  uint32_t cap, count;         /* count: slots not empty (tombstones too) */
   uint32_t full;               /* count that calls for a rebuild: half of cap */
-  volatile uint32_t seq;       /* odd while the owner moves keys */
   volatile long lock;          /* searches by other threads, rebuilds */
   struct ctrace__btable *next; /* every table, newest first */
   struct ctrace__btable *next_spare; /* tables no thread owns, under reg_lock */
 } ctrace__btable;
 
-#define CTRACE__FREED_MARK ((uintptr_t)1)
+#define CTRACE__FREED_MARK ((uintptr_t)1) /* the tombstone bit; a key's low bits are alignment */
 
 static ctrace__btable *volatile ctrace__tables;  /* every table; only ever prepended */
 static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
@@ -2551,87 +2549,84 @@ static int ctrace__btable_make_room(ctrace__btable *b) {
   return rc;
 }
 
+/* Where key k is (1) or would go: the first tombstone on its probe path
+   (2) or the empty slot that ends it (0). Owner only. */
+CTRACE__HOT int ctrace__btable_find_slot(ctrace__btable *b, uintptr_t k, uint32_t *at) {
+  uint32_t i, mask = b->cap - 1, tomb = 0;
+  int seen_tomb = 0;
+  uintptr_t key;
+  for (i = ctrace__block_home(k, mask); (key = ctrace__load_relaxed(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
+    if (key == k) {
+      *at = i;
+      return 1;
+    }
+    if ((key & CTRACE__FREED_MARK) && !seen_tomb) {
+      seen_tomb = 1;
+      tomb = i;
+    }
+  }
+  *at = seen_tomb ? tomb : i;
+  return seen_tomb ? 2 : 0;
+}
+
+/* Fill slot at (empty or a tombstone, as ctrace__btable_find_slot said). The
+   size goes first: a searcher that sees the key sees its size. */
+CTRACE__HOT void ctrace__btable_put(ctrace__btable *b, uint32_t at, uintptr_t k, uint64_t size, int was) {
+  ctrace__store_relaxed(&b->slots[at].size, size);
+  ctrace__store_release(&b->slots[at].key, k);
+  if (was == 0) b->count++;
+}
+
 /* Remember a live block in the owner's table; -1 if the table cannot grow,
    1 if the address was already live (its old size in *old: it was freed
    outside ctrace). */
 static int ctrace__block_remember(ctrace__btable *b, uintptr_t k, uint64_t size, uint64_t *old) {
-  uint32_t i, mask;
+  uint32_t at;
+  int rc;
   if (!b || ctrace__btable_make_room(b)) return -1;
-  mask = b->cap - 1;
-  for (i = ctrace__block_home(k, mask); ctrace__load_relaxed(&b->slots[i].key); i = (i + 1) & mask) {
-    if (ctrace__load_relaxed(&b->slots[i].key) == k) {
-      *old = ctrace__load_relaxed(&b->slots[i].size);
-      ctrace__store_relaxed(&b->slots[i].size, size);
-      return 1;
-    }
+  rc = ctrace__btable_find_slot(b, k, &at);
+  if (rc == 1) {
+    *old = ctrace__load_relaxed(&b->slots[at].size);
+    ctrace__store_relaxed(&b->slots[at].size, size);
+    return 1;
   }
-  ctrace__store_relaxed(&b->slots[i].size, size);
-  ctrace__store_release(&b->slots[i].key, k); /* a searcher that sees the key sees the size */
-  b->count++;
+  ctrace__btable_put(b, at, k, size, rc);
   return 0;
 }
 
-/* Remove the entry at slot i, shifting later keys of the run back so that
-   no tombstones pile up. Owner only. */
-CTRACE__HOT void ctrace__btable_remove_at(ctrace__btable *b, uint32_t i) {
-  uint32_t j, mask = b->cap - 1, s = b->seq;
-  ctrace__store_relaxed(&b->seq, s + 1);
-  ctrace__fence_release();
-  for (j = (i + 1) & mask; ctrace__load_relaxed(&b->slots[j].key); j = (j + 1) & mask) {
-    uint32_t home = ctrace__block_home(ctrace__load_relaxed(&b->slots[j].key), mask);
-    /* move j back to i when its home is not in the cyclic range (i, j] */
-    if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
-      ctrace__store_relaxed(&b->slots[i].size, ctrace__load_relaxed(&b->slots[j].size));
-      ctrace__store_relaxed(&b->slots[i].key, ctrace__load_relaxed(&b->slots[j].key));
-      i = j;
-    }
-  }
-  ctrace__store_relaxed(&b->slots[i].key, (uintptr_t)0);
-  b->count--;
-  ctrace__store_release(&b->seq, s + 2);
-}
-
-/* Forget a block of the owner's own table; 1 and its size if it was there. */
+/* Forget a block of the owner's own table; 1 and its size if it was there.
+   The slot becomes a tombstone. */
 CTRACE__HOT int ctrace__block_forget_own(ctrace__btable *b, uintptr_t k, uint64_t *size) {
   uint32_t i, mask;
+  uintptr_t key;
   if (!b || !b->cap) return 0;
   mask = b->cap - 1;
-  for (i = ctrace__block_home(k, mask); ctrace__load_relaxed(&b->slots[i].key); i = (i + 1) & mask) {
-    if (ctrace__load_relaxed(&b->slots[i].key) == k) {
+  for (i = ctrace__block_home(k, mask); (key = ctrace__load_relaxed(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
+    if (key == k) {
       *size = ctrace__load_relaxed(&b->slots[i].size);
-      ctrace__btable_remove_at(b, i);
+      ctrace__store_relaxed(&b->slots[i].key, CTRACE__FREED_MARK);
       return 1;
     }
   }
   return 0;
 }
 
-/* Another thread's table (its lock held): find k and mark it freed. The
-   owner may be moving keys meanwhile; a look that overlapped a move is
-   repeated, and a mark that may have landed on a key already copied
-   elsewhere is followed by another look. 1 and the size if k was live. */
+/* Another thread's table (its lock held, so it is not being rebuilt): find
+   k and mark it freed. 1 and the size if k was live. */
 static int ctrace__btable_take(ctrace__btable *b, uintptr_t k, uint64_t *size) {
-  int marked = 0;
-  for (;;) {
-    uint32_t s1 = ctrace__load_acquire(&b->seq), i, mask = b->cap - 1;
-    uintptr_t key = 0;
-    if (s1 & 1) {
-      ctrace__pause();
-      continue;
-    }
-    if (b->cap)
-      for (i = ctrace__block_home(k, mask); (key = ctrace__load_acquire(&b->slots[i].key)) != 0; i = (i + 1) & mask)
-        if (key == k) break;
-    if (key == k && b->cap) {
+  uint32_t i, mask = b->cap - 1;
+  uintptr_t key;
+  if (!b->cap) return 0;
+  for (i = ctrace__block_home(k, mask); (key = ctrace__load_acquire(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
+    if (key == k) {
       uint64_t sz = ctrace__load_relaxed(&b->slots[i].size);
-      if (ctrace__cas_uptr(&b->slots[i].key, k, k | CTRACE__FREED_MARK)) {
-        marked = 1;
-        *size = sz;
-      }
+      /* Fails only if the owner freed k at this very moment: a double free. */
+      if (!ctrace__cas_uptr(&b->slots[i].key, k, k | CTRACE__FREED_MARK)) return 0;
+      *size = sz;
+      return 1;
     }
-    ctrace__fence_acquire();
-    if (ctrace__load_relaxed(&b->seq) == s1 && key != k) return marked;
   }
+  return 0;
 }
 
 /* Forget a block some other thread's table holds. 1 and its size if found. */
@@ -2787,14 +2782,10 @@ static int ctrace__track_free(uintptr_t ptr, const char *file, uint32_t line) {
 CTRACE__HOT int ctrace__track_alloc_fast(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
   ctrace__tstate *t = ctrace__tls;
   ctrace__btable *b;
-  uint32_t i, mask;
-  if (!t || !(b = t->blocks) || b->count >= b->full) return 0;
-  mask = b->cap - 1;
-  for (i = ctrace__block_home(ptr, mask); ctrace__load_relaxed(&b->slots[i].key); i = (i + 1) & mask)
-    if (ctrace__load_relaxed(&b->slots[i].key) == ptr) return 0;
-  ctrace__store_relaxed(&b->slots[i].size, size);
-  ctrace__store_release(&b->slots[i].key, ptr);
-  b->count++;
+  uint32_t at;
+  int was;
+  if (!t || !(b = t->blocks) || b->count >= b->full || (was = ctrace__btable_find_slot(b, ptr, &at)) == 1) return 0;
+  ctrace__btable_put(b, at, ptr, size, was);
   ctrace__note_alloc(t, size);
   if (CTRACE__ON()) ctrace__mem_event(t, CTRACE_EV_ALLOC, "", file, line, ptr, size);
   return 1;
