@@ -2550,7 +2550,12 @@ static int ctrace__btable_make_room(ctrace__btable *b) {
 }
 
 /* Where key k is (1) or would go: the first tombstone on its probe path
-   (2) or the empty slot that ends it (0). Owner only. */
+   (2) or the empty slot that ends it (0). Owner only.
+   A tombstone of k itself ends the search early (allocators hand out freed
+   addresses again soon, so it is usually k's home slot): k was live there,
+   so it cannot be live further on, for a second k would have been caught
+   when it was inserted, and a k inserted after this one was freed would
+   have taken this tombstone or an earlier one. */
 CTRACE__HOT int ctrace__btable_find_slot(ctrace__btable *b, uintptr_t k, uint32_t *at) {
   uint32_t i, mask = b->cap - 1, tomb = 0;
   int seen_tomb = 0;
@@ -2560,9 +2565,12 @@ CTRACE__HOT int ctrace__btable_find_slot(ctrace__btable *b, uintptr_t k, uint32_
       *at = i;
       return 1;
     }
-    if ((key & CTRACE__FREED_MARK) && !seen_tomb) {
-      seen_tomb = 1;
-      tomb = i;
+    if (key & CTRACE__FREED_MARK) {
+      if (!seen_tomb) {
+        seen_tomb = 1;
+        tomb = i;
+      }
+      if (key == (k | CTRACE__FREED_MARK)) break;
     }
   }
   *at = seen_tomb ? tomb : i;
@@ -2604,7 +2612,7 @@ CTRACE__HOT int ctrace__block_forget_own(ctrace__btable *b, uintptr_t k, uint64_
   for (i = ctrace__block_home(k, mask); (key = ctrace__load_relaxed(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
     if (key == k) {
       *size = ctrace__load_relaxed(&b->slots[i].size);
-      ctrace__store_relaxed(&b->slots[i].key, CTRACE__FREED_MARK);
+      ctrace__store_relaxed(&b->slots[i].key, k | CTRACE__FREED_MARK); /* a tombstone that remembers k */
       return 1;
     }
   }
@@ -2695,25 +2703,31 @@ static void ctrace__note_live_slow(ctrace__tstate *t, int64_t pending) {
   ctrace__store_relaxed(&t->ms_pending, pending);
 }
 
-CTRACE__HOT void ctrace__note_live(ctrace__tstate *t, int64_t change) {
-  int64_t pending;
-  if (t && (pending = t->ms_pending + change) <= t->ms_headroom && pending > -CTRACE__MS_BATCH)
-    ctrace__store_relaxed(&t->ms_pending, pending);
-  else
-    ctrace__note_live_slow(t, t ? t->ms_pending + change : change);
-}
-
+/* The headroom is at most the batch, so growth needs one test; shrinking
+   can never make a peak, so it only watches the batch. */
 CTRACE__HOT void ctrace__note_alloc(ctrace__tstate *t, uint64_t size) {
-  ctrace__note_live(t, (int64_t)size);
-  if (t) {
-    ctrace__store_relaxed(&t->ms_total, t->ms_total + size);
-    ctrace__store_relaxed(&t->ms_mallocs, t->ms_mallocs + 1);
+  int64_t pending;
+  if (!t) {
+    ctrace__note_live_slow(NULL, (int64_t)size);
+    return;
   }
+  pending = t->ms_pending + (int64_t)size;
+  if (pending <= t->ms_headroom) ctrace__store_relaxed(&t->ms_pending, pending);
+  else ctrace__note_live_slow(t, pending);
+  ctrace__store_relaxed(&t->ms_total, t->ms_total + size);
+  ctrace__store_relaxed(&t->ms_mallocs, t->ms_mallocs + 1);
 }
 
 CTRACE__HOT void ctrace__note_free(ctrace__tstate *t, uint64_t size) {
-  ctrace__note_live(t, -(int64_t)size);
-  if (t) ctrace__store_relaxed(&t->ms_frees, t->ms_frees + 1);
+  int64_t pending;
+  if (!t) {
+    ctrace__note_live_slow(NULL, -(int64_t)size);
+    return;
+  }
+  pending = t->ms_pending - (int64_t)size;
+  if (pending > -CTRACE__MS_BATCH) ctrace__store_relaxed(&t->ms_pending, pending);
+  else ctrace__note_live_slow(t, pending);
+  ctrace__store_relaxed(&t->ms_frees, t->ms_frees + 1);
 }
 
 /* The site of an allocation call: its name is empty, so the cache needs no
