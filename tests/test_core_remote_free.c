@@ -8,7 +8,10 @@
    - a second free of a block another thread freed is a problem, not a crash;
    - an address freed remotely and handed out again is a fresh block;
    - blocks of a thread that has exited can still be freed, and the next
-     thread's own blocks live beside them. */
+     thread's own blocks live beside them;
+   - on one thread, an address recorded twice without a free in between is
+     a problem and counts once, and an address freed and recorded again
+     (its slot is a tombstone that remembers it) is a fresh block. */
 #ifndef CTRACE_TEST_SEPARATE_IMPL
 #define CTRACE_IMPLEMENTATION
 #endif
@@ -184,6 +187,30 @@ int main(void) {
     CHECK(m2.alloc - m1.alloc == 8u * 5050u, "the exited thread's blocks still count as live (%lld bytes)",
           (long long)(m2.alloc - m1.alloc));
   }
+  /* Raw events on this thread, at addresses nothing else uses. */
+  {
+    static char arena[4096];
+    char *x = arena + 64, *y = arena + 128;
+    ctrace_read_memstats(&m1);
+    CTRACE_ALLOC(x, 10);
+    CTRACE_ALLOC(x, 20); /* the first was released behind ctrace's back */
+    ctrace_read_memstats(&m2);
+    CHECK(m2.alloc - m1.alloc == 20, "an address recorded twice counts once, with the newer size (%lld)",
+          (long long)(m2.alloc - m1.alloc));
+    CTRACE_FREE(x);
+    CTRACE_ALLOC(y, 7);
+    CTRACE_FREE(y);
+    CTRACE_ALLOC(y, 9); /* reuses y's tombstone */
+    CTRACE_ALLOC(x, 5);
+    ctrace_read_memstats(&m2);
+    CHECK(m2.alloc - m1.alloc == 14, "freed addresses recorded again are fresh blocks (%lld)",
+          (long long)(m2.alloc - m1.alloc));
+    CTRACE_FREE(x);
+    CTRACE_FREE(y);
+    CTRACE_FREE(y); /* a double free of a raw block */
+    ctrace_read_memstats(&m2);
+    CHECK(m2.alloc == m1.alloc, "all freed again: alloc back (%lld)", (long long)(m2.alloc - m1.alloc));
+  }
   rc = ctrace_stop();
   CHECK(rc == 0, "ctrace_stop (%s)", ctrace_strerror(rc));
 
@@ -191,7 +218,8 @@ int main(void) {
   if (CHECK(ct_load(&t, path) == 0, "trace reads back (%s)", t.err)) {
     size_t problems = count_kind(&t, CTRACE_EV_MEM_PROBLEM);
     size_t allocs = count_kind(&t, CTRACE_EV_ALLOC), frees = count_kind(&t, CTRACE_EV_FREE);
-    CHECK(problems == 1, "exactly one problem event: the double free (%zu)", problems);
+    CHECK(problems == 3, "three problem events: two double frees, one address recorded twice (%zu)", problems);
+    /* the address recorded twice has a FREE for its first life */
     CHECK(allocs == frees + 100, "every allocation but the exited thread's 100 has its free (%zu allocs, %zu frees)",
           allocs, frees);
   }
