@@ -232,6 +232,11 @@ CTRACE_API void ctrace_free_event(ctrace_site *site, const void *ptr);
    below capture file and line; call the _at forms directly from wrappers. */
 CTRACE_API void *ctrace_malloc_at(size_t size, const char *file, int line);
 CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line);
+/* Records p, the result of malloc(size) just called, and returns it (a NULL
+   p with a nonzero size sets errno to ENOMEM). The ctrace_malloc macro calls
+   malloc where it is used and this right after, so the file and line are
+   constants there instead of values kept across the allocation. */
+CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line);
 CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line);
 CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line);
 
@@ -1044,7 +1049,11 @@ static inline void ctrace__zone_cleanup(int *on) {
 /* Tracked allocator with the caller's site. These stay real allocators when
    tracing is compiled out. */
 #ifndef CTRACE_NO_MEMORY_MACROS
-#define ctrace_malloc(size) ctrace_malloc_at((size), __FILE__, __LINE__)
+#include <stdlib.h>
+static inline void *ctrace__malloc_here(size_t size, const char *file, int line) {
+  return ctrace_malloc_record(malloc(size), size, file, line);
+}
+#define ctrace_malloc(size) ctrace__malloc_here((size), __FILE__, __LINE__)
 #define ctrace_calloc(n, size) ctrace_calloc_at((n), (size), __FILE__, __LINE__)
 #define ctrace_realloc(ptr, size) ctrace_realloc_at((ptr), (size), __FILE__, __LINE__)
 #define ctrace_free(ptr) ctrace_free_at((ptr), __FILE__, __LINE__)
@@ -2557,24 +2566,23 @@ static int ctrace__btable_make_room(ctrace__btable *b) {
    when it was inserted, and a k inserted after this one was freed would
    have taken this tombstone or an earlier one. */
 CTRACE__HOT int ctrace__btable_find_slot(ctrace__btable *b, uintptr_t k, uint32_t *at) {
-  uint32_t i, mask = b->cap - 1, tomb = 0;
-  int seen_tomb = 0;
+  uint32_t i, mask = b->cap - 1, tomb = UINT32_MAX;
+  const ctrace__blockslot *slots = b->slots;
   uintptr_t key;
-  for (i = ctrace__block_home(k, mask); (key = ctrace__load_relaxed(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
+  for (i = ctrace__block_home(k, mask); (key = ctrace__load_relaxed(&slots[i].key)) != 0; i = (i + 1) & mask) {
+    if ((key | CTRACE__FREED_MARK) != (k | CTRACE__FREED_MARK)) {
+      if ((key & CTRACE__FREED_MARK) && tomb == UINT32_MAX) tomb = i;
+      continue;
+    }
     if (key == k) {
       *at = i;
       return 1;
     }
-    if (key & CTRACE__FREED_MARK) {
-      if (!seen_tomb) {
-        seen_tomb = 1;
-        tomb = i;
-      }
-      if (key == (k | CTRACE__FREED_MARK)) break;
-    }
+    break; /* k's own tombstone */
   }
-  *at = seen_tomb ? tomb : i;
-  return seen_tomb ? 2 : 0;
+  if (tomb == UINT32_MAX && key) tomb = i; /* stopped at k's tombstone with none before */
+  *at = tomb == UINT32_MAX ? i : tomb;
+  return tomb == UINT32_MAX ? 0 : 2;
 }
 
 /* Fill slot at (empty or a tombstone, as ctrace__btable_find_slot said). The
@@ -2790,19 +2798,19 @@ static int ctrace__track_free(uintptr_t ptr, const char *file, uint32_t line) {
   return 1;
 }
 
-/* ctrace__track_alloc when the thread has a table with room and the
-   address is new (nearly always): inline, no call but the event's. 0 if
-   the long way must be taken (nothing was changed). */
-CTRACE__HOT int ctrace__track_alloc_fast(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
+/* ctrace__track_alloc, but for the event, when the thread has a table with
+   room and the address is new (nearly always): inline, no call. The
+   thread's state, or NULL if the long way must be taken (nothing was
+   changed). */
+CTRACE__HOT ctrace__tstate *ctrace__track_alloc_fast(uintptr_t ptr, uint64_t size) {
   ctrace__tstate *t = ctrace__tls;
   ctrace__btable *b;
   uint32_t at;
   int was;
-  if (!t || !(b = t->blocks) || b->count >= b->full || (was = ctrace__btable_find_slot(b, ptr, &at)) == 1) return 0;
+  if (!t || !(b = t->blocks) || b->count >= b->full || (was = ctrace__btable_find_slot(b, ptr, &at)) == 1) return NULL;
   ctrace__btable_put(b, at, ptr, size, was);
   ctrace__note_alloc(t, size);
-  if (CTRACE__ON()) ctrace__mem_event(t, CTRACE_EV_ALLOC, "", file, line, ptr, size);
-  return 1;
+  return t;
 }
 
 /* ctrace__track_free for a block of the thread's own table with no trace
@@ -2816,12 +2824,16 @@ CTRACE__HOT int ctrace__track_free_fast(uintptr_t ptr) {
   return 1;
 }
 
-/* POSIX says a failed allocation sets errno to ENOMEM; not every allocator
-   does (valgrind's calloc, wine's realloc), so make sure. */
-CTRACE_API void *ctrace_malloc_at(size_t size, const char *file, int line) {
-  void *p = malloc(size);
+/* Everything ctrace_malloc_record's fast path leaves: tracing, a full
+   table, an address already live, a failed allocation. POSIX says a failed
+   allocation sets errno to ENOMEM; not every allocator does (valgrind's
+   calloc, wine's realloc), so make sure. */
+CTRACE__COLD void *ctrace__record_slow(void *p, size_t size, const char *file, int line) {
+  ctrace__tstate *t;
   if (p) {
-    if (!ctrace__track_alloc_fast((uintptr_t)p, size, file, (uint32_t)line))
+    if ((t = ctrace__track_alloc_fast((uintptr_t)p, size)) != NULL)
+      ctrace__mem_event(t, CTRACE_EV_ALLOC, "", file, (uint32_t)line, (uintptr_t)p, size);
+    else
       ctrace__track_alloc((uintptr_t)p, size, file, (uint32_t)line);
   } else if (size) {
     errno = ENOMEM;
@@ -2829,11 +2841,20 @@ CTRACE_API void *ctrace_malloc_at(size_t size, const char *file, int line) {
   return p;
 }
 
+/* With no trace running, a new address into the thread's table with room:
+   no call, no stack frame. */
+CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line) {
+  if (p && !CTRACE__ON() && ctrace__track_alloc_fast((uintptr_t)p, size)) return p;
+  return ctrace__record_slow(p, size, file, line);
+}
+
+CTRACE_API void *ctrace_malloc_at(size_t size, const char *file, int line) {
+  return ctrace_malloc_record(malloc(size), size, file, line);
+}
+
 CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line) {
   void *p = calloc(n, size);
-  if (p) ctrace__track_alloc((uintptr_t)p, (uint64_t)n * size, file, (uint32_t)line);
-  else if (n && size) errno = ENOMEM;
-  return p;
+  return ctrace_malloc_record(p, p ? (size_t)((uint64_t)n * size) : (size_t)(n && size), file, line);
 }
 
 /* realloc's contract, kept: NULL ptr allocates; on failure the old block
