@@ -2164,12 +2164,15 @@ static void ctrace__install_buffer(ctrace__tstate *t) {
   }
 }
 
+static void ctrace__blocks_init(ctrace__tstate *t);
+
 static ctrace__tstate *ctrace__state_create(void) {
   ctrace__tstate *t;
   ctrace__once();
   t = (ctrace__tstate *)CTRACE_MEM_ALLOC(sizeof *t);
   if (!t) return NULL;
   memset(t, 0, sizeof *t);
+  ctrace__blocks_init(t);
   ctrace__mutex_init(&t->lock);
   t->os_tid = ctrace__os_thread_id();
   ctrace__lock(&ctrace__g.reg_lock);
@@ -2479,6 +2482,12 @@ typedef struct ctrace__btable {
 #define CTRACE__FREED_MARK ((uintptr_t)1) /* the tombstone bit; a key's low bits are alignment */
 
 static ctrace__btable *volatile ctrace__tables;  /* every table; only ever prepended */
+/* A new table's slots until its first insert: one empty slot, so that a
+   lookup needs no test for a table with no slots. Never written. */
+static ctrace__blockslot ctrace__no_slots[1];
+/* Every thread's table until it first needs one of its own: no slots, and
+   full, so the fast paths need no test for a missing table. */
+static ctrace__btable ctrace__no_table = {ctrace__no_slots, 1, 0, 0, 0, NULL, NULL};
 static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
 
 /* Home slot: neighbouring addresses get neighbouring slots (blocks allocated
@@ -2503,20 +2512,24 @@ static void ctrace__spin_lock(volatile long *lock) {
 /* The calling thread's table, made or adopted on first use. */
 static ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
   ctrace__btable *b;
-  if (t->blocks) return t->blocks;
+  if (t->blocks != &ctrace__no_table) return t->blocks;
   ctrace__lock(&ctrace__g.reg_lock);
   b = ctrace__spare_tables;
   if (b) {
     ctrace__spare_tables = b->next_spare;
   } else if ((b = (ctrace__btable *)CTRACE_MEM_ALLOC(sizeof *b)) != NULL) {
     memset(b, 0, sizeof *b);
+    b->slots = ctrace__no_slots;
+    b->cap = 1;
     b->next = ctrace__tables;
     ctrace__store_release(&ctrace__tables, b);
   }
   ctrace__unlock(&ctrace__g.reg_lock);
-  t->blocks = b;
+  t->blocks = b ? b : &ctrace__no_table;
   return b;
 }
+
+static void ctrace__blocks_init(ctrace__tstate *t) { t->blocks = &ctrace__no_table; }
 
 /* Rebuild into cap slots, dropping entries other threads marked freed.
    Owner only, under the table's lock. -1 if out of memory. */
@@ -2535,7 +2548,7 @@ static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap) {
       n++;
     }
   }
-  CTRACE_MEM_FREE(b->slots);
+  if (b->slots != ctrace__no_slots) CTRACE_MEM_FREE(b->slots);
   b->slots = slots;
   b->cap = cap;
   b->count = n;
@@ -2549,7 +2562,7 @@ static int ctrace__btable_make_room(ctrace__btable *b) {
   int rc;
   if (b->count < b->full) return 0;
   for (i = 0; i < b->cap; i++) live += ctrace__load_relaxed(&b->slots[i].key) && !(ctrace__load_relaxed(&b->slots[i].key) & CTRACE__FREED_MARK);
-  cap = b->cap ? b->cap : 256;
+  cap = b->cap > 256 ? b->cap : 256;
   while ((live + 1) * 4 > cap) cap *= 2; /* after the rebuild, at most a quarter full */
   if (cap == 0) return -1;
   ctrace__spin_lock(&b->lock);
@@ -2558,31 +2571,25 @@ static int ctrace__btable_make_room(ctrace__btable *b) {
   return rc;
 }
 
-/* Where key k is (1) or would go: the first tombstone on its probe path
-   (2) or the empty slot that ends it (0). Owner only.
-   A tombstone of k itself ends the search early (allocators hand out freed
-   addresses again soon, so it is usually k's home slot): k was live there,
-   so it cannot be live further on, for a second k would have been caught
-   when it was inserted, and a k inserted after this one was freed would
-   have taken this tombstone or an earlier one. */
+/* Where key k is (1) or would go: its own tombstone on its probe path (2)
+   or the empty slot that ends the path (0). Owner only.
+   Allocators hand out freed addresses again soon, so k's own tombstone is
+   usually k's home slot. It also ends the search: k was live there, so it
+   cannot be live further on, for a second k would have been caught when it
+   was inserted, and a k inserted after this one was freed would have taken
+   this tombstone. Other keys' tombstones are left for the next rebuild. */
 CTRACE__HOT int ctrace__btable_find_slot(ctrace__btable *b, uintptr_t k, uint32_t *at) {
-  uint32_t i, mask = b->cap - 1, tomb = UINT32_MAX;
+  uint32_t i, mask = b->cap - 1;
   const ctrace__blockslot *slots = b->slots;
   uintptr_t key;
   for (i = ctrace__block_home(k, mask); (key = ctrace__load_relaxed(&slots[i].key)) != 0; i = (i + 1) & mask) {
-    if ((key | CTRACE__FREED_MARK) != (k | CTRACE__FREED_MARK)) {
-      if ((key & CTRACE__FREED_MARK) && tomb == UINT32_MAX) tomb = i;
-      continue;
-    }
-    if (key == k) {
+    if ((key | CTRACE__FREED_MARK) == (k | CTRACE__FREED_MARK)) {
       *at = i;
-      return 1;
+      return key == k ? 1 : 2;
     }
-    break; /* k's own tombstone */
   }
-  if (tomb == UINT32_MAX && key) tomb = i; /* stopped at k's tombstone with none before */
-  *at = tomb == UINT32_MAX ? i : tomb;
-  return tomb == UINT32_MAX ? 0 : 2;
+  *at = i;
+  return 0;
 }
 
 /* Fill slot at (empty or a tombstone, as ctrace__btable_find_slot said). The
@@ -2615,7 +2622,6 @@ static int ctrace__block_remember(ctrace__btable *b, uintptr_t k, uint64_t size,
 CTRACE__HOT int ctrace__block_forget_own(ctrace__btable *b, uintptr_t k, uint64_t *size) {
   uint32_t i, mask;
   uintptr_t key;
-  if (!b || !b->cap) return 0;
   mask = b->cap - 1;
   for (i = ctrace__block_home(k, mask); (key = ctrace__load_relaxed(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
     if (key == k) {
@@ -2632,7 +2638,6 @@ CTRACE__HOT int ctrace__block_forget_own(ctrace__btable *b, uintptr_t k, uint64_
 static int ctrace__btable_take(ctrace__btable *b, uintptr_t k, uint64_t *size) {
   uint32_t i, mask = b->cap - 1;
   uintptr_t key;
-  if (!b->cap) return 0;
   for (i = ctrace__block_home(k, mask); (key = ctrace__load_acquire(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
     if (key == k) {
       uint64_t sz = ctrace__load_relaxed(&b->slots[i].size);
@@ -2667,7 +2672,7 @@ static int ctrace__block_forget(ctrace__tstate *t, uintptr_t k, uint64_t *size) 
 /* A thread is leaving: its table, live blocks and all, waits for the next
    thread. Called with reg_lock held. */
 static void ctrace__blocks_release(ctrace__tstate *t) {
-  if (!t->blocks) return;
+  if (!t->blocks || t->blocks == &ctrace__no_table) return;
   t->blocks->next_spare = ctrace__spare_tables;
   ctrace__spare_tables = t->blocks;
   t->blocks = NULL;
@@ -2807,9 +2812,17 @@ CTRACE__HOT ctrace__tstate *ctrace__track_alloc_fast(uintptr_t ptr, uint64_t siz
   ctrace__btable *b;
   uint32_t at;
   int was;
-  if (!t || !(b = t->blocks) || b->count >= b->full || (was = ctrace__btable_find_slot(b, ptr, &at)) == 1) return NULL;
+  int64_t pending;
+  if (!t) return NULL;
+  b = t->blocks;
+  if (b->count >= b->full) return NULL;
+  pending = t->ms_pending + (int64_t)size;
+  if (pending > t->ms_headroom || (was = ctrace__btable_find_slot(b, ptr, &at)) == 1) return NULL;
   ctrace__btable_put(b, at, ptr, size, was);
-  ctrace__note_alloc(t, size);
+  /* ctrace__note_alloc with its test done above: no call left in here */
+  ctrace__store_relaxed(&t->ms_pending, pending);
+  ctrace__store_relaxed(&t->ms_total, t->ms_total + size);
+  ctrace__store_relaxed(&t->ms_mallocs, t->ms_mallocs + 1);
   return t;
 }
 
