@@ -4,7 +4,7 @@
    malloc + free, as a ratio measured in the same run. Each run allocates a
    batch of blocks and frees it again (closer to real use than a malloc/free
    pair the allocator can serve from one cached slot). Plain and tracked runs
-   alternate, five of each, and the median ratio is reported, so a noisy
+   alternate, eleven of each, and the median ratio is reported, so a noisy
    moment on the machine hits both sides; times are the thread's CPU time.
    Done twice: with no trace running (memstats only) and with a trace
    recording every allocation and free. Target: under 1.5x. Numbers only:
@@ -23,8 +23,8 @@
 
 #define BLOCK 64
 #define BATCH 1000
-#define BATCHES 200 /* 200,000 pairs per run */
-#define RUNS 5
+#define BATCHES 1000 /* 1,000,000 pairs per run */
+#define RUNS 11
 
 static void *slots[BATCH];
 static volatile uintptr_t sink; /* keeps the compiler from dropping the work */
