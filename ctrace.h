@@ -2474,6 +2474,8 @@ typedef struct ctrace__btable {
   ctrace__blockslot *slots;
   uint32_t cap, count;         /* count: slots not empty (tombstones too) */
   uint32_t full;               /* count that calls for a rebuild: half of cap */
+  uint32_t rshift;             /* home slot: see ctrace__block_home */
+  uint64_t mul;
   volatile long lock;          /* searches by other threads, rebuilds */
   struct ctrace__btable *next; /* every table, newest first */
   struct ctrace__btable *next_spare; /* tables no thread owns, under reg_lock */
@@ -2487,16 +2489,26 @@ static ctrace__btable *volatile ctrace__tables;  /* every table; only ever prepe
 static ctrace__blockslot ctrace__no_slots[1];
 /* Every thread's table until it first needs one of its own: no slots, and
    full, so the fast paths need no test for a missing table. */
-static ctrace__btable ctrace__no_table = {ctrace__no_slots, 1, 0, 0, 0, NULL, NULL};
+static ctrace__btable ctrace__no_table = {ctrace__no_slots, 1, 0, 0, 2, 1, 0, NULL, NULL};
 static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
 
-/* Home slot: neighbouring addresses get neighbouring slots (blocks allocated
-   together are freed together, so probes stay in a few cache lines), and
-   higher bits are folded in so that large power-of-two strides still
-   spread. The low four bits are alignment (and the freed mark). */
-CTRACE__HOT uint32_t ctrace__block_home(uintptr_t k, uint32_t mask) {
+/* Home slot. A table starts out by address: one slot per 64 bytes of
+   address space, so blocks allocated together (and freed together) share
+   cache lines of the table, and higher bits are folded in so that large
+   power-of-two strides still spread. Blocks packed closer than that would
+   pile up into ever longer runs, so a probe longer than
+   CTRACE__PROBE_LIMIT sends the table to a scattered home instead
+   (multiplicative hashing) for good. The low four bits of an address are
+   alignment (and the freed mark). */
+#define CTRACE__PROBE_LIMIT 64u
+#define CTRACE__HOME_NEAR_SHIFT 2u /* mul 1: address / 64 */
+#define CTRACE__HOME_SCATTER_MUL 0x9E3779B97F4A7C15ull
+#define CTRACE__HOME_SCATTER_SHIFT 29u
+
+CTRACE__HOT uint32_t ctrace__block_home(const ctrace__btable *b, uintptr_t k, uint32_t mask) {
   uint64_t x = (uint64_t)k >> 4;
-  return (uint32_t)(x ^ (x >> 14)) & mask;
+  x ^= x >> 14;
+  return (uint32_t)((x * b->mul) >> b->rshift) & mask;
 }
 
 static void ctrace__spin_lock(volatile long *lock) {
@@ -2521,6 +2533,8 @@ static ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
     memset(b, 0, sizeof *b);
     b->slots = ctrace__no_slots;
     b->cap = 1;
+    b->mul = 1;
+    b->rshift = CTRACE__HOME_NEAR_SHIFT;
     b->next = ctrace__tables;
     ctrace__store_release(&ctrace__tables, b);
   }
@@ -2531,18 +2545,29 @@ static ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
 
 static void ctrace__blocks_init(ctrace__tstate *t) { t->blocks = &ctrace__no_table; }
 
-/* Rebuild into cap slots, dropping entries other threads marked freed.
-   Owner only, under the table's lock. -1 if out of memory. */
-static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap) {
+/* Rebuild into cap slots with the given home, dropping tombstones. Owner
+   only, under the table's lock. -1 if out of memory, -2 if a home by
+   address gave a run longer than the probe limit (nothing changed). */
+static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul, uint32_t rshift) {
   ctrace__blockslot *slots = (ctrace__blockslot *)CTRACE_MEM_ALLOC(sizeof(ctrace__blockslot) * cap);
+  ctrace__btable shape; /* the new home, for ctrace__block_home */
   uint32_t i, n = 0;
   if (!slots) return -1;
   memset(slots, 0, sizeof(ctrace__blockslot) * cap);
+  memset(&shape, 0, sizeof shape);
+  shape.mul = mul;
+  shape.rshift = rshift;
   for (i = 0; i < b->cap; i++) {
     uintptr_t k = ctrace__load_relaxed(&b->slots[i].key);
     if (k && !(k & CTRACE__FREED_MARK)) {
-      uint32_t j = ctrace__block_home(k, cap - 1);
-      while (slots[j].key) j = (j + 1) & (cap - 1);
+      uint32_t j = ctrace__block_home(&shape, k, cap - 1), probes = 0;
+      while (slots[j].key) {
+        j = (j + 1) & (cap - 1);
+        if (++probes > CTRACE__PROBE_LIMIT && mul == 1) {
+          CTRACE_MEM_FREE(slots);
+          return -2;
+        }
+      }
       slots[j].key = k;
       slots[j].size = ctrace__load_relaxed(&b->slots[i].size);
       n++;
@@ -2553,22 +2578,30 @@ static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap) {
   b->cap = cap;
   b->count = n;
   b->full = cap / 2;
+  b->mul = mul;
+  b->rshift = rshift;
   return 0;
+}
+
+/* Rebuild at cap, by address while that keeps runs short, else scattered. */
+static int ctrace__btable_rebuild_locked(ctrace__btable *b, uint32_t cap, int scatter) {
+  int rc = -2;
+  ctrace__spin_lock(&b->lock);
+  if (!scatter && b->mul == 1) rc = ctrace__btable_rebuild(b, cap, 1, CTRACE__HOME_NEAR_SHIFT);
+  if (rc == -2) rc = ctrace__btable_rebuild(b, cap, CTRACE__HOME_SCATTER_MUL, CTRACE__HOME_SCATTER_SHIFT);
+  ctrace__spin_release(&b->lock);
+  return rc;
 }
 
 /* Room for one more entry, keeping the table at most half full. */
 static int ctrace__btable_make_room(ctrace__btable *b) {
   uint32_t live = 0, i, cap;
-  int rc;
   if (b->count < b->full) return 0;
   for (i = 0; i < b->cap; i++) live += ctrace__load_relaxed(&b->slots[i].key) && !(ctrace__load_relaxed(&b->slots[i].key) & CTRACE__FREED_MARK);
   cap = b->cap > 256 ? b->cap : 256;
   while ((live + 1) * 4 > cap) cap *= 2; /* after the rebuild, at most a quarter full */
   if (cap == 0) return -1;
-  ctrace__spin_lock(&b->lock);
-  rc = ctrace__btable_rebuild(b, cap);
-  ctrace__spin_release(&b->lock);
-  return rc;
+  return ctrace__btable_rebuild_locked(b, cap, 0);
 }
 
 /* Where key k is (1) or would go: its own tombstone on its probe path (2)
@@ -2579,13 +2612,17 @@ static int ctrace__btable_make_room(ctrace__btable *b) {
    was inserted, and a k inserted after this one was freed would have taken
    this tombstone. Other keys' tombstones are left for the next rebuild. */
 CTRACE__HOT int ctrace__btable_find_slot(ctrace__btable *b, uintptr_t k, uint32_t *at) {
-  uint32_t i, mask = b->cap - 1;
+  uint32_t i, mask = b->cap - 1, left = CTRACE__PROBE_LIMIT;
   const ctrace__blockslot *slots = b->slots;
   uintptr_t key;
-  for (i = ctrace__block_home(k, mask); (key = ctrace__load_relaxed(&slots[i].key)) != 0; i = (i + 1) & mask) {
+  for (i = ctrace__block_home(b, k, mask); (key = ctrace__load_relaxed(&slots[i].key)) != 0; i = (i + 1) & mask) {
     if ((key | CTRACE__FREED_MARK) == (k | CTRACE__FREED_MARK)) {
       *at = i;
       return key == k ? 1 : 2;
+    }
+    if (--left == 0) {
+      *at = i;
+      return 3; /* a run too long: see ctrace__block_home */
     }
   }
   *at = i;
@@ -2608,6 +2645,10 @@ static int ctrace__block_remember(ctrace__btable *b, uintptr_t k, uint64_t size,
   int rc;
   if (!b || ctrace__btable_make_room(b)) return -1;
   rc = ctrace__btable_find_slot(b, k, &at);
+  while (rc == 3) { /* scatter (or, already scattered, grow) and look again */
+    if (ctrace__btable_rebuild_locked(b, b->mul == 1 ? b->cap : b->cap * 2, 1)) return -1;
+    rc = ctrace__btable_find_slot(b, k, &at);
+  }
   if (rc == 1) {
     *old = ctrace__load_relaxed(&b->slots[at].size);
     ctrace__store_relaxed(&b->slots[at].size, size);
@@ -2623,7 +2664,7 @@ CTRACE__HOT int ctrace__block_forget_own(ctrace__btable *b, uintptr_t k, uint64_
   uint32_t i, mask;
   uintptr_t key;
   mask = b->cap - 1;
-  for (i = ctrace__block_home(k, mask); (key = ctrace__load_relaxed(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
+  for (i = ctrace__block_home(b, k, mask); (key = ctrace__load_relaxed(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
     if (key == k) {
       *size = ctrace__load_relaxed(&b->slots[i].size);
       ctrace__store_relaxed(&b->slots[i].key, k | CTRACE__FREED_MARK); /* a tombstone that remembers k */
@@ -2638,7 +2679,7 @@ CTRACE__HOT int ctrace__block_forget_own(ctrace__btable *b, uintptr_t k, uint64_
 static int ctrace__btable_take(ctrace__btable *b, uintptr_t k, uint64_t *size) {
   uint32_t i, mask = b->cap - 1;
   uintptr_t key;
-  for (i = ctrace__block_home(k, mask); (key = ctrace__load_acquire(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
+  for (i = ctrace__block_home(b, k, mask); (key = ctrace__load_acquire(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
     if (key == k) {
       uint64_t sz = ctrace__load_relaxed(&b->slots[i].size);
       /* Fails only if the owner freed k at this very moment: a double free. */
@@ -2817,7 +2858,7 @@ CTRACE__HOT ctrace__tstate *ctrace__track_alloc_fast(uintptr_t ptr, uint64_t siz
   b = t->blocks;
   if (b->count >= b->full) return NULL;
   pending = t->ms_pending + (int64_t)size;
-  if (pending > t->ms_headroom || (was = ctrace__btable_find_slot(b, ptr, &at)) == 1) return NULL;
+  if (pending > t->ms_headroom || (was = ctrace__btable_find_slot(b, ptr, &at)) & 1) return NULL; /* 1 or 3 */
   ctrace__btable_put(b, at, ptr, size, was);
   /* ctrace__note_alloc with its test done above: no call left in here */
   ctrace__store_relaxed(&t->ms_pending, pending);
@@ -3055,7 +3096,7 @@ static void ctrace__write_defs(int fd) {
     while (off < len) {
       size_t part = len - off;
       const uint8_t *p, *end;
-      uint64_t v;
+      uint64_t v = 0;
       if (part > CTRACE__MAX_CHUNK / 2) {
         /* cut at a record boundary: kind, two varints, a string, and for a
            site a second string */
