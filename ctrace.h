@@ -2494,21 +2494,18 @@ static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
 
 /* Home slot. A table starts out by address: one slot per 64 bytes of
    address space, so blocks allocated together (and freed together) share
-   cache lines of the table, and higher bits are folded in so that large
-   power-of-two strides still spread. Blocks packed closer than that would
-   pile up into ever longer runs, so a probe longer than
-   CTRACE__PROBE_LIMIT sends the table to a scattered home instead
-   (multiplicative hashing) for good. The low four bits of an address are
-   alignment (and the freed mark). */
+   cache lines of the table. Blocks packed closer than that, or spaced by a
+   large power of two, would pile up into ever longer runs, so a probe
+   longer than CTRACE__PROBE_LIMIT sends the table to a scattered home
+   instead (multiplicative hashing) for good. The low four bits of an
+   address are alignment (and the freed mark). */
 #define CTRACE__PROBE_LIMIT 64u
 #define CTRACE__HOME_NEAR_SHIFT 2u /* mul 1: address / 64 */
 #define CTRACE__HOME_SCATTER_MUL 0x9E3779B97F4A7C15ull
 #define CTRACE__HOME_SCATTER_SHIFT 29u
 
 CTRACE__HOT uint32_t ctrace__block_home(const ctrace__btable *b, uintptr_t k, uint32_t mask) {
-  uint64_t x = (uint64_t)k >> 4;
-  x ^= x >> 14;
-  return (uint32_t)((x * b->mul) >> b->rshift) & mask;
+  return (uint32_t)((((uint64_t)k >> 4) * b->mul) >> b->rshift) & mask;
 }
 
 static void ctrace__spin_lock(volatile long *lock) {
@@ -2947,7 +2944,7 @@ CTRACE__COLD void ctrace__free_slow(void *ptr, const char *file, int line) {
 }
 
 CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line) {
-  if (ptr && ctrace__track_free_fast((uintptr_t)ptr)) {
+  if (ctrace__track_free_fast((uintptr_t)ptr)) { /* never true for NULL: no key is 0 */
     free(ptr);
     return;
   }

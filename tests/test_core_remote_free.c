@@ -13,9 +13,10 @@
      a problem and counts once, and an address freed and recorded again
      (its slot is a tombstone that remembers it) is a fresh block;
    - objects packed closer than the table's home-by-address spacing (an
-     arena of 8-, 16- and 40-byte objects) are tracked exactly; the table
-     must switch to scattered homes rather than probe ever longer runs
-     (which would make this part take minutes instead of milliseconds). */
+     arena of 8-, 16- and 40-byte objects), or spaced a page apart, are
+     tracked exactly; the table must switch to scattered homes rather than
+     probe ever longer runs (which would make this part take minutes
+     instead of milliseconds). */
 #ifndef CTRACE_TEST_SEPARATE_IMPL
 #define CTRACE_IMPLEMENTATION
 #endif
@@ -216,11 +217,13 @@ int main(void) {
     CHECK(m2.alloc == m1.alloc, "all freed again: alloc back (%lld)", (long long)(m2.alloc - m1.alloc));
   }
   {
-    static const size_t strides[] = {8, 16, 40};
-    long n = ct_scaled(200000, 20000), k;
+    static const size_t strides[] = {8, 16, 40, 4096};
+    long n0 = ct_scaled(200000, 20000), n, k;
     size_t si;
     for (si = 0; si < sizeof strides / sizeof strides[0]; si++) {
-      char *arena = (char *)malloc((size_t)n * strides[si]);
+      char *arena;
+      n = strides[si] > 1000 ? n0 / 20 : n0; /* page-spaced: fewer, over the same reach of addresses */
+      arena = (char *)malloc((size_t)n * strides[si]);
       int bad = 0;
       if (!CHECK(arena != NULL, "arena")) break;
       ctrace_read_memstats(&m1);
