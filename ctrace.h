@@ -249,7 +249,8 @@ typedef struct ctrace_memstats {
   uint64_t total_alloc;      /* bytes ever allocated */
   uint64_t mallocs;          /* allocations ever made */
   uint64_t frees;            /* frees ever made */
-  uint64_t peak_alloc;       /* highest alloc seen */
+  uint64_t peak_alloc;       /* highest alloc seen: exact when one thread allocates, else
+                                within 64 KiB per other thread (each batches its changes) */
   uint32_t num_gc;           /* completed collections (CTRACE_GC_END) */
   uint64_t pause_total_ns;   /* time inside collections */
   uint64_t last_gc_ns;       /* wall-clock end of the last collection, ns since 1970 */
