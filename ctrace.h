@@ -2595,7 +2595,10 @@ static int ctrace__btable_rebuild_locked(ctrace__btable *b, uint32_t cap, int sc
 static int ctrace__btable_make_room(ctrace__btable *b) {
   uint32_t live = 0, i, cap;
   if (b->count < b->full) return 0;
-  for (i = 0; i < b->cap; i++) live += ctrace__load_relaxed(&b->slots[i].key) && !(ctrace__load_relaxed(&b->slots[i].key) & CTRACE__FREED_MARK);
+  for (i = 0; i < b->cap; i++) {
+    uintptr_t k = ctrace__load_relaxed(&b->slots[i].key);
+    live += k && !(k & CTRACE__FREED_MARK);
+  }
   cap = b->cap > 256 ? b->cap : 256;
   while ((live + 1) * 4 > cap) cap *= 2; /* after the rebuild, at most a quarter full */
   if (cap == 0) return -1;
@@ -2728,7 +2731,8 @@ static void ctrace__blocks_release(ctrace__tstate *t) {
 
 static void ctrace__raise_peak(uint64_t live) {
   uint64_t peak;
-  while (live > (peak = ctrace__load_relaxed(&ctrace__g.ms_peak)) && !ctrace__cas_u64(&ctrace__g.ms_peak, peak, live)) {}
+  while (live > (peak = ctrace__load_relaxed(&ctrace__g.ms_peak)) &&
+         !ctrace__cas_u64(&ctrace__g.ms_peak, peak, live)) {}
 }
 
 /* The pending change reached the batch or the thread's headroom (the peak
