@@ -1151,7 +1151,6 @@ static inline void *ctrace__malloc_here(size_t size, const char *file, int line)
 #define ctrace__store_relaxed(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define ctrace__store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define ctrace__add_u64(p, v) __atomic_add_fetch((p), (v), __ATOMIC_RELAXED)
-#define ctrace__sub_u64(p, v) __atomic_sub_fetch((p), (v), __ATOMIC_RELAXED)
 static int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
   return __atomic_compare_exchange_n(p, &expect, want, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
@@ -1171,7 +1170,6 @@ static int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t w
 #define ctrace__store_relaxed(p, v) (*(p) = (v))
 #define ctrace__store_release(p, v) (*(p) = (v))
 #define ctrace__add_u64(p, v) ((uint64_t)InterlockedExchangeAdd64((volatile LONG64 *)(p), (LONG64)(v)) + (v))
-#define ctrace__sub_u64(p, v) ((uint64_t)InterlockedExchangeAdd64((volatile LONG64 *)(p), -(LONG64)(v)) - (v))
 static int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
   return (uint64_t)InterlockedCompareExchange64((volatile LONG64 *)p, (LONG64)want, (LONG64)expect) == expect;
 }
@@ -2759,6 +2757,13 @@ static void ctrace__note_live_slow(ctrace__tstate *t, int64_t pending) {
   ctrace__store_relaxed(&t->ms_pending, pending);
 }
 
+/* An allocation's counters, its live-byte change within the headroom. */
+CTRACE__HOT void ctrace__count_alloc(ctrace__tstate *t, uint64_t size, int64_t pending) {
+  ctrace__store_relaxed(&t->ms_pending, pending);
+  ctrace__store_relaxed(&t->ms_total, t->ms_total + size);
+  ctrace__store_relaxed(&t->ms_mallocs, t->ms_mallocs + 1);
+}
+
 /* The headroom is at most the batch, so growth needs one test; shrinking
    can never make a peak, so it only watches the batch. */
 CTRACE__HOT void ctrace__note_alloc(ctrace__tstate *t, uint64_t size) {
@@ -2768,10 +2773,11 @@ CTRACE__HOT void ctrace__note_alloc(ctrace__tstate *t, uint64_t size) {
     return;
   }
   pending = t->ms_pending + (int64_t)size;
-  if (pending <= t->ms_headroom) ctrace__store_relaxed(&t->ms_pending, pending);
-  else ctrace__note_live_slow(t, pending);
-  ctrace__store_relaxed(&t->ms_total, t->ms_total + size);
-  ctrace__store_relaxed(&t->ms_mallocs, t->ms_mallocs + 1);
+  if (pending > t->ms_headroom) {
+    ctrace__note_live_slow(t, pending);
+    pending = t->ms_pending; /* flushed, or within the new headroom */
+  }
+  ctrace__count_alloc(t, size, pending);
 }
 
 CTRACE__HOT void ctrace__note_free(ctrace__tstate *t, uint64_t size) {
@@ -2862,10 +2868,7 @@ CTRACE__HOT ctrace__tstate *ctrace__track_alloc_fast(uintptr_t ptr, uint64_t siz
   pending = t->ms_pending + (int64_t)size;
   if (pending > t->ms_headroom || (was = ctrace__btable_find_slot(b, ptr, &at)) & 1) return NULL; /* 1 or 3 */
   ctrace__btable_put(b, at, ptr, size, was);
-  /* ctrace__note_alloc with its test done above: no call left in here */
-  ctrace__store_relaxed(&t->ms_pending, pending);
-  ctrace__store_relaxed(&t->ms_total, t->ms_total + size);
-  ctrace__store_relaxed(&t->ms_mallocs, t->ms_mallocs + 1);
+  ctrace__count_alloc(t, size, pending); /* ctrace__note_alloc, its test done above: no call in here */
   return t;
 }
 
@@ -4525,6 +4528,22 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
   return 0;
 }
 
+/* A zone begin or end into ev: its site, and nothing in the other fields. */
+CTRACE__HOT void ctrace__zone_event(ctrace_event *ev, int kind, uint32_t tid, int64_t ns, const ctrace__rsite *s) {
+  ev->kind = kind;
+  ev->raw_kind = (uint32_t)kind;
+  ev->thread = tid;
+  ev->time_ns = ns;
+  ev->name = s->name;
+  ev->file = s->file;
+  ev->line = s->line;
+  ev->message = "";
+  ev->message_len = 0;
+  ev->value = 0;
+  ev->fvalue = 0;
+  ev->id = ev->ptr = ev->size = 0;
+}
+
 /* The event under the top cursor into ev, and the cursor moved past it.
    Zone ends and zone begins with a one-byte site are most of a trace; they
    are decoded here with the fewest loads and branches, the rest by
@@ -4546,18 +4565,7 @@ CTRACE__HOT int ctrace__take(ctrace_reader *r, ctrace__cursor *c, ctrace_event *
     return 0;
   }
   c->p = f;
-  ev->kind = kind;
-  ev->raw_kind = (uint32_t)kind;
-  ev->thread = c->tid;
-  ev->time_ns = ctrace__ticks_to_ns(r, c->ts);
-  ev->name = s->name;
-  ev->file = s->file;
-  ev->line = s->line;
-  ev->message = "";
-  ev->message_len = 0;
-  ev->value = 0;
-  ev->fvalue = 0;
-  ev->id = ev->ptr = ev->size = 0;
+  ctrace__zone_event(ev, kind, c->tid, ctrace__cursor_ns(r, c, c->ts), s);
   return 1;
 }
 
@@ -4617,18 +4625,7 @@ CTRACE_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev) {
       c->kind = next_kind;
       c->ts = next_ts;
       c->fields = f + 2;
-      ev->kind = kind;
-      ev->raw_kind = kind;
-      ev->thread = c->tid;
-      ev->time_ns = ctrace__cursor_ns(r, c, ts);
-      ev->name = s->name;
-      ev->file = s->file;
-      ev->line = s->line;
-      ev->message = "";
-      ev->message_len = 0;
-      ev->value = 0;
-      ev->fvalue = 0;
-      ev->id = ev->ptr = ev->size = 0;
+      ctrace__zone_event(ev, kind, c->tid, ctrace__cursor_ns(r, c, ts), s);
       return 1;
     }
   }
