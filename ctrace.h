@@ -237,6 +237,11 @@ CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int l
    malloc where it is used and this right after, so the file and line are
    constants there instead of values kept across the allocation. */
 CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line);
+/* Internal, for the ctrace_malloc macro: ctrace_malloc_record's common case
+   alone (no trace running, the block recorded in the thread's table); 0 if
+   ctrace_malloc_record must be called. With two arguments it needs no stack
+   frame, and the caller keeps file and line as constants. */
+CTRACE_API int ctrace__malloc_quick(void *p, size_t size);
 CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line);
 CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line);
 
@@ -1052,7 +1057,8 @@ static inline void ctrace__zone_cleanup(int *on) {
 #ifndef CTRACE_NO_MEMORY_MACROS
 #include <stdlib.h>
 static inline void *ctrace__malloc_here(size_t size, const char *file, int line) {
-  return ctrace_malloc_record(malloc(size), size, file, line);
+  void *p = malloc(size);
+  return ctrace__malloc_quick(p, size) ? p : ctrace_malloc_record(p, size, file, line);
 }
 #define ctrace_malloc(size) ctrace__malloc_here((size), __FILE__, __LINE__)
 #define ctrace_calloc(n, size) ctrace_calloc_at((n), (size), __FILE__, __LINE__)
@@ -2473,8 +2479,7 @@ typedef struct ctrace__btable {
   ctrace__blockslot *slots;
   uint32_t cap, count;         /* count: slots not empty (tombstones too) */
   uint32_t full;               /* count that calls for a rebuild: half of cap */
-  uint32_t rshift;             /* home slot: see ctrace__block_home */
-  uint64_t mul;
+  uint64_t mul;                /* home slot: see ctrace__block_home */
   volatile long lock;          /* searches by other threads, rebuilds */
   struct ctrace__btable *next; /* every table, newest first */
   struct ctrace__btable *next_spare; /* tables no thread owns, under reg_lock */
@@ -2488,7 +2493,7 @@ static ctrace__btable *volatile ctrace__tables;  /* every table; only ever prepe
 static ctrace__blockslot ctrace__no_slots[1];
 /* Every thread's table until it first needs one of its own: no slots, and
    full, so the fast paths need no test for a missing table. */
-static ctrace__btable ctrace__no_table = {ctrace__no_slots, 1, 0, 0, 2, 1, 0, NULL, NULL};
+static ctrace__btable ctrace__no_table = {ctrace__no_slots, 1, 0, 0, 1, 0, NULL, NULL};
 static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
 
 /* Home slot. A table starts out by address: one slot per 64 bytes of
@@ -2497,14 +2502,15 @@ static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
    large power of two, would pile up into ever longer runs, so a probe
    longer than CTRACE__PROBE_LIMIT sends the table to a scattered home
    instead (multiplicative hashing) for good. The low four bits of an
-   address are alignment (and the freed mark). */
+   address are alignment (and the freed mark). Both homes are a multiply
+   and a fixed shift: a shift by a variable would tie up the register the
+   fast paths keep an argument in, and cost them a stack frame. */
 #define CTRACE__PROBE_LIMIT 64u
-#define CTRACE__HOME_NEAR_SHIFT 2u /* mul 1: address / 64 */
+#define CTRACE__HOME_NEAR_MUL ((uint64_t)1 << 30) /* (address / 16) * 2^30 / 2^32 = address / 64 */
 #define CTRACE__HOME_SCATTER_MUL 0x9E3779B97F4A7C15ull
-#define CTRACE__HOME_SCATTER_SHIFT 29u
 
 CTRACE__HOT uint32_t ctrace__block_home(const ctrace__btable *b, uintptr_t k, uint32_t mask) {
-  return (uint32_t)((((uint64_t)k >> 4) * b->mul) >> b->rshift) & mask;
+  return (uint32_t)((((uint64_t)k >> 4) * b->mul) >> 32) & mask;
 }
 
 static void ctrace__spin_lock(volatile long *lock) {
@@ -2529,8 +2535,7 @@ static ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
     memset(b, 0, sizeof *b);
     b->slots = ctrace__no_slots;
     b->cap = 1;
-    b->mul = 1;
-    b->rshift = CTRACE__HOME_NEAR_SHIFT;
+    b->mul = CTRACE__HOME_NEAR_MUL;
     b->next = ctrace__tables;
     ctrace__store_release(&ctrace__tables, b);
   }
@@ -2544,7 +2549,7 @@ static void ctrace__blocks_init(ctrace__tstate *t) { t->blocks = &ctrace__no_tab
 /* Rebuild into cap slots with the given home, dropping tombstones. Owner
    only, under the table's lock. -1 if out of memory, -2 if a home by
    address gave a run longer than the probe limit (nothing changed). */
-static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul, uint32_t rshift) {
+static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul) {
   ctrace__blockslot *slots = (ctrace__blockslot *)CTRACE_MEM_ALLOC(sizeof(ctrace__blockslot) * cap);
   ctrace__btable shape; /* the new home, for ctrace__block_home */
   uint32_t i, n = 0;
@@ -2552,14 +2557,13 @@ static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul,
   memset(slots, 0, sizeof(ctrace__blockslot) * cap);
   memset(&shape, 0, sizeof shape);
   shape.mul = mul;
-  shape.rshift = rshift;
   for (i = 0; i < b->cap; i++) {
     uintptr_t k = ctrace__load_relaxed(&b->slots[i].key);
     if (k && !(k & CTRACE__FREED_MARK)) {
       uint32_t j = ctrace__block_home(&shape, k, cap - 1), probes = 0;
       while (slots[j].key) {
         j = (j + 1) & (cap - 1);
-        if (++probes > CTRACE__PROBE_LIMIT && mul == 1) {
+        if (++probes > CTRACE__PROBE_LIMIT && mul == CTRACE__HOME_NEAR_MUL) {
           CTRACE_MEM_FREE(slots);
           return -2;
         }
@@ -2575,7 +2579,6 @@ static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul,
   b->count = n;
   b->full = cap / 2;
   b->mul = mul;
-  b->rshift = rshift;
   return 0;
 }
 
@@ -2583,8 +2586,8 @@ static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul,
 static int ctrace__btable_rebuild_locked(ctrace__btable *b, uint32_t cap, int scatter) {
   int rc = -2;
   ctrace__spin_lock(&b->lock);
-  if (!scatter && b->mul == 1) rc = ctrace__btable_rebuild(b, cap, 1, CTRACE__HOME_NEAR_SHIFT);
-  if (rc == -2) rc = ctrace__btable_rebuild(b, cap, CTRACE__HOME_SCATTER_MUL, CTRACE__HOME_SCATTER_SHIFT);
+  if (!scatter && b->mul == CTRACE__HOME_NEAR_MUL) rc = ctrace__btable_rebuild(b, cap, CTRACE__HOME_NEAR_MUL);
+  if (rc == -2) rc = ctrace__btable_rebuild(b, cap, CTRACE__HOME_SCATTER_MUL);
   ctrace__spin_release(&b->lock);
   return rc;
 }
@@ -2610,29 +2613,33 @@ static int ctrace__btable_make_room(ctrace__btable *b) {
    cannot be live further on, for a second k would have been caught when it
    was inserted, and a k inserted after this one was freed would have taken
    this tombstone. Other keys' tombstones are left for the next rebuild. */
-CTRACE__HOT int ctrace__btable_find_slot(ctrace__btable *b, uintptr_t k, uint32_t *at) {
-  uint32_t i, mask = b->cap - 1, left = CTRACE__PROBE_LIMIT;
-  const ctrace__blockslot *slots = b->slots;
-  uintptr_t key;
-  for (i = ctrace__block_home(b, k, mask); (key = ctrace__load_relaxed(&slots[i].key)) != 0; i = (i + 1) & mask) {
-    if ((key | CTRACE__FREED_MARK) == (k | CTRACE__FREED_MARK)) {
-      *at = i;
-      return key == k ? 1 : 2;
+CTRACE__HOT int ctrace__btable_find_slot(ctrace__btable *b, uintptr_t k, ctrace__blockslot **at) {
+  ctrace__blockslot *slots = b->slots, *last = slots + (b->cap - 1), *s;
+  uint32_t left = CTRACE__PROBE_LIMIT;
+  uintptr_t x;
+  /* pointers, not indexes, and no copy of the key kept: the allocator's
+     fast path has registers enough for this loop without a stack frame */
+  for (s = slots + ctrace__block_home(b, k, b->cap - 1); (x = ctrace__load_relaxed(&s->key)) != 0;
+       s = s == last ? slots : s + 1) {
+    x ^= k;
+    if (x <= CTRACE__FREED_MARK) { /* k, live (x 0) or a tombstone */
+      *at = s;
+      return x ? 2 : 1;
     }
     if (--left == 0) {
-      *at = i;
+      *at = s;
       return 3; /* a run too long: see ctrace__block_home */
     }
   }
-  *at = i;
+  *at = s;
   return 0;
 }
 
-/* Fill slot at (empty or a tombstone, as ctrace__btable_find_slot said). The
+/* Fill slot s (empty or a tombstone, as ctrace__btable_find_slot said). The
    size goes first: a searcher that sees the key sees its size. */
-CTRACE__HOT void ctrace__btable_put(ctrace__btable *b, uint32_t at, uintptr_t k, uint64_t size, int was) {
-  ctrace__store_relaxed(&b->slots[at].size, size);
-  ctrace__store_release(&b->slots[at].key, k);
+CTRACE__HOT void ctrace__btable_put(ctrace__btable *b, ctrace__blockslot *s, uintptr_t k, uint64_t size, int was) {
+  ctrace__store_relaxed(&s->size, size);
+  ctrace__store_release(&s->key, k);
   if (was == 0) b->count++;
 }
 
@@ -2640,17 +2647,17 @@ CTRACE__HOT void ctrace__btable_put(ctrace__btable *b, uint32_t at, uintptr_t k,
    1 if the address was already live (its old size in *old: it was freed
    outside ctrace). */
 static int ctrace__block_remember(ctrace__btable *b, uintptr_t k, uint64_t size, uint64_t *old) {
-  uint32_t at;
+  ctrace__blockslot *at;
   int rc;
   if (!b || ctrace__btable_make_room(b)) return -1;
   rc = ctrace__btable_find_slot(b, k, &at);
   while (rc == 3) { /* scatter (or, already scattered, grow) and look again */
-    if (ctrace__btable_rebuild_locked(b, b->mul == 1 ? b->cap : b->cap * 2, 1)) return -1;
+    if (ctrace__btable_rebuild_locked(b, b->mul == CTRACE__HOME_NEAR_MUL ? b->cap : b->cap * 2, 1)) return -1;
     rc = ctrace__btable_find_slot(b, k, &at);
   }
   if (rc == 1) {
-    *old = ctrace__load_relaxed(&b->slots[at].size);
-    ctrace__store_relaxed(&b->slots[at].size, size);
+    *old = ctrace__load_relaxed(&at->size);
+    ctrace__store_relaxed(&at->size, size);
     return 1;
   }
   ctrace__btable_put(b, at, k, size, rc);
@@ -2859,14 +2866,14 @@ static int ctrace__track_free(uintptr_t ptr, const char *file, uint32_t line) {
 CTRACE__HOT ctrace__tstate *ctrace__track_alloc_fast(uintptr_t ptr, uint64_t size) {
   ctrace__tstate *t = ctrace__tls;
   ctrace__btable *b;
-  uint32_t at;
+  ctrace__blockslot *at;
   int was;
   int64_t pending;
   if (!t) return NULL;
   b = t->blocks;
-  if (b->count >= b->full) return NULL;
-  pending = t->ms_pending + (int64_t)size;
-  if (pending > t->ms_headroom || (was = ctrace__btable_find_slot(b, ptr, &at)) & 1) return NULL; /* 1 or 3 */
+  if (b->count >= b->full || (was = ctrace__btable_find_slot(b, ptr, &at)) & 1) return NULL; /* 1 or 3 */
+  pending = t->ms_pending + (int64_t)size; /* after the search: one register less in its loop */
+  if (pending > t->ms_headroom) return NULL;
   ctrace__btable_put(b, at, ptr, size, was);
   ctrace__count_alloc(t, size, pending); /* ctrace__note_alloc, its test done above: no call in here */
   return t;
@@ -2901,9 +2908,13 @@ CTRACE__COLD void *ctrace__record_slow(void *p, size_t size, const char *file, i
 }
 
 /* With no trace running, a new address into the thread's table with room:
-   no call, no stack frame. */
+   no call. */
+CTRACE_API int ctrace__malloc_quick(void *p, size_t size) {
+  return p && !CTRACE__ON() && ctrace__track_alloc_fast((uintptr_t)p, size);
+}
+
 CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line) {
-  if (p && !CTRACE__ON() && ctrace__track_alloc_fast((uintptr_t)p, size)) return p;
+  if (ctrace__malloc_quick(p, size)) return p;
   return ctrace__record_slow(p, size, file, line);
 }
 
