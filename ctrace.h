@@ -158,6 +158,7 @@ typedef struct ctrace_config {
   uint64_t flight_bytes;     /* >0: flight recorder, keep the last N bytes in memory */
   uint32_t flight_ms;        /* >0: flight recorder, keep about the last N ms */
   int catch_fatal_signals;   /* nonzero: on SIGSEGV/SIGBUS/SIGABRT/SIGFPE/SIGILL
+                                (Windows: an unhandled exception, abort())
                                 write what is buffered, mark the trace crashed */
 } ctrace_config;
 
@@ -1106,6 +1107,7 @@ static inline void *ctrace__malloc_here(size_t size, const char *file, int line)
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <process.h>
+#include <signal.h>
 #else
 #include <pthread.h>
 #include <fcntl.h>
@@ -3373,10 +3375,6 @@ static int ctrace__fork_hook_registered;
    thread is not interrupted mid-chunk. Then the signal goes on as before.
    A crash by stack overflow needs an alternate signal stack, which ctrace
    does not install. */
-#if !defined(_WIN32)
-static const int ctrace__fatal_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
-#define CTRACE__N_FATAL (sizeof ctrace__fatal_signals / sizeof ctrace__fatal_signals[0])
-static struct sigaction ctrace__old_actions[CTRACE__N_FATAL];
 static int ctrace__hooks_installed;
 static volatile long ctrace__crashing;
 
@@ -3389,11 +3387,18 @@ static void ctrace__crash_write(int fd, ctrace__buf *b) {
    it, so never wait for good. */
 static int ctrace__crash_trylock(ctrace__mutex *m, int ms) {
   int tries;
+#if defined(_WIN32)
+  for (tries = 0; tries < ms; tries++) {
+    if (TryEnterCriticalSection(m)) return 1;
+    Sleep(1);
+  }
+#else
   for (tries = 0; tries < ms * 10; tries++) {
     struct timespec ts = {0, 100000};
     if (pthread_mutex_trylock(m) == 0) return 1;
     nanosleep(&ts, NULL);
   }
+#endif
   return 0;
 }
 
@@ -3454,13 +3459,23 @@ static void ctrace__crash_dump(int sig) {
   ctrace__crash_write(fd, &fake);
 }
 
-static void ctrace__on_fatal(int sig, siginfo_t *info, void *uc) {
-  size_t i;
-  (void)uc;
+/* The first thread to crash dumps; tracing stops for every thread. */
+static void ctrace__crash_now(int sig) {
   if (ctrace__g.running && !ctrace__g.flight && ctrace__g.fd >= 0 && ctrace__spin_try(&ctrace__crashing)) {
     ctrace__store_relaxed(&ctrace__active, 0);
     ctrace__crash_dump(sig);
   }
+}
+
+#if !defined(_WIN32)
+static const int ctrace__fatal_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+#define CTRACE__N_FATAL (sizeof ctrace__fatal_signals / sizeof ctrace__fatal_signals[0])
+static struct sigaction ctrace__old_actions[CTRACE__N_FATAL];
+
+static void ctrace__on_fatal(int sig, siginfo_t *info, void *uc) {
+  size_t i;
+  (void)uc;
+  ctrace__crash_now(sig);
   for (i = 0; i < CTRACE__N_FATAL; i++)
     if (ctrace__fatal_signals[i] == sig) sigaction(sig, &ctrace__old_actions[i], NULL);
   /* A fault re-executes the faulting instruction under the old handler; a
@@ -3484,8 +3499,52 @@ static void ctrace__crash_hooks(int on) {
   }
 }
 #else
-/* Windows: crashes are structured exceptions; not handled yet. */
-static void ctrace__crash_hooks(int on) { (void)on; }
+/* Windows: a fault is a structured exception. The process-wide filter for
+   exceptions nothing handled dumps, then passes the exception on to the
+   filter that was there before (or to the system, which ends the process).
+   abort() raises SIGABRT through the C runtime. The end marker records the
+   C runtime's signal numbers: SIGSEGV 11, SIGILL 4, SIGFPE 8, SIGABRT 22. */
+static LPTOP_LEVEL_EXCEPTION_FILTER ctrace__old_filter;
+static void (*ctrace__old_abort)(int);
+
+static int ctrace__exception_signal(DWORD code) {
+  switch (code) {
+  case EXCEPTION_ACCESS_VIOLATION: case EXCEPTION_IN_PAGE_ERROR: case EXCEPTION_STACK_OVERFLOW:
+  case EXCEPTION_ARRAY_BOUNDS_EXCEEDED: case EXCEPTION_DATATYPE_MISALIGNMENT: case EXCEPTION_GUARD_PAGE:
+    return SIGSEGV;
+  case EXCEPTION_ILLEGAL_INSTRUCTION: case EXCEPTION_PRIV_INSTRUCTION:
+    return SIGILL;
+  case EXCEPTION_INT_DIVIDE_BY_ZERO: case EXCEPTION_INT_OVERFLOW: case EXCEPTION_FLT_DIVIDE_BY_ZERO:
+  case EXCEPTION_FLT_OVERFLOW: case EXCEPTION_FLT_UNDERFLOW: case EXCEPTION_FLT_INEXACT_RESULT:
+  case EXCEPTION_FLT_INVALID_OPERATION: case EXCEPTION_FLT_STACK_CHECK: case EXCEPTION_FLT_DENORMAL_OPERAND:
+    return SIGFPE;
+  default:
+    return SIGABRT; /* an exception no one handled (a C++ one, say): the program ends abnormally */
+  }
+}
+
+static LONG WINAPI ctrace__on_exception(EXCEPTION_POINTERS *x) {
+  ctrace__crash_now(ctrace__exception_signal(x && x->ExceptionRecord ? x->ExceptionRecord->ExceptionCode : 0));
+  return ctrace__old_filter ? ctrace__old_filter(x) : EXCEPTION_CONTINUE_SEARCH;
+}
+
+static void __cdecl ctrace__on_abort(int sig) {
+  ctrace__crash_now(sig);
+  signal(SIGABRT, ctrace__old_abort == SIG_ERR ? SIG_DFL : ctrace__old_abort);
+  raise(SIGABRT);
+}
+
+static void ctrace__crash_hooks(int on) {
+  if (on && !ctrace__hooks_installed) {
+    ctrace__old_filter = SetUnhandledExceptionFilter(ctrace__on_exception);
+    ctrace__old_abort = signal(SIGABRT, ctrace__on_abort);
+    ctrace__hooks_installed = 1;
+  } else if (!on && ctrace__hooks_installed) {
+    SetUnhandledExceptionFilter(ctrace__old_filter);
+    signal(SIGABRT, ctrace__old_abort == SIG_ERR ? SIG_DFL : ctrace__old_abort);
+    ctrace__hooks_installed = 0;
+  }
+}
 #endif
 
 CTRACE_API int ctrace_start(const char *path) { return ctrace_start_with(path, NULL); }

@@ -5,6 +5,8 @@
 # build of the tool and by the Linux one, and their dumps must agree.
 # Each test program's PASS/FAIL lines fold into one line here.
 #
+# Then a crash by access violation and by abort() with catch_fatal_signals.
+#
 # Left out: tests that need POSIX-only calls (test_core_flips uses alarm()),
 # and the C++ scope test. tests/core_support.h and test_memory.c call
 # mkdir(path, mode), which Windows spells _mkdir(path): a forced include
@@ -143,5 +145,57 @@ for verb in "export chrome" "report"; do
     pass "windows: ctrace.exe $verb writes its output under wine ($(wc -c <"$out") bytes)"
   else
     fail "windows: ctrace.exe $verb under wine" "failed or wrote nothing" "$T/verb.log"
+  fi
+done
+
+# catch_fatal_signals on Windows: an access violation (an unhandled
+# structured exception) and abort() still leave every event and an end
+# marker naming the crash, read here by the Linux tool.
+cat >"$T/crash.c" <<'C'
+#define CTRACE_IMPLEMENTATION
+#include "ctrace.h"
+#include <stdlib.h>
+#include <string.h>
+int main(int argc, char **argv) {
+  ctrace_config cfg;
+  int i;
+  if (argc < 3) return 90;
+  SetErrorMode(SEM_NOGPFAULTERRORBOX); /* no debugger started: the crash just ends the program */
+  memset(&cfg, 0, sizeof cfg);
+  cfg.catch_fatal_signals = 1;
+  if (ctrace_start_with(argv[1], &cfg) != 0) return 91;
+  CTRACE_THREAD_NAME("crasher");
+  for (i = 0; i < 1000; i++) {
+    CTRACE_ZONE_BEGIN("step");
+    CTRACE_COUNTER("i", i);
+    CTRACE_ZONE_END();
+  }
+  CTRACE_INSTANT("last words");
+  if (strcmp(argv[2], "segv") == 0) {
+    volatile int *volatile p = NULL;
+    *p = 1;
+  }
+  if (strcmp(argv[2], "abort") == 0) abort();
+  return 92; /* the crash did not happen */
+}
+C
+cross crash "$T/crash.c" || exit 1
+for how in segv:11 abort:22; do
+  mode=${how%%:*}
+  sig=${how#*:}
+  run_wine "$T/crash_$mode.log" "$T/crash.exe" "$T/crash_$mode.ctrace" "$mode"
+  status=$?
+  "$T/ctrace_linux" check "$T/crash_$mode.ctrace" >"$T/crash_check.log" 2>&1
+  cstatus=$?
+  events=$("$T/ctrace_linux" dump "$T/crash_$mode.ctrace" 2>/dev/null | wc -l)
+  case $status in 0|90|91|92|124) crashed=no ;; *) crashed=yes ;; esac
+  if [ "$crashed" = no ]; then
+    fail "windows: crash by $mode under wine" "the program did not crash (status $status)" "$T/crash_$mode.log"
+  elif [ "$cstatus" = 0 ] && [ "$events" = 3001 ] &&
+       grep -q "died of signal $sig;" "$T/crash_check.log"; then
+    pass "windows: crash by $mode under wine: all $events events kept, the end marker names signal $sig"
+  else
+    fail "windows: crash by $mode under wine" "check status $cstatus, $events events (3001 expected)" \
+      "$T/crash_check.log"
   fi
 done
