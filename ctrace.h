@@ -8573,6 +8573,21 @@ static void ctrace__track_series(ctrace__canvas *c, const ctrace__frame *tf, con
                       0);
 }
 
+/* Tasks overlap freely (a pool of workers runs many at once). Each goes to
+   the first lane free at its start; *used lanes are open so far. Returns
+   the lane, or CTRACE__TASK_LANES when all of them are busy: the task is
+   then not drawn, and the caller says how many were not. lane_end: each
+   lane's last end, in the caller's units. */
+#define CTRACE__TASK_LANES 12u
+static uint32_t ctrace__task_lane(double *lane_end, uint32_t *used, double start, double end) {
+  uint32_t l;
+  for (l = 0; l < *used && lane_end[l] > start; ++l) {}
+  if (l == CTRACE__TASK_LANES) return l;
+  if (l == *used) (*used)++;
+  lane_end[l] = end;
+  return l;
+}
+
 /* Threads as rows with zones nested by depth, a collections track, a tasks
    track, markers for instants and log messages, counters as small areas.
    d (may be NULL) holds the spans collected in the analysis pass. Spans
@@ -8587,9 +8602,10 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   const ctrace_counter_stats *ctr;
   const ctrace_gc_span *gc;
   uint32_t n_th = 0, n_z = 0, n_t = 0, n_c = 0, n_gc = 0, i, j, total_lanes = 0, lanes_cap = 64;
-  uint32_t n_ctr_shown, drawn = 0;
+  uint32_t n_ctr_shown, drawn = 0, task_lanes = 0, tasks_hidden = 0;
   int fs = h >= 500 ? 14 : 12;
-  float label_w = (float)fs * 0.6f * 18, y, lane_h = 14, fixed;
+  float label_w = (float)fs * 0.6f * 18, y, lane_h = 14, fixed, task_h = (float)fs + 4;
+  double task_end[CTRACE__TASK_LANES];
   ctrace__frame f;
   char buf[200], dur[48];
   th = ctrace_analysis_threads(a, &n_th);
@@ -8604,7 +8620,15 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   f.v0 = 0; f.v1 = 1;
   ctrace__canvas_text(c, 8, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
                       "Timeline: threads, collections, tasks, counters");
-  fixed = (float)(fs + 6) * (2.0f + (n_t ? 1.0f : 0) + (float)n_ctr_shown * 1.6f);
+  if (n_t && d) { /* lanes the tasks need, so their track gets its height before the threads theirs */
+    for (j = 0; j < d->tasks.n; ++j) {
+      float x0 = ctrace__fx(&f, (double)d->tasks.v[j].start), x1 = ctrace__fx(&f, (double)d->tasks.v[j].end);
+      if (ctrace__task_lane(task_end, &task_lanes, x0, x1 - x0 < 1 ? x0 + 1 : x1) == CTRACE__TASK_LANES)
+        tasks_hidden++;
+    }
+    if ((float)task_lanes * task_h / 3 > task_h) task_h = (float)task_lanes * task_h / 3;
+  }
+  fixed = (float)(fs + 6) * (2.0f + (float)n_ctr_shown * 1.6f) + (n_t ? task_h + 2 : 0);
   for (;;) {
     total_lanes = 0;
     for (i = 0; i < n_th; ++i) total_lanes += 1u + (th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap);
@@ -8696,22 +8720,34 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
     }
     y += th_h + 2;
   }
-  /* tasks, greedily packed into up to three lanes */
+  /* tasks, packed into lanes as above */
   if (n_t && d) {
-    float th_h = (float)fs + 4, lane_end[3] = {-1e9f, -1e9f, -1e9f};
-    ctrace__canvas_text(c, 6, y + th_h * 0.7f, fs, CTRACE__AN_START, CTRACE__INK, "tasks");
+    float lane_px = ((float)fs + 4) / 3;
+    uint32_t used = 0, titled = 0;
+    if (tasks_hidden) ctrace__textf(buf, sizeof buf, "tasks, %u hidden", (unsigned)tasks_hidden);
+    ctrace__canvas_text(c, 6, y + ((float)fs + 4) * 0.7f, fs, CTRACE__AN_START, CTRACE__INK,
+                        tasks_hidden ? buf : "tasks");
+    if (tasks_hidden) {
+      ctrace__textf(buf, sizeof buf, "%u tasks not drawn: more than %u ran at once", (unsigned)tasks_hidden,
+                    (unsigned)CTRACE__TASK_LANES);
+      ctrace__canvas_title(c, buf);
+    }
     for (j = 0; j < d->tasks.n; ++j) {
       const ctrace__dspan *s = &d->tasks.v[j];
+      const char *tn = s->zone < n_t ? tasks[s->zone].name : "task";
       float x0 = ctrace__fx(&f, (double)s->start), x1 = ctrace__fx(&f, (double)s->end);
       uint32_t l;
       if (x1 - x0 < 1) x1 = x0 + 1;
-      for (l = 0; l < 3u && lane_end[l] > x0; ++l) {}
-      if (l == 3u) continue;
-      lane_end[l] = x1;
-      ctrace__canvas_rect(c, x0, y + 1 + (th_h / 3) * (float)l, x1 - x0, th_h / 3 - 1,
-                          ctrace__name_colour(s->zone < n_t ? tasks[s->zone].name : "task"), 0, 0);
+      l = ctrace__task_lane(task_end, &used, x0, x1);
+      if (l == CTRACE__TASK_LANES) continue;
+      ctrace__canvas_rect(c, x0, y + 1 + lane_px * (float)l, x1 - x0, lane_px - 1, ctrace__name_colour(tn), 0, 0);
+      if (++titled <= 2000u) { /* bounds the SVG's size, as for zones */
+        ctrace__fmt_ns(dur, sizeof dur, (double)(s->end - s->start));
+        ctrace__textf(buf, sizeof buf, "task %.80s: %s", tn, dur);
+        ctrace__canvas_title(c, buf);
+      }
     }
-    y += th_h + 2;
+    y += task_h + 2;
   }
   /* instants and log messages */
   if (d && d->n_marks) {
@@ -9135,7 +9171,7 @@ static const char *const ctrace__report_js[] = {
   "      y += 4;\n",
   "    }\n",
   "    rows.push({ kind: 'gc', y: y, h: LH }); y += LH + 2;\n",
-  "    if (D.ts.length) { rows.push({ kind: 'task', y: y, h: LH * 2 }); y += LH * 2 + 2; }\n",
+  "    if (D.ts.length) { var th = Math.max(3, D.tl || 0) * LH * 2 / 3; rows.push({ kind: 'task', y: y, h: th }); y += th + 2; }\n",
   "    if (D.mk.length) { rows.push({ kind: 'mark', y: y, h: LH }); y += LH + 2; }\n",
   "    for (r = 0; r < D.ct.length; r++) { rows.push({ kind: 'ctr', c: r, y: y, h: 36 }); y += 38; }\n",
   "    if (D.hp.length) { rows.push({ kind: 'heap', y: y, h: 90 }); y += 92; }\n",
@@ -9230,7 +9266,7 @@ static const char *const ctrace__report_js[] = {
   "          ctx.fillRect(X(gs, pw), y + 1, Math.max(1, (ge - gs) * pw / (v1 - v0)), LH - 2);\n",
   "        }\n",
   "      } else if (R.kind === 'task') {\n",
-  "        label('tasks', y + LH / 2);\n",
+  "        label(D.tx ? 'tasks, ' + D.tx + ' hidden' : 'tasks', y + LH / 2);\n",
   "        for (q = 0; q < D.ts.length; q += 4) {\n",
   "          var ts0 = D.ts[q] * Q, ts1 = ts0 + D.ts[q + 1] * Q;\n",
   "          if (ts1 < v0 || ts0 > v1) continue;\n",
@@ -10296,7 +10332,8 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   const char *reasons[64];
   unsigned char *used;
   int64_t dur = s->duration_ns > 0 ? s->duration_ns : 1;
-  double lane_end[3] = {-1, -1, -1}, htop;
+  double lane_end[CTRACE__TASK_LANES], htop;
+  uint32_t task_lanes = 0, tasks_hidden = 0;
   th = ctrace_analysis_threads(r->a, &n_th);
   z = ctrace_analysis_zones(r->a, &n_z);
   tk = ctrace_analysis_tasks(r->a, &n_tk);
@@ -10374,15 +10411,16 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   ctrace__sink_str(r->o, "],\"ts\":[");
   for (i = 0, shown = 0; i < r->d->tasks.n; ++i) {
     const ctrace__dspan *t = &r->d->tasks.v[i];
-    uint32_t lane;
-    for (lane = 0; lane < 3u && lane_end[lane] > (double)t->start; ++lane) {}
-    if (lane == 3u) continue;
-    lane_end[lane] = (double)t->end;
+    uint32_t lane = ctrace__task_lane(lane_end, &task_lanes, (double)t->start, (double)t->end);
+    if (lane == CTRACE__TASK_LANES) {
+      tasks_hidden++;
+      continue;
+    }
     ctrace__rep_sep(r, shown++);
     ctrace__sink_fmt(r->o, "%lld,%lld,%u,%u", (long long)(t->start / r->q), (long long)((t->end - t->start) / r->q),
                      (unsigned)t->zone, (unsigned)lane);
   }
-  ctrace__sink_str(r->o, "],\"mk\":[");
+  ctrace__sink_fmt(r->o, "],\"tl\":%u,\"tx\":%u,\"mk\":[", (unsigned)task_lanes, (unsigned)tasks_hidden);
   for (i = 0; i < r->d->n_marks && i < 5000u && !ctrace__rep_full(r, CTRACE__BUDGET_DATA); ++i) {
     const ctrace__dmark *mk = &r->d->marks[i];
     uint32_t row = ctrace__rep_row_of(th, n_th, mk->thread);

@@ -322,6 +322,43 @@ static void test_small_reports(void) {
   free(h);
 }
 
+/* n tasks open at once (a pool of workers): every one gets a lane of its
+   own up to the cap, and the ones beyond it are counted, never dropped
+   silently. */
+static int make_tasks(const char *path, int n) {
+  uint64_t id[40];
+  int i;
+  if (ctrace_start(path) != 0) return -1;
+  CTRACE_THREAD_NAME("main");
+  CTRACE_ZONE_BEGIN("all tasks");
+  for (i = 0; i < n; ++i) id[i] = CTRACE_TASK_BEGIN("pooled job");
+  for (i = 0; i < n; ++i) CTRACE_TASK_END(id[i]);
+  CTRACE_ZONE_END();
+  return ctrace_stop();
+}
+static int make_tasks8(const char *path) { return make_tasks(path, 8); }
+static int make_tasks20(const char *path) { return make_tasks(path, 20); }
+
+static void test_task_lanes(void) {
+  size_t n = 0;
+  char *h = made_report(make_tasks8, "rep_tasks8", "8 tasks at once", &n);
+  if (h) {
+    CHECK(strstr(h, "\"tl\":8,\"tx\":0,") != NULL, "8 tasks at once: 8 lanes in the timeline data, none hidden");
+    CHECK(count_of(h, n, "<title>task pooled job:") == 8, "8 tasks at once: all 8 drawn in the static timeline (%zu)",
+          count_of(h, n, "<title>task pooled job:"));
+    CHECK(strstr(h, ">tasks, ") == NULL, "8 tasks at once: nothing said to be hidden");
+  }
+  free(h);
+  h = made_report(make_tasks20, "rep_tasks20", "20 tasks at once", &n);
+  if (h) {
+    CHECK(strstr(h, "\"tl\":12,\"tx\":8,") != NULL, "20 tasks at once: 12 lanes, 8 tasks counted as hidden");
+    CHECK(count_of(h, n, "<title>task pooled job:") == 12, "20 tasks at once: 12 drawn (%zu)",
+          count_of(h, n, "<title>task pooled job:"));
+    CHECK(strstr(h, ">tasks, 8 hidden<") != NULL, "20 tasks at once: the static timeline says 8 are hidden");
+  }
+  free(h);
+}
+
 static void test_damaged(void) {
   char t[600], d[640];
   size_t n = 0;
@@ -551,6 +588,7 @@ int main(int argc, char **argv) {
   test_escaping();
   test_canvas_and_svg();
   test_small_reports();
+  test_task_lanes();
   test_damaged();
   test_hostile();
   test_level_of_detail();
