@@ -8824,16 +8824,36 @@ static uint32_t ctrace__flame_child(const ctrace_flame_node *t, uint32_t p, cons
   return CTRACE_NONE;
 }
 
+/* Where the flame graph's rows go in a chart h high: the first row's top,
+   each row's height, the font size. The report's script draws zoomed views
+   with the same figures. */
+typedef struct ctrace__flame_rows {
+  float top, row_h, fs;
+} ctrace__flame_rows;
+
+static ctrace__flame_rows ctrace__flame_layout(const ctrace_flame_node *t, uint32_t n, float h) {
+  ctrace__flame_rows L;
+  uint32_t i, max_depth = 1;
+  for (i = 0; i < n; ++i) if (t[i].depth > max_depth) max_depth = t[i].depth;
+  L.top = 30;
+  L.fs = h >= 500 ? 14.0f : 12.0f;
+  L.row_h = (h - L.top - 4) / (float)max_depth;
+  if (L.row_h > L.fs + 6) L.row_h = L.fs + 6;
+  if (L.row_h < 3) L.row_h = 3;
+  return L;
+}
+
 /* Aggregated zone stacks, the outermost zone on top and callees below
    (an "icicle" flame graph); width is total time. group = node index + 1 so
    that a script can zoom into a node. b (may be NULL): a baseline run; each
    node is then coloured by its change against the same stack there. */
 static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, const ctrace_analysis *a,
                                                             const ctrace_analysis *b, float w, float h) {
-  uint32_t n = 0, nb = 0, i, *stack, sp = 0;
+  uint32_t n = 0, nb = 0, *stack, sp = 0;
   const ctrace_flame_node *t = ctrace_analysis_flame(a, &n), *tb = b ? ctrace_analysis_flame(b, &nb) : NULL;
-  float *x, row_h, top = 30, fs = h >= 500 ? 14.0f : 12.0f;
-  uint32_t *match, max_depth = 1, drawn = 0;
+  ctrace__flame_rows L = ctrace__flame_layout(t, n, h);
+  float *x, row_h = L.row_h, top = L.top, fs = L.fs;
+  uint32_t *match, drawn = 0;
   double scale;
   char buf[300], t1[48], t2[48];
   ctrace__canvas_text(c, 8, 20, (int)fs + 2, CTRACE__AN_START, CTRACE__INK,
@@ -8843,10 +8863,6 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
     ctrace__canvas_text(c, w / 2, h / 2, (int)fs, CTRACE__AN_MIDDLE, CTRACE__MUTED, "no zones were recorded");
     return c->oom ? CTRACE_E_NOMEM : 0;
   }
-  for (i = 0; i < n; ++i) if (t[i].depth > max_depth) max_depth = t[i].depth;
-  row_h = (h - top - 4) / (float)max_depth;
-  if (row_h > fs + 6) row_h = fs + 6;
-  if (row_h < 3) row_h = 3;
   x = (float *)CTRACE_MEM_ALLOC(sizeof(float) * n);
   stack = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * n);
   match = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * n);
@@ -9495,6 +9511,49 @@ static const char *const ctrace__report_js[] = {
   "      }\n",
   "    }\n",
   "  }\n",
+  "  /* With the flame tree in the data, a zoom draws the boxes anew: callees\n",
+  "     too thin to draw at full width appear once there is room for them. */\n",
+  "  var FT = D.ft, F = D.fg, H = +fsvg.getAttribute('height');\n",
+  "  if (FT && F && FT.length) (function () {\n",
+  "    var root = { k: -1, tot: D.fr, kids: [], dep: 0 }, nodes = {}, f;\n",
+  "    nodes[0] = root;\n",
+  "    for (f = 0; f + 5 < FT.length; f += 6) {\n",
+  "      var par = nodes[FT[f + 1]];\n",
+  "      if (!par) continue;\n",
+  "      var nd = { k: FT[f], p: par, tot: FT[f + 2], self: FT[f + 3], cnt: FT[f + 4], nm: D.fm[FT[f + 5]] || ['?', '#888888'], kids: [], dep: par.dep + 1 };\n",
+  "      nodes[nd.k] = nd;\n",
+  "      par.kids.push(nd);\n",
+  "    }\n",
+  "    function box(nd, x, w) {\n",
+  "      var y = F[0] + F[1] * (nd.dep - 1), fs = F[2] - 2, g = nd.k + 1;\n",
+  "      if (w < 0.5 || y + F[1] > H) return false;\n",
+  "      var r = svgEl('rect', { x: x, y: y, width: w, height: F[1] - 1, fill: nd.nm[1], stroke: '#ffffff', 'stroke-width': 0.5, 'data-g': g });\n",
+  "      var tt = svgEl('title', {});\n",
+  "      tt.textContent = nd.nm[0] + ': total ' + fmtT(nd.tot) + ' (' + (100 * nd.tot / Math.max(1, D.fr)).toFixed(1) + '%), self ' + fmtT(nd.self) + ', ' + nd.cnt + ' calls';\n",
+  "      r.appendChild(tt);\n",
+  "      fsvg.appendChild(r);\n",
+  "      if (w >= F[2] * 2 && F[1] >= F[2]) {\n",
+  "        var fit = Math.floor((w - 6) / (fs * 0.6)), nm = nd.nm[0];\n",
+  "        var t = svgEl('text', { x: x + 3, y: y + F[1] * 0.5 + F[2] * 0.35, 'font-size': fs, fill: '#222222', 'data-g': g });\n",
+  "        t.textContent = nm.length > fit ? nm.slice(0, Math.max(0, fit - 2)) + '..' : nm;\n",
+  "        fsvg.appendChild(t);\n",
+  "      }\n",
+  "      return true;\n",
+  "    }\n",
+  "    zoomTo = function (g) {\n",
+  "      var old = fsvg.querySelectorAll('[data-g]'), i, a, drawn = 0;\n",
+  "      for (i = 0; i < old.length; i++) old[i].parentNode.removeChild(old[i]);\n",
+  "      var focus = (g && nodes[+g - 1]) || root;\n",
+  "      for (a = focus; a !== root; a = a.p) box(a, L, Wd); /* the focus and its callers span the width */\n",
+  "      (function lay(nd, x, scale) {\n",
+  "        for (var j = 0; j < nd.kids.length && drawn < 8000; j++) {\n",
+  "          var kid = nd.kids[j], w = kid.tot * scale;\n",
+  "          if (box(kid, x, w)) { drawn++; lay(kid, x, scale); }\n",
+  "          x += w;\n",
+  "        }\n",
+  "      })(focus, L, Wd / Math.max(1, focus.tot));\n",
+  "    };\n",
+  "  })();\n",
   "  fsvg.addEventListener('click', function (ev) {\n",
   "    var t = ev.target.closest('[data-g]');\n",
   "    if (t) zoomTo(t.getAttribute('data-g'));\n",
@@ -10318,6 +10377,75 @@ static void ctrace__rep_density(ctrace__report *r, const ctrace_thread_stats *th
   ctrace__sink_str(r->o, "]}");
 }
 
+/* The flame tree for the script's zoom, so that zooming into a box shows
+   callees too thin to draw at full width. Every node down to the smallest
+   total that keeps CTRACE__FLAME_DATA_NODES of them (a child is never
+   larger than its parent, so every node kept has its parent kept), and at
+   least every node the chart drew; if even those are too many, nothing,
+   and the script zooms by stretching the drawn boxes. Parents come before
+   their children, siblings in the chart's order: "ft" holds per node its
+   index, its parent's, total and self ns, calls and its name's place in
+   "fm" (names with their colours, each once), "fg" the chart's rows. */
+#define CTRACE__FLAME_DATA_NODES 20000u
+static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
+  uint32_t n = 0, i, k, keep, sp = 0, n_names = 0, cap = 64, shown = 0, *stack, *slot;
+  const ctrace_flame_node *t = ctrace_analysis_flame(r->a, &n);
+  const char **names;
+  int64_t min_ns, drawn_ns;
+  ctrace__flame_rows L;
+  if (n < 2 || t[0].total_ns <= 0) return;
+  drawn_ns = t[0].total_ns / 2400 + 1; /* about half a pixel of the 1184 the root spans */
+  for (min_ns = t[0].total_ns / 1000000 + 1;; min_ns *= 4) {
+    for (i = 1, keep = 0; i < n; ++i) keep += t[i].total_ns >= min_ns;
+    if (keep <= CTRACE__FLAME_DATA_NODES) break;
+    if (min_ns > drawn_ns) return;
+  }
+  while (cap < 2 * keep + 2) cap *= 2;
+  stack = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * (n + cap));
+  names = (const char **)CTRACE_MEM_ALLOC(sizeof(const char *) * (keep + 1));
+  if (!stack || !names) {
+    CTRACE_MEM_FREE(stack);
+    CTRACE_MEM_FREE(names);
+    return;
+  }
+  slot = stack + n; /* name pointer -> its place in "fm", plus one; 0 = free */
+  memset(slot, 0, sizeof(uint32_t) * cap);
+  L = ctrace__flame_layout(t, n, height);
+  ctrace__sink_fmt(r->o, ",\"fg\":[%g,%g,%g],\"fr\":%lld,\"ft\":[", (double)L.top, (double)L.row_h, (double)L.fs,
+                   (long long)t[0].total_ns);
+  stack[sp++] = 0;
+  while (sp && !ctrace__rep_full(r, CTRACE__BUDGET_DATA)) {
+    uint32_t p = stack[--sp];
+    for (k = t[p].first_child; k != CTRACE_NONE && k < n; k = t[k].next_sibling) {
+      uint32_t h;
+      if (t[k].total_ns < min_ns) continue;
+      if (ctrace__rep_full(r, CTRACE__BUDGET_DATA)) break; /* what was written is whole subtrees' tops */
+      h = (uint32_t)(((uintptr_t)t[k].name >> 3) * 2654435761u) & (cap - 1);
+      while (slot[h] && names[slot[h] - 1] != t[k].name) h = (h + 1) & (cap - 1);
+      if (!slot[h]) {
+        names[n_names++] = t[k].name;
+        slot[h] = n_names;
+      }
+      ctrace__rep_sep(r, shown++);
+      ctrace__sink_fmt(r->o, "%u,%u,%lld,%lld,%llu,%u", (unsigned)k, (unsigned)p, (long long)t[k].total_ns,
+                       (long long)t[k].self_ns, (unsigned long long)t[k].count, (unsigned)(slot[h] - 1));
+      stack[sp++] = k;
+    }
+  }
+  ctrace__sink_str(r->o, "],\"fm\":[");
+  for (i = 0; i < n_names && !ctrace__rep_full(r, CTRACE__BUDGET_DATA); ++i) { /* the script shows "?" for the rest */
+    ctrace__rep_sep(r, i);
+    ctrace__sink_str(r->o, "[");
+    ctrace__rep_json(r, names[i], 80);
+    ctrace__sink_str(r->o, ",");
+    ctrace__rep_colour(r, ctrace__name_colour(names[i]));
+    ctrace__sink_str(r->o, "]");
+  }
+  ctrace__sink_str(r->o, "]");
+  CTRACE_MEM_FREE(stack);
+  CTRACE_MEM_FREE(names);
+}
+
 static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   const ctrace_summary *s = ctrace_analysis_summary(r->a);
   const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
@@ -10477,7 +10605,9 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
     ctrace__sink_fmt(r->o, "\"%u\":", (unsigned)g);
     ctrace__rep_json(r, fl[g - 1u].name, 48);
   }
-  ctrace__sink_str(r->o, "}}</script>\n");
+  ctrace__sink_str(r->o, "}");
+  if (!r->b) ctrace__rep_flame_tree(r, flame->height); /* compared with a baseline, boxes carry colours of their own */
+  ctrace__sink_str(r->o, "}</script>\n");
 }
 
 static void ctrace__rep_script(ctrace__report *r) {

@@ -44,8 +44,11 @@ else
 fi
 "$HELPER" --hostile-trace "$TMP/hostile.ctrace" ||
   { echo "FAIL: browser test: cannot write the hostile trace"; exit 1; }
+"$HELPER" --thin-callee-trace "$TMP/thin.ctrace" ||
+  { echo "FAIL: browser test: cannot write the thin-callee trace"; exit 1; }
 "$HELPER" --report "$TMP/demo.ctrace" "$TMP/demo.html" &&
-"$HELPER" --report "$TMP/hostile.ctrace" "$TMP/hostile.html" ||
+"$HELPER" --report "$TMP/hostile.ctrace" "$TMP/hostile.html" &&
+"$HELPER" --report "$TMP/thin.ctrace" "$TMP/thin.html" ||
   { echo "FAIL: browser test: cannot write the reports"; exit 1; }
 echo "PASS: reports written for the browser"
 
@@ -137,10 +140,11 @@ async function visit(ctx, name, file, withJs) {
     }
     const flameRects = page.locator('svg.flame rect[data-g]');
     if (await flameRects.count() > 1) {
-      const r = flameRects.nth(1);
+      const r = flameRects.nth(1), g = await r.getAttribute('data-g');
       const w0 = +(await r.getAttribute('width'));
       await r.click({ force: true });
-      const w1 = +(await r.getAttribute('width'));
+      /* the zoom may draw the boxes anew: find the clicked one by its node */
+      const w1 = +(await page.getAttribute('svg.flame rect[data-g="' + g + '"]', 'width'));
       check(w1 > w0 + 1 || w0 > 1000, tag + ': clicking a flame box zooms into it', w0 + ' -> ' + w1);
       await page.click('#flame-reset');
     }
@@ -174,6 +178,33 @@ async function visit(ctx, name, file, withJs) {
   await page.close();
 }
 
+/* The flame graph zooms by drawing anew: a callee too thin to draw at full
+   width appears when its caller is zoomed into, and goes again on reset. */
+async function flameZoom(ctx, file) {
+  const page = await ctx.newPage(), problems = [];
+  page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text()); });
+  page.on('pageerror', e => problems.push('page error: ' + e.message));
+  await page.goto('file://' + path.resolve(file), { waitUntil: 'load' });
+  const titled = async (prefix) => page.evaluate(p => Array.from(document.querySelectorAll('svg.flame rect[data-g] title'))
+    .filter(t => t.textContent.startsWith(p)).length, prefix);
+  check(await titled('tiny callee:') === 0 && await titled('small:') === 1,
+        'thin callee: at full width the flame graph draws "small" but not its thin callee');
+  await page.evaluate(() => {
+    const t = Array.from(document.querySelectorAll('svg.flame rect[data-g] title')).find(x => x.textContent.startsWith('small:'));
+    t.parentNode.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+  });
+  const w = await page.evaluate(() => {
+    const t = Array.from(document.querySelectorAll('svg.flame rect[data-g] title')).find(x => x.textContent.startsWith('tiny callee:'));
+    return t ? +t.parentNode.getAttribute('width') : -1;
+  });
+  check(w > 2, 'thin callee: zoomed into "small", its callee is drawn', 'width ' + w);
+  check(await titled('big:') === 0, 'thin callee: zoomed, the sibling outside the view is gone');
+  await page.click('#flame-reset');
+  check(await titled('tiny callee:') === 0 && await titled('big:') === 1, 'thin callee: reset draws the full view again');
+  check(problems.length === 0, 'thin callee: no console errors', problems.join(' | '));
+  await page.close();
+}
+
 (async () => {
   const ud = fs.mkdtempSync(path.join(tmp, 'profile-'));
   const ctx = await chromium.launchPersistentContext(ud, { executablePath: chromiumPath, headless: true, args,
@@ -185,6 +216,11 @@ async function visit(ctx, name, file, withJs) {
     } catch (e) {
       check(false, 'browser session' + (js ? '' : ' (JavaScript off)'), e.message.split('\n')[0]);
     }
+  }
+  try {
+    await flameZoom(ctx, path.join(tmp, 'thin.html'));
+  } catch (e) {
+    check(false, 'browser session (flame zoom)', e.message.split('\n')[0]);
   }
   await ctx.close();
   process.exit(failed ? 1 : 0);

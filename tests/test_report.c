@@ -9,6 +9,8 @@
 
    Extra modes used by tests/test_browser.sh and tests/bench_report.c:
      test_report --hostile-trace OUT.ctrace    write the hostile-names trace
+     test_report --thin-callee-trace OUT.ctrace   a callee too thin to draw
+                                                  until the flame graph zooms
      test_report --report TRACE OUT.html [BASELINE]                          */
 #define CTRACE_IMPLEMENTATION
 #include "../ctrace.h"
@@ -359,6 +361,46 @@ static void test_task_lanes(void) {
   free(h);
 }
 
+/* A callee far too thin to draw at full width: "big" takes about 99% of
+   the time, "small" 1%, and "tiny callee" inside it 1% of that (0.01%, a
+   tenth of a pixel). Zooming into "small" must show it. */
+static void spin_ns(long ns) {
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  do {
+    clock_gettime(CLOCK_MONOTONIC, &b);
+  } while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < ns);
+}
+
+static int make_thin_callee(const char *path) {
+  if (ctrace_start(path) != 0) return -1;
+  CTRACE_THREAD_NAME("main");
+  CTRACE_ZONE_BEGIN("big");
+  spin_ns(60000000L);
+  CTRACE_ZONE_END();
+  CTRACE_ZONE_BEGIN("small");
+  spin_ns(300000L);
+  CTRACE_ZONE_BEGIN("tiny callee");
+  spin_ns(6000L);
+  CTRACE_ZONE_END();
+  spin_ns(300000L);
+  CTRACE_ZONE_END();
+  return ctrace_stop();
+}
+
+static void test_flame_data(void) {
+  size_t n = 0;
+  char *h = made_report(make_thin_callee, "rep_thin", "thin callee", &n);
+  if (h) {
+    const char *ft = strstr(h, "\"ft\":["), *fm = strstr(h, "\"fm\":[");
+    CHECK(strstr(h, "<title>tiny callee:") == NULL, "thin callee: too thin to draw at full width");
+    CHECK(ft && fm && strstr(fm, "\"tiny callee\"") != NULL,
+          "thin callee: in the flame tree the script zooms with");
+    CHECK(strstr(h, "\"fg\":[30,") != NULL, "thin callee: the chart's rows are in the data");
+  }
+  free(h);
+}
+
 static void test_damaged(void) {
   char t[600], d[640];
   size_t n = 0;
@@ -579,6 +621,7 @@ static void test_errors_and_progress(void) {
 int main(int argc, char **argv) {
   self_path = argv[0];
   if (argc == 3 && strcmp(argv[1], "--hostile-trace") == 0) return make_hostile(argv[2]) != 0;
+  if (argc == 3 && strcmp(argv[1], "--thin-callee-trace") == 0) return make_thin_callee(argv[2]) != 0;
   if ((argc == 4 || argc == 5) && strcmp(argv[1], "--report") == 0) {
     char err[400];
     int rc = report(argv[2], argv[3], argc == 5 ? argv[4] : NULL, err, sizeof err);
@@ -589,6 +632,7 @@ int main(int argc, char **argv) {
   test_canvas_and_svg();
   test_small_reports();
   test_task_lanes();
+  test_flame_data();
   test_damaged();
   test_hostile();
   test_level_of_detail();
