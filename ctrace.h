@@ -10395,10 +10395,10 @@ static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
   ctrace__flame_rows L;
   if (n < 2 || t[0].total_ns <= 0) return;
   drawn_ns = t[0].total_ns / 2400 + 1; /* about half a pixel of the 1184 the root spans */
-  for (min_ns = t[0].total_ns / 1000000 + 1;; min_ns *= 4) {
+  for (min_ns = t[0].total_ns / 1000000 + 1;; min_ns = min_ns * 4 < drawn_ns ? min_ns * 4 : drawn_ns) {
     for (i = 1, keep = 0; i < n; ++i) keep += t[i].total_ns >= min_ns;
     if (keep <= CTRACE__FLAME_DATA_NODES) break;
-    if (min_ns > drawn_ns) return;
+    if (min_ns >= drawn_ns) return; /* never less than the chart drew */
   }
   while (cap < 2 * keep + 2) cap *= 2;
   stack = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * (n + cap));
