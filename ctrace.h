@@ -10387,10 +10387,16 @@ static void ctrace__rep_density(ctrace__report *r, const ctrace_thread_stats *th
    index, its parent's, total and self ns, calls and its name's place in
    "fm" (names with their colours, each once), "fg" the chart's rows. */
 #define CTRACE__FLAME_DATA_NODES 20000u
+/* Names of the flame data: the same name is the same pointer (interned). */
+static int ctrace__name_ptr_eq(const void *table, uint32_t v, const void *key) {
+  return ((const char *const *)table)[v] == (const char *)key;
+}
+
 static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
-  uint32_t n = 0, i, k, keep, sp = 0, n_names = 0, cap = 64, shown = 0, *stack, *slot;
+  uint32_t n = 0, i, k, keep, sp = 0, n_names = 0, shown = 0, *stack;
   const ctrace_flame_node *t = ctrace_analysis_flame(r->a, &n);
   const char **names;
+  ctrace__map name_map; /* name pointer -> its place in "fm" */
   int64_t min_ns, drawn_ns;
   ctrace__flame_rows L;
   if (n < 2 || t[0].total_ns <= 0) return;
@@ -10400,16 +10406,14 @@ static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
     if (keep <= CTRACE__FLAME_DATA_NODES) break;
     if (min_ns >= drawn_ns) return; /* never less than the chart drew */
   }
-  while (cap < 2 * keep + 2) cap *= 2;
-  stack = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * (n + cap));
+  stack = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * n);
   names = (const char **)CTRACE_MEM_ALLOC(sizeof(const char *) * (keep + 1));
   if (!stack || !names) {
     CTRACE_MEM_FREE(stack);
     CTRACE_MEM_FREE(names);
     return;
   }
-  slot = stack + n; /* name pointer -> its place in "fm", plus one; 0 = free */
-  memset(slot, 0, sizeof(uint32_t) * cap);
+  memset(&name_map, 0, sizeof name_map);
   L = ctrace__flame_layout(t, n, height);
   ctrace__sink_fmt(r->o, ",\"fg\":[%g,%g,%g],\"fr\":%lld,\"ft\":[", (double)L.top, (double)L.row_h, (double)L.fs,
                    (long long)t[0].total_ns);
@@ -10417,18 +10421,19 @@ static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
   while (sp && !ctrace__rep_full(r, CTRACE__BUDGET_DATA)) {
     uint32_t p = stack[--sp];
     for (k = t[p].first_child; k != CTRACE_NONE && k < n; k = t[k].next_sibling) {
-      uint32_t h;
+      uint64_t h = ctrace__mix64((uint64_t)(uintptr_t)t[k].name);
+      uint32_t ni;
       if (t[k].total_ns < min_ns) continue;
       if (ctrace__rep_full(r, CTRACE__BUDGET_DATA)) break; /* what was written is whole subtrees' tops */
-      h = (uint32_t)(((uintptr_t)t[k].name >> 3) * 2654435761u) & (cap - 1);
-      while (slot[h] && names[slot[h] - 1] != t[k].name) h = (h + 1) & (cap - 1);
-      if (!slot[h]) {
+      ni = ctrace__map_get(&name_map, h, ctrace__name_ptr_eq, names, t[k].name);
+      if (ni == CTRACE_NONE) {
+        if (ctrace__map_put(&name_map, h, n_names)) break; /* out of memory: the data stops here */
+        ni = n_names;
         names[n_names++] = t[k].name;
-        slot[h] = n_names;
       }
       ctrace__rep_sep(r, shown++);
       ctrace__sink_fmt(r->o, "%u,%u,%lld,%lld,%llu,%u", (unsigned)k, (unsigned)p, (long long)t[k].total_ns,
-                       (long long)t[k].self_ns, (unsigned long long)t[k].count, (unsigned)(slot[h] - 1));
+                       (long long)t[k].self_ns, (unsigned long long)t[k].count, (unsigned)ni);
       stack[sp++] = k;
     }
   }
@@ -10442,6 +10447,7 @@ static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
     ctrace__sink_str(r->o, "]");
   }
   ctrace__sink_str(r->o, "]");
+  ctrace__map_free(&name_map);
   CTRACE_MEM_FREE(stack);
   CTRACE_MEM_FREE(names);
 }
