@@ -2862,9 +2862,9 @@ static int ctrace__track_free(uintptr_t ptr, const char *file, uint32_t line) {
 }
 
 /* ctrace__track_alloc, but for the event, when the thread has a table with
-   room and the address is new (nearly always): inline, no call. The
-   thread's state, or NULL if the long way must be taken (nothing was
-   changed). */
+   room and the address is new: the first try of the long way, for a trace
+   running or a key not placed at its home. The thread's state, or NULL if
+   ctrace__track_alloc must do it (nothing was changed). */
 CTRACE__HOT ctrace__tstate *ctrace__track_alloc_fast(uintptr_t ptr, uint64_t size) {
   ctrace__tstate *t = ctrace__tls;
   ctrace__btable *b;
@@ -2881,19 +2881,18 @@ CTRACE__HOT ctrace__tstate *ctrace__track_alloc_fast(uintptr_t ptr, uint64_t siz
   return t;
 }
 
-/* ctrace__track_free for a block of the thread's own table with no trace
-   running: no call at all, so ctrace_free_at needs no stack frame. 0 if
-   the long way must be taken (nothing was changed). */
-CTRACE__HOT int ctrace__track_free_fast(uintptr_t ptr) {
-  ctrace__tstate *t = ctrace__tls;
-  uint64_t size;
-  if (!t || CTRACE__ON() || !ctrace__block_forget_own(t->blocks, ptr, &size)) return 0;
-  ctrace__note_free(t, size);
-  return 1;
+/* The quick paths below look at one slot, the key's home, and nothing else:
+   allocators hand a freed address out again soon, so an allocation usually
+   finds its own tombstone there (or an empty slot), and a free finds its
+   live key there. Anything else (a collision, a full table, a trace
+   running) takes the long way, which probes as far as it must. No loop and
+   no call keeps them within the registers a leaf function has. */
+CTRACE__HOT ctrace__blockslot *ctrace__home_slot(const ctrace__btable *b, uintptr_t k) {
+  return b->slots + ctrace__block_home(b, k, b->cap - 1);
 }
 
-/* Everything ctrace_malloc_record's fast path leaves: tracing, a full
-   table, an address already live, a failed allocation. POSIX says a failed
+/* Everything ctrace__malloc_quick leaves: tracing, a home slot taken, a
+   full table, an address already live, a failed allocation. POSIX says a failed
    allocation sets errno to ENOMEM; not every allocator does (valgrind's
    calloc, wine's realloc), so make sure. */
 CTRACE__COLD void *ctrace__record_slow(void *p, size_t size, const char *file, int line) {
@@ -2909,10 +2908,24 @@ CTRACE__COLD void *ctrace__record_slow(void *p, size_t size, const char *file, i
   return p;
 }
 
-/* With no trace running, a new address into the thread's table with room:
-   no call. */
+/* With no trace running, a new address into its home slot. */
 CTRACE_API int ctrace__malloc_quick(void *p, size_t size) {
-  return p && !CTRACE__ON() && ctrace__track_alloc_fast((uintptr_t)p, size);
+  uintptr_t k = (uintptr_t)p, x;
+  ctrace__tstate *t = ctrace__tls;
+  ctrace__btable *b;
+  ctrace__blockslot *s;
+  int64_t pending;
+  if (!k || CTRACE__ON() || !t) return 0;
+  b = t->blocks;
+  s = ctrace__home_slot(b, k);
+  x = ctrace__load_relaxed(&s->key);
+  /* k's own tombstone, or an empty slot the table has room to fill */
+  if (x != (k | CTRACE__FREED_MARK) && (x != 0 || b->count >= b->full)) return 0;
+  pending = t->ms_pending + (int64_t)size;
+  if (pending > t->ms_headroom) return 0;
+  ctrace__btable_put(b, s, k, size, x != 0 ? 2 : 0);
+  ctrace__count_alloc(t, size, pending); /* ctrace__note_alloc, its test done above */
+  return 1;
 }
 
 CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line) {
@@ -2958,14 +2971,20 @@ CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int
   return q;
 }
 
-/* Everything ctrace_free_at's fast path leaves: tracing, other threads'
-   blocks, problems. Apart, so that the fast path needs no stack frame. */
+/* Everything ctrace_free_at's quick path leaves: tracing, a key not at its
+   home, other threads' blocks, problems. */
 CTRACE__COLD void ctrace__free_slow(void *ptr, const char *file, int line) {
   if (ptr && ctrace__track_free((uintptr_t)ptr, file, (uint32_t)line)) free(ptr);
 }
 
 CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line) {
-  if (ctrace__track_free_fast((uintptr_t)ptr)) { /* never true for NULL: no key is 0 */
+  uintptr_t k = (uintptr_t)ptr;
+  ctrace__tstate *t = ctrace__tls;
+  ctrace__blockslot *s;
+  if (k && t && !CTRACE__ON() && ctrace__load_relaxed(&(s = ctrace__home_slot(t->blocks, k))->key) == k) {
+    uint64_t size = ctrace__load_relaxed(&s->size);
+    ctrace__store_relaxed(&s->key, k | CTRACE__FREED_MARK); /* a tombstone that remembers k */
+    ctrace__note_free(t, size);
     free(ptr);
     return;
   }

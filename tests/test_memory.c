@@ -101,6 +101,53 @@ static int all_bytes(const unsigned char *p, size_t n, unsigned char v) {
 
 /* ---- single-thread sequences ---------------------------------------------- */
 
+/* Blocks packed closer than the table's home spacing (one slot per 64
+   bytes of address space): 8-byte blocks share home slots, so the quick
+   paths (which only look at a key's home slot) and the long ways (which
+   probe on) both run, in every mix: fresh addresses, reused ones, keys
+   pushed off their home, tombstones left by others. Blocks are freed
+   out of order and some addresses come back; the counts must stay exact
+   and every block must really be freed (test_memory_asan.sh runs this
+   under AddressSanitizer, whose leak check would name any left). */
+#define PACKED 6000
+static void packed_sequence(const char *mode) {
+  static unsigned char *blocks[PACKED];
+  ctrace_memstats s0 = stats_now(), s1;
+  delta d = delta_zero();
+  int i, round, ok = 1;
+  for (i = 0; i < PACKED; i++) {
+    blocks[i] = (unsigned char *)ctrace_malloc(8 + i % 3);
+    ok &= blocks[i] != NULL;
+    model_malloc(&d, 8 + i % 3);
+  }
+  if (!CHECK(ok, "%d small blocks allocated (%s)", PACKED, mode)) return;
+  for (round = 0; round < 4; round++) {
+    int step = 2 + round; /* free every step-th block, then allocate it again */
+    for (i = round; i < PACKED; i += step) {
+      ctrace_free(blocks[i]);
+      model_free(&d, 8 + i % 3);
+    }
+    for (i = round; i < PACKED; i += step) {
+      blocks[i] = (unsigned char *)ctrace_malloc(8 + i % 3);
+      ok &= blocks[i] != NULL;
+      model_malloc(&d, 8 + i % 3);
+    }
+  }
+  s1 = stats_now();
+  check_delta(&s0, &s1, d, "packed small blocks, freed and reallocated out of order", mode);
+  for (i = PACKED - 1; i >= 0; i -= 2) { /* backwards, odd ones first */
+    ctrace_free(blocks[i]);
+    model_free(&d, 8 + i % 3);
+  }
+  for (i = PACKED - 2; i >= 0; i -= 2) {
+    ctrace_free(blocks[i]);
+    model_free(&d, 8 + i % 3);
+  }
+  s1 = stats_now();
+  CHECK(ok, "every reallocation succeeded (%s)", mode);
+  check_delta(&s0, &s1, d, "all packed blocks freed", mode);
+}
+
 static void basic_sequence(const char *mode) {
   ctrace_memstats s0 = stats_now(), s1;
   delta d = delta_zero();
@@ -641,6 +688,7 @@ int main(void) {
 
   basic_sequence("no trace");
   edge_sequence("no trace");
+  packed_sequence("no trace");
   (void)misuse_sequence("no trace");
   (void)threaded_sequence("no trace");
   gc_phases("no trace");
@@ -653,6 +701,7 @@ int main(void) {
     if (CHECK_EQ_INT(ctrace_start(path), 0, "second trace starts")) {
       basic_sequence("during a trace");
       edge_sequence("during a trace");
+      packed_sequence("during a trace");
       gc_phases("during a trace");
       CHECK_EQ_INT(ctrace_stop(), 0, "second trace stops");
       remove(path);
