@@ -2915,12 +2915,13 @@ CTRACE_API int ctrace__malloc_quick(void *p, size_t size) {
   ctrace__btable *b;
   ctrace__blockslot *s;
   int64_t pending;
-  if (!k || CTRACE__ON() || !t) return 0;
+  if (CTRACE__ON() || !t) return 0;
   b = t->blocks;
   s = ctrace__home_slot(b, k);
   x = ctrace__load_relaxed(&s->key);
-  /* k's own tombstone, or an empty slot the table has room to fill */
-  if (x != (k | CTRACE__FREED_MARK) && (x != 0 || b->count >= b->full)) return 0;
+  /* k's own tombstone (never there for NULL, which no table holds), or an
+     empty slot the table has room to fill */
+  if (x != (k | CTRACE__FREED_MARK) && (x != 0 || !k || b->count >= b->full)) return 0;
   pending = t->ms_pending + (int64_t)size;
   if (pending > t->ms_headroom) return 0;
   ctrace__btable_put(b, s, k, size, x != 0 ? 2 : 0);
