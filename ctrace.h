@@ -2479,8 +2479,8 @@ typedef struct ctrace__blockslot {
 
 typedef struct ctrace__btable {
   ctrace__blockslot *slots;
-  uint32_t cap, count;         /* count: slots not empty (tombstones too) */
-  uint32_t full;               /* count that calls for a rebuild: half of cap */
+  uint32_t mask, count;        /* mask: slots - 1 (a power of two); count: slots not empty (tombstones too) */
+  uint32_t full;               /* count that calls for a rebuild: half the slots */
   uint64_t mul;                /* home slot: see ctrace__block_home */
   volatile long lock;          /* searches by other threads, rebuilds */
   struct ctrace__btable *next; /* every table, newest first */
@@ -2495,7 +2495,7 @@ static ctrace__btable *volatile ctrace__tables;  /* every table; only ever prepe
 static ctrace__blockslot ctrace__no_slots[1];
 /* Every thread's table until it first needs one of its own: no slots, and
    full, so the fast paths need no test for a missing table. */
-static ctrace__btable ctrace__no_table = {ctrace__no_slots, 1, 0, 0, 1, 0, NULL, NULL};
+static ctrace__btable ctrace__no_table = {ctrace__no_slots, 0, 0, 0, 1, 0, NULL, NULL};
 static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
 
 /* Home slot. A table starts out by address: one slot per 64 bytes of
@@ -2511,8 +2511,8 @@ static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
 #define CTRACE__HOME_NEAR_MUL ((uint64_t)1 << 30) /* (address / 16) * 2^30 / 2^32 = address / 64 */
 #define CTRACE__HOME_SCATTER_MUL 0x9E3779B97F4A7C15ull
 
-CTRACE__HOT uint32_t ctrace__block_home(const ctrace__btable *b, uintptr_t k, uint32_t mask) {
-  return (uint32_t)((((uint64_t)k >> 4) * b->mul) >> 32) & mask;
+CTRACE__HOT uint32_t ctrace__block_home(const ctrace__btable *b, uintptr_t k) {
+  return (uint32_t)((((uint64_t)k >> 4) * b->mul) >> 32) & b->mask;
 }
 
 static void ctrace__spin_lock(volatile long *lock) {
@@ -2536,7 +2536,7 @@ static ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
   } else if ((b = (ctrace__btable *)CTRACE_MEM_ALLOC(sizeof *b)) != NULL) {
     memset(b, 0, sizeof *b);
     b->slots = ctrace__no_slots;
-    b->cap = 1;
+    b->mask = 0;
     b->mul = CTRACE__HOME_NEAR_MUL;
     b->next = ctrace__tables;
     ctrace__store_release(&ctrace__tables, b);
@@ -2559,10 +2559,11 @@ static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul)
   memset(slots, 0, sizeof(ctrace__blockslot) * cap);
   memset(&shape, 0, sizeof shape);
   shape.mul = mul;
-  for (i = 0; i < b->cap; i++) {
+  shape.mask = cap - 1;
+  for (i = 0; i <= b->mask; i++) {
     uintptr_t k = ctrace__load_relaxed(&b->slots[i].key);
     if (k && !(k & CTRACE__FREED_MARK)) {
-      uint32_t j = ctrace__block_home(&shape, k, cap - 1), probes = 0;
+      uint32_t j = ctrace__block_home(&shape, k), probes = 0;
       while (slots[j].key) {
         j = (j + 1) & (cap - 1);
         if (++probes > CTRACE__PROBE_LIMIT && mul == CTRACE__HOME_NEAR_MUL) {
@@ -2577,7 +2578,7 @@ static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul)
   }
   if (b->slots != ctrace__no_slots) CTRACE_MEM_FREE(b->slots);
   b->slots = slots;
-  b->cap = cap;
+  b->mask = cap - 1;
   b->count = n;
   b->full = cap / 2;
   b->mul = mul;
@@ -2598,11 +2599,11 @@ static int ctrace__btable_rebuild_locked(ctrace__btable *b, uint32_t cap, int sc
 static int ctrace__btable_make_room(ctrace__btable *b) {
   uint32_t live = 0, i, cap;
   if (b->count < b->full) return 0;
-  for (i = 0; i < b->cap; i++) {
+  for (i = 0; i <= b->mask; i++) {
     uintptr_t k = ctrace__load_relaxed(&b->slots[i].key);
     live += k && !(k & CTRACE__FREED_MARK);
   }
-  cap = b->cap > 256 ? b->cap : 256;
+  cap = b->mask >= 256 ? b->mask + 1 : 256;
   while ((live + 1) * 4 > cap) cap *= 2; /* after the rebuild, at most a quarter full */
   if (cap == 0) return -1;
   return ctrace__btable_rebuild_locked(b, cap, 0);
@@ -2616,12 +2617,12 @@ static int ctrace__btable_make_room(ctrace__btable *b) {
    was inserted, and a k inserted after this one was freed would have taken
    this tombstone. Other keys' tombstones are left for the next rebuild. */
 CTRACE__HOT int ctrace__btable_find_slot(ctrace__btable *b, uintptr_t k, ctrace__blockslot **at) {
-  ctrace__blockslot *slots = b->slots, *last = slots + (b->cap - 1), *s;
+  ctrace__blockslot *slots = b->slots, *last = slots + b->mask, *s;
   uint32_t left = CTRACE__PROBE_LIMIT;
   uintptr_t x;
   /* pointers, not indexes, and no copy of the key kept: the allocator's
      fast path has registers enough for this loop without a stack frame */
-  for (s = slots + ctrace__block_home(b, k, b->cap - 1); (x = ctrace__load_relaxed(&s->key)) != 0;
+  for (s = slots + ctrace__block_home(b, k); (x = ctrace__load_relaxed(&s->key)) != 0;
        s = s == last ? slots : s + 1) {
     x ^= k;
     if (x <= CTRACE__FREED_MARK) { /* k, live (x 0) or a tombstone */
@@ -2654,7 +2655,8 @@ static int ctrace__block_remember(ctrace__btable *b, uintptr_t k, uint64_t size,
   if (!b || ctrace__btable_make_room(b)) return -1;
   rc = ctrace__btable_find_slot(b, k, &at);
   while (rc == 3) { /* scatter (or, already scattered, grow) and look again */
-    if (ctrace__btable_rebuild_locked(b, b->mul == CTRACE__HOME_NEAR_MUL ? b->cap : b->cap * 2, 1)) return -1;
+    if (ctrace__btable_rebuild_locked(b, b->mul == CTRACE__HOME_NEAR_MUL ? b->mask + 1 : (b->mask + 1) * 2, 1))
+      return -1;
     rc = ctrace__btable_find_slot(b, k, &at);
   }
   if (rc == 1) {
@@ -2671,8 +2673,8 @@ static int ctrace__block_remember(ctrace__btable *b, uintptr_t k, uint64_t size,
 CTRACE__HOT int ctrace__block_forget_own(ctrace__btable *b, uintptr_t k, uint64_t *size) {
   uint32_t i, mask;
   uintptr_t key;
-  mask = b->cap - 1;
-  for (i = ctrace__block_home(b, k, mask); (key = ctrace__load_relaxed(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
+  mask = b->mask;
+  for (i = ctrace__block_home(b, k); (key = ctrace__load_relaxed(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
     if (key == k) {
       *size = ctrace__load_relaxed(&b->slots[i].size);
       ctrace__store_relaxed(&b->slots[i].key, k | CTRACE__FREED_MARK); /* a tombstone that remembers k */
@@ -2685,9 +2687,9 @@ CTRACE__HOT int ctrace__block_forget_own(ctrace__btable *b, uintptr_t k, uint64_
 /* Another thread's table (its lock held, so it is not being rebuilt): find
    k and mark it freed. 1 and the size if k was live. */
 static int ctrace__btable_take(ctrace__btable *b, uintptr_t k, uint64_t *size) {
-  uint32_t i, mask = b->cap - 1;
+  uint32_t i, mask = b->mask;
   uintptr_t key;
-  for (i = ctrace__block_home(b, k, mask); (key = ctrace__load_acquire(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
+  for (i = ctrace__block_home(b, k); (key = ctrace__load_acquire(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
     if (key == k) {
       uint64_t sz = ctrace__load_relaxed(&b->slots[i].size);
       /* Fails only if the owner freed k at this very moment: a double free. */
@@ -2888,7 +2890,7 @@ CTRACE__HOT ctrace__tstate *ctrace__track_alloc_fast(uintptr_t ptr, uint64_t siz
    running) takes the long way, which probes as far as it must. No loop and
    no call keeps them within the registers a leaf function has. */
 CTRACE__HOT ctrace__blockslot *ctrace__home_slot(const ctrace__btable *b, uintptr_t k) {
-  return b->slots + ctrace__block_home(b, k, b->cap - 1);
+  return b->slots + ctrace__block_home(b, k);
 }
 
 /* Everything ctrace__malloc_quick leaves: tracing, a home slot taken, a
