@@ -1715,6 +1715,13 @@ typedef struct ctrace__dyn {
   uint32_t len, line, id;
 } ctrace__dyn;
 
+/* An allocation call's site id, by the file pointer and line of the call. */
+typedef struct ctrace__call_site {
+  const char *file;
+  uint32_t line, id;
+} ctrace__call_site;
+#define CTRACE__CALL_SITES 64
+
 typedef struct ctrace__tstate {
   /* hot: touched by every event */
   uint8_t *pos;                 /* next byte to write; published with release */
@@ -1736,6 +1743,7 @@ typedef struct ctrace__tstate {
   struct ctrace__tstate *next, *prev; /* every live state, under reg_lock */
   char *name;
   ctrace__dyn cache[CTRACE__DYN_CACHE];
+  ctrace__call_site call_sites[CTRACE__CALL_SITES];
 } ctrace__tstate;
 
 typedef struct ctrace__site_entry {
@@ -2803,32 +2811,61 @@ CTRACE__HOT void ctrace__note_free(ctrace__tstate *t, uint64_t size) {
   ctrace__store_relaxed(&t->ms_frees, t->ms_frees + 1);
 }
 
-/* The site of an allocation call: its name is empty, so the cache needs no
-   text, only the file pointer and line. */
+/* The site of an allocation call: its name is empty, so its cache entry is
+   just the file pointer and line, in a cache of its own (an entry with id 0
+   is one never filled). */
+CTRACE__HOT ctrace__call_site *ctrace__call_site_slot(ctrace__tstate *t, const char *file, uint32_t line) {
+  return &t->call_sites[(((uint32_t)(uintptr_t)file ^ (line << 5)) * 0x9E3779B1u) >> 26]; /* 2^6 entries */
+}
+
 static uint32_t ctrace__call_site_id(ctrace__tstate *t, const char *file, uint32_t line) {
-  uint64_t h = ((uint64_t)(uintptr_t)file * 0x9E3779B97F4A7C15ull) ^ (line * 0xff51afd7ed558ccdull);
-  ctrace__dyn *c = &t->cache[(h >> 40) & (CTRACE__DYN_CACHE - 1)];
-  if (c->id && c->file == file && c->line == line && c->len == 0 && c->hash == h) return c->id;
+  ctrace__call_site *c = ctrace__call_site_slot(t, file, line);
+  if (c->file == file && c->line == line && c->id) return c->id;
   c->id = ctrace__site_intern("", 0, file, line);
-  c->hash = h;
   c->file = file;
   c->line = line;
-  c->len = 0;
-  c->text = "";
   return c->id;
 }
 
-static void ctrace__mem_event(ctrace__tstate *t, uint8_t kind, const char *what, const char *file, uint32_t line,
-                              uintptr_t ptr, uint64_t size) {
+/* An ALLOC or FREE event of the allocator's own, at a call site. */
+CTRACE__COLD void ctrace__block_event_general(uint8_t kind, const char *file, uint32_t line, uintptr_t ptr,
+                                              uint64_t size) {
+  ctrace__tstate *t;
   uint32_t id;
   uint8_t *p;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  id = what[0] ? ctrace__dynamic_id(t, file, line, what) : ctrace__call_site_id(t, file, line);
-  if (!id) return;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) || !(id = ctrace__call_site_id(t, file, line)))
+    return;
   p = ctrace__put_varint(ctrace__event_head(t, kind), id);
   p = ctrace__put_varint(p, (uint64_t)ptr);
-  if (kind != CTRACE_EV_MEM_PROBLEM) p = ctrace__put_varint(p, size);
-  ctrace__event_commit(t, p);
+  ctrace__event_commit(t, ctrace__put_varint(p, size));
+}
+
+/* The same when the CPU counter is the clock, the buffer has room and the
+   site is in the cache: no call, so no registers to save (the zones' way). */
+static void ctrace__block_event(uint8_t kind, const char *file, uint32_t line, uintptr_t ptr, uint64_t size) {
+  ctrace__tstate *t = ctrace__tls;
+  ctrace__call_site *c;
+  uint8_t *p;
+  if (CTRACE__UNLIKELY(!t || !CTRACE__ON() || !ctrace__g.use_cpu_clock ||
+                       (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
+                       (c = ctrace__call_site_slot(t, file, line))->file != file || c->line != line || !c->id)) {
+    ctrace__block_event_general(kind, file, line, ptr, size);
+    return;
+  }
+  p = ctrace__put_varint(ctrace__event_head_cpu(t, kind), c->id);
+  p = ctrace__put_varint(p, (uint64_t)ptr);
+  ctrace__event_commit(t, ctrace__put_varint(p, size));
+}
+
+/* A MEM_PROBLEM event: what went wrong, at the call's site. */
+static void ctrace__mem_problem(const char *what, const char *file, uint32_t line, uintptr_t ptr) {
+  ctrace__tstate *t;
+  uint32_t id;
+  uint8_t *p;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) || !(id = ctrace__dynamic_id(t, file, line, what)))
+    return;
+  p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_MEM_PROBLEM), id);
+  ctrace__event_commit(t, ctrace__put_varint(p, (uint64_t)ptr));
 }
 
 static void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
@@ -2836,17 +2873,16 @@ static void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, 
   uint64_t old = 0;
   int rc = ctrace__block_remember(t ? ctrace__blocks_of(t) : NULL, ptr, size, &old);
   if (rc < 0) {
-    ctrace__mem_event(t, CTRACE_EV_MEM_PROBLEM, "untracked: out of memory for the block table", file, line, ptr, 0);
+    ctrace__mem_problem("untracked: out of memory for the block table", file, line, ptr);
     return;
   }
   if (rc > 0) { /* the old block at this address was released behind ctrace's back */
-    ctrace__mem_event(t, CTRACE_EV_MEM_PROBLEM, "allocation at a live address (freed outside ctrace?)", file, line,
-                      ptr, 0);
+    ctrace__mem_problem("allocation at a live address (freed outside ctrace?)", file, line, ptr);
     ctrace__note_free(t, old);
-    ctrace__mem_event(t, CTRACE_EV_FREE, "", file, line, ptr, old);
+    ctrace__block_event(CTRACE_EV_FREE, file, line, ptr, old);
   }
   ctrace__note_alloc(t, size);
-  ctrace__mem_event(t, CTRACE_EV_ALLOC, "", file, line, ptr, size);
+  ctrace__block_event(CTRACE_EV_ALLOC, file, line, ptr, size);
 }
 
 /* 1 if ptr was a live block (now forgotten), 0 after reporting a problem. */
@@ -2854,12 +2890,11 @@ static int ctrace__track_free(uintptr_t ptr, const char *file, uint32_t line) {
   ctrace__tstate *t = ctrace__state();
   uint64_t size = 0;
   if (!ctrace__block_forget(t, ptr, &size)) {
-    ctrace__mem_event(t, CTRACE_EV_MEM_PROBLEM, "free of a pointer that is not live (double free or untracked)",
-                      file, line, ptr, 0);
+    ctrace__mem_problem("free of a pointer that is not live (double free or untracked)", file, line, ptr);
     return 0;
   }
   ctrace__note_free(t, size);
-  ctrace__mem_event(t, CTRACE_EV_FREE, "", file, line, ptr, size);
+  ctrace__block_event(CTRACE_EV_FREE, file, line, ptr, size);
   return 1;
 }
 
@@ -2901,7 +2936,7 @@ CTRACE__COLD void *ctrace__record_slow(void *p, size_t size, const char *file, i
   ctrace__tstate *t;
   if (p) {
     if ((t = ctrace__track_alloc_fast((uintptr_t)p, size)) != NULL)
-      ctrace__mem_event(t, CTRACE_EV_ALLOC, "", file, (uint32_t)line, (uintptr_t)p, size);
+      ctrace__block_event(CTRACE_EV_ALLOC, file, (uint32_t)line, (uintptr_t)p, size);
     else
       ctrace__track_alloc((uintptr_t)p, size, file, (uint32_t)line);
   } else if (size) {
@@ -2956,8 +2991,7 @@ CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int
   if (!ptr) return ctrace_malloc_at(size, file, line);
   t = ctrace__state();
   if (!ctrace__block_forget(t, addr, &old)) {
-    ctrace__mem_event(ctrace__state(), CTRACE_EV_MEM_PROBLEM,
-                      "realloc of a pointer that is not live (freed or untracked)", file, (uint32_t)line, addr, 0);
+    ctrace__mem_problem("realloc of a pointer that is not live (freed or untracked)", file, (uint32_t)line, addr);
     errno = EINVAL;
     return NULL;
   }
@@ -2969,7 +3003,7 @@ CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int
     return NULL;
   }
   ctrace__note_free(t, old);
-  ctrace__mem_event(t, CTRACE_EV_FREE, "", file, (uint32_t)line, addr, old);
+  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, addr, old);
   if (q) ctrace__track_alloc((uintptr_t)q, size, file, (uint32_t)line);
   return q;
 }
@@ -2980,12 +3014,28 @@ CTRACE__COLD void ctrace__free_slow(void *ptr, const char *file, int line) {
   if (ptr && ctrace__track_free((uintptr_t)ptr, file, (uint32_t)line)) free(ptr);
 }
 
+/* ctrace_free_at's key found at its home, with a trace running. The event
+   goes before free(): after it another thread may be handed the address. */
+CTRACE__COLD void ctrace__free_home_traced(ctrace__tstate *t, ctrace__blockslot *s, void *ptr, const char *file,
+                                           int line) {
+  uint64_t size = ctrace__load_relaxed(&s->size);
+  ctrace__store_relaxed(&s->key, (uintptr_t)ptr | CTRACE__FREED_MARK);
+  ctrace__note_free(t, size);
+  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, (uintptr_t)ptr, size);
+  free(ptr);
+}
+
 CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line) {
   uintptr_t k = (uintptr_t)ptr;
   ctrace__tstate *t = ctrace__tls;
   ctrace__blockslot *s;
-  if (k && t && !CTRACE__ON() && ctrace__load_relaxed(&(s = ctrace__home_slot(t->blocks, k))->key) == k) {
-    uint64_t size = ctrace__load_relaxed(&s->size);
+  if (k && t && ctrace__load_relaxed(&(s = ctrace__home_slot(t->blocks, k))->key) == k) {
+    uint64_t size;
+    if (CTRACE__ON()) {
+      ctrace__free_home_traced(t, s, ptr, file, line);
+      return;
+    }
+    size = ctrace__load_relaxed(&s->size);
     ctrace__store_relaxed(&s->key, k | CTRACE__FREED_MARK); /* a tombstone that remembers k */
     ctrace__note_free(t, size);
     free(ptr);
