@@ -10450,34 +10450,80 @@ static void ctrace__rep_density(ctrace__report *r, const ctrace_thread_stats *th
 }
 
 /* The flame tree for the script's zoom, so that zooming into a box shows
-   callees too thin to draw at full width. Every node down to the smallest
-   total that keeps CTRACE__FLAME_DATA_NODES of them (a child is never
-   larger than its parent, so every node kept has its parent kept), and at
-   least every node the chart drew; if even those are too many, nothing,
-   and the script zooms by stretching the drawn boxes. Parents come before
-   their children, siblings in the chart's order: "ft" holds per node its
-   index, its parent's, total and self ns, calls and its name's place in
-   "fm" (names with their colours, each once), "fg" the chart's rows. */
+   callees too thin to draw at full width. The CTRACE__FLAME_DATA_NODES
+   largest nodes (of those above a millionth of the root), and at least
+   every node the chart drew; if even those are too many, nothing, and the
+   script zooms by stretching the drawn boxes. Parents come before their
+   children, siblings in the chart's order: "ft" holds per node its index,
+   its parent's, total and self ns, calls and its name's place in "fm"
+   (names with their colours, each once), "fg" the chart's rows. */
 #define CTRACE__FLAME_DATA_NODES 20000u
+
+/* The cut: a node is kept when it ranks among the first by total, larger
+   first, ties going to the lower index. A parent's total is never below
+   its child's and its index is always lower (nodes are made parent first),
+   so every node kept has its parent kept, even among many equal leaves. */
+typedef struct ctrace__flame_cut {
+  int64_t total;
+  uint32_t index;
+} ctrace__flame_cut;
+
+static int ctrace__flame_cut_order(const void *pa, const void *pb) {
+  const ctrace__flame_cut *a = (const ctrace__flame_cut *)pa, *b = (const ctrace__flame_cut *)pb;
+  if (a->total != b->total) return a->total > b->total ? -1 : 1;
+  return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static int ctrace__flame_kept(const ctrace_flame_node *t, uint32_t k, ctrace__flame_cut cut) {
+  return t[k].total_ns > cut.total || (t[k].total_ns == cut.total && k <= cut.index);
+}
+
+/* The last node kept, or total -1 if even the drawn nodes are too many or
+   memory runs out; *keep is how many are kept. */
+static ctrace__flame_cut ctrace__flame_data_cut(const ctrace_flame_node *t, uint32_t n, uint32_t *keep) {
+  int64_t floor_ns = t[0].total_ns / 1000000 + 1, drawn_ns = t[0].total_ns / 2400 + 1; /* half a pixel of 1184 */
+  ctrace__flame_cut cut, *all;
+  uint32_t i, m = 0, drawn = 0;
+  cut.total = floor_ns - 1; /* everything above the floor */
+  cut.index = 0;
+  for (i = 1; i < n; ++i) {
+    m += t[i].total_ns >= floor_ns;
+    drawn += t[i].total_ns >= drawn_ns;
+  }
+  *keep = m;
+  if (drawn > CTRACE__FLAME_DATA_NODES) cut.total = -1;
+  if (m <= CTRACE__FLAME_DATA_NODES || cut.total < 0) return cut;
+  all = (ctrace__flame_cut *)CTRACE_MEM_ALLOC(sizeof *all * m);
+  if (!all) {
+    cut.total = -1;
+    return cut;
+  }
+  for (i = 1, m = 0; i < n; ++i) {
+    if (t[i].total_ns < floor_ns) continue;
+    all[m].total = t[i].total_ns;
+    all[m++].index = i;
+  }
+  qsort(all, m, sizeof *all, ctrace__flame_cut_order);
+  cut = all[CTRACE__FLAME_DATA_NODES - 1];
+  *keep = CTRACE__FLAME_DATA_NODES;
+  CTRACE_MEM_FREE(all);
+  return cut;
+}
 /* Names of the flame data: the same name is the same pointer (interned). */
 static int ctrace__name_ptr_eq(const void *table, uint32_t v, const void *key) {
   return ((const char *const *)table)[v] == (const char *)key;
 }
 
 static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
-  uint32_t n = 0, i, k, keep, sp = 0, n_names = 0, shown = 0, *stack;
+  uint32_t n = 0, i, k, keep = 0, sp = 0, n_names = 0, shown = 0, *stack;
   const ctrace_flame_node *t = ctrace_analysis_flame(r->a, &n);
   const char **names;
   ctrace__map name_map; /* name pointer -> its place in "fm" */
-  int64_t min_ns, drawn_ns;
+  ctrace__flame_cut cut;
   ctrace__flame_rows L;
   if (n < 2 || t[0].total_ns <= 0) return;
-  drawn_ns = t[0].total_ns / 2400 + 1; /* about half a pixel of the 1184 the root spans */
-  for (min_ns = t[0].total_ns / 1000000 + 1;; min_ns = min_ns * 4 < drawn_ns ? min_ns * 4 : drawn_ns) {
-    for (i = 1, keep = 0; i < n; ++i) keep += t[i].total_ns >= min_ns;
-    if (keep <= CTRACE__FLAME_DATA_NODES) break;
-    if (min_ns >= drawn_ns) return; /* never less than the chart drew */
-  }
+  cut = ctrace__flame_data_cut(t, n, &keep);
+  if (cut.total < 0) return;
   stack = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * n);
   names = (const char **)CTRACE_MEM_ALLOC(sizeof(const char *) * (keep + 1));
   if (!stack || !names) {
@@ -10495,7 +10541,7 @@ static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
     for (k = t[p].first_child; k != CTRACE_NONE && k < n; k = t[k].next_sibling) {
       uint64_t h = ctrace__mix64((uint64_t)(uintptr_t)t[k].name);
       uint32_t ni;
-      if (t[k].total_ns < min_ns) continue;
+      if (!ctrace__flame_kept(t, k, cut)) continue;
       if (ctrace__rep_full(r, CTRACE__BUDGET_DATA)) break; /* what was written is whole subtrees' tops */
       ni = ctrace__map_get(&name_map, h, ctrace__name_ptr_eq, names, t[k].name);
       if (ni == CTRACE_NONE) {

@@ -388,6 +388,56 @@ static int make_thin_callee(const char *path) {
   return ctrace_stop();
 }
 
+/* More flame nodes than the page keeps, most of them alike: 150 callers
+   with the same 160 tiny callees each (24,000 leaves, 310 names). */
+static int make_many_leaves(const char *path) {
+  char name[32];
+  int i, j;
+  if (ctrace_start(path) != 0) return -1;
+  CTRACE_THREAD_NAME("main");
+  CTRACE_ZONE_BEGIN("outer");
+  for (i = 0; i < 150; ++i) {
+    snprintf(name, sizeof name, "caller %d", i);
+    CTRACE_ZONE_BEGIN(name);
+    for (j = 0; j < 160; ++j) {
+      snprintf(name, sizeof name, "leaf %d", j);
+      CTRACE_ZONE_BEGIN(name);
+      CTRACE_ZONE_END();
+    }
+    CTRACE_ZONE_END();
+  }
+  CTRACE_ZONE_END();
+  return ctrace_stop();
+}
+
+/* The "ft" entries (6 numbers each: index, parent, total, self, calls,
+   name); *whole is 0 if a parent is missing or comes after its child. */
+static long flame_entries(const char *h, int *whole) {
+  const char *p = strstr(h, "\"ft\":["), *end;
+  static unsigned char seen[1u << 20];
+  long count = 0;
+  memset(seen, 0, sizeof seen);
+  seen[0] = 1; /* the root */
+  *whole = 1;
+  if (!p || !(end = strchr(p, ']'))) return -1;
+  p += 6;
+  while (p < end) {
+    unsigned long v[6];
+    int k;
+    for (k = 0; k < 6 && p < end; ++k) {
+      char *q;
+      v[k] = strtoul(p, &q, 10);
+      if (q == p) return -1;
+      p = *q == ',' ? q + 1 : q;
+    }
+    if (k < 6 || v[0] >= sizeof seen || v[1] >= sizeof seen) return -1;
+    if (!seen[v[1]]) *whole = 0;
+    seen[v[0]] = 1;
+    ++count;
+  }
+  return count;
+}
+
 static void test_flame_data(void) {
   size_t n = 0;
   char *h = made_report(make_thin_callee, "rep_thin", "thin callee", &n);
@@ -397,6 +447,15 @@ static void test_flame_data(void) {
     CHECK(ft && fm && strstr(fm, "\"tiny callee\"") != NULL,
           "thin callee: in the flame tree the script zooms with");
     CHECK(strstr(h, "\"fg\":[30,") != NULL, "thin callee: the chart's rows are in the data");
+  }
+  free(h);
+  h = made_report(make_many_leaves, "rep_leaves", "24,000 alike callees", &n);
+  if (h) {
+    int whole = 0;
+    long got = flame_entries(h, &whole);
+    CHECK(got == 20000, "24,000 alike callees: the flame data keeps the 20,000 largest nodes (%ld)", got);
+    CHECK(whole, "24,000 alike callees: every node kept comes after its parent");
+    CHECK(strstr(h, "\"outer\"") != NULL, "24,000 alike callees: their caller is kept");
   }
   free(h);
 }
