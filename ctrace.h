@@ -7418,7 +7418,7 @@ static void ctrace__text_zones(ctrace__out *o, const ctrace_analysis *a, int key
                    "          p95          max  zone\n");
   for (i = 0; i < n; i++) {
     const ctrace_zone_stats *z = &a->zones.st[idx[i]];
-    run += (double)(key == CTRACE_ZONE_BY_SELF ? z->self_ns : z->total_ns);
+    run += (double)z->self_ns; /* sum% is the running self%, as in pprof: totals nest, so theirs would pass 100% */
     ctrace__out_f(o, "  %10s %5.1f%% %5.1f%% %12s %5.1f%% %8llu %12s %12s %12s  ",
                   ctrace__an_fmt_ns(b[0], sizeof b[0], z->self_ns), ctrace__pct((double)z->self_ns, all),
                   ctrace__pct(run, all), ctrace__an_fmt_ns(b[1], sizeof b[1], z->total_ns),

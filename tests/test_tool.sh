@@ -147,6 +147,16 @@ cmp -s "$T/out" "$T/good.json" && pass "export chrome -o - equals the file" ||
   fail "export chrome -o - equals the file" "differs"
 
 if expect_ok "stats" stats "$GOOD" && [ -s "$T/out" ]; then
+  # sum% is the running total of self% (as in pprof): rising, never past 100
+  $PY -c '
+import re, sys
+tables = open(sys.argv[1]).read().split("zones by ")[1:]
+ok = len(tables) == 2
+for t in tables:
+    sums = [float(m.group(1)) for m in re.finditer(r"^ +\S+ +\S+ +[\d.]+% +([\d.]+)%", t, re.M)]
+    ok = ok and len(sums) > 1 and sums == sorted(sums) and sums[-1] <= 100.05
+sys.exit(0 if ok else 1)' "$T/out" && pass "stats: sum% rises to at most 100% in both zone tables" ||
+    fail "stats: sum% rises to at most 100% in both zone tables" "$(grep -A4 'zones by total' "$T/out")"
   expect_ok "stats --json" stats "$GOOD" --json && cp "$T/out" "$T/stats.json"
   $PY -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/stats.json" 2>/dev/null &&
     pass "stats --json parses" || fail "stats --json parses" "invalid JSON"
