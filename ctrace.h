@@ -1739,6 +1739,9 @@ typedef struct ctrace__tstate {
   volatile int64_t ms_pending;  /* live-byte change not yet added to ms_alloc */
   int64_t ms_headroom;          /* pending above this may be a new peak */
   struct ctrace__btable *blocks; /* live blocks this thread allocated (see >>memory) */
+  struct ctrace__blockslot *home_slots; /* blocks' slots, home multiplier and mask, copied */
+  uint64_t home_mul;                    /* here by ctrace__blocks_seen so that the quick */
+  uint32_t home_mask;                   /* paths reach a slot one load sooner */
   ctrace__mutex lock;           /* seal (owner) against steal (writer, stop) */
   struct ctrace__tstate *next, *prev; /* every live state, under reg_lock */
   char *name;
@@ -2506,6 +2509,15 @@ static ctrace__blockslot ctrace__no_slots[1];
 static ctrace__btable ctrace__no_table = {ctrace__no_slots, 0, 0, 0, 1, 0, NULL, NULL};
 static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
 
+/* The thread's copy of its table's shape. Only the owner changes a table's
+   shape (a rebuild) or its table, so the copy is refreshed there. */
+static void ctrace__blocks_seen(ctrace__tstate *t) {
+  const ctrace__btable *b = t->blocks ? t->blocks : &ctrace__no_table;
+  t->home_slots = b->slots;
+  t->home_mul = b->mul;
+  t->home_mask = b->mask;
+}
+
 /* Home slot. A table starts out by address: one slot per 64 bytes of
    address space, so blocks allocated together (and freed together) share
    cache lines of the table. Blocks packed closer than that, or spaced by a
@@ -2551,10 +2563,14 @@ static ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
   }
   ctrace__unlock(&ctrace__g.reg_lock);
   t->blocks = b ? b : &ctrace__no_table;
+  ctrace__blocks_seen(t);
   return b;
 }
 
-static void ctrace__blocks_init(ctrace__tstate *t) { t->blocks = &ctrace__no_table; }
+static void ctrace__blocks_init(ctrace__tstate *t) {
+  t->blocks = &ctrace__no_table;
+  ctrace__blocks_seen(t);
+}
 
 /* Rebuild into cap slots with the given home, dropping tombstones. Owner
    only, under the table's lock. -1 if out of memory, -2 if a home by
@@ -2590,6 +2606,7 @@ static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul)
   b->count = n;
   b->full = cap / 2;
   b->mul = mul;
+  if (ctrace__tls && ctrace__tls->blocks == b) ctrace__blocks_seen(ctrace__tls); /* the owner: see above */
   return 0;
 }
 
@@ -2735,6 +2752,7 @@ static void ctrace__blocks_release(ctrace__tstate *t) {
   t->blocks->next_spare = ctrace__spare_tables;
   ctrace__spare_tables = t->blocks;
   t->blocks = NULL;
+  ctrace__blocks_seen(t);
 }
 
 /* Live bytes: each thread keeps its change to the global count to itself
@@ -2924,8 +2942,8 @@ CTRACE__HOT ctrace__tstate *ctrace__track_alloc_fast(uintptr_t ptr, uint64_t siz
    live key there. Anything else (a collision, a full table, a trace
    running) takes the long way, which probes as far as it must. No loop and
    no call keeps them within the registers a leaf function has. */
-CTRACE__HOT ctrace__blockslot *ctrace__home_slot(const ctrace__btable *b, uintptr_t k) {
-  return b->slots + ctrace__block_home(b, k);
+CTRACE__HOT ctrace__blockslot *ctrace__home_slot(const ctrace__tstate *t, uintptr_t k) {
+  return t->home_slots + ((uint32_t)((((uint64_t)k >> 4) * t->home_mul) >> 32) & t->home_mask);
 }
 
 /* Everything ctrace__malloc_quick leaves: tracing, a home slot taken, a
@@ -2949,19 +2967,17 @@ CTRACE__COLD void *ctrace__record_slow(void *p, size_t size, const char *file, i
 CTRACE_API int ctrace__malloc_quick(void *p, size_t size) {
   uintptr_t k = (uintptr_t)p, x;
   ctrace__tstate *t = ctrace__tls;
-  ctrace__btable *b;
   ctrace__blockslot *s;
   int64_t pending;
   if (CTRACE__ON() || !t) return 0;
-  b = t->blocks;
-  s = ctrace__home_slot(b, k);
+  s = ctrace__home_slot(t, k);
   x = ctrace__load_relaxed(&s->key);
   /* k's own tombstone (never there for NULL, which no table holds), or an
      empty slot the table has room to fill */
-  if (x != (k | CTRACE__FREED_MARK) && (x != 0 || !k || b->count >= b->full)) return 0;
+  if (x != (k | CTRACE__FREED_MARK) && (x != 0 || !k || t->blocks->count >= t->blocks->full)) return 0;
   pending = t->ms_pending + (int64_t)size;
   if (pending > t->ms_headroom) return 0;
-  ctrace__btable_put(b, s, k, size, x != 0 ? 2 : 0);
+  ctrace__btable_put(t->blocks, s, k, size, x != 0 ? 2 : 0);
   ctrace__count_alloc(t, size, pending); /* ctrace__note_alloc, its test done above */
   return 1;
 }
@@ -3029,7 +3045,7 @@ CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line) {
   uintptr_t k = (uintptr_t)ptr;
   ctrace__tstate *t = ctrace__tls;
   ctrace__blockslot *s;
-  if (k && t && ctrace__load_relaxed(&(s = ctrace__home_slot(t->blocks, k))->key) == k) {
+  if (k && t && ctrace__load_relaxed(&(s = ctrace__home_slot(t, k))->key) == k) {
     uint64_t size;
     if (CTRACE__ON()) {
       ctrace__free_home_traced(t, s, ptr, file, line);
