@@ -3003,8 +3003,22 @@ CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int
   uint64_t old = 0;
   uintptr_t addr = (uintptr_t)ptr;
   void *q;
-  ctrace__tstate *t;
+  ctrace__tstate *t = ctrace__tls;
+  ctrace__blockslot *s;
   if (!ptr) return ctrace_malloc_at(size, file, line);
+  if (t && !CTRACE__ON() && ctrace__load_relaxed(&(s = ctrace__home_slot(t, addr))->key) == addr) {
+    /* the quick way: no trace running, ptr live at its home; the table is
+       touched only once realloc has succeeded, so a failure leaves it be */
+    old = ctrace__load_relaxed(&s->size);
+    q = realloc(ptr, size);
+    if (!q && size != 0) {
+      errno = ENOMEM;
+      return NULL;
+    }
+    ctrace__store_relaxed(&s->key, addr | CTRACE__FREED_MARK);
+    ctrace__note_free(t, old);
+    return q ? ctrace_malloc_record(q, size, file, line) : NULL;
+  }
   t = ctrace__state();
   if (!ctrace__block_forget(t, addr, &old)) {
     ctrace__mem_problem("realloc of a pointer that is not live (freed or untracked)", file, (uint32_t)line, addr);
@@ -10525,6 +10539,7 @@ static ctrace__flame_cut ctrace__flame_data_cut(const ctrace_flame_node *t, uint
   CTRACE_MEM_FREE(all);
   return cut;
 }
+
 /* Names of the flame data: the same name is the same pointer (interned). */
 static int ctrace__name_ptr_eq(const void *table, uint32_t v, const void *key) {
   return ((const char *const *)table)[v] == (const char *)key;

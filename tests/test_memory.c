@@ -105,43 +105,61 @@ static int all_bytes(const unsigned char *p, size_t n, unsigned char v) {
    bytes of address space): 8-byte blocks share home slots, so the quick
    paths (which only look at a key's home slot) and the long ways (which
    probe on) both run, in every mix: fresh addresses, reused ones, keys
-   pushed off their home, tombstones left by others. Blocks are freed
-   out of order and some addresses come back; the counts must stay exact
-   and every block must really be freed (test_memory_asan.sh runs this
-   under AddressSanitizer, whose leak check would name any left). */
+   pushed off their home, tombstones left by others. Blocks are freed out
+   of order, some addresses come back, some blocks are grown and shrunk by
+   realloc (moving or not); the counts must stay exact, the contents must
+   survive, and every block must really be freed (test_memory_asan.sh runs
+   this under AddressSanitizer, whose leak check would name any left). */
 #define PACKED 6000
 static void packed_sequence(const char *mode) {
   static unsigned char *blocks[PACKED];
+  static size_t sizes[PACKED];
   ctrace_memstats s0 = stats_now(), s1;
   delta d = delta_zero();
-  int i, round, ok = 1;
+  int i, round, ok = 1, kept = 1;
   for (i = 0; i < PACKED; i++) {
-    blocks[i] = (unsigned char *)ctrace_malloc(8 + i % 3);
+    sizes[i] = 8 + (size_t)(i % 3);
+    blocks[i] = (unsigned char *)ctrace_malloc(sizes[i]);
+    if (blocks[i]) blocks[i][0] = (unsigned char)i;
     ok &= blocks[i] != NULL;
-    model_malloc(&d, 8 + i % 3);
+    model_malloc(&d, sizes[i]);
   }
   if (!CHECK(ok, "%d small blocks allocated (%s)", PACKED, mode)) return;
   for (round = 0; round < 4; round++) {
     int step = 2 + round; /* free every step-th block, then allocate it again */
     for (i = round; i < PACKED; i += step) {
       ctrace_free(blocks[i]);
-      model_free(&d, 8 + i % 3);
+      model_free(&d, sizes[i]);
     }
     for (i = round; i < PACKED; i += step) {
-      blocks[i] = (unsigned char *)ctrace_malloc(8 + i % 3);
+      blocks[i] = (unsigned char *)ctrace_malloc(sizes[i]);
+      if (blocks[i]) blocks[i][0] = (unsigned char)i;
       ok &= blocks[i] != NULL;
-      model_malloc(&d, 8 + i % 3);
+      model_malloc(&d, sizes[i]);
+    }
+    for (i = round; i < PACKED; i += 5) { /* grow some (they may move), shrink others */
+      size_t n = round % 2 ? 4 : sizes[i] * 3;
+      unsigned char *q = (unsigned char *)ctrace_realloc(blocks[i], n);
+      if (!q) {
+        ok = 0;
+        continue;
+      }
+      kept &= q[0] == (unsigned char)i;
+      model_realloc(&d, sizes[i], n);
+      blocks[i] = q;
+      sizes[i] = n;
     }
   }
   s1 = stats_now();
-  check_delta(&s0, &s1, d, "packed small blocks, freed and reallocated out of order", mode);
+  check_delta(&s0, &s1, d, "packed small blocks, freed, reallocated and resized out of order", mode);
+  CHECK(kept, "realloc kept the first byte of every packed block it resized (%s)", mode);
   for (i = PACKED - 1; i >= 0; i -= 2) { /* backwards, odd ones first */
     ctrace_free(blocks[i]);
-    model_free(&d, 8 + i % 3);
+    model_free(&d, sizes[i]);
   }
   for (i = PACKED - 2; i >= 0; i -= 2) {
     ctrace_free(blocks[i]);
-    model_free(&d, 8 + i % 3);
+    model_free(&d, sizes[i]);
   }
   s1 = stats_now();
   CHECK(ok, "every reallocation succeeded (%s)", mode);
