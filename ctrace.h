@@ -2946,14 +2946,30 @@ CTRACE__HOT ctrace__blockslot *ctrace__home_slot(const ctrace__tstate *t, uintpt
   return t->home_slots + ((uint32_t)((((uint64_t)k >> 4) * t->home_mul) >> 32) & t->home_mask);
 }
 
+/* A new address k into its home slot, and the allocation's counters: 1,
+   or 0 if the long way must be taken (nothing was changed). */
+CTRACE__HOT int ctrace__home_insert(ctrace__tstate *t, uintptr_t k, uint64_t size) {
+  ctrace__blockslot *s = ctrace__home_slot(t, k);
+  uintptr_t x = ctrace__load_relaxed(&s->key);
+  int64_t pending;
+  /* k's own tombstone (never there for NULL, which no table holds), or an
+     empty slot the table has room to fill */
+  if (x != (k | CTRACE__FREED_MARK) && (x != 0 || !k || t->blocks->count >= t->blocks->full)) return 0;
+  pending = t->ms_pending + (int64_t)size;
+  if (pending > t->ms_headroom) return 0;
+  ctrace__btable_put(t->blocks, s, k, size, x != 0 ? 2 : 0);
+  ctrace__count_alloc(t, size, pending); /* ctrace__note_alloc, its test done above */
+  return 1;
+}
+
 /* Everything ctrace__malloc_quick leaves: tracing, a home slot taken, a
    full table, an address already live, a failed allocation. POSIX says a failed
    allocation sets errno to ENOMEM; not every allocator does (valgrind's
    calloc, wine's realloc), so make sure. */
 CTRACE__COLD void *ctrace__record_slow(void *p, size_t size, const char *file, int line) {
-  ctrace__tstate *t;
+  ctrace__tstate *t = ctrace__tls;
   if (p) {
-    if ((t = ctrace__track_alloc_fast((uintptr_t)p, size)) != NULL)
+    if ((t && ctrace__home_insert(t, (uintptr_t)p, size)) || ctrace__track_alloc_fast((uintptr_t)p, size))
       ctrace__block_event(CTRACE_EV_ALLOC, file, (uint32_t)line, (uintptr_t)p, size);
     else
       ctrace__track_alloc((uintptr_t)p, size, file, (uint32_t)line);
@@ -2965,21 +2981,8 @@ CTRACE__COLD void *ctrace__record_slow(void *p, size_t size, const char *file, i
 
 /* With no trace running, a new address into its home slot. */
 CTRACE_API int ctrace__malloc_quick(void *p, size_t size) {
-  uintptr_t k = (uintptr_t)p, x;
   ctrace__tstate *t = ctrace__tls;
-  ctrace__blockslot *s;
-  int64_t pending;
-  if (CTRACE__ON() || !t) return 0;
-  s = ctrace__home_slot(t, k);
-  x = ctrace__load_relaxed(&s->key);
-  /* k's own tombstone (never there for NULL, which no table holds), or an
-     empty slot the table has room to fill */
-  if (x != (k | CTRACE__FREED_MARK) && (x != 0 || !k || t->blocks->count >= t->blocks->full)) return 0;
-  pending = t->ms_pending + (int64_t)size;
-  if (pending > t->ms_headroom) return 0;
-  ctrace__btable_put(t->blocks, s, k, size, x != 0 ? 2 : 0);
-  ctrace__count_alloc(t, size, pending); /* ctrace__note_alloc, its test done above */
-  return 1;
+  return !CTRACE__ON() && t && ctrace__home_insert(t, (uintptr_t)p, size);
 }
 
 CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line) {
