@@ -2982,7 +2982,8 @@ CTRACE__COLD void *ctrace__record_slow(void *p, size_t size, const char *file, i
 /* With no trace running, a new address into its home slot. */
 CTRACE_API int ctrace__malloc_quick(void *p, size_t size) {
   ctrace__tstate *t = ctrace__tls;
-  return !CTRACE__ON() && t && ctrace__home_insert(t, (uintptr_t)p, size);
+  if (CTRACE__ON() || !t) return 0;
+  return ctrace__home_insert(t, (uintptr_t)p, size);
 }
 
 CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line) {
