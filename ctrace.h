@@ -240,9 +240,11 @@ CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int l
 CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line);
 /* Internal, for the ctrace_malloc macro: ctrace_malloc_record's common case
    alone (no trace running, the block recorded in the thread's table); 0 if
-   ctrace_malloc_record must be called. With two arguments it needs no stack
+   ctrace__malloc_long must be called. With two arguments it needs no stack
    frame, and the caller keeps file and line as constants. */
 CTRACE_API int ctrace__malloc_quick(void *p, size_t size);
+/* Internal: the rest of ctrace_malloc_record, once ctrace__malloc_quick said 0. */
+CTRACE_API void *ctrace__malloc_long(void *p, size_t size, const char *file, int line);
 CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line);
 CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line);
 
@@ -1059,7 +1061,7 @@ static inline void ctrace__zone_cleanup(int *on) {
 #include <stdlib.h>
 static inline void *ctrace__malloc_here(size_t size, const char *file, int line) {
   void *p = malloc(size);
-  return ctrace__malloc_quick(p, size) ? p : ctrace_malloc_record(p, size, file, line);
+  return ctrace__malloc_quick(p, size) ? p : ctrace__malloc_long(p, size, file, line);
 }
 #define ctrace_malloc(size) ctrace__malloc_here((size), __FILE__, __LINE__)
 #define ctrace_calloc(n, size) ctrace_calloc_at((n), (size), __FILE__, __LINE__)
@@ -2864,7 +2866,8 @@ static void ctrace__block_event(uint8_t kind, const char *file, uint32_t line, u
   ctrace__tstate *t = ctrace__tls;
   ctrace__call_site *c;
   uint8_t *p;
-  if (CTRACE__UNLIKELY(!t || !CTRACE__ON() || !ctrace__g.use_cpu_clock ||
+  if (!CTRACE__ON()) return; /* the allocator's long ways come here with no trace too */
+  if (CTRACE__UNLIKELY(!t || !ctrace__g.use_cpu_clock ||
                        (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
                        (c = ctrace__call_site_slot(t, file, line))->file != file || c->line != line || !c->id)) {
     ctrace__block_event_general(kind, file, line, ptr, size);
@@ -2969,7 +2972,9 @@ CTRACE__HOT int ctrace__home_insert(ctrace__tstate *t, uintptr_t k, uint64_t siz
 CTRACE__COLD void *ctrace__record_slow(void *p, size_t size, const char *file, int line) {
   ctrace__tstate *t = ctrace__tls;
   if (p) {
-    if ((t && ctrace__home_insert(t, (uintptr_t)p, size)) || ctrace__track_alloc_fast((uintptr_t)p, size))
+    /* the home slot was tried already, unless a trace running stopped that */
+    if ((CTRACE__ON() && t && ctrace__home_insert(t, (uintptr_t)p, size)) ||
+        ctrace__track_alloc_fast((uintptr_t)p, size))
       ctrace__block_event(CTRACE_EV_ALLOC, file, (uint32_t)line, (uintptr_t)p, size);
     else
       ctrace__track_alloc((uintptr_t)p, size, file, (uint32_t)line);
@@ -2988,6 +2993,10 @@ CTRACE_API int ctrace__malloc_quick(void *p, size_t size) {
 
 CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line) {
   if (ctrace__malloc_quick(p, size)) return p;
+  return ctrace__record_slow(p, size, file, line);
+}
+
+CTRACE_API void *ctrace__malloc_long(void *p, size_t size, const char *file, int line) {
   return ctrace__record_slow(p, size, file, line);
 }
 
