@@ -240,11 +240,9 @@ CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int l
 CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line);
 /* Internal, for the ctrace_malloc macro: ctrace_malloc_record's common case
    alone (no trace running, the block recorded in the thread's table); 0 if
-   ctrace__malloc_long must be called. With two arguments it needs no stack
+   ctrace_malloc_record must be called. With two arguments it needs no stack
    frame, and the caller keeps file and line as constants. */
 CTRACE_API int ctrace__malloc_quick(void *p, size_t size);
-/* Internal: the rest of ctrace_malloc_record, once ctrace__malloc_quick said 0. */
-CTRACE_API void *ctrace__malloc_long(void *p, size_t size, const char *file, int line);
 CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line);
 CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line);
 
@@ -1061,7 +1059,7 @@ static inline void ctrace__zone_cleanup(int *on) {
 #include <stdlib.h>
 static inline void *ctrace__malloc_here(size_t size, const char *file, int line) {
   void *p = malloc(size);
-  return ctrace__malloc_quick(p, size) ? p : ctrace__malloc_long(p, size, file, line);
+  return ctrace__malloc_quick(p, size) ? p : ctrace_malloc_record(p, size, file, line);
 }
 #define ctrace_malloc(size) ctrace__malloc_here((size), __FILE__, __LINE__)
 #define ctrace_calloc(n, size) ctrace_calloc_at((n), (size), __FILE__, __LINE__)
@@ -2993,10 +2991,6 @@ CTRACE_API int ctrace__malloc_quick(void *p, size_t size) {
 
 CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line) {
   if (ctrace__malloc_quick(p, size)) return p;
-  return ctrace__record_slow(p, size, file, line);
-}
-
-CTRACE_API void *ctrace__malloc_long(void *p, size_t size, const char *file, int line) {
   return ctrace__record_slow(p, size, file, line);
 }
 
