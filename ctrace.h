@@ -2545,8 +2545,12 @@ static void ctrace__blocks_seen(ctrace__tstate *t) {
 #define CTRACE__HOME_NEAR_MUL ((uint64_t)1 << 30) /* (address / 16) * 2^30 / 2^32 = address / 64 */
 #define CTRACE__HOME_SCATTER_MUL 0x9E3779B97F4A7C15ull
 
+CTRACE__HOT uint32_t ctrace__home_index(uintptr_t k, uint64_t mul, uint32_t mask) {
+  return (uint32_t)((((uint64_t)k >> 4) * mul) >> 32) & mask;
+}
+
 CTRACE__HOT uint32_t ctrace__block_home(const ctrace__btable *b, uintptr_t k) {
-  return (uint32_t)((((uint64_t)k >> 4) * b->mul) >> 32) & b->mask;
+  return ctrace__home_index(k, b->mul, b->mask);
 }
 
 static void ctrace__spin_lock(volatile long *lock) {
@@ -2958,7 +2962,7 @@ CTRACE__HOT ctrace__tstate *ctrace__track_alloc_fast(uintptr_t ptr, uint64_t siz
    running) takes the long way, which probes as far as it must. No loop and
    no call keeps them within the registers a leaf function has. */
 CTRACE__HOT ctrace__blockslot *ctrace__home_slot(const ctrace__tstate *t, uintptr_t k) {
-  return t->home_slots + ((uint32_t)((((uint64_t)k >> 4) * t->home_mul) >> 32) & t->home_mask);
+  return t->home_slots + ctrace__home_index(k, t->home_mul, t->home_mask);
 }
 
 /* A new address k into its home slot, and the allocation's counters: 1,
