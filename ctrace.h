@@ -149,6 +149,27 @@ enum ctrace_clock_choice {
   CTRACE_CLOCK_MONOTONIC = 2  /* the OS monotonic clock */
 };
 
+/* Who writes a full thread buffer to the file. A recording thread that fills
+   its buffer either hands it to the writer thread (a lock and a queue, no
+   I/O) or seals and writes it itself (checksum, header, one write(2) into
+   the page cache). Handing over costs the recording thread less, but the
+   writer thread then needs a core of its own: when every core is busy
+   recording, it preempts a recording thread and the program is slower than
+   if each thread had written its own chunks. The writer thread runs in every
+   mode for what it is good at: the periodic flush of idle threads, the
+   flight recorder, resident-memory samples. README.md ("How the writer
+   works") gives the measured cost of each. */
+enum ctrace_write_mode {
+  CTRACE_WRITE_AUTO = 0,   /* per chunk: the thread that filled it writes it while at
+                              least as many threads fill buffers as there are
+                              cores (no core is idle for the writer thread),
+                              else the writer thread does */
+  CTRACE_WRITE_THREAD = 1, /* the thread that fills a buffer writes it */
+  CTRACE_WRITE_WRITER = 2  /* the writer thread writes every chunk; recording threads
+                              never wait for I/O (only, when max_buffers chunks
+                              are queued, for the writer to catch up) */
+};
+
 typedef struct ctrace_config {
   uint32_t buffer_size;      /* bytes per thread buffer (= max chunk); default 65536 */
   uint32_t flush_period_ms;  /* writer wakes and flushes idle threads; default 100 */
@@ -160,11 +181,16 @@ typedef struct ctrace_config {
   int catch_fatal_signals;   /* nonzero: on SIGSEGV/SIGBUS/SIGABRT/SIGFPE/SIGILL
                                 (Windows: an unhandled exception, abort())
                                 write what is buffered, mark the trace crashed */
+  int write_mode;            /* enum ctrace_write_mode; default AUTO. With AUTO the
+                                environment variable CTRACE_WRITE_MODE (thread,
+                                writer or auto) decides; a flight recorder always
+                                uses the writer thread */
 } ctrace_config;
 
 /* Start tracing into the file at path (created or truncated). Returns 0, or
    CTRACE_E_ALREADY_STARTED, CTRACE_E_OPEN, CTRACE_E_WRITE (the header could
-   not be written, e.g. /dev/full), CTRACE_E_NOMEM, CTRACE_E_THREAD.
+   not be written, e.g. /dev/full), CTRACE_E_NOMEM, CTRACE_E_THREAD,
+   CTRACE_E_INVALID (also for an unknown write_mode or CTRACE_WRITE_MODE).
    One session at a time per process. Thread-safe. */
 CTRACE_API int ctrace_start(const char *path);
 /* As ctrace_start with a config (NULL = defaults). In flight-recorder mode
@@ -188,6 +214,7 @@ typedef struct ctrace_session_stats {
   uint64_t events_lost;      /* events that could not be written */
   uint64_t bytes_written;    /* bytes written to the file so far */
   uint64_t chunks_written;
+  uint64_t chunks_by_threads; /* of those, written by the thread that filled them */
   uint32_t threads;          /* threads that recorded at least one event */
   int error;                 /* first write error, or 0 */
 } ctrace_session_stats;
@@ -1234,6 +1261,11 @@ static int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), v
 static void ctrace__thread_join(ctrace__thread_handle h) { WaitForSingleObject(h, INFINITE); CloseHandle(h); }
 static uint64_t ctrace__os_thread_id(void) { return (uint64_t)GetCurrentThreadId(); }
 static uint32_t ctrace__pid(void) { return (uint32_t)GetCurrentProcessId(); }
+static uint32_t ctrace__cpu_count(void) {
+  SYSTEM_INFO si;
+  GetSystemInfo(&si);
+  return si.dwNumberOfProcessors ? (uint32_t)si.dwNumberOfProcessors : 1u;
+}
 static void ctrace__sleep_ms(uint32_t ms) { Sleep(ms); }
 static INIT_ONCE ctrace__once_flag = INIT_ONCE_STATIC_INIT;
 static void ctrace__global_init(void);
@@ -1292,6 +1324,14 @@ static uint64_t ctrace__os_thread_id(void) {
 #endif
 }
 static uint32_t ctrace__pid(void) { return (uint32_t)getpid(); }
+static uint32_t ctrace__cpu_count(void) {
+#if defined(_SC_NPROCESSORS_ONLN)
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (uint32_t)n : 1u;
+#else
+  return 1u;
+#endif
+}
 static void ctrace__sleep_ms(uint32_t ms) {
   struct timespec ts;
   ts.tv_sec = ms / 1000;
@@ -1698,11 +1738,21 @@ static const uint8_t *ctrace__event_skip(const uint8_t *p, const uint8_t *end, u
    Each thread appends encoded events to a buffer of its own with plain stores:
    no lock, no allocator, no system call on the hot path. A full buffer is
    handed whole to a queue; the writer thread gives every chunk its header and
-   checksum and writes it. Every flush period the writer also copies out the
-   events of threads that are idle ("steals" them, under the thread's own
-   lock, which only slow paths take), so a kill loses at most one period. */
+   checksum and writes it. Or (ctrace_config.write_mode) the thread seals and
+   writes the chunk itself and keeps its buffer. Every flush period the writer
+   also takes out the events of threads that are idle ("steals" them, under
+   the thread's own lock, which only slow paths take), so a kill loses at
+   most one period. A thread's chunks reach the file in the order of their
+   sequence numbers whoever writes them: a chunk is written directly only
+   while the queue is empty (see ctrace__write_here). */
 
 #define CTRACE__DYN_CACHE 256
+/* AUTO remembers this many of the latest full buffers (their threads and
+   times) to count the threads that are busy recording; machines with more
+   cores than this keep the writer thread. */
+#define CTRACE__RECENT 64
+/* A thread counts as busy recording when it filled a buffer this recently. */
+#define CTRACE__BUSY_NS 20000000u
 
 typedef struct ctrace__buf {
   struct ctrace__buf *next;
@@ -1789,7 +1839,11 @@ static struct {
   uint64_t ret_bytes;
   uint32_t next_tid;
   int error;
-  uint64_t events_lost, chunks_lost, bytes_written, chunks_written;
+  uint64_t events_lost, chunks_lost, bytes_written, chunks_written, chunks_by_threads;
+  int write_mode;               /* enum ctrace_write_mode, resolved at start */
+  uint32_t ncpu;
+  struct { uint32_t tid; uint64_t ns; } recent[CTRACE__RECENT]; /* the last full buffers */
+  uint32_t recent_next;
   uint64_t exited_total, exited_mallocs, exited_frees;
   ctrace__thread_handle writer;
   int writer_running;
@@ -2102,15 +2156,83 @@ static void ctrace__enqueue_locked(ctrace__buf *b) {
   if (ctrace__g.queued >= 4) ctrace__cond_signal_all(&ctrace__g.q_cond);
 }
 
-/* Hand the thread's unwritten events to the queue as a chunk. Called with
-   t->lock held. Returns 1 if the buffer itself went (the caller must give
-   the thread a new one). */
-static int ctrace__seal_locked(ctrace__tstate *t, int flags) {
+static void ctrace__chunk_header(ctrace__buf *b);
+static void ctrace__write_defs(int fd);
+static void ctrace__write_chunk(int fd, ctrace__buf *b);
+
+/* Whether a chunk of thread t is written now by the caller rather than
+   queued for the writer thread. Called with t->lock held; `full` says the
+   thread filled its buffer (AUTO counts those). Per-thread order: t's
+   chunks enter the queue only under t->lock, which the caller holds, so
+   with the queue empty none of them waits there; one that a drain has taken
+   is written under file_lock, which the direct write waits for. */
+static int ctrace__write_here(const ctrace__tstate *t, int full) {
+  int here = 0;
+  ctrace__lock(&ctrace__g.q_lock);
+  if (ctrace__g.running && !ctrace__g.stopping && t->session == ctrace__g.session && ctrace__g.queued == 0 &&
+      ctrace__g.write_mode != CTRACE_WRITE_WRITER && !ctrace__g.flight) {
+    here = 1;
+    if (ctrace__g.write_mode == CTRACE_WRITE_AUTO) {
+      uint64_t now = ctrace__mono_ns();
+      uint32_t i, j, busy = 0;
+      if (full) {
+        ctrace__g.recent[ctrace__g.recent_next].tid = t->tid;
+        ctrace__g.recent[ctrace__g.recent_next].ns = now;
+        ctrace__g.recent_next = (ctrace__g.recent_next + 1) % CTRACE__RECENT;
+      }
+      /* distinct threads among the recent full buffers */
+      for (i = 0; i < CTRACE__RECENT && busy < ctrace__g.ncpu; i++) {
+        if (!ctrace__g.recent[i].tid || now - ctrace__g.recent[i].ns > CTRACE__BUSY_NS) continue;
+        for (j = 0; j < i; j++)
+          if (ctrace__g.recent[j].tid == ctrace__g.recent[i].tid && now - ctrace__g.recent[j].ns <= CTRACE__BUSY_NS)
+            break;
+        if (j == i) busy++;
+      }
+      here = busy >= ctrace__g.ncpu;
+    }
+  }
+  ctrace__unlock(&ctrace__g.q_lock);
+  return here;
+}
+
+/* Checksum, header and one write, by the calling thread. Called with the
+   chunk's thread's lock held (its order, see above). */
+static void ctrace__write_now(ctrace__buf *b, int by_owner) {
+  ctrace__chunk_header(b); /* outside file_lock: threads checksum in parallel */
+  ctrace__lock(&ctrace__g.file_lock);
+  ctrace__write_defs(ctrace__g.fd); /* names the chunk uses, first */
+  ctrace__write_chunk(ctrace__g.fd, b);
+  if (by_owner) ctrace__g.chunks_by_threads++;
+  ctrace__unlock(&ctrace__g.file_lock);
+}
+
+/* Hand the thread's unwritten events to the queue as a chunk, or write them
+   here (ctrace__write_here). Called with t->lock held. Returns 1 if the
+   buffer itself went (the caller must give the thread a new one). */
+static int ctrace__seal_locked(ctrace__tstate *t, int flags, int full) {
   ctrace__buf *b = t->buf;
   int live;
   if (!b) return 0;
   if (t->pos == t->copied && !flags) {
     t->pos = t->copied = b->mem;
+    return 0;
+  }
+  if (ctrace__write_here(t, full)) {
+    /* The chunk's header goes in the bytes before t->copied: room kept
+       before the buffer, or events a steal already wrote. */
+    b->type = CTRACE__CH_EVENTS;
+    b->flags = (uint8_t)flags;
+    b->tid = t->tid;
+    b->seq = t->seq++;
+    b->base_ts = t->copied_ts;
+    b->data = t->copied;
+    b->len = (uint32_t)(t->pos - t->copied);
+    ctrace__write_now(b, 1);
+    b->data = b->mem;
+    b->len = 0;
+    b->flags = 0;
+    t->pos = t->copied = b->mem; /* the thread keeps its buffer */
+    t->copied_ts = t->last_ts;
     return 0;
   }
   b->type = CTRACE__CH_EVENTS;
@@ -2144,7 +2266,22 @@ static void ctrace__steal(ctrace__tstate *t) {
   ctrace__lock(&t->lock);
   if (t->buf && t->session == ctrace__g.session) {
     end = ctrace__load_acquire(&t->pos);
-    if (end > t->copied) {
+    if (end > t->copied && ctrace__write_here(t, 0)) {
+      /* Written in place: the owner only appends past `end`, and the
+         header goes in bytes already written (or the room before them). */
+      ctrace__buf c;
+      memset(&c, 0, sizeof c);
+      c.data = t->copied;
+      c.len = (uint32_t)(end - t->copied);
+      c.type = CTRACE__CH_EVENTS;
+      c.tid = t->tid;
+      c.seq = t->seq++;
+      c.base_ts = t->copied_ts;
+      ctrace__count_events(c.data, c.len, &dts);
+      ctrace__write_now(&c, 0);
+      t->copied_ts += dts;
+      t->copied = end;
+    } else if (end > t->copied) {
       len = (uint32_t)(end - t->copied);
       ctrace__lock(&ctrace__g.q_lock);
       nb = ctrace__buf_get_locked(0);
@@ -2267,7 +2404,7 @@ CTRACE__COLD ctrace__tstate *ctrace__slow(size_t need) {
     ctrace__join_session(t);
   } else {
     ctrace__lock(&t->lock);
-    sealed = ctrace__seal_locked(t, 0);
+    sealed = ctrace__seal_locked(t, 0, 1);
     ctrace__unlock(&t->lock);
     if (sealed || !t->buf) ctrace__install_buffer(t);
   }
@@ -3143,7 +3280,7 @@ static void ctrace__thread_exit(void *p) {
   ctrace__buf *b;
   ctrace__lock(&ctrace__g.reg_lock);
   ctrace__lock(&t->lock);
-  if (t->session == ctrace__g.session && ctrace__g.running) ctrace__seal_locked(t, CTRACE__CF_THREAD_EXIT);
+  if (t->session == ctrace__g.session && ctrace__g.running) ctrace__seal_locked(t, CTRACE__CF_THREAD_EXIT, 0);
   b = t->buf;
   t->buf = NULL;
   ctrace__unlock(&t->lock);
@@ -3684,6 +3821,13 @@ CTRACE_API int ctrace_start_with(const char *path, const ctrace_config *cfg) {
   ctrace__session_defaults(&c);
   flight = c.flight_bytes > 0 || c.flight_ms > 0;
   if (!flight && (!path || !*path)) return CTRACE_E_INVALID;
+  if (c.write_mode == CTRACE_WRITE_AUTO && getenv("CTRACE_WRITE_MODE")) {
+    const char *m = getenv("CTRACE_WRITE_MODE");
+    if (strcmp(m, "thread") == 0) c.write_mode = CTRACE_WRITE_THREAD;
+    else if (strcmp(m, "writer") == 0) c.write_mode = CTRACE_WRITE_WRITER;
+    else if (strcmp(m, "auto") != 0) return CTRACE_E_INVALID;
+  }
+  if (c.write_mode < CTRACE_WRITE_AUTO || c.write_mode > CTRACE_WRITE_WRITER) return CTRACE_E_INVALID;
   ctrace__lock(&ctrace__g.session_lock);
   if (ctrace__g.running) {
     ctrace__unlock(&ctrace__g.session_lock);
@@ -3701,6 +3845,11 @@ CTRACE_API int ctrace_start_with(const char *path, const ctrace_config *cfg) {
   ctrace__g.fd = fd;
   ctrace__g.error = 0;
   ctrace__g.events_lost = ctrace__g.chunks_lost = ctrace__g.bytes_written = ctrace__g.chunks_written = 0;
+  ctrace__g.chunks_by_threads = 0;
+  ctrace__g.write_mode = c.write_mode;
+  ctrace__g.ncpu = ctrace__cpu_count();
+  memset(ctrace__g.recent, 0, sizeof ctrace__g.recent);
+  ctrace__g.recent_next = 0;
   ctrace__g.next_tid = 0;
   ctrace__g.stopping = 0;
   ctrace__g.use_cpu_clock = c.clock == CTRACE_CLOCK_CPU ||
@@ -3904,6 +4053,7 @@ CTRACE_API void ctrace_session_stats_get(ctrace_session_stats *out) {
   out->events_lost = ctrace__g.events_lost;
   out->bytes_written = ctrace__g.bytes_written;
   out->chunks_written = ctrace__g.chunks_written;
+  out->chunks_by_threads = ctrace__g.chunks_by_threads;
   out->error = ctrace__g.error;
   ctrace__unlock(&ctrace__g.file_lock);
   ctrace__lock(&ctrace__g.reg_lock);

@@ -223,4 +223,40 @@ static inline int ct_same_event(const ctrace_event *a, const ctrace_event *b) {
   return ct_same_sited(a, b) && a->time_ns == b->time_ns;
 }
 
+/* The writer's two ways of writing a full buffer (ctrace_config.write_mode):
+   a test that calls this first thing in main runs once in each. Unless
+   CTRACE_WRITE_MODE is set already (the test then runs that way only), the
+   program runs itself again with CTRACE_WRITE_MODE=writer, waits for it, and
+   goes on with CTRACE_WRITE_MODE=thread. Both runs print their checks to the
+   same output; a run that dies or hangs (the program's own alarm) is a
+   failure here. On Windows the test runs once, in the default mode. */
+#if !defined(_WIN32)
+#include <sys/wait.h>
+#endif
+static inline void ct_each_write_mode(char **argv) {
+#if !defined(_WIN32)
+  pid_t pid;
+  int status = 0;
+  if (getenv("CTRACE_WRITE_MODE")) {
+    harness_note("write mode: %s (CTRACE_WRITE_MODE)", getenv("CTRACE_WRITE_MODE"));
+    return;
+  }
+  fflush(stdout);
+  fflush(stderr);
+  pid = fork();
+  if (pid == 0) {
+    setenv("CTRACE_WRITE_MODE", "writer", 1);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  CHECK(pid > 0 && WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 1),
+        "write mode writer: the run ran to its end (status 0x%x)", (unsigned)status);
+  setenv("CTRACE_WRITE_MODE", "thread", 1);
+  harness_note("write mode: thread");
+#else
+  (void)argv;
+#endif
+}
+
 #endif /* CTRACE_TEST_CORE_SUPPORT_H */

@@ -101,7 +101,9 @@ static void advance(cursor *c, int w, const ctrace_event *e) {
   }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  (void)argc;
+  ct_each_write_mode(argv);
   pthread_t th[N_THREADS];
   cursor cur[N_THREADS];
   uint32_t id_of[N_THREADS];

@@ -600,7 +600,9 @@ static void test_fork(void) {
   ct_free(&t);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  (void)argc;
+  ct_each_write_mode(argv);
   phase1_steps = ct_scaled(20000, 500);
   phase2_steps = ct_scaled(300, 10);
   crash_steps = ct_scaled(5000, 100);

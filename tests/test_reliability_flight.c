@@ -197,7 +197,9 @@ static void test_not_flight(void) {
   CHECK(access(dump, F_OK) != 0, "file session: the refused dump created no file");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  (void)argc;
+  ct_each_write_mode(argv);
   round_steps = ct_scaled(70000, 12000);
   test_not_flight();
   test_flight_bytes();

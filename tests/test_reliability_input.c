@@ -318,7 +318,9 @@ static void test_extremes(uint32_t buffer_size, const char *tag, const char *lab
   free(x.thread_name);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  (void)argc;
+  ct_each_write_mode(argv);
   test_bad_paths();
   test_dev_full();
   test_disk_fills_up();

@@ -112,7 +112,9 @@ static void check_group(const ct_trace *t, const char *kind, int n, long want, c
         session, n, kind, want, missing, off, detail);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  (void)argc;
+  ct_each_write_mode(argv);
   char path[600], path2[600];
   pthread_t early[GROUP], detached[GROUP], blocked[GROUP], racing, shorts;
   int i, shorts_n = (int)ct_scaled(300, 20);

@@ -182,7 +182,9 @@ static void read_trace(const char *path, read_counts *rc) {
   ctrace_reader_close(r);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  (void)argc;
+  ct_each_write_mode(argv);
   char path[600];
   pthread_t th[LONG_LIVED];
   ctrace_memstats ms0, ms1;
