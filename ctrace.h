@@ -56,6 +56,7 @@
    | CTRACE_STATIC          | make every function static (one-file programs)   |
    | CTRACE_MEM_ALLOC/_FREE/ | allocator used by ctrace itself; define all      |
    |   CTRACE_MEM_REALLOC   |   three or none                                  |
+   | CTRACE_NO_LOCK_WRAPPERS| do not include <pthread.h> for ctrace_mutex_lock |
    | CTRACE_NO_MEMORY_MACROS| do not define the ctrace_malloc(...) site macros |
    | CTRACE_WITH_PNG        | PNG output through <stb/stb_image_write.h>       |
    |                        |   (Debian libstb-dev); without it the PNG calls  |
@@ -251,6 +252,13 @@ CTRACE_API uint64_t ctrace_task_begin(const char *name, const char *file, int li
 CTRACE_API void ctrace_task_end(uint64_t id);
 CTRACE_API void ctrace_gc_begin(ctrace_site *site, const char *reason, int reason_is_literal);
 CTRACE_API void ctrace_gc_end(void);
+/* Waits: the thread is held up (a lock, a condition, a collection to finish)
+   from wait_begin to the matching wait_end; waits may nest, the outermost
+   counts. `what` names the wait. The _at form interns its name by text
+   (for wrappers that pass their caller's file and line). */
+CTRACE_API void ctrace_wait_begin(ctrace_site *site, const char *what, int what_is_literal);
+CTRACE_API void ctrace_wait_begin_at(const char *what, const char *file, int line);
+CTRACE_API void ctrace_wait_end(void);
 CTRACE_API void ctrace_alloc_event(ctrace_site *site, const void *ptr, uint64_t size);
 CTRACE_API void ctrace_free_event(ctrace_site *site, const void *ptr);
 
@@ -309,6 +317,9 @@ typedef enum ctrace_event_kind {
   CTRACE_EV_GC_END = 12,
   CTRACE_EV_LOSS = 13,       /* value = events lost at this point */
   CTRACE_EV_MEM_PROBLEM = 14,/* name = what (double free, untracked free...), ptr */
+  CTRACE_EV_WAIT_BEGIN = 64, /* name = what it waits for (a sized kind: older
+                                readers skip it) */
+  CTRACE_EV_WAIT_END = 65,   /* closes the thread's innermost wait */
   CTRACE_EV_UNKNOWN = 63     /* a kind this reader does not know (skipped safely) */
 } ctrace_event_kind;
 
@@ -448,7 +459,9 @@ typedef struct ctrace_analysis_config {
   /* Fraction done, 0..1, called at most about 200 times, last with 1.0. */
   void (*on_progress)(void *user, double fraction);
   /* Caps; 0 means the default shown. */
-  uint32_t max_gc_spans;     /* collections kept as spans; 10000 */
+  uint32_t max_gc_spans;     /* collections kept as spans; 10000; four times
+                                this: stretches of threads held up by
+                                collections kept for the MMU */
   uint32_t max_logs;         /* log messages kept; 10000 */
   uint32_t max_log_bytes;    /* bytes kept per message (cut on a UTF-8 boundary); 2048 */
   uint32_t max_series_points;/* points per time series (heap, each counter); 4096 */
@@ -500,10 +513,12 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
 typedef struct ctrace_summary {
   ctrace_trace_info info;    /* from the reader (zeros when fed by hand) */
   uint64_t events;           /* events read */
-  uint64_t events_by_kind[16];/* index: ctrace_event_kind; [15]: unknown kinds */
+  uint64_t events_by_kind[18];/* index: ctrace_event_kind for kinds 1-14; [15]:
+                                unknown kinds; [16], [17]: wait begin, end */
   int64_t first_ns, last_ns; /* times of the first and last event (0 if none) */
   int64_t duration_ns;       /* max(info.duration_ns, last_ns) */
-  uint32_t threads;
+  uint32_t threads;          /* every thread with events, ctrace's own included */
+  uint32_t program_threads;  /* of which role CTRACE_ROLE_PROGRAM */
   uint64_t events_lost;      /* max(info.events_lost, sum of LOSS events) */
   int damaged;               /* 1 if part of the file could not be used */
   int read_error;            /* error code that ended reading early, or 0 */
@@ -530,7 +545,21 @@ typedef struct ctrace_thread_stats {
   uint32_t max_depth;        /* deepest nesting seen, 1 = only outermost zones */
   int64_t busy_ns;           /* sum of its outermost zones' durations */
   uint64_t allocs, alloc_bytes;
+  int role;                  /* enum ctrace_thread_role */
+  uint64_t waits;            /* outermost waits it began (CTRACE_WAIT...) */
+  int64_t wait_ns;           /* their total length */
+  int64_t gc_held_ns;        /* time held up by collections: the part of its waits
+                                that overlaps a collection, plus collections it
+                                ran itself; counted for program threads only */
 } ctrace_thread_stats;
+
+/* Whose a thread is. The program's threads are what the mutator utilization
+   (ctrace_analysis_mmu) and the thread counts of the outputs are about. */
+enum ctrace_thread_role {
+  CTRACE_ROLE_PROGRAM = 0,   /* the program's own */
+  CTRACE_ROLE_COLLECTOR = 1, /* ran collections and recorded nothing outside them */
+  CTRACE_ROLE_TRACER = 2     /* ctrace's writer thread ("ctrace writer") */
+};
 
 /* Per zone (and per task, and for collections). count, total, self, min, max
    are exact. Percentiles come from a log-linear histogram (32 sub-buckets per
@@ -574,7 +603,25 @@ typedef struct ctrace_gc_stats {
   double share;              /* pause_total_ns / duration_ns (0 if duration 0) */
   uint64_t spans_dropped;    /* beyond max_gc_spans */
   const ctrace_histogram *hist;
+  /* How much the collections held the program up (see ctrace_thread_stats):
+     collections that run on a thread of their own hold nobody up unless a
+     program thread waits for them. */
+  int64_t held_ns;           /* sum of gc_held_ns over the program's threads */
+  int64_t held_wall_ns;      /* time during which at least one of them was held */
+  uint64_t waits;            /* waits recorded by the program's threads */
+  int64_t wait_ns;           /* their total length, on a collection or not */
+  uint64_t held_dropped;     /* held stretches beyond the analysis's cap (left out) */
 } ctrace_gc_stats;
+
+/* Minimum mutator utilization, as in Go's trace tool: for a window length,
+   the smallest share, over every window of that length inside the run, of
+   the program's thread-time not held up by collections (1 = never held, 0 =
+   every program thread held for the whole window). */
+typedef struct ctrace_mmu_point {
+  int64_t window_ns;
+  double utilization;        /* 0..1 */
+  int64_t worst_start_ns;    /* start of a window where it is reached */
+} ctrace_mmu_point;
 
 typedef struct ctrace_gc_span {
   int64_t start_ns, end_ns;
@@ -715,6 +762,15 @@ CTRACE_API const ctrace_zone_stats *ctrace_analysis_tasks(const ctrace_analysis 
 CTRACE_API const ctrace_gc_stats *ctrace_analysis_gc(const ctrace_analysis *a);
 /* The first max_gc_spans collections in time order. */
 CTRACE_API const ctrace_gc_span *ctrace_analysis_gc_spans(const ctrace_analysis *a, uint32_t *n);
+/* The MMU curve: windows from 1 ms, each about 1.41 times the last, and the
+   whole run last (just the whole run when it is shorter than 1 ms). Empty
+   when the trace has no program thread. */
+CTRACE_API const ctrace_mmu_point *ctrace_analysis_mmu(const ctrace_analysis *a, uint32_t *n);
+/* The MMU for any window length (clamped to the run): utilization, and the
+   start of a worst window in *worst_start_ns (may be NULL). 1.0 when there is
+   no program thread or the window is empty. */
+CTRACE_API double ctrace_analysis_mmu_at(const ctrace_analysis *a, int64_t window_ns,
+                                         int64_t *worst_start_ns);
 /* Counters in order of first appearance. */
 CTRACE_API const ctrace_counter_stats *ctrace_analysis_counters(const ctrace_analysis *a, uint32_t *n);
 CTRACE_API const ctrace_counter_stats *ctrace_analysis_find_counter(const ctrace_analysis *a,
@@ -752,20 +808,25 @@ CTRACE_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_analysis 
    sizes in bytes, all numbers finite integers unless noted:
      "version": 1                      schema version of this object
      "program", "pid", "format_version", "wall_start_ns", "file_size"
-     "duration_ns", "events", "threads"
+     "duration_ns", "events", "threads", "program_threads" (threads of role
+                                       "program": not ctrace's, not a collector's)
      "events_by_kind": {"zone_begin": n, ...}  kinds with a count > 0
      "damage": {"damaged": bool, "chunks_bad", "bytes_lost", "truncated": bool,
                 "crashed": bool, "crash_signal", "events_lost",
                 "read_error": string ("" if none)}
      "thread_list": [{"id","name","os_id","events","first_ns","last_ns",
-                      "zones","max_depth","busy_ns","allocs","alloc_bytes"}]
+                      "zones","max_depth","busy_ns","allocs","alloc_bytes",
+                      "role" ("program", "collector", "tracer"),"waits","wait_ns",
+                      "gc_held_ns"}]
      "zones": [{"name","file","line","count","unfinished","total_ns","self_ns",
                 "mean_ns","min_ns","p50_ns","p95_ns","p99_ns","max_ns",
                 "allocs","alloc_bytes"}]      sorted by total_ns, largest first
      "tasks": [same fields as zones]
      "gc": {"count","completed","unfinished","pause_total_ns","pause_max_ns",
             "pause_min_ns","pause_mean_ns","p50_ns","p95_ns",
-            "share" (number 0..1), "spans_dropped"}
+            "share" (number 0..1), "spans_dropped", "held_ns", "held_wall_ns",
+            "waits", "wait_ns", "held_dropped",
+            "mmu": [{"window_ns", "utilization" (number 0..1), "worst_start_ns"}]}
      "memory": {"alloc","heap_alloc","total_alloc","mallocs","frees",
                 "live_blocks","peak_alloc","peak_time_ns","num_gc",
                 "pause_total_ns","temporary_allocs","temporary_bytes",
@@ -1058,6 +1119,40 @@ static inline void ctrace__zone_cleanup(int *on) {
   do { CTRACE__SITE(ctrace__s);                                                \
        ctrace_gc_begin(&ctrace__s, (reason), CTRACE__IS_LITERAL(reason)); } while (0)
 #define CTRACE_GC_END() ctrace_gc_end()
+/* A wait: the thread is held up until the matching end (or, for the scoped
+   form, the end of the block). The analysis counts the part of a wait that
+   overlaps a collection as time the program was held up by the collector. */
+#define CTRACE_WAIT_BEGIN(what)                                                \
+  do { CTRACE__SITE(ctrace__s);                                                \
+       if (CTRACE__ON()) ctrace_wait_begin(&ctrace__s, (what), CTRACE__IS_LITERAL(what)); } while (0)
+#define CTRACE_WAIT_END() do { if (CTRACE__ON()) ctrace_wait_end(); } while (0)
+static inline int ctrace__wait_begin_if(ctrace_site *s, const char *n, int lit) {
+  if (!CTRACE__ON()) return 0;
+  ctrace_wait_begin(s, n, lit);
+  return 1;
+}
+#if defined(__cplusplus)
+struct ctrace__wait_guard {
+  int on;
+  ctrace__wait_guard(ctrace_site *s, const char *n, int lit) : on(ctrace__wait_begin_if(s, n, lit)) {}
+  ~ctrace__wait_guard() { if (on) ctrace_wait_end(); }
+};
+#define CTRACE_WAIT(what) CTRACE__WAIT_AS(what, CTRACE__CAT(ctrace__wait_, CTRACE__UNIQUE))
+#define CTRACE__WAIT_AS(what, var)                                             \
+  CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
+  ctrace__wait_guard var(&CTRACE__CAT(var, _site), (what), CTRACE__IS_LITERAL(what))
+#elif defined(__GNUC__) || defined(__clang__)
+static inline void ctrace__wait_cleanup(int *on) {
+  if (*on) ctrace_wait_end();
+}
+#define CTRACE_WAIT(what) CTRACE__WAIT_AS(what, CTRACE__CAT(ctrace__wait_, CTRACE__UNIQUE))
+#define CTRACE__WAIT_AS(what, var)                                             \
+  CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
+  int var __attribute__((cleanup(ctrace__wait_cleanup), unused)) =             \
+      ctrace__wait_begin_if(&CTRACE__CAT(var, _site), (what), CTRACE__IS_LITERAL(what))
+#else
+#define CTRACE_WAIT(what) CTRACE_WAIT_needs_gcc_clang_or_cplusplus_use_CTRACE_WAIT_BEGIN
+#endif
 #define CTRACE_ALLOC(ptr, size)                                                \
   do { CTRACE__SITE(ctrace__s); ctrace_alloc_event(&ctrace__s, (ptr), (uint64_t)(size)); } while (0)
 #define CTRACE_FREE(ptr)                                                       \
@@ -1076,6 +1171,9 @@ static inline void ctrace__zone_cleanup(int *on) {
 #define CTRACE_TASK_END(id) ((void)0)
 #define CTRACE_GC_BEGIN(reason) ((void)0)
 #define CTRACE_GC_END() ((void)0)
+#define CTRACE_WAIT(what) ((void)0)
+#define CTRACE_WAIT_BEGIN(what) ((void)0)
+#define CTRACE_WAIT_END() ((void)0)
 #define CTRACE_ALLOC(ptr, size) ((void)0)
 #define CTRACE_FREE(ptr) ((void)0)
 #endif /* CTRACE_ENABLED */
@@ -1095,6 +1193,75 @@ static inline void *ctrace__malloc_here(size_t size, const char *file, int line)
 #endif
 
 #endif /* CTRACE_H */
+
+/* >>locks: lock wrappers that record a wait only when the call blocked. The
+   wait is named "mutex" (or "critical section", "SRW lock") and carries the
+   caller's file and line. With tracing off they are the plain calls.
+   POSIX: ctrace.h includes <pthread.h> for them (CTRACE_NO_LOCK_WRAPPERS:
+   not). Windows: they are defined when <windows.h> was included first;
+   the block sits outside the include guard so that including ctrace.h again
+   after <windows.h> also works. */
+#if !defined(CTRACE__PTHREAD_LOCKS) && !defined(_WIN32) && !defined(CTRACE_NO_LOCK_WRAPPERS)
+#define CTRACE__PTHREAD_LOCKS
+#include <errno.h>
+#include <pthread.h>
+/* pthread_mutex_lock(m), with a wait recorded if m was held by another
+   thread (a trylock first, so an uncontended lock records nothing). Returns
+   what pthread_mutex_lock returns. */
+#define ctrace_mutex_lock(m) ctrace_mutex_lock_at((m), __FILE__, __LINE__)
+static inline int ctrace_mutex_lock_at(pthread_mutex_t *m, const char *file, int line) {
+  int rc;
+#if CTRACE_ENABLED
+  if (CTRACE__ON()) {
+    rc = pthread_mutex_trylock(m);
+    if (rc != EBUSY) return rc;
+    ctrace_wait_begin_at("mutex", file, line);
+    rc = pthread_mutex_lock(m);
+    ctrace_wait_end();
+    return rc;
+  }
+#endif
+  (void)file;
+  (void)line;
+  rc = pthread_mutex_lock(m);
+  return rc;
+}
+#endif
+#if !defined(CTRACE__WIN32_LOCKS) && defined(_WIN32) && defined(_WINDOWS_)
+#define CTRACE__WIN32_LOCKS
+#define ctrace_enter_critical_section(cs) ctrace_enter_critical_section_at((cs), __FILE__, __LINE__)
+static inline void ctrace_enter_critical_section_at(CRITICAL_SECTION *cs, const char *file, int line) {
+#if CTRACE_ENABLED
+  if (CTRACE__ON()) {
+    if (TryEnterCriticalSection(cs)) return;
+    ctrace_wait_begin_at("critical section", file, line);
+    EnterCriticalSection(cs);
+    ctrace_wait_end();
+    return;
+  }
+#endif
+  (void)file;
+  (void)line;
+  EnterCriticalSection(cs);
+}
+#if defined(_WIN32_WINNT) && _WIN32_WINNT >= 0x0601 /* TryAcquireSRWLockExclusive: Windows 7 */
+#define ctrace_acquire_srwlock_exclusive(l) ctrace_acquire_srwlock_exclusive_at((l), __FILE__, __LINE__)
+static inline void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *file, int line) {
+#if CTRACE_ENABLED
+  if (CTRACE__ON()) {
+    if (TryAcquireSRWLockExclusive(l)) return;
+    ctrace_wait_begin_at("SRW lock", file, line);
+    AcquireSRWLockExclusive(l);
+    ctrace_wait_end();
+    return;
+  }
+#endif
+  (void)file;
+  (void)line;
+  AcquireSRWLockExclusive(l);
+}
+#endif
+#endif
 
 /* >>impl ==================================================================== */
 #ifdef CTRACE_IMPLEMENTATION
@@ -2612,6 +2779,43 @@ CTRACE_API void ctrace_gc_end(void) {
   }
   if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL)
     ctrace__event_commit(t, ctrace__event_head(t, CTRACE_EV_GC_END));
+}
+
+/* Waits are sized kinds (README: kinds 64-254 carry their length), so a
+   reader that predates them skips them. */
+static void ctrace__wait_event(ctrace__tstate *t, uint32_t id) {
+  uint8_t tmp[10];
+  uint8_t *p = ctrace__event_head(t, CTRACE_EV_WAIT_BEGIN);
+  size_t n = (size_t)(ctrace__put_varint(tmp, id) - tmp);
+  *p++ = (uint8_t)n; /* n <= 5: a one-byte varint */
+  memcpy(p, tmp, n);
+  ctrace__event_commit(t, p + n);
+}
+
+CTRACE_API void ctrace_wait_begin(ctrace_site *site, const char *what, int what_is_literal) {
+  ctrace__tstate *t;
+  uint32_t id;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  id = what_is_literal ? ctrace__load_relaxed(&site->id) : 0;
+  if (!id && !(id = ctrace__site_id(t, site, what ? what : "", what_is_literal))) return;
+  ctrace__wait_event(t, id);
+}
+
+CTRACE_API void ctrace_wait_begin_at(const char *what, const char *file, int line) {
+  ctrace__tstate *t;
+  uint32_t id;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  if (!(id = ctrace__dynamic_id(t, file ? file : "", (uint32_t)line, what ? what : ""))) return;
+  ctrace__wait_event(t, id);
+}
+
+CTRACE_API void ctrace_wait_end(void) {
+  ctrace__tstate *t;
+  uint8_t *p;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+  p = ctrace__event_head(t, CTRACE_EV_WAIT_END);
+  *p++ = 0; /* no fields */
+  ctrace__event_commit(t, p);
 }
 
 /* >>memory ====================================================================
@@ -4864,6 +5068,21 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
     if (ctrace__get_varint(&q, end, &d)) return -1;
     ev->value = (int64_t)d;
     break;
+  case CTRACE_EV_WAIT_BEGIN:
+  case CTRACE_EV_WAIT_END:
+    /* Sized: a length, then the fields this version knows (a later one may
+       append more: they are skipped with the length). */
+    if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
+    if (c->kind == CTRACE_EV_WAIT_BEGIN) {
+      const uint8_t *f = q;
+      if (ctrace__get_varint(&f, q + d, &a)) return -1;
+      s = ctrace__site_of(r, a);
+      ev->name = s->name;
+      ev->file = s->file;
+      ev->line = s->line;
+    }
+    q += d;
+    break;
   default:
     if (c->kind < CTRACE__KIND_SIZED || c->kind == 0xff) return -1;
     if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
@@ -5035,6 +5254,8 @@ CTRACE_API const char *ctrace_event_kind_name(int kind) {
   case CTRACE_EV_GC_END: return "gc_end";
   case CTRACE_EV_LOSS: return "loss";
   case CTRACE_EV_MEM_PROBLEM: return "mem_problem";
+  case CTRACE_EV_WAIT_BEGIN: return "wait_begin";
+  case CTRACE_EV_WAIT_END: return "wait_end";
   default: return "unknown";
   }
 }
@@ -5538,7 +5759,21 @@ typedef struct ctrace__thread {
   uint32_t depth, cap;
   uint64_t excess;    /* open zones beyond max_depth */
   uint64_t alloc_seq; /* allocations made, for the "temporary" rule */
+  uint32_t wait_depth;
+  int64_t wait_start;
+  int held, ran_gc;   /* held up by a collection now; began one at some point */
+  int64_t held_start;
+  uint64_t outside_gc; /* events outside the collections it ran itself */
+  int64_t early_held_ns; /* held while it had done nothing but collect (not kept) */
+  uint64_t early_held;
 } ctrace__thread;
+
+/* A stretch of time a thread was held up by a collection. */
+typedef struct ctrace__held {
+  int64_t start, end;
+  uint32_t thread;    /* index in threads[] */
+} ctrace__held;
+
 
 typedef struct ctrace__counter {
   ctrace__series series;
@@ -5599,6 +5834,12 @@ struct ctrace_analysis {
   ctrace_histogram gc_hist;
   ctrace_gc_span *gc_spans;
   uint32_t n_gc_spans, cap_gc_spans;
+  ctrace__held *held;
+  uint32_t n_held, cap_held;
+  int64_t *step_t, *step_p; /* held thread count steps: times, integral before */
+  uint32_t *step_c, n_steps;
+  ctrace_mmu_point *mmu;
+  uint32_t n_mmu;
 
   ctrace__livetab open_tasks;
   uint64_t task_seq;
@@ -6042,6 +6283,63 @@ static void ctrace__zone_end(ctrace_analysis *a, uint32_t ti, const ctrace_event
 
 /* ---- collections and tasks ------------------------------------------------------------------ */
 
+/* ---- waits and the time collections held threads up ------------------------- */
+
+/* A thread is held up by a collection while one runs and the thread either
+   waits or runs that collection itself. Called whenever one of those changes. */
+static void ctrace__held_update(ctrace_analysis *a, uint32_t ti, int64_t now) {
+  ctrace__thread *t = &a->tstate[ti];
+  int held = a->gc_open && (t->wait_depth > 0 || a->gc_thread == a->threads[ti].id);
+  if (held == t->held) return;
+  t->held = held;
+  if (held) {
+    t->held_start = now;
+    return;
+  }
+  if (now <= t->held_start) return;
+  /* A thread that so far only ran collections is most likely the collector,
+     which nobody's utilization counts: its stretches are summed, not kept,
+     so a long run of collections costs no memory. */
+  if (!t->outside_gc) {
+    t->early_held_ns = ctrace__an_sadd(t->early_held_ns, now - t->held_start);
+    t->early_held++;
+    return;
+  }
+  if (a->n_held >= 4u * a->cfg.max_gc_spans) {
+    a->gc.held_dropped++;
+    return;
+  }
+  if (CTRACE__GROW(a->held, a->cap_held, a->n_held + 1)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return;
+  }
+  a->held[a->n_held].start = t->held_start;
+  a->held[a->n_held].end = now;
+  a->held[a->n_held].thread = ti;
+  a->n_held++;
+}
+
+static void ctrace__held_update_all(ctrace_analysis *a, int64_t now) {
+  uint32_t ti;
+  for (ti = 0; ti < a->n_threads; ti++) ctrace__held_update(a, ti, now);
+}
+
+static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
+  ctrace__thread *t = &a->tstate[ti];
+  if (t->wait_depth++ == 0) {
+    t->wait_start = ev->time_ns;
+    a->threads[ti].waits++;
+    ctrace__held_update(a, ti, ev->time_ns);
+  }
+}
+
+static void ctrace__wait_close(ctrace_analysis *a, uint32_t ti, int64_t end) {
+  ctrace__thread *t = &a->tstate[ti];
+  if (!t->wait_depth || --t->wait_depth) return;
+  a->threads[ti].wait_ns = ctrace__an_sadd(a->threads[ti].wait_ns, ctrace__max64(0, end - t->wait_start));
+  ctrace__held_update(a, ti, end);
+}
+
 static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   int64_t dur = ctrace__max64(0, end - a->gc_start);
   ctrace_gc_stats *g = &a->gc;
@@ -6067,6 +6365,7 @@ static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   } else {
     g->spans_dropped++;
   }
+  ctrace__held_update_all(a, a->gc_start + dur);
   if (a->cfg.on_gc) {
     ctrace_span s;
     memset(&s, 0, sizeof s);
@@ -6093,6 +6392,7 @@ static void ctrace__gc_begin(ctrace_analysis *a, const ctrace_event *ev) {
   /* Reasons are kept only while spans are kept, so their number stays bounded. */
   a->gc_reason = a->n_gc_spans < a->cfg.max_gc_spans || a->cfg.on_gc ? ctrace__intern(a, ev->name)
                                                                      : "";
+  ctrace__held_update_all(a, ev->time_ns);
 }
 
 static void ctrace__task_close(ctrace_analysis *a, ctrace__live *e, int64_t end, int unfinished) {
@@ -6526,7 +6826,8 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   if (a->cfg.on_event) a->cfg.on_event(a->cfg.user, ev);
   kind = ev->kind;
   a->sum.events++;
-  a->sum.events_by_kind[kind >= 1 && kind <= 14 ? kind : 15]++;
+  a->sum.events_by_kind[kind >= 1 && kind <= 14 ? kind
+                         : kind == CTRACE_EV_WAIT_BEGIN ? 16 : kind == CTRACE_EV_WAIT_END ? 17 : 15]++;
   if (a->sum.events == 1) a->sum.first_ns = ev->time_ns;
   if (ev->time_ns > a->sum.last_ns) a->sum.last_ns = ev->time_ns;
   ti = a->n_threads && a->last_thread_id == ev->thread ? a->last_thread
@@ -6535,6 +6836,8 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   if (!a->threads[ti].events) a->threads[ti].first_ns = ev->time_ns;
   a->threads[ti].events++;
   a->threads[ti].last_ns = ev->time_ns;
+  if (kind == CTRACE_EV_GC_BEGIN) a->tstate[ti].ran_gc = 1;
+  else if (kind != CTRACE_EV_GC_END && !(a->gc_open && a->gc_thread == ev->thread)) a->tstate[ti].outside_gc++;
   switch (kind) {
   case CTRACE_EV_ZONE_BEGIN: ctrace__zone_begin(a, ti, ev); break;
   case CTRACE_EV_ZONE_END: ctrace__zone_end(a, ti, ev); break;
@@ -6560,6 +6863,8 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
     break;
   case CTRACE_EV_MEM_PROBLEM: ctrace__problem_reported(a, ev->name, ev->time_ns, ev->thread); break;
   case CTRACE_EV_INSTANT: break;
+  case CTRACE_EV_WAIT_BEGIN: ctrace__wait_begin(a, ti, ev); break;
+  case CTRACE_EV_WAIT_END: ctrace__wait_close(a, ti, ev->time_ns); break;
   default: ctrace__problem(a, CTRACE_PROB_UNKNOWN_EVENT, 1, ev->time_ns, ev->thread); break;
   }
   if ((a->sum.events & 4095) == 0) ctrace__progress(a, ev->time_ns);
@@ -6776,6 +7081,148 @@ static int ctrace__collect_problems(ctrace_analysis *a) {
   return 0;
 }
 
+/* ---- held time and the MMU curve ------------------------------------------- */
+
+typedef struct ctrace__hedge {
+  int64_t t;
+  int d; /* +1 a thread becomes held, -1 it stops */
+} ctrace__hedge;
+
+static int ctrace__held_edge_cmp(const void *x, const void *y) {
+  const ctrace__hedge *p = (const ctrace__hedge *)x, *q = (const ctrace__hedge *)y;
+  if (p->t != q->t) return p->t < q->t ? -1 : 1;
+  return p->d - q->d;
+}
+
+/* Integral of the held-thread count over [0, x], in thread-ns. *k is a cursor
+   into the steps that only moves forward when x does. */
+static int64_t ctrace__held_integral(const ctrace_analysis *a, int64_t x, uint32_t *k) {
+  uint32_t i = *k;
+  if (!a->n_steps || x <= a->step_t[0]) return 0;
+  while (i + 1 < a->n_steps && a->step_t[i + 1] <= x) i++;
+  while (i > 0 && a->step_t[i] > x) i--;
+  *k = i;
+  return a->step_p[i] + (int64_t)a->step_c[i] * (x - a->step_t[i]);
+}
+
+CTRACE_API double ctrace_analysis_mmu_at(const ctrace_analysis *a, int64_t w, int64_t *worst_start_ns) {
+  int64_t d, best = 0, best_s = 0;
+  uint32_t pass, i, k0 = 0, k1 = 0;
+  if (worst_start_ns) *worst_start_ns = 0;
+  if (!a || !a->finished) return 1.0;
+  d = a->sum.duration_ns;
+  if (w > d) w = d;
+  if (w <= 0 || !a->sum.program_threads) return 1.0;
+  /* The held time in [s, s+w] is piecewise linear in s, so its maximum is at
+     s = a step time or s + w = a step time (or at an end of the range). */
+  for (pass = 0; pass < 2; pass++) {
+    k0 = k1 = 0;
+    for (i = 0; i <= a->n_steps; i++) {
+      int64_t s0 = i == a->n_steps ? (pass ? d - w : 0) : a->step_t[i] - (pass ? w : 0), v;
+      if (s0 < 0) s0 = 0;
+      if (s0 > d - w) s0 = d - w;
+      if (i == a->n_steps) k0 = k1 = 0; /* the ends: a fresh walk */
+      v = ctrace__held_integral(a, s0 + w, &k1) - ctrace__held_integral(a, s0, &k0);
+      if (v > best) {
+        best = v;
+        best_s = s0;
+      }
+    }
+  }
+  if (worst_start_ns) *worst_start_ns = best_s;
+  return 1.0 - (double)best / ((double)a->sum.program_threads * (double)w);
+}
+
+static int ctrace__finish_held(ctrace_analysis *a, int64_t end) {
+  uint32_t i, n = 0, depth = 0;
+  ctrace__hedge *e;
+  int64_t w;
+  /* Waits still open at the end are closed there (as zones are). */
+  for (i = 0; i < a->n_threads; i++)
+    if (a->tstate[i].wait_depth) {
+      a->tstate[i].wait_depth = 1;
+      ctrace__wait_close(a, i, end);
+    }
+  ctrace__held_update_all(a, end);
+  for (i = 0; i < a->n_threads; i++) {
+    ctrace_thread_stats *th = &a->threads[i];
+    if (strcmp(th->name, "ctrace writer") == 0) th->role = CTRACE_ROLE_TRACER;
+    else if (a->tstate[i].ran_gc && !a->tstate[i].outside_gc) th->role = CTRACE_ROLE_COLLECTOR;
+    else th->role = CTRACE_ROLE_PROGRAM;
+    if (th->role != CTRACE_ROLE_PROGRAM) continue;
+    a->sum.program_threads++;
+    th->gc_held_ns = a->tstate[i].early_held_ns; /* exact, though not in the MMU: */
+    a->gc.held_ns = ctrace__an_sadd(a->gc.held_ns, a->tstate[i].early_held_ns);
+    a->gc.held_dropped += a->tstate[i].early_held; /* say so */
+    a->gc.waits += th->waits;
+    a->gc.wait_ns = ctrace__an_sadd(a->gc.wait_ns, th->wait_ns);
+  }
+  e = (ctrace__hedge *)CTRACE_MEM_ALLOC(((size_t)a->n_held * 2 + 1) * sizeof *e);
+  if (!e) return CTRACE_E_NOMEM;
+  for (i = 0; i < a->n_held; i++) {
+    const ctrace__held *h = &a->held[i];
+    ctrace_thread_stats *th = &a->threads[h->thread];
+    if (th->role != CTRACE_ROLE_PROGRAM) continue;
+    th->gc_held_ns = ctrace__an_sadd(th->gc_held_ns, h->end - h->start);
+    a->gc.held_ns = ctrace__an_sadd(a->gc.held_ns, h->end - h->start);
+    e[n].t = h->start;
+    e[n++].d = 1;
+    e[n].t = h->end;
+    e[n++].d = -1;
+  }
+  qsort(e, n, sizeof *e, ctrace__held_edge_cmp);
+  a->step_t = (int64_t *)CTRACE_MEM_ALLOC(((size_t)n + 1) * sizeof *a->step_t);
+  a->step_p = (int64_t *)CTRACE_MEM_ALLOC(((size_t)n + 1) * sizeof *a->step_p);
+  a->step_c = (uint32_t *)CTRACE_MEM_ALLOC(((size_t)n + 1) * sizeof *a->step_c);
+  if (!a->step_t || !a->step_p || !a->step_c) {
+    CTRACE_MEM_FREE(e);
+    return CTRACE_E_NOMEM;
+  }
+  /* Steps: from step_t[k] the count of held threads is step_c[k]; step_p[k]
+     is the integral of that count before step_t[k]. */
+  for (i = 0; i < n; i++) {
+    int64_t before = 0;
+    uint32_t k = a->n_steps;
+    depth = (uint32_t)((int)depth + e[i].d);
+    if (k && a->step_t[k - 1] == e[i].t) {
+      a->step_c[k - 1] = depth; /* same instant: the last count stands */
+      continue;
+    }
+    if (k) {
+      before = a->step_p[k - 1] + (int64_t)a->step_c[k - 1] * (e[i].t - a->step_t[k - 1]);
+      if (a->step_c[k - 1]) a->gc.held_wall_ns += e[i].t - a->step_t[k - 1];
+    }
+    a->step_t[k] = e[i].t;
+    a->step_p[k] = before;
+    a->step_c[k] = depth;
+    a->n_steps++;
+  }
+  CTRACE_MEM_FREE(e);
+  CTRACE_MEM_FREE(a->held); /* the steps hold all that is still needed */
+  a->held = NULL;
+  a->n_held = a->cap_held = 0;
+  a->finished = 1; /* ctrace_analysis_mmu_at reads finished analyses only */
+  if (a->sum.program_threads && end > 0) {
+    uint32_t cap = 2;
+    for (w = 1000000; w < end; w = (int64_t)((double)w * 1.41421356237 + 0.5)) cap++;
+    a->mmu = (ctrace_mmu_point *)CTRACE_MEM_ALLOC(cap * sizeof *a->mmu);
+    if (!a->mmu) {
+      a->finished = 0;
+      return CTRACE_E_NOMEM;
+    }
+    for (w = 1000000; w < end; w = (int64_t)((double)w * 1.41421356237 + 0.5)) {
+      a->mmu[a->n_mmu].window_ns = w;
+      a->mmu[a->n_mmu].utilization = ctrace_analysis_mmu_at(a, w, &a->mmu[a->n_mmu].worst_start_ns);
+      a->n_mmu++;
+    }
+    a->mmu[a->n_mmu].window_ns = end;
+    a->mmu[a->n_mmu].utilization = ctrace_analysis_mmu_at(a, end, &a->mmu[a->n_mmu].worst_start_ns);
+    a->n_mmu++;
+  }
+  a->finished = 0;
+  return 0;
+}
+
 static int ctrace__finish_tables(ctrace_analysis *a) {
   uint32_t i;
   for (i = 0; i < a->n_counters; i++) {
@@ -6815,6 +7262,7 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
     ctrace__gc_close(a, end, 1);
   }
   ctrace__close_open_tasks(a, end);
+  if (ctrace__finish_held(a, end)) ctrace__fail(a, CTRACE_E_NOMEM);
   lost = a->sum.info.events_lost > (uint64_t)a->loss_sum ? a->sum.info.events_lost
                                                            : (uint64_t)a->loss_sum;
   a->sum.events_lost = lost;
@@ -6870,6 +7318,11 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
   ctrace__map_free(&a->flame_map);
   CTRACE_MEM_FREE(a->gc_hist.counts);
   CTRACE_MEM_FREE(a->gc_spans);
+  CTRACE_MEM_FREE(a->held);
+  CTRACE_MEM_FREE(a->step_t);
+  CTRACE_MEM_FREE(a->step_p);
+  CTRACE_MEM_FREE(a->step_c);
+  CTRACE_MEM_FREE(a->mmu);
   ctrace__live_free(&a->open_tasks);
   for (i = 0; i < a->n_counters; i++) ctrace__series_free(&a->cstate[i].series);
   CTRACE_MEM_FREE(a->counters);
@@ -6986,6 +7439,9 @@ CTRACE_API const ctrace_zone_stats *ctrace_analysis_zones(const ctrace_analysis 
 }
 CTRACE_API const ctrace_zone_stats *ctrace_analysis_tasks(const ctrace_analysis *a, uint32_t *n) {
   CTRACE__ARRAY(a, a->tasks.st, a->tasks.n, n);
+}
+CTRACE_API const ctrace_mmu_point *ctrace_analysis_mmu(const ctrace_analysis *a, uint32_t *n) {
+  CTRACE__ARRAY(a, a->mmu, a->n_mmu, n);
 }
 CTRACE_API const ctrace_gc_span *ctrace_analysis_gc_spans(const ctrace_analysis *a, uint32_t *n) {
   CTRACE__ARRAY(a, a->gc_spans, a->n_gc_spans, n);
@@ -7301,10 +7757,12 @@ static void ctrace__json_trace(ctrace__out *o, const ctrace_analysis *a) {
   ctrace__ji(o, "duration_ns", s->duration_ns);
   ctrace__ju(o, "events", s->events);
   ctrace__ju(o, "threads", s->threads);
+  ctrace__ju(o, "program_threads", s->program_threads);
   ctrace__jopen(o, "events_by_kind", "{");
-  for (k = 1; k < 16; k++)
+  for (k = 1; k < 18; k++)
     if (s->events_by_kind[k])
-      ctrace__ju(o, k == 15 ? "unknown" : ctrace_event_kind_name(k), s->events_by_kind[k]);
+      ctrace__ju(o, k == 15 ? "unknown" : k == 16 ? "wait_begin" : k == 17 ? "wait_end" : ctrace_event_kind_name(k),
+                 s->events_by_kind[k]);
   ctrace__out_s(o, "}");
   ctrace__jopen(o, "damage", "{");
   ctrace__jb(o, "damaged", s->damaged);
@@ -7316,6 +7774,10 @@ static void ctrace__json_trace(ctrace__out *o, const ctrace_analysis *a) {
   ctrace__ju(o, "events_lost", s->events_lost);
   ctrace__js(o, "read_error", s->read_error_text);
   ctrace__out_s(o, "}");
+}
+
+static const char *ctrace__role_name(int role) {
+  return role == CTRACE_ROLE_TRACER ? "tracer" : role == CTRACE_ROLE_COLLECTOR ? "collector" : "program";
 }
 
 static void ctrace__json_threads(ctrace__out *o, const ctrace_analysis *a) {
@@ -7335,6 +7797,10 @@ static void ctrace__json_threads(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__ji(o, "busy_ns", t->busy_ns);
     ctrace__ju(o, "allocs", t->allocs);
     ctrace__ju(o, "alloc_bytes", t->alloc_bytes);
+    ctrace__js(o, "role", ctrace__role_name(t->role));
+    ctrace__ju(o, "waits", t->waits);
+    ctrace__ji(o, "wait_ns", t->wait_ns);
+    ctrace__ji(o, "gc_held_ns", t->gc_held_ns);
     ctrace__out_s(o, "}");
   }
   ctrace__out_s(o, "]");
@@ -7360,6 +7826,20 @@ static void ctrace__json_zones(ctrace__out *o, const ctrace_analysis *a) {
   ctrace__ji(o, "p95_ns", a->gc.p95_ns);
   ctrace__jd(o, "share", a->gc.share);
   ctrace__ju(o, "spans_dropped", a->gc.spans_dropped);
+  ctrace__ji(o, "held_ns", a->gc.held_ns);
+  ctrace__ji(o, "held_wall_ns", a->gc.held_wall_ns);
+  ctrace__ju(o, "waits", a->gc.waits);
+  ctrace__ji(o, "wait_ns", a->gc.wait_ns);
+  ctrace__ju(o, "held_dropped", a->gc.held_dropped);
+  ctrace__jopen(o, "mmu", "[");
+  for (i = 0; i < a->n_mmu; i++) {
+    ctrace__jopen(o, NULL, "{");
+    ctrace__ji(o, "window_ns", a->mmu[i].window_ns);
+    ctrace__jd(o, "utilization", a->mmu[i].utilization);
+    ctrace__ji(o, "worst_start_ns", a->mmu[i].worst_start_ns);
+    ctrace__out_s(o, "}");
+  }
+  ctrace__out_s(o, "]");
   ctrace__out_s(o, "}");
 }
 
@@ -7601,12 +8081,18 @@ static void ctrace__text_header(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__out_f(o, "WARNING   %llu event(s) were lost while recording\n",
                   (unsigned long long)s->events_lost);
   if (s->info.crashed) ctrace__out_f(o, "WARNING   the program died of signal %d\n", s->info.crash_signal);
-  ctrace__out_s(o, "\nthreads\n      id  events     zones        busy  name\n");
+  ctrace__out_f(o, "\nthreads (%u of the program)\n      id  events     zones        busy      waited"
+                   "  held by GC  name\n", (unsigned)s->program_threads);
   for (i = 0; i < a->n_threads; i++) {
     const ctrace_thread_stats *t = &a->threads_sorted[i];
-    ctrace__out_f(o, "  %6u  %6llu  %8llu  %10s  ", (unsigned)t->id, (unsigned long long)t->events,
-                  (unsigned long long)t->zones, ctrace__an_fmt_ns(b1, sizeof b1, t->busy_ns));
+    ctrace__out_f(o, "  %6u  %6llu  %8llu  %10s  %10s  ", (unsigned)t->id, (unsigned long long)t->events,
+                  (unsigned long long)t->zones, ctrace__an_fmt_ns(b1, sizeof b1, t->busy_ns),
+                  ctrace__an_fmt_ns(b2, sizeof b2, t->wait_ns));
+    if (t->role == CTRACE_ROLE_PROGRAM) ctrace__out_f(o, "%10s  ", ctrace__an_fmt_ns(b2, sizeof b2, t->gc_held_ns));
+    else ctrace__out_s(o, "         -  ");
     ctrace__term_name(o, t->name[0] ? t->name : "(unnamed)", 60);
+    if (t->role != CTRACE_ROLE_PROGRAM)
+      ctrace__out_s(o, t->role == CTRACE_ROLE_TRACER ? " (ctrace's own)" : " (collector)");
     ctrace__out_s(o, "\n");
   }
 }
@@ -7702,6 +8188,21 @@ static void ctrace__text_rest(ctrace__out *o, const ctrace_analysis *a) {
                   ctrace__an_fmt_ns(b[1], sizeof b[1], g->pause_max_ns),
                   ctrace__an_fmt_ns(b[2], sizeof b[2], g->pause_mean_ns),
                   ctrace__an_fmt_ns(b[3], sizeof b[3], g->p95_ns));
+    if (!a->sum.program_threads || !g->waits)
+      ctrace__out_s(o, "  no waits recorded by the program's threads: how long collections held them up is "
+                       "not known (CTRACE_WAIT)\n");
+    else
+      ctrace__out_f(o, "  the program's %u thread(s) were held up %s by collections (%s of waiting in all)\n",
+                    (unsigned)a->sum.program_threads, ctrace__an_fmt_ns(b[0], sizeof b[0], g->held_ns),
+                    ctrace__an_fmt_ns(b[1], sizeof b[1], g->wait_ns));
+    if (g->held_dropped)
+      ctrace__out_f(o, "  (%llu held stretch(es) left out of the curve below)\n", (unsigned long long)g->held_dropped);
+    if (a->n_mmu && (g->waits || g->held_ns)) {
+      ctrace__out_s(o, "  minimum mutator utilization (worst share of a window the program ran):\n");
+      for (i = 0; i < a->n_mmu; i++)
+        ctrace__out_f(o, "    %12s  %5.1f%%\n", ctrace__an_fmt_ns(b[0], sizeof b[0], a->mmu[i].window_ns),
+                      100.0 * a->mmu[i].utilization);
+    }
   }
   if (a->n_counters) ctrace__out_s(o, "\ncounters\n         count          min          max         last  name\n");
   for (i = 0; i < a->n_counters; i++) {

@@ -7,7 +7,12 @@
    runtime.MemStats gives. The lesson of the Go original: the useful facts are
    how often the collector runs and for how long. One more lesson Go hides:
    each block is only partly written, so the requested heap is far larger than
-   the resident memory (RSS) the OS actually handed out.
+   the resident memory (RSS) the OS actually handed out. And one Go shows in its
+   "minimum mutator utilization" graph: the program records when it waits for
+   the collector (ctrace_mutex_lock, CTRACE_WAIT), so the report can tell how
+   long the collections actually held it up, not just how long they lasted.
+   The heap goal the pacer sets is a counter, so each collection's trigger
+   can be checked against it.
 
    Build (from the repo root):  cc -O2 -pthread examples/gc_demo.c -o gc_demo -lm
    Run:                         ./gc_demo [trace-path]      (default gc_demo.ctrace) */
@@ -25,7 +30,8 @@
    compiler knows when a slice is no longer reachable; in C the program says
    so with gc_drop(). The collector frees the dropped blocks. One mutex guards
    everything and a collection runs while holding it: obviously correct beats
-   fast in a demo. */
+   fast in a demo. The program takes the lock with ctrace_mutex_lock, which
+   records a wait whenever the lock was busy (a collection holding it). */
 
 #define GC_MIN_GOAL (4u << 20) /* Go never sets a heap goal below 4 MB */
 
@@ -44,15 +50,16 @@ static struct {
   size_t heap;         /* bytes in registered blocks, reachable or not */
   size_t goal;         /* the next collection starts when heap reaches this */
   unsigned cycles;     /* collections finished */
-  int wanted, quit;
+  const char *wanted;  /* why a collection was asked for; NULL if none is */
+  int quit;
 } gc = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-        NULL, 0, GC_MIN_GOAL, 0, 0, 0};
+        NULL, 0, GC_MIN_GOAL, 0, NULL, 0};
 
 /* Called with gc.lock held. Frees every dropped block; then, like Go's pacer,
-   the next goal is twice what survived. */
-static void collect(void) {
+   the next goal is twice what survived. The reason says what started it. */
+static void collect(const char *reason) {
   block **link = &gc.blocks;
-  CTRACE_GC_BEGIN("heap goal");
+  CTRACE_GC_BEGIN(reason);
   CTRACE_ZONE_BEGIN("sweep");
   while (*link) {
     block *b = *link;
@@ -66,6 +73,7 @@ static void collect(void) {
     free(b);
   }
   gc.goal = 2 * gc.heap > GC_MIN_GOAL ? 2 * gc.heap : GC_MIN_GOAL;
+  CTRACE_COUNTER("heap goal", gc.goal);
   gc.cycles++;
   CTRACE_ZONE_END();
   CTRACE_GC_END();
@@ -78,8 +86,9 @@ static void *collector(void *unused) {
   pthread_mutex_lock(&gc.lock);
   while (!gc.quit) {
     if (gc.wanted) {
-      gc.wanted = 0;
-      collect();
+      const char *reason = gc.wanted;
+      gc.wanted = NULL;
+      collect(reason);
     } else {
       pthread_cond_wait(&gc.wake, &gc.lock);
     }
@@ -88,18 +97,21 @@ static void *collector(void *unused) {
   return NULL;
 }
 
-static void want_collection(void) { /* gc.lock held */
-  gc.wanted = 1;
+static void want_collection(const char *reason) { /* gc.lock held */
+  gc.wanted = reason;
   pthread_cond_signal(&gc.wake);
 }
 
 /* gc.lock held. A collection runs entirely under the lock, so any cycle that
    finishes after this point started after the request. */
-static void wait_for_collection(void) {
+static void wait_for_collection(const char *reason) {
   unsigned seen = gc.cycles;
-  CTRACE_ZONE("wait for GC"); /* the program stalls: Go calls this an assist */
-  want_collection();
-  while (gc.cycles == seen) pthread_cond_wait(&gc.done, &gc.lock);
+  CTRACE_ZONE("wait for GC"); /* the program stalls until the cycle is done */
+  want_collection(reason);
+  {
+    CTRACE_WAIT("collection"); /* a wait: the report counts it as held up */
+    while (gc.cycles == seen) pthread_cond_wait(&gc.done, &gc.lock);
+  }
 }
 
 /* Allocates a reachable block, recording the caller's line as its site. Like
@@ -113,22 +125,22 @@ static void *gc_alloc_at(size_t size, const char *file, int line) {
     fprintf(stderr, "Operation failed!\n");
     exit(1);
   }
-  pthread_mutex_lock(&gc.lock);
+  ctrace_mutex_lock(&gc.lock);
   b->mem = mem;
   b->size = size;
   b->reachable = 1;
   b->next = gc.blocks;
   gc.blocks = b;
   gc.heap += size;
-  if (gc.heap >= 2 * gc.goal) wait_for_collection();
-  else if (gc.heap >= gc.goal) want_collection();
+  if (gc.heap >= 2 * gc.goal) wait_for_collection("heap at twice the goal");
+  else if (gc.heap >= gc.goal) want_collection("heap reached the goal");
   pthread_mutex_unlock(&gc.lock);
   return mem;
 }
 
 static void gc_drop(void *mem) {
   block *b;
-  pthread_mutex_lock(&gc.lock);
+  ctrace_mutex_lock(&gc.lock);
   for (b = gc.blocks; b; b = b->next)
     if (b->mem == mem) b->reachable = 0;
   pthread_mutex_unlock(&gc.lock);
@@ -147,8 +159,8 @@ static void gc_stop(void) {
 }
 
 static void gc_collect_now(void) {
-  pthread_mutex_lock(&gc.lock);
-  wait_for_collection();
+  ctrace_mutex_lock(&gc.lock);
+  wait_for_collection("asked by the program");
   pthread_mutex_unlock(&gc.lock);
 }
 
@@ -188,6 +200,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   CTRACE_THREAD_NAME("main");
+  CTRACE_COUNTER("heap goal", gc.goal);
   if (gc_start() != 0) {
     fprintf(stderr, "gc_demo: cannot start the collector thread\n");
     return 1;

@@ -40,6 +40,9 @@ int main(void) {
     CTRACE_GC_END();
     CTRACE_ALLOC(counted_name(), counted_value());
     CTRACE_FREE(counted_name());
+    CTRACE_WAIT(counted_name());
+    CTRACE_WAIT_BEGIN(counted_name());
+    CTRACE_WAIT_END();
     reached = 1;
   }
   CHECK(reached, "every macro compiles as a statement");

@@ -387,7 +387,9 @@ static void dump_event(FILE *f, const ctrace_event *ev) {
       fprintf(f, "\t0x%llx", (unsigned long long)ev->ptr);
       put_site(f, ev);
       break;
+    case CTRACE_EV_WAIT_BEGIN: put_site(f, ev); break;
     case CTRACE_EV_ZONE_END:
+    case CTRACE_EV_WAIT_END:
     case CTRACE_EV_GC_BEGIN:
     case CTRACE_EV_GC_END: break;
     default: fprintf(f, "\t%u", (unsigned)ev->raw_kind); break;
