@@ -35,6 +35,21 @@ static const ctrace_thread_stats *thread_of(uint32_t id) {
   return NULL;
 }
 
+typedef struct membuf {
+  char *p;
+  size_t n;
+} membuf;
+static int mem_write(void *user, const void *data, size_t size) {
+  membuf *b = (membuf *)user;
+  char *q = (char *)realloc(b->p, b->n + size + 1);
+  if (!q) return CTRACE_E_NOMEM;
+  memcpy(q + b->n, data, size);
+  b->n += size;
+  q[b->n] = 0;
+  b->p = q;
+  return 0;
+}
+
 static int near(double x, double y) { return fabs(x - y) < 1e-9; }
 
 /* Threads: 1 "main" and 4 "worker" (the program), 2 "GC" (only collects),
@@ -122,6 +137,23 @@ static void test_hand_made(void) {
           !near(m[i].utilization, ctrace_analysis_mmu_at(A, m[i].window_ns, NULL)))
         bad++;
     CHECK_EQ_UINT(bad, 0, "curve windows grow and agree with mmu_at");
+  }
+  {
+    membuf b = {NULL, 0};
+    ctrace_stats_json(A, mem_write, &b);
+    CHECK(b.p && strstr(b.p, "\"program_threads\":2") && strstr(b.p, "\"held_ns\":3500000") &&
+              strstr(b.p, "\"mmu\":[{\"window_ns\":1000000,\"utilization\":0,\"worst_start_ns\":7000000}") &&
+              strstr(b.p, "\"window_ns\":10000000,\"utilization\":0.82499999999999996") &&
+              strstr(b.p, "\"role\":\"tracer\""),
+          "stats --json: program threads, held time, the MMU curve, roles");
+    free(b.p);
+    b.p = NULL;
+    b.n = 0;
+    ctrace_stats_text(A, mem_write, &b);
+    CHECK(b.p && strstr(b.p, "held up 3.50 ms by collections") && strstr(b.p, "ctrace writer (ctrace's own)") &&
+              strstr(b.p, "minimum mutator utilization"),
+          "stats: held time, the tracer's thread named as such, the MMU");
+    free(b.p);
   }
   ctrace_analysis_free(A);
 }
