@@ -4280,9 +4280,18 @@ typedef struct ctrace__rthread {
   int has_events;
   uint64_t os_tid;
   const char *name;
-  uint64_t first_off;
+  uint32_t first_chunk, last_chunk; /* the thread's events chunks, linked (ctrace__echunk) */
   int exited;                /* an intact chunk said the thread exited */
 } ctrace__rthread;
+
+/* Every events chunk the scan found, each linked to its thread's next one,
+   so a cursor goes straight to its thread's chunks: walking the whole file
+   once per thread was quadratic in the number of threads. */
+typedef struct ctrace__echunk {
+  uint64_t off;
+  uint32_t next;             /* CTRACE__NO_CHUNK at the thread's last */
+} ctrace__echunk;
+#define CTRACE__NO_CHUNK 0xffffffffu
 
 typedef struct ctrace__chunkhdr {
   uint8_t type, flags;
@@ -4294,7 +4303,7 @@ typedef struct ctrace__chunkhdr {
 typedef struct ctrace__cursor {
   uint32_t tid;
   int done, started;
-  uint64_t next_off;       /* where this thread's next chunk may start */
+  uint32_t next_chunk;     /* this thread's next chunk (r->echunks), or CTRACE__NO_CHUNK */
   uint32_t expect_seq;
   uint8_t *buf;            /* the current chunk's payload (file source) */
   uint32_t cap;
@@ -4331,8 +4340,13 @@ struct ctrace_reader {
   ctrace__rsite *sites;
   const ctrace__rsite *site1[128]; /* sites with one-byte ids, unknown ones included */
   uint32_t n_sites, n_defs;
-  ctrace__rthread *threads;  /* sorted by tid */
+  ctrace__rthread *threads;  /* sorted by tid once the scan is over; in order of appearance during it */
   uint32_t n_threads, cap_threads;
+  uint32_t *thash;           /* during the scan: tid -> index + 1, open addressing */
+  uint32_t thash_cap;
+  int scanned;
+  ctrace__echunk *echunks;
+  uint32_t n_echunks, cap_echunks;
   uint32_t *thread_ids;
   uint32_t n_thread_ids;
   ctrace__cursor *cursors;
@@ -4347,6 +4361,17 @@ struct ctrace_reader {
   size_t scratch_cap;
   uint8_t *scan_buf;         /* file source: blocks scanned for a chunk start */
   size_t scan_cap;
+  uint32_t *pcrc;            /* CRC-32 of the file's first k * CTRACE__PCRC_STEP bytes, k = 0.. */
+  uint32_t n_pcrc, cap_pcrc;
+  uint32_t x2n[32];          /* x^(2^k) mod the CRC polynomial */
+  uint8_t *pcrc_buf;
+  size_t pcrc_buf_cap;
+  /* File source: two windows of the file for the short CRCs, since a
+     candidate's two ends are often far apart. */
+  uint8_t *win_buf[2];
+  size_t win_cap[2];
+  uint64_t win_off[2], win_len[2];
+  int win_last;
   ctrace__skip *skips;       /* damaged stretches already scanned */
   uint32_t n_skips, cap_skips;
   uint64_t last_ts;          /* latest event time seen, for traces with no end marker */
@@ -4475,13 +4500,104 @@ static int ctrace__chunk_crc_ok(const ctrace__chunkhdr *h, const uint8_t *payloa
   return ctrace__crc_update(crc, payload, h->len) == h->crc;
 }
 
-/* Find the next intact chunk after a damaged spot: a "CK" whose header is
-   plausible and whose checksum matches. Returns its offset or r->size. */
+/* After damage the reader looks for the next intact chunk: a "CK" whose
+   header is plausible and whose checksum matches. Checking each candidate's
+   CRC over its whole stated length would be quadratic in a file crafted with
+   many overlapping false starts, each claiming the rest of the file. CRC-32
+   is linear, so the CRC of any stretch follows from the CRCs of two prefixes
+   of the file (as zlib's crc32_combine): the prefixes are computed once, one
+   every CTRACE__PCRC_STEP bytes (a 64th of the file's size in memory), and
+   a candidate then costs at most two short CRCs and a few products. */
+#define CTRACE__PCRC_STEP 64
+
+/* a * b modulo the CRC polynomial (reflected bit order); a must not be 0. */
+static uint32_t ctrace__gf2_mul(uint32_t a, uint32_t b) {
+  uint32_t m = 1u << 31, p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) == 0) break;
+    }
+    m >>= 1;
+    b = b & 1 ? (b >> 1) ^ 0xEDB88320u : b >> 1;
+  }
+  return p;
+}
+
+/* x^(8n) modulo the polynomial: what appending n bytes does to a CRC. */
+static uint32_t ctrace__crc_shift(const ctrace_reader *r, uint64_t n) {
+  uint32_t p = 1u << 31, k = 3;
+  while (n) {
+    if (n & 1) p = ctrace__gf2_mul(r->x2n[k & 31], p);
+    n >>= 1;
+    k++;
+  }
+  return p;
+}
+
+/* CRC-32 of the file's bytes [0, off) into *out; -1 when it cannot be read. */
+static int ctrace__prefix_crc(ctrace_reader *r, uint64_t off, uint32_t *out) {
+  uint64_t k = off / CTRACE__PCRC_STEP;
+  uint32_t rem = (uint32_t)(off % CTRACE__PCRC_STEP);
+  const uint8_t *b;
+  if (!r->n_pcrc) {
+    uint32_t p = 1u << 30, i;
+    uint64_t cap = r->size / CTRACE__PCRC_STEP + 1;
+    if (cap > 0xffffffffu) return -1;
+    r->pcrc = (uint32_t *)CTRACE_MEM_ALLOC(sizeof *r->pcrc * (size_t)cap);
+    if (!r->pcrc) return -1;
+    r->cap_pcrc = (uint32_t)cap;
+    r->pcrc[0] = 0;
+    r->n_pcrc = 1;
+    r->x2n[0] = p;
+    for (i = 1; i < 32; i++) r->x2n[i] = p = ctrace__gf2_mul(p, p);
+  }
+  if (off > r->size) return -1;
+  while (r->n_pcrc <= k) { /* extend in blocks of up to 64 KiB */
+    uint64_t from = (uint64_t)(r->n_pcrc - 1) * CTRACE__PCRC_STEP;
+    size_t n = (size_t)((k + 1 - r->n_pcrc) * CTRACE__PCRC_STEP), i;
+    if (n > 65536) n = 65536;
+    b = ctrace__src(r, from, n, &r->pcrc_buf, &r->pcrc_buf_cap);
+    if (!b) return -1;
+    for (i = 0; i < n; i += CTRACE__PCRC_STEP, r->n_pcrc++)
+      r->pcrc[r->n_pcrc] = ctrace__crc_update(r->pcrc[r->n_pcrc - 1], b + i, CTRACE__PCRC_STEP);
+  }
+  *out = r->pcrc[k];
+  if (rem) {
+    uint64_t at = k * CTRACE__PCRC_STEP;
+    if (r->mem) {
+      b = r->mem + at;
+    } else { /* candidates come in file order: one read serves many */
+      int w = 0;
+      while (w < 2 && !(at >= r->win_off[w] && at + rem <= r->win_off[w] + r->win_len[w])) w++;
+      if (w == 2) {
+        size_t n = r->size - at > 65536 ? 65536 : (size_t)(r->size - at);
+        w = !r->win_last;
+        r->win_len[w] = 0;
+        if (!ctrace__src(r, at, n, &r->win_buf[w], &r->win_cap[w])) return -1;
+        r->win_off[w] = at;
+        r->win_len[w] = n;
+      }
+      r->win_last = w;
+      b = r->win_buf[w] + (at - r->win_off[w]);
+    }
+    *out = ctrace__crc_update(*out, b, rem);
+  }
+  return 0;
+}
+
 /* Is there an intact chunk at off? */
 static int ctrace__intact_at(ctrace_reader *r, uint64_t off) {
   ctrace__chunkhdr h;
   const uint8_t *p;
+  uint32_t a, b;
   if (ctrace__parse_chunkhdr(r, off, &h) != 1) return 0;
+  if (h.len > CTRACE__PCRC_STEP && ctrace__prefix_crc(r, off + CTRACE__CHUNK_HEADER, &a) == 0 &&
+      ctrace__prefix_crc(r, off + CTRACE__CHUNK_HEADER + h.len, &b) == 0) {
+    uint32_t shift = ctrace__crc_shift(r, h.len);
+    uint32_t payload = b ^ ctrace__gf2_mul(shift, a); /* the payload's own CRC */
+    return (ctrace__gf2_mul(shift, ctrace__crc_update(0, h.raw, 28)) ^ payload) == h.crc;
+  }
   p = ctrace__scratch(r, off + CTRACE__CHUNK_HEADER, h.len);
   return p && ctrace__chunk_crc_ok(&h, p);
 }
@@ -4558,27 +4674,56 @@ static int ctrace__chunk_at(ctrace_reader *r, uint64_t off, ctrace__chunkhdr *h,
   return 0;
 }
 
+static uint32_t *ctrace__thash_slot(uint32_t *tab, uint32_t cap, const ctrace__rthread *threads, uint32_t tid) {
+  uint32_t i = (tid * 0x9E3779B1u) & (cap - 1);
+  while (tab[i] && threads[tab[i] - 1].tid != tid) i = (i + 1) & (cap - 1);
+  return &tab[i];
+}
+
+static int ctrace__tid_cmp(const void *x, const void *y) {
+  uint32_t p = ((const ctrace__rthread *)x)->tid, q = ((const ctrace__rthread *)y)->tid;
+  return p < q ? -1 : p > q;
+}
+
+/* During the scan threads are found through a hash table and appended (a
+   sorted insert would move the table once per new thread: quadratic); the
+   scan ends by sorting them, and lookups afterwards bisect. */
 static ctrace__rthread *ctrace__thread_find(ctrace_reader *r, uint32_t tid, int add) {
-  uint32_t lo = 0, hi = r->n_threads;
-  while (lo < hi) {
-    uint32_t mid = (lo + hi) / 2;
-    if (r->threads[mid].tid < tid) lo = mid + 1; else hi = mid;
+  uint32_t *slot;
+  if (r->scanned) {
+    uint32_t lo = 0, hi = r->n_threads;
+    while (lo < hi) {
+      uint32_t mid = (lo + hi) / 2;
+      if (r->threads[mid].tid < tid) lo = mid + 1; else hi = mid;
+    }
+    return lo < r->n_threads && r->threads[lo].tid == tid ? &r->threads[lo] : NULL;
   }
-  if (lo < r->n_threads && r->threads[lo].tid == tid) return &r->threads[lo];
+  if (r->thash_cap) {
+    slot = ctrace__thash_slot(r->thash, r->thash_cap, r->threads, tid);
+    if (*slot) return &r->threads[*slot - 1];
+  }
   if (!add) return NULL;
   if (r->n_threads == r->cap_threads) {
-    uint32_t cap = r->cap_threads ? r->cap_threads * 2 : 16;
+    uint32_t cap = r->cap_threads ? r->cap_threads * 2 : 16, i;
     ctrace__rthread *n = (ctrace__rthread *)CTRACE_MEM_REALLOC(r->threads, sizeof *n * cap);
+    uint32_t *tab;
     if (!n) return NULL;
     r->threads = n;
     r->cap_threads = cap;
+    tab = (uint32_t *)CTRACE_MEM_ALLOC(sizeof *tab * cap * 2); /* at most half full */
+    if (!tab) return NULL;
+    memset(tab, 0, sizeof *tab * cap * 2);
+    for (i = 0; i < r->n_threads; i++) *ctrace__thash_slot(tab, cap * 2, r->threads, r->threads[i].tid) = i + 1;
+    CTRACE_MEM_FREE(r->thash);
+    r->thash = tab;
+    r->thash_cap = cap * 2;
   }
-  memmove(&r->threads[lo + 1], &r->threads[lo], sizeof(ctrace__rthread) * (r->n_threads - lo));
-  memset(&r->threads[lo], 0, sizeof(ctrace__rthread));
-  r->threads[lo].tid = tid;
-  r->threads[lo].name = "";
-  r->n_threads++;
-  return &r->threads[lo];
+  memset(&r->threads[r->n_threads], 0, sizeof(ctrace__rthread));
+  r->threads[r->n_threads].tid = tid;
+  r->threads[r->n_threads].name = "";
+  r->threads[r->n_threads].first_chunk = r->threads[r->n_threads].last_chunk = CTRACE__NO_CHUNK;
+  *ctrace__thash_slot(r->thash, r->thash_cap, r->threads, tid) = ++r->n_threads;
+  return &r->threads[r->n_threads - 1];
 }
 
 static int ctrace__define_site(ctrace_reader *r, uint64_t id, uint64_t line, const uint8_t *name, size_t nlen,
@@ -4704,12 +4849,26 @@ static int ctrace__scan(ctrace_reader *r) {
     off = at + CTRACE__CHUNK_HEADER + h.len;
     if (h.type == CTRACE__CH_EVENTS) {
       ctrace__rthread *t = ctrace__thread_find(r, h.tid, 1);
+      uint32_t k = r->n_echunks;
       if (!t) return CTRACE_E_NOMEM;
+      if (k == r->cap_echunks) {
+        uint32_t cap = k ? k * 2 : 64;
+        ctrace__echunk *n = (ctrace__echunk *)CTRACE_MEM_REALLOC(r->echunks, sizeof *n * cap);
+        if (!n) return CTRACE_E_NOMEM;
+        r->echunks = n;
+        r->cap_echunks = cap;
+      }
+      r->echunks[k].off = at;
+      r->echunks[k].next = CTRACE__NO_CHUNK;
+      r->n_echunks++;
       if (!t->has_events) {
         t->has_events = 1;
-        t->first_off = at;
+        t->first_chunk = k;
         r->info.threads++;
+      } else {
+        r->echunks[t->last_chunk].next = k;
       }
+      t->last_chunk = k;
       if (h.base_ts > max_ts && h.base_ts - r->tsc0 < (1ull << 62)) max_ts = h.base_ts;
       /* A thread's cursor stops at its exit chunk, so a chunk that claims the
          thread later (say, a damaged thread id) would never be looked at:
@@ -4768,6 +4927,11 @@ static int ctrace__scan(ctrace_reader *r) {
       ctrace__read_end(r, &h, p);
     }
   }
+  if (r->n_threads > 1) qsort(r->threads, r->n_threads, sizeof *r->threads, ctrace__tid_cmp);
+  CTRACE_MEM_FREE(r->thash);
+  r->thash = NULL;
+  r->thash_cap = 0;
+  r->scanned = 1;
   /* A long run between the start and the last sync point measures the
      counter's rate better than the writer's few-ms calibration. */
   if (r->info.clock == CTRACE_CLOCK_CPU && sync_ts > r->tsc0 && sync_mono > r->info.mono_start_ns &&
@@ -4784,6 +4948,14 @@ static int ctrace__scan(ctrace_reader *r) {
 }
 
 static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c);
+
+/* The thread has no more events: its buffer goes back at once. */
+static void ctrace__cursor_finish(ctrace__cursor *c) {
+  c->done = 1;
+  CTRACE_MEM_FREE(c->buf);
+  c->buf = NULL;
+  c->cap = 0;
+}
 
 /* Read the delta of the event at c->p; on a malformed event the rest of the
    chunk is counted lost. 1 if an event is ready. */
@@ -4814,20 +4986,35 @@ static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
   if (c->started && c->ts > r->last_ts && c->ts - r->tsc0 < (1ull << 62)) r->last_ts = c->ts;
   for (;;) {
     const uint8_t *payload;
-    if (c->done || !ctrace__chunk_at(r, c->next_off, &h, &at, 0)) {
-      c->done = 1;
+    if (c->done || c->next_chunk == CTRACE__NO_CHUNK) {
+      ctrace__cursor_finish(c);
       return 0;
     }
-    c->next_off = at + CTRACE__CHUNK_HEADER + h.len;
-    if (h.type != CTRACE__CH_EVENTS || h.tid != c->tid) continue;
+    at = r->echunks[c->next_chunk].off;
+    c->next_chunk = r->echunks[c->next_chunk].next;
+    if (ctrace__parse_chunkhdr(r, at, &h) != 1) continue; /* the scan found it plausible */
     if (r->mem) {
       payload = r->mem + at + CTRACE__CHUNK_HEADER;
     } else {
-      size_t cap = c->cap;
-      payload = ctrace__src(r, at + CTRACE__CHUNK_HEADER, h.len, &c->buf, &cap);
-      c->cap = (uint32_t)cap;
+      /* Exactly the chunk's size: every cursor holds its current chunk, so
+         with many threads a fixed minimum would be memory out of proportion
+         to the file (200,000 threads x 4 KiB); exact sizes add up to at
+         most the file's. */
+      if (c->cap < h.len) {
+        uint8_t *nb = (uint8_t *)CTRACE_MEM_REALLOC(c->buf, h.len);
+        if (!nb) {
+          ctrace__cursor_finish(c);
+          return 0;
+        }
+        c->buf = nb;
+        c->cap = h.len;
+      }
+      {
+        size_t cap = c->cap; /* enough: ctrace__src does not grow it */
+        payload = h.len ? ctrace__src(r, at + CTRACE__CHUNK_HEADER, h.len, &c->buf, &cap) : (const uint8_t *)"";
+      }
       if (!payload) {
-        c->done = 1;
+        ctrace__cursor_finish(c);
         return 0;
       }
     }
@@ -4849,7 +5036,7 @@ static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
     c->end = payload + h.len;
     c->ts = h.base_ts;
     ctrace__cursor_timebase(r, c, h.base_ts);
-    if (h.flags & CTRACE__CF_THREAD_EXIT) c->next_off = r->size; /* the thread ended here */
+    if (h.flags & CTRACE__CF_THREAD_EXIT) c->next_chunk = CTRACE__NO_CHUNK; /* the thread ended here */
     if (c->p < c->end) return 1;
   }
 }
@@ -4860,6 +5047,26 @@ static int ctrace__cursor_less(const ctrace_reader *r, uint32_t a, uint32_t b) {
 }
 
 static const ctrace__rsite ctrace__unknown_site = {"(undefined name)", "", 0};
+
+/* Outputs that repeat a name once per event (dump, the Chrome export) write
+   at most this many bytes of it, and mark the cut: a 1 MiB name on every
+   3-byte event would make the output 300,000 times the trace's size; with
+   the cap it is at most about 100 times. */
+#define CTRACE__OUT_NAME_CAP 256
+/* How many bytes of s such an output writes: all of it, or (with *cut set)
+   the first CTRACE__OUT_NAME_CAP bytes or fewer, ending on a whole UTF-8
+   character. Looks at no more than the cap and one byte. */
+static size_t ctrace__name_out_len(const char *s, int *cut) {
+  size_t n = 0;
+  *cut = 0;
+  if (!s) return 0;
+  while (n <= CTRACE__OUT_NAME_CAP && s[n]) n++;
+  if (n <= CTRACE__OUT_NAME_CAP) return n;
+  *cut = 1;
+  n = CTRACE__OUT_NAME_CAP;
+  while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) n--; /* s[n] starts the part cut off */
+  return n;
+}
 CTRACE__HOT const ctrace__rsite *ctrace__site_of(const ctrace_reader *r, uint64_t id) {
   if (id == 0 || id > r->n_sites || !r->sites[id - 1].name) return &ctrace__unknown_site;
   return &r->sites[id - 1];
@@ -4915,7 +5122,7 @@ static int ctrace__reader_setup(ctrace_reader *r, char *err, size_t err_size) {
     r->thread_ids[r->n_thread_ids++] = r->threads[i].tid;
     c = &r->cursors[i];
     c->tid = r->threads[i].tid;
-    c->next_off = r->threads[i].first_off;
+    c->next_chunk = r->threads[i].first_chunk;
     if (ctrace__cursor_peek(r, c)) r->heap[r->n_heap++] = i;
   }
   for (i = r->n_heap; i-- > 0;) ctrace__heap_down(r, i);
@@ -5235,6 +5442,12 @@ CTRACE_API void ctrace_reader_close(ctrace_reader *r) {
   CTRACE_MEM_FREE(r->scratch);
   CTRACE_MEM_FREE(r->scan_buf);
   CTRACE_MEM_FREE(r->skips);
+  CTRACE_MEM_FREE(r->thash);
+  CTRACE_MEM_FREE(r->echunks);
+  CTRACE_MEM_FREE(r->pcrc);
+  CTRACE_MEM_FREE(r->pcrc_buf);
+  CTRACE_MEM_FREE(r->win_buf[0]);
+  CTRACE_MEM_FREE(r->win_buf[1]);
   CTRACE_MEM_FREE(r);
 }
 
@@ -5494,15 +5707,32 @@ static void ctrace__live_free(ctrace__livetab *t) {
 /* ---- log-linear histogram ------------------------------------------------------
    Values below 32 get a bucket each; above, each power of two is cut into 32
    equal buckets, so a bucket is at most 1/32 of its lower bound wide and its
-   middle is within 1/64 of any value in it. Only the range of buckets used
-   is allocated. */
+   middle is within 1/64 of any value in it. A histogram starts sparse (the
+   buckets used, as pairs) and becomes dense (the range of buckets used) at
+   CTRACE__HIST_SPARSE of them: dense from the first value, a zone seen twice,
+   1 ns and an hour, took 15 KiB, and a small crafted trace of many such
+   zones took hundreds of MB. */
+#define CTRACE__HIST_SPARSE 128
 
 struct ctrace_histogram {
-  uint64_t *counts;
-  uint32_t lo, n; /* counts[i] is bucket lo + i */
+  uint64_t *counts; /* dense: counts[i] is bucket lo + i; sparse: (bucket, count) pairs by bucket */
+  uint32_t lo, n;   /* dense */
+  uint32_t ns, cs;  /* sparse: pairs used, pairs allocated */
+  int dense;
   uint64_t count;
   int64_t min, max;
 };
+
+/* Buckets held, and the i-th one's number and count, in bucket order. */
+static uint32_t ctrace__hist_slots(const ctrace_histogram *h) { return h->dense ? h->n : h->ns; }
+static uint64_t ctrace__hist_slot(const ctrace_histogram *h, uint32_t i, uint32_t *b) {
+  if (h->dense) {
+    *b = h->lo + i;
+    return h->counts[i];
+  }
+  *b = (uint32_t)h->counts[2 * i];
+  return h->counts[2 * i + 1];
+}
 
 static uint32_t ctrace__hist_bucket(int64_t v) {
   uint64_t u = v < 0 ? 0 : (uint64_t)v;
@@ -5525,8 +5755,58 @@ static int64_t ctrace__hist_bucket_width(uint32_t b) {
   return (int64_t)1 << (b / CTRACE__HIST_SUB - 1);
 }
 
+/* A sparse histogram: add one to bucket b, or 1 when it must become dense. */
+static int ctrace__hist_add_sparse(ctrace_histogram *h, uint32_t b) {
+  uint32_t lo = 0, hi = h->ns;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (h->counts[2 * mid] < b) lo = mid + 1; else hi = mid;
+  }
+  if (lo < h->ns && h->counts[2 * lo] == b) {
+    h->counts[2 * lo + 1]++;
+    return 0;
+  }
+  if (h->ns == CTRACE__HIST_SPARSE) return 1;
+  if (h->ns == h->cs) {
+    uint32_t cs = h->cs ? h->cs * 2 : 2;
+    uint64_t *nc = (uint64_t *)CTRACE_MEM_REALLOC(h->counts, (size_t)cs * 2 * sizeof *nc);
+    if (!nc) return CTRACE_E_NOMEM;
+    h->counts = nc;
+    h->cs = cs;
+  }
+  memmove(h->counts + 2 * lo + 2, h->counts + 2 * lo, (size_t)(h->ns - lo) * 2 * sizeof *h->counts);
+  h->counts[2 * lo] = b;
+  h->counts[2 * lo + 1] = 1;
+  h->ns++;
+  return 0;
+}
+
+/* The sparse pairs spread out over the dense range they span. */
+static int ctrace__hist_densify(ctrace_histogram *h) {
+  uint32_t lo = (uint32_t)h->counts[0], hi = (uint32_t)h->counts[2 * (h->ns - 1)] + 1, i;
+  uint64_t *nc;
+  lo -= lo % CTRACE__HIST_SUB;
+  hi += (CTRACE__HIST_SUB - hi % CTRACE__HIST_SUB) % CTRACE__HIST_SUB;
+  if (hi > CTRACE__HIST_BUCKETS) hi = CTRACE__HIST_BUCKETS;
+  nc = (uint64_t *)CTRACE_MEM_ALLOC((size_t)(hi - lo) * sizeof *nc);
+  if (!nc) return CTRACE_E_NOMEM;
+  memset(nc, 0, (size_t)(hi - lo) * sizeof *nc);
+  for (i = 0; i < h->ns; i++) nc[h->counts[2 * i] - lo] = h->counts[2 * i + 1];
+  CTRACE_MEM_FREE(h->counts);
+  h->counts = nc;
+  h->lo = lo;
+  h->n = hi - lo;
+  h->dense = 1;
+  return 0;
+}
+
 static int ctrace__hist_add(ctrace_histogram *h, int64_t v) {
   uint32_t b = ctrace__hist_bucket(v);
+  if (!h->dense) {
+    int rc = ctrace__hist_add_sparse(h, b);
+    if (rc < 0 || (rc == 1 && ctrace__hist_densify(h))) return CTRACE_E_NOMEM;
+    if (rc == 0) goto counted;
+  }
   if (!h->n || b < h->lo || b >= h->lo + h->n) {
     /* Widen to whole octaves around the new bucket so growth happens rarely. */
     uint32_t lo = h->n ? (b < h->lo ? b : h->lo) : b;
@@ -5545,6 +5825,7 @@ static int ctrace__hist_add(ctrace_histogram *h, int64_t v) {
     h->n = hi - lo;
   }
   h->counts[b - h->lo]++;
+counted:
   if (!h->count || v < h->min) h->min = v;
   if (!h->count || v > h->max) h->max = v;
   h->count++;
@@ -5561,10 +5842,10 @@ CTRACE_API int64_t ctrace_histogram_percentile(const ctrace_histogram *h, double
   if ((double)rank < q * (double)h->count) rank++;
   if (rank < 1) rank = 1;
   if (rank >= h->count) return h->max;
-  for (i = 0; i < h->n; i++) {
-    cum += h->counts[i];
+  for (i = 0; i < ctrace__hist_slots(h); i++) {
+    uint32_t b;
+    cum += ctrace__hist_slot(h, i, &b);
     if (cum >= rank) {
-      uint32_t b = h->lo + i;
       int64_t mid = ctrace__hist_bucket_lo(b) + (ctrace__hist_bucket_width(b) - 1) / 2;
       return mid < h->min ? h->min : mid > h->max ? h->max : mid;
     }
@@ -5622,15 +5903,16 @@ CTRACE_API uint32_t ctrace_histogram_bins(const ctrace_histogram *h, ctrace_hist
   }
   /* Each fine bucket goes to the display bin holding its middle, clamped to
      [min, max], so the counts add up to the total exactly. */
-  for (i = 0, j = 0; i < h->n; i++) {
-    uint32_t b = h->lo + i;
+  for (i = 0, j = 0; i < ctrace__hist_slots(h); i++) {
+    uint32_t b;
+    uint64_t n = ctrace__hist_slot(h, i, &b);
     int64_t mid;
-    if (!h->counts[i]) continue;
+    if (!n) continue;
     mid = ctrace__hist_bucket_lo(b) + (ctrace__hist_bucket_width(b) - 1) / 2;
     if (mid < h->min) mid = h->min;
     if (mid > h->max) mid = h->max;
     while (j + 1 < nb && mid >= bins[j].hi_ns) j++;
-    bins[j].count += h->counts[i];
+    bins[j].count += n;
   }
   return nb;
 }
@@ -5969,26 +6251,22 @@ static void ctrace__problem(ctrace_analysis *a, int kind, uint64_t n, int64_t t,
 
 static void ctrace__problem_reported(ctrace_analysis *a, const char *name, int64_t t,
                                      uint32_t thread) {
-  uint32_t i;
-  ctrace_problem *p;
+  uint32_t i, named = a->n_reported < CTRACE__MAX_REPORTED ? a->n_reported : CTRACE__MAX_REPORTED;
   name = ctrace__str(name);
-  for (i = 0; i < a->n_reported; i++)
+  for (i = 0; i < named; i++)
     if (strcmp(a->reported[i].what, name) == 0) break;
-  if (i == a->n_reported) {
-    const char *what = i < CTRACE__MAX_REPORTED ? ctrace__intern(a, name) : "(other)";
+  if (i == named) {
+    /* Past the cap every new name counts in one fold entry at the end,
+       which a name spelled "(other problems)" never matches above. */
+    const char *what = i < CTRACE__MAX_REPORTED ? ctrace__intern(a, name) : "(other problems)";
     if (!what) return;
-    if (i == CTRACE__MAX_REPORTED) {
-      for (i = 0; i < a->n_reported; i++)
-        if (strcmp(a->reported[i].what, "(other)") == 0) break;
-    }
     if (i == a->n_reported) {
       a->reported[i].kind = CTRACE_PROB_REPORTED;
       a->reported[i].what = what;
       a->n_reported++;
     }
   }
-  p = &a->reported[i];
-  ctrace__problem_count(p, 1, t, thread);
+  ctrace__problem_count(&a->reported[i], 1, t, thread);
 }
 
 /* ---- threads ----------------------------------------------------------------------- */
@@ -8813,7 +9091,10 @@ static CTRACE__MAYBE_UNUSED double ctrace__nice_step(double range, int ticks) {
 static CTRACE__MAYBE_UNUSED uint32_t ctrace__hash_str(const char *s) {
   uint32_t h = 2166136261u;
   const unsigned char *p = (const unsigned char *)(s ? s : "");
-  for (; *p; ++p) { h ^= *p; h *= 16777619u; }
+  size_t n = 0;
+  /* The first KiB is plenty for a colour, and keeps a chart of many spans
+     of one very long name linear in the spans. */
+  for (; *p && n < 1024; ++p, ++n) { h ^= *p; h *= 16777619u; }
   return h;
 }
 
@@ -12961,8 +13242,16 @@ static void ctrace__ex_json_str(ctrace__ex_out *o, const char *str, size_t len) 
   CTRACE__EX_OUT_LIT(o, "\"");
 }
 
+/* A name, as every output that repeats names per event writes it: cut at
+   CTRACE__OUT_NAME_CAP bytes, the cut marked with "...[cut]". */
 static void ctrace__ex_json_cstr(ctrace__ex_out *o, const char *s) {
-  ctrace__ex_json_str(o, s ? s : "", s ? strlen(s) : 0);
+  int cut;
+  size_t n = ctrace__name_out_len(s, &cut);
+  ctrace__ex_json_str(o, s ? s : "", n);
+  if (cut) {
+    o->n--; /* reopen the string for the mark */
+    CTRACE__EX_OUT_LIT(o, "...[cut]\"");
+  }
 }
 
 /* u64 -> u64 map, linear probing with backward-shift deletion. Key 0 is

@@ -296,6 +296,8 @@ static const char help_dump[] =
     "\n"
     "Strings are printed safely: backslash as \\\\, TAB \\t, LF \\n, CR \\r, other\n"
     "control characters, DEL and bytes that are not valid UTF-8 as \\xNN.\n"
+    "A name or file longer than 256 bytes is cut there (on a whole character)\n"
+    "and ends in \\... to mark the cut.\n"
     "Output goes to standard output, or to OUT with -o.\n"
     "\n"
     "Exit: 0 intact trace; 1 damaged trace (every recovered event printed, a\n"
@@ -328,8 +330,13 @@ static void put_safe(FILE *f, const char *str, size_t len) {
   if (i > run) fwrite(str + run, 1, i - run, f);
 }
 
+/* A name or file, repeated on every event: cut at the cap (see --help),
+   the cut marked with \... (which escaping never produces). */
 static void put_safe_c(FILE *f, const char *s) {
-  if (s) put_safe(f, s, strlen(s));
+  int cut;
+  size_t n = ctrace__name_out_len(s, &cut);
+  if (s) put_safe(f, s, n);
+  if (cut) fputs("\\...", f);
 }
 
 /* TAB then a decimal number; printf per field would make dump several times
@@ -559,6 +566,7 @@ static const char help_export[] =
     "          \"ctrace.rss\") as C events, collections (category gc) and tasks\n"
     "          (category task) as async b/e spans on their own tracks, instants\n"
     "          and log messages as i instants. Timestamps in microseconds.\n"
+    "          A name longer than 256 bytes is cut there and ends in \"...[cut]\".\n"
     "          Default OUT: TRACE with .json.\n"
     "  folded  Folded stacks \"a;b;c N\" for flamegraph.pl, inferno, speedscope.\n"
     "          --weight time (default): N = self time in ns; --weight bytes:\n"
