@@ -216,6 +216,9 @@ typedef struct ctrace_session_stats {
   uint64_t bytes_written;    /* bytes written to the file so far */
   uint64_t chunks_written;
   uint64_t chunks_by_threads; /* of those, written by the thread that filled them */
+  uint64_t full_buffers;     /* times a recording thread found its buffer full */
+  uint64_t full_buffer_ns;   /* the time they spent on it: handing the buffer over
+                                or writing it, and getting room for more */
   uint32_t threads;          /* threads that recorded at least one event */
   int error;                 /* first write error, or 0 */
 } ctrace_session_stats;
@@ -2007,6 +2010,7 @@ static struct {
   uint32_t next_tid;
   int error;
   uint64_t events_lost, chunks_lost, bytes_written, chunks_written, chunks_by_threads;
+  volatile uint64_t full_buffers, full_buffer_ns;
   int write_mode;               /* enum ctrace_write_mode, resolved at start */
   uint32_t ncpu;
   struct { uint32_t tid; uint64_t ns; } recent[CTRACE__RECENT]; /* the last full buffers */
@@ -2570,10 +2574,13 @@ CTRACE__COLD ctrace__tstate *ctrace__slow(size_t need) {
   if (t->session != ctrace__g.session) {
     ctrace__join_session(t);
   } else {
+    uint64_t t0 = ctrace__mono_ns();
     ctrace__lock(&t->lock);
     sealed = ctrace__seal_locked(t, 0, 1);
     ctrace__unlock(&t->lock);
     if (sealed || !t->buf) ctrace__install_buffer(t);
+    ctrace__add_u64(&ctrace__g.full_buffer_ns, ctrace__mono_ns() - t0);
+    ctrace__add_u64(&ctrace__g.full_buffers, 1);
   }
   if (t->buf && (uintptr_t)t->pos + need <= ctrace__load_relaxed(&t->limit)) return t;
   return NULL;
@@ -4050,6 +4057,8 @@ CTRACE_API int ctrace_start_with(const char *path, const ctrace_config *cfg) {
   ctrace__g.error = 0;
   ctrace__g.events_lost = ctrace__g.chunks_lost = ctrace__g.bytes_written = ctrace__g.chunks_written = 0;
   ctrace__g.chunks_by_threads = 0;
+  ctrace__store_relaxed(&ctrace__g.full_buffers, 0);
+  ctrace__store_relaxed(&ctrace__g.full_buffer_ns, 0);
   ctrace__g.write_mode = c.write_mode;
   ctrace__g.ncpu = ctrace__cpu_count();
   memset(ctrace__g.recent, 0, sizeof ctrace__g.recent);
@@ -4258,6 +4267,8 @@ CTRACE_API void ctrace_session_stats_get(ctrace_session_stats *out) {
   out->bytes_written = ctrace__g.bytes_written;
   out->chunks_written = ctrace__g.chunks_written;
   out->chunks_by_threads = ctrace__g.chunks_by_threads;
+  out->full_buffers = ctrace__load_relaxed(&ctrace__g.full_buffers);
+  out->full_buffer_ns = ctrace__load_relaxed(&ctrace__g.full_buffer_ns);
   out->error = ctrace__g.error;
   ctrace__unlock(&ctrace__g.file_lock);
   ctrace__lock(&ctrace__g.reg_lock);

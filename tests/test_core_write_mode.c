@@ -3,7 +3,13 @@
    each thread's events must come back whole and in order, also while steals
    (a 1 ms flush period and ctrace_flush calls) cut the same buffers; the
    session stats say which threads wrote the chunks. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* setenv, also where ctrace.h's implementation is not included */
+#endif
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* test_sanitizers.sh links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

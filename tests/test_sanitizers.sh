@@ -18,7 +18,7 @@ export CTRACE_TEST_SCALE=${CTRACE_TEST_SCALE:-0.05}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=23}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:exitcode=66}
-TSAN_TESTS=${TSAN_TESTS:-"test_core_threads test_core_roundtrip test_core_remote_free"}
+TSAN_TESTS=${TSAN_TESTS:-"test_core_threads test_core_roundtrip test_core_remote_free test_core_write_mode"}
 COMMON="-O1 -g -fno-omit-frame-pointer $WARN $PNG -pthread -I. -Itests"
 
 if ! command -v clang >/dev/null 2>&1; then
