@@ -3,10 +3,12 @@
 #   make                 build/ctrace (from tools/ctrace.c) and build/examples/*
 #   make test            build everything, run every tests/test_*.c, tests/test_*.cpp
 #                        and executable tests/test_*.sh through tests/run
-#   make bench           build and run every tests/bench_*.c (-O2; not part of test)
+#   make bench           build and run every tests/bench_*.c (-O2) and tests/bench_*.sh
+#                        (not part of test)
 #   make demo            run the demo example, write its trace, report and chart
 #   make fuzz            run each tests/fuzz/fuzz_*.c libFuzzer harness FUZZ_SECONDS
-#   make install PREFIX=/usr/local    ctrace.h to include/, ctrace to bin/
+#   make install PREFIX=/usr/local    ctrace.h to include/, ctrace to bin/,
+#                        ctrace.pc to lib/pkgconfig/ (the recorder's flags)
 #   make clean
 #
 # Optional dependencies, one policy for both:
@@ -28,12 +30,15 @@ TEST_CFLAGS   ?= -std=c99 -O1 -g $(WARN) -pthread
 TEST_CXXFLAGS ?= -std=c++11 -O1 -g $(WARN) -pthread
 BENCH_CFLAGS  ?= -std=c99 -O2 -g $(WARN) -pthread
 LDLIBS  := -lm
+# What a program that only records links (the recorder needs no libm); the
+# tools (reader, analysis, report, PNG, exports) add LDLIBS.
+RECORD_LIBS := -pthread
 CXX     ?= c++
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 # Tests run this many at a time (2 cores); TEST_JOBS=1 streams output live.
 TEST_JOBS ?= 2
-# Test programs compile this many at a time (each compiles the whole header).
+# Test programs compile this many at a time.
 BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 STB_H := /usr/include/stb/stb_image_write.h
@@ -87,21 +92,50 @@ deps-browser: deps-png
 # ---- programs ----------------------------------------------------------------
 # Each recipe removes its old output first: a failed build must not leave a
 # stale binary for the test run to pass with.
+#
+# The tool and the examples use the header the single-file way, as a user
+# would: the tool defines both implementation macros, a recording example
+# only CTRACE_IMPLEMENTATION and links without -lm (proof that it needs
+# none) unless its own code includes <math.h>; an example that reads its own
+# trace defines the tools macro too.
 $(BUILD)/ctrace: tools/ctrace.c $(HEADERS) $(wildcard tools/*.h) | deps-png
 	@mkdir -p $(@D) && rm -f $@
 	$(CC) $(CFLAGS) $(PNG_FLAGS) -I. -o $@ $< $(LDLIBS)
 
+needs_libm = $(shell grep -l -e '^\#define CTRACE_TOOLS_IMPLEMENTATION' -e '^\#include <math.h>' $(1) 2>/dev/null)
+
 $(BUILD)/examples/%: examples/%.c $(HEADERS) | deps-png
 	@mkdir -p $(@D) && rm -f $@
-	$(CC) $(CFLAGS) $(PNG_FLAGS) -I. -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) $(PNG_FLAGS) -I. -o $@ $< $(if $(call needs_libm,$<),$(LDLIBS),$(RECORD_LIBS))
 
-$(BUILD)/tests/%: tests/%.c $(HEADERS) $(wildcard tests/*.h) | deps-png
-	@mkdir -p $(@D) && rm -f $@
-	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -I. -Itests -o $@ $< $(LDLIBS)
+# The tests compile the implementation once, into two objects (the recorder
+# and the tools, each the way a user's second file would), archived so each
+# test links only the half it lacks. Test sources define the macros
+# themselves unless CTRACE_TEST_SEPARATE_IMPL is set; those that reach into
+# internals (ctrace__*) always carry their own and pull nothing from it.
+# Tests use POSIX (barriers, fork, signals): -D_DEFAULT_SOURCE asks for it,
+# as the header's implementation part does for itself.
+TEST_LIB := $(BUILD)/obj/libctrace_test.a
 
-$(BUILD)/tests/%: tests/%.cpp $(HEADERS) $(wildcard tests/*.h) | deps-png
+$(BUILD)/obj/recorder_test.o: $(HEADERS)
 	@mkdir -p $(@D) && rm -f $@
-	$(CXX) $(TEST_CXXFLAGS) $(PNG_FLAGS) -I. -Itests -o $@ $< $(LDLIBS)
+	$(CC) $(TEST_CFLAGS) -DCTRACE_IMPLEMENTATION -x c -c -o $@ ctrace.h
+
+$(BUILD)/obj/tools_test.o: $(HEADERS) | deps-png
+	@mkdir -p $(@D) && rm -f $@
+	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -DCTRACE_TOOLS_IMPLEMENTATION -x c -c -o $@ ctrace.h
+
+$(TEST_LIB): $(BUILD)/obj/recorder_test.o $(BUILD)/obj/tools_test.o
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h) | deps-png
+	@mkdir -p $(@D) && rm -f $@
+	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -D_DEFAULT_SOURCE -DCTRACE_TEST_SEPARATE_IMPL -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.cpp $(TEST_LIB) $(wildcard tests/*.h) | deps-png
+	@mkdir -p $(@D) && rm -f $@
+	$(CXX) $(TEST_CXXFLAGS) $(PNG_FLAGS) -DCTRACE_TEST_SEPARATE_IMPL -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
 
 $(BUILD)/bench/%: tests/%.c $(HEADERS) | deps-png
 	@mkdir -p $(@D) && rm -f $@
@@ -122,9 +156,11 @@ test: deps-browser
 	  tests/run -j $(TEST_JOBS) $(TEST_SH) $(TEST_BINS)
 
 # ---- bench -------------------------------------------------------------------
-bench: $(BENCHES)
+# tests/bench_*.sh measure builds (compile time, code size) rather than code.
+BENCH_SH = $(wildcard tests/bench_*.sh)
+bench: $(BENCHES) $(TOOL)
 	@mkdir -p $(BUILD)/tmp
-	@for b in $(BENCHES); do echo "=== $$b"; BUILD=$(BUILD) $$b || exit 1; done
+	@for b in $(BENCH_SH) $(BENCHES); do echo "=== $$b"; BUILD=$(BUILD) $$b || exit 1; done
 
 # ---- demo --------------------------------------------------------------------
 # The GC demo when it exists, otherwise the first example.
@@ -183,9 +219,19 @@ fuzz: $(FUZZERS) $(if $(wildcard tests/fuzz/gen_corpus.c),$(BUILD)/fuzz/gen_corp
 	done
 
 # ---- install / clean ---------------------------------------------------------
+# ctrace.pc describes what a recording program needs: the header's folder
+# and -pthread (no library: the implementation lives in the user's file).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 ctrace.h $(DESTDIR)$(PREFIX)/include/ctrace.h
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' '' \
+	  'Name: ctrace' 'Description: trace what a C program does over time (single header; recorder flags)' \
+	  'Version: $(shell sed -n 's/^#define CTRACE_VERSION_STRING "\(.*\)"/\1/p' ctrace.h)' \
+	  'Cflags: -I$${includedir} -pthread' 'Libs: -pthread' \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ctrace.pc
+	printf '%s\n' 'Name: ctrace-tools' 'Description: ctrace with CTRACE_TOOLS_IMPLEMENTATION (reader, report, PNG, exports)' \
+	  'Version: $(shell sed -n 's/^#define CTRACE_VERSION_STRING "\(.*\)"/\1/p' ctrace.h)' \
+	  'Requires: ctrace' 'Libs: -lm' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ctrace-tools.pc
 	$(if $(TOOL),install -m 755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/ctrace,@echo "ctrace: no tool built yet; installed the header only")
 
 clean:

@@ -6,7 +6,7 @@
    collection phases into a compact binary file, reads that file back, and turns
    it into reports. Think of Go's runtime/trace plus `go tool trace`, for C.
 
-   QUICK START
+   QUICK START (record)
    In exactly one .c file:
        #define CTRACE_IMPLEMENTATION
        #include "ctrace.h"
@@ -15,14 +15,23 @@
        CTRACE_THREAD_NAME("main");
        { CTRACE_ZONE("parse"); ... }        -- a zone scoped to its block
        ctrace_stop();                       -- flushes and closes
-   Link with -lpthread on POSIX systems.
+   Build: cc main.c -pthread (POSIX). Nothing else to link: the recorder
+   needs no libm. On Windows nothing extra at all.
 
-   AFTER THE RUN
+   AFTER THE RUN (read and report)
+   Use the `ctrace` tool built on this header (report, stats, png, export,
+   dump, check), or report from your own program: in one .c file, which may
+   be the same one,
+       #define CTRACE_TOOLS_IMPLEMENTATION      -- reader, analysis, report,
+       #include "ctrace.h"                      -- PNG and exports
+   and call
        ctrace_report_html("run.ctrace", "run.html", NULL);  -- one static HTML file
        ctrace_png("run.ctrace", "heap.png", NULL);          -- a chart (CTRACE_WITH_PNG)
        ctrace_analyze(...), ctrace_stats_json(...), ctrace_export_chrome(...)
-   or the `ctrace` tool built on this header: report, stats, png, export, dump,
-   check. README.md documents the file format byte by byte.
+   Build: cc main.c -pthread -lm. The tools use the recorder's code too
+   (ctrace_strerror, the checksum), so CTRACE_IMPLEMENTATION must also be
+   defined in some file of the program. README.md documents the file format
+   byte by byte.
 
    CONTENTS (grep for the ">>" tags)
      >>options       compile-time options
@@ -30,10 +39,13 @@
                      then analysis, report, PNG and export declarations
      >>macros        instrumentation macros
      >>impl          implementation
+       shared by both macros, and CTRACE_IMPLEMENTATION's (>>impl:core):
        >>platform    clock, threads, atomics, files (one ladder per concern)
        >>format      the on-disk format (see README.md for the full spec)
-       >>writer      per-thread buffers, the writer thread, sessions, crashes
+       >>writer      per-thread buffers, event encoding
        >>memory      tracked allocator and memstats
+       >>session     the file, the writer thread, sessions, fork, crashes
+       CTRACE_TOOLS_IMPLEMENTATION's (>>impl:reader ... >>impl:export):
        >>reader      streaming reader with time-ordered merge
        >>analysis    one streaming pass: zones, memory, GC, flame tree, outputs
        >>draw        one drawing model (shapes), chart layouts, SVG backend
@@ -50,7 +62,17 @@
 
    COMPILE-TIME OPTIONS (>>options)
    +------------------------+--------------------------------------------------+
-   | CTRACE_IMPLEMENTATION  | define in one file to compile the implementation |
+   | CTRACE_IMPLEMENTATION  | define in one file: the recorder (sessions, the  |
+   |                        |   writer, crash handling, tracked allocator).    |
+   |                        |   All a program that only records needs: no     |
+   |                        |   report code is compiled or linked, no libm.    |
+   | CTRACE_TOOLS_          | define in one file (this one or another) to add  |
+   |   IMPLEMENTATION       |   the reader, analysis, HTML report, PNG and     |
+   |                        |   exports; needs CTRACE_IMPLEMENTATION too. The  |
+   |                        |   reader is on this side: a recording program    |
+   |                        |   never reads a trace back. A tools call without |
+   |                        |   it fails to link, naming the macro:            |
+   |                        |   "..._needs_CTRACE_TOOLS_IMPLEMENTATION"        |
    | CTRACE_ENABLED 0       | every instrumentation macro compiles to nothing  |
    | CTRACE_DISABLE         | same as CTRACE_ENABLED 0                         |
    | CTRACE_STATIC          | make every function static (one-file programs)   |
@@ -67,7 +89,8 @@
    modes those are visible only when asked for before the first system
    header. Include ctrace.h first in the implementation file, or build with
    -D_DEFAULT_SOURCE (or -std=gnu99). */
-#if defined(CTRACE_IMPLEMENTATION) && !defined(_WIN32) && !defined(__APPLE__)
+#if (defined(CTRACE_IMPLEMENTATION) || defined(CTRACE_TOOLS_IMPLEMENTATION)) && !defined(_WIN32) && \
+    !defined(__APPLE__)
 #if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -301,6 +324,63 @@ typedef struct ctrace_memstats {
   uint64_t rss;              /* resident memory from the OS, 0 where unknown */
 } ctrace_memstats;
 CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
+
+/* ---- Which macro compiles what ---------------------------------------------
+   Everything declared from here to >>macros (reader, analysis, report, PNG,
+   export) is compiled by CTRACE_TOOLS_IMPLEMENTATION, not by
+   CTRACE_IMPLEMENTATION. Its link names carry that macro's name, so a program
+   that calls one of these functions without it fails to link with a message
+   that says what to do, for instance
+     undefined reference to `ctrace_report_html_needs_CTRACE_TOOLS_IMPLEMENTATION'
+   In the source they are called by their short names as usual. A function
+   added to the tools must be listed here (tests/test_split.sh checks). */
+#define CTRACE__TOOL(name) name##_needs_CTRACE_TOOLS_IMPLEMENTATION
+#define ctrace_report_html CTRACE__TOOL(ctrace_report_html)
+#define ctrace_png CTRACE__TOOL(ctrace_png)
+#define ctrace_analyze CTRACE__TOOL(ctrace_analyze)
+#define ctrace_stats_json CTRACE__TOOL(ctrace_stats_json)
+#define ctrace_export_chrome CTRACE__TOOL(ctrace_export_chrome)
+#define ctrace_reader_open CTRACE__TOOL(ctrace_reader_open)
+#define ctrace_reader_open_memory CTRACE__TOOL(ctrace_reader_open_memory)
+#define ctrace_reader_next CTRACE__TOOL(ctrace_reader_next)
+#define ctrace_reader_info CTRACE__TOOL(ctrace_reader_info)
+#define ctrace_reader_thread_name CTRACE__TOOL(ctrace_reader_thread_name)
+#define ctrace_reader_thread_os_id CTRACE__TOOL(ctrace_reader_thread_os_id)
+#define ctrace_reader_threads CTRACE__TOOL(ctrace_reader_threads)
+#define ctrace_reader_close CTRACE__TOOL(ctrace_reader_close)
+#define ctrace_event_kind_name CTRACE__TOOL(ctrace_event_kind_name)
+#define ctrace_analysis_free CTRACE__TOOL(ctrace_analysis_free)
+#define ctrace_analysis_zones CTRACE__TOOL(ctrace_analysis_zones)
+#define ctrace_analysis_find_zone CTRACE__TOOL(ctrace_analysis_find_zone)
+#define ctrace_analysis_leaks CTRACE__TOOL(ctrace_analysis_leaks)
+#define ctrace_analyze_reader CTRACE__TOOL(ctrace_analyze_reader)
+#define ctrace_analysis_begin CTRACE__TOOL(ctrace_analysis_begin)
+#define ctrace_analysis_add CTRACE__TOOL(ctrace_analysis_add)
+#define ctrace_analysis_set_thread CTRACE__TOOL(ctrace_analysis_set_thread)
+#define ctrace_analysis_end CTRACE__TOOL(ctrace_analysis_end)
+#define ctrace_histogram_percentile CTRACE__TOOL(ctrace_histogram_percentile)
+#define ctrace_histogram_bins CTRACE__TOOL(ctrace_histogram_bins)
+#define ctrace_analysis_summary CTRACE__TOOL(ctrace_analysis_summary)
+#define ctrace_analysis_threads CTRACE__TOOL(ctrace_analysis_threads)
+#define ctrace_analysis_zone_order CTRACE__TOOL(ctrace_analysis_zone_order)
+#define ctrace_analysis_tasks CTRACE__TOOL(ctrace_analysis_tasks)
+#define ctrace_analysis_gc CTRACE__TOOL(ctrace_analysis_gc)
+#define ctrace_analysis_gc_spans CTRACE__TOOL(ctrace_analysis_gc_spans)
+#define ctrace_analysis_counters CTRACE__TOOL(ctrace_analysis_counters)
+#define ctrace_analysis_find_counter CTRACE__TOOL(ctrace_analysis_find_counter)
+#define ctrace_analysis_heap_series CTRACE__TOOL(ctrace_analysis_heap_series)
+#define ctrace_analysis_memory CTRACE__TOOL(ctrace_analysis_memory)
+#define ctrace_analysis_alloc_sites CTRACE__TOOL(ctrace_analysis_alloc_sites)
+#define ctrace_analysis_problems CTRACE__TOOL(ctrace_analysis_problems)
+#define ctrace_analysis_logs CTRACE__TOOL(ctrace_analysis_logs)
+#define ctrace_analysis_flame CTRACE__TOOL(ctrace_analysis_flame)
+#define ctrace_write_stdio CTRACE__TOOL(ctrace_write_stdio)
+#define ctrace_stats_text CTRACE__TOOL(ctrace_stats_text)
+#define ctrace_export_csv CTRACE__TOOL(ctrace_export_csv)
+#define ctrace_export_folded CTRACE__TOOL(ctrace_export_folded)
+#define ctrace_problem_kind_name CTRACE__TOOL(ctrace_problem_kind_name)
+#define ctrace_chart_rgba CTRACE__TOOL(ctrace_chart_rgba)
+#define ctrace_png_from_analysis CTRACE__TOOL(ctrace_png_from_analysis)
 
 /* ---- Reader -----------------------------------------------------------------
    Streams a trace's events in time order, merged across threads. Memory is
@@ -1267,9 +1347,8 @@ static inline void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *f
 #endif
 
 /* >>impl ==================================================================== */
-#ifdef CTRACE_IMPLEMENTATION
-#ifndef CTRACE__IMPLEMENTED
-#define CTRACE__IMPLEMENTED
+#if (defined(CTRACE_IMPLEMENTATION) || defined(CTRACE_TOOLS_IMPLEMENTATION)) && !defined(CTRACE__COMMON_IMPLEMENTED)
+#define CTRACE__COMMON_IMPLEMENTED
 
 /* >>impl:core */
 /* Everything below is internal: static, prefixed ctrace__, or a ctrace_
@@ -1330,7 +1409,10 @@ static inline void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *f
 #if defined(_MSC_VER)
 #include <intrin.h>
 #else
-#include <x86intrin.h>
+/* Not <x86intrin.h>: it declares every vector extension there is, and
+   parsing it was most of the recorder's compile time (gcc -O0: 1.7 s of
+   it). The time-stamp counter and carry-less multiply are compiler
+   builtins, so cpuid.h is all that is included. */
 #include <cpuid.h>
 #endif
 #else
@@ -1363,10 +1445,10 @@ static inline void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *f
 #define ctrace__store_relaxed(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define ctrace__store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define ctrace__add_u64(p, v) __atomic_add_fetch((p), (v), __ATOMIC_RELAXED)
-static int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
+static inline int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
   return __atomic_compare_exchange_n(p, &expect, want, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
-static int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t want) {
+static inline int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t want) {
   return __atomic_compare_exchange_n(p, &expect, want, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 #define ctrace__fence_release() __atomic_thread_fence(__ATOMIC_RELEASE)
@@ -1382,10 +1464,10 @@ static int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t w
 #define ctrace__store_relaxed(p, v) (*(p) = (v))
 #define ctrace__store_release(p, v) (*(p) = (v))
 #define ctrace__add_u64(p, v) ((uint64_t)InterlockedExchangeAdd64((volatile LONG64 *)(p), (LONG64)(v)) + (v))
-static int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
+static inline int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
   return (uint64_t)InterlockedCompareExchange64((volatile LONG64 *)p, (LONG64)want, (LONG64)expect) == expect;
 }
-static int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t want) {
+static inline int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t want) {
   return (uintptr_t)InterlockedCompareExchangePointer((PVOID volatile *)p, (PVOID)want, (PVOID)expect) == expect;
 }
 #define ctrace__fence_release() _ReadWriteBarrier()
@@ -1397,7 +1479,30 @@ static int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t w
 #error "ctrace: no atomics for this compiler (add a branch to the >>platform ladder)"
 #endif
 
-/* ---- threads, locks, condition variables, once ---- */
+/* ---- once: both halves initialise shared tables (the checksum's) once ---- */
+#if defined(_WIN32)
+typedef INIT_ONCE ctrace__once_flag_t;
+#define CTRACE__ONCE_INIT INIT_ONCE_STATIC_INIT
+typedef struct { void (*fn)(void); } ctrace__once_fn;
+static BOOL CALLBACK ctrace__once_call(PINIT_ONCE o, PVOID p, PVOID *c) {
+  (void)o; (void)c;
+  ((ctrace__once_fn *)p)->fn();
+  return TRUE;
+}
+#define CTRACE__CALL_ONCE(flag, f)                                  \
+  do {                                                              \
+    static ctrace__once_fn ctrace__of_ = {f};                       \
+    InitOnceExecuteOnce(&(flag), ctrace__once_call, &ctrace__of_, NULL); \
+  } while (0)
+#else
+typedef pthread_once_t ctrace__once_flag_t;
+#define CTRACE__ONCE_INIT PTHREAD_ONCE_INIT
+#define CTRACE__CALL_ONCE(flag, f) pthread_once(&(flag), (f))
+#endif
+
+#ifdef CTRACE_IMPLEMENTATION
+#define CTRACE__RECORDER_PLATFORM 1
+/* ---- threads, locks, condition variables, once (recorder only) ---- */
 #if defined(_WIN32)
 typedef CRITICAL_SECTION ctrace__mutex;
 typedef CONDITION_VARIABLE ctrace__cond;
@@ -1561,7 +1666,11 @@ static uint64_t ctrace__wall_ns(void) {
 }
 
 #if CTRACE__X86
+#if defined(_MSC_VER)
 #define ctrace__cpu_ticks() ((uint64_t)__rdtsc())
+#else
+#define ctrace__cpu_ticks() ((uint64_t)__builtin_ia32_rdtsc())
+#endif
 /* The counter is usable only when it is invariant: constant rate, running
    in every power state, as CPUID leaf 0x80000007 reports. */
 static int ctrace__cpu_counter_reliable(void) {
@@ -1684,6 +1793,8 @@ static void ctrace__program_name(char *out, size_t cap) {
 #endif
 }
 
+#endif /* CTRACE_IMPLEMENTATION: the recorder's platform layer */
+
 /* >>format ====================================================================
    The file is a header followed by chunks. README.md documents it byte by
    byte; the constants here are that document's. */
@@ -1709,19 +1820,19 @@ enum ctrace__def_kind { CTRACE__DEF_SITE = 1, CTRACE__DEF_THREAD = 2 };
 #define CTRACE__KIND_SIZED 0x40
 #define CTRACE__MAX_FIXED_EVENT 48 /* largest fixed-layout event in bytes */
 
-static void ctrace__put_u16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void ctrace__put_u16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void ctrace__put_u32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
 }
-static void ctrace__put_u64(uint8_t *p, uint64_t v) {
+static inline void ctrace__put_u64(uint8_t *p, uint64_t v) {
   ctrace__put_u32(p, (uint32_t)v);
   ctrace__put_u32(p + 4, (uint32_t)(v >> 32));
 }
-static uint32_t ctrace__get_u16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
+static inline uint32_t ctrace__get_u16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
 static uint32_t ctrace__get_u32(const uint8_t *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
-static uint64_t ctrace__get_u64(const uint8_t *p) {
+static inline uint64_t ctrace__get_u64(const uint8_t *p) {
   return (uint64_t)ctrace__get_u32(p) | ((uint64_t)ctrace__get_u32(p + 4) << 32);
 }
 
@@ -1733,8 +1844,8 @@ CTRACE__HOT uint8_t *ctrace__put_varint(uint8_t *p, uint64_t v) {
   *p++ = (uint8_t)v;
   return p;
 }
-static uint64_t ctrace__zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static int64_t ctrace__unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+static inline uint64_t ctrace__zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t ctrace__unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
 /* Decode a varint from [*pp, end). 0 on success; -1 if it runs past end or
    is longer than 10 bytes. */
@@ -1801,31 +1912,38 @@ static uint32_t ctrace__crc_run(uint32_t s, const uint8_t *p, size_t n) {
 #if CTRACE__CRC_FOLD
 /* One 128-bit fold: v times x^d (mod P, d set by the constants) plus next.
    The message stays congruent, so its CRC does not change. */
-__attribute__((target("pclmul,sse2"))) static __m128i ctrace__crc_fold1(__m128i v, __m128i k, __m128i next) {
-  return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(v, k, 0x00), _mm_clmulepi64_si128(v, k, 0x11)), next);
+typedef long long ctrace__v2di __attribute__((vector_size(16))); /* what pclmul takes */
+__attribute__((target("pclmul,sse2"))) static ctrace__v2di ctrace__crc_fold1(ctrace__v2di v, ctrace__v2di k,
+                                                                          ctrace__v2di next) {
+  return __builtin_ia32_pclmulqdq128(v, k, 0x00) ^ __builtin_ia32_pclmulqdq128(v, k, 0x11) ^ next;
+}
+__attribute__((target("pclmul,sse2"))) static ctrace__v2di ctrace__crc_load16(const uint8_t *p) {
+  ctrace__v2di v;
+  memcpy(&v, p, sizeof v); /* one unaligned 16-byte load */
+  return v;
 }
 
 /* The register after n bytes (n >= 64, a multiple of 16): four lanes folded
    forward 64 bytes a step, then into one, then the last 16 bytes through
-   the tables from a zero register. */
+   the tables from a zero register. Lane element 0 is the low 64 bits. */
 __attribute__((target("pclmul,sse2"))) static uint32_t ctrace__crc_fold(uint32_t s, const uint8_t *p, size_t n) {
-  __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)p), x1, x2, x3;
-  __m128i k4 = _mm_set_epi64x((long long)ctrace__crc_k[1], (long long)ctrace__crc_k[0]);
-  __m128i k1 = _mm_set_epi64x((long long)ctrace__crc_k[3], (long long)ctrace__crc_k[2]);
+  ctrace__v2di k4 = {(long long)ctrace__crc_k[0], (long long)ctrace__crc_k[1]};
+  ctrace__v2di k1 = {(long long)ctrace__crc_k[2], (long long)ctrace__crc_k[3]};
+  ctrace__v2di reg = {(long long)s, 0}; /* the register joins the first bytes */
+  ctrace__v2di x0 = ctrace__crc_load16(p) ^ reg, x1, x2, x3;
   uint8_t last[16];
-  x0 = _mm_xor_si128(x0, _mm_cvtsi32_si128((int)s)); /* the register joins the first bytes */
-  x1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
-  x2 = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
-  x3 = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
+  x1 = ctrace__crc_load16(p + 16);
+  x2 = ctrace__crc_load16(p + 32);
+  x3 = ctrace__crc_load16(p + 48);
   for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
-    x0 = ctrace__crc_fold1(x0, k4, _mm_loadu_si128((const __m128i *)(const void *)p));
-    x1 = ctrace__crc_fold1(x1, k4, _mm_loadu_si128((const __m128i *)(const void *)(p + 16)));
-    x2 = ctrace__crc_fold1(x2, k4, _mm_loadu_si128((const __m128i *)(const void *)(p + 32)));
-    x3 = ctrace__crc_fold1(x3, k4, _mm_loadu_si128((const __m128i *)(const void *)(p + 48)));
+    x0 = ctrace__crc_fold1(x0, k4, ctrace__crc_load16(p));
+    x1 = ctrace__crc_fold1(x1, k4, ctrace__crc_load16(p + 16));
+    x2 = ctrace__crc_fold1(x2, k4, ctrace__crc_load16(p + 32));
+    x3 = ctrace__crc_fold1(x3, k4, ctrace__crc_load16(p + 48));
   }
   x0 = ctrace__crc_fold1(ctrace__crc_fold1(ctrace__crc_fold1(x0, k1, x1), k1, x2), k1, x3);
-  for (; n >= 16; p += 16, n -= 16) x0 = ctrace__crc_fold1(x0, k1, _mm_loadu_si128((const __m128i *)(const void *)p));
-  _mm_storeu_si128((__m128i *)(void *)last, x0);
+  for (; n >= 16; p += 16, n -= 16) x0 = ctrace__crc_fold1(x0, k1, ctrace__crc_load16(p));
+  memcpy(last, &x0, sizeof last);
   return ctrace__crc_run(0, last, 16);
 }
 
@@ -1835,7 +1953,7 @@ static int ctrace__crc_fold_supported(void) {
 }
 #endif
 
-static void ctrace__crc_init(void) {
+CTRACE__COLD void ctrace__crc_init_tables(void) {
   uint32_t i, j, c;
   for (i = 0; i < 256; i++) {
     c = i;
@@ -1855,6 +1973,9 @@ static void ctrace__crc_init(void) {
 #endif
 }
 
+static ctrace__once_flag_t ctrace__crc_once_flag = CTRACE__ONCE_INIT;
+static void ctrace__crc_init(void) { CTRACE__CALL_ONCE(ctrace__crc_once_flag, ctrace__crc_init_tables); }
+
 static uint32_t ctrace__crc_update(uint32_t crc, const uint8_t *p, size_t n) {
   uint32_t s = ~crc;
 #if CTRACE__CRC_FOLD
@@ -1868,8 +1989,10 @@ static uint32_t ctrace__crc_update(uint32_t crc, const uint8_t *p, size_t n) {
   return ~ctrace__crc_run(s, p, n);
 }
 
+#ifdef CTRACE_IMPLEMENTATION
 /* Skip one event in [p, end): returns the byte after it and the time delta,
-   or NULL if the event is malformed or runs past end. */
+   or NULL if the event is malformed or runs past end. The flight recorder's
+   trimming needs it; the reader decodes events fully instead. */
 static const uint8_t *ctrace__event_skip(const uint8_t *p, const uint8_t *end, uint64_t *dt) {
   uint64_t v;
   uint8_t kind;
@@ -1903,7 +2026,15 @@ static const uint8_t *ctrace__event_skip(const uint8_t *p, const uint8_t *end, u
   }
   return p;
 }
+#endif
 
+#endif /* either implementation macro: the part both halves share */
+
+#if defined(CTRACE_IMPLEMENTATION) && !defined(CTRACE__RECORDER_IMPLEMENTED)
+#define CTRACE__RECORDER_IMPLEMENTED
+#ifndef CTRACE__RECORDER_PLATFORM
+#error "ctrace: in one file, define CTRACE_IMPLEMENTATION before the include that compiles CTRACE_TOOLS_IMPLEMENTATION (or define both before one include)"
+#endif
 /* >>writer ====================================================================
    Each thread appends encoded events to a buffer of its own with plain stores:
    no lock, no allocator, no system call on the hot path. A full buffer is
@@ -2047,15 +2178,8 @@ static void ctrace__thread_exit(void *p);
 static VOID WINAPI ctrace__fls_exit(PVOID p) { if (p) ctrace__thread_exit(p); }
 #endif
 
-#ifdef CTRACE_WITH_PNG
-static void ctrace__png_init(void);
-#endif
-
 static void ctrace__global_init(void) {
   ctrace__crc_init();
-#ifdef CTRACE_WITH_PNG
-  ctrace__png_init();
-#endif
   ctrace__mutex_init(&ctrace__g.session_lock);
   ctrace__mutex_init(&ctrace__g.reg_lock);
   ctrace__mutex_init(&ctrace__g.q_lock);
@@ -3514,6 +3638,11 @@ static void ctrace__thread_exit(void *p) {
   CTRACE_MEM_FREE(t);
 }
 
+/* >>session ===================================================================
+   The file and the writer thread, sessions (start, stop, flush, the flight
+   recorder), fork and fatal signals: the lifetime of a trace, as opposed to
+   the per-event paths above. */
+
 /* ---- the file: header, chunks, the writer thread ---- */
 
 static void ctrace__chunk_header(ctrace__buf *b) {
@@ -4275,6 +4404,26 @@ CTRACE_API void ctrace_session_stats_get(ctrace_session_stats *out) {
   out->threads = ctrace__g.next_tid; /* every thread that joined, exited or not */
   ctrace__unlock(&ctrace__g.reg_lock);
 }
+
+/* <<impl:core */
+#endif /* CTRACE_IMPLEMENTATION: the recorder */
+
+#if defined(CTRACE_TOOLS_IMPLEMENTATION) && !defined(CTRACE__TOOLS_IMPLEMENTED)
+#define CTRACE__TOOLS_IMPLEMENTED
+/* >>impl:reader */
+/* The tools' own start-up: the checksum tables and the PNG encoder's
+   settings, once per process whichever call comes first. */
+#ifdef CTRACE_WITH_PNG
+static void ctrace__png_init(void);
+#endif
+static void ctrace__tools_init(void) {
+  ctrace__crc_init();
+#ifdef CTRACE_WITH_PNG
+  ctrace__png_init();
+#endif
+}
+static ctrace__once_flag_t ctrace__tools_once_flag = CTRACE__ONCE_INIT;
+static void ctrace__tools_once(void) { CTRACE__CALL_ONCE(ctrace__tools_once_flag, ctrace__tools_init); }
 
 /* >>reader ====================================================================
    Opening walks the chunk headers once: it learns the threads, reads the
@@ -5144,7 +5293,7 @@ static int ctrace__reader_setup(ctrace_reader *r, char *err, size_t err_size) {
 
 static int ctrace__reader_new(ctrace_reader **out) {
   ctrace_reader *r;
-  ctrace__once();
+  ctrace__tools_once();
   r = (ctrace_reader *)CTRACE_MEM_ALLOC(sizeof *r);
   *out = r;
   if (!r) return CTRACE_E_NOMEM;
@@ -5483,7 +5632,7 @@ CTRACE_API const char *ctrace_event_kind_name(int kind) {
   default: return "unknown";
   }
 }
-/* <<impl:core */
+/* <<impl:reader */
 
 /* >>impl:analysis */
 /* >>analysis -----------------------------------------------------------------
@@ -12787,7 +12936,7 @@ static int ctrace__png_encode(FILE *f, const uint8_t *rgba, int w, int h) {
   size_t i, npx = (size_t)w * (size_t)h;
   uint8_t *rgb = NULL;
   int opaque = 1, ok;
-  ctrace__once(); /* the encoder's settings: ctrace__png_init */
+  ctrace__tools_once(); /* the encoder's settings: ctrace__png_init */
   for (i = 0; i < npx && opaque; ++i) opaque = rgba[4 * i + 3] == 255u;
   if (opaque) {
     rgb = (uint8_t *)CTRACE_MEM_ALLOC(npx * 3u);
@@ -13842,8 +13991,7 @@ CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path
 }
 /* <<impl:export */
 
-#endif /* CTRACE__IMPLEMENTED */
-#endif /* CTRACE_IMPLEMENTATION */
+#endif /* CTRACE_TOOLS_IMPLEMENTATION */
 
 /* >>licence
 MIT License

@@ -10,6 +10,7 @@
    Build (from the repo root):  cc -O2 -pthread examples/leak.c -o leak -lm
    Run:                         ./leak [trace-path]      (default leak.ctrace) */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 
 #include <stdio.h>

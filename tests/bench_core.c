@@ -22,6 +22,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 
 #include <pthread.h>

@@ -8,6 +8,7 @@
    the CPU figure is the one that says what the code costs.
    Build and run: make bench  (or BENCH_EVENTS=N build/bench/bench_export) */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 
 #include <stdio.h>

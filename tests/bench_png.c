@@ -9,6 +9,7 @@
    is not measured.
    Build and run: make bench  (or BENCH_EVENTS=N build/bench/bench_png) */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 
 #include <stdio.h>

@@ -12,6 +12,7 @@ static void test_free(void *p);
 #define CTRACE_MEM_REALLOC(p, n) test_realloc((p), (n))
 #define CTRACE_MEM_FREE(p) test_free(p)
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 #include "harness.h"
 

@@ -113,10 +113,10 @@ C
 # memset needs string.h; keep the include list of the program honest.
 sed -i 's/#include <stdio.h>/#include <stdio.h>\n#include <string.h>/' "$T/use.c"
 cp "$T/use.c" "$T/use.cpp"
-printf '#define CTRACE_IMPLEMENTATION\n#include "ctrace.h"\n' > "$T/impl.c"
+printf '#define CTRACE_IMPLEMENTATION\n#define CTRACE_TOOLS_IMPLEMENTATION\n#include "ctrace.h"\n' > "$T/impl.c"
 cp "$T/impl.c" "$T/impl.cpp"
-printf '#define CTRACE_IMPLEMENTATION\n#include "use.c"\n' > "$T/one.c"
-printf '#define CTRACE_IMPLEMENTATION\n#include "use.cpp"\n' > "$T/one.cpp"
+printf '#define CTRACE_IMPLEMENTATION\n#define CTRACE_TOOLS_IMPLEMENTATION\n#include "use.c"\n' > "$T/one.c"
+printf '#define CTRACE_IMPLEMENTATION\n#define CTRACE_TOOLS_IMPLEMENTATION\n#include "use.cpp"\n' > "$T/one.cpp"
 
 # build_and_run NAME LOG COMMAND...: compile/link with COMMAND, run the result.
 build_and_run() {

@@ -9,8 +9,10 @@
    How many events a chunk holds is measured by cutting that one chunk out
    of the file and counting what the reader loses. */
 #ifndef CTRACE_TEST_SEPARATE_IMPL
-/* test_sanitizers.sh links one shared implementation object instead. */
+/* The Makefile and test_sanitizers.sh link one shared implementation
+   object instead. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #endif
 #include "../ctrace.h"
 #include "harness.h"

@@ -4,8 +4,10 @@
    damage and give back only real events, or, when it reports nothing, give
    back exactly the original events. */
 #ifndef CTRACE_TEST_SEPARATE_IMPL
-/* test_sanitizers.sh links one shared implementation object instead. */
+/* The Makefile and test_sanitizers.sh link one shared implementation
+   object instead. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #endif
 #include "../ctrace.h"
 #include "harness.h"

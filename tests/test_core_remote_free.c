@@ -19,6 +19,7 @@
      instead of milliseconds). */
 #ifndef CTRACE_TEST_SEPARATE_IMPL
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #endif
 #include "../ctrace.h"
 #include "harness.h"

@@ -2,8 +2,10 @@
    exact names, values, messages, sites, ids; nesting; tasks crossing
    threads; thread names; dynamic names from a reused buffer. */
 #ifndef CTRACE_TEST_SEPARATE_IMPL
-/* test_sanitizers.sh links one shared implementation object instead. */
+/* The Makefile and test_sanitizers.sh link one shared implementation
+   object instead. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #endif
 #include "../ctrace.h"
 #include "harness.h"

@@ -1,8 +1,9 @@
 // CTRACE_ZONE in C++: the same cases as the C test, ended by RAII, plus a
 // zone left by an exception.
 #ifndef CTRACE_TEST_SEPARATE_IMPL
-// test_sanitizers.sh links one shared implementation object instead.
+// The Makefile and test_sanitizers.sh link one shared implementation object instead.
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #endif
 #include "../ctrace.h"
 #include "harness.h"

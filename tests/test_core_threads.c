@@ -3,8 +3,10 @@
    must come back, each thread's in its order and properly nested, and the
    merged stream must never go back in time. */
 #ifndef CTRACE_TEST_SEPARATE_IMPL
-/* test_sanitizers.sh links one shared implementation object instead. */
+/* The Makefile and test_sanitizers.sh link one shared implementation
+   object instead. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #endif
 #include "../ctrace.h"
 #include "harness.h"

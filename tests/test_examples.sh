@@ -52,6 +52,7 @@ example_binary() {
 # A small reader program: facts about a trace, one key=value per line.
 cat >"$TMP/facts.c" <<'EOF'
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "ctrace.h"
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
    missing trace, an output that cannot be created, a full disk). The JSON
    structure itself is checked by tests/test_tool.sh with python's parser. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 #include "harness.h"
 

@@ -26,6 +26,7 @@ fi
 
 cat >"$T/spec_gen.c" <<'C'
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "ctrace.h"
 #include <pthread.h>
 #include <stdio.h>

@@ -6,6 +6,7 @@
      chunk's base time converted once.
    Uses ctrace.h's internals, so it always carries its own implementation. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 #include "harness.h"
 

@@ -48,6 +48,7 @@ done
 # A reader that prints everything it reads, one line per event.
 cat >"$T/dump.c" <<'C'
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "ctrace.h"
 #include <stdio.h>
 #include <string.h>

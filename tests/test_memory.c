@@ -27,7 +27,11 @@
      NULL: that is one free. A library that returns a block instead gives a
      free plus a 0-byte malloc.
    - a failed call changes nothing. */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* The Makefile links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 

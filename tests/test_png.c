@@ -13,6 +13,7 @@
       equal to the rendered ones, errors for bad sizes, missing traces,
       unwritable paths and a full disk; CTRACE_E_UNSUPPORTED without PNG. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 #include "harness.h"
 

@@ -3,7 +3,11 @@
    real fault), or leaves main without ctrace_stop. The parent reads what the
    child left and checks exactly which events survived. Last, fork() while
    tracing: the child must never write into the parent's trace. */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* The Makefile links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

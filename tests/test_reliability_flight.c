@@ -9,7 +9,11 @@
    thread: a worker that finished its round early may be out of it entirely,
    but a worker that is in it has an unbroken run up to its newest step (its
    chunks leave the window oldest first). */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* The Makefile links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

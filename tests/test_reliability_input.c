@@ -4,7 +4,10 @@
    names, counters, nesting, logs and misuse of the macros at their limits.
    Each must be recorded faithfully or cut predictably, and must never crash
    the program, the reader, or the tool that reads the trace. */
+/* Uses ctrace.h's internal limits (CTRACE__MAX_FIXED_EVENT), so it always
+   carries its own implementation. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

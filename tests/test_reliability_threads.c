@@ -5,7 +5,11 @@
    in the trace, exactly; what a thread records after stop goes nowhere; the
    threads that survive the session trace into the next one under their
    names. */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* The Makefile links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

@@ -13,6 +13,7 @@
                                                   until the flame graph zooms
      test_report --report TRACE OUT.html [BASELINE]                          */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

@@ -30,7 +30,7 @@ fi
 build_impl() {
   local label=$1 obj="$T/impl_$1.o"
   shift
-  printf '#define CTRACE_IMPLEMENTATION\n#include "ctrace.h"\n' > "$T/impl.c"
+  printf '#define CTRACE_IMPLEMENTATION\n#define CTRACE_TOOLS_IMPLEMENTATION\n#include "ctrace.h"\n' > "$T/impl.c"
   if clang -std=c99 "$@" $COMMON -c "$T/impl.c" -o "$obj" >"$T/impl_$label.log" 2>&1; then
     echo "$obj"
   else

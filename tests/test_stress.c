@@ -5,7 +5,11 @@
    threads' steps unbroken, memstats must agree with the allocations made,
    and the process's resident memory must not grow with the trace's length.
    tests/test_stress_tsan.sh runs this same program under ThreadSanitizer. */
+#ifndef CTRACE_TEST_SEPARATE_IMPL
+/* The Makefile links one shared implementation object instead. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
+#endif
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"

@@ -7,6 +7,7 @@
           tools/ctrace.c -o build/ctrace -lm          (add -DCTRACE_WITH_PNG for png)
 */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 
 #include <errno.h>

@@ -9,6 +9,7 @@
    each chart is drawn into a small RGBA image. Run twice per input: as given
    and with checksums recomputed (see fuzz_common.h). */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../../ctrace.h"
 #include "fuzz_common.h"
 

@@ -6,6 +6,7 @@
    non-finite numbers skipped), and the counts must add up with what was read.
    Run twice per input: as given and with checksums recomputed. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../../ctrace.h"
 #include "fuzz_common.h"
 

@@ -11,6 +11,7 @@
    Build: clang -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_reader.c -lm
    (make fuzz does it). */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../../ctrace.h"
 #include "fuzz_common.h"
 

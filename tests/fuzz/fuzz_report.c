@@ -12,6 +12,7 @@
    - the page is valid UTF-8.
    Run twice per input: as given and with checksums recomputed. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../../ctrace.h"
 #include "fuzz_common.h"
 
