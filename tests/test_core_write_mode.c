@@ -7,8 +7,10 @@
 #define _POSIX_C_SOURCE 200809L /* setenv, also where ctrace.h's implementation is not included */
 #endif
 #ifndef CTRACE_TEST_SEPARATE_IMPL
-/* test_sanitizers.sh links one shared implementation object instead. */
+/* The Makefile and test_sanitizers.sh link one shared implementation
+   object instead. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #endif
 #include "../ctrace.h"
 #include "harness.h"
