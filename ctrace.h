@@ -368,6 +368,8 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_analysis_gc_spans CTRACE__TOOL(ctrace_analysis_gc_spans)
 #define ctrace_analysis_counters CTRACE__TOOL(ctrace_analysis_counters)
 #define ctrace_analysis_find_counter CTRACE__TOOL(ctrace_analysis_find_counter)
+#define ctrace_analysis_mmu CTRACE__TOOL(ctrace_analysis_mmu)
+#define ctrace_analysis_mmu_at CTRACE__TOOL(ctrace_analysis_mmu_at)
 #define ctrace_analysis_heap_series CTRACE__TOOL(ctrace_analysis_heap_series)
 #define ctrace_analysis_memory CTRACE__TOOL(ctrace_analysis_memory)
 #define ctrace_analysis_alloc_sites CTRACE__TOOL(ctrace_analysis_alloc_sites)
