@@ -174,15 +174,16 @@ enum ctrace_clock_choice {
 };
 
 /* Who writes a full thread buffer to the file. A recording thread that fills
-   its buffer either hands it to the writer thread (a lock and a queue, no
-   I/O) or seals and writes it itself (checksum, header, one write(2) into
-   the page cache). Handing over costs the recording thread less, but the
+   its buffer either hands it to the writer thread (through a queue, no I/O)
+   or seals and writes it itself (checksum, header, one write(2) into the
+   page cache). Handing over spares the recording thread the I/O, but the
    writer thread then needs a core of its own: when every core is busy
    recording, it preempts a recording thread and the program is slower than
    if each thread had written its own chunks. The writer thread runs in every
    mode for what it is good at: the periodic flush of idle threads, the
    flight recorder, resident-memory samples. README.md ("How the writer
-   works") gives the measured cost of each. */
+   works") gives the measured cost of each; the session stats count the
+   time recording threads spent on full buffers (full_buffer_ns). */
 enum ctrace_write_mode {
   CTRACE_WRITE_AUTO = 0,   /* per chunk: the thread that filled it writes it while at
                               least as many threads fill buffers as there are
