@@ -1081,9 +1081,10 @@ typedef struct ctrace_export_counts {
    {"traceEvents":[...],"displayTimeUnit":"ns"}:
    - one process (pid from the trace, named after the program), "M" metadata
      for process_name, thread_name and thread_sort_index;
-   - zones as "B"/"E" pairs strictly nested per thread: a zone end with no
-     zone open is dropped, zones still open at the end of the trace are closed
-     at its last timestamp;
+   - zones as "B"/"E" pairs strictly nested per thread, each "E" named like
+     its "B" (speedscope pairs them by name): a zone end with no zone open is
+     dropped, zones still open at the end of the trace are closed, innermost
+     first, at its last timestamp;
    - user counters, the live heap (computed from ALLOC/FREE, counter "heap")
      and "ctrace.rss" as "C" events;
    - collections (category "gc") and tasks (category "task") as async "b"/"e"
@@ -13536,6 +13537,15 @@ typedef struct ctrace__ex_name_slot {
   char text[116];            /* ,"name":"escaped" */
 } ctrace__ex_name_slot;
 
+/* One thread's open zones, innermost last. An "E" carries the name of the
+   zone it closes: speedscope pairs ends with begins by name, and a named end
+   reads on its own in any viewer. */
+typedef struct ctrace__chrome_stack {
+  const char **names;        /* the reader's strings: stable until it closes */
+  size_t n, cap;
+  uint32_t thread;
+} ctrace__chrome_stack;
+
 typedef struct ctrace__chrome {
   ctrace__ex_out *out;
   ctrace__ex_name_slot *names; /* CTRACE__EX_NAME_SLOTS of them */
@@ -13547,9 +13557,11 @@ typedef struct ctrace__chrome {
   uint64_t pid;
   uint64_t written;          /* events written, to place the commas */
   int64_t last_ns;
-  ctrace__ex_map depth;         /* thread -> zones open */
-  uint64_t *depth_at;        /* depth's slot for depth_thread, or NULL */
-  uint32_t depth_thread;
+  ctrace__ex_map stack_of;      /* thread -> 1 + its index in stacks */
+  ctrace__chrome_stack *stacks; /* per thread, the names of its open zones */
+  size_t n_stacks, cap_stacks;
+  size_t stack_now;          /* 1 + index of the last thread's stack, 0 = none */
+  uint32_t stack_thread;
   ctrace__ex_map tasks;         /* task id -> name pointer of an open task */
   ctrace__ex_map task_thread;   /* task id -> thread that began it */
   ctrace__ex_gc_open *gcs;      /* collections open, innermost last */
@@ -13617,25 +13629,56 @@ static void ctrace__chrome_site_args(ctrace__chrome *c, const ctrace_event *ev) 
   CTRACE__EX_OUT_LIT(c->out, "}");
 }
 
-/* The thread's open-zone count; the last thread's is kept at hand because
-   zones come in runs on one thread. Inserting may move the table's slots. */
-static uint64_t *ctrace__chrome_depth(ctrace__chrome *c, uint32_t thread, int insert) {
-  uint64_t *d;
-  if (c->depth_at && c->depth_thread == thread) return c->depth_at;
-  d = ctrace__ex_map_get(&c->depth, thread, 0);
-  if (!d && insert) d = ctrace__ex_map_get(&c->depth, thread, 1);
-  c->depth_at = d;
-  c->depth_thread = thread;
-  return d;
+/* The thread's stack of open zones; the last thread's is kept at hand
+   because zones come in runs on one thread. NULL when it has none and insert
+   is 0, or when memory ran out. */
+static ctrace__chrome_stack *ctrace__chrome_stack_for(ctrace__chrome *c, uint32_t thread, int insert) {
+  uint64_t *slot;
+  if (c->stack_now && c->stack_thread == thread) return &c->stacks[c->stack_now - 1];
+  slot = ctrace__ex_map_get(&c->stack_of, thread, insert);
+  if (!slot) return NULL;
+  if (!*slot) {
+    ctrace__chrome_stack *st;
+    if (c->n_stacks == c->cap_stacks) {
+      size_t ncap = c->cap_stacks ? c->cap_stacks * 2 : 16;
+      ctrace__chrome_stack *n = (ctrace__chrome_stack *)CTRACE_MEM_REALLOC(c->stacks, ncap * sizeof *n);
+      if (!n) return NULL;
+      c->stacks = n;
+      c->cap_stacks = ncap;
+    }
+    st = &c->stacks[c->n_stacks++];
+    memset(st, 0, sizeof *st);
+    st->thread = thread;
+    *slot = c->n_stacks;
+  }
+  c->stack_now = (size_t)*slot;
+  c->stack_thread = thread;
+  return &c->stacks[c->stack_now - 1];
+}
+
+static void ctrace__chrome_end(ctrace__chrome *c, int64_t ns, uint32_t thread, const char *name) {
+  ctrace__chrome_head(c, 'E', ns, thread);
+  ctrace__chrome_name(c, name);
+  CTRACE__EX_OUT_LIT(c->out, "}");
 }
 
 static void ctrace__chrome_zone_begin(ctrace__chrome *c, const ctrace_event *ev) {
-  uint64_t *d = ctrace__chrome_depth(c, ev->thread, 1);
-  if (!d) {
+  ctrace__chrome_stack *st = ctrace__chrome_stack_for(c, ev->thread, 1);
+  if (st && st->n == st->cap) {
+    size_t ncap = st->cap ? st->cap * 2 : 16;
+    const char **n = (const char **)CTRACE_MEM_REALLOC((void *)st->names, ncap * sizeof *n);
+    if (n) {
+      st->names = n;
+      st->cap = ncap;
+    } else {
+      st = NULL;
+    }
+  }
+  if (!st) {
     c->oom = 1;
     return;
   }
-  ++*d;
+  st->names[st->n++] = ev->name ? ev->name : "";
   ctrace__chrome_head(c, 'B', ev->time_ns, ev->thread);
   ctrace__chrome_name(c, ev->name);
   CTRACE__EX_OUT_LIT(c->out, "}");
@@ -13643,14 +13686,12 @@ static void ctrace__chrome_zone_begin(ctrace__chrome *c, const ctrace_event *ev)
 }
 
 static void ctrace__chrome_zone_end(ctrace__chrome *c, const ctrace_event *ev) {
-  uint64_t *d = ctrace__chrome_depth(c, ev->thread, 0);
-  if (!d || *d == 0) {
+  ctrace__chrome_stack *st = ctrace__chrome_stack_for(c, ev->thread, 0);
+  if (!st || st->n == 0) {
     c->counts.ends_dropped++;
     return;
   }
-  --*d;
-  ctrace__chrome_head(c, 'E', ev->time_ns, ev->thread);
-  CTRACE__EX_OUT_LIT(c->out, "}");
+  ctrace__chrome_end(c, ev->time_ns, ev->thread, st->names[--st->n]);
 }
 
 static void ctrace__chrome_counter(ctrace__chrome *c, const ctrace_event *ev,
@@ -13843,20 +13884,10 @@ static void ctrace__chrome_close_open(ctrace__chrome *c, int64_t end_ns) {
     ctrace__chrome_async(c, 'e', end_ns, th ? (uint32_t)*th : 0u, "task", 0,
                          (const char *)(uintptr_t)c->tasks.zero_val);
   }
-  for (i = 0; i < c->depth.cap; i++) {
-    uint64_t d;
-    if (!c->depth.keys[i]) continue;
-    for (d = c->depth.vals[i]; d; d--) {
-      ctrace__chrome_head(c, 'E', end_ns, (uint32_t)c->depth.keys[i]);
-      CTRACE__EX_OUT_LIT(c->out, "}");
-      c->counts.spans_closed_at_end++;
-    }
-  }
-  if (c->depth.has_zero) {
-    uint64_t d;
-    for (d = c->depth.zero_val; d; d--) {
-      ctrace__chrome_head(c, 'E', end_ns, 0);
-      CTRACE__EX_OUT_LIT(c->out, "}");
+  for (i = 0; i < c->n_stacks; i++) {
+    ctrace__chrome_stack *st = &c->stacks[i];
+    while (st->n) {
+      ctrace__chrome_end(c, end_ns, st->thread, st->names[--st->n]);
       c->counts.spans_closed_at_end++;
     }
   }
@@ -13983,7 +14014,12 @@ CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path
     rc = wrc;
   }
   if (counts) *counts = c.counts;
-  ctrace__ex_map_free(&c.depth);
+  ctrace__ex_map_free(&c.stack_of);
+  {
+    size_t i;
+    for (i = 0; i < c.n_stacks; i++) CTRACE_MEM_FREE((void *)c.stacks[i].names);
+    CTRACE_MEM_FREE(c.stacks);
+  }
   ctrace__ex_map_free(&c.tasks);
   ctrace__ex_map_free(&c.task_thread);
   CTRACE_MEM_FREE(c.gcs);

@@ -160,6 +160,9 @@ def cmd_chrome(dump_path, json_path):
             b = st.pop()
             if e["ts"] < b["ts"]:
                 nest_ok, why = False, "E before its B (%r < %r)" % (e["ts"], b["ts"])
+            elif e.get("name") != b.get("name"):
+                # speedscope pairs an E with the B on top of the stack by name
+                nest_ok, why = False, "E named %r closes B %r" % (e.get("name"), b.get("name"))
     left = sum(len(s) for s in stacks.values())
     check(nest_ok and left == 0, "chrome: every B closes, spans nest per thread",
           why or "%d B never closed" % left)
