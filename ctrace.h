@@ -560,8 +560,7 @@ typedef struct ctrace_analysis_config {
   uint32_t max_depth;        /* zone nesting tracked per thread; 1024 (deeper
                                 zones are matched but not measured; counted) */
   /* A block is "temporary" when it is freed within temporary_ns of its
-     allocation (default 1 ms = 1000000; negative: this rule off), or before its
-     allocating thread made any other allocation (heaptrack's rule). */
+     allocation (default 1 ms = 1000000; negative: no block is). */
   int64_t temporary_ns;
 } ctrace_analysis_config;
 
@@ -714,6 +713,9 @@ typedef struct ctrace_gc_span {
   const char *reason;        /* "" if none */
   uint32_t thread;           /* thread that began it */
   int unfinished;
+  uint64_t heap_before, heap_after; /* live heap when it began and ended */
+  double goal;               /* the last value of a counter whose name holds
+                                "goal" (a heap goal) when it began; -1 if none */
 } ctrace_gc_span;
 
 /* A downsampled series: time is cut into equal buckets (a power of two ns
@@ -749,6 +751,13 @@ typedef struct ctrace_mem_summary {
   uint64_t live_blocks;      /* blocks live at the end (= leaked) */
   uint64_t peak_alloc;       /* highest alloc, exact */
   int64_t peak_time_ns;      /* when it was first reached */
+  uint32_t peak_count;       /* times the heap rose to peak_alloc (see
+                                ctrace_analysis_peaks for when) */
+  /* The heap's shape: a "fall" is a drop to 3/4 or less of the highest point
+     since the last fall; rise_allocs counts the allocations made while
+     climbing to those high points. */
+  uint64_t heap_falls, heap_falls_in_gc, rise_allocs;
+  uint64_t max_alloc_size;   /* the largest single allocation */
   uint32_t num_gc;           /* completed collections */
   uint64_t pause_total_ns;
   uint64_t temporary_allocs, temporary_bytes; /* see temporary_ns */
@@ -866,6 +875,8 @@ CTRACE_API const ctrace_counter_stats *ctrace_analysis_find_counter(const ctrace
 CTRACE_API const ctrace_series_point *ctrace_analysis_heap_series(const ctrace_analysis *a,
                                                                   uint32_t *n);
 CTRACE_API const ctrace_mem_summary *ctrace_analysis_memory(const ctrace_analysis *a);
+/* When the heap rose to its peak: the first 64 times (peak_count has them all). */
+CTRACE_API const int64_t *ctrace_analysis_peaks(const ctrace_analysis *a, uint32_t *n);
 /* Allocation sites sorted by enum ctrace_site_order, largest first
    (CTRACE_BY_LIVE_BYTES lists only the sites with blocks live at the end). */
 CTRACE_API const ctrace_alloc_site *ctrace_analysis_alloc_sites(const ctrace_analysis *a, int order,
@@ -6297,6 +6308,13 @@ struct ctrace_analysis {
   ctrace__ptr_cache ccache[CTRACE__PTR_CACHE];
 
   ctrace_mem_summary mem;
+  int64_t peak_times[64];
+  int heap_falling;
+  uint64_t heap_hi, rise_n;
+  double goal_value;         /* see ctrace_gc_span.goal */
+  int goal_seen;
+  uint64_t gc_heap_before;
+  double gc_goal;
   ctrace__series heap;
   ctrace__livetab live;
   uint64_t freed[CTRACE__FREED_CACHE];
@@ -6803,6 +6821,9 @@ static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
       s->reason = a->gc_reason ? a->gc_reason : "";
       s->thread = a->gc_thread;
       s->unfinished = unfinished;
+      s->heap_before = a->gc_heap_before;
+      s->heap_after = a->mem.alloc;
+      s->goal = a->gc_goal;
     }
   } else {
     g->spans_dropped++;
@@ -6830,6 +6851,8 @@ static void ctrace__gc_begin(ctrace_analysis *a, const ctrace_event *ev) {
   }
   a->gc_open = 1;
   a->gc_start = ev->time_ns;
+  a->gc_heap_before = a->mem.alloc;
+  a->gc_goal = a->goal_seen ? a->goal_value : -1.0;
   a->gc_thread = ev->thread;
   /* Reasons are kept only while spans are kept, so their number stays bounded. */
   a->gc_reason = a->n_gc_spans < a->cfg.max_gc_spans || a->cfg.on_gc ? ctrace__intern(a, ev->name)
@@ -6971,6 +6994,10 @@ static void ctrace__counter_sample(ctrace_analysis *a, const ctrace_event *ev) {
   if (ev->kind == CTRACE_EV_COUNTER_F) c->is_float = 1;
   a->cstate[i].sum += v;
   if (ctrace__series_add(&a->cstate[i].series, ev->time_ns, v)) ctrace__fail(a, CTRACE_E_NOMEM);
+  if (strstr(ev->name, "goal")) {
+    a->goal_value = v;
+    a->goal_seen = 1;
+  }
   if (i == a->rss_counter) {
     uint64_t r = v > 0 ? (uint64_t)v : 0;
     if (!a->mem.has_rss || r > a->mem.rss_peak) {
@@ -7048,6 +7075,35 @@ static void ctrace__heap_sample(ctrace_analysis *a, int64_t t) {
   if (ctrace__series_add(&a->heap, t, (double)a->mem.alloc)) ctrace__fail(a, CTRACE_E_NOMEM);
 }
 
+/* After an allocation (up) or a free: the heap's peaks and falls. */
+static void ctrace__heap_moved(ctrace_analysis *a, int64_t t, int up) {
+  ctrace_mem_summary *m = &a->mem;
+  if (up) {
+    if (m->alloc > m->peak_alloc) {
+      m->peak_alloc = m->alloc;
+      m->peak_time_ns = t;
+      m->peak_count = 0;
+    }
+    if (m->alloc == m->peak_alloc) { /* rose to the peak (again) */
+      if (m->peak_count < 64) a->peak_times[m->peak_count] = t;
+      m->peak_count++;
+    }
+    if (a->heap_falling) {
+      a->heap_falling = 0;
+      a->heap_hi = m->alloc;
+      a->rise_n = 0;
+    }
+    if (m->alloc > a->heap_hi) a->heap_hi = m->alloc;
+    a->rise_n++;
+  } else if (!a->heap_falling && a->heap_hi && m->alloc <= a->heap_hi - a->heap_hi / 4) {
+    a->heap_falling = 1;
+    m->heap_falls++;
+    if (a->gc_open) m->heap_falls_in_gc++;
+    m->rise_allocs += a->rise_n;
+    a->rise_n = 0;
+  }
+}
+
 static uint32_t ctrace__freed_slot(uint64_t ptr) {
   return (uint32_t)ctrace__mix64(ptr) & (CTRACE__FREED_CACHE - 1);
 }
@@ -7097,10 +7153,8 @@ static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *e
   a->mem.alloc += size;
   a->mem.total_alloc += size;
   a->mem.mallocs++;
-  if (a->mem.alloc > a->mem.peak_alloc) {
-    a->mem.peak_alloc = a->mem.alloc;
-    a->mem.peak_time_ns = ev->time_ns;
-  }
+  if (size > a->mem.max_alloc_size) a->mem.max_alloc_size = size;
+  if (size) ctrace__heap_moved(a, ev->time_ns, 1);
   k = size ? ctrace__floor_log2(size) + 1 : 0;
   a->mem.size_count[k]++;
   a->mem.size_bytes[k] += size;
@@ -7119,9 +7173,11 @@ static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *e
   ctrace__heap_sample(a, ev->time_ns);
 }
 
+/* Freed within temporary_ns of its allocation. (heaptrack's other rule,
+   "freed before its thread allocated again", also flags a block that lived
+   for seconds while its thread allocated nothing: a false alarm.) */
 static int ctrace__is_temporary(const ctrace_analysis *a, const ctrace__live *e, int64_t now) {
-  if (a->cfg.temporary_ns >= 0 && now - e->time <= a->cfg.temporary_ns) return 1;
-  return a->tstate[e->thread].alloc_seq == e->seq;
+  return a->cfg.temporary_ns >= 0 && now - e->time <= a->cfg.temporary_ns;
 }
 
 static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
@@ -7148,6 +7204,7 @@ static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
   }
   ctrace__block_gone(a, e);
   a->freed[slot] = ev->ptr;
+  ctrace__heap_moved(a, ev->time_ns, 0);
   ctrace__heap_sample(a, ev->time_ns);
 }
 
@@ -7882,6 +7939,10 @@ CTRACE_API const ctrace_zone_stats *ctrace_analysis_zones(const ctrace_analysis 
 CTRACE_API const ctrace_zone_stats *ctrace_analysis_tasks(const ctrace_analysis *a, uint32_t *n) {
   CTRACE__ARRAY(a, a->tasks.st, a->tasks.n, n);
 }
+CTRACE_API const int64_t *ctrace_analysis_peaks(const ctrace_analysis *a, uint32_t *n) {
+  uint32_t kept = a && a->mem.peak_count < 64 ? a->mem.peak_count : 64u;
+  CTRACE__ARRAY(a, a->peak_times, kept, n);
+}
 CTRACE_API const ctrace_mmu_point *ctrace_analysis_mmu(const ctrace_analysis *a, uint32_t *n) {
   CTRACE__ARRAY(a, a->mmu, a->n_mmu, n);
 }
@@ -8606,7 +8667,7 @@ static void ctrace__text_memory(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__out_f(o, "  resident    %s at the end, %s at most\n",
                   ctrace__an_fmt_bytes(b1, sizeof b1, m->rss_last),
                   ctrace__an_fmt_bytes(b2, sizeof b2, m->rss_peak));
-  ctrace__out_f(o, "  temporary   %llu allocations (%.1f%%), freed within %s or before the next\n",
+  ctrace__out_f(o, "  temporary   %llu allocations (%.1f%%), freed within %s of being made\n",
                 (unsigned long long)m->temporary_allocs,
                 ctrace__pct((double)m->temporary_allocs, (double)m->mallocs),
                 ctrace__an_fmt_ns(b1, sizeof b1, a->cfg.temporary_ns));
@@ -9326,6 +9387,7 @@ static CTRACE__MAYBE_UNUSED float ctrace__fy(const ctrace__frame *f, double v) {
 #define CTRACE__GC_BAND 0xf28e2b40u
 #define CTRACE__GC_FILL 0xf28e2bffu
 #define CTRACE__BASE_LINE 0x59a14fffu
+#define CTRACE__GOAL_LINE 0x9c6ad0ffu
 
 /* Time axis under a frame: grid lines, tick labels with units. */
 static CTRACE__MAYBE_UNUSED void ctrace__axis_time(ctrace__canvas *c, const ctrace__frame *f, int font_px,
@@ -9709,7 +9771,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
                                                            const ctrace_analysis *b, float w, float h) {
   const ctrace_summary *sm = ctrace_analysis_summary(a);
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
-  const ctrace_counter_stats *rss = ctrace_analysis_find_counter(a, "ctrace.rss");
+  const ctrace_counter_stats *rss = ctrace_analysis_find_counter(a, "ctrace.rss"), *goal = NULL;
   const ctrace_gc_span *gc;
   const ctrace_series_point *hs;
   ctrace__frame f;
@@ -9737,6 +9799,19 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   lx = f.x;
   lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__HEAP_FILL, 0, "live heap (requested)");
   if (rss && rss->n_series) lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__RSS_LINE, 1, "resident (RSS)");
+  {
+    uint32_t n_k = 0, k;
+    const ctrace_counter_stats *ks = ctrace_analysis_counters(a, &n_k);
+    for (k = 0; ks && k < n_k && !goal; ++k)
+      if (strstr(ks[k].name, "goal") && ks[k].n_series) goal = &ks[k];
+    if (goal) { /* a heap goal the program recorded: when a collection is due */
+      ctrace__textf(lab, sizeof lab, "%.40s (counter)", goal->name);
+      lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GOAL_LINE, 1, lab);
+      if (goal->max > top) top = goal->max;
+      f.v1 = top > 0 ? top * 1.08 : 1024;
+      f.v1 = ceil(f.v1 / ctrace__nice_step(f.v1, 5)) * ctrace__nice_step(f.v1, 5);
+    }
+  }
   if (b) lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__BASE_LINE, 1, "baseline heap");
   lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GC_FILL, 0, "collection");
   ctrace__axis_bytes(c, &f, fs);
@@ -9758,18 +9833,34 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   hs = ctrace_analysis_heap_series(a, &n_hs);
   ctrace__heap_series(c, &f, hs, n_hs, (CTRACE__HEAP_FILL & 0xffffff00u) | 0xb0u, CTRACE__HEAP_FILL);
   if (rss && rss->n_series) ctrace__heap_series(c, &f, rss->series, rss->n_series, 0, CTRACE__RSS_LINE);
+  if (goal) ctrace__heap_series(c, &f, goal->series, goal->n_series, 0, CTRACE__GOAL_LINE);
   if (b) {
     uint32_t n_b = 0;
     const ctrace_series_point *bs = ctrace_analysis_heap_series(b, &n_b);
     ctrace__heap_series(c, &f, bs, n_b, 0, CTRACE__BASE_LINE);
   }
   if (m && m->peak_alloc > 0) {
+    /* Every time the heap rose to its peak is marked (the first 64), and
+       the label says which of how many the first one is. */
+    uint32_t n_pk = 0, k;
+    const int64_t *pk = ctrace_analysis_peaks(a, &n_pk);
     float px = ctrace__fx(&f, (double)m->peak_time_ns), py = ctrace__fy(&f, (double)m->peak_alloc);
     int right = px > f.x + f.w * 0.6f;
-    ctrace__canvas_rect(c, px - 4, py - 4, 8, 8, CTRACE__RSS_LINE, 0xffffffffu, 1.5f);
     ctrace__fmt_bytes(v1, sizeof v1, (double)m->peak_alloc);
+    for (k = 1; pk && k < n_pk; ++k) {
+      float qx = ctrace__fx(&f, (double)pk[k]);
+      ctrace__canvas_rect(c, qx - 4, py - 4, 8, 8, CTRACE__RSS_LINE, 0xffffffffu, 1.5f);
+      ctrace__fmt_ns(v2, sizeof v2, (double)pk[k]);
+      ctrace__textf(lab, sizeof lab, "peak %s again at %s (%u of %u)", v1, v2, (unsigned)(k + 1u),
+                    (unsigned)m->peak_count);
+      ctrace__canvas_title(c, lab);
+    }
+    ctrace__canvas_rect(c, px - 4, py - 4, 8, 8, CTRACE__RSS_LINE, 0xffffffffu, 1.5f);
     ctrace__fmt_ns(v2, sizeof v2, (double)m->peak_time_ns);
-    ctrace__textf(lab, sizeof lab, "peak %s at %s", v1, v2);
+    if (m->peak_count > 1)
+      ctrace__textf(lab, sizeof lab, "peak %s at %s (first of %u, all marked)", v1, v2, (unsigned)m->peak_count);
+    else
+      ctrace__textf(lab, sizeof lab, "peak %s at %s", v1, v2);
     ctrace__canvas_title(c, lab);
     ctrace__canvas_text(c, right ? px - 8 : px + 8, py < f.y + (float)fs ? py + (float)fs + 4 : py - 6, fs,
                         right ? CTRACE__AN_END : CTRACE__AN_START, CTRACE__INK, lab);
@@ -10146,6 +10237,51 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame(ctrace__canvas *c, const ctr
 }
 
 /* Allocation sizes: one bar per power-of-two bucket, count of allocations. */
+
+/* The minimum mutator utilization curve: window length on a log axis, the
+   worst share of such a window the program ran on a linear one. */
+static CTRACE__MAYBE_UNUSED int ctrace__chart_mmu(ctrace__canvas *c, const ctrace_analysis *a, float w, float h) {
+  uint32_t n = 0, i;
+  const ctrace_mmu_point *m = ctrace_analysis_mmu(a, &n);
+  float x0 = 56, y0 = 30, pw = w - 76, ph = h - 30 - 44, *xy;
+  double l0, l1;
+  char buf[96], s1[32];
+  ctrace__canvas_text(c, 8, 18, 14, CTRACE__AN_START, CTRACE__INK,
+                      "Minimum mutator utilization (worst share of a window the program ran)");
+  if (n < 1) {
+    ctrace__canvas_text(c, w / 2, h / 2, 13, CTRACE__AN_MIDDLE, CTRACE__MUTED, "no program thread");
+    return c->oom ? CTRACE_E_NOMEM : 0;
+  }
+  l0 = log10((double)m[0].window_ns);
+  l1 = log10((double)m[n - 1].window_ns);
+  if (l1 <= l0) l1 = l0 + 1;
+  for (i = 0; i <= 4; ++i) {
+    float y = y0 + ph - ph * (float)i / 4;
+    ctrace__canvas_line(c, x0, y, x0 + pw, y, CTRACE__GRID, 1);
+    ctrace__textf(buf, sizeof buf, "%u%%", i * 25u);
+    ctrace__canvas_text(c, x0 - 6, y + 4, 11, CTRACE__AN_END, CTRACE__INK, buf);
+  }
+  xy = (float *)CTRACE_MEM_ALLOC((size_t)n * 2 * sizeof *xy);
+  if (!xy) return CTRACE_E_NOMEM;
+  for (i = 0; i < n; ++i) {
+    xy[2 * i] = x0 + pw * (float)((log10((double)m[i].window_ns) - l0) / (l1 - l0));
+    xy[2 * i + 1] = y0 + ph - ph * (float)m[i].utilization;
+  }
+  ctrace__canvas_poly(c, xy, n, 0, CTRACE__HEAP_FILL, 2);
+  for (i = 0; i < n; ++i) {
+    ctrace__fmt_ns(s1, sizeof s1, (double)m[i].window_ns);
+    ctrace__canvas_rect(c, xy[2 * i] - 3, xy[2 * i + 1] - 3, 6, 6, CTRACE__HEAP_FILL, 0, 0);
+    ctrace__textf(buf, sizeof buf, "window %s: %.1f%%", s1, 100.0 * m[i].utilization);
+    ctrace__canvas_title(c, buf);
+    if (i == 0 || i == n - 1 || i % 2 == 0)
+      ctrace__canvas_text(c, xy[2 * i], y0 + ph + 16, 11, CTRACE__AN_MIDDLE, CTRACE__INK, s1);
+  }
+  CTRACE_MEM_FREE(xy);
+  ctrace__canvas_text(c, x0 + pw / 2, h - 8, 12, CTRACE__AN_MIDDLE, CTRACE__MUTED,
+                      "window length (log scale, up to the whole run)");
+  return c->oom ? CTRACE_E_NOMEM : 0;
+}
+
 static CTRACE__MAYBE_UNUSED int ctrace__chart_sizes(ctrace__canvas *c, const ctrace_analysis *a, float w, float h) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
   uint32_t lo = 65, hi = 0, k;
@@ -11126,17 +11262,54 @@ static void ctrace__rep_card_memory(ctrace__report *r, const ctrace_analysis *a,
   ctrace__sink_str(r->o, "</dd></dl></div>\n");
 }
 
+/* A collection's length is one figure everywhere: GC_BEGIN to GC_END. What
+   the program felt of it is the held-up time, from its waits. */
 static void ctrace__rep_card_gc(ctrace__report *r, const ctrace_analysis *a, const char *heading) {
   const ctrace_gc_stats *g = ctrace_analysis_gc(a);
-  ctrace__sink_str(r->o, "<div class=\"card\"><h3>");
+  const ctrace_summary *s = ctrace_analysis_summary(a);
+  ctrace__sink_str(r->o, a != r->a ? "<div class=\"card\"><h3>" : "<div class=\"card\" id=\"gc\"><h3>");
   ctrace__sink_str(r->o, heading);
   ctrace__sink_str(r->o, "</h3><dl class=\"kv\">");
   ctrace__rep_kv_begin(r, "collections"); ctrace__rep_count(r, g->count);
-  ctrace__rep_kv_begin(r, "total pause"); ctrace__rep_ns(r, (double)g->pause_total_ns);
-  ctrace__rep_kv_begin(r, "longest pause"); ctrace__rep_ns(r, (double)g->pause_max_ns);
-  ctrace__rep_kv_begin(r, "mean pause"); ctrace__rep_ns(r, (double)g->pause_mean_ns);
-  ctrace__rep_kv_begin(r, "share of time in GC"); ctrace__sink_fmt(r->o, "%.2f %%", g->share * 100.0);
-  ctrace__sink_str(r->o, "</dd></dl></div>\n");
+  ctrace__rep_kv_begin(r, "time in collections"); ctrace__rep_ns(r, (double)g->pause_total_ns);
+  ctrace__sink_fmt(r->o, " (%.2f %% of the run)", g->share * 100.0);
+  ctrace__rep_kv_begin(r, "longest collection"); ctrace__rep_ns(r, (double)g->pause_max_ns);
+  ctrace__rep_kv_begin(r, "mean collection"); ctrace__rep_ns(r, (double)g->pause_mean_ns);
+  ctrace__rep_kv_begin(r, "program held up");
+  if (g->waits || g->held_ns) {
+    ctrace__rep_ns(r, (double)g->held_ns);
+    ctrace__sink_fmt(r->o, " (%u program thread%s)", (unsigned)s->program_threads, s->program_threads == 1 ? "" : "s");
+  } else {
+    ctrace__sink_str(r->o, "not known (no waits recorded)");
+  }
+  ctrace__sink_str(r->o, "</dd></dl><p class=\"muted\">A collection lasts from CTRACE_GC_BEGIN to CTRACE_GC_END; a "
+                          "zone inside it (a sweep) is a little shorter. Held up: the part of the program's "
+                          "waits that overlapped a collection, plus collections its threads ran themselves."
+                          "</p></div>\n");
+}
+
+static void ctrace__rep_mmu(ctrace__report *r) {
+  const ctrace_gc_stats *g = ctrace_analysis_gc(r->a);
+  uint32_t n = 0;
+  ctrace__canvas c;
+  ctrace_analysis_mmu(r->a, &n);
+  ctrace__sink_str(r->o, "<div id=\"mmu\">");
+  if (!g->count) {
+    ctrace__sink_str(r->o, "</div>");
+    return;
+  }
+  if (!n || (!g->waits && !g->held_ns)) {
+    ctrace__sink_str(r->o, "<p class=\"muted\">No utilization curve: the program's threads recorded no waits "
+                            "(CTRACE_WAIT, ctrace_mutex_lock) and ran no collection, so how long the "
+                            "collections held them up is not known.</p></div>");
+    return;
+  }
+  ctrace__canvas_init(&c, 900, 260, 0xffffffffu);
+  if (ctrace__chart_mmu(&c, r->a, 900, 260) == 0) ctrace__rep_svg(r, &c, "mmu-chart");
+  ctrace__canvas_free(&c);
+  ctrace__sink_str(r->o, "<p class=\"muted\">For each window length, the smallest share of any window that "
+                          "long in which the program's threads were not held up by a collection (as Go's "
+                          "trace tool draws it). Left: the worst stall felt; right: the overall cost.</p></div>");
 }
 
 static const char *const ctrace__howto_summary[] = {
@@ -11160,7 +11333,9 @@ static void ctrace__rep_summary(ctrace__report *r) {
     ctrace__rep_card_memory(r, r->b, "Baseline memory");
     ctrace__rep_card_gc(r, r->b, "Baseline collections");
   }
-  ctrace__sink_str(r->o, "</div></div>");
+  ctrace__sink_str(r->o, "</div>");
+  ctrace__rep_mmu(r);
+  ctrace__sink_str(r->o, "</div>");
   ctrace__rep_howto(r, "How to read this", ctrace__howto_summary);
   ctrace__sink_str(r->o, "</div></section>\n");
 }
@@ -11377,8 +11552,9 @@ static const char *const ctrace__howto_memory[] = {
   "An <b>allocation site</b> is the line of code that called the allocator. Sites by bytes show who uses "
   "the memory; sites by count show who calls the allocator most often (each call costs time).",
   "<b>Live at the end</b> are blocks never freed: leaks, unless the program meant to keep them until exit.",
-  "<b>Temporary</b> allocations are freed almost at once (within a millisecond, or before the thread "
-  "allocates again). They are cheap one by one but add up; reusing a buffer often removes them.", NULL};
+  "<b>Temporary</b> allocations are blocks freed within 1 ms of being allocated (the rule, and the only "
+  "one: a block that lives longer is not temporary, however few allocations came between). They are "
+  "cheap one by one but add up; reusing a buffer often removes them.", NULL};
 
 static void ctrace__rep_site_table(ctrace__report *r, const ctrace_alloc_site *s, uint32_t n, uint32_t max,
                                    const char *id) {
@@ -11415,11 +11591,19 @@ static void ctrace__rep_memory(ctrace__report *r) {
                                          "ctrace_free, or CTRACE_ALLOC and CTRACE_FREE).</p>");
   s = ctrace_analysis_alloc_sites(r->a, CTRACE_BY_BYTES, &n);
   if (n) {
-    ctrace__sink_str(r->o, "<h3>Top allocation sites by bytes</h3>");
-    ctrace__rep_site_table(r, s, n, lim, "sites-bytes");
-    ctrace__sink_str(r->o, "<h3>Top allocation sites by count</h3>");
-    s = ctrace_analysis_alloc_sites(r->a, CTRACE_BY_COUNT, &n);
-    ctrace__rep_site_table(r, s, n, lim, "sites-count");
+    uint32_t n2 = 0, i, same = 1;
+    const ctrace_alloc_site *by_count = ctrace_analysis_alloc_sites(r->a, CTRACE_BY_COUNT, &n2);
+    for (i = 0; i < n && i < lim; ++i)
+      if (by_count[i].line != s[i].line || strcmp(by_count[i].file, s[i].file) != 0) same = 0;
+    if (same) { /* two identical tables would only look like a bug */
+      ctrace__sink_str(r->o, "<h3>Top allocation sites (by bytes and by count: the same order)</h3>");
+      ctrace__rep_site_table(r, s, n, lim, "sites-bytes");
+    } else {
+      ctrace__sink_str(r->o, "<h3>Top allocation sites by bytes</h3>");
+      ctrace__rep_site_table(r, s, n, lim, "sites-bytes");
+      ctrace__sink_str(r->o, "<h3>Top allocation sites by count</h3>");
+      ctrace__rep_site_table(r, by_count, n2, lim, "sites-count");
+    }
   }
   if (m->mallocs) {
     ctrace__canvas_init(&c, 900, 240, 0xffffffffu);
@@ -11893,6 +12077,291 @@ static void ctrace__rep_script(ctrace__report *r) {
   ctrace__sink_str(r->o, "</script>\n");
 }
 
+
+/* ---- "What this run shows" ---------------------------------------------------
+   Plain sentences computed from the analysis, each only when its condition
+   holds, each with its figures and the section that shows them. Every
+   threshold they use is here. */
+#define CTRACE__STORY_SAWTOOTH_FALLS 3   /* a sawtooth falls at least this often */
+#define CTRACE__STORY_RISE_ALLOCS 8.0    /* ...climbing through this many allocations per fall
+                                            (on average); fewer: the heap moves in steps */
+#define CTRACE__STORY_FLAT_EARLY 0.2     /* flat: 3/4 of the peak within this share of the run */
+#define CTRACE__STORY_MMU_WINDOW 10000000 /* the window whose MMU is quoted (10 ms) */
+#define CTRACE__STORY_MAX 8
+#define CTRACE__STORY_TEXT 640
+
+enum ctrace__heap_shape_kind { CTRACE__SHAPE_NONE, CTRACE__SHAPE_FLAT, CTRACE__SHAPE_GROWTH, CTRACE__SHAPE_SAWTOOTH,
+                     CTRACE__SHAPE_STAIRCASE, CTRACE__SHAPE_IRREGULAR };
+enum ctrace__story_kind { CTRACE__ST_SHAPE, CTRACE__ST_PEAK, CTRACE__ST_GC, CTRACE__ST_HELD, CTRACE__ST_HOT,
+                          CTRACE__ST_LEAKS, CTRACE__ST_TEMPS };
+
+typedef struct ctrace__story {
+  int kind;                  /* enum ctrace__story_kind */
+  const char *link, *link_text; /* the section that shows it */
+  char text[CTRACE__STORY_TEXT]; /* plain text (escape it), times with ASCII "us" */
+} ctrace__story;
+
+/* When the live heap first reached 3/4 of its peak, from the heap series. */
+static int64_t ctrace__heap_reached(const ctrace_analysis *a, double level) {
+  uint32_t n = 0, i;
+  const ctrace_series_point *p = ctrace_analysis_heap_series(a, &n);
+  for (i = 0; i < n; ++i)
+    if (p[i].max >= level) return p[i].max_t_ns;
+  return -1;
+}
+
+static int ctrace__heap_shape(const ctrace_analysis *a) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  double per_rise;
+  if (!m || !m->peak_alloc) return CTRACE__SHAPE_NONE;
+  if (!m->heap_falls) {
+    int64_t t = ctrace__heap_reached(a, 0.75 * (double)m->peak_alloc), d = ctrace_analysis_summary(a)->duration_ns;
+    return t >= 0 && (double)t <= CTRACE__STORY_FLAT_EARLY * (double)d ? CTRACE__SHAPE_FLAT : CTRACE__SHAPE_GROWTH;
+  }
+  per_rise = (double)m->rise_allocs / (double)m->heap_falls;
+  if (per_rise < CTRACE__STORY_RISE_ALLOCS) return CTRACE__SHAPE_STAIRCASE;
+  if (m->heap_falls >= CTRACE__STORY_SAWTOOTH_FALLS) return CTRACE__SHAPE_SAWTOOTH;
+  return CTRACE__SHAPE_IRREGULAR;
+}
+
+/* 650000000 as "650,000,000", as Go's figures are read. */
+static const char *ctrace__commas(char *buf, size_t size, uint64_t v) {
+  char digits[32];
+  int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v), i;
+  size_t k = 0;
+  for (i = 0; i < n && k + 2 < size; ++i) {
+    if (i && (n - i) % 3 == 0) buf[k++] = ',';
+    buf[k++] = digits[i];
+  }
+  buf[k] = '\0';
+  return buf;
+}
+
+static const char *ctrace__plural(uint64_t n, const char *one, const char *many) { return n == 1 ? one : many; }
+
+static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  char b1[32], b2[32];
+  double per_rise = m->heap_falls ? (double)m->rise_allocs / (double)m->heap_falls : 0;
+  switch (ctrace__heap_shape(a)) {
+  case CTRACE__SHAPE_SAWTOOTH:
+    ctrace__textf(st->text, sizeof st->text,
+                  "The live heap is a sawtooth: it climbed through %.0f allocations on average, then fell to "
+                  "three quarters of its high point or less, %llu times (%llu of those falls during a "
+                  "collection): garbage piles up until a collection frees it at once.",
+                  per_rise, (unsigned long long)m->heap_falls, (unsigned long long)m->heap_falls_in_gc);
+    break;
+  case CTRACE__SHAPE_STAIRCASE:
+    ctrace__fmt_bytes(b1, sizeof b1, m->mallocs ? (double)m->total_alloc / (double)m->mallocs : 0);
+    ctrace__fmt_bytes(b2, sizeof b2, (double)m->max_alloc_size);
+    ctrace__textf(st->text, sizeof st->text,
+                  "The live heap moves in large steps: its %llu allocations average %s (the "
+                  "largest %s, %.0f %% of the peak), so each one is a step up; it fell %llu %s, %llu of "
+                  "them during a collection, after %.1f allocations on average.",
+                  (unsigned long long)m->mallocs, b1, b2,
+                  100.0 * (double)m->max_alloc_size / (double)m->peak_alloc, (unsigned long long)m->heap_falls,
+                  ctrace__plural(m->heap_falls, "time", "times"), (unsigned long long)m->heap_falls_in_gc,
+                  per_rise);
+    break;
+  case CTRACE__SHAPE_FLAT:
+    ctrace__fmt_bytes(b1, sizeof b1, 0.75 * (double)m->peak_alloc);
+    ctrace__textf(st->text, sizeof st->text,
+                  "The live heap is flat: it reached %s (three quarters of its peak) within the first %.0f %% "
+                  "of the run and never fell to three quarters of its high point after that.",
+                  b1, 100.0 * CTRACE__STORY_FLAT_EARLY);
+    break;
+  case CTRACE__SHAPE_GROWTH:
+    ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
+    ctrace__textf(st->text, sizeof st->text,
+                  "The live heap grows steadily: it never fell to three quarters of its high point, and ends "
+                  "at %s, %.0f %% of its peak.", b1, 100.0 * (double)m->alloc / (double)m->peak_alloc);
+    break;
+  default:
+    ctrace__textf(st->text, sizeof st->text,
+                  "The live heap fell to three quarters of its high point %llu %s (fewer than the %d of a "
+                  "sawtooth), after climbing through %.0f allocations on average.",
+                  (unsigned long long)m->heap_falls, ctrace__plural(m->heap_falls, "time", "times"),
+                  CTRACE__STORY_SAWTOOTH_FALLS, per_rise);
+    break;
+  }
+}
+
+static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_gc_stats *g = ctrace_analysis_gc(a);
+  uint32_t n = 0, i, j, n_r = 0, at_goal = 0, with_goal = 0, freed_nothing = 0, first_nothing = 0;
+  const ctrace_gc_span *sp = ctrace_analysis_gc_spans(a, &n);
+  const char *reason[4];
+  uint32_t count[4];
+  char b1[32], part[200];
+  size_t len;
+  for (i = 0; i < n; ++i) {
+    const char *rs = sp[i].reason[0] ? sp[i].reason : "(no reason given)";
+    for (j = 0; j < n_r && strcmp(reason[j], rs) != 0; ++j) {}
+    if (j == n_r && n_r < 4) { reason[n_r] = rs; count[n_r++] = 0; }
+    if (j < n_r) count[j]++;
+    if (sp[i].goal >= 0) {
+      with_goal++;
+      if ((double)sp[i].heap_before >= sp[i].goal) at_goal++;
+    }
+    if (!sp[i].unfinished && sp[i].heap_after >= sp[i].heap_before && !freed_nothing++) first_nothing = i;
+  }
+  ctrace__fmt_ns(b1, sizeof b1, (double)g->pause_total_ns);
+  ctrace__textf(st->text, sizeof st->text, "%llu %s ran, %s in all; why:", (unsigned long long)g->count,
+                ctrace__plural(g->count, "collection", "collections"), b1);
+  for (j = 0; j < n_r; ++j) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s %u \"%.80s\"", j ? "," : "", (unsigned)count[j], reason[j]);
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, ".");
+  if (with_goal) {
+    ctrace__textf(part, sizeof part, " %u of the %u that began after a heap goal was recorded began with the "
+                  "heap at or above that goal.", (unsigned)at_goal, (unsigned)with_goal);
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s", part);
+  }
+  if (freed_nothing) {
+    char b2[32], b3[32];
+    const ctrace_gc_span *f = &sp[first_nothing];
+    ctrace__fmt_bytes(b2, sizeof b2, (double)f->heap_before);
+    ctrace__fmt_bytes(b3, sizeof b3, f->goal);
+    ctrace__textf(part, sizeof part, " %u freed nothing; the first, collection %u, began with the heap at %s%s%s.",
+                  (unsigned)freed_nothing, (unsigned)first_nothing + 1, b2, f->goal >= 0 ? " against a goal of " : "",
+                  f->goal >= 0 ? b3 : "");
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s", part);
+  }
+}
+
+static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_gc_stats *g = ctrace_analysis_gc(a);
+  const ctrace_summary *s = ctrace_analysis_summary(a);
+  char b1[32], b2[32], b3[32];
+  int64_t w = s->duration_ns < CTRACE__STORY_MMU_WINDOW ? s->duration_ns : CTRACE__STORY_MMU_WINDOW;
+  ctrace__fmt_ns(b2, sizeof b2, (double)g->pause_total_ns);
+  if (!g->waits && !g->held_ns) {
+    ctrace__textf(st->text, sizeof st->text,
+                  "The collections lasted %s in all, but the program's threads recorded no waits "
+                  "(CTRACE_WAIT, ctrace_mutex_lock) and ran none of them, so how long they held the "
+                  "program up is not known.", b2);
+    return;
+  }
+  ctrace__fmt_ns(b1, sizeof b1, (double)g->held_ns);
+  ctrace__fmt_ns(b3, sizeof b3, (double)w);
+  ctrace__textf(st->text, sizeof st->text,
+                "The program's %u %s held up by collections for %s in all, against the %s the collections "
+                "lasted; in the worst %s window the program ran %.0f %% of the time (its minimum mutator "
+                "utilization).", (unsigned)s->program_threads,
+                s->program_threads == 1 ? "thread was" : "threads were", b1, b2, b3,
+                100.0 * ctrace_analysis_mmu_at(a, w, NULL));
+}
+
+/* Fills up to CTRACE__STORY_MAX sentences; returns how many. */
+static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  const ctrace_gc_stats *g = ctrace_analysis_gc(a);
+  uint32_t n = 0, zi, nl = 0, dropped = 0;
+  char b1[32], b2[32], b3[32];
+  if (!m || !g) return 0;
+  if (m->peak_alloc) {
+    out[n].kind = CTRACE__ST_SHAPE; out[n].link = "#timeline"; out[n].link_text = "heap chart";
+    ctrace__story_shape(a, &out[n++]);
+    out[n].kind = CTRACE__ST_PEAK; out[n].link = "#timeline"; out[n].link_text = "heap chart";
+    ctrace__fmt_bytes(b1, sizeof b1, (double)m->peak_alloc);
+    ctrace__fmt_ns(b2, sizeof b2, (double)m->peak_time_ns);
+    if (m->peak_count > 1)
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "The heap peaked at %s (%s bytes), first at %s; it rose to that same peak %u times "
+                    "in all, and the chart marks each.", b1, ctrace__commas(b3, sizeof b3, m->peak_alloc), b2,
+                    (unsigned)m->peak_count);
+    else
+      ctrace__textf(out[n].text, sizeof out[n].text, "The heap peaked at %s (%s bytes) at %s, once.", b1,
+                    ctrace__commas(b3, sizeof b3, m->peak_alloc), b2);
+    n++;
+  }
+  if (g->count) {
+    out[n].kind = CTRACE__ST_GC; out[n].link = "#gc"; out[n].link_text = "collections";
+    ctrace__story_gc(a, &out[n++]);
+    out[n].kind = CTRACE__ST_HELD; out[n].link = "#mmu"; out[n].link_text = "utilization";
+    ctrace__story_held(a, &out[n++]);
+  }
+  if (ctrace_analysis_zone_order(a, CTRACE_ZONE_BY_SELF, &zi, 1) == 1) {
+    uint32_t nz = 0;
+    const ctrace_zone_stats *z = ctrace_analysis_zones(a, &nz) + zi;
+    const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
+    out[n].kind = CTRACE__ST_HOT; out[n].link = "#zones"; out[n].link_text = "zones";
+    ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
+    ctrace__fmt_ns(b2, sizeof b2, root ? (double)root->total_ns : 0);
+    ctrace__textf(out[n].text, sizeof out[n].text,
+                  "The zone with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that zones "
+                  "spent in themselves (%.0f %%), over %llu %s.", z->name, z->file[0] ? z->file : "(no site)",
+                  (unsigned)z->line, b1, b2,
+                  root && root->total_ns ? 100.0 * (double)z->self_ns / (double)root->total_ns : 0.0,
+                  (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
+    n++;
+  }
+  if (m->mallocs) {
+    const ctrace_alloc_site *lk = ctrace_analysis_leaks(a, &nl, &dropped);
+    out[n].kind = CTRACE__ST_LEAKS; out[n].link = "#memory"; out[n].link_text = "memory";
+    if (m->live_blocks && lk && nl) {
+      ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
+      ctrace__fmt_bytes(b3, sizeof b3, (double)lk[0].live_bytes);
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "%llu %s (%s) %s never freed, from %u %s; the most, %s, at %.160s:%u.",
+                    (unsigned long long)m->live_blocks, ctrace__plural(m->live_blocks, "block", "blocks"), b1,
+                    m->live_blocks == 1 ? "was" : "were", (unsigned)(nl + dropped),
+                    ctrace__plural(nl + dropped, "site", "sites"), b3,
+                    lk[0].file[0] ? lk[0].file : "(no site)", (unsigned)lk[0].line);
+    } else {
+      ctrace__textf(out[n].text, sizeof out[n].text, "Every one of the %llu allocations was freed: no leaks.",
+                    (unsigned long long)m->mallocs);
+    }
+    n++;
+    out[n].kind = CTRACE__ST_TEMPS; out[n].link = "#memory"; out[n].link_text = "memory";
+    ctrace__fmt_ns(b2, sizeof b2, (double)a->cfg.temporary_ns);
+    if (m->temporary_allocs) {
+      ctrace__fmt_bytes(b1, sizeof b1, (double)m->temporary_bytes);
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "%llu of the %llu allocations (%s) were temporary: freed within %s of being made.",
+                    (unsigned long long)m->temporary_allocs, (unsigned long long)m->mallocs, b1, b2);
+    } else {
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "None of the %llu allocations was temporary (freed within %s of being made).",
+                    (unsigned long long)m->mallocs, b2);
+    }
+    n++;
+  }
+  return n;
+}
+
+/* Text with "us" after a number written as "µs", escaped for HTML: the
+   layouts and the raster font are ASCII, the page is not. */
+static CTRACE__MAYBE_UNUSED void ctrace__sink_html_units(ctrace__sink *o, const char *s) {
+  const char *run = s, *p = s;
+  for (; *p; ++p)
+    if (p > s && p[0] == ' ' && p[1] == 'u' && p[2] == 's' && p[-1] >= '0' && p[-1] <= '9' &&
+        !((p[3] >= 'a' && p[3] <= 'z') || (p[3] >= 'A' && p[3] <= 'Z'))) {
+      ctrace__sink_html_n(o, run, (size_t)(p - run));
+      ctrace__sink_str(o, " \xc2\xb5s");
+      p += 2;
+      run = p + 1;
+    }
+  ctrace__sink_html_n(o, run, (size_t)(p - run));
+}
+
+static void ctrace__rep_story(ctrace__report *r) {
+  ctrace__story st[CTRACE__STORY_MAX];
+  uint32_t n = ctrace__story_make(r->a, st), i;
+  if (!n) return;
+  ctrace__sink_str(r->o, "<section id=\"story\"><h2>What this run shows</h2><ul class=\"story\">\n");
+  for (i = 0; i < n; ++i) {
+    ctrace__sink_fmt(r->o, "<li data-kind=\"%d\">", st[i].kind);
+    ctrace__sink_html_units(r->o, st[i].text);
+    ctrace__sink_fmt(r->o, " <a href=\"%s\">(%s)</a></li>\n", st[i].link, st[i].link_text);
+  }
+  ctrace__sink_str(r->o, "</ul></section>\n");
+}
+
 static void ctrace__rep_page(ctrace__report *r) {
   ctrace__canvas flame;
   ctrace__rep_head(r);
@@ -11909,6 +12378,7 @@ static void ctrace__rep_page(ctrace__report *r) {
                           "<a href=\"#timeline\">Timeline</a><a href=\"#zones\">Zones</a>"
                           "<a href=\"#flamegraph\">Flame graph</a><a href=\"#memory\">Memory</a>"
                           "<a href=\"#messages\">Messages</a></nav></header>\n");
+  ctrace__rep_story(r);
   ctrace__rep_summary(r);
   ctrace__rep_timeline(r);
   ctrace__rep_zones(r);

@@ -78,7 +78,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   while ((rc = ctrace_reader_next(r, &ev)) > 0) {
-    kinds[ev.kind & 63]++;
+    kinds[ev.kind < 64 ? ev.kind : 0]++; /* 64 and up (waits) are not counted here */
     if (ev.kind == CTRACE_EV_ALLOC) {
       alloc_bytes += ev.size;
       live += (int64_t)ev.size;
