@@ -8656,13 +8656,16 @@ static void ctrace__text_memory(ctrace__out *o, const ctrace_analysis *a) {
                 ctrace__an_fmt_bytes(b1, sizeof b1, m->alloc));
   ctrace__out_f(o, "  TotalAlloc  %llu (%s)\n", (unsigned long long)m->total_alloc,
                 ctrace__an_fmt_bytes(b1, sizeof b1, m->total_alloc));
-  ctrace__out_f(o, "  HeapAlloc   %llu\n", (unsigned long long)m->heap_alloc);
+  ctrace__out_f(o, "  HeapAlloc   %llu (%s)\n", (unsigned long long)m->heap_alloc,
+                ctrace__an_fmt_bytes(b1, sizeof b1, m->heap_alloc));
   ctrace__out_f(o, "  Mallocs     %llu   Frees %llu\n", (unsigned long long)m->mallocs,
                 (unsigned long long)m->frees);
   ctrace__out_f(o, "  NumGC       %u\n", (unsigned)m->num_gc);
-  ctrace__out_f(o, "  peak        %llu (%s) at %s\n", (unsigned long long)m->peak_alloc,
+  ctrace__out_f(o, "  peak        %llu (%s) at %s", (unsigned long long)m->peak_alloc,
                 ctrace__an_fmt_bytes(b1, sizeof b1, m->peak_alloc),
                 ctrace__an_fmt_ns(b2, sizeof b2, m->peak_time_ns));
+  if (m->peak_count > 1) ctrace__out_f(o, " (first of %u)", (unsigned)m->peak_count);
+  ctrace__out_s(o, "\n");
   if (m->has_rss)
     ctrace__out_f(o, "  resident    %s at the end, %s at most\n",
                   ctrace__an_fmt_bytes(b1, sizeof b1, m->rss_last),
@@ -9172,6 +9175,21 @@ static void ctrace__svg_xy(ctrace__sink *o, const char *a, double v) {
   ctrace__sink_bytes(o, "\"", 1);
 }
 
+/* Text with "us" after a number written as "µs", escaped for HTML: the
+   layouts and the raster font are ASCII, the page is not. */
+static CTRACE__MAYBE_UNUSED void ctrace__sink_html_units(ctrace__sink *o, const char *s) {
+  const char *run = s, *p = s;
+  for (; *p; ++p)
+    if (p > s && p[0] == ' ' && p[1] == 'u' && p[2] == 's' && p[-1] >= '0' && p[-1] <= '9' &&
+        !((p[3] >= 'a' && p[3] <= 'z') || (p[3] >= 'A' && p[3] <= 'Z'))) {
+      ctrace__sink_html_n(o, run, (size_t)(p - run));
+      ctrace__sink_str(o, " \xc2\xb5s");
+      p += 2;
+      run = p + 1;
+    }
+  ctrace__sink_html_n(o, run, (size_t)(p - run));
+}
+
 static void ctrace__svg_shape(const ctrace__canvas *c, const ctrace__shape *s, ctrace__sink *o) {
   const char *tag = "rect";
   uint32_t i;
@@ -9228,10 +9246,10 @@ static void ctrace__svg_shape(const ctrace__canvas *c, const ctrace__shape *s, c
     ctrace__sink_bytes(o, ">", 1);
     if (s->title != CTRACE__NO_TEXT && s->title < c->n_text && (!o->titles_until || o->total < o->titles_until)) {
       ctrace__sink_str(o, "<title>");
-      ctrace__sink_html(o, c->text + s->title);
+      ctrace__sink_html_units(o, c->text + s->title);
       ctrace__sink_str(o, "</title>");
     }
-    if (s->kind == CTRACE__SH_TEXT && s->text < c->n_text) ctrace__sink_html(o, c->text + s->text);
+    if (s->kind == CTRACE__SH_TEXT && s->text < c->n_text) ctrace__sink_html_units(o, c->text + s->text);
     ctrace__sink_fmt(o, "</%s>\n", tag);
   } else {
     ctrace__sink_str(o, "/>\n");
@@ -9959,7 +9977,8 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
     const char *nm = th[i].name && th[i].name[0] ? th[i].name : NULL;
     if (y + row_h > f.y + f.h) break;
     ctrace__canvas_rect(c, 0, y, w, row_h, (i & 1u) ? 0xf6f6f6ffu : 0xffffffffu, 0, 0);
-    if (nm) ctrace__textf(buf, sizeof buf, "%u %s", (unsigned)th[i].id, nm);
+    if (nm) ctrace__textf(buf, sizeof buf, "%u %s%s", (unsigned)th[i].id, nm,
+                          th[i].role == CTRACE_ROLE_TRACER ? " (ctrace's own)" : "");
     else ctrace__textf(buf, sizeof buf, "thread %u", (unsigned)th[i].id);
     {
       char fit[120];
@@ -10287,7 +10306,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_sizes(ctrace__canvas *c, const ctr
   uint32_t lo = 65, hi = 0, k;
   uint64_t most = 0;
   float x0 = 60, y0 = 28, pw = w - 70, ph = h - 28 - 40, bw;
-  char buf[96], s1[32], s2[32];
+  char buf[128], s1[32], s2[32], s3[32], range[72];
   ctrace__canvas_text(c, 8, 18, 14, CTRACE__AN_START, CTRACE__INK, "Allocation sizes (count per size range)");
   if (!m) return 0;
   for (k = 0; k < 65u; ++k)
@@ -10300,18 +10319,24 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_sizes(ctrace__canvas *c, const ctr
   ctrace__canvas_line(c, x0, y0 + ph, x0 + pw, y0 + ph, CTRACE__INK, 1);
   for (k = lo; k <= hi; ++k) {
     float bh = (float)((double)m->size_count[k] / (double)most) * ph, bx = x0 + bw * (float)(k - lo);
+    /* a bin is a range of sizes, [2^(k-1), 2^k), and is labelled as one */
     ctrace__fmt_bytes(s1, sizeof s1, k ? (double)((uint64_t)1 << (k - 1u)) : 0);
+    ctrace__fmt_bytes(s3, sizeof s3, k ? (double)((uint64_t)1 << k) : 1);
+    if (k) ctrace__textf(range, sizeof range, "%s-%s", s1, s3);
+    else ctrace__textf(range, sizeof range, "0 B");
     ctrace__canvas_rect(c, bx + 1, y0 + ph - bh, bw - 2 > 1 ? bw - 2 : 1, bh, CTRACE__HEAP_FILL, 0, 0);
     ctrace__fmt_bytes(s2, sizeof s2, (double)m->size_bytes[k]);
-    ctrace__textf(buf, sizeof buf, "%s and up: %llu allocations, %s", s1, (unsigned long long)m->size_count[k], s2);
+    ctrace__textf(buf, sizeof buf, "%s (up to, not including, %s): %llu allocations, %s", k ? s1 : "0 B",
+                  k ? s3 : "1 B", (unsigned long long)m->size_count[k], s2);
     ctrace__canvas_title(c, buf);
-    if (bw >= 44 || (k - lo) % (uint32_t)(44 / bw + 1) == 0)
-      ctrace__canvas_text(c, bx + bw / 2, y0 + ph + 16, 11, CTRACE__AN_MIDDLE, CTRACE__INK, s1);
+    if (bw >= 100 || (k - lo) % (uint32_t)(100 / bw + 1) == 0)
+      ctrace__canvas_text(c, bx + bw / 2, y0 + ph + 16, 11, CTRACE__AN_MIDDLE, CTRACE__INK, range);
   }
   ctrace__textf(buf, sizeof buf, "%llu", (unsigned long long)most);
   ctrace__canvas_text(c, x0 - 6, y0 + 10, 11, CTRACE__AN_END, CTRACE__INK, buf);
   ctrace__canvas_text(c, x0 - 6, y0 + ph, 11, CTRACE__AN_END, CTRACE__INK, "0");
-  ctrace__canvas_text(c, x0 + pw / 2, h - 6, 12, CTRACE__AN_MIDDLE, CTRACE__MUTED, "size of one allocation");
+  ctrace__canvas_text(c, x0 + pw / 2, h - 6, 12, CTRACE__AN_MIDDLE, CTRACE__MUTED,
+                      "size of one allocation (each bar a range: from the first size up to the second)");
   return c->oom ? CTRACE_E_NOMEM : 0;
 }
 /* <<impl:draw */
@@ -10888,7 +10913,7 @@ static const char *const ctrace__report_js[] = {
   "      if (w < 0.5 || y + F[1] > H) return false;\n",
   "      var r = svgEl('rect', { x: x, y: y, width: w, height: F[1] - 1, fill: nd.nm[1], stroke: '#ffffff', 'stroke-width': 0.5, 'data-g': g });\n",
   "      var tt = svgEl('title', {});\n",
-  "      tt.textContent = nd.nm[0] + ': total ' + fmtT(nd.tot) + ' (' + (100 * nd.tot / Math.max(1, D.fr)).toFixed(1) + '%), self ' + fmtT(nd.self) + ', ' + nd.cnt + ' calls';\n",
+  "      tt.textContent = nd.nm[0] + ': total ' + fmtT(nd.tot) + ' (' + (100 * nd.tot / Math.max(1, D.fr)).toFixed(1) + '%), self ' + fmtT(nd.self) + ', ' + nd.cnt + (nd.cnt == 1 ? ' call' : ' calls') + ' on this stack';\n",
   "      r.appendChild(tt);\n",
   "      fsvg.appendChild(r);\n",
   "      if (w >= F[2] * 2 && F[1] >= F[2]) {\n",
@@ -10937,6 +10962,263 @@ static const char *const ctrace__report_js[] = {
 };
 
 /* Everything one report needs while it is written. */
+/* ---- "What this run shows" ---------------------------------------------------
+   Plain sentences computed from the analysis, each only when its condition
+   holds, each with its figures and the section that shows them. Every
+   threshold they use is here. */
+#define CTRACE__STORY_SAWTOOTH_FALLS 3   /* a sawtooth falls at least this often */
+#define CTRACE__STORY_RISE_ALLOCS 8.0    /* ...climbing through this many allocations per fall
+                                            (on average); fewer: the heap moves in steps */
+#define CTRACE__STORY_FLAT_EARLY 0.2     /* flat: 3/4 of the peak within this share of the run */
+#define CTRACE__STORY_MMU_WINDOW 10000000 /* the window whose MMU is quoted (10 ms) */
+#define CTRACE__STORY_MAX 8
+#define CTRACE__STORY_TEXT 640
+
+enum ctrace__heap_shape_kind { CTRACE__SHAPE_NONE, CTRACE__SHAPE_FLAT, CTRACE__SHAPE_GROWTH, CTRACE__SHAPE_SAWTOOTH,
+                     CTRACE__SHAPE_STAIRCASE, CTRACE__SHAPE_IRREGULAR };
+enum ctrace__story_kind { CTRACE__ST_SHAPE, CTRACE__ST_PEAK, CTRACE__ST_GC, CTRACE__ST_HELD, CTRACE__ST_HOT,
+                          CTRACE__ST_LEAKS, CTRACE__ST_TEMPS };
+
+typedef struct ctrace__story {
+  int kind;                  /* enum ctrace__story_kind */
+  const char *link, *link_text; /* the section that shows it */
+  char text[CTRACE__STORY_TEXT]; /* plain text (escape it), times with ASCII "us" */
+} ctrace__story;
+
+/* When the live heap first reached 3/4 of its peak, from the heap series. */
+static int64_t ctrace__heap_reached(const ctrace_analysis *a, double level) {
+  uint32_t n = 0, i;
+  const ctrace_series_point *p = ctrace_analysis_heap_series(a, &n);
+  for (i = 0; i < n; ++i)
+    if (p[i].max >= level) return p[i].max_t_ns;
+  return -1;
+}
+
+static int ctrace__heap_shape(const ctrace_analysis *a) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  double per_rise;
+  if (!m || !m->peak_alloc) return CTRACE__SHAPE_NONE;
+  if (!m->heap_falls) {
+    int64_t t = ctrace__heap_reached(a, 0.75 * (double)m->peak_alloc), d = ctrace_analysis_summary(a)->duration_ns;
+    return t >= 0 && (double)t <= CTRACE__STORY_FLAT_EARLY * (double)d ? CTRACE__SHAPE_FLAT : CTRACE__SHAPE_GROWTH;
+  }
+  per_rise = (double)m->rise_allocs / (double)m->heap_falls;
+  if (per_rise < CTRACE__STORY_RISE_ALLOCS) return CTRACE__SHAPE_STAIRCASE;
+  if (m->heap_falls >= CTRACE__STORY_SAWTOOTH_FALLS) return CTRACE__SHAPE_SAWTOOTH;
+  return CTRACE__SHAPE_IRREGULAR;
+}
+
+/* 650000000 as "650,000,000", as Go's figures are read. */
+static const char *ctrace__commas(char *buf, size_t size, uint64_t v) {
+  char digits[32];
+  int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v), i;
+  size_t k = 0;
+  for (i = 0; i < n && k + 2 < size; ++i) {
+    if (i && (n - i) % 3 == 0) buf[k++] = ',';
+    buf[k++] = digits[i];
+  }
+  buf[k] = '\0';
+  return buf;
+}
+
+static const char *ctrace__plural(uint64_t n, const char *one, const char *many) { return n == 1 ? one : many; }
+
+static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  char b1[32], b2[32];
+  double per_rise = m->heap_falls ? (double)m->rise_allocs / (double)m->heap_falls : 0;
+  switch (ctrace__heap_shape(a)) {
+  case CTRACE__SHAPE_SAWTOOTH:
+    ctrace__textf(st->text, sizeof st->text,
+                  "The live heap is a sawtooth: it climbed through %.0f allocations on average, then fell to "
+                  "three quarters of its high point or less, %llu times (%llu of those falls during a "
+                  "collection): garbage piles up until a collection frees it at once.",
+                  per_rise, (unsigned long long)m->heap_falls, (unsigned long long)m->heap_falls_in_gc);
+    break;
+  case CTRACE__SHAPE_STAIRCASE:
+    ctrace__fmt_bytes(b1, sizeof b1, m->mallocs ? (double)m->total_alloc / (double)m->mallocs : 0);
+    ctrace__fmt_bytes(b2, sizeof b2, (double)m->max_alloc_size);
+    ctrace__textf(st->text, sizeof st->text,
+                  "The live heap moves in large steps: its %llu allocations average %s (the "
+                  "largest %s, %.0f %% of the peak), so each one is a step up; it fell %llu %s, %llu of "
+                  "them during a collection, after %.1f allocations on average.",
+                  (unsigned long long)m->mallocs, b1, b2,
+                  100.0 * (double)m->max_alloc_size / (double)m->peak_alloc, (unsigned long long)m->heap_falls,
+                  ctrace__plural(m->heap_falls, "time", "times"), (unsigned long long)m->heap_falls_in_gc,
+                  per_rise);
+    break;
+  case CTRACE__SHAPE_FLAT:
+    ctrace__fmt_bytes(b1, sizeof b1, 0.75 * (double)m->peak_alloc);
+    ctrace__textf(st->text, sizeof st->text,
+                  "The live heap is flat: it reached %s (three quarters of its peak) within the first %.0f %% "
+                  "of the run and never fell to three quarters of its high point after that.",
+                  b1, 100.0 * CTRACE__STORY_FLAT_EARLY);
+    break;
+  case CTRACE__SHAPE_GROWTH:
+    ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
+    ctrace__textf(st->text, sizeof st->text,
+                  "The live heap grows steadily: it never fell to three quarters of its high point, and ends "
+                  "at %s, %.0f %% of its peak.", b1, 100.0 * (double)m->alloc / (double)m->peak_alloc);
+    break;
+  default:
+    ctrace__textf(st->text, sizeof st->text,
+                  "The live heap fell to three quarters of its high point %llu %s (fewer than the %d of a "
+                  "sawtooth), after climbing through %.0f allocations on average.",
+                  (unsigned long long)m->heap_falls, ctrace__plural(m->heap_falls, "time", "times"),
+                  CTRACE__STORY_SAWTOOTH_FALLS, per_rise);
+    break;
+  }
+}
+
+static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_gc_stats *g = ctrace_analysis_gc(a);
+  uint32_t n = 0, i, j, n_r = 0, at_goal = 0, with_goal = 0, freed_nothing = 0, first_nothing = 0;
+  const ctrace_gc_span *sp = ctrace_analysis_gc_spans(a, &n);
+  const char *reason[4];
+  uint32_t count[4];
+  char b1[32], part[200];
+  size_t len;
+  for (i = 0; i < n; ++i) {
+    const char *rs = sp[i].reason[0] ? sp[i].reason : "(no reason given)";
+    for (j = 0; j < n_r && strcmp(reason[j], rs) != 0; ++j) {}
+    if (j == n_r && n_r < 4) { reason[n_r] = rs; count[n_r++] = 0; }
+    if (j < n_r) count[j]++;
+    if (sp[i].goal >= 0) {
+      with_goal++;
+      if ((double)sp[i].heap_before >= sp[i].goal) at_goal++;
+    }
+    if (!sp[i].unfinished && sp[i].heap_after >= sp[i].heap_before && !freed_nothing++) first_nothing = i;
+  }
+  ctrace__fmt_ns(b1, sizeof b1, (double)g->pause_total_ns);
+  ctrace__textf(st->text, sizeof st->text, "%llu %s ran, %s in all; why:", (unsigned long long)g->count,
+                ctrace__plural(g->count, "collection", "collections"), b1);
+  for (j = 0; j < n_r; ++j) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s %u \"%.80s\"", j ? "," : "", (unsigned)count[j], reason[j]);
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, ".");
+  if (with_goal) {
+    ctrace__textf(part, sizeof part, " %u of the %u that began after a heap goal was recorded began with the "
+                  "heap at or above that goal.", (unsigned)at_goal, (unsigned)with_goal);
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s", part);
+  }
+  if (freed_nothing) {
+    char b2[32], b3[32];
+    const ctrace_gc_span *f = &sp[first_nothing];
+    ctrace__fmt_bytes(b2, sizeof b2, (double)f->heap_before);
+    ctrace__fmt_bytes(b3, sizeof b3, f->goal);
+    ctrace__textf(part, sizeof part, " %u freed nothing; the first, collection %u, began with the heap at %s%s%s.",
+                  (unsigned)freed_nothing, (unsigned)first_nothing + 1, b2, f->goal >= 0 ? " against a goal of " : "",
+                  f->goal >= 0 ? b3 : "");
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s", part);
+  }
+}
+
+static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_gc_stats *g = ctrace_analysis_gc(a);
+  const ctrace_summary *s = ctrace_analysis_summary(a);
+  char b1[32], b2[32], b3[32];
+  int64_t w = s->duration_ns < CTRACE__STORY_MMU_WINDOW ? s->duration_ns : CTRACE__STORY_MMU_WINDOW;
+  ctrace__fmt_ns(b2, sizeof b2, (double)g->pause_total_ns);
+  if (!g->waits && !g->held_ns) {
+    ctrace__textf(st->text, sizeof st->text,
+                  "The collections lasted %s in all, but the program's threads recorded no waits "
+                  "(CTRACE_WAIT, ctrace_mutex_lock) and ran none of them, so how long they held the "
+                  "program up is not known.", b2);
+    return;
+  }
+  ctrace__fmt_ns(b1, sizeof b1, (double)g->held_ns);
+  ctrace__fmt_ns(b3, sizeof b3, (double)w);
+  ctrace__textf(st->text, sizeof st->text,
+                "The program's %u %s held up by collections for %s in all, against the %s the collections "
+                "lasted; in the worst %s window the program ran %.0f %% of the time (its minimum mutator "
+                "utilization).", (unsigned)s->program_threads,
+                s->program_threads == 1 ? "thread was" : "threads were", b1, b2, b3,
+                100.0 * ctrace_analysis_mmu_at(a, w, NULL));
+}
+
+/* Fills up to CTRACE__STORY_MAX sentences; returns how many. */
+static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  const ctrace_gc_stats *g = ctrace_analysis_gc(a);
+  uint32_t n = 0, zi, nl = 0, dropped = 0;
+  char b1[32], b2[32], b3[32];
+  if (!m || !g) return 0;
+  if (m->peak_alloc) {
+    out[n].kind = CTRACE__ST_SHAPE; out[n].link = "#timeline"; out[n].link_text = "heap chart";
+    ctrace__story_shape(a, &out[n++]);
+    out[n].kind = CTRACE__ST_PEAK; out[n].link = "#timeline"; out[n].link_text = "heap chart";
+    ctrace__fmt_bytes(b1, sizeof b1, (double)m->peak_alloc);
+    ctrace__fmt_ns(b2, sizeof b2, (double)m->peak_time_ns);
+    if (m->peak_count > 1)
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "The heap peaked at %s (%s bytes), first at %s; it rose to that same peak %u times "
+                    "in all, and the chart marks each.", b1, ctrace__commas(b3, sizeof b3, m->peak_alloc), b2,
+                    (unsigned)m->peak_count);
+    else
+      ctrace__textf(out[n].text, sizeof out[n].text, "The heap peaked at %s (%s bytes) at %s, once.", b1,
+                    ctrace__commas(b3, sizeof b3, m->peak_alloc), b2);
+    n++;
+  }
+  if (g->count) {
+    out[n].kind = CTRACE__ST_GC; out[n].link = "#gc"; out[n].link_text = "collections";
+    ctrace__story_gc(a, &out[n++]);
+    out[n].kind = CTRACE__ST_HELD; out[n].link = "#mmu"; out[n].link_text = "utilization";
+    ctrace__story_held(a, &out[n++]);
+  }
+  if (ctrace_analysis_zone_order(a, CTRACE_ZONE_BY_SELF, &zi, 1) == 1) {
+    uint32_t nz = 0;
+    const ctrace_zone_stats *z = ctrace_analysis_zones(a, &nz) + zi;
+    const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
+    out[n].kind = CTRACE__ST_HOT; out[n].link = "#zones"; out[n].link_text = "zones";
+    ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
+    ctrace__fmt_ns(b2, sizeof b2, root ? (double)root->total_ns : 0);
+    ctrace__textf(out[n].text, sizeof out[n].text,
+                  "The zone with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that zones "
+                  "spent in themselves (%.0f %%), over %llu %s.", z->name, z->file[0] ? z->file : "(no site)",
+                  (unsigned)z->line, b1, b2,
+                  root && root->total_ns ? 100.0 * (double)z->self_ns / (double)root->total_ns : 0.0,
+                  (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
+    n++;
+  }
+  if (m->mallocs) {
+    const ctrace_alloc_site *lk = ctrace_analysis_leaks(a, &nl, &dropped);
+    out[n].kind = CTRACE__ST_LEAKS; out[n].link = "#memory"; out[n].link_text = "memory";
+    if (m->live_blocks && lk && nl) {
+      ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
+      ctrace__fmt_bytes(b3, sizeof b3, (double)lk[0].live_bytes);
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "%llu %s (%s) %s never freed, from %u %s; the most, %s, at %.160s:%u.",
+                    (unsigned long long)m->live_blocks, ctrace__plural(m->live_blocks, "block", "blocks"), b1,
+                    m->live_blocks == 1 ? "was" : "were", (unsigned)(nl + dropped),
+                    ctrace__plural(nl + dropped, "site", "sites"), b3,
+                    lk[0].file[0] ? lk[0].file : "(no site)", (unsigned)lk[0].line);
+    } else {
+      ctrace__textf(out[n].text, sizeof out[n].text, "Every one of the %llu allocations was freed: no leaks.",
+                    (unsigned long long)m->mallocs);
+    }
+    n++;
+    out[n].kind = CTRACE__ST_TEMPS; out[n].link = "#memory"; out[n].link_text = "memory";
+    ctrace__fmt_ns(b2, sizeof b2, (double)a->cfg.temporary_ns);
+    if (m->temporary_allocs) {
+      ctrace__fmt_bytes(b1, sizeof b1, (double)m->temporary_bytes);
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "%llu of the %llu allocations (%s) were temporary: freed within %s of being made.",
+                    (unsigned long long)m->temporary_allocs, (unsigned long long)m->mallocs, b1, b2);
+    } else {
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "None of the %llu allocations was temporary (freed within %s of being made).",
+                    (unsigned long long)m->mallocs, b2);
+    }
+    n++;
+  }
+  return n;
+}
+
+
 typedef struct ctrace__report {
   ctrace__sink *o;
   const ctrace_analysis *a;   /* the run */
@@ -11229,7 +11511,18 @@ static void ctrace__rep_card_trace(ctrace__report *r, const ctrace_analysis *a, 
   ctrace__rep_kv_begin(r, "file"); ctrace__rep_html(r, path, 120);
   ctrace__rep_kv_begin(r, "recorded"); ctrace__rep_date(r, s->info.wall_start_ns);
   ctrace__rep_kv_begin(r, "duration"); ctrace__rep_ns(r, (double)s->duration_ns);
-  ctrace__rep_kv_begin(r, "threads"); ctrace__rep_count(r, s->threads);
+  ctrace__rep_kv_begin(r, "threads"); ctrace__rep_count(r, s->program_threads);
+  ctrace__sink_str(r->o, " of the program");
+  {
+    uint32_t n = 0, i;
+    const ctrace_thread_stats *t = ctrace_analysis_threads(a, &n);
+    for (i = 0; i < n; ++i)
+      if (t[i].role != CTRACE_ROLE_PROGRAM) {
+        ctrace__sink_str(r->o, ", + ");
+        ctrace__rep_html(r, t[i].name[0] ? t[i].name : "(unnamed)", 60);
+        ctrace__sink_str(r->o, t[i].role == CTRACE_ROLE_TRACER ? " (ctrace's own)" : " (collector)");
+      }
+  }
   ctrace__rep_kv_begin(r, "events"); ctrace__rep_count(r, s->events);
   ctrace__rep_kv_begin(r, "trace size"); ctrace__rep_bytes(r, (double)s->info.file_size);
   ctrace__rep_kv_begin(r, "events lost"); ctrace__rep_count(r, s->events_lost);
@@ -11241,14 +11534,19 @@ static void ctrace__rep_card_memory(ctrace__report *r, const ctrace_analysis *a,
   ctrace__sink_str(r->o, "<div class=\"card\" id=\"memstats\"><h3>");
   ctrace__sink_str(r->o, heading);
   ctrace__sink_str(r->o, "</h3><dl class=\"kv\">");
+  /* Go's names with Go's raw byte counts, and the same in units beside them */
   ctrace__rep_kv_begin(r, "Alloc"); ctrace__rep_count(r, m->alloc);
+  ctrace__sink_str(r->o, " B ("); ctrace__rep_bytes(r, (double)m->alloc); ctrace__sink_str(r->o, ")");
   ctrace__rep_kv_begin(r, "TotalAlloc"); ctrace__rep_count(r, m->total_alloc);
+  ctrace__sink_str(r->o, " B ("); ctrace__rep_bytes(r, (double)m->total_alloc); ctrace__sink_str(r->o, ")");
   ctrace__rep_kv_begin(r, "HeapAlloc"); ctrace__rep_count(r, m->heap_alloc);
+  ctrace__sink_str(r->o, " B ("); ctrace__rep_bytes(r, (double)m->heap_alloc); ctrace__sink_str(r->o, ")");
   ctrace__rep_kv_begin(r, "NumGC"); ctrace__rep_count(r, m->num_gc);
   ctrace__rep_kv_begin(r, "peak heap");
   ctrace__rep_bytes(r, (double)m->peak_alloc);
   ctrace__sink_str(r->o, " at ");
   ctrace__rep_ns(r, (double)m->peak_time_ns);
+  if (m->peak_count > 1) ctrace__sink_fmt(r->o, " (first of %u)", (unsigned)m->peak_count);
   ctrace__rep_kv_begin(r, "allocations"); ctrace__rep_count(r, m->mallocs);
   ctrace__rep_kv_begin(r, "frees"); ctrace__rep_count(r, m->frees);
   ctrace__rep_kv_begin(r, "live at the end");
@@ -11283,7 +11581,7 @@ static void ctrace__rep_card_gc(ctrace__report *r, const ctrace_analysis *a, con
     ctrace__sink_str(r->o, "not known (no waits recorded)");
   }
   ctrace__sink_str(r->o, "</dd></dl><p class=\"muted\">A collection lasts from CTRACE_GC_BEGIN to CTRACE_GC_END; a "
-                          "zone inside it (a sweep) is a little shorter. Held up: the part of the program's "
+                          "zone recorded inside one (a sweep, say) is a little shorter. Held up: the part of the program's "
                           "waits that overlapped a collection, plus collections its threads ran themselves."
                           "</p></div>\n");
 }
@@ -11341,21 +11639,71 @@ static void ctrace__rep_summary(ctrace__report *r) {
 }
 
 /* ---- timeline ------------------------------------------------------------- */
-static const char *const ctrace__howto_timeline[] = {
-  "Time runs left to right. Each <b>thread</b> has a row. A <b>zone</b> is a named stretch of work the "
-  "program marked (a function, a phase); a zone inside another zone is drawn one line lower, so the "
-  "stack reads top to bottom. The grey strip on each thread row shows how busy it was where zones are too "
-  "small to draw one by one.",
-  "The <b>heap</b> chart shows the bytes in use. It climbs while the program allocates and drops when "
-  "memory is freed: with a garbage collector that gives a <b>sawtooth</b>, because garbage piles up until "
-  "a collection frees it all at once.",
-  "Orange bands are <b>collections</b>. While one runs the program waits, so each band is time your "
-  "program did not get: a pause. Many short pauses or a few long ones both cost.",
-  "<b>Requested</b> bytes (blue) are what the program asked for; <b>resident</b> memory (red line) is what "
-  "the operating system actually holds in RAM. They differ: untouched pages of a big allocation are not "
-  "resident yet, and freed memory is not always given back.",
-  "Hover for details, drag to select a range, use the wheel or the buttons to zoom, double-click to "
-  "reset.", NULL};
+/* The timeline's notes describe patterns; each says whether this run shows
+   it (a note the page contradicts misleads more than no note). */
+static void ctrace__fmt_ns_html(char *buf, size_t n, double ns) {
+  size_t len;
+  ctrace__fmt_ns(buf, n, ns);
+  len = strlen(buf);
+  if (len > 3 && strcmp(buf + len - 3, " us") == 0 && len + 2 < n) memcpy(buf + len - 2, "\xc2\xb5s", 4);
+}
+
+static void ctrace__rep_howto_timeline(ctrace__report *r) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
+  const ctrace_gc_stats *g = ctrace_analysis_gc(r->a);
+  const char *paras[6];
+  char heap[700], gc[700], t1[32], t2[32];
+  uint32_t n = 0;
+  const char *shape_words[] = {"", "it is flat", "it grows steadily", "", "it moves in large steps",
+                               "it falls too seldom for one"};
+  int shape = ctrace__heap_shape(r->a);
+  paras[n++] = "Time runs left to right. Each <b>thread</b> has a row. A <b>zone</b> is a named stretch of work "
+               "the program marked (a function, a phase); a zone inside another zone is drawn one line lower, "
+               "so the stack reads top to bottom. The grey strip on each thread row shows how busy it was where "
+               "zones are too small to draw one by one.";
+  if (!m->mallocs) {
+    paras[n++] = "The <b>heap</b> chart shows the bytes in use; this run recorded no allocations.";
+  } else {
+    ctrace__textf(heap, sizeof heap,
+                  "The <b>heap</b> chart (blue area) shows the bytes in use. It climbs while the program "
+                  "allocates and drops when memory is freed. With a garbage collector it often makes a "
+                  "<b>sawtooth</b>, garbage piling up until a collection frees it at once. %s",
+                  shape == CTRACE__SHAPE_SAWTOOTH ? "This run's heap is one (see <a href=\"#story\">What this "
+                                                    "run shows</a>)."
+                                                  : "");
+    if (shape != CTRACE__SHAPE_SAWTOOTH) {
+      size_t len = strlen(heap);
+      ctrace__textf(heap + len, sizeof heap - len, "This run's heap is not: %s (see <a href=\"#story\">What "
+                    "this run shows</a>).", shape_words[shape]);
+    }
+    paras[n++] = heap;
+  }
+  if (g->count) {
+    ctrace__fmt_ns_html(t2, sizeof t2, (double)g->pause_total_ns);
+    if (g->waits || g->held_ns) {
+      ctrace__fmt_ns_html(t1, sizeof t1, (double)g->held_ns);
+      ctrace__textf(gc, sizeof gc,
+                    "Orange bands are <b>collections</b>. A collection holds the program up only while the "
+                    "program waits for it (or runs it itself): in this run its threads were held up %s in all, "
+                    "while the collections lasted %s (<a href=\"#mmu\">utilization</a>).", t1, t2);
+    } else {
+      ctrace__textf(gc, sizeof gc,
+                    "Orange bands are <b>collections</b> (%s in all). A collection holds the program up only "
+                    "while the program waits for it; this run recorded no waits, so the page cannot say "
+                    "whether it was held up.", t2);
+    }
+    paras[n++] = gc;
+  }
+  if (m->has_rss)
+    paras[n++] = "<b>Requested</b> bytes (the blue area, the heap) are what the program asked for; "
+                 "<b>resident</b> memory (the red line, not the heap) is what the operating system actually "
+                 "holds in RAM. They differ: untouched pages of a big allocation are not resident yet, and "
+                 "freed memory is not always given back.";
+  paras[n++] = "Hover for details, drag to select a range, use the wheel or the buttons to zoom, double-click "
+               "to reset.";
+  paras[n] = NULL;
+  ctrace__rep_howto(r, "How to read the timeline", paras);
+}
 
 static void ctrace__rep_timeline(ctrace__report *r) {
   ctrace__canvas c;
@@ -11393,7 +11741,7 @@ static void ctrace__rep_timeline(ctrace__report *r) {
                             "Every figure in the tables counts all of them.</p>");
   }
   ctrace__sink_str(r->o, "</div>");
-  ctrace__rep_howto(r, "How to read the timeline", ctrace__howto_timeline);
+  ctrace__rep_howto_timeline(r);
   ctrace__sink_str(r->o, "</div></section>\n");
 }
 
@@ -11535,6 +11883,9 @@ static const char *const ctrace__howto_flame[] = {
   "The zone stacks of every thread, merged: the outermost zones on top, the zones they call below them. "
   "A box's width is its share of all the time spent in zones, so wide boxes are where time goes; the order "
   "from left to right means nothing.",
+  "A box counts the calls made on its stack only. A zone reached along two paths (called from two "
+  "places) has a box on each, with its own count; the Zones table adds them up per name and source "
+  "line, so its count can be larger than any one box's.",
   "Click a box to zoom into it, double-click (or Reset) to zoom out.", NULL};
 
 static void ctrace__rep_flame(ctrace__report *r, ctrace__canvas *c) {
@@ -11939,7 +12290,10 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
     char nm[64];
     ctrace__rep_sep(r, i);
     ctrace__sink_fmt(r->o, "[%u,", (unsigned)th[i].id);
-    if (th[i].name && th[i].name[0]) ctrace__rep_json(r, th[i].name, 100);
+    if (th[i].role == CTRACE_ROLE_TRACER) { /* the tracer's own thread, not the program's */
+      ctrace__textf(nm, sizeof nm, "%.40s (ctrace's own)", th[i].name);
+      ctrace__sink_json(r->o, nm);
+    } else if (th[i].name && th[i].name[0]) ctrace__rep_json(r, th[i].name, 100);
     else { ctrace__textf(nm, sizeof nm, "thread %u", (unsigned)th[i].id); ctrace__sink_json(r->o, nm); }
     ctrace__sink_fmt(r->o, ",%u]", (unsigned)(th[i].max_depth < CTRACE__MAX_LANES ? th[i].max_depth : CTRACE__MAX_LANES));
   }
@@ -12077,277 +12431,6 @@ static void ctrace__rep_script(ctrace__report *r) {
   ctrace__sink_str(r->o, "</script>\n");
 }
 
-
-/* ---- "What this run shows" ---------------------------------------------------
-   Plain sentences computed from the analysis, each only when its condition
-   holds, each with its figures and the section that shows them. Every
-   threshold they use is here. */
-#define CTRACE__STORY_SAWTOOTH_FALLS 3   /* a sawtooth falls at least this often */
-#define CTRACE__STORY_RISE_ALLOCS 8.0    /* ...climbing through this many allocations per fall
-                                            (on average); fewer: the heap moves in steps */
-#define CTRACE__STORY_FLAT_EARLY 0.2     /* flat: 3/4 of the peak within this share of the run */
-#define CTRACE__STORY_MMU_WINDOW 10000000 /* the window whose MMU is quoted (10 ms) */
-#define CTRACE__STORY_MAX 8
-#define CTRACE__STORY_TEXT 640
-
-enum ctrace__heap_shape_kind { CTRACE__SHAPE_NONE, CTRACE__SHAPE_FLAT, CTRACE__SHAPE_GROWTH, CTRACE__SHAPE_SAWTOOTH,
-                     CTRACE__SHAPE_STAIRCASE, CTRACE__SHAPE_IRREGULAR };
-enum ctrace__story_kind { CTRACE__ST_SHAPE, CTRACE__ST_PEAK, CTRACE__ST_GC, CTRACE__ST_HELD, CTRACE__ST_HOT,
-                          CTRACE__ST_LEAKS, CTRACE__ST_TEMPS };
-
-typedef struct ctrace__story {
-  int kind;                  /* enum ctrace__story_kind */
-  const char *link, *link_text; /* the section that shows it */
-  char text[CTRACE__STORY_TEXT]; /* plain text (escape it), times with ASCII "us" */
-} ctrace__story;
-
-/* When the live heap first reached 3/4 of its peak, from the heap series. */
-static int64_t ctrace__heap_reached(const ctrace_analysis *a, double level) {
-  uint32_t n = 0, i;
-  const ctrace_series_point *p = ctrace_analysis_heap_series(a, &n);
-  for (i = 0; i < n; ++i)
-    if (p[i].max >= level) return p[i].max_t_ns;
-  return -1;
-}
-
-static int ctrace__heap_shape(const ctrace_analysis *a) {
-  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
-  double per_rise;
-  if (!m || !m->peak_alloc) return CTRACE__SHAPE_NONE;
-  if (!m->heap_falls) {
-    int64_t t = ctrace__heap_reached(a, 0.75 * (double)m->peak_alloc), d = ctrace_analysis_summary(a)->duration_ns;
-    return t >= 0 && (double)t <= CTRACE__STORY_FLAT_EARLY * (double)d ? CTRACE__SHAPE_FLAT : CTRACE__SHAPE_GROWTH;
-  }
-  per_rise = (double)m->rise_allocs / (double)m->heap_falls;
-  if (per_rise < CTRACE__STORY_RISE_ALLOCS) return CTRACE__SHAPE_STAIRCASE;
-  if (m->heap_falls >= CTRACE__STORY_SAWTOOTH_FALLS) return CTRACE__SHAPE_SAWTOOTH;
-  return CTRACE__SHAPE_IRREGULAR;
-}
-
-/* 650000000 as "650,000,000", as Go's figures are read. */
-static const char *ctrace__commas(char *buf, size_t size, uint64_t v) {
-  char digits[32];
-  int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v), i;
-  size_t k = 0;
-  for (i = 0; i < n && k + 2 < size; ++i) {
-    if (i && (n - i) % 3 == 0) buf[k++] = ',';
-    buf[k++] = digits[i];
-  }
-  buf[k] = '\0';
-  return buf;
-}
-
-static const char *ctrace__plural(uint64_t n, const char *one, const char *many) { return n == 1 ? one : many; }
-
-static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
-  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
-  char b1[32], b2[32];
-  double per_rise = m->heap_falls ? (double)m->rise_allocs / (double)m->heap_falls : 0;
-  switch (ctrace__heap_shape(a)) {
-  case CTRACE__SHAPE_SAWTOOTH:
-    ctrace__textf(st->text, sizeof st->text,
-                  "The live heap is a sawtooth: it climbed through %.0f allocations on average, then fell to "
-                  "three quarters of its high point or less, %llu times (%llu of those falls during a "
-                  "collection): garbage piles up until a collection frees it at once.",
-                  per_rise, (unsigned long long)m->heap_falls, (unsigned long long)m->heap_falls_in_gc);
-    break;
-  case CTRACE__SHAPE_STAIRCASE:
-    ctrace__fmt_bytes(b1, sizeof b1, m->mallocs ? (double)m->total_alloc / (double)m->mallocs : 0);
-    ctrace__fmt_bytes(b2, sizeof b2, (double)m->max_alloc_size);
-    ctrace__textf(st->text, sizeof st->text,
-                  "The live heap moves in large steps: its %llu allocations average %s (the "
-                  "largest %s, %.0f %% of the peak), so each one is a step up; it fell %llu %s, %llu of "
-                  "them during a collection, after %.1f allocations on average.",
-                  (unsigned long long)m->mallocs, b1, b2,
-                  100.0 * (double)m->max_alloc_size / (double)m->peak_alloc, (unsigned long long)m->heap_falls,
-                  ctrace__plural(m->heap_falls, "time", "times"), (unsigned long long)m->heap_falls_in_gc,
-                  per_rise);
-    break;
-  case CTRACE__SHAPE_FLAT:
-    ctrace__fmt_bytes(b1, sizeof b1, 0.75 * (double)m->peak_alloc);
-    ctrace__textf(st->text, sizeof st->text,
-                  "The live heap is flat: it reached %s (three quarters of its peak) within the first %.0f %% "
-                  "of the run and never fell to three quarters of its high point after that.",
-                  b1, 100.0 * CTRACE__STORY_FLAT_EARLY);
-    break;
-  case CTRACE__SHAPE_GROWTH:
-    ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
-    ctrace__textf(st->text, sizeof st->text,
-                  "The live heap grows steadily: it never fell to three quarters of its high point, and ends "
-                  "at %s, %.0f %% of its peak.", b1, 100.0 * (double)m->alloc / (double)m->peak_alloc);
-    break;
-  default:
-    ctrace__textf(st->text, sizeof st->text,
-                  "The live heap fell to three quarters of its high point %llu %s (fewer than the %d of a "
-                  "sawtooth), after climbing through %.0f allocations on average.",
-                  (unsigned long long)m->heap_falls, ctrace__plural(m->heap_falls, "time", "times"),
-                  CTRACE__STORY_SAWTOOTH_FALLS, per_rise);
-    break;
-  }
-}
-
-static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
-  const ctrace_gc_stats *g = ctrace_analysis_gc(a);
-  uint32_t n = 0, i, j, n_r = 0, at_goal = 0, with_goal = 0, freed_nothing = 0, first_nothing = 0;
-  const ctrace_gc_span *sp = ctrace_analysis_gc_spans(a, &n);
-  const char *reason[4];
-  uint32_t count[4];
-  char b1[32], part[200];
-  size_t len;
-  for (i = 0; i < n; ++i) {
-    const char *rs = sp[i].reason[0] ? sp[i].reason : "(no reason given)";
-    for (j = 0; j < n_r && strcmp(reason[j], rs) != 0; ++j) {}
-    if (j == n_r && n_r < 4) { reason[n_r] = rs; count[n_r++] = 0; }
-    if (j < n_r) count[j]++;
-    if (sp[i].goal >= 0) {
-      with_goal++;
-      if ((double)sp[i].heap_before >= sp[i].goal) at_goal++;
-    }
-    if (!sp[i].unfinished && sp[i].heap_after >= sp[i].heap_before && !freed_nothing++) first_nothing = i;
-  }
-  ctrace__fmt_ns(b1, sizeof b1, (double)g->pause_total_ns);
-  ctrace__textf(st->text, sizeof st->text, "%llu %s ran, %s in all; why:", (unsigned long long)g->count,
-                ctrace__plural(g->count, "collection", "collections"), b1);
-  for (j = 0; j < n_r; ++j) {
-    len = strlen(st->text);
-    ctrace__textf(st->text + len, sizeof st->text - len, "%s %u \"%.80s\"", j ? "," : "", (unsigned)count[j], reason[j]);
-  }
-  len = strlen(st->text);
-  ctrace__textf(st->text + len, sizeof st->text - len, ".");
-  if (with_goal) {
-    ctrace__textf(part, sizeof part, " %u of the %u that began after a heap goal was recorded began with the "
-                  "heap at or above that goal.", (unsigned)at_goal, (unsigned)with_goal);
-    len = strlen(st->text);
-    ctrace__textf(st->text + len, sizeof st->text - len, "%s", part);
-  }
-  if (freed_nothing) {
-    char b2[32], b3[32];
-    const ctrace_gc_span *f = &sp[first_nothing];
-    ctrace__fmt_bytes(b2, sizeof b2, (double)f->heap_before);
-    ctrace__fmt_bytes(b3, sizeof b3, f->goal);
-    ctrace__textf(part, sizeof part, " %u freed nothing; the first, collection %u, began with the heap at %s%s%s.",
-                  (unsigned)freed_nothing, (unsigned)first_nothing + 1, b2, f->goal >= 0 ? " against a goal of " : "",
-                  f->goal >= 0 ? b3 : "");
-    len = strlen(st->text);
-    ctrace__textf(st->text + len, sizeof st->text - len, "%s", part);
-  }
-}
-
-static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
-  const ctrace_gc_stats *g = ctrace_analysis_gc(a);
-  const ctrace_summary *s = ctrace_analysis_summary(a);
-  char b1[32], b2[32], b3[32];
-  int64_t w = s->duration_ns < CTRACE__STORY_MMU_WINDOW ? s->duration_ns : CTRACE__STORY_MMU_WINDOW;
-  ctrace__fmt_ns(b2, sizeof b2, (double)g->pause_total_ns);
-  if (!g->waits && !g->held_ns) {
-    ctrace__textf(st->text, sizeof st->text,
-                  "The collections lasted %s in all, but the program's threads recorded no waits "
-                  "(CTRACE_WAIT, ctrace_mutex_lock) and ran none of them, so how long they held the "
-                  "program up is not known.", b2);
-    return;
-  }
-  ctrace__fmt_ns(b1, sizeof b1, (double)g->held_ns);
-  ctrace__fmt_ns(b3, sizeof b3, (double)w);
-  ctrace__textf(st->text, sizeof st->text,
-                "The program's %u %s held up by collections for %s in all, against the %s the collections "
-                "lasted; in the worst %s window the program ran %.0f %% of the time (its minimum mutator "
-                "utilization).", (unsigned)s->program_threads,
-                s->program_threads == 1 ? "thread was" : "threads were", b1, b2, b3,
-                100.0 * ctrace_analysis_mmu_at(a, w, NULL));
-}
-
-/* Fills up to CTRACE__STORY_MAX sentences; returns how many. */
-static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out) {
-  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
-  const ctrace_gc_stats *g = ctrace_analysis_gc(a);
-  uint32_t n = 0, zi, nl = 0, dropped = 0;
-  char b1[32], b2[32], b3[32];
-  if (!m || !g) return 0;
-  if (m->peak_alloc) {
-    out[n].kind = CTRACE__ST_SHAPE; out[n].link = "#timeline"; out[n].link_text = "heap chart";
-    ctrace__story_shape(a, &out[n++]);
-    out[n].kind = CTRACE__ST_PEAK; out[n].link = "#timeline"; out[n].link_text = "heap chart";
-    ctrace__fmt_bytes(b1, sizeof b1, (double)m->peak_alloc);
-    ctrace__fmt_ns(b2, sizeof b2, (double)m->peak_time_ns);
-    if (m->peak_count > 1)
-      ctrace__textf(out[n].text, sizeof out[n].text,
-                    "The heap peaked at %s (%s bytes), first at %s; it rose to that same peak %u times "
-                    "in all, and the chart marks each.", b1, ctrace__commas(b3, sizeof b3, m->peak_alloc), b2,
-                    (unsigned)m->peak_count);
-    else
-      ctrace__textf(out[n].text, sizeof out[n].text, "The heap peaked at %s (%s bytes) at %s, once.", b1,
-                    ctrace__commas(b3, sizeof b3, m->peak_alloc), b2);
-    n++;
-  }
-  if (g->count) {
-    out[n].kind = CTRACE__ST_GC; out[n].link = "#gc"; out[n].link_text = "collections";
-    ctrace__story_gc(a, &out[n++]);
-    out[n].kind = CTRACE__ST_HELD; out[n].link = "#mmu"; out[n].link_text = "utilization";
-    ctrace__story_held(a, &out[n++]);
-  }
-  if (ctrace_analysis_zone_order(a, CTRACE_ZONE_BY_SELF, &zi, 1) == 1) {
-    uint32_t nz = 0;
-    const ctrace_zone_stats *z = ctrace_analysis_zones(a, &nz) + zi;
-    const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
-    out[n].kind = CTRACE__ST_HOT; out[n].link = "#zones"; out[n].link_text = "zones";
-    ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
-    ctrace__fmt_ns(b2, sizeof b2, root ? (double)root->total_ns : 0);
-    ctrace__textf(out[n].text, sizeof out[n].text,
-                  "The zone with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that zones "
-                  "spent in themselves (%.0f %%), over %llu %s.", z->name, z->file[0] ? z->file : "(no site)",
-                  (unsigned)z->line, b1, b2,
-                  root && root->total_ns ? 100.0 * (double)z->self_ns / (double)root->total_ns : 0.0,
-                  (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
-    n++;
-  }
-  if (m->mallocs) {
-    const ctrace_alloc_site *lk = ctrace_analysis_leaks(a, &nl, &dropped);
-    out[n].kind = CTRACE__ST_LEAKS; out[n].link = "#memory"; out[n].link_text = "memory";
-    if (m->live_blocks && lk && nl) {
-      ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
-      ctrace__fmt_bytes(b3, sizeof b3, (double)lk[0].live_bytes);
-      ctrace__textf(out[n].text, sizeof out[n].text,
-                    "%llu %s (%s) %s never freed, from %u %s; the most, %s, at %.160s:%u.",
-                    (unsigned long long)m->live_blocks, ctrace__plural(m->live_blocks, "block", "blocks"), b1,
-                    m->live_blocks == 1 ? "was" : "were", (unsigned)(nl + dropped),
-                    ctrace__plural(nl + dropped, "site", "sites"), b3,
-                    lk[0].file[0] ? lk[0].file : "(no site)", (unsigned)lk[0].line);
-    } else {
-      ctrace__textf(out[n].text, sizeof out[n].text, "Every one of the %llu allocations was freed: no leaks.",
-                    (unsigned long long)m->mallocs);
-    }
-    n++;
-    out[n].kind = CTRACE__ST_TEMPS; out[n].link = "#memory"; out[n].link_text = "memory";
-    ctrace__fmt_ns(b2, sizeof b2, (double)a->cfg.temporary_ns);
-    if (m->temporary_allocs) {
-      ctrace__fmt_bytes(b1, sizeof b1, (double)m->temporary_bytes);
-      ctrace__textf(out[n].text, sizeof out[n].text,
-                    "%llu of the %llu allocations (%s) were temporary: freed within %s of being made.",
-                    (unsigned long long)m->temporary_allocs, (unsigned long long)m->mallocs, b1, b2);
-    } else {
-      ctrace__textf(out[n].text, sizeof out[n].text,
-                    "None of the %llu allocations was temporary (freed within %s of being made).",
-                    (unsigned long long)m->mallocs, b2);
-    }
-    n++;
-  }
-  return n;
-}
-
-/* Text with "us" after a number written as "µs", escaped for HTML: the
-   layouts and the raster font are ASCII, the page is not. */
-static CTRACE__MAYBE_UNUSED void ctrace__sink_html_units(ctrace__sink *o, const char *s) {
-  const char *run = s, *p = s;
-  for (; *p; ++p)
-    if (p > s && p[0] == ' ' && p[1] == 'u' && p[2] == 's' && p[-1] >= '0' && p[-1] <= '9' &&
-        !((p[3] >= 'a' && p[3] <= 'z') || (p[3] >= 'A' && p[3] <= 'Z'))) {
-      ctrace__sink_html_n(o, run, (size_t)(p - run));
-      ctrace__sink_str(o, " \xc2\xb5s");
-      p += 2;
-      run = p + 1;
-    }
-  ctrace__sink_html_n(o, run, (size_t)(p - run));
-}
 
 static void ctrace__rep_story(ctrace__report *r) {
   ctrace__story st[CTRACE__STORY_MAX];
