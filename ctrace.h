@@ -11087,7 +11087,8 @@ static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
       with_goal++;
       if ((double)sp[i].heap_before >= sp[i].goal) at_goal++;
     }
-    if (!sp[i].unfinished && sp[i].heap_after >= sp[i].heap_before && !freed_nothing++) first_nothing = i;
+    if (!sp[i].unfinished && sp[i].heap_before && sp[i].heap_after >= sp[i].heap_before && !freed_nothing++)
+      first_nothing = i;
   }
   ctrace__fmt_ns(b1, sizeof b1, (double)g->pause_total_ns);
   ctrace__textf(st->text, sizeof st->text, "%llu %s ran, %s in all; why:", (unsigned long long)g->count,
@@ -11206,8 +11207,9 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
     if (m->temporary_allocs) {
       ctrace__fmt_bytes(b1, sizeof b1, (double)m->temporary_bytes);
       ctrace__textf(out[n].text, sizeof out[n].text,
-                    "%llu of the %llu allocations (%s) were temporary: freed within %s of being made.",
-                    (unsigned long long)m->temporary_allocs, (unsigned long long)m->mallocs, b1, b2);
+                    "%llu of the %llu allocations (%s) %s temporary: freed within %s of being made.",
+                    (unsigned long long)m->temporary_allocs, (unsigned long long)m->mallocs, b1,
+                    m->temporary_allocs == 1 ? "was" : "were", b2);
     } else {
       ctrace__textf(out[n].text, sizeof out[n].text,
                     "None of the %llu allocations was temporary (freed within %s of being made).",

@@ -32,7 +32,7 @@ made_is_fresh() {
     [ "$BUILD/examples/$1" -nt ctrace.h ]
 }
 build_examples() {
-  for name in gc_demo leak threads arena; do
+  for name in gc_demo gc_sawtooth leak threads arena; do
     made_is_fresh "$name" ||
       $CC -O0 -pthread -Wall -Wextra -Werror "examples/$name.c" -o "$TMP/$name" -lm \
         >"$TMP/$name.build.log" 2>&1 &
@@ -219,6 +219,40 @@ run_gc_demo() {
   check "gc_demo: peak RSS ($(fact rss_max "$f")) below the peak requested heap ($(fact peak_bytes "$f"))" \
     test "$(fact rss_max "$f")" -lt "$(fact peak_bytes "$f")"
   check "gc_demo: no memory problems" test "$(fact problems "$f")" = 0
+  # The report's panel describes this run: big blocks make steps, not a sawtooth.
+  if story=$(story_of gc_demo); then
+    check "gc_demo: the panel names the heap's steps" grep -q "moves in large steps" "$story"
+    check "gc_demo: the panel does not call the heap a sawtooth" sh -c "! grep -qi sawtooth '$story'"
+    check "gc_demo: the panel quotes the collections' count ($4)" grep -q "^$4 collections ran" "$story"
+    check "gc_demo: the panel says how long main was held up" grep -q "thread was held up by collections" "$story"
+  fi
+}
+
+# The "What this run shows" sentences of an example's report, one a line, in
+# $TMP/<name>.story (printed); fails when the report cannot be made.
+story_of() {
+  [ -x "$BUILD/ctrace" ] || { echo "  (no tool: panel not checked)" >&2; return 1; }
+  if ! "$BUILD/ctrace" report "$TMP/$1.ctrace" -o "$TMP/$1.html" >"$TMP/$1.report" 2>&1; then
+    fail "$1: ctrace report: $(head -3 "$TMP/$1.report" | tr '\n' ' ')"
+    return 1
+  fi
+  sed -n '/<section id="story">/,/<\/section>/p' "$TMP/$1.html" | sed -n 's/^<li[^>]*>\(.*\) <a href.*/\1/p' \
+    >"$TMP/$1.story"
+  [ -s "$TMP/$1.story" ] || { fail "$1: the report opens with a \"What this run shows\" panel"; return 1; }
+  echo "$TMP/$1.story"
+}
+
+# ---- gc_sawtooth ----------------------------------------------------------------
+run_gc_sawtooth() {
+  run_example gc_sawtooth show || return
+  f="$TMP/gc_sawtooth.facts"
+  check "gc_sawtooth: 30000 allocations, all freed" \
+    test "$(fact allocs "$f") $(fact live_blocks "$f")" = "30000 0"
+  check "gc_sawtooth: collections on the GC thread" test "$(fact gc_on_gc_thread "$f")" -ge 3
+  if story=$(story_of gc_sawtooth); then
+    sed 's/^/    /' "$story"
+    check "gc_sawtooth: the panel calls the heap a sawtooth" grep -q "The live heap is a sawtooth" "$story"
+  fi
 }
 
 # ---- leak ---------------------------------------------------------------------
@@ -269,6 +303,7 @@ run_arena() {
 }
 
 run_gc_demo
+run_gc_sawtooth
 run_leak
 run_threads
 run_arena
