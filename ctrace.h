@@ -373,6 +373,7 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_analysis_mmu_at CTRACE__TOOL(ctrace_analysis_mmu_at)
 #define ctrace_analysis_heap_series CTRACE__TOOL(ctrace_analysis_heap_series)
 #define ctrace_analysis_memory CTRACE__TOOL(ctrace_analysis_memory)
+#define ctrace_analysis_peaks CTRACE__TOOL(ctrace_analysis_peaks)
 #define ctrace_analysis_alloc_sites CTRACE__TOOL(ctrace_analysis_alloc_sites)
 #define ctrace_analysis_problems CTRACE__TOOL(ctrace_analysis_problems)
 #define ctrace_analysis_logs CTRACE__TOOL(ctrace_analysis_logs)

@@ -6,6 +6,7 @@
    flame graph's counts explained, collection lengths named one way, and
    identical site tables folded. */
 #define CTRACE_IMPLEMENTATION
+#define CTRACE_TOOLS_IMPLEMENTATION
 #include "../ctrace.h"
 #include "harness.h"
 #include "core_support.h"
