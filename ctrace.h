@@ -987,7 +987,7 @@ typedef struct ctrace_report_config {
                                 by change. NULL = no comparison */
   const char *title;         /* page title; NULL = the traced program's name */
   uint32_t max_spans;        /* spans kept for zooming (the longest); 0 = 50000 */
-  uint32_t max_messages;     /* rows in the messages table; 0 = 5000 */
+  uint32_t max_messages;     /* rows in the messages table; 0 = 2000 */
   uint32_t max_table_rows;   /* rows in the zone and site tables; 0 = 500 */
   /* Called now and then with the share done (0..1) and a word for the stage;
      NULL = silent. */
@@ -12555,7 +12555,9 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
     acfg.on_progress = ctrace__rep_hook_progress;
     rc = ctrace_analyze(cfg->baseline_path, &acfg, &b, err_b, sizeof err_b);
     if (!b) {
-      ctrace__rep_error(cfg, "baseline %s: %s", cfg->baseline_path, err_b[0] ? err_b : ctrace_strerror(rc));
+      /* ctrace_analyze's sentence already starts with the file's name */
+      if (err_b[0]) ctrace__rep_error(cfg, "baseline: %s%s", err_b, "");
+      else ctrace__rep_error(cfg, "baseline %s: %s", cfg->baseline_path, ctrace_strerror(rc));
       return rc < 0 ? rc : CTRACE_E_READ;
     }
     if (rc == 0) err_b[0] = '\0';
@@ -12572,7 +12574,8 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
   acfg.on_progress = ctrace__rep_hook_progress;
   rc = ctrace_analyze(trace_path, &acfg, &a, err_a, sizeof err_a);
   if (!a) {
-    ctrace__rep_error(cfg, "%s: %s", trace_path, err_a[0] ? err_a : ctrace_strerror(rc));
+    if (err_a[0]) ctrace__rep_error(cfg, "%s%s", err_a, "");
+    else ctrace__rep_error(cfg, "%s: %s", trace_path, ctrace_strerror(rc));
     ctrace__detail_free(&detail);
     ctrace_analysis_free(b);
     return rc < 0 ? rc : CTRACE_E_READ;

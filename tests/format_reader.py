@@ -131,9 +131,9 @@ def read(path):
                     sites[sid] = (name, fname, line)
                 elif rec == 2:
                     ttid, i = varint(payload, i + 1)
-                    _os_tid, i = varint(payload, i)
+                    os_tid, i = varint(payload, i)
                     name, i = string(payload, i)
-                    threads[ttid] = name
+                    threads[ttid] = (name, os_tid)
                 else:
                     raise Bad("unknown definition record %d" % rec)
         elif t == "S":
@@ -157,6 +157,7 @@ def read(path):
         if 1e3 <= refined <= 1e12:
             rate = refined
     events.sort(key=lambda e: (e[0], e[1], e[2]))
+    read.threads = threads  # for compare; the tuple stays as callers know it
     return events, sites, t0, rate, damaged or not ended
 
 
@@ -256,6 +257,13 @@ def compare(trace, dump_path, label):
         return 1
     mine = list(lines(events, sites, t0, rate))
     theirs = [l.rstrip("\n").split("\t") for l in open(dump_path, encoding="utf-8", errors="surrogateescape")]
+    # dump's "thread" lines: one per thread definition (named or with an OS id)
+    dumped = dict((int(t[1]), (t[3], int(t[4]))) for t in theirs if len(t) == 5 and t[2] == "thread")
+    theirs = [t for t in theirs if not (len(t) == 5 and t[2] == "thread")]
+    spec = dict((tid, (safe(n), os)) for tid, (n, os) in read.threads.items() if n or os)
+    if dumped != spec and not (damaged and all(spec.get(k) == v for k, v in dumped.items())):
+        print("FAIL: %s: thread definitions differ\n    spec: %r\n    dump: %r" % (label, spec, dumped))
+        return 1
     bad = [i for i, (m, t) in enumerate(zip(mine, theirs)) if not same_line(m, t)]
     if len(mine) != len(theirs) or bad:
         i = bad[0] if bad else min(len(mine), len(theirs))

@@ -199,6 +199,8 @@ for verb in "dump" "check" "stats" "stats --json" "export chrome" "export folded
   out="-o $T/x.out"
   [ "$verb" = check ] && out=
   expect_error "$verb: missing file" "does-not-exist.ctrace" 2 $verb "$MISSING" $out
+  [ "$(grep -o 'does-not-exist.ctrace' "$T/err" | wc -l)" = 1 ] &&
+    pass "$verb: missing file named once" || fail "$verb: missing file named once" "$(head -c 300 "$T/err")"
   expect_error "$verb: empty file" "empty.ctrace" 2 $verb "$T/empty.ctrace" $out
   expect_error "$verb: garbage file" "garbage.ctrace" 2 $verb "$T/garbage.ctrace" $out
   expect_error "$verb: cut-short trace" "cut.ctrace" "1" $verb "$T/cut.ctrace" $out

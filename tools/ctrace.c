@@ -295,6 +295,14 @@ static const char help_dump[] =
     "  mem_problem  what          PTR  FILE  LINE\n"
     "  unknown      (empty)       RAW_KIND (a kind this version skips)\n"
     "\n"
+    "Before the events, one line per thread the trace defines (named, or with\n"
+    "its OS thread id known), in thread id order, with TIME_NS 0:\n"
+    "\n"
+    "  thread       thread name   OS_TID (0 if unknown)\n"
+    "\n"
+    "A thread whose definition is only found later in the file (or that is\n"
+    "renamed) gets its line after the events, at the last event's time.\n"
+    "\n"
     "Strings are printed safely: backslash as \\\\, TAB \\t, LF \\n, CR \\r, other\n"
     "control characters, DEL and bytes that are not valid UTF-8 as \\xNN.\n"
     "A name or file longer than 256 bytes is cut there (on a whole character)\n"
@@ -419,6 +427,42 @@ static ctrace_reader *open_trace(const char *path) {
   return r;
 }
 
+/* One "thread" line: TIME THREAD thread NAME OS_TID, escaped like events. */
+static void dump_thread(FILE *f, ctrace_reader *r, uint32_t id, int64_t time_ns) {
+  fprintf(f, "%lld\t%u\tthread\t", (long long)time_ns, (unsigned)id);
+  put_safe_c(f, ctrace_reader_thread_name(r, id));
+  put_tab_i64(f, (int64_t)ctrace_reader_thread_os_id(r, id));
+  fputc('\n', f);
+}
+
+/* The thread definitions the reader knows now. Returns their count and,
+   in *names, a copy of each name (NULL where the thread has no line), so
+   the end can tell which were found or renamed later; -1 out of memory. */
+static long dump_threads(FILE *f, ctrace_reader *r, int64_t time_ns, uint32_t n_before,
+                         const uint32_t *before, char **before_names, char ***names) {
+  const uint32_t *ids = NULL;
+  uint32_t n = ctrace_reader_threads(r, &ids), i, j = 0;
+  if (names && !(*names = (char **)calloc(n ? n : 1, sizeof **names))) return -1;
+  for (i = 0; i < n; i++) {
+    const char *name = ctrace_reader_thread_name(r, ids[i]);
+    const char *was = NULL;
+    int seen = 0;
+    if (!*name && !ctrace_reader_thread_os_id(r, ids[i])) continue;
+    while (j < n_before && before[j] < ids[i]) j++;
+    if (j < n_before && before[j] == ids[i]) {
+      seen = 1;
+      was = before_names[j];
+    }
+    if (!seen || !was || strcmp(was, name) != 0) dump_thread(f, r, ids[i], time_ns);
+    if (names) {
+      size_t len = strlen(name) + 1;
+      if (!((*names)[i] = (char *)malloc(len))) return -1;
+      memcpy((*names)[i], name, len);
+    }
+  }
+  return (long)n;
+}
+
 static int cmd_dump(int argc, char **argv) {
   args a;
   ctrace_reader *r;
@@ -441,12 +485,33 @@ static int cmd_dump(int argc, char **argv) {
   }
   progress_init(&pr);
   span = (double)ctrace_reader_info(r)->duration_ns;
-  while ((rc = ctrace_reader_next(r, &ev)) > 0) {
-    dump_event(f, &ev);
-    if ((++n & 0xFFFFu) == 0) {
-      if (ferror(f)) break;
-      if (span > 0) progress_update(&pr, (double)ev.time_ns / span);
+  {
+    const uint32_t *ids = NULL;
+    uint32_t *first = NULL;
+    char **names = NULL;
+    long n_first = dump_threads(f, r, 0, 0, NULL, NULL, &names);
+    uint32_t n_ids = ctrace_reader_threads(r, &ids);
+    int64_t last_ns = 0;
+    if (n_first >= 0 && (first = (uint32_t *)malloc((n_ids ? n_ids : 1) * sizeof *first)) != NULL)
+      memcpy(first, ids, n_ids * sizeof *first);
+    if (n_first < 0 || !first) {
+      fail_msg(NULL, "out of memory");
+      rc = CTRACE_E_NOMEM;
+    } else {
+      while ((rc = ctrace_reader_next(r, &ev)) > 0) {
+        dump_event(f, &ev);
+        last_ns = ev.time_ns;
+        if ((++n & 0xFFFFu) == 0) {
+          if (ferror(f)) break;
+          if (span > 0) progress_update(&pr, (double)ev.time_ns / span);
+        }
+      }
+      if (rc == 0 && dump_threads(f, r, last_ns, n_ids, first, names, NULL) < 0) rc = CTRACE_E_NOMEM;
     }
+    if (names)
+      for (n = 0; n < (uint64_t)(n_first > 0 ? n_first : 0); n++) free(names[n]);
+    free(names);
+    free(first);
   }
   progress_done(&pr);
   code = close_output(f, out);
