@@ -10,7 +10,11 @@
                 each against the floor's in the same round
      per chunk  what a recording thread pays each time its buffer is full
                 (handing it over or writing it, and getting room for more):
-                the session stats' full_buffer_ns / full_buffers
+                the mean, from the session stats (full_buffer_ns /
+                full_buffers); and in runs of their own that time every pair,
+                the median, 90th and 99th percentile of the pairs that met a
+                full buffer (the bench looks at the thread's buffer, inside
+                the implementation, to tell which those are)
      off        the same pair with tracing compiled in but not started
      size       bytes per event of the zone-heavy trace
      reader     events per second through ctrace_reader_next
@@ -68,6 +72,37 @@ static void floor_loop(int slot) {
   for (i = 0; i < pairs; i++) {
     floor_buf[floor_pos++ & (FLOOR_SLOTS - 1)] = BENCH_TICKS();
     floor_buf[floor_pos++ & (FLOOR_SLOTS - 1)] = BENCH_TICKS();
+  }
+}
+
+/* Per-chunk latency: the time of each pair during which the thread's buffer
+   was full (it then changed or started over), per thread slot, in ticks. */
+#define LAT_MAX 8192
+static uint64_t lat[2][LAT_MAX];
+static size_t lat_n[2];
+
+static void latency_loop(int slot) {
+  long i;
+  uint64_t t0, t1;
+  ctrace__tstate *t;
+  const void *buf;
+  const uint8_t *pos;
+  lat_n[slot] = 0;
+  CTRACE_ZONE_BEGIN("bench.zone"); /* joins the session: the state exists */
+  CTRACE_ZONE_END();
+  t = ctrace__tls;
+  buf = t->buf;
+  pos = t->pos;
+  for (i = 0; i < pairs; i++) {
+    t0 = BENCH_TICKS();
+    CTRACE_ZONE_BEGIN("bench.zone");
+    CTRACE_ZONE_END();
+    t1 = BENCH_TICKS();
+    if ((const void *)t->buf != buf || t->pos < pos) {
+      if (lat_n[slot] < LAT_MAX) lat[slot][lat_n[slot]++] = t1 - t0;
+      buf = t->buf;
+    }
+    pos = t->pos;
   }
 }
 
@@ -173,6 +208,18 @@ static double read_rate(void) {
   return (double)n / ((t1 - t0) / 1e9);
 }
 
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static double ticks_per_ns(void) {
+  double w0 = now_ns(), w1;
+  uint64_t t0 = BENCH_TICKS();
+  do w1 = now_ns(); while (w1 - w0 < 20e6);
+  return (double)(BENCH_TICKS() - t0) / (w1 - w0);
+}
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -192,6 +239,9 @@ int main(void) {
   double fw[2][RUNS], fc[2][RUNS], off[RUNS], reader[RUNS];
   double tw[MODES][2][RUNS], tc[MODES][2][RUNS], rw[MODES][2][RUNS], rc_[MODES][2][RUNS], by[MODES][2][RUNS];
   double chunk_us[MODES][2][RUNS];
+  static uint64_t lat_all[2][2][RUNS * 2 * LAT_MAX]; /* [mode][threads - 1] */
+  size_t lat_total[2][2] = {{0, 0}, {0, 0}};
+  double tpn = ticks_per_ns();
   double o, rd, bpe;
   uint64_t bytes = 0;
   ctrace_session_stats st;
@@ -214,6 +264,13 @@ int main(void) {
         rc_[m][th][i] = t.cpu / f.cpu;
         by[m][th][i] = st.chunks_written ? (double)st.chunks_by_threads / (double)st.chunks_written : 0;
         chunk_us[m][th][i] = st.full_buffers ? (double)st.full_buffer_ns / (double)st.full_buffers / 1e3 : 0;
+      }
+      for (m = 0; m < 2; m++) {
+        int s;
+        size_t k;
+        traced_run(latency_loop, modes[m].mode, th + 1, 0, &st, NULL);
+        for (s = 0; s <= th; s++)
+          for (k = 0; k < lat_n[s]; k++) lat_all[m][th][lat_total[m][th]++] = lat[s][k];
       }
     }
     off[i] = run_threads(zone_loop, 1, 0).wall;
@@ -244,6 +301,18 @@ int main(void) {
          verdict(median(rw[2][1]) <= 1.10));
   printf("%-44s %7.3fx %16s  %s\n", "2 threads, default mode: process CPU x floor", median(rc_[2][1]), "<= 1.05x",
          verdict(median(rc_[2][1]) <= 1.05));
+  for (m = 0; m < 2; m++)
+    for (th = 0; th < 2; th++) {
+      char label[80];
+      size_t n = lat_total[m][th];
+      uint64_t *v = lat_all[m][th];
+      snprintf(label, sizeof label, "per chunk, %s mode, %d thread%s: p50 p90 p99", modes[m].name, th + 1,
+               th ? "s" : "");
+      if (!n) continue;
+      qsort(v, n, sizeof *v, cmp_u64);
+      printf("%-50s %7.1f %7.1f %7.1f us  (%zu chunks)\n", label, (double)v[n / 2] / tpn / 1e3,
+             (double)v[n * 9 / 10] / tpn / 1e3, (double)v[n * 99 / 100] / tpn / 1e3, n);
+    }
   printf("%-44s %7.3f ns\n", "zone pair, compiled in, not started", o);
   printf("%-44s %7.3f ns %14s  %s\n", "  the same per event (begin or end)", o / 2, "< 1 ns",
          verdict(o / 2 < 1.0));
