@@ -8695,7 +8695,7 @@ static void ctrace__text_rest(ctrace__out *o, const ctrace_analysis *a) {
   char b[4][32];
   uint32_t i;
   if (g->count) {
-    ctrace__out_f(o, "\ncollections\n  %llu collections (%llu unfinished), paused %s in all, %.2f%% of "
+    ctrace__out_f(o, "\ncollections\n  %llu collections (%llu unfinished), lasting %s in all, %.2f%% of "
                      "the time\n  longest %s, mean %s, p95 %s\n",
                   (unsigned long long)g->count, (unsigned long long)g->unfinished,
                   ctrace__an_fmt_ns(b[0], sizeof b[0], g->pause_total_ns), 100.0 * g->share,
@@ -10300,7 +10300,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_mmu(ctrace__canvas *c, const ctrac
     ctrace__canvas_rect(c, xy[2 * i] - 3, xy[2 * i + 1] - 3, 6, 6, CTRACE__HEAP_FILL, 0, 0);
     ctrace__textf(buf, sizeof buf, "window %s: %.1f%%", s1, 100.0 * m[i].utilization);
     ctrace__canvas_title(c, buf);
-    if (i == 0 || i == n - 1 || i % 2 == 0)
+    if (i == 0 || i == n - 1 || (i % 2 == 0 && xy[2 * (n - 1)] - xy[2 * i] > 60))
       ctrace__canvas_text(c, xy[2 * i], y0 + ph + 16, 11, CTRACE__AN_MIDDLE, CTRACE__INK, s1);
   }
   CTRACE_MEM_FREE(xy);
@@ -10738,7 +10738,7 @@ static const char *const ctrace__report_js[] = {
   "      } else if (R.kind === 'gc') {\n",
   "        for (q = 0; q < D.gc.length; q++) {\n",
   "          var gs = D.gc[q][0] * Q, ge = gs + D.gc[q][1] * Q;\n",
-  "          if (t >= gs - tol && t <= ge + tol) return ['collection ' + (q + 1) + (D.gr[D.gc[q][2]] ? ' (' + D.gr[D.gc[q][2]] + ')' : ''), 'pause ' + fmtT(ge - gs), 'at ' + fmtT(gs)];\n",
+  "          if (t >= gs - tol && t <= ge + tol) return ['collection ' + (q + 1) + (D.gr[D.gc[q][2]] ? ' (' + D.gr[D.gc[q][2]] + ')' : ''), 'lasted ' + fmtT(ge - gs), 'at ' + fmtT(gs)];\n",
   "        }\n",
   "      } else if (R.kind === 'task') {\n",
   "        for (q = 0; q < D.ts.length; q += 4) {\n",
@@ -10974,6 +10974,8 @@ static const char *const ctrace__report_js[] = {
    Plain sentences computed from the analysis, each only when its condition
    holds, each with its figures and the section that shows them. Every
    threshold they use is here. */
+/* A "fall" (ctrace_mem_summary.heap_falls, counted by the analysis) is a drop
+   to 3/4 or less of the heap's high point since the last fall. */
 #define CTRACE__STORY_SAWTOOTH_FALLS 3   /* a sawtooth falls at least this often */
 #define CTRACE__STORY_RISE_ALLOCS 8.0    /* ...climbing through this many allocations per fall
                                             (on average); fewer: the heap moves in steps */
@@ -12445,8 +12447,13 @@ static void ctrace__rep_script(ctrace__report *r) {
 static void ctrace__rep_story(ctrace__report *r) {
   ctrace__story st[CTRACE__STORY_MAX];
   uint32_t n = ctrace__story_make(r->a, st), i;
-  if (!n) return;
-  ctrace__sink_str(r->o, "<section id=\"story\"><h2>What this run shows</h2><ul class=\"story\">\n");
+  ctrace__sink_str(r->o, "<section id=\"story\"><h2>What this run shows</h2>");
+  if (!n) {
+    ctrace__sink_str(r->o, "<p class=\"muted\">Nothing to tell: the trace holds no allocation, collection or "
+                            "zone.</p></section>\n");
+    return;
+  }
+  ctrace__sink_str(r->o, "<ul class=\"story\">\n");
   for (i = 0; i < n; ++i) {
     ctrace__sink_fmt(r->o, "<li data-kind=\"%d\">", st[i].kind);
     ctrace__sink_html_units(r->o, st[i].text);
@@ -12467,7 +12474,8 @@ static void ctrace__rep_page(ctrace__report *r) {
     ctrace__sink_str(r->o, " &middot; ");
   }
   ctrace__sink_str(r->o, "written by ctrace " CTRACE_VERSION_STRING " as one file: nothing is loaded from "
-                          "anywhere, it works offline.</p><nav><a href=\"#summary\">Summary</a>"
+                          "anywhere, it works offline.</p><nav><a href=\"#story\">What this run shows</a>"
+                          "<a href=\"#summary\">Summary</a>"
                           "<a href=\"#timeline\">Timeline</a><a href=\"#zones\">Zones</a>"
                           "<a href=\"#flamegraph\">Flame graph</a><a href=\"#memory\">Memory</a>"
                           "<a href=\"#messages\">Messages</a></nav></header>\n");

@@ -201,7 +201,12 @@ def decode_events(p, tid, ts, out):
             site, i = varint(p, i)
             addr, i = varint(p, i)
             f = [site, addr]
-        elif kind >= 64:
+        elif kind == 64:  # wait begin: a length, then the site (more fields may follow)
+            n, i = varint(p, i)
+            site, _ = varint(p, i)
+            i += n
+            f = [site]
+        elif kind >= 64:  # wait end (65, length 0) and kinds this reader skips
             n, i = varint(p, i)
             i += n
             f = [kind]
@@ -215,10 +220,10 @@ def decode_events(p, tid, ts, out):
 def lines(events, sites, t0, rate):
     for ts, tid, _, kind, f in events:
         ns = int((ts - t0) * 1e9 / rate)
-        name = "unknown" if kind >= 64 else KINDS[kind]
-        site = sites.get(f[0], (b"(undefined name)", b"", 0)) if f and kind not in (8, 13) and kind < 64 else None
+        name = {64: "wait_begin", 65: "wait_end"}.get(kind, "unknown") if kind >= 64 else KINDS[kind]
+        site = sites.get(f[0], (b"(undefined name)", b"", 0)) if f and kind not in (8, 13) and kind <= 64 else None
         cols = [str(ns), str(tid), name, safe(site[0]) if site else ""]
-        if kind in (1, 3):
+        if kind in (1, 3, 64):
             cols += [safe(site[1]), str(site[2])]
         elif kind == 4:
             cols.append(str(f[1]))
@@ -234,7 +239,7 @@ def lines(events, sites, t0, rate):
             cols += ["0x%x" % f[1], str(f[2]), safe(site[1]), str(site[2])]
         elif kind == 14:
             cols += ["0x%x" % f[1], safe(site[1]), str(site[2])]
-        elif kind >= 64:
+        elif kind > 65:
             cols.append(str(kind))
         yield cols
 

@@ -72,6 +72,7 @@ int main(int argc, char **argv) {
   ctrace_free(p);
   ctrace_free(p); /* a memory problem */
   { CTRACE_ZONE("main"); CTRACE_INSTANT("mark"); }
+  { CTRACE_WAIT("a wait"); CTRACE_WAIT_BEGIN("nested"); CTRACE_WAIT_END(); } /* kinds 64 and 65 */
   for (i = 0; i < 3; i++) pthread_join(th[i], NULL);
   return ctrace_stop() == 0 ? 0 : 1;
 }
