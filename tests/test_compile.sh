@@ -221,9 +221,9 @@ syntax_check "compile: CTRACE_STATIC one-file program (gcc C99)" \
   gcc -std=c99 $WARN -DCTRACE_STATIC -pthread -I. "$T/one.c"
 
 # 32-bit, when the multilib toolchain is installed.
-if echo 'int main(void){return 0;}' | gcc -m32 -x c - -o "$T/m32probe" >/dev/null 2>&1; then
+if echo 'int main(void){return 0;}' | gcc -m32 -x c - -o "$T/m32probe" >/dev/null 2>&1 && "$T/m32probe"; then
   build_and_run "compile: gcc -m32 C99 (32-bit), every function linked, runs" "$T/log" \
     gcc -m32 -std=c99 -O0 $WARN -pthread -I. "$T/one.c" -lm
 else
-  echo "SKIP: compile: gcc -m32: no 32-bit toolchain (apt-get install gcc-multilib)"
+  echo "SKIP: compile: gcc -m32: no 32-bit toolchain or runtime (apt-get install gcc-multilib)"
 fi
