@@ -8,7 +8,7 @@
    arena and once with ctrace_malloc/ctrace_free, each in a zone, so the report
    puts their times and allocation counts side by side.
 
-   Build (from the repo root):  cc -O2 -pthread examples/arena.c -o arena -lm
+   Build (from the repo root):  cc -O2 -pthread examples/arena.c -o arena
    Run:                         ./arena [trace-path]      (default arena.ctrace) */
 #define CTRACE_IMPLEMENTATION
 #include "../ctrace.h"

@@ -14,7 +14,7 @@
    The heap goal the pacer sets is a counter, so each collection's trigger
    can be checked against it.
 
-   Build (from the repo root):  cc -O2 -pthread examples/gc_demo.c -o gc_demo -lm
+   Build (from the repo root):  cc -O2 -pthread examples/gc_demo.c -o gc_demo
    Run:                         ./gc_demo [trace-path]      (default gc_demo.ctrace) */
 #define CTRACE_IMPLEMENTATION
 #include "../ctrace.h"

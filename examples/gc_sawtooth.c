@@ -9,7 +9,7 @@
    a sawtooth. The report's "What this run shows" panel says so, and its
    utilization curve tells how long the program waited for the collector.
 
-   Build (from the repo root):  cc -O2 -pthread examples/gc_sawtooth.c -o gc_sawtooth -lm
+   Build (from the repo root):  cc -O2 -pthread examples/gc_sawtooth.c -o gc_sawtooth
    Run:                         ./gc_sawtooth [trace-path]   (default gc_sawtooth.ctrace) */
 #define CTRACE_IMPLEMENTATION
 #include "../ctrace.h"

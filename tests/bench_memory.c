@@ -13,7 +13,7 @@
    about 11 ns on this project's machine), so that ratio is printed for
    information. Numbers only: this never fails the build.
 
-   Build:  cc -O2 -pthread tests/bench_memory.c -o bench_memory -lm
+   Build:  cc -O2 -pthread tests/bench_memory.c -o bench_memory
    Run:    ./bench_memory [trace-path]    (default $BUILD/tmp/bench_memory-PID.ctrace) */
 #define CTRACE_IMPLEMENTATION
 #include "../ctrace.h"
