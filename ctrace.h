@@ -341,6 +341,9 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_analyze CTRACE__TOOL(ctrace_analyze)
 #define ctrace_stats_json CTRACE__TOOL(ctrace_stats_json)
 #define ctrace_export_chrome CTRACE__TOOL(ctrace_export_chrome)
+#define ctrace_export_chrome_to_func CTRACE__TOOL(ctrace_export_chrome_to_func)
+#define ctrace_report_html_to_func CTRACE__TOOL(ctrace_report_html_to_func)
+#define ctrace_png_to_func CTRACE__TOOL(ctrace_png_to_func)
 #define ctrace_reader_open CTRACE__TOOL(ctrace_reader_open)
 #define ctrace_reader_open_memory CTRACE__TOOL(ctrace_reader_open_memory)
 #define ctrace_reader_next CTRACE__TOOL(ctrace_reader_next)
@@ -968,6 +971,20 @@ CTRACE_API int ctrace_export_folded(const ctrace_analysis *a, int by_bytes, ctra
                                     void *user);
 /* Name of a problem kind ("end_without_begin", ...), "unknown" otherwise. */
 CTRACE_API const char *ctrace_problem_kind_name(int kind);
+
+/* What an output call that reads a trace itself (report, PNG) found about
+   it, so a caller can warn and choose its exit status without reading the
+   trace a second time. Pass one in the call's config; it is filled in
+   whenever the trace could be read, also when writing then failed. */
+typedef struct ctrace_input_result {
+  int read;                  /* 1 once the trace was read (the rest is valid) */
+  int damaged;               /* 1: the trace was damaged; the output covers
+                                what was recovered (info says how much) */
+  ctrace_trace_info info;    /* the reader's final facts: chunks_bad,
+                                bytes_lost, events_lost, first_damage, ... */
+  int baseline_read, baseline_damaged; /* the same for a report's baseline */
+  ctrace_trace_info baseline_info;
+} ctrace_input_result;
 /* <<api:analysis */
 
 /* >>api:draw */
@@ -995,6 +1012,7 @@ typedef struct ctrace_report_config {
   void *progress_user;
   char *error;               /* optional: receives a sentence on failure */
   size_t error_size;
+  ctrace_input_result *result; /* optional: receives what the trace was found to be */
 } ctrace_report_config;
 
 /* Write the report for the trace at trace_path to html_path ("-" = stdout).
@@ -1006,6 +1024,10 @@ typedef struct ctrace_report_config {
    (no shared state). */
 CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
                                   const ctrace_report_config *cfg);
+/* As above, the page going to write(user, data, size) (see ctrace_write_fn)
+   instead of a file; a write error is write's own code. */
+CTRACE_API int ctrace_report_html_to_func(const char *trace_path, ctrace_write_fn write, void *user,
+                                          const ctrace_report_config *cfg);
 /* <<api:report */
 
 /* >>api:raster */
@@ -1040,6 +1062,8 @@ typedef struct ctrace_png_config {
   void *progress_user;
   char *error;               /* optional: receives a sentence on failure */
   size_t error_size;
+  ctrace_input_result *result; /* optional: receives what the trace was found
+                                  to be (ctrace_png, ctrace_png_to_func) */
 } ctrace_png_config;
 
 /* Analyse the trace at trace_path and write the chosen chart as a PNG file to
@@ -1053,6 +1077,10 @@ typedef struct ctrace_png_config {
    and returns 0. On failure a sentence naming the file and the reason goes
    to cfg->error when given. Thread-safe (no shared state). */
 CTRACE_API int ctrace_png(const char *trace_path, const char *png_path, const ctrace_png_config *cfg);
+/* As above, the PNG going to write(user, data, size) (see ctrace_write_fn)
+   instead of a file, the way stbi_write_png_to_func does. */
+CTRACE_API int ctrace_png_to_func(const char *trace_path, ctrace_write_fn write, void *user,
+                                  const ctrace_png_config *cfg);
 
 /* As ctrace_png() from an analysis already made (ctrace_analyze()). */
 CTRACE_API int ctrace_png_from_analysis(const ctrace_analysis *a, const char *png_path,
@@ -1115,6 +1143,12 @@ typedef struct ctrace_export_counts {
 CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path,
                                     ctrace_progress_fn progress, void *progress_user,
                                     ctrace_export_counts *counts, char *err, size_t err_size);
+/* As above, the JSON going to write(user, data, size) (see ctrace_write_fn)
+   in pieces of up to 64 KiB instead of a file; a write error is write's own
+   code and stops the export. */
+CTRACE_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace_write_fn write, void *user,
+                                            ctrace_progress_fn progress, void *progress_user,
+                                            ctrace_export_counts *counts, char *err, size_t err_size);
 /* <<api:export */
 
 #ifdef __cplusplus
@@ -8965,19 +8999,28 @@ static CTRACE__MAYBE_UNUSED float ctrace__text_width(const char *utf8, int font_
    err and later writes are dropped, so callers check once at the end. */
 typedef struct ctrace__sink {
   FILE *f;
+  ctrace_write_fn write;     /* streams to write(write_user, ...) when set */
+  void *write_user;
   char *buf;
   size_t len, cap;
   uint64_t total;   /* bytes accepted so far */
   uint64_t titles_until; /* SVG: once total passes this, tooltips are left out
                             (they dominate the size); 0 = no limit */
-  int err;          /* 0, CTRACE_E_WRITE or CTRACE_E_NOMEM */
+  int err;          /* 0, CTRACE_E_WRITE, CTRACE_E_NOMEM or write's own code */
 } ctrace__sink;
 
 #define CTRACE__SINK_FLUSH_AT ((size_t)1 << 16)
 
+#define CTRACE__SINK_STREAMS(o) ((o)->f || (o)->write)
+
 static CTRACE__MAYBE_UNUSED void ctrace__sink_flush(ctrace__sink *o) {
-  if (!o->f || o->len == 0 || o->err) return;
-  if (fwrite(o->buf, 1, o->len, o->f) != o->len) o->err = CTRACE_E_WRITE;
+  if (!CTRACE__SINK_STREAMS(o) || o->len == 0 || o->err) return;
+  if (o->write) {
+    int rc = o->write(o->write_user, o->buf, o->len);
+    if (rc < 0) o->err = rc;
+  } else if (fwrite(o->buf, 1, o->len, o->f) != o->len) {
+    o->err = CTRACE_E_WRITE;
+  }
   o->len = 0;
 }
 
@@ -8985,12 +9028,12 @@ static CTRACE__MAYBE_UNUSED int ctrace__sink_reserve(ctrace__sink *o, size_t n) 
   size_t ncap;
   char *nb;
   if (o->len + n <= o->cap) return 0;
-  if (o->f && o->len) {
+  if (CTRACE__SINK_STREAMS(o) && o->len) {
     ctrace__sink_flush(o);
     if (o->err) return -1;
     if (n <= o->cap) return 0;
   }
-  ncap = o->cap ? o->cap : (o->f ? CTRACE__SINK_FLUSH_AT * 2 : 4096);
+  ncap = o->cap ? o->cap : (CTRACE__SINK_STREAMS(o) ? CTRACE__SINK_FLUSH_AT * 2 : 4096);
   while (ncap < o->len + n) {
     if (ncap > ((size_t)-1) / 4) { o->err = CTRACE_E_NOMEM; return -1; }
     ncap *= 2;
@@ -9008,7 +9051,7 @@ static CTRACE__MAYBE_UNUSED void ctrace__sink_bytes(ctrace__sink *o, const void 
   memcpy(o->buf + o->len, p, n);
   o->len += n;
   o->total += n;
-  if (o->f && o->len >= CTRACE__SINK_FLUSH_AT) ctrace__sink_flush(o);
+  if (CTRACE__SINK_STREAMS(o) && o->len >= CTRACE__SINK_FLUSH_AT) ctrace__sink_flush(o);
 }
 
 static CTRACE__MAYBE_UNUSED void ctrace__sink_str(ctrace__sink *o, const char *s) {
@@ -9035,7 +9078,7 @@ static void ctrace__sink_fmt(ctrace__sink *o, const char *fmt, ...) {
   va_end(ap);
   o->len += (size_t)n;
   o->total += (size_t)n;
-  if (o->f && o->len >= CTRACE__SINK_FLUSH_AT) ctrace__sink_flush(o);
+  if (CTRACE__SINK_STREAMS(o) && o->len >= CTRACE__SINK_FLUSH_AT) ctrace__sink_flush(o);
 }
 
 static CTRACE__MAYBE_UNUSED void ctrace__sink_int(ctrace__sink *o, int64_t v) {
@@ -12539,8 +12582,27 @@ static const char *ctrace__base_name(const char *path) {
   return s ? s + 1 : path;
 }
 
-CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path, const ctrace_report_config *cfg) {
-  static const ctrace_report_config defaults = {NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0};
+/* Fills cfg->result (when given) from an analysis made; rc is ctrace_analyze's. */
+static void ctrace__input_result(ctrace_input_result *res, int baseline, const ctrace_analysis *a, int rc) {
+  const ctrace_summary *s;
+  if (!res || !a) return;
+  s = ctrace_analysis_summary(a);
+  if (baseline) {
+    res->baseline_read = 1;
+    res->baseline_damaged = rc < 0 || s->damaged;
+    res->baseline_info = s->info;
+  } else {
+    res->read = 1;
+    res->damaged = rc < 0 || s->damaged;
+    res->info = s->info;
+  }
+}
+
+/* Both entry points: to the file html_path ("-" = stdout), or (html_path
+   NULL) to write. */
+static int ctrace__report_html(const char *trace_path, const char *html_path, ctrace_write_fn write,
+                               void *write_user, const ctrace_report_config *cfg) {
+  static const ctrace_report_config defaults = {NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, NULL};
   ctrace_analysis_config acfg;
   ctrace_analysis *a = NULL, *b = NULL;
   ctrace__detail detail;
@@ -12549,8 +12611,10 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
   ctrace__sink out;
   char err_a[300], err_b[300];
   int rc, to_stdout, existed = 0;
+  const char *out_name = html_path ? html_path : "(output function)";
   if (!cfg) cfg = &defaults;
-  if (!trace_path || !html_path) {
+  if (cfg->result) memset(cfg->result, 0, sizeof *cfg->result);
+  if (!trace_path || (!html_path && !write)) {
     ctrace__rep_error(cfg, "report: %s%s", "a trace path and an output path are needed", "");
     return CTRACE_E_INVALID;
   }
@@ -12568,6 +12632,7 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
       else ctrace__rep_error(cfg, "baseline %s: %s", cfg->baseline_path, ctrace_strerror(rc));
       return rc < 0 ? rc : CTRACE_E_READ;
     }
+    ctrace__input_result(cfg->result, 1, b, rc);
     if (rc == 0) err_b[0] = '\0';
   }
   ctrace__detail_init(&detail, cfg->max_spans ? cfg->max_spans : 50000u);
@@ -12588,6 +12653,7 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
     ctrace_analysis_free(b);
     return rc < 0 ? rc : CTRACE_E_READ;
   }
+  ctrace__input_result(cfg->result, 0, a, rc);
   if (rc == 0) err_a[0] = '\0';
   if (detail.oom) {
     ctrace__rep_error(cfg, "%s: %s", trace_path, "out of memory while collecting the timeline");
@@ -12598,16 +12664,19 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
   }
   ctrace__detail_finish(&detail);
   memset(&out, 0, sizeof out);
-  to_stdout = strcmp(html_path, "-") == 0;
-  if (!to_stdout) {
+  to_stdout = html_path && strcmp(html_path, "-") == 0;
+  if (!html_path) {
+    out.write = write;
+    out.write_user = write_user;
+  } else if (!to_stdout) {
     /* only a file this call creates may be removed after a failed write:
        the path may name a device or someone's file */
     FILE *probe = fopen(html_path, "rb");
     existed = probe != NULL;
     if (probe) fclose(probe);
   }
-  out.f = to_stdout ? stdout : fopen(html_path, "wb");
-  if (!out.f) {
+  if (html_path) out.f = to_stdout ? stdout : fopen(html_path, "wb");
+  if (html_path && !out.f) {
     ctrace__rep_error(cfg, "%s: cannot open for writing: %s", html_path, strerror(errno));
     ctrace__detail_free(&detail);
     ctrace_analysis_free(a);
@@ -12632,19 +12701,39 @@ CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
   if (cfg->progress) cfg->progress(cfg->progress_user, 0.9, "writing");
   ctrace__rep_page(&r);
   ctrace__sink_flush(&out);
-  if (to_stdout) { if (fflush(stdout) != 0 && !out.err) out.err = CTRACE_E_WRITE; }
-  else if (fclose(out.f) != 0 && !out.err) out.err = CTRACE_E_WRITE;
+  if (!html_path) {
+    /* the last call, with size 0, marks the end (see ctrace_write_fn) */
+    int wrc = out.err ? 0 : write(write_user, out.buf, 0);
+    if (wrc < 0) out.err = wrc;
+  } else if (to_stdout) {
+    if (fflush(stdout) != 0 && !out.err) out.err = CTRACE_E_WRITE;
+  } else if (fclose(out.f) != 0 && !out.err) {
+    out.err = CTRACE_E_WRITE;
+  }
   CTRACE_MEM_FREE(out.buf);
   ctrace__detail_free(&detail);
   ctrace_analysis_free(a);
   ctrace_analysis_free(b);
   if (out.err) {
-    ctrace__rep_error(cfg, "%s: %s", html_path, ctrace_strerror(out.err));
-    if (!to_stdout && !existed) remove(html_path); /* a half-written report would look whole */
+    ctrace__rep_error(cfg, "%s: %s", out_name, ctrace_strerror(out.err));
+    if (html_path && !to_stdout && !existed) remove(html_path); /* a half-written report would look whole */
     return out.err;
   }
   if (cfg->progress) cfg->progress(cfg->progress_user, 1.0, "done");
   return 0;
+}
+CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path, const ctrace_report_config *cfg) {
+  if (!html_path) {
+    if (cfg && cfg->result) memset(cfg->result, 0, sizeof *cfg->result);
+    ctrace__rep_error(cfg, "report: %s%s", "a trace path and an output path are needed", "");
+    return CTRACE_E_INVALID;
+  }
+  return ctrace__report_html(trace_path, html_path, NULL, NULL, cfg);
+}
+
+CTRACE_API int ctrace_report_html_to_func(const char *trace_path, ctrace_write_fn write, void *user,
+                                          const ctrace_report_config *cfg) {
+  return ctrace__report_html(trace_path, NULL, write, user, cfg);
 }
 /* <<impl:report */
 
@@ -13496,20 +13585,24 @@ static unsigned char *ctrace__zlib(unsigned char *data, int len, int *out_len, i
 #endif
 
 typedef struct ctrace__png_sink {
-  FILE *f;
+  ctrace_write_fn write;
+  void *user;
   int err;
 } ctrace__png_sink;
 
 static void ctrace__png_put(void *ctx, void *data, int size) {
   ctrace__png_sink *k = (ctrace__png_sink *)ctx;
+  int rc;
   if (k->err || size <= 0) return;
-  if (fwrite(data, 1, (size_t)size, k->f) != (size_t)size) k->err = CTRACE_E_WRITE;
+  rc = k->write(k->user, data, (size_t)size);
+  if (rc < 0) k->err = rc;
 }
 
-/* Encodes w x h RGBA pixels as PNG into f. An image without transparency is
-   stored as RGB: a quarter smaller and faster to compress. Returns 0,
-   CTRACE_E_NOMEM or CTRACE_E_WRITE (the file is flushed and checked). */
-static int ctrace__png_encode(FILE *f, const uint8_t *rgba, int w, int h) {
+/* Encodes w x h RGBA pixels as PNG to write(user, ...), ending with the
+   size-0 call. An image without transparency is stored as RGB: a quarter
+   smaller and faster to compress. Returns 0, CTRACE_E_NOMEM or write's
+   first negative code. */
+static int ctrace__png_encode(ctrace_write_fn write, void *user, const uint8_t *rgba, int w, int h) {
   ctrace__png_sink sink;
   size_t i, npx = (size_t)w * (size_t)h;
   uint8_t *rgb = NULL;
@@ -13525,13 +13618,17 @@ static int ctrace__png_encode(FILE *f, const uint8_t *rgba, int w, int h) {
       rgb[3 * i + 2] = rgba[4 * i + 2];
     }
   }
-  sink.f = f;
+  sink.write = write;
+  sink.user = user;
   sink.err = 0;
   ok = opaque ? stbi_write_png_to_func(ctrace__png_put, &sink, w, h, 3, rgb, w * 3)
               : stbi_write_png_to_func(ctrace__png_put, &sink, w, h, 4, rgba, w * 4);
   CTRACE_MEM_FREE(rgb);
   if (!ok) return CTRACE_E_NOMEM;
-  if (fflush(f) != 0 || ferror(f)) sink.err = CTRACE_E_WRITE;
+  if (!sink.err) {
+    int rc = write(user, rgba, 0);
+    if (rc < 0) sink.err = rc;
+  }
   return sink.err;
 }
 
@@ -13540,7 +13637,7 @@ static int ctrace__png_write(const char *path, const uint8_t *rgba, int w, int h
   int to_stdout = strcmp(path, "-") == 0, rc;
   FILE *f = to_stdout ? stdout : fopen(path, "wb");
   if (!f) return CTRACE_E_OPEN;
-  rc = ctrace__png_encode(f, rgba, w, h);
+  rc = ctrace__png_encode(ctrace_write_stdio, f, rgba, w, h);
   if (!to_stdout && fclose(f) != 0 && rc == 0) rc = CTRACE_E_WRITE;
   return rc;
 }
@@ -13612,9 +13709,11 @@ static uint8_t *ctrace__png_pixels(int w, int h) {
 
 /* Draws, encodes and writes; the shared tail of both PNG entry points. */
 static int ctrace__png_render_write(const ctrace_analysis *a, const ctrace__detail *d, const char *png_path,
-                                    const ctrace_png_config *cfg, int chart, int w, int h) {
+                                    ctrace_write_fn write, void *user, const ctrace_png_config *cfg,
+                                    int chart, int w, int h) {
   uint8_t *px = ctrace__png_pixels(w, h);
   int rc;
+  if (!png_path) png_path = "(output function)";
   if (!px) {
     ctrace__png_say(cfg, "%s: out of memory for a %d x %d image", png_path, w, h);
     return CTRACE_E_NOMEM;
@@ -13623,7 +13722,7 @@ static int ctrace__png_render_write(const ctrace_analysis *a, const ctrace__deta
   rc = ctrace__png_draw(a, d, chart, w, h, px);
   if (rc == 0) {
     ctrace__png_progress(cfg, 0.95, "writing");
-    rc = ctrace__png_write(png_path, px, w, h);
+    rc = write ? ctrace__png_encode(write, user, px, w, h) : ctrace__png_write(png_path, px, w, h);
   }
   CTRACE_MEM_FREE(px);
   if (rc == 0) ctrace__png_progress(cfg, 1.0, "done");
@@ -13649,7 +13748,7 @@ CTRACE_API int ctrace_png_from_analysis(const ctrace_analysis *a, const char *pn
 #ifndef CTRACE_WITH_PNG
   return ctrace__png_unsupported(png_path, cfg);
 #else
-  return ctrace__png_render_write(a, NULL, png_path, cfg, chart, w, h);
+  return ctrace__png_render_write(a, NULL, png_path, NULL, NULL, cfg, chart, w, h);
 #endif
 }
 
@@ -13666,8 +13765,8 @@ static void ctrace__png_on_progress(void *user, double done) {
   ctrace__png_progress(job->cfg, done * 0.9, "analysing");
 }
 
-static int ctrace__png_from_trace(const char *trace_path, const char *png_path, const ctrace_png_config *cfg,
-                                  int chart, int w, int h) {
+static int ctrace__png_from_trace(const char *trace_path, const char *png_path, ctrace_write_fn write,
+                                  void *user, const ctrace_png_config *cfg, int chart, int w, int h) {
   ctrace_analysis_config acfg;
   ctrace_analysis *a = NULL;
   ctrace__png_job job;
@@ -13686,8 +13785,13 @@ static int ctrace__png_from_trace(const char *trace_path, const char *png_path, 
     ctrace__png_say(cfg, "%s", err[0] ? err : ctrace_strerror(rc));
     return rc < 0 ? rc : CTRACE_E_READ;
   }
-  rc = ctrace__png_render_write(a, chart == CTRACE_CHART_TIMELINE ? &job.detail : NULL, png_path, cfg,
-                                chart, w, h);
+  if (cfg && cfg->result) {
+    cfg->result->read = 1;
+    cfg->result->damaged = rc < 0 || ctrace_analysis_summary(a)->damaged;
+    cfg->result->info = ctrace_analysis_summary(a)->info;
+  }
+  rc = ctrace__png_render_write(a, chart == CTRACE_CHART_TIMELINE ? &job.detail : NULL, png_path, write,
+                                user, cfg, chart, w, h);
   /* A damaged trace still gives a chart; its warning is left for the caller. */
   if (rc == 0 && err[0]) ctrace__png_say(cfg, "%s", err);
   ctrace_analysis_free(a);
@@ -13696,16 +13800,30 @@ static int ctrace__png_from_trace(const char *trace_path, const char *png_path, 
 }
 #endif
 
-CTRACE_API int ctrace_png(const char *trace_path, const char *png_path, const ctrace_png_config *cfg) {
+/* Both entry points: to the file png_path, or (png_path NULL) to write. */
+static int ctrace__png_entry(const char *trace_path, const char *png_path, ctrace_write_fn write, void *user,
+                             const ctrace_png_config *cfg) {
   int chart, w, h, rc;
-  if (!trace_path || !png_path) return CTRACE_E_INVALID;
+  if (cfg && cfg->result) memset(cfg->result, 0, sizeof *cfg->result);
+  if (!trace_path || (!png_path && !write)) return CTRACE_E_INVALID;
   rc = ctrace__png_settings(cfg, &chart, &w, &h);
   if (rc) return rc;
 #ifdef CTRACE_WITH_PNG
-  return ctrace__png_from_trace(trace_path, png_path, cfg, chart, w, h);
+  return ctrace__png_from_trace(trace_path, png_path, write, user, cfg, chart, w, h);
 #else
-  return ctrace__png_unsupported(png_path, cfg);
+  (void)user;
+  return ctrace__png_unsupported(png_path ? png_path : "(output function)", cfg);
 #endif
+}
+
+CTRACE_API int ctrace_png(const char *trace_path, const char *png_path, const ctrace_png_config *cfg) {
+  if (!png_path) return ctrace__png_entry(NULL, NULL, NULL, NULL, cfg);
+  return ctrace__png_entry(trace_path, png_path, NULL, NULL, cfg);
+}
+
+CTRACE_API int ctrace_png_to_func(const char *trace_path, ctrace_write_fn write, void *user,
+                                  const ctrace_png_config *cfg) {
+  return ctrace__png_entry(trace_path, NULL, write, user, cfg);
 }
 /* <<impl:raster */
 
@@ -13724,6 +13842,9 @@ CTRACE_API int ctrace_png(const char *trace_path, const char *png_path, const ct
 
 typedef struct ctrace__ex_out {
   FILE *f;
+  ctrace_write_fn write;     /* instead of f when not NULL */
+  void *write_user;
+  int write_rc;              /* write's first negative code */
   int owns;                  /* we opened f and must close it */
   int failed;                /* a write failed; later writes are skipped */
   int saved_errno;
@@ -13752,7 +13873,13 @@ static int ctrace__ex_out_open(ctrace__ex_out *o, const char *path) {
 }
 
 static void ctrace__ex_out_drain(ctrace__ex_out *o) {
-  if (!o->failed && o->n && fwrite(o->buf, 1, o->n, o->f) != o->n) {
+  if (!o->failed && o->n && o->write) {
+    int rc = o->write(o->write_user, o->buf, o->n);
+    if (rc < 0) {
+      o->failed = 1;
+      o->write_rc = rc;
+    }
+  } else if (!o->failed && o->n && fwrite(o->buf, 1, o->n, o->f) != o->n) {
     o->failed = 1;
     o->saved_errno = errno;
   }
@@ -13894,6 +14021,15 @@ static void ctrace__ex_out_hex(ctrace__ex_out *o, uint64_t v) {
 /* Closes the file; returns 0, CTRACE_E_WRITE on any write error so far. */
 static int ctrace__ex_out_close(ctrace__ex_out *o) {
   ctrace__ex_out_drain(o);
+  if (o->write) {
+    /* the last call, with size 0, marks the end (see ctrace_write_fn) */
+    int rc = o->failed ? 0 : o->write(o->write_user, o->buf, 0);
+    if (rc < 0) {
+      o->failed = 1;
+      o->write_rc = rc;
+    }
+    return o->failed ? (o->write_rc < 0 ? o->write_rc : CTRACE_E_WRITE) : 0;
+  }
   if (!o->failed && (fflush(o->f) != 0 || ferror(o->f))) {
     o->failed = 1;
     o->saved_errno = errno;
@@ -14521,16 +14657,18 @@ static int ctrace__chrome_stream(ctrace__chrome *c, ctrace_progress_fn progress,
   return rc < 0 ? rc : 0;
 }
 
-CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path,
-                                    ctrace_progress_fn progress, void *progress_user,
-                                    ctrace_export_counts *counts, char *err, size_t err_size) {
+/* Both entry points: to the file out_path, or (out_path NULL) to write. */
+static int ctrace__export_chrome(const char *trace_path, const char *out_path, ctrace_write_fn write,
+                                 void *write_user, ctrace_progress_fn progress, void *progress_user,
+                                 ctrace_export_counts *counts, char *err, size_t err_size) {
   ctrace__chrome c;
   ctrace__ex_out *out;
   const ctrace_trace_info *info;
   int rc, wrc;
   char why[256];
   if (err && err_size) err[0] = 0;
-  if (!trace_path || !out_path) {
+  const char *out_name = out_path ? out_path : "(output function)";
+  if (!trace_path || (!out_path && !write)) {
     ctrace__ex_set_err(err, err_size, "(null)", ctrace_strerror(CTRACE_E_INVALID));
     return CTRACE_E_INVALID;
   }
@@ -14547,10 +14685,19 @@ CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path
     CTRACE_MEM_FREE(out);
     CTRACE_MEM_FREE(c.names);
     ctrace_reader_close(c.reader);
-    ctrace__ex_set_err(err, err_size, out_path, ctrace_strerror(CTRACE_E_NOMEM));
+    ctrace__ex_set_err(err, err_size, out_name, ctrace_strerror(CTRACE_E_NOMEM));
     return CTRACE_E_NOMEM;
   }
-  rc = ctrace__ex_out_open(out, out_path);
+  if (out_path) {
+    rc = ctrace__ex_out_open(out, out_path);
+    out->write = NULL;
+    out->write_rc = 0;
+  } else {
+    memset(out, 0, offsetof(ctrace__ex_out, buf));
+    out->write = write;
+    out->write_user = write_user;
+    rc = 0;
+  }
   if (rc < 0) {
     char msg[200];
     snprintf(msg, sizeof msg, "cannot create: %s", strerror(out->saved_errno));
@@ -14578,13 +14725,13 @@ CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path
   c.counts.info = *info;
   wrc = ctrace__ex_out_close(out);
   if (rc < 0) {
-    const char *at = rc == CTRACE_E_NOMEM ? out_path : trace_path;
+    const char *at = rc == CTRACE_E_NOMEM ? out_name : trace_path;
     ctrace__ex_set_err(err, err_size, at, ctrace_strerror(rc));
   } else if (wrc < 0) {
     char msg[200];
     snprintf(msg, sizeof msg, "cannot write: %s",
-             out->saved_errno ? strerror(out->saved_errno) : "I/O error");
-    ctrace__ex_set_err(err, err_size, out_path, msg);
+             out->write ? ctrace_strerror(wrc) : out->saved_errno ? strerror(out->saved_errno) : "I/O error");
+    ctrace__ex_set_err(err, err_size, out_name, msg);
     rc = wrc;
   }
   if (counts) *counts = c.counts;
@@ -14601,6 +14748,24 @@ CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path
   CTRACE_MEM_FREE(out);
   ctrace_reader_close(c.reader);
   return rc;
+}
+
+CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path,
+                                    ctrace_progress_fn progress, void *progress_user,
+                                    ctrace_export_counts *counts, char *err, size_t err_size) {
+  if (!out_path) {
+    if (err && err_size) snprintf(err, err_size, "(null): %s", ctrace_strerror(CTRACE_E_INVALID));
+    return CTRACE_E_INVALID;
+  }
+  return ctrace__export_chrome(trace_path, out_path, NULL, NULL, progress, progress_user, counts, err,
+                               err_size);
+}
+
+CTRACE_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace_write_fn write, void *user,
+                                            ctrace_progress_fn progress, void *progress_user,
+                                            ctrace_export_counts *counts, char *err, size_t err_size) {
+  return ctrace__export_chrome(trace_path, NULL, write, user, progress, progress_user, counts, err,
+                               err_size);
 }
 /* <<impl:export */
 

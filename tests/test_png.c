@@ -848,7 +848,7 @@ static void test_png_files(const ctrace_analysis *a) {
           q[3] = (unsigned char)(t == 2 ? seed >> 16 : 255u);
         }
       FILE *f = fopen(pt_path(path, sizeof path, "noise.png"), "wb");
-      rc = f ? ctrace__png_encode(f, px, w, h) : -1;
+      rc = f ? ctrace__png_encode(ctrace_write_stdio, f, px, w, h) : -1;
       if (f) fclose(f);
       d = pt_slurp(path, &n);
       if (rc != 0 || !d || !pt_png_header(d, n, (uint32_t)w, (uint32_t)h) || !pt_png_equals(d, n, px, w, h)) ok = 0;

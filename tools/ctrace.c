@@ -312,6 +312,36 @@ static const char help_dump[] =
     "Exit: 0 intact trace; 1 damaged trace (every recovered event printed, a\n"
     "warning on stderr); 2 unreadable trace, usage or output error.\n";
 
+/* Length of the well-formed UTF-8 character at s (n bytes available), or 0
+   when the bytes there are not one (overlong, surrogate, past U+10FFFF, cut
+   short): the same rule the library's outputs follow. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+  unsigned c = s[0], lo = 0x80, hi = 0xBF;
+  size_t len, i;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) len = 2;
+  else if (c >= 0xE0 && c <= 0xEF) len = 3;
+  else if (c >= 0xF0 && c <= 0xF4) len = 4;
+  else return 0;
+  if (c == 0xE0) lo = 0xA0;
+  else if (c == 0xED) hi = 0x9F;
+  else if (c == 0xF0) lo = 0x90;
+  else if (c == 0xF4) hi = 0x8F;
+  if (n < len || s[1] < lo || s[1] > hi) return 0;
+  for (i = 2; i < len; i++)
+    if ((s[i] & 0xC0) != 0x80) return 0;
+  return len;
+}
+
+/* Decimal digits of v at p; returns the end. */
+static char *put_u64(char *p, uint64_t v) {
+  char tmp[20];
+  int n = 0;
+  do tmp[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  while (n) *p++ = tmp[--n];
+  return p;
+}
+
 /* Writes s with TAB, LF, CR, backslash, control bytes and invalid UTF-8
    escaped, so one event stays on one line and a terminal sees no controls. */
 static void put_safe(FILE *f, const char *str, size_t len) {
@@ -319,13 +349,13 @@ static void put_safe(FILE *f, const char *str, size_t len) {
   size_t i = 0, run = 0;
   while (i < len) {
     unsigned c = s[i];
-    size_t ok = 1, bad = 1;
+    size_t ok = 1;
     if (c >= 0x20 && c < 0x7f && c != '\\') {
       i++;
       continue;
     }
     if (i > run) fwrite(str + run, 1, i - run, f);
-    if (c >= 0x80) ok = ctrace__ex_utf8_len(s + i, len - i, &bad);
+    if (c >= 0x80) ok = utf8_len(s + i, len - i);
     if (c >= 0x80 && ok) {
       fwrite(str + i, 1, ok, f);
       i += ok;
@@ -339,13 +369,22 @@ static void put_safe(FILE *f, const char *str, size_t len) {
   if (i > run) fwrite(str + run, 1, i - run, f);
 }
 
-/* A name or file, repeated on every event: cut at the cap (see --help),
-   the cut marked with \... (which escaping never produces). */
+/* A name or file, repeated on every event: cut at NAME_CAP bytes (see
+   --help) on a whole character, the cut marked with \... (which escaping
+   never produces). */
+#define NAME_CAP 256
 static void put_safe_c(FILE *f, const char *s) {
-  int cut;
-  size_t n = ctrace__name_out_len(s, &cut);
-  if (s) put_safe(f, s, n);
-  if (cut) fputs("\\...", f);
+  size_t n = 0;
+  if (!s) return;
+  while (n <= NAME_CAP && s[n]) n++;
+  if (n <= NAME_CAP) {
+    put_safe(f, s, n);
+    return;
+  }
+  n = NAME_CAP;
+  while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) n--; /* s[n] starts the part cut off */
+  put_safe(f, s, n);
+  fputs("\\...", f);
 }
 
 /* TAB then a decimal number; printf per field would make dump several times
@@ -355,7 +394,7 @@ static void put_tab_i64(FILE *f, int64_t v) {
   char *p = b;
   *p++ = '\t';
   if (v < 0) *p++ = '-';
-  p = ctrace__ex_put_u64(p, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+  p = put_u64(p, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
   fwrite(b, 1, (size_t)(p - b), f);
 }
 
@@ -371,10 +410,10 @@ static void dump_event(FILE *f, const ctrace_event *ev) {
   const char *kind = ctrace_event_kind_name(ev->kind);
   size_t kind_len = strlen(kind);
   if (ev->time_ns < 0) *p++ = '-';
-  p = ctrace__ex_put_u64(p, ev->time_ns < 0 ? (uint64_t)0 - (uint64_t)ev->time_ns
+  p = put_u64(p, ev->time_ns < 0 ? (uint64_t)0 - (uint64_t)ev->time_ns
                                             : (uint64_t)ev->time_ns);
   *p++ = '\t';
-  p = ctrace__ex_put_u64(p, ev->thread);
+  p = put_u64(p, ev->thread);
   *p++ = '\t';
   if (kind_len > 24) kind_len = 24;
   memcpy(p, kind, kind_len);
@@ -803,19 +842,6 @@ static const char help_report[] =
     "Exit: 0 ok; 1 damaged trace (report of what was recovered, with a warning\n"
     "in it); 2 error.\n";
 
-/* Reads the trace's damage state cheaply enough for verbs whose library
-   function does not report it: 1 damaged, 0 intact, -1 unreadable. */
-static int trace_damaged(const char *trace) {
-  ctrace_reader *r = NULL;
-  ctrace_event ev;
-  int rc, damaged;
-  if (ctrace_reader_open(&r, trace, NULL, 0) < 0 || !r) return -1;
-  while ((rc = ctrace_reader_next(r, &ev)) > 0) {}
-  damaged = rc < 0 || info_damaged(ctrace_reader_info(r));
-  ctrace_reader_close(r);
-  return damaged;
-}
-
 /* ctrace_png analyses the trace itself: for the timeline it needs the zone
    spans, which only its own pass over the events collects. */
 static int png_run(const args *a) {
@@ -824,10 +850,12 @@ static int png_run(const args *a) {
   char err[320];
   char *def = a->out ? NULL : derived_name(a->trace, ".png");
   const char *out = a->out ? a->out : def;
-  int rc, damaged;
+  ctrace_input_result found;
+  int rc;
   if (!out) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
   progress_init(&pr);
   memset(&cfg, 0, sizeof cfg);
+  cfg.result = &found;
   cfg.chart = !a->chart || !strcmp(a->chart, "heap") ? CTRACE_CHART_HEAP
               : !strcmp(a->chart, "timeline")        ? CTRACE_CHART_TIMELINE
                                                      : CTRACE_CHART_FLAME;
@@ -845,9 +873,8 @@ static int png_run(const args *a) {
     fail_lib(err, a->trace, rc);
     return EXIT_ERROR;
   }
-  damaged = trace_damaged(a->trace) != 0;
-  if (damaged) fail_msg(a->trace, "warning: damaged trace; the chart covers what was recovered");
-  return damaged ? EXIT_DAMAGED : EXIT_OK;
+  if (found.damaged) fail_msg(a->trace, "warning: damaged trace; the chart covers what was recovered");
+  return found.damaged ? EXIT_DAMAGED : EXIT_OK;
 }
 
 static int cmd_png(int argc, char **argv) {
@@ -869,9 +896,11 @@ static int cmd_report(int argc, char **argv) {
     char err[320];
     char *def = a.out ? NULL : derived_name(a.trace, ".html");
     const char *out = a.out ? a.out : def;
+    ctrace_input_result found;
     int rc;
     if (!out) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
     memset(&cfg, 0, sizeof cfg);
+    cfg.result = &found;
     progress_init(&pr);
     err[0] = 0;
     cfg.baseline_path = a.baseline;
@@ -886,14 +915,10 @@ static int cmd_report(int argc, char **argv) {
       fail_lib(err, a.trace, rc);
       return EXIT_ERROR;
     }
-    {
-      int damaged_now = trace_damaged(a.trace) != 0;
-      int damaged_base = a.baseline && trace_damaged(a.baseline) != 0;
-      if (damaged_now || damaged_base) {
-        fail_msg(damaged_now ? a.trace : a.baseline,
-                 "warning: damaged trace; the report covers what was recovered");
-        return EXIT_DAMAGED;
-      }
+    if (found.damaged || found.baseline_damaged) {
+      fail_msg(found.damaged ? a.trace : a.baseline,
+               "warning: damaged trace; the report covers what was recovered");
+      return EXIT_DAMAGED;
     }
     return EXIT_OK;
   }
