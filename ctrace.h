@@ -2511,17 +2511,20 @@ static void ctrace__enqueue_locked(ctrace__buf *b) {
 static void ctrace__chunk_header(ctrace__buf *b);
 CTRACE__COLD void ctrace__write_defs(int fd);
 static void ctrace__write_chunk(int fd, ctrace__buf *b);
+static void ctrace__drain(void);
 
 /* Whether a chunk of thread t is written now by the caller rather than
-   queued for the writer thread. Called with t->lock held; `full` says the
-   thread filled its buffer (AUTO counts those). Per-thread order: t's
-   chunks enter the queue only under t->lock, which the caller holds, so
-   with the queue empty none of them waits there; one that a drain has taken
-   is written under file_lock, which the direct write waits for. */
+   queued for the writer thread: 0 queue it, 1 write it, 2 write what is
+   queued first (ctrace__drain), then it. Called with t->lock held; `full`
+   says the thread filled its buffer (AUTO counts those). Per-thread order:
+   t's chunks enter the queue only under t->lock, which the caller holds,
+   so once the queue has been drained none of them waits there; one that a
+   drain has taken is written under file_lock, which the direct write waits
+   for. */
 static int ctrace__write_here(const ctrace__tstate *t, int full) {
   int here = 0;
   ctrace__lock(&ctrace__g.q_lock);
-  if (ctrace__g.running && !ctrace__g.stopping && t->session == ctrace__g.session && ctrace__g.queued == 0 &&
+  if (ctrace__g.running && !ctrace__g.stopping && t->session == ctrace__g.session &&
       ctrace__g.write_mode != CTRACE_WRITE_WRITER && !ctrace__g.flight) {
     here = 1;
     if (ctrace__g.write_mode == CTRACE_WRITE_AUTO) {
@@ -2542,14 +2545,17 @@ static int ctrace__write_here(const ctrace__tstate *t, int full) {
       }
       here = busy >= ctrace__g.ncpu;
     }
+    if (here && ctrace__g.queued) here = 2; /* chunks handed over before the threads got busy */
   }
   ctrace__unlock(&ctrace__g.q_lock);
   return here;
 }
 
-/* Checksum, header and one write, by the calling thread. Called with the
-   chunk's thread's lock held (its order, see above). */
-static void ctrace__write_now(ctrace__buf *b, int by_owner) {
+/* Checksum, header and one write, by the calling thread (after the queued
+   chunks when here is 2). Called with the chunk's thread's lock held (its
+   order, see above). */
+static void ctrace__write_now(ctrace__buf *b, int by_owner, int here) {
+  if (here == 2) ctrace__drain();
   ctrace__chunk_header(b); /* outside file_lock: threads checksum in parallel */
   ctrace__lock(&ctrace__g.file_lock);
   ctrace__write_defs(ctrace__g.fd); /* names the chunk uses, first */
@@ -2563,13 +2569,13 @@ static void ctrace__write_now(ctrace__buf *b, int by_owner) {
    buffer itself went (the caller must give the thread a new one). */
 static int ctrace__seal_locked(ctrace__tstate *t, int flags, int full) {
   ctrace__buf *b = t->buf;
-  int live;
+  int live, here;
   if (!b) return 0;
   if (t->pos == t->copied && !flags) {
     t->pos = t->copied = b->mem;
     return 0;
   }
-  if (ctrace__write_here(t, full)) {
+  if ((here = ctrace__write_here(t, full)) != 0) {
     /* The chunk's header goes in the bytes before t->copied: room kept
        before the buffer, or events a steal already wrote. */
     b->type = CTRACE__CH_EVENTS;
@@ -2579,7 +2585,7 @@ static int ctrace__seal_locked(ctrace__tstate *t, int flags, int full) {
     b->base_ts = t->copied_ts;
     b->data = t->copied;
     b->len = (uint32_t)(t->pos - t->copied);
-    ctrace__write_now(b, 1);
+    ctrace__write_now(b, 1, here);
     b->data = b->mem;
     b->len = 0;
     b->flags = 0;
@@ -2615,10 +2621,11 @@ static void ctrace__steal(ctrace__tstate *t) {
   ctrace__buf *nb;
   uint64_t dts = 0;
   uint32_t len;
+  int here;
   ctrace__lock(&t->lock);
   if (t->buf && t->session == ctrace__g.session) {
     end = ctrace__load_acquire(&t->pos);
-    if (end > t->copied && ctrace__write_here(t, 0)) {
+    if (end > t->copied && (here = ctrace__write_here(t, 0)) != 0) {
       /* Written in place: the owner only appends past `end`, and the
          header goes in bytes already written (or the room before them). */
       ctrace__buf c;
@@ -2630,7 +2637,7 @@ static void ctrace__steal(ctrace__tstate *t) {
       c.seq = t->seq++;
       c.base_ts = t->copied_ts;
       ctrace__count_events(c.data, c.len, &dts);
-      ctrace__write_now(&c, 0);
+      ctrace__write_now(&c, 0, here);
       t->copied_ts += dts;
       t->copied = end;
     } else if (end > t->copied) {

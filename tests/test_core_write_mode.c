@@ -111,7 +111,7 @@ int main(void) {
         (unsigned long long)st.chunks_by_threads, (unsigned long long)st.chunks_written);
 
   st = run("writer mode, 2 threads", config(CTRACE_WRITE_WRITER), 2);
-  CHECK(st.chunks_by_threads == 0 && st.chunks_written > 100,
+  CHECK(st.chunks_by_threads == 0 && st.chunks_written >= 10,
         "writer mode: the writer thread wrote all %llu chunks", (unsigned long long)st.chunks_written);
 
   /* One recording thread leaves a core idle unless there is only one. */
