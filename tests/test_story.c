@@ -288,8 +288,16 @@ static void test_report_consistency(void) {
   CTRACE_GC_BEGIN("test");
   CTRACE_GC_END();
   {
+    /* Until the writer has sampled RSS (an event of its thread): a loaded
+       machine may take a while. */
     struct timespec d = {0, 5 * 1000000L};
-    nanosleep(&d, NULL); /* the writer samples RSS at least once */
+    ctrace_session_stats st;
+    int k;
+    for (k = 0; k < 400; ++k) {
+      ctrace_session_stats_get(&st);
+      if (st.threads >= 2) break;
+      nanosleep(&d, NULL);
+    }
   }
   ctrace_stop();
   h = report_of(path, "story");
