@@ -8622,9 +8622,9 @@ static void ctrace__text_header(ctrace__out *o, const ctrace_analysis *a) {
   ctrace__out_s(o, "program   ");
   ctrace__term_name(o, s->info.program[0] ? s->info.program : "(unknown)", 120);
   ctrace__out_f(o, "  pid %u\n", (unsigned)s->info.pid);
-  ctrace__out_f(o, "duration  %s   events %llu   threads %u   file %s\n",
+  ctrace__out_f(o, "duration  %s   events %llu   threads %u of the program (%u in all)   file %s\n",
                 ctrace__an_fmt_ns(b1, sizeof b1, s->duration_ns), (unsigned long long)s->events,
-                (unsigned)s->threads, ctrace__an_fmt_bytes(b2, sizeof b2, s->info.file_size));
+                (unsigned)s->program_threads, (unsigned)s->threads, ctrace__an_fmt_bytes(b2, sizeof b2, s->info.file_size));
   if (s->damaged)
     ctrace__out_f(o, "WARNING   the trace is damaged: %llu chunk(s) skipped, %llu byte(s) lost%s%s\n",
                   (unsigned long long)s->info.chunks_bad, (unsigned long long)s->info.bytes_lost,
@@ -11814,6 +11814,8 @@ static const char *const ctrace__howto_zones[] = {
   "the largest self time is where the work itself happens.",
   "<b>p50</b> is the median duration: half the calls were faster. <b>p95</b>: 95 of 100 calls were faster. "
   "A p95 far above p50 means a few slow calls; the histogram below shows their spread.",
+  "A zone's count here adds up every call at its source line, whatever called it; the flame graph "
+  "counts per stack, so a zone called from two places shows there as two boxes with smaller counts.",
   "Click a column to sort; click a row to see its durations.", NULL};
 
 static void ctrace__rep_zone_row(ctrace__report *r, uint32_t zi, const ctrace_zone_stats *z, int is_task) {

@@ -225,6 +225,7 @@ run_gc_demo() {
     check "gc_demo: the panel does not call the heap a sawtooth" sh -c "! grep -qi sawtooth '$story'"
     check "gc_demo: the panel quotes the collections' count ($4)" grep -q "^$4 collections ran" "$story"
     check "gc_demo: the panel says how long main was held up" grep -q "thread was held up by collections" "$story"
+    check "gc_demo: the report draws the utilization curve" grep -q 'class="mmu-chart"' "$TMP/gc_demo.html"
   fi
 }
 
