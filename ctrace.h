@@ -1055,7 +1055,10 @@ enum ctrace_chart_kind {
 /* A zero-initialised config means: the heap chart, 1600 x 900 pixels. */
 typedef struct ctrace_png_config {
   int chart;                 /* enum ctrace_chart_kind */
-  int width, height;         /* pixels, each in [16, 8192]; 0 = 1600 and 900 */
+  int width, height;         /* pixels, each in [16, 8192]; 0 = 1600 and 900. For
+                                the timeline and the flame graph the height is a
+                                maximum: ctrace_png cuts the image under the chart's
+                                time axis (ctrace_chart_rgba fills it all) */
   /* Called now and then with the share done (0..1) and a word for the stage;
      NULL = silent. */
   void (*progress)(void *user, double done, const char *stage);
@@ -8838,6 +8841,7 @@ typedef struct ctrace__canvas {
   char *text;            /* arena of NUL-terminated strings */
   uint32_t n_text, cap_text;
   int oom;               /* set when an append failed; the canvas is then incomplete */
+  float used_h;          /* how far down a chart drew (the PNG is cut there); 0 = all */
 } ctrace__canvas;
 
 #include <stdio.h>
@@ -10032,7 +10036,12 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   for (i = 0; i < n_th; ++i) {
     uint32_t lanes = th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap, col;
     float row_h = lane_h * (float)(lanes + 1u);
+    /* the label's baseline: mid first lane, but never so high or low that
+       it reaches into the row above or below */
+    float label_y = y + lane_h * 0.5f + (float)fs * 0.35f;
     const char *nm = th[i].name && th[i].name[0] ? th[i].name : NULL;
+    if (label_y < y + (float)fs * 0.8f + 2) label_y = y + (float)fs * 0.8f + 2;
+    if (row_h < (float)fs + 6) row_h = (float)fs + 6;
     if (y + row_h > f.y + f.h) break;
     ctrace__canvas_rect(c, 0, y, w, row_h, (i & 1u) ? 0xf6f6f6ffu : 0xffffffffu, 0, 0);
     if (nm) ctrace__textf(buf, sizeof buf, "%u %s%s", (unsigned)th[i].id, nm,
@@ -10040,7 +10049,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
     else ctrace__textf(buf, sizeof buf, "thread %u", (unsigned)th[i].id);
     {
       char fit[120];
-      ctrace__canvas_text(c, 6, y + lane_h * 0.5f + (float)fs * 0.35f, fs, CTRACE__AN_START, CTRACE__INK,
+      ctrace__canvas_text(c, 6, label_y, fs, CTRACE__AN_START, CTRACE__INK,
                           ctrace__fit_text(fit, sizeof fit, buf, label_w - 10, fs));
     }
     /* activity strip: share of each pixel column spent inside zones */
@@ -10166,6 +10175,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   }
   f.h = y - f.y;
   ctrace__axis_time(c, &f, fs, 0);
+  c->used_h = f.y + f.h + 12 + (float)fs;
   return c->oom ? CTRACE_E_NOMEM : 0;
 }
 
@@ -10237,20 +10247,31 @@ static ctrace__flame_rows ctrace__flame_layout(const ctrace_flame_node *t, uint3
 /* Aggregated zone stacks, the outermost zone on top and callees below
    (an "icicle" flame graph); width is total time. group = node index + 1 so
    that a script can zoom into a node. b (may be NULL): a baseline run; each
-   node is then coloured by its change against the same stack there. */
+   node is then coloured by its change against the same stack there.
+   still: a picture no script will zoom (the PNG): each label says its box's
+   share of the whole, the title the whole's time, and a time axis runs
+   under the deepest row drawn. */
 static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, const ctrace_analysis *a,
-                                                            const ctrace_analysis *b, float w, float h) {
+                                                            const ctrace_analysis *b, float w, float h,
+                                                            int still) {
   uint32_t n = 0, nb = 0, *stack, sp = 0;
   const ctrace_flame_node *t = ctrace_analysis_flame(a, &n), *tb = b ? ctrace_analysis_flame(b, &nb) : NULL;
   ctrace__flame_rows L = ctrace__flame_layout(t, n, h);
   float *x, row_h = L.row_h, top = L.top, fs = L.fs;
   uint32_t *match, drawn = 0;
+  float bottom = top;
   double scale;
   char buf[300], t1[48], t2[48];
+  if (still && !b && n > 0 && t[0].total_ns > 0) {
+    ctrace__fmt_ns(t1, sizeof t1, (double)t[0].total_ns);
+    ctrace__textf(buf, sizeof buf, "Zone stacks (flame graph): width = total time, the full width = %s", t1);
+  }
   ctrace__canvas_text(c, 8, 20, (int)fs + 2, CTRACE__AN_START, CTRACE__INK,
                       b ? "Zone stacks: red = slower than the baseline, blue = faster"
+                        : still && n > 0 && t[0].total_ns > 0 ? buf
                         : "Zone stacks (flame graph): width = total time");
   if (n == 0 || t[0].total_ns <= 0) {
+    c->used_h = h / 2 + fs * 2;
     ctrace__canvas_text(c, w / 2, h / 2, (int)fs, CTRACE__AN_MIDDLE, CTRACE__MUTED, "no zones were recorded");
     return c->oom ? CTRACE_E_NOMEM : 0;
   }
@@ -10262,8 +10283,8 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
     c->oom = 1;
     return CTRACE_E_NOMEM;
   }
-  scale = (double)(w - 16) / (double)t[0].total_ns;
-  x[0] = 8;
+  x[0] = still ? 28.0f : 8.0f; /* a still picture's axis labels need room at the sides */
+  scale = (double)(w - 2 * x[0]) / (double)t[0].total_ns;
   match[0] = nb ? 0 : CTRACE_NONE;
   stack[sp++] = 0;
   while (sp) {
@@ -10275,8 +10296,10 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
       cx += cw;
       match[k] = tb ? ctrace__flame_child(tb, match[p], t[k].name) : CTRACE_NONE;
       y = top + row_h * (float)(t[k].depth - 1u);
-      if (cw < 0.5f || y + row_h > h || ++drawn > 6000u) continue; /* bounds the SVG's size */
+      if (cw < 0.5f || y + row_h > h - (still ? fs * 2 + 14 : 0) || ++drawn > 6000u)
+        continue; /* bounds the SVG's size; a still picture keeps room for its axis */
       stack[sp++] = k;
+      if (y + row_h > bottom) bottom = y + row_h;
       {
         uint32_t col = tb ? ctrace__delta_colour((double)t[k].total_ns,
                                                  match[k] != CTRACE_NONE ? (double)tb[match[k]].total_ns : 0)
@@ -10297,20 +10320,37 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
         }
         ctrace__canvas_title(c, buf);
         if (cw >= fs * 2.0f && row_h >= fs) {
-          char fit[160];
+          char fit[160], label[120];
+          const char *words = t[k].name;
+          if (still) {
+            /* the share when the whole label fits, else as much of the name as does */
+            ctrace__textf(label, sizeof label, "%.80s %.1f%%", t[k].name,
+                          100.0 * (double)t[k].total_ns / (double)t[0].total_ns);
+            ctrace__fit_text(fit, sizeof fit, label, cw - 6, (int)fs - 2);
+            if (strcmp(fit, label) == 0) words = label;
+          }
           ctrace__canvas_text(c, x[k] + 3, y + row_h * 0.5f + fs * 0.35f, (int)fs - 2, CTRACE__AN_START,
-                              CTRACE__INK, ctrace__fit_text(fit, sizeof fit, t[k].name, cw - 6, (int)fs - 2));
+                              CTRACE__INK, ctrace__fit_text(fit, sizeof fit, words, cw - 6, (int)fs - 2));
           ctrace__canvas_group(c, k + 1u);
         }
       }
     }
   }
   CTRACE_MEM_FREE(x); CTRACE_MEM_FREE(stack); CTRACE_MEM_FREE(match);
+  if (still) {
+    ctrace__frame f;
+    memset(&f, 0, sizeof f);
+    f.x = 28; f.w = w - 56; f.y = top; f.h = bottom - top + 2;
+    f.t0 = 0; f.t1 = (double)t[0].total_ns;
+    f.v0 = 0; f.v1 = 1;
+    ctrace__axis_time(c, &f, (int)fs - 2, 0);
+    c->used_h = f.y + f.h + 12 + fs;
+  }
   return c->oom ? CTRACE_E_NOMEM : 0;
 }
 
 static CTRACE__MAYBE_UNUSED int ctrace__chart_flame(ctrace__canvas *c, const ctrace_analysis *a, float w, float h) {
-  return ctrace__chart_flame_compare(c, a, NULL, w, h);
+  return ctrace__chart_flame_compare(c, a, NULL, w, h, 1);
 }
 
 /* Allocation sizes: one bar per power-of-two bucket, count of allocations. */
@@ -12544,7 +12584,7 @@ static void ctrace__rep_page(ctrace__report *r) {
     fh = 40.0f + 20.0f * (float)depth;
     fh = fh < 120.0f ? 120.0f : fh > 700.0f ? 700.0f : fh;
     ctrace__canvas_init(&flame, 1200, fh, 0xffffffffu);
-    ctrace__chart_flame_compare(&flame, r->a, r->b, 1200, fh);
+    ctrace__chart_flame_compare(&flame, r->a, r->b, 1200, fh, 0);
   }
   ctrace__rep_flame(r, &flame);
   ctrace__rep_memory(r);
@@ -13685,9 +13725,11 @@ static int ctrace__png_settings(const ctrace_png_config *cfg, int *chart, int *w
   return 0;
 }
 
-/* Lays out the chart and draws it into rgba (w x h). d may be NULL. */
+/* Lays out the chart and draws it into rgba (w x h). d may be NULL. used_h
+   (may be NULL) receives how many rows from the top hold the chart: h is a
+   maximum, and a chart with little to show leaves no blank canvas below. */
 static int ctrace__png_draw(const ctrace_analysis *a, const ctrace__detail *d, int chart, int w, int h,
-                            uint8_t *rgba) {
+                            uint8_t *rgba, int *used_h) {
   ctrace__canvas c;
   int rc;
   ctrace__canvas_init(&c, (float)w, (float)h, 0xffffffffu);
@@ -13696,6 +13738,11 @@ static int ctrace__png_draw(const ctrace_analysis *a, const ctrace__detail *d, i
   else rc = ctrace__chart_heap(&c, a, (float)w, (float)h);
   if (rc == 0 && c.oom) rc = CTRACE_E_NOMEM;
   if (rc == 0) rc = ctrace__raster_canvas(&c, rgba, w, h);
+  if (used_h) {
+    *used_h = h;
+    if (c.used_h > 0 && c.used_h < (float)h) *used_h = (int)ceilf(c.used_h);
+    if (*used_h < CTRACE_PNG_MIN_SIDE) *used_h = CTRACE_PNG_MIN_SIDE;
+  }
   ctrace__canvas_free(&c);
   return rc;
 }
@@ -13704,7 +13751,7 @@ CTRACE_API int ctrace_chart_rgba(const ctrace_analysis *a, const ctrace_png_conf
   int chart, w, h, rc;
   if (!a || !rgba) return CTRACE_E_INVALID;
   rc = ctrace__png_settings(cfg, &chart, &w, &h);
-  return rc ? rc : ctrace__png_draw(a, NULL, chart, w, h, rgba);
+  return rc ? rc : ctrace__png_draw(a, NULL, chart, w, h, rgba, NULL);
 }
 
 #ifdef CTRACE_WITH_PNG
@@ -13728,7 +13775,7 @@ static int ctrace__png_render_write(const ctrace_analysis *a, const ctrace__deta
     return CTRACE_E_NOMEM;
   }
   ctrace__png_progress(cfg, 0.9, "drawing");
-  rc = ctrace__png_draw(a, d, chart, w, h, px);
+  rc = ctrace__png_draw(a, d, chart, w, h, px, &h); /* rows below the chart are not written */
   if (rc == 0) {
     ctrace__png_progress(cfg, 0.95, "writing");
     rc = write ? ctrace__png_encode(write, user, px, w, h) : ctrace__png_write(png_path, px, w, h);

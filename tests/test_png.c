@@ -941,8 +941,38 @@ static void test_png_from_trace(void) {
     err[0] = 0;
     rc = ctrace_png(trace, pt_path(out, sizeof out, name), &cfg);
     d = pt_slurp(out, &n);
-    CHECK(rc == 0 && d && pt_png_header(d, n, 1600, 900), "ctrace_png chart %d: a 1600x900 PNG (rc %d %s)",
-          charts[i], rc, err);
+    if (charts[i] == CTRACE_CHART_HEAP) {
+      CHECK(rc == 0 && d && pt_png_header(d, n, 1600, 900), "ctrace_png chart %d: a 1600x900 PNG (rc %d %s)",
+            charts[i], rc, err);
+    } else {
+      /* 900 is a maximum: one thread's timeline or a two-row flame graph
+         is cut below its axis, with no blank canvas left under it */
+      uint32_t ph = d && n > 24 ? pt_be32(d + 20) : 0;
+      CHECK(rc == 0 && d && ph >= 60 && ph < 450 && pt_png_header(d, n, 1600, ph),
+            "ctrace_png chart %d: 1600 wide, as tall as its content (%u rows; rc %d %s)", charts[i],
+            (unsigned)ph, rc, err);
+      if (charts[i] == CTRACE_CHART_FLAME && ph && ctrace_analyze(trace, NULL, &a, NULL, 0) == 0 && a) {
+        pt_img im;
+        if (pt_img_new(&im, 1600, 900)) {
+          size_t x, y, below = 0, last = 0;
+          cfg.chart = CTRACE_CHART_FLAME;
+          ctrace_chart_rgba(a, &cfg, im.px);
+          for (y = 0; y < 900; ++y)
+            for (x = 0; x < 1600; ++x) {
+              const unsigned char *q = im.px + (y * 1600 + x) * 4;
+              if (q[0] != 255 || q[1] != 255 || q[2] != 255) {
+                if (y >= ph) below++;
+                else if (y + 20 >= ph) last++;
+              }
+            }
+          CHECK(below == 0 && last > 0, "flame PNG: cut right under the ink (%lu px below, %lu in the last 20 rows)",
+                (unsigned long)below, (unsigned long)last);
+          free(im.mem);
+        }
+        ctrace_analysis_free(a);
+        cfg.chart = charts[i];
+      }
+    }
     if (i == 0 && d && ctrace_analyze(trace, NULL, &a, NULL, 0) == 0 && a) {
       pt_img im;
       if (pt_img_new(&im, 1600, 900)) {
