@@ -43,7 +43,7 @@ static int mem_write(void *user, const void *data, size_t size) {
   membuf *b = (membuf *)user;
   char *q = (char *)realloc(b->p, b->n + size + 1);
   if (!q) return CTRACE_E_NOMEM;
-  memcpy(q + b->n, data, size);
+  if (size) memcpy(q + b->n, data, size); /* the last call is (NULL, 0) */
   b->n += size;
   q[b->n] = 0;
   b->p = q;
