@@ -456,6 +456,9 @@ typedef struct ctrace_trace_info {
   int flight_window;         /* written by ctrace_flight_dump */
   int64_t first_damage_offset;/* -1 if none */
   char first_damage[160];    /* a sentence about the first damage found */
+  uint64_t contradictions;   /* places where the trace contradicts itself (README: "What a
+                                reader sets aside"); each is also damage. 0 in an intact trace */
+  int events_lost_overflowed;/* events_lost saturated at UINT64_MAX */
 } ctrace_trace_info;
 
 typedef struct ctrace_reader ctrace_reader;
@@ -4603,6 +4606,7 @@ struct ctrace_reader {
   uint32_t n_skips, cap_skips;
   uint64_t last_ts;          /* latest event time seen, for traces with no end marker */
   uint64_t end_ts;           /* timestamp of the end marker */
+  int end_not_last;          /* chunks follow the end marker: the duration is the events' */
 };
 
 /* Ticks since the start to ns. Hostile headers can make the result huge;
@@ -4652,6 +4656,12 @@ static void ctrace__damage(ctrace_reader *r, uint64_t off, const char *what) {
     snprintf(r->info.first_damage, sizeof r->info.first_damage, "%s at byte %llu", what,
              (unsigned long long)off);
   }
+}
+
+/* A self-contradiction: damage, counted apart so outputs can say so. */
+static void ctrace__contradiction(ctrace_reader *r, uint64_t off, const char *what) {
+  r->info.contradictions++;
+  ctrace__damage(r, off, what);
 }
 
 static char *ctrace__arena_str(ctrace_reader *r, const uint8_t *s, size_t n) {
@@ -4953,11 +4963,44 @@ static ctrace__rthread *ctrace__thread_find(ctrace_reader *r, uint32_t tid, int 
   return &r->threads[r->n_threads - 1];
 }
 
+/* A name from a definition (at file offset off). Names are C strings, so a
+   NUL inside the stated length would cut it and let two names merge: that is
+   damage, and each NUL is kept as U+FFFD, so the name stays whole and
+   distinct from the names cut where it was. */
+static char *ctrace__arena_name(ctrace_reader *r, const uint8_t *s, size_t n, uint64_t off) {
+  size_t i, nuls = 0, j;
+  char *out;
+  if (!n || !memchr(s, 0, n)) return ctrace__arena_str(r, s, n);
+  for (i = 0; i < n; i++) nuls += s[i] == 0;
+  ctrace__contradiction(r, off, "a name holds a NUL byte (shown as U+FFFD)");
+  out = ctrace__arena_str(r, s, n + 2 * nuls); /* room; the bytes are rewritten */
+  if (!out) return NULL;
+  for (i = 0, j = 0; i < n; i++) {
+    if (s[i]) {
+      out[j++] = (char)s[i];
+    } else {
+      out[j++] = (char)0xEF; out[j++] = (char)0xBF; out[j++] = (char)0xBD;
+    }
+  }
+  out[j] = 0;
+  return out;
+}
+
 static int ctrace__define_site(ctrace_reader *r, uint64_t id, uint64_t line, const uint8_t *name, size_t nlen,
-                               const uint8_t *file, size_t flen) {
+                               const uint8_t *file, size_t flen, uint64_t off) {
   /* ids are dense from 1; a far larger id is damage, not a reason to
      allocate gigabytes */
   if (id == 0 || id > (uint64_t)r->n_defs * 4 + 65536 || line > 0xffffffffu) return -1;
+  if (id <= r->n_sites && r->sites[id - 1].name) {
+    /* Defined again: the same text is harmless (a writer may repeat it);
+       different text would rename events already written, so the first
+       definition stands and the contradiction is damage. */
+    const ctrace__rsite *old = &r->sites[id - 1];
+    if (old->line != line || strlen(old->name) != nlen || strlen(old->file) != flen ||
+        memcmp(old->name, name, nlen) != 0 || memcmp(old->file, file, flen) != 0)
+      ctrace__contradiction(r, off, "a definition gives a site a different name (the first is kept)");
+    return 0;
+  }
   if (id > r->n_sites) {
     uint32_t cap = r->n_sites ? r->n_sites : 256;
     ctrace__rsite *n;
@@ -4968,15 +5011,17 @@ static int ctrace__define_site(ctrace_reader *r, uint64_t id, uint64_t line, con
     r->sites = n;
     r->n_sites = cap;
   }
-  r->sites[id - 1].name = ctrace__arena_str(r, name, nlen);
-  r->sites[id - 1].file = ctrace__arena_str(r, file, flen);
+  r->sites[id - 1].name = ctrace__arena_name(r, name, nlen, off);
+  r->sites[id - 1].file = ctrace__arena_name(r, file, flen, off);
   r->sites[id - 1].line = (uint32_t)line;
   r->n_defs++;
   return r->sites[id - 1].name && r->sites[id - 1].file ? 0 : -1;
 }
 
-static int ctrace__parse_defs(ctrace_reader *r, const uint8_t *p, const uint8_t *end) {
+static int ctrace__parse_defs(ctrace_reader *r, const uint8_t *p, const uint8_t *end, uint64_t off) {
+  const uint8_t *start = p;
   while (p < end) {
+    uint64_t rec_off = off + (uint64_t)(p - start);
     uint8_t k = *p++;
     uint64_t a, b, n, fl;
     const uint8_t *s;
@@ -4987,13 +5032,13 @@ static int ctrace__parse_defs(ctrace_reader *r, const uint8_t *p, const uint8_t 
     p += n;
     if (k == CTRACE__DEF_SITE) {
       if (ctrace__get_varint(&p, end, &fl) || fl > (uint64_t)(end - p)) return -1;
-      if (ctrace__define_site(r, a, b, s, (size_t)n, p, (size_t)fl)) return -1;
+      if (ctrace__define_site(r, a, b, s, (size_t)n, p, (size_t)fl, rec_off)) return -1;
       p += fl;
     } else if (k == CTRACE__DEF_THREAD) {
       ctrace__rthread *t = a <= 0xffffffffu ? ctrace__thread_find(r, (uint32_t)a, 1) : NULL;
       if (!t) return -1;
       t->os_tid = b;
-      t->name = ctrace__arena_str(r, s, (size_t)n);
+      t->name = ctrace__arena_name(r, s, (size_t)n, rec_off);
       if (!t->name) return -1;
     } else {
       return -1; /* definitions have no length of their own: stop at an unknown one */
@@ -5012,9 +5057,16 @@ static void ctrace__read_end(ctrace_reader *r, const ctrace__chunkhdr *h, const 
   ctrace__get_varint(&p, end, &chunks_lost);
   r->info.ended = 1;
   r->info.crashed = status == 1;
-  r->info.crash_signal = (int)sig;
+  /* Signal numbers are small; a larger one is shown as the largest int
+     rather than wrapping negative. */
+  r->info.crash_signal = sig > 0x7fffffffu ? 0x7fffffff : (int)sig;
   r->info.exit_without_stop = status == 2;
-  r->info.events_lost += lost;
+  if (r->info.events_lost > UINT64_MAX - lost) {
+    r->info.events_lost = UINT64_MAX;
+    r->info.events_lost_overflowed = 1;
+  } else {
+    r->info.events_lost += lost;
+  }
   r->end_ts = h->base_ts;
   (void)chunks_lost;
 }
@@ -5074,6 +5126,12 @@ static int ctrace__scan(ctrace_reader *r) {
   const uint8_t *p;
   while (ctrace__chunk_at(r, off, &h, &at, 1)) {
     off = at + CTRACE__CHUNK_HEADER + h.len;
+    if (r->info.ended && !r->end_not_last) {
+      /* The end marker must be the last chunk. What follows it is still
+         read (it may be all the events), and the duration covers it. */
+      r->end_not_last = 1;
+      ctrace__contradiction(r, at, "a chunk after the end marker");
+    }
     if (h.type == CTRACE__CH_EVENTS) {
       ctrace__rthread *t = ctrace__thread_find(r, h.tid, 1);
       uint32_t k = r->n_echunks;
@@ -5133,7 +5191,7 @@ static int ctrace__scan(ctrace_reader *r) {
     if (h.type != CTRACE__CH_DEFS && h.type != CTRACE__CH_SYNC && h.type != CTRACE__CH_END) {
       continue; /* a chunk type from a newer writer, intact: skipped */
     } else if (h.type == CTRACE__CH_DEFS) {
-      if (ctrace__parse_defs(r, p, p + h.len)) ctrace__damage(r, at, "malformed definitions");
+      if (ctrace__parse_defs(r, p, p + h.len, at + CTRACE__CHUNK_HEADER)) ctrace__damage(r, at, "malformed definitions");
     } else if (h.type == CTRACE__CH_SYNC) {
       const uint8_t *q = p;
       uint64_t mono;
@@ -5169,7 +5227,8 @@ static int ctrace__scan(ctrace_reader *r) {
   r->ns_per_tick = 1e9 / r->info.ticks_per_second;
   r->ns_mult = (int64_t)(r->ns_per_tick * 4294967296.0 + 0.5); /* at most 1e6 * 2^32 */
   r->max_hi = r->ns_mult ? (uint64_t)(INT64_MAX / 2) / (uint64_t)r->ns_mult : UINT64_MAX;
-  r->info.duration_ns = ctrace__ticks_to_ns(r, r->info.ended ? r->end_ts : max_ts);
+  r->info.duration_ns = ctrace__ticks_to_ns(r, r->info.ended && !(r->end_not_last && max_ts > r->end_ts)
+                                                   ? r->end_ts : max_ts);
   if (r->info.duration_ns < 0) r->info.duration_ns = 0;
   return 0;
 }
@@ -5194,12 +5253,19 @@ static int ctrace__cursor_peek(ctrace_reader *r, ctrace__cursor *c) {
       q = c->p;
       c->kind = *q++;
       if (c->kind != 0 && !ctrace__get_varint(&q, c->end, &dt)) {
-        c->fields = q;
-        c->ts += dt;
-        return 1;
+        /* Times stay below 2^63 ticks (the one-byte deltas of the fast
+           paths then cannot wrap past 2^64 within a 16 MiB chunk). */
+        if (c->ts < (1ull << 63) && dt < (1ull << 63) - c->ts) {
+          c->fields = q;
+          c->ts += dt;
+          return 1;
+        }
+        r->info.bytes_lost += (uint64_t)(c->end - c->p);
+        ctrace__contradiction(r, c->chunk_off, "an event's time reaches 2^63 ticks (the rest of its chunk set aside)");
+      } else {
+        r->info.bytes_lost += (uint64_t)(c->end - c->p);
+        ctrace__damage(r, c->chunk_off, "malformed event in a chunk");
       }
-      r->info.bytes_lost += (uint64_t)(c->end - c->p);
-      ctrace__damage(r, c->chunk_off, "malformed event in a chunk");
       c->p = c->end;
     }
     if (!ctrace__cursor_load(r, c)) return 0;
@@ -5249,6 +5315,24 @@ static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
       r->info.chunks_bad++;
       r->info.bytes_lost += CTRACE__CHUNK_HEADER + h.len;
       ctrace__damage(r, at, "damaged events chunk (checksum mismatch)");
+      continue;
+    }
+    if (c->started && (h.seq < c->expect_seq || h.base_ts < c->ts)) {
+      /* A chunk must come after the one before it, in sequence and in time.
+         The first copy in the file is used; a repeated, earlier-numbered or
+         earlier-timed chunk is set aside (using it would count its events
+         twice or put time out of order). */
+      r->info.chunks_bad++;
+      r->info.bytes_lost += CTRACE__CHUNK_HEADER + h.len;
+      ctrace__contradiction(r, at, h.seq < c->expect_seq
+                                       ? "a chunk repeats or goes back in its thread's sequence (set aside)"
+                                       : "a chunk's base time goes back on its thread (set aside)");
+      continue;
+    }
+    if (h.base_ts >= (1ull << 63)) {
+      r->info.chunks_bad++;
+      r->info.bytes_lost += CTRACE__CHUNK_HEADER + h.len;
+      ctrace__contradiction(r, at, "a chunk's base time is 2^63 ticks or more (set aside)");
       continue;
     }
     r->info.chunks_ok++;
@@ -5589,7 +5673,7 @@ CTRACE__COLD int ctrace__next_slow(ctrace_reader *r, ctrace_event *ev) {
     ctrace__cursor *c = r->top;
     int ok;
     if (!c) {
-      if (!r->info.ended && r->last_ts) {
+      if ((!r->info.ended || r->end_not_last) && r->last_ts) {
         int64_t last = ctrace__ticks_to_ns(r, r->last_ts);
         if (last > r->info.duration_ns) r->info.duration_ns = last;
       }
@@ -7818,11 +7902,11 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
                                                            : (uint64_t)a->loss_sum;
   a->sum.events_lost = lost;
   if (lost) ctrace__problem(a, CTRACE_PROB_LOST_EVENTS, lost, a->loss_first_ns, a->loss_thread);
-  if (a->sum.info.chunks_bad || a->sum.info.truncated || a->sum.info.bytes_lost || a->sum.read_error) {
+  if (a->sum.info.chunks_bad || a->sum.info.truncated || a->sum.info.bytes_lost || a->sum.read_error ||
+      a->sum.info.first_damage_offset >= 0) {
+    uint64_t n = a->sum.info.chunks_bad + (a->sum.info.truncated || a->sum.read_error ? 1 : 0);
     a->sum.damaged = 1;
-    ctrace__problem(a, CTRACE_PROB_DAMAGED,
-                    a->sum.info.chunks_bad + (a->sum.info.truncated || a->sum.read_error ? 1 : 0),
-                    0, 0);
+    ctrace__problem(a, CTRACE_PROB_DAMAGED, n ? n : 1, 0, 0); /* a contradiction may set no chunk aside */
   }
   a->sum.threads = a->n_threads;
   ctrace__ztab_finish(&a->zones);
@@ -8541,13 +8625,22 @@ CTRACE_API int ctrace_export_csv(const ctrace_analysis *a, ctrace_write_fn write
 
 /* ---- folded stacks --------------------------------------------------------------------------------------- */
 
+/* Every line repeats its whole stack, so the file grows with the square of
+   the nesting: names are cut as in the other outputs that repeat them, and
+   stacks at CTRACE__FOLDED_DEPTH frames, everything deeper counted in one
+   "(deeper)" frame under its ancestor at that depth. */
+#define CTRACE__FOLDED_DEPTH 64
+
 static void ctrace__folded_name(ctrace__out *o, const char *name) {
+  int cut;
+  size_t n = ctrace__name_out_len(name, &cut);
   if (!*name) ctrace__out_s(o, "(unnamed)");
-  else ctrace__out_text(o, name, strlen(name), CTRACE__TX_FOLDED);
+  else ctrace__out_text(o, name, n, CTRACE__TX_FOLDED);
+  if (cut) ctrace__out_s(o, "...[cut]");
 }
 
 static void ctrace__folded_line(ctrace__out *o, const ctrace_analysis *a, uint32_t node,
-                                uint64_t weight, uint32_t *path) {
+                                uint64_t weight, uint32_t *path, int deeper) {
   uint32_t depth = 0, i;
   /* Walk up to the root, then print top-down. */
   while (node) {
@@ -8558,6 +8651,7 @@ static void ctrace__folded_line(ctrace__out *o, const ctrace_analysis *a, uint32
     ctrace__folded_name(o, a->flame[path[i]].name);
     if (i) ctrace__out_bytes(o, ";", 1);
   }
+  if (deeper) ctrace__out_s(o, ";(deeper)");
   ctrace__out_f(o, " %llu\n", (unsigned long long)weight);
 }
 
@@ -8565,18 +8659,36 @@ CTRACE_API int ctrace_export_folded(const ctrace_analysis *a, int by_bytes, ctra
                                     void *user) {
   ctrace__out o;
   uint32_t i, max_depth = 0, *path;
+  uint64_t *deeper = NULL; /* per node at the cut depth: the weight below it */
   if (ctrace__out_begin(&o, a, write, user)) return CTRACE_E_INVALID;
   for (i = 0; i < a->n_flame; i++)
     if (a->flame[i].depth > max_depth) max_depth = a->flame[i].depth;
   path = (uint32_t *)CTRACE_MEM_ALLOC(((size_t)max_depth + 1) * sizeof *path);
-  if (!path) return CTRACE_E_NOMEM;
+  if (max_depth > CTRACE__FOLDED_DEPTH) {
+    deeper = (uint64_t *)CTRACE_MEM_ALLOC((size_t)a->n_flame * sizeof *deeper);
+    if (deeper) memset(deeper, 0, (size_t)a->n_flame * sizeof *deeper);
+  }
+  if (!path || (max_depth > CTRACE__FOLDED_DEPTH && !deeper)) {
+    CTRACE_MEM_FREE(path);
+    return CTRACE_E_NOMEM;
+  }
   if (by_bytes && a->flame[0].bytes_self)
     ctrace__out_f(&o, "(no zone) %llu\n", (unsigned long long)a->flame[0].bytes_self);
   for (i = 1; i < a->n_flame && !o.err; i++) {
     const ctrace_flame_node *n = &a->flame[i];
     uint64_t w = by_bytes ? n->bytes_self : (uint64_t)n->self_ns;
-    if (w) ctrace__folded_line(&o, a, i, w, path);
+    if (!w) continue;
+    if (n->depth > CTRACE__FOLDED_DEPTH) {
+      uint32_t up = i;
+      while (a->flame[up].depth > CTRACE__FOLDED_DEPTH) up = a->flame[up].parent;
+      deeper[up] = deeper[up] > UINT64_MAX - w ? UINT64_MAX : deeper[up] + w;
+    } else {
+      ctrace__folded_line(&o, a, i, w, path, 0);
+    }
   }
+  for (i = 1; deeper && i < a->n_flame && !o.err; i++)
+    if (deeper[i]) ctrace__folded_line(&o, a, i, deeper[i], path, 1);
+  CTRACE_MEM_FREE(deeper);
   CTRACE_MEM_FREE(path);
   return ctrace__out_end(&o);
 }

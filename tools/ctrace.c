@@ -437,7 +437,7 @@ static void dump_event(FILE *f, const ctrace_event *ev) {
       fprintf(f, "\t0x%llx\t%llu", (unsigned long long)ev->ptr, (unsigned long long)ev->size);
       put_site(f, ev);
       break;
-    case CTRACE_EV_LOSS: put_tab_i64(f, ev->value); break;
+    case CTRACE_EV_LOSS: fprintf(f, "\t%llu", (unsigned long long)(uint64_t)ev->value); break; /* a count: unsigned */
     case CTRACE_EV_MEM_PROBLEM:
       fprintf(f, "\t0x%llx", (unsigned long long)ev->ptr);
       put_site(f, ev);
@@ -588,6 +588,9 @@ static void print_check_summary(const char *path, const ctrace_trace_info *in, u
   printf("lost: %llu chunks, %llu bytes of the file; %llu events the writer could not record\n",
          (unsigned long long)in->chunks_bad, (unsigned long long)in->bytes_lost,
          (unsigned long long)in->events_lost);
+  if (in->contradictions)
+    printf("contradictions: %llu (the trace contradicts itself; what could not be used was set aside)\n",
+           (unsigned long long)in->contradictions);
   if (in->crashed) printf("the program died of signal %d; the trace was saved\n", in->crash_signal);
   if (in->flight_window) printf("flight-recorder window (the start of the run is not included)\n");
 }
@@ -675,7 +678,9 @@ static const char help_export[] =
     "          Default OUT: TRACE with .json.\n"
     "  folded  Folded stacks \"a;b;c N\" for flamegraph.pl, inferno, speedscope.\n"
     "          --weight time (default): N = self time in ns; --weight bytes:\n"
-    "          N = bytes allocated with that stack innermost. Default OUT:\n"
+    "          N = bytes allocated with that stack innermost. Names longer than\n"
+    "          256 bytes end in \"...[cut]\"; stacks deeper than 64 frames end in\n"
+    "          a \"(deeper)\" frame that counts everything below. Default OUT:\n"
     "          TRACE with .folded.\n"
     "  csv     One row per zone: name,file,line,count,total_ns,self_ns,mean_ns,\n"
     "          min_ns,p50_ns,p95_ns,max_ns (RFC 4180 quoting). The figures equal\n"

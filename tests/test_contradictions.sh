@@ -1,0 +1,84 @@
+#!/bin/sh
+# tests/test_contradictions.sh - a trace that contradicts itself is reported
+# (issue 18): each crafted trace in tests/crafted/ that breaks one of
+# README's rules ("What a reader sets aside") makes `ctrace check` exit 1
+# and name the rule with its byte offset, and the outputs use the copy the
+# README says (the first) and stay in time order. Sums that overflow say so.
+set -u
+BUILD=${BUILD:-build}
+CT=$BUILD/ctrace
+T=$BUILD/tmp/contra_$$
+PY=${PYTHON:-python3}
+mkdir -p "$T"
+trap 'rm -rf "$T"' EXIT
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+
+[ -x "$CT" ] || { fail "tool built" "$CT missing"; exit 1; }
+if ! ${CC:-cc} -std=c99 -O1 -Wall -Wextra -Werror -Itests tests/tracegen.c -o "$T/tracegen" 2>"$T/err"; then
+  fail "tracegen builds" "$(head -c 400 "$T/err")"
+  exit 1
+fi
+gen() { sed 's/@N@/1/g' "tests/crafted/$1.desc" >"$T/d.txt" && "$T/tracegen" "$T/d.txt" "$T/$1.ctrace"; }
+
+# expect_check NAME TEXT: check exits 1 and its output has TEXT and a byte offset.
+expect_check() {
+  gen "$1" || { fail "$1: tracegen" "failed"; return; }
+  "$CT" check "$T/$1.ctrace" >"$T/out" 2>"$T/err"
+  code=$?
+  if [ "$code" != 1 ]; then fail "$1: check exits 1" "exit $code: $(cat "$T/out" "$T/err" | head -c 300)"
+  elif ! grep -q "first damage at byte [0-9]*: $2" "$T/out"; then fail "$1: check names the rule" "$(head -c 400 "$T/out")"
+  elif ! grep -q '^contradictions: [1-9]' "$T/out"; then fail "$1: check counts it" "$(head -c 400 "$T/out")"
+  else pass "$1: check exits 1: $2 (with its byte offset)"; fi
+}
+
+# time_ordered NAME: dump's times never go back.
+time_ordered() {
+  "$CT" dump "$T/$1.ctrace" >"$T/dump" 2>/dev/null
+  if awk -F'\t' 'NR > 1 && $1 + 0 < prev { bad = 1 } { prev = $1 + 0 } END { exit bad }' "$T/dump"; then
+    pass "$1: dump is in time order"
+  else
+    fail "$1: dump is in time order" "$(head -c 300 "$T/dump")"
+  fi
+}
+
+# json_is NAME EXPR WANT LABEL: a Python expression over stats --json (as j).
+json_is() {
+  "$CT" stats "$T/$1.ctrace" --json -o "$T/j.json" 2>/dev/null
+  got=$($PY -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$T/j.json" 2>&1)
+  if [ "$got" = "$3" ]; then pass "$1: $4"; else fail "$1: $4" "got $got, wanted $3"; fi
+}
+
+expect_check seq_repeat "a chunk repeats or goes back in its thread's sequence"
+time_ordered seq_repeat
+json_is seq_repeat "sum(z['count'] for z in j['zones'])" 2 "the repeated chunk's zone is counted once (the first copy)"
+
+expect_check seq_backwards "chunks of a thread are missing"
+time_ordered seq_backwards
+"$CT" check "$T/seq_backwards.ctrace" | grep -q '^contradictions: 1' && pass "seq_backwards: the chunk numbered back is counted as a contradiction" ||
+  fail "seq_backwards: contradiction counted" "$("$CT" check "$T/seq_backwards.ctrace" | head -c 300)"
+
+expect_check time_back "a chunk's base time goes back on its thread"
+time_ordered time_back
+json_is time_back "sum(z['count'] for z in j['zones'])" 1 "the chunks that go back in time are set aside"
+
+expect_check end_middle "a chunk after the end marker"
+dur=$("$CT" check "$T/end_middle.ctrace" | sed -n 's/.*duration \([0-9.]*\) ms.*/\1/p')
+if [ -n "$dur" ] && awk "BEGIN { exit !($dur >= 1.0) }"; then pass "end_middle: the duration covers the events after the marker ($dur ms)"
+else fail "end_middle: duration" "$dur ms"; fi
+
+expect_check redefine "a definition gives a site a different name"
+"$CT" dump "$T/redefine.ctrace" 2>/dev/null | grep -q 'other' && fail "redefine: the first definition is kept" "dump shows the second name" ||
+  pass "redefine: the first definition is kept"
+
+expect_check name_nul "a name holds a NUL byte"
+json_is name_nul "len([z for z in j['zones'] if z['name'].startswith('a')])" 2 "names that differ after a NUL stay two zones"
+json_is name_nul "len([c for c in j['counters'] if c['name'].startswith('a')])" 2 "and two counters"
+
+expect_check two_headers "damaged chunk header"
+
+gen time_edges
+"$CT" check "$T/time_edges.ctrace" >"$T/out" 2>&1
+code=$?
+[ "$code" = 1 ] && pass "time_edges: times at 2^63 ticks and past are damage (exit 1)" || fail "time_edges: exit 1" "exit $code: $(head -c 300 "$T/out")"
+time_ordered time_edges

@@ -1,0 +1,127 @@
+#!/bin/sh
+# tests/test_crafted.sh - traces crafted as an attacker would, with valid
+# CRCs so the damage is in the meaning: tests/crafted/*.desc, written by
+# tests/tracegen.c (tests/trace_builder.h documents the language). Each
+# description is run at its large size (the second number of its "sizes:"
+# line; CRAFTED_SIZE=small takes the first) through every verb of the tool:
+#   - exit status 0, 1 or 2, never a signal or a sanitizer report;
+#   - peak memory under 50x the trace's size + 100 MB;
+#   - output under 100x the trace's size + 1 MB (names repeated per event
+#     are cut at 256 bytes).
+# Then the amplification cases twice, at a size and its double: the work
+# (instructions counted by valgrind's cachegrind, not seconds) must no more
+# than about double (at most 2.6x). Issue 18's cases have their own checks
+# in tests/test_contradictions.sh.
+set -u
+BUILD=${BUILD:-build}
+CT=$BUILD/ctrace
+T=$BUILD/tmp/crafted_$$
+PY=${PYTHON:-python3}
+SIZE=${CRAFTED_SIZE:-large}
+mkdir -p "$T"
+trap 'rm -rf "$T"' EXIT
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+
+[ -x "$CT" ] || { fail "tool built" "$CT missing"; exit 1; }
+if ! ${CC:-cc} -std=c99 -O2 -Wall -Wextra -Werror -Itests tests/tracegen.c -o "$T/tracegen" 2>"$T/err"; then
+  fail "tracegen builds" "$(head -c 400 "$T/err")"
+  exit 1
+fi
+
+# gen DESC N OUT: the description with @N@ = N, written as a trace.
+gen() {
+  sed "s/@N@/$2/g" "$1" >"$T/desc.txt" && "$T/tracegen" "$T/desc.txt" "$3" 2>"$T/err"
+}
+
+# size_of DESC small|large
+size_of() {
+  sed -n 's/^# sizes: *\([0-9]*\) *\([0-9]*\).*/\1 \2/p' "$1" | { read s l; [ "$2" = small ] && echo "$s" || echo "$l"; }
+}
+
+VERBS="check|stats|stats --json|dump|export chrome|export folded|export folded --weight bytes|export csv|report|report --baseline BASE|png --chart heap|png --chart timeline|png --chart flame"
+
+for desc in tests/crafted/*.desc; do
+  name=$(basename "$desc" .desc)
+  n=$(size_of "$desc" "$SIZE")
+  tr="$T/$name.ctrace"
+  if ! gen "$desc" "$n" "$tr"; then
+    fail "$name: tracegen" "$(head -c 300 "$T/err")"
+    continue
+  fi
+  bytes=$(wc -c <"$tr")
+  rss_cap=$((bytes * 50 / 1024 + 100 * 1024))
+  out_cap=$((bytes * 100 + 1048576))
+  bad=""
+  IFS='|'
+  for verb in $VERBS; do
+    IFS=' '
+    # shellcheck disable=SC2086
+    set -- $verb
+    if [ "$1" = report ] && [ $# = 3 ]; then set -- report --baseline "$tr"; fi
+    if [ "$1" = check ]; then res=$($PY tests/crafted_run.py "$CT" check "$tr" 2>"$T/verr")
+    else res=$($PY tests/crafted_run.py "$CT" "$@" "$tr" -o - 2>"$T/verr"); fi
+    IFS=' '
+    # shellcheck disable=SC2086
+    set -- $res -1 0 0
+    IFS='|'
+    code=$1 rss=$2 out=$3
+    if [ -z "$res" ]; then
+      bad="$bad; '$verb' could not be run: $(head -c 200 "$T/verr")"
+    elif [ "$code" -lt 0 ] || [ "$code" -gt 2 ] || grep -q -e 'Sanitizer' -e 'runtime error' "$T/verr"; then
+      bad="$bad; '$verb' exit $code $(head -c 200 "$T/verr")"
+    elif grep -q -e 'try: ctrace' -e 'unknown option' "$T/verr"; then
+      bad="$bad; '$verb' usage error: $(head -c 200 "$T/verr")"
+    elif [ "$rss" -gt "$rss_cap" ]; then
+      bad="$bad; '$verb' peak $rss KB > $rss_cap KB"
+    elif [ "$out" -gt "$out_cap" ]; then
+      bad="$bad; '$verb' wrote $out bytes > $out_cap"
+    fi
+  done
+  IFS=' '
+  if [ -z "$bad" ]; then pass "$name (N=$n, $bytes bytes): every verb ends 0-2, in memory and output bounds"
+  else fail "$name (N=$n, $bytes bytes)" "${bad#; }"; fi
+done
+
+# ---- doubling: work counted by cachegrind ------------------------------------
+if ! command -v valgrind >/dev/null 2>&1; then
+  echo "SKIP: doubling tests: valgrind is not installed"
+  exit 0
+fi
+# irefs DESC N VERB...: instructions the tool executes for VERB on the trace.
+irefs() {
+  d=$1 nn=$2
+  shift 2
+  gen "$d" "$nn" "$T/dbl.ctrace" || { echo 0; return; }
+  o="-o /dev/null"
+  [ "$1" = check ] && o=""
+  # shellcheck disable=SC2086
+  valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+    "$CT" "$@" "$T/dbl.ctrace" $o 2>&1 >/dev/null | sed -n 's/.*I *refs: *//p' | tr -d ','
+}
+# doubling NAME DESC N VERB...
+doubling() {
+  label=$1 d=$2 nn=$3
+  shift 3
+  a=$(irefs "$d" "$nn" "$@")
+  b=$(irefs "$d" $((nn * 2)) "$@")
+  if [ -z "$a" ] || [ -z "$b" ] || [ "$a" = 0 ]; then
+    fail "doubling: $label" "no instruction count ($a, $b)"
+  elif [ $((b * 10)) -le $((a * 26)) ]; then
+    pass "doubling: $label: N=$nn -> $((nn * 2)) took $(awk "BEGIN{printf \"%.2f\", $b/$a}")x the instructions"
+  else
+    fail "doubling: $label" "N=$nn -> $((nn * 2)) took $(awk "BEGIN{printf \"%.2f\", $b/$a}")x the instructions ($a, $b)"
+  fi
+}
+doubling "threads, check" tests/crafted/threads.desc 2000 check
+doubling "threads, stats" tests/crafted/threads.desc 2000 stats
+doubling "threads, export chrome" tests/crafted/threads.desc 2000 export chrome
+doubling "false chunk starts, check" tests/crafted/false_ck.desc 4000 check
+doubling "false chunk starts, stats" tests/crafted/false_ck.desc 4000 stats
+doubling "problem sites, stats" tests/crafted/problems.desc 5000 stats
+doubling "deep nesting, stats" tests/crafted/deep.desc 20000 stats
+doubling "deep nesting, export folded" tests/crafted/deep.desc 20000 export folded
+doubling "long names, report" tests/crafted/long_names.desc 1 report
+doubling "long names, png timeline" tests/crafted/long_names.desc 1 png --chart timeline
+doubling "long names, dump" tests/crafted/long_names.desc 1 dump
