@@ -5359,6 +5359,27 @@ static int ctrace__cursor_less(const ctrace_reader *r, uint32_t a, uint32_t b) {
 
 static const ctrace__rsite ctrace__unknown_site = {"(undefined name)", "", 0};
 
+/* Characters that change how the text after them is shown without showing
+   themselves: bidirectional controls (U+202E reverses what follows), zero-width
+   and other invisible format characters. The report, the terminal, CSV and
+   folded output show them as "<U+XXXX>" instead (README: "Names"). */
+static int ctrace__invisible_cp(uint32_t cp) {
+  return cp == 0xADu || cp == 0x61Cu || cp == 0x180Eu || (cp >= 0x200Bu && cp <= 0x200Fu) ||
+         (cp >= 0x202Au && cp <= 0x202Eu) || (cp >= 0x2060u && cp <= 0x2064u) ||
+         (cp >= 0x2066u && cp <= 0x2069u) || cp == 0xFEFFu || (cp >= 0xFFF9u && cp <= 0xFFFBu);
+}
+
+/* "<U+XXXX>" into buf (at least 16 bytes); its length. */
+static size_t ctrace__invisible_text(char *buf, uint32_t cp) {
+  static const char hex[] = "0123456789ABCDEF";
+  memcpy(buf, "<U+", 3);
+  buf[3] = hex[(cp >> 12) & 15u]; buf[4] = hex[(cp >> 8) & 15u];
+  buf[5] = hex[(cp >> 4) & 15u]; buf[6] = hex[cp & 15u];
+  buf[7] = '>';
+  buf[8] = 0;
+  return 8;
+}
+
 /* Outputs that repeat a name once per event (dump, the Chrome export) write
    at most this many bytes of it, and mark the cut: a 1 MiB name on every
    3-byte event would make the output 300,000 times the trace's size; with
@@ -8299,8 +8320,14 @@ static void ctrace__out_text(ctrace__out *o, const char *s, size_t len, int mode
   size_t i = 0;
   while (i < len) {
     size_t k = ctrace__utf8_seq(p + i, len - i);
+    uint32_t cp = k == 2 ? ((p[i] & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu)
+                 : k == 3 ? ((p[i] & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu) : 0;
     if (k == 1) ctrace__out_ascii(o, p[i], mode);
-    else if (k) ctrace__out_bytes(o, s + i, k);
+    else if ((k == 2 || k == 3) && ctrace__invisible_cp(cp)) {
+      char tmp[16];
+      if (mode == CTRACE__TX_JSON) ctrace__out_f(o, "\\u%04x", (unsigned)cp); /* lossless for programs */
+      else ctrace__out_bytes(o, tmp, ctrace__invisible_text(tmp, cp));
+    } else if (k) ctrace__out_bytes(o, s + i, k);
     else ctrace__out_bytes(o, "\xEF\xBF\xBD", 3);
     i += k ? k : 1;
   }
@@ -9256,6 +9283,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__utf8_decode(const unsigned char *p, cons
    trace holds can open a tag, end an attribute or break the parser. */
 static CTRACE__MAYBE_UNUSED void ctrace__sink_html_n(ctrace__sink *o, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
+  char vis[20];
   while (p < end) {
     uint32_t cp = 0;
     int len = (*p >= 0x20u && *p < 0x7fu && *p != '<' && *p != '>' && *p != '&' && *p != '"' &&
@@ -9272,6 +9300,13 @@ static CTRACE__MAYBE_UNUSED void ctrace__sink_html_n(ctrace__sink *o, const char
     else if (cp == '\t' || cp == '\n') rep = NULL;
     else if (cp < 0x20u || (cp >= 0x7fu && cp < 0xa0u) || cp == 0xfffeu || cp == 0xffffu)
       rep = "\xef\xbf\xbd";
+    else if (ctrace__invisible_cp(cp)) {
+      ctrace__invisible_text(vis + 3, cp); /* &lt;U+XXXX&gt; */
+      memcpy(vis, "&lt", 3);
+      vis[3] = ';';
+      memcpy(vis + 10, "&gt;", 5);
+      rep = vis;
+    }
     if (rep) {
       ctrace__sink_bytes(o, run, (size_t)(p - run));
       ctrace__sink_str(o, rep);
@@ -9302,9 +9337,19 @@ static CTRACE__MAYBE_UNUSED void ctrace__sink_json_n(ctrace__sink *o, const char
     if (*p >= 0x20u && *p < 0x7fu && *p != '"' && *p != '\\' && *p != '<' && *p != '>' &&
         *p != '&') { ++p; continue; }
     len = ctrace__utf8_decode(p, end, &cp);
-    if (len > 1 && cp != 0x2028u && cp != 0x2029u) { p += len; continue; }
+    if (len > 1 && cp != 0x2028u && cp != 0x2029u && !ctrace__invisible_cp(cp)) { p += len; continue; }
     ctrace__sink_bytes(o, run, (size_t)(p - run));
     if (len == 0) { ctrace__sink_str(o, "\\ufffd"); p += 1; run = p; continue; }
+    if (ctrace__invisible_cp(cp)) { /* the page shows the text as "<U+202E>", escaped for the script */
+      char vis[16];
+      ctrace__invisible_text(vis, cp);
+      ctrace__sink_str(o, "\\u003c");
+      ctrace__sink_bytes(o, vis + 1, 6);
+      ctrace__sink_str(o, "\\u003e");
+      p += len;
+      run = p;
+      continue;
+    }
     if (cp == '"') ctrace__sink_str(o, "\\\"");
     else if (cp == '\\') ctrace__sink_str(o, "\\\\");
     else if (cp == '\n') ctrace__sink_str(o, "\\n");
