@@ -2,9 +2,9 @@
    MIT licence at the end of this file.
 
    ABOUT
-   ctrace records zones, threads, counters, log messages, tasks, allocations and
-   collection phases into a compact binary file, reads that file back, and turns
-   it into reports. Think of Go's runtime/trace plus `go tool trace`, for C.
+   ctrace records zones, threads, counters, log messages, tasks, allocations,
+   collection phases and waits into a compact binary file, reads that file
+   back, and turns it into reports. Think of Go's runtime/trace plus `go tool trace`, for C.
 
    QUICK START (record)
    In exactly one .c file:
@@ -932,7 +932,9 @@ CTRACE_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_analysis 
             "waits", "wait_ns", "held_dropped",
             "mmu": [{"window_ns", "utilization" (number 0..1), "worst_start_ns"}]}
      "memory": {"alloc","heap_alloc","total_alloc","mallocs","frees",
-                "live_blocks","peak_alloc","peak_time_ns","num_gc",
+                "live_blocks","peak_alloc","peak_time_ns","peak_count" (times
+                the heap rose to that peak),"heap_falls" (drops to 3/4 of the
+                high point or less),"num_gc",
                 "pause_total_ns","temporary_allocs","temporary_bytes",
                 "rss_last","rss_peak","rss_peak_time_ns" (rss_* null if no RSS),
                 "size_histogram": [{"min","max","count","bytes"}] non-empty
@@ -8521,6 +8523,8 @@ static void ctrace__json_memory(ctrace__out *o, const ctrace_analysis *a) {
   ctrace__ju(o, "live_blocks", m->live_blocks);
   ctrace__ju(o, "peak_alloc", m->peak_alloc);
   ctrace__ji(o, "peak_time_ns", m->peak_time_ns);
+  ctrace__ju(o, "peak_count", m->peak_count);
+  ctrace__ju(o, "heap_falls", m->heap_falls);
   ctrace__ju(o, "num_gc", m->num_gc);
   ctrace__ju(o, "pause_total_ns", m->pause_total_ns);
   ctrace__ju(o, "temporary_allocs", m->temporary_allocs);
