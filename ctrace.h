@@ -1263,15 +1263,15 @@ static inline void ctrace__zone_cleanup(int *on) {
 /* A wait: the thread is held up until the matching end (or, for the scoped
    form, the end of the block). The analysis counts the part of a wait that
    overlaps a collection as time the program was held up by the collector. */
-#define CTRACE_WAIT_BEGIN(what)                                                \
-  do { CTRACE__SITE(ctrace__s);                                                \
-       if (CTRACE__ON()) ctrace_wait_begin(&ctrace__s, (what), CTRACE__IS_LITERAL(what)); } while (0)
-#define CTRACE_WAIT_END() do { if (CTRACE__ON()) ctrace_wait_end(); } while (0)
 static inline int ctrace__wait_begin_if(ctrace_site *s, const char *n, int lit) {
   if (!CTRACE__ON()) return 0;
   ctrace_wait_begin(s, n, lit);
   return 1;
 }
+#define CTRACE_WAIT_BEGIN(what)                                                \
+  do { CTRACE__SITE(ctrace__s);                                                \
+       (void)ctrace__wait_begin_if(&ctrace__s, (what), CTRACE__IS_LITERAL(what)); } while (0)
+#define CTRACE_WAIT_END() do { if (CTRACE__ON()) ctrace_wait_end(); } while (0)
 #if defined(__cplusplus)
 struct ctrace__wait_guard {
   int on;

@@ -67,6 +67,13 @@ static uint64_t record_all(int on) {
   CTRACE_GC_BEGIN(name_of("gc"));
   expect_counts("CTRACE_GC_BEGIN", 1, 0, on);
   CTRACE_GC_END();
+  {
+    CTRACE_WAIT(name_of("wait"));
+    expect_counts("CTRACE_WAIT", 1, 0, on);
+  }
+  CTRACE_WAIT_BEGIN(name_of("wait pair"));
+  expect_counts("CTRACE_WAIT_BEGIN", 1, 0, on);
+  CTRACE_WAIT_END();
   CTRACE_ALLOC(ptr_of(), value_of(99));
   expect_counts("CTRACE_ALLOC", 0, 2, on);
   CTRACE_FREE(ptr_of());
