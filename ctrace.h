@@ -2118,7 +2118,7 @@ static const uint8_t *ctrace__event_skip(const uint8_t *p, const uint8_t *end, u
    cores than this keep the writer thread. */
 #define CTRACE__RECENT 64
 /* A thread counts as busy recording when it filled a buffer this recently. */
-#define CTRACE__BUSY_NS 20000000u
+#define CTRACE__BUSY_NS 100000000u
 
 typedef struct ctrace__buf {
   struct ctrace__buf *next;
