@@ -11293,8 +11293,12 @@ static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
     ctrace__textf(st->text, sizeof st->text,
                   "The live heap is a sawtooth: it climbed through %.0f allocations on average, then fell to "
                   "three quarters of its high point or less, %llu times (%llu of those falls during a "
-                  "collection): garbage piles up until a collection frees it at once.",
-                  per_rise, (unsigned long long)m->heap_falls, (unsigned long long)m->heap_falls_in_gc);
+                  "collection)%s",
+                  per_rise, (unsigned long long)m->heap_falls, (unsigned long long)m->heap_falls_in_gc,
+                  /* the usual explanation, only when the collections did make the falls */
+                  2 * m->heap_falls_in_gc > m->heap_falls
+                      ? ": garbage piles up until a collection frees it at once."
+                      : ": the program freed its memory in bursts, mostly outside collections.");
     break;
   case CTRACE__SHAPE_STAIRCASE:
     ctrace__fmt_bytes(b1, sizeof b1, m->mallocs ? (double)m->total_alloc / (double)m->mallocs : 0);
@@ -11924,8 +11928,8 @@ static void ctrace__rep_howto_timeline(ctrace__report *r) {
                "the program marked (a function, a phase); a zone inside another zone is drawn one line lower, "
                "so the stack reads top to bottom. The grey strip on each thread row shows how busy it was where "
                "zones are too small to draw one by one.";
-  if (!m->mallocs) {
-    paras[n++] = "The <b>heap</b> chart shows the bytes in use; this run recorded no allocations.";
+  if (!m->mallocs || shape == CTRACE__SHAPE_NONE) {
+    paras[n++] = "The <b>heap</b> chart shows the bytes in use; this run recorded no allocation of any size.";
   } else {
     ctrace__textf(heap, sizeof heap,
                   "The <b>heap</b> chart (blue area) shows the bytes in use. It climbs while the program "

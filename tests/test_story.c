@@ -78,6 +78,21 @@ static void test_shapes(void) {
   s = sentence(CTRACE__ST_SHAPE);
   CHECK(has(s, "is a sawtooth") && has(s, "through 20 allocations") && has(s, "4 times (4 of those falls during"),
         "shape: sawtooth (%s)", s);
+  CHECK(has(s, "until a collection frees it at once"), "shape: the falls came with collections, so it says so");
+  ctrace_analysis_free(A);
+
+  /* The same shape from plain frees, no collection: no collector explanation. */
+  begin();
+  for (c = 0; c < 4; ++c) {
+    int64_t t0 = c * 100 * MS;
+    for (i = 0; i < 20; ++i) al(t0 + i * MS, (uint64_t)(0x1000 + c * 64 + i) * 16, 100);
+    for (i = 0; i < 20; ++i) fr(1, t0 + 51 * MS, (uint64_t)(0x1000 + c * 64 + i) * 16);
+  }
+  end(400 * MS);
+  story();
+  s = sentence(CTRACE__ST_SHAPE);
+  CHECK(has(s, "is a sawtooth") && has(s, "(0 of those falls during a collection)") && !has(s, "until a collection"),
+        "shape: a sawtooth without collections is not explained by one (%s)", s);
   ctrace_analysis_free(A);
 
   /* Big blocks, each a large share of the heap: steps. */
