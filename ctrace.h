@@ -124,6 +124,15 @@
 #define CTRACE_API extern
 #endif
 
+/* ctrace's own functions, the header's inline ones included, are never
+   instrumented by -finstrument-functions (see CTRACE_INSTRUMENT_FUNCTIONS):
+   a traced program must not trace its tracer, nor recurse into the hooks. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__NOINSTR __attribute__((no_instrument_function))
+#else
+#define CTRACE__NOINSTR
+#endif
+
 #define CTRACE_VERSION_STRING "0.1.0"
 #define CTRACE_FORMAT_VERSION 1
 
@@ -210,7 +219,14 @@ typedef struct ctrace_config {
                                 environment variable CTRACE_WRITE_MODE (thread,
                                 writer or auto) decides; a flight recorder always
                                 uses the writer thread */
+  uint32_t function_min_ns;  /* with CTRACE_INSTRUMENT_FUNCTIONS: a function call shorter
+                                than this that recorded nothing inside (no call to another
+                                instrumented function, no event) is erased at its exit.
+                                0 = default (CTRACE_FUNCTION_MIN_NS_DEFAULT);
+                                CTRACE_FUNCTION_MIN_NONE keeps every call */
 } ctrace_config;
+#define CTRACE_FUNCTION_MIN_NONE 0xffffffffu
+#define CTRACE_FUNCTION_MIN_NS_DEFAULT 0
 
 /* Start tracing into the file at path (created or truncated). Returns 0, or
    CTRACE_E_ALREADY_STARTED, CTRACE_E_OPEN, CTRACE_E_WRITE (the header could
@@ -1196,31 +1212,31 @@ CTRACE_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace_write
 
 /* Inline guards: a session that is not running costs one load and a branch,
    and every argument is still evaluated exactly once. */
-static inline int ctrace__zone_begin_if(ctrace_site *s, const char *n, int lit) {
+static inline CTRACE__NOINSTR int ctrace__zone_begin_if(ctrace_site *s, const char *n, int lit) {
   return CTRACE__ON() ? ctrace_zone_begin(s, n, lit) : 0;
 }
-static inline void ctrace__counter_if(ctrace_site *s, const char *n, int lit, int64_t v) {
+static inline CTRACE__NOINSTR void ctrace__counter_if(ctrace_site *s, const char *n, int lit, int64_t v) {
   if (CTRACE__ON()) ctrace_counter(s, n, lit, v);
 }
-static inline void ctrace__counter_f_if(ctrace_site *s, const char *n, int lit, double v) {
+static inline CTRACE__NOINSTR void ctrace__counter_f_if(ctrace_site *s, const char *n, int lit, double v) {
   if (CTRACE__ON()) ctrace_counter_f(s, n, lit, v);
 }
-static inline void ctrace__instant_if(ctrace_site *s, const char *n, int lit) {
+static inline CTRACE__NOINSTR void ctrace__instant_if(ctrace_site *s, const char *n, int lit) {
   if (CTRACE__ON()) ctrace_instant(s, n, lit);
 }
 
 #if defined(__cplusplus)
 struct ctrace__zone_guard {
   int on;
-  ctrace__zone_guard(ctrace_site *s, const char *n, int lit) : on(ctrace__zone_begin_if(s, n, lit)) {}
-  ~ctrace__zone_guard() { if (on) ctrace_zone_end(); }
+  CTRACE__NOINSTR ctrace__zone_guard(ctrace_site *s, const char *n, int lit) : on(ctrace__zone_begin_if(s, n, lit)) {}
+  CTRACE__NOINSTR ~ctrace__zone_guard() { if (on) ctrace_zone_end(); }
 };
 #define CTRACE_ZONE(name) CTRACE__ZONE_AS(name, CTRACE__CAT(ctrace__zone_, CTRACE__UNIQUE))
 #define CTRACE__ZONE_AS(name, var)                                             \
   CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
   ctrace__zone_guard var(&CTRACE__CAT(var, _site), (name), CTRACE__IS_LITERAL(name))
 #elif defined(__GNUC__) || defined(__clang__)
-static inline void ctrace__zone_cleanup(int *on) {
+static inline CTRACE__NOINSTR void ctrace__zone_cleanup(int *on) {
   if (*on) ctrace_zone_end();
 }
 #define CTRACE_ZONE(name) CTRACE__ZONE_AS(name, CTRACE__CAT(ctrace__zone_, CTRACE__UNIQUE))
@@ -1263,7 +1279,7 @@ static inline void ctrace__zone_cleanup(int *on) {
 /* A wait: the thread is held up until the matching end (or, for the scoped
    form, the end of the block). The analysis counts the part of a wait that
    overlaps a collection as time the program was held up by the collector. */
-static inline int ctrace__wait_begin_if(ctrace_site *s, const char *n, int lit) {
+static inline CTRACE__NOINSTR int ctrace__wait_begin_if(ctrace_site *s, const char *n, int lit) {
   if (!CTRACE__ON()) return 0;
   ctrace_wait_begin(s, n, lit);
   return 1;
@@ -1275,15 +1291,15 @@ static inline int ctrace__wait_begin_if(ctrace_site *s, const char *n, int lit) 
 #if defined(__cplusplus)
 struct ctrace__wait_guard {
   int on;
-  ctrace__wait_guard(ctrace_site *s, const char *n, int lit) : on(ctrace__wait_begin_if(s, n, lit)) {}
-  ~ctrace__wait_guard() { if (on) ctrace_wait_end(); }
+  CTRACE__NOINSTR ctrace__wait_guard(ctrace_site *s, const char *n, int lit) : on(ctrace__wait_begin_if(s, n, lit)) {}
+  CTRACE__NOINSTR ~ctrace__wait_guard() { if (on) ctrace_wait_end(); }
 };
 #define CTRACE_WAIT(what) CTRACE__WAIT_AS(what, CTRACE__CAT(ctrace__wait_, CTRACE__UNIQUE))
 #define CTRACE__WAIT_AS(what, var)                                             \
   CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
   ctrace__wait_guard var(&CTRACE__CAT(var, _site), (what), CTRACE__IS_LITERAL(what))
 #elif defined(__GNUC__) || defined(__clang__)
-static inline void ctrace__wait_cleanup(int *on) {
+static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
   if (*on) ctrace_wait_end();
 }
 #define CTRACE_WAIT(what) CTRACE__WAIT_AS(what, CTRACE__CAT(ctrace__wait_, CTRACE__UNIQUE))
@@ -1323,7 +1339,7 @@ static inline void ctrace__wait_cleanup(int *on) {
    tracing is compiled out. */
 #ifndef CTRACE_NO_MEMORY_MACROS
 #include <stdlib.h>
-static inline void *ctrace__malloc_here(size_t size, const char *file, int line) {
+static inline CTRACE__NOINSTR void *ctrace__malloc_here(size_t size, const char *file, int line) {
   void *p = malloc(size);
   return ctrace__malloc_quick(p, size) ? p : ctrace_malloc_record(p, size, file, line);
 }
@@ -1350,7 +1366,7 @@ static inline void *ctrace__malloc_here(size_t size, const char *file, int line)
    thread (a trylock first, so an uncontended lock records nothing). Returns
    what pthread_mutex_lock returns. */
 #define ctrace_mutex_lock(m) ctrace_mutex_lock_at((m), __FILE__, __LINE__)
-static inline int ctrace_mutex_lock_at(pthread_mutex_t *m, const char *file, int line) {
+static inline CTRACE__NOINSTR int ctrace_mutex_lock_at(pthread_mutex_t *m, const char *file, int line) {
   int rc;
 #if CTRACE_ENABLED
   if (CTRACE__ON()) {
@@ -1371,7 +1387,7 @@ static inline int ctrace_mutex_lock_at(pthread_mutex_t *m, const char *file, int
 #if !defined(CTRACE__WIN32_LOCKS) && defined(_WIN32) && defined(_WINDOWS_)
 #define CTRACE__WIN32_LOCKS
 #define ctrace_enter_critical_section(cs) ctrace_enter_critical_section_at((cs), __FILE__, __LINE__)
-static inline void ctrace_enter_critical_section_at(CRITICAL_SECTION *cs, const char *file, int line) {
+static inline CTRACE__NOINSTR void ctrace_enter_critical_section_at(CRITICAL_SECTION *cs, const char *file, int line) {
 #if CTRACE_ENABLED
   if (CTRACE__ON()) {
     if (TryEnterCriticalSection(cs)) return;
@@ -1387,7 +1403,7 @@ static inline void ctrace_enter_critical_section_at(CRITICAL_SECTION *cs, const 
 }
 #if defined(_WIN32_WINNT) && _WIN32_WINNT >= 0x0601 /* TryAcquireSRWLockExclusive: Windows 7 */
 #define ctrace_acquire_srwlock_exclusive(l) ctrace_acquire_srwlock_exclusive_at((l), __FILE__, __LINE__)
-static inline void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *file, int line) {
+static inline CTRACE__NOINSTR void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *file, int line) {
 #if CTRACE_ENABLED
   if (CTRACE__ON()) {
     if (TryAcquireSRWLockExclusive(l)) return;
@@ -1472,6 +1488,20 @@ static inline void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *f
    it). The time-stamp counter and carry-less multiply are compiler
    builtins, so cpuid.h is all that is included. */
 #include <cpuid.h>
+/* cpuid.h's __get_cpuid is an inline function that -finstrument-functions
+   would instrument; on x86-64 (where cpuid always exists) the __cpuid macro
+   does the same without a function. */
+static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b, unsigned *c, unsigned *d) {
+#if defined(__x86_64__)
+  unsigned max;
+  __cpuid(leaf & 0x80000000u, max, *b, *c, *d);
+  if (max < leaf) return 0;
+  __cpuid(leaf, *a, *b, *c, *d);
+  return 1;
+#else
+  return __get_cpuid(leaf, a, b, c, d);
+#endif
+}
 #endif
 #else
 #define CTRACE__X86 0
@@ -1483,8 +1513,8 @@ static inline void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *f
    linker puts them: 16 bytes off one, bench_memory measured the allocator's
    same code 0.08x slower. */
 #if defined(__GNUC__) || defined(__clang__)
-#define CTRACE__HOT static inline __attribute__((always_inline))
-#define CTRACE__COLD static __attribute__((noinline, cold))
+#define CTRACE__HOT static inline __attribute__((always_inline, no_instrument_function))
+#define CTRACE__COLD static __attribute__((noinline, cold, no_instrument_function))
 #define CTRACE__LINE_ALIGNED __attribute__((aligned(64)))
 #define CTRACE__RARE __attribute__((cold))
 #elif defined(_MSC_VER)
@@ -1510,10 +1540,10 @@ static inline void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *f
 #define ctrace__store_relaxed(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define ctrace__store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define ctrace__add_u64(p, v) __atomic_add_fetch((p), (v), __ATOMIC_RELAXED)
-static inline int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
+static CTRACE__NOINSTR inline int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
   return __atomic_compare_exchange_n(p, &expect, want, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
-static inline int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t want) {
+static CTRACE__NOINSTR inline int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t want) {
   return __atomic_compare_exchange_n(p, &expect, want, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 #define ctrace__fence_release() __atomic_thread_fence(__ATOMIC_RELEASE)
@@ -1529,10 +1559,10 @@ static inline int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uint
 #define ctrace__store_relaxed(p, v) (*(p) = (v))
 #define ctrace__store_release(p, v) (*(p) = (v))
 #define ctrace__add_u64(p, v) ((uint64_t)InterlockedExchangeAdd64((volatile LONG64 *)(p), (LONG64)(v)) + (v))
-static inline int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
+static CTRACE__NOINSTR inline int ctrace__cas_u64(volatile uint64_t *p, uint64_t expect, uint64_t want) {
   return (uint64_t)InterlockedCompareExchange64((volatile LONG64 *)p, (LONG64)want, (LONG64)expect) == expect;
 }
-static inline int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t want) {
+static CTRACE__NOINSTR inline int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uintptr_t want) {
   return (uintptr_t)InterlockedCompareExchangePointer((PVOID volatile *)p, (PVOID)want, (PVOID)expect) == expect;
 }
 #define ctrace__fence_release() _ReadWriteBarrier()
@@ -1549,7 +1579,7 @@ static inline int ctrace__cas_uptr(volatile uintptr_t *p, uintptr_t expect, uint
 typedef INIT_ONCE ctrace__once_flag_t;
 #define CTRACE__ONCE_INIT INIT_ONCE_STATIC_INIT
 typedef struct { void (*fn)(void); } ctrace__once_fn;
-static BOOL CALLBACK ctrace__once_call(PINIT_ONCE o, PVOID p, PVOID *c) {
+static CTRACE__NOINSTR BOOL CALLBACK ctrace__once_call(PINIT_ONCE o, PVOID p, PVOID *c) {
   (void)o; (void)c;
   ((ctrace__once_fn *)p)->fn();
   return TRUE;
@@ -1572,23 +1602,23 @@ typedef pthread_once_t ctrace__once_flag_t;
 typedef CRITICAL_SECTION ctrace__mutex;
 typedef CONDITION_VARIABLE ctrace__cond;
 typedef HANDLE ctrace__thread_handle;
-static void ctrace__mutex_init(ctrace__mutex *m) { InitializeCriticalSection(m); }
-static void ctrace__mutex_destroy(ctrace__mutex *m) { DeleteCriticalSection(m); }
-static void ctrace__lock(ctrace__mutex *m) { EnterCriticalSection(m); }
-static void ctrace__unlock(ctrace__mutex *m) { LeaveCriticalSection(m); }
-static void ctrace__cond_init(ctrace__cond *c) { InitializeConditionVariable(c); }
-static void ctrace__cond_signal_all(ctrace__cond *c) { WakeAllConditionVariable(c); }
-static void ctrace__cond_wait_ms(ctrace__cond *c, ctrace__mutex *m, uint32_t ms) {
+static CTRACE__NOINSTR void ctrace__mutex_init(ctrace__mutex *m) { InitializeCriticalSection(m); }
+static CTRACE__NOINSTR void ctrace__mutex_destroy(ctrace__mutex *m) { DeleteCriticalSection(m); }
+static CTRACE__NOINSTR void ctrace__lock(ctrace__mutex *m) { EnterCriticalSection(m); }
+static CTRACE__NOINSTR void ctrace__unlock(ctrace__mutex *m) { LeaveCriticalSection(m); }
+static CTRACE__NOINSTR void ctrace__cond_init(ctrace__cond *c) { InitializeConditionVariable(c); }
+static CTRACE__NOINSTR void ctrace__cond_signal_all(ctrace__cond *c) { WakeAllConditionVariable(c); }
+static CTRACE__NOINSTR void ctrace__cond_wait_ms(ctrace__cond *c, ctrace__mutex *m, uint32_t ms) {
   SleepConditionVariableCS(c, m, ms);
 }
 typedef struct { void (*fn)(void *); void *arg; } ctrace__thread_start;
-static unsigned __stdcall ctrace__thread_trampoline(void *p) {
+static CTRACE__NOINSTR unsigned __stdcall ctrace__thread_trampoline(void *p) {
   ctrace__thread_start st = *(ctrace__thread_start *)p;
   CTRACE_MEM_FREE(p);
   st.fn(st.arg);
   return 0;
 }
-static int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
+static CTRACE__NOINSTR int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
   ctrace__thread_start *st = (ctrace__thread_start *)CTRACE_MEM_ALLOC(sizeof *st);
   uintptr_t t;
   if (!st) return -1;
@@ -1598,34 +1628,34 @@ static int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), v
   *h = (HANDLE)t;
   return 0;
 }
-static void ctrace__thread_join(ctrace__thread_handle h) { WaitForSingleObject(h, INFINITE); CloseHandle(h); }
-static uint64_t ctrace__os_thread_id(void) { return (uint64_t)GetCurrentThreadId(); }
-static uint32_t ctrace__pid(void) { return (uint32_t)GetCurrentProcessId(); }
-static uint32_t ctrace__cpu_count(void) {
+static CTRACE__NOINSTR void ctrace__thread_join(ctrace__thread_handle h) { WaitForSingleObject(h, INFINITE); CloseHandle(h); }
+static CTRACE__NOINSTR uint64_t ctrace__os_thread_id(void) { return (uint64_t)GetCurrentThreadId(); }
+static CTRACE__NOINSTR uint32_t ctrace__pid(void) { return (uint32_t)GetCurrentProcessId(); }
+static CTRACE__NOINSTR uint32_t ctrace__cpu_count(void) {
   SYSTEM_INFO si;
   GetSystemInfo(&si);
   return si.dwNumberOfProcessors ? (uint32_t)si.dwNumberOfProcessors : 1u;
 }
-static void ctrace__sleep_ms(uint32_t ms) { Sleep(ms); }
+static CTRACE__NOINSTR void ctrace__sleep_ms(uint32_t ms) { Sleep(ms); }
 static INIT_ONCE ctrace__once_flag = INIT_ONCE_STATIC_INIT;
 static void ctrace__global_init(void);
-static BOOL CALLBACK ctrace__once_cb(PINIT_ONCE o, PVOID p, PVOID *c) {
+static CTRACE__NOINSTR BOOL CALLBACK ctrace__once_cb(PINIT_ONCE o, PVOID p, PVOID *c) {
   (void)o; (void)p; (void)c;
   ctrace__global_init();
   return TRUE;
 }
-static void ctrace__once(void) { InitOnceExecuteOnce(&ctrace__once_flag, ctrace__once_cb, NULL, NULL); }
+static CTRACE__NOINSTR void ctrace__once(void) { InitOnceExecuteOnce(&ctrace__once_flag, ctrace__once_cb, NULL, NULL); }
 #else
 typedef pthread_mutex_t ctrace__mutex;
 typedef pthread_cond_t ctrace__cond;
 typedef pthread_t ctrace__thread_handle;
-static void ctrace__mutex_init(ctrace__mutex *m) { pthread_mutex_init(m, NULL); }
-static void ctrace__mutex_destroy(ctrace__mutex *m) { pthread_mutex_destroy(m); }
-static void ctrace__lock(ctrace__mutex *m) { pthread_mutex_lock(m); }
-static void ctrace__unlock(ctrace__mutex *m) { pthread_mutex_unlock(m); }
-static void ctrace__cond_init(ctrace__cond *c) { pthread_cond_init(c, NULL); }
-static void ctrace__cond_signal_all(ctrace__cond *c) { pthread_cond_broadcast(c); }
-static void ctrace__cond_wait_ms(ctrace__cond *c, ctrace__mutex *m, uint32_t ms) {
+static CTRACE__NOINSTR void ctrace__mutex_init(ctrace__mutex *m) { pthread_mutex_init(m, NULL); }
+static CTRACE__NOINSTR void ctrace__mutex_destroy(ctrace__mutex *m) { pthread_mutex_destroy(m); }
+static CTRACE__NOINSTR void ctrace__lock(ctrace__mutex *m) { pthread_mutex_lock(m); }
+static CTRACE__NOINSTR void ctrace__unlock(ctrace__mutex *m) { pthread_mutex_unlock(m); }
+static CTRACE__NOINSTR void ctrace__cond_init(ctrace__cond *c) { pthread_cond_init(c, NULL); }
+static CTRACE__NOINSTR void ctrace__cond_signal_all(ctrace__cond *c) { pthread_cond_broadcast(c); }
+static CTRACE__NOINSTR void ctrace__cond_wait_ms(ctrace__cond *c, ctrace__mutex *m, uint32_t ms) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   ts.tv_sec += ms / 1000;
@@ -1634,7 +1664,7 @@ static void ctrace__cond_wait_ms(ctrace__cond *c, ctrace__mutex *m, uint32_t ms)
   pthread_cond_timedwait(c, m, &ts);
 }
 typedef struct { void (*fn)(void *); void *arg; } ctrace__thread_start;
-static void *ctrace__thread_trampoline(void *p) {
+static CTRACE__NOINSTR void *ctrace__thread_trampoline(void *p) {
   ctrace__thread_start st = *(ctrace__thread_start *)p;
   sigset_t all;
   CTRACE_MEM_FREE(p);
@@ -1644,15 +1674,15 @@ static void *ctrace__thread_trampoline(void *p) {
   st.fn(st.arg);
   return NULL;
 }
-static int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
+static CTRACE__NOINSTR int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
   ctrace__thread_start *st = (ctrace__thread_start *)CTRACE_MEM_ALLOC(sizeof *st);
   if (!st) return -1;
   st->fn = fn; st->arg = arg;
   if (pthread_create(h, NULL, ctrace__thread_trampoline, st) != 0) { CTRACE_MEM_FREE(st); return -1; }
   return 0;
 }
-static void ctrace__thread_join(ctrace__thread_handle h) { pthread_join(h, NULL); }
-static uint64_t ctrace__os_thread_id(void) {
+static CTRACE__NOINSTR void ctrace__thread_join(ctrace__thread_handle h) { pthread_join(h, NULL); }
+static CTRACE__NOINSTR uint64_t ctrace__os_thread_id(void) {
 #if defined(__linux__) && defined(SYS_gettid)
   return (uint64_t)syscall(SYS_gettid);
 #elif defined(__APPLE__)
@@ -1663,8 +1693,8 @@ static uint64_t ctrace__os_thread_id(void) {
   return (uint64_t)(uintptr_t)pthread_self();
 #endif
 }
-static uint32_t ctrace__pid(void) { return (uint32_t)getpid(); }
-static uint32_t ctrace__cpu_count(void) {
+static CTRACE__NOINSTR uint32_t ctrace__pid(void) { return (uint32_t)getpid(); }
+static CTRACE__NOINSTR uint32_t ctrace__cpu_count(void) {
 #if defined(_SC_NPROCESSORS_ONLN)
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? (uint32_t)n : 1u;
@@ -1672,7 +1702,7 @@ static uint32_t ctrace__cpu_count(void) {
   return 1u;
 #endif
 }
-static void ctrace__sleep_ms(uint32_t ms) {
+static CTRACE__NOINSTR void ctrace__sleep_ms(uint32_t ms) {
   struct timespec ts;
   ts.tv_sec = ms / 1000;
   ts.tv_nsec = (long)(ms % 1000) * 1000000L;
@@ -1680,7 +1710,7 @@ static void ctrace__sleep_ms(uint32_t ms) {
 }
 static pthread_once_t ctrace__once_flag = PTHREAD_ONCE_INIT;
 static void ctrace__global_init(void);
-static void ctrace__once(void) { pthread_once(&ctrace__once_flag, ctrace__global_init); }
+static CTRACE__NOINSTR void ctrace__once(void) { pthread_once(&ctrace__once_flag, ctrace__global_init); }
 #endif
 
 /* ---- thread-local storage ----
@@ -1698,7 +1728,7 @@ static void ctrace__once(void) { pthread_once(&ctrace__once_flag, ctrace__global
 #endif
 
 /* ---- clocks ---- */
-static uint64_t ctrace__mono_ns(void) {
+static CTRACE__NOINSTR uint64_t ctrace__mono_ns(void) {
 #if defined(_WIN32)
   static LARGE_INTEGER freq;
   LARGE_INTEGER now;
@@ -1716,7 +1746,7 @@ static uint64_t ctrace__mono_ns(void) {
 #endif
 }
 
-static uint64_t ctrace__wall_ns(void) {
+static CTRACE__NOINSTR uint64_t ctrace__wall_ns(void) {
 #if defined(_WIN32)
   FILETIME ft;
   uint64_t t;
@@ -1738,7 +1768,7 @@ static uint64_t ctrace__wall_ns(void) {
 #endif
 /* The counter is usable only when it is invariant: constant rate, running
    in every power state, as CPUID leaf 0x80000007 reports. */
-static int ctrace__cpu_counter_reliable(void) {
+static CTRACE__NOINSTR int ctrace__cpu_counter_reliable(void) {
 #if defined(_MSC_VER)
   int r[4];
   __cpuid(r, (int)0x80000000);
@@ -1747,41 +1777,40 @@ static int ctrace__cpu_counter_reliable(void) {
   return (r[3] >> 8) & 1;
 #else
   unsigned a, b, c, d;
-  if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u) return 0;
-  __get_cpuid(0x80000007u, &a, &b, &c, &d);
+  if (!ctrace__cpuid(0x80000007u, &a, &b, &c, &d)) return 0;
   return (int)((d >> 8) & 1);
 #endif
 }
 #else
 #define ctrace__cpu_ticks() ctrace__mono_ns()
-static int ctrace__cpu_counter_reliable(void) { return 0; }
+static CTRACE__NOINSTR int ctrace__cpu_counter_reliable(void) { return 0; }
 #endif
 
 /* ---- files: raw descriptors, so the crash path can write with write(2) ---- */
 #if defined(_WIN32)
-static int ctrace__file_create(const char *path) {
+static CTRACE__NOINSTR int ctrace__file_create(const char *path) {
   return _open(path, _O_WRONLY | _O_CREAT | _O_TRUNC | _O_BINARY, _S_IREAD | _S_IWRITE);
 }
-static int ctrace__file_close(int fd) { return _close(fd); }
-static long ctrace__file_write_some(int fd, const void *p, size_t n) {
+static CTRACE__NOINSTR int ctrace__file_close(int fd) { return _close(fd); }
+static CTRACE__NOINSTR long ctrace__file_write_some(int fd, const void *p, size_t n) {
   return (long)_write(fd, p, (unsigned)(n > 0x40000000u ? 0x40000000u : n));
 }
-static int ctrace__file_sync(int fd) { (void)fd; return 0; }
+static CTRACE__NOINSTR int ctrace__file_sync(int fd) { (void)fd; return 0; }
 #else
-static int ctrace__file_create(const char *path) {
+static CTRACE__NOINSTR int ctrace__file_create(const char *path) {
   return open(path, O_WRONLY | O_CREAT | O_TRUNC
 #ifdef O_CLOEXEC
                         | O_CLOEXEC
 #endif
               , 0644);
 }
-static int ctrace__file_close(int fd) { return close(fd); }
-static long ctrace__file_write_some(int fd, const void *p, size_t n) { return (long)write(fd, p, n); }
-static int ctrace__file_sync(int fd) { (void)fd; return 0; }
+static CTRACE__NOINSTR int ctrace__file_close(int fd) { return close(fd); }
+static CTRACE__NOINSTR long ctrace__file_write_some(int fd, const void *p, size_t n) { return (long)write(fd, p, n); }
+static CTRACE__NOINSTR int ctrace__file_sync(int fd) { (void)fd; return 0; }
 #endif
 
 /* Write all n bytes; 0 or -1 (errno kept). */
-static int ctrace__file_write(int fd, const void *p, size_t n) {
+static CTRACE__NOINSTR int ctrace__file_write(int fd, const void *p, size_t n) {
   const uint8_t *b = (const uint8_t *)p;
   while (n > 0) {
     long w = ctrace__file_write_some(fd, b, n);
@@ -1793,7 +1822,7 @@ static int ctrace__file_write(int fd, const void *p, size_t n) {
   return 0;
 }
 
-static uint64_t ctrace__rss_bytes(void) {
+static CTRACE__NOINSTR uint64_t ctrace__rss_bytes(void) {
 #if defined(__linux__)
   char buf[128];
   long n;
@@ -1829,7 +1858,7 @@ static uint64_t ctrace__rss_bytes(void) {
 #endif
 }
 
-static void ctrace__program_name(char *out, size_t cap) {
+static CTRACE__NOINSTR void ctrace__program_name(char *out, size_t cap) {
   out[0] = 0;
 #if defined(__linux__)
   {
@@ -1874,7 +1903,8 @@ enum ctrace__chunk_type {
   CTRACE__CH_EVENTS = 'E',
   CTRACE__CH_DEFS = 'D',
   CTRACE__CH_SYNC = 'S',
-  CTRACE__CH_END = 'Z'
+  CTRACE__CH_END = 'Z',
+  CTRACE__CH_MAP = 'M'  /* memory map: loaded objects (CTRACE_INSTRUMENT_FUNCTIONS) */
 };
 enum ctrace__chunk_flag { CTRACE__CF_THREAD_EXIT = 1 };
 enum ctrace__header_flag { CTRACE__HF_FLIGHT = 1 };
@@ -1883,21 +1913,27 @@ enum ctrace__def_kind { CTRACE__DEF_SITE = 1, CTRACE__DEF_THREAD = 2 };
    from 0x40 up carry their own length after the time delta, so an older
    reader can skip them. */
 #define CTRACE__KIND_SIZED 0x40
+#ifdef CTRACE_INSTRUMENT_FUNCTIONS
+/* Room for a held-back function begin (16 bytes at most) written before
+   any event (see >>functions). */
+#define CTRACE__MAX_FIXED_EVENT 64
+#else
 #define CTRACE__MAX_FIXED_EVENT 48 /* largest fixed-layout event in bytes */
+#endif
 
-static inline void ctrace__put_u16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void ctrace__put_u32(uint8_t *p, uint32_t v) {
+static CTRACE__NOINSTR inline void ctrace__put_u16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static CTRACE__NOINSTR void ctrace__put_u32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
 }
-static inline void ctrace__put_u64(uint8_t *p, uint64_t v) {
+static CTRACE__NOINSTR inline void ctrace__put_u64(uint8_t *p, uint64_t v) {
   ctrace__put_u32(p, (uint32_t)v);
   ctrace__put_u32(p + 4, (uint32_t)(v >> 32));
 }
-static inline uint32_t ctrace__get_u16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
-static uint32_t ctrace__get_u32(const uint8_t *p) {
+static CTRACE__NOINSTR inline uint32_t ctrace__get_u16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
+static CTRACE__NOINSTR uint32_t ctrace__get_u32(const uint8_t *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
-static inline uint64_t ctrace__get_u64(const uint8_t *p) {
+static CTRACE__NOINSTR inline uint64_t ctrace__get_u64(const uint8_t *p) {
   return (uint64_t)ctrace__get_u32(p) | ((uint64_t)ctrace__get_u32(p + 4) << 32);
 }
 
@@ -1909,12 +1945,12 @@ CTRACE__HOT uint8_t *ctrace__put_varint(uint8_t *p, uint64_t v) {
   *p++ = (uint8_t)v;
   return p;
 }
-static inline uint64_t ctrace__zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static inline int64_t ctrace__unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+static CTRACE__NOINSTR inline uint64_t ctrace__zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static CTRACE__NOINSTR inline int64_t ctrace__unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
 /* Decode a varint from [*pp, end). 0 on success; -1 if it runs past end or
    is longer than 10 bytes. */
-static int ctrace__get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out) {
+static CTRACE__NOINSTR int ctrace__get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out) {
   const uint8_t *p = *pp;
   uint64_t v = 0;
   unsigned shift = 0;
@@ -1960,7 +1996,7 @@ CTRACE__COLD uint64_t ctrace__crc_xpow(unsigned n) {
 #endif
 
 /* The table-driven update on the raw (inverted) register. */
-static uint32_t ctrace__crc_run(uint32_t s, const uint8_t *p, size_t n) {
+static CTRACE__NOINSTR uint32_t ctrace__crc_run(uint32_t s, const uint8_t *p, size_t n) {
   while (n >= 8) {
     uint32_t a = s ^ ctrace__get_u32(p), b = ctrace__get_u32(p + 4);
     s = ctrace__crc_table[7][a & 0xff] ^ ctrace__crc_table[6][(a >> 8) & 0xff] ^
@@ -1978,11 +2014,11 @@ static uint32_t ctrace__crc_run(uint32_t s, const uint8_t *p, size_t n) {
 /* One 128-bit fold: v times x^d (mod P, d set by the constants) plus next.
    The message stays congruent, so its CRC does not change. */
 typedef long long ctrace__v2di __attribute__((vector_size(16))); /* what pclmul takes */
-__attribute__((target("pclmul,sse2"))) static ctrace__v2di ctrace__crc_fold1(ctrace__v2di v, ctrace__v2di k,
+__attribute__((target("pclmul,sse2"))) static CTRACE__NOINSTR ctrace__v2di ctrace__crc_fold1(ctrace__v2di v, ctrace__v2di k,
                                                                           ctrace__v2di next) {
   return __builtin_ia32_pclmulqdq128(v, k, 0x00) ^ __builtin_ia32_pclmulqdq128(v, k, 0x11) ^ next;
 }
-__attribute__((target("pclmul,sse2"))) static ctrace__v2di ctrace__crc_load16(const uint8_t *p) {
+__attribute__((target("pclmul,sse2"))) static CTRACE__NOINSTR ctrace__v2di ctrace__crc_load16(const uint8_t *p) {
   ctrace__v2di v;
   memcpy(&v, p, sizeof v); /* one unaligned 16-byte load */
   return v;
@@ -1991,7 +2027,7 @@ __attribute__((target("pclmul,sse2"))) static ctrace__v2di ctrace__crc_load16(co
 /* The register after n bytes (n >= 64, a multiple of 16): four lanes folded
    forward 64 bytes a step, then into one, then the last 16 bytes through
    the tables from a zero register. Lane element 0 is the low 64 bits. */
-__attribute__((target("pclmul,sse2"))) static uint32_t ctrace__crc_fold(uint32_t s, const uint8_t *p, size_t n) {
+__attribute__((target("pclmul,sse2"))) static CTRACE__NOINSTR uint32_t ctrace__crc_fold(uint32_t s, const uint8_t *p, size_t n) {
   ctrace__v2di k4 = {(long long)ctrace__crc_k[0], (long long)ctrace__crc_k[1]};
   ctrace__v2di k1 = {(long long)ctrace__crc_k[2], (long long)ctrace__crc_k[3]};
   ctrace__v2di reg = {(long long)s, 0}; /* the register joins the first bytes */
@@ -2012,9 +2048,9 @@ __attribute__((target("pclmul,sse2"))) static uint32_t ctrace__crc_fold(uint32_t
   return ctrace__crc_run(0, last, 16);
 }
 
-static int ctrace__crc_fold_supported(void) {
+static CTRACE__NOINSTR int ctrace__crc_fold_supported(void) {
   unsigned a, b, c, d;
-  return __get_cpuid(1u, &a, &b, &c, &d) && (c & 2u); /* PCLMULQDQ */
+  return ctrace__cpuid(1u, &a, &b, &c, &d) && (c & 2u); /* PCLMULQDQ */
 }
 #endif
 
@@ -2039,9 +2075,9 @@ CTRACE__COLD void ctrace__crc_init_tables(void) {
 }
 
 static ctrace__once_flag_t ctrace__crc_once_flag = CTRACE__ONCE_INIT;
-static void ctrace__crc_init(void) { CTRACE__CALL_ONCE(ctrace__crc_once_flag, ctrace__crc_init_tables); }
+static CTRACE__NOINSTR void ctrace__crc_init(void) { CTRACE__CALL_ONCE(ctrace__crc_once_flag, ctrace__crc_init_tables); }
 
-static uint32_t ctrace__crc_update(uint32_t crc, const uint8_t *p, size_t n) {
+static CTRACE__NOINSTR uint32_t ctrace__crc_update(uint32_t crc, const uint8_t *p, size_t n) {
   uint32_t s = ~crc;
 #if CTRACE__CRC_FOLD
   if (n >= 64 && ctrace__crc_fold_ok) {
@@ -2058,7 +2094,7 @@ static uint32_t ctrace__crc_update(uint32_t crc, const uint8_t *p, size_t n) {
 /* Skip one event in [p, end): returns the byte after it and the time delta,
    or NULL if the event is malformed or runs past end. The flight recorder's
    trimming needs it; the reader decodes events fully instead. */
-static const uint8_t *ctrace__event_skip(const uint8_t *p, const uint8_t *end, uint64_t *dt) {
+static CTRACE__NOINSTR const uint8_t *ctrace__event_skip(const uint8_t *p, const uint8_t *end, uint64_t *dt) {
   uint64_t v;
   uint8_t kind;
   int fields = 0, has_len = 0;
@@ -2144,6 +2180,7 @@ typedef struct ctrace__call_site {
   uint32_t line, id;
 } ctrace__call_site;
 #define CTRACE__CALL_SITES 64
+#define CTRACE__FN_CACHE 512
 
 typedef struct ctrace__tstate {
   /* hot: touched by every event */
@@ -2170,6 +2207,11 @@ typedef struct ctrace__tstate {
   char *name;
   ctrace__dyn cache[CTRACE__DYN_CACHE];
   ctrace__call_site call_sites[CTRACE__CALL_SITES];
+#ifdef CTRACE_INSTRUMENT_FUNCTIONS
+  uint32_t fn_pending;          /* site of a call whose begin is held back (min duration), or 0 */
+  uint64_t fn_pending_ts;
+  struct { uintptr_t fn; uint32_t id; } fn_cache[CTRACE__FN_CACHE]; /* function address -> site id */
+#endif
 } ctrace__tstate;
 
 typedef struct ctrace__site_entry {
@@ -2240,10 +2282,10 @@ static CTRACE__TLS ctrace__tstate *ctrace__tls = NULL;
 
 static void ctrace__thread_exit(void *p);
 #if defined(_WIN32)
-static VOID WINAPI ctrace__fls_exit(PVOID p) { if (p) ctrace__thread_exit(p); }
+static CTRACE__NOINSTR VOID WINAPI ctrace__fls_exit(PVOID p) { if (p) ctrace__thread_exit(p); }
 #endif
 
-static void ctrace__global_init(void) {
+static CTRACE__NOINSTR void ctrace__global_init(void) {
   ctrace__crc_init();
   ctrace__mutex_init(&ctrace__g.session_lock);
   ctrace__mutex_init(&ctrace__g.reg_lock);
@@ -2260,7 +2302,7 @@ static void ctrace__global_init(void) {
   ctrace__g.inited = 1;
 }
 
-CTRACE_API const char *ctrace_strerror(int code) {
+CTRACE_API CTRACE__NOINSTR const char *ctrace_strerror(int code) {
   switch (code) {
 #define CTRACE__CASE(name, value, text) case value: return text;
     CTRACE__ERRORS(CTRACE__CASE)
@@ -2273,7 +2315,7 @@ CTRACE__HOT uint64_t ctrace__now(void) {
   return ctrace__g.use_cpu_clock ? ctrace__cpu_ticks() : ctrace__mono_ns();
 }
 
-static uint64_t ctrace__hash_bytes(const void *p, size_t n, uint64_t seed) {
+static CTRACE__NOINSTR uint64_t ctrace__hash_bytes(const void *p, size_t n, uint64_t seed) {
   const uint8_t *b = (const uint8_t *)p;
   uint64_t h = 0xcbf29ce484222325ull ^ seed;
   while (n--) {
@@ -2299,7 +2341,7 @@ CTRACE__COLD int ctrace__defs_reserve(size_t more) {
 }
 
 /* Called with intern_lock held. */
-static void ctrace__def_site(uint32_t id, const ctrace__site_entry *e) {
+static CTRACE__NOINSTR void ctrace__def_site(uint32_t id, const ctrace__site_entry *e) {
   uint8_t *p;
   if (ctrace__defs_reserve(1 + 10 * 4 + (size_t)e->name_len + e->file_len)) return;
   p = ctrace__g.defs + ctrace__g.defs_len;
@@ -2315,7 +2357,7 @@ static void ctrace__def_site(uint32_t id, const ctrace__site_entry *e) {
   ctrace__g.defs_len = (size_t)(p - ctrace__g.defs);
 }
 
-static void ctrace__def_thread(const ctrace__tstate *t) {
+static CTRACE__NOINSTR void ctrace__def_thread(const ctrace__tstate *t) {
   size_t n = t->name ? strlen(t->name) : 0;
   uint8_t *p;
   ctrace__lock(&ctrace__g.intern_lock);
@@ -2332,7 +2374,7 @@ static void ctrace__def_thread(const ctrace__tstate *t) {
   ctrace__unlock(&ctrace__g.intern_lock);
 }
 
-static char *ctrace__strndup(const char *s, size_t n) {
+static CTRACE__NOINSTR char *ctrace__strndup(const char *s, size_t n) {
   char *c = (char *)CTRACE_MEM_ALLOC(n + 1);
   if (!c) return NULL;
   memcpy(c, s, n);
@@ -2357,7 +2399,7 @@ CTRACE__COLD int ctrace__slots_grow(void) {
 }
 
 /* The id of the site (name, file, line); 0 only when memory runs out. */
-static uint32_t ctrace__site_intern(const char *name, size_t name_len, const char *file, uint32_t line) {
+static CTRACE__NOINSTR uint32_t ctrace__site_intern(const char *name, size_t name_len, const char *file, uint32_t line) {
   uint64_t h;
   uint32_t slot, id = 0;
   size_t file_len;
@@ -2415,7 +2457,7 @@ done:
 /* Dynamic names: a small per-thread cache keyed by site and text, so a name
    built in a buffer costs a hash and a compare, and a buffer reused with
    other text gives another name. */
-static uint32_t ctrace__dynamic_id(ctrace__tstate *t, const char *file, uint32_t line, const char *name) {
+static CTRACE__NOINSTR uint32_t ctrace__dynamic_id(ctrace__tstate *t, const char *file, uint32_t line, const char *name) {
   size_t len;
   uint64_t h;
   ctrace__dyn *c;
@@ -2448,7 +2490,7 @@ CTRACE__COLD uint32_t ctrace__site_id(ctrace__tstate *t, ctrace_site *site, cons
 
 /* ---- buffers ---- */
 
-static ctrace__buf *ctrace__buf_new(uint32_t cap) {
+static CTRACE__NOINSTR ctrace__buf *ctrace__buf_new(uint32_t cap) {
   size_t head = (sizeof(ctrace__buf) + 15) & ~(size_t)15;
   uint8_t *m = (uint8_t *)CTRACE_MEM_ALLOC(head + CTRACE__CHUNK_HEADER + cap);
   ctrace__buf *b;
@@ -2464,7 +2506,7 @@ static ctrace__buf *ctrace__buf_new(uint32_t cap) {
 /* A buffer for a thread or a steal. Called with q_lock held. A thread that
    may wait waits while too many chunks are queued (the writer is behind),
    unless the writer failed, so memory stays bounded. */
-static ctrace__buf *ctrace__buf_get_locked(int may_wait) {
+static CTRACE__NOINSTR ctrace__buf *ctrace__buf_get_locked(int may_wait) {
   ctrace__buf *b;
   while (may_wait && ctrace__g.running && !ctrace__g.stopping && ctrace__g.writer_running &&
          ctrace__g.queued >= ctrace__g.cfg.max_buffers) {
@@ -2487,7 +2529,7 @@ static ctrace__buf *ctrace__buf_get_locked(int may_wait) {
   return b;
 }
 
-static void ctrace__buf_put_locked(ctrace__buf *b) {
+static CTRACE__NOINSTR void ctrace__buf_put_locked(ctrace__buf *b) {
   ctrace__g.buffers_out--;
   if (!ctrace__g.running || b->cap != ctrace__g.cfg.buffer_size) { /* no session, or another size */
     CTRACE_MEM_FREE(b);
@@ -2497,7 +2539,7 @@ static void ctrace__buf_put_locked(ctrace__buf *b) {
   ctrace__g.free_list = b;
 }
 
-static uint64_t ctrace__count_events(const uint8_t *p, uint32_t len, uint64_t *last_dt_sum) {
+static CTRACE__NOINSTR uint64_t ctrace__count_events(const uint8_t *p, uint32_t len, uint64_t *last_dt_sum) {
   const uint8_t *end = p + len;
   uint64_t n = 0, dt, sum = 0;
   while (p < end && (p = ctrace__event_skip(p, end, &dt)) != NULL) {
@@ -2508,7 +2550,7 @@ static uint64_t ctrace__count_events(const uint8_t *p, uint32_t len, uint64_t *l
   return n;
 }
 
-static void ctrace__enqueue_locked(ctrace__buf *b) {
+static CTRACE__NOINSTR void ctrace__enqueue_locked(ctrace__buf *b) {
   b->enq_ns = ctrace__mono_ns();
   if (ctrace__g.q_tail) ctrace__g.q_tail->next = b; else ctrace__g.q_head = b;
   ctrace__g.q_tail = b;
@@ -2529,7 +2571,7 @@ static void ctrace__drain(void);
    so once the queue has been drained none of them waits there; one that a
    drain has taken is written under file_lock, which the direct write waits
    for. */
-static int ctrace__write_here(const ctrace__tstate *t, int full) {
+static CTRACE__NOINSTR int ctrace__write_here(const ctrace__tstate *t, int full) {
   int here = 0;
   ctrace__lock(&ctrace__g.q_lock);
   if (ctrace__g.running && !ctrace__g.stopping && t->session == ctrace__g.session &&
@@ -2562,7 +2604,7 @@ static int ctrace__write_here(const ctrace__tstate *t, int full) {
 /* Checksum, header and one write, by the calling thread (after the queued
    chunks when here is 2). Called with the chunk's thread's lock held (its
    order, see above). */
-static void ctrace__write_now(ctrace__buf *b, int by_owner, int here) {
+static CTRACE__NOINSTR void ctrace__write_now(ctrace__buf *b, int by_owner, int here) {
   if (here == 2) ctrace__drain();
   ctrace__chunk_header(b); /* outside file_lock: threads checksum in parallel */
   ctrace__lock(&ctrace__g.file_lock);
@@ -2575,7 +2617,7 @@ static void ctrace__write_now(ctrace__buf *b, int by_owner, int here) {
 /* Hand the thread's unwritten events to the queue as a chunk, or write them
    here (ctrace__write_here). Called with t->lock held. Returns 1 if the
    buffer itself went (the caller must give the thread a new one). */
-static int ctrace__seal_locked(ctrace__tstate *t, int flags, int full) {
+static CTRACE__NOINSTR int ctrace__seal_locked(ctrace__tstate *t, int flags, int full) {
   ctrace__buf *b = t->buf;
   int live, here;
   if (!b) return 0;
@@ -2624,7 +2666,7 @@ static int ctrace__seal_locked(ctrace__tstate *t, int flags, int full) {
 }
 
 /* Copy out what an idle thread has recorded, leaving its buffer in place. */
-static void ctrace__steal(ctrace__tstate *t) {
+static CTRACE__NOINSTR void ctrace__steal(ctrace__tstate *t) {
   uint8_t *end;
   ctrace__buf *nb;
   uint64_t dts = 0;
@@ -2670,7 +2712,7 @@ static void ctrace__steal(ctrace__tstate *t) {
   ctrace__unlock(&t->lock);
 }
 
-static void ctrace__steal_all(void) {
+static CTRACE__NOINSTR void ctrace__steal_all(void) {
   ctrace__tstate *t;
   ctrace__lock(&ctrace__g.reg_lock);
   for (t = ctrace__g.states; t; t = t->next)
@@ -2679,7 +2721,7 @@ static void ctrace__steal_all(void) {
 }
 
 /* Give the thread a fresh buffer (it has none). May wait for the writer. */
-static void ctrace__install_buffer(ctrace__tstate *t) {
+static CTRACE__NOINSTR void ctrace__install_buffer(ctrace__tstate *t) {
   ctrace__buf *b;
   ctrace__lock(&ctrace__g.q_lock);
   b = ctrace__buf_get_locked(1);
@@ -2725,13 +2767,13 @@ CTRACE__COLD ctrace__tstate *ctrace__state_create(void) {
   return t;
 }
 
-static ctrace__tstate *ctrace__state(void) {
+static CTRACE__NOINSTR ctrace__tstate *ctrace__state(void) {
   ctrace__tstate *t = ctrace__tls;
   return t ? t : ctrace__state_create();
 }
 
 /* Join the running session: a thread id, the thread's definition, a buffer. */
-static void ctrace__join_session(ctrace__tstate *t) {
+static CTRACE__NOINSTR void ctrace__join_session(ctrace__tstate *t) {
   ctrace__buf *old = NULL;
   int joined = 0;
   ctrace__lock(&ctrace__g.reg_lock);
@@ -2743,6 +2785,9 @@ static void ctrace__join_session(ctrace__tstate *t) {
     t->tid = ++ctrace__g.next_tid;
     t->seq = 0;
     t->last_ts = t->copied_ts = ctrace__g.tsc0;
+#ifdef CTRACE_INSTRUMENT_FUNCTIONS
+    t->fn_pending = 0; /* held back in an earlier session */
+#endif
     joined = 1;
   }
   ctrace__unlock(&t->lock);
@@ -2782,6 +2827,12 @@ CTRACE__COLD ctrace__tstate *ctrace__slow(size_t need) {
   return NULL;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define CTRACE__UNLIKELY(x) (x)
+#endif
+
 /* Ready for `need` more bytes in this thread's buffer, or NULL. */
 CTRACE__HOT ctrace__tstate *ctrace__ready(size_t need) {
   ctrace__tstate *t = ctrace__tls;
@@ -2791,9 +2842,29 @@ CTRACE__HOT ctrace__tstate *ctrace__ready(size_t need) {
 
 /* Kind byte and time delta of a new event stamped `now`; returns where its
    fields go. */
-CTRACE__HOT uint8_t *ctrace__event_head_at(ctrace__tstate *t, uint8_t kind, uint64_t now) {
+#ifdef CTRACE_INSTRUMENT_FUNCTIONS
+/* Writes the begin of the function call held back by the minimum duration:
+   an event is about to be recorded inside it, so it is kept. */
+CTRACE__COLD void ctrace__fn_flush(ctrace__tstate *t) {
   uint8_t *p = t->pos;
+  uint64_t ts = t->fn_pending_ts;
+  if (ts < t->last_ts) ts = t->last_ts;
+  *p = CTRACE_EV_ZONE_BEGIN;
+  p = ctrace__put_varint(p + 1, ts - t->last_ts);
+  t->last_ts = ts;
+  p = ctrace__put_varint(p, t->fn_pending);
+  t->fn_pending = 0;
+  ctrace__store_release(&t->pos, p);
+}
+#endif
+
+CTRACE__HOT uint8_t *ctrace__event_head_at(ctrace__tstate *t, uint8_t kind, uint64_t now) {
+  uint8_t *p;
   uint64_t d;
+#ifdef CTRACE_INSTRUMENT_FUNCTIONS
+  if (CTRACE__UNLIKELY(t->fn_pending != 0)) ctrace__fn_flush(t);
+#endif
+  p = t->pos;
   if (now < t->last_ts) now = t->last_ts; /* a counter read on another core may lag a little */
   d = now - t->last_ts;
   t->last_ts = now;
@@ -2815,11 +2886,6 @@ CTRACE__HOT void ctrace__event_commit(ctrace__tstate *t, uint8_t *p) { ctrace__s
 
 /* ---- the instrumentation entry points ---- */
 
-#if defined(__GNUC__) || defined(__clang__)
-#define CTRACE__UNLIKELY(x) __builtin_expect(!!(x), 0)
-#else
-#define CTRACE__UNLIKELY(x) (x)
-#endif
 
 /* Zones are the hottest path of all. Their fast paths call nothing, so the
    compiler saves no registers; every other case is a tail call to the
@@ -2836,7 +2902,7 @@ CTRACE__COLD int ctrace__zone_begin_general(ctrace_site *site, const char *name,
   return 1;
 }
 
-CTRACE_API CTRACE__LINE_ALIGNED int ctrace_zone_begin(ctrace_site *site, const char *name, int name_is_literal) {
+CTRACE_API CTRACE__NOINSTR CTRACE__LINE_ALIGNED int ctrace_zone_begin(ctrace_site *site, const char *name, int name_is_literal) {
   ctrace__tstate *t = ctrace__tls;
   uint32_t id;
   if (CTRACE__UNLIKELY(!t || !name_is_literal || !CTRACE__ON() || !ctrace__g.use_cpu_clock ||
@@ -2853,7 +2919,7 @@ CTRACE__COLD void ctrace__zone_end_general(void) {
   ctrace__event_commit(t, ctrace__event_head(t, CTRACE_EV_ZONE_END));
 }
 
-CTRACE_API CTRACE__LINE_ALIGNED void ctrace_zone_end(void) {
+CTRACE_API CTRACE__NOINSTR CTRACE__LINE_ALIGNED void ctrace_zone_end(void) {
   ctrace__tstate *t = ctrace__tls;
   if (CTRACE__UNLIKELY(!t || !CTRACE__ON() || !ctrace__g.use_cpu_clock ||
                        (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit))) {
@@ -2864,7 +2930,7 @@ CTRACE_API CTRACE__LINE_ALIGNED void ctrace_zone_end(void) {
 }
 
 /* An event of one site field plus up to two varints. */
-static void ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind, int nvals,
+static CTRACE__NOINSTR void ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind, int nvals,
                                uint64_t a, uint64_t b) {
   ctrace__tstate *t;
   uint32_t id;
@@ -2878,15 +2944,15 @@ static void ctrace__site_event(ctrace_site *site, const char *name, int literal,
   ctrace__event_commit(t, p);
 }
 
-CTRACE_API void ctrace_instant(ctrace_site *site, const char *name, int name_is_literal) {
+CTRACE_API CTRACE__NOINSTR void ctrace_instant(ctrace_site *site, const char *name, int name_is_literal) {
   ctrace__site_event(site, name, name_is_literal, CTRACE_EV_INSTANT, 0, 0, 0);
 }
 
-CTRACE_API void ctrace_counter(ctrace_site *site, const char *name, int name_is_literal, int64_t value) {
+CTRACE_API CTRACE__NOINSTR void ctrace_counter(ctrace_site *site, const char *name, int name_is_literal, int64_t value) {
   ctrace__site_event(site, name, name_is_literal, CTRACE_EV_COUNTER, 1, ctrace__zigzag(value), 0);
 }
 
-CTRACE_API void ctrace_counter_f(ctrace_site *site, const char *name, int name_is_literal, double value) {
+CTRACE_API CTRACE__NOINSTR void ctrace_counter_f(ctrace_site *site, const char *name, int name_is_literal, double value) {
   ctrace__tstate *t;
   uint32_t id;
   uint8_t *p;
@@ -2902,7 +2968,7 @@ CTRACE_API void ctrace_counter_f(ctrace_site *site, const char *name, int name_i
 
 /* The message is formatted straight into the thread's buffer, behind a
    three-byte length (a padded varint, so its size is known in advance). */
-CTRACE_API void ctrace_log(ctrace_site *site, const char *category, int category_is_literal, const char *fmt, ...) {
+CTRACE_API CTRACE__NOINSTR void ctrace_log(ctrace_site *site, const char *category, int category_is_literal, const char *fmt, ...) {
   ctrace__tstate *t;
   uint32_t id, room, max_msg;
   uint8_t *p, *lenp;
@@ -2933,7 +2999,7 @@ CTRACE_API void ctrace_log(ctrace_site *site, const char *category, int category
   ctrace__event_commit(t, p + n);
 }
 
-CTRACE_API void ctrace_thread_name(const char *name) {
+CTRACE_API CTRACE__NOINSTR void ctrace_thread_name(const char *name) {
   ctrace__tstate *t = ctrace__state();
   char *copy;
   if (!t || !name) return;
@@ -2946,7 +3012,7 @@ CTRACE_API void ctrace_thread_name(const char *name) {
   if (CTRACE__ON() && t->session == ctrace__g.session) ctrace__def_thread(t);
 }
 
-CTRACE_API uint64_t ctrace_task_begin(const char *name, const char *file, int line) {
+CTRACE_API CTRACE__NOINSTR uint64_t ctrace_task_begin(const char *name, const char *file, int line) {
   ctrace__tstate *t;
   uint32_t id;
   uint64_t task;
@@ -2959,19 +3025,19 @@ CTRACE_API uint64_t ctrace_task_begin(const char *name, const char *file, int li
   return task;
 }
 
-CTRACE_API void ctrace_task_end(uint64_t id) {
+CTRACE_API CTRACE__NOINSTR void ctrace_task_end(uint64_t id) {
   ctrace__tstate *t;
   if (!id || !CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
   ctrace__event_commit(t, ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_TASK_END), id));
 }
 
-CTRACE_API void ctrace_gc_begin(ctrace_site *site, const char *reason, int reason_is_literal) {
+CTRACE_API CTRACE__NOINSTR void ctrace_gc_begin(ctrace_site *site, const char *reason, int reason_is_literal) {
   ctrace__tstate *t = ctrace__state();
   if (t) t->gc_begin_ns = ctrace__mono_ns();
   ctrace__site_event(site, reason ? reason : "", reason_is_literal, CTRACE_EV_GC_BEGIN, 0, 0, 0);
 }
 
-CTRACE_API void ctrace_gc_end(void) {
+CTRACE_API CTRACE__NOINSTR void ctrace_gc_end(void) {
   ctrace__tstate *t = ctrace__state();
   if (t && t->gc_begin_ns) {
     uint64_t pause = ctrace__mono_ns() - t->gc_begin_ns;
@@ -2986,7 +3052,7 @@ CTRACE_API void ctrace_gc_end(void) {
 
 /* Waits are sized kinds (README: kinds 64-254 carry their length), so a
    reader that predates them skips them. */
-static void ctrace__wait_event(ctrace__tstate *t, uint32_t id) {
+static CTRACE__NOINSTR void ctrace__wait_event(ctrace__tstate *t, uint32_t id) {
   uint8_t tmp[10];
   uint8_t *p = ctrace__event_head(t, CTRACE_EV_WAIT_BEGIN);
   size_t n = (size_t)(ctrace__put_varint(tmp, id) - tmp);
@@ -2995,7 +3061,7 @@ static void ctrace__wait_event(ctrace__tstate *t, uint32_t id) {
   ctrace__event_commit(t, p + n);
 }
 
-CTRACE_API void ctrace_wait_begin(ctrace_site *site, const char *what, int what_is_literal) {
+CTRACE_API CTRACE__NOINSTR void ctrace_wait_begin(ctrace_site *site, const char *what, int what_is_literal) {
   ctrace__tstate *t;
   uint32_t id;
   if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
@@ -3004,7 +3070,7 @@ CTRACE_API void ctrace_wait_begin(ctrace_site *site, const char *what, int what_
   ctrace__wait_event(t, id);
 }
 
-CTRACE_API void ctrace_wait_begin_at(const char *what, const char *file, int line) {
+CTRACE_API CTRACE__NOINSTR void ctrace_wait_begin_at(const char *what, const char *file, int line) {
   ctrace__tstate *t;
   uint32_t id;
   if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
@@ -3012,7 +3078,7 @@ CTRACE_API void ctrace_wait_begin_at(const char *what, const char *file, int lin
   ctrace__wait_event(t, id);
 }
 
-CTRACE_API void ctrace_wait_end(void) {
+CTRACE_API CTRACE__NOINSTR void ctrace_wait_end(void) {
   ctrace__tstate *t;
   uint8_t *p;
   if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
@@ -3069,7 +3135,7 @@ static ctrace__btable *ctrace__spare_tables;     /* under reg_lock */
 
 /* The thread's copy of its table's shape. Only the owner changes a table's
    shape (a rebuild) or its table, so the copy is refreshed there. */
-static void ctrace__blocks_seen(ctrace__tstate *t) {
+static CTRACE__NOINSTR void ctrace__blocks_seen(ctrace__tstate *t) {
   const ctrace__btable *b = t->blocks ? t->blocks : &ctrace__no_table;
   t->home_slots = b->slots;
   t->home_mul = b->mul;
@@ -3097,7 +3163,7 @@ CTRACE__HOT uint32_t ctrace__block_home(const ctrace__btable *b, uintptr_t k) {
   return ctrace__home_index(k, b->mul, b->mask);
 }
 
-static void ctrace__spin_lock(volatile long *lock) {
+static CTRACE__NOINSTR void ctrace__spin_lock(volatile long *lock) {
   unsigned spins = 0;
   while (!ctrace__spin_try(lock)) {
     if (++spins > 64) {
@@ -3108,7 +3174,7 @@ static void ctrace__spin_lock(volatile long *lock) {
 }
 
 /* The calling thread's table, made or adopted on first use. */
-static ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
+static CTRACE__NOINSTR ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
   ctrace__btable *b;
   if (t->blocks != &ctrace__no_table) return t->blocks;
   ctrace__lock(&ctrace__g.reg_lock);
@@ -3129,7 +3195,7 @@ static ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
   return b;
 }
 
-static void ctrace__blocks_init(ctrace__tstate *t) {
+static CTRACE__NOINSTR void ctrace__blocks_init(ctrace__tstate *t) {
   t->blocks = &ctrace__no_table;
   ctrace__blocks_seen(t);
 }
@@ -3137,7 +3203,7 @@ static void ctrace__blocks_init(ctrace__tstate *t) {
 /* Rebuild into cap slots with the given home, dropping tombstones. Owner
    only, under the table's lock. -1 if out of memory, -2 if a home by
    address gave a run longer than the probe limit (nothing changed). */
-static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul) {
+static CTRACE__NOINSTR int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul) {
   ctrace__blockslot *slots = (ctrace__blockslot *)CTRACE_MEM_ALLOC(sizeof(ctrace__blockslot) * cap);
   ctrace__btable shape; /* the new home, for ctrace__block_home */
   uint32_t i, n = 0;
@@ -3173,7 +3239,7 @@ static int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul)
 }
 
 /* Rebuild at cap, by address while that keeps runs short, else scattered. */
-static int ctrace__btable_rebuild_locked(ctrace__btable *b, uint32_t cap, int scatter) {
+static CTRACE__NOINSTR int ctrace__btable_rebuild_locked(ctrace__btable *b, uint32_t cap, int scatter) {
   int rc = -2;
   ctrace__spin_lock(&b->lock);
   if (!scatter && b->mul == CTRACE__HOME_NEAR_MUL) rc = ctrace__btable_rebuild(b, cap, CTRACE__HOME_NEAR_MUL);
@@ -3183,7 +3249,7 @@ static int ctrace__btable_rebuild_locked(ctrace__btable *b, uint32_t cap, int sc
 }
 
 /* Room for one more entry, keeping the table at most half full. */
-static int ctrace__btable_make_room(ctrace__btable *b) {
+static CTRACE__NOINSTR int ctrace__btable_make_room(ctrace__btable *b) {
   uint32_t live = 0, i, cap;
   if (b->count < b->full) return 0;
   for (i = 0; i <= b->mask; i++) {
@@ -3236,7 +3302,7 @@ CTRACE__HOT void ctrace__btable_put(ctrace__btable *b, ctrace__blockslot *s, uin
 /* Remember a live block in the owner's table; -1 if the table cannot grow,
    1 if the address was already live (its old size in *old: it was freed
    outside ctrace). */
-static int ctrace__block_remember(ctrace__btable *b, uintptr_t k, uint64_t size, uint64_t *old) {
+static CTRACE__NOINSTR int ctrace__block_remember(ctrace__btable *b, uintptr_t k, uint64_t size, uint64_t *old) {
   ctrace__blockslot *at;
   int rc;
   if (!b || ctrace__btable_make_room(b)) return -1;
@@ -3273,7 +3339,7 @@ CTRACE__HOT int ctrace__block_forget_own(ctrace__btable *b, uintptr_t k, uint64_
 
 /* Another thread's table (its lock held, so it is not being rebuilt): find
    k and mark it freed. 1 and the size if k was live. */
-static int ctrace__btable_take(ctrace__btable *b, uintptr_t k, uint64_t *size) {
+static CTRACE__NOINSTR int ctrace__btable_take(ctrace__btable *b, uintptr_t k, uint64_t *size) {
   uint32_t i, mask = b->mask;
   uintptr_t key;
   for (i = ctrace__block_home(b, k); (key = ctrace__load_acquire(&b->slots[i].key)) != 0; i = (i + 1) & mask) {
@@ -3289,7 +3355,7 @@ static int ctrace__btable_take(ctrace__btable *b, uintptr_t k, uint64_t *size) {
 }
 
 /* Forget a block some other thread's table holds. 1 and its size if found. */
-static int ctrace__block_forget_remote(ctrace__btable *own, uintptr_t k, uint64_t *size) {
+static CTRACE__NOINSTR int ctrace__block_forget_remote(ctrace__btable *own, uintptr_t k, uint64_t *size) {
   ctrace__btable *b;
   for (b = ctrace__load_acquire(&ctrace__tables); b; b = b->next) {
     int found;
@@ -3302,14 +3368,14 @@ static int ctrace__block_forget_remote(ctrace__btable *own, uintptr_t k, uint64_
   return 0;
 }
 
-static int ctrace__block_forget(ctrace__tstate *t, uintptr_t k, uint64_t *size) {
+static CTRACE__NOINSTR int ctrace__block_forget(ctrace__tstate *t, uintptr_t k, uint64_t *size) {
   ctrace__btable *own = t ? ctrace__blocks_of(t) : NULL;
   return ctrace__block_forget_own(own, k, size) || ctrace__block_forget_remote(own, k, size);
 }
 
 /* A thread is leaving: its table, live blocks and all, waits for the next
    thread. Called with reg_lock held. */
-static void ctrace__blocks_release(ctrace__tstate *t) {
+static CTRACE__NOINSTR void ctrace__blocks_release(ctrace__tstate *t) {
   if (!t->blocks || t->blocks == &ctrace__no_table) return;
   t->blocks->next_spare = ctrace__spare_tables;
   ctrace__spare_tables = t->blocks;
@@ -3326,7 +3392,7 @@ static void ctrace__blocks_release(ctrace__tstate *t) {
    thread when several do. */
 #define CTRACE__MS_BATCH ((int64_t)64 << 10)
 
-static void ctrace__raise_peak(uint64_t live) {
+static CTRACE__NOINSTR void ctrace__raise_peak(uint64_t live) {
   uint64_t peak;
   while (live > (peak = ctrace__load_relaxed(&ctrace__g.ms_peak)) &&
          !ctrace__cas_u64(&ctrace__g.ms_peak, peak, live)) {}
@@ -3398,7 +3464,7 @@ CTRACE__HOT ctrace__call_site *ctrace__call_site_slot(ctrace__tstate *t, const c
   return &t->call_sites[(((uint32_t)(uintptr_t)file ^ (line << 5)) * 0x9E3779B1u) >> 26]; /* 2^6 entries */
 }
 
-static uint32_t ctrace__call_site_id(ctrace__tstate *t, const char *file, uint32_t line) {
+static CTRACE__NOINSTR uint32_t ctrace__call_site_id(ctrace__tstate *t, const char *file, uint32_t line) {
   ctrace__call_site *c = ctrace__call_site_slot(t, file, line);
   if (c->file == file && c->line == line && c->id) return c->id;
   c->id = ctrace__site_intern("", 0, file, line);
@@ -3422,7 +3488,7 @@ CTRACE__COLD void ctrace__block_event_general(uint8_t kind, const char *file, ui
 
 /* The same when the CPU counter is the clock, the buffer has room and the
    site is in the cache: no call, so no registers to save (the zones' way). */
-static void ctrace__block_event(uint8_t kind, const char *file, uint32_t line, uintptr_t ptr, uint64_t size) {
+static CTRACE__NOINSTR void ctrace__block_event(uint8_t kind, const char *file, uint32_t line, uintptr_t ptr, uint64_t size) {
   ctrace__tstate *t = ctrace__tls;
   ctrace__call_site *c;
   uint8_t *p;
@@ -3439,7 +3505,7 @@ static void ctrace__block_event(uint8_t kind, const char *file, uint32_t line, u
 }
 
 /* A MEM_PROBLEM event: what went wrong, at the call's site. */
-static void ctrace__mem_problem(const char *what, const char *file, uint32_t line, uintptr_t ptr) {
+static CTRACE__NOINSTR void ctrace__mem_problem(const char *what, const char *file, uint32_t line, uintptr_t ptr) {
   ctrace__tstate *t;
   uint32_t id;
   uint8_t *p;
@@ -3449,7 +3515,7 @@ static void ctrace__mem_problem(const char *what, const char *file, uint32_t lin
   ctrace__event_commit(t, ctrace__put_varint(p, (uint64_t)ptr));
 }
 
-static void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
+static CTRACE__NOINSTR void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
   ctrace__tstate *t = ctrace__state();
   uint64_t old = 0;
   int rc = ctrace__block_remember(t ? ctrace__blocks_of(t) : NULL, ptr, size, &old);
@@ -3467,7 +3533,7 @@ static void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, 
 }
 
 /* 1 if ptr was a live block (now forgotten), 0 after reporting a problem. */
-static int ctrace__track_free(uintptr_t ptr, const char *file, uint32_t line) {
+static CTRACE__NOINSTR int ctrace__track_free(uintptr_t ptr, const char *file, uint32_t line) {
   ctrace__tstate *t = ctrace__state();
   uint64_t size = 0;
   if (!ctrace__block_forget(t, ptr, &size)) {
@@ -3545,22 +3611,22 @@ CTRACE__COLD void *ctrace__record_slow(void *p, size_t size, const char *file, i
 }
 
 /* With no trace running, a new address into its home slot. */
-CTRACE_API CTRACE__LINE_ALIGNED int ctrace__malloc_quick(void *p, size_t size) {
+CTRACE_API CTRACE__NOINSTR CTRACE__LINE_ALIGNED int ctrace__malloc_quick(void *p, size_t size) {
   ctrace__tstate *t = ctrace__tls;
   if (CTRACE__ON() || !t) return 0;
   return ctrace__home_insert(t, (uintptr_t)p, size);
 }
 
-CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line) {
+CTRACE_API CTRACE__NOINSTR void *ctrace_malloc_record(void *p, size_t size, const char *file, int line) {
   if (ctrace__malloc_quick(p, size)) return p;
   return ctrace__record_slow(p, size, file, line);
 }
 
-CTRACE_API void *ctrace_malloc_at(size_t size, const char *file, int line) {
+CTRACE_API CTRACE__NOINSTR void *ctrace_malloc_at(size_t size, const char *file, int line) {
   return ctrace_malloc_record(malloc(size), size, file, line);
 }
 
-CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line) {
+CTRACE_API CTRACE__NOINSTR void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line) {
   void *p = calloc(n, size);
   return ctrace_malloc_record(p, p ? (size_t)((uint64_t)n * size) : (size_t)(n && size), file, line);
 }
@@ -3568,7 +3634,7 @@ CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int l
 /* realloc's contract, kept: NULL ptr allocates; on failure the old block
    stays valid and tracked; a moved block is a free plus an allocation. A
    pointer that is not live is reported and left alone (NULL, errno EINVAL). */
-CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line) {
+CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line) {
   uint64_t old = 0;
   uintptr_t addr = (uintptr_t)ptr;
   void *q;
@@ -3624,7 +3690,7 @@ CTRACE__COLD void ctrace__free_home_traced(ctrace__tstate *t, ctrace__blockslot 
   free(ptr);
 }
 
-CTRACE_API CTRACE__LINE_ALIGNED void ctrace_free_at(void *ptr, const char *file, int line) {
+CTRACE_API CTRACE__NOINSTR CTRACE__LINE_ALIGNED void ctrace_free_at(void *ptr, const char *file, int line) {
   uintptr_t k = (uintptr_t)ptr;
   ctrace__tstate *t = ctrace__tls;
   ctrace__blockslot *s;
@@ -3643,15 +3709,15 @@ CTRACE_API CTRACE__LINE_ALIGNED void ctrace_free_at(void *ptr, const char *file,
   ctrace__free_slow(ptr, file, line);
 }
 
-CTRACE_API void ctrace_alloc_event(ctrace_site *site, const void *ptr, uint64_t size) {
+CTRACE_API CTRACE__NOINSTR void ctrace_alloc_event(ctrace_site *site, const void *ptr, uint64_t size) {
   if (ptr) ctrace__track_alloc((uintptr_t)ptr, size, site->file, site->line);
 }
 
-CTRACE_API void ctrace_free_event(ctrace_site *site, const void *ptr) {
+CTRACE_API CTRACE__NOINSTR void ctrace_free_event(ctrace_site *site, const void *ptr) {
   if (ptr) ctrace__track_free((uintptr_t)ptr, site->file, site->line);
 }
 
-CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms) {
+CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
   ctrace__tstate *t;
   uint64_t total, mallocs, frees, live;
   if (!ms) return;
@@ -3682,7 +3748,7 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms) {
 }
 
 /* A thread is exiting: its last events go to the writer, its state away. */
-static void ctrace__thread_exit(void *p) {
+static CTRACE__NOINSTR void ctrace__thread_exit(void *p) {
   ctrace__tstate *t = (ctrace__tstate *)p;
   ctrace__buf *b;
   ctrace__lock(&ctrace__g.reg_lock);
@@ -3717,7 +3783,7 @@ static void ctrace__thread_exit(void *p) {
 
 /* ---- the file: header, chunks, the writer thread ---- */
 
-static void ctrace__chunk_header(ctrace__buf *b) {
+static CTRACE__NOINSTR void ctrace__chunk_header(ctrace__buf *b) {
   uint8_t *h = b->data - CTRACE__CHUNK_HEADER;
   uint32_t crc;
   h[0] = 'C';
@@ -3734,12 +3800,12 @@ static void ctrace__chunk_header(ctrace__buf *b) {
   ctrace__put_u32(h + 28, crc);
 }
 
-static void ctrace__note_write_error(void) {
+static CTRACE__NOINSTR void ctrace__note_write_error(void) {
   if (!ctrace__g.error) ctrace__g.error = CTRACE_E_WRITE;
 }
 
 /* Write one chunk (header already built) or count it lost. */
-static void ctrace__write_chunk(int fd, ctrace__buf *b) {
+static CTRACE__NOINSTR void ctrace__write_chunk(int fd, ctrace__buf *b) {
   size_t n = CTRACE__CHUNK_HEADER + (size_t)b->len;
   if (fd >= 0 && ctrace__file_write(fd, b->data - CTRACE__CHUNK_HEADER, n) == 0) {
     ctrace__g.bytes_written += n;
@@ -3752,7 +3818,7 @@ static void ctrace__write_chunk(int fd, ctrace__buf *b) {
 }
 
 /* A small chunk (definitions, sync, end) from bytes. */
-static void ctrace__write_small(int fd, uint8_t type, const uint8_t *payload, size_t len, uint64_t ts) {
+static CTRACE__NOINSTR void ctrace__write_small(int fd, uint8_t type, const uint8_t *payload, size_t len, uint64_t ts) {
   ctrace__buf b;
   uint8_t *tmp = (uint8_t *)CTRACE_MEM_ALLOC(CTRACE__CHUNK_HEADER + len + 1);
   if (!tmp) { ctrace__note_write_error(); return; }
@@ -3820,7 +3886,7 @@ CTRACE__COLD void ctrace__write_defs(int fd) {
   }
 }
 
-static void ctrace__write_sync(int fd) {
+static CTRACE__NOINSTR void ctrace__write_sync(int fd) {
   uint8_t p[24], *e;
   uint64_t ts = ctrace__now();
   e = ctrace__put_varint(p, ctrace__mono_ns());
@@ -3828,7 +3894,7 @@ static void ctrace__write_sync(int fd) {
 }
 
 /* Flight recorder: keep the newest chunks, drop the oldest beyond the limits. */
-static void ctrace__retain(ctrace__buf *b) {
+static CTRACE__NOINSTR void ctrace__retain(ctrace__buf *b) {
   uint64_t now = ctrace__mono_ns();
   b->next = NULL;
   if (ctrace__g.ret_tail) ctrace__g.ret_tail->next = b; else ctrace__g.ret_head = b;
@@ -3848,7 +3914,7 @@ static void ctrace__retain(ctrace__buf *b) {
 }
 
 /* Write (or retain) everything queued so far, in queue order. */
-static void ctrace__drain(void) {
+static CTRACE__NOINSTR void ctrace__drain(void) {
   ctrace__buf *list, *b, *next;
   ctrace__lock(&ctrace__g.file_lock);
   ctrace__lock(&ctrace__g.q_lock);
@@ -3873,12 +3939,12 @@ static void ctrace__drain(void) {
   ctrace__unlock(&ctrace__g.file_lock);
 }
 
-static void ctrace__sample_rss(void) {
+static CTRACE__NOINSTR void ctrace__sample_rss(void) {
   static ctrace_site site = {"ctrace.h", 0, 0};
   ctrace_counter(&site, "ctrace.rss", 1, (int64_t)ctrace__rss_bytes());
 }
 
-static void ctrace__writer_main(void *arg) {
+static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
   uint64_t last_flush = ctrace__mono_ns(), last_rss = 0;
   uint32_t period = ctrace__g.cfg.flush_period_ms;
   uint32_t rss_every = ctrace__g.cfg.rss_sample_ms;
@@ -3914,7 +3980,7 @@ static void ctrace__writer_main(void *arg) {
   }
 }
 
-static size_t ctrace__file_header(uint8_t *h, size_t cap, int flags) {
+static CTRACE__NOINSTR size_t ctrace__file_header(uint8_t *h, size_t cap, int flags) {
   char prog[200];
   size_t n, total;
   ctrace__program_name(prog, sizeof prog);
@@ -3941,7 +4007,7 @@ static size_t ctrace__file_header(uint8_t *h, size_t cap, int flags) {
 
 /* The counter's rate, measured against the monotonic clock over a few ms.
    Readers refine it with the sync chunks written during the trace. */
-static uint64_t ctrace__calibrate(void) {
+static CTRACE__NOINSTR uint64_t ctrace__calibrate(void) {
   uint64_t m0 = ctrace__mono_ns(), t0 = ctrace__cpu_ticks(), m1, t1;
   do {
     m1 = ctrace__mono_ns();
@@ -3966,7 +4032,7 @@ static int ctrace__atexit_registered;
 
 static void ctrace__atexit(void);
 
-static void ctrace__session_defaults(ctrace_config *c) {
+static CTRACE__NOINSTR void ctrace__session_defaults(ctrace_config *c) {
   if (c->buffer_size == 0) c->buffer_size = 64u << 10;
   if (c->buffer_size < 1024) c->buffer_size = 1024;
   if (c->buffer_size > CTRACE__MAX_CHUNK / 2) c->buffer_size = CTRACE__MAX_CHUNK / 2;
@@ -3975,7 +4041,7 @@ static void ctrace__session_defaults(ctrace_config *c) {
 }
 
 /* Definitions of every site known so far, so a new file is self-contained. */
-static void ctrace__redefine_all_sites(void) {
+static CTRACE__NOINSTR void ctrace__redefine_all_sites(void) {
   uint32_t i;
   ctrace__lock(&ctrace__g.intern_lock);
   ctrace__g.defs_len = ctrace__g.defs_written = 0;
@@ -3985,7 +4051,7 @@ static void ctrace__redefine_all_sites(void) {
 }
 
 #if !defined(_WIN32)
-static void ctrace__after_fork_child(void) {
+static CTRACE__NOINSTR void ctrace__after_fork_child(void) {
   /* The child shares the parent's file descriptor: it must never write to
      it. The child stops tracing; it may start a session of its own. */
   ctrace__store_relaxed(&ctrace__active, 0);
@@ -4078,7 +4144,7 @@ CTRACE__COLD int ctrace__crash_trylock(ctrace__mutex *m, int ms) {
   return 0;
 }
 
-static void ctrace__crash_dump(int sig) {
+static CTRACE__NOINSTR void ctrace__crash_dump(int sig) {
   static uint8_t end[CTRACE__CHUNK_HEADER + 64];
   ctrace__buf *b, fake;
   ctrace__tstate *t;
@@ -4136,7 +4202,7 @@ static void ctrace__crash_dump(int sig) {
 }
 
 /* The first thread to crash dumps; tracing stops for every thread. */
-static void ctrace__crash_now(int sig) {
+static CTRACE__NOINSTR void ctrace__crash_now(int sig) {
   if (ctrace__g.running && !ctrace__g.flight && ctrace__g.fd >= 0 && ctrace__spin_try(&ctrace__crashing)) {
     ctrace__store_relaxed(&ctrace__active, 0);
     ctrace__crash_dump(sig);
@@ -4159,7 +4225,7 @@ CTRACE__COLD void ctrace__on_fatal(int sig, siginfo_t *info, void *uc) {
   if (!info || info->si_code <= 0 || sig == SIGABRT) raise(sig);
 }
 
-static void ctrace__crash_hooks(int on) {
+static CTRACE__NOINSTR void ctrace__crash_hooks(int on) {
   size_t i;
   if (on && !ctrace__hooks_installed) {
     struct sigaction sa;
@@ -4183,7 +4249,7 @@ static void ctrace__crash_hooks(int on) {
 static LPTOP_LEVEL_EXCEPTION_FILTER ctrace__old_filter;
 static void (*ctrace__old_abort)(int);
 
-static int ctrace__exception_signal(DWORD code) {
+static CTRACE__NOINSTR int ctrace__exception_signal(DWORD code) {
   switch (code) {
   case EXCEPTION_ACCESS_VIOLATION: case EXCEPTION_IN_PAGE_ERROR: case EXCEPTION_STACK_OVERFLOW:
   case EXCEPTION_ARRAY_BOUNDS_EXCEEDED: case EXCEPTION_DATATYPE_MISALIGNMENT: case EXCEPTION_GUARD_PAGE:
@@ -4199,18 +4265,18 @@ static int ctrace__exception_signal(DWORD code) {
   }
 }
 
-static LONG WINAPI ctrace__on_exception(EXCEPTION_POINTERS *x) {
+static CTRACE__NOINSTR LONG WINAPI ctrace__on_exception(EXCEPTION_POINTERS *x) {
   ctrace__crash_now(ctrace__exception_signal(x && x->ExceptionRecord ? x->ExceptionRecord->ExceptionCode : 0));
   return ctrace__old_filter ? ctrace__old_filter(x) : EXCEPTION_CONTINUE_SEARCH;
 }
 
-static void __cdecl ctrace__on_abort(int sig) {
+static CTRACE__NOINSTR void __cdecl ctrace__on_abort(int sig) {
   ctrace__crash_now(sig);
   signal(SIGABRT, ctrace__old_abort == SIG_ERR ? SIG_DFL : ctrace__old_abort);
   raise(SIGABRT);
 }
 
-static void ctrace__crash_hooks(int on) {
+static CTRACE__NOINSTR void ctrace__crash_hooks(int on) {
   if (on && !ctrace__hooks_installed) {
     ctrace__old_filter = SetUnhandledExceptionFilter(ctrace__on_exception);
     ctrace__old_abort = signal(SIGABRT, ctrace__on_abort);
@@ -4223,9 +4289,243 @@ static void ctrace__crash_hooks(int on) {
 }
 #endif
 
-CTRACE_API int ctrace_start(const char *path) { return ctrace_start_with(path, NULL); }
+/* >>functions =================================================================
+   CTRACE_INSTRUMENT_FUNCTIONS: ctrace defines the hooks that gcc and clang
+   call around every function compiled with -finstrument-functions. A call
+   is a zone whose site is the function's address: the site's name is the
+   address in hex ("0x55d0c0ffee40"), its file "" and its line 0, so readers
+   that know nothing of this show the address. The session also writes the
+   memory map (each loaded ELF object: path, address range, build id) as an
+   'M' chunk, from which the tools turn addresses into function names. A
+   thread caches address -> site id, so a traced call costs a zone's few
+   stores. A call shorter than the minimum duration whose begin is still
+   held back (nothing recorded inside it) is dropped at its exit without a
+   byte written. */
+#ifdef CTRACE_INSTRUMENT_FUNCTIONS
+#if !defined(_WIN32) && !defined(__APPLE__)
+#include <link.h>
+#define CTRACE__FN_MAP 1
+#if defined(__GLIBC__) && !defined(__USE_GNU)
+/* glibc declares these only for _GNU_SOURCE, decided before this point;
+   the first four members are the stable part of the interface. */
+struct dl_phdr_info {
+  ElfW(Addr) dlpi_addr;
+  const char *dlpi_name;
+  const ElfW(Phdr) *dlpi_phdr;
+  ElfW(Half) dlpi_phnum;
+};
+extern int dl_iterate_phdr(int (*callback)(struct dl_phdr_info *, size_t, void *), void *data);
+#endif
+#else
+#define CTRACE__FN_MAP 0 /* no memory map yet: the tools show bare addresses */
+#endif
 
-CTRACE_API CTRACE__RARE int ctrace_start_with(const char *path, const ctrace_config *cfg) {
+static uint64_t ctrace__fn_min;        /* clock ticks; 0 keeps every call */
+static CTRACE__TLS int ctrace__fn_busy; /* in a hook's slow path: calls made from it are not traced */
+static uint8_t *ctrace__fn_map;        /* the 'M' chunk's payload, built at start */
+static size_t ctrace__fn_map_len, ctrace__fn_map_cap;
+
+CTRACE__HOT uint32_t ctrace__fn_slot(const void *fn) {
+  uintptr_t a = (uintptr_t)fn;
+  return (uint32_t)((a >> 4) ^ (a >> 13)) & (CTRACE__FN_CACHE - 1);
+}
+
+CTRACE__HOT void ctrace__fn_enter_at(ctrace__tstate *t, uint32_t id, uint64_t now) {
+  if (ctrace__fn_min) {
+    if (t->fn_pending) ctrace__fn_flush(t); /* the caller made a call: it is kept */
+    t->fn_pending = id;
+    t->fn_pending_ts = now;
+    return;
+  }
+  ctrace__event_commit(t, ctrace__put_varint(ctrace__event_head_at(t, CTRACE_EV_ZONE_BEGIN, now), id));
+}
+
+CTRACE__HOT void ctrace__fn_exit_at(ctrace__tstate *t, uint64_t now) {
+  if (t->fn_pending && now - t->fn_pending_ts < ctrace__fn_min) {
+    t->fn_pending = 0; /* short, nothing inside: as if never called */
+    return;
+  }
+  ctrace__event_commit(t, ctrace__event_head_at(t, CTRACE_EV_ZONE_END, now)); /* writes a held begin first */
+}
+
+CTRACE__COLD void ctrace__fn_general(void *fn, int enter) {
+  ctrace__tstate *t;
+  if (ctrace__fn_busy) return; /* e.g. an instrumented CTRACE_MEM_ALLOC called from here */
+  ctrace__fn_busy = 1;
+  if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) {
+    uint64_t now = ctrace__now();
+    if (!enter) {
+      ctrace__fn_exit_at(t, now);
+    } else {
+      uint32_t i = ctrace__fn_slot(fn), id = t->fn_cache[i].fn == (uintptr_t)fn ? t->fn_cache[i].id : 0;
+      if (!id) {
+        char name[32];
+        int n = snprintf(name, sizeof name, "0x%llx", (unsigned long long)(uintptr_t)fn);
+        id = ctrace__site_intern(name, (size_t)n, "", 0);
+        if (id) {
+          t->fn_cache[i].fn = (uintptr_t)fn;
+          t->fn_cache[i].id = id;
+        }
+      }
+      /* Out of memory: no begin, and the exit's end is unbalanced, which
+         readers take as they take a zone that began before the trace. */
+      if (id) ctrace__fn_enter_at(t, id, now);
+    }
+  }
+  ctrace__fn_busy = 0;
+}
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+void __cyg_profile_func_enter(void *fn, void *call_site) CTRACE__NOINSTR;
+void __cyg_profile_func_exit(void *fn, void *call_site) CTRACE__NOINSTR;
+
+void __cyg_profile_func_enter(void *fn, void *call_site) {
+  ctrace__tstate *t;
+  uint32_t i;
+  (void)call_site;
+  if (!CTRACE__ON()) return;
+  t = ctrace__tls;
+  i = ctrace__fn_slot(fn);
+  if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
+                       (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
+                       t->fn_cache[i].fn != (uintptr_t)fn)) {
+    ctrace__fn_general(fn, 1);
+    return;
+  }
+  ctrace__fn_enter_at(t, t->fn_cache[i].id, ctrace__cpu_ticks());
+}
+
+void __cyg_profile_func_exit(void *fn, void *call_site) {
+  ctrace__tstate *t;
+  (void)fn;
+  (void)call_site;
+  if (!CTRACE__ON()) return;
+  t = ctrace__tls;
+  if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
+                       (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit))) {
+    ctrace__fn_general(fn, 0);
+    return;
+  }
+  ctrace__fn_exit_at(t, ctrace__cpu_ticks());
+}
+#ifdef __cplusplus
+}
+#endif
+
+static CTRACE__NOINSTR void ctrace__fn_put(const void *p, size_t n) {
+  if (ctrace__fn_map_len + n > ctrace__fn_map_cap) {
+    size_t cap = ctrace__fn_map_cap ? ctrace__fn_map_cap : 1024;
+    uint8_t *m;
+    while (cap < ctrace__fn_map_len + n) cap *= 2;
+    m = (uint8_t *)CTRACE_MEM_REALLOC(ctrace__fn_map, cap);
+    if (!m) return; /* the map is then cut short: the tools show addresses */
+    ctrace__fn_map = m;
+    ctrace__fn_map_cap = cap;
+  }
+  memcpy(ctrace__fn_map + ctrace__fn_map_len, p, n);
+  ctrace__fn_map_len += n;
+}
+
+#if CTRACE__FN_MAP
+/* One record per loaded object: varint record length, then kind 1 (ELF),
+   varint load bias, varint lowest and end address of its PT_LOAD segments,
+   varint build-id length and bytes, varint path length and bytes. */
+static CTRACE__NOINSTR int ctrace__fn_map_object(struct dl_phdr_info *info, size_t size, void *first) {
+  uint8_t rec[4096 + 128], head[10], *p = rec;
+  const uint8_t *bid = NULL;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  uint32_t bid_len = 0;
+  char exe[4096];
+  const char *path = info->dlpi_name ? info->dlpi_name : "";
+  size_t plen;
+  int i;
+  (void)size;
+  if (!*path && *(int *)first) { /* the main program: dl_iterate_phdr gives it no name */
+    long n = (long)readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    path = exe;
+  }
+  *(int *)first = 0;
+  for (i = 0; i < (int)info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_LOAD) {
+      if ((uint64_t)ph->p_vaddr < lo) lo = (uint64_t)ph->p_vaddr;
+      if ((uint64_t)(ph->p_vaddr + ph->p_memsz) > hi) hi = (uint64_t)(ph->p_vaddr + ph->p_memsz);
+    } else if (ph->p_type == PT_NOTE && !bid) {
+      const uint8_t *n = (const uint8_t *)(uintptr_t)(info->dlpi_addr + ph->p_vaddr), *end = n + ph->p_memsz;
+      while (n + 12 <= end) {
+        uint32_t namesz, descsz, type;
+        memcpy(&namesz, n, 4);
+        memcpy(&descsz, n + 4, 4);
+        memcpy(&type, n + 8, 4);
+        if ((uint64_t)12 + ((namesz + 3u) & ~3u) + ((descsz + 3u) & ~3u) > (uint64_t)(end - n)) break;
+        if (type == 3 && namesz == 4 && memcmp(n + 12, "GNU", 4) == 0 && descsz <= 64) { /* NT_GNU_BUILD_ID */
+          bid = n + 12 + 4;
+          bid_len = descsz;
+          break;
+        }
+        n += 12 + ((namesz + 3u) & ~3u) + ((descsz + 3u) & ~3u);
+      }
+    }
+  }
+  if (lo == UINT64_MAX) return 0;
+  plen = strlen(path);
+  if (plen > 4096) plen = 4096;
+  *p++ = 1;
+  p = ctrace__put_varint(p, (uint64_t)info->dlpi_addr);
+  p = ctrace__put_varint(p, (uint64_t)info->dlpi_addr + lo);
+  p = ctrace__put_varint(p, (uint64_t)info->dlpi_addr + hi);
+  p = ctrace__put_varint(p, bid_len);
+  if (bid_len) memcpy(p, bid, bid_len);
+  p += bid_len;
+  p = ctrace__put_varint(p, plen);
+  memcpy(p, path, plen);
+  p += plen;
+  ctrace__fn_put(head, (size_t)(ctrace__put_varint(head, (uint64_t)(p - rec)) - head));
+  ctrace__fn_put(rec, (size_t)(p - rec));
+  return 0;
+}
+#endif
+
+/* At start: the objects loaded now. One loaded later (dlopen) is not in
+   the map; its functions show as addresses. */
+static CTRACE__NOINSTR void ctrace__fn_map_build(void) {
+  ctrace__fn_map_len = 0;
+#if CTRACE__FN_MAP
+  {
+    int first = 1;
+    dl_iterate_phdr(ctrace__fn_map_object, &first);
+  }
+#endif
+}
+
+static CTRACE__NOINSTR void ctrace__fn_map_write(int fd) {
+  if (ctrace__fn_map_len) ctrace__write_small(fd, CTRACE__CH_MAP, ctrace__fn_map, ctrace__fn_map_len, 0);
+}
+
+static CTRACE__NOINSTR void ctrace__fn_session(const ctrace_config *c) {
+  uint32_t ns = c->function_min_ns ? c->function_min_ns : CTRACE_FUNCTION_MIN_NS_DEFAULT;
+  if (ns == CTRACE_FUNCTION_MIN_NONE || ns == 0) ctrace__fn_min = 0;
+  else if (ctrace__g.use_cpu_clock) ctrace__fn_min = (uint64_t)((double)ns * (double)ctrace__hz / 1e9) + 1;
+  else ctrace__fn_min = ns;
+  ctrace__fn_map_build();
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+/* CTRACE_FILE=path starts a session before main (ctrace_stop, or the exit
+   of the program, ends it). */
+__attribute__((constructor)) static CTRACE__NOINSTR void ctrace__fn_env_start(void) {
+  const char *p = getenv("CTRACE_FILE");
+  if (p && *p) (void)ctrace_start(p);
+}
+#endif
+#endif /* CTRACE_INSTRUMENT_FUNCTIONS */
+
+CTRACE_API CTRACE__NOINSTR int ctrace_start(const char *path) { return ctrace_start_with(path, NULL); }
+
+CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_start_with(const char *path, const ctrace_config *cfg) {
   ctrace_config c;
   int fd = -1, flight;
   ctrace__once();
@@ -4274,7 +4574,13 @@ CTRACE_API CTRACE__RARE int ctrace_start_with(const char *path, const ctrace_con
   ctrace__g.tsc0 = ctrace__now();
   ctrace__g.session++;
   ctrace__redefine_all_sites();
+#ifdef CTRACE_INSTRUMENT_FUNCTIONS
+  ctrace__fn_session(&c);
+#endif
   if (!flight) ctrace__write_header(fd, 0, ctrace__hz);
+#ifdef CTRACE_INSTRUMENT_FUNCTIONS
+  if (!flight) ctrace__fn_map_write(fd);
+#endif
   if (ctrace__g.error) {
     ctrace__file_close(fd);
     ctrace__g.fd = -1;
@@ -4318,7 +4624,7 @@ CTRACE__COLD void ctrace__write_end(int fd, int status, int sig) {
   ctrace__write_small(fd, CTRACE__CH_END, p, (size_t)(e - p), ctrace__now());
 }
 
-static void ctrace__free_list_release(void) {
+static CTRACE__NOINSTR void ctrace__free_list_release(void) {
   ctrace__buf *b, *n;
   for (b = ctrace__g.free_list; b; b = n) {
     n = b->next;
@@ -4388,15 +4694,15 @@ CTRACE__COLD int ctrace__stop_with(int status) {
   return rc;
 }
 
-CTRACE_API int ctrace_stop(void) { return ctrace__stop_with(0); }
+CTRACE_API CTRACE__NOINSTR int ctrace_stop(void) { return ctrace__stop_with(0); }
 
 /* A program that returns from main without ctrace_stop still gets a complete
    trace; its end marker says so (status 2). */
-static void ctrace__atexit(void) {
+static CTRACE__NOINSTR void ctrace__atexit(void) {
   if (ctrace__g.running) ctrace__stop_with(2);
 }
 
-CTRACE_API int ctrace_flush(void) {
+CTRACE_API CTRACE__NOINSTR int ctrace_flush(void) {
   int rc;
   ctrace__once();
   ctrace__lock(&ctrace__g.session_lock);
@@ -4411,9 +4717,9 @@ CTRACE_API int ctrace_flush(void) {
   return rc;
 }
 
-CTRACE_API int ctrace_enabled(void) { return CTRACE__ON(); }
+CTRACE_API CTRACE__NOINSTR int ctrace_enabled(void) { return CTRACE__ON(); }
 
-CTRACE_API CTRACE__RARE int ctrace_flight_dump(const char *path) {
+CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_flight_dump(const char *path) {
   int fd;
   ctrace__buf *b;
   uint8_t *defs = NULL;
@@ -4439,6 +4745,9 @@ CTRACE_API CTRACE__RARE int ctrace_flight_dump(const char *path) {
   saved_bytes = ctrace__g.bytes_written;
   ctrace__g.error = 0;
   ctrace__write_header(fd, CTRACE__HF_FLIGHT, ctrace__hz);
+#ifdef CTRACE_INSTRUMENT_FUNCTIONS
+  ctrace__fn_map_write(fd);
+#endif
   ctrace__lock(&ctrace__g.intern_lock);
   defs_len = ctrace__g.defs_len;
   defs = (uint8_t *)CTRACE_MEM_ALLOC(defs_len + 1);
@@ -4459,7 +4768,7 @@ CTRACE_API CTRACE__RARE int ctrace_flight_dump(const char *path) {
   return rc;
 }
 
-CTRACE_API void ctrace_session_stats_get(ctrace_session_stats *out) {
+CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *out) {
   if (!out) return;
   ctrace__once();
   memset(out, 0, sizeof *out);
