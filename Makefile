@@ -108,6 +108,10 @@ $(BUILD)/examples/%: examples/%.c $(HEADERS) | deps-png
 	@mkdir -p $(@D) && rm -f $@
 	$(CC) $(CFLAGS) $(PNG_FLAGS) -I. -o $@ $< $(if $(call needs_libm,$<),$(LDLIBS),$(RECORD_LIBS))
 
+# examples/functions.c has no CTRACE_ZONE: the compiler instruments every
+# function and ctrace (CTRACE_INSTRUMENT_FUNCTIONS) records each call.
+$(BUILD)/examples/functions: CFLAGS += -finstrument-functions
+
 # The tests compile the implementation once, into two objects (the recorder
 # and the tools, each the way a user's second file would), archived so each
 # test links only the half it lacks. Test sources define the macros

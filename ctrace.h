@@ -475,6 +475,10 @@ typedef struct ctrace_trace_info {
   uint64_t contradictions;   /* places where the trace contradicts itself (README: "What a
                                 reader sets aside"); each is also damage. 0 in an intact trace */
   int events_lost_overflowed;/* events_lost saturated at UINT64_MAX */
+  uint32_t functions;        /* sites that are function addresses (CTRACE_INSTRUMENT_FUNCTIONS) */
+  uint32_t functions_unresolved; /* of those, not named from a symbol table: shown as
+                                object+0xOFFSET (or the bare address) */
+  char symbols_note[160];    /* why the first of those was not named; "" if none */
 } ctrace_trace_info;
 
 typedef struct ctrace_reader ctrace_reader;
@@ -2181,6 +2185,7 @@ typedef struct ctrace__call_site {
 } ctrace__call_site;
 #define CTRACE__CALL_SITES 64
 #define CTRACE__FN_CACHE 512
+#define CTRACE__FN_DEPTH 1024
 
 typedef struct ctrace__tstate {
   /* hot: touched by every event */
@@ -2211,6 +2216,9 @@ typedef struct ctrace__tstate {
   uint32_t fn_pending;          /* site of a call whose begin is held back (min duration), or 0 */
   uint64_t fn_pending_ts;
   struct { uintptr_t fn; uint32_t id; } fn_cache[CTRACE__FN_CACHE]; /* function address -> site id */
+  uint32_t fn_depth;            /* calls open on this thread (begun in this session) */
+  struct { uintptr_t fn, sp; } fn_stack[CTRACE__FN_DEPTH]; /* the first CTRACE__FN_DEPTH of them:
+                                   function, and the stack pointer of its enter hook */
 #endif
 } ctrace__tstate;
 
@@ -2787,6 +2795,7 @@ static CTRACE__NOINSTR void ctrace__join_session(ctrace__tstate *t) {
     t->last_ts = t->copied_ts = ctrace__g.tsc0;
 #ifdef CTRACE_INSTRUMENT_FUNCTIONS
     t->fn_pending = 0; /* held back in an earlier session */
+    t->fn_depth = 0;   /* calls begun before this session end unrecorded */
 #endif
     joined = 1;
   }
@@ -4348,14 +4357,28 @@ CTRACE__HOT void ctrace__fn_exit_at(ctrace__tstate *t, uint64_t now) {
   ctrace__event_commit(t, ctrace__event_head_at(t, CTRACE_EV_ZONE_END, now)); /* writes a held begin first */
 }
 
-CTRACE__COLD void ctrace__fn_general(void *fn, int enter) {
+CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp) {
   ctrace__tstate *t;
   if (ctrace__fn_busy) return; /* e.g. an instrumented CTRACE_MEM_ALLOC called from here */
   ctrace__fn_busy = 1;
   if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) {
     uint64_t now = ctrace__now();
     if (!enter) {
-      ctrace__fn_exit_at(t, now);
+      /* The exit of the call on top, or of one further down whose callees
+         left without their exits (longjmp, an exception without cleanup):
+         those are ended here first. A call not on the stack began before
+         the session: its exit is not recorded. */
+      uint32_t d = t->fn_depth, j = d;
+      if (d > CTRACE__FN_DEPTH) {
+        j = d - 1; /* too deep to check */
+      } else {
+        while (j > 0 && t->fn_stack[j - 1].fn != (uintptr_t)fn) j--;
+        j = j ? j - 1 : d;
+      }
+      while (j < t->fn_depth && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) {
+        ctrace__fn_exit_at(t, now);
+        t->fn_depth--;
+      }
     } else {
       uint32_t i = ctrace__fn_slot(fn), id = t->fn_cache[i].fn == (uintptr_t)fn ? t->fn_cache[i].id : 0;
       if (!id) {
@@ -4367,9 +4390,23 @@ CTRACE__COLD void ctrace__fn_general(void *fn, int enter) {
           t->fn_cache[i].id = id;
         }
       }
-      /* Out of memory: no begin, and the exit's end is unbalanced, which
-         readers take as they take a zone that began before the trace. */
-      if (id) ctrace__fn_enter_at(t, id, now);
+      /* Calls on top of the stack whose frames are at or below this one's
+         were left without their exits (longjmp): they end here. A callee's
+         frame is always below its caller's. */
+      while (t && t->fn_depth && t->fn_depth <= CTRACE__FN_DEPTH && t->fn_stack[t->fn_depth - 1].sp <= sp) {
+        ctrace__fn_exit_at(t, now);
+        t->fn_depth--;
+        t = ctrace__ready(CTRACE__MAX_FIXED_EVENT);
+      }
+      /* Out of memory: no begin, and no end either (not on the stack). */
+      if (id && t) {
+        if (t->fn_depth < CTRACE__FN_DEPTH) {
+          t->fn_stack[t->fn_depth].fn = (uintptr_t)fn;
+          t->fn_stack[t->fn_depth].sp = sp;
+        }
+        t->fn_depth++;
+        ctrace__fn_enter_at(t, id, now);
+      }
     }
   }
   ctrace__fn_busy = 0;
@@ -4383,31 +4420,38 @@ void __cyg_profile_func_exit(void *fn, void *call_site) CTRACE__NOINSTR;
 
 void __cyg_profile_func_enter(void *fn, void *call_site) {
   ctrace__tstate *t;
-  uint32_t i;
+  uint32_t i, d;
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
   (void)call_site;
   if (!CTRACE__ON()) return;
   t = ctrace__tls;
   i = ctrace__fn_slot(fn);
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
                        (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
-                       t->fn_cache[i].fn != (uintptr_t)fn)) {
-    ctrace__fn_general(fn, 1);
+                       t->fn_cache[i].fn != (uintptr_t)fn || (d = t->fn_depth) >= CTRACE__FN_DEPTH ||
+                       (d && t->fn_stack[d - 1].sp <= sp))) {
+    ctrace__fn_general(fn, 1, sp);
     return;
   }
+  t->fn_stack[d].fn = (uintptr_t)fn;
+  t->fn_stack[d].sp = sp;
+  t->fn_depth = d + 1;
   ctrace__fn_enter_at(t, t->fn_cache[i].id, ctrace__cpu_ticks());
 }
 
 void __cyg_profile_func_exit(void *fn, void *call_site) {
   ctrace__tstate *t;
-  (void)fn;
+  uint32_t d;
   (void)call_site;
   if (!CTRACE__ON()) return;
   t = ctrace__tls;
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
-                       (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit))) {
-    ctrace__fn_general(fn, 0);
+                       (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
+                       (d = t->fn_depth - 1) >= CTRACE__FN_DEPTH || t->fn_stack[d].fn != (uintptr_t)fn)) {
+    ctrace__fn_general(fn, 0, 0);
     return;
   }
+  t->fn_depth = d;
   ctrace__fn_exit_at(t, ctrace__cpu_ticks());
 }
 #ifdef __cplusplus
@@ -4913,6 +4957,8 @@ struct ctrace_reader {
   size_t win_cap[2];
   uint64_t win_off[2], win_len[2];
   int win_last;
+  struct ctrace__rmod *mods; /* objects of the memory map ('M'), during the scan */
+  uint32_t n_mods, cap_mods;
   ctrace__skip *skips;       /* damaged stretches already scanned */
   uint32_t n_skips, cap_skips;
   uint64_t last_ts;          /* latest event time seen, for traces with no end marker */
@@ -5022,6 +5068,269 @@ static const uint8_t *ctrace__scratch(ctrace_reader *r, uint64_t off, size_t n) 
 
 /* Parse the header at off: 1 plausible, 0 the file ends inside it or its
    payload, -1 not a chunk header. */
+/* ---- symbols (traces of CTRACE_INSTRUMENT_FUNCTIONS) ----
+   A function's site is named by its address; the 'M' chunk lists the
+   objects that were loaded. After the scan each such site is named from
+   the ELF symbol tables (.symtab, else .dynsym) of its object, read here
+   with no library. The file must be the one that ran: when the trace has
+   its build id, a file with another (or none) is not used and the site
+   is named object+0xOFFSET instead, never by a wrong name.
+   CTRACE_SYMBOL_PATH (directories, ':'-separated) is searched first, by
+   the object's file name, for binaries that moved. */
+typedef struct ctrace__rmod {
+  uint64_t bias, lo, hi;
+  const char *path;          /* in the reader's arena */
+  uint8_t bid[64];
+  uint32_t bid_len;
+  int state;                 /* 0 not read yet, 1 symbols read, -1 unusable */
+  struct ctrace__rsym *syms;
+  uint32_t n_syms;
+  char *strtab;
+} ctrace__rmod;
+
+typedef struct ctrace__rsym {
+  uint64_t value, size;
+  uint32_t name;             /* offset in the module's strtab */
+} ctrace__rsym;
+
+static void ctrace__parse_map(ctrace_reader *r, const uint8_t *p, const uint8_t *end) {
+  while (p < end) {
+    uint64_t len, v[4], plen;
+    const uint8_t *rec, *q;
+    ctrace__rmod *m;
+    if (ctrace__get_varint(&p, end, &len) || len > (uint64_t)(end - p)) return;
+    rec = p;
+    p += len;
+    q = rec + 1;
+    if (len < 1 || rec[0] != 1) continue; /* a kind of object this reader does not know */
+    if (ctrace__get_varint(&q, p, &v[0]) || ctrace__get_varint(&q, p, &v[1]) || ctrace__get_varint(&q, p, &v[2]) ||
+        ctrace__get_varint(&q, p, &v[3]) || v[3] > 64 || v[3] > (uint64_t)(p - q))
+      continue;
+    if (r->n_mods == r->cap_mods) {
+      uint32_t cap = r->cap_mods ? r->cap_mods * 2 : 16;
+      ctrace__rmod *n = (ctrace__rmod *)CTRACE_MEM_REALLOC(r->mods, sizeof *n * cap);
+      if (!n) return;
+      r->mods = n;
+      r->cap_mods = cap;
+    }
+    m = &r->mods[r->n_mods];
+    memset(m, 0, sizeof *m);
+    m->bias = v[0];
+    m->lo = v[1];
+    m->hi = v[2];
+    m->bid_len = (uint32_t)v[3];
+    memcpy(m->bid, q, m->bid_len);
+    q += m->bid_len;
+    if (ctrace__get_varint(&q, p, &plen) || plen > (uint64_t)(p - q)) continue;
+    m->path = ctrace__arena_str(r, q, (size_t)plen);
+    if (m->path) r->n_mods++;
+  }
+}
+
+static uint64_t ctrace__elf_get(const uint8_t *p, int n) {
+  uint64_t v = 0;
+  while (n--) v = (v << 8) | p[n];
+  return v;
+}
+
+/* Reads [off, off+n) of f into a new buffer, or NULL. */
+static uint8_t *ctrace__elf_read(FILE *f, uint64_t fsize, uint64_t off, uint64_t n) {
+  uint8_t *b;
+  if (off > fsize || n > fsize - off || n > ((uint64_t)1 << 30)) return NULL;
+  b = (uint8_t *)CTRACE_MEM_ALLOC((size_t)n + 1);
+  if (!b) return NULL;
+  if (fseek(f, (long)off, SEEK_SET) != 0 || fread(b, 1, (size_t)n, f) != (size_t)n) {
+    CTRACE_MEM_FREE(b);
+    return NULL;
+  }
+  b[n] = 0;
+  return b;
+}
+
+static int ctrace__rsym_cmp(const void *a, const void *b) {
+  const ctrace__rsym *x = (const ctrace__rsym *)a, *y = (const ctrace__rsym *)b;
+  return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* The function symbols of the ELF file at path, if its build id is the
+   module's. 0 on success. */
+static int ctrace__elf_load(ctrace__rmod *m, const char *path) {
+  FILE *f = fopen(path, "rb");
+  uint8_t eh[64], *sh = NULL, *sym = NULL;
+  uint64_t fsize, shoff, i, best = 0, n;
+  uint32_t shentsize, shnum, symsz;
+  int is64, rc = -1, have_best = 0, bid_ok;
+  if (!f) return -1;
+  if (fseek(f, 0, SEEK_END) != 0 || (long)(fsize = (uint64_t)ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+      fread(eh, 1, sizeof eh, f) < 52 || memcmp(eh, "\x7f" "ELF", 4) != 0 || eh[5] != 1 /* little-endian */)
+    goto out;
+  is64 = eh[4] == 2;
+  shoff = is64 ? ctrace__elf_get(eh + 40, 8) : ctrace__elf_get(eh + 32, 4);
+  shentsize = (uint32_t)ctrace__elf_get(eh + (is64 ? 58 : 46), 2);
+  shnum = (uint32_t)ctrace__elf_get(eh + (is64 ? 60 : 48), 2);
+  symsz = is64 ? 24 : 16;
+  if (shentsize < (is64 ? 64u : 40u) || shnum == 0 ||
+      !(sh = ctrace__elf_read(f, fsize, shoff, (uint64_t)shentsize * shnum)))
+    goto out;
+  bid_ok = m->bid_len == 0;
+  for (i = 0; i < shnum; i++) {
+    const uint8_t *s = sh + i * shentsize;
+    uint32_t type = (uint32_t)ctrace__elf_get(s + 4, 4);
+    uint64_t off = ctrace__elf_get(s + (is64 ? 24 : 16), is64 ? 8 : 4);
+    uint64_t size = ctrace__elf_get(s + (is64 ? 32 : 20), is64 ? 8 : 4);
+    if (type == 7 && m->bid_len && !bid_ok) { /* SHT_NOTE: look for the build id */
+      uint8_t *note = ctrace__elf_read(f, fsize, off, size);
+      uint64_t at = 0;
+      while (note && at + 12 <= size) {
+        uint64_t namesz = ctrace__elf_get(note + at, 4), descsz = ctrace__elf_get(note + at + 4, 4);
+        uint64_t step = 12 + ((namesz + 3) & ~(uint64_t)3) + ((descsz + 3) & ~(uint64_t)3);
+        if (step > size - at) break;
+        if (ctrace__elf_get(note + at + 8, 4) == 3 && namesz == 4 && memcmp(note + at + 12, "GNU", 4) == 0)
+          bid_ok = descsz == m->bid_len && memcmp(note + at + 16, m->bid, m->bid_len) == 0;
+        at += step;
+      }
+      CTRACE_MEM_FREE(note);
+    }
+    if (type == 2 || (type == 11 && !have_best)) { /* SHT_SYMTAB, else SHT_DYNSYM */
+      best = i;
+      have_best = type == 2 ? 2 : 1;
+    }
+  }
+  if (!bid_ok || !have_best) goto out;
+  {
+    const uint8_t *s = sh + best * shentsize, *l;
+    uint64_t off = ctrace__elf_get(s + (is64 ? 24 : 16), is64 ? 8 : 4);
+    uint64_t size = ctrace__elf_get(s + (is64 ? 32 : 20), is64 ? 8 : 4);
+    uint32_t link = (uint32_t)ctrace__elf_get(s + (is64 ? 40 : 24), 4);
+    uint64_t stroff, strsize;
+    if (link >= shnum) goto out;
+    l = sh + (uint64_t)link * shentsize;
+    stroff = ctrace__elf_get(l + (is64 ? 24 : 16), is64 ? 8 : 4);
+    strsize = ctrace__elf_get(l + (is64 ? 32 : 20), is64 ? 8 : 4);
+    if (!(sym = ctrace__elf_read(f, fsize, off, size)) || !(m->strtab = (char *)ctrace__elf_read(f, fsize, stroff, strsize)))
+      goto out;
+    n = size / symsz;
+    m->syms = (ctrace__rsym *)CTRACE_MEM_ALLOC(sizeof *m->syms * (size_t)(n ? n : 1));
+    if (!m->syms) goto out;
+    for (i = 0; i < n; i++) {
+      const uint8_t *e = sym + i * symsz;
+      uint64_t name = ctrace__elf_get(e, 4), value, ssize;
+      uint32_t info = is64 ? e[4] : e[12], shndx = (uint32_t)ctrace__elf_get(e + (is64 ? 6 : 14), 2);
+      value = is64 ? ctrace__elf_get(e + 8, 8) : ctrace__elf_get(e + 4, 4);
+      ssize = is64 ? ctrace__elf_get(e + 16, 8) : ctrace__elf_get(e + 8, 4);
+      if ((info & 0xf) != 2 || shndx == 0 || name >= strsize || !m->strtab[name]) continue; /* STT_FUNC, defined */
+      m->syms[m->n_syms].value = value;
+      m->syms[m->n_syms].size = ssize;
+      m->syms[m->n_syms].name = (uint32_t)name;
+      m->n_syms++;
+    }
+    qsort(m->syms, m->n_syms, sizeof *m->syms, ctrace__rsym_cmp);
+    rc = 0;
+  }
+out:
+  if (rc) {
+    CTRACE_MEM_FREE(m->syms);
+    CTRACE_MEM_FREE(m->strtab);
+    m->syms = NULL;
+    m->strtab = NULL;
+    m->n_syms = 0;
+  }
+  CTRACE_MEM_FREE(sh);
+  CTRACE_MEM_FREE(sym);
+  fclose(f);
+  return rc;
+}
+
+static const char *ctrace__obj_name(const char *p) {
+  const char *s = strrchr(p, '/');
+#if defined(_WIN32)
+  const char *b = strrchr(p, '\\');
+  if (b && (!s || b > s)) s = b;
+#endif
+  return s ? s + 1 : p;
+}
+
+static void ctrace__mod_load(ctrace__rmod *m) {
+  const char *dirs = getenv("CTRACE_SYMBOL_PATH");
+  char buf[4096];
+  m->state = -1;
+  while (dirs && *dirs) {
+    const char *e = strchr(dirs, ':');
+    size_t dl = e ? (size_t)(e - dirs) : strlen(dirs);
+    if (dl && dl + 2 + strlen(ctrace__obj_name(m->path)) < sizeof buf) {
+      snprintf(buf, sizeof buf, "%.*s/%s", (int)dl, dirs, ctrace__obj_name(m->path));
+      if (ctrace__elf_load(m, buf) == 0) { m->state = 1; return; }
+    }
+    dirs = e ? e + 1 : NULL;
+  }
+  if (*m->path && ctrace__elf_load(m, m->path) == 0) m->state = 1;
+}
+
+static void ctrace__symbolize(ctrace_reader *r) {
+  uint32_t i, j;
+  if (!r->n_mods) return;
+  for (i = 0; i < r->n_sites; i++) {
+    ctrace__rsite *s = &r->sites[i];
+    const char *nm = s->name;
+    uint64_t a = 0;
+    ctrace__rmod *m = NULL;
+    if (!nm || !s->file || s->file[0] || s->line || nm[0] != '0' || nm[1] != 'x' || !nm[2]) continue;
+    for (nm += 2; *nm; nm++) {
+      int d = *nm >= '0' && *nm <= '9' ? *nm - '0' : *nm >= 'a' && *nm <= 'f' ? *nm - 'a' + 10 : -1;
+      if (d < 0 || a >> 60) break;
+      a = a << 4 | (uint64_t)d;
+    }
+    if (*nm) continue; /* not an address: a zone named like one */
+    r->info.functions++;
+    for (j = 0; j < r->n_mods && !m; j++)
+      if (a >= r->mods[j].lo && a < r->mods[j].hi) m = &r->mods[j];
+    if (m) {
+      const ctrace__rsym *hit = NULL;
+      if (m->state == 0) ctrace__mod_load(m);
+      if (m->state == 1) {
+        uint64_t off = a - m->bias;
+        uint32_t lo = 0, hi = m->n_syms;
+        while (lo < hi) { /* the last symbol at or below off */
+          uint32_t mid = lo + (hi - lo) / 2;
+          if (m->syms[mid].value <= off) lo = mid + 1;
+          else hi = mid;
+        }
+        if (lo > 0) {
+          const ctrace__rsym *c = &m->syms[lo - 1];
+          /* the hooks pass the function's entry address: anything else is
+             not this symbol's function */
+          if (c->value == off) hit = c;
+        }
+      }
+      if (hit) {
+        const char *fn = m->strtab + hit->name;
+        s->name = ctrace__arena_str(r, (const uint8_t *)fn, strlen(fn));
+        s->file = m->path;
+      } else {
+        char buf[4200];
+        int n = snprintf(buf, sizeof buf, "%s+0x%llx", ctrace__obj_name(m->path), (unsigned long long)(a - m->bias));
+        s->name = ctrace__arena_str(r, (const uint8_t *)buf, n > 0 && (size_t)n < sizeof buf ? (size_t)n : 0);
+        s->file = m->path;
+      }
+      if (!s->name) s->name = "";
+      if (hit) continue;
+    }
+    r->info.functions_unresolved++;
+    if (!r->info.symbols_note[0])
+      snprintf(r->info.symbols_note, sizeof r->info.symbols_note,
+               m ? "no symbols for %.120s (moved, rebuilt or stripped?): shown as object+offset"
+                 : "address %.120s is in no object the trace lists: shown as is",
+               m ? m->path : s->name);
+  }
+  for (j = 0; j < r->n_mods; j++) {
+    CTRACE_MEM_FREE(r->mods[j].syms);
+    CTRACE_MEM_FREE(r->mods[j].strtab);
+  }
+  CTRACE_MEM_FREE(r->mods);
+  r->mods = NULL;
+  r->n_mods = r->cap_mods = 0;
+}
+
 static int ctrace__parse_chunkhdr(ctrace_reader *r, uint64_t off, ctrace__chunkhdr *h) {
   const uint8_t *p;
   if (r->size - off < CTRACE__CHUNK_HEADER) return 0;
@@ -5499,7 +5808,9 @@ static int ctrace__scan(ctrace_reader *r) {
       continue;
     }
     r->info.chunks_ok++;
-    if (h.type != CTRACE__CH_DEFS && h.type != CTRACE__CH_SYNC && h.type != CTRACE__CH_END) {
+    if (h.type == CTRACE__CH_MAP) {
+      ctrace__parse_map(r, p, p + h.len);
+    } else if (h.type != CTRACE__CH_DEFS && h.type != CTRACE__CH_SYNC && h.type != CTRACE__CH_END) {
       continue; /* a chunk type from a newer writer, intact: skipped */
     } else if (h.type == CTRACE__CH_DEFS) {
       if (ctrace__parse_defs(r, p, p + h.len, at + CTRACE__CHUNK_HEADER)) ctrace__damage(r, at, "malformed definitions");
@@ -5527,6 +5838,7 @@ static int ctrace__scan(ctrace_reader *r) {
   CTRACE_MEM_FREE(r->thash);
   r->thash = NULL;
   r->thash_cap = 0;
+  ctrace__symbolize(r);
   r->scanned = 1;
   /* A long run between the start and the last sync point measures the
      counter's rate better than the writer's few-ms calibration. */
@@ -6086,6 +6398,12 @@ CTRACE_API void ctrace_reader_close(ctrace_reader *r) {
   CTRACE_MEM_FREE(r->scan_buf);
   CTRACE_MEM_FREE(r->skips);
   CTRACE_MEM_FREE(r->thash);
+  if (r->mods)
+    for (i = 0; i < r->n_mods; i++) {
+      CTRACE_MEM_FREE(r->mods[i].syms);
+      CTRACE_MEM_FREE(r->mods[i].strtab);
+    }
+  CTRACE_MEM_FREE(r->mods);
   CTRACE_MEM_FREE(r->echunks);
   CTRACE_MEM_FREE(r->pcrc);
   CTRACE_MEM_FREE(r->pcrc_buf);

@@ -218,6 +218,24 @@ static int same_file(const char *x, const char *y) {
 #endif
 }
 
+/* Puts dir in front of CTRACE_SYMBOL_PATH, which the reader searches for
+   the binaries named in a trace's memory map. */
+static int set_symbol_path(const char *dir) {
+  const char *old = getenv("CTRACE_SYMBOL_PATH");
+  size_t n = strlen(dir) + (old ? strlen(old) : 0) + 2;
+  char *v = (char *)malloc(n);
+  int rc;
+  if (!v) return -1;
+  snprintf(v, n, "%s%s%s", dir, old && *old ? ":" : "", old && *old ? old : "");
+#if defined(_WIN32)
+  rc = _putenv_s("CTRACE_SYMBOL_PATH", v);
+#else
+  rc = setenv("CTRACE_SYMBOL_PATH", v, 1);
+#endif
+  free(v);
+  return rc;
+}
+
 /* flags: which options this verb takes, as letters: o=-o j=--json w=--weight
    c=--chart s=--width/--height b=--baseline f=format word first */
 static int parse_args(int argc, char **argv, const char *flags, args *a) {
@@ -250,6 +268,11 @@ static int parse_args(int argc, char **argv, const char *flags, args *a) {
     } else if (!strcmp(s, "--baseline") && strchr(flags, 'b')) {
       if (!next) return usage_error("%s needs a trace file", s);
       a->baseline = argv[++i];
+    } else if (!strcmp(s, "--symbols")) {
+      /* Every verb: where the traced program's binaries are now, for traces
+         of CTRACE_INSTRUMENT_FUNCTIONS (the reader searches these first). */
+      if (!next) return usage_error("%s needs a directory", s);
+      if (set_symbol_path(argv[++i]) != 0) return usage_error("%s: cannot set the search path", s);
     } else if (s[0] == '-' && s[1] != 0) {
       return usage_error("unknown option %s", s);
     } else if (strchr(flags, 'f') && !a->format) {
@@ -837,16 +860,31 @@ static const char help_png[] =
     "support not built in (needs stb_image_write.h, Debian libstb-dev).\n";
 
 static const char help_report[] =
-    "usage: ctrace report TRACE [-o OUT.html] [--baseline BASE.ctrace]\n"
+    "usage: ctrace report TRACE [-o OUT.html] [--baseline BASE.ctrace] [--symbols DIR]\n"
     "\n"
     "Write one self-contained HTML file (no network access) about TRACE: summary,\n"
     "timeline, zones, flame graph, memory, messages. With --baseline, compare\n"
     "the two runs: both heaps on one time axis, the zone table with before, after\n"
     "and delta columns, the flame graph coloured by change.\n"
+    "With --symbols DIR (any verb; repeatable), the binaries of a program built\n"
+    "with -finstrument-functions and CTRACE_INSTRUMENT_FUNCTIONS are looked for in\n"
+    "DIR first, by file name, when they are no longer where they ran.\n"
     "Default OUT: TRACE with .html; -o - writes to standard output.\n"
     "\n"
     "Exit: 0 ok; 1 damaged trace (report of what was recovered, with a warning\n"
     "in it); 2 error.\n";
+
+/* Functions of a CTRACE_INSTRUMENT_FUNCTIONS trace that have no name. */
+static void symbols_warning(const char *trace) {
+  ctrace_reader *r = NULL;
+  const ctrace_trace_info *in;
+  if (ctrace_reader_open(&r, trace, NULL, 0) < 0 || !r) return;
+  in = ctrace_reader_info(r);
+  if (in->functions_unresolved)
+    fail_msg(trace, "warning: %u of %u functions have no name (%s); --symbols DIR points at moved binaries",
+             in->functions_unresolved, in->functions, in->symbols_note);
+  ctrace_reader_close(r);
+}
 
 /* ctrace_png analyses the trace itself: for the timeline it needs the zone
    spans, which only its own pass over the events collects. */
@@ -921,6 +959,7 @@ static int cmd_report(int argc, char **argv) {
       fail_lib(err, a.trace, rc);
       return EXIT_ERROR;
     }
+    symbols_warning(a.trace);
     if (found.damaged || found.baseline_damaged) {
       fail_msg(found.damaged ? a.trace : a.baseline,
                "warning: damaged trace; the report covers what was recovered");
