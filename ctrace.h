@@ -73,6 +73,10 @@
    |                        |   never reads a trace back. A tools call without |
    |                        |   it fails to link, naming the macro:            |
    |                        |   "..._needs_CTRACE_TOOLS_IMPLEMENTATION"        |
+   | CTRACE_INSTRUMENT_     | with CTRACE_IMPLEMENTATION: define the hooks of  |
+   |   FUNCTIONS            |   -finstrument-functions, so that every function |
+   |                        |   compiled with it is a zone named by the tools  |
+   |                        |   (README.md, "Tracing with no annotations")     |
    | CTRACE_ENABLED 0       | every instrumentation macro compiles to nothing  |
    | CTRACE_DISABLE         | same as CTRACE_ENABLED 0                         |
    | CTRACE_STATIC          | make every function static (one-file programs)   |

@@ -119,6 +119,36 @@ has_stack() { # has_stack FOLDED_FILE STACK
   grep -qx "$2" "$1"
 }
 
+# ---- ctrace's own code calls no hook, compiled with the flag ----
+# Every function in the object of the implementation plus the header's
+# inline functions (used below), built with -finstrument-functions: only
+# user_fn may call __cyg_profile_func_enter.
+cat >"$TMP/impl.c" <<'C'
+#define CTRACE_IMPLEMENTATION
+#define CTRACE_INSTRUMENT_FUNCTIONS
+#include "ctrace.h"
+void user_fn(void);
+void user_fn(void) {
+  CTRACE_ZONE("z");
+  CTRACE_COUNTER("c", 1);
+  CTRACE_INSTANT("i");
+  { CTRACE_WAIT("w"); }
+  ctrace_free(ctrace_malloc(8));
+}
+C
+for cc in gcc clang; do
+  command -v $cc >/dev/null 2>&1 || { echo "SKIP: functions: no $cc"; continue; }
+  for opt in -O0 -O2; do
+    if $cc -std=c99 $opt -Wall -Wextra -Wpedantic -Wshadow -Werror -finstrument-functions -I. -c "$TMP/impl.c" \
+        -o "$TMP/impl.o" 2>"$TMP/impl.log"; then
+      callers=$(objdump -dr "$TMP/impl.o" | awk '/^[0-9a-f]+ <.*>:$/ {f = $2} /R_.*__cyg_profile_func_enter/ {print f}' |
+                sort -u | tr '\n' ' ')
+      if [ "$callers" = "<user_fn>: " ]; then pass "functions: $cc $opt: only the user's function calls the hooks"
+      else fail "functions: $cc $opt: hooks called from: $callers"; fi
+    else fail "functions: $cc $opt: the implementation does not build with the flag: $(head -3 "$TMP/impl.log")"; fi
+  done
+done
+
 # ---- names and nesting ----
 "$P" nest "$TMP/nest.ctrace" || fail "functions: nest run failed"
 folded "$TMP/nest.ctrace" >"$TMP/nest.folded"
