@@ -2153,8 +2153,8 @@ static CTRACE__NOINSTR const uint8_t *ctrace__event_skip(const uint8_t *p, const
    also takes out the events of threads that are idle ("steals" them, under
    the thread's own lock, which only slow paths take), so a kill loses at
    most one period. A thread's chunks reach the file in the order of their
-   sequence numbers whoever writes them: a chunk is written directly only
-   while the queue is empty (see ctrace__write_here). */
+   sequence numbers whoever writes them: a thread that writes a chunk
+   directly first writes what is queued (see ctrace__write_here). */
 
 #define CTRACE__DYN_CACHE 256
 /* AUTO remembers this many of the latest full buffers (their threads and
