@@ -8896,24 +8896,50 @@ static int ctrace__out_end(ctrace__out *o) {
   return o->err;
 }
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 if invalid
-   (overlong forms, surrogates and code points past U+10FFFF included). */
-static size_t ctrace__utf8_seq(const unsigned char *p, size_t n) {
-  unsigned c = p[0];
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)) return 0;
-    return 3;
+/* The one UTF-8 rule every output follows (stats, JSON, CSV, folded, the
+   report's HTML and data, SVG, the Chrome export): the length (1..4) of the
+   well-formed character at p (n > 0 bytes left) with its code point in *cp;
+   or 0 when the bytes there are not one (overlong, surrogate, past
+   U+10FFFF, cut short), and *bad receives how many bytes (1..3) form the
+   maximal ill-formed prefix, which the outputs replace with ONE U+FFFD.
+   That is Unicode's recommended practice, which Python and browsers follow,
+   so a name reads the same in every output and in the tools reading them. */
+static size_t ctrace__utf8(const unsigned char *p, size_t n, uint32_t *cp, size_t *bad) {
+  uint32_t c = p[0];
+  unsigned lo = 0x80, hi = 0xBF;
+  size_t len, i;
+  if (c < 0x80u) {
+    *cp = c;
+    return 1;
   }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-      return 0;
-    if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90)) return 0;
-    return 4;
+  if (c >= 0xC2u && c <= 0xDFu) { len = 2; c &= 0x1Fu; }
+  else if (c >= 0xE0u && c <= 0xEFu) {
+    len = 3;
+    c &= 0x0Fu;
+    if (p[0] == 0xE0u) lo = 0xA0;  /* no overlong forms */
+    if (p[0] == 0xEDu) hi = 0x9F;  /* no UTF-16 surrogates */
+  } else if (c >= 0xF0u && c <= 0xF4u) {
+    len = 4;
+    c &= 0x07u;
+    if (p[0] == 0xF0u) lo = 0x90;
+    if (p[0] == 0xF4u) hi = 0x8F;  /* nothing above U+10FFFF */
+  } else {
+    *bad = 1;
+    return 0;
   }
-  return 0;
+  for (i = 1; i < len; i++) {
+    unsigned b;
+    if (i >= n) break;
+    b = p[i];
+    if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) break;
+    c = (c << 6) | (b & 0x3Fu);
+  }
+  if (i < len) {
+    *bad = i;
+    return 0;
+  }
+  *cp = c;
+  return len;
 }
 
 /* One ASCII byte as the mode wants it. */
@@ -8946,15 +8972,14 @@ static void ctrace__out_ascii(ctrace__out *o, unsigned char c, int mode) {
   ctrace__out_bytes(o, tmp, 1);
 }
 
-/* Text from a trace: valid UTF-8 goes through, each invalid byte becomes
-   U+FFFD, ASCII is escaped or replaced as the mode needs. */
+/* Text from a trace: valid UTF-8 goes through, invalid bytes become U+FFFD
+   (ctrace__utf8's rule), ASCII is escaped or replaced as the mode needs. */
 static void ctrace__out_text(ctrace__out *o, const char *s, size_t len, int mode) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < len) {
-    size_t k = ctrace__utf8_seq(p + i, len - i);
-    uint32_t cp = k == 2 ? ((p[i] & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu)
-                 : k == 3 ? ((p[i] & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu) : 0;
+    uint32_t cp = 0;
+    size_t bad = 1, k = ctrace__utf8(p + i, len - i, &cp, &bad);
     if (k == 1) ctrace__out_ascii(o, p[i], mode);
     else if ((k == 2 || k == 3) && ctrace__invisible_cp(cp)) {
       char tmp[16];
@@ -8962,7 +8987,7 @@ static void ctrace__out_text(ctrace__out *o, const char *s, size_t len, int mode
       else ctrace__out_bytes(o, tmp, ctrace__invisible_text(tmp, cp));
     } else if (k) ctrace__out_bytes(o, s + i, k);
     else ctrace__out_bytes(o, "\xEF\xBF\xBD", 3);
-    i += k ? k : 1;
+    i += k ? k : bad;
   }
 }
 
@@ -9891,26 +9916,11 @@ static CTRACE__MAYBE_UNUSED void ctrace__sink_num(ctrace__sink *o, double v) {
   }
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4) with its code point, or 0
-   when the bytes there are not valid UTF-8 (overlong, surrogate, cut short). */
+/* ctrace__utf8 over [p, end): the length (1..4) of the character at p with
+   its code point, or minus the number of bytes one U+FFFD replaces. */
 static CTRACE__MAYBE_UNUSED int ctrace__utf8_decode(const unsigned char *p, const unsigned char *end, uint32_t *cp) {
-  uint32_t c = p[0];
-  int n, i;
-  if (c < 0x80u) { *cp = c; return 1; }
-  if (c >= 0xc2u && c <= 0xdfu) { n = 2; c &= 0x1fu; }
-  else if (c >= 0xe0u && c <= 0xefu) { n = 3; c &= 0x0fu; }
-  else if (c >= 0xf0u && c <= 0xf4u) { n = 4; c &= 0x07u; }
-  else return 0;
-  if (end - p < n) return 0;
-  for (i = 1; i < n; ++i) {
-    if ((p[i] & 0xc0u) != 0x80u) return 0;
-    c = (c << 6) | (p[i] & 0x3fu);
-  }
-  if ((n == 3 && c < 0x800u) || (n == 4 && (c < 0x10000u || c > 0x10ffffu)) ||
-      (c >= 0xd800u && c <= 0xdfffu))
-    return 0;
-  *cp = c;
-  return n;
+  size_t bad = 1, n = ctrace__utf8(p, (size_t)(end - p), cp, &bad);
+  return n ? (int)n : -(int)bad;
 }
 
 /* Text for HTML/SVG content and attribute values: markup characters become
@@ -9926,7 +9936,7 @@ static CTRACE__MAYBE_UNUSED void ctrace__sink_html_n(ctrace__sink *o, const char
     const char *rep = NULL;
     if (len == 1 && *p >= 0x20u && *p < 0x7fu && *p != '<' && *p != '>' && *p != '&' &&
         *p != '"' && *p != '\'') { ++p; continue; }
-    if (len == 0) rep = "\xef\xbf\xbd";
+    if (len <= 0) rep = "\xef\xbf\xbd";
     else if (cp == '<') rep = "&lt;";
     else if (cp == '>') rep = "&gt;";
     else if (cp == '&') rep = "&amp;";
@@ -9945,7 +9955,7 @@ static CTRACE__MAYBE_UNUSED void ctrace__sink_html_n(ctrace__sink *o, const char
     if (rep) {
       ctrace__sink_bytes(o, run, (size_t)(p - run));
       ctrace__sink_str(o, rep);
-      p += len ? len : 1;
+      p += len > 0 ? len : -len;
       run = p;
     } else {
       p += len;
@@ -9974,7 +9984,7 @@ static CTRACE__MAYBE_UNUSED void ctrace__sink_json_n(ctrace__sink *o, const char
     len = ctrace__utf8_decode(p, end, &cp);
     if (len > 1 && cp != 0x2028u && cp != 0x2029u && !ctrace__invisible_cp(cp)) { p += len; continue; }
     ctrace__sink_bytes(o, run, (size_t)(p - run));
-    if (len == 0) { ctrace__sink_str(o, "\\ufffd"); p += 1; run = p; continue; }
+    if (len <= 0) { ctrace__sink_str(o, "\\ufffd"); p += -len; run = p; continue; }
     if (ctrace__invisible_cp(cp)) { /* the page shows the text as "<U+202E>", escaped for the script */
       char vis[16];
       ctrace__invisible_text(vis, cp);
@@ -14101,7 +14111,7 @@ static uint32_t ctrace__next_cp(const unsigned char **pp, const unsigned char *e
   while (p < end && (*p & 0xc0u) == 0x80u) ++p;
   if (p >= end) { *pp = p; return 0; }
   n = ctrace__utf8_decode(p, end, &cp);
-  if (n == 0) {
+  if (n <= 0) {
     cp = 0xfffdu;
     n = 1;
   }
@@ -14894,36 +14904,10 @@ static int ctrace__ex_out_close(ctrace__ex_out *o) {
   return o->failed ? CTRACE_E_WRITE : 0;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes available), or 0
-   when it is malformed; *bad then receives how many bytes form the maximal
-   ill-formed prefix that one U+FFFD replaces (the Unicode recommendation,
-   which Python and browsers follow). */
+/* ctrace__utf8 without the code point. */
 static size_t ctrace__ex_utf8_len(const unsigned char *s, size_t n, size_t *bad) {
-  unsigned c = s[0];
-  size_t len, i;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) len = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;  /* no UTF-16 surrogates */
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;  /* nothing above U+10FFFF */
-  } else {
-    *bad = 1;
-    return 0;
-  }
-  for (i = 1; i < len; i++) {
-    unsigned b;
-    if (i >= n) break;
-    b = s[i];
-    if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) break;
-  }
-  if (i == len) return len;
-  *bad = i;
-  return 0;
+  uint32_t cp;
+  return ctrace__utf8(s, n, &cp, bad);
 }
 
 /* Writes s (len bytes) as a quoted JSON string. */
