@@ -2353,7 +2353,7 @@ CTRACE__COLD int ctrace__defs_reserve(size_t more) {
 }
 
 /* Called with intern_lock held. */
-static CTRACE__NOINSTR void ctrace__def_site(uint32_t id, const ctrace__site_entry *e) {
+CTRACE__COLD CTRACE__NOINSTR void ctrace__def_site(uint32_t id, const ctrace__site_entry *e) {
   uint8_t *p;
   if (ctrace__defs_reserve(1 + 10 * 4 + (size_t)e->name_len + e->file_len)) return;
   p = ctrace__g.defs + ctrace__g.defs_len;
@@ -2369,7 +2369,7 @@ static CTRACE__NOINSTR void ctrace__def_site(uint32_t id, const ctrace__site_ent
   ctrace__g.defs_len = (size_t)(p - ctrace__g.defs);
 }
 
-static CTRACE__NOINSTR void ctrace__def_thread(const ctrace__tstate *t) {
+CTRACE__COLD CTRACE__NOINSTR void ctrace__def_thread(const ctrace__tstate *t) {
   size_t n = t->name ? strlen(t->name) : 0;
   uint8_t *p;
   ctrace__lock(&ctrace__g.intern_lock);
@@ -2411,7 +2411,7 @@ CTRACE__COLD int ctrace__slots_grow(void) {
 }
 
 /* The id of the site (name, file, line); 0 only when memory runs out. */
-static CTRACE__NOINSTR uint32_t ctrace__site_intern(const char *name, size_t name_len, const char *file, uint32_t line) {
+CTRACE__COLD CTRACE__NOINSTR uint32_t ctrace__site_intern(const char *name, size_t name_len, const char *file, uint32_t line) {
   uint64_t h;
   uint32_t slot, id = 0;
   size_t file_len;
@@ -3761,7 +3761,7 @@ CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
 }
 
 /* A thread is exiting: its last events go to the writer, its state away. */
-static CTRACE__NOINSTR void ctrace__thread_exit(void *p) {
+CTRACE__COLD CTRACE__NOINSTR void ctrace__thread_exit(void *p) {
   ctrace__tstate *t = (ctrace__tstate *)p;
   ctrace__buf *b;
   ctrace__lock(&ctrace__g.reg_lock);
