@@ -111,6 +111,7 @@ $(BUILD)/examples/%: examples/%.c $(HEADERS) | deps-png
 # examples/functions.c has no CTRACE_ZONE: the compiler instruments every
 # function and ctrace (CTRACE_INSTRUMENT_FUNCTIONS) records each call.
 $(BUILD)/examples/functions: CFLAGS += -finstrument-functions
+$(BUILD)/bench/bench_functions: BENCH_CFLAGS += -finstrument-functions
 
 # The tests compile the implementation once, into two objects (the recorder
 # and the tools, each the way a user's second file would), archived so each

@@ -203,9 +203,12 @@ else fail "functions: exit from deep inside: $n begins"; fi
 # ---- minimum duration ----
 "$P" min "$TMP/min.ctrace" || fail "functions: min run failed"
 folded "$TMP/min.ctrace" >"$TMP/min.folded"
-if has_stack "$TMP/min.folded" "slow" && ! grep -q tiny "$TMP/min.folded"; then
-  pass "functions: calls under the minimum duration are erased, longer ones kept"
-else fail "functions: min duration: $(tr '\n' ' ' <"$TMP/min.folded")"; fi
+# A tiny call that the machine preempted for over 1 ms is rightly kept:
+# most of the 1000, not all, must be gone.
+n=$("$TOOL" dump "$TMP/min.ctrace" | grep -c "zone_begin	tiny	")
+if has_stack "$TMP/min.folded" "slow" && [ "$n" -lt 100 ]; then
+  pass "functions: calls under the minimum duration are erased ($n of 1000 kept), longer ones kept"
+else fail "functions: min duration: $n tiny calls kept; $(tr '\n' ' ' <"$TMP/min.folded")"; fi
 
 # ---- CTRACE_FILE ----
 CTRACE_FILE="$TMP/env.ctrace" "$P" env || fail "functions: env run failed"
