@@ -1141,7 +1141,7 @@ typedef struct ctrace_export_counts {
   uint64_t spans;            /* B/E pairs (zones), including those closed at the end */
   uint64_t spans_closed_at_end; /* zones still open when the trace ended */
   uint64_t ends_dropped;     /* zone ends with no zone open on their thread */
-  uint64_t async_spans;      /* b/e pairs: tasks and collections */
+  uint64_t async_spans;      /* b/e pairs: tasks, collections and waits */
   uint64_t counters;         /* C events: user counters, heap, RSS */
   uint64_t instants;         /* i events: instants, logs, losses, memory problems */
   uint64_t skipped;          /* unknown kinds, unmatched task ends, non-finite values */
@@ -1159,7 +1159,8 @@ typedef struct ctrace_export_counts {
      first, at its last timestamp;
    - user counters, the live heap (computed from ALLOC/FREE, counter "heap")
      and "ctrace.rss" as "C" events;
-   - collections (category "gc") and tasks (category "task") as async "b"/"e"
+   - collections (category "gc"), tasks (category "task") and waits (category
+     "wait", named "wait", what was waited for in args) as async "b"/"e"
      spans on their own tracks; unfinished ones are closed at the end;
    - instants, log messages, losses and memory problems as "i" instants with
      thread scope and their details in "args".
@@ -15110,6 +15111,7 @@ typedef struct ctrace__chrome {
   uint32_t stack_thread;
   ctrace__ex_map tasks;         /* task id -> name pointer of an open task */
   ctrace__ex_map task_thread;   /* task id -> thread that began it */
+  ctrace__ex_map waits;         /* thread -> waits open on it */
   ctrace__ex_gc_open *gcs;      /* collections open, innermost last */
   size_t n_gcs, cap_gcs;
   uint64_t next_gc_id;
@@ -15388,6 +15390,34 @@ static void ctrace__chrome_instant(ctrace__chrome *c, const ctrace_event *ev) {
   c->counts.instants++;
 }
 
+/* Waits as async spans on a track per thread ("wait", id = the thread):
+   they need not nest with the thread's zones. All are named "wait" so an end
+   matches its begin; what was waited for is in args. */
+static void ctrace__chrome_wait(ctrace__chrome *c, const ctrace_event *ev) {
+  uint64_t *depth = ctrace__ex_map_get(&c->waits, ev->thread, ev->kind == CTRACE_EV_WAIT_BEGIN);
+  if (ev->kind == CTRACE_EV_WAIT_BEGIN) {
+    if (!depth) {
+      c->oom = 1;
+      return;
+    }
+    ++*depth;
+    ctrace__chrome_head(c, 'b', ev->time_ns, ev->thread);
+    CTRACE__EX_OUT_LIT(c->out, ",\"cat\":\"wait\",\"id\":\"wait-");
+    ctrace__ex_out_u64(c->out, ev->thread);
+    CTRACE__EX_OUT_LIT(c->out, "\",\"name\":\"wait\",\"args\":{\"what\":");
+    ctrace__ex_json_cstr(c->out, ev->name);
+    CTRACE__EX_OUT_LIT(c->out, "}}");
+    c->counts.async_spans++;
+    return;
+  }
+  if (!depth || !*depth) {
+    c->counts.skipped++; /* an end with no wait open */
+    return;
+  }
+  --*depth;
+  ctrace__chrome_async(c, 'e', ev->time_ns, ev->thread, "wait", ev->thread, "wait");
+}
+
 static void ctrace__chrome_event(ctrace__chrome *c, const ctrace_event *ev) {
   if (ev->time_ns > c->last_ns) c->last_ns = ev->time_ns;
   switch (ev->kind) {
@@ -15405,6 +15435,8 @@ static void ctrace__chrome_event(ctrace__chrome *c, const ctrace_event *ev) {
     case CTRACE_EV_LOG:
     case CTRACE_EV_LOSS:
     case CTRACE_EV_MEM_PROBLEM: ctrace__chrome_instant(c, ev); break;
+    case CTRACE_EV_WAIT_BEGIN:
+    case CTRACE_EV_WAIT_END: ctrace__chrome_wait(c, ev); break;
     default: c->counts.skipped++; break;
   }
 }
@@ -15413,6 +15445,11 @@ static void ctrace__chrome_event(ctrace__chrome *c, const ctrace_event *ev) {
    importers never see a dangling B or b. */
 static void ctrace__chrome_close_open(ctrace__chrome *c, int64_t end_ns) {
   size_t i;
+  for (i = 0; i < c->waits.cap; i++)
+    while (c->waits.keys[i] && c->waits.vals[i]) {
+      c->waits.vals[i]--;
+      ctrace__chrome_async(c, 'e', end_ns, (uint32_t)c->waits.keys[i], "wait", c->waits.keys[i], "wait");
+    }
   while (c->n_gcs) {
     ctrace__ex_gc_open *g = &c->gcs[--c->n_gcs];
     ctrace__chrome_async(c, 'e', end_ns, g->thread, "gc", g->id, g->name);
@@ -15579,6 +15616,7 @@ static int ctrace__export_chrome(const char *trace_path, const char *out_path, c
   }
   ctrace__ex_map_free(&c.tasks);
   ctrace__ex_map_free(&c.task_thread);
+  ctrace__ex_map_free(&c.waits);
   CTRACE_MEM_FREE(c.gcs);
   CTRACE_MEM_FREE(c.names);
   CTRACE_MEM_FREE(out);

@@ -243,6 +243,7 @@ static void test_recorder(void) {
   CHECK_EQ_INT(ctrace_mutex_lock(&lock), 0, "contended ctrace_mutex_lock");
   pthread_mutex_unlock(&lock);
   pthread_join(th, NULL);
+  CTRACE_WAIT_BEGIN("never ends"); /* closed at the trace's end by the readers */
   CHECK_EQ_INT(ctrace_stop(), 0, "trace stops");
   ct_load(&t, path);
   me = ct_thread_named(&t, "main");
@@ -259,10 +260,34 @@ static void test_recorder(void) {
     if (e->kind == CTRACE_EV_WAIT_END) ends++;
   }
   CHECK(t.next_rc == 0 && ctrace_reader_info(t.r)->chunks_bad == 0, "trace reads back clean");
-  CHECK(begins == 3 && ends == 3, "3 waits begin and end (scoped, pair, one mutex): %zu/%zu", begins, ends);
+  CHECK(begins == 4 && ends == 3, "4 waits begin (scoped, pair, one mutex, one never ends), 3 end: %zu/%zu",
+        begins, ends);
   CHECK_EQ_UINT(mutex_waits, 1, "only the contended lock records a wait");
   CHECK_EQ_UINT(named, 1, "the mutex wait carries the caller's file");
   ct_free(&t);
+  {
+    /* Chrome export: each wait an async span on the thread's "wait" track,
+       the one left open closed at the end. */
+    char json[560];
+    size_t n = 0, nb = 0, ne = 0;
+    unsigned char *j;
+    snprintf(json, sizeof json, "%s.json", path);
+    CHECK_EQ_INT(ctrace_export_chrome(path, json, NULL, NULL, NULL, NULL, 0), 0, "chrome export");
+    j = ct_slurp(json, &n);
+    if (j) {
+      const char *p = (const char *)j, *end = p + n;
+      j[n] = 0; /* ct_slurp leaves room for it */
+      for (; p < end && (p = strstr(p, "\"cat\":\"wait\"")) != NULL; ++p) {
+        const char *ph = p;
+        while (ph > (const char *)j && strncmp(ph, "\"ph\":\"", 6) != 0) --ph;
+        if (ph[6] == 'b') nb++;
+        if (ph[6] == 'e') ne++;
+      }
+    }
+    CHECK(nb == 4 && ne == 4, "chrome export: 4 wait spans begin and 4 end (%zu, %zu)", nb, ne);
+    free(j);
+    remove(json);
+  }
   remove(path);
 }
 
