@@ -38,6 +38,8 @@ cat >"$TMP/main.c" <<'C'
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #define NOINLINE __attribute__((noinline))
 int lib_work(int n);
 volatile int sink;
@@ -88,6 +90,12 @@ int main(int argc, char **argv) {
   else if (!strcmp(mode, "deep")) sink = recurse(20000);
   else if (!strcmp(mode, "exit")) deep_exit(50);
   else if (!strcmp(mode, "min")) { int i; for (i = 0; i < 1000; i++) tiny(); slow(); }
+  else if (!strcmp(mode, "fork")) {
+    pid_t pid = fork();
+    if (pid == 0) { outer(); _exit(0); } /* the child does not trace (the parent's file) */
+    waitpid(pid, NULL, 0);
+    outer_jump();
+  }
   else if (!strcmp(mode, "threads")) {
     pthread_t t[4];
     int i;
@@ -99,7 +107,7 @@ int main(int argc, char **argv) {
 }
 C
 
-FLAGS="-std=c99 -O1 -g -Wall -Wextra -Werror -finstrument-functions"
+FLAGS="-std=gnu99 -O1 -g -Wall -Wextra -Werror -finstrument-functions"
 build() { # build OUT_DIR [extra flags]: the library and the PIE program
   mkdir -p "$1" &&
   $CC $FLAGS -fPIC -shared "$TMP/fnlib.c" -o "$1/libfnlib.so" &&
@@ -209,6 +217,47 @@ n=$("$TOOL" dump "$TMP/min.ctrace" | grep -c "zone_begin	tiny	")
 if has_stack "$TMP/min.folded" "slow" && [ "$n" -lt 100 ]; then
   pass "functions: calls under the minimum duration are erased ($n of 1000 kept), longer ones kept"
 else fail "functions: min duration: $n tiny calls kept; $(tr '\n' ' ' <"$TMP/min.folded")"; fi
+
+# ---- fork: the child's calls are not in the parent's trace ----
+"$P" fork "$TMP/fork.ctrace" || fail "functions: fork run failed"
+folded "$TMP/fork.ctrace" >"$TMP/fork.folded"
+if has_stack "$TMP/fork.folded" "outer_jump;after_jump" && ! grep -q "^outer$\|^outer;" "$TMP/fork.folded" &&
+   "$TOOL" check "$TMP/fork.ctrace" >/dev/null; then
+  pass "functions: after fork the parent's trace is intact and holds none of the child's calls"
+else fail "functions: fork: $(tr '\n' ' ' <"$TMP/fork.folded")"; fi
+
+# ---- C++ exceptions unwinding through instrumented frames ----
+if command -v ${CXX:-c++} >/dev/null 2>&1; then
+  cat >"$TMP/exc.cpp" <<'C'
+#define CTRACE_IMPLEMENTATION
+#define CTRACE_INSTRUMENT_FUNCTIONS
+#include "ctrace.h"
+#include <stdexcept>
+#define NOINLINE __attribute__((noinline))
+volatile int sink;
+extern "C" NOINLINE void thrower(int n) { if (n == 0) throw std::runtime_error("x"); thrower(n - 1); sink++; }
+extern "C" NOINLINE void after_catch() { sink++; }
+extern "C" NOINLINE void catcher() {
+  try { thrower(5); } catch (const std::exception &) { sink++; }
+  after_catch();
+}
+int main(int argc, char **argv) {
+  ctrace_config cfg = ctrace_config();
+  cfg.function_min_ns = CTRACE_FUNCTION_MIN_NONE;
+  if (argc < 2 || ctrace_start_with(argv[1], &cfg) != 0) return 2;
+  catcher();
+  ctrace_stop();
+  return 0;
+}
+C
+  if ${CXX:-c++} -std=c++11 -O1 -g -Wall -Wextra -Werror -finstrument-functions -I. "$TMP/exc.cpp" -o "$TMP/exc" -pthread \
+      >"$TMP/exc.log" 2>&1 && "$TMP/exc" "$TMP/exc.ctrace"; then
+    folded "$TMP/exc.ctrace" >"$TMP/exc.folded"
+    if has_stack "$TMP/exc.folded" "catcher;after_catch" && grep -q "^catcher;thrower;thrower;thrower;thrower;thrower;thrower" "$TMP/exc.folded"; then
+      pass "functions: a C++ exception through instrumented frames leaves the nesting right"
+    else fail "functions: C++ exception: $(tr '\n' ' ' <"$TMP/exc.folded")"; fi
+  else fail "functions: the C++ exception program failed: $(head -3 "$TMP/exc.log")"; fi
+fi
 
 # ---- CTRACE_FILE ----
 CTRACE_FILE="$TMP/env.ctrace" "$P" env || fail "functions: env run failed"
