@@ -637,6 +637,8 @@ typedef struct ctrace_summary {
   uint32_t program_threads;  /* of which role CTRACE_ROLE_PROGRAM */
   uint64_t events_lost;      /* max(info.events_lost, sum of LOSS events) */
   int damaged;               /* 1 if part of the file could not be used */
+  int overflowed;            /* 1 if a sum reached its type's limit: it shows the limit
+                                (UINT64_MAX, INT64_MAX) and every output says so */
   int read_error;            /* error code that ended reading early, or 0 */
   char read_error_text[200]; /* its sentence, "" if none */
   /* What went over a cap (see ctrace_analysis_config), so nothing is lost
@@ -6011,7 +6013,8 @@ static size_t ctrace__invisible_text(char *buf, uint32_t cp) {
 /* Outputs that repeat a name once per event (dump, the Chrome export) write
    at most this many bytes of it, and mark the cut: a 1 MiB name on every
    3-byte event would make the output 300,000 times the trace's size; with
-   the cap it is at most about 100 times. */
+   the cap a zone begin is about 330 bytes of Chrome JSON (more when the
+   name needs escapes, up to 6 bytes a byte). */
 #define CTRACE__OUT_NAME_CAP 256
 /* How many bytes of s such an output writes: all of it, or (with *cut set)
    the first CTRACE__OUT_NAME_CAP bytes or fewer, ending on a whole UTF-8
@@ -7025,7 +7028,7 @@ typedef struct ctrace__held {
 
 typedef struct ctrace__counter {
   ctrace__series series;
-  double sum;
+  double mean;               /* running, so a mean of huge values stays finite */
 } ctrace__counter;
 
 typedef struct ctrace__ptr_cache {
@@ -7056,7 +7059,8 @@ struct ctrace_analysis {
   uint32_t n_str, cap_str;
 
   ctrace_summary sum;
-  int64_t loss_sum, loss_first_ns;
+  uint64_t loss_sum;
+  int64_t loss_first_ns;
   uint32_t loss_thread;
   int loss_seen;
   ctrace_thread_stats *threads;
@@ -7370,6 +7374,18 @@ static uint32_t ctrace__zone_index(ctrace_analysis *a, const ctrace_event *ev) {
 
 /* Durations from a hostile trace can be near INT64_MAX; their sums saturate
    instead of overflowing (undefined behaviour). */
+/* Byte and event counts add up exactly or stop at UINT64_MAX, which then
+   stays (a later subtraction would make a wrong number look right), with
+   the summary's overflowed flag set for the outputs to show. */
+static uint64_t ctrace__uadd(ctrace_analysis *a, uint64_t x, uint64_t y) {
+  if (x > UINT64_MAX - y) {
+    a->sum.overflowed = 1;
+    return UINT64_MAX;
+  }
+  return x + y;
+}
+static uint64_t ctrace__usub(uint64_t x, uint64_t y) { return x == UINT64_MAX ? x : x > y ? x - y : 0; }
+
 static int64_t ctrace__an_sadd(int64_t x, int64_t y) {
   if (y > 0 && x > INT64_MAX - y) return INT64_MAX;
   if (y < 0 && x < INT64_MIN - y) return INT64_MIN;
@@ -7783,7 +7799,7 @@ static void ctrace__counter_sample(ctrace_analysis *a, const ctrace_event *ev) {
   c->last = v;
   c->last_t_ns = ev->time_ns;
   if (ev->kind == CTRACE_EV_COUNTER_F) c->is_float = 1;
-  a->cstate[i].sum += v;
+  a->cstate[i].mean += v / (double)c->count - a->cstate[i].mean / (double)c->count;
   if (ctrace__series_add(&a->cstate[i].series, ev->time_ns, v)) ctrace__fail(a, CTRACE_E_NOMEM);
   if (strstr(ev->name, "goal")) {
     a->goal_value = v;
@@ -7902,9 +7918,9 @@ static uint32_t ctrace__freed_slot(uint64_t ptr) {
 /* A block leaves the live table: by a FREE, or by an ALLOC over it. */
 static void ctrace__block_gone(ctrace_analysis *a, ctrace__live *e) {
   ctrace_alloc_site *s = &a->sites[e->ref];
-  a->mem.alloc -= e->size;
+  a->mem.alloc = ctrace__usub(a->mem.alloc, e->size);
   s->live_blocks--;
-  s->live_bytes -= e->size;
+  s->live_bytes = ctrace__usub(s->live_bytes, e->size);
   ctrace__live_remove(&a->live, e);
 }
 
@@ -7937,28 +7953,28 @@ static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *e
 
   s = &a->sites[si];
   s->allocs++;
-  s->bytes += size;
+  s->bytes = ctrace__uadd(a, s->bytes, size);
   s->live_blocks++;
-  s->live_bytes += size;
+  s->live_bytes = ctrace__uadd(a, s->live_bytes, size);
   if (size > s->max_size) s->max_size = size;
-  a->mem.alloc += size;
-  a->mem.total_alloc += size;
+  a->mem.alloc = ctrace__uadd(a, a->mem.alloc, size);
+  a->mem.total_alloc = ctrace__uadd(a, a->mem.total_alloc, size);
   a->mem.mallocs++;
   if (size > a->mem.max_alloc_size) a->mem.max_alloc_size = size;
   if (size) ctrace__heap_moved(a, ev->time_ns, 1);
   k = size ? ctrace__floor_log2(size) + 1 : 0;
   a->mem.size_count[k]++;
-  a->mem.size_bytes[k] += size;
+  a->mem.size_bytes[k] = ctrace__uadd(a, a->mem.size_bytes[k], size);
   a->threads[ti].allocs++;
-  a->threads[ti].alloc_bytes += size;
+  a->threads[ti].alloc_bytes = ctrace__uadd(a, a->threads[ti].alloc_bytes, size);
   if (top) {
-    top->alloc_bytes += size;
+    top->alloc_bytes = ctrace__uadd(a, top->alloc_bytes, size);
     a->zones.st[top->zone].allocs++;
-    a->zones.st[top->zone].alloc_bytes += size;
-    a->flame[top->node].bytes_self += size;
+    a->zones.st[top->zone].alloc_bytes = ctrace__uadd(a, a->zones.st[top->zone].alloc_bytes, size);
+    a->flame[top->node].bytes_self = ctrace__uadd(a, a->flame[top->node].bytes_self, size);
     a->flame[top->node].allocs_self++;
   } else {
-    a->flame[0].bytes_self += size;
+    a->flame[0].bytes_self = ctrace__uadd(a, a->flame[0].bytes_self, size);
     a->flame[0].allocs_self++;
   }
   ctrace__heap_sample(a, ev->time_ns);
@@ -7985,13 +8001,13 @@ static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
   }
   s = &a->sites[e->ref];
   s->frees++;
-  s->freed_bytes += e->size;
+  s->freed_bytes = ctrace__uadd(a, s->freed_bytes, e->size);
   a->mem.frees++;
   if (ctrace__is_temporary(a, e, ev->time_ns)) {
     s->temporary_allocs++;
-    s->temporary_bytes += e->size;
+    s->temporary_bytes = ctrace__uadd(a, s->temporary_bytes, e->size);
     a->mem.temporary_allocs++;
-    a->mem.temporary_bytes += e->size;
+    a->mem.temporary_bytes = ctrace__uadd(a, a->mem.temporary_bytes, e->size);
   }
   ctrace__block_gone(a, e);
   a->freed[slot] = ev->ptr;
@@ -8144,7 +8160,7 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
     else ctrace__problem(a, CTRACE_PROB_GC_END_WITHOUT_BEGIN, 1, ev->time_ns, ev->thread);
     break;
   case CTRACE_EV_LOSS:
-    a->loss_sum += ev->value > 0 ? ev->value : 0;
+    a->loss_sum = ctrace__uadd(a, a->loss_sum, (uint64_t)ev->value); /* a count: unsigned */
     if (!a->loss_seen) {
       a->loss_seen = 1;
       a->loss_first_ns = ev->time_ns;
@@ -8221,7 +8237,7 @@ static void ctrace__flame_totals(ctrace_analysis *a) {
   for (i = a->n_flame; i-- > 1;) {
     ctrace_flame_node *n = &a->flame[i];
     a->flame[n->parent].total_ns = ctrace__an_sadd(a->flame[n->parent].total_ns, n->total_ns);
-    a->flame[n->parent].bytes_total += n->bytes_total;
+    a->flame[n->parent].bytes_total = ctrace__uadd(a, a->flame[n->parent].bytes_total, n->bytes_total);
   }
 }
 
@@ -8520,7 +8536,7 @@ static int ctrace__finish_tables(ctrace_analysis *a) {
     if (ctrace__series_finish(&a->cstate[i].series)) return CTRACE_E_NOMEM;
     c->series = a->cstate[i].series.out;
     c->n_series = a->cstate[i].series.n_out;
-    if (c->count) c->mean = a->cstate[i].sum / (double)c->count;
+    if (c->count) c->mean = a->cstate[i].mean;
   }
   if (ctrace__series_finish(&a->heap)) return CTRACE_E_NOMEM;
   if (a->n_threads) {
@@ -8553,8 +8569,8 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
   }
   ctrace__close_open_tasks(a, end);
   if (ctrace__finish_held(a, end)) ctrace__fail(a, CTRACE_E_NOMEM);
-  lost = a->sum.info.events_lost > (uint64_t)a->loss_sum ? a->sum.info.events_lost
-                                                           : (uint64_t)a->loss_sum;
+  lost = a->sum.info.events_lost > a->loss_sum ? a->sum.info.events_lost : a->loss_sum;
+  if (a->sum.info.events_lost_overflowed) a->sum.overflowed = 1;
   a->sum.events_lost = lost;
   if (lost) ctrace__problem(a, CTRACE_PROB_LOST_EVENTS, lost, a->loss_first_ns, a->loss_thread);
   if (a->sum.info.chunks_bad || a->sum.info.truncated || a->sum.info.bytes_lost || a->sum.read_error ||
@@ -8564,6 +8580,16 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
     ctrace__problem(a, CTRACE_PROB_DAMAGED, n ? n : 1, 0, 0); /* a contradiction may set no chunk aside */
   }
   a->sum.threads = a->n_threads;
+  { /* time sums saturate at INT64_MAX (ctrace__an_sadd): that value means overflowed */
+    uint32_t i;
+    for (i = 0; i < a->zones.n; i++)
+      if (a->zones.st[i].total_ns == INT64_MAX || a->zones.st[i].self_ns == INT64_MAX) a->sum.overflowed = 1;
+    for (i = 0; i < a->tasks.n; i++)
+      if (a->tasks.st[i].total_ns == INT64_MAX) a->sum.overflowed = 1;
+    for (i = 0; i < a->n_threads; i++)
+      if (a->threads[i].busy_ns == INT64_MAX) a->sum.overflowed = 1;
+    if (a->gc.pause_total_ns == INT64_MAX) a->sum.overflowed = 1;
+  }
   ctrace__ztab_finish(&a->zones);
   ctrace__ztab_finish(&a->tasks);
   a->gc.hist = &a->gc_hist;
@@ -9091,6 +9117,8 @@ static void ctrace__json_trace(ctrace__out *o, const ctrace_analysis *a) {
   ctrace__out_s(o, "}");
   ctrace__jopen(o, "damage", "{");
   ctrace__jb(o, "damaged", s->damaged);
+  ctrace__ju(o, "contradictions", s->info.contradictions);
+  ctrace__jb(o, "overflowed", s->overflowed);
   ctrace__ju(o, "chunks_bad", s->info.chunks_bad);
   ctrace__ju(o, "bytes_lost", s->info.bytes_lost);
   ctrace__jb(o, "truncated", s->info.truncated);
@@ -9436,6 +9464,11 @@ static void ctrace__text_header(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__out_f(o, "WARNING   %llu event(s) were lost while recording\n",
                   (unsigned long long)s->events_lost);
   if (s->info.crashed) ctrace__out_f(o, "WARNING   the program died of signal %d\n", s->info.crash_signal);
+  if (s->info.contradictions)
+    ctrace__out_f(o, "WARNING   the trace contradicts itself %llu time(s); what could not be used was set aside\n",
+                  (unsigned long long)s->info.contradictions);
+  if (s->overflowed)
+    ctrace__out_f(o, "WARNING   overflowed: some totals passed 2^64 (2^63 for times) and show that limit\n");
   ctrace__out_f(o, "\nthreads (%u of the program)\n      id  events     zones        busy      waited"
                    "  held by GC  name\n", (unsigned)s->program_threads);
   for (i = 0; i < a->n_threads; i++) {
@@ -12340,7 +12373,7 @@ static void ctrace__rep_problems(ctrace__report *r, const ctrace_analysis *a, co
   const ctrace_problem *pr;
   const ctrace_zone_stats *z;
   uint32_t n_pr = 0, n_z = 0, i, shown = 0;
-  int lost = s->damaged || s->read_error || in->truncated || in->crashed || s->events_lost || (damage && damage[0]);
+  int lost = s->damaged || s->read_error || in->truncated || in->crashed || s->events_lost || s->overflowed || (damage && damage[0]);
   pr = ctrace_analysis_problems(a, &n_pr);
   z = ctrace_analysis_zones(a, &n_z);
   if (lost) {
@@ -12366,6 +12399,18 @@ static void ctrace__rep_problems(ctrace__report *r, const ctrace_analysis *a, co
       ctrace__sink_str(r->o, "</li>");
     }
     if (in->truncated) ctrace__sink_str(r->o, "<li>the file is cut short: events after its last complete chunk are missing</li>");
+    if (in->contradictions) {
+      ctrace__sink_str(r->o, "<li>the trace contradicts itself ");
+      ctrace__rep_count(r, in->contradictions);
+      ctrace__sink_str(r->o, " time(s); what could not be used was set aside");
+      if (in->first_damage[0] && !in->chunks_bad && !in->bytes_lost) {
+        ctrace__sink_fmt(r->o, "; first at byte %lld: ", (long long)in->first_damage_offset);
+        ctrace__rep_html(r, in->first_damage, 160);
+      }
+      ctrace__sink_str(r->o, "</li>");
+    }
+    if (s->overflowed)
+      ctrace__sink_str(r->o, "<li><b>overflowed</b>: some totals passed 2<sup>64</sup> (2<sup>63</sup> for times) and show that limit</li>");
     if (!in->ended && in->format_version)
       ctrace__sink_str(r->o, "<li>no end marker: the program did not stop the trace (it may have crashed or been killed)</li>");
     if (in->crashed) ctrace__sink_fmt(r->o, "<li>the program died of signal %d while tracing</li>", in->crash_signal);

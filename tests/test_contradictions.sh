@@ -82,3 +82,26 @@ gen time_edges
 code=$?
 [ "$code" = 1 ] && pass "time_edges: times at 2^63 ticks and past are damage (exit 1)" || fail "time_edges: exit 1" "exit $code: $(head -c 300 "$T/out")"
 time_ordered time_edges
+
+# ---- sums: exact or saturated and marked --------------------------------------
+gen sums
+json_is sums "j['damage']['overflowed']" True "overflowing sums set overflowed in stats --json"
+json_is sums "j['damage']['events_lost']" 18446744073709551615 "lost events saturate at 2^64-1 (never wrap to 'none lost')"
+json_is sums "j['memory']['total_alloc'] >= j['memory']['alloc']" True "TotalAlloc never below Alloc"
+json_is sums "min(s['bytes'] >= s['live_bytes'] for s in j['alloc_sites'])" True "a site's total never below its leaked bytes"
+json_is sums "[z['total_ns'] for z in j['zones'] if z['name'] == 'z'][0]" 9223372036854775807 "a zone's total time saturates at 2^63-1"
+"$CT" stats "$T/sums.ctrace" >"$T/out" 2>&1
+grep -q 'WARNING   overflowed' "$T/out" && pass "sums: stats says overflowed" || fail "sums: stats says overflowed" "$(head -c 300 "$T/out")"
+"$CT" report "$T/sums.ctrace" -o "$T/r.html" 2>/dev/null
+grep -q '<b>overflowed</b>' "$T/r.html" && pass "sums: the report says overflowed" || fail "sums: the report says overflowed" "no mark"
+"$CT" export csv "$T/sums.ctrace" -o "$T/s.csv" 2>"$T/err"
+grep -q 'overflowed' "$T/err" && pass "sums: export csv warns of the overflow on stderr" || fail "sums: csv warns" "$(head -c 300 "$T/err")"
+"$CT" dump "$T/sums.ctrace" 2>/dev/null | awk -F'\t' '$3 == "loss"' >"$T/loss"
+grep -q '	18446744073709551615$' "$T/loss" && ! grep -q '	-' "$T/loss" && pass "sums: dump prints loss counts unsigned" ||
+  fail "sums: dump loss counts unsigned" "$(cat "$T/loss")"
+"$CT" check "$T/sums.ctrace" >"$T/out" 2>&1
+grep -q 'signal -' "$T/out" && fail "sums: no negative signal" "$(grep signal "$T/out")" || pass "sums: an end marker's huge signal is not shown negative"
+
+gen floats
+json_is floats "[c['mean'] for c in j['counters'] if c['name'] == 'big'][0]" 1.7976931348623157e+308 "three DBL_MAX samples have mean DBL_MAX (finite)"
+json_is floats "[c['count'] for c in j['counters'] if c['name'] == 'f'][0]" 2 "NaN and infinite samples are skipped (-0 and a subnormal kept)"

@@ -6,8 +6,9 @@
 # line; CRAFTED_SIZE=small takes the first) through every verb of the tool:
 #   - exit status 0, 1 or 2, never a signal or a sanitizer report;
 #   - peak memory under 50x the trace's size + 100 MB;
-#   - output under 100x the trace's size + 1 MB (names repeated per event
-#     are cut at 256 bytes).
+#   - output under 150x the trace's size + 1 MB (names repeated per event
+#     are cut at 256 bytes; a 3-byte zone begin with such a name is about
+#     330 bytes of Chrome JSON).
 # Then the amplification cases twice, at a size and its double: the work
 # (instructions counted by valgrind's cachegrind, not seconds) must no more
 # than about double (at most 2.6x). Issue 18's cases have their own checks
@@ -52,7 +53,7 @@ for desc in tests/crafted/*.desc; do
   fi
   bytes=$(wc -c <"$tr")
   rss_cap=$((bytes * 50 / 1024 + 100 * 1024))
-  out_cap=$((bytes * 100 + 1048576))
+  out_cap=$((bytes * 150 + 1048576))
   bad=""
   IFS='|'
   for verb in $VERBS; do

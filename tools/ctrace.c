@@ -732,6 +732,9 @@ static ctrace_analysis *analyse(const char *trace, progress *pr, int *damaged) {
   }
   *damaged = rc < 0 || ctrace_analysis_summary(an)->damaged;
   if (*damaged) warn_damage(trace, &ctrace_analysis_summary(an)->info);
+  if (ctrace_analysis_summary(an)->overflowed) /* said here too for CSV and folded, which have no place for it */
+    fprintf(stderr, "ctrace: %s: %s: warning: overflowed: some totals passed 2^64 (2^63 for times) and show that limit\n",
+            g_verb, trace);
   return an;
 }
 
