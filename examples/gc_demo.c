@@ -1,8 +1,11 @@
 /* gc_demo.c - Go's allocate-and-sleep GC example, redone in C.
 
    C has no garbage collector, so this program brings a tiny one. Run it, then
-   look at the trace: the live heap rises and falls (a sawtooth), each
-   collection is a span on the "GC" thread with its duration, and the numbers
+   look at the trace: the live heap moves in big steps (a few huge blocks:
+   each new one is allocated while the one it replaces still counts, and the
+   next collection frees the old one; gc_sawtooth.c shows the sawtooth of many
+   small objects), each collection is a span on the "GC" thread with its
+   duration, and the numbers
    printed here (Alloc, TotalAlloc, HeapAlloc, NumGC) are the ones Go's
    runtime.MemStats gives. The lesson of the Go original: the useful facts are
    how often the collector runs and for how long. One more lesson Go hides:
