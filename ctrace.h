@@ -1236,30 +1236,6 @@ static inline CTRACE__NOINSTR void ctrace__instant_if(ctrace_site *s, const char
   if (CTRACE__ON()) ctrace_instant(s, n, lit);
 }
 
-#if defined(__cplusplus)
-struct ctrace__zone_guard {
-  int on;
-  CTRACE__NOINSTR ctrace__zone_guard(ctrace_site *s, const char *n, int lit) : on(ctrace__zone_begin_if(s, n, lit)) {}
-  CTRACE__NOINSTR ~ctrace__zone_guard() { if (on) ctrace_zone_end(); }
-};
-#define CTRACE_ZONE(name) CTRACE__ZONE_AS(name, CTRACE__CAT(ctrace__zone_, CTRACE__UNIQUE))
-#define CTRACE__ZONE_AS(name, var)                                             \
-  CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
-  ctrace__zone_guard var(&CTRACE__CAT(var, _site), (name), CTRACE__IS_LITERAL(name))
-#elif defined(__GNUC__) || defined(__clang__)
-static inline CTRACE__NOINSTR void ctrace__zone_cleanup(int *on) {
-  if (*on) ctrace_zone_end();
-}
-#define CTRACE_ZONE(name) CTRACE__ZONE_AS(name, CTRACE__CAT(ctrace__zone_, CTRACE__UNIQUE))
-#define CTRACE__ZONE_AS(name, var)                                             \
-  CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
-  int var __attribute__((cleanup(ctrace__zone_cleanup), unused)) =             \
-      ctrace__zone_begin_if(&CTRACE__CAT(var, _site), (name), CTRACE__IS_LITERAL(name))
-#else
-/* Fallback: compilers without cleanup attributes (MSVC in C mode) have no
-   scoped zone. Use CTRACE_ZONE_BEGIN / CTRACE_ZONE_END instead. */
-#define CTRACE_ZONE(name) CTRACE_ZONE_needs_gcc_clang_or_cplusplus_use_CTRACE_ZONE_BEGIN
-#endif
 
 #define CTRACE_ZONE_BEGIN(name)                                                \
   do { CTRACE__SITE(ctrace__s);                                                \
@@ -1299,26 +1275,43 @@ static inline CTRACE__NOINSTR int ctrace__wait_begin_if(ctrace_site *s, const ch
   do { CTRACE__SITE(ctrace__s);                                                \
        (void)ctrace__wait_begin_if(&ctrace__s, (what), CTRACE__IS_LITERAL(what)); } while (0)
 #define CTRACE_WAIT_END() do { if (CTRACE__ON()) ctrace_wait_end(); } while (0)
+/* The scoped forms, CTRACE_ZONE and CTRACE_WAIT: a hidden variable says
+   whether the begin was recorded, and the matching end runs when the block
+   is left, by a C++ guard's destructor or by gcc/clang's cleanup attribute
+   in C. Compilers with neither (MSVC in C mode) have no scoped forms: use
+   the _BEGIN / _END pairs there. */
 #if defined(__cplusplus)
-struct ctrace__wait_guard {
+template <void (*End)(void)> struct ctrace__scope {
   int on;
-  CTRACE__NOINSTR ctrace__wait_guard(ctrace_site *s, const char *n, int lit) : on(ctrace__wait_begin_if(s, n, lit)) {}
-  CTRACE__NOINSTR ~ctrace__wait_guard() { if (on) ctrace_wait_end(); }
+  CTRACE__NOINSTR explicit ctrace__scope(int began) : on(began) {}
+  CTRACE__NOINSTR ~ctrace__scope() { if (on) End(); }
 };
-#define CTRACE_WAIT(what) CTRACE__WAIT_AS(what, CTRACE__CAT(ctrace__wait_, CTRACE__UNIQUE))
-#define CTRACE__WAIT_AS(what, var)                                             \
+#define CTRACE__ZONE_ENDER ctrace__scope<ctrace_zone_end>
+#define CTRACE__WAIT_ENDER ctrace__scope<ctrace_wait_end>
+#define CTRACE__SCOPED(var, ender, begin_if, name)                             \
   CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
-  ctrace__wait_guard var(&CTRACE__CAT(var, _site), (what), CTRACE__IS_LITERAL(what))
+  ender var(begin_if(&CTRACE__CAT(var, _site), (name), CTRACE__IS_LITERAL(name)))
 #elif defined(__GNUC__) || defined(__clang__)
+static inline CTRACE__NOINSTR void ctrace__zone_cleanup(int *on) {
+  if (*on) ctrace_zone_end();
+}
 static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
   if (*on) ctrace_wait_end();
 }
-#define CTRACE_WAIT(what) CTRACE__WAIT_AS(what, CTRACE__CAT(ctrace__wait_, CTRACE__UNIQUE))
-#define CTRACE__WAIT_AS(what, var)                                             \
+#define CTRACE__ZONE_ENDER ctrace__zone_cleanup
+#define CTRACE__WAIT_ENDER ctrace__wait_cleanup
+#define CTRACE__SCOPED(var, ender, begin_if, name)                             \
   CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
-  int var __attribute__((cleanup(ctrace__wait_cleanup), unused)) =             \
-      ctrace__wait_begin_if(&CTRACE__CAT(var, _site), (what), CTRACE__IS_LITERAL(what))
+  int var __attribute__((cleanup(ender), unused)) =                            \
+      begin_if(&CTRACE__CAT(var, _site), (name), CTRACE__IS_LITERAL(name))
+#endif
+#ifdef CTRACE__SCOPED
+#define CTRACE_ZONE(name)                                                      \
+  CTRACE__SCOPED(CTRACE__CAT(ctrace__zone_, CTRACE__UNIQUE), CTRACE__ZONE_ENDER, ctrace__zone_begin_if, name)
+#define CTRACE_WAIT(what)                                                      \
+  CTRACE__SCOPED(CTRACE__CAT(ctrace__wait_, CTRACE__UNIQUE), CTRACE__WAIT_ENDER, ctrace__wait_begin_if, what)
 #else
+#define CTRACE_ZONE(name) CTRACE_ZONE_needs_gcc_clang_or_cplusplus_use_CTRACE_ZONE_BEGIN
 #define CTRACE_WAIT(what) CTRACE_WAIT_needs_gcc_clang_or_cplusplus_use_CTRACE_WAIT_BEGIN
 #endif
 #define CTRACE_ALLOC(ptr, size)                                                \
