@@ -8841,14 +8841,111 @@ CTRACE_API const ctrace_counter_stats *ctrace_analysis_find_counter(const ctrace
    Everything goes through a small buffer to the caller's write function;
    the first error sticks and stops further writes. */
 
-typedef struct ctrace__out {
-  ctrace_write_fn write;
-  void *user;
-  int err;
-  char last; /* last byte written, for JSON separators */
-  size_t n;
-  char buf[4096];
-} ctrace__out;
+/* >>out -----------------------------------------------------------------------
+   The one output buffer every text output writes through (stats, JSON, CSV,
+   folded, the report's HTML and data, SVG): buffered writes to a FILE or a
+   ctrace_write_fn, or a growing buffer in memory when neither is set. The
+   first failure sticks in err and later writes are dropped, so callers check
+   once at the end. (The Chrome export keeps its own fixed buffer: its
+   per-event fast path writes straight into it.) */
+
+/* Some helpers serve only the report or only the PNG renderer; a build
+   that uses one must not warn about the other's. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__MAYBE_UNUSED __attribute__((unused))
+#else
+#define CTRACE__MAYBE_UNUSED
+#endif
+
+typedef struct ctrace__sink {
+  FILE *f;
+  ctrace_write_fn write;     /* streams to write(write_user, ...) when set */
+  void *write_user;
+  char *buf;
+  size_t len, cap;
+  uint64_t total;   /* bytes accepted so far */
+  uint64_t titles_until; /* SVG: once total passes this, tooltips are left out
+                            (they dominate the size); 0 = no limit */
+  int err;          /* 0, CTRACE_E_WRITE, CTRACE_E_NOMEM or write's own code */
+  char last;        /* the last byte accepted, for JSON separators; 0 = none yet */
+} ctrace__sink;
+
+#define CTRACE__SINK_FLUSH_AT ((size_t)1 << 16)
+
+#define CTRACE__SINK_STREAMS(o) ((o)->f || (o)->write)
+
+static CTRACE__MAYBE_UNUSED void ctrace__sink_flush(ctrace__sink *o) {
+  if (!CTRACE__SINK_STREAMS(o) || o->len == 0 || o->err) return;
+  if (o->write) {
+    int rc = o->write(o->write_user, o->buf, o->len);
+    if (rc < 0) o->err = rc;
+  } else if (fwrite(o->buf, 1, o->len, o->f) != o->len) {
+    o->err = CTRACE_E_WRITE;
+  }
+  o->len = 0;
+}
+
+static CTRACE__MAYBE_UNUSED int ctrace__sink_reserve(ctrace__sink *o, size_t n) {
+  size_t ncap;
+  char *nb;
+  if (o->len + n <= o->cap) return 0;
+  if (CTRACE__SINK_STREAMS(o) && o->len) {
+    ctrace__sink_flush(o);
+    if (o->err) return -1;
+    if (n <= o->cap) return 0;
+  }
+  ncap = o->cap ? o->cap : (CTRACE__SINK_STREAMS(o) ? CTRACE__SINK_FLUSH_AT * 2 : 4096);
+  while (ncap < o->len + n) {
+    if (ncap > ((size_t)-1) / 4) { o->err = CTRACE_E_NOMEM; return -1; }
+    ncap *= 2;
+  }
+  nb = (char *)CTRACE_MEM_REALLOC(o->buf, ncap);
+  if (!nb) { o->err = CTRACE_E_NOMEM; return -1; }
+  o->buf = nb;
+  o->cap = ncap;
+  return 0;
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__sink_bytes(ctrace__sink *o, const void *p, size_t n) {
+  if (o->err || n == 0) return;
+  if (ctrace__sink_reserve(o, n)) return;
+  memcpy(o->buf + o->len, p, n);
+  o->len += n;
+  o->total += n;
+  o->last = ((const char *)p)[n - 1];
+  if (CTRACE__SINK_STREAMS(o) && o->len >= CTRACE__SINK_FLUSH_AT) ctrace__sink_flush(o);
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__sink_str(ctrace__sink *o, const char *s) {
+  ctrace__sink_bytes(o, s, strlen(s));
+}
+
+static CTRACE__MAYBE_UNUSED void ctrace__sink_fmt(ctrace__sink *o, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void ctrace__sink_fmt(ctrace__sink *o, const char *fmt, ...) {
+  char small[512];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) { o->err = CTRACE_E_WRITE; return; }
+  if ((size_t)n < sizeof small) { ctrace__sink_bytes(o, small, (size_t)n); return; }
+  if (ctrace__sink_reserve(o, (size_t)n + 1)) return;
+  va_start(ap, fmt);
+  vsnprintf(o->buf + o->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  o->len += (size_t)n;
+  o->total += (size_t)n;
+  if (n) o->last = o->buf[o->len - 1];
+  if (CTRACE__SINK_STREAMS(o) && o->len >= CTRACE__SINK_FLUSH_AT) ctrace__sink_flush(o);
+}
+
+/* The analysis outputs' name for the sink. */
+typedef ctrace__sink ctrace__out;
 
 enum ctrace__text_mode { CTRACE__TX_JSON, CTRACE__TX_CSV, CTRACE__TX_FOLDED, CTRACE__TX_TERM };
 
@@ -8859,60 +8956,26 @@ CTRACE_API int ctrace_write_stdio(void *file, const void *data, size_t size) {
   return fwrite(data, 1, size, f) == size ? 0 : CTRACE_E_WRITE;
 }
 
-static void ctrace__out_flush(ctrace__out *o) {
-  if (o->n && !o->err) {
-    int rc = o->write(o->user, o->buf, o->n);
-    if (rc < 0) o->err = rc;
-  }
-  o->n = 0;
-}
-
-static void ctrace__out_bytes(ctrace__out *o, const char *p, size_t n) {
-  if (!n) return;
-  o->last = p[n - 1];
-  while (n && !o->err) {
-    size_t k = sizeof o->buf - o->n;
-    if (k > n) k = n;
-    memcpy(o->buf + o->n, p, k);
-    o->n += k;
-    p += k;
-    n -= k;
-    if (o->n == sizeof o->buf) ctrace__out_flush(o);
-  }
-}
-
-static void ctrace__out_s(ctrace__out *o, const char *s) { ctrace__out_bytes(o, s, strlen(s)); }
-
-static void ctrace__out_f(ctrace__out *o, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void ctrace__out_f(ctrace__out *o, const char *fmt, ...) {
-  char tmp[512];
-  va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n < 0) return;
-  ctrace__out_bytes(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
+#define ctrace__out_bytes(o, p, n) ctrace__sink_bytes((o), (p), (n))
+#define ctrace__out_s(o, str) ctrace__sink_str((o), (str))
+#define ctrace__out_f ctrace__sink_fmt
 
 static int ctrace__out_begin(ctrace__out *o, const ctrace_analysis *a, ctrace_write_fn write,
                              void *user) {
   memset(o, 0, sizeof *o);
   o->write = write;
-  o->user = user;
+  o->write_user = user;
   return a && a->finished && write ? 0 : CTRACE_E_INVALID;
 }
 
 static int ctrace__out_end(ctrace__out *o) {
-  ctrace__out_flush(o);
+  ctrace__sink_flush(o);
   if (!o->err) {
-    int rc = o->write(o->user, NULL, 0);
+    int rc = o->write(o->write_user, NULL, 0);
     if (rc < 0) o->err = rc;
   }
+  CTRACE_MEM_FREE(o->buf);
+  o->buf = NULL;
   return o->err;
 }
 
@@ -9682,14 +9745,6 @@ typedef struct ctrace__canvas {
 #define CTRACE_MEM_FREE(p) free(p)
 #endif
 
-/* Charts may be built by the report, the PNG renderer or both; a build that
-   uses only one must not warn about the other's helpers. */
-#if defined(__GNUC__) || defined(__clang__)
-#define CTRACE__MAYBE_UNUSED __attribute__((unused))
-#else
-#define CTRACE__MAYBE_UNUSED
-#endif
-
 /* Grow an array of elem-sized items to hold at least need items. Returns 0
    on success; on failure the array is untouched. */
 static CTRACE__MAYBE_UNUSED int ctrace__grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
@@ -9831,93 +9886,8 @@ static CTRACE__MAYBE_UNUSED float ctrace__text_width(const char *utf8, int font_
 }
 
 /* >>draw:sink ----------------------------------------------------------------
-   A byte sink for text output (SVG, HTML, JSON): buffered writes to a FILE,
-   or a growing buffer in memory when f is NULL. The first failure sticks in
-   err and later writes are dropped, so callers check once at the end. */
-typedef struct ctrace__sink {
-  FILE *f;
-  ctrace_write_fn write;     /* streams to write(write_user, ...) when set */
-  void *write_user;
-  char *buf;
-  size_t len, cap;
-  uint64_t total;   /* bytes accepted so far */
-  uint64_t titles_until; /* SVG: once total passes this, tooltips are left out
-                            (they dominate the size); 0 = no limit */
-  int err;          /* 0, CTRACE_E_WRITE, CTRACE_E_NOMEM or write's own code */
-} ctrace__sink;
-
-#define CTRACE__SINK_FLUSH_AT ((size_t)1 << 16)
-
-#define CTRACE__SINK_STREAMS(o) ((o)->f || (o)->write)
-
-static CTRACE__MAYBE_UNUSED void ctrace__sink_flush(ctrace__sink *o) {
-  if (!CTRACE__SINK_STREAMS(o) || o->len == 0 || o->err) return;
-  if (o->write) {
-    int rc = o->write(o->write_user, o->buf, o->len);
-    if (rc < 0) o->err = rc;
-  } else if (fwrite(o->buf, 1, o->len, o->f) != o->len) {
-    o->err = CTRACE_E_WRITE;
-  }
-  o->len = 0;
-}
-
-static CTRACE__MAYBE_UNUSED int ctrace__sink_reserve(ctrace__sink *o, size_t n) {
-  size_t ncap;
-  char *nb;
-  if (o->len + n <= o->cap) return 0;
-  if (CTRACE__SINK_STREAMS(o) && o->len) {
-    ctrace__sink_flush(o);
-    if (o->err) return -1;
-    if (n <= o->cap) return 0;
-  }
-  ncap = o->cap ? o->cap : (CTRACE__SINK_STREAMS(o) ? CTRACE__SINK_FLUSH_AT * 2 : 4096);
-  while (ncap < o->len + n) {
-    if (ncap > ((size_t)-1) / 4) { o->err = CTRACE_E_NOMEM; return -1; }
-    ncap *= 2;
-  }
-  nb = (char *)CTRACE_MEM_REALLOC(o->buf, ncap);
-  if (!nb) { o->err = CTRACE_E_NOMEM; return -1; }
-  o->buf = nb;
-  o->cap = ncap;
-  return 0;
-}
-
-static CTRACE__MAYBE_UNUSED void ctrace__sink_bytes(ctrace__sink *o, const void *p, size_t n) {
-  if (o->err || n == 0) return;
-  if (ctrace__sink_reserve(o, n)) return;
-  memcpy(o->buf + o->len, p, n);
-  o->len += n;
-  o->total += n;
-  if (CTRACE__SINK_STREAMS(o) && o->len >= CTRACE__SINK_FLUSH_AT) ctrace__sink_flush(o);
-}
-
-static CTRACE__MAYBE_UNUSED void ctrace__sink_str(ctrace__sink *o, const char *s) {
-  ctrace__sink_bytes(o, s, strlen(s));
-}
-
-static CTRACE__MAYBE_UNUSED void ctrace__sink_fmt(ctrace__sink *o, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void ctrace__sink_fmt(ctrace__sink *o, const char *fmt, ...) {
-  char small[512];
-  va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(small, sizeof small, fmt, ap);
-  va_end(ap);
-  if (n < 0) { o->err = CTRACE_E_WRITE; return; }
-  if ((size_t)n < sizeof small) { ctrace__sink_bytes(o, small, (size_t)n); return; }
-  if (ctrace__sink_reserve(o, (size_t)n + 1)) return;
-  va_start(ap, fmt);
-  vsnprintf(o->buf + o->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  o->len += (size_t)n;
-  o->total += (size_t)n;
-  if (CTRACE__SINK_STREAMS(o) && o->len >= CTRACE__SINK_FLUSH_AT) ctrace__sink_flush(o);
-}
-
+   Numbers, HTML and script-safe JSON for the sink (>>out) the report and
+   SVG write through. */
 static CTRACE__MAYBE_UNUSED void ctrace__sink_int(ctrace__sink *o, int64_t v) {
   char tmp[24];
   int i = 24;
