@@ -13176,6 +13176,41 @@ static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
   CTRACE_MEM_FREE(names);
 }
 
+/* The page's data: one JSON object in <script id="ct-data">, which the
+   script reads as D. Its schema, written here and nowhere else. Times are
+   ns divided by D.q (a power of ten keeping them under 2e8); "row" is a
+   thread's place in D.th; colours are "#rrggbb"; names are cut short (with
+   "..") so the data stays within its budget; a flat array holds records
+   of fixed length one after another.
+     v     1, the schema's version
+     dur   the trace's duration in ns (not divided by q)
+     q     the divisor of every other time
+     th    threads, [id, name, lanes] (lanes: zone depths drawn, <= 64)
+     z     zones by index (the analysis's), [name, file, line, colour], or 0
+           for a zone nothing on the page refers to
+     tk    tasks by index, [name, colour]
+     ln    span lanes, [row, depth, count] in the order of "sp"
+     sp    spans, flat [start - previous start in its lane, duration, zone]
+           per span (zone -1 - z for an unfinished one), lane after lane
+     dn    density {w: bin width in ns, r: per row a string, one character
+           '0' + 0..63 per bin: the share of it spent in zones; "" = none}
+     gc    collections, [start, duration, index in "gr" or -1]
+     gr    the collections' reasons, each once
+     ts    tasks drawn, flat [start, duration, task index, lane]
+     tl    task lanes used; tx tasks not drawn (more ran at once than lanes)
+     mk    instants and log lines, [time, row, 1 = log 0 = instant, text]
+     ct    counters (not ctrace.rss), {n: name, top: max, c: colour,
+           p: series}; a series is flat [time, max, last] per bucket
+     htop  the heap chart's top in bytes; hp the live heap's series, rss
+           ctrace.rss's
+     zh    per zone in the table, "zone index": flat [lo_ns, hi_ns, count]
+           per duration bin
+     fn    per flame box drawn, "node + 1": its full name
+     fg    the flame chart's [first row's top, row height, font px]; fr the
+           root's total ns
+     ft    flame nodes, flat [node, parent, total ns, self ns, calls, name's
+           place in "fm"], parents first (left out with a baseline)
+     fm    the flame names, [name, colour], each once */
 static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   const ctrace_summary *s = ctrace_analysis_summary(r->a);
   const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
