@@ -769,6 +769,7 @@ typedef struct ctrace_counter_stats {
   double min, max, last, mean;
   int64_t max_t_ns, last_t_ns;
   int is_float;              /* 1 if any sample came from CTRACE_COUNTER_F */
+  int64_t imin, imax, ilast; /* exact, when !is_float (a double cannot hold every int64) */
   const ctrace_series_point *series;
   uint32_t n_series;
 } ctrace_counter_stats;
@@ -7783,6 +7784,11 @@ static void ctrace__counter_sample(ctrace_analysis *a, const ctrace_event *ev) {
     return;
   }
   c = &a->counters[i];
+  if (ev->kind == CTRACE_EV_COUNTER) {
+    if (!c->count || ev->value < c->imin) c->imin = ev->value;
+    if (!c->count || ev->value > c->imax) c->imax = ev->value;
+    c->ilast = ev->value;
+  }
   if (!c->count || v < c->min) c->min = v;
   if (!c->count || v > c->max) {
     c->max = v;
@@ -9319,9 +9325,15 @@ static void ctrace__json_rest(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__jopen(o, NULL, "{");
     ctrace__js(o, "name", c->name);
     ctrace__ju(o, "count", c->count);
-    ctrace__jd(o, "min", c->min);
-    ctrace__jd(o, "max", c->max);
-    ctrace__jd(o, "last", c->last);
+    if (c->is_float) {
+      ctrace__jd(o, "min", c->min);
+      ctrace__jd(o, "max", c->max);
+      ctrace__jd(o, "last", c->last);
+    } else { /* integers stay integers, exactly */
+      ctrace__ji(o, "min", c->imin);
+      ctrace__ji(o, "max", c->imax);
+      ctrace__ji(o, "last", c->ilast);
+    }
     ctrace__jd(o, "mean", c->mean);
     ctrace__out_s(o, "}");
   }
@@ -9654,8 +9666,12 @@ static void ctrace__text_rest(ctrace__out *o, const ctrace_analysis *a) {
   if (a->n_counters) ctrace__out_s(o, "\ncounters\n         count          min          max         last  name\n");
   for (i = 0; i < a->n_counters; i++) {
     const ctrace_counter_stats *c = &a->counters[i];
-    ctrace__out_f(o, "  %12llu %12.6g %12.6g %12.6g  ", (unsigned long long)c->count, c->min, c->max,
-                  c->last);
+    if (c->is_float)
+      ctrace__out_f(o, "  %12llu %12.6g %12.6g %12.6g  ", (unsigned long long)c->count, c->min, c->max,
+                    c->last);
+    else
+      ctrace__out_f(o, "  %12llu %12lld %12lld %12lld  ", (unsigned long long)c->count, (long long)c->imin,
+                    (long long)c->imax, (long long)c->ilast);
     ctrace__term_name(o, c->name, 60);
     ctrace__out_s(o, "\n");
   }

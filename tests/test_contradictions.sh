@@ -105,3 +105,6 @@ grep -q 'signal -' "$T/out" && fail "sums: no negative signal" "$(grep signal "$
 gen floats
 json_is floats "[c['mean'] for c in j['counters'] if c['name'] == 'big'][0]" 1.7976931348623157e+308 "three DBL_MAX samples have mean DBL_MAX (finite)"
 json_is floats "[c['count'] for c in j['counters'] if c['name'] == 'f'][0]" 2 "NaN and infinite samples are skipped (-0 and a subnormal kept)"
+json_is floats "[(c['min'], c['max'], c['last']) for c in j['counters'] if c['name'] == 'i'][0]" "(-9223372036854775808, 9223372036854775807, 9223372036854775807)" "integer counters are exact integers in JSON"
+"$CT" stats "$T/floats.ctrace" 2>/dev/null | grep -q '9223372036854775807 *9223372036854775807  i' && pass "floats: and in stats" ||
+  fail "floats: integer counter in stats" "$("$CT" stats "$T/floats.ctrace" 2>/dev/null | grep -A4 counters)"
