@@ -197,7 +197,9 @@ demo: all
 # built with clang -fsanitize=fuzzer,address,undefined (Debian:
 # libclang-rt-14-dev) and run FUZZ_SECONDS (each). Seeds: the traces that
 # tests/fuzz/gen_corpus.c writes into $(BUILD)/fuzz/seeds, plus
-# tests/fuzz/regressions/; new inputs are kept in $(BUILD)/fuzz/corpus_NAME/,
+# tests/fuzz/regressions/, tests/fuzz/corpus/ and tests/fuzz/corpus_desc/
+# (trace descriptions, for fuzz_desc: it mutates the description, not the
+# bytes; see tests/trace_builder.h); new inputs are kept in $(BUILD)/fuzz/corpus_NAME/,
 # crashes in $(BUILD)/fuzz/NAME-crash-*.
 FUZZ_FLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
@@ -216,6 +218,7 @@ fuzz: $(FUZZERS) $(if $(wildcard tests/fuzz/gen_corpus.c),$(BUILD)/fuzz/gen_corp
 	if [ -x $(BUILD)/fuzz/gen_corpus ]; then $(BUILD)/fuzz/gen_corpus $$seeds; fi; \
 	regress=; [ -d tests/fuzz/regressions ] && regress=tests/fuzz/regressions; \
 	[ -d tests/fuzz/corpus ] && regress="$$regress tests/fuzz/corpus"; \
+	[ -d tests/fuzz/corpus_desc ] && regress="$$regress tests/fuzz/corpus_desc"; \
 	for f in $(FUZZERS); do \
 	  name=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus_$$name; \
 	  echo "== $$f for $(FUZZ_SECONDS) s"; \

@@ -11234,7 +11234,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_sizes(ctrace__canvas *c, const ctr
     float bh = (float)((double)m->size_count[k] / (double)most) * ph, bx = x0 + bw * (float)(k - lo);
     /* a bin is a range of sizes, [2^(k-1), 2^k), and is labelled as one */
     ctrace__fmt_bytes(s1, sizeof s1, k ? (double)((uint64_t)1 << (k - 1u)) : 0);
-    ctrace__fmt_bytes(s3, sizeof s3, k ? (double)((uint64_t)1 << k) : 1);
+    ctrace__fmt_bytes(s3, sizeof s3, k ? (k < 64u ? (double)((uint64_t)1 << k) : 18446744073709551616.0) : 1);
     if (k) ctrace__textf(range, sizeof range, "%s-%s", s1, s3);
     else ctrace__textf(range, sizeof range, "0 B");
     ctrace__canvas_rect(c, bx + 1, y0 + ph - bh, bw - 2 > 1 ? bw - 2 : 1, bh, CTRACE__HEAP_FILL, 0, 0);
