@@ -3846,9 +3846,16 @@ static CTRACE__NOINSTR void ctrace__write_small(int fd, uint8_t type, const uint
 /* Definitions not yet in the file. Called with file_lock held, after the
    chunks to write were taken from the queue: everything they name was
    defined before they were queued. */
+#ifdef CTRACE_INSTRUMENT_FUNCTIONS
+static void ctrace__fn_map_write(int fd, int always);
+#endif
+
 CTRACE__COLD void ctrace__write_defs(int fd) {
   uint8_t *copy = NULL;
   size_t from, len;
+#ifdef CTRACE_INSTRUMENT_FUNCTIONS
+  ctrace__fn_map_write(fd, 0); /* a map made again since (dlopen) */
+#endif
   ctrace__lock(&ctrace__g.intern_lock);
   from = ctrace__g.defs_written;
   len = ctrace__g.defs_len - from;
@@ -4323,6 +4330,8 @@ struct dl_phdr_info {
   const char *dlpi_name;
   const ElfW(Phdr) *dlpi_phdr;
   ElfW(Half) dlpi_phnum;
+  unsigned long long dlpi_adds; /* objects ever loaded (glibc 2.4 on; the size argument says) */
+  unsigned long long dlpi_subs;
 };
 extern int dl_iterate_phdr(int (*callback)(struct dl_phdr_info *, size_t, void *), void *data);
 #endif
@@ -4332,8 +4341,21 @@ extern int dl_iterate_phdr(int (*callback)(struct dl_phdr_info *, size_t, void *
 
 static uint64_t ctrace__fn_min;        /* clock ticks; 0 keeps every call */
 static CTRACE__TLS int ctrace__fn_busy; /* in a hook's slow path: calls made from it are not traced */
-static uint8_t *ctrace__fn_map;        /* the 'M' chunk's payload, built at start */
-static size_t ctrace__fn_map_len, ctrace__fn_map_cap;
+/* The memory map: the 'M' chunk's payload and each object's address range. */
+typedef struct ctrace__fn_mapbuf {
+  uint8_t *p;
+  size_t len, cap;
+  uint64_t (*ranges)[2];
+  uint32_t n_ranges, cap_ranges;
+  int first;
+} ctrace__fn_mapbuf;
+/* Under intern_lock once a session runs: the current map, whether the file
+   still lacks it, and the loader's count of objects ever loaded when it was
+   made (0 when the C library does not say). */
+static ctrace__fn_mapbuf ctrace__fn_map;
+static int ctrace__fn_map_dirty;
+static unsigned long long ctrace__fn_map_adds;
+static void ctrace__fn_remap(uintptr_t fn);
 
 CTRACE__HOT uint32_t ctrace__fn_slot(const void *fn) {
   uintptr_t a = (uintptr_t)fn;
@@ -4385,6 +4407,7 @@ CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp) {
       if (!id) {
         char name[32];
         int n = snprintf(name, sizeof name, "0x%llx", (unsigned long long)(uintptr_t)fn);
+        ctrace__fn_remap((uintptr_t)fn); /* an object loaded since the map was made? */
         id = ctrace__site_intern(name, (size_t)n, "", 0);
         if (id) {
           t->fn_cache[i].fn = (uintptr_t)fn;
@@ -4459,25 +4482,32 @@ void __cyg_profile_func_exit(void *fn, void *call_site) {
 }
 #endif
 
-static CTRACE__NOINSTR void ctrace__fn_put(const void *p, size_t n) {
-  if (ctrace__fn_map_len + n > ctrace__fn_map_cap) {
-    size_t cap = ctrace__fn_map_cap ? ctrace__fn_map_cap : 1024;
+static CTRACE__NOINSTR void ctrace__fn_put(ctrace__fn_mapbuf *b, const void *p, size_t n) {
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap : 1024;
     uint8_t *m;
-    while (cap < ctrace__fn_map_len + n) cap *= 2;
-    m = (uint8_t *)CTRACE_MEM_REALLOC(ctrace__fn_map, cap);
+    while (cap < b->len + n) cap *= 2;
+    m = (uint8_t *)CTRACE_MEM_REALLOC(b->p, cap);
     if (!m) return; /* the map is then cut short: the tools show addresses */
-    ctrace__fn_map = m;
-    ctrace__fn_map_cap = cap;
+    b->p = m;
+    b->cap = cap;
   }
-  memcpy(ctrace__fn_map + ctrace__fn_map_len, p, n);
-  ctrace__fn_map_len += n;
+  memcpy(b->p + b->len, p, n);
+  b->len += n;
+}
+
+static CTRACE__NOINSTR void ctrace__fn_map_free(ctrace__fn_mapbuf *b) {
+  CTRACE_MEM_FREE(b->p);
+  CTRACE_MEM_FREE(b->ranges);
+  memset(b, 0, sizeof *b);
 }
 
 #if CTRACE__FN_MAP
 /* One record per loaded object: varint record length, then kind 1 (ELF),
    varint load bias, varint lowest and end address of its PT_LOAD segments,
    varint build-id length and bytes, varint path length and bytes. */
-static CTRACE__NOINSTR int ctrace__fn_map_object(struct dl_phdr_info *info, size_t size, void *first) {
+static CTRACE__NOINSTR int ctrace__fn_map_object(struct dl_phdr_info *info, size_t size, void *user) {
+  ctrace__fn_mapbuf *b = (ctrace__fn_mapbuf *)user;
   uint8_t rec[4096 + 128], head[10], *p = rec;
   const uint8_t *bid = NULL;
   uint64_t lo = UINT64_MAX, hi = 0;
@@ -4487,12 +4517,12 @@ static CTRACE__NOINSTR int ctrace__fn_map_object(struct dl_phdr_info *info, size
   size_t plen;
   int i;
   (void)size;
-  if (!*path && *(int *)first) { /* the main program: dl_iterate_phdr gives it no name */
+  if (!*path && b->first) { /* the main program: dl_iterate_phdr gives it no name */
     long n = (long)readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = 0;
     path = exe;
   }
-  *(int *)first = 0;
+  b->first = 0;
   for (i = 0; i < (int)info->dlpi_phnum; i++) {
     const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
     if (ph->p_type == PT_LOAD) {
@@ -4528,26 +4558,84 @@ static CTRACE__NOINSTR int ctrace__fn_map_object(struct dl_phdr_info *info, size
   p = ctrace__put_varint(p, plen);
   memcpy(p, path, plen);
   p += plen;
-  ctrace__fn_put(head, (size_t)(ctrace__put_varint(head, (uint64_t)(p - rec)) - head));
-  ctrace__fn_put(rec, (size_t)(p - rec));
+  ctrace__fn_put(b, head, (size_t)(ctrace__put_varint(head, (uint64_t)(p - rec)) - head));
+  ctrace__fn_put(b, rec, (size_t)(p - rec));
+  if (b->n_ranges == b->cap_ranges) {
+    uint32_t cap = b->cap_ranges ? b->cap_ranges * 2 : 32;
+    uint64_t(*r)[2] = (uint64_t(*)[2])CTRACE_MEM_REALLOC(b->ranges, sizeof *r * cap);
+    if (!r) return 0;
+    b->ranges = r;
+    b->cap_ranges = cap;
+  }
+  b->ranges[b->n_ranges][0] = (uint64_t)info->dlpi_addr + lo;
+  b->ranges[b->n_ranges][1] = (uint64_t)info->dlpi_addr + hi;
+  b->n_ranges++;
   return 0;
 }
+
+static CTRACE__NOINSTR int ctrace__fn_adds_of(struct dl_phdr_info *info, size_t size, void *out) {
+  if (size >= offsetof(struct dl_phdr_info, dlpi_subs)) *(unsigned long long *)out = info->dlpi_adds;
+  return 1; /* the first object says it */
+}
 #endif
 
-/* At start: the objects loaded now. One loaded later (dlopen) is not in
-   the map; its functions show as addresses. */
+/* Makes the map of the objects loaded now into ctrace__fn_map. Outside
+   every ctrace lock: dl_iterate_phdr takes the loader's. */
 static CTRACE__NOINSTR void ctrace__fn_map_build(void) {
-  ctrace__fn_map_len = 0;
+  ctrace__fn_mapbuf b;
+  unsigned long long adds = 0;
+  memset(&b, 0, sizeof b);
+  b.first = 1;
 #if CTRACE__FN_MAP
-  {
-    int first = 1;
-    dl_iterate_phdr(ctrace__fn_map_object, &first);
-  }
+  dl_iterate_phdr(ctrace__fn_adds_of, &adds);
+  dl_iterate_phdr(ctrace__fn_map_object, &b);
+#endif
+  ctrace__lock(&ctrace__g.intern_lock);
+  ctrace__fn_map_free(&ctrace__fn_map);
+  ctrace__fn_map = b;
+  ctrace__fn_map_adds = adds;
+  ctrace__fn_map_dirty = 1;
+  ctrace__unlock(&ctrace__g.intern_lock);
+}
+
+/* A function the map does not cover: when the loader says objects were
+   loaded since the map was made (dlopen), the map is made again, and
+   written with the next definitions. Once per new function. */
+static CTRACE__NOINSTR void ctrace__fn_remap(uintptr_t fn) {
+#if CTRACE__FN_MAP
+  unsigned long long adds = 0;
+  uint32_t i;
+  int known = 0, same;
+  ctrace__lock(&ctrace__g.intern_lock);
+  for (i = 0; i < ctrace__fn_map.n_ranges && !known; i++)
+    known = fn >= ctrace__fn_map.ranges[i][0] && fn < ctrace__fn_map.ranges[i][1];
+  ctrace__unlock(&ctrace__g.intern_lock);
+  if (known) return;
+  dl_iterate_phdr(ctrace__fn_adds_of, &adds);
+  ctrace__lock(&ctrace__g.intern_lock);
+  same = !adds || adds == ctrace__fn_map_adds;
+  ctrace__unlock(&ctrace__g.intern_lock);
+  if (!same) ctrace__fn_map_build();
+#else
+  (void)fn;
 #endif
 }
 
-static CTRACE__NOINSTR void ctrace__fn_map_write(int fd) {
-  if (ctrace__fn_map_len) ctrace__write_small(fd, CTRACE__CH_MAP, ctrace__fn_map, ctrace__fn_map_len, 0);
+/* Writes the map if the file does not have this one yet; every map holds
+   every object, readers take the objects of all. */
+static CTRACE__NOINSTR void ctrace__fn_map_write(int fd, int always) {
+  uint8_t *copy = NULL;
+  size_t len = 0;
+  ctrace__lock(&ctrace__g.intern_lock);
+  if ((ctrace__fn_map_dirty || always) && ctrace__fn_map.len &&
+      (copy = (uint8_t *)CTRACE_MEM_ALLOC(ctrace__fn_map.len)) != NULL) {
+    len = ctrace__fn_map.len;
+    memcpy(copy, ctrace__fn_map.p, len);
+    ctrace__fn_map_dirty = 0;
+  }
+  ctrace__unlock(&ctrace__g.intern_lock);
+  if (copy) ctrace__write_small(fd, CTRACE__CH_MAP, copy, len, 0);
+  CTRACE_MEM_FREE(copy);
 }
 
 static CTRACE__NOINSTR void ctrace__fn_session(const ctrace_config *c) {
@@ -4624,7 +4712,7 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_start_with(const char *path, 
 #endif
   if (!flight) ctrace__write_header(fd, 0, ctrace__hz);
 #ifdef CTRACE_INSTRUMENT_FUNCTIONS
-  if (!flight) ctrace__fn_map_write(fd);
+  if (!flight) ctrace__fn_map_write(fd, 1);
 #endif
   if (ctrace__g.error) {
     ctrace__file_close(fd);
@@ -4791,7 +4879,7 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_flight_dump(const char *path)
   ctrace__g.error = 0;
   ctrace__write_header(fd, CTRACE__HF_FLIGHT, ctrace__hz);
 #ifdef CTRACE_INSTRUMENT_FUNCTIONS
-  ctrace__fn_map_write(fd);
+  ctrace__fn_map_write(fd, 1);
 #endif
   ctrace__lock(&ctrace__g.intern_lock);
   defs_len = ctrace__g.defs_len;

@@ -28,6 +28,10 @@ cat >"$TMP/fnlib.c" <<'C'
 int lib_work(int n);
 int lib_work(int n) { int i, s = 0; for (i = 0; i < n; i++) s += i * i; return s; }
 C
+cat >"$TMP/late.c" <<'C'
+int late_fn(int n);
+int late_fn(int n) { return n * 3; }
+C
 cat >"$TMP/main.c" <<'C'
 #define CTRACE_IMPLEMENTATION
 #define CTRACE_INSTRUMENT_FUNCTIONS
@@ -38,6 +42,7 @@ cat >"$TMP/main.c" <<'C'
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dlfcn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #define NOINLINE __attribute__((noinline))
@@ -96,6 +101,13 @@ int main(int argc, char **argv) {
     waitpid(pid, NULL, 0);
     outer_jump();
   }
+  else if (!strcmp(mode, "dlopen")) { /* an object loaded after the start */
+    void *h = dlopen(argc > 3 ? argv[3] : "", RTLD_NOW);
+    int (*f)(int) = h ? (int (*)(int))(uintptr_t)dlsym(h, "late_fn") : NULL;
+    if (!f) return 3;
+    outer_jump();
+    sink = f(2);
+  }
   else if (!strcmp(mode, "threads")) {
     pthread_t t[4];
     int i;
@@ -111,8 +123,9 @@ FLAGS="-std=gnu99 -O1 -g -Wall -Wextra -Werror -finstrument-functions"
 build() { # build OUT_DIR [extra flags]: the library and the PIE program
   mkdir -p "$1" &&
   $CC $FLAGS -fPIC -shared "$TMP/fnlib.c" -o "$1/libfnlib.so" &&
+  $CC $FLAGS -fPIC -shared "$TMP/late.c" -o "$1/liblate.so" &&
   $CC $FLAGS $2 -fPIE -pie -I. -finstrument-functions-exclude-function-list=excluded_fn \
-    "$TMP/main.c" -L"$1" -lfnlib -Wl,-rpath,"$1" -o "$1/fnprog" -pthread
+    "$TMP/main.c" -L"$1" -lfnlib -Wl,-rpath,"$1" -o "$1/fnprog" -pthread -ldl
 }
 if ! build "$TMP/a" "" >"$TMP/build.log" 2>&1; then
   fail "functions: the instrumented program does not build: $(head -5 "$TMP/build.log")"
@@ -258,6 +271,14 @@ C
     else fail "functions: C++ exception: $(tr '\n' ' ' <"$TMP/exc.folded")"; fi
   else fail "functions: the C++ exception program failed: $(head -3 "$TMP/exc.log")"; fi
 fi
+
+# ---- dlopen after the start: the map is made again ----
+"$P" dlopen "$TMP/dl.ctrace" "$TMP/a/liblate.so" || fail "functions: dlopen run failed"
+folded "$TMP/dl.ctrace" >"$TMP/dl.folded"
+"$TOOL" report "$TMP/dl.ctrace" -o "$TMP/dl.html" 2>"$TMP/dl.err"
+if has_stack "$TMP/dl.folded" "late_fn" && has_stack "$TMP/dl.folded" "outer_jump;after_jump" && ! [ -s "$TMP/dl.err" ]; then
+  pass "functions: a library loaded after the start is named too"
+else fail "functions: dlopen: $(tr '\n' ' ' <"$TMP/dl.folded") $(cat "$TMP/dl.err")"; fi
 
 # ---- CTRACE_FILE ----
 CTRACE_FILE="$TMP/env.ctrace" "$P" env || fail "functions: env run failed"
