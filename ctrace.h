@@ -5363,6 +5363,7 @@ static void ctrace__symbolize(ctrace_reader *r) {
     const char *nm = s->name;
     uint64_t a = 0;
     ctrace__rmod *m = NULL;
+    int ambiguous = 0;
     if (!nm || !s->file || s->file[0] || s->line || nm[0] != '0' || nm[1] != 'x' || !nm[2]) continue;
     for (nm += 2; *nm; nm++) {
       int d = *nm >= '0' && *nm <= '9' ? *nm - '0' : *nm >= 'a' && *nm <= 'f' ? *nm - 'a' + 10 : -1;
@@ -5371,8 +5372,26 @@ static void ctrace__symbolize(ctrace_reader *r) {
     }
     if (*nm) continue; /* not an address: a zone named like one */
     r->info.functions++;
-    for (j = 0; j < r->n_mods && !m; j++)
-      if (a >= r->mods[j].lo && a < r->mods[j].hi) m = &r->mods[j];
+    for (j = 0; j < r->n_mods; j++) {
+      const ctrace__rmod *o = &r->mods[j];
+      if (a < o->lo || a >= o->hi) continue;
+      if (!m) {
+        m = &r->mods[j];
+      } else if (strcmp(m->path, o->path) || m->bid_len != o->bid_len || memcmp(m->bid, o->bid, m->bid_len) ||
+                 m->bias != o->bias) {
+        /* two objects at this address in turn (dlclose, then dlopen): the
+           address alone cannot say which one ran */
+        ambiguous = 1;
+        break;
+      }
+    }
+    if (ambiguous) {
+      r->info.functions_unresolved++;
+      if (!r->info.symbols_note[0])
+        snprintf(r->info.symbols_note, sizeof r->info.symbols_note,
+                 "address %.40s held two objects in turn (unloaded and loaded): shown as is", s->name);
+      continue;
+    }
     if (m) {
       const ctrace__rsym *hit = NULL;
       if (m->state == 0) ctrace__mod_load(m);
