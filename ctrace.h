@@ -5244,7 +5244,14 @@ static int ctrace__rsym_cmp(const void *a, const void *b) {
 /* The function symbols of the ELF file at path, if its build id is the
    module's. 0 on success. */
 static int ctrace__elf_load(ctrace__rmod *m, const char *path) {
-  FILE *f = fopen(path, "rb");
+  FILE *f;
+#if !defined(_WIN32)
+  struct stat st;
+  /* a path from the trace may name a FIFO or a device: reading it could
+     block for ever */
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+#endif
+  f = fopen(path, "rb");
   uint8_t eh[64], *sh = NULL, *sym = NULL;
   uint64_t fsize, shoff, i, best = 0, n;
   uint32_t shentsize, shnum, symsz;

@@ -307,4 +307,12 @@ if build "$TMP/a" "-DVARIANT" >"$TMP/build2.log" 2>&1; then
   else fail "functions: rebuilt binary: $(grep -i 'fnprog\|outer' "$TMP/r.txt" | head -3)"; fi
 else fail "functions: the variant does not build"; fi
 
+# ---- the binary's path now names a FIFO: no hang, no name ----
+rm -f "$TMP/a/fnprog"
+if mkfifo "$TMP/a/fnprog" 2>/dev/null; then
+  if timeout 60 "$TOOL" stats "$TMP/nest.ctrace" >"$TMP/f.txt" 2>&1 && grep -q "fnprog+0x" "$TMP/f.txt"; then
+    pass "functions: a path that names a FIFO is not read"
+  else fail "functions: FIFO at the binary's path: $(head -3 "$TMP/f.txt")"; fi
+fi
+
 finish
