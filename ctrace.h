@@ -483,6 +483,7 @@ typedef struct ctrace_trace_info {
   uint32_t functions_unresolved; /* of those, not named from a symbol table: shown as
                                 object+0xOFFSET (or the bare address) */
   char symbols_note[160];    /* why the first of those was not named; "" if none */
+  uint32_t functions_mangled;/* named with a C++ mangled name (_Z...): no demangler here */
 } ctrace_trace_info;
 
 typedef struct ctrace_reader ctrace_reader;
@@ -5419,6 +5420,7 @@ static void ctrace__symbolize(ctrace_reader *r) {
       }
       if (hit) {
         const char *fn = m->strtab + hit->name;
+        if (fn[0] == '_' && fn[1] == 'Z') r->info.functions_mangled++;
         s->name = ctrace__arena_str(r, (const uint8_t *)fn, strlen(fn));
         s->file = m->path;
       } else {

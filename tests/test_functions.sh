@@ -231,6 +231,21 @@ if has_stack "$TMP/min.folded" "slow" && [ "$n" -lt 100 ]; then
   pass "functions: calls under the minimum duration are erased ($n of 1000 kept), longer ones kept"
 else fail "functions: min duration: $n tiny calls kept; $(tr '\n' ' ' <"$TMP/min.folded")"; fi
 
+# ---- examples/functions.c, built as make builds it ----
+EX="$BUILD/examples/functions"
+if ! [ -x "$EX" ] || ! [ "$EX" -nt examples/functions.c ] || ! [ "$EX" -nt ctrace.h ]; then
+  EX="$TMP/functions_example"
+  $CC -std=c99 -O2 -g -Wall -Wextra -Werror -finstrument-functions -I. examples/functions.c -o "$EX" -pthread \
+    >"$TMP/ex.log" 2>&1 || fail "functions: the example does not build: $(head -3 "$TMP/ex.log")"
+fi
+if "$EX" "$TMP/ex.ctrace" >/dev/null; then
+  folded "$TMP/ex.ctrace" >"$TMP/ex.folded"
+  if has_stack "$TMP/ex.folded" "fill" && has_stack "$TMP/ex.folded" "merge_sort;merge_sort;merge" &&
+     has_stack "$TMP/ex.folded" "check_sorted" && ! grep -q "ctrace\|0x" "$TMP/ex.folded"; then
+    pass "functions: the example's report names its functions, nested as called"
+  else fail "functions: example: $(head -5 "$TMP/ex.folded" | tr '\n' ' ')"; fi
+else fail "functions: the example failed"; fi
+
 # ---- fork: the child's calls are not in the parent's trace ----
 "$P" fork "$TMP/fork.ctrace" || fail "functions: fork run failed"
 folded "$TMP/fork.ctrace" >"$TMP/fork.folded"
@@ -250,9 +265,11 @@ if command -v ${CXX:-c++} >/dev/null 2>&1; then
 volatile int sink;
 extern "C" NOINLINE void thrower(int n) { if (n == 0) throw std::runtime_error("x"); thrower(n - 1); sink++; }
 extern "C" NOINLINE void after_catch() { sink++; }
+NOINLINE void cxx_fn() { sink++; } /* C++ linkage: a mangled name */
 extern "C" NOINLINE void catcher() {
   try { thrower(5); } catch (const std::exception &) { sink++; }
   after_catch();
+  cxx_fn();
 }
 int main(int argc, char **argv) {
   ctrace_config cfg = ctrace_config();
@@ -266,8 +283,10 @@ C
   if ${CXX:-c++} -std=c++11 -O1 -g -Wall -Wextra -Werror -finstrument-functions -I. "$TMP/exc.cpp" -o "$TMP/exc" -pthread \
       >"$TMP/exc.log" 2>&1 && "$TMP/exc" "$TMP/exc.ctrace"; then
     folded "$TMP/exc.ctrace" >"$TMP/exc.folded"
-    if has_stack "$TMP/exc.folded" "catcher;after_catch" && grep -q "^catcher;thrower;thrower;thrower;thrower;thrower;thrower" "$TMP/exc.folded"; then
-      pass "functions: a C++ exception through instrumented frames leaves the nesting right"
+    "$TOOL" report "$TMP/exc.ctrace" -o "$TMP/exc.html" 2>"$TMP/exc.err"
+    if has_stack "$TMP/exc.folded" "catcher;after_catch" && grep -q "^catcher;thrower;thrower;thrower;thrower;thrower;thrower" "$TMP/exc.folded" &&
+       has_stack "$TMP/exc.folded" "catcher;_Z6cxx_fnv" && [ "$(grep -c 'mangled' "$TMP/exc.err")" = 1 ]; then
+      pass "functions: a C++ exception through instrumented frames leaves the nesting right (mangled names said once)"
     else fail "functions: C++ exception: $(tr '\n' ' ' <"$TMP/exc.folded")"; fi
   else fail "functions: the C++ exception program failed: $(head -3 "$TMP/exc.log")"; fi
 fi

@@ -886,6 +886,9 @@ static void symbols_warning(const char *trace) {
   if (in->functions_unresolved)
     fail_msg(trace, "warning: %u of %u functions have no name (%s); --symbols DIR points at moved binaries",
              in->functions_unresolved, in->functions, in->symbols_note);
+  if (in->functions_mangled)
+    fail_msg(trace, "note: %u C++ function names are shown mangled (no demangler); c++filt turns them back",
+             in->functions_mangled);
   ctrace_reader_close(r);
 }
 
