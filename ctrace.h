@@ -4483,6 +4483,13 @@ void __cyg_profile_func_exit(void *fn, void *call_site) {
 }
 #endif
 
+static CTRACE__NOINSTR void ctrace__fn_map_free(ctrace__fn_mapbuf *b) {
+  CTRACE_MEM_FREE(b->p);
+  CTRACE_MEM_FREE(b->ranges);
+  memset(b, 0, sizeof *b);
+}
+
+#if CTRACE__FN_MAP
 static CTRACE__NOINSTR void ctrace__fn_put(ctrace__fn_mapbuf *b, const void *p, size_t n) {
   if (b->len + n > b->cap) {
     size_t cap = b->cap ? b->cap : 1024;
@@ -4497,13 +4504,6 @@ static CTRACE__NOINSTR void ctrace__fn_put(ctrace__fn_mapbuf *b, const void *p, 
   b->len += n;
 }
 
-static CTRACE__NOINSTR void ctrace__fn_map_free(ctrace__fn_mapbuf *b) {
-  CTRACE_MEM_FREE(b->p);
-  CTRACE_MEM_FREE(b->ranges);
-  memset(b, 0, sizeof *b);
-}
-
-#if CTRACE__FN_MAP
 /* One record per loaded object: varint record length, then kind 1 (ELF),
    varint load bias, varint lowest and end address of its PT_LOAD segments,
    varint build-id length and bytes, varint path length and bytes. */
