@@ -6,6 +6,12 @@
 #   make bench           build and run every tests/bench_*.c (-O2) and tests/bench_*.sh
 #                        (not part of test)
 #   make demo            run the demo example, write its trace, report and chart
+#   make embed           copy the report page's sources, tools/report.css and
+#                        tools/report.js, into ctrace.h between its
+#                        /* >>embed:FILE */ ... /* <<embed:FILE */ markers
+#                        (tools/embed.py). Edit those files, never the copy:
+#                        tests/test_embed.sh fails while ctrace.h is stale,
+#                        and checks the script with node --check.
 #   make fuzz            run each tests/fuzz/fuzz_*.c libFuzzer harness FUZZ_SECONDS
 #   make install PREFIX=/usr/local    ctrace.h to include/, ctrace to bin/,
 #                        ctrace.pc to lib/pkgconfig/ (the recorder's flags)
@@ -61,7 +67,7 @@ LOOSE_SH   = $(shell for f in tests/test_*.sh; do test -f "$$f" && ! test -x "$$
 
 HEADERS   := ctrace.h
 
-.PHONY: all test test-programs bench demo fuzz install clean deps-png deps-browser
+.PHONY: all test test-programs bench demo embed fuzz install clean deps-png deps-browser
 
 all: $(TOOL) $(EXAMPLES)
 
@@ -166,6 +172,12 @@ BENCH_SH = $(wildcard tests/bench_*.sh)
 bench: $(BENCHES) $(TOOL)
 	@mkdir -p $(BUILD)/tmp
 	@for b in $(BENCH_SH) $(BENCHES); do echo "=== $$b"; BUILD=$(BUILD) $$b || exit 1; done
+
+# ---- embed -------------------------------------------------------------------
+# Rewrites ctrace.h in place; not a prerequisite of anything, so a build never
+# changes the header behind the user's back.
+embed:
+	python3 tools/embed.py
 
 # ---- demo --------------------------------------------------------------------
 # The GC demo when it exists, otherwise the first example.
