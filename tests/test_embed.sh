@@ -30,7 +30,8 @@ elif cmp -s ctrace.h "$TMP/gen/ctrace.h"; then
   echo "PASS: embed: ctrace.h matches tools/report.css and tools/report.js"
 else
   diff -u ctrace.h "$TMP/gen/ctrace.h" | head -20
-  echo "FAIL: embed: ctrace.h is stale: run make embed"
+  echo "FAIL: embed: ctrace.h is stale: run make embed (it rewrites the copy from tools/report.css" \
+    "and tools/report.js: move any edit made to the copy in ctrace.h into those files first)"
 fi
 
 # 2. What the compiler reads from the header is the files' bytes.
