@@ -356,6 +356,14 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
    In the source they are called by their short names as usual. A function
    added to the tools must be listed here (tests/test_split.sh checks). */
 #define CTRACE__TOOL(name) name##_needs_CTRACE_TOOLS_IMPLEMENTATION
+/* One-file programs (CTRACE_STATIC) declare the tools static only where
+   they are compiled; elsewhere they stay extern, so an unused declaration
+   is not an error and a call still fails to link, naming the macro. */
+#if defined(CTRACE_STATIC) && !defined(CTRACE_TOOLS_IMPLEMENTATION)
+#define CTRACE_TOOLS_API extern
+#else
+#define CTRACE_TOOLS_API CTRACE_API
+#endif
 #define ctrace_report_html CTRACE__TOOL(ctrace_report_html)
 #define ctrace_png CTRACE__TOOL(ctrace_png)
 #define ctrace_analyze CTRACE__TOOL(ctrace_analyze)
@@ -490,23 +498,23 @@ typedef struct ctrace_reader ctrace_reader;
 
 /* Open a trace. On failure returns a negative code, *out is NULL, and if err
    is not NULL it receives a sentence naming the reason and the byte offset. */
-CTRACE_API int ctrace_reader_open(ctrace_reader **out, const char *path, char *err, size_t err_size);
+CTRACE_TOOLS_API int ctrace_reader_open(ctrace_reader **out, const char *path, char *err, size_t err_size);
 /* As above over bytes in memory; they must outlive the reader. */
-CTRACE_API int ctrace_reader_open_memory(ctrace_reader **out, const void *data, size_t size,
+CTRACE_TOOLS_API int ctrace_reader_open_memory(ctrace_reader **out, const void *data, size_t size,
                                          char *err, size_t err_size);
 /* Next event in time order: 1 with *ev filled, 0 at the end, negative on a
    read error. Damaged chunks are skipped and counted in the info. */
-CTRACE_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev);
+CTRACE_TOOLS_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev);
 /* Facts about the trace. Damage counts are final once next() returned 0. */
-CTRACE_API const ctrace_trace_info *ctrace_reader_info(const ctrace_reader *r);
+CTRACE_TOOLS_API const ctrace_trace_info *ctrace_reader_info(const ctrace_reader *r);
 /* Name of a thread ("" if unnamed) and its OS thread id (0 if unknown). */
-CTRACE_API const char *ctrace_reader_thread_name(const ctrace_reader *r, uint32_t thread);
-CTRACE_API uint64_t ctrace_reader_thread_os_id(const ctrace_reader *r, uint32_t thread);
+CTRACE_TOOLS_API const char *ctrace_reader_thread_name(const ctrace_reader *r, uint32_t thread);
+CTRACE_TOOLS_API uint64_t ctrace_reader_thread_os_id(const ctrace_reader *r, uint32_t thread);
 /* Thread ids that appear in the trace, ascending. Returns the count. */
-CTRACE_API uint32_t ctrace_reader_threads(const ctrace_reader *r, const uint32_t **ids);
-CTRACE_API void ctrace_reader_close(ctrace_reader *r);
+CTRACE_TOOLS_API uint32_t ctrace_reader_threads(const ctrace_reader *r, const uint32_t **ids);
+CTRACE_TOOLS_API void ctrace_reader_close(ctrace_reader *r);
 /* Name of an event kind ("zone_begin", ...). */
-CTRACE_API const char *ctrace_event_kind_name(int kind);
+CTRACE_TOOLS_API const char *ctrace_event_kind_name(int kind);
 
 /* >>api:analysis */
 /* ---- Analysis ---------------------------------------------------------------
@@ -604,13 +612,13 @@ typedef struct ctrace_histogram ctrace_histogram;
    memory); or CTRACE_E_CORRUPT / CTRACE_E_TRUNCATED with *out SET: the trace is
    damaged and the analysis holds what was recovered. err (may be NULL)
    receives a sentence naming the file and the reason. cfg NULL = defaults. */
-CTRACE_API int ctrace_analyze(const char *trace_path, const ctrace_analysis_config *cfg,
+CTRACE_TOOLS_API int ctrace_analyze(const char *trace_path, const ctrace_analysis_config *cfg,
                               ctrace_analysis **out, char *err, size_t err_size);
 /* As above over an open reader, from where it stands to its end. The caller
    still owns (and closes) the reader; the analysis does not refer to it. */
-CTRACE_API int ctrace_analyze_reader(ctrace_reader *r, const ctrace_analysis_config *cfg,
+CTRACE_TOOLS_API int ctrace_analyze_reader(ctrace_reader *r, const ctrace_analysis_config *cfg,
                                      ctrace_analysis **out, char *err, size_t err_size);
-CTRACE_API void ctrace_analysis_free(ctrace_analysis *a);
+CTRACE_TOOLS_API void ctrace_analysis_free(ctrace_analysis *a);
 
 /* Incremental form (what ctrace_analyze uses; also for exact unit tests).
    begin -> add each event in time order -> end. The event's strings need only
@@ -619,11 +627,11 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a);
    may be NULL. Accessors give empty results until end() was called. add() and
    end() return 0 or CTRACE_E_NOMEM (the analysis is then incomplete) or
    CTRACE_E_INVALID (called after end). */
-CTRACE_API int ctrace_analysis_begin(const ctrace_analysis_config *cfg, ctrace_analysis **out);
-CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev);
-CTRACE_API int ctrace_analysis_set_thread(ctrace_analysis *a, uint32_t thread, const char *name,
+CTRACE_TOOLS_API int ctrace_analysis_begin(const ctrace_analysis_config *cfg, ctrace_analysis **out);
+CTRACE_TOOLS_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev);
+CTRACE_TOOLS_API int ctrace_analysis_set_thread(ctrace_analysis *a, uint32_t thread, const char *name,
                                           uint64_t os_id);
-CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *info);
+CTRACE_TOOLS_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *info);
 
 /* ---- What the analysis holds --------------------------------------------- */
 
@@ -702,7 +710,7 @@ typedef struct ctrace_zone_stats {
 
 /* Quantile q in [0,1] (nearest rank) from a histogram, within the bound above.
    0 for an empty histogram. */
-CTRACE_API int64_t ctrace_histogram_percentile(const ctrace_histogram *h, double q);
+CTRACE_TOOLS_API int64_t ctrace_histogram_percentile(const ctrace_histogram *h, double q);
 /* A histogram for display: up to max_bins bins between min and max (geometric
    when max >= 4*min, else equal widths), bins cover [lo_ns, hi_ns). Counts sum
    to the zone's count exactly. Returns the number of bins written. */
@@ -710,7 +718,7 @@ typedef struct ctrace_hist_bin {
   int64_t lo_ns, hi_ns;
   uint64_t count;
 } ctrace_hist_bin;
-CTRACE_API uint32_t ctrace_histogram_bins(const ctrace_histogram *h, ctrace_hist_bin *bins,
+CTRACE_TOOLS_API uint32_t ctrace_histogram_bins(const ctrace_histogram *h, ctrace_hist_bin *bins,
                                           uint32_t max_bins);
 
 typedef struct ctrace_gc_stats {
@@ -869,64 +877,64 @@ typedef struct ctrace_flame_node {
   uint64_t bytes_total, bytes_self, allocs_self;
 } ctrace_flame_node;
 
-CTRACE_API const ctrace_summary *ctrace_analysis_summary(const ctrace_analysis *a);
+CTRACE_TOOLS_API const ctrace_summary *ctrace_analysis_summary(const ctrace_analysis *a);
 /* Threads ascending by id. */
-CTRACE_API const ctrace_thread_stats *ctrace_analysis_threads(const ctrace_analysis *a, uint32_t *n);
+CTRACE_TOOLS_API const ctrace_thread_stats *ctrace_analysis_threads(const ctrace_analysis *a, uint32_t *n);
 /* Zones in order of first appearance. */
-CTRACE_API const ctrace_zone_stats *ctrace_analysis_zones(const ctrace_analysis *a, uint32_t *n);
+CTRACE_TOOLS_API const ctrace_zone_stats *ctrace_analysis_zones(const ctrace_analysis *a, uint32_t *n);
 enum ctrace_zone_key {
   CTRACE_ZONE_BY_TOTAL = 0, CTRACE_ZONE_BY_SELF = 1, CTRACE_ZONE_BY_COUNT = 2,
   CTRACE_ZONE_BY_MAX = 3, CTRACE_ZONE_BY_MEAN = 4
 };
 /* Fill idx with up to max zone indexes, largest first by key (ties: by name,
    then file, then line). Returns how many were written. */
-CTRACE_API uint32_t ctrace_analysis_zone_order(const ctrace_analysis *a, int key, uint32_t *idx,
+CTRACE_TOOLS_API uint32_t ctrace_analysis_zone_order(const ctrace_analysis *a, int key, uint32_t *idx,
                                                uint32_t max);
 /* The zone with that name, file and line, or NULL. file NULL matches any site:
    then the zone with that name and the largest total. For baselines. */
-CTRACE_API const ctrace_zone_stats *ctrace_analysis_find_zone(const ctrace_analysis *a,
+CTRACE_TOOLS_API const ctrace_zone_stats *ctrace_analysis_find_zone(const ctrace_analysis *a,
                                                               const char *name,
                                                               const char *file, uint32_t line);
 /* Tasks by (name, file, line), in order of first appearance. */
-CTRACE_API const ctrace_zone_stats *ctrace_analysis_tasks(const ctrace_analysis *a, uint32_t *n);
-CTRACE_API const ctrace_gc_stats *ctrace_analysis_gc(const ctrace_analysis *a);
+CTRACE_TOOLS_API const ctrace_zone_stats *ctrace_analysis_tasks(const ctrace_analysis *a, uint32_t *n);
+CTRACE_TOOLS_API const ctrace_gc_stats *ctrace_analysis_gc(const ctrace_analysis *a);
 /* The first max_gc_spans collections in time order. */
-CTRACE_API const ctrace_gc_span *ctrace_analysis_gc_spans(const ctrace_analysis *a, uint32_t *n);
+CTRACE_TOOLS_API const ctrace_gc_span *ctrace_analysis_gc_spans(const ctrace_analysis *a, uint32_t *n);
 /* The MMU curve: windows from 1 ms, each about 1.41 times the last, and the
    whole run last (just the whole run when it is shorter than 1 ms). Empty
    when the trace has no program thread. */
-CTRACE_API const ctrace_mmu_point *ctrace_analysis_mmu(const ctrace_analysis *a, uint32_t *n);
+CTRACE_TOOLS_API const ctrace_mmu_point *ctrace_analysis_mmu(const ctrace_analysis *a, uint32_t *n);
 /* The MMU for any window length (clamped to the run): utilization, and the
    start of a worst window in *worst_start_ns (may be NULL). 1.0 when there is
    no program thread or the window is empty. */
-CTRACE_API double ctrace_analysis_mmu_at(const ctrace_analysis *a, int64_t window_ns,
+CTRACE_TOOLS_API double ctrace_analysis_mmu_at(const ctrace_analysis *a, int64_t window_ns,
                                          int64_t *worst_start_ns);
 /* Counters in order of first appearance. */
-CTRACE_API const ctrace_counter_stats *ctrace_analysis_counters(const ctrace_analysis *a, uint32_t *n);
-CTRACE_API const ctrace_counter_stats *ctrace_analysis_find_counter(const ctrace_analysis *a,
+CTRACE_TOOLS_API const ctrace_counter_stats *ctrace_analysis_counters(const ctrace_analysis *a, uint32_t *n);
+CTRACE_TOOLS_API const ctrace_counter_stats *ctrace_analysis_find_counter(const ctrace_analysis *a,
                                                                     const char *name);
 /* Live heap bytes over time; the bucket holding the peak has max == peak_alloc
    and max_t_ns == peak_time_ns. */
-CTRACE_API const ctrace_series_point *ctrace_analysis_heap_series(const ctrace_analysis *a,
+CTRACE_TOOLS_API const ctrace_series_point *ctrace_analysis_heap_series(const ctrace_analysis *a,
                                                                   uint32_t *n);
-CTRACE_API const ctrace_mem_summary *ctrace_analysis_memory(const ctrace_analysis *a);
+CTRACE_TOOLS_API const ctrace_mem_summary *ctrace_analysis_memory(const ctrace_analysis *a);
 /* When the heap rose to its peak: the first 64 times (peak_count has them all). */
-CTRACE_API const int64_t *ctrace_analysis_peaks(const ctrace_analysis *a, uint32_t *n);
+CTRACE_TOOLS_API const int64_t *ctrace_analysis_peaks(const ctrace_analysis *a, uint32_t *n);
 /* Allocation sites sorted by enum ctrace_site_order, largest first
    (CTRACE_BY_LIVE_BYTES lists only the sites with blocks live at the end). */
-CTRACE_API const ctrace_alloc_site *ctrace_analysis_alloc_sites(const ctrace_analysis *a, int order,
+CTRACE_TOOLS_API const ctrace_alloc_site *ctrace_analysis_alloc_sites(const ctrace_analysis *a, int order,
                                                                 uint32_t *n);
 /* Sites with blocks live at the end, by live bytes, at most max_leak_sites;
    *dropped (may be NULL) receives how many leaking sites were left out. The
    totals are in ctrace_mem_summary (alloc, live_blocks). */
-CTRACE_API const ctrace_alloc_site *ctrace_analysis_leaks(const ctrace_analysis *a, uint32_t *n,
+CTRACE_TOOLS_API const ctrace_alloc_site *ctrace_analysis_leaks(const ctrace_analysis *a, uint32_t *n,
                                                           uint32_t *dropped);
 /* Problems that occurred (count > 0), by kind. */
-CTRACE_API const ctrace_problem *ctrace_analysis_problems(const ctrace_analysis *a, uint32_t *n);
+CTRACE_TOOLS_API const ctrace_problem *ctrace_analysis_problems(const ctrace_analysis *a, uint32_t *n);
 /* The first max_logs messages, in time order; the total is in the summary. */
-CTRACE_API const ctrace_log_entry *ctrace_analysis_logs(const ctrace_analysis *a, uint32_t *n);
+CTRACE_TOOLS_API const ctrace_log_entry *ctrace_analysis_logs(const ctrace_analysis *a, uint32_t *n);
 /* The flame tree; node 0 is the root. */
-CTRACE_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_analysis *a, uint32_t *n);
+CTRACE_TOOLS_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_analysis *a, uint32_t *n);
 
 /* ---- Outputs ----------------------------------------------------------------
    Each returns 0, or the first negative code write returned (ctrace_write_stdio
@@ -996,14 +1004,14 @@ CTRACE_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_analysis 
        ctrace_stats_json(a, ctrace_write_stdio, stdout);
    Still check fclose() of a file you opened. */
 typedef int (*ctrace_write_fn)(void *user, const void *data, size_t size);
-CTRACE_API int ctrace_write_stdio(void *file, const void *data, size_t size);
-CTRACE_API int ctrace_stats_text(const ctrace_analysis *a, ctrace_write_fn write, void *user);
-CTRACE_API int ctrace_stats_json(const ctrace_analysis *a, ctrace_write_fn write, void *user);
-CTRACE_API int ctrace_export_csv(const ctrace_analysis *a, ctrace_write_fn write, void *user);
-CTRACE_API int ctrace_export_folded(const ctrace_analysis *a, int by_bytes, ctrace_write_fn write,
+CTRACE_TOOLS_API int ctrace_write_stdio(void *file, const void *data, size_t size);
+CTRACE_TOOLS_API int ctrace_stats_text(const ctrace_analysis *a, ctrace_write_fn write, void *user);
+CTRACE_TOOLS_API int ctrace_stats_json(const ctrace_analysis *a, ctrace_write_fn write, void *user);
+CTRACE_TOOLS_API int ctrace_export_csv(const ctrace_analysis *a, ctrace_write_fn write, void *user);
+CTRACE_TOOLS_API int ctrace_export_folded(const ctrace_analysis *a, int by_bytes, ctrace_write_fn write,
                                     void *user);
 /* Name of a problem kind ("end_without_begin", ...), "unknown" otherwise. */
-CTRACE_API const char *ctrace_problem_kind_name(int kind);
+CTRACE_TOOLS_API const char *ctrace_problem_kind_name(int kind);
 
 /* What an output call that reads a trace itself (report, PNG) found about
    it, so a caller can warn and choose its exit status without reading the
@@ -1055,11 +1063,11 @@ typedef struct ctrace_report_config {
    visible warning naming what was lost) and returns 0. On failure a sentence
    naming the file and the reason goes to cfg->error when given. Thread-safe
    (no shared state). */
-CTRACE_API int ctrace_report_html(const char *trace_path, const char *html_path,
+CTRACE_TOOLS_API int ctrace_report_html(const char *trace_path, const char *html_path,
                                   const ctrace_report_config *cfg);
 /* As above, the page going to write(user, data, size) (see ctrace_write_fn)
    instead of a file; a write error is write's own code. */
-CTRACE_API int ctrace_report_html_to_func(const char *trace_path, ctrace_write_fn write, void *user,
+CTRACE_TOOLS_API int ctrace_report_html_to_func(const char *trace_path, ctrace_write_fn write, void *user,
                                           const ctrace_report_config *cfg);
 /* <<api:report */
 
@@ -1112,21 +1120,21 @@ typedef struct ctrace_png_config {
    CTRACE_WITH_PNG. A damaged trace still gives a chart of what was recovered
    and returns 0. On failure a sentence naming the file and the reason goes
    to cfg->error when given. Thread-safe (no shared state). */
-CTRACE_API int ctrace_png(const char *trace_path, const char *png_path, const ctrace_png_config *cfg);
+CTRACE_TOOLS_API int ctrace_png(const char *trace_path, const char *png_path, const ctrace_png_config *cfg);
 /* As above, the PNG going to write(user, data, size) (see ctrace_write_fn)
    instead of a file, the way stbi_write_png_to_func does. */
-CTRACE_API int ctrace_png_to_func(const char *trace_path, ctrace_write_fn write, void *user,
+CTRACE_TOOLS_API int ctrace_png_to_func(const char *trace_path, ctrace_write_fn write, void *user,
                                   const ctrace_png_config *cfg);
 
 /* As ctrace_png() from an analysis already made (ctrace_analyze()). */
-CTRACE_API int ctrace_png_from_analysis(const ctrace_analysis *a, const char *png_path,
+CTRACE_TOOLS_API int ctrace_png_from_analysis(const ctrace_analysis *a, const char *png_path,
                                         const ctrace_png_config *cfg);
 
 /* Draw the chosen chart into rgba: width * height pixels of 4 bytes (red,
    green, blue, alpha), rows top to bottom, with width and height as in cfg
    after defaults. Needs no PNG support. Returns 0, CTRACE_E_INVALID or
    CTRACE_E_NOMEM. */
-CTRACE_API int ctrace_chart_rgba(const ctrace_analysis *a, const ctrace_png_config *cfg,
+CTRACE_TOOLS_API int ctrace_chart_rgba(const ctrace_analysis *a, const ctrace_png_config *cfg,
                                  unsigned char *rgba);
 /* <<api:raster */
 
@@ -1177,13 +1185,13 @@ typedef struct ctrace_export_counts {
    recovered from is not an error: check ctrace_reader_info() or `ctrace
    check`. progress may be NULL; counts may be NULL. Thread-safe (no shared
    state). */
-CTRACE_API int ctrace_export_chrome(const char *trace_path, const char *out_path,
+CTRACE_TOOLS_API int ctrace_export_chrome(const char *trace_path, const char *out_path,
                                     ctrace_progress_fn progress, void *progress_user,
                                     ctrace_export_counts *counts, char *err, size_t err_size);
 /* As above, the JSON going to write(user, data, size) (see ctrace_write_fn)
    in pieces of up to 64 KiB instead of a file; a write error is write's own
    code and stops the export. */
-CTRACE_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace_write_fn write, void *user,
+CTRACE_TOOLS_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace_write_fn write, void *user,
                                             ctrace_progress_fn progress, void *progress_user,
                                             ctrace_export_counts *counts, char *err, size_t err_size);
 /* <<api:export */

@@ -77,6 +77,18 @@ if have g++; then
      "$T/rec_cxx" "$T/rec_cxx.ctrace"; then pass "$name"; else fail "$name" "does not build or run" "$T/log"; fi
 fi
 
+# ---- CTRACE_STATIC, recorder only: the tools' declarations must not warn ------
+printf '#define CTRACE_STATIC\n' > "$T/static_rec.c"
+cat "$T/rec.c" >> "$T/static_rec.c"
+cp "$T/static_rec.c" "$T/static_rec.cpp"
+for pair in gcc:c99:static_rec.c clang:c99:static_rec.c g++:c++11:static_rec.cpp; do
+  IFS=: read -r cc std src <<<"$pair"
+  have $cc || continue
+  name="split: CTRACE_STATIC with the recorder alone builds warning-free ($cc -std=$std -Werror) and runs"
+  if $cc -std=$std -O1 $WARN -I. "$T/$src" -o "$T/static_$cc" -pthread >"$T/log" 2>&1 &&
+     "$T/static_$cc" "$T/static_$cc.ctrace"; then pass "$name"; else fail "$name" "failed" "$T/log"; fi
+done
+
 # ---- a tools call without the tools macro: a link error naming it -----------
 cat > "$T/forgot.c" <<'C'
 #define CTRACE_IMPLEMENTATION
