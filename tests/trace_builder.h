@@ -410,10 +410,10 @@ static inline int tb__line(tb__run *r, size_t li, char **t, int n) {
       char *eq = strchr(t[i], '=');
       uint64_t *dst = NULL;
       if (!strcmp(t[i], "badcrc")) { bad = 1; continue; }
-      if (!eq) return tb__fail(r, li, "header: KEY=VALUE expected");
+      if (!eq) { free(progbuf); return tb__fail(r, li, "header: KEY=VALUE expected"); }
       *eq++ = 0;
       if (!strcmp(t[i], "prog")) {
-        if (tb__str(r, eq)) return tb__fail(r, li, "bad string");
+        if (tb__str(r, eq)) { free(progbuf); return tb__fail(r, li, "bad string"); }
         free(progbuf);
         progbuf = (char *)malloc(r->tmp_len + 1);
         if (!progbuf) return -1;
