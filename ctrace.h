@@ -5119,7 +5119,8 @@ static void ctrace__contradiction(ctrace_reader *r, uint64_t off, const char *wh
   ctrace__damage(r, off, what);
 }
 
-static char *ctrace__arena_str(ctrace_reader *r, const uint8_t *s, size_t n) {
+/* Room for n bytes and a NUL in the reader's arena. */
+static char *ctrace__arena_room(ctrace_reader *r, size_t n) {
   ctrace__arena_block *b = r->arena;
   char *out;
   if (!b || b->cap - b->used < n + 1) {
@@ -5132,9 +5133,15 @@ static char *ctrace__arena_str(ctrace_reader *r, const uint8_t *s, size_t n) {
     r->arena = b;
   }
   out = (char *)(b + 1) + b->used;
+  b->used += n + 1;
+  return out;
+}
+
+static char *ctrace__arena_str(ctrace_reader *r, const uint8_t *s, size_t n) {
+  char *out = ctrace__arena_room(r, n);
+  if (!out) return NULL;
   if (n) memcpy(out, s, n);
   out[n] = 0;
-  b->used += n + 1;
   return out;
 }
 
@@ -5718,7 +5725,7 @@ static char *ctrace__arena_name(ctrace_reader *r, const uint8_t *s, size_t n, ui
   if (!n || !memchr(s, 0, n)) return ctrace__arena_str(r, s, n);
   for (i = 0; i < n; i++) nuls += s[i] == 0;
   ctrace__contradiction(r, off, "a name holds a NUL byte (shown as U+FFFD)");
-  out = ctrace__arena_str(r, s, n + 2 * nuls); /* room; the bytes are rewritten */
+  out = ctrace__arena_room(r, n + 2 * nuls); /* each NUL grows to 3 bytes */
   if (!out) return NULL;
   for (i = 0, j = 0; i < n; i++) {
     if (s[i]) {
