@@ -23,6 +23,7 @@ set -u
 BUILD=${BUILD:-build}
 CT=${CTRACE_TOOL:-$BUILD/ctrace}
 BUDGETS=${CRAFTED_BUDGETS:-1}
+SKIP=" ${CRAFTED_SKIP:-} "   # descriptions left out, by name
 T=$BUILD/tmp/crafted_$$
 PY=${PYTHON:-python3}
 SIZES=${CRAFTED_SIZE:-small large}
@@ -55,6 +56,7 @@ VERBS=$ALL_VERBS
 [ "$SIZE" = large ] && [ -z "${CRAFTED_SIZE:-}" ] && VERBS="check|stats|export chrome"
 for desc in tests/crafted/*.desc; do
   name=$(basename "$desc" .desc)
+  case "$SKIP" in *" $name "*) continue ;; esac
   n=$(size_of "$desc" "$SIZE")
   small=$(size_of "$desc" small)
   [ "$SIZE" = large ] && [ "$n" = "$small" ] && [ -z "${CRAFTED_SIZE:-}" ] && continue
