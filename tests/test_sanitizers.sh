@@ -73,6 +73,35 @@ if [ -n "$obj" ]; then
     [ -f "$src" ] && run_sanitized asan_ubsan "$obj" "$src" $ASAN
   done
 fi
+# The crafted corpus (tests/crafted/, tests/fuzz/corpus_desc/) under ASan+UBSan:
+# through every verb of the tool (but caps and long_names, 0.8 and 8 MB, which
+# take minutes a verb under ASan; the reader API below runs them smaller), and
+# through the public reader API.
+if clang -std=c99 $ASAN $COMMON tools/ctrace.c -o "$T/ctrace_asan" -lm >"$T/tool_asan.log" 2>&1; then
+  CTRACE_TOOL="$T/ctrace_asan" CRAFTED_SIZE=small CRAFTED_BUDGETS=0 CRAFTED_DOUBLING=0 CRAFTED_SKIP="caps long_names" BUILD="$BUILD" \
+    sh tests/test_crafted.sh >"$T/crafted_asan.log" 2>&1
+  fails=$(grep -c '^FAIL: ' "$T/crafted_asan.log")
+  if [ "$fails" = 0 ] && grep -q '^PASS: ' "$T/crafted_asan.log"; then
+    echo "PASS: asan_ubsan: the tool, every verb on $(grep -c '^PASS: ' "$T/crafted_asan.log") crafted traces"
+  else
+    echo "FAIL: asan_ubsan: the tool on crafted traces: $fails failed"
+    grep -m 5 '^FAIL: ' "$T/crafted_asan.log" | sed 's/^/    /'
+  fi
+else
+  echo "FAIL: asan_ubsan: tools/ctrace.c does not build"
+  head -n 15 "$T/tool_asan.log" | sed 's/^/    /'
+fi
+if clang -std=c99 $ASAN $COMMON -Itests tests/crafted_api.c -o "$T/crafted_api" -lm >"$T/api_asan.log" 2>&1; then
+  if CTRACE_FUZZ_TMP="$T" "$T/crafted_api" tests/fuzz/corpus_desc/* >"$T/api_run.log" 2>&1; then
+    echo "PASS: asan_ubsan: the reader API on $(grep -c '^PASS: ' "$T/api_run.log") crafted descriptions"
+  else
+    echo "FAIL: asan_ubsan: the reader API on crafted descriptions"
+    grep -m 1 -A 12 -E 'ERROR: |runtime error|contract broken' "$T/api_run.log" | sed 's/^/    /'
+  fi
+else
+  echo "FAIL: asan_ubsan: tests/crafted_api.c does not build"
+  head -n 15 "$T/api_asan.log" | sed 's/^/    /'
+fi
 obj=$(build_impl tsan -fsanitize=thread)
 if [ -n "$obj" ]; then
   for name in $TSAN_TESTS; do

@@ -417,7 +417,7 @@ static inline int tb__line(tb__run *r, size_t li, char **t, int n) {
         free(progbuf);
         progbuf = (char *)malloc(r->tmp_len + 1);
         if (!progbuf) return -1;
-        memcpy(progbuf, r->tmp, r->tmp_len);
+        if (r->tmp_len) memcpy(progbuf, r->tmp, r->tmp_len);
         prog = progbuf;
         plen = r->tmp_len;
         continue;
@@ -452,7 +452,7 @@ static inline int tb__line(tb__run *r, size_t li, char **t, int n) {
     nlen = r->tmp_len;
     name = (char *)malloc(nlen + 1);
     if (!name) return -1;
-    memcpy(name, r->tmp, nlen);
+    if (nlen) memcpy(name, r->tmp, nlen);
     if (site) {
       if (tb__str(r, t[4])) { free(name); return tb__fail(r, li, "bad string"); }
       tb_site(b, v[0], v[1], name, nlen, r->tmp, r->tmp_len);
