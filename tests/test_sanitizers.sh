@@ -92,7 +92,8 @@ else
   head -n 15 "$T/tool_asan.log" | sed 's/^/    /'
 fi
 if clang -std=c99 $ASAN $COMMON -Itests tests/crafted_api.c -o "$T/crafted_api" -lm >"$T/api_asan.log" 2>&1; then
-  if CTRACE_FUZZ_TMP="$T" "$T/crafted_api" tests/fuzz/corpus_desc/* >"$T/api_run.log" 2>&1; then
+  # the hand-written descriptions (found-* are what fuzzing kept; make fuzz runs those)
+  if CTRACE_FUZZ_TMP="$T" "$T/crafted_api" $(ls tests/fuzz/corpus_desc/* | grep -v /found-) >"$T/api_run.log" 2>&1; then
     echo "PASS: asan_ubsan: the reader API on $(grep -c '^PASS: ' "$T/api_run.log") crafted descriptions"
   else
     echo "FAIL: asan_ubsan: the reader API on crafted descriptions"
