@@ -9005,6 +9005,7 @@ typedef struct ctrace__sink {
                             (they dominate the size); 0 = no limit */
   int err;          /* 0, CTRACE_E_WRITE, CTRACE_E_NOMEM or write's own code */
   char last;        /* the last byte accepted, for JSON separators; 0 = none yet */
+  int sys_errno;    /* errno of the fwrite that failed, for the message */
 } ctrace__sink;
 
 #define CTRACE__SINK_FLUSH_AT ((size_t)1 << 16)
@@ -9018,6 +9019,7 @@ static CTRACE__MAYBE_UNUSED void ctrace__sink_flush(ctrace__sink *o) {
     if (rc < 0) o->err = rc;
   } else if (fwrite(o->buf, 1, o->len, o->f) != o->len) {
     o->err = CTRACE_E_WRITE;
+    o->sys_errno = errno;
   }
   o->len = 0;
 }
@@ -9084,7 +9086,7 @@ static void ctrace__sink_fmt(ctrace__sink *o, const char *fmt, ...) {
 /* The analysis outputs' name for the sink. */
 typedef ctrace__sink ctrace__out;
 
-enum ctrace__text_mode { CTRACE__TX_JSON, CTRACE__TX_CSV, CTRACE__TX_FOLDED, CTRACE__TX_TERM };
+enum ctrace__text_mode { CTRACE__TX_CSV, CTRACE__TX_FOLDED, CTRACE__TX_TERM };
 
 CTRACE_API int ctrace_write_stdio(void *file, const void *data, size_t size) {
   FILE *f = (FILE *)file;
@@ -9162,25 +9164,69 @@ static size_t ctrace__utf8(const unsigned char *p, size_t n, uint32_t *cp, size_
   return len;
 }
 
+/* The one plain-JSON string escaper, for stats --json and the Chrome export:
+   the text of s (len bytes) without the quotes. ", \ and control characters
+   are escaped (\n, \t, \r short, the rest \u00XX), invalid UTF-8 becomes one
+   U+FFFD per ctrace__utf8's rule, valid UTF-8 goes through. With escape_invisible,
+   invisible and direction-changing characters (ctrace__invisible_cp) become
+   \uXXXX so the file cannot be shown reordered; the export leaves them as
+   they are (its bytes predate this). The report's JSON inside <script>
+   (ctrace__sink_json_n) is another syntax, with < > & also escaped, and
+   stays separate. The ASCII run test comes first: names are mostly ASCII
+   and the export writes millions of them. */
+static void ctrace__sink_json_body(ctrace__sink *o, const char *str, size_t len, int escape_invisible) {
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *s = (const unsigned char *)str;
+  size_t i = 0, run = 0;
+  char esc[6];
+  while (i < len) {
+    unsigned c = s[i];
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      i++;
+      continue;
+    }
+    if (i > run) ctrace__sink_bytes(o, str + run, i - run);
+    if (c < 0x80) {
+      esc[0] = '\\';
+      if (c == '"' || c == '\\') { esc[1] = (char)c; ctrace__sink_bytes(o, esc, 2); }
+      else if (c == '\n') ctrace__sink_bytes(o, "\\n", 2);
+      else if (c == '\t') ctrace__sink_bytes(o, "\\t", 2);
+      else if (c == '\r') ctrace__sink_bytes(o, "\\r", 2);
+      else {
+        esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+        esc[4] = hex[c >> 4]; esc[5] = hex[c & 15u];
+        ctrace__sink_bytes(o, esc, 6);
+      }
+      i++;
+    } else {
+      uint32_t cp = 0;
+      size_t bad = 1, ok = ctrace__utf8(s + i, len - i, &cp, &bad);
+      if (ok && escape_invisible && ctrace__invisible_cp(cp)) {
+        esc[0] = '\\'; esc[1] = 'u';
+        esc[2] = hex[(cp >> 12) & 15u]; esc[3] = hex[(cp >> 8) & 15u];
+        esc[4] = hex[(cp >> 4) & 15u]; esc[5] = hex[cp & 15u];
+        ctrace__sink_bytes(o, esc, 6);
+      } else if (ok) {
+        ctrace__sink_bytes(o, str + i, ok);
+      } else {
+        ctrace__sink_bytes(o, "\xEF\xBF\xBD", 3);
+      }
+      i += ok ? ok : bad;
+    }
+    run = i;
+  }
+  if (i > run) ctrace__sink_bytes(o, str + run, i - run);
+}
+
+static void ctrace__sink_json_str(ctrace__sink *o, const char *s, size_t len, int escape_invisible) {
+  ctrace__sink_bytes(o, "\"", 1);
+  ctrace__sink_json_body(o, s, len, escape_invisible);
+  ctrace__sink_bytes(o, "\"", 1);
+}
+
 /* One ASCII byte as the mode wants it. */
 static void ctrace__out_ascii(ctrace__out *o, unsigned char c, int mode) {
-  char tmp[8];
-  if (mode == CTRACE__TX_JSON) {
-    if (c == '"' || c == '\\') {
-      tmp[0] = '\\';
-      tmp[1] = (char)c;
-      ctrace__out_bytes(o, tmp, 2);
-    } else if (c < 0x20) {
-      const char *esc = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b"
-                        : c == '\f' ? "\\f" : NULL;
-      if (esc) ctrace__out_s(o, esc);
-      else ctrace__out_f(o, "\\u%04x", (unsigned)c);
-    } else {
-      tmp[0] = (char)c;
-      ctrace__out_bytes(o, tmp, 1);
-    }
-    return;
-  }
+  char tmp[1];
   if (mode == CTRACE__TX_CSV && c == '"') {
     ctrace__out_bytes(o, "\"\"", 2);
     return;
@@ -9192,8 +9238,10 @@ static void ctrace__out_ascii(ctrace__out *o, unsigned char c, int mode) {
   ctrace__out_bytes(o, tmp, 1);
 }
 
-/* Text from a trace: valid UTF-8 goes through, invalid bytes become U+FFFD
-   (ctrace__utf8's rule), ASCII is escaped or replaced as the mode needs. */
+/* Text from a trace for CSV, folded and the terminal (JSON has
+   ctrace__sink_json_str): valid UTF-8 goes through, invalid bytes become
+   U+FFFD (ctrace__utf8's rule), ASCII is escaped or replaced as the mode
+   needs. */
 static void ctrace__out_text(ctrace__out *o, const char *s, size_t len, int mode) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
@@ -9203,8 +9251,7 @@ static void ctrace__out_text(ctrace__out *o, const char *s, size_t len, int mode
     if (k == 1) ctrace__out_ascii(o, p[i], mode);
     else if ((k == 2 || k == 3) && ctrace__invisible_cp(cp)) {
       char tmp[16];
-      if (mode == CTRACE__TX_JSON) ctrace__out_f(o, "\\u%04x", (unsigned)cp); /* lossless for programs */
-      else ctrace__out_bytes(o, tmp, ctrace__invisible_text(tmp, cp));
+      ctrace__out_bytes(o, tmp, ctrace__invisible_text(tmp, cp));
     } else if (k) ctrace__out_bytes(o, s + i, k);
     else ctrace__out_bytes(o, "\xEF\xBF\xBD", 3);
     i += k ? k : bad;
@@ -9221,9 +9268,7 @@ static void ctrace__jk(ctrace__out *o, const char *key) {
   ctrace__out_f(o, "\"%s\":", key);
 }
 static void ctrace__jstr(ctrace__out *o, const char *s) {
-  ctrace__out_bytes(o, "\"", 1);
-  ctrace__out_text(o, ctrace__str(s), strlen(ctrace__str(s)), CTRACE__TX_JSON);
-  ctrace__out_bytes(o, "\"", 1);
+  ctrace__sink_json_str(o, ctrace__str(s), strlen(ctrace__str(s)), 1); /* \uXXXX: lossless for programs */
 }
 static void ctrace__js(ctrace__out *o, const char *key, const char *s) {
   ctrace__jk(o, key);
@@ -14900,79 +14945,30 @@ CTRACE_API int ctrace_png_to_func(const char *trace_path, ctrace_write_fn write,
 #include <errno.h>
 #include <math.h>
 
-#define CTRACE__EX_OUT_CAP 65536
-
-typedef struct ctrace__ex_out {
-  FILE *f;
-  ctrace_write_fn write;     /* instead of f when not NULL */
-  void *write_user;
-  int write_rc;              /* write's first negative code */
-  int owns;                  /* we opened f and must close it */
-  int failed;                /* a write failed; later writes are skipped */
-  int saved_errno;
-  size_t n;
-  size_t drains;             /* times the buffer was written out */
-  char buf[CTRACE__EX_OUT_CAP];
-} ctrace__ex_out;
-
-static int ctrace__ex_out_open(ctrace__ex_out *o, const char *path) {
-  o->n = 0;
-  o->drains = 0;
-  o->failed = 0;
-  o->saved_errno = 0;
-  if (strcmp(path, "-") == 0) {
-    o->f = stdout;
-    o->owns = 0;
-    return 0;
-  }
-  o->f = fopen(path, "wb");
-  o->owns = 1;
-  if (!o->f) {
-    o->saved_errno = errno;
-    return CTRACE_E_OPEN;
-  }
-  return 0;
+/* Room for `need` (<= 4096) bytes at o->buf + o->len, for the hot path
+   that formats in place and then calls ctrace__ex_commit. The export opens
+   its sink with a buffer of 2 * CTRACE__SINK_FLUSH_AT, so a stream only
+   flushes here; after a failed write the bytes are dropped (o->err keeps
+   the error), so callers never check. */
+static char *ctrace__ex_out_room(ctrace__sink *o, size_t need) {
+  if (o->len + need > o->cap && (o->err || ctrace__sink_reserve(o, need))) o->len = 0;
+  return o->buf + o->len;
 }
 
-static void ctrace__ex_out_drain(ctrace__ex_out *o) {
-  if (!o->failed && o->n && o->write) {
-    int rc = o->write(o->write_user, o->buf, o->n);
-    if (rc < 0) {
-      o->failed = 1;
-      o->write_rc = rc;
-    }
-  } else if (!o->failed && o->n && fwrite(o->buf, 1, o->n, o->f) != o->n) {
-    o->failed = 1;
-    o->saved_errno = errno;
-  }
-  o->n = 0;
-  o->drains++;
-}
-
-/* Make room for at least `need` bytes (need <= CTRACE__EX_OUT_CAP). */
-static char *ctrace__ex_out_room(ctrace__ex_out *o, size_t need) {
-  if (o->n + need > CTRACE__EX_OUT_CAP) ctrace__ex_out_drain(o);
-  return o->buf + o->n;
-}
-
-static void ctrace__ex_out_bytes(ctrace__ex_out *o, const char *p, size_t len) {
-  while (len) {
-    size_t space, take;
-    ctrace__ex_out_room(o, len < 4096 ? len : 4096);
-    space = CTRACE__EX_OUT_CAP - o->n;
-    take = len < space ? len : space;
-    memcpy(o->buf + o->n, p, take);
-    o->n += take;
-    p += take;
-    len -= take;
-  }
+/* The bytes up to end were written in place: account for them. */
+static void ctrace__ex_commit(ctrace__sink *o, char *end) {
+  size_t n = (size_t)(end - o->buf);
+  o->total += n - o->len;
+  o->len = n;
+  o->last = end[-1];
 }
 
 /* A string literal: one room check and a copy of known size. */
 #define CTRACE__EX_OUT_LIT(o, lit)                                             \
   do {                                                                         \
-    memcpy(ctrace__ex_out_room((o), sizeof(lit) - 1), (lit), sizeof(lit) - 1); \
-    (o)->n += sizeof(lit) - 1;                                                 \
+    char *lit_at_ = ctrace__ex_out_room((o), sizeof(lit) - 1);                 \
+    memcpy(lit_at_, (lit), sizeof(lit) - 1);                                   \
+    ctrace__ex_commit((o), lit_at_ + sizeof(lit) - 1);                         \
   } while (0)
 
 /* Pointer writers for the hot path: the caller reserved the room. */
@@ -15054,12 +15050,11 @@ static char *ctrace__ex_put_us(char *p, int64_t ns) {
   return end + 1;
 }
 
-static void ctrace__ex_out_u64(ctrace__ex_out *o, uint64_t v) {
-  char *p = ctrace__ex_out_room(o, 20);
-  o->n = (size_t)(ctrace__ex_put_u64(p, v) - o->buf);
+static void ctrace__ex_out_u64(ctrace__sink *o, uint64_t v) {
+  ctrace__ex_commit(o, ctrace__ex_put_u64(ctrace__ex_out_room(o, 20), v));
 }
 
-static void ctrace__ex_out_i64(ctrace__ex_out *o, int64_t v) {
+static void ctrace__ex_out_i64(ctrace__sink *o, int64_t v) {
   if (v < 0) {
     CTRACE__EX_OUT_LIT(o, "-");
     ctrace__ex_out_u64(o, (uint64_t)0 - (uint64_t)v);
@@ -15068,7 +15063,7 @@ static void ctrace__ex_out_i64(ctrace__ex_out *o, int64_t v) {
   }
 }
 
-static void ctrace__ex_out_hex(ctrace__ex_out *o, uint64_t v) {
+static void ctrace__ex_out_hex(ctrace__sink *o, uint64_t v) {
   static const char digits[] = "0123456789abcdef";
   char tmp[16];
   int i = 16;
@@ -15077,91 +15072,18 @@ static void ctrace__ex_out_hex(ctrace__ex_out *o, uint64_t v) {
     v >>= 4;
   } while (v);
   CTRACE__EX_OUT_LIT(o, "0x");
-  ctrace__ex_out_bytes(o, tmp + i, (size_t)(16 - i));
-}
-
-/* Closes the file; returns 0, CTRACE_E_WRITE on any write error so far. */
-static int ctrace__ex_out_close(ctrace__ex_out *o) {
-  ctrace__ex_out_drain(o);
-  if (o->write) {
-    /* the last call, with size 0, marks the end (see ctrace_write_fn) */
-    int rc = o->failed ? 0 : o->write(o->write_user, o->buf, 0);
-    if (rc < 0) {
-      o->failed = 1;
-      o->write_rc = rc;
-    }
-    return o->failed ? (o->write_rc < 0 ? o->write_rc : CTRACE_E_WRITE) : 0;
-  }
-  if (!o->failed && (fflush(o->f) != 0 || ferror(o->f))) {
-    o->failed = 1;
-    o->saved_errno = errno;
-  }
-  if (o->owns && fclose(o->f) != 0 && !o->failed) {
-    o->failed = 1;
-    o->saved_errno = errno;
-  }
-  o->f = NULL;
-  return o->failed ? CTRACE_E_WRITE : 0;
-}
-
-/* ctrace__utf8 without the code point. */
-static size_t ctrace__ex_utf8_len(const unsigned char *s, size_t n, size_t *bad) {
-  uint32_t cp;
-  return ctrace__utf8(s, n, &cp, bad);
-}
-
-/* Writes s (len bytes) as a quoted JSON string. */
-static void ctrace__ex_json_str(ctrace__ex_out *o, const char *str, size_t len) {
-  static const char hex[] = "0123456789abcdef";
-  const unsigned char *s = (const unsigned char *)str;
-  size_t i = 0, run = 0;
-  CTRACE__EX_OUT_LIT(o, "\"");
-  while (i < len) {
-    unsigned c = s[i];
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      i++;
-      continue;
-    }
-    if (i > run) ctrace__ex_out_bytes(o, str + run, i - run);
-    if (c < 0x80) {
-      char *p = ctrace__ex_out_room(o, 6);
-      p[0] = '\\';
-      if (c == '"' || c == '\\') { p[1] = (char)c; o->n += 2; }
-      else if (c == '\n') { p[1] = 'n'; o->n += 2; }
-      else if (c == '\t') { p[1] = 't'; o->n += 2; }
-      else if (c == '\r') { p[1] = 'r'; o->n += 2; }
-      else {
-        p[1] = 'u'; p[2] = '0'; p[3] = '0';
-        p[4] = hex[c >> 4]; p[5] = hex[c & 15u];
-        o->n += 6;
-      }
-      i++;
-    } else {
-      size_t bad = 1, ok = ctrace__ex_utf8_len(s + i, len - i, &bad);
-      if (ok) {
-        ctrace__ex_out_bytes(o, str + i, ok);
-        i += ok;
-      } else {
-        CTRACE__EX_OUT_LIT(o, "\xEF\xBF\xBD");
-        i += bad;
-      }
-    }
-    run = i;
-  }
-  if (i > run) ctrace__ex_out_bytes(o, str + run, i - run);
-  CTRACE__EX_OUT_LIT(o, "\"");
+  ctrace__sink_bytes(o, tmp + i, (size_t)(16 - i));
 }
 
 /* A name, as every output that repeats names per event writes it: cut at
    CTRACE__OUT_NAME_CAP bytes, the cut marked with "...[cut]". */
-static void ctrace__ex_json_cstr(ctrace__ex_out *o, const char *s) {
+static void ctrace__ex_json_cstr(ctrace__sink *o, const char *s) {
   int cut;
   size_t n = ctrace__name_out_len(s, &cut);
-  ctrace__ex_json_str(o, s ? s : "", n);
-  if (cut) {
-    o->n--; /* reopen the string for the mark */
-    CTRACE__EX_OUT_LIT(o, "...[cut]\"");
-  }
+  ctrace__sink_bytes(o, "\"", 1);
+  ctrace__sink_json_body(o, s ? s : "", n, 0);
+  if (cut) CTRACE__EX_OUT_LIT(o, "...[cut]\"");
+  else CTRACE__EX_OUT_LIT(o, "\"");
 }
 
 /* u64 -> u64 map, linear probing with backward-shift deletion. Key 0 is
@@ -15293,7 +15215,7 @@ typedef struct ctrace__chrome_stack {
 } ctrace__chrome_stack;
 
 typedef struct ctrace__chrome {
-  ctrace__ex_out *out;
+  ctrace__sink *out;
   ctrace__ex_name_slot *names; /* CTRACE__EX_NAME_SLOTS of them */
   char pid_text[48];         /* ,"pid":P,"tid":T */
   size_t pid_len;            /* up to T */
@@ -15322,7 +15244,7 @@ typedef struct ctrace__chrome {
 /* Opens an event object: {"ph":"X","ts":T,"pid":P,"tid":N -- with one room
    check; most events are this plus a name. */
 static void ctrace__chrome_head(ctrace__chrome *c, char ph, int64_t ns, uint32_t tid) {
-  ctrace__ex_out *o = c->out;
+  ctrace__sink *o = c->out;
   char *p = ctrace__ex_out_room(o, 128);
   if (c->written++) {
     p[0] = ',';
@@ -15339,30 +15261,32 @@ static void ctrace__chrome_head(ctrace__chrome *c, char ph, int64_t ns, uint32_t
     c->tid_now = tid;
   }
   memcpy(p, c->pid_text, sizeof c->pid_text);
-  o->n = (size_t)(p + c->tid_len - o->buf);
+  ctrace__ex_commit(o, p + c->tid_len);
 }
 
 /* Escaped names are cached by pointer: the reader keeps each string at one
    address until it is closed, and a trace repeats few names many times. */
 static void ctrace__chrome_name(ctrace__chrome *c, const char *name) {
-  ctrace__ex_out *o = c->out;
+  ctrace__sink *o = c->out;
   ctrace__ex_name_slot *slot;
-  size_t mark, drains, len;
+  size_t mark, len;
+  uint64_t flushed;
   if (!name) name = "";
   slot = &c->names[(size_t)(((uintptr_t)name >> 3) * 0x9E3779B1u) & (CTRACE__EX_NAME_SLOTS - 1)];
   if (slot->key == name) {
     /* Copying the whole slot (a constant size) beats a variable memcpy. */
-    memcpy(ctrace__ex_out_room(o, sizeof slot->text), slot->text, sizeof slot->text);
-    o->n += slot->len;
+    char *p = ctrace__ex_out_room(o, sizeof slot->text);
+    memcpy(p, slot->text, sizeof slot->text);
+    ctrace__ex_commit(o, p + slot->len);
     return;
   }
   ctrace__ex_out_room(o, sizeof slot->text);
-  mark = o->n;
-  drains = o->drains;
+  mark = o->len;
+  flushed = o->total - o->len; /* changes when the buffer is written out */
   CTRACE__EX_OUT_LIT(o, ",\"name\":");
   ctrace__ex_json_cstr(o, name);
-  len = o->n - mark;
-  if (o->drains != drains || len > sizeof slot->text) return; /* too long to cache */
+  len = o->len - mark;
+  if (o->total - o->len != flushed || len > sizeof slot->text) return; /* too long to cache */
   memcpy(slot->text, o->buf + mark, len);
   slot->len = (uint32_t)len;
   slot->key = name;
@@ -15446,12 +15370,12 @@ static void ctrace__chrome_counter(ctrace__chrome *c, const ctrace_event *ev,
   ctrace__chrome_head(c, 'C', ev->time_ns, ev->thread);
   ctrace__chrome_name(c, name);
   CTRACE__EX_OUT_LIT(c->out, ",\"args\":{\"");
-  ctrace__ex_out_bytes(c->out, key, strlen(key));
+  ctrace__sink_bytes(c->out, key, strlen(key));
   CTRACE__EX_OUT_LIT(c->out, "\":");
   if (ev->kind == CTRACE_EV_COUNTER_F) {
     char num[40];
     int len = snprintf(num, sizeof num, "%.17g", ev->fvalue);
-    ctrace__ex_out_bytes(c->out, num, (size_t)len);
+    ctrace__sink_bytes(c->out, num, (size_t)len);
   } else if (ev->kind == CTRACE_EV_COUNTER) {
     ctrace__ex_out_i64(c->out, ev->value);
   } else {
@@ -15480,9 +15404,9 @@ static void ctrace__chrome_async(ctrace__chrome *c, char ph, int64_t ns, uint32_
                                  const char *cat, uint64_t id, const char *name) {
   ctrace__chrome_head(c, ph, ns, tid);
   CTRACE__EX_OUT_LIT(c->out, ",\"cat\":\"");
-  ctrace__ex_out_bytes(c->out, cat, strlen(cat));
+  ctrace__sink_bytes(c->out, cat, strlen(cat));
   CTRACE__EX_OUT_LIT(c->out, "\",\"id\":\"");
-  ctrace__ex_out_bytes(c->out, cat, strlen(cat));
+  ctrace__sink_bytes(c->out, cat, strlen(cat));
   CTRACE__EX_OUT_LIT(c->out, "-");
   ctrace__ex_out_u64(c->out, id);
   CTRACE__EX_OUT_LIT(c->out, "\"");
@@ -15557,7 +15481,7 @@ static void ctrace__chrome_gc_end(ctrace__chrome *c, const ctrace_event *ev) {
 }
 
 static void ctrace__chrome_instant(ctrace__chrome *c, const ctrace_event *ev) {
-  ctrace__ex_out *o = c->out;
+  ctrace__sink *o = c->out;
   ctrace__chrome_head(c, 'i', ev->time_ns, ev->thread);
   CTRACE__EX_OUT_LIT(o, ",\"s\":\"t\"");
   switch (ev->kind) {
@@ -15569,7 +15493,7 @@ static void ctrace__chrome_instant(ctrace__chrome *c, const ctrace_event *ev) {
       CTRACE__EX_OUT_LIT(o, ",\"cat\":\"log\"");
       ctrace__chrome_name(c, ctrace__ex_or(ev->name, "log"));
       CTRACE__EX_OUT_LIT(o, ",\"args\":{\"message\":");
-      ctrace__ex_json_str(o, ev->message ? ev->message : "", ev->message ? ev->message_len : 0);
+      ctrace__sink_json_str(o, ev->message ? ev->message : "", ev->message ? ev->message_len : 0, 0);
       CTRACE__EX_OUT_LIT(o, "}");
       break;
     case CTRACE_EV_LOSS:
@@ -15677,16 +15601,16 @@ static void ctrace__chrome_close_open(ctrace__chrome *c, int64_t end_ns) {
 
 static void ctrace__chrome_meta(ctrace__chrome *c, uint32_t tid, const char *what,
                                 const char *key, const char *text, uint64_t number) {
-  ctrace__ex_out *o = c->out;
+  ctrace__sink *o = c->out;
   if (c->written++) CTRACE__EX_OUT_LIT(o, ",\n");
   CTRACE__EX_OUT_LIT(o, "{\"ph\":\"M\",\"pid\":");
   ctrace__ex_out_u64(o, c->pid);
   CTRACE__EX_OUT_LIT(o, ",\"tid\":");
   ctrace__ex_out_u64(o, tid);
   CTRACE__EX_OUT_LIT(o, ",\"name\":\"");
-  ctrace__ex_out_bytes(o, what, strlen(what));
+  ctrace__sink_bytes(o, what, strlen(what));
   CTRACE__EX_OUT_LIT(o, "\",\"args\":{\"");
-  ctrace__ex_out_bytes(o, key, strlen(key));
+  ctrace__sink_bytes(o, key, strlen(key));
   CTRACE__EX_OUT_LIT(o, "\":");
   if (text) ctrace__ex_json_cstr(o, text);
   else ctrace__ex_out_u64(o, number);
@@ -15721,7 +15645,7 @@ static int ctrace__chrome_stream(ctrace__chrome *c, ctrace_progress_fn progress,
   while ((rc = ctrace_reader_next(c->reader, &ev)) > 0) {
     ctrace__chrome_event(c, &ev);
     if ((++c->counts.events_read & 0xFFFFu) == 0) {
-      if (c->oom || c->out->failed) break;
+      if (c->oom || c->out->err) break;
       if (progress && span > 0) progress(user, (double)ev.time_ns / span);
     }
   }
@@ -15734,9 +15658,9 @@ static int ctrace__export_chrome(const char *trace_path, const char *out_path, c
                                  void *write_user, ctrace_progress_fn progress, void *progress_user,
                                  ctrace_export_counts *counts, char *err, size_t err_size) {
   ctrace__chrome c;
-  ctrace__ex_out *out;
+  ctrace__sink sink, *out = &sink;
   const ctrace_trace_info *info;
-  int rc, wrc;
+  int rc, wrc, open_errno = 0;
   char why[256];
   if (err && err_size) err[0] = 0;
   const char *out_name = out_path ? out_path : "(output function)";
@@ -15751,30 +15675,25 @@ static int ctrace__export_chrome(const char *trace_path, const char *out_path, c
     ctrace__ex_set_err(err, err_size, trace_path, why[0] ? why : ctrace_strerror(rc));
     return rc;
   }
-  out = (ctrace__ex_out *)CTRACE_MEM_ALLOC(sizeof *out);
-  c.names = (ctrace__ex_name_slot *)CTRACE_MEM_ALLOC(CTRACE__EX_NAME_SLOTS * sizeof *c.names);
-  if (!out || !c.names) {
-    CTRACE_MEM_FREE(out);
-    CTRACE_MEM_FREE(c.names);
-    ctrace_reader_close(c.reader);
-    ctrace__ex_set_err(err, err_size, out_name, ctrace_strerror(CTRACE_E_NOMEM));
-    return CTRACE_E_NOMEM;
-  }
-  if (out_path) {
-    rc = ctrace__ex_out_open(out, out_path);
-    out->write = NULL;
-    out->write_rc = 0;
-  } else {
-    memset(out, 0, offsetof(ctrace__ex_out, buf));
+  memset(out, 0, sizeof *out);
+  if (!out_path) {
     out->write = write;
     out->write_user = write_user;
-    rc = 0;
+  } else if (strcmp(out_path, "-") == 0) {
+    out->f = stdout;
+  } else if (!(out->f = fopen(out_path, "wb"))) {
+    open_errno = errno;
   }
+  c.names = (ctrace__ex_name_slot *)CTRACE_MEM_ALLOC(CTRACE__EX_NAME_SLOTS * sizeof *c.names);
+  /* the whole buffer now: ctrace__ex_out_room relies on it */
+  rc = !CTRACE__SINK_STREAMS(out) ? CTRACE_E_OPEN
+       : !c.names || ctrace__sink_reserve(out, 1) ? CTRACE_E_NOMEM : 0;
   if (rc < 0) {
     char msg[200];
-    snprintf(msg, sizeof msg, "cannot create: %s", strerror(out->saved_errno));
-    ctrace__ex_set_err(err, err_size, out_path, msg);
-    CTRACE_MEM_FREE(out);
+    snprintf(msg, sizeof msg, "cannot create: %s", strerror(open_errno));
+    ctrace__ex_set_err(err, err_size, out_name, rc == CTRACE_E_OPEN ? msg : ctrace_strerror(rc));
+    if (out->f && out->f != stdout) fclose(out->f);
+    CTRACE_MEM_FREE(out->buf);
     CTRACE_MEM_FREE(c.names);
     ctrace_reader_close(c.reader);
     return rc;
@@ -15795,14 +15714,28 @@ static int ctrace__export_chrome(const char *trace_path, const char *out_path, c
   }
   CTRACE__EX_OUT_LIT(out, "\n],\"displayTimeUnit\":\"ns\"}\n");
   c.counts.info = *info;
-  wrc = ctrace__ex_out_close(out);
+  ctrace__sink_flush(out);
+  if (out->write) {
+    /* the last call, with size 0, marks the end (see ctrace_write_fn) */
+    if (!out->err && (wrc = out->write(out->write_user, out->buf, 0)) < 0) out->err = wrc;
+  } else {
+    if (!out->err && (fflush(out->f) != 0 || ferror(out->f))) {
+      out->err = CTRACE_E_WRITE;
+      out->sys_errno = errno;
+    }
+    if (out->f != stdout && fclose(out->f) != 0 && !out->err) {
+      out->err = CTRACE_E_WRITE;
+      out->sys_errno = errno;
+    }
+  }
+  wrc = out->err;
   if (rc < 0) {
     const char *at = rc == CTRACE_E_NOMEM ? out_name : trace_path;
     ctrace__ex_set_err(err, err_size, at, ctrace_strerror(rc));
   } else if (wrc < 0) {
     char msg[200];
     snprintf(msg, sizeof msg, "cannot write: %s",
-             out->write ? ctrace_strerror(wrc) : out->saved_errno ? strerror(out->saved_errno) : "I/O error");
+             out->write ? ctrace_strerror(wrc) : out->sys_errno ? strerror(out->sys_errno) : "I/O error");
     ctrace__ex_set_err(err, err_size, out_name, msg);
     rc = wrc;
   }
@@ -15818,7 +15751,7 @@ static int ctrace__export_chrome(const char *trace_path, const char *out_path, c
   ctrace__ex_map_free(&c.waits);
   CTRACE_MEM_FREE(c.gcs);
   CTRACE_MEM_FREE(c.names);
-  CTRACE_MEM_FREE(out);
+  CTRACE_MEM_FREE(out->buf);
   ctrace_reader_close(c.reader);
   return rc;
 }
