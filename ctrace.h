@@ -14955,12 +14955,13 @@ static char *ctrace__ex_out_room(ctrace__sink *o, size_t need) {
   return o->buf + o->len;
 }
 
-/* The bytes up to end were written in place: account for them. */
+/* The bytes up to end were written in place: account for them. o->last is
+   left alone: it serves the stats JSON's separators and the export never
+   reads it, and this runs several times per event. */
 static void ctrace__ex_commit(ctrace__sink *o, char *end) {
   size_t n = (size_t)(end - o->buf);
   o->total += n - o->len;
   o->len = n;
-  o->last = end[-1];
 }
 
 /* A string literal: one room check and a copy of known size. */
