@@ -5072,7 +5072,7 @@ CTRACE__HOT int64_t ctrace__ticks_to_ns(const ctrace_reader *r, uint64_t ts) {
      gives), with no double rounding and no 128-bit type. */
   const int64_t lim = INT64_MAX / 2;
   uint64_t d = ts - r->tsc0, m = (uint64_t)r->ns_mult;
-  int neg = (int64_t)d < 0;
+  int neg = ts < r->tsc0; /* not d's sign: a time 2^63 ticks or more past t0 is late, not early */
   uint64_t mag = neg ? (uint64_t)0 - d : d, hi = mag >> 32, lo = mag & 0xffffffffu;
   uint64_t low_part = (lo * (m & 0xffffffffu)), q;
   if (hi > r->max_hi) return neg ? -lim : lim;
