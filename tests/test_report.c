@@ -390,7 +390,9 @@ static int make_thin_callee(const char *path) {
 }
 
 /* More flame nodes than the page keeps, most of them alike: 150 callers
-   with the same 160 tiny callees each (24,000 leaves, 310 names). */
+   with the same 160 tiny callees each (24,000 leaves, 310 names). Each leaf
+   spins 2 us, so it stays above the flame data's floor (a millionth of the
+   root) even when a loaded machine stretches the root by a second. */
 static int make_many_leaves(const char *path) {
   char name[32];
   int i, j;
@@ -403,6 +405,7 @@ static int make_many_leaves(const char *path) {
     for (j = 0; j < 160; ++j) {
       snprintf(name, sizeof name, "leaf %d", j);
       CTRACE_ZONE_BEGIN(name);
+      spin_ns(2000L);
       CTRACE_ZONE_END();
     }
     CTRACE_ZONE_END();
