@@ -5090,7 +5090,7 @@ static void ctrace__cursor_timebase(const ctrace_reader *r, ctrace__cursor *c, u
   uint64_t hi = d >> 32, lo = d & 0xffffffffu, low_part = lo * (m & 0xffffffffu);
   c->base = base;
   c->span = 0;
-  if ((int64_t)d < 0 || hi > r->max_hi) return;
+  if (base < r->tsc0 || hi > r->max_hi) return; /* as ctrace__ticks_to_ns decides early and late */
   c->ns_hi = hi * m + lo * (m >> 32) + (low_part >> 32);
   c->ns_lo = (uint32_t)low_part;
   if (c->ns_hi > (uint64_t)(INT64_MAX / 4)) return;
