@@ -5799,7 +5799,7 @@ static int ctrace__parse_defs(ctrace_reader *r, const uint8_t *p, const uint8_t 
   return 0;
 }
 
-static void ctrace__read_end(ctrace_reader *r, const ctrace__chunkhdr *h, const uint8_t *p) {
+static void ctrace__read_end(ctrace_reader *r, const ctrace__chunkhdr *h, const uint8_t *p, uint64_t at) {
   const uint8_t *end = p + h->len;
   uint64_t status = 0, sig = 0, mono = 0, lost = 0, chunks_lost = 0;
   ctrace__get_varint(&p, end, &status);
@@ -5809,9 +5809,11 @@ static void ctrace__read_end(ctrace_reader *r, const ctrace__chunkhdr *h, const 
   ctrace__get_varint(&p, end, &chunks_lost);
   r->info.ended = 1;
   r->info.crashed = status == 1;
-  /* Signal numbers are small; a larger one is shown as the largest int
-     rather than wrapping negative. */
+  /* Signal numbers are small: a larger one is a trace contradicting
+     itself. It is set aside as damage, and shown as the largest int rather
+     than wrapping negative. */
   r->info.crash_signal = sig > 0x7fffffffu ? 0x7fffffff : (int)sig;
+  if (sig > 0x7fffffffu) ctrace__contradiction(r, at, "an end marker names a signal number larger than any signal");
   r->info.exit_without_stop = status == 2;
   if (r->info.events_lost > UINT64_MAX - lost) {
     r->info.events_lost = UINT64_MAX;
@@ -5963,7 +5965,7 @@ static int ctrace__scan(ctrace_reader *r) {
         ctrace__get_varint(&q, e, &v);
         if (!ctrace__get_varint(&q, e, &v)) sync_mono = v;
       }
-      ctrace__read_end(r, &h, p);
+      ctrace__read_end(r, &h, p, at);
     }
   }
   if (r->n_threads > 1) qsort(r->threads, r->n_threads, sizeof *r->threads, ctrace__tid_cmp);

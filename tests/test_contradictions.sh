@@ -101,6 +101,9 @@ grep -q '	18446744073709551615$' "$T/loss" && ! grep -q '	-' "$T/loss" && pass "
   fail "sums: dump loss counts unsigned" "$(cat "$T/loss")"
 "$CT" check "$T/sums.ctrace" >"$T/out" 2>&1
 grep -q 'signal -' "$T/out" && fail "sums: no negative signal" "$(grep signal "$T/out")" || pass "sums: an end marker's huge signal is not shown negative"
+grep -q 'an end marker names a signal number larger than any signal' "$T/out" &&
+  pass "sums: check names an end marker's impossible signal as a contradiction" ||
+  fail "sums: check names the impossible signal" "$(head -c 300 "$T/out")"
 
 gen floats
 json_is floats "[c['mean'] for c in j['counters'] if c['name'] == 'big'][0]" 1.7976931348623157e+308 "three DBL_MAX samples have mean DBL_MAX (finite)"
