@@ -5095,6 +5095,9 @@ static void ctrace__cursor_timebase(const ctrace_reader *r, ctrace__cursor *c, u
   c->ns_lo = (uint32_t)low_part;
   if (c->ns_hi > (uint64_t)(INT64_MAX / 4)) return;
   c->span = m ? (UINT64_MAX - 0xffffffffu) / m : UINT64_MAX;
+  /* A time past 2^64 wraps to before the start, which the long way calls
+     early: the quick way stops short of the wrap. */
+  if (c->span > UINT64_MAX - base) c->span = UINT64_MAX - base;
 }
 
 /* ctrace__ticks_to_ns for a time in the cursor's chunk, mostly without the
