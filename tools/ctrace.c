@@ -650,13 +650,14 @@ static int cmd_check(int argc, char **argv) {
     ctrace_reader_close(r);
     return EXIT_OK;
   }
+  /* Both lines when both hold: a file cut mid-chunk has damage at the cut
+     and no end marker, and the missing marker is what a user must know. */
   if (in->first_damage_offset >= 0)
     printf("damaged: first damage at byte %lld: %s\n", (long long)in->first_damage_offset,
            in->first_damage[0] ? in->first_damage : "unknown reason");
-  else if (!in->ended)
+  if (!in->ended)
     printf("damaged: no end marker (the program stopped without ctrace_stop, or the file is cut)\n");
-  else
-    printf("damaged\n");
+  if (in->first_damage_offset < 0 && in->ended) printf("damaged\n");
   rc = (in->chunks_ok == 0 && events == 0) ? EXIT_ERROR : EXIT_DAMAGED;
   fail_msg(a.trace, "%s: kept %llu chunks and %llu events, lost %llu chunks (%llu bytes)",
            rc == EXIT_ERROR ? "unreadable, nothing recovered" : "damaged",
