@@ -2000,7 +2000,7 @@ static uint64_t ctrace__crc_k[4]; /* fold by 512 bits: low, high half; by 128 bi
 CTRACE__COLD uint64_t ctrace__crc_xpow(unsigned n) {
   uint64_t r = 1, out = 0;
   unsigned i;
-  while (n--) {
+  for (; n > 0; n--) {
     r <<= 1;
     if (r & 0x100000000ull) r ^= 0x104C11DB7ull;
   }

@@ -56,7 +56,7 @@ static void check_us(int64_t ns, const char *want) {
 
 static void write_trace(void) {
   /* Dynamic names: the interned path, one buffer reused with new text. */
-  static const char *const names[] = {"quote\"and\\backslash", "tab\there\nnewline\x01" "ctl",
+  static const char *const names[] = {"quote\"and\\backslash", "tab\there\nnewline\001ctl",
                                       "bad utf8 \xff\xfe end", "cut \xe2\x82",
                                       "surrogate \xed\xa0\x80 x", "ok \xc3\xa9\xe2\x82\xac"};
   char buf[64];
