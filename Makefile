@@ -3,6 +3,8 @@
 #   make                 build/ctrace (from tools/ctrace.c) and build/examples/*
 #   make test            build everything, run every tests/test_*.c, tests/test_*.cpp
 #                        and executable tests/test_*.sh through tests/run
+#   make test-ubsan      the same suite built with clang's UBSan and integer
+#                        checks (build/ubsan); fails on any finding
 #   make bench           build and run every tests/bench_*.c (-O2) and tests/bench_*.sh
 #                        (not part of test)
 #   make demo            run the demo example, write its trace, report and chart
@@ -67,7 +69,7 @@ LOOSE_SH   = $(shell for f in tests/test_*.sh; do test -f "$$f" && ! test -x "$$
 
 HEADERS   := ctrace.h
 
-.PHONY: all test test-programs bench demo embed fuzz install clean deps-png deps-browser
+.PHONY: all test test-ubsan test-programs bench demo embed fuzz install clean deps-png deps-browser
 
 all: $(TOOL) $(EXAMPLES)
 
@@ -120,7 +122,9 @@ $(BUILD)/examples/functions: CFLAGS += -finstrument-functions
 $(BUILD)/bench/bench_functions: BENCH_CFLAGS += -finstrument-functions
 
 # The tests compile the implementation once, into two objects (the recorder
-# and the tools, each the way a user's second file would), archived so each
+# and the tools, each the way a user's second file would: a .c file that
+# includes the header, given on stdin; clang warns of unused static inline
+# functions in a main file, never in a header), archived so each
 # test links only the half it lacks. Test sources define the macros
 # themselves unless CTRACE_TEST_SEPARATE_IMPL is set; those that reach into
 # internals (ctrace__*) always carry their own and pull nothing from it.
@@ -130,11 +134,11 @@ TEST_LIB := $(BUILD)/obj/libctrace_test.a
 
 $(BUILD)/obj/recorder_test.o: $(HEADERS)
 	@mkdir -p $(@D) && rm -f $@
-	$(CC) $(TEST_CFLAGS) -DCTRACE_IMPLEMENTATION -x c -c -o $@ ctrace.h
+	printf '#define CTRACE_IMPLEMENTATION\n#include "ctrace.h"\n' | $(CC) $(TEST_CFLAGS) -I. -x c -c -o $@ -
 
 $(BUILD)/obj/tools_test.o: $(HEADERS) | deps-png
 	@mkdir -p $(@D) && rm -f $@
-	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -DCTRACE_TOOLS_IMPLEMENTATION -x c -c -o $@ ctrace.h
+	printf '#define CTRACE_TOOLS_IMPLEMENTATION\n#include "ctrace.h"\n' | $(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -I. -x c -c -o $@ -
 
 $(TEST_LIB): $(BUILD)/obj/recorder_test.o $(BUILD)/obj/tools_test.o
 	@rm -f $@
@@ -165,6 +169,29 @@ test: deps-browser
 	@BUILD=$(BUILD) CTRACE_CHROMIUM="$(CHROMIUM)" \
 	  CTRACE_REQUIRE_BROWSER="$${CTRACE_REQUIRE_BROWSER:-0}" \
 	  tests/run -j $(TEST_JOBS) $(TEST_SH) $(TEST_BINS)
+
+# ---- test-ubsan -------------------------------------------------------------
+# The whole suite again, every program built by clang with UndefinedBehavior-
+# Sanitizer and its integer checks (unsigned wrap and implicit conversions
+# too, which the standard allows but a byte total must not do silently), into
+# $(BUILD)/ubsan. Findings do not stop a program: each is logged under
+# $(BUILD)/ubsan/reports and, after the suite, tests/ubsan_scan.py prints one
+# FAIL line per place in the code (and a PASS line when there is none); it
+# fails the target as a failing test would. Where ctrace wraps on purpose (a
+# hash, a CRC, a difference of two clock readings), the function says so with
+# CTRACE__WRAPS. About twice as long as `make test`.
+UBSAN_FLAGS := -fsanitize=undefined,integer,float-divide-by-zero
+UBSAN_BUILD := $(BUILD)/ubsan
+test-ubsan:
+	@rm -rf $(UBSAN_BUILD)/reports && mkdir -p $(UBSAN_BUILD)/reports $(UBSAN_BUILD)/tmp
+	@for d in node_modules speedscope; do \
+	  if [ -d $(BUILD)/$$d ] && [ ! -e $(UBSAN_BUILD)/$$d ]; then ln -s ../$$d $(UBSAN_BUILD)/$$d; fi; done
+	-@UBSAN_OPTIONS=print_stacktrace=1:log_path=$(abspath $(UBSAN_BUILD))/reports/ub \
+	  $(MAKE) --no-print-directory test BUILD=$(UBSAN_BUILD) CC=clang CXX=clang++ \
+	  CFLAGS="$(CFLAGS) $(UBSAN_FLAGS)" TEST_CFLAGS="$(TEST_CFLAGS) $(UBSAN_FLAGS)" \
+	  TEST_CXXFLAGS="$(TEST_CXXFLAGS) $(UBSAN_FLAGS)" LDLIBS="$(LDLIBS) $(UBSAN_FLAGS)" \
+	  RECORD_LIBS="$(RECORD_LIBS) $(UBSAN_FLAGS)" | tee $(UBSAN_BUILD)/suite.log
+	@python3 tests/ubsan_scan.py $(UBSAN_BUILD)/suite.log $(UBSAN_BUILD)/reports
 
 # ---- bench -------------------------------------------------------------------
 # tests/bench_*.sh measure builds (compile time, code size) rather than code.
