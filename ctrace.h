@@ -1157,6 +1157,8 @@ typedef struct ctrace_export_counts {
   uint64_t counters;         /* C events: user counters, heap, RSS */
   uint64_t instants;         /* i events: instants, logs, losses, memory problems */
   uint64_t skipped;          /* unknown kinds, unmatched task ends, non-finite values */
+  int heap_overflowed;       /* the heap counter passed UINT64_MAX: it reads UINT64_MAX from
+                                there on, after a "ctrace.heap_overflowed" instant */
   ctrace_trace_info info;    /* the reader's final facts: damage, losses, duration */
 } ctrace_export_counts;
 
@@ -15291,8 +15293,9 @@ static void ctrace__chrome_name(ctrace__chrome *c, const char *name) {
   flushed = o->total - o->len; /* changes when the buffer is written out */
   CTRACE__EX_OUT_LIT(o, ",\"name\":");
   ctrace__ex_json_cstr(o, name);
+  if (o->total - o->len != flushed) return; /* written out mid-name: too long to cache */
   len = o->len - mark;
-  if (o->total - o->len != flushed || len > sizeof slot->text) return; /* too long to cache */
+  if (len > sizeof slot->text) return;
   memcpy(slot->text, o->buf + mark, len);
   slot->len = (uint32_t)len;
   slot->key = name;
@@ -15400,9 +15403,24 @@ static void ctrace__chrome_user_counter(ctrace__chrome *c, const ctrace_event *e
   ctrace__chrome_counter(c, ev, ev->name, "value");
 }
 
+/* Live bytes add up exactly or stop at UINT64_MAX for good, as in the
+   analysis: a later free must not turn an overflowed total into a figure
+   that looks right. The moment it overflows is marked with an instant. */
 static void ctrace__chrome_heap(ctrace__chrome *c, const ctrace_event *ev) {
-  if (ev->kind == CTRACE_EV_ALLOC) c->heap_live += ev->size;
-  else c->heap_live = ev->size > c->heap_live ? 0 : c->heap_live - ev->size;
+  if (c->heap_live == UINT64_MAX) {
+    /* saturated: stays */
+  } else if (ev->kind != CTRACE_EV_ALLOC) {
+    c->heap_live = ev->size > c->heap_live ? 0 : c->heap_live - ev->size;
+  } else if (ev->size >= UINT64_MAX - c->heap_live) {
+    c->heap_live = UINT64_MAX;
+    c->counts.heap_overflowed = 1;
+    ctrace__chrome_head(c, 'i', ev->time_ns, ev->thread);
+    CTRACE__EX_OUT_LIT(c->out, ",\"s\":\"g\",\"name\":\"ctrace.heap_overflowed\",\"args\":{\"live_bytes\":"
+                               "\"more than 18446744073709551614: shown as 18446744073709551615 from here\"}}");
+    c->counts.instants++;
+  } else {
+    c->heap_live += ev->size;
+  }
   ctrace__chrome_counter(c, ev, "heap", "live_bytes");
 }
 
@@ -15504,7 +15522,7 @@ static void ctrace__chrome_instant(ctrace__chrome *c, const ctrace_event *ev) {
       break;
     case CTRACE_EV_LOSS:
       CTRACE__EX_OUT_LIT(o, ",\"name\":\"ctrace.events_lost\",\"args\":{\"count\":");
-      ctrace__ex_out_i64(o, ev->value);
+      ctrace__ex_out_u64(o, (uint64_t)ev->value); /* a count: unsigned */
       CTRACE__EX_OUT_LIT(o, "}");
       break;
     default: /* CTRACE_EV_MEM_PROBLEM */

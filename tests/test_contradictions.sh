@@ -111,3 +111,18 @@ json_is floats "[c['count'] for c in j['counters'] if c['name'] == 'f'][0]" 2 "N
 json_is floats "[(c['min'], c['max'], c['last']) for c in j['counters'] if c['name'] == 'i'][0]" "(-9223372036854775808, 9223372036854775807, 9223372036854775807)" "integer counters are exact integers in JSON"
 "$CT" stats "$T/floats.ctrace" 2>/dev/null | grep -q '9223372036854775807 *9223372036854775807  i' && pass "floats: and in stats" ||
   fail "floats: integer counter in stats" "$("$CT" stats "$T/floats.ctrace" 2>/dev/null | grep -A4 counters)"
+
+# The Chrome export's heap counter and loss counts: never wrapped, never negative.
+"$CT" export chrome "$T/sums.ctrace" -o "$T/s.json" 2>"$T/err"
+got=$($PY -c "
+import json, sys
+ev = json.load(open(sys.argv[1]))['traceEvents']
+heap = [e['args']['live_bytes'] for e in ev if e.get('ph') == 'C' and e.get('name') == 'heap']
+loss = [e['args']['count'] for e in ev if e.get('name') == 'ctrace.events_lost']
+mark = [e for e in ev if e.get('name') == 'ctrace.heap_overflowed']
+print(heap == sorted(heap) and heap[-1] == 2**64 - 1, min(loss) >= 0 and 2**64 - 1 in loss, len(mark))
+" "$T/s.json" 2>&1)
+[ "$got" = "True True 1" ] && pass "sums: export chrome's heap counter saturates (never falls back) with one overflow instant; loss counts unsigned" ||
+  fail "sums: export chrome heap and loss" "$got"
+grep -q 'live heap bytes passed 2^64-1' "$T/err" && pass "sums: export chrome warns of the heap overflow on stderr" ||
+  fail "sums: export chrome warns" "$(head -c 300 "$T/err")"

@@ -813,6 +813,10 @@ static int export_chrome(const args *a) {
     return EXIT_ERROR;
   }
   free(def);
+  if (counts.heap_overflowed)
+    fprintf(stderr, "ctrace: %s: %s: warning: live heap bytes passed 2^64-1; the heap counter reads "
+                    "18446744073709551615 from the \"ctrace.heap_overflowed\" instant on\n",
+            g_verb, a->trace);
   if (info_damaged(&counts.info)) {
     warn_damage(a->trace, &counts.info);
     return EXIT_DAMAGED;
