@@ -1544,6 +1544,16 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
 #define CTRACE__LINE_ALIGNED
 #define CTRACE__RARE
 #endif
+/* Some arithmetic wraps on purpose, modulo 2^N as C defines it for unsigned
+   types: a hash, a CRC, a checksum. A function that does says so with
+   CTRACE__WRAPS, which tells clang's integer checks (make test-ubsan runs
+   the suite under them) that it is meant; anywhere else an unsigned wrap is
+   a bug, as a byte total that wraps would be. */
+#if defined(__clang__) && __clang_major__ >= 12
+#define CTRACE__WRAPS __attribute__((no_sanitize("unsigned-integer-overflow", "unsigned-shift-base")))
+#else
+#define CTRACE__WRAPS
+#endif
 /* CTRACE__RARE marks what runs once a session or once a process (start,
    stop, headers, table set-up, the crash handler), like CTRACE__COLD for
    static functions: gcc then optimises it for size, which keeps what a
@@ -2022,7 +2032,7 @@ static CTRACE__NOINSTR uint32_t ctrace__crc_run(uint32_t s, const uint8_t *p, si
     p += 8;
     n -= 8;
   }
-  while (n--) s = ctrace__crc_table[0][(s ^ *p++) & 0xff] ^ (s >> 8);
+  for (; n > 0; n--) s = ctrace__crc_table[0][(s ^ *p++) & 0xff] ^ (s >> 8);
   return s;
 }
 
@@ -2335,10 +2345,10 @@ CTRACE__HOT uint64_t ctrace__now(void) {
   return ctrace__g.use_cpu_clock ? ctrace__cpu_ticks() : ctrace__mono_ns();
 }
 
-static CTRACE__NOINSTR uint64_t ctrace__hash_bytes(const void *p, size_t n, uint64_t seed) {
+static CTRACE__NOINSTR CTRACE__WRAPS uint64_t ctrace__hash_bytes(const void *p, size_t n, uint64_t seed) {
   const uint8_t *b = (const uint8_t *)p;
   uint64_t h = 0xcbf29ce484222325ull ^ seed;
-  while (n--) {
+  for (; n > 0; n--) {
     h ^= *b++;
     h *= 0x100000001b3ull;
   }
@@ -3482,7 +3492,9 @@ CTRACE__HOT void ctrace__note_free(ctrace__tstate *t, uint64_t size) {
    just the file pointer and line, in a cache of its own (an entry with id 0
    is one never filled). */
 CTRACE__HOT ctrace__call_site *ctrace__call_site_slot(ctrace__tstate *t, const char *file, uint32_t line) {
-  return &t->call_sites[(((uint32_t)(uintptr_t)file ^ (line << 5)) * 0x9E3779B1u) >> 26]; /* 2^6 entries */
+  /* the top 6 bits of a 32-bit multiplicative hash: 2^6 entries */
+  uint64_t key = (uint32_t)(uintptr_t)file ^ (line << 5);
+  return &t->call_sites[(uint32_t)(key * 0x9E3779B1u) >> 26];
 }
 
 static CTRACE__NOINSTR uint32_t ctrace__call_site_id(ctrace__tstate *t, const char *file, uint32_t line) {
@@ -5073,9 +5085,9 @@ CTRACE__HOT int64_t ctrace__ticks_to_ns(const ctrace_reader *r, uint64_t ts) {
      on every platform (a 32-bit reader must give the times a 64-bit one
      gives), with no double rounding and no 128-bit type. */
   const int64_t lim = INT64_MAX / 2;
-  uint64_t d = ts - r->tsc0, m = (uint64_t)r->ns_mult;
-  int neg = ts < r->tsc0; /* not d's sign: a time 2^63 ticks or more past t0 is late, not early */
-  uint64_t mag = neg ? (uint64_t)0 - d : d, hi = mag >> 32, lo = mag & 0xffffffffu;
+  uint64_t m = (uint64_t)r->ns_mult;
+  int neg = ts < r->tsc0; /* a time 2^63 ticks or more past t0 is late, not early */
+  uint64_t mag = neg ? r->tsc0 - ts : ts - r->tsc0, hi = mag >> 32, lo = mag & 0xffffffffu;
   uint64_t low_part = (lo * (m & 0xffffffffu)), q;
   if (hi > r->max_hi) return neg ? -lim : lim;
   q = hi * m + lo * (m >> 32) + (low_part >> 32);
@@ -5088,11 +5100,15 @@ CTRACE__HOT int64_t ctrace__ticks_to_ns(const ctrace_reader *r, uint64_t ts) {
    No span (every time the long way) when the base is before the start or
    near the clamp. */
 static void ctrace__cursor_timebase(const ctrace_reader *r, ctrace__cursor *c, uint64_t base) {
-  uint64_t d = base - r->tsc0, m = (uint64_t)r->ns_mult;
-  uint64_t hi = d >> 32, lo = d & 0xffffffffu, low_part = lo * (m & 0xffffffffu);
+  uint64_t d, m = (uint64_t)r->ns_mult, hi, lo, low_part;
   c->base = base;
   c->span = 0;
-  if (base < r->tsc0 || hi > r->max_hi) return; /* as ctrace__ticks_to_ns decides early and late */
+  if (base < r->tsc0) return; /* as ctrace__ticks_to_ns decides early and late */
+  d = base - r->tsc0;
+  hi = d >> 32;
+  lo = d & 0xffffffffu;
+  low_part = lo * (m & 0xffffffffu);
+  if (hi > r->max_hi) return;
   c->ns_hi = hi * m + lo * (m >> 32) + (low_part >> 32);
   c->ns_lo = (uint32_t)low_part;
   if (c->ns_hi > (uint64_t)(INT64_MAX / 4)) return;
@@ -5669,7 +5685,7 @@ static int ctrace__chunk_at(ctrace_reader *r, uint64_t off, ctrace__chunkhdr *h,
 }
 
 static uint32_t *ctrace__thash_slot(uint32_t *tab, uint32_t cap, const ctrace__rthread *threads, uint32_t tid) {
-  uint32_t i = (tid * 0x9E3779B1u) & (cap - 1);
+  uint32_t i = (uint32_t)((uint64_t)tid * 0x9E3779B1u) & (cap - 1);
   while (tab[i] && threads[tab[i] - 1].tid != tid) i = (i + 1) & (cap - 1);
   return &tab[i];
 }
@@ -6038,7 +6054,7 @@ static int ctrace__cursor_peek(ctrace_reader *r, ctrace__cursor *c) {
 static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
   ctrace__chunkhdr h;
   uint64_t at;
-  if (c->started && c->ts > r->last_ts && c->ts - r->tsc0 < (1ull << 62)) r->last_ts = c->ts;
+  if (c->started && c->ts > r->last_ts && c->ts >= r->tsc0 && c->ts - r->tsc0 < (1ull << 62)) r->last_ts = c->ts;
   for (;;) {
     const uint8_t *payload;
     if (c->done || c->next_chunk == CTRACE__NO_CHUNK) {
@@ -6220,7 +6236,7 @@ static int ctrace__reader_setup(ctrace_reader *r, char *err, size_t err_size) {
     c->next_chunk = r->threads[i].first_chunk;
     if (ctrace__cursor_peek(r, c)) r->heap[r->n_heap++] = i;
   }
-  for (i = r->n_heap; i-- > 0;) ctrace__heap_down(r, i);
+  for (i = r->n_heap; i > 0;) ctrace__heap_down(r, --i);
   ctrace__heap_top_changed(r);
   for (i = 0; i < 128; i++) r->site1[i] = ctrace__site_of(r, i);
   return 0;
@@ -6598,7 +6614,10 @@ CTRACE_API const char *ctrace_event_kind_name(int kind) {
 
 static const char *ctrace__str(const char *s) { return s ? s : ""; }
 
-static uint64_t ctrace__mix64(uint64_t x) {
+/* |v| as unsigned, INT64_MIN included, with no step that overflows. */
+static uint64_t ctrace__magnitude(int64_t v) { return v < 0 ? (uint64_t)(-(v + 1)) + 1u : (uint64_t)v; }
+
+static CTRACE__WRAPS uint64_t ctrace__mix64(uint64_t x) {
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ULL;
   x ^= x >> 27;
@@ -6607,7 +6626,7 @@ static uint64_t ctrace__mix64(uint64_t x) {
   return x;
 }
 
-static uint64_t ctrace__an_hash(uint64_t h, const char *s) {
+static CTRACE__WRAPS uint64_t ctrace__an_hash(uint64_t h, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
   h ^= 0xcbf29ce484222325ULL;
   while (*p) {
@@ -7480,7 +7499,7 @@ static uint32_t ctrace__ztab_index(ctrace_analysis *a, ctrace__ztab *t, const ch
   return v;
 }
 
-static uint32_t ctrace__ptr_slot(const char *p, const char *q, uint32_t line) {
+static CTRACE__WRAPS uint32_t ctrace__ptr_slot(const char *p, const char *q, uint32_t line) {
   uint64_t h = ctrace__mix64((uint64_t)(size_t)p * 31u + (uint64_t)(size_t)q + line);
   return (uint32_t)h & (CTRACE__PTR_CACHE - 1);
 }
@@ -7993,7 +8012,7 @@ static uint32_t ctrace__site_index(ctrace_analysis *a, const ctrace_event *ev, c
     c = &a->scache[ctrace__ptr_slot(k.file, NULL, k.line)];
     if (c->a == k.file && c->line == k.line) return c->idx;
   }
-  h = ctrace__an_hash(k.line * 2654435761u, k.file);
+  h = ctrace__an_hash((uint64_t)k.line * 2654435761u, k.file);
   v = ctrace__map_get(&a->site_map, h, ctrace__site_eq, a->sites, &k);
   if (v == CTRACE_NONE) {
     if (a->n_sites >= a->cfg.max_alloc_sites) {
@@ -8399,7 +8418,7 @@ static void ctrace__sift(uint32_t *idx, uint32_t root, uint32_t n, ctrace__befor
 
 static void ctrace__sort_idx(uint32_t *idx, uint32_t n, ctrace__before_fn before, const void *ctx) {
   uint32_t i;
-  for (i = n / 2; i-- > 0;) ctrace__sift(idx, i, n, before, ctx);
+  for (i = n / 2; i > 0;) ctrace__sift(idx, --i, n, before, ctx);
   for (i = n; i-- > 1;) {
     uint32_t tmp = idx[0];
     idx[0] = idx[i];
@@ -8489,8 +8508,8 @@ static int ctrace__sort_sites(ctrace_analysis *a) {
       CTRACE_MEM_FREE(idx);
       return CTRACE_E_NOMEM;
     }
-    for (i = a->n_sites; i-- > 0;) {
-      const ctrace_alloc_site *s = &a->sites[idx[i]];
+    for (i = a->n_sites; i > 0; i--) {
+      const ctrace_alloc_site *s = &a->sites[idx[i - 1]];
       if (o == CTRACE_BY_LIVE_BYTES && !s->live_blocks) continue;
       a->sites_by[o][k++] = *s;
     }
@@ -9614,9 +9633,9 @@ static void ctrace__folded_line(ctrace__out *o, const ctrace_analysis *a, uint32
     path[depth++] = node;
     node = a->flame[node].parent;
   }
-  for (i = depth; i-- > 0;) {
-    ctrace__folded_name(o, a->flame[path[i]].name);
-    if (i) ctrace__out_bytes(o, ";", 1);
+  for (i = depth; i > 0; i--) {
+    ctrace__folded_name(o, a->flame[path[i - 1]].name);
+    if (i > 1) ctrace__out_bytes(o, ";", 1);
   }
   if (deeper) ctrace__out_s(o, ";(deeper)");
   ctrace__out_f(o, " %llu\n", (unsigned long long)weight);
@@ -10090,7 +10109,7 @@ static CTRACE__MAYBE_UNUSED float ctrace__text_width(const char *utf8, int font_
 static CTRACE__MAYBE_UNUSED void ctrace__sink_int(ctrace__sink *o, int64_t v) {
   char tmp[24];
   int i = 24;
-  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  uint64_t u = ctrace__magnitude(v);
   do { tmp[--i] = (char)('0' + (int)(u % 10u)); u /= 10u; } while (u);
   if (v < 0) tmp[--i] = '-';
   ctrace__sink_bytes(o, tmp + i, (size_t)(24 - i));
@@ -10391,7 +10410,7 @@ static CTRACE__MAYBE_UNUSED double ctrace__nice_step(double range, int ticks) {
   return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
 }
 
-static CTRACE__MAYBE_UNUSED uint32_t ctrace__hash_str(const char *s) {
+static CTRACE__MAYBE_UNUSED CTRACE__WRAPS uint32_t ctrace__hash_str(const char *s) {
   uint32_t h = 2166136261u;
   const unsigned char *p = (const unsigned char *)(s ? s : "");
   size_t n = 0;
@@ -11468,9 +11487,9 @@ static const uint32_t ctrace__sha256_k[64] = {
   0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
   0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u};
 
-static uint32_t ctrace__ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+static CTRACE__WRAPS uint32_t ctrace__ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-static void ctrace__sha256_block(ctrace__sha256 *s, const unsigned char *p) {
+static CTRACE__WRAPS void ctrace__sha256_block(ctrace__sha256 *s, const unsigned char *p) {
   uint32_t w[64], v[8], i;
   for (i = 0; i < 16u; ++i)
     w[i] = ((uint32_t)p[4u * i] << 24) | ((uint32_t)p[4u * i + 1u] << 16) | ((uint32_t)p[4u * i + 2u] << 8) |
@@ -14638,7 +14657,7 @@ static unsigned char *ctrace__zlib(unsigned char *data, int len, int *out_len, i
     if (max >= 4) {
       uint32_t v = (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 | (uint32_t)data[i + 2] << 16 |
                    (uint32_t)data[i + 3] << 24;
-      uint32_t h = (v * 2654435761u) >> (32 - CTRACE__ZHASH_BITS);
+      uint32_t h = (uint32_t)((uint64_t)v * 2654435761u) >> (32 - CTRACE__ZHASH_BITS);
       int32_t cand = table[h];
       table[h] = i;
       if (i > 0 && data[i - 1] == data[i]) {
@@ -15040,7 +15059,7 @@ static char *ctrace__ex_put_u64(char *p, uint64_t v) {
    One conversion of the whole ns count, then the last three digits move
    right by one to make room for the point. */
 static char *ctrace__ex_put_us(char *p, int64_t ns) {
-  uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+  uint64_t mag = ctrace__magnitude(ns);
   char *end;
   if (ns < 0) *p++ = '-';
   if (mag < 1000u) {
@@ -15065,7 +15084,7 @@ static void ctrace__ex_out_u64(ctrace__sink *o, uint64_t v) {
 static void ctrace__ex_out_i64(ctrace__sink *o, int64_t v) {
   if (v < 0) {
     CTRACE__EX_OUT_LIT(o, "-");
-    ctrace__ex_out_u64(o, (uint64_t)0 - (uint64_t)v);
+    ctrace__ex_out_u64(o, ctrace__magnitude(v));
   } else {
     ctrace__ex_out_u64(o, (uint64_t)v);
   }
@@ -15104,7 +15123,7 @@ typedef struct ctrace__ex_map {
   uint64_t zero_val;
 } ctrace__ex_map;
 
-static size_t ctrace__ex_map_slot(const ctrace__ex_map *m, uint64_t key) {
+static CTRACE__WRAPS size_t ctrace__ex_map_slot(const ctrace__ex_map *m, uint64_t key) {
   uint64_t h = key * 0x9E3779B97F4A7C15ull;
   return (size_t)(h >> 20) & (m->cap - 1);
 }
@@ -15280,7 +15299,7 @@ static void ctrace__chrome_name(ctrace__chrome *c, const char *name) {
   size_t mark, len;
   uint64_t flushed;
   if (!name) name = "";
-  slot = &c->names[(size_t)(((uintptr_t)name >> 3) * 0x9E3779B1u) & (CTRACE__EX_NAME_SLOTS - 1)];
+  slot = &c->names[(size_t)ctrace__mix64((uint64_t)(uintptr_t)name >> 3) & (CTRACE__EX_NAME_SLOTS - 1)];
   if (slot->key == name) {
     /* Copying the whole slot (a constant size) beats a variable memcpy. */
     char *p = ctrace__ex_out_room(o, sizeof slot->text);

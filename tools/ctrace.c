@@ -410,6 +410,9 @@ static void put_safe_c(FILE *f, const char *s) {
   fputs("\\...", f);
 }
 
+/* |v| as unsigned, INT64_MIN included, with no step that overflows. */
+static uint64_t magnitude(int64_t v) { return v < 0 ? (uint64_t)(-(v + 1)) + 1u : (uint64_t)v; }
+
 /* TAB then a decimal number; printf per field would make dump several times
    slower on traces of millions of events. */
 static void put_tab_i64(FILE *f, int64_t v) {
@@ -417,7 +420,7 @@ static void put_tab_i64(FILE *f, int64_t v) {
   char *p = b;
   *p++ = '\t';
   if (v < 0) *p++ = '-';
-  p = put_u64(p, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+  p = put_u64(p, magnitude(v));
   fwrite(b, 1, (size_t)(p - b), f);
 }
 
@@ -433,8 +436,7 @@ static void dump_event(FILE *f, const ctrace_event *ev) {
   const char *kind = ctrace_event_kind_name(ev->kind);
   size_t kind_len = strlen(kind);
   if (ev->time_ns < 0) *p++ = '-';
-  p = put_u64(p, ev->time_ns < 0 ? (uint64_t)0 - (uint64_t)ev->time_ns
-                                            : (uint64_t)ev->time_ns);
+  p = put_u64(p, magnitude(ev->time_ns));
   *p++ = '\t';
   p = put_u64(p, ev->thread);
   *p++ = '\t';
