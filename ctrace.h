@@ -1971,7 +1971,7 @@ CTRACE__HOT uint8_t *ctrace__put_varint(uint8_t *p, uint64_t v) {
   *p++ = (uint8_t)v;
   return p;
 }
-static CTRACE__NOINSTR inline uint64_t ctrace__zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static CTRACE__NOINSTR CTRACE__WRAPS inline uint64_t ctrace__zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 static CTRACE__NOINSTR inline int64_t ctrace__unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
 /* Decode a varint from [*pp, end). 0 on success; -1 if it runs past end or
@@ -3186,7 +3186,7 @@ static CTRACE__NOINSTR void ctrace__blocks_seen(ctrace__tstate *t) {
 #define CTRACE__HOME_NEAR_MUL ((uint64_t)1 << 30) /* (address / 16) * 2^30 / 2^32 = address / 64 */
 #define CTRACE__HOME_SCATTER_MUL 0x9E3779B97F4A7C15ull
 
-CTRACE__HOT uint32_t ctrace__home_index(uintptr_t k, uint64_t mul, uint32_t mask) {
+CTRACE__HOT CTRACE__WRAPS uint32_t ctrace__home_index(uintptr_t k, uint64_t mul, uint32_t mask) {
   return (uint32_t)((((uint64_t)k >> 4) * mul) >> 32) & mask;
 }
 
@@ -3752,7 +3752,8 @@ CTRACE_API CTRACE__NOINSTR void ctrace_free_event(ctrace_site *site, const void 
 
 CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
   ctrace__tstate *t;
-  uint64_t total, mallocs, frees, live;
+  uint64_t total, mallocs, frees;
+  int64_t live;
   if (!ms) return;
   ctrace__once();
   memset(ms, 0, sizeof *ms);
@@ -3760,19 +3761,22 @@ CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
   total = ctrace__g.exited_total;
   mallocs = ctrace__g.exited_mallocs;
   frees = ctrace__g.exited_frees;
-  live = ctrace__load_relaxed(&ctrace__g.ms_alloc);
+  /* ms_alloc is a signed count in an unsigned atomic (threads add their
+     pending changes, negative ones too): a free can be counted before the
+     allocation it frees, made on a thread whose change is still pending. */
+  live = (int64_t)ctrace__load_relaxed(&ctrace__g.ms_alloc);
   for (t = ctrace__g.states; t; t = t->next) {
     total += ctrace__load_relaxed(&t->ms_total);
     mallocs += ctrace__load_relaxed(&t->ms_mallocs);
     frees += ctrace__load_relaxed(&t->ms_frees);
-    live += (uint64_t)ctrace__load_relaxed(&t->ms_pending);
+    live += ctrace__load_relaxed(&t->ms_pending);
   }
   ctrace__unlock(&ctrace__g.reg_lock);
-  ms->alloc = ms->heap_alloc = live;
+  ms->alloc = ms->heap_alloc = live > 0 ? (uint64_t)live : 0;
   ms->total_alloc = total;
   ms->mallocs = mallocs;
   ms->frees = frees;
-  if ((int64_t)live > 0) ctrace__raise_peak(live); /* seen now, with every thread's pending change */
+  if (live > 0) ctrace__raise_peak((uint64_t)live); /* seen now, with every thread's pending change */
   ms->peak_alloc = ctrace__load_relaxed(&ctrace__g.ms_peak);
   ms->num_gc = (uint32_t)ctrace__load_relaxed(&ctrace__g.ms_num_gc);
   ms->pause_total_ns = ctrace__load_relaxed(&ctrace__g.ms_pause);
@@ -5120,7 +5124,8 @@ static void ctrace__cursor_timebase(const ctrace_reader *r, ctrace__cursor *c, u
 
 /* ctrace__ticks_to_ns for a time in the cursor's chunk, mostly without the
    long way. */
-CTRACE__HOT int64_t ctrace__cursor_ns(const ctrace_reader *r, const ctrace__cursor *c, uint64_t ts) {
+/* A time before the base wraps e past any span: one compare tests both ends. */
+CTRACE__HOT CTRACE__WRAPS int64_t ctrace__cursor_ns(const ctrace_reader *r, const ctrace__cursor *c, uint64_t ts) {
   uint64_t e = ts - c->base;
   if (e < c->span) return (int64_t)(c->ns_hi + ((c->ns_lo + e * (uint64_t)r->ns_mult) >> 32));
   return ctrace__ticks_to_ns(r, ts);
@@ -6804,7 +6809,8 @@ static ctrace__live *ctrace__live_insert(ctrace__livetab *t, uint64_t key) {
   return slot;
 }
 
-static void ctrace__live_remove(ctrace__livetab *t, ctrace__live *slot) {
+/* Distances around the ring are taken modulo its size (they wrap). */
+static CTRACE__WRAPS void ctrace__live_remove(ctrace__livetab *t, ctrace__live *slot) {
   uint32_t mask = t->cap - 1, hole = (uint32_t)(slot - t->e), i = (hole + 1) & mask;
   while (t->e[i].ref != CTRACE_NONE) {
     uint32_t home = (uint32_t)ctrace__mix64(t->e[i].key) & mask;
@@ -14604,7 +14610,7 @@ static uint32_t ctrace__adler32(const unsigned char *p, size_t n) {
   while (n) {
     size_t k = n < 5552 ? n : 5552;
     n -= k;
-    while (k--) {
+    for (; k > 0; k--) {
       a += *p++;
       b += a;
     }

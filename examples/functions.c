@@ -53,7 +53,7 @@ static EX_NOINLINE int check_sorted(const int *a, size_t n) {
 static EX_NOINLINE void fill(int *a, size_t n, unsigned seed) {
   size_t i;
   for (i = 0; i < n; i++) {
-    seed = seed * 1103515245u + 12345u;
+    seed = (unsigned)(seed * 1103515245ull + 12345u); /* 64-bit product: no wrap */
     a[i] = (int)(seed >> 8);
   }
 }

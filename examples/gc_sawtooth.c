@@ -129,7 +129,7 @@ int main(int argc, char **argv) {
   for (i = 0; i < OBJECTS; i++) {
     CTRACE_ZONE("request");
     size_t size;
-    seed = seed * 1103515245u + 12345u;
+    seed = (unsigned)(seed * 1103515245ull + 12345u); /* 64-bit product: no wrap */
     size = sizeof(obj) + 1024 + (seed >> 16) % 8192; /* 1 to 9 KB */
     if (recent[i % KEEP]) drop(recent[i % KEEP]); /* the oldest dies young */
     recent[i % KEEP] = new_obj(size);

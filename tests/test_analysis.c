@@ -388,7 +388,10 @@ static void test_percentiles(void) {
   uint64_t binsum = 0;
   start(NULL);
   for (i = 0; i < N; i++) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    /* xorshift64, the left shifts dropping by mask the bits they would push out */
+    seed ^= (seed & (UINT64_MAX >> 13)) << 13;
+    seed ^= seed >> 7;
+    seed ^= (seed & (UINT64_MAX >> 17)) << 17;
     /* durations spread over 1 ns .. ~1 s, log-uniform-ish */
     v[i] = (int64_t)((seed >> 33) % 1000) + 1;
     v[i] <<= (seed >> 20) % 20;

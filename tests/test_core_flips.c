@@ -29,11 +29,11 @@ static void on_alarm(int sig) {
 }
 
 static uint64_t next_random(uint64_t *s) {
-  /* xorshift64* */
+  /* xorshift64, the left shift dropping by mask the bits it would push out */
   *s ^= *s >> 12;
-  *s ^= *s << 25;
+  *s ^= (*s & (UINT64_MAX >> 25)) << 25;
   *s ^= *s >> 27;
-  return *s * 2685821657736338717ull;
+  return *s;
 }
 
 /* Recovered events must be, thread by thread, a subsequence of the

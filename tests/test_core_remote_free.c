@@ -76,7 +76,7 @@ static void *producer(void *arg) {
   unsigned seed = (unsigned)(uintptr_t)arg * 7919u + 1;
   long i;
   for (i = 0; i < per_producer; i++) {
-    size_t n = 16 + (seed = seed * 1103515245u + 12345u) % 200;
+    size_t n = 16 + (seed = (unsigned)(seed * 1103515245ull + 12345u)) % 200;
     unsigned char *p = (unsigned char *)ctrace_malloc(n);
     int k = (int)((seed >> 8) % OWN);
     if (!p) continue;

@@ -13,18 +13,25 @@
 #include <stdlib.h>
 
 static uint32_t next_random(uint32_t *s) {
-  *s ^= *s << 13;
+  /* xorshift32, each left shift dropping by mask the bits it would push out */
+  *s ^= (*s & (UINT32_MAX >> 13)) << 13;
   *s ^= *s >> 17;
-  *s ^= *s << 5;
+  *s ^= (*s & (UINT32_MAX >> 5)) << 5;
   return *s;
 }
 
 /* The reference: the same register, one byte at a time through table 0. */
 static uint32_t crc_bytewise(uint32_t crc, const uint8_t *p, size_t n) {
   uint32_t s = ~crc;
-  while (n--) s = ctrace__crc_table[0][(s ^ *p++) & 0xff] ^ (s >> 8);
+  for (; n > 0; n--) s = ctrace__crc_table[0][(s ^ *p++) & 0xff] ^ (s >> 8);
   return ~s;
 }
+
+/* Sums and differences that may pass 2^64 or 0 on purpose (a base just
+   before a start of 0, a time past 2^64): modulo 2^64, as the reader must
+   take them. */
+static CTRACE__WRAPS uint64_t add_mod(uint64_t a, uint64_t b) { return a + b; }
+static CTRACE__WRAPS uint64_t sub_mod(uint64_t a, uint64_t b) { return a - b; }
 
 static uint64_t next_random64(uint32_t *s) {
   uint64_t hi = next_random(s);
@@ -50,19 +57,19 @@ static void check_time_conversion(void) {
       uint64_t base, e, ts;
       r.tsc0 = k % 3 ? next_random64(&seed) >> (next_random(&seed) % 64) : 0;
       switch (k % 4) {
-      case 0: base = r.tsc0 + (next_random64(&seed) >> (next_random(&seed) % 64)); break;
-      case 1: base = r.tsc0 - (next_random(&seed) % 1000); break; /* just before the start */
-      case 2: base = r.tsc0 + (next_random(&seed) % 100000); break;
+      case 0: base = add_mod(r.tsc0, next_random64(&seed) >> (next_random(&seed) % 64)); break;
+      case 1: base = sub_mod(r.tsc0, next_random(&seed) % 1000); break; /* just before the start */
+      case 2: base = add_mod(r.tsc0, next_random(&seed) % 100000); break;
       default: base = next_random64(&seed); break;
       }
       ctrace__cursor_timebase(&r, &c, base);
       if (c.span) covered++;
       switch (k % 3) {
       case 0: e = next_random(&seed) % 4096; break;
-      case 1: e = c.span ? c.span - 1 - next_random(&seed) % 2 : 0; break;
+      case 1: e = c.span ? sub_mod(c.span - 1, next_random(&seed) % 2) : 0; break;
       default: e = next_random64(&seed) >> (next_random(&seed) % 64); break;
       }
-      ts = base + e;
+      ts = add_mod(base, e);
       if (ctrace__cursor_ns(&r, &c, ts) != ctrace__ticks_to_ns(&r, ts)) bad++;
       trials++;
     }

@@ -674,8 +674,8 @@ static void round_trip(const char *dir) {
                   "ALLOC events match memstats mallocs");
     CHECK_EQ_UINT(sum->frees, (m1.frees - m0.frees) + threaded.frees,
                   "FREE events match memstats frees");
-    CHECK_EQ_INT((int64_t)(sum->alloc_bytes - sum->free_bytes),
-                 (int64_t)(m1.alloc - m0.alloc) + threaded.alloc,
+    CHECK_EQ_INT((int64_t)sum->alloc_bytes - (int64_t)sum->free_bytes,
+                 (int64_t)m1.alloc - (int64_t)m0.alloc + threaded.alloc,
                  "bytes allocated minus bytes freed in the trace match memstats");
   } else {
     harness_skip("trace/memstats agreement", "events were lost");

@@ -526,9 +526,9 @@ static long pt_compare_canvas(const ctrace__canvas *c, const pt_img *im, long sa
     int px, py, clear = 1;
     uint32_t i, want = c->background | 0xffu;
     double x, y;
-    seed = seed * 1103515245u + 12345u;
+    seed = (uint32_t)(seed * 1103515245ull + 12345u); /* 64-bit product: no wrap */
     px = (int)((seed >> 8) % (uint32_t)im->w);
-    seed = seed * 1103515245u + 12345u;
+    seed = (uint32_t)(seed * 1103515245ull + 12345u); /* 64-bit product: no wrap */
     py = (int)((seed >> 8) % (uint32_t)im->h);
     x = px + 0.5;
     y = py + 0.5;
@@ -841,7 +841,7 @@ static void test_png_files(const ctrace_analysis *a) {
       for (y = 0; y < h; ++y)
         for (x = 0; x < w; ++x) {
           unsigned char *q = px + ((size_t)y * (size_t)w + (size_t)x) * 4u;
-          seed = seed * 1103515245u + 12345u;
+          seed = (uint32_t)(seed * 1103515245ull + 12345u); /* 64-bit product: no wrap */
           if (y % 3 == 0) memset(q, (int)(seed >> 24), 3);            /* noise */
           else if (y % 3 == 1) memset(q, (x / (1 + y % 17)) & 0xff, 3); /* repeats */
           else memset(q, 0x40, 3);                                    /* a run */

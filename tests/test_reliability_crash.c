@@ -241,7 +241,15 @@ static void user_abort_handler(int sig) {
   _exit(42);
 }
 
-static void fault_segv(void) { *null_pointer = 1; }
+/* The faults below are undefined behaviour on purpose, to get the real
+   signal: the UBSan build (make test-ubsan) is told not to catch them first. */
+#if defined(__clang__)
+#define DELIBERATE_UB __attribute__((no_sanitize("undefined", "integer")))
+#else
+#define DELIBERATE_UB
+#endif
+
+static DELIBERATE_UB void fault_segv(void) { *null_pointer = 1; }
 
 /* A read past the end of a file mapping: a real SIGBUS. */
 static void fault_bus(void) {
@@ -258,7 +266,7 @@ static void fault_bus(void) {
   p[page + 1] = 1;
 }
 
-static void fault_fpe(void) {
+static DELIBERATE_UB void fault_fpe(void) {
   volatile int a = 7;
   a = a / zero_divisor;
 }

@@ -6,7 +6,11 @@ REPORT_DIR holds UBSan's logs (UBSAN_OPTIONS=log_path=DIR/ub writes one file
 per process that found something). Prints one FAIL line per place in the code
 UBSan reported, with how often and the first message and frame, or one PASS
 line when there is none; then the combined "N passed, M failed" line. Exits 1
-when anything failed."""
+when anything failed.
+
+Reports inside system headers (/usr/include: stb_image_write.h, which the
+PNG output uses as it comes, and stb_image.h, which the tests decode with)
+are third-party code: they are listed as notes and not counted."""
 import os
 import re
 import sys
@@ -30,8 +34,9 @@ def suite_counts(path):
 
 
 def findings(report_dir):
-    """{(file, line): [count, message, first frame]} over every report."""
-    found = {}
+    """{(file, line): [count, message, first frame]} over every report, and
+    the same for reports inside system headers."""
+    found, system = {}, {}
     names = sorted(os.listdir(report_dir)) if os.path.isdir(report_dir) else []
     for name in names:
         lines = open(os.path.join(report_dir, name), errors="replace").read().splitlines()
@@ -39,11 +44,13 @@ def findings(report_dir):
             m = HEAD.match(line)
             if not m:
                 continue
-            where = (os.path.relpath(m.group(1)) if m.group(1).startswith("/") else m.group(1), m.group(2))
+            path = os.path.abspath(m.group(1))
+            where = (os.path.relpath(path), m.group(2))
             frame = next((f.strip() for f in lines[i + 1:i + 3] if f.strip().startswith("#0")), "")
-            entry = found.setdefault(where, [0, m.group(4), frame])
+            table = system if path.startswith("/usr/include/") else found
+            entry = table.setdefault(where, [0, m.group(4), frame])
             entry[0] += 1
-    return found
+    return found, system
 
 
 def main():
@@ -51,7 +58,10 @@ def main():
         print(__doc__)
         return 2
     passed, failed = suite_counts(sys.argv[1])
-    found = findings(sys.argv[2])
+    found, system = findings(sys.argv[2])
+    for (path, line), (count, message, _) in sorted(system.items()):
+        print("note: ubsan: third-party %s:%s: %s (%d report%s, not counted)" % (
+            path, line, message, count, "" if count == 1 else "s"))
     for (path, line), (count, message, frame) in sorted(found.items()):
         print("FAIL: ubsan: %s:%s: %s (%d report%s)%s" % (
             path, line, message, count, "" if count == 1 else "s",
