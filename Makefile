@@ -37,10 +37,15 @@ CFLAGS  ?= -std=c99 -O2 -g $(WARN) -pthread
 TEST_CFLAGS   ?= -std=c99 -O1 -g $(WARN) -pthread
 TEST_CXXFLAGS ?= -std=c++11 -O1 -g $(WARN) -pthread
 BENCH_CFLAGS  ?= -std=c99 -O2 -g $(WARN) -pthread
-LDLIBS  := -lm
+# Sanitizer flags for every compile and link (make test-ubsan sets them).
+SANITIZE ?=
+CFLAGS        += $(SANITIZE)
+TEST_CFLAGS   += $(SANITIZE)
+TEST_CXXFLAGS += $(SANITIZE)
+LDLIBS  := -lm $(SANITIZE)
 # What a program that only records links (the recorder needs no libm); the
 # tools (reader, analysis, report, PNG, exports) add LDLIBS.
-RECORD_LIBS := -pthread
+RECORD_LIBS := -pthread $(SANITIZE)
 CXX     ?= c++
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
@@ -189,9 +194,7 @@ test-ubsan:
 	  if [ -d $(BUILD)/$$d ] && [ ! -e $(UBSAN_BUILD)/$$d ]; then ln -s ../$$d $(UBSAN_BUILD)/$$d; fi; done
 	-@UBSAN_OPTIONS=print_stacktrace=1:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:log_path=$(abspath $(UBSAN_BUILD))/reports/ub \
 	  $(MAKE) --no-print-directory test BUILD=$(UBSAN_BUILD) CC=clang CXX=clang++ \
-	  CFLAGS="$(CFLAGS) $(UBSAN_FLAGS)" TEST_CFLAGS="$(TEST_CFLAGS) $(UBSAN_FLAGS)" \
-	  TEST_CXXFLAGS="$(TEST_CXXFLAGS) $(UBSAN_FLAGS)" LDLIBS="$(LDLIBS) $(UBSAN_FLAGS)" \
-	  RECORD_LIBS="$(RECORD_LIBS) $(UBSAN_FLAGS)" | tee $(UBSAN_BUILD)/suite.log
+	  SANITIZE="$(UBSAN_FLAGS)" | tee $(UBSAN_BUILD)/suite.log
 	@python3 tests/ubsan_scan.py $(UBSAN_BUILD)/suite.log $(UBSAN_BUILD)/reports
 
 # ---- bench -------------------------------------------------------------------
