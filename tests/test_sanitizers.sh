@@ -66,7 +66,9 @@ run_sanitized() {
   fi
 }
 
-ASAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+# UBSan with its integer checks too (unsigned wrap, implicit conversions):
+# where ctrace wraps on purpose it says so (CTRACE__WRAPS); stb is left alone.
+ASAN="-fsanitize=address,undefined,integer -fsanitize-ignorelist=tests/ubsan.ignore -fno-sanitize-recover=all"
 obj=$(build_impl asan_ubsan $ASAN)
 if [ -n "$obj" ]; then
   for src in tests/test_core_*.c tests/test_core_*.cpp; do
