@@ -3493,7 +3493,7 @@ CTRACE__HOT void ctrace__note_free(ctrace__tstate *t, uint64_t size) {
    is one never filled). */
 CTRACE__HOT ctrace__call_site *ctrace__call_site_slot(ctrace__tstate *t, const char *file, uint32_t line) {
   /* the top 6 bits of a 32-bit multiplicative hash: 2^6 entries */
-  uint64_t key = (uint32_t)(uintptr_t)file ^ (line << 5);
+  uint64_t key = (uint32_t)(uintptr_t)file ^ ((line & 0x7ffffffu) << 5); /* < 2^32: no wrap below */
   return &t->call_sites[(uint32_t)(key * 0x9E3779B1u) >> 26];
 }
 
