@@ -2345,6 +2345,28 @@ CTRACE__HOT uint64_t ctrace__now(void) {
   return ctrace__g.use_cpu_clock ? ctrace__cpu_ticks() : ctrace__mono_ns();
 }
 
+/* The trace's clock and the monotonic clock read as one pair: the
+   monotonic read between two of the trace's, the closest of a few tries
+   kept, the trace's time taken at their midpoint. A thread preempted between
+   two plain reads would pair times as far apart as the preemption, and a
+   rate derived from two pairs (the start and a sync point, or the two ends
+   of the calibration) is only as good as they are: 10 us off over the
+   calibration's 1 ms is a 1% error in every time of a cut trace. */
+static CTRACE__NOINSTR void ctrace__clock_pair(uint64_t *ticks, uint64_t *mono) {
+  uint64_t best = UINT64_MAX;
+  int i;
+  *ticks = ctrace__now();
+  *mono = ctrace__mono_ns();
+  for (i = 0; i < 5; i++) {
+    uint64_t a = ctrace__now(), m = ctrace__mono_ns(), b = ctrace__now();
+    if (b >= a && b - a < best) {
+      best = b - a;
+      *ticks = a + (b - a) / 2;
+      *mono = m;
+    }
+  }
+}
+
 static CTRACE__NOINSTR CTRACE__WRAPS uint64_t ctrace__hash_bytes(const void *p, size_t n, uint64_t seed) {
   const uint8_t *b = (const uint8_t *)p;
   uint64_t h = 0xcbf29ce484222325ull ^ seed;
@@ -3932,8 +3954,9 @@ CTRACE__COLD void ctrace__write_defs(int fd) {
 
 static CTRACE__NOINSTR void ctrace__write_sync(int fd) {
   uint8_t p[24], *e;
-  uint64_t ts = ctrace__now();
-  e = ctrace__put_varint(p, ctrace__mono_ns());
+  uint64_t ts, mono;
+  ctrace__clock_pair(&ts, &mono);
+  e = ctrace__put_varint(p, mono);
   ctrace__write_small(fd, CTRACE__CH_SYNC, p, (size_t)(e - p), ts);
 }
 
@@ -4052,11 +4075,11 @@ static CTRACE__NOINSTR size_t ctrace__file_header(uint8_t *h, size_t cap, int fl
 /* The counter's rate, measured against the monotonic clock over a few ms.
    Readers refine it with the sync chunks written during the trace. */
 static CTRACE__NOINSTR uint64_t ctrace__calibrate(void) {
-  uint64_t m0 = ctrace__mono_ns(), t0 = ctrace__cpu_ticks(), m1, t1;
+  uint64_t t0, m0, t1, m1;
+  ctrace__clock_pair(&t0, &m0);
   do {
-    m1 = ctrace__mono_ns();
+    ctrace__clock_pair(&t1, &m1);
   } while (m1 - m0 < 1000000u);
-  t1 = ctrace__cpu_ticks();
   return (uint64_t)((double)(t1 - t0) * 1e9 / (double)(m1 - m0) + 0.5);
 }
 
@@ -4194,6 +4217,7 @@ static CTRACE__NOINSTR void ctrace__crash_dump(int sig) {
   ctrace__tstate *t;
   int fd = ctrace__g.fd, budget = 200;
   uint8_t *e;
+  uint64_t ts, mono;
   /* The other threads, the writer among them, keep running while this
      handler works: hold the file lock (no chunk half-written under us) and
      every thread's lock (no steal or seal moves events between a thread's
@@ -4231,17 +4255,18 @@ static CTRACE__NOINSTR void ctrace__crash_dump(int sig) {
     fake.base_ts = t->copied_ts;
     ctrace__crash_write(fd, &fake);
   }
+  ctrace__clock_pair(&ts, &mono);
   e = end + CTRACE__CHUNK_HEADER;
   e = ctrace__put_varint(e, 1);
   e = ctrace__put_varint(e, (uint64_t)sig);
-  e = ctrace__put_varint(e, ctrace__mono_ns());
+  e = ctrace__put_varint(e, mono);
   e = ctrace__put_varint(e, ctrace__g.events_lost);
   e = ctrace__put_varint(e, ctrace__g.chunks_lost);
   memset(&fake, 0, sizeof fake);
   fake.data = end + CTRACE__CHUNK_HEADER;
   fake.len = (uint32_t)(e - fake.data);
   fake.type = CTRACE__CH_END;
-  fake.base_ts = ctrace__now();
+  fake.base_ts = ts;
   ctrace__crash_write(fd, &fake);
 }
 
@@ -4729,9 +4754,8 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_start_with(const char *path, 
   ctrace__g.use_cpu_clock = c.clock == CTRACE_CLOCK_CPU ||
                             (c.clock == CTRACE_CLOCK_AUTO && CTRACE__X86 && ctrace__cpu_counter_reliable());
   if (ctrace__g.use_cpu_clock && !ctrace__hz) ctrace__hz = ctrace__calibrate();
-  ctrace__g.mono0 = ctrace__mono_ns();
+  ctrace__clock_pair(&ctrace__g.tsc0, &ctrace__g.mono0);
   ctrace__g.wall0 = ctrace__wall_ns();
-  ctrace__g.tsc0 = ctrace__now();
   ctrace__g.session++;
   ctrace__redefine_all_sites();
 #ifdef CTRACE_INSTRUMENT_FUNCTIONS
@@ -4776,12 +4800,14 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_start_with(const char *path, 
 /* The end marker: how the trace ended and what was lost. */
 CTRACE__COLD void ctrace__write_end(int fd, int status, int sig) {
   uint8_t p[64], *e = p;
+  uint64_t ts, mono;
+  ctrace__clock_pair(&ts, &mono);
   e = ctrace__put_varint(e, (uint64_t)status);
   e = ctrace__put_varint(e, (uint64_t)sig);
-  e = ctrace__put_varint(e, ctrace__mono_ns());
+  e = ctrace__put_varint(e, mono);
   e = ctrace__put_varint(e, ctrace__g.events_lost);
   e = ctrace__put_varint(e, ctrace__g.chunks_lost);
-  ctrace__write_small(fd, CTRACE__CH_END, p, (size_t)(e - p), ctrace__now());
+  ctrace__write_small(fd, CTRACE__CH_END, p, (size_t)(e - p), ts);
 }
 
 static CTRACE__NOINSTR void ctrace__free_list_release(void) {
