@@ -2239,8 +2239,9 @@ typedef struct ctrace__tstate {
   uint64_t fn_pending_ts;
   struct { uintptr_t fn; uint32_t id; } fn_cache[CTRACE__FN_CACHE]; /* function address -> site id */
   uint32_t fn_depth;            /* calls open on this thread (begun in this session) */
-  struct { uintptr_t fn, sp; } fn_stack[CTRACE__FN_DEPTH]; /* the first CTRACE__FN_DEPTH of them:
-                                   function, and the stack pointer of its enter hook */
+  struct { uintptr_t fn, sp, cs, at; } fn_stack[CTRACE__FN_DEPTH]; /* the first CTRACE__FN_DEPTH of them:
+                                   function, its enter hook's frame, the call site gcc passed, and
+                                   where the hook was called from (see >>functions) */
 #endif
 } ctrace__tstate;
 
@@ -4432,28 +4433,77 @@ CTRACE__HOT void ctrace__fn_exit_at(ctrace__tstate *t, uint64_t now) {
   ctrace__event_commit(t, ctrace__event_head_at(t, CTRACE_EV_ZONE_END, now)); /* writes a held begin first */
 }
 
-CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp) {
+/* Which open calls a hook finds still open. Each open call keeps the frame
+   of its enter hook (sp), the call site gcc passed (the return address of
+   the machine frame it runs in) and where its enter hook was called from
+   (at). A function the compiler inlined calls its hooks from its caller's
+   machine frame: the same sp and call site, another `at`; so an equal sp
+   nests. A call whose exit never came (longjmp, or an exception through
+   code built without the flag) is found when a hook runs in a frame above
+   it (its sp below the hook's), in its own frame with another call site
+   (the caller called something else), or from its very hook call again in
+   the same frame (a loop came back around). Only recursion gcc inlined
+   into itself shares sp and call site with its caller, and it differs in
+   `at`. d <= CTRACE__FN_DEPTH; returns how many of the d stay open. */
+CTRACE__HOT uint32_t ctrace__fn_open_at_enter(const ctrace__tstate *t, uint32_t d, uintptr_t sp, uintptr_t cs,
+                                              uintptr_t at) {
+  uint32_t j;
+  while (d && t->fn_stack[d - 1].sp < sp) d--;
+  if (!d || t->fn_stack[d - 1].sp != sp) return d;
+  if (t->fn_stack[d - 1].cs != cs) {
+    while (d && t->fn_stack[d - 1].sp == sp) d--;
+    return d;
+  }
+  for (j = d; j && t->fn_stack[j - 1].sp == sp; j--)
+    if (t->fn_stack[j - 1].at == at) return j - 1;
+  return d;
+}
+
+/* The same at an exit of fn: calls whose frames are below the hook's are
+   gone (gcc and clang often jump to the exit hook after the frame is
+   released, so it runs in the caller's frame); the exiting call is the
+   shallowest of fn at or above it, and calls above that one left without
+   their exits. An exit of no open call (it began before the session)
+   ends only calls that are gone. */
+static CTRACE__NOINSTR uint32_t ctrace__fn_open_at_exit(const ctrace__tstate *t, uint32_t d, uintptr_t fn, uintptr_t sp) {
+  uint32_t j = d, k;
+  int gone_is_it = 0;
+  while (j && t->fn_stack[j - 1].sp < sp) {
+    gone_is_it |= t->fn_stack[j - 1].fn == fn;
+    j--;
+  }
+  if (gone_is_it) return j;
+  for (k = j; k; k--)
+    if (t->fn_stack[k - 1].fn == fn) return k - 1;
+  return j;
+}
+
+/* Open calls past CTRACE__FN_DEPTH are only counted: a hook in a frame
+   above the deepest one kept is past all of them. */
+static CTRACE__NOINSTR uint32_t ctrace__fn_untracked_gone(const ctrace__tstate *t, uintptr_t sp) {
+  uint32_t d = t->fn_depth;
+  return d > CTRACE__FN_DEPTH && sp > t->fn_stack[CTRACE__FN_DEPTH - 1].sp ? CTRACE__FN_DEPTH : d;
+}
+
+static CTRACE__NOINSTR ctrace__tstate *ctrace__fn_end_down_to(ctrace__tstate *t, uint32_t keep, uint64_t now) {
+  while (t && t->fn_depth > keep) {
+    ctrace__fn_exit_at(t, now);
+    t->fn_depth--;
+    t = ctrace__ready(CTRACE__MAX_FIXED_EVENT);
+  }
+  return t;
+}
+
+CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp, uintptr_t cs, uintptr_t at) {
   ctrace__tstate *t;
   if (ctrace__fn_busy) return; /* e.g. an instrumented CTRACE_MEM_ALLOC called from here */
   ctrace__fn_busy = 1;
   if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) {
     uint64_t now = ctrace__now();
+    uint32_t d = ctrace__fn_untracked_gone(t, sp), keep;
     if (!enter) {
-      /* The exit of the call on top, or of one further down whose callees
-         left without their exits (longjmp, an exception without cleanup):
-         those are ended here first. A call not on the stack began before
-         the session: its exit is not recorded. */
-      uint32_t d = t->fn_depth, j = d;
-      if (d > CTRACE__FN_DEPTH) {
-        j = d - 1; /* too deep to check */
-      } else {
-        while (j > 0 && t->fn_stack[j - 1].fn != (uintptr_t)fn) j--;
-        j = j ? j - 1 : d;
-      }
-      while (j < t->fn_depth && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) {
-        ctrace__fn_exit_at(t, now);
-        t->fn_depth--;
-      }
+      keep = d <= CTRACE__FN_DEPTH ? ctrace__fn_open_at_exit(t, d, (uintptr_t)fn, sp) : d - 1;
+      ctrace__fn_end_down_to(t, keep, now);
     } else {
       uint32_t i = ctrace__fn_slot(fn), id = t->fn_cache[i].fn == (uintptr_t)fn ? t->fn_cache[i].id : 0;
       if (!id) {
@@ -4466,19 +4516,15 @@ CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp) {
           t->fn_cache[i].id = id;
         }
       }
-      /* Calls on top of the stack whose frames are at or below this one's
-         were left without their exits (longjmp): they end here. A callee's
-         frame is always below its caller's. */
-      while (t && t->fn_depth && t->fn_depth <= CTRACE__FN_DEPTH && t->fn_stack[t->fn_depth - 1].sp <= sp) {
-        ctrace__fn_exit_at(t, now);
-        t->fn_depth--;
-        t = ctrace__ready(CTRACE__MAX_FIXED_EVENT);
-      }
+      keep = d <= CTRACE__FN_DEPTH ? ctrace__fn_open_at_enter(t, d, sp, cs, at) : d;
+      t = ctrace__fn_end_down_to(t, keep, now);
       /* Out of memory: no begin, and no end either (not on the stack). */
       if (id && t) {
         if (t->fn_depth < CTRACE__FN_DEPTH) {
           t->fn_stack[t->fn_depth].fn = (uintptr_t)fn;
           t->fn_stack[t->fn_depth].sp = sp;
+          t->fn_stack[t->fn_depth].cs = cs;
+          t->fn_stack[t->fn_depth].at = at;
         }
         t->fn_depth++;
         ctrace__fn_enter_at(t, id, now);
@@ -4497,34 +4543,39 @@ void __cyg_profile_func_exit(void *fn, void *call_site) CTRACE__NOINSTR;
 void __cyg_profile_func_enter(void *fn, void *call_site) {
   ctrace__tstate *t;
   uint32_t i, d;
-  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-  (void)call_site;
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0), cs = (uintptr_t)call_site,
+            at = (uintptr_t)__builtin_return_address(0);
   if (!CTRACE__ON()) return;
   t = ctrace__tls;
   i = ctrace__fn_slot(fn);
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
                        (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
                        t->fn_cache[i].fn != (uintptr_t)fn || (d = t->fn_depth) >= CTRACE__FN_DEPTH ||
-                       (d && t->fn_stack[d - 1].sp <= sp))) {
-    ctrace__fn_general(fn, 1, sp);
+                       (d && t->fn_stack[d - 1].sp <= sp && ctrace__fn_open_at_enter(t, d, sp, cs, at) != d))) {
+    ctrace__fn_general(fn, 1, sp, cs, at);
     return;
   }
   t->fn_stack[d].fn = (uintptr_t)fn;
   t->fn_stack[d].sp = sp;
+  t->fn_stack[d].cs = cs;
+  t->fn_stack[d].at = at;
   t->fn_depth = d + 1;
   ctrace__fn_enter_at(t, t->fn_cache[i].id, ctrace__cpu_ticks());
 }
 
+/* The quick exit: the call on top, its caller still open. */
 void __cyg_profile_func_exit(void *fn, void *call_site) {
   ctrace__tstate *t;
   uint32_t d;
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
   (void)call_site;
   if (!CTRACE__ON()) return;
   t = ctrace__tls;
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
                        (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
-                       (d = t->fn_depth - 1) >= CTRACE__FN_DEPTH || t->fn_stack[d].fn != (uintptr_t)fn)) {
-    ctrace__fn_general(fn, 0, 0);
+                       (d = t->fn_depth - 1) >= CTRACE__FN_DEPTH || t->fn_stack[d].fn != (uintptr_t)fn ||
+                       (t->fn_stack[d].sp < sp && d && t->fn_stack[d - 1].sp < sp))) {
+    ctrace__fn_general(fn, 0, sp, 0, 0);
     return;
   }
   t->fn_depth = d;
