@@ -1,0 +1,100 @@
+#!/bin/sh
+# tests/test_functions_unwind.sh - calls left without their exits, at -O2.
+#
+# With inlined hooks an equal stack pointer is normal, so a longjmp must be
+# told apart by other means (see >>functions in ctrace.h). Built -O2:
+#   loop     a loop longjmps out of the same call 1000 times: each call is a
+#            sibling under the loop's function, never nested in the last one;
+#   deep     a longjmp from 50 levels of recursion to the outermost level,
+#            which then makes another call and returns: that call is under
+#            the outermost level and every level is ended;
+#   inline   a function gcc inlines calls one that longjmps to the caller's
+#            own frame, repeatedly: the inlined calls stay siblings.
+# Run from the repo root; BUILD (default build) holds the build output.
+set -u
+BUILD=${BUILD:-build}
+CC=${CC:-cc}
+TOOL="$BUILD/ctrace"
+TMP="$BUILD/tmp/test_functions_unwind-$$"
+FAILS=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+finish() { [ "$FAILS" = 0 ]; exit $?; }
+[ -x "$TOOL" ] || { fail "unwind: $TOOL is not built"; finish; }
+mkdir -p "$TMP" || { fail "unwind: cannot create $TMP"; finish; }
+trap 'rm -rf "$TMP"' EXIT
+
+cat >"$TMP/unwind.c" <<'C'
+#define CTRACE_IMPLEMENTATION
+#define CTRACE_INSTRUMENT_FUNCTIONS
+#include "ctrace.h"
+#include <setjmp.h>
+#include <string.h>
+#define NOINLINE __attribute__((noinline))
+volatile int sink;
+static jmp_buf jb;
+NOINLINE __attribute__((noreturn)) void thrower(void) { longjmp(jb, 1); }
+NOINLINE void jumps(int i) { sink += i; thrower(); }
+NOINLINE void looper(void) {
+  volatile int i;
+  for (i = 0; i < 1000; i++)
+    if (setjmp(jb) == 0) jumps(i);
+}
+NOINLINE void after(void) { sink++; }
+NOINLINE void down(int n) { if (n) down(n - 1); else if (sink >= 0) thrower(); sink++; }
+NOINLINE void top(void) {
+  if (setjmp(jb) == 0) down(50);
+  after();
+}
+static inline void inl_jump(int i) { sink += i; thrower(); }
+NOINLINE void inline_looper(void) {
+  volatile int i;
+  for (i = 0; i < 100; i++)
+    if (setjmp(jb) == 0) inl_jump(i);
+}
+int main(int argc, char **argv) {
+  ctrace_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.function_min_ns = CTRACE_FUNCTION_MIN_NONE;
+  if (argc < 3 || ctrace_start_with(argv[2], &cfg) != 0) return 2;
+  if (!strcmp(argv[1], "loop")) looper();
+  else if (!strcmp(argv[1], "deep")) top();
+  else inline_looper();
+  ctrace_stop();
+  return 0;
+}
+C
+if ! $CC -std=gnu99 -O2 -g -Wall -Wextra -Werror -finstrument-functions -I. "$TMP/unwind.c" -o "$TMP/unwind" -pthread \
+    >"$TMP/build.log" 2>&1; then
+  fail "unwind: the program does not build: $(head -3 "$TMP/build.log")"
+  finish
+fi
+# counts FILE: "stack count" lines of the folded export, counts summed per stack.
+counts() { "$TOOL" export folded "$1" -o - 2>/dev/null | awk '{n = $NF; $NF = ""; sub(/ $/, ""); c[$0] += 1} END {for (s in c) print s}'; }
+# calls TRACE NAME: how many times NAME began.
+calls() { "$TOOL" dump "$1" | awk -F'\t' -v n="$2" '$3 == "zone_begin" && $4 == n' | wc -l; }
+# deepest TRACE: the most calls open at once.
+deepest() { "$TOOL" dump "$1" | awk -F'\t' '$3 == "zone_begin" {d++; if (d > m) m = d} $3 == "zone_end" {d--} END {print m + 0}'; }
+
+for mode in loop deep inline; do
+  "$TMP/unwind" $mode "$TMP/$mode.ctrace" || fail "unwind: $mode run failed"
+  "$TOOL" check "$TMP/$mode.ctrace" >/dev/null 2>&1 || fail "unwind: $mode: ctrace check fails"
+  counts "$TMP/$mode.ctrace" >"$TMP/$mode.stacks"
+done
+
+n=$(calls "$TMP/loop.ctrace" jumps); d=$(deepest "$TMP/loop.ctrace")
+if [ "$n" = 1000 ] && [ "$d" -le 4 ] && grep -qx "looper;jumps;thrower" "$TMP/loop.stacks" &&
+   ! grep -q "jumps;jumps\|thrower;jumps" "$TMP/loop.stacks"; then
+  pass "unwind: 1000 longjmps out of one call site leave 1000 sibling calls (deepest $d)"
+else fail "unwind: loop: $n calls, deepest $d, stacks $(head -5 "$TMP/loop.stacks" | tr '\n' ' ')"; fi
+
+if grep -qx "top;after" "$TMP/deep.stacks" && ! grep -q "down;after\|thrower;after" "$TMP/deep.stacks" &&
+   [ "$(calls "$TMP/deep.ctrace" down)" = 51 ] && [ "$(deepest "$TMP/deep.ctrace")" = 53 ]; then
+  pass "unwind: after a longjmp out of 51 recursive levels the next call is under the outermost"
+else fail "unwind: deep: $(grep after "$TMP/deep.stacks" | head -3 | tr '\n' ' ')"; fi
+
+n=$(calls "$TMP/inline.ctrace" inl_jump); d=$(deepest "$TMP/inline.ctrace")
+if [ "$n" = 100 ] && [ "$d" -le 4 ] && grep -qx "inline_looper;inl_jump;thrower" "$TMP/inline.stacks"; then
+  pass "unwind: an inlined call left by longjmp into its caller's frame is ended when that call comes round again"
+else fail "unwind: inline: $n calls, deepest $d, stacks $(head -5 "$TMP/inline.stacks" | tr '\n' ' ')"; fi
+finish
