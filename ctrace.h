@@ -699,13 +699,18 @@ typedef struct ctrace_zone_stats {
   uint32_t line;
   uint64_t count;            /* spans, unfinished included */
   uint64_t unfinished;       /* of which never ended (closed at trace end) */
-  int64_t total_ns;          /* sum of durations */
+  int64_t total_ns;          /* time some instance was open, each moment once per
+                                thread: the outermost instances' durations (a
+                                recursive zone's total is not its levels' sum) */
   int64_t self_ns;           /* sum of self times (duration minus children) */
-  int64_t mean_ns;           /* total_ns / count, rounded to nearest */
+  int64_t mean_ns;           /* spans_ns / count, rounded to nearest */
   int64_t min_ns, max_ns;
   int64_t p50_ns, p95_ns, p99_ns;
   uint64_t allocs, alloc_bytes; /* allocations made while it was innermost */
   const ctrace_histogram *hist; /* for ctrace_histogram_* */
+  int64_t spans_ns;          /* sum of every span's duration, nested instances
+                                included (what total_ns was before it counted
+                                each moment once) */
 } ctrace_zone_stats;
 
 /* Quantile q in [0,1] (nearest rank) from a histogram, within the bound above.
@@ -7235,6 +7240,7 @@ static void ctrace__series_free(ctrace__series *s) {
 
 typedef struct ctrace__open_zone {
   uint32_t zone, node;
+  uint8_t outermost, counted; /* no other instance open on the thread; in zopen[zone].n */
   int64_t start, child_ns;
   uint64_t alloc_bytes;
 } ctrace__open_zone;
@@ -7304,6 +7310,10 @@ struct ctrace_analysis {
   ctrace_thread_stats *threads_sorted;
 
   ctrace__ztab zones, tasks;
+  /* Per zone: the thread that has instances of it open and how many, and
+     how many are open on other threads (see ctrace__zone_outermost). */
+  struct ctrace__zopen { uint32_t thread, n, others; } *zopen;
+  uint32_t cap_zopen;
   ctrace__ptr_cache zcache[CTRACE__PTR_CACHE];
   uint32_t *zone_order; /* by total, for the outputs */
 
@@ -7626,13 +7636,16 @@ static int64_t ctrace__an_sadd(int64_t x, int64_t y) {
   return x + y;
 }
 
-static void ctrace__zstats_add(ctrace__ztab *t, uint32_t v, int64_t dur, int64_t self,
+/* total is what the span adds to the zone's total: its duration when no
+   other instance of the zone was open on its thread, else 0. */
+static void ctrace__zstats_add(ctrace__ztab *t, uint32_t v, int64_t dur, int64_t self, int64_t total,
                                int unfinished, ctrace_analysis *a) {
   ctrace_zone_stats *z = &t->st[v];
   if (!z->count || dur < z->min_ns) z->min_ns = dur;
   if (!z->count || dur > z->max_ns) z->max_ns = dur;
   z->count++;
-  z->total_ns = ctrace__an_sadd(z->total_ns, dur);
+  z->total_ns = ctrace__an_sadd(z->total_ns, total);
+  z->spans_ns = ctrace__an_sadd(z->spans_ns, dur);
   z->self_ns = ctrace__an_sadd(z->self_ns, self);
   if (unfinished) z->unfinished++;
   if (ctrace__hist_add(&t->hist[v], dur)) ctrace__fail(a, CTRACE_E_NOMEM);
@@ -7712,6 +7725,31 @@ static uint32_t ctrace__an_flame_child(ctrace_analysis *a, uint32_t parent, cons
 
 /* ---- zones --------------------------------------------------------------------------------- */
 
+/* Whether zone z, beginning on thread ti, has no instance open there
+   already. Usually one thread at a time has a zone open: its instances are
+   counted in zopen and the answer is at hand. Instances open on several
+   threads at once are found on the thread's own stack (at most max_depth). */
+static int ctrace__zone_outermost(ctrace_analysis *a, uint32_t ti, uint32_t z, ctrace__open_zone *o) {
+  struct ctrace__zopen *zo = &a->zopen[z];
+  const ctrace__thread *t = &a->tstate[ti];
+  uint32_t k;
+  o->counted = 1;
+  if (zo->n && zo->thread == ti) {
+    zo->n++;
+    return 0;
+  }
+  if (!zo->n && !zo->others) {
+    zo->thread = ti;
+    zo->n = 1;
+    return 1;
+  }
+  o->counted = 0;
+  zo->others++;
+  for (k = 0; k + 1 < t->depth; k++)
+    if (t->stack[k].zone == z) return 0;
+  return 1;
+}
+
 static void ctrace__zone_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   ctrace__thread *t = &a->tstate[ti];
   ctrace__open_zone *o;
@@ -7724,6 +7762,14 @@ static void ctrace__zone_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
   }
   z = ctrace__zone_index(a, ev);
   if (z == CTRACE_NONE) return;
+  if (z >= a->cap_zopen) {
+    uint32_t old = a->cap_zopen;
+    if (CTRACE__GROW(a->zopen, a->cap_zopen, z + 1)) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+      return;
+    }
+    memset(a->zopen + old, 0, (size_t)(a->cap_zopen - old) * sizeof *a->zopen);
+  }
   if (CTRACE__GROW(t->stack, t->cap, t->depth + 1)) {
     ctrace__fail(a, CTRACE_E_NOMEM);
     return;
@@ -7735,6 +7781,7 @@ static void ctrace__zone_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
   o->start = ev->time_ns;
   o->child_ns = 0;
   o->alloc_bytes = 0;
+  o->outermost = (uint8_t)ctrace__zone_outermost(a, ti, z, o);
   if (t->depth > a->threads[ti].max_depth) a->threads[ti].max_depth = t->depth;
 }
 
@@ -7747,7 +7794,9 @@ static void ctrace__zone_close(ctrace_analysis *a, uint32_t ti, int64_t end, int
   if (t->depth) t->stack[t->depth - 1].child_ns = ctrace__an_sadd(t->stack[t->depth - 1].child_ns, dur);
   else a->threads[ti].busy_ns = ctrace__an_sadd(a->threads[ti].busy_ns, dur);
   a->threads[ti].zones++;
-  ctrace__zstats_add(&a->zones, o.zone, dur, self, unfinished, a);
+  if (o.counted) a->zopen[o.zone].n--;
+  else a->zopen[o.zone].others--;
+  ctrace__zstats_add(&a->zones, o.zone, dur, self, o.outermost ? dur : 0, unfinished, a);
   node->count++;
   node->self_ns = ctrace__an_sadd(node->self_ns, self);
   if (a->cfg.on_span) {
@@ -7903,7 +7952,7 @@ static void ctrace__gc_begin(ctrace_analysis *a, const ctrace_event *ev) {
 
 static void ctrace__task_close(ctrace_analysis *a, ctrace__live *e, int64_t end, int unfinished) {
   int64_t dur = ctrace__max64(0, end - e->time);
-  ctrace__zstats_add(&a->tasks, e->ref, dur, dur, unfinished, a);
+  ctrace__zstats_add(&a->tasks, e->ref, dur, dur, dur, unfinished, a);
   if (unfinished) ctrace__problem(a, CTRACE_PROB_TASK_UNFINISHED, 1, e->time, a->threads[e->thread].id);
   if (a->cfg.on_task) {
     ctrace_span s;
@@ -8459,7 +8508,7 @@ static void ctrace__ztab_finish(ctrace__ztab *t) {
   for (i = 0; i < t->n; i++) {
     ctrace_zone_stats *z = &t->st[i];
     z->hist = &t->hist[i];
-    if (z->count) z->mean_ns = ctrace__an_sadd(z->total_ns, (int64_t)(z->count / 2)) / (int64_t)z->count;
+    if (z->count) z->mean_ns = ctrace__an_sadd(z->spans_ns, (int64_t)(z->count / 2)) / (int64_t)z->count;
     z->p50_ns = ctrace_histogram_percentile(z->hist, 0.50);
     z->p95_ns = ctrace_histogram_percentile(z->hist, 0.95);
     z->p99_ns = ctrace_histogram_percentile(z->hist, 0.99);
@@ -8822,7 +8871,8 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
   { /* time sums saturate at INT64_MAX (ctrace__an_sadd): that value means overflowed */
     uint32_t i;
     for (i = 0; i < a->zones.n; i++)
-      if (a->zones.st[i].total_ns == INT64_MAX || a->zones.st[i].self_ns == INT64_MAX) a->sum.overflowed = 1;
+      if (a->zones.st[i].total_ns == INT64_MAX || a->zones.st[i].self_ns == INT64_MAX ||
+          a->zones.st[i].spans_ns == INT64_MAX) a->sum.overflowed = 1;
     for (i = 0; i < a->tasks.n; i++)
       if (a->tasks.st[i].total_ns == INT64_MAX) a->sum.overflowed = 1;
     for (i = 0; i < a->n_threads; i++)
@@ -8858,6 +8908,7 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
   for (i = 0; i < a->n_threads; i++) CTRACE_MEM_FREE(a->tstate[i].stack);
   CTRACE_MEM_FREE(a->threads);
   CTRACE_MEM_FREE(a->tstate);
+  CTRACE_MEM_FREE(a->zopen);
   CTRACE_MEM_FREE(a->threads_sorted);
   ctrace__map_free(&a->thread_map);
   for (i = 0; i < a->zones.n; i++) CTRACE_MEM_FREE(a->zones.hist[i].counts);
@@ -13019,7 +13070,7 @@ static void ctrace__rep_td_delta(ctrace__report *r, int64_t now, int64_t before)
 
 static void ctrace__rep_compare_row(ctrace__report *r, uint32_t zi, const ctrace_zone_stats *now,
                                     const ctrace_zone_stats *before) {
-  static const ctrace_zone_stats none = {"", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL};
+  static const ctrace_zone_stats none = {"", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0};
   const ctrace_zone_stats *z = now ? now : before;
   if (!now) now = &none;
   if (!before) before = &none;

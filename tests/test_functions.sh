@@ -253,6 +253,16 @@ if "$EX" "$TMP/ex.ctrace" >/dev/null; then
      has_stack "$TMP/ex.folded" "check_sorted" && ! grep -q "ctrace\|0x" "$TMP/ex.folded"; then
     pass "functions: the example's report names its functions, nested as called"
   else fail "functions: example: $(head -5 "$TMP/ex.folded" | tr '\n' ' ')"; fi
+  # Recursive merge_sort: its total counts each moment once (at most the run).
+  if command -v python3 >/dev/null 2>&1; then
+    r=$("$TOOL" stats --json "$TMP/ex.ctrace" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+z = [z for z in d["zones"] if z["name"] == "merge_sort"][0]
+print("ok" if 0 < z["total_ns"] <= d["duration_ns"] and z["count"] > 1000 else "merge_sort %d ns in a %d ns run" % (z["total_ns"], d["duration_ns"]))')
+    if [ "$r" = ok ]; then pass "functions: recursive merge_sort's total is at most the run's length"
+    else fail "functions: $r"; fi
+  fi
 else fail "functions: the example failed"; fi
 
 # ---- fork: the child's calls are not in the parent's trace ----
