@@ -2415,9 +2415,63 @@ CTRACE__COLD CTRACE__NOINSTR void ctrace__def_site(uint32_t id, const ctrace__si
   ctrace__g.defs_len = (size_t)(p - ctrace__g.defs);
 }
 
+/* The first line of a small file (a /proc name), without its newline. */
+static CTRACE__NOINSTR size_t ctrace__read_line(const char *path, char *out, size_t cap) {
+  size_t n = 0;
+#if defined(__linux__)
+  long got;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return 0;
+  got = (long)read(fd, out, cap - 1);
+  close(fd);
+  while (got > 0 && n < (size_t)got && out[n] != '\n') n++;
+#else
+  (void)path; (void)cap;
+#endif
+  out[n] = 0;
+  return n;
+}
+
+/* A name for a thread the program never named, from the OS: the main
+   thread is the program (its file name, as started); another thread has the
+   name the program gave it (pthread_setname_np, prctl), read when it joins
+   a session. A thread's OS name that is only the one it inherited from the
+   process is not a name of its own: such a thread stays unnamed. Linux
+   only for now (elsewhere every such thread stays unnamed). */
+static CTRACE__NOINSTR size_t ctrace__os_thread_name(const ctrace__tstate *t, char *out, size_t cap) {
+  size_t n = 0;
+  out[0] = 0;
+#if defined(__linux__)
+  if (t->os_tid == (uint64_t)getpid()) {
+    char prog[256];
+    const char *base;
+    ctrace__program_name(prog, sizeof prog);
+    base = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
+    if (*base) {
+      n = strlen(base) < cap - 1 ? strlen(base) : cap - 1;
+      memcpy(out, base, n);
+      out[n] = 0;
+    } else n = ctrace__read_line("/proc/self/comm", out, cap);
+  } else {
+    char path[64], process[64];
+    snprintf(path, sizeof path, "/proc/self/task/%llu/comm", (unsigned long long)t->os_tid);
+    n = ctrace__read_line(path, out, cap);
+    if (n && ctrace__read_line("/proc/self/comm", process, sizeof process) == n && memcmp(process, out, n) == 0)
+      n = 0;
+    out[n] = 0;
+  }
+#else
+  (void)t; (void)cap;
+#endif
+  return n;
+}
+
 CTRACE__COLD CTRACE__NOINSTR void ctrace__def_thread(const ctrace__tstate *t) {
-  size_t n = t->name ? strlen(t->name) : 0;
+  char os_name[256];
+  const char *name = t->name;
+  size_t n = name ? strlen(name) : ctrace__os_thread_name(t, os_name, sizeof os_name);
   uint8_t *p;
+  if (!name) name = os_name;
   ctrace__lock(&ctrace__g.intern_lock);
   if (ctrace__defs_reserve(1 + 10 * 3 + n) == 0) {
     p = ctrace__g.defs + ctrace__g.defs_len;
@@ -2425,7 +2479,7 @@ CTRACE__COLD CTRACE__NOINSTR void ctrace__def_thread(const ctrace__tstate *t) {
     p = ctrace__put_varint(p, t->tid);
     p = ctrace__put_varint(p, t->os_tid);
     p = ctrace__put_varint(p, n);
-    if (n) memcpy(p, t->name, n);
+    if (n) memcpy(p, name, n);
     p += n;
     ctrace__g.defs_len = (size_t)(p - ctrace__g.defs);
   }
@@ -7245,6 +7299,12 @@ typedef struct ctrace__open_zone {
   uint64_t alloc_bytes;
 } ctrace__open_zone;
 
+/* Per zone: the thread that has instances of it open and how many, and
+   how many are open on other threads. */
+typedef struct ctrace__zopen {
+  uint32_t thread, n, others;
+} ctrace__zopen;
+
 typedef struct ctrace__thread {
   ctrace__open_zone *stack;
   uint32_t depth, cap;
@@ -7310,9 +7370,7 @@ struct ctrace_analysis {
   ctrace_thread_stats *threads_sorted;
 
   ctrace__ztab zones, tasks;
-  /* Per zone: the thread that has instances of it open and how many, and
-     how many are open on other threads (see ctrace__zone_outermost). */
-  struct ctrace__zopen { uint32_t thread, n, others; } *zopen;
+  ctrace__zopen *zopen; /* per zone (see ctrace__zone_outermost) */
   uint32_t cap_zopen;
   ctrace__ptr_cache zcache[CTRACE__PTR_CACHE];
   uint32_t *zone_order; /* by total, for the outputs */
@@ -7730,7 +7788,7 @@ static uint32_t ctrace__an_flame_child(ctrace_analysis *a, uint32_t parent, cons
    counted in zopen and the answer is at hand. Instances open on several
    threads at once are found on the thread's own stack (at most max_depth). */
 static int ctrace__zone_outermost(ctrace_analysis *a, uint32_t ti, uint32_t z, ctrace__open_zone *o) {
-  struct ctrace__zopen *zo = &a->zopen[z];
+  ctrace__zopen *zo = &a->zopen[z];
   const ctrace__thread *t = &a->tstate[ti];
   uint32_t k;
   o->counted = 1;
