@@ -2415,22 +2415,21 @@ CTRACE__COLD CTRACE__NOINSTR void ctrace__def_site(uint32_t id, const ctrace__si
   ctrace__g.defs_len = (size_t)(p - ctrace__g.defs);
 }
 
+#if defined(__linux__)
 /* The first line of a small file (a /proc name), without its newline. */
 static CTRACE__NOINSTR size_t ctrace__read_line(const char *path, char *out, size_t cap) {
   size_t n = 0;
-#if defined(__linux__)
   long got;
   int fd = open(path, O_RDONLY);
+  out[0] = 0;
   if (fd < 0) return 0;
   got = (long)read(fd, out, cap - 1);
   close(fd);
   while (got > 0 && n < (size_t)got && out[n] != '\n') n++;
-#else
-  (void)path; (void)cap;
-#endif
   out[n] = 0;
   return n;
 }
+#endif
 
 /* A name for a thread the program never named, from the OS: the main
    thread is the program (its file name, as started); another thread has the
