@@ -4631,12 +4631,12 @@ void __cyg_profile_func_exit(void *fn, void *call_site) {
   t = ctrace__tls;
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
                        (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
-                       (d = t->fn_depth - 1) >= CTRACE__FN_DEPTH || t->fn_stack[d].fn != (uintptr_t)fn ||
-                       (t->fn_stack[d].sp < sp && d && t->fn_stack[d - 1].sp < sp))) {
+                       (d = t->fn_depth) == 0 || d > CTRACE__FN_DEPTH || t->fn_stack[d - 1].fn != (uintptr_t)fn ||
+                       (t->fn_stack[d - 1].sp < sp && d > 1 && t->fn_stack[d - 2].sp < sp))) {
     ctrace__fn_general(fn, 0, sp, 0, 0);
     return;
   }
-  t->fn_depth = d;
+  t->fn_depth = d - 1;
   ctrace__fn_exit_at(t, ctrace__cpu_ticks());
 }
 #ifdef __cplusplus
