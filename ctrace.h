@@ -7200,6 +7200,7 @@ typedef struct ctrace__thread {
   uint64_t outside_gc; /* events outside the collections it ran itself */
   int64_t early_held_ns; /* held while it had done nothing but collect (not kept) */
   uint64_t early_held;
+  uint32_t wait_slot;  /* its place in ctrace_analysis.waiting while it waits */
 } ctrace__thread;
 
 /* A stretch of time a thread was held up by a collection. */
@@ -7212,6 +7213,7 @@ typedef struct ctrace__held {
 typedef struct ctrace__counter {
   ctrace__series series;
   double mean;               /* running, so a mean of huge values stays finite */
+  int is_goal;               /* its name holds "goal" (decided once, not per sample) */
 } ctrace__counter;
 
 typedef struct ctrace__ptr_cache {
@@ -7314,6 +7316,14 @@ struct ctrace_analysis {
 
   int64_t progress_total;
   double progress_last;
+  /* Work that depends on a string is done once per distinct string: these
+     map a reader's (stable) pointers to what was made of them. */
+  ctrace__ptr_cache icache[CTRACE__PTR_CACHE]; /* string -> its interned copy */
+  ctrace__ptr_cache tcache[CTRACE__PTR_CACHE]; /* (name, file, line) -> task */
+  /* Threads that wait now, so a collection's edges touch only the threads it
+     can hold up (they and the collection's own thread), not every thread. */
+  uint32_t *waiting;
+  uint32_t n_waiting, cap_waiting, gc_ti;
 };
 
 static void ctrace__fail(ctrace_analysis *a, int code) {
@@ -7346,6 +7356,28 @@ static const char *ctrace__intern(ctrace_analysis *a, const char *s) {
   memcpy(copy, s, len + 1);
   a->str[a->n_str] = copy;
   return a->str[a->n_str++];
+}
+
+static CTRACE__WRAPS uint32_t ctrace__ptr_slot(const char *p, const char *q, uint32_t line) {
+  uint64_t h = ctrace__mix64((uint64_t)(size_t)p * 31u + (uint64_t)(size_t)q + line);
+  return (uint32_t)h & (CTRACE__PTR_CACHE - 1);
+}
+
+/* ctrace__intern for a string an event carries: a reader's strings keep
+   their pointers, so the text is hashed once per distinct pointer, not per
+   event (a 1 MiB name used by every event would cost its length each time). */
+static const char *ctrace__intern_ev(ctrace_analysis *a, const char *s) {
+  ctrace__ptr_cache *c;
+  const char *v;
+  if (!a->stable_strings || !s) return ctrace__intern(a, s);
+  c = &a->icache[ctrace__ptr_slot(s, NULL, 0)];
+  if (c->a == s && c->b) return c->b;
+  v = ctrace__intern(a, s);
+  if (v) {
+    c->a = s;
+    c->b = v;
+  }
+  return v;
 }
 
 /* ---- problems -------------------------------------------------------------------- */
@@ -7412,14 +7444,14 @@ static void ctrace__problem(ctrace_analysis *a, int kind, uint64_t n, int64_t t,
 static void ctrace__problem_reported(ctrace_analysis *a, const char *name, int64_t t,
                                      uint32_t thread) {
   uint32_t i, named = a->n_reported < CTRACE__MAX_REPORTED ? a->n_reported : CTRACE__MAX_REPORTED;
-  name = ctrace__str(name);
+  const char *own = ctrace__intern_ev(a, name); /* interned: one text, one pointer */
+  if (!own) return;
   for (i = 0; i < named; i++)
-    if (strcmp(a->reported[i].what, name) == 0) break;
+    if (a->reported[i].what == own) break;
   if (i == named) {
     /* Past the cap every new name counts in one fold entry at the end,
        which a name spelled "(other problems)" never matches above. */
-    const char *what = i < CTRACE__MAX_REPORTED ? ctrace__intern(a, name) : "(other problems)";
-    if (!what) return;
+    const char *what = i < CTRACE__MAX_REPORTED ? own : "(other problems)";
     if (i == a->n_reported) {
       a->reported[i].kind = CTRACE_PROB_REPORTED;
       a->reported[i].what = what;
@@ -7531,27 +7563,31 @@ static uint32_t ctrace__ztab_index(ctrace_analysis *a, ctrace__ztab *t, const ch
   return v;
 }
 
-static CTRACE__WRAPS uint32_t ctrace__ptr_slot(const char *p, const char *q, uint32_t line) {
-  uint64_t h = ctrace__mix64((uint64_t)(size_t)p * 31u + (uint64_t)(size_t)q + line);
-  return (uint32_t)h & (CTRACE__PTR_CACHE - 1);
-}
-
-static uint32_t ctrace__zone_index(ctrace_analysis *a, const ctrace_event *ev) {
-  int folded;
+/* ctrace__ztab_index for an event's site, through a cache of the reader's
+   pointers, so a site's text is hashed once, not per event. */
+static uint32_t ctrace__ztab_cached(ctrace_analysis *a, ctrace__ztab *t, ctrace__ptr_cache *cache,
+                                    const ctrace_event *ev, int *folded) {
   uint32_t v;
   ctrace__ptr_cache *c = NULL;
+  *folded = 0;
   if (a->stable_strings) {
-    c = &a->zcache[ctrace__ptr_slot(ev->name, ev->file, ev->line)];
+    c = &cache[ctrace__ptr_slot(ev->name, ev->file, ev->line)];
     if (c->a == ev->name && c->b == ev->file && c->line == ev->line && c->a) return c->idx;
   }
-  v = ctrace__ztab_index(a, &a->zones, ev->name, ev->file, ev->line, &folded);
-  if (folded) a->sum.zones_folded++;
-  if (c && !folded && v != CTRACE_NONE) {
+  v = ctrace__ztab_index(a, t, ev->name, ev->file, ev->line, folded);
+  if (c && !*folded && v != CTRACE_NONE) {
     c->a = ev->name;
     c->b = ev->file;
     c->line = ev->line;
     c->idx = v;
   }
+  return v;
+}
+
+static uint32_t ctrace__zone_index(ctrace_analysis *a, const ctrace_event *ev) {
+  int folded;
+  uint32_t v = ctrace__ztab_cached(a, &a->zones, a->zcache, ev, &folded);
+  if (folded) a->sum.zones_folded++;
   return v;
 }
 
@@ -7774,9 +7810,23 @@ static void ctrace__held_update_all(ctrace_analysis *a, int64_t now) {
   for (ti = 0; ti < a->n_threads; ti++) ctrace__held_update(a, ti, now);
 }
 
+/* A collection began or ended: only the threads waiting now and the one
+   running it can change. */
+static void ctrace__held_update_gc(ctrace_analysis *a, int64_t now) {
+  uint32_t i;
+  if (a->gc_ti < a->n_threads) ctrace__held_update(a, a->gc_ti, now);
+  for (i = 0; i < a->n_waiting; i++) ctrace__held_update(a, a->waiting[i], now);
+}
+
 static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   ctrace__thread *t = &a->tstate[ti];
   if (t->wait_depth++ == 0) {
+    if (CTRACE__GROW(a->waiting, a->cap_waiting, a->n_waiting + 1)) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+    } else {
+      t->wait_slot = a->n_waiting;
+      a->waiting[a->n_waiting++] = ti;
+    }
     t->wait_start = ev->time_ns;
     a->threads[ti].waits++;
     ctrace__held_update(a, ti, ev->time_ns);
@@ -7786,6 +7836,11 @@ static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
 static void ctrace__wait_close(ctrace_analysis *a, uint32_t ti, int64_t end) {
   ctrace__thread *t = &a->tstate[ti];
   if (!t->wait_depth || --t->wait_depth) return;
+  if (t->wait_slot < a->n_waiting && a->waiting[t->wait_slot] == ti) {
+    uint32_t last = a->waiting[--a->n_waiting];
+    a->waiting[t->wait_slot] = last;
+    a->tstate[last].wait_slot = t->wait_slot;
+  }
   a->threads[ti].wait_ns = ctrace__an_sadd(a->threads[ti].wait_ns, ctrace__max64(0, end - t->wait_start));
   ctrace__held_update(a, ti, end);
 }
@@ -7818,7 +7873,7 @@ static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   } else {
     g->spans_dropped++;
   }
-  ctrace__held_update_all(a, a->gc_start + dur);
+  ctrace__held_update_gc(a, a->gc_start + dur);
   if (a->cfg.on_gc) {
     ctrace_span s;
     memset(&s, 0, sizeof s);
@@ -7834,7 +7889,7 @@ static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   }
 }
 
-static void ctrace__gc_begin(ctrace_analysis *a, const ctrace_event *ev) {
+static void ctrace__gc_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   if (a->gc_open) {
     ctrace__problem(a, CTRACE_PROB_GC_NESTED, 1, ev->time_ns, ev->thread);
     return;
@@ -7844,10 +7899,11 @@ static void ctrace__gc_begin(ctrace_analysis *a, const ctrace_event *ev) {
   a->gc_heap_before = a->mem.alloc;
   a->gc_goal = a->goal_seen ? a->goal_value : -1.0;
   a->gc_thread = ev->thread;
+  a->gc_ti = ti;
   /* Reasons are kept only while spans are kept, so their number stays bounded. */
-  a->gc_reason = a->n_gc_spans < a->cfg.max_gc_spans || a->cfg.on_gc ? ctrace__intern(a, ev->name)
+  a->gc_reason = a->n_gc_spans < a->cfg.max_gc_spans || a->cfg.on_gc ? ctrace__intern_ev(a, ev->name)
                                                                      : "";
-  ctrace__held_update_all(a, ev->time_ns);
+  ctrace__held_update_gc(a, ev->time_ns);
 }
 
 static void ctrace__task_close(ctrace_analysis *a, ctrace__live *e, int64_t end, int unfinished) {
@@ -7874,7 +7930,7 @@ static void ctrace__task_close(ctrace_analysis *a, ctrace__live *e, int64_t end,
 
 static void ctrace__task_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   int folded;
-  uint32_t v = ctrace__ztab_index(a, &a->tasks, ev->name, ev->file, ev->line, &folded);
+  uint32_t v = ctrace__ztab_cached(a, &a->tasks, a->tcache, ev, &folded);
   ctrace__live *e;
   if (v == CTRACE_NONE) return;
   if (folded) a->sum.tasks_folded++;
@@ -7933,6 +7989,7 @@ static uint32_t ctrace__counter_new(ctrace_analysis *a, const char *name, uint64
   a->counters[v].name = n;
   a->cstate[v].series.max_points = a->cfg.max_series_points;
   if (strcmp(n, "ctrace.rss") == 0) a->rss_counter = v;
+  a->cstate[v].is_goal = strstr(n, "goal") != NULL;
   a->n_counters++;
   return v;
 }
@@ -7989,7 +8046,7 @@ static void ctrace__counter_sample(ctrace_analysis *a, const ctrace_event *ev) {
   if (ev->kind == CTRACE_EV_COUNTER_F) c->is_float = 1;
   a->cstate[i].mean += v / (double)c->count - a->cstate[i].mean / (double)c->count;
   if (ctrace__series_add(&a->cstate[i].series, ev->time_ns, v)) ctrace__fail(a, CTRACE_E_NOMEM);
-  if (strstr(ev->name, "goal")) {
+  if (a->cstate[i].is_goal) {
     a->goal_value = v;
     a->goal_seen = 1;
   }
@@ -8233,8 +8290,8 @@ static void ctrace__log(ctrace_analysis *a, const ctrace_event *ev) {
   l = &a->logs[a->n_logs];
   l->time_ns = ev->time_ns;
   l->thread = ev->thread;
-  l->category = ctrace__intern(a, ev->name);
-  l->file = ctrace__intern(a, ev->file);
+  l->category = ctrace__intern_ev(a, ev->name);
+  l->file = ctrace__intern_ev(a, ev->file);
   if (!l->category || !l->file) return;
   l->line = ev->line;
   l->message = copy;
@@ -8342,7 +8399,7 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   case CTRACE_EV_TASK_END: ctrace__task_end(a, ev); break;
   case CTRACE_EV_ALLOC: ctrace__alloc(a, ti, ev); break;
   case CTRACE_EV_FREE: ctrace__free(a, ev); break;
-  case CTRACE_EV_GC_BEGIN: ctrace__gc_begin(a, ev); break;
+  case CTRACE_EV_GC_BEGIN: ctrace__gc_begin(a, ti, ev); break;
   case CTRACE_EV_GC_END:
     if (a->gc_open) ctrace__gc_close(a, ev->time_ns, 0);
     else ctrace__problem(a, CTRACE_PROB_GC_END_WITHOUT_BEGIN, 1, ev->time_ns, ev->thread);
@@ -8823,6 +8880,7 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
   CTRACE_MEM_FREE(a->gc_hist.counts);
   CTRACE_MEM_FREE(a->gc_spans);
   CTRACE_MEM_FREE(a->held);
+  CTRACE_MEM_FREE(a->waiting);
   CTRACE_MEM_FREE(a->step_t);
   CTRACE_MEM_FREE(a->step_p);
   CTRACE_MEM_FREE(a->step_c);
