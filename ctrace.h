@@ -5106,6 +5106,11 @@ struct ctrace_reader {
   uint64_t last_ts;          /* latest event time seen, for traces with no end marker */
   uint64_t end_ts;           /* timestamp of the end marker */
   int end_not_last;          /* chunks follow the end marker: the duration is the events' */
+  /* Event times must lie in [ts_lo, ts_hi): below 2^63 ticks and within
+     2^62 - 1 ns of the start either way, the range ctrace__ticks_to_ns gives
+     exactly (past it every time would read as the same clamped value). */
+  uint64_t ts_lo, ts_hi;
+  uint64_t end_off;          /* file offset of the end marker */
 };
 
 /* Ticks since the start to ns. Hostile headers can make the result huge;
@@ -5124,6 +5129,37 @@ CTRACE__HOT int64_t ctrace__ticks_to_ns(const ctrace_reader *r, uint64_t ts) {
   if (q > (uint64_t)lim) return neg ? -lim : lim;
   if (neg) return -(int64_t)q - ((low_part & 0xffffffffu) != 0);
   return (int64_t)q;
+}
+
+/* Set r->ts_lo and r->ts_hi (see ctrace_reader) for the trace's clock: the
+   conversion is monotonic, so each end is found by bisection. */
+static void ctrace__time_range(ctrace_reader *r) {
+  const int64_t lim = INT64_MAX / 2;
+  const uint64_t top = 1ull << 63;
+  uint64_t lo, hi, m;
+  r->ts_hi = top;
+  if (r->tsc0 < top && ctrace__ticks_to_ns(r, top - 1) >= lim) {
+    for (lo = r->tsc0, hi = top - 1; hi - lo > 1;) { /* ns(lo) < lim <= ns(hi) */
+      m = lo + (hi - lo) / 2;
+      if (ctrace__ticks_to_ns(r, m) >= lim) hi = m;
+      else lo = m;
+    }
+    r->ts_hi = hi;
+  }
+  r->ts_lo = 0;
+  if (ctrace__ticks_to_ns(r, 0) <= -lim) {
+    hi = r->tsc0 < r->ts_hi ? r->tsc0 : r->ts_hi;
+    if (ctrace__ticks_to_ns(r, hi) <= -lim) { /* nothing converts: an empty range */
+      r->ts_lo = r->ts_hi;
+      return;
+    }
+    for (lo = 0; hi - lo > 1;) { /* ns(lo) <= -lim < ns(hi) */
+      m = lo + (hi - lo) / 2;
+      if (ctrace__ticks_to_ns(r, m) <= -lim) lo = m;
+      else hi = m;
+    }
+    r->ts_lo = hi;
+  }
 }
 
 /* The cursor's time base at its chunk's base timestamp (see ctrace__cursor).
@@ -5874,6 +5910,7 @@ static void ctrace__read_end(ctrace_reader *r, const ctrace__chunkhdr *h, const 
     r->info.events_lost += lost;
   }
   r->end_ts = h->base_ts;
+  r->end_off = at;
   (void)chunks_lost;
 }
 
@@ -6036,6 +6073,13 @@ static int ctrace__scan(ctrace_reader *r) {
   r->ns_per_tick = 1e9 / r->info.ticks_per_second;
   r->ns_mult = (int64_t)(r->ns_per_tick * 4294967296.0 + 0.5); /* at most 1e6 * 2^32 */
   r->max_hi = r->ns_mult ? (uint64_t)(INT64_MAX / 2) / (uint64_t)r->ns_mult : UINT64_MAX;
+  ctrace__time_range(r);
+  if (r->info.ended && r->end_ts >= r->ts_hi) {
+    ctrace__contradiction(r, r->end_off, "the end marker's time is past the time limit (the duration is the events')");
+    r->end_not_last = 1;
+    r->end_ts = 0;
+  }
+  if (max_ts >= r->ts_hi) max_ts = 0; /* set aside when read: the duration is then the events' */
   r->info.duration_ns = ctrace__ticks_to_ns(r, r->info.ended && !(r->end_not_last && max_ts > r->end_ts)
                                                    ? r->end_ts : max_ts);
   if (r->info.duration_ns < 0) r->info.duration_ns = 0;
@@ -6062,15 +6106,15 @@ static int ctrace__cursor_peek(ctrace_reader *r, ctrace__cursor *c) {
       q = c->p;
       c->kind = *q++;
       if (c->kind != 0 && !ctrace__get_varint(&q, c->end, &dt)) {
-        /* Times stay below 2^63 ticks (the one-byte deltas of the fast
-           paths then cannot wrap past 2^64 within a 16 MiB chunk). */
-        if (c->ts < (1ull << 63) && dt < (1ull << 63) - c->ts) {
+        /* Times stay in [ts_lo, ts_hi), so no time wraps or clamps. */
+        if (c->ts < r->ts_hi && dt < r->ts_hi - c->ts && c->ts + dt >= r->ts_lo) {
           c->fields = q;
           c->ts += dt;
           return 1;
         }
         r->info.bytes_lost += (uint64_t)(c->end - c->p);
-        ctrace__contradiction(r, c->chunk_off, "an event's time reaches 2^63 ticks (the rest of its chunk set aside)");
+        ctrace__contradiction(r, c->chunk_off, "an event's time is out of range: 2^63 ticks, or 2^62 ns from the "
+                                               "start (the rest of its chunk set aside)");
       } else {
         r->info.bytes_lost += (uint64_t)(c->end - c->p);
         ctrace__damage(r, c->chunk_off, "malformed event in a chunk");
@@ -6138,10 +6182,11 @@ static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
                                        : "a chunk's base time goes back on its thread (set aside)");
       continue;
     }
-    if (h.base_ts >= (1ull << 63)) {
+    if (h.base_ts >= r->ts_hi) {
       r->info.chunks_bad++;
       r->info.bytes_lost += CTRACE__CHUNK_HEADER + h.len;
-      ctrace__contradiction(r, at, "a chunk's base time is 2^63 ticks or more (set aside)");
+      ctrace__contradiction(r, at, "a chunk's base time is out of range: 2^63 ticks, or 2^62 ns from the start "
+                                   "(set aside)");
       continue;
     }
     r->info.chunks_ok++;
@@ -6230,7 +6275,7 @@ static void ctrace__heap_down(ctrace_reader *r, uint32_t i) {
 
 /* heap[0] was replaced or its time moved on: restore the order, note the top. */
 static void ctrace__heap_top_changed(ctrace_reader *r) {
-  uint64_t limit = UINT64_MAX;
+  uint64_t limit = r->ts_hi; /* the fast path never takes a time out of range */
   if (r->n_heap > 1) {
     ctrace__heap_down(r, 0);
     limit = r->cursors[r->heap[1]].ts;
@@ -6485,10 +6530,11 @@ CTRACE__HOT int ctrace__take(ctrace_reader *r, ctrace__cursor *c, ctrace_event *
 }
 
 /* Step the cursor to its next event: kind and delta in one byte each
-   (nearly always) here, anything else the long way. 1 if an event is ready. */
-CTRACE__HOT int ctrace__cursor_advance(ctrace_reader *r, ctrace__cursor *c) {
+   (nearly always) here, anything else (and any time out of range, one
+   compare: below ts_lo wraps past the span) the long way. 1 if an event is ready. */
+CTRACE__HOT CTRACE__WRAPS int ctrace__cursor_advance(ctrace_reader *r, ctrace__cursor *c) {
   const uint8_t *q = c->p;
-  if (c->end - q >= 2 && q[0] != 0 && q[1] < 0x80) {
+  if (c->end - q >= 2 && q[0] != 0 && q[1] < 0x80 && c->ts + q[1] - r->ts_lo < r->ts_hi - r->ts_lo) {
     c->kind = q[0];
     c->ts += q[1];
     c->fields = q + 2;
@@ -7203,6 +7249,12 @@ typedef struct ctrace__thread {
   uint32_t wait_slot;  /* its place in ctrace_analysis.waiting while it waits */
 } ctrace__thread;
 
+/* An unsigned 128-bit number in two halves (C99 has no wider type): the
+   held-thread integral passes 2^64 (8 threads held for 2^61 ns already). */
+typedef struct ctrace__u128 {
+  uint64_t hi, lo;
+} ctrace__u128;
+
 /* A stretch of time a thread was held up by a collection. */
 typedef struct ctrace__held {
   int64_t start, end;
@@ -7273,7 +7325,8 @@ struct ctrace_analysis {
   uint32_t n_gc_spans, cap_gc_spans;
   ctrace__held *held;
   uint32_t n_held, cap_held;
-  int64_t *step_t, *step_p; /* held thread count steps: times, integral before */
+  int64_t *step_t;          /* held thread count steps: times, */
+  ctrace__u128 *step_p;     /* integral before each */
   uint32_t *step_c, n_steps;
   ctrace_mmu_point *mmu;
   uint32_t n_mmu;
@@ -8645,19 +8698,42 @@ static int ctrace__held_edge_cmp(const void *x, const void *y) {
   return p->d - q->d;
 }
 
+/* x + c * d, exact (carries by hand: the wraps are meant). */
+static CTRACE__WRAPS ctrace__u128 ctrace__u128_madd(ctrace__u128 x, uint32_t c, uint64_t d) {
+  uint64_t lo = (d & 0xffffffffu) * c, mid = (d >> 32) * c; /* c * d = mid * 2^32 + lo */
+  uint64_t add_lo = lo + (mid << 32), add_hi = (mid >> 32) + (add_lo < lo);
+  x.lo += add_lo;
+  x.hi += add_hi + (x.lo < add_lo);
+  return x;
+}
+
+/* x - y for x >= y. */
+static CTRACE__WRAPS ctrace__u128 ctrace__u128_sub(ctrace__u128 x, ctrace__u128 y) {
+  ctrace__u128 r;
+  r.lo = x.lo - y.lo;
+  r.hi = x.hi - y.hi - (x.lo < y.lo);
+  return r;
+}
+
+static int ctrace__u128_gt(ctrace__u128 x, ctrace__u128 y) { return x.hi != y.hi ? x.hi > y.hi : x.lo > y.lo; }
+
+static double ctrace__u128_double(ctrace__u128 x) { return (double)x.hi * 18446744073709551616.0 + (double)x.lo; }
+
 /* Integral of the held-thread count over [0, x], in thread-ns. *k is a cursor
    into the steps that only moves forward when x does. */
-static int64_t ctrace__held_integral(const ctrace_analysis *a, int64_t x, uint32_t *k) {
+static ctrace__u128 ctrace__held_integral(const ctrace_analysis *a, int64_t x, uint32_t *k) {
   uint32_t i = *k;
-  if (!a->n_steps || x <= a->step_t[0]) return 0;
+  ctrace__u128 zero = {0, 0};
+  if (!a->n_steps || x <= a->step_t[0]) return zero;
   while (i + 1 < a->n_steps && a->step_t[i + 1] <= x) i++;
   while (i > 0 && a->step_t[i] > x) i--;
   *k = i;
-  return a->step_p[i] + (int64_t)a->step_c[i] * (x - a->step_t[i]);
+  return ctrace__u128_madd(a->step_p[i], a->step_c[i], (uint64_t)(x - a->step_t[i]));
 }
 
 CTRACE_API double ctrace_analysis_mmu_at(const ctrace_analysis *a, int64_t w, int64_t *worst_start_ns) {
-  int64_t d, best = 0, best_s = 0;
+  int64_t d, best_s = 0;
+  ctrace__u128 best = {0, 0};
   uint32_t pass, i, k0 = 0, k1 = 0;
   if (worst_start_ns) *worst_start_ns = 0;
   if (!a || !a->finished) return 1.0;
@@ -8669,19 +8745,20 @@ CTRACE_API double ctrace_analysis_mmu_at(const ctrace_analysis *a, int64_t w, in
   for (pass = 0; pass < 2; pass++) {
     k0 = k1 = 0;
     for (i = 0; i <= a->n_steps; i++) {
-      int64_t s0 = i == a->n_steps ? (pass ? d - w : 0) : a->step_t[i] - (pass ? w : 0), v;
+      int64_t s0 = i == a->n_steps ? (pass ? d - w : 0) : a->step_t[i] - (pass ? w : 0);
+      ctrace__u128 v;
       if (s0 < 0) s0 = 0;
       if (s0 > d - w) s0 = d - w;
       if (i == a->n_steps) k0 = k1 = 0; /* the ends: a fresh walk */
-      v = ctrace__held_integral(a, s0 + w, &k1) - ctrace__held_integral(a, s0, &k0);
-      if (v > best) {
+      v = ctrace__u128_sub(ctrace__held_integral(a, s0 + w, &k1), ctrace__held_integral(a, s0, &k0));
+      if (ctrace__u128_gt(v, best)) {
         best = v;
         best_s = s0;
       }
     }
   }
   if (worst_start_ns) *worst_start_ns = best_s;
-  return 1.0 - (double)best / ((double)a->sum.program_threads * (double)w);
+  return 1.0 - ctrace__u128_double(best) / ((double)a->sum.program_threads * (double)w);
 }
 
 static int ctrace__finish_held(ctrace_analysis *a, int64_t end) {
@@ -8723,7 +8800,7 @@ static int ctrace__finish_held(ctrace_analysis *a, int64_t end) {
   }
   qsort(e, n, sizeof *e, ctrace__held_edge_cmp);
   a->step_t = (int64_t *)CTRACE_MEM_ALLOC(((size_t)n + 1) * sizeof *a->step_t);
-  a->step_p = (int64_t *)CTRACE_MEM_ALLOC(((size_t)n + 1) * sizeof *a->step_p);
+  a->step_p = (ctrace__u128 *)CTRACE_MEM_ALLOC(((size_t)n + 1) * sizeof *a->step_p);
   a->step_c = (uint32_t *)CTRACE_MEM_ALLOC(((size_t)n + 1) * sizeof *a->step_c);
   if (!a->step_t || !a->step_p || !a->step_c) {
     CTRACE_MEM_FREE(e);
@@ -8732,7 +8809,7 @@ static int ctrace__finish_held(ctrace_analysis *a, int64_t end) {
   /* Steps: from step_t[k] the count of held threads is step_c[k]; step_p[k]
      is the integral of that count before step_t[k]. */
   for (i = 0; i < n; i++) {
-    int64_t before = 0;
+    ctrace__u128 before = {0, 0};
     uint32_t k = a->n_steps;
     depth = (uint32_t)((int)depth + e[i].d);
     if (k && a->step_t[k - 1] == e[i].t) {
@@ -8740,7 +8817,7 @@ static int ctrace__finish_held(ctrace_analysis *a, int64_t end) {
       continue;
     }
     if (k) {
-      before = a->step_p[k - 1] + (int64_t)a->step_c[k - 1] * (e[i].t - a->step_t[k - 1]);
+      before = ctrace__u128_madd(a->step_p[k - 1], a->step_c[k - 1], (uint64_t)(e[i].t - a->step_t[k - 1]));
       if (a->step_c[k - 1]) a->gc.held_wall_ns += e[i].t - a->step_t[k - 1];
     }
     a->step_t[k] = e[i].t;
@@ -8832,8 +8909,11 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
     for (i = 0; i < a->tasks.n; i++)
       if (a->tasks.st[i].total_ns == INT64_MAX) a->sum.overflowed = 1;
     for (i = 0; i < a->n_threads; i++)
-      if (a->threads[i].busy_ns == INT64_MAX) a->sum.overflowed = 1;
-    if (a->gc.pause_total_ns == INT64_MAX) a->sum.overflowed = 1;
+      if (a->threads[i].busy_ns == INT64_MAX || a->threads[i].wait_ns == INT64_MAX ||
+          a->threads[i].gc_held_ns == INT64_MAX)
+        a->sum.overflowed = 1;
+    if (a->gc.pause_total_ns == INT64_MAX || a->gc.held_ns == INT64_MAX || a->gc.wait_ns == INT64_MAX)
+      a->sum.overflowed = 1;
   }
   ctrace__ztab_finish(&a->zones);
   ctrace__ztab_finish(&a->tasks);
