@@ -989,7 +989,10 @@ CTRACE_TOOLS_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_ana
    ctrace_export_csv: a header row, then one row per zone sorted by total:
    name,file,line,count,total_ns,self_ns,mean_ns,min_ns,p50_ns,p95_ns,max_ns
    (RFC 4180: CRLF line ends; a field with a comma, quote, CR or LF is quoted
-   and its quotes doubled). The figures are those of stats --json.
+   and its quotes doubled; one that begins with = + - @ TAB or CR is quoted
+   with a ' in front, so no spreadsheet runs it as a formula; control
+   characters but TAB, CR and LF show as <U+001B>). The figures are those of
+   stats --json.
 
    ctrace_export_folded: one line "a;b;c N" per flame stack with N > 0; N is the
    self time in ns (by_bytes 0) or the bytes allocated with exactly that stack
@@ -9430,6 +9433,13 @@ static void ctrace__out_ascii(ctrace__out *o, unsigned char c, int mode) {
   if (mode == CTRACE__TX_FOLDED && c == ';') c = ':';
   if ((mode == CTRACE__TX_FOLDED || mode == CTRACE__TX_TERM) && (c < 0x20 || c == 0x7F))
     c = mode == CTRACE__TX_FOLDED ? ' ' : '?';
+  /* A quoted field keeps TAB, CR and LF; other controls (ESC, BEL) would act
+     on a terminal that shows the file: marked as the invisible ones are. */
+  if (mode == CTRACE__TX_CSV && ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F)) {
+    char mark[16];
+    ctrace__out_bytes(o, mark, ctrace__invisible_text(mark, c));
+    return;
+  }
   tmp[0] = (char)c;
   ctrace__out_bytes(o, tmp, 1);
 }
@@ -9753,10 +9763,14 @@ CTRACE_API int ctrace_stats_json(const ctrace_analysis *a, ctrace_write_fn write
 
 /* ---- CSV ------------------------------------------------------------------------------------------------- */
 
+/* A field a spreadsheet would run as a formula (OWASP's rule: it begins
+   with = + - @ TAB or CR) gets a leading ' and quotes, so it stays text. */
 static void ctrace__csv_field(ctrace__out *o, const char *s) {
   size_t len = strlen(s);
-  int quote = strpbrk(s, ",\"\r\n") != NULL;
+  int formula = len && strchr("=+-@\t\r", s[0]) != NULL;
+  int quote = formula || strpbrk(s, ",\"\r\n") != NULL;
   if (quote) ctrace__out_bytes(o, "\"", 1);
+  if (formula) ctrace__out_bytes(o, "'", 1);
   ctrace__out_text(o, s, len, CTRACE__TX_CSV);
   if (quote) ctrace__out_bytes(o, "\"", 1);
 }
