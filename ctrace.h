@@ -5918,6 +5918,23 @@ static void ctrace__read_end(ctrace_reader *r, const ctrace__chunkhdr *h, const 
   (void)chunks_lost;
 }
 
+/* The program's name into info.program under the rule for names (see
+   ctrace__arena_name): a NUL is damage and shows as U+FFFD, so the name is
+   not silently cut there. */
+static void ctrace__header_program(ctrace_reader *r, const uint8_t *s, size_t n) {
+  size_t i, j = 0, cap = sizeof r->info.program - 1;
+  for (i = 0; i < n && j + (s[i] ? 1 : 3) <= cap; i++) {
+    if (s[i]) {
+      r->info.program[j++] = (char)s[i];
+    } else {
+      memcpy(r->info.program + j, "\xEF\xBF\xBD", 3);
+      j += 3;
+    }
+  }
+  r->info.program[j] = 0;
+  if (n && memchr(s, 0, n)) ctrace__contradiction(r, 58, "the program's name holds a NUL byte (shown as U+FFFD)");
+}
+
 static int ctrace__read_header(ctrace_reader *r, char *err, size_t err_size) {
   const uint8_t *h;
   uint32_t hlen, plen;
@@ -5959,7 +5976,7 @@ static int ctrace__read_header(ctrace_reader *r, char *err, size_t err_size) {
   r->info.mono_start_ns = ctrace__get_u64(h + 32);
   r->info.wall_start_ns = ctrace__get_u64(h + 40);
   r->info.pid = ctrace__get_u32(h + 52);
-  memcpy(r->info.program, h + 58, plen < sizeof r->info.program ? plen : sizeof r->info.program - 1);
+  ctrace__header_program(r, h + 58, plen);
   /* A clock between 1 kHz and 1 THz; anything else is not a real clock. */
   r->info.ticks_per_second = hz >= 1000 && hz <= 1000000000000ull ? (double)hz : 1e9;
   r->data_start = hlen;
