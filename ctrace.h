@@ -994,7 +994,11 @@ CTRACE_TOOLS_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_ana
    ctrace_export_csv: a header row, then one row per zone sorted by total:
    name,file,line,count,total_ns,self_ns,mean_ns,min_ns,p50_ns,p95_ns,max_ns
    (RFC 4180: CRLF line ends; a field with a comma, quote, CR or LF is quoted
-   and its quotes doubled). The figures are those of stats --json.
+   and its quotes doubled; one that begins with = + - @ TAB or CR is quoted
+   with a ' in front, so no spreadsheet runs it as a formula; control
+   characters but TAB, CR and LF show as <U+001B>; names and files past 256
+   bytes are cut, the cut marked "...[cut]"). The figures are those of
+   stats --json.
 
    ctrace_export_folded: one line "a;b;c N" per flame stack with N > 0; N is the
    self time in ns (by_bytes 0) or the bytes allocated with exactly that stack
@@ -5215,6 +5219,11 @@ struct ctrace_reader {
   uint64_t last_ts;          /* latest event time seen, for traces with no end marker */
   uint64_t end_ts;           /* timestamp of the end marker */
   int end_not_last;          /* chunks follow the end marker: the duration is the events' */
+  /* Event times must lie in [ts_lo, ts_hi): below 2^63 ticks and within
+     2^62 - 1 ns of the start either way, the range ctrace__ticks_to_ns gives
+     exactly (past it every time would read as the same clamped value). */
+  uint64_t ts_lo, ts_hi;
+  uint64_t end_off;          /* file offset of the end marker */
 };
 
 /* Ticks since the start to ns. Hostile headers can make the result huge;
@@ -5233,6 +5242,37 @@ CTRACE__HOT int64_t ctrace__ticks_to_ns(const ctrace_reader *r, uint64_t ts) {
   if (q > (uint64_t)lim) return neg ? -lim : lim;
   if (neg) return -(int64_t)q - ((low_part & 0xffffffffu) != 0);
   return (int64_t)q;
+}
+
+/* Set r->ts_lo and r->ts_hi (see ctrace_reader) for the trace's clock: the
+   conversion is monotonic, so each end is found by bisection. */
+static void ctrace__time_range(ctrace_reader *r) {
+  const int64_t lim = INT64_MAX / 2;
+  const uint64_t top = 1ull << 63;
+  uint64_t lo, hi, m;
+  r->ts_hi = top;
+  if (r->tsc0 < top && ctrace__ticks_to_ns(r, top - 1) >= lim) {
+    for (lo = r->tsc0, hi = top - 1; hi - lo > 1;) { /* ns(lo) < lim <= ns(hi) */
+      m = lo + (hi - lo) / 2;
+      if (ctrace__ticks_to_ns(r, m) >= lim) hi = m;
+      else lo = m;
+    }
+    r->ts_hi = hi;
+  }
+  r->ts_lo = 0;
+  if (ctrace__ticks_to_ns(r, 0) <= -lim) {
+    hi = r->tsc0 < r->ts_hi ? r->tsc0 : r->ts_hi;
+    if (ctrace__ticks_to_ns(r, hi) <= -lim) { /* nothing converts: an empty range */
+      r->ts_lo = r->ts_hi;
+      return;
+    }
+    for (lo = 0; hi - lo > 1;) { /* ns(lo) <= -lim < ns(hi) */
+      m = lo + (hi - lo) / 2;
+      if (ctrace__ticks_to_ns(r, m) <= -lim) lo = m;
+      else hi = m;
+    }
+    r->ts_lo = hi;
+  }
 }
 
 /* The cursor's time base at its chunk's base timestamp (see ctrace__cursor).
@@ -5983,7 +6023,25 @@ static void ctrace__read_end(ctrace_reader *r, const ctrace__chunkhdr *h, const 
     r->info.events_lost += lost;
   }
   r->end_ts = h->base_ts;
+  r->end_off = at;
   (void)chunks_lost;
+}
+
+/* The program's name into info.program under the rule for names (see
+   ctrace__arena_name): a NUL is damage and shows as U+FFFD, so the name is
+   not silently cut there. */
+static void ctrace__header_program(ctrace_reader *r, const uint8_t *s, size_t n) {
+  size_t i, j = 0, cap = sizeof r->info.program - 1;
+  for (i = 0; i < n && j + (s[i] ? 1 : 3) <= cap; i++) {
+    if (s[i]) {
+      r->info.program[j++] = (char)s[i];
+    } else {
+      memcpy(r->info.program + j, "\xEF\xBF\xBD", 3);
+      j += 3;
+    }
+  }
+  r->info.program[j] = 0;
+  if (n && memchr(s, 0, n)) ctrace__contradiction(r, 58, "the program's name holds a NUL byte (shown as U+FFFD)");
 }
 
 static int ctrace__read_header(ctrace_reader *r, char *err, size_t err_size) {
@@ -6027,7 +6085,7 @@ static int ctrace__read_header(ctrace_reader *r, char *err, size_t err_size) {
   r->info.mono_start_ns = ctrace__get_u64(h + 32);
   r->info.wall_start_ns = ctrace__get_u64(h + 40);
   r->info.pid = ctrace__get_u32(h + 52);
-  memcpy(r->info.program, h + 58, plen < sizeof r->info.program ? plen : sizeof r->info.program - 1);
+  ctrace__header_program(r, h + 58, plen);
   /* A clock between 1 kHz and 1 THz; anything else is not a real clock. */
   r->info.ticks_per_second = hz >= 1000 && hz <= 1000000000000ull ? (double)hz : 1e9;
   r->data_start = hlen;
@@ -6145,6 +6203,13 @@ static int ctrace__scan(ctrace_reader *r) {
   r->ns_per_tick = 1e9 / r->info.ticks_per_second;
   r->ns_mult = (int64_t)(r->ns_per_tick * 4294967296.0 + 0.5); /* at most 1e6 * 2^32 */
   r->max_hi = r->ns_mult ? (uint64_t)(INT64_MAX / 2) / (uint64_t)r->ns_mult : UINT64_MAX;
+  ctrace__time_range(r);
+  if (r->info.ended && r->end_ts >= r->ts_hi) {
+    ctrace__contradiction(r, r->end_off, "the end marker's time is past the time limit (the duration is the events')");
+    r->end_not_last = 1;
+    r->end_ts = 0;
+  }
+  if (max_ts >= r->ts_hi) max_ts = 0; /* set aside when read: the duration is then the events' */
   r->info.duration_ns = ctrace__ticks_to_ns(r, r->info.ended && !(r->end_not_last && max_ts > r->end_ts)
                                                    ? r->end_ts : max_ts);
   if (r->info.duration_ns < 0) r->info.duration_ns = 0;
@@ -6171,15 +6236,15 @@ static int ctrace__cursor_peek(ctrace_reader *r, ctrace__cursor *c) {
       q = c->p;
       c->kind = *q++;
       if (c->kind != 0 && !ctrace__get_varint(&q, c->end, &dt)) {
-        /* Times stay below 2^63 ticks (the one-byte deltas of the fast
-           paths then cannot wrap past 2^64 within a 16 MiB chunk). */
-        if (c->ts < (1ull << 63) && dt < (1ull << 63) - c->ts) {
+        /* Times stay in [ts_lo, ts_hi), so no time wraps or clamps. */
+        if (c->ts < r->ts_hi && dt < r->ts_hi - c->ts && c->ts + dt >= r->ts_lo) {
           c->fields = q;
           c->ts += dt;
           return 1;
         }
         r->info.bytes_lost += (uint64_t)(c->end - c->p);
-        ctrace__contradiction(r, c->chunk_off, "an event's time reaches 2^63 ticks (the rest of its chunk set aside)");
+        ctrace__contradiction(r, c->chunk_off, "an event's time is out of range: 2^63 ticks, or 2^62 ns from the "
+                                               "start (the rest of its chunk set aside)");
       } else {
         r->info.bytes_lost += (uint64_t)(c->end - c->p);
         ctrace__damage(r, c->chunk_off, "malformed event in a chunk");
@@ -6247,10 +6312,11 @@ static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
                                        : "a chunk's base time goes back on its thread (set aside)");
       continue;
     }
-    if (h.base_ts >= (1ull << 63)) {
+    if (h.base_ts >= r->ts_hi) {
       r->info.chunks_bad++;
       r->info.bytes_lost += CTRACE__CHUNK_HEADER + h.len;
-      ctrace__contradiction(r, at, "a chunk's base time is 2^63 ticks or more (set aside)");
+      ctrace__contradiction(r, at, "a chunk's base time is out of range: 2^63 ticks, or 2^62 ns from the start "
+                                   "(set aside)");
       continue;
     }
     r->info.chunks_ok++;
@@ -6339,7 +6405,7 @@ static void ctrace__heap_down(ctrace_reader *r, uint32_t i) {
 
 /* heap[0] was replaced or its time moved on: restore the order, note the top. */
 static void ctrace__heap_top_changed(ctrace_reader *r) {
-  uint64_t limit = UINT64_MAX;
+  uint64_t limit = r->ts_hi; /* the fast path never takes a time out of range */
   if (r->n_heap > 1) {
     ctrace__heap_down(r, 0);
     limit = r->cursors[r->heap[1]].ts;
@@ -6594,10 +6660,11 @@ CTRACE__HOT int ctrace__take(ctrace_reader *r, ctrace__cursor *c, ctrace_event *
 }
 
 /* Step the cursor to its next event: kind and delta in one byte each
-   (nearly always) here, anything else the long way. 1 if an event is ready. */
-CTRACE__HOT int ctrace__cursor_advance(ctrace_reader *r, ctrace__cursor *c) {
+   (nearly always) here, anything else (and any time out of range, one
+   compare: below ts_lo wraps past the span) the long way. 1 if an event is ready. */
+CTRACE__HOT CTRACE__WRAPS int ctrace__cursor_advance(ctrace_reader *r, ctrace__cursor *c) {
   const uint8_t *q = c->p;
-  if (c->end - q >= 2 && q[0] != 0 && q[1] < 0x80) {
+  if (c->end - q >= 2 && q[0] != 0 && q[1] < 0x80 && c->ts + q[1] - r->ts_lo < r->ts_hi - r->ts_lo) {
     c->kind = q[0];
     c->ts += q[1];
     c->fields = q + 2;
@@ -7316,7 +7383,14 @@ typedef struct ctrace__thread {
   uint64_t outside_gc; /* events outside the collections it ran itself */
   int64_t early_held_ns; /* held while it had done nothing but collect (not kept) */
   uint64_t early_held;
+  uint32_t wait_slot;  /* its place in ctrace_analysis.waiting while it waits */
 } ctrace__thread;
+
+/* An unsigned 128-bit number in two halves (C99 has no wider type): the
+   held-thread integral passes 2^64 (8 threads held for 2^61 ns already). */
+typedef struct ctrace__u128 {
+  uint64_t hi, lo;
+} ctrace__u128;
 
 /* A stretch of time a thread was held up by a collection. */
 typedef struct ctrace__held {
@@ -7328,6 +7402,7 @@ typedef struct ctrace__held {
 typedef struct ctrace__counter {
   ctrace__series series;
   double mean;               /* running, so a mean of huge values stays finite */
+  int is_goal;               /* its name holds "goal" (decided once, not per sample) */
 } ctrace__counter;
 
 typedef struct ctrace__ptr_cache {
@@ -7389,7 +7464,8 @@ struct ctrace_analysis {
   uint32_t n_gc_spans, cap_gc_spans;
   ctrace__held *held;
   uint32_t n_held, cap_held;
-  int64_t *step_t, *step_p; /* held thread count steps: times, integral before */
+  int64_t *step_t;          /* held thread count steps: times, */
+  ctrace__u128 *step_p;     /* integral before each */
   uint32_t *step_c, n_steps;
   ctrace_mmu_point *mmu;
   uint32_t n_mmu;
@@ -7432,6 +7508,14 @@ struct ctrace_analysis {
 
   int64_t progress_total;
   double progress_last;
+  /* Work that depends on a string is done once per distinct string: these
+     map a reader's (stable) pointers to what was made of them. */
+  ctrace__ptr_cache icache[CTRACE__PTR_CACHE]; /* string -> its interned copy */
+  ctrace__ptr_cache tcache[CTRACE__PTR_CACHE]; /* (name, file, line) -> task */
+  /* Threads that wait now, so a collection's edges touch only the threads it
+     can hold up (they and the collection's own thread), not every thread. */
+  uint32_t *waiting;
+  uint32_t n_waiting, cap_waiting, gc_ti;
 };
 
 static void ctrace__fail(ctrace_analysis *a, int code) {
@@ -7464,6 +7548,28 @@ static const char *ctrace__intern(ctrace_analysis *a, const char *s) {
   memcpy(copy, s, len + 1);
   a->str[a->n_str] = copy;
   return a->str[a->n_str++];
+}
+
+static CTRACE__WRAPS uint32_t ctrace__ptr_slot(const char *p, const char *q, uint32_t line) {
+  uint64_t h = ctrace__mix64((uint64_t)(size_t)p * 31u + (uint64_t)(size_t)q + line);
+  return (uint32_t)h & (CTRACE__PTR_CACHE - 1);
+}
+
+/* ctrace__intern for a string an event carries: a reader's strings keep
+   their pointers, so the text is hashed once per distinct pointer, not per
+   event (a 1 MiB name used by every event would cost its length each time). */
+static const char *ctrace__intern_ev(ctrace_analysis *a, const char *s) {
+  ctrace__ptr_cache *c;
+  const char *v;
+  if (!a->stable_strings || !s) return ctrace__intern(a, s);
+  c = &a->icache[ctrace__ptr_slot(s, NULL, 0)];
+  if (c->a == s && c->b) return c->b;
+  v = ctrace__intern(a, s);
+  if (v) {
+    c->a = s;
+    c->b = v;
+  }
+  return v;
 }
 
 /* ---- problems -------------------------------------------------------------------- */
@@ -7530,14 +7636,14 @@ static void ctrace__problem(ctrace_analysis *a, int kind, uint64_t n, int64_t t,
 static void ctrace__problem_reported(ctrace_analysis *a, const char *name, int64_t t,
                                      uint32_t thread) {
   uint32_t i, named = a->n_reported < CTRACE__MAX_REPORTED ? a->n_reported : CTRACE__MAX_REPORTED;
-  name = ctrace__str(name);
+  const char *own = ctrace__intern_ev(a, name); /* interned: one text, one pointer */
+  if (!own) return;
   for (i = 0; i < named; i++)
-    if (strcmp(a->reported[i].what, name) == 0) break;
+    if (a->reported[i].what == own) break;
   if (i == named) {
     /* Past the cap every new name counts in one fold entry at the end,
        which a name spelled "(other problems)" never matches above. */
-    const char *what = i < CTRACE__MAX_REPORTED ? ctrace__intern(a, name) : "(other problems)";
-    if (!what) return;
+    const char *what = i < CTRACE__MAX_REPORTED ? own : "(other problems)";
     if (i == a->n_reported) {
       a->reported[i].kind = CTRACE_PROB_REPORTED;
       a->reported[i].what = what;
@@ -7649,27 +7755,31 @@ static uint32_t ctrace__ztab_index(ctrace_analysis *a, ctrace__ztab *t, const ch
   return v;
 }
 
-static CTRACE__WRAPS uint32_t ctrace__ptr_slot(const char *p, const char *q, uint32_t line) {
-  uint64_t h = ctrace__mix64((uint64_t)(size_t)p * 31u + (uint64_t)(size_t)q + line);
-  return (uint32_t)h & (CTRACE__PTR_CACHE - 1);
-}
-
-static uint32_t ctrace__zone_index(ctrace_analysis *a, const ctrace_event *ev) {
-  int folded;
+/* ctrace__ztab_index for an event's site, through a cache of the reader's
+   pointers, so a site's text is hashed once, not per event. */
+static uint32_t ctrace__ztab_cached(ctrace_analysis *a, ctrace__ztab *t, ctrace__ptr_cache *cache,
+                                    const ctrace_event *ev, int *folded) {
   uint32_t v;
   ctrace__ptr_cache *c = NULL;
+  *folded = 0;
   if (a->stable_strings) {
-    c = &a->zcache[ctrace__ptr_slot(ev->name, ev->file, ev->line)];
+    c = &cache[ctrace__ptr_slot(ev->name, ev->file, ev->line)];
     if (c->a == ev->name && c->b == ev->file && c->line == ev->line && c->a) return c->idx;
   }
-  v = ctrace__ztab_index(a, &a->zones, ev->name, ev->file, ev->line, &folded);
-  if (folded) a->sum.zones_folded++;
-  if (c && !folded && v != CTRACE_NONE) {
+  v = ctrace__ztab_index(a, t, ev->name, ev->file, ev->line, folded);
+  if (c && !*folded && v != CTRACE_NONE) {
     c->a = ev->name;
     c->b = ev->file;
     c->line = ev->line;
     c->idx = v;
   }
+  return v;
+}
+
+static uint32_t ctrace__zone_index(ctrace_analysis *a, const ctrace_event *ev) {
+  int folded;
+  uint32_t v = ctrace__ztab_cached(a, &a->zones, a->zcache, ev, &folded);
+  if (folded) a->sum.zones_folded++;
   return v;
 }
 
@@ -7931,9 +8041,23 @@ static void ctrace__held_update_all(ctrace_analysis *a, int64_t now) {
   for (ti = 0; ti < a->n_threads; ti++) ctrace__held_update(a, ti, now);
 }
 
+/* A collection began or ended: only the threads waiting now and the one
+   running it can change. */
+static void ctrace__held_update_gc(ctrace_analysis *a, int64_t now) {
+  uint32_t i;
+  if (a->gc_ti < a->n_threads) ctrace__held_update(a, a->gc_ti, now);
+  for (i = 0; i < a->n_waiting; i++) ctrace__held_update(a, a->waiting[i], now);
+}
+
 static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   ctrace__thread *t = &a->tstate[ti];
   if (t->wait_depth++ == 0) {
+    if (CTRACE__GROW(a->waiting, a->cap_waiting, a->n_waiting + 1)) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+    } else {
+      t->wait_slot = a->n_waiting;
+      a->waiting[a->n_waiting++] = ti;
+    }
     t->wait_start = ev->time_ns;
     a->threads[ti].waits++;
     ctrace__held_update(a, ti, ev->time_ns);
@@ -7943,6 +8067,11 @@ static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
 static void ctrace__wait_close(ctrace_analysis *a, uint32_t ti, int64_t end) {
   ctrace__thread *t = &a->tstate[ti];
   if (!t->wait_depth || --t->wait_depth) return;
+  if (t->wait_slot < a->n_waiting && a->waiting[t->wait_slot] == ti) {
+    uint32_t last = a->waiting[--a->n_waiting];
+    a->waiting[t->wait_slot] = last;
+    a->tstate[last].wait_slot = t->wait_slot;
+  }
   a->threads[ti].wait_ns = ctrace__an_sadd(a->threads[ti].wait_ns, ctrace__max64(0, end - t->wait_start));
   ctrace__held_update(a, ti, end);
 }
@@ -7975,7 +8104,7 @@ static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   } else {
     g->spans_dropped++;
   }
-  ctrace__held_update_all(a, a->gc_start + dur);
+  ctrace__held_update_gc(a, a->gc_start + dur);
   if (a->cfg.on_gc) {
     ctrace_span s;
     memset(&s, 0, sizeof s);
@@ -7991,7 +8120,7 @@ static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   }
 }
 
-static void ctrace__gc_begin(ctrace_analysis *a, const ctrace_event *ev) {
+static void ctrace__gc_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   if (a->gc_open) {
     ctrace__problem(a, CTRACE_PROB_GC_NESTED, 1, ev->time_ns, ev->thread);
     return;
@@ -8001,10 +8130,11 @@ static void ctrace__gc_begin(ctrace_analysis *a, const ctrace_event *ev) {
   a->gc_heap_before = a->mem.alloc;
   a->gc_goal = a->goal_seen ? a->goal_value : -1.0;
   a->gc_thread = ev->thread;
+  a->gc_ti = ti;
   /* Reasons are kept only while spans are kept, so their number stays bounded. */
-  a->gc_reason = a->n_gc_spans < a->cfg.max_gc_spans || a->cfg.on_gc ? ctrace__intern(a, ev->name)
+  a->gc_reason = a->n_gc_spans < a->cfg.max_gc_spans || a->cfg.on_gc ? ctrace__intern_ev(a, ev->name)
                                                                      : "";
-  ctrace__held_update_all(a, ev->time_ns);
+  ctrace__held_update_gc(a, ev->time_ns);
 }
 
 static void ctrace__task_close(ctrace_analysis *a, ctrace__live *e, int64_t end, int unfinished) {
@@ -8031,7 +8161,7 @@ static void ctrace__task_close(ctrace_analysis *a, ctrace__live *e, int64_t end,
 
 static void ctrace__task_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   int folded;
-  uint32_t v = ctrace__ztab_index(a, &a->tasks, ev->name, ev->file, ev->line, &folded);
+  uint32_t v = ctrace__ztab_cached(a, &a->tasks, a->tcache, ev, &folded);
   ctrace__live *e;
   if (v == CTRACE_NONE) return;
   if (folded) a->sum.tasks_folded++;
@@ -8090,6 +8220,7 @@ static uint32_t ctrace__counter_new(ctrace_analysis *a, const char *name, uint64
   a->counters[v].name = n;
   a->cstate[v].series.max_points = a->cfg.max_series_points;
   if (strcmp(n, "ctrace.rss") == 0) a->rss_counter = v;
+  a->cstate[v].is_goal = strstr(n, "goal") != NULL;
   a->n_counters++;
   return v;
 }
@@ -8146,7 +8277,7 @@ static void ctrace__counter_sample(ctrace_analysis *a, const ctrace_event *ev) {
   if (ev->kind == CTRACE_EV_COUNTER_F) c->is_float = 1;
   a->cstate[i].mean += v / (double)c->count - a->cstate[i].mean / (double)c->count;
   if (ctrace__series_add(&a->cstate[i].series, ev->time_ns, v)) ctrace__fail(a, CTRACE_E_NOMEM);
-  if (strstr(ev->name, "goal")) {
+  if (a->cstate[i].is_goal) {
     a->goal_value = v;
     a->goal_seen = 1;
   }
@@ -8390,8 +8521,8 @@ static void ctrace__log(ctrace_analysis *a, const ctrace_event *ev) {
   l = &a->logs[a->n_logs];
   l->time_ns = ev->time_ns;
   l->thread = ev->thread;
-  l->category = ctrace__intern(a, ev->name);
-  l->file = ctrace__intern(a, ev->file);
+  l->category = ctrace__intern_ev(a, ev->name);
+  l->file = ctrace__intern_ev(a, ev->file);
   if (!l->category || !l->file) return;
   l->line = ev->line;
   l->message = copy;
@@ -8499,7 +8630,7 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   case CTRACE_EV_TASK_END: ctrace__task_end(a, ev); break;
   case CTRACE_EV_ALLOC: ctrace__alloc(a, ti, ev); break;
   case CTRACE_EV_FREE: ctrace__free(a, ev); break;
-  case CTRACE_EV_GC_BEGIN: ctrace__gc_begin(a, ev); break;
+  case CTRACE_EV_GC_BEGIN: ctrace__gc_begin(a, ti, ev); break;
   case CTRACE_EV_GC_END:
     if (a->gc_open) ctrace__gc_close(a, ev->time_ns, 0);
     else ctrace__problem(a, CTRACE_PROB_GC_END_WITHOUT_BEGIN, 1, ev->time_ns, ev->thread);
@@ -8745,19 +8876,42 @@ static int ctrace__held_edge_cmp(const void *x, const void *y) {
   return p->d - q->d;
 }
 
+/* x + c * d, exact (carries by hand: the wraps are meant). */
+static CTRACE__WRAPS ctrace__u128 ctrace__u128_madd(ctrace__u128 x, uint32_t c, uint64_t d) {
+  uint64_t lo = (d & 0xffffffffu) * c, mid = (d >> 32) * c; /* c * d = mid * 2^32 + lo */
+  uint64_t add_lo = lo + (mid << 32), add_hi = (mid >> 32) + (add_lo < lo);
+  x.lo += add_lo;
+  x.hi += add_hi + (x.lo < add_lo);
+  return x;
+}
+
+/* x - y for x >= y. */
+static CTRACE__WRAPS ctrace__u128 ctrace__u128_sub(ctrace__u128 x, ctrace__u128 y) {
+  ctrace__u128 r;
+  r.lo = x.lo - y.lo;
+  r.hi = x.hi - y.hi - (x.lo < y.lo);
+  return r;
+}
+
+static int ctrace__u128_gt(ctrace__u128 x, ctrace__u128 y) { return x.hi != y.hi ? x.hi > y.hi : x.lo > y.lo; }
+
+static double ctrace__u128_double(ctrace__u128 x) { return (double)x.hi * 18446744073709551616.0 + (double)x.lo; }
+
 /* Integral of the held-thread count over [0, x], in thread-ns. *k is a cursor
    into the steps that only moves forward when x does. */
-static int64_t ctrace__held_integral(const ctrace_analysis *a, int64_t x, uint32_t *k) {
+static ctrace__u128 ctrace__held_integral(const ctrace_analysis *a, int64_t x, uint32_t *k) {
   uint32_t i = *k;
-  if (!a->n_steps || x <= a->step_t[0]) return 0;
+  ctrace__u128 zero = {0, 0};
+  if (!a->n_steps || x <= a->step_t[0]) return zero;
   while (i + 1 < a->n_steps && a->step_t[i + 1] <= x) i++;
   while (i > 0 && a->step_t[i] > x) i--;
   *k = i;
-  return a->step_p[i] + (int64_t)a->step_c[i] * (x - a->step_t[i]);
+  return ctrace__u128_madd(a->step_p[i], a->step_c[i], (uint64_t)(x - a->step_t[i]));
 }
 
 CTRACE_API double ctrace_analysis_mmu_at(const ctrace_analysis *a, int64_t w, int64_t *worst_start_ns) {
-  int64_t d, best = 0, best_s = 0;
+  int64_t d, best_s = 0;
+  ctrace__u128 best = {0, 0};
   uint32_t pass, i, k0 = 0, k1 = 0;
   if (worst_start_ns) *worst_start_ns = 0;
   if (!a || !a->finished) return 1.0;
@@ -8769,19 +8923,20 @@ CTRACE_API double ctrace_analysis_mmu_at(const ctrace_analysis *a, int64_t w, in
   for (pass = 0; pass < 2; pass++) {
     k0 = k1 = 0;
     for (i = 0; i <= a->n_steps; i++) {
-      int64_t s0 = i == a->n_steps ? (pass ? d - w : 0) : a->step_t[i] - (pass ? w : 0), v;
+      int64_t s0 = i == a->n_steps ? (pass ? d - w : 0) : a->step_t[i] - (pass ? w : 0);
+      ctrace__u128 v;
       if (s0 < 0) s0 = 0;
       if (s0 > d - w) s0 = d - w;
       if (i == a->n_steps) k0 = k1 = 0; /* the ends: a fresh walk */
-      v = ctrace__held_integral(a, s0 + w, &k1) - ctrace__held_integral(a, s0, &k0);
-      if (v > best) {
+      v = ctrace__u128_sub(ctrace__held_integral(a, s0 + w, &k1), ctrace__held_integral(a, s0, &k0));
+      if (ctrace__u128_gt(v, best)) {
         best = v;
         best_s = s0;
       }
     }
   }
   if (worst_start_ns) *worst_start_ns = best_s;
-  return 1.0 - (double)best / ((double)a->sum.program_threads * (double)w);
+  return 1.0 - ctrace__u128_double(best) / ((double)a->sum.program_threads * (double)w);
 }
 
 static int ctrace__finish_held(ctrace_analysis *a, int64_t end) {
@@ -8823,7 +8978,7 @@ static int ctrace__finish_held(ctrace_analysis *a, int64_t end) {
   }
   qsort(e, n, sizeof *e, ctrace__held_edge_cmp);
   a->step_t = (int64_t *)CTRACE_MEM_ALLOC(((size_t)n + 1) * sizeof *a->step_t);
-  a->step_p = (int64_t *)CTRACE_MEM_ALLOC(((size_t)n + 1) * sizeof *a->step_p);
+  a->step_p = (ctrace__u128 *)CTRACE_MEM_ALLOC(((size_t)n + 1) * sizeof *a->step_p);
   a->step_c = (uint32_t *)CTRACE_MEM_ALLOC(((size_t)n + 1) * sizeof *a->step_c);
   if (!a->step_t || !a->step_p || !a->step_c) {
     CTRACE_MEM_FREE(e);
@@ -8832,7 +8987,7 @@ static int ctrace__finish_held(ctrace_analysis *a, int64_t end) {
   /* Steps: from step_t[k] the count of held threads is step_c[k]; step_p[k]
      is the integral of that count before step_t[k]. */
   for (i = 0; i < n; i++) {
-    int64_t before = 0;
+    ctrace__u128 before = {0, 0};
     uint32_t k = a->n_steps;
     depth = (uint32_t)((int)depth + e[i].d);
     if (k && a->step_t[k - 1] == e[i].t) {
@@ -8840,7 +8995,7 @@ static int ctrace__finish_held(ctrace_analysis *a, int64_t end) {
       continue;
     }
     if (k) {
-      before = a->step_p[k - 1] + (int64_t)a->step_c[k - 1] * (e[i].t - a->step_t[k - 1]);
+      before = ctrace__u128_madd(a->step_p[k - 1], a->step_c[k - 1], (uint64_t)(e[i].t - a->step_t[k - 1]));
       if (a->step_c[k - 1]) a->gc.held_wall_ns += e[i].t - a->step_t[k - 1];
     }
     a->step_t[k] = e[i].t;
@@ -8933,8 +9088,11 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
     for (i = 0; i < a->tasks.n; i++)
       if (a->tasks.st[i].total_ns == INT64_MAX) a->sum.overflowed = 1;
     for (i = 0; i < a->n_threads; i++)
-      if (a->threads[i].busy_ns == INT64_MAX) a->sum.overflowed = 1;
-    if (a->gc.pause_total_ns == INT64_MAX) a->sum.overflowed = 1;
+      if (a->threads[i].busy_ns == INT64_MAX || a->threads[i].wait_ns == INT64_MAX ||
+          a->threads[i].gc_held_ns == INT64_MAX)
+        a->sum.overflowed = 1;
+    if (a->gc.pause_total_ns == INT64_MAX || a->gc.held_ns == INT64_MAX || a->gc.wait_ns == INT64_MAX)
+      a->sum.overflowed = 1;
   }
   ctrace__ztab_finish(&a->zones);
   ctrace__ztab_finish(&a->tasks);
@@ -8982,6 +9140,7 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
   CTRACE_MEM_FREE(a->gc_hist.counts);
   CTRACE_MEM_FREE(a->gc_spans);
   CTRACE_MEM_FREE(a->held);
+  CTRACE_MEM_FREE(a->waiting);
   CTRACE_MEM_FREE(a->step_t);
   CTRACE_MEM_FREE(a->step_p);
   CTRACE_MEM_FREE(a->step_c);
@@ -9451,6 +9610,13 @@ static void ctrace__out_ascii(ctrace__out *o, unsigned char c, int mode) {
   if (mode == CTRACE__TX_FOLDED && c == ';') c = ':';
   if ((mode == CTRACE__TX_FOLDED || mode == CTRACE__TX_TERM) && (c < 0x20 || c == 0x7F))
     c = mode == CTRACE__TX_FOLDED ? ' ' : '?';
+  /* A quoted field keeps TAB, CR and LF; other controls (ESC, BEL) would act
+     on a terminal that shows the file: marked as the invisible ones are. */
+  if (mode == CTRACE__TX_CSV && ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F)) {
+    char mark[16];
+    ctrace__out_bytes(o, mark, ctrace__invisible_text(mark, c));
+    return;
+  }
   tmp[0] = (char)c;
   ctrace__out_bytes(o, tmp, 1);
 }
@@ -9774,11 +9940,20 @@ CTRACE_API int ctrace_stats_json(const ctrace_analysis *a, ctrace_write_fn write
 
 /* ---- CSV ------------------------------------------------------------------------------------------------- */
 
+/* A field a spreadsheet would run as a formula (OWASP's rule: it begins
+   with = + - @ TAB or CR) gets a leading ' and quotes, so it stays text.
+   Every row repeats its file, and names of functions repeat their object's
+   path: both are cut as in the outputs that repeat names per event (16,000
+   functions of an object with a 4 kB path made 127 MB from 324 kB). */
 static void ctrace__csv_field(ctrace__out *o, const char *s) {
-  size_t len = strlen(s);
-  int quote = strpbrk(s, ",\"\r\n") != NULL;
+  int cut;
+  size_t len = ctrace__name_out_len(s, &cut), i;
+  int formula = len && strchr("=+-@\t\r", s[0]) != NULL, quote = formula;
+  for (i = 0; i < len && !quote; i++) quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
   if (quote) ctrace__out_bytes(o, "\"", 1);
+  if (formula) ctrace__out_bytes(o, "'", 1);
   ctrace__out_text(o, s, len, CTRACE__TX_CSV);
+  if (cut) ctrace__out_s(o, "...[cut]");
   if (quote) ctrace__out_bytes(o, "\"", 1);
 }
 
@@ -14886,6 +15061,9 @@ static unsigned char *ctrace__zlib(unsigned char *data, int len, int *out_len, i
   return b.out;
 }
 
+/* What ctrace__zlib returned goes back this way, after the macros are gone. */
+static void ctrace__zlib_free(unsigned char *p) { STBIW_FREE(p); }
+
 #ifdef CTRACE__STBIW_OWN_ALLOC
 #undef STBIW_MALLOC
 #undef STBIW_REALLOC
@@ -14915,33 +15093,85 @@ static void ctrace__png_put(void *ctx, void *data, int size) {
   if (rc < 0) k->err = rc;
 }
 
+/* One PNG chunk (length, type, data, CRC of type and data) to the sink. */
+static void ctrace__png_chunk(ctrace__png_sink *k, const char *type, const uint8_t *data, size_t n) {
+  uint8_t head[8], tail[4];
+  uint32_t crc;
+  head[0] = (uint8_t)(n >> 24); head[1] = (uint8_t)(n >> 16); head[2] = (uint8_t)(n >> 8); head[3] = (uint8_t)n;
+  memcpy(head + 4, type, 4);
+  crc = ctrace__crc_update(ctrace__crc_update(0, head + 4, 4), data, n);
+  tail[0] = (uint8_t)(crc >> 24); tail[1] = (uint8_t)(crc >> 16); tail[2] = (uint8_t)(crc >> 8); tail[3] = (uint8_t)crc;
+  ctrace__png_put(k, head, 8);
+  if (n) ctrace__png_put(k, (void *)(size_t)data, (int)n);
+  ctrace__png_put(k, tail, 4);
+}
+
 /* Encodes w x h RGBA pixels as PNG to write(user, ...), ending with the
    size-0 call. An image without transparency is stored as RGB: a quarter
-   smaller and faster to compress. Returns 0, CTRACE_E_NOMEM or write's
-   first negative code. */
-static int ctrace__png_encode(ctrace_write_fn write, void *user, const uint8_t *rgba, int w, int h) {
+   smaller and faster to compress. RGB rows are filtered in place, in the
+   pixels' own buffer (which this overwrites): an 8192 x 8192 chart then
+   needs its pixels and the compressed stream, not two more copies of the
+   image (stb's encoder made an RGB copy and a filtered one: 2.5 times the
+   pixels). RGBA rows, one byte longer each than the pixels, are filtered
+   into a buffer of their own. Every row gets the "up" filter (see
+   ctrace__png_init). Returns 0, CTRACE_E_NOMEM or write's first negative code. */
+static int ctrace__png_encode(ctrace_write_fn write, void *user, uint8_t *rgba, int w, int h) {
+  static const uint8_t sig[8] = {137, 80, 78, 71, 13, 10, 26, 10};
   ctrace__png_sink sink;
-  size_t i, npx = (size_t)w * (size_t)h;
-  uint8_t *rgb = NULL;
-  int opaque = 1, ok;
-  ctrace__tools_once(); /* the encoder's settings: ctrace__png_init */
+  size_t i, npx = (size_t)w * (size_t)h, n, row, y;
+  uint8_t *prev, *cur, *filt, ihdr[13];
+  unsigned char *z;
+  int opaque = 1, zlen = 0;
+  ctrace__tools_once(); /* the CRC tables */
   for (i = 0; i < npx && opaque; ++i) opaque = rgba[4 * i + 3] == 255u;
-  if (opaque) {
-    rgb = (uint8_t *)CTRACE_MEM_ALLOC(npx * 3u);
-    if (!rgb) return CTRACE_E_NOMEM;
-    for (i = 0; i < npx; ++i) {
-      rgb[3 * i] = rgba[4 * i];
-      rgb[3 * i + 1] = rgba[4 * i + 1];
-      rgb[3 * i + 2] = rgba[4 * i + 2];
-    }
+  n = opaque ? 3 : 4;
+  row = (size_t)w * n;
+  if ((row + 1) * (size_t)h > (size_t)INT_MAX) return CTRACE_E_NOMEM; /* the deflate takes an int */
+  filt = opaque ? rgba : (uint8_t *)CTRACE_MEM_ALLOC((row + 1) * (size_t)h);
+  prev = (uint8_t *)CTRACE_MEM_ALLOC(2 * row);
+  if (!prev || !filt) {
+    CTRACE_MEM_FREE(prev);
+    if (filt != rgba) CTRACE_MEM_FREE(filt);
+    return CTRACE_E_NOMEM;
   }
+  cur = prev + row;
+  /* In place, row y's filtered bytes go to y * (row + 1), never past where
+     row y + 1 begins (row + 1 = 3 w + 1 <= 4 w), so every source row is read
+     before it is overwritten; the row above is kept unfiltered in prev. */
+  for (y = 0; y < (size_t)h; ++y) {
+    const uint8_t *src = rgba + y * (size_t)w * 4u;
+    uint8_t *dst = filt + y * (row + 1);
+    uint8_t *t;
+    if (opaque) {
+      for (i = 0; i < (size_t)w; ++i) memcpy(cur + 3 * i, src + 4 * i, 3);
+    } else {
+      memcpy(cur, src, row);
+    }
+    dst[0] = 2; /* up */
+    for (i = 0; i < row; ++i) dst[1 + i] = (uint8_t)(cur[i] - (y ? prev[i] : 0));
+    t = prev;
+    prev = cur;
+    cur = t;
+  }
+  CTRACE_MEM_FREE(prev < cur ? prev : cur);
+  z = ctrace__zlib(filt, (int)((row + 1) * (size_t)h), &zlen, 0);
+  if (filt != rgba) CTRACE_MEM_FREE(filt);
+  if (!z) return CTRACE_E_NOMEM;
   sink.write = write;
   sink.user = user;
   sink.err = 0;
-  ok = opaque ? stbi_write_png_to_func(ctrace__png_put, &sink, w, h, 3, rgb, w * 3)
-              : stbi_write_png_to_func(ctrace__png_put, &sink, w, h, 4, rgba, w * 4);
-  CTRACE_MEM_FREE(rgb);
-  if (!ok) return CTRACE_E_NOMEM;
+  for (i = 0; i < 4; ++i) {
+    ihdr[i] = (uint8_t)((uint32_t)w >> (24 - 8 * i));
+    ihdr[4 + i] = (uint8_t)((uint32_t)h >> (24 - 8 * i));
+  }
+  ihdr[8] = 8;                  /* bits per channel */
+  ihdr[9] = opaque ? 2 : 6;     /* RGB or RGBA */
+  ihdr[10] = ihdr[11] = ihdr[12] = 0;
+  ctrace__png_put(&sink, (void *)(size_t)sig, 8);
+  ctrace__png_chunk(&sink, "IHDR", ihdr, 13);
+  ctrace__png_chunk(&sink, "IDAT", z, (size_t)zlen);
+  ctrace__png_chunk(&sink, "IEND", ihdr, 0);
+  ctrace__zlib_free(z);
   if (!sink.err) {
     int rc = write(user, rgba, 0);
     if (rc < 0) sink.err = rc;
@@ -14950,7 +15180,7 @@ static int ctrace__png_encode(ctrace_write_fn write, void *user, const uint8_t *
 }
 
 /* Writes pixels as a PNG file at path ("-" = standard output). */
-static int ctrace__png_write(const char *path, const uint8_t *rgba, int w, int h) {
+static int ctrace__png_write(const char *path, uint8_t *rgba, int w, int h) {
   int to_stdout = strcmp(path, "-") == 0, rc;
   FILE *f = to_stdout ? stdout : fopen(path, "wb");
   if (!f) return CTRACE_E_OPEN;

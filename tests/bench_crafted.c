@@ -69,7 +69,9 @@ int main(int argc, char **argv) {
   static const char *def[] = {"tests/crafted/threads_exit.desc", "tests/crafted/threads.desc",
                               "tests/crafted/false_ck.desc", "tests/crafted/long_names.desc",
                               "tests/crafted/histograms.desc", "tests/crafted/deep.desc",
-                              "tests/crafted/problems.desc"};
+                              "tests/crafted/problems.desc", "tests/crafted/goal_counter.desc",
+                              "tests/crafted/threads_gc.desc", "tests/crafted/long_site_logs.desc",
+                              "tests/crafted/long_site_tasks.desc", "tests/crafted/csv_sites.desc"};
   const char *bdir = getenv("BUILD") ? getenv("BUILD") : "build";
   char tool[512], trace[512];
   int d, nd = argc > 1 ? argc - 1 : (int)(sizeof def / sizeof def[0]);

@@ -717,9 +717,9 @@ static void test_outputs(void) {
   CHECK(ctrace_export_csv(A, buf_write, &b) == 0, "csv: written");
   p = strstr(b.p, "\r\n");
   {
-    const char *want = "\"q\"\"b\\c\x01" "d\xef\xbf\xbd" "e\xc3\xa9,\n;x\",\"dir,\"\"x\"\".c\",5,1,100,80,100,100,";
+    const char *want = "\"q\"\"b\\c<U+0001>d\xef\xbf\xbd" "e\xc3\xa9,\n;x\",\"dir,\"\"x\"\".c\",5,1,100,80,100,100,";
     CHECK(p && strncmp(p + 2, want, strlen(want)) == 0,
-          "csv: fields with commas, quotes, newlines quoted; quotes doubled");
+          "csv: fields with commas, quotes, newlines quoted; quotes doubled; a control marked");
   }
   CHECK(strstr(b.p, "\r\nchild,c.c,6,1,20,20,20,20,20,20,20\r\n") != NULL, "csv: plain row exact");
   buf_reset(&b);

@@ -44,19 +44,36 @@ static void fail_msg(const char *file, const char *fmt, ...)
 #endif
     ;
 
+/* A message to stderr, one line: what came from a trace (an object's path,
+   a name) may hold controls that would retitle or clear the terminal, so
+   C0 and C1 controls and DEL show as '?'. */
+static void put_line_safe(const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  for (; *p; p++) {
+    if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) { /* U+0080..U+009F */
+      fputc('?', stderr);
+      p++;
+    } else {
+      fputc(*p < 0x20 || *p == 0x7F ? '?' : *p, stderr);
+    }
+  }
+  fputc('\n', stderr);
+}
+
 static void fail_msg(const char *file, const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "ctrace: %s: ", g_verb);
-  if (file) fprintf(stderr, "%s: ", file);
+  char msg[2048];
+  int n = snprintf(msg, sizeof msg, "ctrace: %s: %s%s", g_verb, file ? file : "", file ? ": " : "");
+  if (n < 0 || (size_t)n >= sizeof msg) n = 0;
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+  put_line_safe(msg);
 }
 
 /* A message from the library already starts with the file at fault. */
 static void fail_lib(const char *err, const char *fallback_file, int rc) {
-  if (err && *err) fprintf(stderr, "ctrace: %s: %s\n", g_verb, err);
+  if (err && *err) fail_msg(NULL, "%s", err);
   else fail_msg(fallback_file, "%s", ctrace_strerror(rc));
 }
 
@@ -138,10 +155,21 @@ static char *derived_name(const char *trace, const char *ext) {
   return s;
 }
 
+static const char *input_at(const char *out);
+
+/* 1 (and says so) when writing path would destroy a file this command reads. */
+static int refuse_output(const char *path) {
+  const char *in = input_at(path);
+  if (!in) return 0;
+  fail_msg(path, "will not write here: it is %s, which this command reads", in);
+  return 1;
+}
+
 /* Opens "-" as stdout, anything else for writing. */
 static FILE *open_output(const char *path) {
   FILE *f;
   if (strcmp(path, "-") == 0) return stdout;
+  if (refuse_output(path)) return NULL;
   f = fopen(path, "wb");
   if (!f) fail_msg(path, "cannot open for writing: %s", strerror(errno));
   return f;
@@ -172,13 +200,11 @@ static int info_damaged(const ctrace_trace_info *in) {
 /* One line for stderr about damage a verb worked around. */
 static void warn_damage(const char *trace, const ctrace_trace_info *in) {
   if (in->first_damage_offset >= 0)
-    fprintf(stderr, "ctrace: %s: %s: warning: damaged trace (first damage at byte %lld: %s); "
-                    "output covers what was recovered\n",
-            g_verb, trace, (long long)in->first_damage_offset,
-            in->first_damage[0] ? in->first_damage : "unknown reason");
+    fail_msg(trace, "warning: damaged trace (first damage at byte %lld: %s); output covers what was recovered",
+             (long long)in->first_damage_offset, in->first_damage[0] ? in->first_damage : "unknown reason");
   else
-    fprintf(stderr, "ctrace: %s: %s: warning: %s; output covers what was recovered\n", g_verb,
-            trace, in->ended ? "damaged trace" : "no end marker (the trace is cut short)");
+    fail_msg(trace, "warning: %s; output covers what was recovered",
+             in->ended ? "damaged trace" : "no end marker (the trace is cut short)");
 }
 
 /* ---- argument parsing -------------------------------------------------------------
@@ -216,6 +242,23 @@ static int same_file(const char *x, const char *y) {
   if (stat(x, &sx) != 0 || stat(y, &sy) != 0) return 0;
   return sx.st_dev == sy.st_dev && sx.st_ino == sy.st_ino;
 #endif
+}
+
+/* The command's arguments, for input_at: every file it reads is the trace,
+   a --baseline or a --symbols argument. */
+static int g_argc;
+static char **g_argv;
+static const char *g_trace;
+
+/* The input that out names (by device and inode, however spelt), or NULL. */
+static const char *input_at(const char *out) {
+  int i;
+  if (strcmp(out, "-") == 0) return NULL;
+  if (g_trace && same_file(out, g_trace)) return g_trace;
+  for (i = 0; i + 1 < g_argc; i++)
+    if ((!strcmp(g_argv[i], "--baseline") || !strcmp(g_argv[i], "--symbols")) && same_file(out, g_argv[i + 1]))
+      return g_argv[i + 1];
+  return NULL;
 }
 
 /* Puts dir in front of CTRACE_SYMBOL_PATH, which the reader searches for
@@ -284,8 +327,12 @@ static int parse_args(int argc, char **argv, const char *flags, args *a) {
     }
   }
   if (!a->trace) return usage_error("%s", "which trace? give a TRACE file");
+  g_argc = argc;
+  g_argv = argv;
+  g_trace = a->trace;
   if (a->out && same_file(a->out, a->trace))
     return usage_error("-o %s would overwrite the trace being read", a->out);
+  if (a->out && input_at(a->out)) return usage_error("-o %s would overwrite a file this command reads", a->out);
   return 0;
 }
 
@@ -910,6 +957,7 @@ static int png_run(const args *a) {
   ctrace_input_result found;
   int rc;
   if (!out) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
+  if (refuse_output(out)) return free(def), EXIT_ERROR;
   progress_init(&pr);
   memset(&cfg, 0, sizeof cfg);
   cfg.result = &found;
@@ -956,6 +1004,7 @@ static int cmd_report(int argc, char **argv) {
     ctrace_input_result found;
     int rc;
     if (!out) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
+    if (refuse_output(out)) return free(def), EXIT_ERROR;
     memset(&cfg, 0, sizeof cfg);
     cfg.result = &found;
     progress_init(&pr);
