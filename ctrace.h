@@ -228,7 +228,14 @@ typedef struct ctrace_config {
                                 instrumented function, no event) is erased at its exit.
                                 0 = default (CTRACE_FUNCTION_MIN_NS_DEFAULT);
                                 CTRACE_FUNCTION_MIN_NONE keeps every call */
+  uint32_t cpu_sample_ms;    /* the writer thread reads every recording thread's CPU
+                                time this often (event CTRACE_EV_THREAD_CPU), so
+                                outputs can tell running from waiting; 0 = default
+                                (CTRACE_CPU_SAMPLE_MS_DEFAULT); CTRACE_CPU_SAMPLE_OFF:
+                                never. Nothing is added to the recording path */
 } ctrace_config;
+#define CTRACE_CPU_SAMPLE_MS_DEFAULT 10
+#define CTRACE_CPU_SAMPLE_OFF 0xffffffffu
 #define CTRACE_FUNCTION_MIN_NONE 0xffffffffu
 #define CTRACE_FUNCTION_MIN_NS_DEFAULT 0
 
@@ -438,6 +445,9 @@ typedef enum ctrace_event_kind {
   CTRACE_EV_WAIT_BEGIN = 64, /* name = what it waits for (a sized kind: older
                                 readers skip it) */
   CTRACE_EV_WAIT_END = 65,   /* closes the thread's innermost wait */
+  CTRACE_EV_THREAD_CPU = 66, /* CPU time `thread` has used so far, in value (ns,
+                                since the thread began; sized). thread is the
+                                thread measured, not the one that wrote it */
   CTRACE_EV_UNKNOWN = 63     /* a kind this reader does not know (skipped safely) */
 } ctrace_event_kind;
 
@@ -1656,6 +1666,10 @@ static CTRACE__NOINSTR int ctrace__thread_create(ctrace__thread_handle *h, void 
 }
 static CTRACE__NOINSTR void ctrace__thread_join(ctrace__thread_handle h) { WaitForSingleObject(h, INFINITE); CloseHandle(h); }
 static CTRACE__NOINSTR uint64_t ctrace__os_thread_id(void) { return (uint64_t)GetCurrentThreadId(); }
+/* Thread CPU clocks are not read here yet: traces say "not recorded". */
+typedef struct { int ok; } ctrace__cpu_clock;
+static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
+static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) { (void)c; *ns = 0; return -1; }
 static CTRACE__NOINSTR uint32_t ctrace__pid(void) { return (uint32_t)GetCurrentProcessId(); }
 static CTRACE__NOINSTR uint32_t ctrace__cpu_count(void) {
   SYSTEM_INFO si;
@@ -1719,6 +1733,24 @@ static CTRACE__NOINSTR uint64_t ctrace__os_thread_id(void) {
   return (uint64_t)(uintptr_t)pthread_self();
 #endif
 }
+/* A thread's CPU clock, taken by the thread itself and read by any thread
+   (the writer's samples), where POSIX thread CPU clocks exist. */
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__)
+typedef struct { clockid_t id; int ok; } ctrace__cpu_clock;
+static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) {
+  c->ok = pthread_getcpuclockid(pthread_self(), &c->id) == 0;
+}
+static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) {
+  struct timespec ts;
+  if (!c->ok || clock_gettime(c->id, &ts) != 0) return -1;
+  *ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return 0;
+}
+#else
+typedef struct { int ok; } ctrace__cpu_clock;
+static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
+static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) { (void)c; *ns = 0; return -1; }
+#endif
 static CTRACE__NOINSTR uint32_t ctrace__pid(void) { return (uint32_t)getpid(); }
 static CTRACE__NOINSTR uint32_t ctrace__cpu_count(void) {
 #if defined(_SC_NPROCESSORS_ONLN)
@@ -2221,6 +2253,7 @@ typedef struct ctrace__tstate {
   uint32_t tid, seq;
   uint64_t session;
   uint64_t os_tid;
+  ctrace__cpu_clock cpu_clock;  /* read by the writer's CPU samples */
   uint64_t gc_begin_ns;
   volatile uint64_t ms_total, ms_mallocs, ms_frees; /* owner writes, anyone reads */
   volatile int64_t ms_pending;  /* live-byte change not yet added to ms_alloc */
@@ -2805,6 +2838,7 @@ CTRACE__COLD ctrace__tstate *ctrace__state_create(void) {
   ctrace__blocks_init(t);
   ctrace__mutex_init(&t->lock);
   t->os_tid = ctrace__os_thread_id();
+  ctrace__cpu_clock_self(&t->cpu_clock);
   ctrace__lock(&ctrace__g.reg_lock);
   t->next = ctrace__g.states;
   if (t->next) t->next->prev = t;
@@ -2857,6 +2891,8 @@ static CTRACE__NOINSTR void ctrace__join_session(ctrace__tstate *t) {
   }
 }
 
+static void ctrace__cpu_sample_self(ctrace__tstate *t, size_t need);
+
 /* Everything that is not the common case: first event of a thread or of a
    session, a full buffer, a stopped session. Returns the state ready for
    `need` bytes, or NULL (the event is dropped: no session). */
@@ -2867,6 +2903,7 @@ CTRACE__COLD ctrace__tstate *ctrace__slow(size_t need) {
   if (need > ctrace__g.cfg.buffer_size) return NULL;
   if (t->session != ctrace__g.session) {
     ctrace__join_session(t);
+    if (t->buf && t->session == ctrace__g.session) ctrace__cpu_sample_self(t, need);
   } else {
     uint64_t t0 = ctrace__mono_ns();
     ctrace__lock(&t->lock);
@@ -2936,6 +2973,30 @@ CTRACE__HOT uint8_t *ctrace__event_head_cpu(ctrace__tstate *t, uint8_t kind) {
 }
 
 CTRACE__HOT void ctrace__event_commit(ctrace__tstate *t, uint8_t *p) { ctrace__store_release(&t->pos, p); }
+
+/* CPU samples (CTRACE_EV_THREAD_CPU) are sized: the measured thread's id
+   and its CPU ns. Written by the writer thread for every recording thread,
+   and by a thread for itself as it joins a session (the base its first
+   period is measured from) and as it exits (its last). */
+static CTRACE__NOINSTR uint8_t *ctrace__cpu_event(ctrace__tstate *t, uint32_t tid, uint64_t cpu_ns) {
+  uint8_t tmp[20];
+  uint8_t *p = ctrace__event_head(t, CTRACE_EV_THREAD_CPU);
+  size_t n = (size_t)(ctrace__put_varint(ctrace__put_varint(tmp, tid), cpu_ns) - tmp);
+  *p++ = (uint8_t)n; /* n <= 15: a one-byte varint */
+  memcpy(p, tmp, n);
+  return p + n;
+}
+
+/* Room for a CPU sample besides the event about to be written. */
+#define CTRACE__CPU_EVENT_MAX 32
+
+static CTRACE__NOINSTR void ctrace__cpu_sample_self(ctrace__tstate *t, size_t need) {
+  uint64_t ns;
+  if (ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF) return;
+  if ((uintptr_t)t->pos + need + CTRACE__CPU_EVENT_MAX > ctrace__load_relaxed(&t->limit)) return;
+  if (ctrace__cpu_clock_read(&t->cpu_clock, &ns) != 0) return;
+  ctrace__event_commit(t, ctrace__cpu_event(t, t->tid, ns));
+}
 
 /* ---- the instrumentation entry points ---- */
 
@@ -3810,6 +3871,9 @@ CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
 CTRACE__COLD CTRACE__NOINSTR void ctrace__thread_exit(void *p) {
   ctrace__tstate *t = (ctrace__tstate *)p;
   ctrace__buf *b;
+  if (CTRACE__ON() && ctrace__tls == t && t->session == ctrace__g.session &&
+      ctrace__ready(CTRACE__CPU_EVENT_MAX) == t)
+    ctrace__cpu_sample_self(t, 0); /* its CPU time to the end */
   ctrace__lock(&ctrace__g.reg_lock);
   ctrace__lock(&t->lock);
   if (t->session == ctrace__g.session && ctrace__g.running) ctrace__seal_locked(t, CTRACE__CF_THREAD_EXIT, 0);
@@ -4011,16 +4075,46 @@ static CTRACE__NOINSTR void ctrace__sample_rss(void) {
   ctrace_counter(&site, "ctrace.rss", 1, (int64_t)ctrace__rss_bytes());
 }
 
+/* Every recording thread's CPU time, recorded by the calling thread (the
+   writer, or the one that stops the session) as events about the threads
+   measured. The clocks are read under reg_lock, so no state goes away
+   meanwhile; events are recorded after it, a batch at a time. */
+static CTRACE__NOINSTR void ctrace__sample_cpu(void) {
+  struct { uint32_t tid; uint64_t ns; } got[32];
+  uint32_t n, i, skip = 0, more = 1;
+  ctrace__tstate *t, *self;
+  if (ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF) return;
+  while (more) {
+    n = 0;
+    more = 0;
+    ctrace__lock(&ctrace__g.reg_lock);
+    for (t = ctrace__g.states, i = 0; t; t = t->next) {
+      if (t->session != ctrace__g.session || !t->tid || i++ < skip) continue;
+      if (n == 32) { more = 1; break; }
+      if (ctrace__cpu_clock_read(&t->cpu_clock, &got[n].ns) == 0) got[n++].tid = t->tid;
+      skip++;
+    }
+    ctrace__unlock(&ctrace__g.reg_lock);
+    for (i = 0; i < n; i++) {
+      if (!CTRACE__ON() || !(self = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+      ctrace__event_commit(self, ctrace__cpu_event(self, got[i].tid, got[i].ns));
+    }
+  }
+}
+
+static CTRACE__NOINSTR uint32_t ctrace__min_nonzero(uint32_t a, uint32_t b) { return b && b < a ? b : a; }
+
 static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
-  uint64_t last_flush = ctrace__mono_ns(), last_rss = 0;
+  uint64_t last_flush = ctrace__mono_ns(), last_rss = 0, last_cpu = 0;
   uint32_t period = ctrace__g.cfg.flush_period_ms;
   uint32_t rss_every = ctrace__g.cfg.rss_sample_ms;
+  uint32_t cpu_every = ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF ? 0 : ctrace__g.cfg.cpu_sample_ms;
+  uint32_t wait = ctrace__min_nonzero(ctrace__min_nonzero(period, rss_every), cpu_every);
   (void)arg;
   ctrace_thread_name("ctrace writer");
   for (;;) {
     int stopping, flush_due;
     uint64_t now;
-    uint32_t wait = rss_every && rss_every < period ? rss_every : period;
     ctrace__lock(&ctrace__g.q_lock);
     if (!ctrace__g.stopping && ctrace__g.queued < 4 && !ctrace__g.writer_wake)
       ctrace__cond_wait_ms(&ctrace__g.q_cond, &ctrace__g.q_lock, wait);
@@ -4032,6 +4126,10 @@ static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
     if (rss_every && now - last_rss >= (uint64_t)rss_every * 1000000u) {
       last_rss = now;
       ctrace__sample_rss();
+    }
+    if (cpu_every && now - last_cpu >= (uint64_t)cpu_every * 1000000u) {
+      last_cpu = now;
+      ctrace__sample_cpu();
     }
     flush_due = now - last_flush >= (uint64_t)period * 1000000u;
     if (flush_due) {
@@ -4105,6 +4203,7 @@ static CTRACE__NOINSTR void ctrace__session_defaults(ctrace_config *c) {
   if (c->buffer_size > CTRACE__MAX_CHUNK / 2) c->buffer_size = CTRACE__MAX_CHUNK / 2;
   if (c->flush_period_ms == 0) c->flush_period_ms = 100;
   if (c->max_buffers == 0) c->max_buffers = 256;
+  if (c->cpu_sample_ms == 0) c->cpu_sample_ms = CTRACE_CPU_SAMPLE_MS_DEFAULT;
 }
 
 /* Definitions of every site known so far, so a new file is self-contained. */
@@ -4834,6 +4933,7 @@ CTRACE__COLD int ctrace__stop_with(int status) {
     ctrace__unlock(&ctrace__g.session_lock);
     return CTRACE_E_NOT_STARTED;
   }
+  ctrace__sample_cpu(); /* every thread's CPU time to the end */
   ctrace__store_relaxed(&ctrace__active, 0);
   ctrace__lock(&ctrace__g.q_lock);
   ctrace__g.stopping = 1;
@@ -6432,6 +6532,22 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
     }
     q += d;
     break;
+  case CTRACE_EV_THREAD_CPU: {
+    const uint8_t *f = q;
+    if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
+    f = q;
+    q += d;
+    /* A sample about a thread the trace never defined is skipped, not
+       credited to a thread that does not exist. */
+    if (ctrace__get_varint(&f, q, &a) || ctrace__get_varint(&f, q, &b) || a > 0xffffffffu ||
+        b > (uint64_t)INT64_MAX || !ctrace__thread_find(r, (uint32_t)a, 0)) {
+      ev->kind = CTRACE_EV_UNKNOWN;
+      break;
+    }
+    ev->thread = (uint32_t)a;
+    ev->value = (int64_t)b;
+    break;
+  }
   default:
     if (c->kind < CTRACE__KIND_SIZED || c->kind == 0xff) return -1;
     if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
@@ -6617,6 +6733,7 @@ CTRACE_API const char *ctrace_event_kind_name(int kind) {
   case CTRACE_EV_MEM_PROBLEM: return "mem_problem";
   case CTRACE_EV_WAIT_BEGIN: return "wait_begin";
   case CTRACE_EV_WAIT_END: return "wait_end";
+  case CTRACE_EV_THREAD_CPU: return "thread_cpu";
   default: return "unknown";
   }
 }
