@@ -416,6 +416,8 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_analysis_problems CTRACE__TOOL(ctrace_analysis_problems)
 #define ctrace_analysis_logs CTRACE__TOOL(ctrace_analysis_logs)
 #define ctrace_analysis_flame CTRACE__TOOL(ctrace_analysis_flame)
+#define ctrace_analysis_thread_cpu CTRACE__TOOL(ctrace_analysis_thread_cpu)
+#define ctrace_zone_mostly_waited CTRACE__TOOL(ctrace_zone_mostly_waited)
 #define ctrace_write_stdio CTRACE__TOOL(ctrace_write_stdio)
 #define ctrace_stats_text CTRACE__TOOL(ctrace_stats_text)
 #define ctrace_export_csv CTRACE__TOOL(ctrace_export_csv)
@@ -670,7 +672,25 @@ typedef struct ctrace_summary {
   uint64_t too_deep;         /* zones deeper than max_depth (not measured) */
   uint64_t logs;             /* log messages in the trace */
   uint64_t logs_dropped;     /* beyond max_logs */
+  uint64_t cpu_samples;      /* CTRACE_EV_THREAD_CPU events (not counted in
+                                events_by_kind); 0: running cannot be told from
+                                waiting */
 } ctrace_summary;
+
+/* Waits of one thread for one thing (the name given to CTRACE_WAIT). */
+#define CTRACE_WAIT_REASONS 6
+typedef struct ctrace_wait_reason {
+  const char *what;
+  uint64_t count;
+  int64_t ns;
+} ctrace_wait_reason;
+
+/* A stretch of one thread's time between two CPU samples. */
+typedef struct ctrace_cpu_span {
+  int64_t start_ns, end_ns;
+  int64_t cpu_ns;            /* CPU time it used in it (<= end - start, but for
+                                the clocks' own error) */
+} ctrace_cpu_span;
 
 typedef struct ctrace_thread_stats {
   uint32_t id;               /* ctrace thread id */
@@ -688,6 +708,15 @@ typedef struct ctrace_thread_stats {
   int64_t gc_held_ns;        /* time held up by collections: the part of its waits
                                 that overlaps a collection, plus collections it
                                 ran itself; counted for program threads only */
+  /* Running against waiting, from the CPU samples (CTRACE_EV_THREAD_CPU): */
+  int has_cpu;               /* 1 if two or more samples were recorded for it; 0:
+                                its CPU time is not known (not "zero") */
+  int64_t cpu_ns;            /* CPU time between its first and last sample */
+  int64_t cpu_wall_ns;       /* the wall time those samples span */
+  uint32_t n_wait_by;        /* entries in wait_by */
+  ctrace_wait_reason wait_by[CTRACE_WAIT_REASONS]; /* its outermost waits by what they
+                                waited for, longest first; when it had more reasons
+                                than fit, the last entry is "(other)" */
 } ctrace_thread_stats;
 
 /* Whose a thread is. The program's threads are what the mutator utilization
@@ -716,6 +745,13 @@ typedef struct ctrace_zone_stats {
   int64_t p50_ns, p95_ns, p99_ns;
   uint64_t allocs, alloc_bytes; /* allocations made while it was innermost */
   const ctrace_histogram *hist; /* for ctrace_histogram_* */
+  /* CPU time while it was the innermost zone, from the CPU samples: each
+     stretch between two samples of a thread shares the CPU time the thread
+     used in it among what was innermost, waits (CTRACE_WAIT) last. Exact to
+     about one sampling period (cpu_sample_ms). Zones only, not tasks. */
+  int64_t cpu_self_ns;
+  int64_t sampled_self_ns;   /* the part of self_ns the samples covered; 0: its CPU
+                                time is not known */
 } ctrace_zone_stats;
 
 /* Quantile q in [0,1] (nearest rank) from a histogram, within the bound above.
@@ -945,6 +981,14 @@ CTRACE_TOOLS_API const ctrace_problem *ctrace_analysis_problems(const ctrace_ana
 CTRACE_TOOLS_API const ctrace_log_entry *ctrace_analysis_logs(const ctrace_analysis *a, uint32_t *n);
 /* The flame tree; node 0 is the root. */
 CTRACE_TOOLS_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_analysis *a, uint32_t *n);
+/* A thread's CPU use over time, in time order: at most 2048 spans (adjacent
+   ones are merged beyond that; the sum stays exact). Empty when the thread
+   had fewer than two CPU samples. */
+CTRACE_TOOLS_API const ctrace_cpu_span *ctrace_analysis_thread_cpu(const ctrace_analysis *a, uint32_t thread,
+                                                              uint32_t *n);
+/* Whether a zone mostly waited: the samples covered at least half of its
+   self time, and it used the CPU less than a quarter of that. */
+CTRACE_TOOLS_API int ctrace_zone_mostly_waited(const ctrace_zone_stats *z);
 
 /* ---- Outputs ----------------------------------------------------------------
    Each returns 0, or the first negative code write returned (ctrace_write_stdio
@@ -7317,7 +7361,23 @@ typedef struct ctrace__thread {
   uint64_t outside_gc; /* events outside the collections it ran itself */
   int64_t early_held_ns; /* held while it had done nothing but collect (not kept) */
   uint64_t early_held;
+  /* CPU samples: the last one, and what was innermost since (ctrace__cpu_seg) */
+  int cpu_seen;
+  int64_t cpu_t, cpu_v, seg_start;
+  struct ctrace__cpu_pend *pend;
+  uint32_t n_pend, cap_pend;
+  ctrace_cpu_span *spans;
+  uint32_t n_spans, cap_spans;
+  ctrace_wait_reason wr[CTRACE_WAIT_REASONS]; /* the last is "(other)" when full */
+  uint32_t n_wr, wr_now;  /* reasons, and the outermost wait's (index in wr) */
 } ctrace__thread;
+
+/* Time a zone was innermost since its thread's last CPU sample: running, or
+   in a wait. */
+typedef struct ctrace__cpu_pend {
+  uint32_t zone;
+  int64_t run, wait;
+} ctrace__cpu_pend;
 
 /* A stretch of time a thread was held up by a collection. */
 typedef struct ctrace__held {
@@ -7431,6 +7491,9 @@ struct ctrace_analysis {
 
   int64_t progress_total;
   double progress_last;
+
+  uint32_t *zmark, *zslot; /* per zone: thread (index + 1) and its pending entry */
+  uint32_t cap_zmark;
 };
 
 static void ctrace__fail(ctrace_analysis *a, int code) {
@@ -7776,6 +7839,186 @@ static uint32_t ctrace__an_flame_child(ctrace_analysis *a, uint32_t parent, cons
   return v;
 }
 
+/* ---- CPU samples: running against waiting ----------------------------------------------- */
+
+#define CTRACE__CPU_PEND_MAX 4096u
+#define CTRACE__CPU_SPANS_MAX 2048u
+
+/* The pending entry of zone z on thread ti, made if need be; beyond the cap
+   the last entry takes the time (bounded memory, a little misplaced). */
+static ctrace__cpu_pend *ctrace__cpu_pend_of(ctrace_analysis *a, uint32_t ti, uint32_t z) {
+  ctrace__thread *t = &a->tstate[ti];
+  ctrace__cpu_pend *e;
+  if (t->n_pend && t->pend[t->n_pend - 1].zone == z) return &t->pend[t->n_pend - 1];
+  if (z != CTRACE_NONE && z < a->cap_zmark && a->zmark[z] == ti + 1 && a->zslot[z] < t->n_pend &&
+      t->pend[a->zslot[z]].zone == z)
+    return &t->pend[a->zslot[z]];
+  if (t->n_pend >= CTRACE__CPU_PEND_MAX) return &t->pend[t->n_pend - 1];
+  if (CTRACE__GROW(t->pend, t->cap_pend, t->n_pend + 1)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return NULL;
+  }
+  if (z != CTRACE_NONE && z >= a->cap_zmark) {
+    uint32_t old = a->cap_zmark, want = z + 1 > old * 2 ? z + 1 : old * 2;
+    uint32_t *m = (uint32_t *)CTRACE_MEM_REALLOC(a->zmark, (size_t)want * sizeof *m), *q;
+    if (m) a->zmark = m;
+    q = m ? (uint32_t *)CTRACE_MEM_REALLOC(a->zslot, (size_t)want * sizeof *q) : NULL;
+    if (!q) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+      return NULL;
+    }
+    a->zslot = q;
+    memset(a->zmark + old, 0, (size_t)(want - old) * sizeof *m);
+    a->cap_zmark = want;
+  }
+  if (z != CTRACE_NONE) {
+    a->zmark[z] = ti + 1;
+    a->zslot[z] = t->n_pend;
+  }
+  e = &t->pend[t->n_pend++];
+  e->zone = z;
+  e->run = e->wait = 0;
+  return e;
+}
+
+/* What was innermost on the thread until now (its zone, and whether it was
+   in a wait) gets the time since the last change. Called before every
+   change of either, and at each CPU sample. Nothing before the first sample:
+   no CPU time is known for it. */
+static void ctrace__cpu_seg(ctrace_analysis *a, uint32_t ti, int64_t now) {
+  ctrace__thread *t = &a->tstate[ti];
+  int64_t d = now - t->seg_start;
+  ctrace__cpu_pend *e;
+  if (!t->cpu_seen || d <= 0) return;
+  t->seg_start = now;
+  e = ctrace__cpu_pend_of(a, ti, t->depth ? t->stack[t->depth - 1].zone : CTRACE_NONE);
+  if (!e) return;
+  if (t->wait_depth) e->wait += d;
+  else e->run += d;
+}
+
+static void ctrace__cpu_span_add(ctrace_analysis *a, ctrace__thread *t, int64_t start, int64_t end, int64_t cpu) {
+  if (t->n_spans >= CTRACE__CPU_SPANS_MAX) { /* merge neighbours: half as many, twice as long */
+    uint32_t i;
+    for (i = 0; i < t->n_spans / 2; i++) {
+      t->spans[i].start_ns = t->spans[2 * i].start_ns;
+      t->spans[i].end_ns = t->spans[2 * i + 1].end_ns;
+      t->spans[i].cpu_ns = t->spans[2 * i].cpu_ns + t->spans[2 * i + 1].cpu_ns;
+    }
+    t->n_spans /= 2;
+  }
+  if (CTRACE__GROW(t->spans, t->cap_spans, t->n_spans + 1)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return;
+  }
+  t->spans[t->n_spans].start_ns = start;
+  t->spans[t->n_spans].end_ns = end;
+  t->spans[t->n_spans++].cpu_ns = cpu;
+}
+
+/* A sample: the CPU time used since the last one is shared among what was
+   innermost meanwhile in proportion to time, running stretches first; only
+   CPU time beyond their length goes to stretches in waits (a wait can spin
+   before it blocks). */
+static void ctrace__cpu_sample(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
+  ctrace__thread *t = &a->tstate[ti];
+  ctrace_thread_stats *th = &a->threads[ti];
+  int64_t cpu, run = 0, wait = 0, to_run, to_wait;
+  uint32_t i;
+  a->sum.cpu_samples++;
+  ctrace__cpu_seg(a, ti, ev->time_ns);
+  if (t->cpu_seen && ev->time_ns > t->cpu_t) {
+    cpu = ctrace__max64(0, ev->value - t->cpu_v);
+    for (i = 0; i < t->n_pend; i++) {
+      run += t->pend[i].run;
+      wait += t->pend[i].wait;
+    }
+    to_run = cpu < run ? cpu : run;
+    to_wait = cpu - to_run < wait ? cpu - to_run : wait;
+    for (i = 0; i < t->n_pend; i++) {
+      const ctrace__cpu_pend *e = &t->pend[i];
+      ctrace_zone_stats *z;
+      if (e->zone == CTRACE_NONE) continue;
+      z = &a->zones.st[e->zone];
+      z->sampled_self_ns = ctrace__an_sadd(z->sampled_self_ns, e->run + e->wait);
+      z->cpu_self_ns = ctrace__an_sadd(z->cpu_self_ns,
+          (run ? (int64_t)((double)to_run * ((double)e->run / (double)run)) : 0) +
+          (wait ? (int64_t)((double)to_wait * ((double)e->wait / (double)wait)) : 0));
+    }
+    th->has_cpu = 1;
+    th->cpu_ns = ctrace__an_sadd(th->cpu_ns, cpu);
+    th->cpu_wall_ns = ctrace__an_sadd(th->cpu_wall_ns, ev->time_ns - t->cpu_t);
+    ctrace__cpu_span_add(a, t, t->cpu_t, ev->time_ns, cpu);
+  }
+  if (!t->cpu_seen || ev->time_ns >= t->cpu_t) {
+    t->cpu_seen = 1;
+    t->cpu_t = t->seg_start = ev->time_ns;
+    t->cpu_v = ev->value;
+  }
+  t->n_pend = 0;
+}
+
+CTRACE_API const ctrace_cpu_span *ctrace_analysis_thread_cpu(const ctrace_analysis *a, uint32_t thread,
+                                                        uint32_t *n) {
+  uint32_t ti;
+  if (n) *n = 0;
+  if (!a || !a->finished) return NULL;
+  for (ti = 0; ti < a->n_threads; ti++)
+    if (a->threads[ti].id == thread) {
+      if (n) *n = a->tstate[ti].n_spans;
+      return a->tstate[ti].spans;
+    }
+  return NULL;
+}
+
+CTRACE_API int ctrace_zone_mostly_waited(const ctrace_zone_stats *z) {
+  return z && z->sampled_self_ns > 0 && z->sampled_self_ns >= z->self_ns / 2 &&
+         z->cpu_self_ns < z->sampled_self_ns / 4;
+}
+
+/* The outermost wait's reason among the thread's (a few kept; the rest in
+   "(other)"). */
+static void ctrace__wait_reason(ctrace_analysis *a, ctrace__thread *t, const char *what) {
+  uint32_t i;
+  const char *w = ctrace__intern(a, what && *what ? what : "(unnamed)");
+  if (!w) return;
+  for (i = 0; i < t->n_wr; i++)
+    if (t->wr[i].what == w) break;
+  if (i == t->n_wr) {
+    if (t->n_wr == CTRACE_WAIT_REASONS) {
+      i = CTRACE_WAIT_REASONS - 1;
+      if (!(t->wr[i].what = ctrace__intern(a, "(other)"))) return;
+    } else {
+      t->wr[i].what = w;
+      t->wr[i].count = 0;
+      t->wr[i].ns = 0;
+      t->n_wr++;
+    }
+  }
+  t->wr[i].count++;
+  t->wr_now = i;
+}
+
+static int ctrace__wait_reason_cmp(const void *x, const void *y) {
+  const ctrace_wait_reason *p = (const ctrace_wait_reason *)x, *q = (const ctrace_wait_reason *)y;
+  if (p->ns != q->ns) return p->ns > q->ns ? -1 : 1;
+  return strcmp(p->what, q->what);
+}
+
+/* Reasons into the thread's stats, longest first ("(other)" stays last). */
+static void ctrace__finish_wait_reasons(ctrace_analysis *a) {
+  uint32_t i, n;
+  for (i = 0; i < a->n_threads; i++) {
+    ctrace__thread *t = &a->tstate[i];
+    ctrace_thread_stats *th = &a->threads[i];
+    n = t->n_wr;
+    memcpy(th->wait_by, t->wr, (size_t)n * sizeof *t->wr);
+    th->n_wait_by = n;
+    if (n == CTRACE_WAIT_REASONS && strcmp(th->wait_by[n - 1].what, "(other)") == 0) n--;
+    qsort(th->wait_by, n, sizeof *th->wait_by, ctrace__wait_reason_cmp);
+  }
+}
+
 /* ---- zones --------------------------------------------------------------------------------- */
 
 static void ctrace__zone_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
@@ -7790,6 +8033,7 @@ static void ctrace__zone_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
   }
   z = ctrace__zone_index(a, ev);
   if (z == CTRACE_NONE) return;
+  ctrace__cpu_seg(a, ti, ev->time_ns);
   if (CTRACE__GROW(t->stack, t->cap, t->depth + 1)) {
     ctrace__fail(a, CTRACE_E_NOMEM);
     return;
@@ -7806,7 +8050,9 @@ static void ctrace__zone_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
 
 static void ctrace__zone_close(ctrace_analysis *a, uint32_t ti, int64_t end, int unfinished) {
   ctrace__thread *t = &a->tstate[ti];
-  ctrace__open_zone o = t->stack[--t->depth];
+  ctrace__open_zone o;
+  ctrace__cpu_seg(a, ti, end);
+  o = t->stack[--t->depth];
   int64_t dur = ctrace__max64(0, end - o.start);
   int64_t self = ctrace__max64(0, dur - o.child_ns);
   ctrace_flame_node *node = &a->flame[o.node];
@@ -7893,7 +8139,9 @@ static void ctrace__held_update_all(ctrace_analysis *a, int64_t now) {
 
 static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   ctrace__thread *t = &a->tstate[ti];
+  ctrace__cpu_seg(a, ti, ev->time_ns);
   if (t->wait_depth++ == 0) {
+    ctrace__wait_reason(a, t, ev->name);
     t->wait_start = ev->time_ns;
     a->threads[ti].waits++;
     ctrace__held_update(a, ti, ev->time_ns);
@@ -7902,8 +8150,11 @@ static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
 
 static void ctrace__wait_close(ctrace_analysis *a, uint32_t ti, int64_t end) {
   ctrace__thread *t = &a->tstate[ti];
-  if (!t->wait_depth || --t->wait_depth) return;
+  if (!t->wait_depth) return;
+  ctrace__cpu_seg(a, ti, end);
+  if (--t->wait_depth) return;
   a->threads[ti].wait_ns = ctrace__an_sadd(a->threads[ti].wait_ns, ctrace__max64(0, end - t->wait_start));
+  if (t->n_wr) t->wr[t->wr_now].ns = ctrace__an_sadd(t->wr[t->wr_now].ns, ctrace__max64(0, end - t->wait_start));
   ctrace__held_update(a, ti, end);
 }
 
@@ -8437,8 +8688,9 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   if (a->cfg.on_event) a->cfg.on_event(a->cfg.user, ev);
   kind = ev->kind;
   a->sum.events++;
-  a->sum.events_by_kind[kind >= 1 && kind <= 14 ? kind
-                         : kind == CTRACE_EV_WAIT_BEGIN ? 16 : kind == CTRACE_EV_WAIT_END ? 17 : 15]++;
+  if (kind != CTRACE_EV_THREAD_CPU)
+    a->sum.events_by_kind[kind >= 1 && kind <= 14 ? kind
+                           : kind == CTRACE_EV_WAIT_BEGIN ? 16 : kind == CTRACE_EV_WAIT_END ? 17 : 15]++;
   if (a->sum.events == 1) a->sum.first_ns = ev->time_ns;
   if (ev->time_ns > a->sum.last_ns) a->sum.last_ns = ev->time_ns;
   ti = a->n_threads && a->last_thread_id == ev->thread ? a->last_thread
@@ -8476,6 +8728,7 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   case CTRACE_EV_INSTANT: break;
   case CTRACE_EV_WAIT_BEGIN: ctrace__wait_begin(a, ti, ev); break;
   case CTRACE_EV_WAIT_END: ctrace__wait_close(a, ti, ev->time_ns); break;
+  case CTRACE_EV_THREAD_CPU: ctrace__cpu_sample(a, ti, ev); break;
   default: ctrace__problem(a, CTRACE_PROB_UNKNOWN_EVENT, 1, ev->time_ns, ev->thread); break;
   }
   if ((a->sum.events & 4095) == 0) ctrace__progress(a, ev->time_ns);
@@ -8874,6 +9127,7 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
   }
   ctrace__close_open_tasks(a, end);
   if (ctrace__finish_held(a, end)) ctrace__fail(a, CTRACE_E_NOMEM);
+  ctrace__finish_wait_reasons(a);
   lost = a->sum.info.events_lost > a->loss_sum ? a->sum.info.events_lost : a->loss_sum;
   if (a->sum.info.events_lost_overflowed) a->sum.overflowed = 1;
   a->sum.events_lost = lost;
@@ -8921,7 +9175,13 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
   ctrace__arena_free(&a->arena);
   ctrace__map_free(&a->strings);
   CTRACE_MEM_FREE(a->str);
-  for (i = 0; i < a->n_threads; i++) CTRACE_MEM_FREE(a->tstate[i].stack);
+  for (i = 0; i < a->n_threads; i++) {
+    CTRACE_MEM_FREE(a->tstate[i].stack);
+    CTRACE_MEM_FREE(a->tstate[i].pend);
+    CTRACE_MEM_FREE(a->tstate[i].spans);
+  }
+  CTRACE_MEM_FREE(a->zmark);
+  CTRACE_MEM_FREE(a->zslot);
   CTRACE_MEM_FREE(a->threads);
   CTRACE_MEM_FREE(a->tstate);
   CTRACE_MEM_FREE(a->threads_sorted);
@@ -9472,6 +9732,16 @@ static void ctrace__jopen(ctrace__out *o, const char *key, const char *bracket) 
   ctrace__out_s(o, bracket);
 }
 
+/* A figure that may not be known: null then, never an invented 0. */
+static void ctrace__ji_or_null(ctrace__out *o, const char *key, int64_t v, int known) {
+  if (known) {
+    ctrace__ji(o, key, v);
+    return;
+  }
+  ctrace__jk(o, key);
+  ctrace__out_s(o, "null");
+}
+
 static void ctrace__json_zone(ctrace__out *o, const ctrace_zone_stats *z) {
   ctrace__jopen(o, NULL, "{");
   ctrace__js(o, "name", z->name);
@@ -9489,6 +9759,9 @@ static void ctrace__json_zone(ctrace__out *o, const ctrace_zone_stats *z) {
   ctrace__ji(o, "max_ns", z->max_ns);
   ctrace__ju(o, "allocs", z->allocs);
   ctrace__ju(o, "alloc_bytes", z->alloc_bytes);
+  ctrace__ji_or_null(o, "cpu_self_ns", z->cpu_self_ns, z->sampled_self_ns > 0);
+  ctrace__ji(o, "sampled_self_ns", z->sampled_self_ns);
+  ctrace__jb(o, "mostly_waited", ctrace_zone_mostly_waited(z));
   ctrace__out_s(o, "}");
 }
 
@@ -9522,6 +9795,7 @@ static void ctrace__json_trace(ctrace__out *o, const ctrace_analysis *a) {
   ctrace__ju(o, "events", s->events);
   ctrace__ju(o, "threads", s->threads);
   ctrace__ju(o, "program_threads", s->program_threads);
+  ctrace__ju(o, "cpu_samples", s->cpu_samples);
   ctrace__jopen(o, "events_by_kind", "{");
   for (k = 1; k < 18; k++)
     if (s->events_by_kind[k])
@@ -9547,7 +9821,7 @@ static const char *ctrace__role_name(int role) {
 }
 
 static void ctrace__json_threads(ctrace__out *o, const ctrace_analysis *a) {
-  uint32_t i;
+  uint32_t i, k;
   ctrace__jopen(o, "thread_list", "[");
   for (i = 0; i < a->n_threads; i++) {
     const ctrace_thread_stats *t = &a->threads_sorted[i];
@@ -9567,6 +9841,17 @@ static void ctrace__json_threads(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__ju(o, "waits", t->waits);
     ctrace__ji(o, "wait_ns", t->wait_ns);
     ctrace__ji(o, "gc_held_ns", t->gc_held_ns);
+    ctrace__ji_or_null(o, "cpu_ns", t->cpu_ns, t->has_cpu);
+    ctrace__ji_or_null(o, "cpu_wall_ns", t->cpu_wall_ns, t->has_cpu);
+    ctrace__jopen(o, "wait_by", "[");
+    for (k = 0; k < t->n_wait_by; k++) {
+      ctrace__jopen(o, NULL, "{");
+      ctrace__js(o, "what", t->wait_by[k].what);
+      ctrace__ju(o, "count", t->wait_by[k].count);
+      ctrace__ji(o, "ns", t->wait_by[k].ns);
+      ctrace__out_s(o, "}");
+    }
+    ctrace__out_s(o, "]");
     ctrace__out_s(o, "}");
   }
   ctrace__out_s(o, "]");
@@ -9865,9 +10150,24 @@ static void ctrace__term_site(ctrace__out *o, const char *file, uint32_t line) {
   ctrace__out_f(o, ":%u)", (unsigned)line);
 }
 
+/* "waits on: a 1.2 s (40), b 3 ms (2)" under a thread that waited. */
+static void ctrace__text_wait_by(ctrace__out *o, const ctrace_thread_stats *t) {
+  uint32_t k;
+  char b[32];
+  if (!t->n_wait_by) return;
+  ctrace__out_s(o, "             waited on:");
+  for (k = 0; k < t->n_wait_by; k++) {
+    ctrace__out_s(o, k ? ", " : " ");
+    ctrace__term_name(o, t->wait_by[k].what, 40);
+    ctrace__out_f(o, " %s (%llu)", ctrace__an_fmt_ns(b, sizeof b, t->wait_by[k].ns),
+                  (unsigned long long)t->wait_by[k].count);
+  }
+  ctrace__out_s(o, "\n");
+}
+
 static void ctrace__text_header(ctrace__out *o, const ctrace_analysis *a) {
   const ctrace_summary *s = &a->sum;
-  char b1[32], b2[32];
+  char b1[32], b2[32], b3[32];
   uint32_t i;
   ctrace__out_s(o, "program   ");
   ctrace__term_name(o, s->info.program[0] ? s->info.program : "(unknown)", 120);
@@ -9888,12 +10188,15 @@ static void ctrace__text_header(ctrace__out *o, const ctrace_analysis *a) {
                   (unsigned long long)s->info.contradictions);
   if (s->overflowed)
     ctrace__out_f(o, "WARNING   overflowed: some totals passed 2^64 (2^63 for times) and show that limit\n");
-  ctrace__out_f(o, "\nthreads (%u of the program)\n      id  events     zones        busy      waited"
-                   "  held by GC  name\n", (unsigned)s->program_threads);
+  ctrace__out_f(o, "\nthreads (%u of the program; on CPU: %s)\n      id  events     zones    in zones      on CPU"
+                   "      waited  held by GC  name\n", (unsigned)s->program_threads,
+                s->cpu_samples ? "CPU time between its first and last CPU sample"
+                               : "not recorded in this trace");
   for (i = 0; i < a->n_threads; i++) {
     const ctrace_thread_stats *t = &a->threads_sorted[i];
-    ctrace__out_f(o, "  %6u  %6llu  %8llu  %10s  %10s  ", (unsigned)t->id, (unsigned long long)t->events,
+    ctrace__out_f(o, "  %6u  %6llu  %8llu  %10s  %10s  %10s  ", (unsigned)t->id, (unsigned long long)t->events,
                   (unsigned long long)t->zones, ctrace__an_fmt_ns(b1, sizeof b1, t->busy_ns),
+                  t->has_cpu ? ctrace__an_fmt_ns(b3, sizeof b3, t->cpu_ns) : "-",
                   ctrace__an_fmt_ns(b2, sizeof b2, t->wait_ns));
     if (t->role == CTRACE_ROLE_PROGRAM) ctrace__out_f(o, "%10s  ", ctrace__an_fmt_ns(b2, sizeof b2, t->gc_held_ns));
     else ctrace__out_s(o, "         -  ");
@@ -9901,6 +10204,7 @@ static void ctrace__text_header(ctrace__out *o, const ctrace_analysis *a) {
     if (t->role != CTRACE_ROLE_PROGRAM)
       ctrace__out_s(o, t->role == CTRACE_ROLE_TRACER ? " (ctrace's own)" : " (collector)");
     ctrace__out_s(o, "\n");
+    ctrace__text_wait_by(o, t);
   }
 }
 
@@ -9913,7 +10217,7 @@ static void ctrace__text_zones(ctrace__out *o, const ctrace_analysis *a, int key
                 key == CTRACE_ZONE_BY_SELF ? "self" : "total", (unsigned)n, (unsigned)a->zones.n,
                 ctrace__an_fmt_ns(b[0], sizeof b[0], a->flame[0].total_ns));
   ctrace__out_s(o, "        self  self%   sum%        total total%    count         mean"
-                   "          p95          max  zone\n");
+                   "          p95          max  self on CPU  zone\n");
   for (i = 0; i < n; i++) {
     const ctrace_zone_stats *z = &a->zones.st[idx[i]];
     run += (double)z->self_ns; /* sum% is the running self%, as in pprof: totals nest, so theirs would pass 100% */
@@ -9924,9 +10228,11 @@ static void ctrace__text_zones(ctrace__out *o, const ctrace_analysis *a, int key
                   ctrace__an_fmt_ns(b[2], sizeof b[2], z->mean_ns),
                   ctrace__an_fmt_ns(b[3], sizeof b[3], z->p95_ns),
                   ctrace__an_fmt_ns(b[4], sizeof b[4], z->max_ns));
+    ctrace__out_f(o, "%11s  ", z->sampled_self_ns > 0 ? ctrace__an_fmt_ns(b[0], sizeof b[0], z->cpu_self_ns) : "-");
     ctrace__term_name(o, z->name, 60);
     ctrace__term_site(o, z->file, z->line);
     if (z->unfinished) ctrace__out_f(o, " [%llu unfinished]", (unsigned long long)z->unfinished);
+    if (ctrace_zone_mostly_waited(z)) ctrace__out_s(o, " [mostly waiting]");
     ctrace__out_s(o, "\n");
   }
 }
@@ -13085,7 +13391,7 @@ static void ctrace__rep_td_delta(ctrace__report *r, int64_t now, int64_t before)
 
 static void ctrace__rep_compare_row(ctrace__report *r, uint32_t zi, const ctrace_zone_stats *now,
                                     const ctrace_zone_stats *before) {
-  static const ctrace_zone_stats none = {"", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL};
+  static const ctrace_zone_stats none = {"", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
   const ctrace_zone_stats *z = now ? now : before;
   if (!now) now = &none;
   if (!before) before = &none;
