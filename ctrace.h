@@ -449,7 +449,9 @@ typedef enum ctrace_event_kind {
   CTRACE_EV_WAIT_END = 65,   /* closes the thread's innermost wait */
   CTRACE_EV_THREAD_CPU = 66, /* CPU time `thread` has used so far, in value (ns,
                                 since the thread began; sized). thread is the
-                                thread measured, not the one that wrote it */
+                                thread measured, not the one that wrote it.
+                                ptr = 1 when size holds the time it has waited
+                                for a core so far (ns; Linux), 0 if not known */
   CTRACE_EV_UNKNOWN = 63     /* a kind this reader does not know (skipped safely) */
 } ctrace_event_kind;
 
@@ -690,6 +692,7 @@ typedef struct ctrace_cpu_span {
   int64_t start_ns, end_ns;
   int64_t cpu_ns;            /* CPU time it used in it (<= end - start, but for
                                 the clocks' own error) */
+  int64_t ready_ns;          /* time it was runnable but waited for a core */
 } ctrace_cpu_span;
 
 typedef struct ctrace_thread_stats {
@@ -713,6 +716,8 @@ typedef struct ctrace_thread_stats {
                                 its CPU time is not known (not "zero") */
   int64_t cpu_ns;            /* CPU time between its first and last sample */
   int64_t cpu_wall_ns;       /* the wall time those samples span */
+  int64_t ready_ns;          /* of the rest, time it was runnable but waited for a
+                                core (Linux; 0 where not known) */
   uint32_t n_wait_by;        /* entries in wait_by */
   ctrace_wait_reason wait_by[CTRACE_WAIT_REASONS]; /* its outermost waits by what they
                                 waited for, longest first; when it had more reasons
@@ -752,6 +757,8 @@ typedef struct ctrace_zone_stats {
   int64_t cpu_self_ns;
   int64_t sampled_self_ns;   /* the part of self_ns the samples covered; 0: its CPU
                                 time is not known */
+  int64_t ready_self_ns;     /* shared the same way: time its thread was runnable but
+                                waited for a core (a loaded machine, not a wait) */
 } ctrace_zone_stats;
 
 /* Quantile q in [0,1] (nearest rank) from a histogram, within the bound above.
@@ -987,7 +994,7 @@ CTRACE_TOOLS_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_ana
 CTRACE_TOOLS_API const ctrace_cpu_span *ctrace_analysis_thread_cpu(const ctrace_analysis *a, uint32_t thread,
                                                               uint32_t *n);
 /* Whether a zone mostly waited: the samples covered at least half of its
-   self time, and it used the CPU less than a quarter of that. */
+   self time, and it ran or was ready to run less than a quarter of that. */
 CTRACE_TOOLS_API int ctrace_zone_mostly_waited(const ctrace_zone_stats *z);
 
 /* ---- Outputs ----------------------------------------------------------------
@@ -1714,6 +1721,7 @@ static CTRACE__NOINSTR uint64_t ctrace__os_thread_id(void) { return (uint64_t)Ge
 typedef struct { int ok; } ctrace__cpu_clock;
 static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
 static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) { (void)c; *ns = 0; return -1; }
+static CTRACE__NOINSTR int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) { (void)os_tid; *ns = 0; return -1; }
 static CTRACE__NOINSTR uint32_t ctrace__pid(void) { return (uint32_t)GetCurrentProcessId(); }
 static CTRACE__NOINSTR uint32_t ctrace__cpu_count(void) {
   SYSTEM_INFO si;
@@ -1795,6 +1803,30 @@ typedef struct { int ok; } ctrace__cpu_clock;
 static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
 static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) { (void)c; *ns = 0; return -1; }
 #endif
+/* How long a thread has waited for a core (runnable, not running): Linux's
+   schedstat, so a loaded machine is not mistaken for a blocked thread. -1
+   where not known. */
+static CTRACE__NOINSTR int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) {
+#if defined(__linux__)
+  char path[64], buf[96];
+  unsigned long long run = 0, delay = 0;
+  long n;
+  int fd;
+  snprintf(path, sizeof path, "/proc/self/task/%llu/schedstat", (unsigned long long)os_tid);
+  if ((fd = open(path, O_RDONLY)) < 0) return -1;
+  n = (long)read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  if (sscanf(buf, "%llu %llu", &run, &delay) != 2) return -1;
+  *ns = delay;
+  return 0;
+#else
+  (void)os_tid;
+  *ns = 0;
+  return -1;
+#endif
+}
 static CTRACE__NOINSTR uint32_t ctrace__pid(void) { return (uint32_t)getpid(); }
 static CTRACE__NOINSTR uint32_t ctrace__cpu_count(void) {
 #if defined(_SC_NPROCESSORS_ONLN)
@@ -3022,24 +3054,29 @@ CTRACE__HOT void ctrace__event_commit(ctrace__tstate *t, uint8_t *p) { ctrace__s
    and its CPU ns. Written by the writer thread for every recording thread,
    and by a thread for itself as it joins a session (the base its first
    period is measured from) and as it exits (its last). */
-static CTRACE__NOINSTR uint8_t *ctrace__cpu_event(ctrace__tstate *t, uint32_t tid, uint64_t cpu_ns) {
-  uint8_t tmp[20];
+static CTRACE__NOINSTR uint8_t *ctrace__cpu_event(ctrace__tstate *t, uint32_t tid, uint64_t cpu_ns,
+                                                  int has_delay, uint64_t delay_ns) {
+  uint8_t tmp[32], *e = ctrace__put_varint(ctrace__put_varint(tmp, tid), cpu_ns);
   uint8_t *p = ctrace__event_head(t, CTRACE_EV_THREAD_CPU);
-  size_t n = (size_t)(ctrace__put_varint(ctrace__put_varint(tmp, tid), cpu_ns) - tmp);
-  *p++ = (uint8_t)n; /* n <= 15: a one-byte varint */
+  size_t n;
+  if (has_delay) e = ctrace__put_varint(e, delay_ns);
+  n = (size_t)(e - tmp);
+  *p++ = (uint8_t)n; /* n <= 25: a one-byte varint */
   memcpy(p, tmp, n);
   return p + n;
 }
 
 /* Room for a CPU sample besides the event about to be written. */
-#define CTRACE__CPU_EVENT_MAX 32
+#define CTRACE__CPU_EVENT_MAX 48
 
 static CTRACE__NOINSTR void ctrace__cpu_sample_self(ctrace__tstate *t, size_t need) {
-  uint64_t ns;
+  uint64_t ns, delay;
+  int has_delay;
   if (ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF) return;
   if ((uintptr_t)t->pos + need + CTRACE__CPU_EVENT_MAX > ctrace__load_relaxed(&t->limit)) return;
   if (ctrace__cpu_clock_read(&t->cpu_clock, &ns) != 0) return;
-  ctrace__event_commit(t, ctrace__cpu_event(t, t->tid, ns));
+  has_delay = ctrace__run_delay(t->os_tid, &delay) == 0;
+  ctrace__event_commit(t, ctrace__cpu_event(t, t->tid, ns, has_delay, delay));
 }
 
 /* ---- the instrumentation entry points ---- */
@@ -4124,7 +4161,7 @@ static CTRACE__NOINSTR void ctrace__sample_rss(void) {
    measured. The clocks are read under reg_lock, so no state goes away
    meanwhile; events are recorded after it, a batch at a time. */
 static CTRACE__NOINSTR void ctrace__sample_cpu(void) {
-  struct { uint32_t tid; uint64_t ns; } got[32];
+  struct { uint32_t tid; int has_delay; uint64_t ns, delay; } got[32];
   uint32_t n, i, skip = 0, more = 1;
   ctrace__tstate *t, *self;
   if (ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF) return;
@@ -4135,13 +4172,16 @@ static CTRACE__NOINSTR void ctrace__sample_cpu(void) {
     for (t = ctrace__g.states, i = 0; t; t = t->next) {
       if (t->session != ctrace__g.session || !t->tid || i++ < skip) continue;
       if (n == 32) { more = 1; break; }
-      if (ctrace__cpu_clock_read(&t->cpu_clock, &got[n].ns) == 0) got[n++].tid = t->tid;
+      if (ctrace__cpu_clock_read(&t->cpu_clock, &got[n].ns) == 0) {
+        got[n].has_delay = ctrace__run_delay(t->os_tid, &got[n].delay) == 0;
+        got[n++].tid = t->tid;
+      }
       skip++;
     }
     ctrace__unlock(&ctrace__g.reg_lock);
     for (i = 0; i < n; i++) {
       if (!CTRACE__ON() || !(self = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-      ctrace__event_commit(self, ctrace__cpu_event(self, got[i].tid, got[i].ns));
+      ctrace__event_commit(self, ctrace__cpu_event(self, got[i].tid, got[i].ns, got[i].has_delay, got[i].delay));
     }
   }
 }
@@ -6590,6 +6630,7 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
     }
     ev->thread = (uint32_t)a;
     ev->value = (int64_t)b;
+    if (f < q && ctrace__get_varint(&f, q, &ev->size) == 0) ev->ptr = 1; /* run delay known */
     break;
   }
   default:
@@ -7362,8 +7403,8 @@ typedef struct ctrace__thread {
   int64_t early_held_ns; /* held while it had done nothing but collect (not kept) */
   uint64_t early_held;
   /* CPU samples: the last one, and what was innermost since (ctrace__cpu_seg) */
-  int cpu_seen;
-  int64_t cpu_t, cpu_v, seg_start;
+  int cpu_seen, delay_seen;
+  int64_t cpu_t, cpu_v, delay_v, seg_start;
   struct ctrace__cpu_pend *pend;
   uint32_t n_pend, cap_pend;
   ctrace_cpu_span *spans;
@@ -7897,13 +7938,15 @@ static void ctrace__cpu_seg(ctrace_analysis *a, uint32_t ti, int64_t now) {
   else e->run += d;
 }
 
-static void ctrace__cpu_span_add(ctrace_analysis *a, ctrace__thread *t, int64_t start, int64_t end, int64_t cpu) {
+static void ctrace__cpu_span_add(ctrace_analysis *a, ctrace__thread *t, int64_t start, int64_t end, int64_t cpu,
+                                 int64_t ready) {
   if (t->n_spans >= CTRACE__CPU_SPANS_MAX) { /* merge neighbours: half as many, twice as long */
     uint32_t i;
     for (i = 0; i < t->n_spans / 2; i++) {
       t->spans[i].start_ns = t->spans[2 * i].start_ns;
       t->spans[i].end_ns = t->spans[2 * i + 1].end_ns;
       t->spans[i].cpu_ns = t->spans[2 * i].cpu_ns + t->spans[2 * i + 1].cpu_ns;
+      t->spans[i].ready_ns = t->spans[2 * i].ready_ns + t->spans[2 * i + 1].ready_ns;
     }
     t->n_spans /= 2;
   }
@@ -7913,6 +7956,7 @@ static void ctrace__cpu_span_add(ctrace_analysis *a, ctrace__thread *t, int64_t 
   }
   t->spans[t->n_spans].start_ns = start;
   t->spans[t->n_spans].end_ns = end;
+  t->spans[t->n_spans].ready_ns = ready;
   t->spans[t->n_spans++].cpu_ns = cpu;
 }
 
@@ -7923,37 +7967,47 @@ static void ctrace__cpu_span_add(ctrace_analysis *a, ctrace__thread *t, int64_t 
 static void ctrace__cpu_sample(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   ctrace__thread *t = &a->tstate[ti];
   ctrace_thread_stats *th = &a->threads[ti];
-  int64_t cpu, run = 0, wait = 0, to_run, to_wait;
+  int64_t cpu, ready = 0, active, run = 0, wait = 0, to_run, to_wait;
+  int has_delay = ev->ptr == 1 && ev->size <= (uint64_t)INT64_MAX;
   uint32_t i;
   a->sum.cpu_samples++;
   ctrace__cpu_seg(a, ti, ev->time_ns);
   if (t->cpu_seen && ev->time_ns > t->cpu_t) {
     cpu = ctrace__max64(0, ev->value - t->cpu_v);
+    if (has_delay && t->delay_seen) ready = ctrace__max64(0, (int64_t)ev->size - t->delay_v);
+    active = ctrace__an_sadd(cpu, ready);
     for (i = 0; i < t->n_pend; i++) {
       run += t->pend[i].run;
       wait += t->pend[i].wait;
     }
-    to_run = cpu < run ? cpu : run;
-    to_wait = cpu - to_run < wait ? cpu - to_run : wait;
+    to_run = active < run ? active : run;
+    to_wait = active - to_run < wait ? active - to_run : wait;
     for (i = 0; i < t->n_pend; i++) {
       const ctrace__cpu_pend *e = &t->pend[i];
       ctrace_zone_stats *z;
+      double share;
       if (e->zone == CTRACE_NONE) continue;
       z = &a->zones.st[e->zone];
+      share = (run ? (double)to_run * ((double)e->run / (double)run) : 0) +
+              (wait ? (double)to_wait * ((double)e->wait / (double)wait) : 0);
       z->sampled_self_ns = ctrace__an_sadd(z->sampled_self_ns, e->run + e->wait);
-      z->cpu_self_ns = ctrace__an_sadd(z->cpu_self_ns,
-          (run ? (int64_t)((double)to_run * ((double)e->run / (double)run)) : 0) +
-          (wait ? (int64_t)((double)to_wait * ((double)e->wait / (double)wait)) : 0));
+      if (active > 0) {
+        z->cpu_self_ns = ctrace__an_sadd(z->cpu_self_ns, (int64_t)(share * ((double)cpu / (double)active)));
+        z->ready_self_ns = ctrace__an_sadd(z->ready_self_ns, (int64_t)(share * ((double)ready / (double)active)));
+      }
     }
     th->has_cpu = 1;
     th->cpu_ns = ctrace__an_sadd(th->cpu_ns, cpu);
+    th->ready_ns = ctrace__an_sadd(th->ready_ns, ready);
     th->cpu_wall_ns = ctrace__an_sadd(th->cpu_wall_ns, ev->time_ns - t->cpu_t);
-    ctrace__cpu_span_add(a, t, t->cpu_t, ev->time_ns, cpu);
+    ctrace__cpu_span_add(a, t, t->cpu_t, ev->time_ns, cpu, ready);
   }
   if (!t->cpu_seen || ev->time_ns >= t->cpu_t) {
     t->cpu_seen = 1;
     t->cpu_t = t->seg_start = ev->time_ns;
     t->cpu_v = ev->value;
+    t->delay_seen = has_delay;
+    t->delay_v = has_delay ? (int64_t)ev->size : 0;
   }
   t->n_pend = 0;
 }
@@ -7973,7 +8027,7 @@ CTRACE_API const ctrace_cpu_span *ctrace_analysis_thread_cpu(const ctrace_analys
 
 CTRACE_API int ctrace_zone_mostly_waited(const ctrace_zone_stats *z) {
   return z && z->sampled_self_ns > 0 && z->sampled_self_ns >= z->self_ns / 2 &&
-         z->cpu_self_ns < z->sampled_self_ns / 4;
+         z->cpu_self_ns + z->ready_self_ns < z->sampled_self_ns / 4;
 }
 
 /* The outermost wait's reason among the thread's (a few kept; the rest in
@@ -9761,6 +9815,7 @@ static void ctrace__json_zone(ctrace__out *o, const ctrace_zone_stats *z) {
   ctrace__ju(o, "alloc_bytes", z->alloc_bytes);
   ctrace__ji_or_null(o, "cpu_self_ns", z->cpu_self_ns, z->sampled_self_ns > 0);
   ctrace__ji(o, "sampled_self_ns", z->sampled_self_ns);
+  ctrace__ji_or_null(o, "ready_self_ns", z->ready_self_ns, z->sampled_self_ns > 0);
   ctrace__jb(o, "mostly_waited", ctrace_zone_mostly_waited(z));
   ctrace__out_s(o, "}");
 }
@@ -9843,6 +9898,7 @@ static void ctrace__json_threads(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__ji(o, "gc_held_ns", t->gc_held_ns);
     ctrace__ji_or_null(o, "cpu_ns", t->cpu_ns, t->has_cpu);
     ctrace__ji_or_null(o, "cpu_wall_ns", t->cpu_wall_ns, t->has_cpu);
+    ctrace__ji_or_null(o, "ready_ns", t->ready_ns, t->has_cpu);
     ctrace__jopen(o, "wait_by", "[");
     for (k = 0; k < t->n_wait_by; k++) {
       ctrace__jopen(o, NULL, "{");
@@ -13391,7 +13447,7 @@ static void ctrace__rep_td_delta(ctrace__report *r, int64_t now, int64_t before)
 
 static void ctrace__rep_compare_row(ctrace__report *r, uint32_t zi, const ctrace_zone_stats *now,
                                     const ctrace_zone_stats *before) {
-  static const ctrace_zone_stats none = {"", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
+  static const ctrace_zone_stats none = {"", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0};
   const ctrace_zone_stats *z = now ? now : before;
   if (!now) now = &none;
   if (!before) before = &none;
