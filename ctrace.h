@@ -722,6 +722,9 @@ typedef struct ctrace_thread_stats {
   ctrace_wait_reason wait_by[CTRACE_WAIT_REASONS]; /* its outermost waits by what they
                                 waited for, longest first; when it had more reasons
                                 than fit, the last entry is "(other)" */
+  int64_t waited_on_ns;      /* the CPU time it used while other threads were in a
+                                wait, times how many were (a thread the others
+                                wait on has the largest; 0 without CPU samples) */
 } ctrace_thread_stats;
 
 /* Whose a thread is. The program's threads are what the mutator utilization
@@ -7411,6 +7414,7 @@ typedef struct ctrace__thread {
   uint32_t n_spans, cap_spans;
   ctrace_wait_reason wr[CTRACE_WAIT_REASONS]; /* the last is "(other)" when full */
   uint32_t n_wr, wr_now;  /* reasons, and the outermost wait's (index in wr) */
+  double waiting_at_sample; /* ctrace_analysis.waiting_integral at its last sample */
 } ctrace__thread;
 
 /* Time a zone was innermost since its thread's last CPU sample: running, or
@@ -7535,6 +7539,9 @@ struct ctrace_analysis {
 
   uint32_t *zmark, *zslot; /* per zone: thread (index + 1) and its pending entry */
   uint32_t cap_zmark;
+  uint32_t waiting;          /* threads in a wait now */
+  int64_t waiting_t;         /* when that last changed */
+  double waiting_integral;   /* of `waiting` over time, up to waiting_t (thread-ns) */
 };
 
 static void ctrace__fail(ctrace_analysis *a, int code) {
@@ -7960,6 +7967,15 @@ static void ctrace__cpu_span_add(ctrace_analysis *a, ctrace__thread *t, int64_t 
   t->spans[t->n_spans++].cpu_ns = cpu;
 }
 
+/* The count of threads in a wait, integrated over time, so a CPU sample can
+   tell how many others waited while its thread ran (waited_on_ns). */
+static void ctrace__waiting_to(ctrace_analysis *a, int64_t now) {
+  if (now > a->waiting_t) {
+    a->waiting_integral += (double)a->waiting * (double)(now - a->waiting_t);
+    a->waiting_t = now;
+  }
+}
+
 /* A sample: the CPU time used since the last one is shared among what was
    innermost meanwhile in proportion to time, running stretches first; only
    CPU time beyond their length goes to stretches in waits (a wait can spin
@@ -7972,6 +7988,7 @@ static void ctrace__cpu_sample(ctrace_analysis *a, uint32_t ti, const ctrace_eve
   uint32_t i;
   a->sum.cpu_samples++;
   ctrace__cpu_seg(a, ti, ev->time_ns);
+  ctrace__waiting_to(a, ev->time_ns);
   if (t->cpu_seen && ev->time_ns > t->cpu_t) {
     cpu = ctrace__max64(0, ev->value - t->cpu_v);
     if (has_delay && t->delay_seen) ready = ctrace__max64(0, (int64_t)ev->size - t->delay_v);
@@ -8001,7 +8018,14 @@ static void ctrace__cpu_sample(ctrace_analysis *a, uint32_t ti, const ctrace_eve
     th->ready_ns = ctrace__an_sadd(th->ready_ns, ready);
     th->cpu_wall_ns = ctrace__an_sadd(th->cpu_wall_ns, ev->time_ns - t->cpu_t);
     ctrace__cpu_span_add(a, t, t->cpu_t, ev->time_ns, cpu, ready);
+    { /* others in a wait meanwhile: all waiting thread-time less its own */
+      double others = a->waiting_integral - t->waiting_at_sample - (double)wait;
+      if (others > 0)
+        th->waited_on_ns = ctrace__an_sadd(th->waited_on_ns,
+                                           (int64_t)((double)cpu * others / (double)(ev->time_ns - t->cpu_t)));
+    }
   }
+  t->waiting_at_sample = a->waiting_integral;
   if (!t->cpu_seen || ev->time_ns >= t->cpu_t) {
     t->cpu_seen = 1;
     t->cpu_t = t->seg_start = ev->time_ns;
@@ -8195,6 +8219,8 @@ static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
   ctrace__thread *t = &a->tstate[ti];
   ctrace__cpu_seg(a, ti, ev->time_ns);
   if (t->wait_depth++ == 0) {
+    ctrace__waiting_to(a, ev->time_ns);
+    a->waiting++;
     ctrace__wait_reason(a, t, ev->name);
     t->wait_start = ev->time_ns;
     a->threads[ti].waits++;
@@ -8207,6 +8233,8 @@ static void ctrace__wait_close(ctrace_analysis *a, uint32_t ti, int64_t end) {
   if (!t->wait_depth) return;
   ctrace__cpu_seg(a, ti, end);
   if (--t->wait_depth) return;
+  ctrace__waiting_to(a, end);
+  if (a->waiting) a->waiting--;
   a->threads[ti].wait_ns = ctrace__an_sadd(a->threads[ti].wait_ns, ctrace__max64(0, end - t->wait_start));
   if (t->n_wr) t->wr[t->wr_now].ns = ctrace__an_sadd(t->wr[t->wr_now].ns, ctrace__max64(0, end - t->wait_start));
   ctrace__held_update(a, ti, end);
@@ -9899,6 +9927,7 @@ static void ctrace__json_threads(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__ji_or_null(o, "cpu_ns", t->cpu_ns, t->has_cpu);
     ctrace__ji_or_null(o, "cpu_wall_ns", t->cpu_wall_ns, t->has_cpu);
     ctrace__ji_or_null(o, "ready_ns", t->ready_ns, t->has_cpu);
+    ctrace__ji_or_null(o, "waited_on_ns", t->waited_on_ns, t->has_cpu);
     ctrace__jopen(o, "wait_by", "[");
     for (k = 0; k < t->n_wait_by; k++) {
       ctrace__jopen(o, NULL, "{");
@@ -12608,13 +12637,18 @@ static const char *const ctrace__report_js[] = {
                                             (on average); fewer: the heap moves in steps */
 #define CTRACE__STORY_FLAT_EARLY 0.2     /* flat: 3/4 of the peak within this share of the run */
 #define CTRACE__STORY_MMU_WINDOW 10000000 /* the window whose MMU is quoted (10 ms) */
-#define CTRACE__STORY_MAX 8
+#define CTRACE__STORY_MAX 10
+#define CTRACE__STORY_WAITED_ON 0.6  /* the threads "the others wait on": those that used at
+                                        least half as much CPU time while others waited as the
+                                        one that used most, when there are at most 4 of them and
+                                        together they used this share of it */
+#define CTRACE__STORY_READY 0.1      /* a thread's wait for a core is said from this share up */
 #define CTRACE__STORY_TEXT 640
 
 enum ctrace__heap_shape_kind { CTRACE__SHAPE_NONE, CTRACE__SHAPE_FLAT, CTRACE__SHAPE_GROWTH, CTRACE__SHAPE_SAWTOOTH,
                      CTRACE__SHAPE_STAIRCASE, CTRACE__SHAPE_IRREGULAR };
 enum ctrace__story_kind { CTRACE__ST_SHAPE, CTRACE__ST_PEAK, CTRACE__ST_GC, CTRACE__ST_HELD, CTRACE__ST_HOT,
-                          CTRACE__ST_LEAKS, CTRACE__ST_TEMPS };
+                          CTRACE__ST_LEAKS, CTRACE__ST_TEMPS, CTRACE__ST_CPU, CTRACE__ST_WAITS };
 
 typedef struct ctrace__story {
   int kind;                  /* enum ctrace__story_kind */
@@ -12782,13 +12816,215 @@ static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
                 100.0 * ctrace_analysis_mmu_at(a, w, NULL));
 }
 
+/* A thread's name for a sentence. */
+static const char *ctrace__story_thread_name(const ctrace_thread_stats *t, char *buf, size_t size) {
+  if (t->name[0]) return t->name;
+  ctrace__textf(buf, size, "thread %u", (unsigned)t->id);
+  return buf;
+}
+
+static int64_t ctrace__thread_span_ns(const ctrace_thread_stats *t) { return ctrace__max64(1, t->last_ns - t->first_ns); }
+
+/* Program threads that ran (by_wait 0: with CPU samples, most CPU first) or
+   waited (1: most wait first); at most max. */
+static uint32_t ctrace__story_threads_by(const ctrace_analysis *a, int by_wait, const ctrace_thread_stats **out,
+                                         uint32_t max) {
+  uint32_t nt = 0, i, j, n = 0;
+  const ctrace_thread_stats *t = ctrace_analysis_threads(a, &nt);
+  for (i = 0; i < nt; ++i) {
+    const ctrace_thread_stats *x = &t[i];
+    int64_t key = by_wait ? x->wait_ns : x->cpu_ns;
+    if (x->role != CTRACE_ROLE_PROGRAM || (by_wait ? !x->waits : !x->has_cpu)) continue;
+    for (j = n; j > 0 && (by_wait ? out[j - 1]->wait_ns : out[j - 1]->cpu_ns) < key; --j)
+      if (j < max) out[j] = out[j - 1];
+    if (j < max) out[j] = x;
+    if (n < max) ++n;
+  }
+  return n;
+}
+
+/* "The program's threads ran ... : A 98 % of its time, B 1 %": busy means
+   on a CPU, from the samples. */
+static void ctrace__story_cpu(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_thread_stats *t[5];
+  uint32_t n = ctrace__story_threads_by(a, 0, t, 5), i, all = 0, nt = 0;
+  const ctrace_thread_stats *th = ctrace_analysis_threads(a, &nt);
+  int64_t cpu = 0;
+  char b1[32], b2[32], nb[32];
+  size_t len;
+  for (i = 0; i < nt; ++i)
+    if (th[i].role == CTRACE_ROLE_PROGRAM && th[i].has_cpu) {
+      cpu = ctrace__an_sadd(cpu, th[i].cpu_ns);
+      all++;
+    }
+  ctrace__fmt_ns(b1, sizeof b1, (double)cpu);
+  ctrace__fmt_ns(b2, sizeof b2, (double)ctrace_analysis_summary(a)->duration_ns);
+  ctrace__textf(st->text, sizeof st->text, "On CPU: the program's %u %s ran for %s in a %s run (CPU time, so a "
+                "blocked thread counts as idle):", (unsigned)all, ctrace__plural(all, "thread", "threads"), b1, b2);
+  for (i = 0; i < n; ++i) {
+    double wall = (double)ctrace__max64(1, t[i]->cpu_wall_ns);
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s %.60s %.0f %% of its time", i ? "," : "",
+                  ctrace__story_thread_name(t[i], nb, sizeof nb), 100.0 * (double)t[i]->cpu_ns / wall);
+    if ((double)t[i]->ready_ns >= CTRACE__STORY_READY * wall) {
+      len = strlen(st->text);
+      ctrace__textf(st->text + len, sizeof st->text - len, " (and %.0f %% waiting for a core)",
+                    100.0 * (double)t[i]->ready_ns / wall);
+    }
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, "%s.", all > n ? ", ..." : "");
+}
+
+/* Who waited, for what, and (with CPU samples) on whom: the threads that
+   used the CPU while the others waited (ctrace_thread_stats.waited_on_ns),
+   named by the rule at CTRACE__STORY_WAITED_ON; else nobody is. */
+static void ctrace__story_waits(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_thread_stats *w[3], *on[16];
+  uint32_t nw = ctrace__story_threads_by(a, 1, w, 3), i, nt = 0, non = 0, k;
+  const ctrace_thread_stats *th = ctrace_analysis_threads(a, &nt);
+  int64_t total = 0, got = 0;
+  char b1[32], nb[32];
+  size_t len;
+  ctrace__textf(st->text, sizeof st->text, "Waits:");
+  for (i = 0; i < nw; ++i) {
+    ctrace__fmt_ns(b1, sizeof b1, (double)w[i]->wait_ns);
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s %.60s waited %s (%.0f %% of its time)", i ? ";" : "",
+                  ctrace__story_thread_name(w[i], nb, sizeof nb), b1,
+                  100.0 * (double)w[i]->wait_ns / (double)ctrace__thread_span_ns(w[i]));
+    if (w[i]->n_wait_by) {
+      len = strlen(st->text);
+      ctrace__textf(st->text + len, sizeof st->text - len, ", mostly for \"%.60s\"", w[i]->wait_by[0].what);
+    }
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, ".");
+  if (!ctrace_analysis_summary(a)->cpu_samples) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, " Whom they waited on is not known: CPU time was not "
+                  "recorded in this trace.");
+    return;
+  }
+  for (i = 0; i < nt; ++i)
+    if (th[i].role == CTRACE_ROLE_PROGRAM && th[i].waited_on_ns > 0) {
+      total = ctrace__an_sadd(total, th[i].waited_on_ns);
+      if (non < 16) on[non++] = &th[i];
+    }
+  for (i = 1; i < non; ++i) /* by waited_on_ns, largest first */
+    for (k = i; k > 0 && on[k - 1]->waited_on_ns < on[k]->waited_on_ns; --k) {
+      const ctrace_thread_stats *x = on[k];
+      on[k] = on[k - 1];
+      on[k - 1] = x;
+    }
+  if (!total) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, " No other thread used the CPU while they waited.");
+    return;
+  }
+  for (k = 0; k < non && 2 * on[k]->waited_on_ns >= on[0]->waited_on_ns; ++k) got += on[k]->waited_on_ns;
+  len = strlen(st->text);
+  if (k > 4 || (double)got < CTRACE__STORY_WAITED_ON * (double)total) {
+    ctrace__textf(st->text + len, sizeof st->text - len, " The CPU time used while they waited was spread over %u "
+                  "threads, none of them waiting on one in particular.", (unsigned)non);
+    return;
+  }
+  k--; /* the last one named */
+  ctrace__textf(st->text + len, sizeof st->text - len, " While they waited, ");
+  for (i = 0; i <= k; ++i) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s%.60s", i == 0 ? "" : i == k ? " and " : ", ",
+                  ctrace__story_thread_name(on[i], nb, sizeof nb));
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, " used %.0f %% of the CPU time: the others wait on %s.",
+                100.0 * (double)got / (double)total, k ? "them" : ctrace__story_thread_name(on[0], nb, sizeof nb));
+}
+
+/* Where the work happens: by CPU time when the trace has samples, never
+   naming a zone that mostly waited; by wall time (and saying so) when not. */
+static void ctrace__story_hot(const ctrace_analysis *a, ctrace__story *st, uint32_t zi) {
+  uint32_t nz = 0, i;
+  const ctrace_zone_stats *zs = ctrace_analysis_zones(a, &nz), *z = zs + zi, *hot = NULL;
+  const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
+  int64_t cpu = 0;
+  char b1[32], b2[32], b3[32];
+  size_t len;
+  for (i = 0; i < nz; ++i)
+    if (zs[i].sampled_self_ns > 0 && !ctrace_zone_mostly_waited(&zs[i]) &&
+        (!hot || zs[i].cpu_self_ns > hot->cpu_self_ns))
+      hot = &zs[i];
+  for (i = 0; i < nz; ++i) cpu = ctrace__an_sadd(cpu, zs[i].cpu_self_ns);
+  if (hot && hot->cpu_self_ns > 0) {
+    ctrace__fmt_ns(b1, sizeof b1, (double)hot->cpu_self_ns);
+    ctrace__fmt_ns(b2, sizeof b2, (double)cpu);
+    ctrace__textf(st->text, sizeof st->text,
+                  "The work happens in \"%.120s\" at %.160s:%u: %s of the %s of CPU time used inside zones "
+                  "(%.0f %%), over %llu %s.", hot->name, hot->file[0] ? hot->file : "(no site)", (unsigned)hot->line,
+                  b1, b2, cpu ? 100.0 * (double)hot->cpu_self_ns / (double)cpu : 0.0,
+                  (unsigned long long)hot->count, ctrace__plural(hot->count, "call", "calls"));
+    if (z != hot && ctrace_zone_mostly_waited(z)) {
+      ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
+      ctrace__fmt_ns(b3, sizeof b3, (double)z->cpu_self_ns);
+      len = strlen(st->text);
+      ctrace__textf(st->text + len, sizeof st->text - len,
+                    " \"%.120s\" has the most self time (%s), but it was blocked: it ran for %s of it.", z->name, b1,
+                    b3);
+    }
+    return;
+  }
+  ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
+  ctrace__fmt_ns(b2, sizeof b2, root ? (double)root->total_ns : 0);
+  if (ctrace_zone_mostly_waited(z)) {
+    ctrace__fmt_ns(b3, sizeof b3, (double)z->cpu_self_ns);
+    ctrace__textf(st->text, sizeof st->text,
+                  "No zone did much work on the CPU: the zone with the most self time, \"%.120s\" at %.160s:%u "
+                  "(%s), was blocked and ran for %s of it.", z->name, z->file[0] ? z->file : "(no site)",
+                  (unsigned)z->line, b1, b3);
+    return;
+  }
+  ctrace__textf(st->text, sizeof st->text,
+                "The zone with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that zones "
+                "spent in themselves (%.0f %%), over %llu %s.", z->name, z->file[0] ? z->file : "(no site)",
+                (unsigned)z->line, b1, b2,
+                root && root->total_ns ? 100.0 * (double)z->self_ns / (double)root->total_ns : 0.0,
+                (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
+  if (!ctrace_analysis_summary(a)->cpu_samples) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, " CPU time was not recorded in this trace, so self time "
+                  "here counts time blocked as well as time running.");
+  }
+}
+
+/* The sentences about threads: where the work happens, who runs, who waits. */
+static uint32_t ctrace__story_threads(const ctrace_analysis *a, ctrace__story *out, uint32_t n) {
+  uint32_t zi, nt = 0, i, waits = 0;
+  const ctrace_thread_stats *th = ctrace_analysis_threads(a, &nt);
+  if (ctrace_analysis_zone_order(a, CTRACE_ZONE_BY_SELF, &zi, 1) == 1) {
+    out[n].kind = CTRACE__ST_HOT; out[n].link = "#zones"; out[n].link_text = "zones";
+    ctrace__story_hot(a, &out[n++], zi);
+  }
+  if (ctrace_analysis_summary(a)->cpu_samples) {
+    out[n].kind = CTRACE__ST_CPU; out[n].link = "#threads"; out[n].link_text = "threads";
+    ctrace__story_cpu(a, &out[n++]);
+  }
+  for (i = 0; i < nt; ++i)
+    if (th[i].role == CTRACE_ROLE_PROGRAM) waits += th[i].waits ? 1u : 0u;
+  if (waits) {
+    out[n].kind = CTRACE__ST_WAITS; out[n].link = "#threads"; out[n].link_text = "threads";
+    ctrace__story_waits(a, &out[n++]);
+  }
+  return n;
+}
+
 /* Fills up to CTRACE__STORY_MAX sentences; returns how many. */
 static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
   const ctrace_gc_stats *g = ctrace_analysis_gc(a);
-  uint32_t n = 0, zi, nl = 0, dropped = 0;
+  uint32_t n = 0, nl = 0, dropped = 0;
   char b1[32], b2[32], b3[32];
   if (!m || !g) return 0;
+  if (!g->count) n = ctrace__story_threads(a, out, n); /* no collector: who runs and who waits comes first */
   if (m->peak_alloc) {
     out[n].kind = CTRACE__ST_SHAPE; out[n].link = "#timeline"; out[n].link_text = "heap chart";
     ctrace__story_shape(a, &out[n++]);
@@ -12811,21 +13047,7 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
     out[n].kind = CTRACE__ST_HELD; out[n].link = "#mmu"; out[n].link_text = "utilization";
     ctrace__story_held(a, &out[n++]);
   }
-  if (ctrace_analysis_zone_order(a, CTRACE_ZONE_BY_SELF, &zi, 1) == 1) {
-    uint32_t nz = 0;
-    const ctrace_zone_stats *z = ctrace_analysis_zones(a, &nz) + zi;
-    const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
-    out[n].kind = CTRACE__ST_HOT; out[n].link = "#zones"; out[n].link_text = "zones";
-    ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
-    ctrace__fmt_ns(b2, sizeof b2, root ? (double)root->total_ns : 0);
-    ctrace__textf(out[n].text, sizeof out[n].text,
-                  "The zone with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that zones "
-                  "spent in themselves (%.0f %%), over %llu %s.", z->name, z->file[0] ? z->file : "(no site)",
-                  (unsigned)z->line, b1, b2,
-                  root && root->total_ns ? 100.0 * (double)z->self_ns / (double)root->total_ns : 0.0,
-                  (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
-    n++;
-  }
+  if (g->count) n = ctrace__story_threads(a, out, n);
   if (m->mallocs) {
     const ctrace_alloc_site *lk = ctrace_analysis_leaks(a, &nl, &dropped);
     out[n].kind = CTRACE__ST_LEAKS; out[n].link = "#memory"; out[n].link_text = "memory";
