@@ -11142,6 +11142,10 @@ typedef struct ctrace__dmark {
 
 typedef struct ctrace__detail {
   ctrace__dheap spans, tasks;
+  ctrace__dheap waits;       /* outermost waits; zone = offset of their reason in text */
+  struct { int64_t start; uint32_t depth, text; } open_wait[CTRACE__DMAX_THREADS];
+  struct { const char *name; uint32_t text; } wait_names[32]; /* reasons copied once each */
+  uint32_t n_wait_names;
   uint32_t thread_ids[CTRACE__DMAX_THREADS];
   float *busy;               /* [thread slot * CTRACE__DBINS + bin], ns */
   uint32_t n_threads;
@@ -11160,6 +11164,8 @@ static CTRACE__MAYBE_UNUSED void ctrace__detail_init(ctrace__detail *d, uint32_t
   d->spans.floor = d->tasks.floor = -1;
   d->spans.max = max_spans ? max_spans : 150000u;
   d->tasks.max = 20000u;
+  d->waits.floor = -1;
+  d->waits.max = 20000u;
   d->max_marks = 20000u;
   d->bin_w = 1024;
 }
@@ -11167,6 +11173,7 @@ static CTRACE__MAYBE_UNUSED void ctrace__detail_init(ctrace__detail *d, uint32_t
 static CTRACE__MAYBE_UNUSED void ctrace__detail_free(ctrace__detail *d) {
   CTRACE_MEM_FREE(d->spans.v);
   CTRACE_MEM_FREE(d->tasks.v);
+  CTRACE_MEM_FREE(d->waits.v);
   CTRACE_MEM_FREE(d->busy);
   CTRACE_MEM_FREE(d->marks);
   CTRACE_MEM_FREE(d->text);
@@ -11303,9 +11310,47 @@ static uint32_t ctrace__detail_text(ctrace__detail *d, const char *a, const char
   return at;
 }
 
+/* The text of a wait's reason, copied once per name (a reader's names keep
+   their pointers; other callers' may only cost a copy each). */
+static uint32_t ctrace__detail_wait_name(ctrace__detail *d, const char *name) {
+  uint32_t i;
+  for (i = 0; i < d->n_wait_names; ++i)
+    if (d->wait_names[i].name == name) return d->wait_names[i].text;
+  i = d->n_wait_names < 32u ? d->n_wait_names++ : 31u;
+  d->wait_names[i].name = name;
+  d->wait_names[i].text = ctrace__detail_text(d, name, NULL);
+  return d->wait_names[i].text;
+}
+
+/* Outermost waits as spans, with what they waited for, for the timeline. */
+static void ctrace__detail_wait(ctrace__detail *d, const ctrace_event *ev) {
+  uint32_t slot = ctrace__detail_slot(d, ev->thread);
+  ctrace__dspan x;
+  if (slot == CTRACE_NONE) return;
+  if (ev->kind == CTRACE_EV_WAIT_BEGIN) {
+    if (d->open_wait[slot].depth++ == 0) {
+      d->open_wait[slot].start = ev->time_ns < 0 ? 0 : ev->time_ns;
+      d->open_wait[slot].text = ctrace__detail_wait_name(d, ev->name ? ev->name : "");
+    }
+    return;
+  }
+  if (!d->open_wait[slot].depth || --d->open_wait[slot].depth || d->open_wait[slot].text == CTRACE__NO_TEXT) return;
+  x.start = d->open_wait[slot].start;
+  x.end = ev->time_ns < x.start ? x.start : ev->time_ns;
+  x.thread = ev->thread;
+  x.depth = 0;
+  x.zone = d->open_wait[slot].text;
+  x.unfinished = 0;
+  ctrace__dheap_push(&d->waits, &x, &d->oom);
+}
+
 static CTRACE__MAYBE_UNUSED void ctrace__detail_on_event(void *user, const ctrace_event *ev) {
   ctrace__detail *d = (ctrace__detail *)user;
   ctrace__dmark *m;
+  if (ev->kind == CTRACE_EV_WAIT_BEGIN || ev->kind == CTRACE_EV_WAIT_END) {
+    ctrace__detail_wait(d, ev);
+    return;
+  }
   if (ev->kind != CTRACE_EV_INSTANT && ev->kind != CTRACE_EV_LOG) return;
   ++d->marks_seen;
   if (d->n_marks >= d->max_marks) return;
@@ -11349,6 +11394,8 @@ static CTRACE__MAYBE_UNUSED void ctrace__detail_finish(ctrace__detail *d) {
   d->finished = 1;
   ctrace__dheap_cut(&d->spans);
   ctrace__dheap_cut(&d->tasks);
+  ctrace__dheap_cut(&d->waits);
+  if (d->waits.n) qsort(d->waits.v, d->waits.n, sizeof(ctrace__dspan), ctrace__dspan_cmp_start);
   if (d->spans.n) qsort(d->spans.v, d->spans.n, sizeof(ctrace__dspan), ctrace__dspan_cmp_lane);
   if (d->tasks.n) qsort(d->tasks.v, d->tasks.n, sizeof(ctrace__dspan), ctrace__dspan_cmp_start);
 }
@@ -12170,6 +12217,7 @@ static const char *const ctrace__report_css[] = {
   "  h2 { page-break-after: avoid; }\n",
   "  th { position: static; }\n",
   "}\n",
+  ".legend .sw { display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 6px; vertical-align: middle; }\n",
   NULL
 };
 /* <<embed:tools/report.css */
@@ -12224,12 +12272,27 @@ static const char *const ctrace__report_js[] = {
   "    lanes.push(ln);\n",
   "    if (byRow[ln.row]) byRow[ln.row][ln.dep] = ln;\n",
   "  }\n",
+  "  /* per thread: CPU use between samples (start, length, running and ready\n",
+  "     in thousandths) and recorded waits (start, length, reason) */\n",
+  "  var cpuOf = [], waitOf = [], WC = { run: '#2e8b57', ready: '#e0b000', wait: '#8a5fb0' };\n",
+  "  for (i = 0; i < D.th.length; i++) { cpuOf.push(null); waitOf.push(null); }\n",
+  "  (D.cu || []).forEach(function (c) {\n",
+  "    var o = { s: [], d: [], run: [], rdy: [] }, t = 0;\n",
+  "    for (var q = 1; q + 3 < c.length; q += 4) { t += c[q]; o.s.push(t * Q); o.d.push(c[q + 1] * Q); o.run.push(c[q + 2] / 1000); o.rdy.push(c[q + 3] / 1000); }\n",
+  "    cpuOf[c[0]] = o;\n",
+  "  });\n",
+  "  for (i = 0; D.wt && i < D.wt.length; i += 4) {\n",
+  "    var wr = D.wt[i];\n",
+  "    if (!waitOf[wr]) waitOf[wr] = [];\n",
+  "    waitOf[wr].push([D.wt[i + 1] * Q, D.wt[i + 2] * Q, D.wt[i + 3]]);\n",
+  "  }\n",
   "  function layout() {\n",
   "    var y = 24, r, dd;\n",
   "    rows = [];\n",
   "    for (r = 0; r < D.th.length; r++) {\n",
   "      rows.push({ kind: 'thread', r: r, y: y, h: LH });\n",
   "      y += LH;\n",
+  "      if (cpuOf[r] || waitOf[r]) { rows.push({ kind: 'run', r: r, y: y, h: LH }); y += LH; }\n",
   "      for (dd = 0; dd < D.th[r][2]; dd++) { rows.push({ kind: 'lane', r: r, dep: dd, y: y, h: LH }); y += LH; }\n",
   "      y += 4;\n",
   "    }\n",
@@ -12298,6 +12361,23 @@ static const char *const ctrace__report_js[] = {
   "              ctx.fillRect(Math.max(LW, bx), y + LH - lv / 63 * (LH - 2), Math.max(1, bw * pw / (v1 - v0)), lv / 63 * (LH - 2));\n",
   "            }\n",
   "          }\n",
+  "        }\n",
+  "      } else if (R.kind === 'run') {\n",
+  "        /* the band: running from the bottom up, then ready; above that the\n",
+  "           thread was blocked or idle. Waits: a strip along the top. */\n",
+  "        var co = cpuOf[R.r], wo = waitOf[R.r] || [];\n",
+  "        ctx.fillStyle = '#888'; ctx.fillText(co ? 'running' : 'waits', 12, y + LH / 2);\n",
+  "        if (co) for (q = 0; q < co.s.length; q++) {\n",
+  "          if (co.s[q] + co.d[q] < v0 || co.s[q] > v1) continue;\n",
+  "          var cx = Math.max(LW, X(co.s[q], pw)), cw = Math.max(1, X(co.s[q] + co.d[q], pw) - cx), bh = LH - 5;\n",
+  "          ctx.fillStyle = WC.run; ctx.fillRect(cx, y + LH - 1 - co.run[q] * bh, cw, co.run[q] * bh);\n",
+  "          ctx.fillStyle = WC.ready; ctx.fillRect(cx, y + LH - 1 - (co.run[q] + co.rdy[q]) * bh, cw, co.rdy[q] * bh);\n",
+  "        }\n",
+  "        ctx.fillStyle = WC.wait;\n",
+  "        for (q = 0; q < wo.length; q++) {\n",
+  "          if (wo[q][0] + wo[q][1] < v0 || wo[q][0] > v1) continue;\n",
+  "          var wx = Math.max(LW, X(wo[q][0], pw));\n",
+  "          ctx.fillRect(wx, y, Math.max(1, X(wo[q][0] + wo[q][1], pw) - wx), 3);\n",
   "        }\n",
   "      } else if (R.kind === 'lane') {\n",
   "        var ln2 = byRow[R.r][R.dep];\n",
@@ -12390,6 +12470,16 @@ static const char *const ctrace__report_js[] = {
   "          return [zz[0], fmtT(ln.d[q]) + (un ? ' (unfinished: never ended)' : ''), zz[1] + ':' + zz[2],\n",
   "            'thread ' + D.th[R.r][1] + ', starts at ' + fmtT(ln.s[q])];\n",
   "        }\n",
+  "      } else if (R.kind === 'run') {\n",
+  "        var wo2 = waitOf[R.r] || [], co2 = cpuOf[R.r];\n",
+  "        for (q = 0; q < wo2.length; q++)\n",
+  "          if (t >= wo2[q][0] - tol && t <= wo2[q][0] + wo2[q][1] + tol)\n",
+  "            return ['waiting for \\u201c' + (D.wr[wo2[q][2]] || '?') + '\\u201d', fmtT(wo2[q][1]), 'from ' + fmtT(wo2[q][0]), 'thread ' + D.th[R.r][1]];\n",
+  "        if (co2) for (q = 0; q < co2.s.length; q++)\n",
+  "          if (t >= co2.s[q] && t <= co2.s[q] + co2.d[q])\n",
+  "            return ['on CPU ' + Math.round(co2.run[q] * 100) + ' % of ' + fmtT(co2.d[q]) + ' from ' + fmtT(co2.s[q]),\n",
+  "              'waiting for a core ' + Math.round(co2.rdy[q] * 100) + ' %',\n",
+  "              'blocked or idle ' + Math.max(0, Math.round((1 - co2.run[q] - co2.rdy[q]) * 100)) + ' %', 'thread ' + D.th[R.r][1]];\n",
   "      } else if (R.kind === 'gc') {\n",
   "        for (q = 0; q < D.gc.length; q++) {\n",
   "          var gs = D.gc[q][0] * Q, ge = gs + D.gc[q][1] * Q;\n",
@@ -13582,6 +13672,21 @@ static void ctrace__rep_howto_timeline(ctrace__report *r) {
   ctrace__rep_howto(r, "How to read the timeline", paras);
 }
 
+/* What the colours of a thread's "running" row mean (tools/report.js draws
+   it: the same three colours, used for nothing else). */
+static void ctrace__rep_run_legend(ctrace__report *r) {
+  const ctrace_summary *s = ctrace_analysis_summary(r->a);
+  if (!s->cpu_samples && !s->events_by_kind[16]) return;
+  ctrace__sink_str(r->o, "<p class=\"legend\">Under each thread, its <b>running</b> row: "
+                          "<span class=\"sw\" style=\"background:#2e8b57\"></span> on CPU and "
+                          "<span class=\"sw\" style=\"background:#e0b000\"></span> waiting for a core, as a "
+                          "share of each stretch between two CPU samples (the rest of the height: blocked or "
+                          "idle); <span class=\"sw\" style=\"background:#8a5fb0\"></span> along the top: a "
+                          "recorded wait (hover for what it waited for).");
+  if (!s->cpu_samples) ctrace__sink_str(r->o, " CPU time was not recorded in this trace.");
+  ctrace__sink_str(r->o, "</p>");
+}
+
 static void ctrace__rep_timeline(ctrace__report *r) {
   ctrace__canvas c;
   int rc;
@@ -13601,8 +13706,9 @@ static void ctrace__rep_timeline(ctrace__report *r) {
                           "<button id=\"tl-sel-zoom\" type=\"button\">Zoom to selection</button>"
                           "<button id=\"tl-reset\" type=\"button\">Reset</button> "
                           "<span id=\"tl-range\" class=\"muted\"></span> <b id=\"tl-sel\"></b></div>"
-                          "<canvas id=\"tl-canvas\" height=\"200\"></canvas></div>\n"
-                          "<div class=\"static-only\">");
+                          "<canvas id=\"tl-canvas\" height=\"200\"></canvas>");
+  ctrace__rep_run_legend(r);
+  ctrace__sink_str(r->o, "</div>\n<div class=\"static-only\">");
   ctrace__canvas_init(&c, 1200, 520, 0xffffffffu);
   rc = ctrace__chart_timeline(&c, r->a, r->d, 1200, 520);
   ctrace__rep_trim(&c);
@@ -14171,6 +14277,51 @@ static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
      ft    flame nodes, flat [node, parent, total ns, self ns, calls, name's
            place in "fm"], parents first (left out with a baseline)
      fm    the flame names, [name, colour], each once */
+/* Each thread's waits ("wt": row, start, length, reason index into "wr")
+   and CPU use ("cu": per thread [row, then start delta, length, running
+   and ready in thousandths, ...]), in the data island's time quantum. */
+static void ctrace__rep_waits_cpu(ctrace__report *r, const ctrace_thread_stats *th, uint32_t n_th) {
+  uint32_t i, k, n_r = 0, shown = 0, n_cu = 0;
+  uint32_t texts[64];
+  ctrace__sink_str(r->o, ",\"wt\":[");
+  for (i = 0; i < r->d->waits.n; ++i) {
+    const ctrace__dspan *w = &r->d->waits.v[i];
+    uint32_t row = ctrace__rep_row_of(th, n_th, w->thread);
+    for (k = 0; k < n_r && texts[k] != w->zone; ++k) {}
+    if (k == n_r && n_r < 64u) texts[n_r++] = w->zone;
+    if (row == CTRACE_NONE || k == n_r) continue;
+    ctrace__rep_sep(r, shown++);
+    ctrace__sink_fmt(r->o, "%u,%lld,%lld,%u", (unsigned)row, (long long)(w->start / r->q),
+                     (long long)((w->end - w->start) / r->q), (unsigned)k);
+  }
+  ctrace__sink_str(r->o, "],\"wr\":[");
+  for (k = 0; k < n_r; ++k) {
+    ctrace__rep_sep(r, k);
+    ctrace__rep_json(r, r->d->text + texts[k], 60);
+  }
+  ctrace__sink_str(r->o, "],\"cu\":[");
+  for (i = 0; i < n_th; ++i) {
+    uint32_t n = 0;
+    const ctrace_cpu_span *c = ctrace_analysis_thread_cpu(r->a, th[i].id, &n);
+    int64_t prev = 0;
+    if (!n) continue;
+    ctrace__rep_sep(r, n_cu++);
+    ctrace__sink_fmt(r->o, "[%u", (unsigned)i);
+    for (k = 0; k < n; ++k) {
+      double len = (double)ctrace__max64(1, c[k].end_ns - c[k].start_ns);
+      double run = (double)c[k].cpu_ns / len, ready = (double)c[k].ready_ns / len;
+      run = run > 1 ? 1 : run;
+      ready = ready > 1 - run ? 1 - run : ready;
+      ctrace__sink_fmt(r->o, ",%lld,%lld,%d,%d", (long long)(c[k].start_ns / r->q - prev),
+                       (long long)((c[k].end_ns - c[k].start_ns) / r->q), (int)(run * 1000 + 0.5),
+                       (int)(ready * 1000 + 0.5));
+      prev = c[k].start_ns / r->q;
+    }
+    ctrace__sink_str(r->o, "]");
+  }
+  ctrace__sink_str(r->o, "]");
+}
+
 static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   const ctrace_summary *s = ctrace_analysis_summary(r->a);
   const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
@@ -14276,7 +14427,9 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
     ctrace__sink_fmt(r->o, "%lld,%lld,%u,%u", (long long)(t->start / r->q), (long long)((t->end - t->start) / r->q),
                      (unsigned)t->zone, (unsigned)lane);
   }
-  ctrace__sink_fmt(r->o, "],\"tl\":%u,\"tx\":%u,\"mk\":[", (unsigned)task_lanes, (unsigned)tasks_hidden);
+  ctrace__sink_fmt(r->o, "],\"tl\":%u,\"tx\":%u", (unsigned)task_lanes, (unsigned)tasks_hidden);
+  ctrace__rep_waits_cpu(r, th, n_th);
+  ctrace__sink_str(r->o, ",\"mk\":[");
   for (i = 0; i < r->d->n_marks && i < 5000u && !ctrace__rep_full(r, CTRACE__BUDGET_DATA); ++i) {
     const ctrace__dmark *mk = &r->d->marks[i];
     uint32_t row = ctrace__rep_row_of(th, n_th, mk->thread);
@@ -14364,6 +14517,73 @@ static void ctrace__rep_story(ctrace__report *r) {
   ctrace__sink_str(r->o, "</ul></section>\n");
 }
 
+/* A time and its share of a whole, in one cell ("1.2 s, 40 %"). */
+static void ctrace__rep_td_share(ctrace__report *r, int64_t ns, int64_t of) {
+  ctrace__sink_str(r->o, "<td class=\"n\" data-v=\"");
+  ctrace__sink_int(r->o, ns);
+  ctrace__sink_str(r->o, "\">");
+  ctrace__rep_ns(r, (double)ns);
+  ctrace__sink_fmt(r->o, ", %.0f %%</td>", of > 0 ? 100.0 * (double)ns / (double)of : 0.0);
+}
+
+/* Per thread: running (CPU time), ready for a core, in recorded waits and on
+   what, held up by collections. Shares are of the thread's own time: between
+   its CPU samples for the first two, its first and last event for waits. */
+static void ctrace__rep_threads(ctrace__report *r) {
+  uint32_t n = 0, i, k;
+  const ctrace_thread_stats *th = ctrace_analysis_threads(r->a, &n);
+  const ctrace_summary *s = ctrace_analysis_summary(r->a);
+  int gc = ctrace_analysis_gc(r->a)->count > 0;
+  if (!n) return;
+  ctrace__sink_str(r->o, "<section id=\"threads\"><h2>Threads: running and waiting</h2>");
+  if (!s->cpu_samples)
+    ctrace__sink_str(r->o, "<p class=\"muted\">CPU time not recorded in this trace (it predates CPU samples, or "
+                            "they were turned off): running cannot be told from blocked, so only recorded waits "
+                            "are shown.</p>");
+  ctrace__sink_str(r->o, "<table class=\"threads\"><thead><tr><th>thread</th><th>on CPU</th>"
+                          "<th>waiting for a core</th><th>in recorded waits</th><th>waited for</th>");
+  if (gc) ctrace__sink_str(r->o, "<th>held up by collections</th>");
+  ctrace__sink_str(r->o, "<th>in zones</th></tr></thead><tbody>\n");
+  for (i = 0; i < n; ++i) {
+    const ctrace_thread_stats *t = &th[i];
+    int64_t life = ctrace__max64(1, t->last_ns - t->first_ns);
+    ctrace__sink_str(r->o, "<tr><td class=\"name\">");
+    if (t->name[0]) ctrace__rep_html(r, t->name, 100);
+    else ctrace__sink_fmt(r->o, "thread %u", (unsigned)t->id);
+    if (t->role == CTRACE_ROLE_TRACER) ctrace__sink_str(r->o, " (ctrace's own)");
+    else if (t->role == CTRACE_ROLE_COLLECTOR) ctrace__sink_str(r->o, " (collector)");
+    ctrace__sink_str(r->o, "</td>");
+    if (t->has_cpu) {
+      ctrace__rep_td_share(r, t->cpu_ns, t->cpu_wall_ns);
+      ctrace__rep_td_share(r, t->ready_ns, t->cpu_wall_ns);
+    } else {
+      ctrace__sink_str(r->o, "<td class=\"muted\">not recorded</td><td class=\"muted\">not recorded</td>");
+    }
+    ctrace__rep_td_share(r, t->wait_ns, life);
+    ctrace__sink_str(r->o, "<td>");
+    for (k = 0; k < t->n_wait_by; ++k) {
+      if (k) ctrace__sink_str(r->o, "; ");
+      ctrace__sink_str(r->o, "\xe2\x80\x9c");
+      ctrace__rep_html(r, t->wait_by[k].what, 80);
+      ctrace__sink_str(r->o, "\xe2\x80\x9d ");
+      ctrace__rep_ns(r, (double)t->wait_by[k].ns);
+      ctrace__sink_fmt(r->o, " (%llu)", (unsigned long long)t->wait_by[k].count);
+    }
+    ctrace__sink_str(r->o, "</td>");
+    if (gc) {
+      if (t->role == CTRACE_ROLE_PROGRAM) ctrace__rep_td_ns(r, t->gc_held_ns);
+      else ctrace__sink_str(r->o, "<td class=\"muted\">-</td>");
+    }
+    ctrace__rep_td_ns(r, t->busy_ns);
+    ctrace__sink_str(r->o, "</tr>\n");
+  }
+  ctrace__sink_str(r->o, "</tbody></table><p class=\"muted\">On CPU: CPU time, read by ctrace's writer thread "
+                          "from each thread's CPU clock every few milliseconds; waiting for a core: runnable but "
+                          "not running (a busy machine); the rest of a thread's time it was blocked or idle. "
+                          "Recorded waits are the program's CTRACE_WAIT and ctrace_mutex_lock; in zones is wall "
+                          "time inside its outermost zones, blocked time included.</p></section>\n");
+}
+
 static void ctrace__rep_page(ctrace__report *r) {
   ctrace__canvas flame;
   ctrace__rep_head(r);
@@ -14377,11 +14597,12 @@ static void ctrace__rep_page(ctrace__report *r) {
   }
   ctrace__sink_str(r->o, "written by ctrace " CTRACE_VERSION_STRING " as one file: nothing is loaded from "
                           "anywhere, it works offline.</p><nav><a href=\"#story\">What this run shows</a>"
-                          "<a href=\"#summary\">Summary</a>"
+                          "<a href=\"#threads\">Threads</a><a href=\"#summary\">Summary</a>"
                           "<a href=\"#timeline\">Timeline</a><a href=\"#zones\">Zones</a>"
                           "<a href=\"#flamegraph\">Flame graph</a><a href=\"#memory\">Memory</a>"
                           "<a href=\"#messages\">Messages</a></nav></header>\n");
   ctrace__rep_story(r);
+  ctrace__rep_threads(r);
   ctrace__rep_summary(r);
   ctrace__rep_timeline(r);
   ctrace__rep_zones(r);
