@@ -13032,10 +13032,13 @@ static void ctrace__story_waits(const ctrace_analysis *a, ctrace__story *st) {
 }
 
 /* Where the work happens: by CPU time when the trace has samples, never
-   naming a zone that mostly waited; by wall time (and saying so) when not. */
+   naming a zone that mostly waited, and naming the blocked zone with the
+   most self time when it has at least a quarter of the working one's (the
+   one a reader of self times would otherwise take for the work); by wall
+   time (and saying so) when there are no samples. */
 static void ctrace__story_hot(const ctrace_analysis *a, ctrace__story *st, uint32_t zi) {
   uint32_t nz = 0, i;
-  const ctrace_zone_stats *zs = ctrace_analysis_zones(a, &nz), *z = zs + zi, *hot = NULL;
+  const ctrace_zone_stats *zs = ctrace_analysis_zones(a, &nz), *z = zs + zi, *hot = NULL, *blocked = NULL;
   const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
   int64_t cpu = 0;
   char b1[32], b2[32], b3[32];
@@ -13044,7 +13047,10 @@ static void ctrace__story_hot(const ctrace_analysis *a, ctrace__story *st, uint3
     if (zs[i].sampled_self_ns > 0 && !ctrace_zone_mostly_waited(&zs[i]) &&
         (!hot || zs[i].cpu_self_ns > hot->cpu_self_ns))
       hot = &zs[i];
-  for (i = 0; i < nz; ++i) cpu = ctrace__an_sadd(cpu, zs[i].cpu_self_ns);
+  for (i = 0; i < nz; ++i) {
+    cpu = ctrace__an_sadd(cpu, zs[i].cpu_self_ns);
+    if (ctrace_zone_mostly_waited(&zs[i]) && (!blocked || zs[i].self_ns > blocked->self_ns)) blocked = &zs[i];
+  }
   if (hot && hot->cpu_self_ns > 0) {
     ctrace__fmt_ns(b1, sizeof b1, (double)hot->cpu_self_ns);
     ctrace__fmt_ns(b2, sizeof b2, (double)cpu);
@@ -13053,13 +13059,13 @@ static void ctrace__story_hot(const ctrace_analysis *a, ctrace__story *st, uint3
                   "(%.0f %%), over %llu %s.", hot->name, hot->file[0] ? hot->file : "(no site)", (unsigned)hot->line,
                   b1, b2, cpu ? 100.0 * (double)hot->cpu_self_ns / (double)cpu : 0.0,
                   (unsigned long long)hot->count, ctrace__plural(hot->count, "call", "calls"));
-    if (z != hot && ctrace_zone_mostly_waited(z)) {
-      ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
-      ctrace__fmt_ns(b3, sizeof b3, (double)z->cpu_self_ns);
+    if (blocked && blocked->self_ns >= hot->self_ns / 4) {
+      ctrace__fmt_ns(b1, sizeof b1, (double)blocked->self_ns);
+      ctrace__fmt_ns(b3, sizeof b3, (double)blocked->cpu_self_ns);
       len = strlen(st->text);
       ctrace__textf(st->text + len, sizeof st->text - len,
-                    " \"%.120s\" has the most self time (%s), but it was blocked: it ran for %s of it.", z->name, b1,
-                    b3);
+                    " \"%.120s\" has %s of self time%s, but it was blocked: it ran for %s of it.", blocked->name,
+                    b1, blocked == z ? " (the most)" : "", b3);
     }
     return;
   }
