@@ -1597,16 +1597,23 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
 #define CTRACE__COLD static __attribute__((noinline, cold, no_instrument_function))
 #define CTRACE__LINE_ALIGNED __attribute__((aligned(64)))
 #define CTRACE__RARE __attribute__((cold))
+#if defined(__clang__)
+#define CTRACE__SMALL __attribute__((minsize)) /* code that runs a few times a second: its size counts */
+#else
+#define CTRACE__SMALL
+#endif
 #elif defined(_MSC_VER)
 #define CTRACE__HOT static __forceinline
 #define CTRACE__COLD static __declspec(noinline)
 #define CTRACE__LINE_ALIGNED
 #define CTRACE__RARE
+#define CTRACE__SMALL
 #else
 #define CTRACE__HOT static inline
 #define CTRACE__COLD static
 #define CTRACE__LINE_ALIGNED
 #define CTRACE__RARE
+#define CTRACE__SMALL
 #endif
 /* Some arithmetic wraps on purpose, modulo 2^N as C defines it for unsigned
    types: a hash, a CRC, a checksum. A function that does says so with
@@ -1809,21 +1816,27 @@ static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, ui
 /* How long a thread has waited for a core (runnable, not running): Linux's
    schedstat, so a loaded machine is not mistaken for a blocked thread. -1
    where not known. */
-static CTRACE__NOINSTR int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) {
+static CTRACE__NOINSTR CTRACE__SMALL int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) {
 #if defined(__linux__)
-  char path[64], buf[96];
-  unsigned long long run = 0, delay = 0;
+  /* No stdio here: the recorder stays small (README: drop-in size). */
+  char path[64] = "/proc/self/task/", digits[24], buf[96], *p = buf;
+  size_t k = 0, at = 16;
   long n;
-  int fd;
-  snprintf(path, sizeof path, "/proc/self/task/%llu/schedstat", (unsigned long long)os_tid);
+  int fd, field = 0;
+  do digits[k++] = (char)('0' + os_tid % 10); while ((os_tid /= 10) != 0);
+  while (k) path[at++] = digits[--k];
+  memcpy(path + at, "/schedstat", 11);
   if ((fd = open(path, O_RDONLY)) < 0) return -1;
   n = (long)read(fd, buf, sizeof buf - 1);
   close(fd);
   if (n <= 0) return -1;
   buf[n] = 0;
-  if (sscanf(buf, "%llu %llu", &run, &delay) != 2) return -1;
-  *ns = delay;
-  return 0;
+  for (*ns = 0; *p; ++p) { /* "run_ns delay_ns slices": the second field */
+    if (*p == ' ') field++;
+    else if (field == 1 && *p >= '0' && *p <= '9') *ns = *ns * 10 + (uint64_t)(*p - '0');
+    if (field == 2) return 0;
+  }
+  return field == 1 ? 0 : -1;
 #else
   (void)os_tid;
   *ns = 0;
@@ -3057,12 +3070,16 @@ CTRACE__HOT void ctrace__event_commit(ctrace__tstate *t, uint8_t *p) { ctrace__s
    and its CPU ns. Written by the writer thread for every recording thread,
    and by a thread for itself as it joins a session (the base its first
    period is measured from) and as it exits (its last). */
-static CTRACE__NOINSTR uint8_t *ctrace__cpu_event(ctrace__tstate *t, uint32_t tid, uint64_t cpu_ns,
+CTRACE__COLD CTRACE__SMALL uint8_t *ctrace__cpu_event(ctrace__tstate *t, uint32_t tid, uint64_t cpu_ns,
                                                   int has_delay, uint64_t delay_ns) {
-  uint8_t tmp[32], *e = ctrace__put_varint(ctrace__put_varint(tmp, tid), cpu_ns);
+  uint64_t field[3];
+  uint8_t tmp[32], *e = tmp;
   uint8_t *p = ctrace__event_head(t, CTRACE_EV_THREAD_CPU);
-  size_t n;
-  if (has_delay) e = ctrace__put_varint(e, delay_ns);
+  size_t n, i;
+  field[0] = tid;
+  field[1] = cpu_ns;
+  field[2] = delay_ns;
+  for (i = 0; i < 2u + (has_delay ? 1u : 0u); i++) e = ctrace__put_varint(e, field[i]);
   n = (size_t)(e - tmp);
   *p++ = (uint8_t)n; /* n <= 25: a one-byte varint */
   memcpy(p, tmp, n);
@@ -3072,7 +3089,7 @@ static CTRACE__NOINSTR uint8_t *ctrace__cpu_event(ctrace__tstate *t, uint32_t ti
 /* Room for a CPU sample besides the event about to be written. */
 #define CTRACE__CPU_EVENT_MAX 48
 
-static CTRACE__NOINSTR void ctrace__cpu_sample_self(ctrace__tstate *t, size_t need) {
+CTRACE__COLD CTRACE__SMALL void ctrace__cpu_sample_self(ctrace__tstate *t, size_t need) {
   uint64_t ns, delay;
   int has_delay;
   if (ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF) return;
@@ -4163,7 +4180,7 @@ static CTRACE__NOINSTR void ctrace__sample_rss(void) {
    writer, or the one that stops the session) as events about the threads
    measured. The clocks are read under reg_lock, so no state goes away
    meanwhile; events are recorded after it, a batch at a time. */
-static CTRACE__NOINSTR void ctrace__sample_cpu(void) {
+CTRACE__COLD CTRACE__SMALL void ctrace__sample_cpu(void) {
   struct { uint32_t tid; int has_delay; uint64_t ns, delay; } got[32];
   uint32_t n, i, skip = 0, more = 1;
   ctrace__tstate *t, *self;
