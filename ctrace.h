@@ -228,7 +228,14 @@ typedef struct ctrace_config {
                                 instrumented function, no event) is erased at its exit.
                                 0 = default (CTRACE_FUNCTION_MIN_NS_DEFAULT);
                                 CTRACE_FUNCTION_MIN_NONE keeps every call */
+  uint32_t cpu_sample_ms;    /* the writer thread reads every recording thread's CPU
+                                time this often (event CTRACE_EV_THREAD_CPU), so
+                                outputs can tell running from waiting; 0 = default
+                                (CTRACE_CPU_SAMPLE_MS_DEFAULT); CTRACE_CPU_SAMPLE_OFF:
+                                never. Nothing is added to the recording path */
 } ctrace_config;
+#define CTRACE_CPU_SAMPLE_MS_DEFAULT 10
+#define CTRACE_CPU_SAMPLE_OFF 0xffffffffu
 #define CTRACE_FUNCTION_MIN_NONE 0xffffffffu
 #define CTRACE_FUNCTION_MIN_NS_DEFAULT 0
 
@@ -409,6 +416,8 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_analysis_problems CTRACE__TOOL(ctrace_analysis_problems)
 #define ctrace_analysis_logs CTRACE__TOOL(ctrace_analysis_logs)
 #define ctrace_analysis_flame CTRACE__TOOL(ctrace_analysis_flame)
+#define ctrace_analysis_thread_cpu CTRACE__TOOL(ctrace_analysis_thread_cpu)
+#define ctrace_zone_mostly_waited CTRACE__TOOL(ctrace_zone_mostly_waited)
 #define ctrace_write_stdio CTRACE__TOOL(ctrace_write_stdio)
 #define ctrace_stats_text CTRACE__TOOL(ctrace_stats_text)
 #define ctrace_export_csv CTRACE__TOOL(ctrace_export_csv)
@@ -438,6 +447,11 @@ typedef enum ctrace_event_kind {
   CTRACE_EV_WAIT_BEGIN = 64, /* name = what it waits for (a sized kind: older
                                 readers skip it) */
   CTRACE_EV_WAIT_END = 65,   /* closes the thread's innermost wait */
+  CTRACE_EV_THREAD_CPU = 66, /* CPU time `thread` has used so far, in value (ns,
+                                since the thread began; sized). thread is the
+                                thread measured, not the one that wrote it.
+                                ptr = 1 when size holds the time it has waited
+                                for a core so far (ns; Linux), 0 if not known */
   CTRACE_EV_UNKNOWN = 63     /* a kind this reader does not know (skipped safely) */
 } ctrace_event_kind;
 
@@ -660,7 +674,26 @@ typedef struct ctrace_summary {
   uint64_t too_deep;         /* zones deeper than max_depth (not measured) */
   uint64_t logs;             /* log messages in the trace */
   uint64_t logs_dropped;     /* beyond max_logs */
+  uint64_t cpu_samples;      /* CTRACE_EV_THREAD_CPU events (not counted in
+                                events_by_kind); 0: running cannot be told from
+                                waiting */
 } ctrace_summary;
+
+/* Waits of one thread for one thing (the name given to CTRACE_WAIT). */
+#define CTRACE_WAIT_REASONS 6
+typedef struct ctrace_wait_reason {
+  const char *what;
+  uint64_t count;
+  int64_t ns;
+} ctrace_wait_reason;
+
+/* A stretch of one thread's time between two CPU samples. */
+typedef struct ctrace_cpu_span {
+  int64_t start_ns, end_ns;
+  int64_t cpu_ns;            /* CPU time it used in it (<= end - start, but for
+                                the clocks' own error) */
+  int64_t ready_ns;          /* time it was runnable but waited for a core */
+} ctrace_cpu_span;
 
 typedef struct ctrace_thread_stats {
   uint32_t id;               /* ctrace thread id */
@@ -678,6 +711,20 @@ typedef struct ctrace_thread_stats {
   int64_t gc_held_ns;        /* time held up by collections: the part of its waits
                                 that overlaps a collection, plus collections it
                                 ran itself; counted for program threads only */
+  /* Running against waiting, from the CPU samples (CTRACE_EV_THREAD_CPU): */
+  int has_cpu;               /* 1 if two or more samples were recorded for it; 0:
+                                its CPU time is not known (not "zero") */
+  int64_t cpu_ns;            /* CPU time between its first and last sample */
+  int64_t cpu_wall_ns;       /* the wall time those samples span */
+  int64_t ready_ns;          /* of the rest, time it was runnable but waited for a
+                                core (Linux; 0 where not known) */
+  uint32_t n_wait_by;        /* entries in wait_by */
+  ctrace_wait_reason wait_by[CTRACE_WAIT_REASONS]; /* its outermost waits by what they
+                                waited for, longest first; when it had more reasons
+                                than fit, the last entry is "(other)" */
+  int64_t waited_on_ns;      /* the CPU time it used while other threads were in a
+                                wait, times how many were (a thread the others
+                                wait on has the largest; 0 without CPU samples) */
 } ctrace_thread_stats;
 
 /* Whose a thread is. The program's threads are what the mutator utilization
@@ -711,6 +758,15 @@ typedef struct ctrace_zone_stats {
   int64_t spans_ns;          /* sum of every span's duration, nested instances
                                 included (what total_ns was before it counted
                                 each moment once) */
+  /* CPU time while it was the innermost zone, from the CPU samples: each
+     stretch between two samples of a thread shares the CPU time the thread
+     used in it among what was innermost, waits (CTRACE_WAIT) last. Exact to
+     about one sampling period (cpu_sample_ms). Zones only, not tasks. */
+  int64_t cpu_self_ns;
+  int64_t sampled_self_ns;   /* the part of self_ns the samples covered; 0: its CPU
+                                time is not known */
+  int64_t ready_self_ns;     /* shared the same way: time its thread was runnable but
+                                waited for a core (a loaded machine, not a wait) */
 } ctrace_zone_stats;
 
 /* Quantile q in [0,1] (nearest rank) from a histogram, within the bound above.
@@ -940,6 +996,14 @@ CTRACE_TOOLS_API const ctrace_problem *ctrace_analysis_problems(const ctrace_ana
 CTRACE_TOOLS_API const ctrace_log_entry *ctrace_analysis_logs(const ctrace_analysis *a, uint32_t *n);
 /* The flame tree; node 0 is the root. */
 CTRACE_TOOLS_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_analysis *a, uint32_t *n);
+/* A thread's CPU use over time, in time order: at most 2048 spans (adjacent
+   ones are merged beyond that; the sum stays exact). Empty when the thread
+   had fewer than two CPU samples. */
+CTRACE_TOOLS_API const ctrace_cpu_span *ctrace_analysis_thread_cpu(const ctrace_analysis *a, uint32_t thread,
+                                                              uint32_t *n);
+/* Whether a zone mostly waited: the samples covered at least half of its
+   self time, and it ran or was ready to run less than a quarter of that. */
+CTRACE_TOOLS_API int ctrace_zone_mostly_waited(const ctrace_zone_stats *z);
 
 /* ---- Outputs ----------------------------------------------------------------
    Each returns 0, or the first negative code write returned (ctrace_write_stdio
@@ -1542,16 +1606,23 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
 #define CTRACE__COLD static __attribute__((noinline, cold, no_instrument_function))
 #define CTRACE__LINE_ALIGNED __attribute__((aligned(64)))
 #define CTRACE__RARE __attribute__((cold))
+#if defined(__clang__)
+#define CTRACE__SMALL __attribute__((minsize)) /* code that runs a few times a second: its size counts */
+#else
+#define CTRACE__SMALL
+#endif
 #elif defined(_MSC_VER)
 #define CTRACE__HOT static __forceinline
 #define CTRACE__COLD static __declspec(noinline)
 #define CTRACE__LINE_ALIGNED
 #define CTRACE__RARE
+#define CTRACE__SMALL
 #else
 #define CTRACE__HOT static inline
 #define CTRACE__COLD static
 #define CTRACE__LINE_ALIGNED
 #define CTRACE__RARE
+#define CTRACE__SMALL
 #endif
 /* Some arithmetic wraps on purpose, modulo 2^N as C defines it for unsigned
    types: a hash, a CRC, a checksum. A function that does says so with
@@ -1665,6 +1736,11 @@ static CTRACE__NOINSTR int ctrace__thread_create(ctrace__thread_handle *h, void 
 }
 static CTRACE__NOINSTR void ctrace__thread_join(ctrace__thread_handle h) { WaitForSingleObject(h, INFINITE); CloseHandle(h); }
 static CTRACE__NOINSTR uint64_t ctrace__os_thread_id(void) { return (uint64_t)GetCurrentThreadId(); }
+/* Thread CPU clocks are not read here yet: traces say "not recorded". */
+typedef struct { int ok; } ctrace__cpu_clock;
+static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
+static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) { (void)c; *ns = 0; return -1; }
+static CTRACE__NOINSTR int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) { (void)os_tid; *ns = 0; return -1; }
 static CTRACE__NOINSTR uint32_t ctrace__pid(void) { return (uint32_t)GetCurrentProcessId(); }
 static CTRACE__NOINSTR uint32_t ctrace__cpu_count(void) {
   SYSTEM_INFO si;
@@ -1726,6 +1802,54 @@ static CTRACE__NOINSTR uint64_t ctrace__os_thread_id(void) {
   return id;
 #else
   return (uint64_t)(uintptr_t)pthread_self();
+#endif
+}
+/* A thread's CPU clock, taken by the thread itself and read by any thread
+   (the writer's samples), where POSIX thread CPU clocks exist. */
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__)
+typedef struct { clockid_t id; int ok; } ctrace__cpu_clock;
+static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) {
+  c->ok = pthread_getcpuclockid(pthread_self(), &c->id) == 0;
+}
+static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) {
+  struct timespec ts;
+  if (!c->ok || clock_gettime(c->id, &ts) != 0) return -1;
+  *ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  return 0;
+}
+#else
+typedef struct { int ok; } ctrace__cpu_clock;
+static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
+static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) { (void)c; *ns = 0; return -1; }
+#endif
+/* How long a thread has waited for a core (runnable, not running): Linux's
+   schedstat, so a loaded machine is not mistaken for a blocked thread. -1
+   where not known. */
+static CTRACE__NOINSTR CTRACE__SMALL int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) {
+#if defined(__linux__)
+  /* No stdio here: the recorder stays small (README: drop-in size). */
+  char path[64] = "/proc/self/task/", digits[24], buf[96], *p = buf;
+  size_t k = 0, at = 16;
+  long n;
+  int fd, field = 0;
+  do digits[k++] = (char)('0' + os_tid % 10); while ((os_tid /= 10) != 0);
+  while (k) path[at++] = digits[--k];
+  memcpy(path + at, "/schedstat", 11);
+  if ((fd = open(path, O_RDONLY)) < 0) return -1;
+  n = (long)read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  for (*ns = 0; *p; ++p) { /* "run_ns delay_ns slices": the second field */
+    if (*p == ' ') field++;
+    else if (field == 1 && *p >= '0' && *p <= '9') *ns = *ns * 10 + (uint64_t)(*p - '0');
+    if (field == 2) return 0;
+  }
+  return field == 1 ? 0 : -1;
+#else
+  (void)os_tid;
+  *ns = 0;
+  return -1;
 #endif
 }
 static CTRACE__NOINSTR uint32_t ctrace__pid(void) { return (uint32_t)getpid(); }
@@ -2230,6 +2354,7 @@ typedef struct ctrace__tstate {
   uint32_t tid, seq;
   uint64_t session;
   uint64_t os_tid;
+  ctrace__cpu_clock cpu_clock;  /* read by the writer's CPU samples */
   uint64_t gc_begin_ns;
   volatile uint64_t ms_total, ms_mallocs, ms_frees; /* owner writes, anyone reads */
   volatile int64_t ms_pending;  /* live-byte change not yet added to ms_alloc */
@@ -2868,6 +2993,7 @@ CTRACE__COLD ctrace__tstate *ctrace__state_create(void) {
   ctrace__blocks_init(t);
   ctrace__mutex_init(&t->lock);
   t->os_tid = ctrace__os_thread_id();
+  ctrace__cpu_clock_self(&t->cpu_clock);
   ctrace__lock(&ctrace__g.reg_lock);
   t->next = ctrace__g.states;
   if (t->next) t->next->prev = t;
@@ -2920,6 +3046,8 @@ static CTRACE__NOINSTR void ctrace__join_session(ctrace__tstate *t) {
   }
 }
 
+static void ctrace__cpu_sample_self(ctrace__tstate *t, size_t need);
+
 /* Everything that is not the common case: first event of a thread or of a
    session, a full buffer, a stopped session. Returns the state ready for
    `need` bytes, or NULL (the event is dropped: no session). */
@@ -2930,6 +3058,7 @@ CTRACE__COLD ctrace__tstate *ctrace__slow(size_t need) {
   if (need > ctrace__g.cfg.buffer_size) return NULL;
   if (t->session != ctrace__g.session) {
     ctrace__join_session(t);
+    if (t->buf && t->session == ctrace__g.session) ctrace__cpu_sample_self(t, need);
   } else {
     uint64_t t0 = ctrace__mono_ns();
     ctrace__lock(&t->lock);
@@ -2999,6 +3128,39 @@ CTRACE__HOT uint8_t *ctrace__event_head_cpu(ctrace__tstate *t, uint8_t kind) {
 }
 
 CTRACE__HOT void ctrace__event_commit(ctrace__tstate *t, uint8_t *p) { ctrace__store_release(&t->pos, p); }
+
+/* CPU samples (CTRACE_EV_THREAD_CPU) are sized: the measured thread's id
+   and its CPU ns. Written by the writer thread for every recording thread,
+   and by a thread for itself as it joins a session (the base its first
+   period is measured from) and as it exits (its last). */
+CTRACE__COLD CTRACE__SMALL uint8_t *ctrace__cpu_event(ctrace__tstate *t, uint32_t tid, uint64_t cpu_ns,
+                                                  int has_delay, uint64_t delay_ns) {
+  uint64_t field[3];
+  uint8_t tmp[32], *e = tmp;
+  uint8_t *p = ctrace__event_head(t, CTRACE_EV_THREAD_CPU);
+  size_t n, i;
+  field[0] = tid;
+  field[1] = cpu_ns;
+  field[2] = delay_ns;
+  for (i = 0; i < 2u + (has_delay ? 1u : 0u); i++) e = ctrace__put_varint(e, field[i]);
+  n = (size_t)(e - tmp);
+  *p++ = (uint8_t)n; /* n <= 25: a one-byte varint */
+  memcpy(p, tmp, n);
+  return p + n;
+}
+
+/* Room for a CPU sample besides the event about to be written. */
+#define CTRACE__CPU_EVENT_MAX 48
+
+CTRACE__COLD CTRACE__SMALL void ctrace__cpu_sample_self(ctrace__tstate *t, size_t need) {
+  uint64_t ns, delay;
+  int has_delay;
+  if (ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF) return;
+  if ((uintptr_t)t->pos + need + CTRACE__CPU_EVENT_MAX > ctrace__load_relaxed(&t->limit)) return;
+  if (ctrace__cpu_clock_read(&t->cpu_clock, &ns) != 0) return;
+  has_delay = ctrace__run_delay(t->os_tid, &delay) == 0;
+  ctrace__event_commit(t, ctrace__cpu_event(t, t->tid, ns, has_delay, delay));
+}
 
 /* ---- the instrumentation entry points ---- */
 
@@ -3873,6 +4035,9 @@ CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
 CTRACE__COLD CTRACE__NOINSTR void ctrace__thread_exit(void *p) {
   ctrace__tstate *t = (ctrace__tstate *)p;
   ctrace__buf *b;
+  if (CTRACE__ON() && ctrace__tls == t && t->session == ctrace__g.session &&
+      ctrace__ready(CTRACE__CPU_EVENT_MAX) == t)
+    ctrace__cpu_sample_self(t, 0); /* its CPU time to the end */
   ctrace__lock(&ctrace__g.reg_lock);
   ctrace__lock(&t->lock);
   if (t->session == ctrace__g.session && ctrace__g.running) ctrace__seal_locked(t, CTRACE__CF_THREAD_EXIT, 0);
@@ -4074,16 +4239,49 @@ static CTRACE__NOINSTR void ctrace__sample_rss(void) {
   ctrace_counter(&site, "ctrace.rss", 1, (int64_t)ctrace__rss_bytes());
 }
 
+/* Every recording thread's CPU time, recorded by the calling thread (the
+   writer, or the one that stops the session) as events about the threads
+   measured. The clocks are read under reg_lock, so no state goes away
+   meanwhile; events are recorded after it, a batch at a time. */
+CTRACE__COLD CTRACE__SMALL void ctrace__sample_cpu(void) {
+  struct { uint32_t tid; int has_delay; uint64_t ns, delay; } got[32];
+  uint32_t n, i, skip = 0, more = 1;
+  ctrace__tstate *t, *self;
+  if (ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF) return;
+  while (more) {
+    n = 0;
+    more = 0;
+    ctrace__lock(&ctrace__g.reg_lock);
+    for (t = ctrace__g.states, i = 0; t; t = t->next) {
+      if (t->session != ctrace__g.session || !t->tid || i++ < skip) continue;
+      if (n == 32) { more = 1; break; }
+      if (ctrace__cpu_clock_read(&t->cpu_clock, &got[n].ns) == 0) {
+        got[n].has_delay = ctrace__run_delay(t->os_tid, &got[n].delay) == 0;
+        got[n++].tid = t->tid;
+      }
+      skip++;
+    }
+    ctrace__unlock(&ctrace__g.reg_lock);
+    for (i = 0; i < n; i++) {
+      if (!CTRACE__ON() || !(self = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
+      ctrace__event_commit(self, ctrace__cpu_event(self, got[i].tid, got[i].ns, got[i].has_delay, got[i].delay));
+    }
+  }
+}
+
+static CTRACE__NOINSTR uint32_t ctrace__min_nonzero(uint32_t a, uint32_t b) { return b && b < a ? b : a; }
+
 static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
-  uint64_t last_flush = ctrace__mono_ns(), last_rss = 0;
+  uint64_t last_flush = ctrace__mono_ns(), last_rss = 0, last_cpu = 0;
   uint32_t period = ctrace__g.cfg.flush_period_ms;
   uint32_t rss_every = ctrace__g.cfg.rss_sample_ms;
+  uint32_t cpu_every = ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF ? 0 : ctrace__g.cfg.cpu_sample_ms;
+  uint32_t wait = ctrace__min_nonzero(ctrace__min_nonzero(period, rss_every), cpu_every);
   (void)arg;
   ctrace_thread_name("ctrace writer");
   for (;;) {
     int stopping, flush_due;
     uint64_t now;
-    uint32_t wait = rss_every && rss_every < period ? rss_every : period;
     ctrace__lock(&ctrace__g.q_lock);
     if (!ctrace__g.stopping && ctrace__g.queued < 4 && !ctrace__g.writer_wake)
       ctrace__cond_wait_ms(&ctrace__g.q_cond, &ctrace__g.q_lock, wait);
@@ -4095,6 +4293,10 @@ static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
     if (rss_every && now - last_rss >= (uint64_t)rss_every * 1000000u) {
       last_rss = now;
       ctrace__sample_rss();
+    }
+    if (cpu_every && now - last_cpu >= (uint64_t)cpu_every * 1000000u) {
+      last_cpu = now;
+      ctrace__sample_cpu();
     }
     flush_due = now - last_flush >= (uint64_t)period * 1000000u;
     if (flush_due) {
@@ -4168,6 +4370,7 @@ static CTRACE__NOINSTR void ctrace__session_defaults(ctrace_config *c) {
   if (c->buffer_size > CTRACE__MAX_CHUNK / 2) c->buffer_size = CTRACE__MAX_CHUNK / 2;
   if (c->flush_period_ms == 0) c->flush_period_ms = 100;
   if (c->max_buffers == 0) c->max_buffers = 256;
+  if (c->cpu_sample_ms == 0) c->cpu_sample_ms = CTRACE_CPU_SAMPLE_MS_DEFAULT;
 }
 
 /* Definitions of every site known so far, so a new file is self-contained. */
@@ -4947,6 +5150,7 @@ CTRACE__COLD int ctrace__stop_with(int status) {
     ctrace__unlock(&ctrace__g.session_lock);
     return CTRACE_E_NOT_STARTED;
   }
+  ctrace__sample_cpu(); /* every thread's CPU time to the end */
   ctrace__store_relaxed(&ctrace__active, 0);
   ctrace__lock(&ctrace__g.q_lock);
   ctrace__g.stopping = 1;
@@ -6607,6 +6811,23 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
     }
     q += d;
     break;
+  case CTRACE_EV_THREAD_CPU: {
+    const uint8_t *f = q;
+    if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
+    f = q;
+    q += d;
+    /* A sample about a thread the trace never defined is skipped, not
+       credited to a thread that does not exist. */
+    if (ctrace__get_varint(&f, q, &a) || ctrace__get_varint(&f, q, &b) || a > 0xffffffffu ||
+        b > (uint64_t)INT64_MAX || !ctrace__thread_find(r, (uint32_t)a, 0)) {
+      ev->kind = CTRACE_EV_UNKNOWN;
+      break;
+    }
+    ev->thread = (uint32_t)a;
+    ev->value = (int64_t)b;
+    if (f < q && ctrace__get_varint(&f, q, &ev->size) == 0) ev->ptr = 1; /* run delay known */
+    break;
+  }
   default:
     if (c->kind < CTRACE__KIND_SIZED || c->kind == 0xff) return -1;
     if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
@@ -6793,6 +7014,7 @@ CTRACE_API const char *ctrace_event_kind_name(int kind) {
   case CTRACE_EV_MEM_PROBLEM: return "mem_problem";
   case CTRACE_EV_WAIT_BEGIN: return "wait_begin";
   case CTRACE_EV_WAIT_END: return "wait_end";
+  case CTRACE_EV_THREAD_CPU: return "thread_cpu";
   default: return "unknown";
   }
 }
@@ -7384,6 +7606,16 @@ typedef struct ctrace__thread {
   int64_t early_held_ns; /* held while it had done nothing but collect (not kept) */
   uint64_t early_held;
   uint32_t wait_slot;  /* its place in ctrace_analysis.waiting while it waits */
+  /* CPU samples: the last one, and what was innermost since (ctrace__cpu_seg) */
+  int cpu_seen, delay_seen;
+  int64_t cpu_t, cpu_v, delay_v, seg_start;
+  struct ctrace__cpu_pend *pend;
+  uint32_t n_pend, cap_pend;
+  ctrace_cpu_span *spans;
+  uint32_t n_spans, cap_spans;
+  ctrace_wait_reason wr[CTRACE_WAIT_REASONS]; /* the last is "(other)" when full */
+  uint32_t n_wr, wr_now;  /* reasons, and the outermost wait's (index in wr) */
+  double waiting_at_sample; /* ctrace_analysis.waiting_integral at its last sample */
 } ctrace__thread;
 
 /* An unsigned 128-bit number in two halves (C99 has no wider type): the
@@ -7391,6 +7623,13 @@ typedef struct ctrace__thread {
 typedef struct ctrace__u128 {
   uint64_t hi, lo;
 } ctrace__u128;
+
+/* Time a zone was innermost since its thread's last CPU sample: running, or
+   in a wait. */
+typedef struct ctrace__cpu_pend {
+  uint32_t zone;
+  int64_t run, wait;
+} ctrace__cpu_pend;
 
 /* A stretch of time a thread was held up by a collection. */
 typedef struct ctrace__held {
@@ -7516,6 +7755,11 @@ struct ctrace_analysis {
      can hold up (they and the collection's own thread), not every thread. */
   uint32_t *waiting;
   uint32_t n_waiting, cap_waiting, gc_ti;
+
+  uint32_t *zmark, *zslot; /* per zone: thread (index + 1) and its pending entry */
+  uint32_t cap_zmark;
+  int64_t waiting_t;         /* when n_waiting last changed */
+  double waiting_integral;   /* of n_waiting over time, up to waiting_t (thread-ns) */
 };
 
 static void ctrace__fail(ctrace_analysis *a, int code) {
@@ -7890,6 +8134,216 @@ static uint32_t ctrace__an_flame_child(ctrace_analysis *a, uint32_t parent, cons
   return v;
 }
 
+/* ---- CPU samples: running against waiting ----------------------------------------------- */
+
+#define CTRACE__CPU_PEND_MAX 4096u
+#define CTRACE__CPU_SPANS_MAX 2048u
+
+/* The pending entry of zone z on thread ti, made if need be; beyond the cap
+   the last entry takes the time (bounded memory, a little misplaced). */
+static ctrace__cpu_pend *ctrace__cpu_pend_of(ctrace_analysis *a, uint32_t ti, uint32_t z) {
+  ctrace__thread *t = &a->tstate[ti];
+  ctrace__cpu_pend *e;
+  if (t->n_pend && t->pend[t->n_pend - 1].zone == z) return &t->pend[t->n_pend - 1];
+  if (z != CTRACE_NONE && z < a->cap_zmark && a->zmark[z] == ti + 1 && a->zslot[z] < t->n_pend &&
+      t->pend[a->zslot[z]].zone == z)
+    return &t->pend[a->zslot[z]];
+  if (t->n_pend >= CTRACE__CPU_PEND_MAX) return &t->pend[t->n_pend - 1];
+  if (CTRACE__GROW(t->pend, t->cap_pend, t->n_pend + 1)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return NULL;
+  }
+  if (z != CTRACE_NONE && z >= a->cap_zmark) {
+    uint32_t old = a->cap_zmark, want = z + 1 > old * 2 ? z + 1 : old * 2;
+    uint32_t *m = (uint32_t *)CTRACE_MEM_REALLOC(a->zmark, (size_t)want * sizeof *m), *q;
+    if (m) a->zmark = m;
+    q = m ? (uint32_t *)CTRACE_MEM_REALLOC(a->zslot, (size_t)want * sizeof *q) : NULL;
+    if (!q) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+      return NULL;
+    }
+    a->zslot = q;
+    memset(a->zmark + old, 0, (size_t)(want - old) * sizeof *m);
+    a->cap_zmark = want;
+  }
+  if (z != CTRACE_NONE) {
+    a->zmark[z] = ti + 1;
+    a->zslot[z] = t->n_pend;
+  }
+  e = &t->pend[t->n_pend++];
+  e->zone = z;
+  e->run = e->wait = 0;
+  return e;
+}
+
+/* What was innermost on the thread until now (its zone, and whether it was
+   in a wait) gets the time since the last change. Called before every
+   change of either, and at each CPU sample. Nothing before the first sample:
+   no CPU time is known for it. */
+static void ctrace__cpu_seg(ctrace_analysis *a, uint32_t ti, int64_t now) {
+  ctrace__thread *t = &a->tstate[ti];
+  int64_t d = now - t->seg_start;
+  ctrace__cpu_pend *e;
+  if (!t->cpu_seen || d <= 0) return;
+  t->seg_start = now;
+  e = ctrace__cpu_pend_of(a, ti, t->depth ? t->stack[t->depth - 1].zone : CTRACE_NONE);
+  if (!e) return;
+  if (t->wait_depth) e->wait += d;
+  else e->run += d;
+}
+
+static void ctrace__cpu_span_add(ctrace_analysis *a, ctrace__thread *t, int64_t start, int64_t end, int64_t cpu,
+                                 int64_t ready) {
+  if (t->n_spans >= CTRACE__CPU_SPANS_MAX) { /* merge neighbours: half as many, twice as long */
+    uint32_t i;
+    for (i = 0; i < t->n_spans / 2; i++) {
+      t->spans[i].start_ns = t->spans[2 * i].start_ns;
+      t->spans[i].end_ns = t->spans[2 * i + 1].end_ns;
+      t->spans[i].cpu_ns = t->spans[2 * i].cpu_ns + t->spans[2 * i + 1].cpu_ns;
+      t->spans[i].ready_ns = t->spans[2 * i].ready_ns + t->spans[2 * i + 1].ready_ns;
+    }
+    t->n_spans /= 2;
+  }
+  if (CTRACE__GROW(t->spans, t->cap_spans, t->n_spans + 1)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return;
+  }
+  t->spans[t->n_spans].start_ns = start;
+  t->spans[t->n_spans].end_ns = end;
+  t->spans[t->n_spans].ready_ns = ready;
+  t->spans[t->n_spans++].cpu_ns = cpu;
+}
+
+/* The count of threads in a wait, integrated over time, so a CPU sample can
+   tell how many others waited while its thread ran (waited_on_ns). */
+static void ctrace__waiting_to(ctrace_analysis *a, int64_t now) {
+  if (now > a->waiting_t) {
+    a->waiting_integral += (double)a->n_waiting * (double)(now - a->waiting_t);
+    a->waiting_t = now;
+  }
+}
+
+/* A sample: the CPU time used since the last one is shared among what was
+   innermost meanwhile in proportion to time, running stretches first; only
+   CPU time beyond their length goes to stretches in waits (a wait can spin
+   before it blocks). */
+static void ctrace__cpu_sample(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
+  ctrace__thread *t = &a->tstate[ti];
+  ctrace_thread_stats *th = &a->threads[ti];
+  int64_t cpu, ready = 0, active, run = 0, wait = 0, to_run, to_wait;
+  int has_delay = ev->ptr == 1 && ev->size <= (uint64_t)INT64_MAX;
+  uint32_t i;
+  a->sum.cpu_samples++;
+  ctrace__cpu_seg(a, ti, ev->time_ns);
+  ctrace__waiting_to(a, ev->time_ns);
+  if (t->cpu_seen && ev->time_ns > t->cpu_t) {
+    cpu = ctrace__max64(0, ev->value - t->cpu_v);
+    if (has_delay && t->delay_seen) ready = ctrace__max64(0, (int64_t)ev->size - t->delay_v);
+    active = ctrace__an_sadd(cpu, ready);
+    for (i = 0; i < t->n_pend; i++) {
+      run += t->pend[i].run;
+      wait += t->pend[i].wait;
+    }
+    to_run = active < run ? active : run;
+    to_wait = active - to_run < wait ? active - to_run : wait;
+    for (i = 0; i < t->n_pend; i++) {
+      const ctrace__cpu_pend *e = &t->pend[i];
+      ctrace_zone_stats *z;
+      double share;
+      if (e->zone == CTRACE_NONE) continue;
+      z = &a->zones.st[e->zone];
+      share = (run ? (double)to_run * ((double)e->run / (double)run) : 0) +
+              (wait ? (double)to_wait * ((double)e->wait / (double)wait) : 0);
+      z->sampled_self_ns = ctrace__an_sadd(z->sampled_self_ns, e->run + e->wait);
+      if (active > 0) {
+        z->cpu_self_ns = ctrace__an_sadd(z->cpu_self_ns, (int64_t)(share * ((double)cpu / (double)active)));
+        z->ready_self_ns = ctrace__an_sadd(z->ready_self_ns, (int64_t)(share * ((double)ready / (double)active)));
+      }
+    }
+    th->has_cpu = 1;
+    th->cpu_ns = ctrace__an_sadd(th->cpu_ns, cpu);
+    th->ready_ns = ctrace__an_sadd(th->ready_ns, ready);
+    th->cpu_wall_ns = ctrace__an_sadd(th->cpu_wall_ns, ev->time_ns - t->cpu_t);
+    ctrace__cpu_span_add(a, t, t->cpu_t, ev->time_ns, cpu, ready);
+    { /* others in a wait meanwhile: all waiting thread-time less its own */
+      double others = a->waiting_integral - t->waiting_at_sample - (double)wait;
+      if (others > 0)
+        th->waited_on_ns = ctrace__an_sadd(th->waited_on_ns,
+                                           (int64_t)((double)cpu * others / (double)(ev->time_ns - t->cpu_t)));
+    }
+  }
+  t->waiting_at_sample = a->waiting_integral;
+  if (!t->cpu_seen || ev->time_ns >= t->cpu_t) {
+    t->cpu_seen = 1;
+    t->cpu_t = t->seg_start = ev->time_ns;
+    t->cpu_v = ev->value;
+    t->delay_seen = has_delay;
+    t->delay_v = has_delay ? (int64_t)ev->size : 0;
+  }
+  t->n_pend = 0;
+}
+
+CTRACE_API const ctrace_cpu_span *ctrace_analysis_thread_cpu(const ctrace_analysis *a, uint32_t thread,
+                                                        uint32_t *n) {
+  uint32_t ti;
+  if (n) *n = 0;
+  if (!a || !a->finished) return NULL;
+  for (ti = 0; ti < a->n_threads; ti++)
+    if (a->threads[ti].id == thread) {
+      if (n) *n = a->tstate[ti].n_spans;
+      return a->tstate[ti].spans;
+    }
+  return NULL;
+}
+
+CTRACE_API int ctrace_zone_mostly_waited(const ctrace_zone_stats *z) {
+  return z && z->sampled_self_ns > 0 && z->sampled_self_ns >= z->self_ns / 2 &&
+         z->cpu_self_ns + z->ready_self_ns < z->sampled_self_ns / 4;
+}
+
+/* The outermost wait's reason among the thread's (a few kept; the rest in
+   "(other)"). */
+static void ctrace__wait_reason(ctrace_analysis *a, ctrace__thread *t, const char *what) {
+  uint32_t i;
+  const char *w = ctrace__intern(a, what && *what ? what : "(unnamed)");
+  if (!w) return;
+  for (i = 0; i < t->n_wr; i++)
+    if (t->wr[i].what == w) break;
+  if (i == t->n_wr) {
+    if (t->n_wr == CTRACE_WAIT_REASONS) {
+      i = CTRACE_WAIT_REASONS - 1;
+      if (!(t->wr[i].what = ctrace__intern(a, "(other)"))) return;
+    } else {
+      t->wr[i].what = w;
+      t->wr[i].count = 0;
+      t->wr[i].ns = 0;
+      t->n_wr++;
+    }
+  }
+  t->wr[i].count++;
+  t->wr_now = i;
+}
+
+static int ctrace__wait_reason_cmp(const void *x, const void *y) {
+  const ctrace_wait_reason *p = (const ctrace_wait_reason *)x, *q = (const ctrace_wait_reason *)y;
+  if (p->ns != q->ns) return p->ns > q->ns ? -1 : 1;
+  return strcmp(p->what, q->what);
+}
+
+/* Reasons into the thread's stats, longest first ("(other)" stays last). */
+static void ctrace__finish_wait_reasons(ctrace_analysis *a) {
+  uint32_t i, n;
+  for (i = 0; i < a->n_threads; i++) {
+    ctrace__thread *t = &a->tstate[i];
+    ctrace_thread_stats *th = &a->threads[i];
+    n = t->n_wr;
+    memcpy(th->wait_by, t->wr, (size_t)n * sizeof *t->wr);
+    th->n_wait_by = n;
+    if (n == CTRACE_WAIT_REASONS && strcmp(th->wait_by[n - 1].what, "(other)") == 0) n--;
+    qsort(th->wait_by, n, sizeof *th->wait_by, ctrace__wait_reason_cmp);
+  }
+}
+
 /* ---- zones --------------------------------------------------------------------------------- */
 
 /* Whether zone z, beginning on thread ti, has no instance open there
@@ -7937,6 +8391,7 @@ static void ctrace__zone_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
     }
     memset(a->zopen + old, 0, (size_t)(a->cap_zopen - old) * sizeof *a->zopen);
   }
+  ctrace__cpu_seg(a, ti, ev->time_ns);
   if (CTRACE__GROW(t->stack, t->cap, t->depth + 1)) {
     ctrace__fail(a, CTRACE_E_NOMEM);
     return;
@@ -7954,7 +8409,9 @@ static void ctrace__zone_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
 
 static void ctrace__zone_close(ctrace_analysis *a, uint32_t ti, int64_t end, int unfinished) {
   ctrace__thread *t = &a->tstate[ti];
-  ctrace__open_zone o = t->stack[--t->depth];
+  ctrace__open_zone o;
+  ctrace__cpu_seg(a, ti, end);
+  o = t->stack[--t->depth];
   int64_t dur = ctrace__max64(0, end - o.start);
   int64_t self = ctrace__max64(0, dur - o.child_ns);
   ctrace_flame_node *node = &a->flame[o.node];
@@ -8051,7 +8508,10 @@ static void ctrace__held_update_gc(ctrace_analysis *a, int64_t now) {
 
 static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   ctrace__thread *t = &a->tstate[ti];
+  ctrace__cpu_seg(a, ti, ev->time_ns);
   if (t->wait_depth++ == 0) {
+    ctrace__waiting_to(a, ev->time_ns);
+    ctrace__wait_reason(a, t, ev->name);
     if (CTRACE__GROW(a->waiting, a->cap_waiting, a->n_waiting + 1)) {
       ctrace__fail(a, CTRACE_E_NOMEM);
     } else {
@@ -8066,13 +8526,17 @@ static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
 
 static void ctrace__wait_close(ctrace_analysis *a, uint32_t ti, int64_t end) {
   ctrace__thread *t = &a->tstate[ti];
-  if (!t->wait_depth || --t->wait_depth) return;
+  if (!t->wait_depth) return;
+  ctrace__cpu_seg(a, ti, end);
+  if (--t->wait_depth) return;
+  ctrace__waiting_to(a, end);
   if (t->wait_slot < a->n_waiting && a->waiting[t->wait_slot] == ti) {
     uint32_t last = a->waiting[--a->n_waiting];
     a->waiting[t->wait_slot] = last;
     a->tstate[last].wait_slot = t->wait_slot;
   }
   a->threads[ti].wait_ns = ctrace__an_sadd(a->threads[ti].wait_ns, ctrace__max64(0, end - t->wait_start));
+  if (t->n_wr) t->wr[t->wr_now].ns = ctrace__an_sadd(t->wr[t->wr_now].ns, ctrace__max64(0, end - t->wait_start));
   ctrace__held_update(a, ti, end);
 }
 
@@ -8608,8 +9072,9 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   if (a->cfg.on_event) a->cfg.on_event(a->cfg.user, ev);
   kind = ev->kind;
   a->sum.events++;
-  a->sum.events_by_kind[kind >= 1 && kind <= 14 ? kind
-                         : kind == CTRACE_EV_WAIT_BEGIN ? 16 : kind == CTRACE_EV_WAIT_END ? 17 : 15]++;
+  if (kind != CTRACE_EV_THREAD_CPU)
+    a->sum.events_by_kind[kind >= 1 && kind <= 14 ? kind
+                           : kind == CTRACE_EV_WAIT_BEGIN ? 16 : kind == CTRACE_EV_WAIT_END ? 17 : 15]++;
   if (a->sum.events == 1) a->sum.first_ns = ev->time_ns;
   if (ev->time_ns > a->sum.last_ns) a->sum.last_ns = ev->time_ns;
   ti = a->n_threads && a->last_thread_id == ev->thread ? a->last_thread
@@ -8647,6 +9112,7 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   case CTRACE_EV_INSTANT: break;
   case CTRACE_EV_WAIT_BEGIN: ctrace__wait_begin(a, ti, ev); break;
   case CTRACE_EV_WAIT_END: ctrace__wait_close(a, ti, ev->time_ns); break;
+  case CTRACE_EV_THREAD_CPU: ctrace__cpu_sample(a, ti, ev); break;
   default: ctrace__problem(a, CTRACE_PROB_UNKNOWN_EVENT, 1, ev->time_ns, ev->thread); break;
   }
   if ((a->sum.events & 4095) == 0) ctrace__progress(a, ev->time_ns);
@@ -9069,6 +9535,7 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
   }
   ctrace__close_open_tasks(a, end);
   if (ctrace__finish_held(a, end)) ctrace__fail(a, CTRACE_E_NOMEM);
+  ctrace__finish_wait_reasons(a);
   lost = a->sum.info.events_lost > a->loss_sum ? a->sum.info.events_lost : a->loss_sum;
   if (a->sum.info.events_lost_overflowed) a->sum.overflowed = 1;
   a->sum.events_lost = lost;
@@ -9120,7 +9587,13 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
   ctrace__arena_free(&a->arena);
   ctrace__map_free(&a->strings);
   CTRACE_MEM_FREE(a->str);
-  for (i = 0; i < a->n_threads; i++) CTRACE_MEM_FREE(a->tstate[i].stack);
+  for (i = 0; i < a->n_threads; i++) {
+    CTRACE_MEM_FREE(a->tstate[i].stack);
+    CTRACE_MEM_FREE(a->tstate[i].pend);
+    CTRACE_MEM_FREE(a->tstate[i].spans);
+  }
+  CTRACE_MEM_FREE(a->zmark);
+  CTRACE_MEM_FREE(a->zslot);
   CTRACE_MEM_FREE(a->threads);
   CTRACE_MEM_FREE(a->tstate);
   CTRACE_MEM_FREE(a->zopen);
@@ -9680,6 +10153,16 @@ static void ctrace__jopen(ctrace__out *o, const char *key, const char *bracket) 
   ctrace__out_s(o, bracket);
 }
 
+/* A figure that may not be known: null then, never an invented 0. */
+static void ctrace__ji_or_null(ctrace__out *o, const char *key, int64_t v, int known) {
+  if (known) {
+    ctrace__ji(o, key, v);
+    return;
+  }
+  ctrace__jk(o, key);
+  ctrace__out_s(o, "null");
+}
+
 static void ctrace__json_zone(ctrace__out *o, const ctrace_zone_stats *z) {
   ctrace__jopen(o, NULL, "{");
   ctrace__js(o, "name", z->name);
@@ -9697,6 +10180,10 @@ static void ctrace__json_zone(ctrace__out *o, const ctrace_zone_stats *z) {
   ctrace__ji(o, "max_ns", z->max_ns);
   ctrace__ju(o, "allocs", z->allocs);
   ctrace__ju(o, "alloc_bytes", z->alloc_bytes);
+  ctrace__ji_or_null(o, "cpu_self_ns", z->cpu_self_ns, z->sampled_self_ns > 0);
+  ctrace__ji(o, "sampled_self_ns", z->sampled_self_ns);
+  ctrace__ji_or_null(o, "ready_self_ns", z->ready_self_ns, z->sampled_self_ns > 0);
+  ctrace__jb(o, "mostly_waited", ctrace_zone_mostly_waited(z));
   ctrace__out_s(o, "}");
 }
 
@@ -9730,6 +10217,7 @@ static void ctrace__json_trace(ctrace__out *o, const ctrace_analysis *a) {
   ctrace__ju(o, "events", s->events);
   ctrace__ju(o, "threads", s->threads);
   ctrace__ju(o, "program_threads", s->program_threads);
+  ctrace__ju(o, "cpu_samples", s->cpu_samples);
   ctrace__jopen(o, "events_by_kind", "{");
   for (k = 1; k < 18; k++)
     if (s->events_by_kind[k])
@@ -9755,7 +10243,7 @@ static const char *ctrace__role_name(int role) {
 }
 
 static void ctrace__json_threads(ctrace__out *o, const ctrace_analysis *a) {
-  uint32_t i;
+  uint32_t i, k;
   ctrace__jopen(o, "thread_list", "[");
   for (i = 0; i < a->n_threads; i++) {
     const ctrace_thread_stats *t = &a->threads_sorted[i];
@@ -9775,6 +10263,19 @@ static void ctrace__json_threads(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__ju(o, "waits", t->waits);
     ctrace__ji(o, "wait_ns", t->wait_ns);
     ctrace__ji(o, "gc_held_ns", t->gc_held_ns);
+    ctrace__ji_or_null(o, "cpu_ns", t->cpu_ns, t->has_cpu);
+    ctrace__ji_or_null(o, "cpu_wall_ns", t->cpu_wall_ns, t->has_cpu);
+    ctrace__ji_or_null(o, "ready_ns", t->ready_ns, t->has_cpu);
+    ctrace__ji_or_null(o, "waited_on_ns", t->waited_on_ns, t->has_cpu);
+    ctrace__jopen(o, "wait_by", "[");
+    for (k = 0; k < t->n_wait_by; k++) {
+      ctrace__jopen(o, NULL, "{");
+      ctrace__js(o, "what", t->wait_by[k].what);
+      ctrace__ju(o, "count", t->wait_by[k].count);
+      ctrace__ji(o, "ns", t->wait_by[k].ns);
+      ctrace__out_s(o, "}");
+    }
+    ctrace__out_s(o, "]");
     ctrace__out_s(o, "}");
   }
   ctrace__out_s(o, "]");
@@ -10082,9 +10583,24 @@ static void ctrace__term_site(ctrace__out *o, const char *file, uint32_t line) {
   ctrace__out_f(o, ":%u)", (unsigned)line);
 }
 
+/* "waits on: a 1.2 s (40), b 3 ms (2)" under a thread that waited. */
+static void ctrace__text_wait_by(ctrace__out *o, const ctrace_thread_stats *t) {
+  uint32_t k;
+  char b[32];
+  if (!t->n_wait_by) return;
+  ctrace__out_s(o, "             waited on:");
+  for (k = 0; k < t->n_wait_by; k++) {
+    ctrace__out_s(o, k ? ", " : " ");
+    ctrace__term_name(o, t->wait_by[k].what, 40);
+    ctrace__out_f(o, " %s (%llu)", ctrace__an_fmt_ns(b, sizeof b, t->wait_by[k].ns),
+                  (unsigned long long)t->wait_by[k].count);
+  }
+  ctrace__out_s(o, "\n");
+}
+
 static void ctrace__text_header(ctrace__out *o, const ctrace_analysis *a) {
   const ctrace_summary *s = &a->sum;
-  char b1[32], b2[32];
+  char b1[32], b2[32], b3[32];
   uint32_t i;
   ctrace__out_s(o, "program   ");
   ctrace__term_name(o, s->info.program[0] ? s->info.program : "(unknown)", 120);
@@ -10105,12 +10621,15 @@ static void ctrace__text_header(ctrace__out *o, const ctrace_analysis *a) {
                   (unsigned long long)s->info.contradictions);
   if (s->overflowed)
     ctrace__out_f(o, "WARNING   overflowed: some totals passed 2^64 (2^63 for times) and show that limit\n");
-  ctrace__out_f(o, "\nthreads (%u of the program)\n      id  events     zones        busy      waited"
-                   "  held by GC  name\n", (unsigned)s->program_threads);
+  ctrace__out_f(o, "\nthreads (%u of the program; on CPU: %s)\n      id  events     zones    in zones      on CPU"
+                   "      waited  held by GC  name\n", (unsigned)s->program_threads,
+                s->cpu_samples ? "CPU time between its first and last CPU sample"
+                               : "not recorded in this trace");
   for (i = 0; i < a->n_threads; i++) {
     const ctrace_thread_stats *t = &a->threads_sorted[i];
-    ctrace__out_f(o, "  %6u  %6llu  %8llu  %10s  %10s  ", (unsigned)t->id, (unsigned long long)t->events,
+    ctrace__out_f(o, "  %6u  %6llu  %8llu  %10s  %10s  %10s  ", (unsigned)t->id, (unsigned long long)t->events,
                   (unsigned long long)t->zones, ctrace__an_fmt_ns(b1, sizeof b1, t->busy_ns),
+                  t->has_cpu ? ctrace__an_fmt_ns(b3, sizeof b3, t->cpu_ns) : "-",
                   ctrace__an_fmt_ns(b2, sizeof b2, t->wait_ns));
     if (t->role == CTRACE_ROLE_PROGRAM) ctrace__out_f(o, "%10s  ", ctrace__an_fmt_ns(b2, sizeof b2, t->gc_held_ns));
     else ctrace__out_s(o, "         -  ");
@@ -10118,6 +10637,7 @@ static void ctrace__text_header(ctrace__out *o, const ctrace_analysis *a) {
     if (t->role != CTRACE_ROLE_PROGRAM)
       ctrace__out_s(o, t->role == CTRACE_ROLE_TRACER ? " (ctrace's own)" : " (collector)");
     ctrace__out_s(o, "\n");
+    ctrace__text_wait_by(o, t);
   }
 }
 
@@ -10130,7 +10650,7 @@ static void ctrace__text_zones(ctrace__out *o, const ctrace_analysis *a, int key
                 key == CTRACE_ZONE_BY_SELF ? "self" : "total", (unsigned)n, (unsigned)a->zones.n,
                 ctrace__an_fmt_ns(b[0], sizeof b[0], a->flame[0].total_ns));
   ctrace__out_s(o, "        self  self%   sum%        total total%    count         mean"
-                   "          p95          max  zone\n");
+                   "          p95          max  self on CPU  zone\n");
   for (i = 0; i < n; i++) {
     const ctrace_zone_stats *z = &a->zones.st[idx[i]];
     run += (double)z->self_ns; /* sum% is the running self%, as in pprof: totals nest, so theirs would pass 100% */
@@ -10141,9 +10661,11 @@ static void ctrace__text_zones(ctrace__out *o, const ctrace_analysis *a, int key
                   ctrace__an_fmt_ns(b[2], sizeof b[2], z->mean_ns),
                   ctrace__an_fmt_ns(b[3], sizeof b[3], z->p95_ns),
                   ctrace__an_fmt_ns(b[4], sizeof b[4], z->max_ns));
+    ctrace__out_f(o, "%11s  ", z->sampled_self_ns > 0 ? ctrace__an_fmt_ns(b[0], sizeof b[0], z->cpu_self_ns) : "-");
     ctrace__term_name(o, z->name, 60);
     ctrace__term_site(o, z->file, z->line);
     if (z->unfinished) ctrace__out_f(o, " [%llu unfinished]", (unsigned long long)z->unfinished);
+    if (ctrace_zone_mostly_waited(z)) ctrace__out_s(o, " [mostly waiting]");
     ctrace__out_s(o, "\n");
   }
 }
@@ -10968,6 +11490,10 @@ typedef struct ctrace__dmark {
 
 typedef struct ctrace__detail {
   ctrace__dheap spans, tasks;
+  ctrace__dheap waits;       /* outermost waits; zone = offset of their reason in text */
+  struct { int64_t start; uint32_t depth, text; } open_wait[CTRACE__DMAX_THREADS];
+  struct { const char *name; uint32_t text; } wait_names[32]; /* reasons copied once each */
+  uint32_t n_wait_names;
   uint32_t thread_ids[CTRACE__DMAX_THREADS];
   float *busy;               /* [thread slot * CTRACE__DBINS + bin], ns */
   uint32_t n_threads;
@@ -10986,6 +11512,8 @@ static CTRACE__MAYBE_UNUSED void ctrace__detail_init(ctrace__detail *d, uint32_t
   d->spans.floor = d->tasks.floor = -1;
   d->spans.max = max_spans ? max_spans : 150000u;
   d->tasks.max = 20000u;
+  d->waits.floor = -1;
+  d->waits.max = 20000u;
   d->max_marks = 20000u;
   d->bin_w = 1024;
 }
@@ -10993,6 +11521,7 @@ static CTRACE__MAYBE_UNUSED void ctrace__detail_init(ctrace__detail *d, uint32_t
 static CTRACE__MAYBE_UNUSED void ctrace__detail_free(ctrace__detail *d) {
   CTRACE_MEM_FREE(d->spans.v);
   CTRACE_MEM_FREE(d->tasks.v);
+  CTRACE_MEM_FREE(d->waits.v);
   CTRACE_MEM_FREE(d->busy);
   CTRACE_MEM_FREE(d->marks);
   CTRACE_MEM_FREE(d->text);
@@ -11129,9 +11658,47 @@ static uint32_t ctrace__detail_text(ctrace__detail *d, const char *a, const char
   return at;
 }
 
+/* The text of a wait's reason, copied once per name (a reader's names keep
+   their pointers; other callers' may only cost a copy each). */
+static uint32_t ctrace__detail_wait_name(ctrace__detail *d, const char *name) {
+  uint32_t i;
+  for (i = 0; i < d->n_wait_names; ++i)
+    if (d->wait_names[i].name == name) return d->wait_names[i].text;
+  i = d->n_wait_names < 32u ? d->n_wait_names++ : 31u;
+  d->wait_names[i].name = name;
+  d->wait_names[i].text = ctrace__detail_text(d, name, NULL);
+  return d->wait_names[i].text;
+}
+
+/* Outermost waits as spans, with what they waited for, for the timeline. */
+static void ctrace__detail_wait(ctrace__detail *d, const ctrace_event *ev) {
+  uint32_t slot = ctrace__detail_slot(d, ev->thread);
+  ctrace__dspan x;
+  if (slot == CTRACE_NONE) return;
+  if (ev->kind == CTRACE_EV_WAIT_BEGIN) {
+    if (d->open_wait[slot].depth++ == 0) {
+      d->open_wait[slot].start = ev->time_ns < 0 ? 0 : ev->time_ns;
+      d->open_wait[slot].text = ctrace__detail_wait_name(d, ev->name ? ev->name : "");
+    }
+    return;
+  }
+  if (!d->open_wait[slot].depth || --d->open_wait[slot].depth || d->open_wait[slot].text == CTRACE__NO_TEXT) return;
+  x.start = d->open_wait[slot].start;
+  x.end = ev->time_ns < x.start ? x.start : ev->time_ns;
+  x.thread = ev->thread;
+  x.depth = 0;
+  x.zone = d->open_wait[slot].text;
+  x.unfinished = 0;
+  ctrace__dheap_push(&d->waits, &x, &d->oom);
+}
+
 static CTRACE__MAYBE_UNUSED void ctrace__detail_on_event(void *user, const ctrace_event *ev) {
   ctrace__detail *d = (ctrace__detail *)user;
   ctrace__dmark *m;
+  if (ev->kind == CTRACE_EV_WAIT_BEGIN || ev->kind == CTRACE_EV_WAIT_END) {
+    ctrace__detail_wait(d, ev);
+    return;
+  }
   if (ev->kind != CTRACE_EV_INSTANT && ev->kind != CTRACE_EV_LOG) return;
   ++d->marks_seen;
   if (d->n_marks >= d->max_marks) return;
@@ -11175,6 +11742,8 @@ static CTRACE__MAYBE_UNUSED void ctrace__detail_finish(ctrace__detail *d) {
   d->finished = 1;
   ctrace__dheap_cut(&d->spans);
   ctrace__dheap_cut(&d->tasks);
+  ctrace__dheap_cut(&d->waits);
+  if (d->waits.n) qsort(d->waits.v, d->waits.n, sizeof(ctrace__dspan), ctrace__dspan_cmp_start);
   if (d->spans.n) qsort(d->spans.v, d->spans.n, sizeof(ctrace__dspan), ctrace__dspan_cmp_lane);
   if (d->tasks.n) qsort(d->tasks.v, d->tasks.n, sizeof(ctrace__dspan), ctrace__dspan_cmp_start);
 }
@@ -11996,6 +12565,7 @@ static const char *const ctrace__report_css[] = {
   "  h2 { page-break-after: avoid; }\n",
   "  th { position: static; }\n",
   "}\n",
+  ".legend .sw { display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 6px; vertical-align: middle; }\n",
   NULL
 };
 /* <<embed:tools/report.css */
@@ -12050,12 +12620,27 @@ static const char *const ctrace__report_js[] = {
   "    lanes.push(ln);\n",
   "    if (byRow[ln.row]) byRow[ln.row][ln.dep] = ln;\n",
   "  }\n",
+  "  /* per thread: CPU use between samples (start, length, running and ready\n",
+  "     in thousandths) and recorded waits (start, length, reason) */\n",
+  "  var cpuOf = [], waitOf = [], WC = { run: '#2e8b57', ready: '#e0b000', wait: '#8a5fb0' };\n",
+  "  for (i = 0; i < D.th.length; i++) { cpuOf.push(null); waitOf.push(null); }\n",
+  "  (D.cu || []).forEach(function (c) {\n",
+  "    var o = { s: [], d: [], run: [], rdy: [] }, t = 0;\n",
+  "    for (var q = 1; q + 3 < c.length; q += 4) { t += c[q]; o.s.push(t * Q); o.d.push(c[q + 1] * Q); o.run.push(c[q + 2] / 1000); o.rdy.push(c[q + 3] / 1000); }\n",
+  "    cpuOf[c[0]] = o;\n",
+  "  });\n",
+  "  for (i = 0; D.wt && i < D.wt.length; i += 4) {\n",
+  "    var wr = D.wt[i];\n",
+  "    if (!waitOf[wr]) waitOf[wr] = [];\n",
+  "    waitOf[wr].push([D.wt[i + 1] * Q, D.wt[i + 2] * Q, D.wt[i + 3]]);\n",
+  "  }\n",
   "  function layout() {\n",
   "    var y = 24, r, dd;\n",
   "    rows = [];\n",
   "    for (r = 0; r < D.th.length; r++) {\n",
   "      rows.push({ kind: 'thread', r: r, y: y, h: LH });\n",
   "      y += LH;\n",
+  "      if (cpuOf[r] || waitOf[r]) { rows.push({ kind: 'run', r: r, y: y, h: LH }); y += LH; }\n",
   "      for (dd = 0; dd < D.th[r][2]; dd++) { rows.push({ kind: 'lane', r: r, dep: dd, y: y, h: LH }); y += LH; }\n",
   "      y += 4;\n",
   "    }\n",
@@ -12124,6 +12709,23 @@ static const char *const ctrace__report_js[] = {
   "              ctx.fillRect(Math.max(LW, bx), y + LH - lv / 63 * (LH - 2), Math.max(1, bw * pw / (v1 - v0)), lv / 63 * (LH - 2));\n",
   "            }\n",
   "          }\n",
+  "        }\n",
+  "      } else if (R.kind === 'run') {\n",
+  "        /* the band: running from the bottom up, then ready; above that the\n",
+  "           thread was blocked or idle. Waits: a strip along the top. */\n",
+  "        var co = cpuOf[R.r], wo = waitOf[R.r] || [];\n",
+  "        ctx.fillStyle = '#888'; ctx.fillText(co ? 'running' : 'waits', 12, y + LH / 2);\n",
+  "        if (co) for (q = 0; q < co.s.length; q++) {\n",
+  "          if (co.s[q] + co.d[q] < v0 || co.s[q] > v1) continue;\n",
+  "          var cx = Math.max(LW, X(co.s[q], pw)), cw = Math.max(1, X(co.s[q] + co.d[q], pw) - cx), bh = LH - 5;\n",
+  "          ctx.fillStyle = WC.run; ctx.fillRect(cx, y + LH - 1 - co.run[q] * bh, cw, co.run[q] * bh);\n",
+  "          ctx.fillStyle = WC.ready; ctx.fillRect(cx, y + LH - 1 - (co.run[q] + co.rdy[q]) * bh, cw, co.rdy[q] * bh);\n",
+  "        }\n",
+  "        ctx.fillStyle = WC.wait;\n",
+  "        for (q = 0; q < wo.length; q++) {\n",
+  "          if (wo[q][0] + wo[q][1] < v0 || wo[q][0] > v1) continue;\n",
+  "          var wx = Math.max(LW, X(wo[q][0], pw));\n",
+  "          ctx.fillRect(wx, y, Math.max(1, X(wo[q][0] + wo[q][1], pw) - wx), 3);\n",
   "        }\n",
   "      } else if (R.kind === 'lane') {\n",
   "        var ln2 = byRow[R.r][R.dep];\n",
@@ -12216,6 +12818,16 @@ static const char *const ctrace__report_js[] = {
   "          return [zz[0], fmtT(ln.d[q]) + (un ? ' (unfinished: never ended)' : ''), zz[1] + ':' + zz[2],\n",
   "            'thread ' + D.th[R.r][1] + ', starts at ' + fmtT(ln.s[q])];\n",
   "        }\n",
+  "      } else if (R.kind === 'run') {\n",
+  "        var wo2 = waitOf[R.r] || [], co2 = cpuOf[R.r];\n",
+  "        for (q = 0; q < wo2.length; q++)\n",
+  "          if (t >= wo2[q][0] - tol && t <= wo2[q][0] + wo2[q][1] + tol)\n",
+  "            return ['waiting for \\u201c' + (D.wr[wo2[q][2]] || '?') + '\\u201d', fmtT(wo2[q][1]), 'from ' + fmtT(wo2[q][0]), 'thread ' + D.th[R.r][1]];\n",
+  "        if (co2) for (q = 0; q < co2.s.length; q++)\n",
+  "          if (t >= co2.s[q] && t <= co2.s[q] + co2.d[q])\n",
+  "            return ['on CPU ' + Math.round(co2.run[q] * 100) + ' % of ' + fmtT(co2.d[q]) + ' from ' + fmtT(co2.s[q]),\n",
+  "              'waiting for a core ' + Math.round(co2.rdy[q] * 100) + ' %',\n",
+  "              'blocked or idle ' + Math.max(0, Math.round((1 - co2.run[q] - co2.rdy[q]) * 100)) + ' %', 'thread ' + D.th[R.r][1]];\n",
   "      } else if (R.kind === 'gc') {\n",
   "        for (q = 0; q < D.gc.length; q++) {\n",
   "          var gs = D.gc[q][0] * Q, ge = gs + D.gc[q][1] * Q;\n",
@@ -12463,13 +13075,18 @@ static const char *const ctrace__report_js[] = {
                                             (on average); fewer: the heap moves in steps */
 #define CTRACE__STORY_FLAT_EARLY 0.2     /* flat: 3/4 of the peak within this share of the run */
 #define CTRACE__STORY_MMU_WINDOW 10000000 /* the window whose MMU is quoted (10 ms) */
-#define CTRACE__STORY_MAX 8
+#define CTRACE__STORY_MAX 10
+#define CTRACE__STORY_WAITED_ON 0.6  /* the threads "the others wait on": those that used at
+                                        least half as much CPU time while others waited as the
+                                        one that used most, when there are at most 4 of them and
+                                        together they used this share of it */
+#define CTRACE__STORY_READY 0.1      /* a thread's wait for a core is said from this share up */
 #define CTRACE__STORY_TEXT 640
 
 enum ctrace__heap_shape_kind { CTRACE__SHAPE_NONE, CTRACE__SHAPE_FLAT, CTRACE__SHAPE_GROWTH, CTRACE__SHAPE_SAWTOOTH,
                      CTRACE__SHAPE_STAIRCASE, CTRACE__SHAPE_IRREGULAR };
 enum ctrace__story_kind { CTRACE__ST_SHAPE, CTRACE__ST_PEAK, CTRACE__ST_GC, CTRACE__ST_HELD, CTRACE__ST_HOT,
-                          CTRACE__ST_LEAKS, CTRACE__ST_TEMPS };
+                          CTRACE__ST_LEAKS, CTRACE__ST_TEMPS, CTRACE__ST_CPU, CTRACE__ST_WAITS };
 
 typedef struct ctrace__story {
   int kind;                  /* enum ctrace__story_kind */
@@ -12637,13 +13254,221 @@ static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
                 100.0 * ctrace_analysis_mmu_at(a, w, NULL));
 }
 
+/* A thread's name for a sentence. */
+static const char *ctrace__story_thread_name(const ctrace_thread_stats *t, char *buf, size_t size) {
+  if (t->name[0]) return t->name;
+  ctrace__textf(buf, size, "thread %u", (unsigned)t->id);
+  return buf;
+}
+
+static int64_t ctrace__thread_span_ns(const ctrace_thread_stats *t) { return ctrace__max64(1, t->last_ns - t->first_ns); }
+
+/* Program threads that ran (by_wait 0: with CPU samples, most CPU first) or
+   waited (1: most wait first); at most max. */
+static uint32_t ctrace__story_threads_by(const ctrace_analysis *a, int by_wait, const ctrace_thread_stats **out,
+                                         uint32_t max) {
+  uint32_t nt = 0, i, j, n = 0;
+  const ctrace_thread_stats *t = ctrace_analysis_threads(a, &nt);
+  for (i = 0; i < nt; ++i) {
+    const ctrace_thread_stats *x = &t[i];
+    int64_t key = by_wait ? x->wait_ns : x->cpu_ns;
+    if (x->role != CTRACE_ROLE_PROGRAM || (by_wait ? !x->waits : !x->has_cpu)) continue;
+    for (j = n; j > 0 && (by_wait ? out[j - 1]->wait_ns : out[j - 1]->cpu_ns) < key; --j)
+      if (j < max) out[j] = out[j - 1];
+    if (j < max) out[j] = x;
+    if (n < max) ++n;
+  }
+  return n;
+}
+
+/* "The program's threads ran ... : A 98 % of its time, B 1 %": busy means
+   on a CPU, from the samples. */
+static void ctrace__story_cpu(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_thread_stats *t[5];
+  uint32_t n = ctrace__story_threads_by(a, 0, t, 5), i, all = 0, nt = 0;
+  const ctrace_thread_stats *th = ctrace_analysis_threads(a, &nt);
+  int64_t cpu = 0;
+  char b1[32], b2[32], nb[32];
+  size_t len;
+  for (i = 0; i < nt; ++i)
+    if (th[i].role == CTRACE_ROLE_PROGRAM && th[i].has_cpu) {
+      cpu = ctrace__an_sadd(cpu, th[i].cpu_ns);
+      all++;
+    }
+  ctrace__fmt_ns(b1, sizeof b1, (double)cpu);
+  ctrace__fmt_ns(b2, sizeof b2, (double)ctrace_analysis_summary(a)->duration_ns);
+  ctrace__textf(st->text, sizeof st->text, "On CPU: the program's %u %s ran for %s in a %s run (CPU time, so a "
+                "blocked thread counts as idle):", (unsigned)all, ctrace__plural(all, "thread", "threads"), b1, b2);
+  for (i = 0; i < n; ++i) {
+    double wall = (double)ctrace__max64(1, t[i]->cpu_wall_ns);
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s %.60s %.0f %% of its time", i ? "," : "",
+                  ctrace__story_thread_name(t[i], nb, sizeof nb), 100.0 * (double)t[i]->cpu_ns / wall);
+    if ((double)t[i]->ready_ns >= CTRACE__STORY_READY * wall) {
+      len = strlen(st->text);
+      ctrace__textf(st->text + len, sizeof st->text - len, " (and %.0f %% waiting for a core)",
+                    100.0 * (double)t[i]->ready_ns / wall);
+    }
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, "%s.", all > n ? ", ..." : "");
+}
+
+/* Who waited, for what, and (with CPU samples) on whom: the threads that
+   used the CPU while the others waited (ctrace_thread_stats.waited_on_ns),
+   named by the rule at CTRACE__STORY_WAITED_ON; else nobody is. */
+static void ctrace__story_waits(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_thread_stats *w[3], *on[16];
+  uint32_t nw = ctrace__story_threads_by(a, 1, w, 3), i, nt = 0, non = 0, k;
+  const ctrace_thread_stats *th = ctrace_analysis_threads(a, &nt);
+  int64_t total = 0, got = 0;
+  char b1[32], nb[32];
+  size_t len;
+  ctrace__textf(st->text, sizeof st->text, "Waits:");
+  for (i = 0; i < nw; ++i) {
+    ctrace__fmt_ns(b1, sizeof b1, (double)w[i]->wait_ns);
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s %.60s waited %s (%.0f %% of its time)", i ? ";" : "",
+                  ctrace__story_thread_name(w[i], nb, sizeof nb), b1,
+                  100.0 * (double)w[i]->wait_ns / (double)ctrace__thread_span_ns(w[i]));
+    if (w[i]->n_wait_by) {
+      len = strlen(st->text);
+      ctrace__textf(st->text + len, sizeof st->text - len, ", mostly for \"%.60s\"", w[i]->wait_by[0].what);
+    }
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, ".");
+  if (!ctrace_analysis_summary(a)->cpu_samples) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, " Whom they waited on is not known: CPU time was not "
+                  "recorded in this trace.");
+    return;
+  }
+  for (i = 0; i < nt; ++i)
+    if (th[i].role == CTRACE_ROLE_PROGRAM && th[i].waited_on_ns > 0) {
+      total = ctrace__an_sadd(total, th[i].waited_on_ns);
+      if (non < 16) on[non++] = &th[i];
+    }
+  for (i = 1; i < non; ++i) /* by waited_on_ns, largest first */
+    for (k = i; k > 0 && on[k - 1]->waited_on_ns < on[k]->waited_on_ns; --k) {
+      const ctrace_thread_stats *x = on[k];
+      on[k] = on[k - 1];
+      on[k - 1] = x;
+    }
+  if (!total) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, " No other thread used the CPU while they waited.");
+    return;
+  }
+  for (k = 0; k < non && 2 * on[k]->waited_on_ns >= on[0]->waited_on_ns; ++k) got += on[k]->waited_on_ns;
+  len = strlen(st->text);
+  if (k > 4 || (double)got < CTRACE__STORY_WAITED_ON * (double)total) {
+    ctrace__textf(st->text + len, sizeof st->text - len, " The CPU time used while they waited was spread over %u "
+                  "threads, none of them waiting on one in particular.", (unsigned)non);
+    return;
+  }
+  k--; /* the last one named */
+  ctrace__textf(st->text + len, sizeof st->text - len, " While they waited, ");
+  for (i = 0; i <= k; ++i) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s%.60s", i == 0 ? "" : i == k ? " and " : ", ",
+                  ctrace__story_thread_name(on[i], nb, sizeof nb));
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, " used %.0f %% of the CPU time: the others wait on %s.",
+                100.0 * (double)got / (double)total, k ? "them" : ctrace__story_thread_name(on[0], nb, sizeof nb));
+}
+
+/* Where the work happens: by CPU time when the trace has samples, never
+   naming a zone that mostly waited, and naming the blocked zone with the
+   most self time when it has at least a quarter of the working one's (the
+   one a reader of self times would otherwise take for the work); by wall
+   time (and saying so) when there are no samples. */
+static void ctrace__story_hot(const ctrace_analysis *a, ctrace__story *st, uint32_t zi) {
+  uint32_t nz = 0, i;
+  const ctrace_zone_stats *zs = ctrace_analysis_zones(a, &nz), *z = zs + zi, *hot = NULL, *blocked = NULL;
+  const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
+  int64_t cpu = 0;
+  char b1[32], b2[32], b3[32];
+  size_t len;
+  for (i = 0; i < nz; ++i)
+    if (zs[i].sampled_self_ns > 0 && !ctrace_zone_mostly_waited(&zs[i]) &&
+        (!hot || zs[i].cpu_self_ns > hot->cpu_self_ns))
+      hot = &zs[i];
+  for (i = 0; i < nz; ++i) {
+    cpu = ctrace__an_sadd(cpu, zs[i].cpu_self_ns);
+    if (ctrace_zone_mostly_waited(&zs[i]) && (!blocked || zs[i].self_ns > blocked->self_ns)) blocked = &zs[i];
+  }
+  if (hot && hot->cpu_self_ns > 0) {
+    ctrace__fmt_ns(b1, sizeof b1, (double)hot->cpu_self_ns);
+    ctrace__fmt_ns(b2, sizeof b2, (double)cpu);
+    ctrace__textf(st->text, sizeof st->text,
+                  "The work happens in \"%.120s\" at %.160s:%u: %s of the %s of CPU time used inside zones "
+                  "(%.0f %%), over %llu %s.", hot->name, hot->file[0] ? hot->file : "(no site)", (unsigned)hot->line,
+                  b1, b2, cpu ? 100.0 * (double)hot->cpu_self_ns / (double)cpu : 0.0,
+                  (unsigned long long)hot->count, ctrace__plural(hot->count, "call", "calls"));
+    if (blocked && blocked->self_ns >= hot->self_ns / 4) {
+      ctrace__fmt_ns(b1, sizeof b1, (double)blocked->self_ns);
+      ctrace__fmt_ns(b3, sizeof b3, (double)blocked->cpu_self_ns);
+      len = strlen(st->text);
+      ctrace__textf(st->text + len, sizeof st->text - len,
+                    " \"%.120s\" has %s of self time%s, but it was blocked: it ran for %s of it.", blocked->name,
+                    b1, blocked == z ? " (the most)" : "", b3);
+    }
+    return;
+  }
+  ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
+  ctrace__fmt_ns(b2, sizeof b2, root ? (double)root->total_ns : 0);
+  if (ctrace_zone_mostly_waited(z)) {
+    ctrace__fmt_ns(b3, sizeof b3, (double)z->cpu_self_ns);
+    ctrace__textf(st->text, sizeof st->text,
+                  "No zone did much work on the CPU: the zone with the most self time, \"%.120s\" at %.160s:%u "
+                  "(%s), was blocked and ran for %s of it.", z->name, z->file[0] ? z->file : "(no site)",
+                  (unsigned)z->line, b1, b3);
+    return;
+  }
+  ctrace__textf(st->text, sizeof st->text,
+                "The zone with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that zones "
+                "spent in themselves (%.0f %%), over %llu %s.", z->name, z->file[0] ? z->file : "(no site)",
+                (unsigned)z->line, b1, b2,
+                root && root->total_ns ? 100.0 * (double)z->self_ns / (double)root->total_ns : 0.0,
+                (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
+  if (!ctrace_analysis_summary(a)->cpu_samples) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, " CPU time was not recorded in this trace, so self time "
+                  "here counts time blocked as well as time running.");
+  }
+}
+
+/* The sentences about threads: where the work happens, who runs, who waits. */
+static uint32_t ctrace__story_threads(const ctrace_analysis *a, ctrace__story *out, uint32_t n) {
+  uint32_t zi, nt = 0, i, waits = 0;
+  const ctrace_thread_stats *th = ctrace_analysis_threads(a, &nt);
+  if (ctrace_analysis_zone_order(a, CTRACE_ZONE_BY_SELF, &zi, 1) == 1) {
+    out[n].kind = CTRACE__ST_HOT; out[n].link = "#zones"; out[n].link_text = "zones";
+    ctrace__story_hot(a, &out[n++], zi);
+  }
+  if (ctrace_analysis_summary(a)->cpu_samples) {
+    out[n].kind = CTRACE__ST_CPU; out[n].link = "#threads"; out[n].link_text = "threads";
+    ctrace__story_cpu(a, &out[n++]);
+  }
+  for (i = 0; i < nt; ++i)
+    if (th[i].role == CTRACE_ROLE_PROGRAM) waits += th[i].waits ? 1u : 0u;
+  if (waits) {
+    out[n].kind = CTRACE__ST_WAITS; out[n].link = "#threads"; out[n].link_text = "threads";
+    ctrace__story_waits(a, &out[n++]);
+  }
+  return n;
+}
+
 /* Fills up to CTRACE__STORY_MAX sentences; returns how many. */
 static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
   const ctrace_gc_stats *g = ctrace_analysis_gc(a);
-  uint32_t n = 0, zi, nl = 0, dropped = 0;
+  uint32_t n = 0, nl = 0, dropped = 0;
   char b1[32], b2[32], b3[32];
   if (!m || !g) return 0;
+  if (!g->count) n = ctrace__story_threads(a, out, n); /* no collector: who runs and who waits comes first */
   if (m->peak_alloc) {
     out[n].kind = CTRACE__ST_SHAPE; out[n].link = "#timeline"; out[n].link_text = "heap chart";
     ctrace__story_shape(a, &out[n++]);
@@ -12666,21 +13491,7 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
     out[n].kind = CTRACE__ST_HELD; out[n].link = "#mmu"; out[n].link_text = "utilization";
     ctrace__story_held(a, &out[n++]);
   }
-  if (ctrace_analysis_zone_order(a, CTRACE_ZONE_BY_SELF, &zi, 1) == 1) {
-    uint32_t nz = 0;
-    const ctrace_zone_stats *z = ctrace_analysis_zones(a, &nz) + zi;
-    const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
-    out[n].kind = CTRACE__ST_HOT; out[n].link = "#zones"; out[n].link_text = "zones";
-    ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
-    ctrace__fmt_ns(b2, sizeof b2, root ? (double)root->total_ns : 0);
-    ctrace__textf(out[n].text, sizeof out[n].text,
-                  "The zone with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that zones "
-                  "spent in themselves (%.0f %%), over %llu %s.", z->name, z->file[0] ? z->file : "(no site)",
-                  (unsigned)z->line, b1, b2,
-                  root && root->total_ns ? 100.0 * (double)z->self_ns / (double)root->total_ns : 0.0,
-                  (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
-    n++;
-  }
+  if (g->count) n = ctrace__story_threads(a, out, n);
   if (m->mallocs) {
     const ctrace_alloc_site *lk = ctrace_analysis_leaks(a, &nl, &dropped);
     out[n].kind = CTRACE__ST_LEAKS; out[n].link = "#memory"; out[n].link_text = "memory";
@@ -13215,6 +14026,21 @@ static void ctrace__rep_howto_timeline(ctrace__report *r) {
   ctrace__rep_howto(r, "How to read the timeline", paras);
 }
 
+/* What the colours of a thread's "running" row mean (tools/report.js draws
+   it: the same three colours, used for nothing else). */
+static void ctrace__rep_run_legend(ctrace__report *r) {
+  const ctrace_summary *s = ctrace_analysis_summary(r->a);
+  if (!s->cpu_samples && !s->events_by_kind[16]) return;
+  ctrace__sink_str(r->o, "<p class=\"legend\">Under each thread, its <b>running</b> row: "
+                          "<span class=\"sw\" style=\"background:#2e8b57\"></span> on CPU and "
+                          "<span class=\"sw\" style=\"background:#e0b000\"></span> waiting for a core, as a "
+                          "share of each stretch between two CPU samples (the rest of the height: blocked or "
+                          "idle); <span class=\"sw\" style=\"background:#8a5fb0\"></span> along the top: a "
+                          "recorded wait (hover for what it waited for).");
+  if (!s->cpu_samples) ctrace__sink_str(r->o, " CPU time was not recorded in this trace.");
+  ctrace__sink_str(r->o, "</p>");
+}
+
 static void ctrace__rep_timeline(ctrace__report *r) {
   ctrace__canvas c;
   int rc;
@@ -13234,8 +14060,9 @@ static void ctrace__rep_timeline(ctrace__report *r) {
                           "<button id=\"tl-sel-zoom\" type=\"button\">Zoom to selection</button>"
                           "<button id=\"tl-reset\" type=\"button\">Reset</button> "
                           "<span id=\"tl-range\" class=\"muted\"></span> <b id=\"tl-sel\"></b></div>"
-                          "<canvas id=\"tl-canvas\" height=\"200\"></canvas></div>\n"
-                          "<div class=\"static-only\">");
+                          "<canvas id=\"tl-canvas\" height=\"200\"></canvas>");
+  ctrace__rep_run_legend(r);
+  ctrace__sink_str(r->o, "</div>\n<div class=\"static-only\">");
   ctrace__canvas_init(&c, 1200, 520, 0xffffffffu);
   rc = ctrace__chart_timeline(&c, r->a, r->d, 1200, 520);
   ctrace__rep_trim(&c);
@@ -13302,7 +14129,7 @@ static void ctrace__rep_td_delta(ctrace__report *r, int64_t now, int64_t before)
 
 static void ctrace__rep_compare_row(ctrace__report *r, uint32_t zi, const ctrace_zone_stats *now,
                                     const ctrace_zone_stats *before) {
-  static const ctrace_zone_stats none = {"", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0};
+  static const ctrace_zone_stats none = {"", "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0};
   const ctrace_zone_stats *z = now ? now : before;
   if (!now) now = &none;
   if (!before) before = &none;
@@ -13804,6 +14631,51 @@ static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
      ft    flame nodes, flat [node, parent, total ns, self ns, calls, name's
            place in "fm"], parents first (left out with a baseline)
      fm    the flame names, [name, colour], each once */
+/* Each thread's waits ("wt": row, start, length, reason index into "wr")
+   and CPU use ("cu": per thread [row, then start delta, length, running
+   and ready in thousandths, ...]), in the data island's time quantum. */
+static void ctrace__rep_waits_cpu(ctrace__report *r, const ctrace_thread_stats *th, uint32_t n_th) {
+  uint32_t i, k, n_r = 0, shown = 0, n_cu = 0;
+  uint32_t texts[64];
+  ctrace__sink_str(r->o, ",\"wt\":[");
+  for (i = 0; i < r->d->waits.n; ++i) {
+    const ctrace__dspan *w = &r->d->waits.v[i];
+    uint32_t row = ctrace__rep_row_of(th, n_th, w->thread);
+    for (k = 0; k < n_r && texts[k] != w->zone; ++k) {}
+    if (k == n_r && n_r < 64u) texts[n_r++] = w->zone;
+    if (row == CTRACE_NONE || k == n_r) continue;
+    ctrace__rep_sep(r, shown++);
+    ctrace__sink_fmt(r->o, "%u,%lld,%lld,%u", (unsigned)row, (long long)(w->start / r->q),
+                     (long long)((w->end - w->start) / r->q), (unsigned)k);
+  }
+  ctrace__sink_str(r->o, "],\"wr\":[");
+  for (k = 0; k < n_r; ++k) {
+    ctrace__rep_sep(r, k);
+    ctrace__rep_json(r, r->d->text + texts[k], 60);
+  }
+  ctrace__sink_str(r->o, "],\"cu\":[");
+  for (i = 0; i < n_th; ++i) {
+    uint32_t n = 0;
+    const ctrace_cpu_span *c = ctrace_analysis_thread_cpu(r->a, th[i].id, &n);
+    int64_t prev = 0;
+    if (!n) continue;
+    ctrace__rep_sep(r, n_cu++);
+    ctrace__sink_fmt(r->o, "[%u", (unsigned)i);
+    for (k = 0; k < n; ++k) {
+      double len = (double)ctrace__max64(1, c[k].end_ns - c[k].start_ns);
+      double run = (double)c[k].cpu_ns / len, ready = (double)c[k].ready_ns / len;
+      run = run > 1 ? 1 : run;
+      ready = ready > 1 - run ? 1 - run : ready;
+      ctrace__sink_fmt(r->o, ",%lld,%lld,%d,%d", (long long)(c[k].start_ns / r->q - prev),
+                       (long long)((c[k].end_ns - c[k].start_ns) / r->q), (int)(run * 1000 + 0.5),
+                       (int)(ready * 1000 + 0.5));
+      prev = c[k].start_ns / r->q;
+    }
+    ctrace__sink_str(r->o, "]");
+  }
+  ctrace__sink_str(r->o, "]");
+}
+
 static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   const ctrace_summary *s = ctrace_analysis_summary(r->a);
   const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
@@ -13909,7 +14781,9 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
     ctrace__sink_fmt(r->o, "%lld,%lld,%u,%u", (long long)(t->start / r->q), (long long)((t->end - t->start) / r->q),
                      (unsigned)t->zone, (unsigned)lane);
   }
-  ctrace__sink_fmt(r->o, "],\"tl\":%u,\"tx\":%u,\"mk\":[", (unsigned)task_lanes, (unsigned)tasks_hidden);
+  ctrace__sink_fmt(r->o, "],\"tl\":%u,\"tx\":%u", (unsigned)task_lanes, (unsigned)tasks_hidden);
+  ctrace__rep_waits_cpu(r, th, n_th);
+  ctrace__sink_str(r->o, ",\"mk\":[");
   for (i = 0; i < r->d->n_marks && i < 5000u && !ctrace__rep_full(r, CTRACE__BUDGET_DATA); ++i) {
     const ctrace__dmark *mk = &r->d->marks[i];
     uint32_t row = ctrace__rep_row_of(th, n_th, mk->thread);
@@ -13997,6 +14871,73 @@ static void ctrace__rep_story(ctrace__report *r) {
   ctrace__sink_str(r->o, "</ul></section>\n");
 }
 
+/* A time and its share of a whole, in one cell ("1.2 s, 40 %"). */
+static void ctrace__rep_td_share(ctrace__report *r, int64_t ns, int64_t of) {
+  ctrace__sink_str(r->o, "<td class=\"n\" data-v=\"");
+  ctrace__sink_int(r->o, ns);
+  ctrace__sink_str(r->o, "\">");
+  ctrace__rep_ns(r, (double)ns);
+  ctrace__sink_fmt(r->o, ", %.0f %%</td>", of > 0 ? 100.0 * (double)ns / (double)of : 0.0);
+}
+
+/* Per thread: running (CPU time), ready for a core, in recorded waits and on
+   what, held up by collections. Shares are of the thread's own time: between
+   its CPU samples for the first two, its first and last event for waits. */
+static void ctrace__rep_threads(ctrace__report *r) {
+  uint32_t n = 0, i, k;
+  const ctrace_thread_stats *th = ctrace_analysis_threads(r->a, &n);
+  const ctrace_summary *s = ctrace_analysis_summary(r->a);
+  int gc = ctrace_analysis_gc(r->a)->count > 0;
+  if (!n) return;
+  ctrace__sink_str(r->o, "<section id=\"threads\"><h2>Threads: running and waiting</h2>");
+  if (!s->cpu_samples)
+    ctrace__sink_str(r->o, "<p class=\"muted\">CPU time not recorded in this trace (it predates CPU samples, or "
+                            "they were turned off): running cannot be told from blocked, so only recorded waits "
+                            "are shown.</p>");
+  ctrace__sink_str(r->o, "<table class=\"threads\"><thead><tr><th>thread</th><th>on CPU</th>"
+                          "<th>waiting for a core</th><th>in recorded waits</th><th>waited for</th>");
+  if (gc) ctrace__sink_str(r->o, "<th>held up by collections</th>");
+  ctrace__sink_str(r->o, "<th>in zones</th></tr></thead><tbody>\n");
+  for (i = 0; i < n; ++i) {
+    const ctrace_thread_stats *t = &th[i];
+    int64_t life = ctrace__max64(1, t->last_ns - t->first_ns);
+    ctrace__sink_str(r->o, "<tr><td class=\"name\">");
+    if (t->name[0]) ctrace__rep_html(r, t->name, 100);
+    else ctrace__sink_fmt(r->o, "thread %u", (unsigned)t->id);
+    if (t->role == CTRACE_ROLE_TRACER) ctrace__sink_str(r->o, " (ctrace's own)");
+    else if (t->role == CTRACE_ROLE_COLLECTOR) ctrace__sink_str(r->o, " (collector)");
+    ctrace__sink_str(r->o, "</td>");
+    if (t->has_cpu) {
+      ctrace__rep_td_share(r, t->cpu_ns, t->cpu_wall_ns);
+      ctrace__rep_td_share(r, t->ready_ns, t->cpu_wall_ns);
+    } else {
+      ctrace__sink_str(r->o, "<td class=\"muted\">not recorded</td><td class=\"muted\">not recorded</td>");
+    }
+    ctrace__rep_td_share(r, t->wait_ns, life);
+    ctrace__sink_str(r->o, "<td>");
+    for (k = 0; k < t->n_wait_by; ++k) {
+      if (k) ctrace__sink_str(r->o, "; ");
+      ctrace__sink_str(r->o, "\xe2\x80\x9c");
+      ctrace__rep_html(r, t->wait_by[k].what, 80);
+      ctrace__sink_str(r->o, "\xe2\x80\x9d ");
+      ctrace__rep_ns(r, (double)t->wait_by[k].ns);
+      ctrace__sink_fmt(r->o, " (%llu)", (unsigned long long)t->wait_by[k].count);
+    }
+    ctrace__sink_str(r->o, "</td>");
+    if (gc) {
+      if (t->role == CTRACE_ROLE_PROGRAM) ctrace__rep_td_ns(r, t->gc_held_ns);
+      else ctrace__sink_str(r->o, "<td class=\"muted\">-</td>");
+    }
+    ctrace__rep_td_ns(r, t->busy_ns);
+    ctrace__sink_str(r->o, "</tr>\n");
+  }
+  ctrace__sink_str(r->o, "</tbody></table><p class=\"muted\">On CPU: CPU time, read by ctrace's writer thread "
+                          "from each thread's CPU clock every few milliseconds; waiting for a core: runnable but "
+                          "not running (a busy machine); the rest of a thread's time it was blocked or idle. "
+                          "Recorded waits are the program's CTRACE_WAIT and ctrace_mutex_lock; in zones is wall "
+                          "time inside its outermost zones, blocked time included.</p></section>\n");
+}
+
 static void ctrace__rep_page(ctrace__report *r) {
   ctrace__canvas flame;
   ctrace__rep_head(r);
@@ -14010,11 +14951,12 @@ static void ctrace__rep_page(ctrace__report *r) {
   }
   ctrace__sink_str(r->o, "written by ctrace " CTRACE_VERSION_STRING " as one file: nothing is loaded from "
                           "anywhere, it works offline.</p><nav><a href=\"#story\">What this run shows</a>"
-                          "<a href=\"#summary\">Summary</a>"
+                          "<a href=\"#threads\">Threads</a><a href=\"#summary\">Summary</a>"
                           "<a href=\"#timeline\">Timeline</a><a href=\"#zones\">Zones</a>"
                           "<a href=\"#flamegraph\">Flame graph</a><a href=\"#memory\">Memory</a>"
                           "<a href=\"#messages\">Messages</a></nav></header>\n");
   ctrace__rep_story(r);
+  ctrace__rep_threads(r);
   ctrace__rep_summary(r);
   ctrace__rep_timeline(r);
   ctrace__rep_zones(r);

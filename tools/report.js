@@ -43,12 +43,27 @@ if (cv && cv.getContext) (function () {
     lanes.push(ln);
     if (byRow[ln.row]) byRow[ln.row][ln.dep] = ln;
   }
+  /* per thread: CPU use between samples (start, length, running and ready
+     in thousandths) and recorded waits (start, length, reason) */
+  var cpuOf = [], waitOf = [], WC = { run: '#2e8b57', ready: '#e0b000', wait: '#8a5fb0' };
+  for (i = 0; i < D.th.length; i++) { cpuOf.push(null); waitOf.push(null); }
+  (D.cu || []).forEach(function (c) {
+    var o = { s: [], d: [], run: [], rdy: [] }, t = 0;
+    for (var q = 1; q + 3 < c.length; q += 4) { t += c[q]; o.s.push(t * Q); o.d.push(c[q + 1] * Q); o.run.push(c[q + 2] / 1000); o.rdy.push(c[q + 3] / 1000); }
+    cpuOf[c[0]] = o;
+  });
+  for (i = 0; D.wt && i < D.wt.length; i += 4) {
+    var wr = D.wt[i];
+    if (!waitOf[wr]) waitOf[wr] = [];
+    waitOf[wr].push([D.wt[i + 1] * Q, D.wt[i + 2] * Q, D.wt[i + 3]]);
+  }
   function layout() {
     var y = 24, r, dd;
     rows = [];
     for (r = 0; r < D.th.length; r++) {
       rows.push({ kind: 'thread', r: r, y: y, h: LH });
       y += LH;
+      if (cpuOf[r] || waitOf[r]) { rows.push({ kind: 'run', r: r, y: y, h: LH }); y += LH; }
       for (dd = 0; dd < D.th[r][2]; dd++) { rows.push({ kind: 'lane', r: r, dep: dd, y: y, h: LH }); y += LH; }
       y += 4;
     }
@@ -117,6 +132,23 @@ if (cv && cv.getContext) (function () {
               ctx.fillRect(Math.max(LW, bx), y + LH - lv / 63 * (LH - 2), Math.max(1, bw * pw / (v1 - v0)), lv / 63 * (LH - 2));
             }
           }
+        }
+      } else if (R.kind === 'run') {
+        /* the band: running from the bottom up, then ready; above that the
+           thread was blocked or idle. Waits: a strip along the top. */
+        var co = cpuOf[R.r], wo = waitOf[R.r] || [];
+        ctx.fillStyle = '#888'; ctx.fillText(co ? 'running' : 'waits', 12, y + LH / 2);
+        if (co) for (q = 0; q < co.s.length; q++) {
+          if (co.s[q] + co.d[q] < v0 || co.s[q] > v1) continue;
+          var cx = Math.max(LW, X(co.s[q], pw)), cw = Math.max(1, X(co.s[q] + co.d[q], pw) - cx), bh = LH - 5;
+          ctx.fillStyle = WC.run; ctx.fillRect(cx, y + LH - 1 - co.run[q] * bh, cw, co.run[q] * bh);
+          ctx.fillStyle = WC.ready; ctx.fillRect(cx, y + LH - 1 - (co.run[q] + co.rdy[q]) * bh, cw, co.rdy[q] * bh);
+        }
+        ctx.fillStyle = WC.wait;
+        for (q = 0; q < wo.length; q++) {
+          if (wo[q][0] + wo[q][1] < v0 || wo[q][0] > v1) continue;
+          var wx = Math.max(LW, X(wo[q][0], pw));
+          ctx.fillRect(wx, y, Math.max(1, X(wo[q][0] + wo[q][1], pw) - wx), 3);
         }
       } else if (R.kind === 'lane') {
         var ln2 = byRow[R.r][R.dep];
@@ -209,6 +241,16 @@ if (cv && cv.getContext) (function () {
           return [zz[0], fmtT(ln.d[q]) + (un ? ' (unfinished: never ended)' : ''), zz[1] + ':' + zz[2],
             'thread ' + D.th[R.r][1] + ', starts at ' + fmtT(ln.s[q])];
         }
+      } else if (R.kind === 'run') {
+        var wo2 = waitOf[R.r] || [], co2 = cpuOf[R.r];
+        for (q = 0; q < wo2.length; q++)
+          if (t >= wo2[q][0] - tol && t <= wo2[q][0] + wo2[q][1] + tol)
+            return ['waiting for \u201c' + (D.wr[wo2[q][2]] || '?') + '\u201d', fmtT(wo2[q][1]), 'from ' + fmtT(wo2[q][0]), 'thread ' + D.th[R.r][1]];
+        if (co2) for (q = 0; q < co2.s.length; q++)
+          if (t >= co2.s[q] && t <= co2.s[q] + co2.d[q])
+            return ['on CPU ' + Math.round(co2.run[q] * 100) + ' % of ' + fmtT(co2.d[q]) + ' from ' + fmtT(co2.s[q]),
+              'waiting for a core ' + Math.round(co2.rdy[q] * 100) + ' %',
+              'blocked or idle ' + Math.max(0, Math.round((1 - co2.run[q] - co2.rdy[q]) * 100)) + ' %', 'thread ' + D.th[R.r][1]];
       } else if (R.kind === 'gc') {
         for (q = 0; q < D.gc.length; q++) {
           var gs = D.gc[q][0] * Q, ge = gs + D.gc[q][1] * Q;
