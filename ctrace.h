@@ -405,6 +405,7 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_analysis_heap_series CTRACE__TOOL(ctrace_analysis_heap_series)
 #define ctrace_analysis_memory CTRACE__TOOL(ctrace_analysis_memory)
 #define ctrace_analysis_peaks CTRACE__TOOL(ctrace_analysis_peaks)
+#define ctrace_analysis_memstats_reads CTRACE__TOOL(ctrace_analysis_memstats_reads)
 #define ctrace_analysis_alloc_sites CTRACE__TOOL(ctrace_analysis_alloc_sites)
 #define ctrace_analysis_problems CTRACE__TOOL(ctrace_analysis_problems)
 #define ctrace_analysis_logs CTRACE__TOOL(ctrace_analysis_logs)
@@ -438,6 +439,9 @@ typedef enum ctrace_event_kind {
   CTRACE_EV_WAIT_BEGIN = 64, /* name = what it waits for (a sized kind: older
                                 readers skip it) */
   CTRACE_EV_WAIT_END = 65,   /* closes the thread's innermost wait */
+  CTRACE_EV_MEMSTATS = 74,   /* the program read its statistics (ctrace_read_memstats),
+                                as it then saw them: size = Alloc (= HeapAlloc),
+                                id = TotalAlloc, value = NumGC (sized) */
   CTRACE_EV_UNKNOWN = 63     /* a kind this reader does not know (skipped safely) */
 } ctrace_event_kind;
 
@@ -920,6 +924,17 @@ CTRACE_TOOLS_API const ctrace_series_point *ctrace_analysis_heap_series(const ct
 CTRACE_TOOLS_API const ctrace_mem_summary *ctrace_analysis_memory(const ctrace_analysis *a);
 /* When the heap rose to its peak: the first 64 times (peak_count has them all). */
 CTRACE_TOOLS_API const int64_t *ctrace_analysis_peaks(const ctrace_analysis *a, uint32_t *n);
+/* The program's reads of its statistics (ctrace_read_memstats), the first
+   CTRACE_MEMSTATS_READS_KEPT in time order, with the figures it then got. */
+#define CTRACE_MEMSTATS_READS_KEPT 64
+typedef struct ctrace_memstats_read {
+  int64_t time_ns;
+  uint32_t thread;
+  uint32_t num_gc;
+  uint64_t alloc, total_alloc; /* HeapAlloc = Alloc */
+} ctrace_memstats_read;
+CTRACE_TOOLS_API const ctrace_memstats_read *ctrace_analysis_memstats_reads(const ctrace_analysis *a,
+                                                                        uint32_t *n);
 /* Allocation sites sorted by enum ctrace_site_order, largest first
    (CTRACE_BY_LIVE_BYTES lists only the sites with blocks live at the end). */
 CTRACE_TOOLS_API const ctrace_alloc_site *ctrace_analysis_alloc_sites(const ctrace_analysis *a, int order,
@@ -3772,6 +3787,19 @@ CTRACE_API CTRACE__NOINSTR void ctrace_free_event(ctrace_site *site, const void 
   if (ptr) ctrace__track_free((uintptr_t)ptr, site->file, site->line);
 }
 
+/* What the program read, so the report can show the figures it printed at
+   the moment it printed them (Go's chapter prints three such tables). */
+static CTRACE__NOINSTR void ctrace__memstats_event(ctrace__tstate *t, const ctrace_memstats *ms) {
+  uint8_t tmp[30], *q = tmp;
+  uint8_t *p = ctrace__event_head(t, CTRACE_EV_MEMSTATS);
+  q = ctrace__put_varint(q, ms->alloc);
+  q = ctrace__put_varint(q, ms->total_alloc);
+  q = ctrace__put_varint(q, ms->num_gc);
+  *p++ = (uint8_t)(q - tmp); /* <= 30: a one-byte varint */
+  memcpy(p, tmp, (size_t)(q - tmp));
+  ctrace__event_commit(t, p + (q - tmp));
+}
+
 CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
   ctrace__tstate *t;
   uint64_t total, mallocs, frees;
@@ -3804,6 +3832,7 @@ CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
   ms->pause_total_ns = ctrace__load_relaxed(&ctrace__g.ms_pause);
   ms->last_gc_ns = ctrace__load_relaxed(&ctrace__g.ms_last_gc);
   ms->rss = ctrace__rss_bytes();
+  if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) ctrace__memstats_event(t, ms);
 }
 
 /* A thread is exiting: its last events go to the writer, its state away. */
@@ -6419,9 +6448,17 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
     break;
   case CTRACE_EV_WAIT_BEGIN:
   case CTRACE_EV_WAIT_END:
+  case CTRACE_EV_MEMSTATS:
     /* Sized: a length, then the fields this version knows (a later one may
        append more: they are skipped with the length). */
     if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
+    if (c->kind == CTRACE_EV_MEMSTATS) {
+      const uint8_t *f = q;
+      if (ctrace__get_varint(&f, q + d, &ev->size) || ctrace__get_varint(&f, q + d, &ev->id) ||
+          ctrace__get_varint(&f, q + d, &a))
+        return -1;
+      ev->value = a > 0x7fffffffu ? 0x7fffffff : (int64_t)a;
+    }
     if (c->kind == CTRACE_EV_WAIT_BEGIN) {
       const uint8_t *f = q;
       if (ctrace__get_varint(&f, q + d, &a)) return -1;
@@ -6616,6 +6653,7 @@ CTRACE_API const char *ctrace_event_kind_name(int kind) {
   case CTRACE_EV_LOSS: return "loss";
   case CTRACE_EV_MEM_PROBLEM: return "mem_problem";
   case CTRACE_EV_WAIT_BEGIN: return "wait_begin";
+  case CTRACE_EV_MEMSTATS: return "memstats";
   case CTRACE_EV_WAIT_END: return "wait_end";
   default: return "unknown";
   }
@@ -7287,6 +7325,8 @@ struct ctrace_analysis {
 
   ctrace_mem_summary mem;
   int64_t peak_times[64];
+  ctrace_memstats_read ms_reads[CTRACE_MEMSTATS_READS_KEPT];
+  uint32_t n_ms_reads;
   int heap_falling;
   uint64_t heap_hi, rise_n;
   double goal_value;         /* see ctrace_gc_span.goal */
@@ -8320,8 +8360,9 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   if (a->cfg.on_event) a->cfg.on_event(a->cfg.user, ev);
   kind = ev->kind;
   a->sum.events++;
-  a->sum.events_by_kind[kind >= 1 && kind <= 14 ? kind
-                         : kind == CTRACE_EV_WAIT_BEGIN ? 16 : kind == CTRACE_EV_WAIT_END ? 17 : 15]++;
+  if (kind != CTRACE_EV_MEMSTATS) /* no slot of its own: ctrace_analysis_memstats_reads has them */
+    a->sum.events_by_kind[kind >= 1 && kind <= 14 ? kind
+                           : kind == CTRACE_EV_WAIT_BEGIN ? 16 : kind == CTRACE_EV_WAIT_END ? 17 : 15]++;
   if (a->sum.events == 1) a->sum.first_ns = ev->time_ns;
   if (ev->time_ns > a->sum.last_ns) a->sum.last_ns = ev->time_ns;
   ti = a->n_threads && a->last_thread_id == ev->thread ? a->last_thread
@@ -8359,6 +8400,16 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   case CTRACE_EV_INSTANT: break;
   case CTRACE_EV_WAIT_BEGIN: ctrace__wait_begin(a, ti, ev); break;
   case CTRACE_EV_WAIT_END: ctrace__wait_close(a, ti, ev->time_ns); break;
+  case CTRACE_EV_MEMSTATS:
+    if (a->n_ms_reads < CTRACE_MEMSTATS_READS_KEPT) {
+      ctrace_memstats_read *r = &a->ms_reads[a->n_ms_reads++];
+      r->time_ns = ev->time_ns;
+      r->thread = ev->thread;
+      r->num_gc = (uint32_t)ev->value;
+      r->alloc = ev->size;
+      r->total_alloc = ev->id;
+    }
+    break;
   default: ctrace__problem(a, CTRACE_PROB_UNKNOWN_EVENT, 1, ev->time_ns, ev->thread); break;
   }
   if ((a->sum.events & 4095) == 0) ctrace__progress(a, ev->time_ns);
@@ -8947,6 +8998,10 @@ CTRACE_API const ctrace_zone_stats *ctrace_analysis_tasks(const ctrace_analysis 
 CTRACE_API const int64_t *ctrace_analysis_peaks(const ctrace_analysis *a, uint32_t *n) {
   uint32_t kept = a && a->mem.peak_count < 64 ? a->mem.peak_count : 64u;
   CTRACE__ARRAY(a, a->peak_times, kept, n);
+}
+CTRACE_API const ctrace_memstats_read *ctrace_analysis_memstats_reads(const ctrace_analysis *a,
+                                                                        uint32_t *n) {
+  CTRACE__ARRAY(a, a->ms_reads, a->n_ms_reads, n);
 }
 CTRACE_API const ctrace_mmu_point *ctrace_analysis_mmu(const ctrace_analysis *a, uint32_t *n) {
   CTRACE__ARRAY(a, a->mmu, a->n_mmu, n);
@@ -10517,6 +10572,12 @@ static CTRACE__MAYBE_UNUSED float ctrace__fy(const ctrace__frame *f, double v) {
 #define CTRACE__GC_FILL 0xf28e2bffu
 #define CTRACE__BASE_LINE 0x59a14fffu
 #define CTRACE__GOAL_LINE 0x9c6ad0ffu
+#define CTRACE__PEAK_MARK 0x222222ffu /* not red: red is resident memory */
+#define CTRACE__LIVE_DOT 0x1b3a5cffu  /* what survived a collection */
+#define CTRACE__READ_LINE 0x888888ffu /* the program read its statistics */
+/* Every collection is a band at least this wide, with a gap between bands
+   while they fit, so the bands can be counted. */
+#define CTRACE__GC_MIN_PX 3.0f
 
 /* Time axis under a frame: grid lines, tick labels with units. */
 static CTRACE__MAYBE_UNUSED void ctrace__axis_time(ctrace__canvas *c, const ctrace__frame *f, int font_px,
@@ -10892,6 +10953,74 @@ static void ctrace__heap_series(ctrace__canvas *c, const ctrace__frame *f, const
   CTRACE_MEM_FREE(xy);
 }
 
+/* Each collection as a band at least CTRACE__GC_MIN_PX wide; a band that
+   would touch the last one moves right to leave a 1 px gap, while that keeps
+   it within 2 px of its time (else it is merged, and its tooltip says so). */
+static void ctrace__heap_gc_bands(ctrace__canvas *c, const ctrace__frame *f, const ctrace_gc_span *gc, uint32_t n) {
+  float last_end = -1e9f;
+  uint32_t i;
+  char lab[160], d1[48];
+  for (i = 0; i < n; ++i) {
+    float x0 = ctrace__fx(f, (double)gc[i].start_ns), x1 = ctrace__fx(f, (double)gc[i].end_ns);
+    if (x1 - x0 < CTRACE__GC_MIN_PX) x1 = x0 + CTRACE__GC_MIN_PX;
+    if (x0 < last_end + 1 && last_end + 1 - x0 <= 2) { x1 += last_end + 1 - x0; x0 = last_end + 1; }
+    if (x0 < last_end + 1) continue; /* already covered at this resolution */
+    last_end = x1;
+    ctrace__canvas_rect(c, x0, f->y, x1 - x0, f->h, CTRACE__GC_BAND, 0, 0);
+    ctrace__fmt_ns(d1, sizeof d1, (double)(gc[i].end_ns - gc[i].start_ns));
+    ctrace__textf(lab, sizeof lab, "collection %u: %s", (unsigned)(i + 1u), d1);
+    ctrace__canvas_title(c, lab);
+  }
+}
+
+/* At each collection: the goal in force when it began (a dash on its band),
+   and what it left (a dot at its end): what a collector reports as live. */
+static void ctrace__heap_gc_marks(ctrace__canvas *c, const ctrace__frame *f, const ctrace_gc_span *gc, uint32_t n) {
+  uint32_t i;
+  char lab[160], v1[48], v2[48];
+  for (i = 0; i < n; ++i) {
+    float x0 = ctrace__fx(f, (double)gc[i].start_ns), x1 = ctrace__fx(f, (double)gc[i].end_ns);
+    if (gc[i].goal >= 0) {
+      float gy = ctrace__fy(f, gc[i].goal);
+      ctrace__canvas_rect(c, x0 - 5, gy - 1.5f, 10, 3, CTRACE__GOAL_LINE, 0, 0);
+      ctrace__fmt_bytes(v1, sizeof v1, gc[i].goal);
+      ctrace__fmt_bytes(v2, sizeof v2, (double)gc[i].heap_before);
+      ctrace__textf(lab, sizeof lab, "collection %u began with the heap at %s, goal %s", (unsigned)(i + 1u), v2, v1);
+      ctrace__canvas_title(c, lab);
+    }
+    if (!gc[i].unfinished) {
+      float ly = ctrace__fy(f, (double)gc[i].heap_after);
+      if (x1 - x0 < CTRACE__GC_MIN_PX) x1 = x0 + CTRACE__GC_MIN_PX;
+      ctrace__canvas_rect(c, x1 - 3, ly - 3, 6, 6, CTRACE__LIVE_DOT, 0xffffffffu, 1.0f);
+      ctrace__fmt_bytes(v1, sizeof v1, (double)gc[i].heap_after);
+      ctrace__textf(lab, sizeof lab, "left after collection %u: %s", (unsigned)(i + 1u), v1);
+      ctrace__canvas_title(c, lab);
+    }
+  }
+}
+
+/* The program's reads of its statistics: a thin line each, numbered as in
+   the table of reads. */
+static void ctrace__heap_reads(ctrace__canvas *c, const ctrace__frame *f, const ctrace_analysis *a, int fs) {
+  uint32_t n = 0, i;
+  const ctrace_memstats_read *rd = ctrace_analysis_memstats_reads(a, &n);
+  char lab[160], v1[48], v2[48];
+  for (i = 0; i < n; ++i) {
+    float x = ctrace__fx(f, (double)rd[i].time_ns);
+    ctrace__canvas_rect(c, x - 0.5f, f->y, 1, f->h, CTRACE__READ_LINE, 0, 0);
+    ctrace__fmt_ns(v1, sizeof v1, (double)rd[i].time_ns);
+    ctrace__fmt_bytes(v2, sizeof v2, (double)rd[i].alloc);
+    ctrace__textf(lab, sizeof lab, "read %u of the statistics at %s: Alloc %s, NumGC %u", (unsigned)(i + 1u), v1, v2,
+                  (unsigned)rd[i].num_gc);
+    ctrace__canvas_title(c, lab);
+    ctrace__textf(lab, sizeof lab, "read %u", (unsigned)(i + 1u));
+    if (x + 3 + ctrace__text_width(lab, fs - 2) > f->x + f->w) /* near the right edge: label on the left */
+      ctrace__canvas_text(c, x - 3, f->y + f->h - 4, fs - 2, CTRACE__AN_END, CTRACE__MUTED, lab);
+    else
+      ctrace__canvas_text(c, x + 3, f->y + f->h - 4, fs - 2, CTRACE__AN_START, CTRACE__MUTED, lab);
+  }
+}
+
 /* The heap over time: live (requested) bytes as an area, resident memory as
    a line where it was recorded, collections as bands, the peak marked and
    labelled, axes with units. b (may be NULL) is a baseline run drawn as a
@@ -10904,7 +11033,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   const ctrace_gc_span *gc;
   const ctrace_series_point *hs;
   ctrace__frame f;
-  uint32_t n_gc = 0, n_hs = 0, i;
+  uint32_t n_gc = 0, n_hs = 0;
   int fs = h >= 500 ? 16 : 13;
   double top, dur;
   char lab[160], v1[48], v2[48];
@@ -10924,9 +11053,11 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   f.v0 = 0; f.v1 = top > 0 ? top * 1.08 : 1024;
   f.v1 = ceil(f.v1 / ctrace__nice_step(f.v1, 5)) * ctrace__nice_step(f.v1, 5);
   ctrace__canvas_text(c, f.x, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
-                      b ? "Live heap: this run and the baseline" : "Live heap over time");
+                      b ? "Heap: this run and the baseline" : "Heap over time: bytes allocated and not yet freed");
   lx = f.x;
-  lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__HEAP_FILL, 0, "live heap (requested)");
+  lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__HEAP_FILL, 0,
+                      ctrace_analysis_gc(a)->count ? "allocated, not yet freed (garbage included)"
+                                                   : "allocated, not yet freed");
   if (rss && rss->n_series) lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__RSS_LINE, 1, "resident (RSS)");
   {
     uint32_t n_k = 0, k;
@@ -10934,7 +11065,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
     for (k = 0; ks && k < n_k && !goal; ++k)
       if (strstr(ks[k].name, "goal") && ks[k].n_series) goal = &ks[k];
     if (goal) { /* a heap goal the program recorded: when a collection is due */
-      ctrace__textf(lab, sizeof lab, "%.40s (counter)", goal->name);
+      ctrace__textf(lab, sizeof lab, "%.40s (the program's)", goal->name);
       lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GOAL_LINE, 1, lab);
       if (goal->max > top) top = goal->max;
       f.v1 = top > 0 ? top * 1.08 : 1024;
@@ -10942,27 +11073,19 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
     }
   }
   if (b) lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__BASE_LINE, 1, "baseline heap");
-  lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GC_FILL, 0, "collection");
-  ctrace__axis_bytes(c, &f, fs);
   gc = ctrace_analysis_gc_spans(a, &n_gc);
-  {
-    float last_end = -1e9f;
-    for (i = 0; i < n_gc; ++i) {
-      float x0 = ctrace__fx(&f, (double)gc[i].start_ns), x1 = ctrace__fx(&f, (double)gc[i].end_ns);
-      char d1[48];
-      if (x1 - x0 < 1) x1 = x0 + 1;
-      if (x1 <= last_end + 0.5f) continue; /* already covered at this resolution */
-      last_end = x1;
-      ctrace__canvas_rect(c, x0, f.y, x1 - x0, f.h, CTRACE__GC_BAND, 0, 0);
-      ctrace__fmt_ns(d1, sizeof d1, (double)(gc[i].end_ns - gc[i].start_ns));
-      ctrace__textf(lab, sizeof lab, "collection %u: %s", (unsigned)(i + 1u), d1);
-      ctrace__canvas_title(c, lab);
-    }
+  if (n_gc) {
+    lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GC_FILL, 0, "collection");
+    lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__LIVE_DOT, 0, "left after it (live)");
   }
+  ctrace__axis_bytes(c, &f, fs);
+  ctrace__heap_gc_bands(c, &f, gc, n_gc);
   hs = ctrace_analysis_heap_series(a, &n_hs);
   ctrace__heap_series(c, &f, hs, n_hs, (CTRACE__HEAP_FILL & 0xffffff00u) | 0xb0u, CTRACE__HEAP_FILL);
   if (rss && rss->n_series) ctrace__heap_series(c, &f, rss->series, rss->n_series, 0, CTRACE__RSS_LINE);
   if (goal) ctrace__heap_series(c, &f, goal->series, goal->n_series, 0, CTRACE__GOAL_LINE);
+  ctrace__heap_gc_marks(c, &f, gc, n_gc);
+  ctrace__heap_reads(c, &f, a, fs);
   if (b) {
     uint32_t n_b = 0;
     const ctrace_series_point *bs = ctrace_analysis_heap_series(b, &n_b);
@@ -10978,13 +11101,13 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
     ctrace__fmt_bytes(v1, sizeof v1, (double)m->peak_alloc);
     for (k = 1; pk && k < n_pk; ++k) {
       float qx = ctrace__fx(&f, (double)pk[k]);
-      ctrace__canvas_rect(c, qx - 4, py - 4, 8, 8, CTRACE__RSS_LINE, 0xffffffffu, 1.5f);
+      ctrace__canvas_rect(c, qx - 4, py - 4, 8, 8, CTRACE__PEAK_MARK, 0xffffffffu, 1.5f);
       ctrace__fmt_ns(v2, sizeof v2, (double)pk[k]);
       ctrace__textf(lab, sizeof lab, "peak %s again at %s (%u of %u)", v1, v2, (unsigned)(k + 1u),
                     (unsigned)m->peak_count);
       ctrace__canvas_title(c, lab);
     }
-    ctrace__canvas_rect(c, px - 4, py - 4, 8, 8, CTRACE__RSS_LINE, 0xffffffffu, 1.5f);
+    ctrace__canvas_rect(c, px - 4, py - 4, 8, 8, CTRACE__PEAK_MARK, 0xffffffffu, 1.5f);
     ctrace__fmt_ns(v2, sizeof v2, (double)m->peak_time_ns);
     if (m->peak_count > 1)
       ctrace__textf(lab, sizeof lab, "peak %s at %s (first of %u, all marked)", v1, v2, (unsigned)m->peak_count);
@@ -12786,6 +12909,31 @@ static void ctrace__rep_mmu(ctrace__report *r) {
                           "trace tool draws it). Left: the worst stall felt; right: the overall cost.</p></div>");
 }
 
+/* Go's chapter prints its MemStats three times; the page shows each read
+   with its time (the heap chart marks the same times). */
+static void ctrace__rep_memstats_reads(ctrace__report *r) {
+  uint32_t n = 0, i;
+  const ctrace_memstats_read *rd = ctrace_analysis_memstats_reads(r->a, &n);
+  if (!n) return;
+  ctrace__sink_str(r->o, "<div class=\"card\" id=\"memstats-reads\"><h3>What the program read "
+                          "(ctrace_read_memstats)</h3><div class=\"scroll\"><table><thead><tr><th>#</th><th>Time</th>"
+                          "<th>Alloc</th><th>TotalAlloc</th><th>HeapAlloc</th><th>NumGC</th></tr></thead><tbody>");
+  for (i = 0; i < n; ++i) {
+    ctrace__sink_fmt(r->o, "<tr><td class=\"n\">%u</td>", (unsigned)i + 1);
+    ctrace__rep_td_ns(r, rd[i].time_ns);
+    ctrace__rep_td_count(r, rd[i].alloc);
+    ctrace__rep_td_count(r, rd[i].total_alloc);
+    ctrace__rep_td_count(r, rd[i].alloc);
+    ctrace__rep_td_count(r, rd[i].num_gc);
+    ctrace__sink_str(r->o, "</tr>");
+  }
+  ctrace__sink_str(r->o, "</tbody></table></div><p class=\"muted\">");
+  ctrace__sink_str(r->o, "The figures the program got each time it read its statistics, in bytes, as Go's "
+                            "<code>runtime.ReadMemStats</code> gives them; the heap chart marks each read. ");
+  if (n == CTRACE_MEMSTATS_READS_KEPT) ctrace__sink_fmt(r->o, "Only the first %u reads are kept. ", (unsigned)n);
+  ctrace__sink_str(r->o, "</p></div>\n");
+}
+
 static const char *const ctrace__howto_summary[] = {
   "A <b>trace</b> is a diary the program wrote while it ran: every time something interesting began or "
   "ended it noted the time. This report reads that diary back.",
@@ -12802,6 +12950,7 @@ static void ctrace__rep_summary(ctrace__report *r) {
   ctrace__rep_card_trace(r, r->a, "Trace", r->trace_path);
   ctrace__rep_card_memory(r, r->a, "Memory at the end");
   ctrace__rep_card_gc(r, r->a, "Collections");
+  ctrace__rep_memstats_reads(r);
   if (r->b) {
     ctrace__rep_card_trace(r, r->b, "Baseline trace", r->base_path);
     ctrace__rep_card_memory(r, r->b, "Baseline memory");
