@@ -603,8 +603,10 @@ typedef struct ctrace_analysis_config {
   uint32_t max_leak_sites;   /* sites listed in ctrace_analysis_leaks(); 1000 */
   uint32_t max_depth;        /* zone nesting tracked per thread; 1024 (deeper
                                 zones are matched but not measured; counted) */
-  /* A block is "temporary" when it is freed within temporary_ns of its
-     allocation (default 1 ms = 1000000; negative: no block is). */
+  /* A block is "temporary" when it is freed before the thread that made it
+     allocates again (heaptrack's rule: it counts allocations, not time, so
+     it does not vary with the machine's load). Negative: no block is; other
+     values are kept for compatibility and change nothing. */
   int64_t temporary_ns;
 } ctrace_analysis_config;
 
@@ -787,6 +789,9 @@ typedef struct ctrace_counter_stats {
   uint32_t n_series;
 } ctrace_counter_stats;
 
+/* Peaks closer than this share of the peak count as the same peak: a chart
+   (and a reader) cannot tell 8.389 MB from 8.394 MB. */
+#define CTRACE_PEAK_TOLERANCE 0.005
 /* Memory in Go's terms (runtime.MemStats) as at the trace's end, from
    ALLOC/FREE events; plus what Go does not show. Size buckets: [0] holds
    size 0, [k] for k >= 1 holds sizes in [2^(k-1), 2^k). */
@@ -798,7 +803,8 @@ typedef struct ctrace_mem_summary {
   uint64_t live_blocks;      /* blocks live at the end (= leaked) */
   uint64_t peak_alloc;       /* highest alloc, exact */
   int64_t peak_time_ns;      /* when it was first reached */
-  uint32_t peak_count;       /* times the heap rose to peak_alloc (see
+  uint32_t peak_count;       /* rises of the heap whose high point came within
+                                CTRACE_PEAK_TOLERANCE of peak_alloc (see
                                 ctrace_analysis_peaks for when) */
   /* The heap's shape: a "fall" is a drop to 3/4 or less of the highest point
      since the last fall; rise_allocs counts the allocations made while
@@ -812,6 +818,9 @@ typedef struct ctrace_mem_summary {
   uint64_t rss_last, rss_peak;
   int64_t rss_peak_time_ns;
   uint64_t size_count[65], size_bytes[65];
+  /* Freed by the first collection that began after they were made (the
+     word for short-lived under a collector; temporary_* is for malloc/free). */
+  uint64_t died_young_allocs, died_young_bytes;
 } ctrace_mem_summary;
 
 typedef struct ctrace_alloc_site {
@@ -823,6 +832,7 @@ typedef struct ctrace_alloc_site {
   uint64_t live_blocks, live_bytes;   /* at the end: leaks */
   uint64_t temporary_allocs, temporary_bytes;
   uint64_t max_size;
+  uint64_t died_young_allocs; /* see ctrace_mem_summary.died_young_allocs */
 } ctrace_alloc_site;
 
 enum ctrace_site_order { CTRACE_BY_BYTES = 0, CTRACE_BY_COUNT = 1, CTRACE_BY_LIVE_BYTES = 2 };
@@ -922,7 +932,8 @@ CTRACE_TOOLS_API const ctrace_counter_stats *ctrace_analysis_find_counter(const 
 CTRACE_TOOLS_API const ctrace_series_point *ctrace_analysis_heap_series(const ctrace_analysis *a,
                                                                   uint32_t *n);
 CTRACE_TOOLS_API const ctrace_mem_summary *ctrace_analysis_memory(const ctrace_analysis *a);
-/* When the heap rose to its peak: the first 64 times (peak_count has them all). */
+/* When the heap rose to its peak (within CTRACE_PEAK_TOLERANCE), the high
+   point of each such rise: the first 64 times (peak_count has them all). */
 CTRACE_TOOLS_API const int64_t *ctrace_analysis_peaks(const ctrace_analysis *a, uint32_t *n);
 /* The program's reads of its statistics (ctrace_read_memstats), the first
    CTRACE_MEMSTATS_READS_KEPT in time order, with the figures it then got. */
@@ -6831,6 +6842,7 @@ typedef struct ctrace__live {
   uint64_t seq;    /* allocating thread's allocation number */
   uint32_t ref;    /* site (blocks) or task index (tasks); CTRACE_NONE = empty */
   uint32_t thread; /* thread index */
+  uint32_t gc_born;/* collections begun before the block was made */
 } ctrace__live;
 
 typedef struct ctrace__livetab {
@@ -7240,6 +7252,12 @@ typedef struct ctrace__thread {
   uint64_t early_held;
 } ctrace__thread;
 
+/* The high point of one rise of the heap (see ctrace__heap_moved). */
+typedef struct ctrace__tooth {
+  int64_t t;
+  uint64_t hi;
+} ctrace__tooth;
+
 /* A stretch of time a thread was held up by a collection. */
 typedef struct ctrace__held {
   int64_t start, end;
@@ -7300,6 +7318,7 @@ struct ctrace_analysis {
   ctrace__ptr_cache fcache[CTRACE__PTR_CACHE]; /* (parent, name) -> node */
 
   int gc_open;
+  uint32_t gc_begun;         /* collections begun so far (see ctrace__live.gc_born) */
   int64_t gc_start;
   const char *gc_reason;
   uint32_t gc_thread;
@@ -7329,6 +7348,9 @@ struct ctrace_analysis {
   uint32_t n_ms_reads;
   int heap_falling;
   uint64_t heap_hi, rise_n;
+  int64_t heap_hi_t;         /* when heap_hi was first reached */
+  ctrace__tooth *teeth;      /* the high point of each rise, for the peak count */
+  uint32_t n_teeth, cap_teeth;
   double goal_value;         /* see ctrace_gc_span.goal */
   int goal_seen;
   uint64_t gc_heap_before;
@@ -7830,6 +7852,8 @@ static void ctrace__wait_close(ctrace_analysis *a, uint32_t ti, int64_t end) {
   ctrace__held_update(a, ti, end);
 }
 
+static void ctrace__heap_tooth(ctrace_analysis *a);
+static void ctrace__heap_fall_over(ctrace_analysis *a, int64_t t);
 static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   int64_t dur = ctrace__max64(0, end - a->gc_start);
   ctrace_gc_stats *g = &a->gc;
@@ -7858,6 +7882,7 @@ static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   } else {
     g->spans_dropped++;
   }
+  if (a->heap_falling) ctrace__heap_fall_over(a, a->gc_start + dur);
   ctrace__held_update_all(a, a->gc_start + dur);
   if (a->cfg.on_gc) {
     ctrace_span s;
@@ -7880,6 +7905,7 @@ static void ctrace__gc_begin(ctrace_analysis *a, const ctrace_event *ev) {
     return;
   }
   a->gc_open = 1;
+  a->gc_begun++;
   a->gc_start = ev->time_ns;
   a->gc_heap_before = a->mem.alloc;
   a->gc_goal = a->goal_seen ? a->goal_value : -1.0;
@@ -8117,18 +8143,12 @@ static void ctrace__heap_moved(ctrace_analysis *a, int64_t t, int up) {
     if (m->alloc > m->peak_alloc) {
       m->peak_alloc = m->alloc;
       m->peak_time_ns = t;
-      m->peak_count = 0;
     }
-    if (m->alloc == m->peak_alloc) { /* rose to the peak (again) */
-      if (m->peak_count < 64) a->peak_times[m->peak_count] = t;
-      m->peak_count++;
-    }
-    if (a->heap_falling) {
-      a->heap_falling = 0;
+    if (a->heap_falling) ctrace__heap_fall_over(a, t);
+    if (m->alloc > a->heap_hi) {
       a->heap_hi = m->alloc;
-      a->rise_n = 0;
+      a->heap_hi_t = t;
     }
-    if (m->alloc > a->heap_hi) a->heap_hi = m->alloc;
     a->rise_n++;
   } else if (!a->heap_falling && a->heap_hi && m->alloc <= a->heap_hi - a->heap_hi / 4) {
     a->heap_falling = 1;
@@ -8136,6 +8156,42 @@ static void ctrace__heap_moved(ctrace_analysis *a, int64_t t, int up) {
     if (a->gc_open) m->heap_falls_in_gc++;
     m->rise_allocs += a->rise_n;
     a->rise_n = 0;
+    ctrace__heap_tooth(a);
+  }
+}
+
+/* A rise reached heap_hi (kept for the peak count at the end). */
+static void ctrace__heap_tooth(ctrace_analysis *a) {
+  if (!a->heap_hi) return;
+  if (CTRACE__GROW(a->teeth, a->cap_teeth, a->n_teeth + 1)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return;
+  }
+  a->teeth[a->n_teeth].t = a->heap_hi_t;
+  a->teeth[a->n_teeth++].hi = a->heap_hi;
+}
+
+/* A fall is over: at the next allocation, or when the collection it happened
+   in ends (so two collections' drops are two falls, as the chart draws them). */
+static void ctrace__heap_fall_over(ctrace_analysis *a, int64_t t) {
+  a->heap_falling = 0;
+  a->heap_hi = a->mem.alloc;
+  a->heap_hi_t = t;
+  a->rise_n = 0;
+}
+
+/* The heap "reached its peak" once per rise whose high point is within
+   CTRACE_PEAK_TOLERANCE of it: peaks a chart cannot tell apart count alike. */
+static void ctrace__peak_count(ctrace_analysis *a) {
+  ctrace_mem_summary *m = &a->mem;
+  uint64_t near = m->peak_alloc - (uint64_t)((double)m->peak_alloc * CTRACE_PEAK_TOLERANCE);
+  uint32_t i;
+  if (!a->heap_falling) ctrace__heap_tooth(a); /* the last rise, unfinished */
+  m->peak_count = 0;
+  for (i = 0; i < a->n_teeth; ++i) {
+    if (a->teeth[i].hi < near || !m->peak_alloc) continue;
+    if (m->peak_count < 64) a->peak_times[m->peak_count] = a->teeth[i].t;
+    m->peak_count++;
   }
 }
 
@@ -8175,6 +8231,7 @@ static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *e
   e->size = size;
   e->time = ev->time_ns;
   e->seq = ++t->alloc_seq;
+  e->gc_born = a->gc_begun;
   e->ref = si;
   e->thread = ti;
   if (a->freed[ctrace__freed_slot(ev->ptr)] == ev->ptr) a->freed[ctrace__freed_slot(ev->ptr)] = 0;
@@ -8208,11 +8265,18 @@ static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *e
   ctrace__heap_sample(a, ev->time_ns);
 }
 
-/* Freed within temporary_ns of its allocation. (heaptrack's other rule,
-   "freed before its thread allocated again", also flags a block that lived
-   for seconds while its thread allocated nothing: a false alarm.) */
-static int ctrace__is_temporary(const ctrace_analysis *a, const ctrace__live *e, int64_t now) {
-  return a->cfg.temporary_ns >= 0 && now - e->time <= a->cfg.temporary_ns;
+/* heaptrack's rule: freed before the thread that made it allocated again.
+   It counts allocations, not time, so every run of a program gets the same
+   answer (a time limit varied from run to run with the machine's load). */
+static int ctrace__is_temporary(const ctrace_analysis *a, const ctrace__live *e) {
+  return a->cfg.temporary_ns >= 0 && a->tstate[e->thread].alloc_seq == e->seq;
+}
+
+/* Under a collector a block is freed when a collection finds it, so "freed
+   soon" says more about the collector than the program: a block "died young"
+   when the first collection after it was made freed it. */
+static int ctrace__died_young(const ctrace_analysis *a, const ctrace__live *e) {
+  return a->gc_open && a->gc_begun == e->gc_born + 1;
 }
 
 static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
@@ -8231,11 +8295,16 @@ static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
   s->frees++;
   s->freed_bytes = ctrace__uadd(a, s->freed_bytes, e->size);
   a->mem.frees++;
-  if (ctrace__is_temporary(a, e, ev->time_ns)) {
+  if (ctrace__is_temporary(a, e)) {
     s->temporary_allocs++;
     s->temporary_bytes = ctrace__uadd(a, s->temporary_bytes, e->size);
     a->mem.temporary_allocs++;
     a->mem.temporary_bytes = ctrace__uadd(a, a->mem.temporary_bytes, e->size);
+  }
+  if (ctrace__died_young(a, e)) {
+    s->died_young_allocs++;
+    a->mem.died_young_allocs++;
+    a->mem.died_young_bytes = ctrace__uadd(a, a->mem.died_young_bytes, e->size);
   }
   ctrace__block_gone(a, e);
   a->freed[slot] = ev->ptr;
@@ -8837,6 +8906,7 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
   a->gc.p50_ns = ctrace_histogram_percentile(&a->gc_hist, 0.50);
   a->gc.p95_ns = ctrace_histogram_percentile(&a->gc_hist, 0.95);
   a->gc.share = end > 0 ? (double)a->gc.pause_total_ns / (double)end : 0.0;
+  ctrace__peak_count(a);
   a->mem.heap_alloc = a->mem.alloc;
   a->mem.live_blocks = a->live.n;
   a->mem.num_gc = (uint32_t)a->gc.completed;
@@ -8873,6 +8943,7 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
   ctrace__map_free(&a->flame_map);
   CTRACE_MEM_FREE(a->gc_hist.counts);
   CTRACE_MEM_FREE(a->gc_spans);
+  CTRACE_MEM_FREE(a->teeth);
   CTRACE_MEM_FREE(a->held);
   CTRACE_MEM_FREE(a->step_t);
   CTRACE_MEM_FREE(a->step_p);
@@ -9912,10 +9983,14 @@ static void ctrace__text_memory(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__out_f(o, "  resident    %s at the end, %s at most\n",
                   ctrace__an_fmt_bytes(b1, sizeof b1, m->rss_last),
                   ctrace__an_fmt_bytes(b2, sizeof b2, m->rss_peak));
-  ctrace__out_f(o, "  temporary   %llu allocations (%.1f%%), freed within %s of being made\n",
-                (unsigned long long)m->temporary_allocs,
-                ctrace__pct((double)m->temporary_allocs, (double)m->mallocs),
-                ctrace__an_fmt_ns(b1, sizeof b1, a->cfg.temporary_ns));
+  if (a->gc.count)
+    ctrace__out_f(o, "  died young  %llu allocations (%.1f%%), freed by the first collection after them\n",
+                  (unsigned long long)m->died_young_allocs,
+                  ctrace__pct((double)m->died_young_allocs, (double)m->mallocs));
+  else
+    ctrace__out_f(o, "  temporary   %llu allocations (%.1f%%), freed before their thread allocated again\n",
+                  (unsigned long long)m->temporary_allocs,
+                  ctrace__pct((double)m->temporary_allocs, (double)m->mallocs));
   ctrace__out_f(o, "  leaked      %llu blocks, %s still live at the end, from %u site(s)\n",
                 (unsigned long long)m->live_blocks, ctrace__an_fmt_bytes(b1, sizeof b1, m->alloc),
                 (unsigned)(a->n_leaks + a->leaks_dropped));
@@ -10955,22 +11030,32 @@ static void ctrace__heap_series(ctrace__canvas *c, const ctrace__frame *f, const
 
 /* Each collection as a band at least CTRACE__GC_MIN_PX wide; a band that
    would touch the last one moves right to leave a 1 px gap, while that keeps
-   it within 2 px of its time (else it is merged, and its tooltip says so). */
-static void ctrace__heap_gc_bands(ctrace__canvas *c, const ctrace__frame *f, const ctrace_gc_span *gc, uint32_t n) {
+   it within CTRACE__GC_SHIFT_PX of its time; else it joins the last band.
+   Returns how many joined (c NULL: counts only), so the legend can say. */
+#define CTRACE__GC_SHIFT_PX 8.0f
+static uint32_t ctrace__heap_gc_bands(ctrace__canvas *c, const ctrace__frame *f, const ctrace_gc_span *gc, uint32_t n) {
   float last_end = -1e9f;
-  uint32_t i;
+  uint32_t i, joined = 0;
   char lab[160], d1[48];
   for (i = 0; i < n; ++i) {
     float x0 = ctrace__fx(f, (double)gc[i].start_ns), x1 = ctrace__fx(f, (double)gc[i].end_ns);
     if (x1 - x0 < CTRACE__GC_MIN_PX) x1 = x0 + CTRACE__GC_MIN_PX;
-    if (x0 < last_end + 1 && last_end + 1 - x0 <= 2) { x1 += last_end + 1 - x0; x0 = last_end + 1; }
-    if (x0 < last_end + 1) continue; /* already covered at this resolution */
+    if (x0 < last_end + 1 && last_end + 1 - x0 <= CTRACE__GC_SHIFT_PX) {
+      x1 += last_end + 1 - x0;
+      x0 = last_end + 1;
+    }
+    if (x0 < last_end + 1) { /* too crowded at this resolution */
+      joined++;
+      continue;
+    }
     last_end = x1;
+    if (!c) continue;
     ctrace__canvas_rect(c, x0, f->y, x1 - x0, f->h, CTRACE__GC_BAND, 0, 0);
     ctrace__fmt_ns(d1, sizeof d1, (double)(gc[i].end_ns - gc[i].start_ns));
     ctrace__textf(lab, sizeof lab, "collection %u: %s", (unsigned)(i + 1u), d1);
     ctrace__canvas_title(c, lab);
   }
+  return joined;
 }
 
 /* At each collection: the goal in force when it began (a dash on its band),
@@ -10997,6 +11082,31 @@ static void ctrace__heap_gc_marks(ctrace__canvas *c, const ctrace__frame *f, con
       ctrace__canvas_title(c, lab);
     }
   }
+}
+
+/* The peak's label beside its marker, where it covers no other peak's marker
+   and stays inside the chart: above, then higher, then below. */
+static void ctrace__heap_peak_label(ctrace__canvas *c, const ctrace__frame *f, float px, float py, int fs,
+                                    const int64_t *pk, uint32_t n_pk, const char *lab) {
+  float tw = ctrace__text_width(lab, fs), ys[3], x0;
+  int right = px + 8 + tw > f->x + f->w, k;
+  uint32_t i;
+  ys[0] = py - 8;
+  ys[1] = py - 8 - (float)fs * 1.2f;
+  ys[2] = py + (float)fs + 8;
+  x0 = right ? px - 8 - tw : px + 8;
+  for (k = 0; k < 3; ++k) {
+    float top = ys[k] - (float)fs * 0.85f, bottom = ys[k] + (float)fs * 0.3f;
+    int clear = top >= f->y - (float)fs * 0.5f && bottom <= f->y + f->h;
+    for (i = 0; clear && pk && i < n_pk; ++i) {
+      float qx = ctrace__fx(f, (double)pk[i]);
+      if (qx + 4 >= x0 && qx - 4 <= x0 + tw && py + 4 >= top && py - 4 <= bottom) clear = 0;
+    }
+    if (clear) break;
+  }
+  if (k == 3) k = 0;
+  ctrace__canvas_text(c, right ? px - 8 : px + 8, ys[k], fs, right ? CTRACE__AN_END : CTRACE__AN_START, CTRACE__INK,
+                      lab);
 }
 
 /* The program's reads of its statistics: a thin line each, numbered as in
@@ -11053,11 +11163,12 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   f.v0 = 0; f.v1 = top > 0 ? top * 1.08 : 1024;
   f.v1 = ceil(f.v1 / ctrace__nice_step(f.v1, 5)) * ctrace__nice_step(f.v1, 5);
   ctrace__canvas_text(c, f.x, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
-                      b ? "Heap: this run and the baseline" : "Heap over time: bytes allocated and not yet freed");
+                      b ? "Heap: this run and the baseline (bytes allocated and not yet freed)"
+                        : ctrace_analysis_gc(a)->count
+                            ? "Heap over time: bytes allocated and not yet freed (garbage too, until collected)"
+                            : "Heap over time: bytes allocated and not yet freed");
   lx = f.x;
-  lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__HEAP_FILL, 0,
-                      ctrace_analysis_gc(a)->count ? "allocated, not yet freed (garbage included)"
-                                                   : "allocated, not yet freed");
+  lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__HEAP_FILL, 0, "heap");
   if (rss && rss->n_series) lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__RSS_LINE, 1, "resident (RSS)");
   {
     uint32_t n_k = 0, k;
@@ -11065,7 +11176,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
     for (k = 0; ks && k < n_k && !goal; ++k)
       if (strstr(ks[k].name, "goal") && ks[k].n_series) goal = &ks[k];
     if (goal) { /* a heap goal the program recorded: when a collection is due */
-      ctrace__textf(lab, sizeof lab, "%.40s (the program's)", goal->name);
+      ctrace__textf(lab, sizeof lab, "%.40s (recorded)", goal->name);
       lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GOAL_LINE, 1, lab);
       if (goal->max > top) top = goal->max;
       f.v1 = top > 0 ? top * 1.08 : 1024;
@@ -11075,8 +11186,10 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   if (b) lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__BASE_LINE, 1, "baseline heap");
   gc = ctrace_analysis_gc_spans(a, &n_gc);
   if (n_gc) {
-    lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GC_FILL, 0, "collection");
-    lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__LIVE_DOT, 0, "left after it (live)");
+    uint32_t joined = ctrace__heap_gc_bands(NULL, &f, gc, n_gc);
+    if (joined) ctrace__textf(lab, sizeof lab, "collection (%u drawn joined)", (unsigned)joined);
+    lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GC_FILL, 0, joined ? lab : "collection");
+    lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__LIVE_DOT, 0, "what it left (live)");
   }
   ctrace__axis_bytes(c, &f, fs);
   ctrace__heap_gc_bands(c, &f, gc, n_gc);
@@ -11097,10 +11210,10 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
     uint32_t n_pk = 0, k;
     const int64_t *pk = ctrace_analysis_peaks(a, &n_pk);
     float px = ctrace__fx(&f, (double)m->peak_time_ns), py = ctrace__fy(&f, (double)m->peak_alloc);
-    int right = px > f.x + f.w * 0.6f;
     ctrace__fmt_bytes(v1, sizeof v1, (double)m->peak_alloc);
-    for (k = 1; pk && k < n_pk; ++k) {
+    for (k = 0; pk && k < n_pk; ++k) {
       float qx = ctrace__fx(&f, (double)pk[k]);
+      if (pk[k] == m->peak_time_ns) continue; /* marked and labelled below */
       ctrace__canvas_rect(c, qx - 4, py - 4, 8, 8, CTRACE__PEAK_MARK, 0xffffffffu, 1.5f);
       ctrace__fmt_ns(v2, sizeof v2, (double)pk[k]);
       ctrace__textf(lab, sizeof lab, "peak %s again at %s (%u of %u)", v1, v2, (unsigned)(k + 1u),
@@ -11114,8 +11227,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
     else
       ctrace__textf(lab, sizeof lab, "peak %s at %s", v1, v2);
     ctrace__canvas_title(c, lab);
-    ctrace__canvas_text(c, right ? px - 8 : px + 8, py < f.y + (float)fs ? py + (float)fs + 4 : py - 6, fs,
-                        right ? CTRACE__AN_END : CTRACE__AN_START, CTRACE__INK, lab);
+    ctrace__heap_peak_label(c, &f, px, py, fs, pk, n_pk, lab);
   }
   if (n_hs == 0)
     ctrace__canvas_text(c, f.x + f.w / 2, f.y + f.h / 2, fs, CTRACE__AN_MIDDLE, CTRACE__MUTED,
@@ -12311,7 +12423,7 @@ static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
   switch (ctrace__heap_shape(a)) {
   case CTRACE__SHAPE_SAWTOOTH:
     ctrace__textf(st->text, sizeof st->text,
-                  "The live heap is a sawtooth: it climbed through %.0f allocations on average, then fell to "
+                  "The heap (bytes allocated and not yet freed) is a sawtooth: it climbed through %.0f allocations on average, then fell to "
                   "three quarters of its high point or less, %llu times (%llu of those falls during a "
                   "collection)%s",
                   per_rise, (unsigned long long)m->heap_falls, (unsigned long long)m->heap_falls_in_gc,
@@ -12324,7 +12436,7 @@ static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
     ctrace__fmt_bytes(b1, sizeof b1, m->mallocs ? (double)m->total_alloc / (double)m->mallocs : 0);
     ctrace__fmt_bytes(b2, sizeof b2, (double)m->max_alloc_size);
     ctrace__textf(st->text, sizeof st->text,
-                  "The live heap moves in large steps: its %llu allocations average %s (the "
+                  "The heap (bytes allocated and not yet freed) moves in large steps: its %llu allocations average %s (the "
                   "largest %s, %.0f %% of the peak), so each one is a step up; it fell %llu %s, %llu of "
                   "them during a collection, after %.1f allocations on average.",
                   (unsigned long long)m->mallocs, b1, b2,
@@ -12335,19 +12447,19 @@ static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
   case CTRACE__SHAPE_FLAT:
     ctrace__fmt_bytes(b1, sizeof b1, 0.75 * (double)m->peak_alloc);
     ctrace__textf(st->text, sizeof st->text,
-                  "The live heap is flat: it reached %s (three quarters of its peak) within the first %.0f %% "
+                  "The heap (bytes allocated and not yet freed) is flat: it reached %s (three quarters of its peak) within the first %.0f %% "
                   "of the run and never fell to three quarters of its high point after that.",
                   b1, 100.0 * CTRACE__STORY_FLAT_EARLY);
     break;
   case CTRACE__SHAPE_GROWTH:
     ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
     ctrace__textf(st->text, sizeof st->text,
-                  "The live heap grows steadily: it never fell to three quarters of its high point, and ends "
+                  "The heap (bytes allocated and not yet freed) grows steadily: it never fell to three quarters of its high point, and ends "
                   "at %s, %.0f %% of its peak.", b1, 100.0 * (double)m->alloc / (double)m->peak_alloc);
     break;
   default:
     ctrace__textf(st->text, sizeof st->text,
-                  "The live heap fell to three quarters of its high point %llu %s (fewer than the %d of a "
+                  "The heap (bytes allocated and not yet freed) fell to three quarters of its high point %llu %s (fewer than the %d of a "
                   "sawtooth), after climbing through %.0f allocations on average.",
                   (unsigned long long)m->heap_falls, ctrace__plural(m->heap_falls, "time", "times"),
                   CTRACE__STORY_SAWTOOTH_FALLS, per_rise);
@@ -12357,7 +12469,7 @@ static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
 
 static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
   const ctrace_gc_stats *g = ctrace_analysis_gc(a);
-  uint32_t n = 0, i, j, n_r = 0, at_goal = 0, with_goal = 0, freed_nothing = 0, first_nothing = 0;
+  uint32_t n = 0, i, j, n_r = 0, at_goal = 0, at_twice = 0, with_goal = 0, freed_nothing = 0, first_nothing = 0;
   const ctrace_gc_span *sp = ctrace_analysis_gc_spans(a, &n);
   const char *reason[4];
   uint32_t count[4];
@@ -12371,6 +12483,7 @@ static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
     if (sp[i].goal >= 0) {
       with_goal++;
       if ((double)sp[i].heap_before >= sp[i].goal) at_goal++;
+      if ((double)sp[i].heap_before >= 2 * sp[i].goal) at_twice++;
     }
     if (!sp[i].unfinished && sp[i].heap_before && sp[i].heap_after >= sp[i].heap_before && !freed_nothing++)
       first_nothing = i;
@@ -12386,7 +12499,8 @@ static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
   ctrace__textf(st->text + len, sizeof st->text - len, ".");
   if (with_goal) {
     ctrace__textf(part, sizeof part, " %u of the %u that began after a heap goal was recorded began with the "
-                  "heap at or above that goal.", (unsigned)at_goal, (unsigned)with_goal);
+                  "heap at or above that goal, %u of them at twice the goal or more.", (unsigned)at_goal,
+                  (unsigned)with_goal, (unsigned)at_twice);
     len = strlen(st->text);
     ctrace__textf(st->text + len, sizeof st->text - len, "%s", part);
   }
@@ -12406,7 +12520,7 @@ static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
 static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
   const ctrace_gc_stats *g = ctrace_analysis_gc(a);
   const ctrace_summary *s = ctrace_analysis_summary(a);
-  char b1[32], b2[32], b3[32];
+  char b1[32], b2[32], b3[32], b4[32];
   int64_t w = s->duration_ns < CTRACE__STORY_MMU_WINDOW ? s->duration_ns : CTRACE__STORY_MMU_WINDOW;
   ctrace__fmt_ns(b2, sizeof b2, (double)g->pause_total_ns);
   if (!g->waits && !g->held_ns) {
@@ -12418,12 +12532,67 @@ static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
   }
   ctrace__fmt_ns(b1, sizeof b1, (double)g->held_ns);
   ctrace__fmt_ns(b3, sizeof b3, (double)w);
+  ctrace__fmt_ns(b4, sizeof b4, (double)g->wait_ns);
   ctrace__textf(st->text, sizeof st->text,
-                "The program's %u %s held up by collections for %s in all, against the %s the collections "
+                "The program's %u %s held up by collections for %s in all (the part of %s %s of waits that "
+                "overlapped a collection, plus collections it ran itself), against the %s the collections "
                 "lasted; in the worst %s window the program ran %.0f %% of the time (its minimum mutator "
                 "utilization).", (unsigned)s->program_threads,
-                s->program_threads == 1 ? "thread was" : "threads were", b1, b2, b3,
+                s->program_threads == 1 ? "thread was" : "threads were", b1,
+                s->program_threads == 1 ? "its" : "their", b4, b2, b3,
                 100.0 * ctrace_analysis_mmu_at(a, w, NULL));
+}
+
+/* The hottest zone (a function, in a -finstrument-functions trace). Zone
+   time is summed over threads, so with several it can pass the run's length:
+   the sentence says so. */
+static void ctrace__story_hot(const ctrace_analysis *a, uint32_t zi, ctrace__story *st) {
+  uint32_t nz = 0, nt = 0, i, busy = 0;
+  const ctrace_zone_stats *z = ctrace_analysis_zones(a, &nz) + zi;
+  const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
+  const ctrace_thread_stats *t = ctrace_analysis_threads(a, &nt);
+  const ctrace_summary *s = ctrace_analysis_summary(a);
+  const char *what = s->info.functions >= nz ? "function" : s->info.functions ? "zone or function" : "zone";
+  const char *whats = s->info.functions >= nz ? "functions" : s->info.functions ? "zones and functions" : "zones";
+  char b1[32], b2[32], b3[32], over[160] = "";
+  double total = root ? (double)root->total_ns : 0;
+  for (i = 0; i < nt; ++i) busy += t[i].busy_ns > 0;
+  ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
+  ctrace__fmt_ns(b2, sizeof b2, total);
+  if (busy > 1) {
+    ctrace__fmt_ns(b3, sizeof b3, (double)s->duration_ns);
+    ctrace__textf(over, sizeof over, ", summed over the %u threads that ran %s%s%s", (unsigned)busy, whats,
+                  total > (double)s->duration_ns ? ", so more than the run's " : "",
+                  total > (double)s->duration_ns ? b3 : "");
+  }
+  ctrace__textf(st->text, sizeof st->text,
+                "The %s with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that %s spent in "
+                "themselves%s (%.0f %%), over %llu %s.", what, z->name, z->file[0] ? z->file : "(no site)",
+                (unsigned)z->line, b1, b2, whats, over, total > 0 ? 100.0 * (double)z->self_ns / total : 0.0,
+                (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
+}
+
+/* Short-lived blocks: under a collector, those the first collection after
+   them freed; otherwise heaptrack's temporaries. */
+static void ctrace__story_temps(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  char b1[32];
+  if (ctrace_analysis_gc(a)->count) {
+    ctrace__fmt_bytes(b1, sizeof b1, (double)m->died_young_bytes);
+    ctrace__textf(st->text, sizeof st->text,
+                  "%llu of the %llu allocations (%s) died young: the first collection after each was made "
+                  "freed it.", (unsigned long long)m->died_young_allocs, (unsigned long long)m->mallocs, b1);
+  } else if (m->temporary_allocs) {
+    ctrace__fmt_bytes(b1, sizeof b1, (double)m->temporary_bytes);
+    ctrace__textf(st->text, sizeof st->text,
+                  "%llu of the %llu allocations (%s) %s temporary: freed before %s thread allocated again.",
+                  (unsigned long long)m->temporary_allocs, (unsigned long long)m->mallocs, b1,
+                  m->temporary_allocs == 1 ? "was" : "were", m->temporary_allocs == 1 ? "its" : "their");
+  } else {
+    ctrace__textf(st->text, sizeof st->text,
+                  "None of the %llu allocations was temporary (freed before its thread allocated again).",
+                  (unsigned long long)m->mallocs);
+  }
 }
 
 /* Fills up to CTRACE__STORY_MAX sentences; returns how many. */
@@ -12441,12 +12610,13 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
     ctrace__fmt_ns(b2, sizeof b2, (double)m->peak_time_ns);
     if (m->peak_count > 1)
       ctrace__textf(out[n].text, sizeof out[n].text,
-                    "The heap peaked at %s (%s bytes), first at %s; it rose to that same peak %u times "
-                    "in all, and the chart marks each.", b1, ctrace__commas(b3, sizeof b3, m->peak_alloc), b2,
-                    (unsigned)m->peak_count);
+                    "The heap peaked at %s (%s bytes), first at %s; it rose to that peak (within %.1f %%) "
+                    "%u times in all, and the chart marks each.", b1, ctrace__commas(b3, sizeof b3, m->peak_alloc),
+                    b2, 100.0 * CTRACE_PEAK_TOLERANCE, (unsigned)m->peak_count);
     else
-      ctrace__textf(out[n].text, sizeof out[n].text, "The heap peaked at %s (%s bytes) at %s, once.", b1,
-                    ctrace__commas(b3, sizeof b3, m->peak_alloc), b2);
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "The heap peaked at %s (%s bytes) at %s, once (no other rise came within %.1f %% of it).", b1,
+                    ctrace__commas(b3, sizeof b3, m->peak_alloc), b2, 100.0 * CTRACE_PEAK_TOLERANCE);
     n++;
   }
   if (g->count) {
@@ -12456,19 +12626,8 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
     ctrace__story_held(a, &out[n++]);
   }
   if (ctrace_analysis_zone_order(a, CTRACE_ZONE_BY_SELF, &zi, 1) == 1) {
-    uint32_t nz = 0;
-    const ctrace_zone_stats *z = ctrace_analysis_zones(a, &nz) + zi;
-    const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
     out[n].kind = CTRACE__ST_HOT; out[n].link = "#zones"; out[n].link_text = "zones";
-    ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
-    ctrace__fmt_ns(b2, sizeof b2, root ? (double)root->total_ns : 0);
-    ctrace__textf(out[n].text, sizeof out[n].text,
-                  "The zone with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that zones "
-                  "spent in themselves (%.0f %%), over %llu %s.", z->name, z->file[0] ? z->file : "(no site)",
-                  (unsigned)z->line, b1, b2,
-                  root && root->total_ns ? 100.0 * (double)z->self_ns / (double)root->total_ns : 0.0,
-                  (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
-    n++;
+    ctrace__story_hot(a, zi, &out[n++]);
   }
   if (m->mallocs) {
     const ctrace_alloc_site *lk = ctrace_analysis_leaks(a, &nl, &dropped);
@@ -12488,19 +12647,7 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
     }
     n++;
     out[n].kind = CTRACE__ST_TEMPS; out[n].link = "#memory"; out[n].link_text = "memory";
-    ctrace__fmt_ns(b2, sizeof b2, (double)a->cfg.temporary_ns);
-    if (m->temporary_allocs) {
-      ctrace__fmt_bytes(b1, sizeof b1, (double)m->temporary_bytes);
-      ctrace__textf(out[n].text, sizeof out[n].text,
-                    "%llu of the %llu allocations (%s) %s temporary: freed within %s of being made.",
-                    (unsigned long long)m->temporary_allocs, (unsigned long long)m->mallocs, b1,
-                    m->temporary_allocs == 1 ? "was" : "were", b2);
-    } else {
-      ctrace__textf(out[n].text, sizeof out[n].text,
-                    "None of the %llu allocations was temporary (freed within %s of being made).",
-                    (unsigned long long)m->mallocs, b2);
-    }
-    n++;
+    ctrace__story_temps(a, &out[n++]);
   }
   return n;
 }
@@ -12905,8 +13052,12 @@ static void ctrace__rep_mmu(ctrace__report *r) {
   if (ctrace__chart_mmu(&c, r->a, 900, 260) == 0) ctrace__rep_svg(r, &c, "mmu-chart");
   ctrace__canvas_free(&c);
   ctrace__sink_str(r->o, "<p class=\"muted\">For each window length, the smallest share of any window that "
-                          "long in which the program's threads were not held up by a collection (as Go's "
-                          "trace tool draws it). Left: the worst stall felt; right: the overall cost.</p></div>");
+                          "long in which the program's threads were not held up by a collection. Held up counts "
+                          "only the time a program thread waited (CTRACE_WAIT, ctrace_mutex_lock) while a "
+                          "collection ran, or ran a collection itself; unlike Go's trace tool, it does not count "
+                          "the processor time a collector running beside the program takes from it. Left: the worst "
+                          "stall felt; right: the overall cost. A longer window can score a little lower than a "
+                          "shorter one: each window length is the worst of its own windows.</p></div>");
 }
 
 /* Go's chapter prints its MemStats three times; the page shows each read
@@ -12940,7 +13091,20 @@ static const char *const ctrace__howto_summary[] = {
   "<b>Alloc</b> and <b>HeapAlloc</b> are the bytes in use at the end (allocated and not yet freed), "
   "<b>TotalAlloc</b> counts every byte ever allocated, even if freed long ago, and <b>NumGC</b> is the "
   "number of collections: the same four numbers Go's <code>runtime.MemStats</code> gives.",
-  "A red box means part of the trace was lost. The figures then cover only what could be read.", NULL};
+  "When part of the trace was lost, a box at the top of this section says \"data was lost or damaged\"; "
+  "the figures then cover only what could be read.", NULL};
+
+/* What the page has to say: a program with no allocation, no resident memory
+   and no collection gets no memory section, no heap chart and no
+   collections box (their zeros would only suggest it has those). */
+static int ctrace__rep_has_memory(const ctrace__report *r) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
+  const ctrace_mem_summary *mb = r->b ? ctrace_analysis_memory(r->b) : NULL;
+  return m->mallocs || m->has_rss || (mb && (mb->mallocs || mb->has_rss));
+}
+static int ctrace__rep_has_gc(const ctrace__report *r) {
+  return ctrace_analysis_gc(r->a)->count || (r->b && ctrace_analysis_gc(r->b)->count);
+}
 
 static void ctrace__rep_summary(ctrace__report *r) {
   ctrace__sink_str(r->o, "<section id=\"summary\"><h2>Summary</h2><div class=\"grid\"><div class=\"main\">");
@@ -12948,13 +13112,13 @@ static void ctrace__rep_summary(ctrace__report *r) {
   if (r->b) ctrace__rep_problems(r, r->b, r->damage_b, "Baseline");
   ctrace__sink_str(r->o, "<div class=\"cards\">");
   ctrace__rep_card_trace(r, r->a, "Trace", r->trace_path);
-  ctrace__rep_card_memory(r, r->a, "Memory at the end");
-  ctrace__rep_card_gc(r, r->a, "Collections");
+  if (ctrace__rep_has_memory(r) || ctrace__rep_has_gc(r)) ctrace__rep_card_memory(r, r->a, "Memory at the end");
+  if (ctrace__rep_has_gc(r)) ctrace__rep_card_gc(r, r->a, "Collections");
   ctrace__rep_memstats_reads(r);
   if (r->b) {
     ctrace__rep_card_trace(r, r->b, "Baseline trace", r->base_path);
-    ctrace__rep_card_memory(r, r->b, "Baseline memory");
-    ctrace__rep_card_gc(r, r->b, "Baseline collections");
+    if (ctrace__rep_has_memory(r) || ctrace__rep_has_gc(r)) ctrace__rep_card_memory(r, r->b, "Baseline memory");
+    if (ctrace__rep_has_gc(r)) ctrace__rep_card_gc(r, r->b, "Baseline collections");
   }
   ctrace__sink_str(r->o, "</div>");
   ctrace__rep_mmu(r);
@@ -12990,9 +13154,12 @@ static void ctrace__rep_howto_timeline(ctrace__report *r) {
     paras[n++] = "The <b>heap</b> chart shows the bytes in use; this run recorded no allocation of any size.";
   } else {
     ctrace__textf(heap, sizeof heap,
-                  "The <b>heap</b> chart (blue area) shows the bytes in use. It climbs while the program "
-                  "allocates and drops when memory is freed. With a garbage collector it often makes a "
-                  "<b>sawtooth</b>, garbage piling up until a collection frees it at once. %s",
+                  "The <b>heap</b> chart (blue area) shows the bytes allocated and not yet freed. It climbs "
+                  "while the program allocates and drops when memory is freed. %s %s",
+                  g->count ? "Under a collector it counts garbage too, until a collection frees it, so it often "
+                             "makes a <b>sawtooth</b>; a dark dot marks what each collection left (what it found "
+                             "live), a purple dash the heap goal when it began."
+                           : "A program that frees in bursts makes a <b>sawtooth</b>.",
                   shape == CTRACE__SHAPE_SAWTOOTH ? "This run's heap is one (see <a href=\"#story\">What this "
                                                     "run shows</a>)."
                                                   : "");
@@ -13038,11 +13205,13 @@ static void ctrace__rep_timeline(ctrace__report *r) {
     /* a chart that only says "no allocations" need not be tall */
     const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
     float hh = m->mallocs || m->has_rss || (r->b && ctrace_analysis_memory(r->b)->mallocs) ? 380.0f : 150.0f;
-    ctrace__canvas_init(&c, 1200, hh, 0xffffffffu);
-    rc = ctrace__chart_heap_compare(&c, r->a, r->b, 1200, hh);
+    if (ctrace__rep_has_memory(r) || ctrace__rep_has_gc(r)) {
+      ctrace__canvas_init(&c, 1200, hh, 0xffffffffu);
+      rc = ctrace__chart_heap_compare(&c, r->a, r->b, 1200, hh);
+      if (rc == 0) ctrace__rep_svg(r, &c, "heap-chart");
+      ctrace__canvas_free(&c);
+    }
   }
-  if (rc == 0) ctrace__rep_svg(r, &c, "heap-chart");
-  ctrace__canvas_free(&c);
   ctrace__sink_str(r->o, "<div class=\"interactive\"><div class=\"tools\">"
                           "<button id=\"tl-in\" type=\"button\">Zoom in</button>"
                           "<button id=\"tl-out\" type=\"button\">Zoom out</button>"
@@ -13230,17 +13399,27 @@ static const char *const ctrace__howto_memory[] = {
   "An <b>allocation site</b> is the line of code that called the allocator. Sites by bytes show who uses "
   "the memory; sites by count show who calls the allocator most often (each call costs time).",
   "<b>Live at the end</b> are blocks never freed: leaks, unless the program meant to keep them until exit.",
-  "<b>Temporary</b> allocations are blocks freed within 1 ms of being allocated (the rule, and the only "
-  "one: a block that lives longer is not temporary, however few allocations came between). They are "
+  "<b>Temporary</b> allocations are blocks freed before the thread that made them allocated again "
+  "(heaptrack's rule: it counts allocations, not time, so every run gives the same answer). They are "
   "cheap one by one but add up; reusing a buffer often removes them.", NULL};
+/* Under a collector "freed" means "collected", so the short-lived word is another. */
+static const char *const ctrace__howto_memory_gc[] = {
+  "An <b>allocation site</b> is the line of code that called the allocator. Sites by bytes show who uses "
+  "the memory; sites by count show who calls the allocator most often (each call costs time).",
+  "<b>Live at the end</b> are blocks never freed: leaks, unless the program meant to keep them until exit.",
+  "A block <b>died young</b> when the first collection that began after it was made freed it: it was "
+  "garbage by then. Under a collector a block is freed only when a collection finds it, however soon the "
+  "program dropped it, so \"freed within so long\" would measure the collector, not the program.", NULL};
 
 static void ctrace__rep_site_table(ctrace__report *r, const ctrace_alloc_site *s, uint32_t n, uint32_t max,
                                    const char *id) {
   uint32_t i;
+  int collected = ctrace_analysis_gc(r->a)->count > 0;
   ctrace__sink_fmt(r->o, "<div class=\"scroll\"><table class=\"sortable\" id=\"%s\"><thead><tr><th>Site</th>"
                          "<th>First zone</th><th class=\"n\">Allocations</th><th class=\"n\">Bytes</th>"
                          "<th class=\"n\">Live blocks</th><th class=\"n\">Live bytes</th>"
-                         "<th class=\"n\">Temporary</th><th class=\"n\">Largest</th></tr></thead><tbody>\n", id);
+                         "<th class=\"n\">%s</th><th class=\"n\">Largest</th></tr></thead><tbody>\n", id,
+                         collected ? "Died young" : "Temporary");
   for (i = 0; i < n && i < max && !ctrace__rep_full(r, CTRACE__BUDGET_TABLES); ++i) {
     ctrace__sink_str(r->o, "<tr>");
     ctrace__rep_td_site(r, s[i].file, s[i].line);
@@ -13251,7 +13430,7 @@ static void ctrace__rep_site_table(ctrace__report *r, const ctrace_alloc_site *s
     ctrace__rep_td_bytes(r, s[i].bytes);
     ctrace__rep_td_count(r, s[i].live_blocks);
     ctrace__rep_td_bytes(r, s[i].live_bytes);
-    ctrace__rep_td_count(r, s[i].temporary_allocs);
+    ctrace__rep_td_count(r, collected ? s[i].died_young_allocs : s[i].temporary_allocs);
     ctrace__rep_td_bytes(r, s[i].max_size);
     ctrace__sink_str(r->o, "</tr>\n");
   }
@@ -13264,6 +13443,7 @@ static void ctrace__rep_memory(ctrace__report *r) {
   const ctrace_alloc_site *s;
   uint32_t n = 0, dropped = 0, lim = r->max_rows < 50u ? r->max_rows : 50u;
   ctrace__canvas c;
+  if (!ctrace__rep_has_memory(r)) return;
   ctrace__sink_str(r->o, "<section id=\"memory\"><h2>Memory</h2><div class=\"grid\"><div class=\"main\">");
   if (!m->mallocs) ctrace__sink_str(r->o, "<p class=\"muted\">No allocations were recorded (use ctrace_malloc and "
                                          "ctrace_free, or CTRACE_ALLOC and CTRACE_FREE).</p>");
@@ -13296,15 +13476,22 @@ static void ctrace__rep_memory(ctrace__report *r) {
   s = ctrace_analysis_leaks(r->a, &n, &dropped);
   if (n) ctrace__rep_site_table(r, s, n, lim, "leaks");
   if (dropped) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more leaking sites not listed.</p>", (unsigned)dropped);
-  ctrace__sink_str(r->o, "<h3>Temporary allocations</h3><p>");
-  ctrace__rep_count(r, m->temporary_allocs);
-  ctrace__sink_str(r->o, " of ");
-  ctrace__rep_count(r, m->mallocs);
-  ctrace__sink_fmt(r->o, " allocations (%.1f %%) were temporary, ", m->mallocs ? 100.0 * (double)m->temporary_allocs / (double)m->mallocs : 0.0);
-  ctrace__rep_bytes(r, (double)m->temporary_bytes);
-  ctrace__sink_str(r->o, " in all. The sites table above has a Temporary column per site.</p>");
-  ctrace__sink_str(r->o, "</div>");
-  ctrace__rep_howto(r, "How to read the memory section", ctrace__howto_memory);
+  {
+    int collected = ctrace_analysis_gc(r->a)->count > 0;
+    uint64_t k = collected ? m->died_young_allocs : m->temporary_allocs;
+    ctrace__sink_str(r->o, collected ? "<h3>Died young</h3><p>" : "<h3>Temporary allocations</h3><p>");
+    ctrace__rep_count(r, k);
+    ctrace__sink_str(r->o, " of ");
+    ctrace__rep_count(r, m->mallocs);
+    ctrace__sink_fmt(r->o, " allocations (%.1f %%) ", m->mallocs ? 100.0 * (double)k / (double)m->mallocs : 0.0);
+    ctrace__sink_str(r->o, collected ? "died young (freed by the first collection after they were made), "
+                                     : "were temporary (freed before their thread allocated again), ");
+    ctrace__rep_bytes(r, (double)(collected ? m->died_young_bytes : m->temporary_bytes));
+    ctrace__sink_str(r->o, collected ? " in all. The sites table above has a Died young column per site.</p>"
+                                     : " in all. The sites table above has a Temporary column per site.</p>");
+    ctrace__sink_str(r->o, "</div>");
+    ctrace__rep_howto(r, "How to read the memory section", collected ? ctrace__howto_memory_gc : ctrace__howto_memory);
+  }
   ctrace__sink_str(r->o, "</div></section>\n");
 }
 
@@ -13827,8 +14014,9 @@ static void ctrace__rep_page(ctrace__report *r) {
                           "anywhere, it works offline.</p><nav><a href=\"#story\">What this run shows</a>"
                           "<a href=\"#summary\">Summary</a>"
                           "<a href=\"#timeline\">Timeline</a><a href=\"#zones\">Zones</a>"
-                          "<a href=\"#flamegraph\">Flame graph</a><a href=\"#memory\">Memory</a>"
-                          "<a href=\"#messages\">Messages</a></nav></header>\n");
+                          "<a href=\"#flamegraph\">Flame graph</a>");
+  if (ctrace__rep_has_memory(r)) ctrace__sink_str(r->o, "<a href=\"#memory\">Memory</a>");
+  ctrace__sink_str(r->o, "<a href=\"#messages\">Messages</a></nav></header>\n");
   ctrace__rep_story(r);
   ctrace__rep_summary(r);
   ctrace__rep_timeline(r);

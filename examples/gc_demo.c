@@ -31,19 +31,20 @@
 /* ---- A tiny collector ------------------------------------------------------
    Every block the program allocates is registered in a list. In Go the
    compiler knows when a slice is no longer reachable; in C the program says
-   so with gc_drop(). Like Go's, a collection has two phases:
-   - mark: which blocks are garbage. It needs the program stopped at a safe
-     point (Go stops the world briefly to scan the stacks), so the program
-     waits while the collector unlinks the dropped blocks. Which blocks a
-     collection frees therefore depends only on the program, never on how
-     the threads were scheduled: every run prints the same numbers.
-   - sweep: the collector frees them while the program runs on.
-   The allocator asks for a collection when the heap reaches the goal; it
-   starts at the program's next safe point (gc_drop, as Go's starts at the
-   next stack scan). When the heap has run to twice the goal the program
-   waits for a whole collection instead (Go makes the goroutine assist). The
-   program takes the lock with ctrace_mutex_lock and says when it waits
-   (CTRACE_WAIT), so the report can tell how long collections held it up. */
+   so with gc_drop(). A collection has two phases, as in Go:
+   - mark: which blocks are garbage. It happens at a safe point of the
+     program (gc_drop; Go's goroutines scan their own stacks), on the
+     program's thread, in a moment: the dropped blocks are unlinked. Which
+     blocks a collection frees depends only on the program, never on how the
+     threads were scheduled, so every run prints the same numbers.
+   - sweep: the collector thread frees them while the program runs on. This
+     is the traced collection (CTRACE_GC_BEGIN to CTRACE_GC_END).
+   The allocator asks for a collection when the heap reaches the goal; its
+   mark happens at the program's next safe point. When the heap has run to
+   twice the goal the program marks at once and waits for the whole
+   collection (Go makes the goroutine assist). The program takes the lock
+   with ctrace_mutex_lock and says when it waits (CTRACE_WAIT), so the report
+   can tell how long collections held it up. */
 
 #define GC_MIN_GOAL (4u << 20) /* Go never sets a heap goal below 4 MB */
 
@@ -54,26 +55,41 @@ typedef struct block {
   int reachable; /* cleared by the program when it drops the block */
 } block;
 
+typedef struct job { /* a marked collection, waiting for its sweep */
+  struct job *next;
+  const char *reason;
+  block *garbage;
+  size_t goal; /* the goal it sets, published when it ends (as Go's cycle does) */
+} job;
+
 static struct {
   pthread_mutex_t lock;
-  pthread_cond_t wake; /* the collector sleeps here until a mark is wanted */
-  pthread_cond_t done; /* the program waits here for a mark or a whole collection */
+  pthread_cond_t wake; /* the collector sleeps here until there is a sweep to do */
+  pthread_cond_t done; /* the program waits here for a collection to finish */
   block *blocks;
+  job *jobs, **jobs_end; /* marked, not yet swept, oldest first */
   size_t heap;         /* bytes in registered blocks not yet found to be garbage */
   size_t goal;         /* a collection is wanted when heap reaches this */
-  unsigned asked;      /* collections started at a safe point */
-  unsigned marked;     /* collections whose mark is done */
+  unsigned marked;     /* collections marked */
   unsigned cycles;     /* collections finished (swept) */
   const char *wanted;  /* why a collection is wanted; NULL if none is */
-  const char *reason;  /* the reason of the collection the collector starts next */
   int quit;
 } gc = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-        NULL, 0, GC_MIN_GOAL, 0, 0, 0, NULL, NULL, 0};
+        NULL, NULL, &gc.jobs, 0, GC_MIN_GOAL, 0, 0, NULL, 0};
 
-/* gc.lock held, the program stopped: unlinks the dropped blocks and sets the
-   next goal, twice what survived (Go's pacer). Returns the garbage. */
-static block *mark(void) {
-  block **link = &gc.blocks, *garbage = NULL;
+/* gc.lock held, at a safe point: unlinks the dropped blocks, sets the next
+   goal (twice what survived, Go's pacer) and hands the garbage to the
+   collector. Returns the collection's number. */
+static unsigned mark(const char *reason) {
+  block **link = &gc.blocks;
+  job *j = (job *)malloc(sizeof *j);
+  if (!j) {
+    fprintf(stderr, "Operation failed!\n");
+    exit(1);
+  }
+  j->next = NULL;
+  j->reason = reason;
+  j->garbage = NULL;
   while (*link) {
     block *b = *link;
     if (b->reachable) {
@@ -82,12 +98,16 @@ static block *mark(void) {
     }
     *link = b->next;
     gc.heap -= b->size;
-    b->next = garbage;
-    garbage = b;
+    b->next = j->garbage;
+    j->garbage = b;
   }
   gc.goal = 2 * gc.heap > GC_MIN_GOAL ? 2 * gc.heap : GC_MIN_GOAL;
-  CTRACE_COUNTER("heap goal", gc.goal);
-  return garbage;
+  j->goal = gc.goal;
+  gc.wanted = NULL;
+  *gc.jobs_end = j;
+  gc.jobs_end = &j->next;
+  pthread_cond_signal(&gc.wake);
+  return ++gc.marked;
 }
 
 static void sweep(block *garbage) {
@@ -104,44 +124,26 @@ static void *collector(void *unused) {
   (void)unused;
   CTRACE_THREAD_NAME("GC");
   pthread_mutex_lock(&gc.lock);
-  while (!gc.quit) {
-    if (gc.marked < gc.asked) {
-      block *garbage;
-      CTRACE_GC_BEGIN(gc.reason);
-      garbage = mark();
-      gc.marked++;
-      pthread_cond_broadcast(&gc.done); /* the program may go on */
-      pthread_mutex_unlock(&gc.lock);
-      sweep(garbage);
-      pthread_mutex_lock(&gc.lock);
-      gc.cycles++;
-      CTRACE_GC_END();
-      pthread_cond_broadcast(&gc.done);
-    } else {
+  while (!gc.quit || gc.jobs) {
+    job *j = gc.jobs;
+    if (!j) {
       pthread_cond_wait(&gc.wake, &gc.lock);
+      continue;
     }
+    gc.jobs = j->next;
+    if (!gc.jobs) gc.jobs_end = &gc.jobs;
+    CTRACE_GC_BEGIN(j->reason);
+    pthread_mutex_unlock(&gc.lock); /* the program runs on during the sweep */
+    sweep(j->garbage);
+    pthread_mutex_lock(&gc.lock);
+    gc.cycles++;
+    CTRACE_COUNTER("heap goal", j->goal);
+    free(j);
+    CTRACE_GC_END();
+    pthread_cond_broadcast(&gc.done);
   }
   pthread_mutex_unlock(&gc.lock);
   return NULL;
-}
-
-/* gc.lock held: starts a collection now and waits for its mark (the stop at
-   the safe point); returns its number. */
-static unsigned start_collection(const char *reason) {
-  unsigned n = ++gc.asked;
-  gc.reason = reason;
-  gc.wanted = NULL;
-  pthread_cond_signal(&gc.wake);
-  {
-    CTRACE_WAIT("collection: mark");
-    while (gc.marked < n) pthread_cond_wait(&gc.done, &gc.lock);
-  }
-  return n;
-}
-
-/* gc.lock held: a safe point. A wanted collection starts here. */
-static void safe_point(void) {
-  if (gc.wanted) start_collection(gc.wanted);
 }
 
 /* Allocates a reachable block, recording the caller's line as its site. */
@@ -161,11 +163,11 @@ static void *gc_alloc_at(size_t size, const char *file, int line) {
   gc.blocks = b;
   gc.heap += size;
   if (gc.heap >= 2 * gc.goal) {
-    unsigned n = start_collection("heap at twice the goal or more");
-    CTRACE_WAIT("collection: sweep");
+    unsigned n = mark("heap at twice the goal or more");
+    CTRACE_WAIT("collection"); /* the program stalls until the sweep is done */
     while (gc.cycles < n) pthread_cond_wait(&gc.done, &gc.lock);
   } else if (gc.heap >= gc.goal && !gc.wanted) {
-    gc.wanted = "heap reached the goal";
+    gc.wanted = "heap reached the goal"; /* marked at the next safe point */
   }
   pthread_mutex_unlock(&gc.lock);
   return mem;
@@ -176,7 +178,7 @@ static void gc_drop(void *mem) {
   ctrace_mutex_lock(&gc.lock);
   for (b = gc.blocks; b; b = b->next)
     if (b->mem == mem) b->reachable = 0;
-  safe_point();
+  if (gc.wanted) mark(gc.wanted); /* a safe point */
   pthread_mutex_unlock(&gc.lock);
 }
 
@@ -185,7 +187,7 @@ static void gc_drop(void *mem) {
    on. No collection starts here. */
 static void gc_idle(void) {
   pthread_mutex_lock(&gc.lock);
-  while (gc.cycles < gc.asked) pthread_cond_wait(&gc.done, &gc.lock);
+  while (gc.cycles < gc.marked) pthread_cond_wait(&gc.done, &gc.lock);
   pthread_mutex_unlock(&gc.lock);
 }
 
