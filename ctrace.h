@@ -10686,6 +10686,16 @@ static CTRACE__MAYBE_UNUSED void ctrace__axis_bytes(ctrace__canvas *c, const ctr
 }
 
 /* A legend entry: a swatch and its words, returning the x after it. */
+/* A label centred on x, moved in where it would run past the canvas's edge
+   (the last tick of an axis, say). */
+static CTRACE__MAYBE_UNUSED void ctrace__text_inside(ctrace__canvas *c, float x, float y, int font_px,
+                                                    uint32_t colour, const char *s) {
+  float half = ctrace__text_width(s, font_px) / 2;
+  if (x + half > c->width - 2) x = c->width - 2 - half;
+  if (x - half < 2) x = 2 + half;
+  ctrace__canvas_text(c, x, y, font_px, CTRACE__AN_MIDDLE, colour, s);
+}
+
 static CTRACE__MAYBE_UNUSED float ctrace__legend(ctrace__canvas *c, float x, float y, int font_px,
                                                  uint32_t colour, int as_line, const char *words) {
   float s = (float)font_px;
@@ -11165,7 +11175,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   ctrace__canvas_text(c, f.x, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
                       b ? "Heap: this run and the baseline (bytes allocated and not yet freed)"
                         : ctrace_analysis_gc(a)->count
-                            ? "Heap over time: bytes allocated and not yet freed (garbage too, until collected)"
+                            ? "Heap over time: allocated, not yet freed (garbage too, until collected)"
                             : "Heap over time: bytes allocated and not yet freed");
   lx = f.x;
   lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__HEAP_FILL, 0, "heap");
@@ -11675,7 +11685,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_mmu(ctrace__canvas *c, const ctrac
     ctrace__textf(buf, sizeof buf, "window %s: %.1f%%", s1, 100.0 * m[i].utilization);
     ctrace__canvas_title(c, buf);
     if (i == 0 || i == n - 1 || (i % 2 == 0 && xy[2 * (n - 1)] - xy[2 * i] > 60))
-      ctrace__canvas_text(c, xy[2 * i], y0 + ph + 16, 11, CTRACE__AN_MIDDLE, CTRACE__INK, s1);
+      ctrace__text_inside(c, xy[2 * i], y0 + ph + 16, 11, CTRACE__INK, s1);
   }
   CTRACE_MEM_FREE(xy);
   ctrace__canvas_text(c, x0 + pw / 2, h - 8, 12, CTRACE__AN_MIDDLE, CTRACE__MUTED,
@@ -12420,15 +12430,19 @@ static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
   char b1[32], b2[32];
   double per_rise = m->heap_falls ? (double)m->rise_allocs / (double)m->heap_falls : 0;
+  int collected = ctrace_analysis_gc(a)->count > 0; /* else: malloc words only */
+  char in_gc[80] = "";
+  if (collected)
+    ctrace__textf(in_gc, sizeof in_gc, ", %llu of them during a collection", (unsigned long long)m->heap_falls_in_gc);
   switch (ctrace__heap_shape(a)) {
   case CTRACE__SHAPE_SAWTOOTH:
     ctrace__textf(st->text, sizeof st->text,
-                  "The heap (bytes allocated and not yet freed) is a sawtooth: it climbed through %.0f allocations on average, then fell to "
-                  "three quarters of its high point or less, %llu times (%llu of those falls during a "
-                  "collection)%s",
-                  per_rise, (unsigned long long)m->heap_falls, (unsigned long long)m->heap_falls_in_gc,
+                  "The heap (bytes allocated and not yet freed) is a sawtooth: it climbed through %.0f "
+                  "allocations on average, then fell to three quarters of its high point or less, %llu times%s%s",
+                  per_rise, (unsigned long long)m->heap_falls, in_gc,
                   /* the usual explanation, only when the collections did make the falls */
-                  2 * m->heap_falls_in_gc > m->heap_falls
+                  !collected ? ": the program freed its memory in bursts."
+                  : 2 * m->heap_falls_in_gc > m->heap_falls
                       ? ": garbage piles up until a collection frees it at once."
                       : ": the program freed its memory in bursts, mostly outside collections.");
     break;
@@ -12436,13 +12450,12 @@ static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
     ctrace__fmt_bytes(b1, sizeof b1, m->mallocs ? (double)m->total_alloc / (double)m->mallocs : 0);
     ctrace__fmt_bytes(b2, sizeof b2, (double)m->max_alloc_size);
     ctrace__textf(st->text, sizeof st->text,
-                  "The heap (bytes allocated and not yet freed) moves in large steps: its %llu allocations average %s (the "
-                  "largest %s, %.0f %% of the peak), so each one is a step up; it fell %llu %s, %llu of "
-                  "them during a collection, after %.1f allocations on average.",
+                  "The heap (bytes allocated and not yet freed) moves in large steps: its %llu allocations "
+                  "average %s (the largest %s, %.0f %% of the peak), so each one is a step up; it fell %llu %s%s, "
+                  "after %.1f allocations on average.",
                   (unsigned long long)m->mallocs, b1, b2,
                   100.0 * (double)m->max_alloc_size / (double)m->peak_alloc, (unsigned long long)m->heap_falls,
-                  ctrace__plural(m->heap_falls, "time", "times"), (unsigned long long)m->heap_falls_in_gc,
-                  per_rise);
+                  ctrace__plural(m->heap_falls, "time", "times"), in_gc, per_rise);
     break;
   case CTRACE__SHAPE_FLAT:
     ctrace__fmt_bytes(b1, sizeof b1, 0.75 * (double)m->peak_alloc);
