@@ -10562,6 +10562,28 @@ static CTRACE__MAYBE_UNUSED void ctrace__fmt_bytes(char *buf, size_t n, double b
   else ctrace__textf(buf, n, "%.3g GB", b / 1e9);
 }
 
+/* An axis tick in the unit its axis's largest value (ref) reads in, so one
+   axis never mixes "0 ns" with "ms". bytes: 0 = time in ns, 1 = bytes. */
+static CTRACE__MAYBE_UNUSED void ctrace__fmt_tick(char *buf, size_t n, double v, double ref, int bytes) {
+  static const char *const tu[4] = {"ns", "us", "ms", "s"}, *const bu[4] = {"B", "kB", "MB", "GB"};
+  double a = ref < 0 ? -ref : ref, div = 1;
+  int k = 0;
+  while (k < 3 && a >= 1e3 * div) { div *= 1e3; k++; }
+  ctrace__textf(buf, n, "%.3g %s", v / div, bytes ? bu[k] : tu[k]);
+}
+
+/* A time with three significant digits always ("17.0 ms" beside "17.1 ms"),
+   for table columns, where trimmed zeros would read as less precise. */
+static CTRACE__MAYBE_UNUSED void ctrace__fmt_ns3(char *buf, size_t n, double ns) {
+  static const char *const tu[4] = {"ns", "us", "ms", "s"};
+  double a = ns < 0 ? -ns : ns, div = 1, v;
+  int k = 0;
+  while (k < 3 && a >= 999.5 * div) { div *= 1e3; k++; }
+  v = ns / div;
+  if (k == 0) ctrace__textf(buf, n, "%.0f ns", ns);
+  else ctrace__textf(buf, n, "%.*f %s", fabs(v) >= 99.95 ? 0 : fabs(v) >= 9.995 ? 1 : 2, v, tu[k]);
+}
+
 /* A tick step of 1, 2 or 5 times a power of ten giving about `ticks` ticks. */
 static CTRACE__MAYBE_UNUSED double ctrace__nice_step(double range, int ticks) {
   double raw, p, f;
@@ -10653,6 +10675,11 @@ static CTRACE__MAYBE_UNUSED float ctrace__fy(const ctrace__frame *f, double v) {
 /* Every collection is a band at least this wide, with a gap between bands
    while they fit, so the bands can be counted. */
 #define CTRACE__GC_MIN_PX 3.0f
+/* The heap chart and the timeline share one time axis: the same left edge
+   (room for thread names) and right margin, so a moment is at the same x in
+   both (the page's script lines its timeline up with them too). */
+#define CTRACE__TIME_LEFT 151.2f
+#define CTRACE__TIME_RIGHT 12.0f
 
 /* Time axis under a frame: grid lines, tick labels with units. */
 static CTRACE__MAYBE_UNUSED void ctrace__axis_time(ctrace__canvas *c, const ctrace__frame *f, int font_px,
@@ -10664,7 +10691,7 @@ static CTRACE__MAYBE_UNUSED void ctrace__axis_time(ctrace__canvas *c, const ctra
     float x = ctrace__fx(f, t);
     if (grid) ctrace__canvas_line(c, x, f->y, x, f->y + f->h, CTRACE__GRID, 1);
     ctrace__canvas_line(c, x, f->y + f->h, x, f->y + f->h + 4, CTRACE__INK, 1);
-    ctrace__fmt_ns(label, sizeof label, t);
+    ctrace__fmt_tick(label, sizeof label, t, f->t1, 0);
     ctrace__canvas_text(c, x, f->y + f->h + 6 + (float)font_px, font_px, CTRACE__AN_MIDDLE,
                         CTRACE__INK, label);
   }
@@ -10679,7 +10706,7 @@ static CTRACE__MAYBE_UNUSED void ctrace__axis_bytes(ctrace__canvas *c, const ctr
     float y = ctrace__fy(f, v);
     ctrace__canvas_line(c, f->x, y, f->x + f->w, y, CTRACE__GRID, 1);
     ctrace__canvas_line(c, f->x - 4, y, f->x, y, CTRACE__INK, 1);
-    ctrace__fmt_bytes(label, sizeof label, v);
+    ctrace__fmt_tick(label, sizeof label, v, f->v1, 1);
     ctrace__canvas_text(c, f->x - 6, y + (float)font_px * 0.35f, font_px, CTRACE__AN_END, CTRACE__INK,
                         label);
   }
@@ -11158,8 +11185,8 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   double top, dur;
   char lab[160], v1[48], v2[48];
   float lx;
-  f.x = (float)fs * 6.5f; f.y = (float)fs * 3.2f;
-  f.w = w - f.x - 20; f.h = h - f.y - (float)fs * 3.0f;
+  f.x = CTRACE__TIME_LEFT; f.y = (float)fs * 3.8f;
+  f.w = w - f.x - CTRACE__TIME_RIGHT; f.h = h - f.y - (float)fs * 3.0f;
   if (f.w < 10) f.w = 10;
   if (f.h < 10) f.h = 10;
   dur = sm ? (double)sm->duration_ns : 0;
@@ -11172,12 +11199,12 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   f.t0 = 0; f.t1 = dur > 0 ? dur : 1;
   f.v0 = 0; f.v1 = top > 0 ? top * 1.08 : 1024;
   f.v1 = ceil(f.v1 / ctrace__nice_step(f.v1, 5)) * ctrace__nice_step(f.v1, 5);
-  ctrace__canvas_text(c, f.x, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
+  ctrace__canvas_text(c, 8, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
                       b ? "Heap: this run and the baseline (bytes allocated and not yet freed)"
                         : ctrace_analysis_gc(a)->count
                             ? "Heap over time: allocated, not yet freed (garbage too, until collected)"
                             : "Heap over time: bytes allocated and not yet freed");
-  lx = f.x;
+  lx = 8;
   lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__HEAP_FILL, 0, "heap");
   if (rss && rss->n_series) lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__RSS_LINE, 1, "resident (RSS)");
   {
@@ -11292,7 +11319,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   uint32_t n_th = 0, n_z = 0, n_t = 0, n_c = 0, n_gc = 0, i, j, total_lanes = 0, lanes_cap = 64;
   uint32_t n_ctr_shown, drawn = 0, task_lanes = 0, tasks_hidden = 0;
   int fs = h >= 500 ? 14 : 12;
-  float label_w = (float)fs * 0.6f * 18, y, lane_h = 14, fixed, task_h = (float)fs + 4;
+  float label_w = CTRACE__TIME_LEFT, y, lane_h = 14, fixed, task_h = (float)fs + 4;
   double task_end[CTRACE__TASK_LANES];
   ctrace__frame f;
   char buf[200], dur[48];
@@ -11302,7 +11329,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   ctr = ctrace_analysis_counters(a, &n_c);
   gc = ctrace_analysis_gc_spans(a, &n_gc);
   n_ctr_shown = n_c > 4u ? 4u : n_c;
-  f.x = label_w; f.y = (float)fs * 2.2f; f.w = w - label_w - 12; f.h = h - f.y - (float)fs * 2.6f;
+  f.x = label_w; f.y = (float)fs * 2.2f; f.w = w - label_w - CTRACE__TIME_RIGHT; f.h = h - f.y - (float)fs * 2.6f;
   if (f.w < 10) f.w = 10;
   f.t0 = 0; f.t1 = sm && sm->duration_ns > 0 ? (double)sm->duration_ns : 1;
   f.v0 = 0; f.v1 = 1;
@@ -11930,6 +11957,12 @@ static const char *const ctrace__report_js[] = {
   "  if (a < 1e9) return p3(ns / 1e6) + ' ms';\n",
   "  return p3(ns / 1e9) + ' s';\n",
   "}\n",
+  "/* a tick in the unit of the axis's largest value: no \"0 ns\" beside \"ms\" */\n",
+  "function tickT(ns, ref) {\n",
+  "  var u = ['ns', '\\u00b5s', 'ms', 's'], d = 1, k = 0;\n",
+  "  while (k < 3 && Math.abs(ref) >= 1e3 * d) { d *= 1e3; k++; }\n",
+  "  return p3(ns / d) + ' ' + u[k];\n",
+  "}\n",
   "function fmtB(b) {\n",
   "  var a = Math.abs(b);\n",
   "  if (a < 1e3) return Math.round(b) + ' B';\n",
@@ -11950,7 +11983,18 @@ static const char *const ctrace__report_js[] = {
   "/* ---- timeline ---- */\n",
   "var cv = $('tl-canvas'), tip = $('tip');\n",
   "if (cv && cv.getContext) (function () {\n",
-  "  var ctx = cv.getContext('2d'), Q = D.q, DUR = Math.max(1, D.dur), LW = 150, LH = 14;\n",
+  "  var ctx = cv.getContext('2d'), Q = D.q, DUR = Math.max(1, D.dur), LW = 150, RM = 10, LH = 14;\n",
+  "  var hsvg = doc.querySelector('svg.heap-chart');\n",
+  "  /* one time axis: the canvas takes the heap chart's left edge and right\n",
+  "     margin, as drawn at the page's width */\n",
+  "  function align() {\n",
+  "    if (!hsvg || !D.hx || !hsvg.viewBox || !hsvg.viewBox.baseVal) return;\n",
+  "    var hb = hsvg.getBoundingClientRect(), cb = cv.getBoundingClientRect(), vw = hsvg.viewBox.baseVal.width;\n",
+  "    if (!vw || !hb.width || !cb.width) return;\n",
+  "    var k = hb.width / vw;\n",
+  "    LW = hb.left - cb.left + D.hx[0] * k;\n",
+  "    RM = cb.right - hb.right + D.hx[1] * k;\n",
+  "  }\n",
   "  var v0 = 0, v1 = DUR, sel = null, drag = null, rows = [], H = 0, i, j, k = 0;\n",
   "  var lanes = [], byRow = [];\n",
   "  for (i = 0; i < D.th.length; i++) byRow.push([]);\n",
@@ -11979,7 +12023,7 @@ static const char *const ctrace__report_js[] = {
   "  }\n",
   "  layout();\n",
   "  function X(t, pw) { return LW + (t - v0) * pw / (v1 - v0); }\n",
-  "  function T(x) { var pw = cv.clientWidth - LW - 10; return v0 + (x - LW) * (v1 - v0) / pw; }\n",
+  "  function T(x) { var pw = cv.clientWidth - LW - RM; return v0 + (x - LW) * (v1 - v0) / pw; }\n",
   "  function first(ln, t) {\n",
   "    var lo = 0, hi = ln.s.length;\n",
   "    while (lo < hi) { var m = (lo + hi) >> 1; if (ln.s[m] + ln.d[m] < t) lo = m + 1; else hi = m; }\n",
@@ -12000,12 +12044,18 @@ static const char *const ctrace__report_js[] = {
   "    }\n",
   "    if (pts.length) ctx.lineTo(X(v1, pw), prev);\n",
   "  }\n",
+  "  /* a row's name in the label column: smaller type before it is cut */\n",
   "  function label(text, y) {\n",
+  "    var room = LW - 8, px = 11, s = text;\n",
   "    ctx.fillStyle = '#222';\n",
-  "    ctx.fillText(text.length > 22 ? text.slice(0, 21) + '\\u2026' : text, 4, y);\n",
+  "    while (px > 8 && ctx.measureText(s).width > room) ctx.font = --px + 'px monospace';\n",
+  "    while (s.length > 2 && ctx.measureText(s).width > room) s = s.slice(0, s.length - 2) + '\\u2026';\n",
+  "    ctx.fillText(s, 4, y);\n",
+  "    ctx.font = '11px monospace';\n",
   "  }\n",
   "  function draw() {\n",
-  "    var W = cv.clientWidth, dpr = window.devicePixelRatio || 1, pw = W - LW - 10, r, q;\n",
+  "    align();\n",
+  "    var W = cv.clientWidth, dpr = window.devicePixelRatio || 1, pw = W - LW - RM, r, q;\n",
   "    cv.width = Math.round(W * dpr); cv.height = Math.round(H * dpr); cv.style.height = H + 'px';\n",
   "    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);\n",
   "    ctx.clearRect(0, 0, W, H);\n",
@@ -12016,7 +12066,7 @@ static const char *const ctrace__report_js[] = {
   "    for (t = Math.ceil(v0 / step) * step; t <= v1; t += step) {\n",
   "      var tx = X(t, pw);\n",
   "      ctx.fillStyle = '#e6e6e6'; ctx.fillRect(tx, 20, 1, H - 20);\n",
-  "      ctx.fillStyle = '#222'; ctx.fillText(fmtT(t), tx + 2, 10);\n",
+  "      ctx.fillStyle = '#222'; ctx.fillText(tickT(t, v1), tx + 2, 10);\n",
   "    }\n",
   "    for (r = 0; r < rows.length; r++) {\n",
   "      var R = rows[r], y = R.y;\n",
@@ -12082,7 +12132,7 @@ static const char *const ctrace__report_js[] = {
   "          ctx.fillRect(X(mt, pw), y + 1, 1, LH - 2);\n",
   "        }\n",
   "      } else if (R.kind === 'ctr' || R.kind === 'heap') {\n",
-  "        var C = R.kind === 'heap' ? { n: 'live heap', p: D.hp, top: D.htop, c: '#4e79a7' } : D.ct[R.c];\n",
+  "        var C = R.kind === 'heap' ? { n: 'heap (not yet freed)', p: D.hp, top: D.htop, c: '#4e79a7' } : D.ct[R.c];\n",
   "        label(C.n, y + 8);\n",
   "        ctx.fillStyle = C.c; ctx.globalAlpha = 0.6;\n",
   "        seriesPath(C.p, y + 2, R.h - 4, C.top || 1, pw, true);\n",
@@ -12111,7 +12161,7 @@ static const char *const ctrace__report_js[] = {
   "    draw();\n",
   "  }\n",
   "  function hit(x, y) {\n",
-  "    var t = T(x), tol = 3 * (v1 - v0) / Math.max(1, cv.clientWidth - LW - 10), r, q;\n",
+  "    var t = T(x), tol = 3 * (v1 - v0) / Math.max(1, cv.clientWidth - LW - RM), r, q;\n",
   "    if (x < LW) return null;\n",
   "    for (r = 0; r < rows.length; r++) {\n",
   "      var R = rows[r];\n",
@@ -12146,7 +12196,7 @@ static const char *const ctrace__report_js[] = {
   "          if (Math.abs(mt - t) <= tol) return [D.mk[q][3], (D.mk[q][2] ? 'log message' : 'instant') + ' at ' + fmtT(mt), 'thread ' + ((D.th[D.mk[q][1]] || [0, '?'])[1])];\n",
   "        }\n",
   "      } else if (R.kind === 'ctr' || R.kind === 'heap') {\n",
-  "        var C = R.kind === 'heap' ? { n: 'live heap', p: D.hp, b: 1 } : D.ct[R.c], best = -1;\n",
+  "        var C = R.kind === 'heap' ? { n: 'heap (not yet freed)', p: D.hp, b: 1 } : D.ct[R.c], best = -1;\n",
   "        for (q = 0; q < C.p.length; q += 3) if (C.p[q] * Q <= t) best = q;\n",
   "        if (best >= 0) return [C.n, 'max ' + (C.b ? fmtB(C.p[best + 1]) : p3(C.p[best + 1])) + ', then ' + (C.b ? fmtB(C.p[best + 2]) : p3(C.p[best + 2])), 'near ' + fmtT(C.p[best] * Q)];\n",
   "      }\n",
@@ -12181,7 +12231,7 @@ static const char *const ctrace__report_js[] = {
   "  });\n",
   "  window.addEventListener('mouseup', function () {\n",
   "    if (!drag) return;\n",
-  "    var pw = cv.clientWidth - LW - 10;\n",
+  "    var pw = cv.clientWidth - LW - RM;\n",
   "    if (Math.abs(drag[1] - drag[0]) * pw / (v1 - v0) > 3) {\n",
   "      sel = [Math.min(drag[0], drag[1]), Math.max(drag[0], drag[1])];\n",
   "      $('tl-sel').textContent = 'selected ' + fmtT(sel[1] - sel[0]) + ' (' + fmtT(sel[0]) + ' to ' + fmtT(sel[1]) + ')';\n",
@@ -12746,10 +12796,12 @@ static void ctrace__rep_bytes(ctrace__report *r, double v) {
 
 /* Table cells carry their exact value in data-v for sorting and for tools. */
 static void ctrace__rep_td_ns(ctrace__report *r, int64_t ns) {
+  char b[48];
   ctrace__sink_str(r->o, "<td class=\"n\" data-v=\"");
   ctrace__sink_int(r->o, ns);
   ctrace__sink_str(r->o, "\">");
-  ctrace__rep_ns(r, (double)ns);
+  ctrace__fmt_ns3(b, sizeof b, (double)ns);
+  ctrace__sink_html_units(r->o, b);
   ctrace__sink_str(r->o, "</td>");
 }
 
@@ -13809,6 +13861,7 @@ static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
      mk    instants and log lines, [time, row, 1 = log 0 = instant, text]
      ct    counters (not ctrace.rss), {n: name, top: max, c: colour,
            p: series}; a series is flat [time, max, last] per bucket
+     hx    the heap chart's time axis: its left edge and right margin (SVG units)
      htop  the heap chart's top in bytes; hp the live heap's series, rss
            ctrace.rss's
      zh    per zone in the table, "zone index": flat [lo_ns, hi_ns, count]
@@ -13952,6 +14005,11 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   if (rss && rss->max > htop) htop = rss->max;
   ctrace__sink_str(r->o, "],\"htop\":");
   ctrace__rep_jnum(r, htop > 0 ? htop : 1.0);
+  ctrace__sink_str(r->o, ",\"hx\":[");
+  ctrace__rep_jnum(r, CTRACE__TIME_LEFT);
+  ctrace__sink_str(r->o, ",");
+  ctrace__rep_jnum(r, CTRACE__TIME_RIGHT);
+  ctrace__sink_str(r->o, "]");
   ctrace__sink_str(r->o, ",\"hp\":");
   ctrace__rep_series(r, hp, n_hp);
   ctrace__sink_str(r->o, ",\"rss\":");

@@ -255,7 +255,7 @@ run_gc_sawtooth() {
   check "gc_sawtooth: collections on the GC thread" test "$(fact gc_on_gc_thread "$f")" -ge 3
   if story=$(story_of gc_sawtooth); then
     sed 's/^/    /' "$story"
-    check "gc_sawtooth: the panel calls the heap a sawtooth" grep -q "The live heap is a sawtooth" "$story"
+    check "gc_sawtooth: the panel calls the heap a sawtooth" grep -q "The heap (bytes allocated and not yet freed) is a sawtooth" "$story"
   fi
 }
 

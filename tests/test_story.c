@@ -446,6 +446,16 @@ static void test_layout(void) {
     ctrace__chart_heap(&c, A, (float)w, 380);
     f = layout_faults(&c, why, sizeof why);
     CHECK(f == 0, "layout: heap chart %d px wide: no label cut or overlapping (%u; %s)", w, f, why);
+    {
+      uint32_t i, mixed = 0, zero_ms = 0, zero_mb = 0;
+      for (i = 0; i < c.n_shapes; ++i) {
+        const char *t = c.shapes[i].kind == CTRACE__SH_TEXT ? c.text + c.shapes[i].text : "";
+        mixed += strcmp(t, "0 ns") == 0 || strcmp(t, "0 B") == 0;
+        zero_ms += strcmp(t, "0 ms") == 0;
+        zero_mb += strcmp(t, "0 MB") == 0;
+      }
+      CHECK(!mixed && zero_ms == 1 && zero_mb == 1, "units: one unit per axis, \"0 ms\" and \"0 MB\", no \"0 ns\"");
+    }
     ctrace__canvas_free(&c);
     ctrace__canvas_init(&c, (float)w, 260, 0xffffffffu);
     ctrace__chart_mmu(&c, A, (float)w, 260);
@@ -642,6 +652,11 @@ static void test_report_consistency(void) {
 
 static void test_units(void) {
   ctrace__sink o;
+  char b1[48], b2[48];
+  ctrace__fmt_ns3(b1, sizeof b1, 17.0e6);
+  ctrace__fmt_ns3(b2, sizeof b2, 17.1e6);
+  CHECK(strcmp(b1, "17.0 ms") == 0 && strcmp(b2, "17.1 ms") == 0,
+        "units: table times keep three digits (\"%s\" beside \"%s\")", b1, b2);
   memset(&o, 0, sizeof o);
   ctrace__sink_html_units(&o, "1.5 us, status, 3 used, 20 us");
   ctrace__sink_bytes(&o, "", 1);
