@@ -8144,7 +8144,9 @@ static void ctrace__heap_moved(ctrace_analysis *a, int64_t t, int up) {
       m->peak_alloc = m->alloc;
       m->peak_time_ns = t;
     }
-    if (a->heap_falling) ctrace__heap_fall_over(a, t);
+    /* a collection's frees are one fall, whatever the program allocates
+       while it sweeps: the chart draws one drop */
+    if (a->heap_falling && !a->gc_open) ctrace__heap_fall_over(a, t);
     if (m->alloc > a->heap_hi) {
       a->heap_hi = m->alloc;
       a->heap_hi_t = t;

@@ -314,6 +314,21 @@ static void test_falls_as_drawn(void) {
   CHECK(drops == 4 && ctrace_analysis_memory(A)->heap_falls == drops && has(s, "fell 4 times, 4 of them during"),
         "falls: each collection's drop is a fall, as the chart draws it (%u drops; %s)", drops, s);
   ctrace_analysis_free(A);
+  /* The program allocates while a collection sweeps: still one drop, one fall. */
+  begin();
+  al(1 * MS, 0x100, 100);
+  al(2 * MS, 0x200, 100);
+  al(3 * MS, 0x300, 100);
+  put(CTRACE_EV_GC_BEGIN, 2, 4 * MS, "goal", 0, 0);
+  fr(2, 4 * MS + 1, 0x100);
+  fr(2, 4 * MS + 2, 0x200); /* 300 -> 100: a fall */
+  al(4 * MS + 3, 0x400, 10);
+  fr(2, 4 * MS + 4, 0x300); /* 110 -> 10, same collection */
+  put(CTRACE_EV_GC_END, 2, 5 * MS, NULL, 0, 0);
+  end(10 * MS);
+  CHECK(ctrace_analysis_memory(A)->heap_falls == 1, "falls: one collection's drop is one fall, whatever is "
+        "allocated while it sweeps (%llu)", (unsigned long long)ctrace_analysis_memory(A)->heap_falls);
+  ctrace_analysis_free(A);
 }
 
 /* Seven teeth at 8.389-8.394 MB: the chart cannot tell them apart, and the
