@@ -10586,6 +10586,13 @@ static CTRACE__MAYBE_UNUSED void ctrace__fmt_ns3(char *buf, size_t n, double ns)
   else ctrace__textf(buf, n, "%.*f %s", fabs(v) >= 99.95 ? 0 : fabs(v) >= 9.995 ? 1 : 2, v, tu[k]);
 }
 
+/* 2^k bytes in binary units, exact: the size bins are powers of two, and
+   "32 MiB" reads as one where "33.6 MB" does not. */
+static CTRACE__MAYBE_UNUSED void ctrace__fmt_pow2(char *buf, size_t n, unsigned k) {
+  static const char *const u[7] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  ctrace__textf(buf, n, "%u %s", 1u << (k % 10u), u[k / 10u < 7u ? k / 10u : 6u]);
+}
+
 /* A tick step of 1, 2 or 5 times a power of ten giving about `ticks` ticks. */
 static CTRACE__MAYBE_UNUSED double ctrace__nice_step(double range, int ticks) {
   double raw, p, f;
@@ -11345,7 +11352,8 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
     }
     if ((float)task_lanes * task_h / 3 > task_h) task_h = (float)task_lanes * task_h / 3;
   }
-  fixed = (float)(fs + 6) * (2.0f + (float)n_ctr_shown * 1.6f) + (n_t ? task_h + 2 : 0);
+  fixed = (float)(fs + 6) * (2.0f + (float)n_ctr_shown * 1.6f) + (n_t ? task_h + 2 : 0) +
+          (n_c > n_ctr_shown ? (float)fs + 6 : 0); /* the "more counters" note */
   for (;;) {
     total_lanes = 0;
     for (i = 0; i < n_th; ++i) total_lanes += 1u + (th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap);
@@ -11499,6 +11507,12 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   f.h = y - f.y;
   ctrace__axis_time(c, &f, fs, 0);
   c->used_h = f.y + f.h + 12 + (float)fs;
+  if (n_c > n_ctr_shown) { /* every cap says so */
+    ctrace__textf(buf, sizeof buf, "%u more counters not shown",
+                  (unsigned)(n_c - n_ctr_shown));
+    ctrace__canvas_text(c, 6, c->used_h + (float)fs, fs, CTRACE__AN_START, CTRACE__MUTED, buf);
+    c->used_h += (float)fs + 6;
+  }
   return c->oom ? CTRACE_E_NOMEM : 0;
 }
 
@@ -11741,8 +11755,8 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_sizes(ctrace__canvas *c, const ctr
   for (k = lo; k <= hi; ++k) {
     float bh = (float)((double)m->size_count[k] / (double)most) * ph, bx = x0 + bw * (float)(k - lo);
     /* a bin is a range of sizes, [2^(k-1), 2^k), and is labelled as one */
-    ctrace__fmt_bytes(s1, sizeof s1, k ? (double)((uint64_t)1 << (k - 1u)) : 0);
-    ctrace__fmt_bytes(s3, sizeof s3, k ? (k < 64u ? (double)((uint64_t)1 << k) : 18446744073709551616.0) : 1);
+    ctrace__fmt_pow2(s1, sizeof s1, k ? k - 1u : 0);
+    ctrace__fmt_pow2(s3, sizeof s3, k);
     if (k) ctrace__textf(range, sizeof range, "%s-%s", s1, s3);
     else ctrace__textf(range, sizeof range, "0 B");
     ctrace__canvas_rect(c, bx + 1, y0 + ph - bh, bw - 2 > 1 ? bw - 2 : 1, bh, CTRACE__HEAP_FILL, 0, 0);
@@ -13042,18 +13056,25 @@ static void ctrace__rep_card_trace(ctrace__report *r, const ctrace_analysis *a, 
   ctrace__sink_str(r->o, "</dd></dl></div>\n");
 }
 
+/* "650,000,000 B (650 MB)"; below a kilobyte the two would say the same. */
+static void ctrace__rep_go_bytes(ctrace__report *r, uint64_t v) {
+  ctrace__rep_count(r, v);
+  ctrace__sink_str(r->o, " B");
+  if (v < 1000) return;
+  ctrace__sink_str(r->o, " (");
+  ctrace__rep_bytes(r, (double)v);
+  ctrace__sink_str(r->o, ")");
+}
+
 static void ctrace__rep_card_memory(ctrace__report *r, const ctrace_analysis *a, const char *heading) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
   ctrace__sink_str(r->o, "<div class=\"card\" id=\"memstats\"><h3>");
   ctrace__sink_str(r->o, heading);
   ctrace__sink_str(r->o, "</h3><dl class=\"kv\">");
   /* Go's names with Go's raw byte counts, and the same in units beside them */
-  ctrace__rep_kv_begin(r, "Alloc"); ctrace__rep_count(r, m->alloc);
-  ctrace__sink_str(r->o, " B ("); ctrace__rep_bytes(r, (double)m->alloc); ctrace__sink_str(r->o, ")");
-  ctrace__rep_kv_begin(r, "TotalAlloc"); ctrace__rep_count(r, m->total_alloc);
-  ctrace__sink_str(r->o, " B ("); ctrace__rep_bytes(r, (double)m->total_alloc); ctrace__sink_str(r->o, ")");
-  ctrace__rep_kv_begin(r, "HeapAlloc"); ctrace__rep_count(r, m->heap_alloc);
-  ctrace__sink_str(r->o, " B ("); ctrace__rep_bytes(r, (double)m->heap_alloc); ctrace__sink_str(r->o, ")");
+  ctrace__rep_kv_begin(r, "Alloc"); ctrace__rep_go_bytes(r, m->alloc);
+  ctrace__rep_kv_begin(r, "TotalAlloc"); ctrace__rep_go_bytes(r, m->total_alloc);
+  ctrace__rep_kv_begin(r, "HeapAlloc"); ctrace__rep_go_bytes(r, m->heap_alloc);
   ctrace__rep_kv_begin(r, "NumGC"); ctrace__rep_count(r, m->num_gc);
   ctrace__rep_kv_begin(r, "peak heap");
   ctrace__rep_bytes(r, (double)m->peak_alloc);

@@ -481,6 +481,27 @@ static void test_layout(void) {
   ctrace_analysis_free(A);
 }
 
+/* The timeline draws 4 counters; the rest are said, inside the picture. */
+static void test_counter_cap(void) {
+  static const char *const names[6] = {"c1", "c2", "c3", "c4", "c5", "c6"};
+  ctrace__canvas c;
+  uint32_t i, said = 0;
+  begin();
+  put(CTRACE_EV_ZONE_BEGIN, 1, 0, "work", 0, 0);
+  for (i = 0; i < 6; ++i) put(CTRACE_EV_COUNTER, 1, (int64_t)i * MS, names[i], 0, i + 1);
+  put(CTRACE_EV_ZONE_END, 1, 10 * MS, NULL, 0, 0);
+  end(10 * MS);
+  ctrace__canvas_init(&c, 1200, 520, 0xffffffffu);
+  ctrace__chart_timeline(&c, A, NULL, 1200, 520);
+  for (i = 0; i < c.n_shapes; ++i)
+    if (c.shapes[i].kind == CTRACE__SH_TEXT && strcmp(c.text + c.shapes[i].text, "2 more counters not shown") == 0 &&
+        c.shapes[i].y <= c.height && c.shapes[i].y <= c.used_h)
+      said++;
+  CHECK(said == 1, "cap: the timeline says \"2 more counters not shown\", inside what the PNG keeps");
+  ctrace__canvas_free(&c);
+  ctrace_analysis_free(A);
+}
+
 /* The reads of the program's statistics come back with their figures. */
 static void test_memstats_reads(void) {
   ctrace_event e;
@@ -638,7 +659,7 @@ static void test_report_consistency(void) {
     if (p > h && p[-1] >= '0' && p[-1] <= '9' && !(p[3] >= 'a' && p[3] <= 'z')) digit_us++;
   CHECK(digit_us == 0, "units: no \"us\" after a number, the page says µs (%d found)", digit_us);
   CHECK(has(h, "1,500,000 B (1.5 MB)"), "TotalAlloc raw and readable side by side");
-  CHECK(has(h, "1.05 MB-2.1 MB"), "size histogram bins labelled as ranges");
+  CHECK(has(h, "1 MiB-2 MiB") && !has(h, "1.05 MB-2.1 MB"), "size histogram bins: powers of two in binary units");
   if (!has(h, "1 of the program, + ctrace writer")) {
     const char *q = strstr(h, "<dt>threads</dt>");
     printf("  note: %.200s\n", q ? q : "(no threads row)");
@@ -690,6 +711,7 @@ int main(void) {
   test_collections_drawn();
   test_layout();
   test_memstats_reads();
+  test_counter_cap();
   test_died_young();
   test_fits_the_program();
   test_report_consistency();
