@@ -229,6 +229,12 @@ run_gc_demo() {
     check "gc_demo: the panel quotes the collections' count ($4)" grep -q "^$4 collections ran" "$story"
     check "gc_demo: the panel says how long main was held up" grep -q "thread was held up by collections" "$story"
     check "gc_demo: the report draws the utilization curve" grep -q 'class="mmu-chart"' "$TMP/gc_demo.html"
+    # The program's three printed tables are on the page, as it printed them.
+    sed -n '/id="memstats-reads"/,/<\/table>/p' "$TMP/gc_demo.html" | grep -o 'data-v="[0-9]*">[0-9,]*</td></tr>' |
+      sed 's/.*">\([0-9,]*\)<.*/\1/' | tr '\n' ' ' >"$TMP/gc_demo.reads"
+    check "gc_demo: the page shows its three reads of the statistics, NumGC 0 3 8 ($(cat "$TMP/gc_demo.reads"))" \
+      test "$(cat "$TMP/gc_demo.reads")" = "0 3 8 "
+    check "gc_demo: the heap chart marks each read" test "$(grep -o 'read [123] of the statistics at' "$TMP/gc_demo.html" | wc -l)" -ge 3
   fi
 }
 
