@@ -412,6 +412,7 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_analysis_heap_series CTRACE__TOOL(ctrace_analysis_heap_series)
 #define ctrace_analysis_memory CTRACE__TOOL(ctrace_analysis_memory)
 #define ctrace_analysis_peaks CTRACE__TOOL(ctrace_analysis_peaks)
+#define ctrace_analysis_memstats_reads CTRACE__TOOL(ctrace_analysis_memstats_reads)
 #define ctrace_analysis_alloc_sites CTRACE__TOOL(ctrace_analysis_alloc_sites)
 #define ctrace_analysis_problems CTRACE__TOOL(ctrace_analysis_problems)
 #define ctrace_analysis_logs CTRACE__TOOL(ctrace_analysis_logs)
@@ -452,6 +453,9 @@ typedef enum ctrace_event_kind {
                                 thread measured, not the one that wrote it.
                                 ptr = 1 when size holds the time it has waited
                                 for a core so far (ns; Linux), 0 if not known */
+  CTRACE_EV_MEMSTATS = 74,   /* the program read its statistics (ctrace_read_memstats),
+                                as it then saw them: size = Alloc (= HeapAlloc),
+                                id = TotalAlloc, value = NumGC (sized) */
   CTRACE_EV_UNKNOWN = 63     /* a kind this reader does not know (skipped safely) */
 } ctrace_event_kind;
 
@@ -613,8 +617,10 @@ typedef struct ctrace_analysis_config {
   uint32_t max_leak_sites;   /* sites listed in ctrace_analysis_leaks(); 1000 */
   uint32_t max_depth;        /* zone nesting tracked per thread; 1024 (deeper
                                 zones are matched but not measured; counted) */
-  /* A block is "temporary" when it is freed within temporary_ns of its
-     allocation (default 1 ms = 1000000; negative: no block is). */
+  /* A block is "temporary" when it is freed before the thread that made it
+     allocates again (heaptrack's rule: it counts allocations, not time, so
+     it does not vary with the machine's load). Negative: no block is; other
+     values are kept for compatibility and change nothing. */
   int64_t temporary_ns;
 } ctrace_analysis_config;
 
@@ -844,6 +850,9 @@ typedef struct ctrace_counter_stats {
   uint32_t n_series;
 } ctrace_counter_stats;
 
+/* Peaks closer than this share of the peak count as the same peak: a chart
+   (and a reader) cannot tell 8.389 MB from 8.394 MB. */
+#define CTRACE_PEAK_TOLERANCE 0.005
 /* Memory in Go's terms (runtime.MemStats) as at the trace's end, from
    ALLOC/FREE events; plus what Go does not show. Size buckets: [0] holds
    size 0, [k] for k >= 1 holds sizes in [2^(k-1), 2^k). */
@@ -855,7 +864,8 @@ typedef struct ctrace_mem_summary {
   uint64_t live_blocks;      /* blocks live at the end (= leaked) */
   uint64_t peak_alloc;       /* highest alloc, exact */
   int64_t peak_time_ns;      /* when it was first reached */
-  uint32_t peak_count;       /* times the heap rose to peak_alloc (see
+  uint32_t peak_count;       /* rises of the heap whose high point came within
+                                CTRACE_PEAK_TOLERANCE of peak_alloc (see
                                 ctrace_analysis_peaks for when) */
   /* The heap's shape: a "fall" is a drop to 3/4 or less of the highest point
      since the last fall; rise_allocs counts the allocations made while
@@ -869,6 +879,9 @@ typedef struct ctrace_mem_summary {
   uint64_t rss_last, rss_peak;
   int64_t rss_peak_time_ns;
   uint64_t size_count[65], size_bytes[65];
+  /* Freed by the first collection that began after they were made (the
+     word for short-lived under a collector; temporary_* is for malloc/free). */
+  uint64_t died_young_allocs, died_young_bytes;
 } ctrace_mem_summary;
 
 typedef struct ctrace_alloc_site {
@@ -880,6 +893,7 @@ typedef struct ctrace_alloc_site {
   uint64_t live_blocks, live_bytes;   /* at the end: leaks */
   uint64_t temporary_allocs, temporary_bytes;
   uint64_t max_size;
+  uint64_t died_young_allocs; /* see ctrace_mem_summary.died_young_allocs */
 } ctrace_alloc_site;
 
 enum ctrace_site_order { CTRACE_BY_BYTES = 0, CTRACE_BY_COUNT = 1, CTRACE_BY_LIVE_BYTES = 2 };
@@ -979,8 +993,20 @@ CTRACE_TOOLS_API const ctrace_counter_stats *ctrace_analysis_find_counter(const 
 CTRACE_TOOLS_API const ctrace_series_point *ctrace_analysis_heap_series(const ctrace_analysis *a,
                                                                   uint32_t *n);
 CTRACE_TOOLS_API const ctrace_mem_summary *ctrace_analysis_memory(const ctrace_analysis *a);
-/* When the heap rose to its peak: the first 64 times (peak_count has them all). */
+/* When the heap rose to its peak (within CTRACE_PEAK_TOLERANCE), the high
+   point of each such rise: the first 64 times (peak_count has them all). */
 CTRACE_TOOLS_API const int64_t *ctrace_analysis_peaks(const ctrace_analysis *a, uint32_t *n);
+/* The program's reads of its statistics (ctrace_read_memstats), the first
+   CTRACE_MEMSTATS_READS_KEPT in time order, with the figures it then got. */
+#define CTRACE_MEMSTATS_READS_KEPT 64
+typedef struct ctrace_memstats_read {
+  int64_t time_ns;
+  uint32_t thread;
+  uint32_t num_gc;
+  uint64_t alloc, total_alloc; /* HeapAlloc = Alloc */
+} ctrace_memstats_read;
+CTRACE_TOOLS_API const ctrace_memstats_read *ctrace_analysis_memstats_reads(const ctrace_analysis *a,
+                                                                        uint32_t *n);
 /* Allocation sites sorted by enum ctrace_site_order, largest first
    (CTRACE_BY_LIVE_BYTES lists only the sites with blocks live at the end). */
 CTRACE_TOOLS_API const ctrace_alloc_site *ctrace_analysis_alloc_sites(const ctrace_analysis *a, int order,
@@ -3997,6 +4023,19 @@ CTRACE_API CTRACE__NOINSTR void ctrace_free_event(ctrace_site *site, const void 
   if (ptr) ctrace__track_free((uintptr_t)ptr, site->file, site->line);
 }
 
+/* What the program read, so the report can show the figures it printed at
+   the moment it printed them (Go's chapter prints three such tables). */
+static CTRACE__NOINSTR void ctrace__memstats_event(ctrace__tstate *t, const ctrace_memstats *ms) {
+  uint8_t tmp[30], *q = tmp;
+  uint8_t *p = ctrace__event_head(t, CTRACE_EV_MEMSTATS);
+  q = ctrace__put_varint(q, ms->alloc);
+  q = ctrace__put_varint(q, ms->total_alloc);
+  q = ctrace__put_varint(q, ms->num_gc);
+  *p++ = (uint8_t)(q - tmp); /* <= 30: a one-byte varint */
+  memcpy(p, tmp, (size_t)(q - tmp));
+  ctrace__event_commit(t, p + (q - tmp));
+}
+
 CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
   ctrace__tstate *t;
   uint64_t total, mallocs, frees;
@@ -4029,6 +4068,7 @@ CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
   ms->pause_total_ns = ctrace__load_relaxed(&ctrace__g.ms_pause);
   ms->last_gc_ns = ctrace__load_relaxed(&ctrace__g.ms_last_gc);
   ms->rss = ctrace__rss_bytes();
+  if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) ctrace__memstats_event(t, ms);
 }
 
 /* A thread is exiting: its last events go to the writer, its state away. */
@@ -6798,9 +6838,17 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
     break;
   case CTRACE_EV_WAIT_BEGIN:
   case CTRACE_EV_WAIT_END:
+  case CTRACE_EV_MEMSTATS:
     /* Sized: a length, then the fields this version knows (a later one may
        append more: they are skipped with the length). */
     if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
+    if (c->kind == CTRACE_EV_MEMSTATS) {
+      const uint8_t *f = q;
+      if (ctrace__get_varint(&f, q + d, &ev->size) || ctrace__get_varint(&f, q + d, &ev->id) ||
+          ctrace__get_varint(&f, q + d, &a))
+        return -1;
+      ev->value = a > 0x7fffffffu ? 0x7fffffff : (int64_t)a;
+    }
     if (c->kind == CTRACE_EV_WAIT_BEGIN) {
       const uint8_t *f = q;
       if (ctrace__get_varint(&f, q + d, &a)) return -1;
@@ -7013,6 +7061,7 @@ CTRACE_API const char *ctrace_event_kind_name(int kind) {
   case CTRACE_EV_LOSS: return "loss";
   case CTRACE_EV_MEM_PROBLEM: return "mem_problem";
   case CTRACE_EV_WAIT_BEGIN: return "wait_begin";
+  case CTRACE_EV_MEMSTATS: return "memstats";
   case CTRACE_EV_WAIT_END: return "wait_end";
   case CTRACE_EV_THREAD_CPU: return "thread_cpu";
   default: return "unknown";
@@ -7191,6 +7240,7 @@ typedef struct ctrace__live {
   uint64_t seq;    /* allocating thread's allocation number */
   uint32_t ref;    /* site (blocks) or task index (tasks); CTRACE_NONE = empty */
   uint32_t thread; /* thread index */
+  uint32_t gc_born;/* collections begun before the block was made */
 } ctrace__live;
 
 typedef struct ctrace__livetab {
@@ -7631,6 +7681,12 @@ typedef struct ctrace__cpu_pend {
   int64_t run, wait;
 } ctrace__cpu_pend;
 
+/* The high point of one rise of the heap (see ctrace__heap_moved). */
+typedef struct ctrace__tooth {
+  int64_t t;
+  uint64_t hi;
+} ctrace__tooth;
+
 /* A stretch of time a thread was held up by a collection. */
 typedef struct ctrace__held {
   int64_t start, end;
@@ -7694,6 +7750,7 @@ struct ctrace_analysis {
   ctrace__ptr_cache fcache[CTRACE__PTR_CACHE]; /* (parent, name) -> node */
 
   int gc_open;
+  uint32_t gc_begun;         /* collections begun so far (see ctrace__live.gc_born) */
   int64_t gc_start;
   const char *gc_reason;
   uint32_t gc_thread;
@@ -7720,8 +7777,13 @@ struct ctrace_analysis {
 
   ctrace_mem_summary mem;
   int64_t peak_times[64];
+  ctrace_memstats_read ms_reads[CTRACE_MEMSTATS_READS_KEPT];
+  uint32_t n_ms_reads;
   int heap_falling;
   uint64_t heap_hi, rise_n;
+  int64_t heap_hi_t;         /* when heap_hi was first reached */
+  ctrace__tooth *teeth;      /* the high point of each rise, for the peak count */
+  uint32_t n_teeth, cap_teeth;
   double goal_value;         /* see ctrace_gc_span.goal */
   int goal_seen;
   uint64_t gc_heap_before;
@@ -8540,6 +8602,8 @@ static void ctrace__wait_close(ctrace_analysis *a, uint32_t ti, int64_t end) {
   ctrace__held_update(a, ti, end);
 }
 
+static void ctrace__heap_tooth(ctrace_analysis *a);
+static void ctrace__heap_fall_over(ctrace_analysis *a, int64_t t);
 static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   int64_t dur = ctrace__max64(0, end - a->gc_start);
   ctrace_gc_stats *g = &a->gc;
@@ -8568,6 +8632,7 @@ static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   } else {
     g->spans_dropped++;
   }
+  if (a->heap_falling) ctrace__heap_fall_over(a, a->gc_start + dur);
   ctrace__held_update_gc(a, a->gc_start + dur);
   if (a->cfg.on_gc) {
     ctrace_span s;
@@ -8590,6 +8655,7 @@ static void ctrace__gc_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event
     return;
   }
   a->gc_open = 1;
+  a->gc_begun++;
   a->gc_start = ev->time_ns;
   a->gc_heap_before = a->mem.alloc;
   a->gc_goal = a->goal_seen ? a->goal_value : -1.0;
@@ -8829,18 +8895,14 @@ static void ctrace__heap_moved(ctrace_analysis *a, int64_t t, int up) {
     if (m->alloc > m->peak_alloc) {
       m->peak_alloc = m->alloc;
       m->peak_time_ns = t;
-      m->peak_count = 0;
     }
-    if (m->alloc == m->peak_alloc) { /* rose to the peak (again) */
-      if (m->peak_count < 64) a->peak_times[m->peak_count] = t;
-      m->peak_count++;
-    }
-    if (a->heap_falling) {
-      a->heap_falling = 0;
+    /* a collection's frees are one fall, whatever the program allocates
+       while it sweeps: the chart draws one drop */
+    if (a->heap_falling && !a->gc_open) ctrace__heap_fall_over(a, t);
+    if (m->alloc > a->heap_hi) {
       a->heap_hi = m->alloc;
-      a->rise_n = 0;
+      a->heap_hi_t = t;
     }
-    if (m->alloc > a->heap_hi) a->heap_hi = m->alloc;
     a->rise_n++;
   } else if (!a->heap_falling && a->heap_hi && m->alloc <= a->heap_hi - a->heap_hi / 4) {
     a->heap_falling = 1;
@@ -8848,6 +8910,42 @@ static void ctrace__heap_moved(ctrace_analysis *a, int64_t t, int up) {
     if (a->gc_open) m->heap_falls_in_gc++;
     m->rise_allocs += a->rise_n;
     a->rise_n = 0;
+    ctrace__heap_tooth(a);
+  }
+}
+
+/* A rise reached heap_hi (kept for the peak count at the end). */
+static void ctrace__heap_tooth(ctrace_analysis *a) {
+  if (!a->heap_hi) return;
+  if (CTRACE__GROW(a->teeth, a->cap_teeth, a->n_teeth + 1)) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return;
+  }
+  a->teeth[a->n_teeth].t = a->heap_hi_t;
+  a->teeth[a->n_teeth++].hi = a->heap_hi;
+}
+
+/* A fall is over: at the next allocation, or when the collection it happened
+   in ends (so two collections' drops are two falls, as the chart draws them). */
+static void ctrace__heap_fall_over(ctrace_analysis *a, int64_t t) {
+  a->heap_falling = 0;
+  a->heap_hi = a->mem.alloc;
+  a->heap_hi_t = t;
+  a->rise_n = 0;
+}
+
+/* The heap "reached its peak" once per rise whose high point is within
+   CTRACE_PEAK_TOLERANCE of it: peaks a chart cannot tell apart count alike. */
+static void ctrace__peak_count(ctrace_analysis *a) {
+  ctrace_mem_summary *m = &a->mem;
+  uint64_t near = m->peak_alloc - (uint64_t)((double)m->peak_alloc * CTRACE_PEAK_TOLERANCE);
+  uint32_t i;
+  if (!a->heap_falling) ctrace__heap_tooth(a); /* the last rise, unfinished */
+  m->peak_count = 0;
+  for (i = 0; i < a->n_teeth; ++i) {
+    if (a->teeth[i].hi < near || !m->peak_alloc) continue;
+    if (m->peak_count < 64) a->peak_times[m->peak_count] = a->teeth[i].t;
+    m->peak_count++;
   }
 }
 
@@ -8887,6 +8985,7 @@ static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *e
   e->size = size;
   e->time = ev->time_ns;
   e->seq = ++t->alloc_seq;
+  e->gc_born = a->gc_begun;
   e->ref = si;
   e->thread = ti;
   if (a->freed[ctrace__freed_slot(ev->ptr)] == ev->ptr) a->freed[ctrace__freed_slot(ev->ptr)] = 0;
@@ -8920,11 +9019,18 @@ static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *e
   ctrace__heap_sample(a, ev->time_ns);
 }
 
-/* Freed within temporary_ns of its allocation. (heaptrack's other rule,
-   "freed before its thread allocated again", also flags a block that lived
-   for seconds while its thread allocated nothing: a false alarm.) */
-static int ctrace__is_temporary(const ctrace_analysis *a, const ctrace__live *e, int64_t now) {
-  return a->cfg.temporary_ns >= 0 && now - e->time <= a->cfg.temporary_ns;
+/* heaptrack's rule: freed before the thread that made it allocated again.
+   It counts allocations, not time, so every run of a program gets the same
+   answer (a time limit varied from run to run with the machine's load). */
+static int ctrace__is_temporary(const ctrace_analysis *a, const ctrace__live *e) {
+  return a->cfg.temporary_ns >= 0 && a->tstate[e->thread].alloc_seq == e->seq;
+}
+
+/* Under a collector a block is freed when a collection finds it, so "freed
+   soon" says more about the collector than the program: a block "died young"
+   when the first collection after it was made freed it. */
+static int ctrace__died_young(const ctrace_analysis *a, const ctrace__live *e) {
+  return a->gc_open && a->gc_begun == e->gc_born + 1;
 }
 
 static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
@@ -8943,11 +9049,16 @@ static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
   s->frees++;
   s->freed_bytes = ctrace__uadd(a, s->freed_bytes, e->size);
   a->mem.frees++;
-  if (ctrace__is_temporary(a, e, ev->time_ns)) {
+  if (ctrace__is_temporary(a, e)) {
     s->temporary_allocs++;
     s->temporary_bytes = ctrace__uadd(a, s->temporary_bytes, e->size);
     a->mem.temporary_allocs++;
     a->mem.temporary_bytes = ctrace__uadd(a, a->mem.temporary_bytes, e->size);
+  }
+  if (ctrace__died_young(a, e)) {
+    s->died_young_allocs++;
+    a->mem.died_young_allocs++;
+    a->mem.died_young_bytes = ctrace__uadd(a, a->mem.died_young_bytes, e->size);
   }
   ctrace__block_gone(a, e);
   a->freed[slot] = ev->ptr;
@@ -9072,7 +9183,7 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   if (a->cfg.on_event) a->cfg.on_event(a->cfg.user, ev);
   kind = ev->kind;
   a->sum.events++;
-  if (kind != CTRACE_EV_THREAD_CPU)
+  if (kind != CTRACE_EV_THREAD_CPU && kind != CTRACE_EV_MEMSTATS) /* no slot of its own: the CPU samples and ctrace_analysis_memstats_reads have them */
     a->sum.events_by_kind[kind >= 1 && kind <= 14 ? kind
                            : kind == CTRACE_EV_WAIT_BEGIN ? 16 : kind == CTRACE_EV_WAIT_END ? 17 : 15]++;
   if (a->sum.events == 1) a->sum.first_ns = ev->time_ns;
@@ -9113,6 +9224,16 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   case CTRACE_EV_WAIT_BEGIN: ctrace__wait_begin(a, ti, ev); break;
   case CTRACE_EV_WAIT_END: ctrace__wait_close(a, ti, ev->time_ns); break;
   case CTRACE_EV_THREAD_CPU: ctrace__cpu_sample(a, ti, ev); break;
+  case CTRACE_EV_MEMSTATS:
+    if (a->n_ms_reads < CTRACE_MEMSTATS_READS_KEPT) {
+      ctrace_memstats_read *r = &a->ms_reads[a->n_ms_reads++];
+      r->time_ns = ev->time_ns;
+      r->thread = ev->thread;
+      r->num_gc = (uint32_t)ev->value;
+      r->alloc = ev->size;
+      r->total_alloc = ev->id;
+    }
+    break;
   default: ctrace__problem(a, CTRACE_PROB_UNKNOWN_EVENT, 1, ev->time_ns, ev->thread); break;
   }
   if ((a->sum.events & 4095) == 0) ctrace__progress(a, ev->time_ns);
@@ -9569,6 +9690,7 @@ CTRACE_API int ctrace_analysis_end(ctrace_analysis *a, const ctrace_trace_info *
   a->gc.p50_ns = ctrace_histogram_percentile(&a->gc_hist, 0.50);
   a->gc.p95_ns = ctrace_histogram_percentile(&a->gc_hist, 0.95);
   a->gc.share = end > 0 ? (double)a->gc.pause_total_ns / (double)end : 0.0;
+  ctrace__peak_count(a);
   a->mem.heap_alloc = a->mem.alloc;
   a->mem.live_blocks = a->live.n;
   a->mem.num_gc = (uint32_t)a->gc.completed;
@@ -9612,6 +9734,7 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
   ctrace__map_free(&a->flame_map);
   CTRACE_MEM_FREE(a->gc_hist.counts);
   CTRACE_MEM_FREE(a->gc_spans);
+  CTRACE_MEM_FREE(a->teeth);
   CTRACE_MEM_FREE(a->held);
   CTRACE_MEM_FREE(a->waiting);
   CTRACE_MEM_FREE(a->step_t);
@@ -9738,6 +9861,10 @@ CTRACE_API const ctrace_zone_stats *ctrace_analysis_tasks(const ctrace_analysis 
 CTRACE_API const int64_t *ctrace_analysis_peaks(const ctrace_analysis *a, uint32_t *n) {
   uint32_t kept = a && a->mem.peak_count < 64 ? a->mem.peak_count : 64u;
   CTRACE__ARRAY(a, a->peak_times, kept, n);
+}
+CTRACE_API const ctrace_memstats_read *ctrace_analysis_memstats_reads(const ctrace_analysis *a,
+                                                                        uint32_t *n) {
+  CTRACE__ARRAY(a, a->ms_reads, a->n_ms_reads, n);
 }
 CTRACE_API const ctrace_mmu_point *ctrace_analysis_mmu(const ctrace_analysis *a, uint32_t *n) {
   CTRACE__ARRAY(a, a->mmu, a->n_mmu, n);
@@ -10713,10 +10840,14 @@ static void ctrace__text_memory(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__out_f(o, "  resident    %s at the end, %s at most\n",
                   ctrace__an_fmt_bytes(b1, sizeof b1, m->rss_last),
                   ctrace__an_fmt_bytes(b2, sizeof b2, m->rss_peak));
-  ctrace__out_f(o, "  temporary   %llu allocations (%.1f%%), freed within %s of being made\n",
-                (unsigned long long)m->temporary_allocs,
-                ctrace__pct((double)m->temporary_allocs, (double)m->mallocs),
-                ctrace__an_fmt_ns(b1, sizeof b1, a->cfg.temporary_ns));
+  if (a->gc.count)
+    ctrace__out_f(o, "  died young  %llu allocations (%.1f%%), freed by the first collection after them\n",
+                  (unsigned long long)m->died_young_allocs,
+                  ctrace__pct((double)m->died_young_allocs, (double)m->mallocs));
+  else
+    ctrace__out_f(o, "  temporary   %llu allocations (%.1f%%), freed before their thread allocated again\n",
+                  (unsigned long long)m->temporary_allocs,
+                  ctrace__pct((double)m->temporary_allocs, (double)m->mallocs));
   ctrace__out_f(o, "  leaked      %llu blocks, %s still live at the end, from %u site(s)\n",
                 (unsigned long long)m->live_blocks, ctrace__an_fmt_bytes(b1, sizeof b1, m->alloc),
                 (unsigned)(a->n_leaks + a->leaks_dropped));
@@ -11288,6 +11419,35 @@ static CTRACE__MAYBE_UNUSED void ctrace__fmt_bytes(char *buf, size_t n, double b
   else ctrace__textf(buf, n, "%.3g GB", b / 1e9);
 }
 
+/* An axis tick in the unit its axis's largest value (ref) reads in, so one
+   axis never mixes "0 ns" with "ms". bytes: 0 = time in ns, 1 = bytes. */
+static CTRACE__MAYBE_UNUSED void ctrace__fmt_tick(char *buf, size_t n, double v, double ref, int bytes) {
+  static const char *const tu[4] = {"ns", "us", "ms", "s"}, *const bu[4] = {"B", "kB", "MB", "GB"};
+  double a = ref < 0 ? -ref : ref, div = 1;
+  int k = 0;
+  while (k < 3 && a >= 1e3 * div) { div *= 1e3; k++; }
+  ctrace__textf(buf, n, "%.3g %s", v / div, bytes ? bu[k] : tu[k]);
+}
+
+/* A time with three significant digits always ("17.0 ms" beside "17.1 ms"),
+   for table columns, where trimmed zeros would read as less precise. */
+static CTRACE__MAYBE_UNUSED void ctrace__fmt_ns3(char *buf, size_t n, double ns) {
+  static const char *const tu[4] = {"ns", "us", "ms", "s"};
+  double a = ns < 0 ? -ns : ns, div = 1, v;
+  int k = 0;
+  while (k < 3 && a >= 999.5 * div) { div *= 1e3; k++; }
+  v = ns / div;
+  if (k == 0) ctrace__textf(buf, n, "%.0f ns", ns);
+  else ctrace__textf(buf, n, "%.*f %s", fabs(v) >= 99.95 ? 0 : fabs(v) >= 9.995 ? 1 : 2, v, tu[k]);
+}
+
+/* 2^k bytes in binary units, exact: the size bins are powers of two, and
+   "32 MiB" reads as one where "33.6 MB" does not. */
+static CTRACE__MAYBE_UNUSED void ctrace__fmt_pow2(char *buf, size_t n, unsigned k) {
+  static const char *const u[7] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  ctrace__textf(buf, n, "%u %s", 1u << (k % 10u), u[k / 10u < 7u ? k / 10u : 6u]);
+}
+
 /* A tick step of 1, 2 or 5 times a power of ten giving about `ticks` ticks. */
 static CTRACE__MAYBE_UNUSED double ctrace__nice_step(double range, int ticks) {
   double raw, p, f;
@@ -11373,6 +11533,17 @@ static CTRACE__MAYBE_UNUSED float ctrace__fy(const ctrace__frame *f, double v) {
 #define CTRACE__GC_FILL 0xf28e2bffu
 #define CTRACE__BASE_LINE 0x59a14fffu
 #define CTRACE__GOAL_LINE 0x9c6ad0ffu
+#define CTRACE__PEAK_MARK 0x222222ffu /* not red: red is resident memory */
+#define CTRACE__LIVE_DOT 0x1b3a5cffu  /* what survived a collection */
+#define CTRACE__READ_LINE 0x888888ffu /* the program read its statistics */
+/* Every collection is a band at least this wide, with a gap between bands
+   while they fit, so the bands can be counted. */
+#define CTRACE__GC_MIN_PX 3.0f
+/* The heap chart and the timeline share one time axis: the same left edge
+   (room for thread names) and right margin, so a moment is at the same x in
+   both (the page's script lines its timeline up with them too). */
+#define CTRACE__TIME_LEFT 151.2f
+#define CTRACE__TIME_RIGHT 12.0f
 
 /* Time axis under a frame: grid lines, tick labels with units. */
 static CTRACE__MAYBE_UNUSED void ctrace__axis_time(ctrace__canvas *c, const ctrace__frame *f, int font_px,
@@ -11384,7 +11555,7 @@ static CTRACE__MAYBE_UNUSED void ctrace__axis_time(ctrace__canvas *c, const ctra
     float x = ctrace__fx(f, t);
     if (grid) ctrace__canvas_line(c, x, f->y, x, f->y + f->h, CTRACE__GRID, 1);
     ctrace__canvas_line(c, x, f->y + f->h, x, f->y + f->h + 4, CTRACE__INK, 1);
-    ctrace__fmt_ns(label, sizeof label, t);
+    ctrace__fmt_tick(label, sizeof label, t, f->t1, 0);
     ctrace__canvas_text(c, x, f->y + f->h + 6 + (float)font_px, font_px, CTRACE__AN_MIDDLE,
                         CTRACE__INK, label);
   }
@@ -11399,13 +11570,23 @@ static CTRACE__MAYBE_UNUSED void ctrace__axis_bytes(ctrace__canvas *c, const ctr
     float y = ctrace__fy(f, v);
     ctrace__canvas_line(c, f->x, y, f->x + f->w, y, CTRACE__GRID, 1);
     ctrace__canvas_line(c, f->x - 4, y, f->x, y, CTRACE__INK, 1);
-    ctrace__fmt_bytes(label, sizeof label, v);
+    ctrace__fmt_tick(label, sizeof label, v, f->v1, 1);
     ctrace__canvas_text(c, f->x - 6, y + (float)font_px * 0.35f, font_px, CTRACE__AN_END, CTRACE__INK,
                         label);
   }
 }
 
 /* A legend entry: a swatch and its words, returning the x after it. */
+/* A label centred on x, moved in where it would run past the canvas's edge
+   (the last tick of an axis, say). */
+static CTRACE__MAYBE_UNUSED void ctrace__text_inside(ctrace__canvas *c, float x, float y, int font_px,
+                                                    uint32_t colour, const char *s) {
+  float half = ctrace__text_width(s, font_px) / 2;
+  if (x + half > c->width - 2) x = c->width - 2 - half;
+  if (x - half < 2) x = 2 + half;
+  ctrace__canvas_text(c, x, y, font_px, CTRACE__AN_MIDDLE, colour, s);
+}
+
 static CTRACE__MAYBE_UNUSED float ctrace__legend(ctrace__canvas *c, float x, float y, int font_px,
                                                  uint32_t colour, int as_line, const char *words) {
   float s = (float)font_px;
@@ -11795,6 +11976,109 @@ static void ctrace__heap_series(ctrace__canvas *c, const ctrace__frame *f, const
   CTRACE_MEM_FREE(xy);
 }
 
+/* Each collection as a band at least CTRACE__GC_MIN_PX wide; a band that
+   would touch the last one moves right to leave a 1 px gap, while that keeps
+   it within CTRACE__GC_SHIFT_PX of its time; else it joins the last band.
+   Returns how many joined (c NULL: counts only), so the legend can say. */
+#define CTRACE__GC_SHIFT_PX 8.0f
+static uint32_t ctrace__heap_gc_bands(ctrace__canvas *c, const ctrace__frame *f, const ctrace_gc_span *gc, uint32_t n) {
+  float last_end = -1e9f;
+  uint32_t i, joined = 0;
+  char lab[160], d1[48];
+  for (i = 0; i < n; ++i) {
+    float x0 = ctrace__fx(f, (double)gc[i].start_ns), x1 = ctrace__fx(f, (double)gc[i].end_ns);
+    if (x1 - x0 < CTRACE__GC_MIN_PX) x1 = x0 + CTRACE__GC_MIN_PX;
+    if (x0 < last_end + 1 && last_end + 1 - x0 <= CTRACE__GC_SHIFT_PX) {
+      x1 += last_end + 1 - x0;
+      x0 = last_end + 1;
+    }
+    if (x0 < last_end + 1) { /* too crowded at this resolution */
+      joined++;
+      continue;
+    }
+    last_end = x1;
+    if (!c) continue;
+    ctrace__canvas_rect(c, x0, f->y, x1 - x0, f->h, CTRACE__GC_BAND, 0, 0);
+    ctrace__fmt_ns(d1, sizeof d1, (double)(gc[i].end_ns - gc[i].start_ns));
+    ctrace__textf(lab, sizeof lab, "collection %u: %s", (unsigned)(i + 1u), d1);
+    ctrace__canvas_title(c, lab);
+  }
+  return joined;
+}
+
+/* At each collection: the goal in force when it began (a dash on its band),
+   and what it left (a dot at its end): what a collector reports as live. */
+static void ctrace__heap_gc_marks(ctrace__canvas *c, const ctrace__frame *f, const ctrace_gc_span *gc, uint32_t n) {
+  uint32_t i;
+  char lab[160], v1[48], v2[48];
+  for (i = 0; i < n; ++i) {
+    float x0 = ctrace__fx(f, (double)gc[i].start_ns), x1 = ctrace__fx(f, (double)gc[i].end_ns);
+    if (gc[i].goal >= 0) {
+      float gy = ctrace__fy(f, gc[i].goal);
+      ctrace__canvas_rect(c, x0 - 5, gy - 1.5f, 10, 3, CTRACE__GOAL_LINE, 0, 0);
+      ctrace__fmt_bytes(v1, sizeof v1, gc[i].goal);
+      ctrace__fmt_bytes(v2, sizeof v2, (double)gc[i].heap_before);
+      ctrace__textf(lab, sizeof lab, "collection %u began with the heap at %s, goal %s", (unsigned)(i + 1u), v2, v1);
+      ctrace__canvas_title(c, lab);
+    }
+    if (!gc[i].unfinished) {
+      float ly = ctrace__fy(f, (double)gc[i].heap_after);
+      if (x1 - x0 < CTRACE__GC_MIN_PX) x1 = x0 + CTRACE__GC_MIN_PX;
+      ctrace__canvas_rect(c, x1 - 3, ly - 3, 6, 6, CTRACE__LIVE_DOT, 0xffffffffu, 1.0f);
+      ctrace__fmt_bytes(v1, sizeof v1, (double)gc[i].heap_after);
+      ctrace__textf(lab, sizeof lab, "left after collection %u: %s", (unsigned)(i + 1u), v1);
+      ctrace__canvas_title(c, lab);
+    }
+  }
+}
+
+/* The peak's label beside its marker, where it covers no other peak's marker
+   and stays inside the chart: above, then higher, then below. */
+static void ctrace__heap_peak_label(ctrace__canvas *c, const ctrace__frame *f, float px, float py, int fs,
+                                    const int64_t *pk, uint32_t n_pk, const char *lab) {
+  float tw = ctrace__text_width(lab, fs), ys[3], x0;
+  int right = px + 8 + tw > f->x + f->w, k;
+  uint32_t i;
+  ys[0] = py - 8;
+  ys[1] = py - 8 - (float)fs * 1.2f;
+  ys[2] = py + (float)fs + 8;
+  x0 = right ? px - 8 - tw : px + 8;
+  for (k = 0; k < 3; ++k) {
+    float top = ys[k] - (float)fs * 0.85f, bottom = ys[k] + (float)fs * 0.3f;
+    int clear = top >= f->y - (float)fs * 0.5f && bottom <= f->y + f->h;
+    for (i = 0; clear && pk && i < n_pk; ++i) {
+      float qx = ctrace__fx(f, (double)pk[i]);
+      if (qx + 4 >= x0 && qx - 4 <= x0 + tw && py + 4 >= top && py - 4 <= bottom) clear = 0;
+    }
+    if (clear) break;
+  }
+  if (k == 3) k = 0;
+  ctrace__canvas_text(c, right ? px - 8 : px + 8, ys[k], fs, right ? CTRACE__AN_END : CTRACE__AN_START, CTRACE__INK,
+                      lab);
+}
+
+/* The program's reads of its statistics: a thin line each, numbered as in
+   the table of reads. */
+static void ctrace__heap_reads(ctrace__canvas *c, const ctrace__frame *f, const ctrace_analysis *a, int fs) {
+  uint32_t n = 0, i;
+  const ctrace_memstats_read *rd = ctrace_analysis_memstats_reads(a, &n);
+  char lab[160], v1[48], v2[48];
+  for (i = 0; i < n; ++i) {
+    float x = ctrace__fx(f, (double)rd[i].time_ns);
+    ctrace__canvas_rect(c, x - 0.5f, f->y, 1, f->h, CTRACE__READ_LINE, 0, 0);
+    ctrace__fmt_ns(v1, sizeof v1, (double)rd[i].time_ns);
+    ctrace__fmt_bytes(v2, sizeof v2, (double)rd[i].alloc);
+    ctrace__textf(lab, sizeof lab, "read %u of the statistics at %s: Alloc %s, NumGC %u", (unsigned)(i + 1u), v1, v2,
+                  (unsigned)rd[i].num_gc);
+    ctrace__canvas_title(c, lab);
+    ctrace__textf(lab, sizeof lab, "read %u", (unsigned)(i + 1u));
+    if (x + 3 + ctrace__text_width(lab, fs - 2) > f->x + f->w) /* near the right edge: label on the left */
+      ctrace__canvas_text(c, x - 3, f->y + f->h - 4, fs - 2, CTRACE__AN_END, CTRACE__MUTED, lab);
+    else
+      ctrace__canvas_text(c, x + 3, f->y + f->h - 4, fs - 2, CTRACE__AN_START, CTRACE__MUTED, lab);
+  }
+}
+
 /* The heap over time: live (requested) bytes as an area, resident memory as
    a line where it was recorded, collections as bands, the peak marked and
    labelled, axes with units. b (may be NULL) is a baseline run drawn as a
@@ -11807,13 +12091,13 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   const ctrace_gc_span *gc;
   const ctrace_series_point *hs;
   ctrace__frame f;
-  uint32_t n_gc = 0, n_hs = 0, i;
+  uint32_t n_gc = 0, n_hs = 0;
   int fs = h >= 500 ? 16 : 13;
   double top, dur;
   char lab[160], v1[48], v2[48];
   float lx;
-  f.x = (float)fs * 6.5f; f.y = (float)fs * 3.2f;
-  f.w = w - f.x - 20; f.h = h - f.y - (float)fs * 3.0f;
+  f.x = CTRACE__TIME_LEFT; f.y = (float)fs * 3.8f;
+  f.w = w - f.x - CTRACE__TIME_RIGHT; f.h = h - f.y - (float)fs * 3.0f;
   if (f.w < 10) f.w = 10;
   if (f.h < 10) f.h = 10;
   dur = sm ? (double)sm->duration_ns : 0;
@@ -11826,10 +12110,13 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
   f.t0 = 0; f.t1 = dur > 0 ? dur : 1;
   f.v0 = 0; f.v1 = top > 0 ? top * 1.08 : 1024;
   f.v1 = ceil(f.v1 / ctrace__nice_step(f.v1, 5)) * ctrace__nice_step(f.v1, 5);
-  ctrace__canvas_text(c, f.x, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
-                      b ? "Live heap: this run and the baseline" : "Live heap over time");
-  lx = f.x;
-  lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__HEAP_FILL, 0, "live heap (requested)");
+  ctrace__canvas_text(c, 8, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
+                      b ? "Heap: this run and the baseline (bytes allocated and not yet freed)"
+                        : ctrace_analysis_gc(a)->count
+                            ? "Heap over time: allocated, not yet freed (garbage too, until collected)"
+                            : "Heap over time: bytes allocated and not yet freed");
+  lx = 8;
+  lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__HEAP_FILL, 0, "heap");
   if (rss && rss->n_series) lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__RSS_LINE, 1, "resident (RSS)");
   {
     uint32_t n_k = 0, k;
@@ -11837,7 +12124,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
     for (k = 0; ks && k < n_k && !goal; ++k)
       if (strstr(ks[k].name, "goal") && ks[k].n_series) goal = &ks[k];
     if (goal) { /* a heap goal the program recorded: when a collection is due */
-      ctrace__textf(lab, sizeof lab, "%.40s (counter)", goal->name);
+      ctrace__textf(lab, sizeof lab, "%.40s (recorded)", goal->name);
       lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GOAL_LINE, 1, lab);
       if (goal->max > top) top = goal->max;
       f.v1 = top > 0 ? top * 1.08 : 1024;
@@ -11845,27 +12132,21 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
     }
   }
   if (b) lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__BASE_LINE, 1, "baseline heap");
-  lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GC_FILL, 0, "collection");
-  ctrace__axis_bytes(c, &f, fs);
   gc = ctrace_analysis_gc_spans(a, &n_gc);
-  {
-    float last_end = -1e9f;
-    for (i = 0; i < n_gc; ++i) {
-      float x0 = ctrace__fx(&f, (double)gc[i].start_ns), x1 = ctrace__fx(&f, (double)gc[i].end_ns);
-      char d1[48];
-      if (x1 - x0 < 1) x1 = x0 + 1;
-      if (x1 <= last_end + 0.5f) continue; /* already covered at this resolution */
-      last_end = x1;
-      ctrace__canvas_rect(c, x0, f.y, x1 - x0, f.h, CTRACE__GC_BAND, 0, 0);
-      ctrace__fmt_ns(d1, sizeof d1, (double)(gc[i].end_ns - gc[i].start_ns));
-      ctrace__textf(lab, sizeof lab, "collection %u: %s", (unsigned)(i + 1u), d1);
-      ctrace__canvas_title(c, lab);
-    }
+  if (n_gc) {
+    uint32_t joined = ctrace__heap_gc_bands(NULL, &f, gc, n_gc);
+    if (joined) ctrace__textf(lab, sizeof lab, "collection (%u drawn joined)", (unsigned)joined);
+    lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__GC_FILL, 0, joined ? lab : "collection");
+    lx = ctrace__legend(c, lx, (float)fs * 2.6f, fs, CTRACE__LIVE_DOT, 0, "what it left (live)");
   }
+  ctrace__axis_bytes(c, &f, fs);
+  ctrace__heap_gc_bands(c, &f, gc, n_gc);
   hs = ctrace_analysis_heap_series(a, &n_hs);
   ctrace__heap_series(c, &f, hs, n_hs, (CTRACE__HEAP_FILL & 0xffffff00u) | 0xb0u, CTRACE__HEAP_FILL);
   if (rss && rss->n_series) ctrace__heap_series(c, &f, rss->series, rss->n_series, 0, CTRACE__RSS_LINE);
   if (goal) ctrace__heap_series(c, &f, goal->series, goal->n_series, 0, CTRACE__GOAL_LINE);
+  ctrace__heap_gc_marks(c, &f, gc, n_gc);
+  ctrace__heap_reads(c, &f, a, fs);
   if (b) {
     uint32_t n_b = 0;
     const ctrace_series_point *bs = ctrace_analysis_heap_series(b, &n_b);
@@ -11877,25 +12158,24 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_heap_compare(ctrace__canvas *c, co
     uint32_t n_pk = 0, k;
     const int64_t *pk = ctrace_analysis_peaks(a, &n_pk);
     float px = ctrace__fx(&f, (double)m->peak_time_ns), py = ctrace__fy(&f, (double)m->peak_alloc);
-    int right = px > f.x + f.w * 0.6f;
     ctrace__fmt_bytes(v1, sizeof v1, (double)m->peak_alloc);
-    for (k = 1; pk && k < n_pk; ++k) {
+    for (k = 0; pk && k < n_pk; ++k) {
       float qx = ctrace__fx(&f, (double)pk[k]);
-      ctrace__canvas_rect(c, qx - 4, py - 4, 8, 8, CTRACE__RSS_LINE, 0xffffffffu, 1.5f);
+      if (pk[k] == m->peak_time_ns) continue; /* marked and labelled below */
+      ctrace__canvas_rect(c, qx - 4, py - 4, 8, 8, CTRACE__PEAK_MARK, 0xffffffffu, 1.5f);
       ctrace__fmt_ns(v2, sizeof v2, (double)pk[k]);
       ctrace__textf(lab, sizeof lab, "peak %s again at %s (%u of %u)", v1, v2, (unsigned)(k + 1u),
                     (unsigned)m->peak_count);
       ctrace__canvas_title(c, lab);
     }
-    ctrace__canvas_rect(c, px - 4, py - 4, 8, 8, CTRACE__RSS_LINE, 0xffffffffu, 1.5f);
+    ctrace__canvas_rect(c, px - 4, py - 4, 8, 8, CTRACE__PEAK_MARK, 0xffffffffu, 1.5f);
     ctrace__fmt_ns(v2, sizeof v2, (double)m->peak_time_ns);
     if (m->peak_count > 1)
       ctrace__textf(lab, sizeof lab, "peak %s at %s (first of %u, all marked)", v1, v2, (unsigned)m->peak_count);
     else
       ctrace__textf(lab, sizeof lab, "peak %s at %s", v1, v2);
     ctrace__canvas_title(c, lab);
-    ctrace__canvas_text(c, right ? px - 8 : px + 8, py < f.y + (float)fs ? py + (float)fs + 4 : py - 6, fs,
-                        right ? CTRACE__AN_END : CTRACE__AN_START, CTRACE__INK, lab);
+    ctrace__heap_peak_label(c, &f, px, py, fs, pk, n_pk, lab);
   }
   if (n_hs == 0)
     ctrace__canvas_text(c, f.x + f.w / 2, f.y + f.h / 2, fs, CTRACE__AN_MIDDLE, CTRACE__MUTED,
@@ -11950,7 +12230,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   uint32_t n_th = 0, n_z = 0, n_t = 0, n_c = 0, n_gc = 0, i, j, total_lanes = 0, lanes_cap = 64;
   uint32_t n_ctr_shown, drawn = 0, task_lanes = 0, tasks_hidden = 0;
   int fs = h >= 500 ? 14 : 12;
-  float label_w = (float)fs * 0.6f * 18, y, lane_h = 14, fixed, task_h = (float)fs + 4;
+  float label_w = CTRACE__TIME_LEFT, y, lane_h = 14, fixed, task_h = (float)fs + 4;
   double task_end[CTRACE__TASK_LANES];
   ctrace__frame f;
   char buf[200], dur[48];
@@ -11960,7 +12240,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   ctr = ctrace_analysis_counters(a, &n_c);
   gc = ctrace_analysis_gc_spans(a, &n_gc);
   n_ctr_shown = n_c > 4u ? 4u : n_c;
-  f.x = label_w; f.y = (float)fs * 2.2f; f.w = w - label_w - 12; f.h = h - f.y - (float)fs * 2.6f;
+  f.x = label_w; f.y = (float)fs * 2.2f; f.w = w - label_w - CTRACE__TIME_RIGHT; f.h = h - f.y - (float)fs * 2.6f;
   if (f.w < 10) f.w = 10;
   f.t0 = 0; f.t1 = sm && sm->duration_ns > 0 ? (double)sm->duration_ns : 1;
   f.v0 = 0; f.v1 = 1;
@@ -11974,7 +12254,8 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
     }
     if ((float)task_lanes * task_h / 3 > task_h) task_h = (float)task_lanes * task_h / 3;
   }
-  fixed = (float)(fs + 6) * (2.0f + (float)n_ctr_shown * 1.6f) + (n_t ? task_h + 2 : 0);
+  fixed = (float)(fs + 6) * (2.0f + (float)n_ctr_shown * 1.6f) + (n_t ? task_h + 2 : 0) +
+          (n_c > n_ctr_shown ? (float)fs + 6 : 0); /* the "more counters" note */
   for (;;) {
     total_lanes = 0;
     for (i = 0; i < n_th; ++i) total_lanes += 1u + (th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap);
@@ -12128,6 +12409,12 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   f.h = y - f.y;
   ctrace__axis_time(c, &f, fs, 0);
   c->used_h = f.y + f.h + 12 + (float)fs;
+  if (n_c > n_ctr_shown) { /* every cap says so */
+    ctrace__textf(buf, sizeof buf, "%u more counters not shown",
+                  (unsigned)(n_c - n_ctr_shown));
+    ctrace__canvas_text(c, 6, c->used_h + (float)fs, fs, CTRACE__AN_START, CTRACE__MUTED, buf);
+    c->used_h += (float)fs + 6;
+  }
   return c->oom ? CTRACE_E_NOMEM : 0;
 }
 
@@ -12343,7 +12630,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_mmu(ctrace__canvas *c, const ctrac
     ctrace__textf(buf, sizeof buf, "window %s: %.1f%%", s1, 100.0 * m[i].utilization);
     ctrace__canvas_title(c, buf);
     if (i == 0 || i == n - 1 || (i % 2 == 0 && xy[2 * (n - 1)] - xy[2 * i] > 60))
-      ctrace__canvas_text(c, xy[2 * i], y0 + ph + 16, 11, CTRACE__AN_MIDDLE, CTRACE__INK, s1);
+      ctrace__text_inside(c, xy[2 * i], y0 + ph + 16, 11, CTRACE__INK, s1);
   }
   CTRACE_MEM_FREE(xy);
   ctrace__canvas_text(c, x0 + pw / 2, h - 8, 12, CTRACE__AN_MIDDLE, CTRACE__MUTED,
@@ -12370,8 +12657,8 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_sizes(ctrace__canvas *c, const ctr
   for (k = lo; k <= hi; ++k) {
     float bh = (float)((double)m->size_count[k] / (double)most) * ph, bx = x0 + bw * (float)(k - lo);
     /* a bin is a range of sizes, [2^(k-1), 2^k), and is labelled as one */
-    ctrace__fmt_bytes(s1, sizeof s1, k ? (double)((uint64_t)1 << (k - 1u)) : 0);
-    ctrace__fmt_bytes(s3, sizeof s3, k ? (k < 64u ? (double)((uint64_t)1 << k) : 18446744073709551616.0) : 1);
+    ctrace__fmt_pow2(s1, sizeof s1, k ? k - 1u : 0);
+    ctrace__fmt_pow2(s3, sizeof s3, k);
     if (k) ctrace__textf(range, sizeof range, "%s-%s", s1, s3);
     else ctrace__textf(range, sizeof range, "0 B");
     ctrace__canvas_rect(c, bx + 1, y0 + ph - bh, bw - 2 > 1 ? bw - 2 : 1, bh, CTRACE__HEAP_FILL, 0, 0);
@@ -12589,6 +12876,12 @@ static const char *const ctrace__report_js[] = {
   "  if (a < 1e9) return p3(ns / 1e6) + ' ms';\n",
   "  return p3(ns / 1e9) + ' s';\n",
   "}\n",
+  "/* a tick in the unit of the axis's largest value: no \"0 ns\" beside \"ms\" */\n",
+  "function tickT(ns, ref) {\n",
+  "  var u = ['ns', '\\u00b5s', 'ms', 's'], d = 1, k = 0;\n",
+  "  while (k < 3 && Math.abs(ref) >= 1e3 * d) { d *= 1e3; k++; }\n",
+  "  return p3(ns / d) + ' ' + u[k];\n",
+  "}\n",
   "function fmtB(b) {\n",
   "  var a = Math.abs(b);\n",
   "  if (a < 1e3) return Math.round(b) + ' B';\n",
@@ -12609,7 +12902,18 @@ static const char *const ctrace__report_js[] = {
   "/* ---- timeline ---- */\n",
   "var cv = $('tl-canvas'), tip = $('tip');\n",
   "if (cv && cv.getContext) (function () {\n",
-  "  var ctx = cv.getContext('2d'), Q = D.q, DUR = Math.max(1, D.dur), LW = 150, LH = 14;\n",
+  "  var ctx = cv.getContext('2d'), Q = D.q, DUR = Math.max(1, D.dur), LW = 150, RM = 10, LH = 14;\n",
+  "  var hsvg = doc.querySelector('svg.heap-chart');\n",
+  "  /* one time axis: the canvas takes the heap chart's left edge and right\n",
+  "     margin, as drawn at the page's width */\n",
+  "  function align() {\n",
+  "    if (!hsvg || !D.hx || !hsvg.viewBox || !hsvg.viewBox.baseVal) return;\n",
+  "    var hb = hsvg.getBoundingClientRect(), cb = cv.getBoundingClientRect(), vw = hsvg.viewBox.baseVal.width;\n",
+  "    if (!vw || !hb.width || !cb.width) return;\n",
+  "    var k = hb.width / vw;\n",
+  "    LW = hb.left - cb.left + D.hx[0] * k;\n",
+  "    RM = cb.right - hb.right + D.hx[1] * k;\n",
+  "  }\n",
   "  var v0 = 0, v1 = DUR, sel = null, drag = null, rows = [], H = 0, i, j, k = 0;\n",
   "  var lanes = [], byRow = [];\n",
   "  for (i = 0; i < D.th.length; i++) byRow.push([]);\n",
@@ -12653,7 +12957,7 @@ static const char *const ctrace__report_js[] = {
   "  }\n",
   "  layout();\n",
   "  function X(t, pw) { return LW + (t - v0) * pw / (v1 - v0); }\n",
-  "  function T(x) { var pw = cv.clientWidth - LW - 10; return v0 + (x - LW) * (v1 - v0) / pw; }\n",
+  "  function T(x) { var pw = cv.clientWidth - LW - RM; return v0 + (x - LW) * (v1 - v0) / pw; }\n",
   "  function first(ln, t) {\n",
   "    var lo = 0, hi = ln.s.length;\n",
   "    while (lo < hi) { var m = (lo + hi) >> 1; if (ln.s[m] + ln.d[m] < t) lo = m + 1; else hi = m; }\n",
@@ -12674,12 +12978,18 @@ static const char *const ctrace__report_js[] = {
   "    }\n",
   "    if (pts.length) ctx.lineTo(X(v1, pw), prev);\n",
   "  }\n",
+  "  /* a row's name in the label column: smaller type before it is cut */\n",
   "  function label(text, y) {\n",
+  "    var room = LW - 8, px = 11, s = text;\n",
   "    ctx.fillStyle = '#222';\n",
-  "    ctx.fillText(text.length > 22 ? text.slice(0, 21) + '\\u2026' : text, 4, y);\n",
+  "    while (px > 8 && ctx.measureText(s).width > room) ctx.font = --px + 'px monospace';\n",
+  "    while (s.length > 2 && ctx.measureText(s).width > room) s = s.slice(0, s.length - 2) + '\\u2026';\n",
+  "    ctx.fillText(s, 4, y);\n",
+  "    ctx.font = '11px monospace';\n",
   "  }\n",
   "  function draw() {\n",
-  "    var W = cv.clientWidth, dpr = window.devicePixelRatio || 1, pw = W - LW - 10, r, q;\n",
+  "    align();\n",
+  "    var W = cv.clientWidth, dpr = window.devicePixelRatio || 1, pw = W - LW - RM, r, q;\n",
   "    cv.width = Math.round(W * dpr); cv.height = Math.round(H * dpr); cv.style.height = H + 'px';\n",
   "    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);\n",
   "    ctx.clearRect(0, 0, W, H);\n",
@@ -12690,7 +13000,7 @@ static const char *const ctrace__report_js[] = {
   "    for (t = Math.ceil(v0 / step) * step; t <= v1; t += step) {\n",
   "      var tx = X(t, pw);\n",
   "      ctx.fillStyle = '#e6e6e6'; ctx.fillRect(tx, 20, 1, H - 20);\n",
-  "      ctx.fillStyle = '#222'; ctx.fillText(fmtT(t), tx + 2, 10);\n",
+  "      ctx.fillStyle = '#222'; ctx.fillText(tickT(t, v1), tx + 2, 10);\n",
   "    }\n",
   "    for (r = 0; r < rows.length; r++) {\n",
   "      var R = rows[r], y = R.y;\n",
@@ -12773,7 +13083,7 @@ static const char *const ctrace__report_js[] = {
   "          ctx.fillRect(X(mt, pw), y + 1, 1, LH - 2);\n",
   "        }\n",
   "      } else if (R.kind === 'ctr' || R.kind === 'heap') {\n",
-  "        var C = R.kind === 'heap' ? { n: 'live heap', p: D.hp, top: D.htop, c: '#4e79a7' } : D.ct[R.c];\n",
+  "        var C = R.kind === 'heap' ? { n: 'heap (not yet freed)', p: D.hp, top: D.htop, c: '#4e79a7' } : D.ct[R.c];\n",
   "        label(C.n, y + 8);\n",
   "        ctx.fillStyle = C.c; ctx.globalAlpha = 0.6;\n",
   "        seriesPath(C.p, y + 2, R.h - 4, C.top || 1, pw, true);\n",
@@ -12802,7 +13112,7 @@ static const char *const ctrace__report_js[] = {
   "    draw();\n",
   "  }\n",
   "  function hit(x, y) {\n",
-  "    var t = T(x), tol = 3 * (v1 - v0) / Math.max(1, cv.clientWidth - LW - 10), r, q;\n",
+  "    var t = T(x), tol = 3 * (v1 - v0) / Math.max(1, cv.clientWidth - LW - RM), r, q;\n",
   "    if (x < LW) return null;\n",
   "    for (r = 0; r < rows.length; r++) {\n",
   "      var R = rows[r];\n",
@@ -12847,7 +13157,7 @@ static const char *const ctrace__report_js[] = {
   "          if (Math.abs(mt - t) <= tol) return [D.mk[q][3], (D.mk[q][2] ? 'log message' : 'instant') + ' at ' + fmtT(mt), 'thread ' + ((D.th[D.mk[q][1]] || [0, '?'])[1])];\n",
   "        }\n",
   "      } else if (R.kind === 'ctr' || R.kind === 'heap') {\n",
-  "        var C = R.kind === 'heap' ? { n: 'live heap', p: D.hp, b: 1 } : D.ct[R.c], best = -1;\n",
+  "        var C = R.kind === 'heap' ? { n: 'heap (not yet freed)', p: D.hp, b: 1 } : D.ct[R.c], best = -1;\n",
   "        for (q = 0; q < C.p.length; q += 3) if (C.p[q] * Q <= t) best = q;\n",
   "        if (best >= 0) return [C.n, 'max ' + (C.b ? fmtB(C.p[best + 1]) : p3(C.p[best + 1])) + ', then ' + (C.b ? fmtB(C.p[best + 2]) : p3(C.p[best + 2])), 'near ' + fmtT(C.p[best] * Q)];\n",
   "      }\n",
@@ -12882,7 +13192,7 @@ static const char *const ctrace__report_js[] = {
   "  });\n",
   "  window.addEventListener('mouseup', function () {\n",
   "    if (!drag) return;\n",
-  "    var pw = cv.clientWidth - LW - 10;\n",
+  "    var pw = cv.clientWidth - LW - RM;\n",
   "    if (Math.abs(drag[1] - drag[0]) * pw / (v1 - v0) > 3) {\n",
   "      sel = [Math.min(drag[0], drag[1]), Math.max(drag[0], drag[1])];\n",
   "      $('tl-sel').textContent = 'selected ' + fmtT(sel[1] - sel[0]) + ' (' + fmtT(sel[0]) + ' to ' + fmtT(sel[1]) + ')';\n",
@@ -13136,15 +13446,19 @@ static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
   char b1[32], b2[32];
   double per_rise = m->heap_falls ? (double)m->rise_allocs / (double)m->heap_falls : 0;
+  int collected = ctrace_analysis_gc(a)->count > 0; /* else: malloc words only */
+  char in_gc[80] = "";
+  if (collected)
+    ctrace__textf(in_gc, sizeof in_gc, ", %llu of them during a collection", (unsigned long long)m->heap_falls_in_gc);
   switch (ctrace__heap_shape(a)) {
   case CTRACE__SHAPE_SAWTOOTH:
     ctrace__textf(st->text, sizeof st->text,
-                  "The live heap is a sawtooth: it climbed through %.0f allocations on average, then fell to "
-                  "three quarters of its high point or less, %llu times (%llu of those falls during a "
-                  "collection)%s",
-                  per_rise, (unsigned long long)m->heap_falls, (unsigned long long)m->heap_falls_in_gc,
+                  "The heap (bytes allocated and not yet freed) is a sawtooth: it climbed through %.0f "
+                  "allocations on average, then fell to three quarters of its high point or less, %llu times%s%s",
+                  per_rise, (unsigned long long)m->heap_falls, in_gc,
                   /* the usual explanation, only when the collections did make the falls */
-                  2 * m->heap_falls_in_gc > m->heap_falls
+                  !collected ? ": the program freed its memory in bursts."
+                  : 2 * m->heap_falls_in_gc > m->heap_falls
                       ? ": garbage piles up until a collection frees it at once."
                       : ": the program freed its memory in bursts, mostly outside collections.");
     break;
@@ -13152,30 +13466,29 @@ static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
     ctrace__fmt_bytes(b1, sizeof b1, m->mallocs ? (double)m->total_alloc / (double)m->mallocs : 0);
     ctrace__fmt_bytes(b2, sizeof b2, (double)m->max_alloc_size);
     ctrace__textf(st->text, sizeof st->text,
-                  "The live heap moves in large steps: its %llu allocations average %s (the "
-                  "largest %s, %.0f %% of the peak), so each one is a step up; it fell %llu %s, %llu of "
-                  "them during a collection, after %.1f allocations on average.",
+                  "The heap (bytes allocated and not yet freed) moves in large steps: its %llu allocations "
+                  "average %s (the largest %s, %.0f %% of the peak), so each one is a step up; it fell %llu %s%s, "
+                  "after %.1f allocations on average.",
                   (unsigned long long)m->mallocs, b1, b2,
                   100.0 * (double)m->max_alloc_size / (double)m->peak_alloc, (unsigned long long)m->heap_falls,
-                  ctrace__plural(m->heap_falls, "time", "times"), (unsigned long long)m->heap_falls_in_gc,
-                  per_rise);
+                  ctrace__plural(m->heap_falls, "time", "times"), in_gc, per_rise);
     break;
   case CTRACE__SHAPE_FLAT:
     ctrace__fmt_bytes(b1, sizeof b1, 0.75 * (double)m->peak_alloc);
     ctrace__textf(st->text, sizeof st->text,
-                  "The live heap is flat: it reached %s (three quarters of its peak) within the first %.0f %% "
+                  "The heap (bytes allocated and not yet freed) is flat: it reached %s (three quarters of its peak) within the first %.0f %% "
                   "of the run and never fell to three quarters of its high point after that.",
                   b1, 100.0 * CTRACE__STORY_FLAT_EARLY);
     break;
   case CTRACE__SHAPE_GROWTH:
     ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
     ctrace__textf(st->text, sizeof st->text,
-                  "The live heap grows steadily: it never fell to three quarters of its high point, and ends "
+                  "The heap (bytes allocated and not yet freed) grows steadily: it never fell to three quarters of its high point, and ends "
                   "at %s, %.0f %% of its peak.", b1, 100.0 * (double)m->alloc / (double)m->peak_alloc);
     break;
   default:
     ctrace__textf(st->text, sizeof st->text,
-                  "The live heap fell to three quarters of its high point %llu %s (fewer than the %d of a "
+                  "The heap (bytes allocated and not yet freed) fell to three quarters of its high point %llu %s (fewer than the %d of a "
                   "sawtooth), after climbing through %.0f allocations on average.",
                   (unsigned long long)m->heap_falls, ctrace__plural(m->heap_falls, "time", "times"),
                   CTRACE__STORY_SAWTOOTH_FALLS, per_rise);
@@ -13185,7 +13498,7 @@ static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
 
 static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
   const ctrace_gc_stats *g = ctrace_analysis_gc(a);
-  uint32_t n = 0, i, j, n_r = 0, at_goal = 0, with_goal = 0, freed_nothing = 0, first_nothing = 0;
+  uint32_t n = 0, i, j, n_r = 0, at_goal = 0, at_twice = 0, with_goal = 0, freed_nothing = 0, first_nothing = 0;
   const ctrace_gc_span *sp = ctrace_analysis_gc_spans(a, &n);
   const char *reason[4];
   uint32_t count[4];
@@ -13199,6 +13512,7 @@ static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
     if (sp[i].goal >= 0) {
       with_goal++;
       if ((double)sp[i].heap_before >= sp[i].goal) at_goal++;
+      if ((double)sp[i].heap_before >= 2 * sp[i].goal) at_twice++;
     }
     if (!sp[i].unfinished && sp[i].heap_before && sp[i].heap_after >= sp[i].heap_before && !freed_nothing++)
       first_nothing = i;
@@ -13214,7 +13528,8 @@ static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
   ctrace__textf(st->text + len, sizeof st->text - len, ".");
   if (with_goal) {
     ctrace__textf(part, sizeof part, " %u of the %u that began after a heap goal was recorded began with the "
-                  "heap at or above that goal.", (unsigned)at_goal, (unsigned)with_goal);
+                  "heap at or above that goal, %u of them at twice the goal or more.", (unsigned)at_goal,
+                  (unsigned)with_goal, (unsigned)at_twice);
     len = strlen(st->text);
     ctrace__textf(st->text + len, sizeof st->text - len, "%s", part);
   }
@@ -13234,7 +13549,7 @@ static void ctrace__story_gc(const ctrace_analysis *a, ctrace__story *st) {
 static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
   const ctrace_gc_stats *g = ctrace_analysis_gc(a);
   const ctrace_summary *s = ctrace_analysis_summary(a);
-  char b1[32], b2[32], b3[32];
+  char b1[32], b2[32], b3[32], b4[32];
   int64_t w = s->duration_ns < CTRACE__STORY_MMU_WINDOW ? s->duration_ns : CTRACE__STORY_MMU_WINDOW;
   ctrace__fmt_ns(b2, sizeof b2, (double)g->pause_total_ns);
   if (!g->waits && !g->held_ns) {
@@ -13246,11 +13561,14 @@ static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
   }
   ctrace__fmt_ns(b1, sizeof b1, (double)g->held_ns);
   ctrace__fmt_ns(b3, sizeof b3, (double)w);
+  ctrace__fmt_ns(b4, sizeof b4, (double)g->wait_ns);
   ctrace__textf(st->text, sizeof st->text,
-                "The program's %u %s held up by collections for %s in all, against the %s the collections "
+                "The program's %u %s held up by collections for %s in all (the part of %s %s of waits that "
+                "overlapped a collection, plus collections it ran itself), against the %s the collections "
                 "lasted; in the worst %s window the program ran %.0f %% of the time (its minimum mutator "
                 "utilization).", (unsigned)s->program_threads,
-                s->program_threads == 1 ? "thread was" : "threads were", b1, b2, b3,
+                s->program_threads == 1 ? "thread was" : "threads were", b1,
+                s->program_threads == 1 ? "its" : "their", b4, b2, b3,
                 100.0 * ctrace_analysis_mmu_at(a, w, NULL));
 }
 
@@ -13427,12 +13745,27 @@ static void ctrace__story_hot(const ctrace_analysis *a, ctrace__story *st, uint3
                   (unsigned)z->line, b1, b3);
     return;
   }
-  ctrace__textf(st->text, sizeof st->text,
-                "The zone with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that zones "
-                "spent in themselves (%.0f %%), over %llu %s.", z->name, z->file[0] ? z->file : "(no site)",
-                (unsigned)z->line, b1, b2,
-                root && root->total_ns ? 100.0 * (double)z->self_ns / (double)root->total_ns : 0.0,
-                (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
+  {
+    uint32_t nt = 0, busy = 0;
+    const ctrace_thread_stats *t = ctrace_analysis_threads(a, &nt);
+    const ctrace_summary *s = ctrace_analysis_summary(a);
+    const char *what = s->info.functions >= nz ? "function" : s->info.functions ? "zone or function" : "zone";
+    const char *whats = s->info.functions >= nz ? "functions" : s->info.functions ? "zones and functions" : "zones";
+    char over[160] = "";
+    double total = root ? (double)root->total_ns : 0;
+    for (i = 0; i < nt; ++i) busy += t[i].busy_ns > 0;
+    if (busy > 1) {
+      ctrace__fmt_ns(b3, sizeof b3, (double)s->duration_ns);
+      ctrace__textf(over, sizeof over, ", summed over the %u threads that ran %s%s%s", (unsigned)busy, whats,
+                    total > (double)s->duration_ns ? ", so more than the run's " : "",
+                    total > (double)s->duration_ns ? b3 : "");
+    }
+    ctrace__textf(st->text, sizeof st->text,
+                  "The %s with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that %s spent in "
+                  "themselves%s (%.0f %%), over %llu %s.", what, z->name, z->file[0] ? z->file : "(no site)",
+                  (unsigned)z->line, b1, b2, whats, over, total > 0 ? 100.0 * (double)z->self_ns / total : 0.0,
+                  (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
+  }
   if (!ctrace_analysis_summary(a)->cpu_samples) {
     len = strlen(st->text);
     ctrace__textf(st->text + len, sizeof st->text - len, " CPU time was not recorded in this trace, so self time "
@@ -13461,6 +13794,29 @@ static uint32_t ctrace__story_threads(const ctrace_analysis *a, ctrace__story *o
   return n;
 }
 
+/* Short-lived blocks: under a collector, those the first collection after
+   them freed; otherwise heaptrack's temporaries. */
+static void ctrace__story_temps(const ctrace_analysis *a, ctrace__story *st) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  char b1[32];
+  if (ctrace_analysis_gc(a)->count) {
+    ctrace__fmt_bytes(b1, sizeof b1, (double)m->died_young_bytes);
+    ctrace__textf(st->text, sizeof st->text,
+                  "%llu of the %llu allocations (%s) died young: the first collection after each was made "
+                  "freed it.", (unsigned long long)m->died_young_allocs, (unsigned long long)m->mallocs, b1);
+  } else if (m->temporary_allocs) {
+    ctrace__fmt_bytes(b1, sizeof b1, (double)m->temporary_bytes);
+    ctrace__textf(st->text, sizeof st->text,
+                  "%llu of the %llu allocations (%s) %s temporary: freed before %s thread allocated again.",
+                  (unsigned long long)m->temporary_allocs, (unsigned long long)m->mallocs, b1,
+                  m->temporary_allocs == 1 ? "was" : "were", m->temporary_allocs == 1 ? "its" : "their");
+  } else {
+    ctrace__textf(st->text, sizeof st->text,
+                  "None of the %llu allocations was temporary (freed before its thread allocated again).",
+                  (unsigned long long)m->mallocs);
+  }
+}
+
 /* Fills up to CTRACE__STORY_MAX sentences; returns how many. */
 static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
@@ -13477,12 +13833,13 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
     ctrace__fmt_ns(b2, sizeof b2, (double)m->peak_time_ns);
     if (m->peak_count > 1)
       ctrace__textf(out[n].text, sizeof out[n].text,
-                    "The heap peaked at %s (%s bytes), first at %s; it rose to that same peak %u times "
-                    "in all, and the chart marks each.", b1, ctrace__commas(b3, sizeof b3, m->peak_alloc), b2,
-                    (unsigned)m->peak_count);
+                    "The heap peaked at %s (%s bytes), first at %s; it rose to that peak (within %.1f %%) "
+                    "%u times in all, and the chart marks each.", b1, ctrace__commas(b3, sizeof b3, m->peak_alloc),
+                    b2, 100.0 * CTRACE_PEAK_TOLERANCE, (unsigned)m->peak_count);
     else
-      ctrace__textf(out[n].text, sizeof out[n].text, "The heap peaked at %s (%s bytes) at %s, once.", b1,
-                    ctrace__commas(b3, sizeof b3, m->peak_alloc), b2);
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "The heap peaked at %s (%s bytes) at %s, once (no other rise came within %.1f %% of it).", b1,
+                    ctrace__commas(b3, sizeof b3, m->peak_alloc), b2, 100.0 * CTRACE_PEAK_TOLERANCE);
     n++;
   }
   if (g->count) {
@@ -13510,19 +13867,7 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
     }
     n++;
     out[n].kind = CTRACE__ST_TEMPS; out[n].link = "#memory"; out[n].link_text = "memory";
-    ctrace__fmt_ns(b2, sizeof b2, (double)a->cfg.temporary_ns);
-    if (m->temporary_allocs) {
-      ctrace__fmt_bytes(b1, sizeof b1, (double)m->temporary_bytes);
-      ctrace__textf(out[n].text, sizeof out[n].text,
-                    "%llu of the %llu allocations (%s) %s temporary: freed within %s of being made.",
-                    (unsigned long long)m->temporary_allocs, (unsigned long long)m->mallocs, b1,
-                    m->temporary_allocs == 1 ? "was" : "were", b2);
-    } else {
-      ctrace__textf(out[n].text, sizeof out[n].text,
-                    "None of the %llu allocations was temporary (freed within %s of being made).",
-                    (unsigned long long)m->mallocs, b2);
-    }
-    n++;
+    ctrace__story_temps(a, &out[n++]);
   }
   return n;
 }
@@ -13608,10 +13953,12 @@ static void ctrace__rep_bytes(ctrace__report *r, double v) {
 
 /* Table cells carry their exact value in data-v for sorting and for tools. */
 static void ctrace__rep_td_ns(ctrace__report *r, int64_t ns) {
+  char b[48];
   ctrace__sink_str(r->o, "<td class=\"n\" data-v=\"");
   ctrace__sink_int(r->o, ns);
   ctrace__sink_str(r->o, "\">");
-  ctrace__rep_ns(r, (double)ns);
+  ctrace__fmt_ns3(b, sizeof b, (double)ns);
+  ctrace__sink_html_units(r->o, b);
   ctrace__sink_str(r->o, "</td>");
 }
 
@@ -13850,18 +14197,25 @@ static void ctrace__rep_card_trace(ctrace__report *r, const ctrace_analysis *a, 
   ctrace__sink_str(r->o, "</dd></dl></div>\n");
 }
 
+/* "650,000,000 B (650 MB)"; below a kilobyte the two would say the same. */
+static void ctrace__rep_go_bytes(ctrace__report *r, uint64_t v) {
+  ctrace__rep_count(r, v);
+  ctrace__sink_str(r->o, " B");
+  if (v < 1000) return;
+  ctrace__sink_str(r->o, " (");
+  ctrace__rep_bytes(r, (double)v);
+  ctrace__sink_str(r->o, ")");
+}
+
 static void ctrace__rep_card_memory(ctrace__report *r, const ctrace_analysis *a, const char *heading) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
   ctrace__sink_str(r->o, "<div class=\"card\" id=\"memstats\"><h3>");
   ctrace__sink_str(r->o, heading);
   ctrace__sink_str(r->o, "</h3><dl class=\"kv\">");
   /* Go's names with Go's raw byte counts, and the same in units beside them */
-  ctrace__rep_kv_begin(r, "Alloc"); ctrace__rep_count(r, m->alloc);
-  ctrace__sink_str(r->o, " B ("); ctrace__rep_bytes(r, (double)m->alloc); ctrace__sink_str(r->o, ")");
-  ctrace__rep_kv_begin(r, "TotalAlloc"); ctrace__rep_count(r, m->total_alloc);
-  ctrace__sink_str(r->o, " B ("); ctrace__rep_bytes(r, (double)m->total_alloc); ctrace__sink_str(r->o, ")");
-  ctrace__rep_kv_begin(r, "HeapAlloc"); ctrace__rep_count(r, m->heap_alloc);
-  ctrace__sink_str(r->o, " B ("); ctrace__rep_bytes(r, (double)m->heap_alloc); ctrace__sink_str(r->o, ")");
+  ctrace__rep_kv_begin(r, "Alloc"); ctrace__rep_go_bytes(r, m->alloc);
+  ctrace__rep_kv_begin(r, "TotalAlloc"); ctrace__rep_go_bytes(r, m->total_alloc);
+  ctrace__rep_kv_begin(r, "HeapAlloc"); ctrace__rep_go_bytes(r, m->heap_alloc);
   ctrace__rep_kv_begin(r, "NumGC"); ctrace__rep_count(r, m->num_gc);
   ctrace__rep_kv_begin(r, "peak heap");
   ctrace__rep_bytes(r, (double)m->peak_alloc);
@@ -13927,8 +14281,37 @@ static void ctrace__rep_mmu(ctrace__report *r) {
   if (ctrace__chart_mmu(&c, r->a, 900, 260) == 0) ctrace__rep_svg(r, &c, "mmu-chart");
   ctrace__canvas_free(&c);
   ctrace__sink_str(r->o, "<p class=\"muted\">For each window length, the smallest share of any window that "
-                          "long in which the program's threads were not held up by a collection (as Go's "
-                          "trace tool draws it). Left: the worst stall felt; right: the overall cost.</p></div>");
+                          "long in which the program's threads were not held up by a collection. Held up counts "
+                          "only the time a program thread waited (CTRACE_WAIT, ctrace_mutex_lock) while a "
+                          "collection ran, or ran a collection itself; unlike Go's trace tool, it does not count "
+                          "the processor time a collector running beside the program takes from it. Left: the worst "
+                          "stall felt; right: the overall cost. A longer window can score a little lower than a "
+                          "shorter one: each window length is the worst of its own windows.</p></div>");
+}
+
+/* Go's chapter prints its MemStats three times; the page shows each read
+   with its time (the heap chart marks the same times). */
+static void ctrace__rep_memstats_reads(ctrace__report *r) {
+  uint32_t n = 0, i;
+  const ctrace_memstats_read *rd = ctrace_analysis_memstats_reads(r->a, &n);
+  if (!n) return;
+  ctrace__sink_str(r->o, "<div class=\"card\" id=\"memstats-reads\"><h3>What the program read "
+                          "(ctrace_read_memstats)</h3><div class=\"scroll\"><table><thead><tr><th>#</th><th>Time</th>"
+                          "<th>Alloc</th><th>TotalAlloc</th><th>HeapAlloc</th><th>NumGC</th></tr></thead><tbody>");
+  for (i = 0; i < n; ++i) {
+    ctrace__sink_fmt(r->o, "<tr><td class=\"n\">%u</td>", (unsigned)i + 1);
+    ctrace__rep_td_ns(r, rd[i].time_ns);
+    ctrace__rep_td_count(r, rd[i].alloc);
+    ctrace__rep_td_count(r, rd[i].total_alloc);
+    ctrace__rep_td_count(r, rd[i].alloc);
+    ctrace__rep_td_count(r, rd[i].num_gc);
+    ctrace__sink_str(r->o, "</tr>");
+  }
+  ctrace__sink_str(r->o, "</tbody></table></div><p class=\"muted\">");
+  ctrace__sink_str(r->o, "The figures the program got each time it read its statistics, in bytes, as Go's "
+                            "<code>runtime.ReadMemStats</code> gives them; the heap chart marks each read. ");
+  if (n == CTRACE_MEMSTATS_READS_KEPT) ctrace__sink_fmt(r->o, "Only the first %u reads are kept. ", (unsigned)n);
+  ctrace__sink_str(r->o, "</p></div>\n");
 }
 
 static const char *const ctrace__howto_summary[] = {
@@ -13937,7 +14320,20 @@ static const char *const ctrace__howto_summary[] = {
   "<b>Alloc</b> and <b>HeapAlloc</b> are the bytes in use at the end (allocated and not yet freed), "
   "<b>TotalAlloc</b> counts every byte ever allocated, even if freed long ago, and <b>NumGC</b> is the "
   "number of collections: the same four numbers Go's <code>runtime.MemStats</code> gives.",
-  "A red box means part of the trace was lost. The figures then cover only what could be read.", NULL};
+  "When part of the trace was lost, a box at the top of this section says \"data was lost or damaged\"; "
+  "the figures then cover only what could be read.", NULL};
+
+/* What the page has to say: a program with no allocation, no resident memory
+   and no collection gets no memory section, no heap chart and no
+   collections box (their zeros would only suggest it has those). */
+static int ctrace__rep_has_memory(const ctrace__report *r) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
+  const ctrace_mem_summary *mb = r->b ? ctrace_analysis_memory(r->b) : NULL;
+  return m->mallocs || m->has_rss || (mb && (mb->mallocs || mb->has_rss));
+}
+static int ctrace__rep_has_gc(const ctrace__report *r) {
+  return ctrace_analysis_gc(r->a)->count || (r->b && ctrace_analysis_gc(r->b)->count);
+}
 
 static void ctrace__rep_summary(ctrace__report *r) {
   ctrace__sink_str(r->o, "<section id=\"summary\"><h2>Summary</h2><div class=\"grid\"><div class=\"main\">");
@@ -13945,12 +14341,13 @@ static void ctrace__rep_summary(ctrace__report *r) {
   if (r->b) ctrace__rep_problems(r, r->b, r->damage_b, "Baseline");
   ctrace__sink_str(r->o, "<div class=\"cards\">");
   ctrace__rep_card_trace(r, r->a, "Trace", r->trace_path);
-  ctrace__rep_card_memory(r, r->a, "Memory at the end");
-  ctrace__rep_card_gc(r, r->a, "Collections");
+  if (ctrace__rep_has_memory(r) || ctrace__rep_has_gc(r)) ctrace__rep_card_memory(r, r->a, "Memory at the end");
+  if (ctrace__rep_has_gc(r)) ctrace__rep_card_gc(r, r->a, "Collections");
+  ctrace__rep_memstats_reads(r);
   if (r->b) {
     ctrace__rep_card_trace(r, r->b, "Baseline trace", r->base_path);
-    ctrace__rep_card_memory(r, r->b, "Baseline memory");
-    ctrace__rep_card_gc(r, r->b, "Baseline collections");
+    if (ctrace__rep_has_memory(r) || ctrace__rep_has_gc(r)) ctrace__rep_card_memory(r, r->b, "Baseline memory");
+    if (ctrace__rep_has_gc(r)) ctrace__rep_card_gc(r, r->b, "Baseline collections");
   }
   ctrace__sink_str(r->o, "</div>");
   ctrace__rep_mmu(r);
@@ -13986,9 +14383,12 @@ static void ctrace__rep_howto_timeline(ctrace__report *r) {
     paras[n++] = "The <b>heap</b> chart shows the bytes in use; this run recorded no allocation of any size.";
   } else {
     ctrace__textf(heap, sizeof heap,
-                  "The <b>heap</b> chart (blue area) shows the bytes in use. It climbs while the program "
-                  "allocates and drops when memory is freed. With a garbage collector it often makes a "
-                  "<b>sawtooth</b>, garbage piling up until a collection frees it at once. %s",
+                  "The <b>heap</b> chart (blue area) shows the bytes allocated and not yet freed. It climbs "
+                  "while the program allocates and drops when memory is freed. %s %s",
+                  g->count ? "Under a collector it counts garbage too, until a collection frees it, so it often "
+                             "makes a <b>sawtooth</b>; a dark dot marks what each collection left (what it found "
+                             "live), a purple dash the heap goal when it began."
+                           : "A program that frees in bursts makes a <b>sawtooth</b>.",
                   shape == CTRACE__SHAPE_SAWTOOTH ? "This run's heap is one (see <a href=\"#story\">What this "
                                                     "run shows</a>)."
                                                   : "");
@@ -14049,11 +14449,13 @@ static void ctrace__rep_timeline(ctrace__report *r) {
     /* a chart that only says "no allocations" need not be tall */
     const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
     float hh = m->mallocs || m->has_rss || (r->b && ctrace_analysis_memory(r->b)->mallocs) ? 380.0f : 150.0f;
-    ctrace__canvas_init(&c, 1200, hh, 0xffffffffu);
-    rc = ctrace__chart_heap_compare(&c, r->a, r->b, 1200, hh);
+    if (ctrace__rep_has_memory(r) || ctrace__rep_has_gc(r)) {
+      ctrace__canvas_init(&c, 1200, hh, 0xffffffffu);
+      rc = ctrace__chart_heap_compare(&c, r->a, r->b, 1200, hh);
+      if (rc == 0) ctrace__rep_svg(r, &c, "heap-chart");
+      ctrace__canvas_free(&c);
+    }
   }
-  if (rc == 0) ctrace__rep_svg(r, &c, "heap-chart");
-  ctrace__canvas_free(&c);
   ctrace__sink_str(r->o, "<div class=\"interactive\"><div class=\"tools\">"
                           "<button id=\"tl-in\" type=\"button\">Zoom in</button>"
                           "<button id=\"tl-out\" type=\"button\">Zoom out</button>"
@@ -14242,17 +14644,27 @@ static const char *const ctrace__howto_memory[] = {
   "An <b>allocation site</b> is the line of code that called the allocator. Sites by bytes show who uses "
   "the memory; sites by count show who calls the allocator most often (each call costs time).",
   "<b>Live at the end</b> are blocks never freed: leaks, unless the program meant to keep them until exit.",
-  "<b>Temporary</b> allocations are blocks freed within 1 ms of being allocated (the rule, and the only "
-  "one: a block that lives longer is not temporary, however few allocations came between). They are "
+  "<b>Temporary</b> allocations are blocks freed before the thread that made them allocated again "
+  "(heaptrack's rule: it counts allocations, not time, so every run gives the same answer). They are "
   "cheap one by one but add up; reusing a buffer often removes them.", NULL};
+/* Under a collector "freed" means "collected", so the short-lived word is another. */
+static const char *const ctrace__howto_memory_gc[] = {
+  "An <b>allocation site</b> is the line of code that called the allocator. Sites by bytes show who uses "
+  "the memory; sites by count show who calls the allocator most often (each call costs time).",
+  "<b>Live at the end</b> are blocks never freed: leaks, unless the program meant to keep them until exit.",
+  "A block <b>died young</b> when the first collection that began after it was made freed it: it was "
+  "garbage by then. Under a collector a block is freed only when a collection finds it, however soon the "
+  "program dropped it, so \"freed within so long\" would measure the collector, not the program.", NULL};
 
 static void ctrace__rep_site_table(ctrace__report *r, const ctrace_alloc_site *s, uint32_t n, uint32_t max,
                                    const char *id) {
   uint32_t i;
+  int collected = ctrace_analysis_gc(r->a)->count > 0;
   ctrace__sink_fmt(r->o, "<div class=\"scroll\"><table class=\"sortable\" id=\"%s\"><thead><tr><th>Site</th>"
                          "<th>First zone</th><th class=\"n\">Allocations</th><th class=\"n\">Bytes</th>"
                          "<th class=\"n\">Live blocks</th><th class=\"n\">Live bytes</th>"
-                         "<th class=\"n\">Temporary</th><th class=\"n\">Largest</th></tr></thead><tbody>\n", id);
+                         "<th class=\"n\">%s</th><th class=\"n\">Largest</th></tr></thead><tbody>\n", id,
+                         collected ? "Died young" : "Temporary");
   for (i = 0; i < n && i < max && !ctrace__rep_full(r, CTRACE__BUDGET_TABLES); ++i) {
     ctrace__sink_str(r->o, "<tr>");
     ctrace__rep_td_site(r, s[i].file, s[i].line);
@@ -14263,7 +14675,7 @@ static void ctrace__rep_site_table(ctrace__report *r, const ctrace_alloc_site *s
     ctrace__rep_td_bytes(r, s[i].bytes);
     ctrace__rep_td_count(r, s[i].live_blocks);
     ctrace__rep_td_bytes(r, s[i].live_bytes);
-    ctrace__rep_td_count(r, s[i].temporary_allocs);
+    ctrace__rep_td_count(r, collected ? s[i].died_young_allocs : s[i].temporary_allocs);
     ctrace__rep_td_bytes(r, s[i].max_size);
     ctrace__sink_str(r->o, "</tr>\n");
   }
@@ -14276,6 +14688,7 @@ static void ctrace__rep_memory(ctrace__report *r) {
   const ctrace_alloc_site *s;
   uint32_t n = 0, dropped = 0, lim = r->max_rows < 50u ? r->max_rows : 50u;
   ctrace__canvas c;
+  if (!ctrace__rep_has_memory(r)) return;
   ctrace__sink_str(r->o, "<section id=\"memory\"><h2>Memory</h2><div class=\"grid\"><div class=\"main\">");
   if (!m->mallocs) ctrace__sink_str(r->o, "<p class=\"muted\">No allocations were recorded (use ctrace_malloc and "
                                          "ctrace_free, or CTRACE_ALLOC and CTRACE_FREE).</p>");
@@ -14308,15 +14721,22 @@ static void ctrace__rep_memory(ctrace__report *r) {
   s = ctrace_analysis_leaks(r->a, &n, &dropped);
   if (n) ctrace__rep_site_table(r, s, n, lim, "leaks");
   if (dropped) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more leaking sites not listed.</p>", (unsigned)dropped);
-  ctrace__sink_str(r->o, "<h3>Temporary allocations</h3><p>");
-  ctrace__rep_count(r, m->temporary_allocs);
-  ctrace__sink_str(r->o, " of ");
-  ctrace__rep_count(r, m->mallocs);
-  ctrace__sink_fmt(r->o, " allocations (%.1f %%) were temporary, ", m->mallocs ? 100.0 * (double)m->temporary_allocs / (double)m->mallocs : 0.0);
-  ctrace__rep_bytes(r, (double)m->temporary_bytes);
-  ctrace__sink_str(r->o, " in all. The sites table above has a Temporary column per site.</p>");
-  ctrace__sink_str(r->o, "</div>");
-  ctrace__rep_howto(r, "How to read the memory section", ctrace__howto_memory);
+  {
+    int collected = ctrace_analysis_gc(r->a)->count > 0;
+    uint64_t k = collected ? m->died_young_allocs : m->temporary_allocs;
+    ctrace__sink_str(r->o, collected ? "<h3>Died young</h3><p>" : "<h3>Temporary allocations</h3><p>");
+    ctrace__rep_count(r, k);
+    ctrace__sink_str(r->o, " of ");
+    ctrace__rep_count(r, m->mallocs);
+    ctrace__sink_fmt(r->o, " allocations (%.1f %%) ", m->mallocs ? 100.0 * (double)k / (double)m->mallocs : 0.0);
+    ctrace__sink_str(r->o, collected ? "died young (freed by the first collection after they were made), "
+                                     : "were temporary (freed before their thread allocated again), ");
+    ctrace__rep_bytes(r, (double)(collected ? m->died_young_bytes : m->temporary_bytes));
+    ctrace__sink_str(r->o, collected ? " in all. The sites table above has a Died young column per site.</p>"
+                                     : " in all. The sites table above has a Temporary column per site.</p>");
+    ctrace__sink_str(r->o, "</div>");
+    ctrace__rep_howto(r, "How to read the memory section", collected ? ctrace__howto_memory_gc : ctrace__howto_memory);
+  }
   ctrace__sink_str(r->o, "</div></section>\n");
 }
 
@@ -14621,6 +15041,7 @@ static void ctrace__rep_flame_tree(ctrace__report *r, float height) {
      mk    instants and log lines, [time, row, 1 = log 0 = instant, text]
      ct    counters (not ctrace.rss), {n: name, top: max, c: colour,
            p: series}; a series is flat [time, max, last] per bucket
+     hx    the heap chart's time axis: its left edge and right margin (SVG units)
      htop  the heap chart's top in bytes; hp the live heap's series, rss
            ctrace.rss's
      zh    per zone in the table, "zone index": flat [lo_ns, hi_ns, count]
@@ -14811,6 +15232,11 @@ static void ctrace__rep_data(ctrace__report *r, const ctrace__canvas *flame) {
   if (rss && rss->max > htop) htop = rss->max;
   ctrace__sink_str(r->o, "],\"htop\":");
   ctrace__rep_jnum(r, htop > 0 ? htop : 1.0);
+  ctrace__sink_str(r->o, ",\"hx\":[");
+  ctrace__rep_jnum(r, CTRACE__TIME_LEFT);
+  ctrace__sink_str(r->o, ",");
+  ctrace__rep_jnum(r, CTRACE__TIME_RIGHT);
+  ctrace__sink_str(r->o, "]");
   ctrace__sink_str(r->o, ",\"hp\":");
   ctrace__rep_series(r, hp, n_hp);
   ctrace__sink_str(r->o, ",\"rss\":");
@@ -14953,8 +15379,9 @@ static void ctrace__rep_page(ctrace__report *r) {
                           "anywhere, it works offline.</p><nav><a href=\"#story\">What this run shows</a>"
                           "<a href=\"#threads\">Threads</a><a href=\"#summary\">Summary</a>"
                           "<a href=\"#timeline\">Timeline</a><a href=\"#zones\">Zones</a>"
-                          "<a href=\"#flamegraph\">Flame graph</a><a href=\"#memory\">Memory</a>"
-                          "<a href=\"#messages\">Messages</a></nav></header>\n");
+                          "<a href=\"#flamegraph\">Flame graph</a>");
+  if (ctrace__rep_has_memory(r)) ctrace__sink_str(r->o, "<a href=\"#memory\">Memory</a>");
+  ctrace__sink_str(r->o, "<a href=\"#messages\">Messages</a></nav></header>\n");
   ctrace__rep_story(r);
   ctrace__rep_threads(r);
   ctrace__rep_summary(r);

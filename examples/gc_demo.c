@@ -28,13 +28,23 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- A tiny stop-the-world collector ---------------------------------------
+/* ---- A tiny collector ------------------------------------------------------
    Every block the program allocates is registered in a list. In Go the
    compiler knows when a slice is no longer reachable; in C the program says
-   so with gc_drop(). The collector frees the dropped blocks. One mutex guards
-   everything and a collection runs while holding it: obviously correct beats
-   fast in a demo. The program takes the lock with ctrace_mutex_lock, which
-   records a wait whenever the lock was busy (a collection holding it). */
+   so with gc_drop(). A collection has two phases, as in Go:
+   - mark: which blocks are garbage. It happens at a safe point of the
+     program (gc_drop; Go's goroutines scan their own stacks), on the
+     program's thread, in a moment: the dropped blocks are unlinked. Which
+     blocks a collection frees depends only on the program, never on how the
+     threads were scheduled, so every run prints the same numbers.
+   - sweep: the collector thread frees them while the program runs on. This
+     is the traced collection (CTRACE_GC_BEGIN to CTRACE_GC_END).
+   The allocator asks for a collection when the heap reaches the goal; its
+   mark happens at the program's next safe point. When the heap has run to
+   twice the goal the program marks at once and waits for the whole
+   collection (Go makes the goroutine assist). The program takes the lock
+   with ctrace_mutex_lock and says when it waits (CTRACE_WAIT), so the report
+   can tell how long collections held it up. */
 
 #define GC_MIN_GOAL (4u << 20) /* Go never sets a heap goal below 4 MB */
 
@@ -45,25 +55,41 @@ typedef struct block {
   int reachable; /* cleared by the program when it drops the block */
 } block;
 
+typedef struct job { /* a marked collection, waiting for its sweep */
+  struct job *next;
+  const char *reason;
+  block *garbage;
+  size_t goal; /* the goal it sets, published when it ends (as Go's cycle does) */
+} job;
+
 static struct {
   pthread_mutex_t lock;
-  pthread_cond_t wake; /* the collector sleeps here until it is wanted */
+  pthread_cond_t wake; /* the collector sleeps here until there is a sweep to do */
   pthread_cond_t done; /* the program waits here for a collection to finish */
   block *blocks;
-  size_t heap;         /* bytes in registered blocks, reachable or not */
-  size_t goal;         /* the next collection starts when heap reaches this */
-  unsigned cycles;     /* collections finished */
-  const char *wanted;  /* why a collection was asked for; NULL if none is */
+  job *jobs, **jobs_end; /* marked, not yet swept, oldest first */
+  size_t heap;         /* bytes in registered blocks not yet found to be garbage */
+  size_t goal;         /* a collection is wanted when heap reaches this */
+  unsigned marked;     /* collections marked */
+  unsigned cycles;     /* collections finished (swept) */
+  const char *wanted;  /* why a collection is wanted; NULL if none is */
   int quit;
 } gc = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-        NULL, 0, GC_MIN_GOAL, 0, NULL, 0};
+        NULL, NULL, &gc.jobs, 0, GC_MIN_GOAL, 0, 0, NULL, 0};
 
-/* Called with gc.lock held. Frees every dropped block; then, like Go's pacer,
-   the next goal is twice what survived. The reason says what started it. */
-static void collect(const char *reason) {
+/* gc.lock held, at a safe point: unlinks the dropped blocks, sets the next
+   goal (twice what survived, Go's pacer) and hands the garbage to the
+   collector. Returns the collection's number. */
+static unsigned mark(const char *reason) {
   block **link = &gc.blocks;
-  CTRACE_GC_BEGIN(reason);
-  CTRACE_ZONE_BEGIN("sweep");
+  job *j = (job *)malloc(sizeof *j);
+  if (!j) {
+    fprintf(stderr, "Operation failed!\n");
+    exit(1);
+  }
+  j->next = NULL;
+  j->reason = reason;
+  j->garbage = NULL;
   while (*link) {
     block *b = *link;
     if (b->reachable) {
@@ -72,54 +98,55 @@ static void collect(const char *reason) {
     }
     *link = b->next;
     gc.heap -= b->size;
+    b->next = j->garbage;
+    j->garbage = b;
+  }
+  gc.goal = 2 * gc.heap > GC_MIN_GOAL ? 2 * gc.heap : GC_MIN_GOAL;
+  j->goal = gc.goal;
+  gc.wanted = NULL;
+  *gc.jobs_end = j;
+  gc.jobs_end = &j->next;
+  pthread_cond_signal(&gc.wake);
+  return ++gc.marked;
+}
+
+static void sweep(block *garbage) {
+  CTRACE_ZONE("sweep");
+  while (garbage) {
+    block *b = garbage;
+    garbage = b->next;
     ctrace_free(b->mem);
     free(b);
   }
-  gc.goal = 2 * gc.heap > GC_MIN_GOAL ? 2 * gc.heap : GC_MIN_GOAL;
-  CTRACE_COUNTER("heap goal", gc.goal);
-  gc.cycles++;
-  CTRACE_ZONE_END();
-  CTRACE_GC_END();
-  pthread_cond_broadcast(&gc.done);
 }
 
 static void *collector(void *unused) {
   (void)unused;
   CTRACE_THREAD_NAME("GC");
   pthread_mutex_lock(&gc.lock);
-  while (!gc.quit) {
-    if (gc.wanted) {
-      const char *reason = gc.wanted;
-      gc.wanted = NULL;
-      collect(reason);
-    } else {
+  while (!gc.quit || gc.jobs) {
+    job *j = gc.jobs;
+    if (!j) {
       pthread_cond_wait(&gc.wake, &gc.lock);
+      continue;
     }
+    gc.jobs = j->next;
+    if (!gc.jobs) gc.jobs_end = &gc.jobs;
+    CTRACE_GC_BEGIN(j->reason);
+    pthread_mutex_unlock(&gc.lock); /* the program runs on during the sweep */
+    sweep(j->garbage);
+    pthread_mutex_lock(&gc.lock);
+    gc.cycles++;
+    CTRACE_COUNTER("heap goal", j->goal);
+    free(j);
+    CTRACE_GC_END();
+    pthread_cond_broadcast(&gc.done);
   }
   pthread_mutex_unlock(&gc.lock);
   return NULL;
 }
 
-static void want_collection(const char *reason) { /* gc.lock held */
-  gc.wanted = reason;
-  pthread_cond_signal(&gc.wake);
-}
-
-/* gc.lock held. A collection runs entirely under the lock, so any cycle that
-   finishes after this point started after the request. */
-static void wait_for_collection(const char *reason) {
-  unsigned seen = gc.cycles;
-  CTRACE_ZONE("wait for GC"); /* the program stalls until the cycle is done */
-  want_collection(reason);
-  {
-    CTRACE_WAIT("collection"); /* a wait: the report counts it as held up */
-    while (gc.cycles == seen) pthread_cond_wait(&gc.done, &gc.lock);
-  }
-}
-
-/* Allocates a reachable block, recording the caller's line as its site. Like
-   Go's allocator it wakes the collector when the heap reaches the goal, and
-   when the heap has run far past the goal it waits for the collection. */
+/* Allocates a reachable block, recording the caller's line as its site. */
 #define gc_alloc(size) gc_alloc_at((size), __FILE__, __LINE__)
 static void *gc_alloc_at(size_t size, const char *file, int line) {
   block *b = (block *)malloc(sizeof *b); /* bookkeeping, not part of the heap */
@@ -135,8 +162,13 @@ static void *gc_alloc_at(size_t size, const char *file, int line) {
   b->next = gc.blocks;
   gc.blocks = b;
   gc.heap += size;
-  if (gc.heap >= 2 * gc.goal) wait_for_collection("heap at twice the goal");
-  else if (gc.heap >= gc.goal) want_collection("heap reached the goal");
+  if (gc.heap >= 2 * gc.goal) {
+    unsigned n = mark("heap at twice the goal or more");
+    CTRACE_WAIT("collection"); /* the program stalls until the sweep is done */
+    while (gc.cycles < n) pthread_cond_wait(&gc.done, &gc.lock);
+  } else if (gc.heap >= gc.goal && !gc.wanted) {
+    gc.wanted = "heap reached the goal"; /* marked at the next safe point */
+  }
   pthread_mutex_unlock(&gc.lock);
   return mem;
 }
@@ -146,6 +178,16 @@ static void gc_drop(void *mem) {
   ctrace_mutex_lock(&gc.lock);
   for (b = gc.blocks; b; b = b->next)
     if (b->mem == mem) b->reachable = 0;
+  if (gc.wanted) mark(gc.wanted); /* a safe point */
+  pthread_mutex_unlock(&gc.lock);
+}
+
+/* The program is idle: Go's collector uses idle time to finish its cycle, so
+   this one lets the collector finish what it started before the program goes
+   on. No collection starts here. */
+static void gc_idle(void) {
+  pthread_mutex_lock(&gc.lock);
+  while (gc.cycles < gc.marked) pthread_cond_wait(&gc.done, &gc.lock);
   pthread_mutex_unlock(&gc.lock);
 }
 
@@ -159,12 +201,6 @@ static void gc_stop(void) {
   pthread_cond_signal(&gc.wake);
   pthread_mutex_unlock(&gc.lock);
   pthread_join(gc_thread, NULL);
-}
-
-static void gc_collect_now(void) {
-  ctrace_mutex_lock(&gc.lock);
-  wait_for_collection("asked by the program");
-  pthread_mutex_unlock(&gc.lock);
 }
 
 /* ---- The program, as in Go ------------------------------------------------- */
@@ -225,10 +261,9 @@ int main(int argc, char **argv) {
     {
       CTRACE_ZONE("sleep 1 ms");
       sleep_ms(1);
+      gc_idle(); /* as Go's collector, ours finishes its cycle while the program sleeps */
     }
   }
-  gc_collect_now(); /* Go's collector would get there soon; we ask, so the
-                       last figures show the garbage gone */
   print_stats();
 
   gc_stop();

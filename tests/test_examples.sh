@@ -2,8 +2,9 @@
 # tests/test_examples.sh - build and run every example, then check what it
 # printed and what its trace holds.
 #
-# gc_demo must print Go's statistics in the expected shape (NumGC 0, then at
-# least 1, then more; TotalAlloc >= 650,000,000; the last Alloc under 1 MB),
+# gc_demo must print the Go chapter's statistics (NumGC 0, 3, 8: no collection
+# the Go program does not have; Alloc about 0, then the one 50,000,000-byte
+# block, then under 1 MB; TotalAlloc 650,000,000),
 # and its trace must agree with what it printed. leak, threads and arena must
 # run, and their traces must show what each example is about. Each trace
 # passes `ctrace check` when the tool is built.
@@ -192,9 +193,11 @@ run_gc_demo() {
     END {
       if (na != 3 || nt != 3 || nh != 3 || ng != 3) { print "not three of each figure"; exit }
       if (g[1] != 0) print "NumGC at start is " g[1] ", not 0"
-      if (g[2] < 1) print "NumGC after 3 x 50 MB is " g[2] ", not >= 1"
-      if (g[3] <= g[2]) print "NumGC after 5 x 100 MB is " g[3] ", not more than " g[2]
-      if (t[3] < 650000000) print "final TotalAlloc " t[3] " < 650000000"
+      if (g[2] != 3) print "NumGC after 3 x 50 MB is " g[2] ", not 3 as in the Go chapter"
+      if (g[3] != 8) print "NumGC after 5 x 100 MB is " g[3] ", not 8 as in the Go chapter"
+      if (a[1] >= 1000000) print "Alloc at the start " a[1] " is not about 0"
+      if (a[2] != 50000000) print "Alloc after 3 x 50 MB is " a[2] ", not the one 50,000,000-byte block"
+      if (t[3] != 650000000) print "final TotalAlloc " t[3] " != 650000000"
       if (t[2] < 150000000) print "TotalAlloc after 3 x 50 MB is " t[2] " < 150000000"
       if (t[1] > t[2] || t[2] > t[3]) print "TotalAlloc goes down"
       if (a[3] >= 1000000) print "final Alloc " a[3] " is not under 1 MB"
@@ -226,6 +229,12 @@ run_gc_demo() {
     check "gc_demo: the panel quotes the collections' count ($4)" grep -q "^$4 collections ran" "$story"
     check "gc_demo: the panel says how long main was held up" grep -q "thread was held up by collections" "$story"
     check "gc_demo: the report draws the utilization curve" grep -q 'class="mmu-chart"' "$TMP/gc_demo.html"
+    # The program's three printed tables are on the page, as it printed them.
+    sed -n '/id="memstats-reads"/,/<\/table>/p' "$TMP/gc_demo.html" | grep -o 'data-v="[0-9]*">[0-9,]*</td></tr>' |
+      sed 's/.*">\([0-9,]*\)<.*/\1/' | tr '\n' ' ' >"$TMP/gc_demo.reads"
+    check "gc_demo: the page shows its three reads of the statistics, NumGC 0 3 8 ($(cat "$TMP/gc_demo.reads"))" \
+      test "$(cat "$TMP/gc_demo.reads")" = "0 3 8 "
+    check "gc_demo: the heap chart marks each read" test "$(grep -o 'read [123] of the statistics at' "$TMP/gc_demo.html" | wc -l)" -ge 3
   fi
 }
 
@@ -252,7 +261,7 @@ run_gc_sawtooth() {
   check "gc_sawtooth: collections on the GC thread" test "$(fact gc_on_gc_thread "$f")" -ge 3
   if story=$(story_of gc_sawtooth); then
     sed 's/^/    /' "$story"
-    check "gc_sawtooth: the panel calls the heap a sawtooth" grep -q "The live heap is a sawtooth" "$story"
+    check "gc_sawtooth: the panel calls the heap a sawtooth" grep -q "The heap (bytes allocated and not yet freed) is a sawtooth" "$story"
   fi
 }
 

@@ -516,6 +516,9 @@ static void dump_event(FILE *f, const ctrace_event *ev) {
       break;
     case CTRACE_EV_WAIT_BEGIN: put_site(f, ev); break;
     case CTRACE_EV_THREAD_CPU: fprintf(f, "\t%lld", (long long)ev->value); break; /* CPU ns so far */
+    case CTRACE_EV_MEMSTATS: /* Alloc, TotalAlloc, NumGC */
+      fprintf(f, "\t%llu\t%llu\t%lld", (unsigned long long)ev->size, (unsigned long long)ev->id, (long long)ev->value);
+      break;
     case CTRACE_EV_ZONE_END:
     case CTRACE_EV_WAIT_END:
     case CTRACE_EV_GC_BEGIN:

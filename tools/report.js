@@ -12,6 +12,12 @@ function fmtT(ns) {
   if (a < 1e9) return p3(ns / 1e6) + ' ms';
   return p3(ns / 1e9) + ' s';
 }
+/* a tick in the unit of the axis's largest value: no "0 ns" beside "ms" */
+function tickT(ns, ref) {
+  var u = ['ns', '\u00b5s', 'ms', 's'], d = 1, k = 0;
+  while (k < 3 && Math.abs(ref) >= 1e3 * d) { d *= 1e3; k++; }
+  return p3(ns / d) + ' ' + u[k];
+}
 function fmtB(b) {
   var a = Math.abs(b);
   if (a < 1e3) return Math.round(b) + ' B';
@@ -32,7 +38,18 @@ function svgEl(tag, attrs) {
 /* ---- timeline ---- */
 var cv = $('tl-canvas'), tip = $('tip');
 if (cv && cv.getContext) (function () {
-  var ctx = cv.getContext('2d'), Q = D.q, DUR = Math.max(1, D.dur), LW = 150, LH = 14;
+  var ctx = cv.getContext('2d'), Q = D.q, DUR = Math.max(1, D.dur), LW = 150, RM = 10, LH = 14;
+  var hsvg = doc.querySelector('svg.heap-chart');
+  /* one time axis: the canvas takes the heap chart's left edge and right
+     margin, as drawn at the page's width */
+  function align() {
+    if (!hsvg || !D.hx || !hsvg.viewBox || !hsvg.viewBox.baseVal) return;
+    var hb = hsvg.getBoundingClientRect(), cb = cv.getBoundingClientRect(), vw = hsvg.viewBox.baseVal.width;
+    if (!vw || !hb.width || !cb.width) return;
+    var k = hb.width / vw;
+    LW = hb.left - cb.left + D.hx[0] * k;
+    RM = cb.right - hb.right + D.hx[1] * k;
+  }
   var v0 = 0, v1 = DUR, sel = null, drag = null, rows = [], H = 0, i, j, k = 0;
   var lanes = [], byRow = [];
   for (i = 0; i < D.th.length; i++) byRow.push([]);
@@ -76,7 +93,7 @@ if (cv && cv.getContext) (function () {
   }
   layout();
   function X(t, pw) { return LW + (t - v0) * pw / (v1 - v0); }
-  function T(x) { var pw = cv.clientWidth - LW - 10; return v0 + (x - LW) * (v1 - v0) / pw; }
+  function T(x) { var pw = cv.clientWidth - LW - RM; return v0 + (x - LW) * (v1 - v0) / pw; }
   function first(ln, t) {
     var lo = 0, hi = ln.s.length;
     while (lo < hi) { var m = (lo + hi) >> 1; if (ln.s[m] + ln.d[m] < t) lo = m + 1; else hi = m; }
@@ -97,12 +114,18 @@ if (cv && cv.getContext) (function () {
     }
     if (pts.length) ctx.lineTo(X(v1, pw), prev);
   }
+  /* a row's name in the label column: smaller type before it is cut */
   function label(text, y) {
+    var room = LW - 8, px = 11, s = text;
     ctx.fillStyle = '#222';
-    ctx.fillText(text.length > 22 ? text.slice(0, 21) + '\u2026' : text, 4, y);
+    while (px > 8 && ctx.measureText(s).width > room) ctx.font = --px + 'px monospace';
+    while (s.length > 2 && ctx.measureText(s).width > room) s = s.slice(0, s.length - 2) + '\u2026';
+    ctx.fillText(s, 4, y);
+    ctx.font = '11px monospace';
   }
   function draw() {
-    var W = cv.clientWidth, dpr = window.devicePixelRatio || 1, pw = W - LW - 10, r, q;
+    align();
+    var W = cv.clientWidth, dpr = window.devicePixelRatio || 1, pw = W - LW - RM, r, q;
     cv.width = Math.round(W * dpr); cv.height = Math.round(H * dpr); cv.style.height = H + 'px';
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, W, H);
@@ -113,7 +136,7 @@ if (cv && cv.getContext) (function () {
     for (t = Math.ceil(v0 / step) * step; t <= v1; t += step) {
       var tx = X(t, pw);
       ctx.fillStyle = '#e6e6e6'; ctx.fillRect(tx, 20, 1, H - 20);
-      ctx.fillStyle = '#222'; ctx.fillText(fmtT(t), tx + 2, 10);
+      ctx.fillStyle = '#222'; ctx.fillText(tickT(t, v1), tx + 2, 10);
     }
     for (r = 0; r < rows.length; r++) {
       var R = rows[r], y = R.y;
@@ -196,7 +219,7 @@ if (cv && cv.getContext) (function () {
           ctx.fillRect(X(mt, pw), y + 1, 1, LH - 2);
         }
       } else if (R.kind === 'ctr' || R.kind === 'heap') {
-        var C = R.kind === 'heap' ? { n: 'live heap', p: D.hp, top: D.htop, c: '#4e79a7' } : D.ct[R.c];
+        var C = R.kind === 'heap' ? { n: 'heap (not yet freed)', p: D.hp, top: D.htop, c: '#4e79a7' } : D.ct[R.c];
         label(C.n, y + 8);
         ctx.fillStyle = C.c; ctx.globalAlpha = 0.6;
         seriesPath(C.p, y + 2, R.h - 4, C.top || 1, pw, true);
@@ -225,7 +248,7 @@ if (cv && cv.getContext) (function () {
     draw();
   }
   function hit(x, y) {
-    var t = T(x), tol = 3 * (v1 - v0) / Math.max(1, cv.clientWidth - LW - 10), r, q;
+    var t = T(x), tol = 3 * (v1 - v0) / Math.max(1, cv.clientWidth - LW - RM), r, q;
     if (x < LW) return null;
     for (r = 0; r < rows.length; r++) {
       var R = rows[r];
@@ -270,7 +293,7 @@ if (cv && cv.getContext) (function () {
           if (Math.abs(mt - t) <= tol) return [D.mk[q][3], (D.mk[q][2] ? 'log message' : 'instant') + ' at ' + fmtT(mt), 'thread ' + ((D.th[D.mk[q][1]] || [0, '?'])[1])];
         }
       } else if (R.kind === 'ctr' || R.kind === 'heap') {
-        var C = R.kind === 'heap' ? { n: 'live heap', p: D.hp, b: 1 } : D.ct[R.c], best = -1;
+        var C = R.kind === 'heap' ? { n: 'heap (not yet freed)', p: D.hp, b: 1 } : D.ct[R.c], best = -1;
         for (q = 0; q < C.p.length; q += 3) if (C.p[q] * Q <= t) best = q;
         if (best >= 0) return [C.n, 'max ' + (C.b ? fmtB(C.p[best + 1]) : p3(C.p[best + 1])) + ', then ' + (C.b ? fmtB(C.p[best + 2]) : p3(C.p[best + 2])), 'near ' + fmtT(C.p[best] * Q)];
       }
@@ -305,7 +328,7 @@ if (cv && cv.getContext) (function () {
   });
   window.addEventListener('mouseup', function () {
     if (!drag) return;
-    var pw = cv.clientWidth - LW - 10;
+    var pw = cv.clientWidth - LW - RM;
     if (Math.abs(drag[1] - drag[0]) * pw / (v1 - v0) > 3) {
       sel = [Math.min(drag[0], drag[1]), Math.max(drag[0], drag[1])];
       $('tl-sel').textContent = 'selected ' + fmtT(sel[1] - sel[0]) + ' (' + fmtT(sel[0]) + ' to ' + fmtT(sel[1]) + ')';
