@@ -5264,8 +5264,10 @@ typedef struct ctrace__lrow {
 } ctrace__lrow;
 
 typedef struct ctrace__lfile {
-  const char *dir, *name;    /* in the kept section buffers; dir NULL when the name stands alone */
-  const char *shown;         /* "dir/name", interned when a site first needs it */
+  /* in the kept section buffers: the compilation directory, the file's
+     directory and its name; a part is NULL when the next is absolute */
+  const char *comp, *dir, *name;
+  const char *shown;         /* the parts joined, interned when a site first needs it */
 } ctrace__lfile;
 
 enum { CTRACE__LINES_NONE = 0, CTRACE__LINES_READ = 1, CTRACE__LINES_COMPRESSED = 2, CTRACE__LINES_BAD = 3 };
@@ -5284,7 +5286,7 @@ typedef struct ctrace__elf {
   uint64_t n_rows;
   ctrace__lfile *files;
   uint32_t n_files, cap_files;
-  uint8_t *keep[3];          /* .debug_line, .debug_line_str, .debug_str: file names point into them */
+  uint8_t *keep[5];          /* .debug_line, _line_str, _str, _info, _abbrev: file names point into them */
   char *debuglink;           /* .gnu_debuglink's file name (NULL if none) */
   uint32_t debuglink_crc;
 } ctrace__elf;
@@ -5755,9 +5757,16 @@ static void ctrace__dw_skip(ctrace__dw *d, uint64_t n) {
 }
 
 /* The string sections a line table's forms point into. */
+typedef struct ctrace__dwcomp {
+  uint64_t line_off;         /* the unit's line program (DW_AT_stmt_list) */
+  const char *dir;           /* its DW_AT_comp_dir */
+} ctrace__dwcomp;
+
 typedef struct ctrace__dwstr {
   const char *line_str, *str;
   uint64_t line_str_size, str_size;
+  ctrace__dwcomp *comp;      /* by line_off: before DWARF 5 only .debug_info names the directory 0 */
+  uint64_t n_comp;
 } ctrace__dwstr;
 
 /* One attribute value of a DWARF 5 directory or file entry: a string
@@ -5795,6 +5804,7 @@ typedef struct ctrace__lread {
   ctrace__lrow *rows;
   uint64_t n_rows, cap_rows;
   int oom;
+  const char *comp;          /* the unit's compilation directory, or NULL */
 } ctrace__lread;
 
 static void ctrace__lread_row(ctrace__lread *lr, uint64_t addr, uint32_t file, uint64_t line) {
@@ -5826,8 +5836,11 @@ static int ctrace__lread_file(ctrace__lread *lr, const char *dir, const char *na
     e->files = n;
     e->cap_files = cap;
   }
-  e->files[e->n_files].dir = dir && *dir && name && name[0] != '/' ? dir : NULL;
-  e->files[e->n_files].name = name ? name : "";
+  if (!name) name = "";
+  if (!dir || !*dir) dir = NULL;
+  e->files[e->n_files].name = name;
+  e->files[e->n_files].dir = name[0] != '/' ? dir : NULL;
+  e->files[e->n_files].comp = name[0] != '/' && (!dir || dir[0] != '/') && dir != lr->comp ? lr->comp : NULL;
   e->files[e->n_files].shown = NULL;
   e->n_files++;
   return 0;
@@ -5905,7 +5918,18 @@ typedef struct ctrace__lstate {
 
 /* One unit's header and program, from d->p to d->end (the unit's end).
    Rows name files by their index in the file's whole list. */
-static void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int off64, const ctrace__dwstr *ss) {
+/* The compilation directory .debug_info gives the line program at off. */
+static const char *ctrace__dw_comp_dir(const ctrace__dwstr *ss, uint64_t off) {
+  uint64_t lo = 0, hi = ss->n_comp;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    if (ss->comp[mid].line_off < off) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < ss->n_comp && ss->comp[lo].line_off == off ? ss->comp[lo].dir : NULL;
+}
+
+static void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int off64, const ctrace__dwstr *ss, uint64_t at) {
   uint64_t version, hlen, min_inst, max_ops = 1, line_range, opcode_base, n_dirs = 0, i;
   int64_t line_base;
   uint8_t std_len[256];
@@ -5934,9 +5958,14 @@ static void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int off64, const c
     ctrace__dw h = *d;
     int bad;
     h.end = prog;
-    bad = version >= 5 ? ctrace__dw_v5_table(lr, &h, off64, ss, &dirs, &n_dirs, 1) ||
-                             ctrace__dw_v5_table(lr, &h, off64, ss, &dirs, &n_dirs, 0)
-                       : ctrace__dw_v4_tables(lr, &h, &dirs, &n_dirs);
+    lr->comp = ctrace__dw_comp_dir(ss, at);
+    if (version >= 5) {
+      bad = ctrace__dw_v5_table(lr, &h, off64, ss, &dirs, &n_dirs, 1);
+      if (!bad && n_dirs) lr->comp = dirs[0]; /* DWARF 5 names it as directory 0 */
+      bad = bad || ctrace__dw_v5_table(lr, &h, off64, ss, &dirs, &n_dirs, 0);
+    } else {
+      bad = ctrace__dw_v4_tables(lr, &h, &dirs, &n_dirs);
+    }
     if (bad || d->bad) {
       CTRACE_MEM_FREE(dirs);
       lr->e->n_files = first_file;
@@ -6047,6 +6076,133 @@ static int ctrace__lrows_sort(ctrace__lrow *v, uint64_t n) {
   return 0;
 }
 
+/* Skips one attribute value of a DIE. -1 for a form of unknown size. */
+static int ctrace__dw_skip_form(ctrace__dw *d, uint64_t form, int off64, int addr_size, int version) {
+  static const signed char fixed[0x2d] = {
+      /* size of each form below 0x2d: >0 bytes, 0 none, -1 address, -2 offset, -3 uleb, -4 sleb, -5 string,
+         -6 block uleb, -7 block1, -8 block2, -9 block4, -11 ref_addr, -99 unknown (and indirect, resolved first) */
+      -99, -1, -99, -8, -9, 2, 4, 8, -5, -6, -7, 1, 1, -4, -2, -3, -11, 1, 2, 4, 8, -3, -99, -2, -6, 0, -3, -3,
+      4, -2, 16, -2, 8, 0, -3, -3, 8, 1, 2, 3, 4, 1, 2, 3, 4};
+  int k;
+  while (form == 0x16 && !d->bad) form = ctrace__dw_uleb(d); /* DW_FORM_indirect: the form comes first */
+  if (form == 0x1f01 || form == 0x1f02) k = -3;      /* DW_FORM_GNU_addr_index, _str_index */
+  else if (form == 0x1f20 || form == 0x1f21) k = -2; /* DW_FORM_GNU_ref_alt, _strp_alt */
+  else k = form < sizeof fixed ? fixed[form] : -99;
+  if (k == -11) k = version <= 2 ? -1 : -2;
+  switch (k) {
+  case -99: d->bad = 1; return -1;
+  case -1: ctrace__dw_skip(d, (uint64_t)addr_size); break;
+  case -2: ctrace__dw_skip(d, off64 ? 8 : 4); break;
+  case -3: ctrace__dw_uleb(d); break;
+  case -4: ctrace__dw_sleb(d); break;
+  case -5: ctrace__dw_cstr(d); break;
+  case -6: ctrace__dw_skip(d, ctrace__dw_uleb(d)); break;
+  case -7: ctrace__dw_skip(d, ctrace__dw_fixed(d, 1)); break;
+  case -8: ctrace__dw_skip(d, ctrace__dw_fixed(d, 2)); break;
+  case -9: ctrace__dw_skip(d, ctrace__dw_fixed(d, 4)); break;
+  default: ctrace__dw_skip(d, (uint64_t)k); break;
+  }
+  return d->bad ? -1 : 0;
+}
+
+/* Abbreviations looked at for a unit's first DIE: compilers give it the
+   first code, so a hostile table costs each unit a bounded scan. */
+#define CTRACE__MAX_ABBREVS 64
+
+static int ctrace__dwcomp_cmp(const void *a, const void *b) {
+  const ctrace__dwcomp *x = (const ctrace__dwcomp *)a, *y = (const ctrace__dwcomp *)b;
+  return x->line_off < y->line_off ? -1 : x->line_off > y->line_off;
+}
+
+/* The compilation directory of each unit in .debug_info, by the offset of
+   its line program: only its first DIE is read. */
+static void ctrace__dw_comp_dirs(ctrace__dwstr *ss, const uint8_t *info, uint64_t info_size, const uint8_t *abbrev,
+                                 uint64_t abbrev_size) {
+  ctrace__dw d;
+  uint64_t cap = 0;
+  d.p = info;
+  d.end = info + info_size;
+  d.bad = 0;
+  while (!d.bad && d.p < d.end) {
+    uint64_t len = ctrace__dw_fixed(&d, 4), version, aoff, code, k;
+    int off64 = 0, addr_size;
+    const char *dir = NULL;
+    uint64_t line_off = (uint64_t)-1;
+    ctrace__dw u, a;
+    if (len == 0xffffffffu) {
+      len = ctrace__dw_fixed(&d, 8);
+      off64 = 1;
+    } else if (len >= 0xfffffff0u) {
+      break;
+    }
+    if (d.bad || len > (uint64_t)(d.end - d.p)) break;
+    u.p = d.p;
+    u.end = d.p + len;
+    u.bad = 0;
+    d.p += len;
+    version = ctrace__dw_fixed(&u, 2);
+    if (version >= 5) {
+      uint64_t type = ctrace__dw_fixed(&u, 1);
+      if (type != 1 && type != 3) continue; /* compile and partial units only */
+      addr_size = (int)ctrace__dw_fixed(&u, 1);
+      aoff = ctrace__dw_fixed(&u, off64 ? 8 : 4);
+    } else {
+      aoff = ctrace__dw_fixed(&u, off64 ? 8 : 4);
+      addr_size = (int)ctrace__dw_fixed(&u, 1);
+    }
+    code = ctrace__dw_uleb(&u);
+    if (u.bad || version < 2 || version > 5 || aoff >= abbrev_size || code == 0) continue;
+    a.p = abbrev + aoff;
+    a.end = abbrev + abbrev_size;
+    a.bad = 0;
+    for (k = 0; k < CTRACE__MAX_ABBREVS && !a.bad; k++) { /* find the DIE's abbreviation */
+      uint64_t c = ctrace__dw_uleb(&a);
+      if (c == 0 || a.bad) {
+        a.bad = 1;
+        break;
+      }
+      ctrace__dw_uleb(&a); /* tag */
+      ctrace__dw_skip(&a, 1); /* has children */
+      if (c == code) break;
+      for (;;) {
+        uint64_t at = ctrace__dw_uleb(&a), form = ctrace__dw_uleb(&a);
+        if (a.bad || (at == 0 && form == 0)) break;
+        if (form == 0x21) ctrace__dw_sleb(&a); /* DW_FORM_implicit_const keeps its value here */
+      }
+    }
+    if (a.bad || k == CTRACE__MAX_ABBREVS) continue;
+    for (;;) {
+      uint64_t at = ctrace__dw_uleb(&a), form = ctrace__dw_uleb(&a);
+      const char *s;
+      uint64_t v;
+      if (a.bad || (at == 0 && form == 0)) break;
+      if (form == 0x21) {
+        ctrace__dw_sleb(&a);
+        continue;
+      }
+      if (at == 0x1b && (form == 0x08 || form == 0x0e || form == 0x1f)) { /* DW_AT_comp_dir */
+        if (ctrace__dw_form(&u, form, off64, ss, &s, &v)) break;
+        dir = s;
+      } else if (at == 0x10 && (form == 0x17 || form == 0x06 || form == 0x07)) { /* DW_AT_stmt_list */
+        line_off = ctrace__dw_fixed(&u, form == 0x07 || (form == 0x17 && off64) ? 8 : 4);
+      } else if (ctrace__dw_skip_form(&u, form, off64, addr_size, (int)version)) {
+        break;
+      }
+    }
+    if (!dir || line_off == (uint64_t)-1) continue;
+    if (ss->n_comp == cap) {
+      uint64_t nc = cap ? cap * 2 : 64;
+      ctrace__dwcomp *n = nc > ((size_t)-1) / sizeof *n ? NULL : (ctrace__dwcomp *)CTRACE_MEM_REALLOC(ss->comp, sizeof *n * (size_t)nc);
+      if (!n) break;
+      ss->comp = n;
+      cap = nc;
+    }
+    ss->comp[ss->n_comp].line_off = line_off;
+    ss->comp[ss->n_comp++].dir = dir;
+  }
+  if (ss->n_comp) qsort(ss->comp, (size_t)ss->n_comp, sizeof *ss->comp, ctrace__dwcomp_cmp);
+}
+
 /* Parses a whole .debug_line (buffers kept by e: file names point into them). */
 static void ctrace__dw_lines(ctrace__elf *e, const uint8_t *sec, uint64_t size, const ctrace__dwstr *ss) {
   ctrace__lread lr;
@@ -6057,7 +6213,7 @@ static void ctrace__dw_lines(ctrace__elf *e, const uint8_t *sec, uint64_t size, 
   d.end = sec + size;
   d.bad = 0;
   while (!d.bad && d.p < d.end && !lr.oom) {
-    uint64_t len = ctrace__dw_fixed(&d, 4);
+    uint64_t at = (uint64_t)(d.p - sec), len = ctrace__dw_fixed(&d, 4);
     int off64 = 0;
     ctrace__dw u;
     if (len == 0xffffffffu) {
@@ -6070,7 +6226,7 @@ static void ctrace__dw_lines(ctrace__elf *e, const uint8_t *sec, uint64_t size, 
     u.p = d.p;
     u.end = d.p + len;
     u.bad = 0;
-    ctrace__dw_unit(&lr, &u, off64, ss);
+    ctrace__dw_unit(&lr, &u, off64, ss, at);
     d.p += len;
   }
   if (lr.oom || ctrace__lrows_sort(lr.rows, lr.n_rows)) {
@@ -6103,18 +6259,22 @@ static const ctrace__lrow *ctrace__elf_line(const ctrace__elf *e, uint64_t vaddr
    1 when the file has a .debug_line (read, compressed or malformed), 0 when
    it has none. */
 static int ctrace__elf_debug_lines(ctrace__efile *ef, ctrace__elf *e) {
-  static const char *const names[3] = {".debug_line", ".debug_line_str", ".debug_str"};
-  uint32_t idx[3], i;
+  static const char *const names[5] = {".debug_line", ".debug_line_str", ".debug_str", ".debug_info",
+                                       ".debug_abbrev"};
+  uint32_t idx[5], i;
+  uint64_t size[5];
   ctrace__dwstr ss;
-  for (i = 0; i < 3; i++) idx[i] = ctrace__elf_find(ef, names[i]);
+  memset(&ss, 0, sizeof ss);
+  for (i = 0; i < 5; i++) idx[i] = ctrace__elf_find(ef, names[i]);
   if (idx[0] == ef->shnum) {
     /* compressed the old way (.zdebug_line): not read here */
     if (ctrace__elf_find(ef, ".zdebug_line") == ef->shnum) return 0;
     e->lines = CTRACE__LINES_COMPRESSED;
     return 1;
   }
-  for (i = 0; i < 3; i++) {
+  for (i = 0; i < 5; i++) {
     ctrace__shdr h;
+    size[i] = 0;
     if (idx[i] == ef->shnum) continue;
     h = ctrace__elf_section(ef, idx[i]);
     if (h.flags & 0x800) { /* SHF_COMPRESSED: zlib or zstd, and no library here to inflate it */
@@ -6127,15 +6287,16 @@ static int ctrace__elf_debug_lines(ctrace__efile *ef, ctrace__elf *e) {
       e->lines = CTRACE__LINES_BAD;
       return 1;
     }
-    if (i == 1) ss.line_str_size = e->keep[1] ? h.size : 0;
-    if (i == 2) ss.str_size = e->keep[2] ? h.size : 0;
+    size[i] = e->keep[i] ? h.size : 0;
   }
   if (!e->keep[0]) return 0;
   ss.line_str = (const char *)e->keep[1];
+  ss.line_str_size = size[1];
   ss.str = (const char *)e->keep[2];
-  if (!ss.line_str) ss.line_str_size = 0;
-  if (!ss.str) ss.str_size = 0;
-  ctrace__dw_lines(e, e->keep[0], ctrace__elf_section(ef, idx[0]).size, &ss);
+  ss.str_size = size[2];
+  if (e->keep[3] && e->keep[4]) ctrace__dw_comp_dirs(&ss, e->keep[3], size[3], e->keep[4], size[4]);
+  ctrace__dw_lines(e, e->keep[0], size[0], &ss);
+  CTRACE_MEM_FREE(ss.comp);
   return 1;
 }
 
@@ -6163,7 +6324,7 @@ static void ctrace__elf_free(ctrace__elf *e) {
   CTRACE_MEM_FREE(e->syms);
   CTRACE_MEM_FREE(e->rows);
   CTRACE_MEM_FREE(e->files);
-  for (i = 0; i < 3; i++) CTRACE_MEM_FREE(e->keep[i]);
+  for (i = 0; i < 5; i++) CTRACE_MEM_FREE(e->keep[i]);
   CTRACE_MEM_FREE(e->debuglink);
   memset(e, 0, sizeof *e);
 }
@@ -6188,12 +6349,13 @@ static int ctrace__file_crc(const char *path, uint32_t *crc) {
    gives. */
 static void ctrace__elf_separate_debug(ctrace__elf *e, const char *path) {
   char cand[4][4200];
-  int n = 0, i;
+  int n = 0, i, by_id = 0;
   if (e->bid_len >= 2) {
     char hex[129];
     uint32_t k;
     for (k = 0; k < e->bid_len; k++) snprintf(hex + 2 * k, 3, "%02x", e->bid[k]);
     snprintf(cand[n++], sizeof cand[0], "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
+    by_id = 1;
   }
   if (e->debuglink) {
     const char *slash = strrchr(path, '/');
@@ -6222,7 +6384,7 @@ static void ctrace__elf_separate_debug(ctrace__elf *e, const char *path) {
       ok = d.bid_len == e->bid_len && memcmp(d.bid, e->bid, e->bid_len) == 0;
     } else {
       uint32_t crc;
-      ok = i > 0 && ctrace__file_crc(cand[i], &crc) == 0 && crc == e->debuglink_crc;
+      ok = i >= by_id && ctrace__file_crc(cand[i], &crc) == 0 && crc == e->debuglink_crc;
     }
     if (ok && ctrace__elf_debug_lines(&ef, &d)) {
       ctrace__elf_close(&ef);
@@ -6466,14 +6628,19 @@ static const char *ctrace__sym_shown(ctrace_reader *r, ctrace__symbols *y, ctrac
 #define CTRACE__MAX_SOURCE_PATH 4096
 
 static const char *ctrace__file_shown(ctrace_reader *r, ctrace__symbols *y, ctrace__lfile *f) {
-  char b[2 * CTRACE__MAX_SOURCE_PATH + 2];
+  char b[3 * CTRACE__MAX_SOURCE_PATH + 3];
   size_t n = 0, k;
+  const char *part[3];
+  int i;
   if (f->shown) return f->shown;
-  if (f->dir) {
-    for (k = 0; k < CTRACE__MAX_SOURCE_PATH && f->dir[k]; k++) b[n++] = f->dir[k];
+  part[0] = f->comp;
+  part[1] = f->dir;
+  part[2] = f->name;
+  for (i = 0; i < 3; i++) {
+    if (!part[i] || !part[i][0]) continue;
     if (n && b[n - 1] != '/') b[n++] = '/';
+    for (k = 0; k < CTRACE__MAX_SOURCE_PATH && part[i][k]; k++) b[n++] = part[i][k];
   }
-  for (k = 0; k < CTRACE__MAX_SOURCE_PATH && f->name[k]; k++) b[n++] = f->name[k];
   return f->shown = n ? ctrace__sym_intern(r, y, b, n) : NULL;
 }
 
@@ -10859,6 +11026,14 @@ static void ctrace__term_name(ctrace__out *o, const char *s, size_t max) {
   if (keep < len) ctrace__out_s(o, "...");
 }
 
+/* ":LINE" after a file, or "" when the line is unknown (0): a function with
+   no line table shows its object alone, never "path:0". */
+static const char *ctrace__line_suffix(char b[16], uint32_t line) {
+  b[0] = 0;
+  if (line) snprintf(b, 16, ":%u", (unsigned)line);
+  return b;
+}
+
 static void ctrace__term_site(ctrace__out *o, const char *file, uint32_t line) {
   if (!*file) return;
   ctrace__out_s(o, " (");
@@ -12249,10 +12424,11 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
           ctrace__canvas_rect(c, x0, sy, x1 - x0, lane_h - 1, ctrace__name_colour(zn),
                               s->unfinished ? CTRACE__RSS_LINE : 0, 1);
           if (x1 - x0 >= 4) {
+            char ln[16];
             ctrace__fmt_ns(dur, sizeof dur, (double)(s->end - s->start));
             if (s->zone < n_z)
-              ctrace__textf(buf, sizeof buf, "%.60s  %s  %.60s:%u%s", zn, dur, zones[s->zone].file,
-                       (unsigned)zones[s->zone].line, s->unfinished ? "  (unfinished)" : "");
+              ctrace__textf(buf, sizeof buf, "%.60s  %s  %.60s%s%s", zn, dur, zones[s->zone].file,
+                       ctrace__line_suffix(ln, zones[s->zone].line), s->unfinished ? "  (unfinished)" : "");
             else ctrace__textf(buf, sizeof buf, "%s", dur);
             ctrace__canvas_title(c, buf);
           }
@@ -13455,13 +13631,14 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
     uint32_t nz = 0;
     const ctrace_zone_stats *z = ctrace_analysis_zones(a, &nz) + zi;
     const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
+    char ln[16];
     out[n].kind = CTRACE__ST_HOT; out[n].link = "#zones"; out[n].link_text = "zones";
     ctrace__fmt_ns(b1, sizeof b1, (double)z->self_ns);
     ctrace__fmt_ns(b2, sizeof b2, root ? (double)root->total_ns : 0);
     ctrace__textf(out[n].text, sizeof out[n].text,
-                  "The zone with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that zones "
+                  "The zone with the most self time is \"%.120s\" at %.160s%s: %s of the %s that zones "
                   "spent in themselves (%.0f %%), over %llu %s.", z->name, z->file[0] ? z->file : "(no site)",
-                  (unsigned)z->line, b1, b2,
+                  ctrace__line_suffix(ln, z->line), b1, b2,
                   root && root->total_ns ? 100.0 * (double)z->self_ns / (double)root->total_ns : 0.0,
                   (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
     n++;
