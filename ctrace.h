@@ -5333,10 +5333,16 @@ typedef struct ctrace__symbols {
   uint32_t n_segs;
 } ctrace__symbols;
 
+static uint64_t ctrace__sym_hash(const char *s, size_t n) {
+  uint64_t v = 0xcbf29ce484222325ull; /* FNV-1a */
+  while (n--) v = (v ^ (uint8_t)*s++) * 0x100000001b3ull;
+  return v | 1;                      /* 0 marks an empty slot */
+}
+
 /* The entry for (s, n); absent, one is added with value v and s as given
    (the caller may point it at a lasting copy). NULL when memory runs out. */
 static ctrace__sment *ctrace__smap_get(ctrace__smap *m, const char *s, size_t n, uint32_t v, int *found) {
-  uint64_t h = ctrace__hash_bytes(s, n, 0) | 1; /* 0 marks an empty slot */
+  uint64_t h = ctrace__sym_hash(s, n);
   uint32_t i;
   if ((m->used + 1) * 4 > m->cap * 3) {
     uint32_t cap = m->cap ? m->cap * 2 : 64, j;
