@@ -5333,7 +5333,7 @@ typedef struct ctrace__symbols {
   uint32_t n_segs;
 } ctrace__symbols;
 
-static uint64_t ctrace__sym_hash(const char *s, size_t n) {
+static CTRACE__WRAPS uint64_t ctrace__sym_hash(const char *s, size_t n) {
   uint64_t v = 0xcbf29ce484222325ull; /* FNV-1a */
   while (n--) v = (v ^ (uint8_t)*s++) * 0x100000001b3ull;
   return v | 1;                      /* 0 marks an empty slot */
@@ -5713,7 +5713,7 @@ static uint64_t ctrace__dw_fixed(ctrace__dw *d, int n) {
   return v;
 }
 
-static uint64_t ctrace__dw_uleb(ctrace__dw *d) {
+static CTRACE__WRAPS uint64_t ctrace__dw_uleb(ctrace__dw *d) {
   uint64_t v = 0;
   unsigned shift = 0;
   for (;;) {
@@ -5729,7 +5729,7 @@ static uint64_t ctrace__dw_uleb(ctrace__dw *d) {
   }
 }
 
-static int64_t ctrace__dw_sleb(ctrace__dw *d) {
+static CTRACE__WRAPS int64_t ctrace__dw_sleb(ctrace__dw *d) {
   uint64_t v = 0;
   unsigned shift = 0;
   uint8_t b = 0;
@@ -5935,7 +5935,7 @@ static const char *ctrace__dw_comp_dir(const ctrace__dwstr *ss, uint64_t off) {
   return lo < ss->n_comp && ss->comp[lo].line_off == off ? ss->comp[lo].dir : NULL;
 }
 
-static void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int off64, const ctrace__dwstr *ss, uint64_t at) {
+static CTRACE__WRAPS void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int off64, const ctrace__dwstr *ss, uint64_t at) {
   uint64_t version, hlen, min_inst, max_ops = 1, line_range, opcode_base, n_dirs = 0, i;
   int64_t line_base;
   uint8_t std_len[256];
@@ -6656,7 +6656,7 @@ static const char *ctrace__file_shown(ctrace_reader *r, ctrace__symbols *y, ctra
    innermost) ask for addr - 1: the return address is the instruction after
    the call, which may start the next line or even the next function. The
    object's file is read and parsed on first use, once. */
-static int ctrace__addr_line(ctrace_reader *r, uint64_t addr, const char **file, uint32_t *line) {
+static CTRACE__WRAPS int ctrace__addr_line(ctrace_reader *r, uint64_t addr, const char **file, uint32_t *line) {
   ctrace__symbols *y = r->symbols;
   const ctrace__rseg *g = y ? ctrace__seg_of(y, addr) : NULL;
   ctrace__rmod *m;
@@ -6724,7 +6724,7 @@ static int ctrace__site_address(const ctrace__rsite *s, uint64_t *a) {
   return 0;
 }
 
-static void ctrace__symbolize_site(ctrace_reader *r, ctrace__symbols *y, ctrace__rsite *s, uint64_t a) {
+static CTRACE__WRAPS void ctrace__symbolize_site(ctrace_reader *r, ctrace__symbols *y, ctrace__rsite *s, uint64_t a) {
   const ctrace__rseg *g = ctrace__seg_of(y, a);
   ctrace__rmod *m;
   ctrace__elf *e = NULL;
