@@ -24,7 +24,8 @@
      longpath   N sites in an object with a 4,150-byte path
      lines      an ELF with N functions, N source files all naming one 64 kB
                 string in .debug_line_str, and a line table giving each
-                function its own file; N sites
+                function its own file; N sites (lines_small: a 40-byte
+                string, a fuzzing seed)
      dups       two static functions named "helper" at two addresses, and a
                 global and a weak name at one address (N ignored)
      mapnul     an object path with a NUL inside; a file at the path cut at
@@ -401,7 +402,7 @@ static uint64_t ec_make(const char *name, uint64_t n, const char *dir) {
     ec_object(&b, 0x10000000, 0x10000000, NULL, 0, p, 4150);
     free(p);
     ec_zones(&b, n);
-  } else if (!strcmp(name, "lines")) {
+  } else if (!strcmp(name, "lines") || !strcmp(name, "lines_small")) {
     tb line, lstr;
     eb_sec ex[2];
     char *st; uint64_t ss; uint32_t *at = ec_name_offsets(n, &st, &ss);
@@ -409,7 +410,7 @@ static uint64_t ec_make(const char *name, uint64_t n, const char *dir) {
     if (!at) return 0;
     tb_init(&line);
     tb_init(&lstr);
-    ec_debug_line(&line, &lstr, n, 65536);
+    ec_debug_line(&line, &lstr, n, strcmp(name, "lines") ? 40 : 65536);
     memset(ex, 0, sizeof ex);
     ex[0].name = ".debug_line"; ex[0].type = 1; ex[0].data = line.buf; ex[0].size = line.len;
     ex[1].name = ".debug_line_str"; ex[1].type = 1; ex[1].data = lstr.buf; ex[1].size = lstr.len;
