@@ -263,6 +263,7 @@ fuzz: $(FUZZERS) $(if $(wildcard tests/fuzz/gen_corpus.c),$(BUILD)/fuzz/gen_corp
 	regress=; [ -d tests/fuzz/regressions ] && regress=tests/fuzz/regressions; \
 	[ -d tests/fuzz/corpus ] && regress="$$regress tests/fuzz/corpus"; \
 	[ -d tests/fuzz/corpus_desc ] && regress="$$regress tests/fuzz/corpus_desc"; \
+	[ -d tests/fuzz/corpus_elf ] && regress="$$regress tests/fuzz/corpus_elf"; \
 	for f in $(FUZZERS); do \
 	  name=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus_$$name; \
 	  echo "== $$f for $(FUZZ_SECONDS) s"; \

@@ -510,6 +510,9 @@ typedef struct ctrace_trace_info {
                                 object+0xOFFSET (or the bare address) */
   char symbols_note[160];    /* why the first of those was not named; "" if none */
   uint32_t functions_mangled;/* named with a C++ mangled name (_Z...): no demangler here */
+  /* i24-dwarf: file and line from DWARF line tables */
+  uint32_t functions_without_line; /* named functions with no file:line (no -g, or see lines_note) */
+  char lines_note[240];      /* why the first such could not be given one, when the user can act; "" if none */
 } ctrace_trace_info;
 
 typedef struct ctrace_reader ctrace_reader;
@@ -5456,8 +5459,9 @@ struct ctrace_reader {
   size_t win_cap[2];
   uint64_t win_off[2], win_len[2];
   int win_last;
-  struct ctrace__rmod *mods; /* objects of the memory map ('M'), during the scan */
+  struct ctrace__rmod *mods; /* objects of the memory map ('M') */
   uint32_t n_mods, cap_mods;
+  struct ctrace__symbols *symbols; /* the files that name its functions, parsed once each */
   ctrace__skip *skips;       /* damaged stretches already scanned */
   uint32_t n_skips, cap_skips;
   uint64_t last_ts;          /* latest event time seen, for traces with no end marker */
@@ -5622,28 +5626,180 @@ static const uint8_t *ctrace__scratch(ctrace_reader *r, uint64_t off, size_t n) 
    A function's site is named by its address; the 'M' chunk lists the
    objects that were loaded. After the scan each such site is named from
    the ELF symbol tables (.symtab, else .dynsym) of its object, read here
-   with no library. The file must be the one that ran: when the trace has
+   with no library, and given the file and line of its first instruction
+   from the DWARF line table (.debug_line) when the object or its separate
+   debug file has one. The file must be the one that ran: when the trace has
    its build id, a file with another (or none) is not used and the site
    is named object+0xOFFSET instead, never by a wrong name.
    CTRACE_SYMBOL_PATH (directories, ':'-separated) is searched first, by
-   the object's file name, for binaries that moved. */
+   the object's file name, for binaries that moved.
+   Work is done once per file, never per object or per site: a file is
+   opened, read and parsed once per path (and once per dev/inode whatever
+   the path), its tables are shared by every object that maps it, objects
+   are found by binary search over disjoint address segments, and each
+   name a site shows is built once per (file, symbol) and interned. */
+
+/* One function symbol of a parsed ELF file, one per address. */
+typedef struct ctrace__rsym {
+  uint64_t value;
+  uint32_t name;             /* offset in the file's strtab */
+  uint8_t rank;              /* which of several symbols at one address names it (lower wins) */
+  uint8_t same_name;         /* another function of this file has this name at another address */
+  const char *shown;         /* the name sites show, interned; NULL until a site needs it */
+} ctrace__rsym;
+
+#define CTRACE__LINE_END 0xffffffffu /* a line row that ends a sequence: no line past it */
+/* One row of a line table: from addr on, code is at file:line. */
+typedef struct ctrace__lrow {
+  uint64_t addr;
+  uint32_t file;             /* index in the file list, or CTRACE__LINE_END */
+  uint32_t line;             /* 0: no line known */
+} ctrace__lrow;
+
+typedef struct ctrace__lfile {
+  /* in the kept section buffers: the compilation directory, the file's
+     directory and its name; a part is NULL when the next is absolute */
+  const char *comp, *dir, *name;
+  const char *shown;         /* the parts joined, interned when a site first needs it */
+} ctrace__lfile;
+
+enum { CTRACE__LINES_NONE = 0, CTRACE__LINES_READ = 1, CTRACE__LINES_COMPRESSED = 2, CTRACE__LINES_BAD = 3 };
+
+/* One parsed ELF file, shared by every object that maps it. */
+typedef struct ctrace__elf {
+  int state;                 /* 1 read, -1 unusable (missing, not ELF, malformed) */
+  uint8_t bid[64];           /* its own GNU build id */
+  uint32_t bid_len;
+  char *strtab;
+  uint64_t strsize;
+  ctrace__rsym *syms;        /* sorted by value */
+  uint32_t n_syms;
+  int lines;                 /* CTRACE__LINES_* */
+  ctrace__lrow *rows;        /* sorted by address */
+  uint64_t n_rows;
+  ctrace__lfile *files;
+  uint32_t n_files, cap_files;
+  uint8_t *keep[5];          /* .debug_line, _line_str, _str, _info, _abbrev: file names point into them */
+  char *debuglink;           /* .gnu_debuglink's file name (NULL if none) */
+  uint32_t debuglink_crc;
+} ctrace__elf;
+
 typedef struct ctrace__rmod {
   uint64_t bias, lo, hi;
   const char *path;          /* in the reader's arena */
   uint8_t bid[64];
   uint32_t bid_len;
-  int state;                 /* 0 not read yet, 1 symbols read, -1 unusable */
-  struct ctrace__rsym *syms;
-  uint32_t n_syms;
-  char *strtab;
+  uint32_t path_id;          /* equal paths, equal ids */
+  int32_t elf;               /* index of its file in the cache; -1 none usable */
+  int state;                 /* 0 not looked up yet, 1 looked up */
+  int bad_path;              /* the path held a NUL: never opened */
 } ctrace__rmod;
 
-typedef struct ctrace__rsym {
-  uint64_t value, size;
-  uint32_t name;             /* offset in the module's strtab */
-} ctrace__rsym;
+/* A stretch of addresses held by one object (mod >= 0), or by several in
+   turn (-1: unloaded, then another loaded there). */
+typedef struct ctrace__rseg {
+  uint64_t lo, hi;
+  int32_t mod;
+} ctrace__rseg;
 
-static void ctrace__parse_map(ctrace_reader *r, const uint8_t *p, const uint8_t *end) {
+/* A hash map from bytes (a path, a name, a dev/inode pair) to a value. */
+typedef struct ctrace__sment {
+  const char *s;
+  size_t n;
+  uint64_t h;
+  uint32_t v;
+} ctrace__sment;
+typedef struct ctrace__smap {
+  ctrace__sment *e;
+  uint32_t cap, used;
+  int owns;                  /* keys are copied in (freed by ctrace__smap_free) */
+} ctrace__smap;
+
+typedef struct ctrace__symbols {
+  ctrace__elf *elfs;
+  uint32_t n_elfs, cap_elfs;
+  ctrace__smap by_path;      /* opened path -> elf index */
+  ctrace__smap by_inode;     /* dev/inode -> elf index */
+  ctrace__smap mod_paths;    /* object path -> path id */
+  ctrace__smap strings;      /* names and files sites show, interned */
+  ctrace__rseg *segs;
+  uint32_t n_segs;
+} ctrace__symbols;
+
+static CTRACE__WRAPS uint64_t ctrace__sym_hash(const char *s, size_t n) {
+  uint64_t v = 0xcbf29ce484222325ull; /* FNV-1a */
+  while (n--) v = (v ^ (uint8_t)*s++) * 0x100000001b3ull;
+  return v | 1;                      /* 0 marks an empty slot */
+}
+
+/* The entry for (s, n); absent, one is added with value v and s as given
+   (the caller may point it at a lasting copy). NULL when memory runs out. */
+static ctrace__sment *ctrace__smap_get(ctrace__smap *m, const char *s, size_t n, uint32_t v, int *found) {
+  uint64_t h = ctrace__sym_hash(s, n);
+  uint32_t i;
+  if ((m->used + 1) * 4 > m->cap * 3) {
+    uint32_t cap = m->cap ? m->cap * 2 : 64, j;
+    ctrace__sment *ne = (ctrace__sment *)CTRACE_MEM_ALLOC(sizeof *ne * cap);
+    if (!ne || cap < m->cap) return NULL;
+    memset(ne, 0, sizeof *ne * cap);
+    for (j = 0; j < m->cap; j++) {
+      if (!m->e[j].h) continue;
+      for (i = (uint32_t)m->e[j].h & (cap - 1); ne[i].h; i = (i + 1) & (cap - 1)) {}
+      ne[i] = m->e[j];
+    }
+    CTRACE_MEM_FREE(m->e);
+    m->e = ne;
+    m->cap = cap;
+  }
+  for (i = (uint32_t)h & (m->cap - 1); m->e[i].h; i = (i + 1) & (m->cap - 1))
+    if (m->e[i].h == h && m->e[i].n == n && memcmp(m->e[i].s, s, n) == 0) {
+      *found = 1;
+      return &m->e[i];
+    }
+  *found = 0;
+  if (m->owns) {
+    char *c = (char *)CTRACE_MEM_ALLOC(n ? n : 1);
+    if (!c) return NULL;
+    memcpy(c, s, n);
+    s = c;
+  }
+  m->e[i].s = s;
+  m->e[i].n = n;
+  m->e[i].h = h;
+  m->e[i].v = v;
+  m->used++;
+  return &m->e[i];
+}
+
+static void ctrace__smap_free(ctrace__smap *m) {
+  uint32_t i;
+  if (m->owns)
+    for (i = 0; i < m->cap; i++)
+      if (m->e[i].h) CTRACE_MEM_FREE((void *)(uintptr_t)m->e[i].s);
+  CTRACE_MEM_FREE(m->e);
+  memset(m, 0, sizeof *m);
+}
+
+/* s interned in the reader's arena: one copy per distinct text. */
+static const char *ctrace__sym_intern(ctrace_reader *r, ctrace__symbols *y, const char *s, size_t n) {
+  int found;
+  ctrace__sment *e = ctrace__smap_get(&y->strings, s, n, 0, &found);
+  char *c;
+  if (!e) return NULL;
+  if (found) return e->s;
+  c = ctrace__arena_str(r, (const uint8_t *)s, n);
+  if (!c) {
+    e->s = ""; /* keeps the table consistent: "" never matches a non-empty key again */
+    e->n = 0;
+    return NULL;
+  }
+  return e->s = c;
+}
+
+static char *ctrace__arena_name(ctrace_reader *r, const uint8_t *s, size_t n, uint64_t off);
+
+static void ctrace__parse_map(ctrace_reader *r, const uint8_t *p, const uint8_t *end, uint64_t off) {
+  const uint8_t *start = p;
   while (p < end) {
     uint64_t len, v[4], plen;
     const uint8_t *rec, *q;
@@ -5668,11 +5824,15 @@ static void ctrace__parse_map(ctrace_reader *r, const uint8_t *p, const uint8_t 
     m->bias = v[0];
     m->lo = v[1];
     m->hi = v[2];
+    m->elf = -1;
     m->bid_len = (uint32_t)v[3];
     memcpy(m->bid, q, m->bid_len);
     q += m->bid_len;
     if (ctrace__get_varint(&q, p, &plen) || plen > (uint64_t)(p - q)) continue;
-    m->path = ctrace__arena_str(r, q, (size_t)plen);
+    /* a NUL would cut the path: two objects would merge and the tool would
+       open the cut path. Damage, as in names, and the object is not opened. */
+    m->bad_path = memchr(q, 0, (size_t)plen) != NULL;
+    m->path = ctrace__arena_name(r, q, (size_t)plen, off + (uint64_t)(q - start));
     if (m->path) r->n_mods++;
   }
 }
@@ -5683,119 +5843,1022 @@ static uint64_t ctrace__elf_get(const uint8_t *p, int n) {
   return v;
 }
 
-/* Reads [off, off+n) of f into a new buffer, or NULL. */
-static uint8_t *ctrace__elf_read(FILE *f, uint64_t fsize, uint64_t off, uint64_t n) {
+/* An ELF file open for reading. Everything read from it is charged to a
+   budget set by the blocks it really occupies, so a sparse file whose
+   tables are holes costs what it holds, not what it claims. */
+typedef struct ctrace__efile {
+  FILE *f;
+  uint64_t size;             /* apparent size */
+  uint64_t budget;           /* bytes left to read */
+  int is64;
+  uint8_t *sh;               /* section headers */
+  uint32_t shentsize, shnum;
+  char *shstr;               /* section names */
+  uint64_t shstr_size;
+} ctrace__efile;
+
+/* Reads [off, off+n) into a new NUL-terminated buffer, or NULL. */
+static uint8_t *ctrace__elf_read(ctrace__efile *ef, uint64_t off, uint64_t n) {
   uint8_t *b;
-  if (off > fsize || n > fsize - off || n > ((uint64_t)1 << 30)) return NULL;
+  if (off > ef->size || n > ef->size - off || n > ef->budget || n > ((uint64_t)1 << 30)) return NULL;
   b = (uint8_t *)CTRACE_MEM_ALLOC((size_t)n + 1);
   if (!b) return NULL;
-  if (fseek(f, (long)off, SEEK_SET) != 0 || fread(b, 1, (size_t)n, f) != (size_t)n) {
+#if defined(_WIN32)
+  if (_fseeki64(ef->f, (__int64)off, SEEK_SET) != 0 || fread(b, 1, (size_t)n, ef->f) != (size_t)n) {
+#else
+  if (fseeko(ef->f, (off_t)off, SEEK_SET) != 0 || fread(b, 1, (size_t)n, ef->f) != (size_t)n) {
+#endif
     CTRACE_MEM_FREE(b);
     return NULL;
   }
+  ef->budget -= n;
   b[n] = 0;
   return b;
 }
 
-static int ctrace__rsym_cmp(const void *a, const void *b) {
-  const ctrace__rsym *x = (const ctrace__rsym *)a, *y = (const ctrace__rsym *)b;
-  return x->value < y->value ? -1 : x->value > y->value;
+static void ctrace__elf_close(ctrace__efile *ef) {
+  if (ef->f) fclose(ef->f);
+  CTRACE_MEM_FREE(ef->sh);
+  CTRACE_MEM_FREE(ef->shstr);
+  memset(ef, 0, sizeof *ef);
 }
 
-/* The function symbols of the ELF file at path, if its build id is the
-   module's. 0 on success. */
-static int ctrace__elf_load(ctrace__rmod *m, const char *path) {
-  FILE *f;
+/* Opens path and reads its ELF and section headers. 0 on success; the
+   file's dev/inode go to id[0..1]. */
+static int ctrace__elf_open(ctrace__efile *ef, const char *path, uint64_t id[2]) {
+  uint8_t eh[64];
+  uint64_t shoff, stroff, strsize;
+  uint32_t shstrndx;
 #if !defined(_WIN32)
   struct stat st;
+  memset(ef, 0, sizeof *ef);
   /* a path from the trace may name a FIFO or a device: reading it could
      block for ever */
   if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+  ef->size = (uint64_t)st.st_size;
+  /* Four times the allocated blocks: room for file systems that compress,
+     none for a sparse file's holes. */
+  ef->budget = (uint64_t)st.st_blocks * 512 * 4 + 65536;
+  id[0] = (uint64_t)st.st_dev;
+  id[1] = (uint64_t)st.st_ino;
+#else
+  memset(ef, 0, sizeof *ef);
+  id[0] = id[1] = 0;
 #endif
-  f = fopen(path, "rb");
-  uint8_t eh[64], *sh = NULL, *sym = NULL;
-  uint64_t fsize, shoff, i, best = 0, n;
-  uint32_t shentsize, shnum, symsz;
-  int is64, rc = -1, have_best = 0, bid_ok;
-  if (!f) return -1;
-  if (fseek(f, 0, SEEK_END) != 0 || (long)(fsize = (uint64_t)ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-      fread(eh, 1, sizeof eh, f) < 52 || memcmp(eh, "\x7f" "ELF", 4) != 0 || eh[5] != 1 /* little-endian */)
-    goto out;
-  is64 = eh[4] == 2;
-  shoff = is64 ? ctrace__elf_get(eh + 40, 8) : ctrace__elf_get(eh + 32, 4);
-  shentsize = (uint32_t)ctrace__elf_get(eh + (is64 ? 58 : 46), 2);
-  shnum = (uint32_t)ctrace__elf_get(eh + (is64 ? 60 : 48), 2);
-  symsz = is64 ? 24 : 16;
-  if (shentsize < (is64 ? 64u : 40u) || shnum == 0 ||
-      !(sh = ctrace__elf_read(f, fsize, shoff, (uint64_t)shentsize * shnum)))
-    goto out;
-  bid_ok = m->bid_len == 0;
-  for (i = 0; i < shnum; i++) {
-    const uint8_t *s = sh + i * shentsize;
-    uint32_t type = (uint32_t)ctrace__elf_get(s + 4, 4);
-    uint64_t off = ctrace__elf_get(s + (is64 ? 24 : 16), is64 ? 8 : 4);
-    uint64_t size = ctrace__elf_get(s + (is64 ? 32 : 20), is64 ? 8 : 4);
-    if (type == 7 && m->bid_len && !bid_ok) { /* SHT_NOTE: look for the build id */
-      uint8_t *note = ctrace__elf_read(f, fsize, off, size);
-      uint64_t at = 0;
-      while (note && at + 12 <= size) {
-        uint64_t namesz = ctrace__elf_get(note + at, 4), descsz = ctrace__elf_get(note + at + 4, 4);
-        uint64_t step = 12 + ((namesz + 3) & ~(uint64_t)3) + ((descsz + 3) & ~(uint64_t)3);
-        if (step > size - at) break;
-        if (ctrace__elf_get(note + at + 8, 4) == 3 && namesz == 4 && memcmp(note + at + 12, "GNU", 4) == 0)
-          bid_ok = descsz == m->bid_len && memcmp(note + at + 16, m->bid, m->bid_len) == 0;
-        at += step;
+  ef->f = fopen(path, "rb");
+  if (!ef->f) return -1;
+#if defined(_WIN32)
+  if (_fseeki64(ef->f, 0, SEEK_END) != 0) return -1;
+  ef->size = (uint64_t)_ftelli64(ef->f);
+  ef->budget = ef->size;
+  if (_fseeki64(ef->f, 0, SEEK_SET) != 0) return -1;
+#endif
+  if (fread(eh, 1, sizeof eh, ef->f) < 52 || memcmp(eh, "\x7f" "ELF", 4) != 0 || eh[5] != 1 /* little-endian */)
+    return -1;
+  ef->is64 = eh[4] == 2;
+  shoff = ef->is64 ? ctrace__elf_get(eh + 40, 8) : ctrace__elf_get(eh + 32, 4);
+  ef->shentsize = (uint32_t)ctrace__elf_get(eh + (ef->is64 ? 58 : 46), 2);
+  ef->shnum = (uint32_t)ctrace__elf_get(eh + (ef->is64 ? 60 : 48), 2);
+  shstrndx = (uint32_t)ctrace__elf_get(eh + (ef->is64 ? 62 : 50), 2);
+  if (ef->shentsize < (ef->is64 ? 64u : 40u) || ef->shnum == 0 ||
+      !(ef->sh = ctrace__elf_read(ef, shoff, (uint64_t)ef->shentsize * ef->shnum)))
+    return -1;
+  if (shstrndx < ef->shnum) {
+    const uint8_t *s = ef->sh + (uint64_t)shstrndx * ef->shentsize;
+    stroff = ctrace__elf_get(s + (ef->is64 ? 24 : 16), ef->is64 ? 8 : 4);
+    strsize = ctrace__elf_get(s + (ef->is64 ? 32 : 20), ef->is64 ? 8 : 4);
+    ef->shstr = (char *)ctrace__elf_read(ef, stroff, strsize);
+    if (ef->shstr) ef->shstr_size = strsize;
+  }
+  return 0;
+}
+
+/* Section i's header fields. */
+typedef struct ctrace__shdr {
+  uint32_t type, link;
+  uint64_t flags, off, size;
+  const char *name;          /* "" if unknown */
+} ctrace__shdr;
+
+static ctrace__shdr ctrace__elf_section(const ctrace__efile *ef, uint32_t i) {
+  const uint8_t *s = ef->sh + (uint64_t)i * ef->shentsize;
+  int w = ef->is64 ? 8 : 4;
+  uint64_t nm = ctrace__elf_get(s, 4);
+  ctrace__shdr h;
+  h.type = (uint32_t)ctrace__elf_get(s + 4, 4);
+  h.flags = ctrace__elf_get(s + 8, w);
+  h.off = ctrace__elf_get(s + (ef->is64 ? 24 : 16), w);
+  h.size = ctrace__elf_get(s + (ef->is64 ? 32 : 20), w);
+  h.link = (uint32_t)ctrace__elf_get(s + (ef->is64 ? 40 : 24), 4);
+  h.name = ef->shstr && nm < ef->shstr_size ? ef->shstr + nm : "";
+  return h;
+}
+
+/* Index of the section named name, or shnum. */
+static uint32_t ctrace__elf_find(const ctrace__efile *ef, const char *name) {
+  uint32_t i;
+  for (i = 0; i < ef->shnum; i++)
+    if (!strcmp(ctrace__elf_section(ef, i).name, name)) return i;
+  return ef->shnum;
+}
+
+/* The file's GNU build id, from its note sections. Notes are walked header
+   by header and only a build id's bytes are read; a file of thousands of
+   notes spanning it costs a bounded number of small reads, not the notes'
+   size again and again. */
+#define CTRACE__MAX_NOTES 4096
+static void ctrace__elf_build_id(ctrace__efile *ef, ctrace__elf *e) {
+  uint32_t i, seen = 0;
+  for (i = 0; i < ef->shnum && seen < CTRACE__MAX_NOTES && !e->bid_len; i++) {
+    ctrace__shdr h = ctrace__elf_section(ef, i);
+    uint64_t at = 0;
+    if (h.type != 7 || h.off > ef->size || h.size > ef->size - h.off) continue; /* SHT_NOTE */
+    while (at + 12 <= h.size && seen++ < CTRACE__MAX_NOTES) {
+      uint8_t nh[16 + 64];
+      uint64_t namesz, descsz, step;
+#if defined(_WIN32)
+      if (_fseeki64(ef->f, (__int64)(h.off + at), SEEK_SET) != 0 || fread(nh, 1, 16, ef->f) < 12) break;
+#else
+      if (fseeko(ef->f, (off_t)(h.off + at), SEEK_SET) != 0 || fread(nh, 1, 16, ef->f) < 12) break;
+#endif
+      namesz = ctrace__elf_get(nh, 4);
+      descsz = ctrace__elf_get(nh + 4, 4);
+      step = 12 + ((namesz + 3) & ~(uint64_t)3) + ((descsz + 3) & ~(uint64_t)3);
+      if (step > h.size - at) break;
+      if (ctrace__elf_get(nh + 8, 4) == 3 && namesz == 4 && memcmp(nh + 12, "GNU", 4) == 0 && descsz <= 64) {
+        if (descsz && fread(nh + 16, 1, (size_t)descsz, ef->f) == (size_t)descsz) {
+          memcpy(e->bid, nh + 16, (size_t)descsz);
+          e->bid_len = (uint32_t)descsz;
+        }
+        break;
       }
-      CTRACE_MEM_FREE(note);
+      at += step;
     }
+  }
+}
+
+static int ctrace__rsym_cmp(const void *a, const void *b) {
+  const ctrace__rsym *x = (const ctrace__rsym *)a, *y = (const ctrace__rsym *)b;
+  if (x->value != y->value) return x->value < y->value ? -1 : 1;
+  if (x->rank != y->rank) return x->rank < y->rank ? -1 : 1;
+  return x->name < y->name ? -1 : x->name > y->name;
+}
+
+/* Names compared for "one name, several addresses" are cut here: a longer
+   name equal so far only gains an address it did not need. */
+#define CTRACE__NAME_KEY 512
+
+/* Marks the functions whose name another function of the file has at
+   another address (two static functions in two sources): their sites must
+   not merge into one zone. */
+static int ctrace__elf_mark_same_names(ctrace__elf *e) {
+  ctrace__smap names;
+  uint32_t i;
+  memset(&names, 0, sizeof names);
+  for (i = 0; i < e->n_syms; i++) {
+    const char *s = e->strtab + e->syms[i].name;
+    size_t n = 0;
+    int found;
+    ctrace__sment *x;
+    while (n < CTRACE__NAME_KEY && s[n]) n++;
+    x = ctrace__smap_get(&names, s, n, i, &found);
+    if (!x) {
+      ctrace__smap_free(&names);
+      return -1;
+    }
+    if (found) e->syms[i].same_name = e->syms[x->v].same_name = 1;
+  }
+  ctrace__smap_free(&names);
+  return 0;
+}
+
+/* The function symbols (.symtab, else .dynsym), one per address, sorted. */
+static int ctrace__elf_symbols(ctrace__efile *ef, ctrace__elf *e) {
+  uint32_t i, best = 0, link;
+  int have_best = 0, is64 = ef->is64;
+  uint32_t symsz = is64 ? 24 : 16;
+  uint8_t *sym = NULL;
+  uint64_t n, k;
+  ctrace__shdr h, l;
+  for (i = 0; i < ef->shnum; i++) {
+    uint32_t type = ctrace__elf_section(ef, i).type;
     if (type == 2 || (type == 11 && !have_best)) { /* SHT_SYMTAB, else SHT_DYNSYM */
       best = i;
       have_best = type == 2 ? 2 : 1;
     }
   }
-  if (!bid_ok || !have_best) goto out;
-  {
-    const uint8_t *s = sh + best * shentsize, *l;
-    uint64_t off = ctrace__elf_get(s + (is64 ? 24 : 16), is64 ? 8 : 4);
-    uint64_t size = ctrace__elf_get(s + (is64 ? 32 : 20), is64 ? 8 : 4);
-    uint32_t link = (uint32_t)ctrace__elf_get(s + (is64 ? 40 : 24), 4);
-    uint64_t stroff, strsize;
-    if (link >= shnum) goto out;
-    l = sh + (uint64_t)link * shentsize;
-    stroff = ctrace__elf_get(l + (is64 ? 24 : 16), is64 ? 8 : 4);
-    strsize = ctrace__elf_get(l + (is64 ? 32 : 20), is64 ? 8 : 4);
-    if (!(sym = ctrace__elf_read(f, fsize, off, size)) || !(m->strtab = (char *)ctrace__elf_read(f, fsize, stroff, strsize)))
-      goto out;
-    n = size / symsz;
-    m->syms = (ctrace__rsym *)CTRACE_MEM_ALLOC(sizeof *m->syms * (size_t)(n ? n : 1));
-    if (!m->syms) goto out;
-    for (i = 0; i < n; i++) {
-      const uint8_t *e = sym + i * symsz;
-      uint64_t name = ctrace__elf_get(e, 4), value, ssize;
-      uint32_t info = is64 ? e[4] : e[12], shndx = (uint32_t)ctrace__elf_get(e + (is64 ? 6 : 14), 2);
-      value = is64 ? ctrace__elf_get(e + 8, 8) : ctrace__elf_get(e + 4, 4);
-      ssize = is64 ? ctrace__elf_get(e + 16, 8) : ctrace__elf_get(e + 8, 4);
-      if ((info & 0xf) != 2 || shndx == 0 || name >= strsize || !m->strtab[name]) continue; /* STT_FUNC, defined */
-      m->syms[m->n_syms].value = value;
-      m->syms[m->n_syms].size = ssize;
-      m->syms[m->n_syms].name = (uint32_t)name;
-      m->n_syms++;
-    }
-    qsort(m->syms, m->n_syms, sizeof *m->syms, ctrace__rsym_cmp);
-    rc = 0;
+  if (!have_best) return -1;
+  h = ctrace__elf_section(ef, best);
+  link = h.link;
+  if (link >= ef->shnum) return -1;
+  l = ctrace__elf_section(ef, link);
+  if (!(sym = ctrace__elf_read(ef, h.off, h.size)) || !(e->strtab = (char *)ctrace__elf_read(ef, l.off, l.size))) {
+    CTRACE_MEM_FREE(sym);
+    return -1;
   }
-out:
-  if (rc) {
-    CTRACE_MEM_FREE(m->syms);
-    CTRACE_MEM_FREE(m->strtab);
-    m->syms = NULL;
-    m->strtab = NULL;
-    m->n_syms = 0;
+  e->strsize = l.size;
+  n = h.size / symsz;
+  e->syms = (ctrace__rsym *)CTRACE_MEM_ALLOC(sizeof *e->syms * (size_t)(n ? n : 1));
+  if (!e->syms) {
+    CTRACE_MEM_FREE(sym);
+    return -1;
   }
-  CTRACE_MEM_FREE(sh);
+  for (k = 0; k < n; k++) {
+    const uint8_t *s = sym + k * symsz;
+    uint64_t name = ctrace__elf_get(s, 4);
+    uint32_t info = is64 ? s[4] : s[12], shndx = (uint32_t)ctrace__elf_get(s + (is64 ? 6 : 14), 2);
+    ctrace__rsym *o = &e->syms[e->n_syms];
+    if ((info & 0xf) != 2 || shndx == 0 || name >= l.size || !e->strtab[name]) continue; /* STT_FUNC, defined */
+    memset(o, 0, sizeof *o);
+    o->value = is64 ? ctrace__elf_get(s + 8, 8) : ctrace__elf_get(s + 4, 4);
+    o->name = (uint32_t)name;
+    /* of several names at one address, a global one, then a weak one */
+    o->rank = (uint8_t)((info >> 4) == 1 ? 0 : (info >> 4) == 2 ? 1 : 2);
+    e->n_syms++;
+  }
   CTRACE_MEM_FREE(sym);
+  qsort(e->syms, e->n_syms, sizeof *e->syms, ctrace__rsym_cmp);
+  for (i = 0, k = 0; i < e->n_syms; i++) /* one per address: the first after sorting */
+    if (!k || e->syms[k - 1].value != e->syms[i].value) e->syms[k++] = e->syms[i];
+  e->n_syms = (uint32_t)k;
+  return ctrace__elf_mark_same_names(e);
+}
+
+/* ---- DWARF line tables (.debug_line, versions 2 to 5) ----
+   Read with no library, bounded against hostile input: every length,
+   offset, count and operand is checked against the bytes that hold it, a
+   row costs at least one byte of the section (so rows never outnumber its
+   bytes), and a unit that does not parse is skipped, never guessed at. */
+
+typedef struct ctrace__dw {
+  const uint8_t *p, *end;
+  int bad;                   /* read past the end or met something unknown */
+} ctrace__dw;
+
+static uint64_t ctrace__dw_fixed(ctrace__dw *d, int n) {
+  uint64_t v;
+  if (d->bad || (uint64_t)(d->end - d->p) < (uint64_t)n) {
+    d->bad = 1;
+    return 0;
+  }
+  v = ctrace__elf_get(d->p, n);
+  d->p += n;
+  return v;
+}
+
+static CTRACE__WRAPS uint64_t ctrace__dw_uleb(ctrace__dw *d) {
+  uint64_t v = 0;
+  unsigned shift = 0;
+  for (;;) {
+    uint8_t b;
+    if (d->bad || d->p >= d->end) {
+      d->bad = 1;
+      return 0;
+    }
+    b = *d->p++;
+    if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
+    shift += 7;
+    if (!(b & 0x80)) return v;
+  }
+}
+
+static CTRACE__WRAPS int64_t ctrace__dw_sleb(ctrace__dw *d) {
+  uint64_t v = 0;
+  unsigned shift = 0;
+  uint8_t b = 0;
+  do {
+    if (d->bad || d->p >= d->end) {
+      d->bad = 1;
+      return 0;
+    }
+    b = *d->p++;
+    if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
+    shift += 7;
+  } while (b & 0x80);
+  if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
+  return (int64_t)v;
+}
+
+/* An inline string: where it starts; d moves past its NUL. */
+static const char *ctrace__dw_cstr(ctrace__dw *d) {
+  const uint8_t *s = d->p, *z;
+  if (d->bad || !(z = (const uint8_t *)memchr(d->p, 0, (size_t)(d->end - d->p)))) {
+    d->bad = 1;
+    return NULL;
+  }
+  d->p = z + 1;
+  return (const char *)s;
+}
+
+static void ctrace__dw_skip(ctrace__dw *d, uint64_t n) {
+  if (d->bad || n > (uint64_t)(d->end - d->p)) d->bad = 1;
+  else d->p += n;
+}
+
+/* The string sections a line table's forms point into. */
+typedef struct ctrace__dwcomp {
+  uint64_t line_off;         /* the unit's line program (DW_AT_stmt_list) */
+  const char *dir;           /* its DW_AT_comp_dir */
+} ctrace__dwcomp;
+
+typedef struct ctrace__dwstr {
+  const char *line_str, *str;
+  uint64_t line_str_size, str_size;
+  ctrace__dwcomp *comp;      /* by line_off: before DWARF 5 only .debug_info names the directory 0 */
+  uint64_t n_comp;
+} ctrace__dwstr;
+
+/* One attribute value of a DWARF 5 directory or file entry: a string
+   (*str) or a number (*num). 0 ok, -1 a form this reader cannot size. */
+static int ctrace__dw_form(ctrace__dw *d, uint64_t form, int off64, const ctrace__dwstr *ss, const char **str,
+                           uint64_t *num) {
+  uint64_t o;
+  *str = NULL;
+  *num = 0;
+  switch (form) {
+  case 0x08: *str = ctrace__dw_cstr(d); break;                    /* DW_FORM_string */
+  case 0x1f:                                                      /* DW_FORM_line_strp */
+  case 0x0e:                                                      /* DW_FORM_strp */
+    o = ctrace__dw_fixed(d, off64 ? 8 : 4);
+    if (form == 0x1f && ss->line_str && o < ss->line_str_size) *str = ss->line_str + o;
+    if (form == 0x0e && ss->str && o < ss->str_size) *str = ss->str + o;
+    break;
+  case 0x0b: *num = ctrace__dw_fixed(d, 1); break;                /* DW_FORM_data1 */
+  case 0x05: *num = ctrace__dw_fixed(d, 2); break;                /* DW_FORM_data2 */
+  case 0x06: *num = ctrace__dw_fixed(d, 4); break;                /* DW_FORM_data4 */
+  case 0x07: *num = ctrace__dw_fixed(d, 8); break;                /* DW_FORM_data8 */
+  case 0x0f: *num = ctrace__dw_uleb(d); break;                    /* DW_FORM_udata */
+  case 0x0d: *num = (uint64_t)ctrace__dw_sleb(d); break;          /* DW_FORM_sdata */
+  case 0x1e: ctrace__dw_skip(d, 16); break;                       /* DW_FORM_data16 (an MD5) */
+  case 0x09: ctrace__dw_skip(d, ctrace__dw_uleb(d)); break;       /* DW_FORM_block */
+  case 0x0a: ctrace__dw_skip(d, ctrace__dw_fixed(d, 1)); break;   /* DW_FORM_block1 */
+  default: d->bad = 1; return -1;
+  }
+  return d->bad ? -1 : 0;
+}
+
+/* What a line table is being read into. */
+typedef struct ctrace__lread {
+  ctrace__elf *e;
+  ctrace__lrow *rows;
+  uint64_t n_rows, cap_rows;
+  int oom;
+  const char *comp;          /* the unit's compilation directory, or NULL */
+} ctrace__lread;
+
+static void ctrace__lread_row(ctrace__lread *lr, uint64_t addr, uint32_t file, uint64_t line) {
+  ctrace__lrow *w;
+  if (lr->n_rows == lr->cap_rows) {
+    uint64_t cap = lr->cap_rows ? lr->cap_rows * 2 : 1024;
+    ctrace__lrow *n = cap > ((size_t)-1) / sizeof *n ? NULL
+                                                     : (ctrace__lrow *)CTRACE_MEM_REALLOC(lr->rows, sizeof *n * (size_t)cap);
+    if (!n) {
+      lr->oom = 1;
+      return;
+    }
+    lr->rows = n;
+    lr->cap_rows = cap;
+  }
+  w = &lr->rows[lr->n_rows++];
+  w->addr = addr;
+  w->file = file;
+  w->line = line <= 0xffffffffu ? (uint32_t)line : 0;
+}
+
+static int ctrace__lread_file(ctrace__lread *lr, const char *dir, const char *name) {
+  ctrace__elf *e = lr->e;
+  if (e->n_files == 0xfffffff0u) return -1;
+  if (e->n_files == e->cap_files) {
+    uint32_t cap = e->cap_files ? (e->cap_files > 0x7fffffffu ? 0xfffffff0u : e->cap_files * 2) : 64;
+    ctrace__lfile *n = (ctrace__lfile *)CTRACE_MEM_REALLOC(e->files, sizeof *n * (size_t)cap);
+    if (!n) return -1;
+    e->files = n;
+    e->cap_files = cap;
+  }
+  if (!name) name = "";
+  if (!dir || !*dir) dir = NULL;
+  e->files[e->n_files].name = name;
+  e->files[e->n_files].dir = name[0] != '/' ? dir : NULL;
+  e->files[e->n_files].comp = name[0] != '/' && (!dir || dir[0] != '/') && dir != lr->comp ? lr->comp : NULL;
+  e->files[e->n_files].shown = NULL;
+  e->n_files++;
+  return 0;
+}
+
+/* DWARF 5 directory or file table: entry formats, then entries. Files get
+   the directory of their index; dirs (count *n_dirs) are filled when the
+   table is the directories'. */
+static int ctrace__dw_v5_table(ctrace__lread *lr, ctrace__dw *d, int off64, const ctrace__dwstr *ss,
+                               const char ***dirs, uint64_t *n_dirs, int is_dirs) {
+  uint64_t fmt[2 * 32], nf, count, i, j;
+  nf = ctrace__dw_fixed(d, 1);
+  if (d->bad || nf > 32) return -1;
+  for (i = 0; i < nf; i++) {
+    fmt[2 * i] = ctrace__dw_uleb(d);
+    fmt[2 * i + 1] = ctrace__dw_uleb(d);
+  }
+  count = ctrace__dw_uleb(d);
+  /* every entry takes at least a byte: a count past the bytes left is a lie */
+  if (d->bad || (count && !nf) || count > (uint64_t)(d->end - d->p)) return -1;
+  if (is_dirs) {
+    *dirs = (const char **)CTRACE_MEM_ALLOC(sizeof **dirs * (size_t)(count ? count : 1));
+    if (!*dirs) return -1;
+    *n_dirs = count;
+  }
+  for (i = 0; i < count; i++) {
+    const char *path = NULL;
+    uint64_t dir = 0;
+    for (j = 0; j < nf; j++) {
+      const char *s;
+      uint64_t v;
+      if (ctrace__dw_form(d, fmt[2 * j + 1], off64, ss, &s, &v)) return -1;
+      if (fmt[2 * j] == 1) path = s;      /* DW_LNCT_path */
+      else if (fmt[2 * j] == 2) dir = v;  /* DW_LNCT_directory_index */
+    }
+    if (is_dirs) (*dirs)[i] = path;
+    else if (ctrace__lread_file(lr, dir < *n_dirs ? (*dirs)[dir] : NULL, path)) return -1;
+  }
+  return 0;
+}
+
+/* DWARF 2-4 include_directories and file_names. */
+static int ctrace__dw_v4_tables(ctrace__lread *lr, ctrace__dw *d, const char ***dirs, uint64_t *n_dirs) {
+  const uint8_t *at = d->p;
+  uint64_t n = 0, i;
+  /* counted first so the array is sized once */
+  while (!d->bad && d->p < d->end && *d->p) {
+    ctrace__dw_cstr(d);
+    n++;
+  }
+  ctrace__dw_skip(d, 1);
+  if (d->bad) return -1;
+  *dirs = (const char **)CTRACE_MEM_ALLOC(sizeof **dirs * (size_t)(n + 1));
+  if (!*dirs) return -1;
+  (*dirs)[0] = NULL; /* 0: the compilation directory, which only .debug_info names */
+  d->p = at;
+  for (i = 1; i <= n; i++) (*dirs)[i] = ctrace__dw_cstr(d);
+  ctrace__dw_skip(d, 1);
+  *n_dirs = n + 1;
+  while (!d->bad && d->p < d->end && *d->p) {
+    const char *name = ctrace__dw_cstr(d);
+    uint64_t dir = ctrace__dw_uleb(d);
+    ctrace__dw_uleb(d); /* mtime */
+    ctrace__dw_uleb(d); /* length */
+    if (d->bad || ctrace__lread_file(lr, dir < *n_dirs ? (*dirs)[dir] : NULL, name)) return -1;
+  }
+  ctrace__dw_skip(d, 1);
+  return d->bad ? -1 : 0;
+}
+
+/* The line program's registers. */
+typedef struct ctrace__lstate {
+  uint64_t addr, line, file, op_index;
+} ctrace__lstate;
+
+/* One unit's header and program, from d->p to d->end (the unit's end).
+   Rows name files by their index in the file's whole list. */
+/* The compilation directory .debug_info gives the line program at off. */
+static const char *ctrace__dw_comp_dir(const ctrace__dwstr *ss, uint64_t off) {
+  uint64_t lo = 0, hi = ss->n_comp;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    if (ss->comp[mid].line_off < off) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < ss->n_comp && ss->comp[lo].line_off == off ? ss->comp[lo].dir : NULL;
+}
+
+static CTRACE__WRAPS void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int off64, const ctrace__dwstr *ss, uint64_t at) {
+  uint64_t version, hlen, min_inst, max_ops = 1, line_range, opcode_base, n_dirs = 0, i;
+  int64_t line_base;
+  uint8_t std_len[256];
+  const uint8_t *prog;
+  const char **dirs = NULL;
+  uint32_t first_file = lr->e->n_files, n_unit_files;
+  int file_base;
+  ctrace__lstate st;
+  version = ctrace__dw_fixed(d, 2);
+  if (d->bad || version < 2 || version > 5) return;
+  if (version >= 5) ctrace__dw_skip(d, 2); /* address_size, segment_selector_size */
+  hlen = ctrace__dw_fixed(d, off64 ? 8 : 4);
+  if (d->bad || hlen > (uint64_t)(d->end - d->p)) return;
+  prog = d->p + hlen;
+  min_inst = ctrace__dw_fixed(d, 1);
+  if (version >= 4) max_ops = ctrace__dw_fixed(d, 1);
+  ctrace__dw_fixed(d, 1); /* default_is_stmt */
+  line_base = (int8_t)ctrace__dw_fixed(d, 1);
+  line_range = ctrace__dw_fixed(d, 1);
+  opcode_base = ctrace__dw_fixed(d, 1);
+  if (d->bad || line_range == 0 || opcode_base == 0) return;
+  if (max_ops == 0) max_ops = 1;
+  memset(std_len, 0, sizeof std_len);
+  for (i = 1; i < opcode_base; i++) std_len[i] = (uint8_t)ctrace__dw_fixed(d, 1);
+  {
+    ctrace__dw h = *d;
+    int bad;
+    h.end = prog;
+    lr->comp = ctrace__dw_comp_dir(ss, at);
+    if (version >= 5) {
+      bad = ctrace__dw_v5_table(lr, &h, off64, ss, &dirs, &n_dirs, 1);
+      if (!bad && n_dirs) lr->comp = dirs[0]; /* DWARF 5 names it as directory 0 */
+      bad = bad || ctrace__dw_v5_table(lr, &h, off64, ss, &dirs, &n_dirs, 0);
+    } else {
+      bad = ctrace__dw_v4_tables(lr, &h, &dirs, &n_dirs);
+    }
+    if (bad || d->bad) {
+      CTRACE_MEM_FREE(dirs);
+      lr->e->n_files = first_file;
+      return;
+    }
+  }
+  n_unit_files = lr->e->n_files - first_file;
+  file_base = version >= 5 ? 0 : 1; /* DWARF 5 counts files from 0, earlier versions from 1 */
+  d->p = prog;
+  memset(&st, 0, sizeof st);
+  st.line = st.file = 1;
+#define CTRACE__DW_ROW()                                                                                        \
+  ctrace__lread_row(lr, st.addr,                                                                                \
+                    st.file >= (uint64_t)file_base && st.file - (uint64_t)file_base < n_unit_files              \
+                        ? first_file + (uint32_t)(st.file - (uint64_t)file_base)                               \
+                        : CTRACE__LINE_END - 1,                                                                 \
+                    st.line)
+  while (!d->bad && d->p < d->end && !lr->oom) {
+    uint64_t op = *d->p++, adv;
+    if (op >= opcode_base) { /* special opcode: advance address and line, add a row */
+      adv = (op - opcode_base) / line_range;
+      st.addr += min_inst * ((st.op_index + adv) / max_ops);
+      st.op_index = (st.op_index + adv) % max_ops;
+      st.line += (uint64_t)(line_base + (int64_t)((op - opcode_base) % line_range));
+      CTRACE__DW_ROW();
+    } else if (op == 0) { /* extended: length, sub-opcode, operands */
+      uint64_t len = ctrace__dw_uleb(d), sub;
+      const uint8_t *next;
+      if (d->bad || len == 0 || len > (uint64_t)(d->end - d->p)) break;
+      next = d->p + len;
+      sub = *d->p++;
+      if (sub == 1) { /* DW_LNE_end_sequence */
+        ctrace__lread_row(lr, st.addr, CTRACE__LINE_END, 0);
+        memset(&st, 0, sizeof st);
+        st.line = st.file = 1;
+      } else if (sub == 2) { /* DW_LNE_set_address */
+        st.addr = len - 1 <= 8 ? ctrace__elf_get(d->p, (int)(len - 1)) : 0;
+        st.op_index = 0;
+      } else if (sub == 3 && version < 5) { /* DW_LNE_define_file */
+        ctrace__dw f = *d;
+        const char *name;
+        uint64_t dir;
+        f.end = next;
+        name = ctrace__dw_cstr(&f);
+        dir = ctrace__dw_uleb(&f);
+        /* only while the unit's files are the last ones: indexes stay dense */
+        if (!f.bad && lr->e->n_files == first_file + n_unit_files &&
+            ctrace__lread_file(lr, dir < n_dirs ? dirs[dir] : NULL, name) == 0)
+          n_unit_files++;
+      }
+      d->p = next;
+    } else if (op == 1) { /* DW_LNS_copy */
+      CTRACE__DW_ROW();
+    } else if (op == 2) { /* DW_LNS_advance_pc */
+      adv = ctrace__dw_uleb(d);
+      st.addr += min_inst * ((st.op_index + adv) / max_ops);
+      st.op_index = (st.op_index + adv) % max_ops;
+    } else if (op == 3) { /* DW_LNS_advance_line */
+      st.line += (uint64_t)ctrace__dw_sleb(d);
+    } else if (op == 4) { /* DW_LNS_set_file */
+      st.file = ctrace__dw_uleb(d);
+    } else if (op == 8) { /* DW_LNS_const_add_pc: special opcode 255's address advance */
+      adv = (255 - opcode_base) / line_range;
+      st.addr += min_inst * ((st.op_index + adv) / max_ops);
+      st.op_index = (st.op_index + adv) % max_ops;
+    } else if (op == 9) { /* DW_LNS_fixed_advance_pc */
+      st.addr += ctrace__dw_fixed(d, 2);
+      st.op_index = 0;
+    } else { /* column, stmt, block, prologue, epilogue, isa, or unknown: skip the operands */
+      for (i = 0; i < std_len[op]; i++) ctrace__dw_uleb(d);
+    }
+  }
+#undef CTRACE__DW_ROW
+  CTRACE_MEM_FREE(dirs);
+}
+
+/* Rows by address, stable: at one address, ends of sequences first, then
+   rows in the order the program made them, so the last one made wins a
+   lookup (as addr2line does). */
+static int ctrace__lrow_before(const ctrace__lrow *a, const ctrace__lrow *b) {
+  if (a->addr != b->addr) return a->addr < b->addr;
+  return a->file == CTRACE__LINE_END && b->file != CTRACE__LINE_END;
+}
+
+static int ctrace__lrows_sort(ctrace__lrow *v, uint64_t n) {
+  ctrace__lrow *t, *src = v, *dst;
+  uint64_t w, i;
+  for (i = 1; i < n && !ctrace__lrow_before(&v[i], &v[i - 1]); i++) {}
+  if (i >= n) return 0; /* already in order: the usual case */
+  t = (ctrace__lrow *)CTRACE_MEM_ALLOC(sizeof *t * (size_t)n);
+  if (!t) return -1;
+  dst = t;
+  for (w = 1; w < n; w *= 2) {
+    for (i = 0; i < n; i += 2 * w) {
+      uint64_t a = i, am = i + w < n ? i + w : n, b = am, bm = i + 2 * w < n ? i + 2 * w : n, k = i;
+      while (a < am && b < bm) dst[k++] = ctrace__lrow_before(&src[b], &src[a]) ? src[b++] : src[a++];
+      while (a < am) dst[k++] = src[a++];
+      while (b < bm) dst[k++] = src[b++];
+    }
+    {
+      ctrace__lrow *x = src;
+      src = dst;
+      dst = x;
+    }
+  }
+  if (src != v) memcpy(v, src, sizeof *v * (size_t)n);
+  CTRACE_MEM_FREE(t);
+  return 0;
+}
+
+/* Skips one attribute value of a DIE. -1 for a form of unknown size. */
+static int ctrace__dw_skip_form(ctrace__dw *d, uint64_t form, int off64, int addr_size, int version) {
+  static const signed char fixed[0x2d] = {
+      /* size of each form below 0x2d: >0 bytes, 0 none, -1 address, -2 offset, -3 uleb, -4 sleb, -5 string,
+         -6 block uleb, -7 block1, -8 block2, -9 block4, -11 ref_addr, -99 unknown (and indirect, resolved first) */
+      -99, -1, -99, -8, -9, 2, 4, 8, -5, -6, -7, 1, 1, -4, -2, -3, -11, 1, 2, 4, 8, -3, -99, -2, -6, 0, -3, -3,
+      4, -2, 16, -2, 8, 0, -3, -3, 8, 1, 2, 3, 4, 1, 2, 3, 4};
+  int k;
+  while (form == 0x16 && !d->bad) form = ctrace__dw_uleb(d); /* DW_FORM_indirect: the form comes first */
+  if (form == 0x1f01 || form == 0x1f02) k = -3;      /* DW_FORM_GNU_addr_index, _str_index */
+  else if (form == 0x1f20 || form == 0x1f21) k = -2; /* DW_FORM_GNU_ref_alt, _strp_alt */
+  else k = form < sizeof fixed ? fixed[form] : -99;
+  if (k == -11) k = version <= 2 ? -1 : -2;
+  switch (k) {
+  case -99: d->bad = 1; return -1;
+  case -1: ctrace__dw_skip(d, (uint64_t)addr_size); break;
+  case -2: ctrace__dw_skip(d, off64 ? 8 : 4); break;
+  case -3: ctrace__dw_uleb(d); break;
+  case -4: ctrace__dw_sleb(d); break;
+  case -5: ctrace__dw_cstr(d); break;
+  case -6: ctrace__dw_skip(d, ctrace__dw_uleb(d)); break;
+  case -7: ctrace__dw_skip(d, ctrace__dw_fixed(d, 1)); break;
+  case -8: ctrace__dw_skip(d, ctrace__dw_fixed(d, 2)); break;
+  case -9: ctrace__dw_skip(d, ctrace__dw_fixed(d, 4)); break;
+  default: ctrace__dw_skip(d, (uint64_t)k); break;
+  }
+  return d->bad ? -1 : 0;
+}
+
+/* Abbreviations looked at for a unit's first DIE: compilers give it the
+   first code, so a hostile table costs each unit a bounded scan. */
+#define CTRACE__MAX_ABBREVS 64
+
+static int ctrace__dwcomp_cmp(const void *a, const void *b) {
+  const ctrace__dwcomp *x = (const ctrace__dwcomp *)a, *y = (const ctrace__dwcomp *)b;
+  return x->line_off < y->line_off ? -1 : x->line_off > y->line_off;
+}
+
+/* The compilation directory of each unit in .debug_info, by the offset of
+   its line program: only its first DIE is read. */
+static void ctrace__dw_comp_dirs(ctrace__dwstr *ss, const uint8_t *info, uint64_t info_size, const uint8_t *abbrev,
+                                 uint64_t abbrev_size) {
+  ctrace__dw d;
+  uint64_t cap = 0;
+  d.p = info;
+  d.end = info + info_size;
+  d.bad = 0;
+  while (!d.bad && d.p < d.end) {
+    uint64_t len = ctrace__dw_fixed(&d, 4), version, aoff, code, k;
+    int off64 = 0, addr_size;
+    const char *dir = NULL;
+    uint64_t line_off = (uint64_t)-1;
+    ctrace__dw u, a;
+    if (len == 0xffffffffu) {
+      len = ctrace__dw_fixed(&d, 8);
+      off64 = 1;
+    } else if (len >= 0xfffffff0u) {
+      break;
+    }
+    if (d.bad || len > (uint64_t)(d.end - d.p)) break;
+    u.p = d.p;
+    u.end = d.p + len;
+    u.bad = 0;
+    d.p += len;
+    version = ctrace__dw_fixed(&u, 2);
+    if (version >= 5) {
+      uint64_t type = ctrace__dw_fixed(&u, 1);
+      if (type != 1 && type != 3) continue; /* compile and partial units only */
+      addr_size = (int)ctrace__dw_fixed(&u, 1);
+      aoff = ctrace__dw_fixed(&u, off64 ? 8 : 4);
+    } else {
+      aoff = ctrace__dw_fixed(&u, off64 ? 8 : 4);
+      addr_size = (int)ctrace__dw_fixed(&u, 1);
+    }
+    code = ctrace__dw_uleb(&u);
+    if (u.bad || version < 2 || version > 5 || aoff >= abbrev_size || code == 0) continue;
+    a.p = abbrev + aoff;
+    a.end = abbrev + abbrev_size;
+    a.bad = 0;
+    for (k = 0; k < CTRACE__MAX_ABBREVS && !a.bad; k++) { /* find the DIE's abbreviation */
+      uint64_t c = ctrace__dw_uleb(&a);
+      if (c == 0 || a.bad) {
+        a.bad = 1;
+        break;
+      }
+      ctrace__dw_uleb(&a); /* tag */
+      ctrace__dw_skip(&a, 1); /* has children */
+      if (c == code) break;
+      for (;;) {
+        uint64_t at = ctrace__dw_uleb(&a), form = ctrace__dw_uleb(&a);
+        if (a.bad || (at == 0 && form == 0)) break;
+        if (form == 0x21) ctrace__dw_sleb(&a); /* DW_FORM_implicit_const keeps its value here */
+      }
+    }
+    if (a.bad || k == CTRACE__MAX_ABBREVS) continue;
+    for (;;) {
+      uint64_t at = ctrace__dw_uleb(&a), form = ctrace__dw_uleb(&a);
+      const char *s;
+      uint64_t v;
+      if (a.bad || (at == 0 && form == 0)) break;
+      if (form == 0x21) {
+        ctrace__dw_sleb(&a);
+        continue;
+      }
+      if (at == 0x1b && (form == 0x08 || form == 0x0e || form == 0x1f)) { /* DW_AT_comp_dir */
+        if (ctrace__dw_form(&u, form, off64, ss, &s, &v)) break;
+        dir = s;
+      } else if (at == 0x10 && (form == 0x17 || form == 0x06 || form == 0x07)) { /* DW_AT_stmt_list */
+        line_off = ctrace__dw_fixed(&u, form == 0x07 || (form == 0x17 && off64) ? 8 : 4);
+      } else if (ctrace__dw_skip_form(&u, form, off64, addr_size, (int)version)) {
+        break;
+      }
+    }
+    if (!dir || line_off == (uint64_t)-1) continue;
+    if (ss->n_comp == cap) {
+      uint64_t nc = cap ? cap * 2 : 64;
+      ctrace__dwcomp *n = nc > ((size_t)-1) / sizeof *n ? NULL : (ctrace__dwcomp *)CTRACE_MEM_REALLOC(ss->comp, sizeof *n * (size_t)nc);
+      if (!n) break;
+      ss->comp = n;
+      cap = nc;
+    }
+    ss->comp[ss->n_comp].line_off = line_off;
+    ss->comp[ss->n_comp++].dir = dir;
+  }
+  if (ss->n_comp) qsort(ss->comp, (size_t)ss->n_comp, sizeof *ss->comp, ctrace__dwcomp_cmp);
+}
+
+/* Parses a whole .debug_line (buffers kept by e: file names point into them). */
+static void ctrace__dw_lines(ctrace__elf *e, const uint8_t *sec, uint64_t size, const ctrace__dwstr *ss) {
+  ctrace__lread lr;
+  ctrace__dw d;
+  memset(&lr, 0, sizeof lr);
+  lr.e = e;
+  d.p = sec;
+  d.end = sec + size;
+  d.bad = 0;
+  while (!d.bad && d.p < d.end && !lr.oom) {
+    uint64_t at = (uint64_t)(d.p - sec), len = ctrace__dw_fixed(&d, 4);
+    int off64 = 0;
+    ctrace__dw u;
+    if (len == 0xffffffffu) {
+      len = ctrace__dw_fixed(&d, 8);
+      off64 = 1;
+    } else if (len >= 0xfffffff0u) {
+      break; /* reserved lengths */
+    }
+    if (d.bad || len > (uint64_t)(d.end - d.p)) break;
+    u.p = d.p;
+    u.end = d.p + len;
+    u.bad = 0;
+    ctrace__dw_unit(&lr, &u, off64, ss, at);
+    d.p += len;
+  }
+  if (lr.oom || ctrace__lrows_sort(lr.rows, lr.n_rows)) {
+    CTRACE_MEM_FREE(lr.rows);
+    e->lines = CTRACE__LINES_BAD;
+    return;
+  }
+  e->rows = lr.rows;
+  e->n_rows = lr.n_rows;
+  e->lines = lr.n_rows ? CTRACE__LINES_READ : CTRACE__LINES_BAD;
+}
+
+/* The line of vaddr (an address as the file numbers it): the row at or
+   before it. 0 when none: before any sequence, after one's end, or a row
+   with no file. */
+static const ctrace__lrow *ctrace__elf_line(const ctrace__elf *e, uint64_t vaddr) {
+  uint64_t lo = 0, hi = e->n_rows;
+  const ctrace__lrow *w;
+  while (lo < hi) { /* the first row past vaddr */
+    uint64_t mid = lo + (hi - lo) / 2;
+    if (e->rows[mid].addr <= vaddr) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == 0) return NULL;
+  w = &e->rows[lo - 1];
+  return w->file < e->n_files && w->line ? w : NULL;
+}
+
+/* Reads the line table of an open file into e, if the file has one.
+   1 when the file has a .debug_line (read, compressed or malformed), 0 when
+   it has none. */
+static int ctrace__elf_debug_lines(ctrace__efile *ef, ctrace__elf *e) {
+  static const char *const names[5] = {".debug_line", ".debug_line_str", ".debug_str", ".debug_info",
+                                       ".debug_abbrev"};
+  uint32_t idx[5], i;
+  uint64_t size[5];
+  ctrace__dwstr ss;
+  memset(&ss, 0, sizeof ss);
+  for (i = 0; i < 5; i++) idx[i] = ctrace__elf_find(ef, names[i]);
+  if (idx[0] == ef->shnum) {
+    /* compressed the old way (.zdebug_line): not read here */
+    if (ctrace__elf_find(ef, ".zdebug_line") == ef->shnum) return 0;
+    e->lines = CTRACE__LINES_COMPRESSED;
+    return 1;
+  }
+  for (i = 0; i < 5; i++) {
+    ctrace__shdr h;
+    size[i] = 0;
+    if (idx[i] == ef->shnum) continue;
+    h = ctrace__elf_section(ef, idx[i]);
+    if (h.flags & 0x800) { /* SHF_COMPRESSED: zlib or zstd, and no library here to inflate it */
+      e->lines = CTRACE__LINES_COMPRESSED;
+      return 1;
+    }
+    if (h.type == 8) continue; /* SHT_NOBITS: a stripped file keeps the header, not the bytes */
+    e->keep[i] = ctrace__elf_read(ef, h.off, h.size);
+    if (i == 0 && !e->keep[0]) {
+      e->lines = CTRACE__LINES_BAD;
+      return 1;
+    }
+    size[i] = e->keep[i] ? h.size : 0;
+  }
+  if (!e->keep[0]) return 0;
+  ss.line_str = (const char *)e->keep[1];
+  ss.line_str_size = size[1];
+  ss.str = (const char *)e->keep[2];
+  ss.str_size = size[2];
+  if (e->keep[3] && e->keep[4]) ctrace__dw_comp_dirs(&ss, e->keep[3], size[3], e->keep[4], size[4]);
+  ctrace__dw_lines(e, e->keep[0], size[0], &ss);
+  CTRACE_MEM_FREE(ss.comp);
+  return 1;
+}
+
+/* .gnu_debuglink: the separate debug file's name and CRC. */
+static void ctrace__elf_debuglink(ctrace__efile *ef, ctrace__elf *e) {
+  uint32_t i = ctrace__elf_find(ef, ".gnu_debuglink");
+  ctrace__shdr h;
+  uint8_t *b;
+  size_t n;
+  if (i == ef->shnum) return;
+  h = ctrace__elf_section(ef, i);
+  if (h.size > 4096 || !(b = ctrace__elf_read(ef, h.off, h.size))) return;
+  n = strlen((const char *)b);
+  if (n && n + 1 + 3 + 4 <= h.size + 3 && ((n + 4) & ~(size_t)3) + 4 <= h.size && !strchr((const char *)b, '/')) {
+    e->debuglink_crc = (uint32_t)ctrace__elf_get(b + ((n + 4) & ~(size_t)3), 4);
+    e->debuglink = (char *)b;
+    return;
+  }
+  CTRACE_MEM_FREE(b);
+}
+
+static void ctrace__elf_free(ctrace__elf *e) {
+  int i;
+  CTRACE_MEM_FREE(e->strtab);
+  CTRACE_MEM_FREE(e->syms);
+  CTRACE_MEM_FREE(e->rows);
+  CTRACE_MEM_FREE(e->files);
+  for (i = 0; i < 5; i++) CTRACE_MEM_FREE(e->keep[i]);
+  CTRACE_MEM_FREE(e->debuglink);
+  memset(e, 0, sizeof *e);
+}
+
+/* The CRC-32 of a whole file (gnu_debuglink's check), or 1 on failure
+   (an impossible value is not needed: a mismatch just rejects the file). */
+static int ctrace__file_crc(const char *path, uint32_t *crc) {
+  uint8_t buf[65536];
+  size_t n;
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  *crc = 0;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) *crc = ctrace__crc_update(*crc, buf, n);
   fclose(f);
-  return rc;
+  return 0;
+}
+
+/* Line tables from a separate debug file: by build id under
+   /usr/lib/debug/.build-id/, else by .gnu_debuglink beside the file, in its
+   .debug/ directory, or under /usr/lib/debug/ + its directory. The debug
+   file must be this file's: same build id, or (with none) the CRC the link
+   gives. */
+static void ctrace__elf_separate_debug(ctrace__elf *e, const char *path) {
+  char cand[4][4200];
+  int n = 0, i, by_id = 0;
+  if (e->bid_len >= 2) {
+    char hex[129];
+    uint32_t k;
+    for (k = 0; k < e->bid_len; k++) snprintf(hex + 2 * k, 3, "%02x", e->bid[k]);
+    snprintf(cand[n++], sizeof cand[0], "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
+    by_id = 1;
+  }
+  if (e->debuglink) {
+    const char *slash = strrchr(path, '/');
+    int dl = slash ? (int)(slash - path) : 0;
+    const char *dir = slash ? path : ".";
+    if (!slash) dl = 1;
+    if ((size_t)dl + strlen(e->debuglink) + 32 < sizeof cand[0]) {
+      snprintf(cand[n++], sizeof cand[0], "%.*s/%s", dl, dir, e->debuglink);
+      snprintf(cand[n++], sizeof cand[0], "%.*s/.debug/%s", dl, dir, e->debuglink);
+      snprintf(cand[n++], sizeof cand[0], "/usr/lib/debug%s%.*s/%s", dir[0] == '/' ? "" : "/", dl, dir, e->debuglink);
+    }
+  }
+  for (i = 0; i < n; i++) {
+    ctrace__efile ef;
+    ctrace__elf d;
+    uint64_t id[2];
+    int ok;
+    if (!strcmp(cand[i], path)) continue;
+    memset(&d, 0, sizeof d);
+    if (ctrace__elf_open(&ef, cand[i], id) != 0) {
+      ctrace__elf_close(&ef);
+      continue;
+    }
+    ctrace__elf_build_id(&ef, &d);
+    if (e->bid_len) {
+      ok = d.bid_len == e->bid_len && memcmp(d.bid, e->bid, e->bid_len) == 0;
+    } else {
+      uint32_t crc;
+      ok = i >= by_id && ctrace__file_crc(cand[i], &crc) == 0 && crc == e->debuglink_crc;
+    }
+    if (ok && ctrace__elf_debug_lines(&ef, &d)) {
+      ctrace__elf_close(&ef);
+      e->lines = d.lines;
+      e->rows = d.rows;
+      e->n_rows = d.n_rows;
+      e->files = d.files;
+      e->n_files = d.n_files;
+      e->cap_files = d.cap_files;
+      memcpy(e->keep, d.keep, sizeof e->keep);
+      d.rows = NULL;
+      d.files = NULL;
+      memset(d.keep, 0, sizeof d.keep);
+      ctrace__elf_free(&d);
+      return;
+    }
+    ctrace__elf_close(&ef);
+    ctrace__elf_free(&d);
+  }
+}
+
+/* Whether e is the file that ran as m. */
+static int ctrace__elf_matches(const ctrace__elf *e, const ctrace__rmod *m) {
+  return e->state == 1 && (!m->bid_len || (e->bid_len == m->bid_len && memcmp(e->bid, m->bid, m->bid_len) == 0));
+}
+
+/* The parsed file at path: from the cache when this path, or another path
+   to the same file, was read before. -1 when it cannot be used. */
+static int32_t ctrace__elf_get_cached(ctrace__symbols *y, const char *path) {
+  int found;
+  ctrace__sment *pe = ctrace__smap_get(&y->by_path, path, strlen(path), 0, &found);
+  ctrace__efile ef;
+  ctrace__elf *e;
+  uint64_t id[2];
+  int32_t k;
+  if (!pe) return -1;
+  if (found) return (int32_t)pe->v;
+  pe->v = (uint32_t)-1; /* the path may point into the reader's arena, which lives as long */
+  if (ctrace__elf_open(&ef, path, id) != 0) {
+    ctrace__elf_close(&ef);
+    return -1;
+  }
+#if !defined(_WIN32)
+  {
+    ctrace__sment *ie = ctrace__smap_get(&y->by_inode, (const char *)id, sizeof id, 0, &found);
+    if (ie && found) {
+      ctrace__elf_close(&ef);
+      return (int32_t)(pe->v = ie->v);
+    }
+    if (ie) ie->v = y->n_elfs;
+  }
+#endif
+  if (y->n_elfs == y->cap_elfs) {
+    uint32_t cap = y->cap_elfs ? y->cap_elfs * 2 : 8;
+    ctrace__elf *n = (ctrace__elf *)CTRACE_MEM_REALLOC(y->elfs, sizeof *n * cap);
+    if (!n) {
+      ctrace__elf_close(&ef);
+      return -1;
+    }
+    y->elfs = n;
+    y->cap_elfs = cap;
+  }
+  k = (int32_t)y->n_elfs++;
+  e = &y->elfs[k];
+  memset(e, 0, sizeof *e);
+  ctrace__elf_build_id(&ef, e);
+  e->state = ctrace__elf_symbols(&ef, e) == 0 ? 1 : -1;
+  if (e->state == 1 && !ctrace__elf_debug_lines(&ef, e)) {
+    ctrace__elf_debuglink(&ef, e);
+    ctrace__elf_close(&ef);
+    ctrace__elf_separate_debug(e, path);
+  }
+  ctrace__elf_close(&ef);
+  pe->v = (uint32_t)k;
+  return k;
 }
 
 static const char *ctrace__obj_name(const char *p) {
@@ -5807,103 +6870,336 @@ static const char *ctrace__obj_name(const char *p) {
   return s ? s + 1 : p;
 }
 
-static void ctrace__mod_load(ctrace__rmod *m) {
+
+/* The parsed file of object m (the first of CTRACE_SYMBOL_PATH's
+   directories, then its own path, whose file has the build id the trace
+   gives), or -1. */
+static int32_t ctrace__mod_elf(ctrace__symbols *y, const ctrace__rmod *m) {
   const char *dirs = getenv("CTRACE_SYMBOL_PATH");
-  char buf[4096];
-  m->state = -1;
+  const char *base = ctrace__obj_name(m->path);
+  char buf[4200];
+  int32_t k;
+  if (m->bad_path) return -1;
   while (dirs && *dirs) {
     const char *e = strchr(dirs, ':');
     size_t dl = e ? (size_t)(e - dirs) : strlen(dirs);
-    if (dl && dl + 2 + strlen(ctrace__obj_name(m->path)) < sizeof buf) {
-      snprintf(buf, sizeof buf, "%.*s/%s", (int)dl, dirs, ctrace__obj_name(m->path));
-      if (ctrace__elf_load(m, buf) == 0) { m->state = 1; return; }
+    if (dl && dl + 2 + strlen(base) < sizeof buf) {
+      snprintf(buf, sizeof buf, "%.*s/%s", (int)dl, dirs, base);
+      if ((k = ctrace__elf_get_cached(y, buf)) >= 0 && ctrace__elf_matches(&y->elfs[k], m)) return k;
     }
     dirs = e ? e + 1 : NULL;
   }
-  if (*m->path && ctrace__elf_load(m, m->path) == 0) m->state = 1;
+  if (*m->path && (k = ctrace__elf_get_cached(y, m->path)) >= 0 && ctrace__elf_matches(&y->elfs[k], m)) return k;
+  return -1;
+}
+
+/* An edge of an object's address range, for the sweep that cuts the
+   address space into segments. */
+typedef struct ctrace__medge {
+  uint64_t at;
+  uint32_t mod;
+  int start;
+} ctrace__medge;
+
+static int ctrace__medge_cmp(const void *a, const void *b) {
+  const ctrace__medge *x = (const ctrace__medge *)a, *y = (const ctrace__medge *)b;
+  return x->at < y->at ? -1 : x->at > y->at;
+}
+
+
+/* Cuts the address space into segments each held by one object, or by
+   several in turn (unloaded, then another loaded there: an address there
+   cannot say which one ran). One sweep over the objects' sorted edges. */
+static int ctrace__build_segments(ctrace_reader *r, ctrace__symbols *y) {
+  uint32_t n = r->n_mods, i, n_id = 0, n_e = 0, active = 0;
+  uint32_t *ident = NULL, *count = NULL, *rep = NULL;
+  uint64_t sum = 0;
+  ctrace__medge *edges = NULL;
+  ctrace__smap ids;
+  int rc = -1;
+  memset(&ids, 0, sizeof ids);
+  ids.owns = 1;
+  ident = (uint32_t *)CTRACE_MEM_ALLOC(sizeof *ident * (n + 1));
+  count = (uint32_t *)CTRACE_MEM_ALLOC(sizeof *count * (n + 1));
+  rep = (uint32_t *)CTRACE_MEM_ALLOC(sizeof *rep * (n + 1));
+  edges = (ctrace__medge *)CTRACE_MEM_ALLOC(sizeof *edges * (2 * (size_t)n + 1));
+  y->segs = (ctrace__rseg *)CTRACE_MEM_ALLOC(sizeof *y->segs * (2 * (size_t)n + 1));
+  if (!ident || !count || !rep || !edges || !y->segs) goto out;
+  for (i = 0; i < n; i++) {
+    /* the identity of an object: its path, load bias and build id */
+    const ctrace__rmod *m = &r->mods[i];
+    uint8_t key[4 + 8 + 64];
+    int found;
+    ctrace__sment *e;
+    memcpy(key, &m->path_id, 4);
+    memcpy(key + 4, &m->bias, 8);
+    memcpy(key + 12, m->bid, m->bid_len);
+    if (!(e = ctrace__smap_get(&ids, (const char *)key, 12 + m->bid_len, n_id, &found))) goto out;
+    if (!found) {
+      rep[n_id] = i;
+      count[n_id++] = 0;
+    }
+    ident[i] = e->v;
+    if (m->lo >= m->hi) continue;
+    edges[n_e].at = m->lo;
+    edges[n_e].mod = i;
+    edges[n_e++].start = 1;
+    edges[n_e].at = m->hi;
+    edges[n_e].mod = i;
+    edges[n_e++].start = 0;
+  }
+  qsort(edges, n_e, sizeof *edges, ctrace__medge_cmp);
+  y->n_segs = 0;
+  for (i = 0; i < n_e;) {
+    uint64_t at = edges[i].at;
+    for (; i < n_e && edges[i].at == at; i++) {
+      uint32_t id = ident[edges[i].mod];
+      if (edges[i].start) {
+        if (count[id]++ == 0) active++, sum += id;
+      } else if (count[id] && --count[id] == 0) {
+        active--, sum -= id;
+      }
+    }
+    if (active && i < n_e) {
+      int32_t mod = active == 1 ? (int32_t)rep[sum] : -1;
+      ctrace__rseg *last = y->n_segs ? &y->segs[y->n_segs - 1] : NULL;
+      if (last && last->hi == at && last->mod == mod) {
+        last->hi = edges[i].at;
+      } else {
+        y->segs[y->n_segs].lo = at;
+        y->segs[y->n_segs].hi = edges[i].at;
+        y->segs[y->n_segs++].mod = mod;
+      }
+    }
+  }
+  rc = 0;
+out:
+  ctrace__smap_free(&ids);
+  CTRACE_MEM_FREE(ident);
+  CTRACE_MEM_FREE(count);
+  CTRACE_MEM_FREE(rep);
+  CTRACE_MEM_FREE(edges);
+  return rc;
+}
+
+/* The segment holding addr, or NULL. */
+static const ctrace__rseg *ctrace__seg_of(const ctrace__symbols *y, uint64_t addr) {
+  uint32_t lo = 0, hi = y->n_segs;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (y->segs[mid].lo <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo && addr < y->segs[lo - 1].hi ? &y->segs[lo - 1] : NULL;
+}
+
+/* The function symbol whose entry is off, or NULL. */
+static ctrace__rsym *ctrace__elf_sym_at(ctrace__elf *e, uint64_t off) {
+  uint32_t lo = 0, hi = e->n_syms;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (e->syms[mid].value < off) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < e->n_syms && e->syms[lo].value == off ? &e->syms[lo] : NULL;
+}
+
+/* The name sites of symbol s show, made once: the symbol's name, with its
+   address when another function of the file has the same name. */
+static const char *ctrace__sym_shown(ctrace_reader *r, ctrace__symbols *y, ctrace__elf *e, ctrace__rsym *s) {
+  const char *fn = e->strtab + s->name;
+  if (s->shown) return s->shown;
+  if (!s->same_name) {
+    s->shown = ctrace__sym_intern(r, y, fn, strlen(fn));
+  } else {
+    size_t n = strlen(fn);
+    char *b = (char *)CTRACE_MEM_ALLOC(n + 24);
+    if (!b) return NULL;
+    n = (size_t)snprintf(b, n + 24, "%s@0x%llx", fn, (unsigned long long)s->value);
+    s->shown = ctrace__sym_intern(r, y, b, n);
+    CTRACE_MEM_FREE(b);
+  }
+  return s->shown;
+}
+
+/* Longest source path shown: a table naming longer ones is cut here, so a
+   hostile table cannot make each site cost megabytes. */
+#define CTRACE__MAX_SOURCE_PATH 4096
+
+static const char *ctrace__file_shown(ctrace_reader *r, ctrace__symbols *y, ctrace__lfile *f) {
+  char b[3 * CTRACE__MAX_SOURCE_PATH + 3];
+  size_t n = 0, k;
+  const char *part[3];
+  int i;
+  if (f->shown) return f->shown;
+  part[0] = f->comp;
+  part[1] = f->dir;
+  part[2] = f->name;
+  for (i = 0; i < 3; i++) {
+    if (!part[i] || !part[i][0]) continue;
+    if (n && b[n - 1] != '/') b[n++] = '/';
+    for (k = 0; k < CTRACE__MAX_SOURCE_PATH && part[i][k]; k++) b[n++] = part[i][k];
+  }
+  return f->shown = n ? ctrace__sym_intern(r, y, b, n) : NULL;
+}
+
+/* File and line of addr, an address in a loaded object as the program saw
+   it. 0 and *file, *line set when the object's line table covers it; -1
+   otherwise. For a return address (every frame of a call stack but the
+   innermost) ask for addr - 1: the return address is the instruction after
+   the call, which may start the next line or even the next function. The
+   object's file is read and parsed on first use, once. */
+static CTRACE__WRAPS int ctrace__addr_line(ctrace_reader *r, uint64_t addr, const char **file, uint32_t *line) {
+  ctrace__symbols *y = r->symbols;
+  const ctrace__rseg *g = y ? ctrace__seg_of(y, addr) : NULL;
+  ctrace__rmod *m;
+  ctrace__elf *e;
+  const ctrace__lrow *w;
+  if (!g || g->mod < 0) return -1;
+  m = &r->mods[g->mod];
+  if (!m->state) {
+    m->elf = ctrace__mod_elf(y, m);
+    m->state = 1;
+  }
+  if (m->elf < 0) return -1;
+  e = &y->elfs[m->elf];
+  if (!(w = ctrace__elf_line(e, addr - m->bias)) || !(*file = ctrace__file_shown(r, y, &e->files[w->file])))
+    return -1;
+  *line = w->line;
+  return 0;
+}
+
+/* "object+0xOFF" for a function with no symbol. A very long object name is
+   cut (the site's file still holds the whole path, so sites of two such
+   objects stay apart): each such site costs a bounded name. */
+static const char *ctrace__offset_name(ctrace_reader *r, const char *path, uint64_t off) {
+  const char *base = ctrace__obj_name(path);
+  size_t n = strlen(base);
+  char b[300];
+  int k;
+  if (n > 200) {
+    n = 200;
+    while (n > 0 && ((unsigned char)base[n] & 0xc0) == 0x80) n--; /* not inside a UTF-8 sequence */
+  }
+  k = snprintf(b, sizeof b, "%.*s%s+0x%llx", (int)n, base, n < strlen(base) ? "..." : "", (unsigned long long)off);
+  return ctrace__arena_str(r, (const uint8_t *)b, k > 0 && (size_t)k < sizeof b ? (size_t)k : 0);
+}
+
+static void ctrace__symbols_note(ctrace_reader *r, const char *fmt, const char *what) {
+  r->info.functions_unresolved++;
+  if (!r->info.symbols_note[0]) snprintf(r->info.symbols_note, sizeof r->info.symbols_note, fmt, what);
+}
+
+/* Why a named function has no file and line, for the first such object
+   whose reason the user can act on. */
+static void ctrace__lines_note(ctrace_reader *r, const ctrace__elf *e, const char *path) {
+  r->info.functions_without_line++;
+  if (r->info.lines_note[0]) return;
+  if (e->lines == CTRACE__LINES_COMPRESSED)
+    snprintf(r->info.lines_note, sizeof r->info.lines_note,
+             "the debug info of %.100s is compressed, which this reader cannot inflate: build with -gz=none, or run "
+             "objcopy --decompress-debug-sections on it",
+             path);
+  else if (e->lines == CTRACE__LINES_BAD)
+    snprintf(r->info.lines_note, sizeof r->info.lines_note, "the line table of %.120s could not be read", path);
+}
+
+/* The address a site's name holds ("0x..."), or -1 when it holds none. */
+static int ctrace__site_address(const ctrace__rsite *s, uint64_t *a) {
+  const char *nm = s->name;
+  *a = 0;
+  if (!nm || !s->file || s->file[0] || s->line || nm[0] != '0' || nm[1] != 'x' || !nm[2]) return -1;
+  for (nm += 2; *nm; nm++) {
+    int d = *nm >= '0' && *nm <= '9' ? *nm - '0' : *nm >= 'a' && *nm <= 'f' ? *nm - 'a' + 10 : -1;
+    if (d < 0 || *a >> 60) return -1; /* not an address: a zone named like one */
+    *a = *a << 4 | (uint64_t)d;
+  }
+  return 0;
+}
+
+static CTRACE__WRAPS void ctrace__symbolize_site(ctrace_reader *r, ctrace__symbols *y, ctrace__rsite *s, uint64_t a) {
+  const ctrace__rseg *g = ctrace__seg_of(y, a);
+  ctrace__rmod *m;
+  ctrace__elf *e = NULL;
+  ctrace__rsym *hit = NULL;
+  const char *file;
+  uint32_t line;
+  r->info.functions++;
+  if (!g) {
+    ctrace__symbols_note(r, "address %.90s is in no object the trace lists: shown as is", s->name);
+    return;
+  }
+  if (g->mod < 0) {
+    ctrace__symbols_note(r, "address %.40s held two objects in turn (unloaded and loaded): shown as is", s->name);
+    return;
+  }
+  m = &r->mods[g->mod];
+  if (!m->state) {
+    m->elf = ctrace__mod_elf(y, m);
+    m->state = 1;
+  }
+  if (m->elf >= 0) {
+    e = &y->elfs[m->elf];
+    hit = ctrace__elf_sym_at(e, a - m->bias); /* the hooks pass a function's entry address */
+  }
+  s->file = m->path;
+  s->line = 0;
+  if (!hit) {
+    s->name = ctrace__offset_name(r, m->path, a - m->bias);
+    if (!s->name) s->name = "";
+    ctrace__symbols_note(r, "no symbols for %.90s (moved, rebuilt or stripped?): shown as object+offset", m->path);
+    return;
+  }
+  s->name = ctrace__sym_shown(r, y, e, hit);
+  if (!s->name) s->name = "";
+  if (s->name[0] == '_' && s->name[1] == 'Z') r->info.functions_mangled++;
+  if (ctrace__addr_line(r, a, &file, &line) == 0) {
+    s->file = file;
+    s->line = line;
+  } else {
+    ctrace__lines_note(r, e, m->path);
+  }
 }
 
 static void ctrace__symbolize(ctrace_reader *r) {
-  uint32_t i, j;
+  ctrace__symbols *y;
+  uint32_t i;
   if (!r->n_mods) return;
-  for (i = 0; i < r->n_sites; i++) {
-    ctrace__rsite *s = &r->sites[i];
-    const char *nm = s->name;
-    uint64_t a = 0;
-    ctrace__rmod *m = NULL;
-    int ambiguous = 0;
-    if (!nm || !s->file || s->file[0] || s->line || nm[0] != '0' || nm[1] != 'x' || !nm[2]) continue;
-    for (nm += 2; *nm; nm++) {
-      int d = *nm >= '0' && *nm <= '9' ? *nm - '0' : *nm >= 'a' && *nm <= 'f' ? *nm - 'a' + 10 : -1;
-      if (d < 0 || a >> 60) break;
-      a = a << 4 | (uint64_t)d;
-    }
-    if (*nm) continue; /* not an address: a zone named like one */
-    r->info.functions++;
-    for (j = 0; j < r->n_mods; j++) {
-      const ctrace__rmod *o = &r->mods[j];
-      if (a < o->lo || a >= o->hi) continue;
-      if (!m) {
-        m = &r->mods[j];
-      } else if (strcmp(m->path, o->path) || m->bid_len != o->bid_len || memcmp(m->bid, o->bid, m->bid_len) ||
-                 m->bias != o->bias) {
-        /* two objects at this address in turn (dlclose, then dlopen): the
-           address alone cannot say which one ran */
-        ambiguous = 1;
-        break;
-      }
-    }
-    if (ambiguous) {
-      r->info.functions_unresolved++;
-      if (!r->info.symbols_note[0])
-        snprintf(r->info.symbols_note, sizeof r->info.symbols_note,
-                 "address %.40s held two objects in turn (unloaded and loaded): shown as is", s->name);
-      continue;
-    }
-    if (m) {
-      const ctrace__rsym *hit = NULL;
-      if (m->state == 0) ctrace__mod_load(m);
-      if (m->state == 1) {
-        uint64_t off = a - m->bias;
-        uint32_t lo = 0, hi = m->n_syms;
-        while (lo < hi) { /* the last symbol at or below off */
-          uint32_t mid = lo + (hi - lo) / 2;
-          if (m->syms[mid].value <= off) lo = mid + 1;
-          else hi = mid;
-        }
-        if (lo > 0) {
-          const ctrace__rsym *c = &m->syms[lo - 1];
-          /* the hooks pass the function's entry address: anything else is
-             not this symbol's function */
-          if (c->value == off) hit = c;
-        }
-      }
-      if (hit) {
-        const char *fn = m->strtab + hit->name;
-        if (fn[0] == '_' && fn[1] == 'Z') r->info.functions_mangled++;
-        s->name = ctrace__arena_str(r, (const uint8_t *)fn, strlen(fn));
-        s->file = m->path;
-      } else {
-        char buf[4200];
-        int n = snprintf(buf, sizeof buf, "%s+0x%llx", ctrace__obj_name(m->path), (unsigned long long)(a - m->bias));
-        s->name = ctrace__arena_str(r, (const uint8_t *)buf, n > 0 && (size_t)n < sizeof buf ? (size_t)n : 0);
-        s->file = m->path;
-      }
-      if (!s->name) s->name = "";
-      if (hit) continue;
-    }
-    r->info.functions_unresolved++;
-    if (!r->info.symbols_note[0])
-      snprintf(r->info.symbols_note, sizeof r->info.symbols_note,
-               m ? "no symbols for %.120s (moved, rebuilt or stripped?): shown as object+offset"
-                 : "address %.120s is in no object the trace lists: shown as is",
-               m ? m->path : s->name);
+  y = (ctrace__symbols *)CTRACE_MEM_ALLOC(sizeof *y);
+  if (!y) return;
+  memset(y, 0, sizeof *y);
+  y->by_path.owns = y->by_inode.owns = 1;
+  r->symbols = y;
+  for (i = 0; i < r->n_mods; i++) { /* equal paths, equal ids: hashed once per object */
+    int found;
+    ctrace__sment *e = ctrace__smap_get(&y->mod_paths, r->mods[i].path, strlen(r->mods[i].path), i, &found);
+    r->mods[i].path_id = e ? e->v : i;
   }
-  for (j = 0; j < r->n_mods; j++) {
-    CTRACE_MEM_FREE(r->mods[j].syms);
-    CTRACE_MEM_FREE(r->mods[j].strtab);
+  if (ctrace__build_segments(r, y) != 0) {
+    y->n_segs = 0;
+  }
+  for (i = 0; i < r->n_sites; i++) {
+    uint64_t a;
+    if (ctrace__site_address(&r->sites[i], &a) == 0) ctrace__symbolize_site(r, y, &r->sites[i], a);
+  }
+}
+
+/* Everything symbolizing kept (files' tables, for ctrace__addr_line). */
+static void ctrace__symbols_free(ctrace_reader *r) {
+  ctrace__symbols *y = r->symbols;
+  uint32_t i;
+  if (y) {
+    for (i = 0; i < y->n_elfs; i++) ctrace__elf_free(&y->elfs[i]);
+    CTRACE_MEM_FREE(y->elfs);
+    ctrace__smap_free(&y->by_path);
+    ctrace__smap_free(&y->by_inode);
+    ctrace__smap_free(&y->mod_paths);
+    ctrace__smap_free(&y->strings);
+    CTRACE_MEM_FREE(y->segs);
+    CTRACE_MEM_FREE(y);
   }
   CTRACE_MEM_FREE(r->mods);
+  r->symbols = NULL;
   r->mods = NULL;
   r->n_mods = r->cap_mods = 0;
 }
@@ -6406,7 +7702,7 @@ static int ctrace__scan(ctrace_reader *r) {
     }
     r->info.chunks_ok++;
     if (h.type == CTRACE__CH_MAP) {
-      ctrace__parse_map(r, p, p + h.len);
+      ctrace__parse_map(r, p, p + h.len, at + CTRACE__CHUNK_HEADER);
     } else if (h.type != CTRACE__CH_DEFS && h.type != CTRACE__CH_SYNC && h.type != CTRACE__CH_END) {
       continue; /* a chunk type from a newer writer, intact: skipped */
     } else if (h.type == CTRACE__CH_DEFS) {
@@ -7030,12 +8326,7 @@ CTRACE_API void ctrace_reader_close(ctrace_reader *r) {
   CTRACE_MEM_FREE(r->scan_buf);
   CTRACE_MEM_FREE(r->skips);
   CTRACE_MEM_FREE(r->thash);
-  if (r->mods)
-    for (i = 0; i < r->n_mods; i++) {
-      CTRACE_MEM_FREE(r->mods[i].syms);
-      CTRACE_MEM_FREE(r->mods[i].strtab);
-    }
-  CTRACE_MEM_FREE(r->mods);
+  ctrace__symbols_free(r);
   CTRACE_MEM_FREE(r->echunks);
   CTRACE_MEM_FREE(r->pcrc);
   CTRACE_MEM_FREE(r->pcrc_buf);
@@ -10703,11 +11994,20 @@ static void ctrace__term_name(ctrace__out *o, const char *s, size_t max) {
   if (keep < len) ctrace__out_s(o, "...");
 }
 
+/* ":LINE" after a file, or "" when the line is unknown (0): a function with
+   no line table shows its object alone, never "path:0". */
+static const char *ctrace__line_suffix(char b[16], uint32_t line) {
+  b[0] = 0;
+  if (line) snprintf(b, 16, ":%u", (unsigned)line);
+  return b;
+}
+
 static void ctrace__term_site(ctrace__out *o, const char *file, uint32_t line) {
   if (!*file) return;
   ctrace__out_s(o, " (");
   ctrace__term_name(o, file, 60);
-  ctrace__out_f(o, ":%u)", (unsigned)line);
+  if (line) ctrace__out_f(o, ":%u", (unsigned)line); /* 0: no line known (a function with no line table) */
+  ctrace__out_s(o, ")");
 }
 
 /* "waits on: a 1.2 s (40), b 3 ms (2)" under a thread that waited. */
@@ -10808,7 +12108,7 @@ static void ctrace__text_sites(ctrace__out *o, const char *title, const ctrace_a
                   ctrace__an_fmt_bytes(b, sizeof b, live ? s[i].live_bytes : s[i].bytes),
                   (unsigned long long)(live ? s[i].live_blocks : s[i].allocs));
     ctrace__term_name(o, s[i].file[0] ? s[i].file : "(no site)", 60);
-    ctrace__out_f(o, ":%u", (unsigned)s[i].line);
+    if (s[i].line) ctrace__out_f(o, ":%u", (unsigned)s[i].line);
     if (s[i].zone[0]) {
       ctrace__out_s(o, " in ");
       ctrace__term_name(o, s[i].zone, 40);
@@ -12314,10 +13614,11 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
           ctrace__canvas_rect(c, x0, sy, x1 - x0, lane_h - 1, ctrace__name_colour(zn),
                               s->unfinished ? CTRACE__RSS_LINE : 0, 1);
           if (x1 - x0 >= 4) {
+            char ln[16];
             ctrace__fmt_ns(dur, sizeof dur, (double)(s->end - s->start));
             if (s->zone < n_z)
-              ctrace__textf(buf, sizeof buf, "%.60s  %s  %.60s:%u%s", zn, dur, zones[s->zone].file,
-                       (unsigned)zones[s->zone].line, s->unfinished ? "  (unfinished)" : "");
+              ctrace__textf(buf, sizeof buf, "%.60s  %s  %.60s%s%s", zn, dur, zones[s->zone].file,
+                       ctrace__line_suffix(ln, zones[s->zone].line), s->unfinished ? "  (unfinished)" : "");
             else ctrace__textf(buf, sizeof buf, "%s", dur);
             ctrace__canvas_title(c, buf);
           }
@@ -13125,7 +14426,7 @@ static const char *const ctrace__report_js[] = {
   "          var zi = ln.z[q], un = zi < 0;\n",
   "          if (un) zi = -zi - 1;\n",
   "          var zz = D.z[zi] || ['?', '', 0];\n",
-  "          return [zz[0], fmtT(ln.d[q]) + (un ? ' (unfinished: never ended)' : ''), zz[1] + ':' + zz[2],\n",
+  "          return [zz[0], fmtT(ln.d[q]) + (un ? ' (unfinished: never ended)' : ''), zz[1] + (zz[2] ? ':' + zz[2] : ''),\n",
   "            'thread ' + D.th[R.r][1] + ', starts at ' + fmtT(ln.s[q])];\n",
   "        }\n",
   "      } else if (R.kind === 'run') {\n",
@@ -13240,7 +14541,7 @@ static const char *const ctrace__report_js[] = {
   "  while (box.firstChild) box.removeChild(box.firstChild);\n",
   "  var svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + Hh, width: W, height: Hh, role: 'img', 'class': 'hist' });\n",
   "  var head = svgEl('text', { x: 4, y: 14, 'font-size': 13 });\n",
-  "  head.textContent = 'Durations of ' + title + ' (' + D.z[zi][1] + ':' + D.z[zi][2] + ')';\n",
+  "  head.textContent = 'Durations of ' + title + ' (' + D.z[zi][1] + (D.z[zi][2] ? ':' + D.z[zi][2] : '') + ')';\n",
   "  svg.appendChild(head);\n",
   "  for (q = 0; q < bins.length; q += 3) most = Math.max(most, bins[q + 2]);\n",
   "  var bw = (W - 60) / Math.max(1, bins.length / 3);\n",
@@ -13707,7 +15008,7 @@ static void ctrace__story_hot(const ctrace_analysis *a, ctrace__story *st, uint3
   const ctrace_zone_stats *zs = ctrace_analysis_zones(a, &nz), *z = zs + zi, *hot = NULL, *blocked = NULL;
   const ctrace_flame_node *root = ctrace_analysis_flame(a, NULL);
   int64_t cpu = 0;
-  char b1[32], b2[32], b3[32];
+  char b1[32], b2[32], b3[32], ln[16];
   size_t len;
   for (i = 0; i < nz; ++i)
     if (zs[i].sampled_self_ns > 0 && !ctrace_zone_mostly_waited(&zs[i]) &&
@@ -13721,8 +15022,8 @@ static void ctrace__story_hot(const ctrace_analysis *a, ctrace__story *st, uint3
     ctrace__fmt_ns(b1, sizeof b1, (double)hot->cpu_self_ns);
     ctrace__fmt_ns(b2, sizeof b2, (double)cpu);
     ctrace__textf(st->text, sizeof st->text,
-                  "The work happens in \"%.120s\" at %.160s:%u: %s of the %s of CPU time used inside zones "
-                  "(%.0f %%), over %llu %s.", hot->name, hot->file[0] ? hot->file : "(no site)", (unsigned)hot->line,
+                  "The work happens in \"%.120s\" at %.160s%s: %s of the %s of CPU time used inside zones "
+                  "(%.0f %%), over %llu %s.", hot->name, hot->file[0] ? hot->file : "(no site)", ctrace__line_suffix(ln, hot->line),
                   b1, b2, cpu ? 100.0 * (double)hot->cpu_self_ns / (double)cpu : 0.0,
                   (unsigned long long)hot->count, ctrace__plural(hot->count, "call", "calls"));
     if (blocked && blocked->self_ns >= hot->self_ns / 4) {
@@ -13740,9 +15041,9 @@ static void ctrace__story_hot(const ctrace_analysis *a, ctrace__story *st, uint3
   if (ctrace_zone_mostly_waited(z)) {
     ctrace__fmt_ns(b3, sizeof b3, (double)z->cpu_self_ns);
     ctrace__textf(st->text, sizeof st->text,
-                  "No zone did much work on the CPU: the zone with the most self time, \"%.120s\" at %.160s:%u "
+                  "No zone did much work on the CPU: the zone with the most self time, \"%.120s\" at %.160s%s "
                   "(%s), was blocked and ran for %s of it.", z->name, z->file[0] ? z->file : "(no site)",
-                  (unsigned)z->line, b1, b3);
+                  ctrace__line_suffix(ln, z->line), b1, b3);
     return;
   }
   {
@@ -13761,9 +15062,9 @@ static void ctrace__story_hot(const ctrace_analysis *a, ctrace__story *st, uint3
                     total > (double)s->duration_ns ? b3 : "");
     }
     ctrace__textf(st->text, sizeof st->text,
-                  "The %s with the most self time is \"%.120s\" at %.160s:%u: %s of the %s that %s spent in "
+                  "The %s with the most self time is \"%.120s\" at %.160s%s: %s of the %s that %s spent in "
                   "themselves%s (%.0f %%), over %llu %s.", what, z->name, z->file[0] ? z->file : "(no site)",
-                  (unsigned)z->line, b1, b2, whats, over, total > 0 ? 100.0 * (double)z->self_ns / total : 0.0,
+                  ctrace__line_suffix(ln, z->line), b1, b2, whats, over, total > 0 ? 100.0 * (double)z->self_ns / total : 0.0,
                   (unsigned long long)z->count, ctrace__plural(z->count, "call", "calls"));
   }
   if (!ctrace_analysis_summary(a)->cpu_samples) {
@@ -13982,7 +15283,7 @@ static void ctrace__rep_td_site(ctrace__report *r, const char *file, uint32_t li
   ctrace__sink_str(r->o, "<td class=\"name\">");
   if (file && file[0]) {
     ctrace__rep_html(r, file, 200);
-    ctrace__sink_fmt(r->o, ":%u", (unsigned)line);
+    if (line) ctrace__sink_fmt(r->o, ":%u", (unsigned)line); /* 0: no line known */
   } else {
     ctrace__sink_str(r->o, "<span class=\"muted\">(no site)</span>");
   }
@@ -14146,7 +15447,8 @@ static void ctrace__rep_problems(ctrace__report *r, const ctrace_analysis *a, co
     ctrace__rep_html(r, z[i].name, 200);
     ctrace__sink_str(r->o, "</b> (");
     ctrace__rep_html(r, z[i].file, 200);
-    ctrace__sink_fmt(r->o, ":%u): ", (unsigned)z[i].line);
+    if (z[i].line) ctrace__sink_fmt(r->o, ":%u", (unsigned)z[i].line);
+    ctrace__sink_str(r->o, "): ");
     ctrace__rep_count(r, z[i].unfinished);
     ctrace__sink_str(r->o, " never ended; drawn up to the end of the trace</li>");
   }

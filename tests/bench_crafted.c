@@ -1,8 +1,12 @@
 /* tests/bench_crafted.c - the tool on the largest crafted traces of
    tests/crafted/ (issue 12's cases at their large sizes): wall time, CPU time
    and peak memory of every verb, one run each, next to the budget the tests
-   hold (peak under 50x the trace + 100 MB). Needs $BUILD/ctrace (make).
-   Build and run: make bench  (or build/bench/bench_crafted [DESC...]) */
+   hold (peak under 50x the trace + 100 MB). Then the crafted ELF cases of
+   tests/elf_cases.h (issue 23: traces naming hostile ELF files) at two
+   sizes, where the input is the trace plus the ELF files' allocated bytes;
+   a run is stopped after 120 s. Needs $BUILD/ctrace (make).
+   Build and run: make bench  (or build/bench/bench_crafted [DESC...], or
+   build/bench/bench_crafted --elf [CASE...] for the ELF cases alone) */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +16,11 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "trace_builder.h"
+#include "elf_cases.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -61,6 +67,80 @@ static size_t build(const char *desc, const char *path) {
   return size;
 }
 
+/* Runs the tool with args (NULL-terminated), prints one line. */
+static void run_verb(const char *tool, const char **args, const char *label, const char *name, double input) {
+  int status;
+  struct rusage ru;
+  double t0 = now_s(), t1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    alarm(120); /* kept across exec: a run past it is cut and said so */
+    execv(tool, (char *const *)args);
+    _exit(127);
+  }
+  if (pid < 0 || wait4(pid, &status, 0, &ru) != pid) return;
+  t1 = now_s();
+  printf("%-18s %-24s %9.2f %9.2f %10.1f %10.1f%s\n", label, name, t1 - t0,
+         (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+             (double)ru.ru_stime.tv_usec * 1e-6,
+         (double)ru.ru_maxrss / 1024.0, (input * 50 + 100e6) / (1024.0 * 1024.0),
+         WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM             ? "  (stopped at 120 s)"
+         : WIFEXITED(status) && WEXITSTATUS(status) <= 2 ? ""
+                                                                         : "  (exit not 0-2!)");
+  fflush(stdout);
+}
+
+/* The ELF cases, each at two sizes (the second twice the first). */
+static void bench_elf(const char *tool, const char *bdir, int argc, char **argv) {
+  static const struct { const char *name; uint64_t n; } cases[] = {
+      {"objects", 40000}, {"notes", 2000}, {"shared", 256}, {"sparse", 1000}, {"longsym", 500},
+      {"longpath", 100000}, {"lines", 20000}};
+  static const char *verbs[][3] = {{"stats", NULL}, {"report", NULL}, {"export", "csv", NULL}};
+  char dir[512], trace[600];
+  unsigned c, v, twice;
+  snprintf(dir, sizeof dir, "%s/tmp/bench_elf_%ld", bdir, (long)getpid());
+  mkdir(dir, 0700);
+  for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    int i, wanted = argc == 0;
+    for (i = 0; i < argc; i++) wanted |= !strcmp(argv[i], cases[c].name);
+    if (!wanted) continue;
+    for (twice = 0; twice < 2; twice++) {
+      uint64_t n = cases[c].n << twice, input = ec_make(cases[c].name, n, dir);
+      char label[64];
+      snprintf(label, sizeof label, "elf %s %llu", cases[c].name, (unsigned long long)n);
+      if (!input) {
+        printf("%-18s cannot be built\n", label);
+        continue;
+      }
+      snprintf(trace, sizeof trace, "%s/%s.ctrace", dir, cases[c].name);
+      for (v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
+        const char *args[8];
+        char name[64] = "";
+        int k = 0, j;
+        args[k++] = tool;
+        for (j = 0; verbs[v][j]; j++) {
+          args[k++] = verbs[v][j];
+          strncat(name, verbs[v][j], sizeof name - strlen(name) - 2);
+          strcat(name, " ");
+        }
+        args[k++] = trace;
+        args[k++] = "-o";
+        args[k++] = "/dev/null";
+        args[k] = NULL;
+        run_verb(tool, args, label, name, (double)input);
+      }
+    }
+  }
+  {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) printf("bench_crafted: could not remove %s\n", dir);
+  }
+}
+
 int main(int argc, char **argv) {
   static const char *verbs[][4] = {
       {"check", NULL}, {"stats", NULL}, {"stats", "--json", NULL}, {"dump", NULL},
@@ -82,6 +162,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("%-18s %-24s %9s %9s %10s %10s\n", "trace", "verb", "wall s", "cpu s", "peak MB", "budget MB");
+  if (argc > 1 && !strcmp(argv[1], "--elf")) {
+    bench_elf(tool, bdir, argc - 2, argv + 2);
+    return 0;
+  }
   for (d = 0; d < nd; d++) {
     const char *desc = argc > 1 ? argv[d + 1] : def[d];
     size_t size = build(desc, trace);
@@ -97,10 +181,7 @@ int main(int argc, char **argv) {
     for (v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
       const char *args[10];
       char name[64] = "";
-      int k = 0, j, status;
-      struct rusage ru;
-      double t0 = now_s(), t1;
-      pid_t pid;
+      int k = 0, j;
       args[k++] = tool;
       for (j = 0; verbs[v][j]; j++) {
         args[k++] = verbs[v][j];
@@ -110,24 +191,10 @@ int main(int argc, char **argv) {
       args[k++] = trace;
       if (strcmp(verbs[v][0], "check")) { args[k++] = "-o"; args[k++] = "/dev/null"; }
       args[k] = NULL;
-      pid = fork();
-      if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        dup2(null, 2);
-        execv(tool, (char *const *)args);
-        _exit(127);
-      }
-      if (pid < 0 || wait4(pid, &status, 0, &ru) != pid) continue;
-      t1 = now_s();
-      printf("%-18s %-24s %9.2f %9.2f %10.1f %10.1f%s\n", label, name, t1 - t0,
-             (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-                 (double)ru.ru_stime.tv_usec * 1e-6,
-             (double)ru.ru_maxrss / 1024.0, ((double)size * 50 + 100e6) / (1024.0 * 1024.0),
-             WIFEXITED(status) && WEXITSTATUS(status) <= 2 ? "" : "  (exit not 0-2!)");
-      fflush(stdout);
+      run_verb(tool, args, label, name, (double)size);
     }
   }
   remove(trace);
+  if (argc == 1) bench_elf(tool, bdir, 0, NULL);
   return 0;
 }

@@ -190,9 +190,10 @@ if grep -q excluded_fn "$TMP/nest.folded"; then fail "functions: the excluded fu
 else pass "functions: the function excluded at compile time is absent"; fi
 if grep -q ctrace "$TMP/nest.folded"; then fail "functions: ctrace's own functions appear: $(grep ctrace "$TMP/nest.folded" | head -3)"
 else pass "functions: none of ctrace's own functions is traced"; fi
-if "$TOOL" dump "$TMP/nest.ctrace" | grep "zone_begin	lib_work	" | grep -q "libfnlib.so"; then
-  pass "functions: lib_work is named from the shared library"
-else fail "functions: lib_work is not named from libfnlib.so"; fi
+# built with -g: the library's line table gives lib_work its source file
+if "$TOOL" dump "$TMP/nest.ctrace" | grep "zone_begin	lib_work	" | grep -q "fnlib.c	2"; then
+  pass "functions: lib_work is named from the shared library, with its file and line"
+else fail "functions: lib_work is not named from libfnlib.so with fnlib.c:2: $("$TOOL" dump "$TMP/nest.ctrace" | grep -m1 "zone_begin	lib_work")"; fi
 "$TOOL" report "$TMP/nest.ctrace" -o "$TMP/nest.html" 2>"$TMP/nest.err" || fail "functions: report failed"
 if grep -q "lib_work" "$TMP/nest.html" && grep -q "leaf_after_excluded" "$TMP/nest.html"; then
   pass "functions: the report names the functions"

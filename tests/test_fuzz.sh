@@ -64,7 +64,8 @@ elif ! "$F/gen_corpus" "$F/seeds" >"$T/gen.log" 2>&1; then
 else
   pass "fuzz: seed generator wrote $(ls "$F/seeds" | wc -l) traces ($(du -sk "$F/seeds" | cut -f1) KiB)"
 fi
-SEED_FILES=$(ls -d tests/fuzz/corpus/* tests/fuzz/corpus_desc/* tests/fuzz/regressions/* "$F"/seeds/* 2>/dev/null |
+SEED_FILES=$(ls -d tests/fuzz/corpus/* tests/fuzz/corpus_desc/* tests/fuzz/corpus_elf/* tests/fuzz/regressions/* \
+             "$F"/seeds/* 2>/dev/null |
              grep -v '/README' || true)
 nseeds=$(echo "$SEED_FILES" | grep -c .)
 # The fuzz runs start from the seeds without the regressions: a known bug

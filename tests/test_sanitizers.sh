@@ -82,6 +82,9 @@ fi
 if clang -std=c99 $ASAN $COMMON tools/ctrace.c -o "$T/ctrace_asan" -lm >"$T/tool_asan.log" 2>&1; then
   CTRACE_TOOL="$T/ctrace_asan" CRAFTED_SIZE=small CRAFTED_BUDGETS=0 CRAFTED_DOUBLING=0 CRAFTED_SKIP="caps long_names" BUILD="$BUILD" \
     sh tests/test_crafted.sh >"$T/crafted_asan.log" 2>&1
+  # and the crafted ELF files (tests/elf_cases.h)
+  CTRACE_TOOL="$T/ctrace_asan" CRAFTED_BUDGETS=0 CRAFTED_DOUBLING=0 BUILD="$BUILD" \
+    sh tests/test_crafted_elf.sh >>"$T/crafted_asan.log" 2>&1
   fails=$(grep -c '^FAIL: ' "$T/crafted_asan.log")
   if [ "$fails" = 0 ] && grep -q '^PASS: ' "$T/crafted_asan.log"; then
     echo "PASS: asan_ubsan: the tool, every verb on $(grep -c '^PASS: ' "$T/crafted_asan.log") crafted traces"

@@ -935,19 +935,19 @@ static const char help_report[] =
     "Exit: 0 ok; 1 damaged trace (report of what was recovered, with a warning\n"
     "in it); 2 error.\n";
 
-/* Functions of a CTRACE_INSTRUMENT_FUNCTIONS trace that have no name. */
-static void symbols_warning(const char *trace) {
-  ctrace_reader *r = NULL;
-  const ctrace_trace_info *in;
-  if (ctrace_reader_open(&r, trace, NULL, 0) < 0 || !r) return;
-  in = ctrace_reader_info(r);
+/* Functions of a CTRACE_INSTRUMENT_FUNCTIONS trace that have no name, or
+   no file and line for a reason the user can act on; from the facts the
+   report's own read gathered (the trace is not read again for them). */
+static void symbols_warning(const char *trace, const ctrace_trace_info *in) {
   if (in->functions_unresolved)
     fail_msg(trace, "warning: %u of %u functions have no name (%s); --symbols DIR points at moved binaries",
              in->functions_unresolved, in->functions, in->symbols_note);
   if (in->functions_mangled)
     fail_msg(trace, "note: %u C++ function names are shown mangled (no demangler); c++filt turns them back",
              in->functions_mangled);
-  ctrace_reader_close(r);
+  if (in->functions_without_line && in->lines_note[0])
+    fail_msg(trace, "warning: %u of %u functions have no file and line: %s", in->functions_without_line,
+             in->functions, in->lines_note);
 }
 
 /* ctrace_png analyses the trace itself: for the timeline it needs the zone
@@ -1025,7 +1025,7 @@ static int cmd_report(int argc, char **argv) {
       fail_lib(err, a.trace, rc);
       return EXIT_ERROR;
     }
-    symbols_warning(a.trace);
+    if (found.read) symbols_warning(a.trace, &found.info);
     if (found.damaged || found.baseline_damaged) {
       fail_msg(found.damaged ? a.trace : a.baseline,
                "warning: damaged trace; the report covers what was recovered");

@@ -261,7 +261,7 @@ if (cv && cv.getContext) (function () {
           var zi = ln.z[q], un = zi < 0;
           if (un) zi = -zi - 1;
           var zz = D.z[zi] || ['?', '', 0];
-          return [zz[0], fmtT(ln.d[q]) + (un ? ' (unfinished: never ended)' : ''), zz[1] + ':' + zz[2],
+          return [zz[0], fmtT(ln.d[q]) + (un ? ' (unfinished: never ended)' : ''), zz[1] + (zz[2] ? ':' + zz[2] : ''),
             'thread ' + D.th[R.r][1] + ', starts at ' + fmtT(ln.s[q])];
         }
       } else if (R.kind === 'run') {
@@ -376,7 +376,7 @@ function histogram(zi, title) {
   while (box.firstChild) box.removeChild(box.firstChild);
   var svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + Hh, width: W, height: Hh, role: 'img', 'class': 'hist' });
   var head = svgEl('text', { x: 4, y: 14, 'font-size': 13 });
-  head.textContent = 'Durations of ' + title + ' (' + D.z[zi][1] + ':' + D.z[zi][2] + ')';
+  head.textContent = 'Durations of ' + title + ' (' + D.z[zi][1] + (D.z[zi][2] ? ':' + D.z[zi][2] : '') + ')';
   svg.appendChild(head);
   for (q = 0; q < bins.length; q += 3) most = Math.max(most, bins[q + 2]);
   var bw = (W - 60) / Math.max(1, bins.length / 3);
