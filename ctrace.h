@@ -77,6 +77,13 @@
    |   FUNCTIONS            |   -finstrument-functions, so that every function |
    |                        |   compiled with it is a zone named by the tools  |
    |                        |   (README.md, "Tracing with no annotations")     |
+   | CTRACE_PRELOAD_        | with CTRACE_IMPLEMENTATION and CTRACE_INSTRUMENT_|
+   |   IMPLEMENTATION       |   FUNCTIONS, in a shared library only (LD_PRELOAD|
+   |                        |   ; `make` builds build/libctrace-preload.so):   |
+   |                        |   defines malloc, free and the rest of the family|
+   |                        |   and records each call with its call stack;     |
+   |                        |   starts a session from CTRACE_FILE (README.md,  |
+   |                        |   "ctrace run")                                  |
    | CTRACE_ENABLED 0       | every instrumentation macro compiles to nothing  |
    | CTRACE_DISABLE         | same as CTRACE_ENABLED 0                         |
    | CTRACE_STATIC          | make every function static (one-file programs)   |
@@ -1934,7 +1941,14 @@ enum ctrace__chunk_type {
 };
 enum ctrace__chunk_flag { CTRACE__CF_THREAD_EXIT = 1 };
 enum ctrace__header_flag { CTRACE__HF_FLIGHT = 1 };
-enum ctrace__def_kind { CTRACE__DEF_SITE = 1, CTRACE__DEF_THREAD = 2 };
+/* Kinds from 3 up are (kind, varint a, varint b, varint n, n bytes), so a
+   reader skips the ones it does not know. A stack: a = its id, b = frames * 2
+   + 1 if cut at the depth limit, the bytes = the return addresses, the first
+   as a varint and each next as the zigzag varint of its difference. */
+enum ctrace__def_kind { CTRACE__DEF_SITE = 1, CTRACE__DEF_THREAD = 2, CTRACE__DEF_STACK = 3 };
+/* Sized kind: an allocation with its call stack (site, ptr, size, stack id);
+   readers give it as CTRACE_EV_ALLOC with ctrace_event.stack set. */
+#define CTRACE__EV_ALLOC_STACK 68
 /* Event kinds below 0x40 have the fixed layouts of ctrace_event_kind; kinds
    from 0x40 up carry their own length after the time delta, so an older
    reader can skip them. */
@@ -2242,6 +2256,9 @@ typedef struct ctrace__tstate {
   struct { uintptr_t fn, sp; } fn_stack[CTRACE__FN_DEPTH]; /* the first CTRACE__FN_DEPTH of them:
                                    function, and the stack pointer of its enter hook */
 #endif
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+  const struct ctrace__stack *stk_cache[512]; /* stacks this thread recorded, by hash */
+#endif
 } ctrace__tstate;
 
 typedef struct ctrace__site_entry {
@@ -2309,6 +2326,12 @@ static struct {
 volatile int ctrace__active = 0;
 #endif /* with CTRACE_STATIC the declaration above is the (zeroed) definition */
 static CTRACE__TLS ctrace__tstate *ctrace__tls = NULL;
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+/* Inside ctrace (recording a call, the writer thread, a hook): allocations
+   made here are ctrace's own, passed to the C library and never recorded. */
+static CTRACE__TLS int ctrace__pl_busy;
+static void ctrace__pl_redefine_stacks(void);
+#endif
 
 static void ctrace__thread_exit(void *p);
 #if defined(_WIN32)
@@ -4016,6 +4039,9 @@ static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
   uint32_t period = ctrace__g.cfg.flush_period_ms;
   uint32_t rss_every = ctrace__g.cfg.rss_sample_ms;
   (void)arg;
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+  ctrace__pl_busy = 1;
+#endif
   ctrace_thread_name("ctrace writer");
   for (;;) {
     int stopping, flush_due;
@@ -4392,7 +4418,14 @@ extern int dl_iterate_phdr(int (*callback)(struct dl_phdr_info *, size_t, void *
 #endif
 
 static uint64_t ctrace__fn_min;        /* clock ticks; 0 keeps every call */
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+#define ctrace__fn_busy ctrace__pl_busy /* one flag: inside ctrace, nothing is recorded */
+static int ctrace__pl_functions;       /* CTRACE_FUNCTIONS=1: the hooks record (ctrace run --functions) */
+#define CTRACE__FN_ON() (CTRACE__ON() && ctrace__pl_functions)
+#else
 static CTRACE__TLS int ctrace__fn_busy; /* in a hook's slow path: calls made from it are not traced */
+#define CTRACE__FN_ON() CTRACE__ON()
+#endif
 /* The memory map: the 'M' chunk's payload and each object's address range. */
 typedef struct ctrace__fn_mapbuf {
   uint8_t *p;
@@ -4499,7 +4532,7 @@ void __cyg_profile_func_enter(void *fn, void *call_site) {
   uint32_t i, d;
   uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
   (void)call_site;
-  if (!CTRACE__ON()) return;
+  if (!CTRACE__FN_ON()) return;
   t = ctrace__tls;
   i = ctrace__fn_slot(fn);
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
@@ -4519,7 +4552,7 @@ void __cyg_profile_func_exit(void *fn, void *call_site) {
   ctrace__tstate *t;
   uint32_t d;
   (void)call_site;
-  if (!CTRACE__ON()) return;
+  if (!CTRACE__FN_ON()) return;
   t = ctrace__tls;
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
                        (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
@@ -4698,9 +4731,9 @@ static CTRACE__NOINSTR void ctrace__fn_session(const ctrace_config *c) {
   ctrace__fn_map_build();
 }
 
-#if defined(__GNUC__) || defined(__clang__)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(CTRACE_PRELOAD_IMPLEMENTATION)
 /* CTRACE_FILE=path starts a session before main (ctrace_stop, or the exit
-   of the program, ends it). */
+   of the program, ends it). The preload library has its own (>>preload). */
 __attribute__((constructor)) static CTRACE__NOINSTR void ctrace__fn_env_start(void) {
   const char *p = getenv("CTRACE_FILE");
   if (p && *p) (void)ctrace_start(p);
@@ -4758,6 +4791,9 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_start_with(const char *path, 
   ctrace__g.wall0 = ctrace__wall_ns();
   ctrace__g.session++;
   ctrace__redefine_all_sites();
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+  ctrace__pl_redefine_stacks();
+#endif
 #ifdef CTRACE_INSTRUMENT_FUNCTIONS
   ctrace__fn_session(&c);
 #endif
@@ -4971,6 +5007,539 @@ CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *o
   out->threads = ctrace__g.next_tid; /* every thread that joined, exited or not */
   ctrace__unlock(&ctrace__g.reg_lock);
 }
+
+/* >>preload ===================================================================
+   CTRACE_PRELOAD_IMPLEMENTATION: the library `ctrace run` preloads into a
+   program nobody changed (README.md, "ctrace run"). It defines the C
+   library's allocation functions; each forwards to the next definition
+   (the C library's, found with dlsym(RTLD_NEXT)) and, while a session runs,
+   records the block with the call stack that asked for it.
+   - Stacks come from the C runtime's unwinder (_Unwind_Backtrace, as glibc's
+     backtrace() does): it reads .eh_frame, so it works in programs built
+     without frame pointers, which most are. Each distinct stack is written
+     once (a DEF_STACK definition); an allocation carries its id. A thread
+     keeps the stacks it saw in a cache of its own, so a repeated stack takes
+     no lock.
+   - dlsym allocates (calloc) before it can say where calloc is: those
+     requests are served from a small static buffer, whose blocks free()
+     recognises and never passes on.
+   - A block the session did not see allocated (before the library started,
+     or while nothing was recorded) is freed by the C library and not
+     counted: the block table (>>memory) says which blocks are the session's.
+   - Everything ctrace allocates for itself happens with ctrace__pl_busy set
+     (recording, the writer thread, the function hooks): those calls go
+     straight to the C library.
+   The session starts in a constructor from CTRACE_FILE, with the options
+   ctrace run passes in the environment (CTRACE_STACK_DEPTH, CTRACE_FUNCTIONS,
+   CTRACE_FUNCTION_MIN_NS, CTRACE_FLIGHT_MS, CTRACE_FLIGHT_BYTES), and ends
+   at exit, _exit or exec. A program the first one starts (exec) writes
+   NAME.PID.ctrace beside NAME.ctrace; a child that forks and does not exec
+   writes nothing (the fork handler of >>session stops its copy). */
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+#if defined(_WIN32) || defined(__APPLE__) || !defined(CTRACE_INSTRUMENT_FUNCTIONS) || defined(__cplusplus)
+#error "CTRACE_PRELOAD_IMPLEMENTATION: C, ELF systems, with CTRACE_INSTRUMENT_FUNCTIONS (see tools/ctrace_preload.c)"
+#endif
+#include <dlfcn.h>
+#include <malloc.h>
+#include <unwind.h>
+
+#define CTRACE__PL_DEPTH_DEFAULT 64
+#define CTRACE__PL_DEPTH_MAX 256
+#define CTRACE__STK_CACHE 512
+
+typedef struct ctrace__stack {
+  uint64_t hash;
+  uint32_t id, depth, cut;
+  uintptr_t frames[1];       /* depth of them (allocated longer) */
+} ctrace__stack;
+
+static struct {
+  void *(*malloc)(size_t);
+  void *(*calloc)(size_t, size_t);
+  void *(*realloc)(void *, size_t);
+  void (*free)(void *);
+  int (*posix_memalign)(void **, size_t, size_t);
+  void *(*aligned_alloc)(size_t, size_t);
+  void *(*memalign)(size_t, size_t);
+  void *(*valloc)(size_t);
+  void *(*pvalloc)(size_t);
+  size_t (*usable_size)(void *);
+  void (*exit_now)(int);
+  int (*execve)(const char *, char *const[], char *const[]);
+  int resolving;
+  /* session */
+  uint32_t depth;            /* frames kept per stack */
+  int flight;
+  char path[4096];
+  int pid;                   /* the process that started the session */
+  /* stacks, under intern_lock: never freed, never moved once made */
+  ctrace__stack **by_id;     /* index id - 1 */
+  uint32_t n, cap;
+  ctrace__stack **slots;     /* open addressing by hash */
+  uint32_t cap_slots;
+  uint8_t *arena;
+  size_t arena_left;
+} ctrace__pl;
+
+/* The requests dlsym makes before the C library's functions are known. */
+static union { long double ld; void *p; uint64_t u; unsigned char b[64 << 10]; } ctrace__pl_boot;
+static size_t ctrace__pl_boot_used;
+
+static CTRACE__NOINSTR int ctrace__pl_is_boot(const void *p) {
+  return (const unsigned char *)p >= ctrace__pl_boot.b && (const unsigned char *)p < ctrace__pl_boot.b + sizeof ctrace__pl_boot.b;
+}
+
+/* Each boot block has its size in the 16 bytes before it. */
+static CTRACE__NOINSTR void *ctrace__pl_boot_alloc(size_t n) {
+  size_t need = 16 + ((n + 15) & ~(size_t)15);
+  unsigned char *p;
+  if (n > sizeof ctrace__pl_boot.b || need > sizeof ctrace__pl_boot.b - ctrace__pl_boot_used) return NULL;
+  p = ctrace__pl_boot.b + ctrace__pl_boot_used;
+  ctrace__pl_boot_used += need;
+  memcpy(p, &n, sizeof n);
+  return p + 16; /* zeroed: static storage, never reused */
+}
+
+static CTRACE__NOINSTR size_t ctrace__pl_boot_size(const void *p) {
+  size_t n;
+  memcpy(&n, (const unsigned char *)p - 16, sizeof n);
+  return n;
+}
+
+/* dlsym gives an object pointer; C has no cast from it to a function
+   pointer, so the bits are copied. */
+#define CTRACE__PL_SYM(field, name)                  \
+  do {                                               \
+    void *s_ = dlsym(RTLD_NEXT, name);               \
+    memcpy(&ctrace__pl.field, &s_, sizeof s_);       \
+  } while (0)
+
+static CTRACE__NOINSTR void ctrace__pl_resolve(void) {
+  if (ctrace__pl.resolving) return;
+  ctrace__pl.resolving = 1;
+  CTRACE__PL_SYM(calloc, "calloc");
+  CTRACE__PL_SYM(free, "free");
+  CTRACE__PL_SYM(realloc, "realloc");
+  CTRACE__PL_SYM(posix_memalign, "posix_memalign");
+  CTRACE__PL_SYM(aligned_alloc, "aligned_alloc");
+  CTRACE__PL_SYM(memalign, "memalign");
+  CTRACE__PL_SYM(valloc, "valloc");
+  CTRACE__PL_SYM(pvalloc, "pvalloc");
+  CTRACE__PL_SYM(usable_size, "malloc_usable_size");
+  CTRACE__PL_SYM(exit_now, "_exit");
+  CTRACE__PL_SYM(execve, "execve");
+  CTRACE__PL_SYM(malloc, "malloc"); /* last: the others test it */
+  ctrace__pl.resolving = 0;
+}
+
+#define CTRACE__PL_READY() (ctrace__pl.malloc || (ctrace__pl_resolve(), ctrace__pl.malloc))
+
+/* ---- stacks ---- */
+typedef struct ctrace__pl_walk {
+  uintptr_t *frames;
+  uint32_t n, max, skipping, cut;
+  uintptr_t from;            /* the first frame kept: the allocation call's return address */
+} ctrace__pl_walk;
+
+static CTRACE__NOINSTR _Unwind_Reason_Code ctrace__pl_frame(struct _Unwind_Context *ctx, void *arg) {
+  ctrace__pl_walk *w = (ctrace__pl_walk *)arg;
+  uintptr_t ip = (uintptr_t)_Unwind_GetIP(ctx);
+  if (!ip) return _URC_END_OF_STACK;
+  if (w->skipping) { /* ctrace's own frames, up to the caller of malloc */
+    if (ip != w->from) {
+      if (++w->skipping > 8) { /* not found (a tail call?): keep from here */
+        w->skipping = 0;
+        w->n = 0;
+      } else {
+        return _URC_NO_REASON;
+      }
+    }
+    w->skipping = 0;
+  }
+  if (w->n == w->max) {
+    w->cut = 1;
+    return _URC_END_OF_STACK;
+  }
+  w->frames[w->n++] = ip;
+  return _URC_NO_REASON;
+}
+
+static CTRACE__NOINSTR CTRACE__WRAPS uint64_t ctrace__pl_hash(const uintptr_t *f, uint32_t n) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+  uint32_t i;
+  for (i = 0; i < n; i++) {
+    h ^= (uint64_t)f[i];
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  return h;
+}
+
+/* Called with intern_lock held. */
+static CTRACE__NOINSTR void ctrace__pl_def_stack(const ctrace__stack *s) {
+  uint8_t *p, *len_at;
+  uint32_t i;
+  if (ctrace__defs_reserve(1 + 10 * 3 + 10 * (size_t)s->depth)) return;
+  p = ctrace__g.defs + ctrace__g.defs_len;
+  *p++ = CTRACE__DEF_STACK;
+  p = ctrace__put_varint(p, s->id);
+  p = ctrace__put_varint(p, (uint64_t)s->depth * 2 + s->cut);
+  len_at = p;
+  p += 10; /* the byte count goes here once known; moved down after */
+  for (i = 0; i < s->depth; i++)
+    p = ctrace__put_varint(p, i ? ctrace__zigzag((int64_t)(s->frames[i] - s->frames[i - 1])) : (uint64_t)s->frames[0]);
+  {
+    uint8_t tmp[10];
+    size_t bytes = (size_t)(p - (len_at + 10)), nl = (size_t)(ctrace__put_varint(tmp, bytes) - tmp);
+    memmove(len_at + nl, len_at + 10, bytes);
+    memcpy(len_at, tmp, nl);
+    p = len_at + nl + bytes;
+  }
+  ctrace__g.defs_len = (size_t)(p - ctrace__g.defs);
+}
+
+static void ctrace__pl_redefine_stacks(void) {
+  uint32_t i;
+  ctrace__lock(&ctrace__g.intern_lock);
+  for (i = 0; i < ctrace__pl.n; i++) ctrace__pl_def_stack(ctrace__pl.by_id[i]);
+  ctrace__unlock(&ctrace__g.intern_lock);
+}
+
+static CTRACE__NOINSTR int ctrace__pl_same(const ctrace__stack *s, uint64_t h, const uintptr_t *f, uint32_t n, uint32_t cut) {
+  return s->hash == h && s->depth == n && s->cut == cut && memcmp(s->frames, f, sizeof *f * n) == 0;
+}
+
+static CTRACE__NOINSTR int ctrace__pl_grow(void) {
+  uint32_t cap = ctrace__pl.cap_slots ? ctrace__pl.cap_slots * 2 : 4096, i;
+  ctrace__stack **slots = (ctrace__stack **)CTRACE_MEM_ALLOC(sizeof *slots * cap);
+  if (!slots) return -1;
+  memset(slots, 0, sizeof *slots * cap);
+  for (i = 0; i < ctrace__pl.n; i++) {
+    uint32_t j = (uint32_t)ctrace__pl.by_id[i]->hash & (cap - 1);
+    while (slots[j]) j = (j + 1) & (cap - 1);
+    slots[j] = ctrace__pl.by_id[i];
+  }
+  CTRACE_MEM_FREE(ctrace__pl.slots);
+  ctrace__pl.slots = slots;
+  ctrace__pl.cap_slots = cap;
+  return 0;
+}
+
+/* The stack's record, made and defined if new; NULL when out of memory. */
+static CTRACE__NOINSTR const ctrace__stack *ctrace__pl_intern(uint64_t h, const uintptr_t *f, uint32_t n, uint32_t cut) {
+  ctrace__stack *s = NULL;
+  uint32_t j;
+  size_t bytes = sizeof *s + sizeof *f * (n ? n - 1 : 0);
+  bytes = (bytes + 15) & ~(size_t)15;
+  ctrace__lock(&ctrace__g.intern_lock);
+  if ((ctrace__pl.n + 1) * 2 > ctrace__pl.cap_slots && ctrace__pl_grow()) goto out;
+  for (j = (uint32_t)h & (ctrace__pl.cap_slots - 1); ctrace__pl.slots[j]; j = (j + 1) & (ctrace__pl.cap_slots - 1))
+    if (ctrace__pl_same(ctrace__pl.slots[j], h, f, n, cut)) {
+      s = ctrace__pl.slots[j];
+      goto out;
+    }
+  if (ctrace__pl.n == ctrace__pl.cap) {
+    uint32_t cap = ctrace__pl.cap ? ctrace__pl.cap * 2 : 1024;
+    ctrace__stack **by = (ctrace__stack **)CTRACE_MEM_REALLOC(ctrace__pl.by_id, sizeof *by * cap);
+    if (!by) goto out;
+    ctrace__pl.by_id = by;
+    ctrace__pl.cap = cap;
+  }
+  if (ctrace__pl.arena_left < bytes) {
+    size_t size = bytes > (256u << 10) ? bytes : (256u << 10);
+    if (!(ctrace__pl.arena = (uint8_t *)CTRACE_MEM_ALLOC(size))) {
+      ctrace__pl.arena_left = 0;
+      goto out;
+    }
+    ctrace__pl.arena_left = size;
+  }
+  s = (ctrace__stack *)(void *)ctrace__pl.arena;
+  ctrace__pl.arena += bytes;
+  ctrace__pl.arena_left -= bytes;
+  s->hash = h;
+  s->depth = n;
+  s->cut = cut;
+  memcpy(s->frames, f, sizeof *f * n);
+  s->id = ++ctrace__pl.n;
+  ctrace__pl.by_id[s->id - 1] = s;
+  ctrace__pl.slots[j] = s;
+  ctrace__pl_def_stack(s);
+out:
+  ctrace__unlock(&ctrace__g.intern_lock);
+  return s;
+}
+
+/* The id of the stack above the allocation call that returns to `from`. */
+static CTRACE__NOINSTR uint32_t ctrace__pl_stack_id(ctrace__tstate *t, uintptr_t from) {
+  uintptr_t frames[CTRACE__PL_DEPTH_MAX];
+  ctrace__pl_walk w;
+  const ctrace__stack *s;
+  uint64_t h;
+  uint32_t slot;
+  w.frames = frames;
+  w.n = w.cut = 0;
+  w.max = ctrace__pl.depth;
+  w.skipping = 1;
+  w.from = from;
+  _Unwind_Backtrace(ctrace__pl_frame, &w);
+  h = ctrace__pl_hash(frames, w.n);
+  slot = (uint32_t)(h >> 40) & (CTRACE__STK_CACHE - 1);
+  s = t->stk_cache[slot];
+  if (s && ctrace__pl_same(s, h, frames, w.n, w.cut)) return s->id;
+  s = ctrace__pl_intern(h, frames, w.n, w.cut);
+  if (!s) return 0;
+  t->stk_cache[slot] = s;
+  return s->id;
+}
+
+/* ---- recording ---- */
+static const char ctrace__pl_names[][16] = {"malloc", "calloc", "realloc", "reallocarray", "posix_memalign",
+                                            "aligned_alloc", "memalign", "valloc", "pvalloc", "free"};
+enum { CTRACE__PL_MALLOC, CTRACE__PL_CALLOC, CTRACE__PL_REALLOC, CTRACE__PL_REALLOCARRAY, CTRACE__PL_POSIX_MEMALIGN,
+       CTRACE__PL_ALIGNED_ALLOC, CTRACE__PL_MEMALIGN, CTRACE__PL_VALLOC, CTRACE__PL_PVALLOC, CTRACE__PL_FREE };
+
+/* A new block p of size bytes from the call `fn` returning to `from`. */
+static CTRACE__NOINSTR void ctrace__pl_alloc(void *p, uint64_t size, int fn, uintptr_t from) {
+  ctrace__tstate *t = ctrace__state();
+  uint64_t old = 0;
+  uint32_t site, stack;
+  uint8_t *q, tmp[40], *e;
+  int rc;
+  if (!t) return;
+  rc = ctrace__block_remember(ctrace__blocks_of(t), (uintptr_t)p, size, &old);
+  if (rc < 0) return; /* not tracked: its free will not be counted either */
+  if (rc > 0) ctrace__note_free(t, old); /* an address freed behind ctrace's back */
+  ctrace__note_alloc(t, size);
+  if (!(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) ||
+      !(site = ctrace__call_site_id(t, ctrace__pl_names[fn], 0)) || !(stack = ctrace__pl_stack_id(t, from)) ||
+      !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)))
+    return;
+  e = ctrace__put_varint(tmp, site);
+  e = ctrace__put_varint(e, (uint64_t)(uintptr_t)p);
+  e = ctrace__put_varint(e, size);
+  e = ctrace__put_varint(e, stack);
+  q = ctrace__event_head(t, CTRACE__EV_ALLOC_STACK);
+  *q++ = (uint8_t)(e - tmp); /* < 128: a one-byte varint */
+  memcpy(q, tmp, (size_t)(e - tmp));
+  ctrace__event_commit(t, q + (e - tmp));
+}
+
+/* p is about to be freed (or moved by realloc): 1 if it was the session's. */
+static CTRACE__NOINSTR int ctrace__pl_forget(void *p) {
+  ctrace__tstate *t = ctrace__state();
+  uint64_t size = 0;
+  if (!t || !ctrace__block_forget(t, (uintptr_t)p, &size)) return 0;
+  ctrace__note_free(t, size);
+  ctrace__block_event(CTRACE_EV_FREE, ctrace__pl_names[CTRACE__PL_FREE], 0, (uintptr_t)p, size);
+  return 1;
+}
+
+#define CTRACE__PL_RECORDING() (CTRACE__ON() && !ctrace__pl_busy)
+#define CTRACE__PL_CALLER() ((uintptr_t)__builtin_return_address(0))
+
+static CTRACE__NOINSTR void *ctrace__pl_record(void *p, uint64_t size, int fn, uintptr_t from) {
+  if (p) {
+    int e = errno;
+    ctrace__pl_busy = 1;
+    ctrace__pl_alloc(p, size, fn, from);
+    ctrace__pl_busy = 0;
+    errno = e;
+  }
+  return p;
+}
+
+CTRACE__NOINSTR void *malloc(size_t n) {
+  if (!CTRACE__PL_READY()) return ctrace__pl_boot_alloc(n);
+  if (!CTRACE__PL_RECORDING()) return ctrace__pl.malloc(n);
+  return ctrace__pl_record(ctrace__pl.malloc(n), n, CTRACE__PL_MALLOC, CTRACE__PL_CALLER());
+}
+
+CTRACE__NOINSTR void *calloc(size_t n, size_t size) {
+  if (!ctrace__pl.calloc) { /* dlsym asking, before it can answer */
+    ctrace__pl_resolve();
+    if (!ctrace__pl.calloc) return n && size > ((size_t)-1) / n ? NULL : ctrace__pl_boot_alloc(n * size);
+  }
+  if (!CTRACE__PL_RECORDING()) return ctrace__pl.calloc(n, size);
+  return ctrace__pl_record(ctrace__pl.calloc(n, size), (uint64_t)n * size, CTRACE__PL_CALLOC, CTRACE__PL_CALLER());
+}
+
+CTRACE__NOINSTR void free(void *p) {
+  if (!p || ctrace__pl_is_boot(p)) return;
+  if (!CTRACE__PL_READY()) return; /* cannot happen: p came from somewhere */
+  if (CTRACE__PL_RECORDING()) {
+    int e = errno;
+    ctrace__pl_busy = 1;
+    ctrace__pl_forget(p); /* before the free: afterwards the address may be another thread's */
+    ctrace__pl_busy = 0;
+    errno = e;
+  }
+  ctrace__pl.free(p);
+}
+
+static CTRACE__NOINSTR void *ctrace__pl_realloc(void *p, size_t n, int fn, uintptr_t from) {
+  void *q;
+  int known = 0, e;
+  if (p && ctrace__pl_is_boot(p)) { /* a boot block moves to the C library */
+    size_t old = ctrace__pl_boot_size(p);
+    if (!(q = malloc(n))) return NULL;
+    memcpy(q, p, old < n ? old : n);
+    return q;
+  }
+  if (!CTRACE__PL_READY()) return NULL;
+  if (!CTRACE__PL_RECORDING()) return ctrace__pl.realloc(p, n);
+  e = errno;
+  ctrace__pl_busy = 1;
+  if (p) known = ctrace__pl_forget(p);
+  ctrace__pl_busy = 0;
+  errno = e;
+  q = ctrace__pl.realloc(p, n);
+  if (!q && n && known) { /* failed: the old block is still there */
+    e = errno;
+    ctrace__pl_busy = 1;
+    ctrace__pl_alloc(p, 0, fn, from); /* its size is unknown now; counted as 0 bytes */
+    ctrace__pl_busy = 0;
+    errno = e;
+  }
+  return ctrace__pl_record(q, n, fn, from);
+}
+
+CTRACE__NOINSTR void *realloc(void *p, size_t n) { return ctrace__pl_realloc(p, n, CTRACE__PL_REALLOC, CTRACE__PL_CALLER()); }
+
+CTRACE__NOINSTR void *reallocarray(void *p, size_t n, size_t size) {
+  if (n && size > ((size_t)-1) / n) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  return ctrace__pl_realloc(p, n * size, CTRACE__PL_REALLOCARRAY, CTRACE__PL_CALLER());
+}
+
+CTRACE__NOINSTR int posix_memalign(void **out, size_t align, size_t n) {
+  int rc;
+  if (!CTRACE__PL_READY()) return ENOMEM;
+  rc = ctrace__pl.posix_memalign(out, align, n);
+  if (rc == 0 && CTRACE__PL_RECORDING()) ctrace__pl_record(*out, n, CTRACE__PL_POSIX_MEMALIGN, CTRACE__PL_CALLER());
+  return rc;
+}
+
+#define CTRACE__PL_ALIGNED(fn, ENUM, params, args, size)                                     \
+  CTRACE__NOINSTR void *fn params {                                                          \
+    if (!CTRACE__PL_READY()) return NULL;                                                    \
+    if (!CTRACE__PL_RECORDING()) return ctrace__pl.fn args;                                  \
+    return ctrace__pl_record(ctrace__pl.fn args, size, ENUM, CTRACE__PL_CALLER());           \
+  }
+CTRACE__PL_ALIGNED(aligned_alloc, CTRACE__PL_ALIGNED_ALLOC, (size_t align, size_t n), (align, n), n)
+CTRACE__PL_ALIGNED(memalign, CTRACE__PL_MEMALIGN, (size_t align, size_t n), (align, n), n)
+CTRACE__PL_ALIGNED(valloc, CTRACE__PL_VALLOC, (size_t n), (n), n)
+CTRACE__PL_ALIGNED(pvalloc, CTRACE__PL_PVALLOC, (size_t n), (n), n)
+
+CTRACE__NOINSTR size_t malloc_usable_size(void *p) {
+  if (!p) return 0;
+  if (ctrace__pl_is_boot(p)) return ctrace__pl_boot_size(p);
+  return CTRACE__PL_READY() ? ctrace__pl.usable_size(p) : 0;
+}
+
+/* ---- the session ---- */
+static CTRACE__NOINSTR uint64_t ctrace__pl_env(const char *name, uint64_t dflt) {
+  const char *v = getenv(name);
+  return v && *v ? strtoull(v, NULL, 10) : dflt;
+}
+
+/* The session's file: CTRACE_FILE for the first program; NAME.PID.ctrace
+   (NAME.PID.N.ctrace if taken) for any it starts. */
+static CTRACE__NOINSTR int ctrace__pl_path(const char *file) {
+  size_t n = strlen(file), base = n;
+  int i;
+  if (!getenv("CTRACE_RUN_CLAIMED")) {
+    if (n >= sizeof ctrace__pl.path) return -1;
+    memcpy(ctrace__pl.path, file, n + 1);
+    setenv("CTRACE_RUN_CLAIMED", "1", 1);
+    return 0;
+  }
+  if (n > 7 && strcmp(file + n - 7, ".ctrace") == 0) base = n - 7;
+  for (i = 1; i < 100; i++) {
+    int w = i == 1 ? snprintf(ctrace__pl.path, sizeof ctrace__pl.path, "%.*s.%d.ctrace", (int)base, file, (int)getpid())
+                   : snprintf(ctrace__pl.path, sizeof ctrace__pl.path, "%.*s.%d.%d.ctrace", (int)base, file,
+                              (int)getpid(), i);
+    if (w < 0 || (size_t)w >= sizeof ctrace__pl.path) return -1;
+    if (access(ctrace__pl.path, F_OK) != 0) return 0;
+  }
+  return -1;
+}
+
+/* Ends the session the way ctrace_stop does (a flight recorder writes its
+   window first). Only in the process that started it: a vfork child shares
+   its memory. */
+static CTRACE__NOINSTR void ctrace__pl_finish(void) {
+  if (!ctrace__g.running || getpid() != ctrace__pl.pid) return;
+  ctrace__pl_busy = 1;
+  if (ctrace__pl.flight) (void)ctrace_flight_dump(ctrace__pl.path);
+  (void)ctrace_stop();
+  ctrace__pl_busy = 0;
+}
+
+__attribute__((constructor)) static CTRACE__NOINSTR void ctrace__pl_start(void) {
+  const char *file = getenv("CTRACE_FILE");
+  ctrace_config c;
+  uint64_t depth;
+  if (!CTRACE__PL_READY() || !file || !*file) return;
+  ctrace__pl_busy = 1;
+  if (ctrace__pl_path(file) == 0) {
+    memset(&c, 0, sizeof c);
+    depth = ctrace__pl_env("CTRACE_STACK_DEPTH", CTRACE__PL_DEPTH_DEFAULT);
+    ctrace__pl.depth = depth < 1 ? 1 : depth > CTRACE__PL_DEPTH_MAX ? CTRACE__PL_DEPTH_MAX : (uint32_t)depth;
+    ctrace__pl_functions = ctrace__pl_env("CTRACE_FUNCTIONS", 0) != 0;
+    c.function_min_ns = (uint32_t)ctrace__pl_env("CTRACE_FUNCTION_MIN_NS", 0);
+    c.flight_ms = (uint32_t)ctrace__pl_env("CTRACE_FLIGHT_MS", 0);
+    c.flight_bytes = ctrace__pl_env("CTRACE_FLIGHT_BYTES", 0);
+    c.catch_fatal_signals = 1;
+    ctrace__pl.flight = c.flight_ms || c.flight_bytes;
+    ctrace__pl.pid = (int)getpid();
+    if (ctrace_start_with(ctrace__pl.flight ? NULL : ctrace__pl.path, &c) == CTRACE_OK) {
+      (void)atexit(ctrace__pl_finish); /* before ctrace's own exit handler: status 0, flight window */
+      CTRACE_THREAD_NAME("main");
+    }
+  }
+  ctrace__pl_busy = 0;
+}
+
+/* _exit skips exit handlers: the trace is ended here first. */
+CTRACE__NOINSTR void _exit(int status) {
+  ctrace__pl_finish();
+  if (CTRACE__PL_READY() && ctrace__pl.exit_now) ctrace__pl.exit_now(status);
+  for (;;) abort();
+}
+
+CTRACE__NOINSTR void _Exit(int status) { _exit(status); }
+
+/* exec replaces the program without exit handlers: the trace ends here; the
+   new program, preloaded too, writes NAME.PID.ctrace. */
+CTRACE__NOINSTR int execve(const char *path, char *const argv[], char *const envp[]) {
+  ctrace__pl_finish();
+  if (!CTRACE__PL_READY() || !ctrace__pl.execve) {
+    errno = ENOSYS;
+    return -1;
+  }
+  return ctrace__pl.execve(path, argv, envp);
+}
+
+/* The C library's other exec functions call its execve internally, not
+   this one. */
+#define CTRACE__PL_EXEC(fn, params, args)           \
+  CTRACE__NOINSTR int fn params {                   \
+    int (*real)params;                              \
+    void *s = dlsym(RTLD_NEXT, #fn);                \
+    ctrace__pl_finish();                            \
+    memcpy(&real, &s, sizeof s);                    \
+    if (!real) {                                    \
+      errno = ENOSYS;                               \
+      return -1;                                    \
+    }                                               \
+    return real args;                               \
+  }
+CTRACE__PL_EXEC(execv, (const char *path, char *const argv[]), (path, argv))
+CTRACE__PL_EXEC(execvp, (const char *file, char *const argv[]), (file, argv))
+CTRACE__PL_EXEC(execvpe, (const char *file, char *const argv[], char *const envp[]), (file, argv, envp))
+#endif /* CTRACE_PRELOAD_IMPLEMENTATION */
 
 /* <<impl:core */
 #endif /* CTRACE_IMPLEMENTATION: the recorder */
