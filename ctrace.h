@@ -388,6 +388,7 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_reader_threads CTRACE__TOOL(ctrace_reader_threads)
 #define ctrace_reader_close CTRACE__TOOL(ctrace_reader_close)
 #define ctrace_event_kind_name CTRACE__TOOL(ctrace_event_kind_name)
+#define ctrace_reader_stack CTRACE__TOOL(ctrace_reader_stack)
 #define ctrace_analysis_free CTRACE__TOOL(ctrace_analysis_free)
 #define ctrace_analysis_zones CTRACE__TOOL(ctrace_analysis_zones)
 #define ctrace_analysis_find_zone CTRACE__TOOL(ctrace_analysis_find_zone)
@@ -463,7 +464,22 @@ typedef struct ctrace_event {
   uint64_t ptr;              /* ALLOC/FREE address */
   uint64_t size;             /* ALLOC size */
   uint32_t raw_kind;         /* kind byte as stored (for UNKNOWN) */
+  /* Appended (ctrace run): an ALLOC's call stack, as ctrace_reader_stack
+     gives it; 0 frames when the allocation has none. */
+  uint32_t stack;            /* stack id, 0 if none */
+  uint32_t stack_depth;      /* frames in stack_frames */
+  const struct ctrace_frame *stack_frames; /* innermost first; valid until the reader is closed */
 } ctrace_event;
+
+/* One frame of an allocation's call stack (ctrace run). */
+typedef struct ctrace_frame {
+  uint64_t address;          /* return address: the call is the instruction before it */
+  const char *function;      /* from the object's symbol table; "" if unknown */
+  const char *object;        /* path of the loaded object; "" if in none the trace lists */
+  uint64_t offset;           /* address - the object's load bias (what addr2line takes) */
+  const char *file;          /* source file of the call; "" if unknown */
+  uint32_t line;             /* 0 if unknown */
+} ctrace_frame;
 /* name and file stay valid until the reader is closed; message only until
    the next ctrace_reader_next call (copy it to keep it): keeping every
    message would make the reader's memory grow with the trace. */
@@ -499,6 +515,10 @@ typedef struct ctrace_trace_info {
                                 object+0xOFFSET (or the bare address) */
   char symbols_note[160];    /* why the first of those was not named; "" if none */
   uint32_t functions_mangled;/* named with a C++ mangled name (_Z...): no demangler here */
+  /* Appended (ctrace run): allocation call stacks. */
+  uint32_t stacks;           /* distinct stacks defined */
+  uint32_t stacks_cut;       /* of those, cut at the recording's depth limit */
+  uint64_t frames_unnamed;   /* frames (of all stacks) no symbol table names */
 } ctrace_trace_info;
 
 typedef struct ctrace_reader ctrace_reader;
@@ -522,6 +542,11 @@ CTRACE_TOOLS_API uint32_t ctrace_reader_threads(const ctrace_reader *r, const ui
 CTRACE_TOOLS_API void ctrace_reader_close(ctrace_reader *r);
 /* Name of an event kind ("zone_begin", ...). */
 CTRACE_TOOLS_API const char *ctrace_event_kind_name(int kind);
+/* The frames of a call stack (ctrace_event.stack), innermost first (frame 0
+   called the allocation function); valid until the reader is closed.
+   Returns the count, 0 for an id the trace does not define. Names are known
+   once the reader is open (the scan reads the symbol tables). */
+CTRACE_TOOLS_API uint32_t ctrace_reader_stack(const ctrace_reader *r, uint32_t stack, const ctrace_frame **frames);
 
 /* >>api:analysis */
 /* ---- Analysis ---------------------------------------------------------------
@@ -5620,6 +5645,11 @@ typedef struct ctrace__arena_block {
   size_t used, cap;
 } ctrace__arena_block;
 
+/* A call stack: first = index of its frames in the pool + 1 (0: not defined). */
+struct ctrace__rstack {
+  uint32_t first, depth;
+};
+
 typedef struct ctrace__skip {
   uint64_t from, to;         /* damage at `from`; the next intact chunk at `to` */
 } ctrace__skip;
@@ -5675,6 +5705,11 @@ struct ctrace_reader {
   uint64_t last_ts;          /* latest event time seen, for traces with no end marker */
   uint64_t end_ts;           /* timestamp of the end marker */
   int end_not_last;          /* chunks follow the end marker: the duration is the events' */
+  /* call stacks (DEF_STACK): by id - 1, each a run of frames in the pool */
+  struct ctrace__rstack *stacks;
+  uint32_t cap_stacks;
+  ctrace_frame *frames;
+  uint32_t n_frames, cap_frames;
 };
 
 /* Ticks since the start to ns. Hostile headers can make the result huge;
@@ -5999,9 +6034,58 @@ static void ctrace__mod_load(ctrace__rmod *m) {
   if (*m->path && ctrace__elf_load(m, m->path) == 0) m->state = 1;
 }
 
+/* >>dwarf-hook: file and line of the call a return address follows. This
+   is the one place that asks: the DWARF line reader (branch i24-dwarf)
+   plugs in here. pc is inside the call instruction (the return address
+   minus 1), in the object's own addresses (the load bias taken off). */
+static void ctrace__frame_source(ctrace_reader *r, ctrace__rmod *m, uint64_t pc, ctrace_frame *f) {
+  (void)r;
+  (void)m;
+  (void)pc;
+  (void)f;
+}
+
+/* Every stack frame named from the symbol table of the object holding it:
+   the function whose extent holds the call (return address - 1). An
+   address past every sized symbol (a stripped static function) stays
+   unnamed rather than take its neighbour's name. */
+static void ctrace__name_frames(ctrace_reader *r) {
+  uint32_t i, j, last = 0;
+  for (i = 0; i < r->n_frames; i++) {
+    ctrace_frame *f = &r->frames[i];
+    ctrace__rmod *m = NULL;
+    uint64_t a = f->address, pc;
+    const ctrace__rsym *hit = NULL;
+    if (last < r->n_mods && a >= r->mods[last].lo && a < r->mods[last].hi) m = &r->mods[last];
+    for (j = 0; !m && j < r->n_mods; j++)
+      if (a >= r->mods[j].lo && a < r->mods[j].hi) m = &r->mods[last = j];
+    if (!m) {
+      r->info.frames_unnamed++;
+      continue;
+    }
+    f->object = m->path;
+    f->offset = a - m->bias;
+    pc = f->offset ? f->offset - 1 : 0;
+    if (m->state == 0) ctrace__mod_load(m);
+    if (m->state == 1) {
+      uint32_t lo = 0, hi = m->n_syms;
+      while (lo < hi) { /* the last symbol at or below pc */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (m->syms[mid].value <= pc) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo > 0 && pc - m->syms[lo - 1].value < m->syms[lo - 1].size) hit = &m->syms[lo - 1];
+    }
+    if (hit) f->function = m->strtab + hit->name;
+    else r->info.frames_unnamed++;
+    ctrace__frame_source(r, m, pc, f);
+  }
+}
+
 static void ctrace__symbolize(ctrace_reader *r) {
   uint32_t i, j;
   if (!r->n_mods) return;
+  ctrace__name_frames(r);
   for (i = 0; i < r->n_sites; i++) {
     ctrace__rsite *s = &r->sites[i];
     const char *nm = s->name;
@@ -6077,8 +6161,11 @@ static void ctrace__symbolize(ctrace_reader *r) {
   }
   for (j = 0; j < r->n_mods; j++) {
     CTRACE_MEM_FREE(r->mods[j].syms);
-    CTRACE_MEM_FREE(r->mods[j].strtab);
+    r->mods[j].syms = NULL;
+    r->mods[j].n_syms = 0;
   }
+  if (r->n_frames) return; /* the frames' names point into the string tables: kept until close */
+  for (j = 0; j < r->n_mods; j++) CTRACE_MEM_FREE(r->mods[j].strtab);
   CTRACE_MEM_FREE(r->mods);
   r->mods = NULL;
   r->n_mods = r->cap_mods = 0;
@@ -6391,6 +6478,62 @@ static int ctrace__define_site(ctrace_reader *r, uint64_t id, uint64_t line, con
   return r->sites[id - 1].name && r->sites[id - 1].file ? 0 : -1;
 }
 
+/* A call stack: its frames into the pool, addresses only (names come with
+   the symbols, after the scan). The same id again must say the same. */
+static int ctrace__define_stack(ctrace_reader *r, uint64_t id, uint64_t b, const uint8_t *p, size_t n, uint64_t off) {
+  const uint8_t *end = p + n;
+  uint64_t depth = b >> 1, i, addr = 0, v;
+  uint32_t first;
+  if (id == 0 || id > (uint64_t)r->info.stacks * 4 + 65536 || depth > 4096 || depth > n) return -1;
+  if (id <= r->cap_stacks && r->stacks[id - 1].first) {
+    const ctrace_frame *f = r->frames + r->stacks[id - 1].first - 1;
+    int same = r->stacks[id - 1].depth == depth;
+    for (i = 0; same && i < depth; i++) {
+      if (ctrace__get_varint(&p, end, &v)) return -1;
+      addr = i ? addr + (uint64_t)ctrace__unzigzag(v) : v;
+      same = f[i].address == addr;
+    }
+    if (!same) ctrace__contradiction(r, off, "a definition gives a call stack other frames (the first is kept)");
+    return 0;
+  }
+  if (id > r->cap_stacks) {
+    uint32_t cap = r->cap_stacks ? r->cap_stacks : 256;
+    void *m;
+    while (cap < id) cap *= 2;
+    if (!(m = CTRACE_MEM_REALLOC(r->stacks, sizeof *r->stacks * cap))) return -1;
+    r->stacks = (struct ctrace__rstack *)m;
+    memset(r->stacks + r->cap_stacks, 0, sizeof *r->stacks * (cap - r->cap_stacks));
+    r->cap_stacks = cap;
+  }
+  if (r->cap_frames - r->n_frames < depth) {
+    uint32_t cap = r->cap_frames ? r->cap_frames : 1024;
+    ctrace_frame *m;
+    while (cap - r->n_frames < depth) {
+      if (cap > 0x7fffffffu) return -1;
+      cap *= 2;
+    }
+    if (!(m = (ctrace_frame *)CTRACE_MEM_REALLOC(r->frames, sizeof *m * cap))) return -1;
+    r->frames = m;
+    r->cap_frames = cap;
+  }
+  first = r->n_frames;
+  for (i = 0; i < depth; i++) {
+    ctrace_frame *f = &r->frames[first + i];
+    if (ctrace__get_varint(&p, end, &v)) return -1;
+    addr = i ? addr + (uint64_t)ctrace__unzigzag(v) : v;
+    f->address = f->offset = addr;
+    f->function = f->object = f->file = "";
+    f->line = 0;
+  }
+  if (p != end) return -1;
+  r->n_frames += (uint32_t)depth;
+  r->stacks[id - 1].first = first + 1;
+  r->stacks[id - 1].depth = (uint32_t)depth;
+  r->info.stacks++;
+  if (b & 1) r->info.stacks_cut++;
+  return 0;
+}
+
 static int ctrace__parse_defs(ctrace_reader *r, const uint8_t *p, const uint8_t *end, uint64_t off) {
   const uint8_t *start = p;
   while (p < end) {
@@ -6413,9 +6556,11 @@ static int ctrace__parse_defs(ctrace_reader *r, const uint8_t *p, const uint8_t 
       t->os_tid = b;
       t->name = ctrace__arena_name(r, s, (size_t)n, rec_off);
       if (!t->name) return -1;
-    } else {
-      return -1; /* definitions have no length of their own: stop at an unknown one */
-    }
+    } else if (k == CTRACE__DEF_STACK) {
+      if (ctrace__define_stack(r, a, b, s, (size_t)n, rec_off)) return -1;
+    } else if (k < CTRACE__DEF_STACK) {
+      return -1; /* kind 0 */
+    } /* a later kind, of the shape every kind from 3 on has: skipped */
   }
   return 0;
 }
@@ -6928,6 +7073,8 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
   ev->value = 0;
   ev->fvalue = 0;
   ev->id = ev->ptr = ev->size = 0;
+  ev->stack = ev->stack_depth = 0;
+  ev->stack_frames = NULL;
   switch (c->kind) {
   case CTRACE_EV_ZONE_END:
   case CTRACE_EV_GC_END:
@@ -7001,6 +7148,27 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
     }
     q += d;
     break;
+  case CTRACE__EV_ALLOC_STACK: {
+    const uint8_t *f;
+    uint64_t stack;
+    if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
+    f = q;
+    if (ctrace__get_varint(&f, q + d, &a) || ctrace__get_varint(&f, q + d, &ev->ptr) ||
+        ctrace__get_varint(&f, q + d, &ev->size) || ctrace__get_varint(&f, q + d, &stack))
+      return -1;
+    s = ctrace__site_of(r, a);
+    ev->kind = CTRACE_EV_ALLOC;
+    ev->name = s->name;
+    ev->file = s->file;
+    ev->line = s->line;
+    if (stack <= r->cap_stacks && stack && r->stacks[stack - 1].first) {
+      ev->stack = (uint32_t)stack;
+      ev->stack_depth = r->stacks[stack - 1].depth;
+      ev->stack_frames = r->frames + r->stacks[stack - 1].first - 1;
+    }
+    q += d;
+    break;
+  }
   default:
     if (c->kind < CTRACE__KIND_SIZED || c->kind == 0xff) return -1;
     if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
@@ -7026,6 +7194,8 @@ CTRACE__HOT void ctrace__zone_event(ctrace_event *ev, int kind, uint32_t tid, in
   ev->value = 0;
   ev->fvalue = 0;
   ev->id = ev->ptr = ev->size = 0;
+  ev->stack = ev->stack_depth = 0;
+  ev->stack_frames = NULL;
 }
 
 /* The event under the top cursor into ev, and the cursor moved past it.
@@ -7133,6 +7303,13 @@ CTRACE_API uint32_t ctrace_reader_threads(const ctrace_reader *r, const uint32_t
   return r ? r->n_thread_ids : 0;
 }
 
+CTRACE_API uint32_t ctrace_reader_stack(const ctrace_reader *r, uint32_t stack, const ctrace_frame **frames) {
+  if (frames) *frames = NULL;
+  if (!r || !stack || stack > r->cap_stacks || !r->stacks[stack - 1].first) return 0;
+  if (frames) *frames = r->frames + r->stacks[stack - 1].first - 1;
+  return r->stacks[stack - 1].depth;
+}
+
 CTRACE_API void ctrace_reader_close(ctrace_reader *r) {
   uint32_t i;
   ctrace__arena_block *b, *n;
@@ -7154,6 +7331,8 @@ CTRACE_API void ctrace_reader_close(ctrace_reader *r) {
   CTRACE_MEM_FREE(r->scan_buf);
   CTRACE_MEM_FREE(r->skips);
   CTRACE_MEM_FREE(r->thash);
+  CTRACE_MEM_FREE(r->stacks);
+  CTRACE_MEM_FREE(r->frames);
   if (r->mods)
     for (i = 0; i < r->n_mods; i++) {
       CTRACE_MEM_FREE(r->mods[i].syms);
