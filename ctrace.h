@@ -463,7 +463,8 @@ typedef struct ctrace_event {
   uint64_t id;               /* task id */
   uint64_t ptr;              /* ALLOC/FREE address */
   uint64_t size;             /* ALLOC size */
-  uint32_t raw_kind;         /* kind byte as stored (for UNKNOWN) */
+  uint32_t raw_kind;         /* kind byte as stored (for UNKNOWN); 69 for a FREE from ctrace run,
+                                whose block may have been allocated before the recording */
   /* Appended (ctrace run): an ALLOC's call stack, as ctrace_reader_stack
      gives it; 0 frames when the allocation has none. */
   uint32_t stack;            /* stack id, 0 if none */
@@ -840,6 +841,9 @@ typedef struct ctrace_mem_summary {
   uint64_t rss_last, rss_peak;
   int64_t rss_peak_time_ns;
   uint64_t size_count[65], size_bytes[65];
+  /* Appended (ctrace run): frees of blocks the trace never saw allocated
+     (made before the recording began); not counted anywhere else. */
+  uint64_t frees_before;
 } ctrace_mem_summary;
 
 typedef struct ctrace_alloc_site {
@@ -1974,6 +1978,11 @@ enum ctrace__def_kind { CTRACE__DEF_SITE = 1, CTRACE__DEF_THREAD = 2, CTRACE__DE
 /* Sized kind: an allocation with its call stack (site, ptr, size, stack id);
    readers give it as CTRACE_EV_ALLOC with ctrace_event.stack set. */
 #define CTRACE__EV_ALLOC_STACK 68
+/* Sized kind: a free from the preload library (site, ptr), of a block the
+   session may not have seen allocated (ctrace run); readers give it as
+   CTRACE_EV_FREE with raw_kind 69, and the analysis takes a pointer it
+   never saw allocated as a block from before the recording, not a problem. */
+#define CTRACE__EV_FREE_ANY 69
 /* Event kinds below 0x40 have the fixed layouts of ctrace_event_kind; kinds
    from 0x40 up carry their own length after the time delta, so an older
    reader can skip them. */
@@ -2283,6 +2292,8 @@ typedef struct ctrace__tstate {
 #endif
 #ifdef CTRACE_PRELOAD_IMPLEMENTATION
   const struct ctrace__stack *stk_cache[512]; /* stacks this thread recorded, by hash */
+  struct ctrace__pl_rule *pl_rules;   /* unwinding rules by address (x86-64), or NULL */
+  uintptr_t pl_stack_lo, pl_stack_hi; /* the thread's stack (hi 1: not known) */
 #endif
 } ctrace__tstate;
 
@@ -5097,6 +5108,7 @@ static struct {
   int flight;
   char path[4096];
   int pid;                   /* the process that started the session */
+  uint64_t checked, differed;/* CTRACE_UNWIND=check: stacks taken both ways, and how many differed */
   /* stacks, under intern_lock: never freed, never moved once made */
   ctrace__stack **by_id;     /* index id - 1 */
   uint32_t n, cap;
@@ -5158,6 +5170,292 @@ static CTRACE__NOINSTR void ctrace__pl_resolve(void) {
 }
 
 #define CTRACE__PL_READY() (ctrace__pl.malloc || (ctrace__pl_resolve(), ctrace__pl.malloc))
+
+/* ---- the unwinder ----
+   _Unwind_Backtrace interprets the call-frame information (.eh_frame) of
+   every frame of every stack, every time: 2-4 us an allocation in Lua, most
+   of the run (README.md, "ctrace run"). On x86-64 the rule that steps a
+   frame (where its caller's stack pointer, frame pointer and return address
+   are) depends only on the address, and in compiled code it is almost always
+   "CFA = rsp or rbp + N; return address at CFA - 8; rbp unchanged or saved
+   at CFA + M". Each thread keeps those rules by address in a cache; a miss
+   finds the address's FDE (_Unwind_Find_FDE, the C runtime's own search)
+   and runs its CFA program to the address. A frame whose rule is anything
+   else (a signal frame, a CFA expression) ends the stack there; a stack
+   pointer that leaves the thread's stack ends it too, so a stale rule
+   (code unloaded) cannot read outside it. Elsewhere, and when
+   CTRACE_UNWIND=libgcc, _Unwind_Backtrace does it all. */
+#if defined(__x86_64__)
+#define CTRACE__PL_OWN_UNWIND 1
+#include <pthread.h>
+struct ctrace__eh_bases { void *tbase, *dbase, *func; };
+extern const void *_Unwind_Find_FDE(void *pc, struct ctrace__eh_bases *bases);
+
+#define CTRACE__PL_RULES 4096
+/* kind: 0 empty, 1 a rule, 2 no usable rule (the stack ends here) */
+typedef struct ctrace__pl_rule {
+  uintptr_t pc;
+  int32_t cfa_off;           /* CFA = (cfa_rbp ? rbp : rsp) + cfa_off */
+  int16_t rbp_off;           /* rbp saved at CFA + rbp_off; 0: unchanged */
+  uint8_t cfa_rbp, kind;
+} ctrace__pl_rule;
+
+typedef struct ctrace__pl_cfi {
+  int cfa_rbp, ok;
+  int64_t cfa_off, rbp_off, ra_off;
+} ctrace__pl_cfi;
+
+static int ctrace__pl_unwind_mode = -1; /* 1 own, 0 libgcc; -1 not decided */
+
+static CTRACE__NOINSTR uint64_t ctrace__pl_uleb(const uint8_t **p, const uint8_t *end) {
+  uint64_t v = 0;
+  unsigned s = 0;
+  while (*p < end) {
+    uint8_t b = *(*p)++;
+    if (s < 64) v |= (uint64_t)(b & 0x7f) << s;
+    s += 7;
+    if (!(b & 0x80)) break;
+  }
+  return v;
+}
+
+static CTRACE__NOINSTR int64_t ctrace__pl_sleb(const uint8_t **p, const uint8_t *end) {
+  uint64_t v = 0;
+  unsigned s = 0;
+  uint8_t b = 0;
+  while (*p < end) {
+    b = *(*p)++;
+    if (s < 64) v |= (uint64_t)(b & 0x7f) << s;
+    s += 7;
+    if (!(b & 0x80)) break;
+  }
+  if (s < 64 && (b & 0x40)) v |= ~(uint64_t)0 << s;
+  return (int64_t)v;
+}
+
+/* A pointer in DW_EH_PE encoding enc at *p (pcrel and absolute only). */
+static CTRACE__NOINSTR int ctrace__pl_encoded(const uint8_t **p, const uint8_t *end, uint8_t enc, uint64_t *out) {
+  const uint8_t *at = *p;
+  uint64_t v = 0;
+  if (enc == 0xff) return -1; /* omitted */
+  switch (enc & 0x0f) {
+  case 0x00: case 0x04: case 0x0c: if (end - *p < 8) return -1; memcpy(&v, *p, 8); *p += 8; break;
+  case 0x01: v = ctrace__pl_uleb(p, end); break;
+  case 0x09: v = (uint64_t)ctrace__pl_sleb(p, end); break;
+  case 0x02: { uint16_t x; if (end - *p < 2) return -1; memcpy(&x, *p, 2); *p += 2; v = x; break; }
+  case 0x0a: { int16_t x; if (end - *p < 2) return -1; memcpy(&x, *p, 2); *p += 2; v = (uint64_t)(int64_t)x; break; }
+  case 0x03: { uint32_t x; if (end - *p < 4) return -1; memcpy(&x, *p, 4); *p += 4; v = x; break; }
+  case 0x0b: { int32_t x; if (end - *p < 4) return -1; memcpy(&x, *p, 4); *p += 4; v = (uint64_t)(int64_t)x; break; }
+  default: return -1;
+  }
+  if ((enc & 0x70) == 0x10) v += (uint64_t)(uintptr_t)at;
+  else if ((enc & 0x70) != 0) return -1;
+  *out = v;
+  return 0;
+}
+
+/* Runs CFA instructions [p, end) while the location is at or below pc. */
+static CTRACE__NOINSTR int ctrace__pl_cfa_run(const uint8_t *p, const uint8_t *end, uint64_t loc, uint64_t pc,
+                                             uint64_t code_align, int64_t data_align, const ctrace__pl_cfi *init,
+                                             ctrace__pl_cfi *st) {
+  ctrace__pl_cfi stack[8];
+  int depth = 0;
+  while (p < end) {
+    uint8_t op = *p++, low = op & 0x3f;
+    uint64_t reg, a;
+    int64_t off;
+    switch (op >> 6) {
+    case 1: loc += low * code_align; if (loc > pc) return 0; continue;
+    case 2:
+      off = (int64_t)ctrace__pl_uleb(&p, end) * data_align;
+      if (low == 6) st->rbp_off = off;
+      else if (low == 16) st->ra_off = off;
+      continue;
+    case 3:
+      if (low == 6) st->rbp_off = init->rbp_off;
+      else if (low == 16) st->ra_off = init->ra_off;
+      continue;
+    default: break;
+    }
+    switch (op) {
+    case 0x00: break;
+    case 0x02: if (p >= end) return -1; loc += *p++ * code_align; if (loc > pc) return 0; break;
+    case 0x03: { uint16_t d; if (end - p < 2) return -1; memcpy(&d, p, 2); p += 2; loc += d * code_align; if (loc > pc) return 0; break; }
+    case 0x04: { uint32_t d; if (end - p < 4) return -1; memcpy(&d, p, 4); p += 4; loc += d * code_align; if (loc > pc) return 0; break; }
+    case 0x05: case 0x11:
+      reg = ctrace__pl_uleb(&p, end);
+      off = (op == 0x05 ? (int64_t)ctrace__pl_uleb(&p, end) : ctrace__pl_sleb(&p, end)) * data_align;
+      if (reg == 6) st->rbp_off = off;
+      else if (reg == 16) st->ra_off = off;
+      break;
+    case 0x06: reg = ctrace__pl_uleb(&p, end); if (reg == 6) st->rbp_off = init->rbp_off; else if (reg == 16) st->ra_off = init->ra_off; break;
+    case 0x07: reg = ctrace__pl_uleb(&p, end); if (reg == 16) return -1; if (reg == 6) st->rbp_off = 0; break; /* undefined */
+    case 0x08: reg = ctrace__pl_uleb(&p, end); if (reg == 6) st->rbp_off = 0; break; /* same value */
+    case 0x09: reg = ctrace__pl_uleb(&p, end); a = ctrace__pl_uleb(&p, end); if (reg == 6 || reg == 16) return -1; (void)a; break;
+    case 0x0a: if (depth == 8) return -1; stack[depth++] = *st; break;
+    case 0x0b: if (!depth) return -1; *st = stack[--depth]; break;
+    case 0x0c: case 0x12:
+      reg = ctrace__pl_uleb(&p, end);
+      st->cfa_off = op == 0x0c ? (int64_t)ctrace__pl_uleb(&p, end) : ctrace__pl_sleb(&p, end) * data_align;
+      if (reg != 6 && reg != 7) return -1;
+      st->cfa_rbp = reg == 6;
+      break;
+    case 0x0d: reg = ctrace__pl_uleb(&p, end); if (reg != 6 && reg != 7) return -1; st->cfa_rbp = reg == 6; break;
+    case 0x0e: st->cfa_off = (int64_t)ctrace__pl_uleb(&p, end); break;
+    case 0x13: st->cfa_off = ctrace__pl_sleb(&p, end) * data_align; break;
+    case 0x0f: return -1; /* CFA by expression (PLT entries, realigned stacks) */
+    case 0x10: case 0x16:
+      reg = ctrace__pl_uleb(&p, end);
+      a = ctrace__pl_uleb(&p, end);
+      if (reg == 6 || reg == 16 || a > (uint64_t)(end - p)) return -1;
+      p += a;
+      break;
+    case 0x14: case 0x15:
+      reg = ctrace__pl_uleb(&p, end);
+      if (op == 0x14) (void)ctrace__pl_uleb(&p, end); else (void)ctrace__pl_sleb(&p, end);
+      if (reg == 6 || reg == 16) return -1;
+      break;
+    case 0x2e: (void)ctrace__pl_uleb(&p, end); break; /* GNU_args_size */
+    default: return -1;
+    }
+  }
+  return 0;
+}
+
+/* The rule for the code at pc, from its FDE; kind 2 when there is none. */
+static CTRACE__NOINSTR void ctrace__pl_rule_make(uintptr_t pc, ctrace__pl_rule *r) {
+  struct ctrace__eh_bases bases;
+  const uint8_t *fde = (const uint8_t *)_Unwind_Find_FDE((void *)pc, &bases), *cie, *p, *end, *cend, *aug;
+  uint32_t len, cie_off;
+  uint64_t code_align, start = 0, range = 0;
+  int64_t data_align;
+  uint8_t version, fde_enc = 0;
+  int z = 0;
+  ctrace__pl_cfi init, st;
+  r->pc = pc;
+  r->kind = 2;
+  if (!fde) return;
+  memcpy(&len, fde, 4);
+  memcpy(&cie_off, fde + 4, 4);
+  if (len == 0xffffffffu || len < 8 || !cie_off) return;
+  end = fde + 4 + len;
+  cie = fde + 4 - cie_off;
+  memcpy(&len, cie, 4);
+  if (len == 0xffffffffu || len < 8) return;
+  cend = cie + 4 + len;
+  p = cie + 8;
+  version = *p++;
+  aug = p;
+  while (p < cend && *p) p++;
+  if (p >= cend) return;
+  p++;
+  if (strchr((const char *)aug, 'S') || (aug[0] && aug[0] != 'z')) return; /* signal frames; unknown augmentations */
+  code_align = ctrace__pl_uleb(&p, cend);
+  data_align = ctrace__pl_sleb(&p, cend);
+  if (version == 1) p++;
+  else (void)ctrace__pl_uleb(&p, cend);
+  if (aug[0] == 'z') {
+    uint64_t alen = ctrace__pl_uleb(&p, cend);
+    const uint8_t *a = p, *q;
+    if (alen > (uint64_t)(cend - p)) return;
+    for (q = aug + 1; *q; q++) {
+      if (*q == 'R') fde_enc = *a++;
+      else if (*q == 'L') a++;
+      else if (*q == 'P') { uint64_t ignored; uint8_t e = *a++; if (ctrace__pl_encoded(&a, p + alen, e & 0x7f, &ignored)) return; }
+      else return;
+    }
+    p += alen;
+    z = 1;
+  }
+  memset(&init, 0, sizeof init);
+  init.cfa_off = 8;
+  init.ra_off = -8;
+  if (ctrace__pl_cfa_run(p, cend, 0, 0, code_align, data_align, &init, &init)) return; /* at loc 0 nothing stops */
+  p = fde + 8;
+  if (ctrace__pl_encoded(&p, end, fde_enc, &start) || ctrace__pl_encoded(&p, end, fde_enc & 0x0f, &range)) return;
+  if (pc < start || pc >= start + range) return;
+  if (z) {
+    uint64_t alen = ctrace__pl_uleb(&p, end);
+    if (alen > (uint64_t)(end - p)) return;
+    p += alen;
+  }
+  st = init;
+  if (ctrace__pl_cfa_run(p, end, start, pc, code_align, data_align, &init, &st)) return;
+  if (st.ra_off != -8 || st.cfa_off < 8 || st.cfa_off > 0x7fffffff || st.rbp_off < -32768 || st.rbp_off > 32767) return;
+  r->cfa_off = (int32_t)st.cfa_off;
+  r->rbp_off = (int16_t)st.rbp_off;
+  r->cfa_rbp = (uint8_t)st.cfa_rbp;
+  r->kind = 1;
+}
+
+/* Own frames first: steps from here until the allocation's return address,
+   then keeps up to max return addresses. */
+static CTRACE__NOINSTR __attribute__((noinline)) uint32_t ctrace__pl_walk_own(ctrace__tstate *t, uintptr_t from,
+                                                                            uintptr_t *frames, uint32_t max,
+                                                                            uint32_t *cut) {
+  uintptr_t pc, sp, bp, lo, hi;
+  uint32_t n = 0, skipped = 0, steps = 0;
+  int keep = 0;
+  ctrace__pl_rule *rules = t->pl_rules;
+  if (!rules) return UINT32_MAX;
+  lo = t->pl_stack_lo;
+  hi = t->pl_stack_hi;
+  __asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2" : "=r"(pc), "=r"(sp), "=r"(bp));
+  for (;;) {
+    /* pc is a return address except for the first frame: its call is the byte before */
+    uintptr_t look = steps ? pc - 1 : pc, cfa, ra;
+    ctrace__pl_rule *r = &rules[(look ^ (look >> 12)) & (CTRACE__PL_RULES - 1)];
+    if (r->pc != look || !r->kind) ctrace__pl_rule_make(look, r);
+    if (r->kind != 1) break;
+    cfa = (r->cfa_rbp ? bp : sp) + (uintptr_t)(intptr_t)r->cfa_off;
+    if (cfa <= sp || cfa < lo + 8 || cfa > hi || (r->rbp_off && (cfa + r->rbp_off < lo || cfa + r->rbp_off + 8 > hi)))
+      break;
+    memcpy(&ra, (const void *)(cfa - 8), sizeof ra);
+    if (r->rbp_off) memcpy(&bp, (const void *)(cfa + r->rbp_off), sizeof bp);
+    sp = cfa;
+    pc = ra;
+    steps++;
+    if (!pc) break;
+    if (!keep) {
+      if (pc != from && ++skipped < 8) continue;
+      keep = 1;
+    }
+    if (n == max) {
+      *cut = 1;
+      break;
+    }
+    frames[n++] = pc;
+  }
+  return keep ? n : UINT32_MAX;
+}
+
+/* The thread's rule cache and stack bounds, made on its first stack. */
+static CTRACE__NOINSTR int ctrace__pl_unwind_ready(ctrace__tstate *t) {
+  pthread_attr_t attr;
+  void *addr;
+  size_t size;
+  if (t->pl_rules) return 1;
+  if (ctrace__pl_unwind_mode < 0) {
+    const char *m = getenv("CTRACE_UNWIND");
+    ctrace__pl_unwind_mode = !m ? 1 : strcmp(m, "libgcc") == 0 ? 0 : strcmp(m, "check") == 0 ? 2 : 1;
+  }
+  if (!ctrace__pl_unwind_mode || t->pl_stack_hi == 1) return 0;
+  t->pl_stack_hi = 1; /* tried */
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
+  if (pthread_attr_getstack(&attr, &addr, &size) != 0) {
+    pthread_attr_destroy(&attr);
+    return 0;
+  }
+  pthread_attr_destroy(&attr);
+  if (!(t->pl_rules = (ctrace__pl_rule *)CTRACE_MEM_ALLOC(sizeof(ctrace__pl_rule) * CTRACE__PL_RULES))) return 0;
+  memset(t->pl_rules, 0, sizeof(ctrace__pl_rule) * CTRACE__PL_RULES);
+  t->pl_stack_lo = (uintptr_t)addr;
+  t->pl_stack_hi = (uintptr_t)addr + size;
+  return 1;
+}
+#else
+#define CTRACE__PL_OWN_UNWIND 0
+#endif
 
 /* ---- stacks ---- */
 typedef struct ctrace__pl_walk {
@@ -5306,7 +5604,24 @@ static CTRACE__NOINSTR uint32_t ctrace__pl_stack_id(ctrace__tstate *t, uintptr_t
   w.max = ctrace__pl.depth;
   w.skipping = 1;
   w.from = from;
+#if CTRACE__PL_OWN_UNWIND
+  if (ctrace__pl_unwind_ready(t)) w.n = ctrace__pl_walk_own(t, from, frames, w.max, &w.cut);
+  if (!t->pl_rules || w.n == UINT32_MAX) {
+    w.n = w.cut = 0;
+    _Unwind_Backtrace(ctrace__pl_frame, &w);
+  } else if (ctrace__pl_unwind_mode == 2) { /* CTRACE_UNWIND=check: both, compared */
+    uintptr_t other[CTRACE__PL_DEPTH_MAX];
+    ctrace__pl_walk v = w;
+    v.frames = other;
+    v.n = v.cut = 0;
+    v.skipping = 1;
+    _Unwind_Backtrace(ctrace__pl_frame, &v);
+    ctrace__pl.checked++;
+    if (v.n != w.n || memcmp(other, frames, sizeof *frames * w.n)) ctrace__pl.differed++;
+  }
+#else
   _Unwind_Backtrace(ctrace__pl_frame, &w);
+#endif
   h = ctrace__pl_hash(frames, w.n);
   slot = (uint32_t)(h >> 40) & (CTRACE__STK_CACHE - 1);
   s = t->stk_cache[slot];
@@ -5323,40 +5638,46 @@ static const char ctrace__pl_names[][16] = {"malloc", "calloc", "realloc", "real
 enum { CTRACE__PL_MALLOC, CTRACE__PL_CALLOC, CTRACE__PL_REALLOC, CTRACE__PL_REALLOCARRAY, CTRACE__PL_POSIX_MEMALIGN,
        CTRACE__PL_ALIGNED_ALLOC, CTRACE__PL_MEMALIGN, CTRACE__PL_VALLOC, CTRACE__PL_PVALLOC, CTRACE__PL_FREE };
 
-/* A new block p of size bytes from the call `fn` returning to `from`. */
-static CTRACE__NOINSTR void ctrace__pl_alloc(void *p, uint64_t size, int fn, uintptr_t from) {
-  ctrace__tstate *t = ctrace__state();
-  uint64_t old = 0;
-  uint32_t site, stack;
-  uint8_t *q, tmp[40], *e;
-  int rc;
-  if (!t) return;
-  rc = ctrace__block_remember(ctrace__blocks_of(t), (uintptr_t)p, size, &old);
-  if (rc < 0) return; /* not tracked: its free will not be counted either */
-  if (rc > 0) ctrace__note_free(t, old); /* an address freed behind ctrace's back */
-  ctrace__note_alloc(t, size);
-  if (!(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) ||
-      !(site = ctrace__call_site_id(t, ctrace__pl_names[fn], 0)) || !(stack = ctrace__pl_stack_id(t, from)) ||
-      !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)))
-    return;
-  e = ctrace__put_varint(tmp, site);
-  e = ctrace__put_varint(e, (uint64_t)(uintptr_t)p);
-  e = ctrace__put_varint(e, size);
-  e = ctrace__put_varint(e, stack);
-  q = ctrace__event_head(t, CTRACE__EV_ALLOC_STACK);
+/* A sized event of this library's own: its fields, given as varints. */
+static CTRACE__NOINSTR void ctrace__pl_event(ctrace__tstate *t, uint8_t kind, const uint64_t *v, int n) {
+  uint8_t tmp[40], *e = tmp, *q;
+  int i;
+  for (i = 0; i < n; i++) e = ctrace__put_varint(e, v[i]);
+  q = ctrace__event_head(t, kind);
   *q++ = (uint8_t)(e - tmp); /* < 128: a one-byte varint */
   memcpy(q, tmp, (size_t)(e - tmp));
   ctrace__event_commit(t, q + (e - tmp));
 }
 
-/* p is about to be freed (or moved by realloc): 1 if it was the session's. */
-static CTRACE__NOINSTR int ctrace__pl_forget(void *p) {
-  ctrace__tstate *t = ctrace__state();
-  uint64_t size = 0;
-  if (!t || !ctrace__block_forget(t, (uintptr_t)p, &size)) return 0;
-  ctrace__note_free(t, size);
-  ctrace__block_event(CTRACE_EV_FREE, ctrace__pl_names[CTRACE__PL_FREE], 0, (uintptr_t)p, size);
-  return 1;
+/* A new block p of size bytes from the call `fn` returning to `from`. */
+static CTRACE__NOINSTR void ctrace__pl_alloc(void *p, uint64_t size, int fn, uintptr_t from) {
+  ctrace__tstate *t;
+  uint64_t v[4];
+  uint32_t site, stack;
+  if (!(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) || !(site = ctrace__call_site_id(t, ctrace__pl_names[fn], 0)) ||
+      !(stack = ctrace__pl_stack_id(t, from)) || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)))
+    return;
+  v[0] = site;
+  v[1] = (uint64_t)(uintptr_t)p;
+  v[2] = size;
+  v[3] = stack;
+  ctrace__pl_event(t, CTRACE__EV_ALLOC_STACK, v, 4);
+}
+
+/* p is being freed (or moved by realloc). Whether the session saw it
+   allocated is the reader's to tell: a block from before the session is
+   one it never saw, and a FREE_ANY of it is no problem. Keeping a table of
+   live blocks here cost more than unwinding the stacks. */
+static CTRACE__NOINSTR void ctrace__pl_free_event(void *p) {
+  ctrace__tstate *t;
+  uint64_t v[2];
+  uint32_t site;
+  if (!(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) ||
+      !(site = ctrace__call_site_id(t, ctrace__pl_names[CTRACE__PL_FREE], 0)) || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)))
+    return;
+  v[0] = site;
+  v[1] = (uint64_t)(uintptr_t)p;
+  ctrace__pl_event(t, CTRACE__EV_FREE_ANY, v, 2);
 }
 
 #define CTRACE__PL_RECORDING() (CTRACE__ON() && !ctrace__pl_busy)
@@ -5371,6 +5692,14 @@ static CTRACE__NOINSTR void *ctrace__pl_record(void *p, uint64_t size, int fn, u
     errno = e;
   }
   return p;
+}
+
+static CTRACE__NOINSTR void ctrace__pl_record_free(void *p) {
+  int e = errno;
+  ctrace__pl_busy = 1;
+  ctrace__pl_free_event(p);
+  ctrace__pl_busy = 0;
+  errno = e;
 }
 
 CTRACE__NOINSTR void *malloc(size_t n) {
@@ -5391,19 +5720,13 @@ CTRACE__NOINSTR void *calloc(size_t n, size_t size) {
 CTRACE__NOINSTR void free(void *p) {
   if (!p || ctrace__pl_is_boot(p)) return;
   if (!CTRACE__PL_READY()) return; /* cannot happen: p came from somewhere */
-  if (CTRACE__PL_RECORDING()) {
-    int e = errno;
-    ctrace__pl_busy = 1;
-    ctrace__pl_forget(p); /* before the free: afterwards the address may be another thread's */
-    ctrace__pl_busy = 0;
-    errno = e;
-  }
+  /* the event first: once freed, the address may be another thread's */
+  if (CTRACE__PL_RECORDING()) ctrace__pl_record_free(p);
   ctrace__pl.free(p);
 }
 
 static CTRACE__NOINSTR void *ctrace__pl_realloc(void *p, size_t n, int fn, uintptr_t from) {
   void *q;
-  int known = 0, e;
   if (p && ctrace__pl_is_boot(p)) { /* a boot block moves to the C library */
     size_t old = ctrace__pl_boot_size(p);
     if (!(q = malloc(n))) return NULL;
@@ -5412,19 +5735,9 @@ static CTRACE__NOINSTR void *ctrace__pl_realloc(void *p, size_t n, int fn, uintp
   }
   if (!CTRACE__PL_READY()) return NULL;
   if (!CTRACE__PL_RECORDING()) return ctrace__pl.realloc(p, n);
-  e = errno;
-  ctrace__pl_busy = 1;
-  if (p) known = ctrace__pl_forget(p);
-  ctrace__pl_busy = 0;
-  errno = e;
   q = ctrace__pl.realloc(p, n);
-  if (!q && n && known) { /* failed: the old block is still there */
-    e = errno;
-    ctrace__pl_busy = 1;
-    ctrace__pl_alloc(p, 0, fn, from); /* its size is unknown now; counted as 0 bytes */
-    ctrace__pl_busy = 0;
-    errno = e;
-  }
+  /* a failure leaves p as it was; realloc(p, 0) may free p and give NULL */
+  if (p && (q || n == 0)) ctrace__pl_record_free(p);
   return ctrace__pl_record(q, n, fn, from);
 }
 
@@ -5499,6 +5812,9 @@ static CTRACE__NOINSTR void ctrace__pl_finish(void) {
   ctrace__pl_busy = 1;
   if (ctrace__pl.flight) (void)ctrace_flight_dump(ctrace__pl.path);
   (void)ctrace_stop();
+  if (ctrace__pl.checked)
+    fprintf(stderr, "ctrace: unwind check: %llu stacks, %llu differ from _Unwind_Backtrace's\n",
+            (unsigned long long)ctrace__pl.checked, (unsigned long long)ctrace__pl.differed);
   ctrace__pl_busy = 0;
 }
 
@@ -7148,6 +7464,19 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
     }
     q += d;
     break;
+  case CTRACE__EV_FREE_ANY: {
+    const uint8_t *f;
+    if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
+    f = q;
+    if (ctrace__get_varint(&f, q + d, &a) || ctrace__get_varint(&f, q + d, &ev->ptr)) return -1;
+    s = ctrace__site_of(r, a);
+    ev->kind = CTRACE_EV_FREE;
+    ev->name = s->name;
+    ev->file = s->file;
+    ev->line = s->line;
+    q += d;
+    break;
+  }
   case CTRACE__EV_ALLOC_STACK: {
     const uint8_t *f;
     uint64_t stack;
@@ -8929,6 +9258,10 @@ static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
   uint32_t slot = ctrace__freed_slot(ev->ptr);
   if (!ev->ptr) return; /* free(NULL) is allowed and does nothing */
   e = ctrace__live_find(&a->live, ev->ptr);
+  if (!e && ev->raw_kind == CTRACE__EV_FREE_ANY && a->freed[slot] != ev->ptr) {
+    a->mem.frees_before++; /* allocated before the recording (ctrace run) */
+    return;
+  }
   if (!e) {
     int twice = a->freed[slot] == ev->ptr;
     ctrace__problem(a, twice ? CTRACE_PROB_DOUBLE_FREE : CTRACE_PROB_UNTRACKED_FREE, 1,
