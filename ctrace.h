@@ -414,6 +414,7 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_analysis_memory CTRACE__TOOL(ctrace_analysis_memory)
 #define ctrace_analysis_peaks CTRACE__TOOL(ctrace_analysis_peaks)
 #define ctrace_analysis_alloc_sites CTRACE__TOOL(ctrace_analysis_alloc_sites)
+#define ctrace_analysis_alloc_stacks CTRACE__TOOL(ctrace_analysis_alloc_stacks)
 #define ctrace_analysis_problems CTRACE__TOOL(ctrace_analysis_problems)
 #define ctrace_analysis_logs CTRACE__TOOL(ctrace_analysis_logs)
 #define ctrace_analysis_flame CTRACE__TOOL(ctrace_analysis_flame)
@@ -857,7 +858,20 @@ typedef struct ctrace_alloc_site {
   uint64_t max_size;
 } ctrace_alloc_site;
 
-enum ctrace_site_order { CTRACE_BY_BYTES = 0, CTRACE_BY_COUNT = 1, CTRACE_BY_LIVE_BYTES = 2 };
+enum ctrace_site_order { CTRACE_BY_BYTES = 0, CTRACE_BY_COUNT = 1, CTRACE_BY_LIVE_BYTES = 2,
+                         CTRACE_BY_PEAK_BYTES = 3 /* call stacks only */ };
+
+/* Allocations by call stack (traces of ctrace run): one per distinct stack. */
+typedef struct ctrace_alloc_stack {
+  uint32_t stack;            /* the reader's stack id */
+  uint32_t depth;
+  const ctrace_frame *frames;/* innermost first (frame 0 called the allocator); the analysis's copy */
+  uint64_t allocs, bytes;
+  uint64_t frees, freed_bytes;
+  uint64_t live_blocks, live_bytes;   /* at the end: leaks */
+  uint64_t peak_bytes;       /* live when the heap first reached its peak */
+  uint64_t temporary_allocs, temporary_bytes;
+} ctrace_alloc_stack;
 
 enum ctrace_problem_kind {
   CTRACE_PROB_END_WITHOUT_BEGIN = 1, /* ZONE_END with no open zone on its thread */
@@ -965,6 +979,12 @@ CTRACE_TOOLS_API const ctrace_alloc_site *ctrace_analysis_alloc_sites(const ctra
    totals are in ctrace_mem_summary (alloc, live_blocks). */
 CTRACE_TOOLS_API const ctrace_alloc_site *ctrace_analysis_leaks(const ctrace_analysis *a, uint32_t *n,
                                                           uint32_t *dropped);
+/* Call stacks of allocations (traces of ctrace run), largest first by
+   enum ctrace_site_order: BY_LIVE_BYTES lists those with blocks live at the
+   end (leaks), BY_PEAK_BYTES those holding bytes at the peak. Empty for a
+   trace without stacks. */
+CTRACE_TOOLS_API const ctrace_alloc_stack *ctrace_analysis_alloc_stacks(const ctrace_analysis *a, int order,
+                                                                  uint32_t *n);
 /* Problems that occurred (count > 0), by kind. */
 CTRACE_TOOLS_API const ctrace_problem *ctrace_analysis_problems(const ctrace_analysis *a, uint32_t *n);
 /* The first max_logs messages, in time order; the total is in the summary. */
@@ -1032,7 +1052,12 @@ CTRACE_TOOLS_API const ctrace_flame_node *ctrace_analysis_flame(const ctrace_ana
    innermost (by_bytes 1; allocations outside any zone are the stack
    "(no zone)"). In names ';' becomes ':' and CR/LF/TAB become spaces, empty
    names become "(unnamed)". The weights sum to the sum of every zone's self
-   time (= the flame root's total_ns), or to total_alloc. */
+   time (= the flame root's total_ns), or to total_alloc.
+   A trace with allocation call stacks (ctrace run) gives, for by_bytes 1
+   (bytes) and 2 (count, CTRACE_FOLDED_COUNT), one line per call stack,
+   outermost frame first, each frame as `ctrace stats` names it; N sums to
+   total_alloc or to the allocations made with a stack. */
+#define CTRACE_FOLDED_COUNT 2
 /* Where output goes: write size bytes, return 0 or a negative code (which the
    output function then returns). A last call with size 0 marks the end of the
    output. ctrace_write_stdio writes to user, a FILE* (stdout, or one from
@@ -7870,6 +7895,7 @@ typedef struct ctrace__live {
   uint64_t seq;    /* allocating thread's allocation number */
   uint32_t ref;    /* site (blocks) or task index (tasks); CTRACE_NONE = empty */
   uint32_t thread; /* thread index */
+  uint32_t stack;  /* the block's call stack id, 0 if none */
 } ctrace__live;
 
 typedef struct ctrace__livetab {
@@ -8391,6 +8417,15 @@ struct ctrace_analysis {
 
   int64_t progress_total;
   double progress_last;
+  /* allocations by call stack (ctrace run), by stack id - 1; a stack's
+     peak_bytes is brought up to date lazily: stack_epoch[i] < peak_epoch
+     means the heap rose to a new peak since the stack last changed, so its
+     live bytes then were its live bytes now */
+  ctrace_alloc_stack *stacks;
+  uint32_t *stack_epoch;
+  uint32_t cap_stacks, cap_epoch, n_stacks, peak_epoch;
+  ctrace_alloc_stack *stacks_by[4];
+  uint32_t n_stacks_by[4];
 };
 
 static void ctrace__fail(ctrace_analysis *a, int code) {
@@ -9180,9 +9215,61 @@ static uint32_t ctrace__freed_slot(uint64_t ptr) {
   return (uint32_t)ctrace__mix64(ptr) & (CTRACE__FREED_CACHE - 1);
 }
 
+/* The stack's figures, ready to change: its held-at-peak brought up to date. */
+static ctrace_alloc_stack *ctrace__stack_touch(ctrace_analysis *a, uint32_t id) {
+  ctrace_alloc_stack *st = &a->stacks[id - 1];
+  if (a->stack_epoch[id - 1] != a->peak_epoch) {
+    st->peak_bytes = st->live_bytes;
+    a->stack_epoch[id - 1] = a->peak_epoch;
+  }
+  return st;
+}
+
+/* The figures of the allocation's call stack, made at its first block (its
+   frames copied, their names interned); NULL for none or out of memory. */
+static ctrace_alloc_stack *ctrace__stack_of(ctrace_analysis *a, const ctrace_event *ev) {
+  uint32_t id = ev->stack, old = a->cap_stacks, i;
+  ctrace_alloc_stack *st;
+  ctrace_frame *f;
+  if (!id || !ev->stack_frames) return NULL;
+  if (id > a->cap_stacks) {
+    if (CTRACE__GROW(a->stacks, a->cap_stacks, id) || CTRACE__GROW(a->stack_epoch, a->cap_epoch, a->cap_stacks)) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+      return NULL;
+    }
+    memset(a->stacks + old, 0, sizeof *a->stacks * (a->cap_stacks - old)); /* epochs: set when made */
+  }
+  st = &a->stacks[id - 1];
+  if (st->stack) return ctrace__stack_touch(a, id);
+  f = (ctrace_frame *)(void *)ctrace__arena_alloc(&a->arena, sizeof *f * ev->stack_depth + 8);
+  if (!f) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return NULL;
+  }
+  f = (ctrace_frame *)(void *)(((uintptr_t)f + 7) & ~(uintptr_t)7);
+  for (i = 0; i < ev->stack_depth; i++) {
+    f[i] = ev->stack_frames[i];
+    f[i].function = ctrace__intern(a, f[i].function);
+    f[i].object = ctrace__intern(a, f[i].object);
+    f[i].file = ctrace__intern(a, f[i].file);
+    if (!f[i].function || !f[i].object || !f[i].file) return NULL;
+  }
+  st->stack = id;
+  st->depth = ev->stack_depth;
+  st->frames = f;
+  a->n_stacks++;
+  a->stack_epoch[id - 1] = a->peak_epoch;
+  return st;
+}
+
 /* A block leaves the live table: by a FREE, or by an ALLOC over it. */
 static void ctrace__block_gone(ctrace_analysis *a, ctrace__live *e) {
   ctrace_alloc_site *s = &a->sites[e->ref];
+  if (e->stack && e->stack <= a->cap_stacks) {
+    ctrace_alloc_stack *st = ctrace__stack_touch(a, e->stack);
+    st->live_blocks--;
+    st->live_bytes = ctrace__usub(st->live_bytes, e->size);
+  }
   a->mem.alloc = ctrace__usub(a->mem.alloc, e->size);
   s->live_blocks--;
   s->live_bytes = ctrace__usub(s->live_bytes, e->size);
@@ -9214,6 +9301,17 @@ static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *e
   e->seq = ++t->alloc_seq;
   e->ref = si;
   e->thread = ti;
+  e->stack = 0;
+  if (ev->stack) {
+    ctrace_alloc_stack *st = ctrace__stack_of(a, ev);
+    if (st) {
+      e->stack = ev->stack;
+      st->allocs++;
+      st->bytes = ctrace__uadd(a, st->bytes, size);
+      st->live_blocks++;
+      st->live_bytes = ctrace__uadd(a, st->live_bytes, size);
+    }
+  }
   if (a->freed[ctrace__freed_slot(ev->ptr)] == ev->ptr) a->freed[ctrace__freed_slot(ev->ptr)] = 0;
 
   s = &a->sites[si];
@@ -9226,7 +9324,11 @@ static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *e
   a->mem.total_alloc = ctrace__uadd(a, a->mem.total_alloc, size);
   a->mem.mallocs++;
   if (size > a->mem.max_alloc_size) a->mem.max_alloc_size = size;
-  if (size) ctrace__heap_moved(a, ev->time_ns, 1);
+  if (size) {
+    uint64_t peak = a->mem.peak_alloc;
+    ctrace__heap_moved(a, ev->time_ns, 1);
+    if (a->mem.peak_alloc != peak) a->peak_epoch++; /* every stack's live bytes are its bytes at the peak */
+  }
   k = size ? ctrace__floor_log2(size) + 1 : 0;
   a->mem.size_count[k]++;
   a->mem.size_bytes[k] = ctrace__uadd(a, a->mem.size_bytes[k], size);
@@ -9272,6 +9374,15 @@ static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
   s->frees++;
   s->freed_bytes = ctrace__uadd(a, s->freed_bytes, e->size);
   a->mem.frees++;
+  if (e->stack && e->stack <= a->cap_stacks) {
+    ctrace_alloc_stack *st = &a->stacks[e->stack - 1];
+    st->frees++;
+    st->freed_bytes = ctrace__uadd(a, st->freed_bytes, e->size);
+    if (ctrace__is_temporary(a, e, ev->time_ns)) {
+      st->temporary_allocs++;
+      st->temporary_bytes = ctrace__uadd(a, st->temporary_bytes, e->size);
+    }
+  }
   if (ctrace__is_temporary(a, e, ev->time_ns)) {
     s->temporary_allocs++;
     s->temporary_bytes = ctrace__uadd(a, s->temporary_bytes, e->size);
@@ -9635,6 +9746,59 @@ static int ctrace__sort_sites(ctrace_analysis *a) {
   return 0;
 }
 
+static uint64_t ctrace__stack_key(const ctrace_alloc_stack *s, int order) {
+  return order == CTRACE_BY_COUNT ? s->allocs : order == CTRACE_BY_LIVE_BYTES ? s->live_bytes
+                                               : order == CTRACE_BY_PEAK_BYTES ? s->peak_bytes : s->bytes;
+}
+
+typedef struct ctrace__stack_sort {
+  const ctrace_alloc_stack *s;
+  int order;
+} ctrace__stack_sort;
+
+static int ctrace__stack_later(const void *ctx, uint32_t x, uint32_t y) {
+  const ctrace__stack_sort *ss = (const ctrace__stack_sort *)ctx;
+  const ctrace_alloc_stack *p = &ss->s[x], *q = &ss->s[y];
+  uint64_t kp = ctrace__stack_key(p, ss->order), kq = ctrace__stack_key(q, ss->order);
+  if (kp != kq) return kp < kq;
+  if (p->allocs != q->allocs) return p->allocs < q->allocs;
+  return p->stack > q->stack;
+}
+
+/* The stacks in the four orders; leaks and at-peak keep only stacks that
+   hold something then. Each stack's held-at-peak is brought up to date. */
+static int ctrace__sort_stacks(ctrace_analysis *a) {
+  uint32_t *idx, i, o, n = 0;
+  ctrace__stack_sort ss;
+  if (!a->n_stacks) return 0;
+  idx = (uint32_t *)CTRACE_MEM_ALLOC((size_t)a->n_stacks * sizeof *idx);
+  if (!idx) return CTRACE_E_NOMEM;
+  for (i = 0; i < a->cap_stacks; i++)
+    if (a->stacks[i].stack) {
+      ctrace__stack_touch(a, i + 1);
+      if (n < a->n_stacks) idx[n++] = i;
+    }
+  ss.s = a->stacks;
+  for (o = 0; o < 4; o++) {
+    uint32_t k = 0;
+    ss.order = (int)o;
+    ctrace__sort_idx(idx, n, ctrace__stack_later, &ss);
+    a->stacks_by[o] = (ctrace_alloc_stack *)CTRACE_MEM_ALLOC((size_t)n * sizeof *a->stacks);
+    if (!a->stacks_by[o]) {
+      CTRACE_MEM_FREE(idx);
+      return CTRACE_E_NOMEM;
+    }
+    for (i = n; i > 0; i--) {
+      const ctrace_alloc_stack *s = &a->stacks[idx[i - 1]];
+      if ((o == CTRACE_BY_LIVE_BYTES && !s->live_blocks) || (o == CTRACE_BY_PEAK_BYTES && !s->peak_bytes)) continue;
+      a->stacks_by[o][k++] = *s;
+    }
+    a->n_stacks_by[o] = k;
+  }
+  CTRACE_MEM_FREE(idx);
+  return 0;
+}
+
 static int ctrace__thread_by_id(const void *x, const void *y) {
   uint32_t p = ((const ctrace_thread_stats *)x)->id, q = ((const ctrace_thread_stats *)y)->id;
   return p < q ? -1 : p > q;
@@ -9820,7 +9984,7 @@ static int ctrace__finish_tables(ctrace_analysis *a) {
     if (!a->zone_order) return CTRACE_E_NOMEM;
     ctrace__zone_sort_into(a->zones.st, a->zones.n, CTRACE_ZONE_BY_TOTAL, a->zone_order);
   }
-  if (ctrace__sort_sites(a)) return CTRACE_E_NOMEM;
+  if (ctrace__sort_sites(a) || ctrace__sort_stacks(a)) return CTRACE_E_NOMEM;
   return ctrace__collect_problems(a);
 }
 
@@ -9917,6 +10081,9 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
   ctrace__live_free(&a->live);
   CTRACE_MEM_FREE(a->sites);
   for (i = 0; i < 3; i++) CTRACE_MEM_FREE(a->sites_by[i]);
+  for (i = 0; i < 4; i++) CTRACE_MEM_FREE(a->stacks_by[i]);
+  CTRACE_MEM_FREE(a->stacks);
+  CTRACE_MEM_FREE(a->stack_epoch);
   ctrace__map_free(&a->site_map);
   CTRACE_MEM_FREE(a->problems);
   CTRACE_MEM_FREE(a->logs);
@@ -10056,6 +10223,11 @@ CTRACE_API const ctrace_alloc_site *ctrace_analysis_alloc_sites(const ctrace_ana
   int o = order >= 0 && order <= 2 ? order : 0;
   CTRACE__ARRAY(a, a->sites_by[o], o == CTRACE_BY_LIVE_BYTES ? a->n_leaks + a->leaks_dropped
                                                               : a->n_sites, n);
+}
+CTRACE_API const ctrace_alloc_stack *ctrace_analysis_alloc_stacks(const ctrace_analysis *a, int order,
+                                                                  uint32_t *n) {
+  int o = order >= 0 && order <= 3 ? order : 0;
+  CTRACE__ARRAY(a, a->stacks_by[o], a->n_stacks_by[o], n);
 }
 CTRACE_API const ctrace_alloc_site *ctrace_analysis_leaks(const ctrace_analysis *a, uint32_t *n,
                                                           uint32_t *dropped) {
@@ -10618,6 +10790,57 @@ static void ctrace__json_memory(ctrace__out *o, const ctrace_analysis *a) {
   ctrace__out_s(o, "]}");
 }
 
+static void ctrace__json_stack_list(ctrace__out *o, const char *key, const ctrace_alloc_stack *st, uint32_t n) {
+  uint32_t i, j;
+  ctrace__jopen(o, key, "[");
+  for (i = 0; i < n; i++) {
+    ctrace__jopen(o, NULL, "{");
+    ctrace__ju(o, "stack", st[i].stack);
+    ctrace__ju(o, "allocs", st[i].allocs);
+    ctrace__ju(o, "bytes", st[i].bytes);
+    ctrace__ju(o, "frees", st[i].frees);
+    ctrace__ju(o, "freed_bytes", st[i].freed_bytes);
+    ctrace__ju(o, "live_blocks", st[i].live_blocks);
+    ctrace__ju(o, "live_bytes", st[i].live_bytes);
+    ctrace__ju(o, "peak_bytes", st[i].peak_bytes);
+    ctrace__ju(o, "temporary_allocs", st[i].temporary_allocs);
+    ctrace__jopen(o, "frames", "[");
+    for (j = 0; j < st[i].depth; j++) {
+      const ctrace_frame *f = &st[i].frames[j];
+      ctrace__jopen(o, NULL, "{");
+      ctrace__js(o, "function", f->function);
+      ctrace__js(o, "object", f->object);
+      ctrace__ju(o, "offset", f->offset);
+      ctrace__js(o, "file", f->file);
+      ctrace__ju(o, "line", f->line);
+      ctrace__out_s(o, "}");
+    }
+    ctrace__out_s(o, "]}");
+  }
+  ctrace__out_s(o, "]");
+}
+
+/* "alloc_stacks" (traces of ctrace run): the top 20 stacks by bytes, by
+   count and by bytes held at the peak, and every leaking stack (at most
+   max_leak_sites). */
+static void ctrace__json_stacks(ctrace__out *o, const ctrace_analysis *a) {
+  uint32_t top = 20;
+  ctrace__jopen(o, "alloc_stacks", "{");
+  ctrace__ju(o, "stacks", a->n_stacks);
+  ctrace__ju(o, "stacks_cut", a->sum.info.stacks_cut);
+  ctrace__ju(o, "frees_before", a->mem.frees_before);
+  ctrace__json_stack_list(o, "by_bytes", a->stacks_by[CTRACE_BY_BYTES],
+                          a->n_stacks_by[CTRACE_BY_BYTES] < top ? a->n_stacks_by[CTRACE_BY_BYTES] : top);
+  ctrace__json_stack_list(o, "by_count", a->stacks_by[CTRACE_BY_COUNT],
+                          a->n_stacks_by[CTRACE_BY_COUNT] < top ? a->n_stacks_by[CTRACE_BY_COUNT] : top);
+  ctrace__json_stack_list(o, "at_peak", a->stacks_by[CTRACE_BY_PEAK_BYTES],
+                          a->n_stacks_by[CTRACE_BY_PEAK_BYTES] < top ? a->n_stacks_by[CTRACE_BY_PEAK_BYTES] : top);
+  ctrace__json_stack_list(o, "leaks", a->stacks_by[CTRACE_BY_LIVE_BYTES],
+                          a->n_stacks_by[CTRACE_BY_LIVE_BYTES] < a->cfg.max_leak_sites
+                              ? a->n_stacks_by[CTRACE_BY_LIVE_BYTES] : a->cfg.max_leak_sites);
+  ctrace__out_s(o, "}");
+}
+
 static void ctrace__json_sites(ctrace__out *o, const ctrace_analysis *a) {
   uint32_t i;
   ctrace__jopen(o, "alloc_sites", "[");
@@ -10689,6 +10912,7 @@ CTRACE_API int ctrace_stats_json(const ctrace_analysis *a, ctrace_write_fn write
   ctrace__json_zones(&o, a);
   ctrace__json_memory(&o, a);
   ctrace__json_sites(&o, a);
+  ctrace__json_stacks(&o, a);
   ctrace__json_rest(&o, a);
   ctrace__out_s(&o, "}\n");
   return ctrace__out_end(&o);
@@ -10754,12 +10978,44 @@ static void ctrace__folded_line(ctrace__out *o, const ctrace_analysis *a, uint32
   ctrace__out_f(o, " %llu\n", (unsigned long long)weight);
 }
 
+/* A frame as the outputs name it: the function, else object+0xOFFSET,
+   else the bare address; then " file:line" when known. */
+static const char *ctrace__frame_name(const ctrace_frame *f, char *buf, size_t n) {
+  if (f->function[0] && f->file[0]) snprintf(buf, n, "%s %s:%u", f->function, f->file, (unsigned)f->line);
+  else if (f->function[0]) snprintf(buf, n, "%s", f->function);
+  else if (f->object[0]) snprintf(buf, n, "%s+0x%llx", ctrace__obj_name(f->object), (unsigned long long)f->offset);
+  else snprintf(buf, n, "0x%llx", (unsigned long long)f->address);
+  return buf;
+}
+
+/* One folded line per allocation call stack, outermost frame first. */
+static int ctrace__folded_stacks(ctrace__out *o, const ctrace_analysis *a, int by_count) {
+  uint32_t i, j;
+  char name[512];
+  for (i = 0; i < a->n_stacks_by[CTRACE_BY_BYTES] && !o->err; i++) {
+    const ctrace_alloc_stack *st = &a->stacks_by[CTRACE_BY_BYTES][i];
+    uint64_t w = by_count ? st->allocs : st->bytes;
+    if (!w) continue;
+    if (!st->depth) ctrace__out_s(o, "(no frames)");
+    for (j = st->depth; j > 0; j--) {
+      const char *c;
+      ctrace__frame_name(&st->frames[j - 1], name, sizeof name);
+      for (c = name; *c; c++)
+        ctrace__out_bytes(o, *c == ';' ? ":" : (*c == '\n' || *c == '\r' || *c == '\t') ? " " : c, 1);
+      if (j > 1) ctrace__out_s(o, ";");
+    }
+    ctrace__out_f(o, " %llu\n", (unsigned long long)w);
+  }
+  return ctrace__out_end(o);
+}
+
 CTRACE_API int ctrace_export_folded(const ctrace_analysis *a, int by_bytes, ctrace_write_fn write,
                                     void *user) {
   ctrace__out o;
   uint32_t i, max_depth = 0, *path;
   uint64_t *deeper = NULL; /* per node at the cut depth: the weight below it */
   if (ctrace__out_begin(&o, a, write, user)) return CTRACE_E_INVALID;
+  if (by_bytes && a->n_stacks) return ctrace__folded_stacks(&o, a, by_bytes == CTRACE_FOLDED_COUNT);
   for (i = 0; i < a->n_flame; i++)
     if (a->flame[i].depth > max_depth) max_depth = a->flame[i].depth;
   path = (uint32_t *)CTRACE_MEM_ALLOC(((size_t)max_depth + 1) * sizeof *path);
@@ -10915,6 +11171,46 @@ static void ctrace__text_sites(ctrace__out *o, const char *title, const ctrace_a
   }
 }
 
+static void ctrace__text_stacks(ctrace__out *o, const char *title, const ctrace_alloc_stack *st, uint32_t n,
+                                int order) {
+  uint32_t i, j;
+  char b[32], name[512];
+  if (!n) return;
+  ctrace__out_f(o, "  %s\n", title);
+  for (i = 0; i < n && i < 5; i++) {
+    uint64_t bytes = order == CTRACE_BY_LIVE_BYTES ? st[i].live_bytes : order == CTRACE_BY_PEAK_BYTES ? st[i].peak_bytes
+                                                                                                    : st[i].bytes;
+    ctrace__out_f(o, "    %12s %10llu blocks%s\n", ctrace__an_fmt_bytes(b, sizeof b, bytes),
+                  (unsigned long long)(order == CTRACE_BY_LIVE_BYTES ? st[i].live_blocks : st[i].allocs),
+                  order == CTRACE_BY_PEAK_BYTES ? " allocated (bytes: held at the peak)" : "");
+    for (j = 0; j < st[i].depth && j < 8; j++) {
+      ctrace__out_s(o, "        ");
+      ctrace__term_name(o, ctrace__frame_name(&st[i].frames[j], name, sizeof name), 100);
+      ctrace__out_s(o, "\n");
+    }
+    if (st[i].depth > 8) ctrace__out_f(o, "        ... %u more frames\n", (unsigned)(st[i].depth - 8));
+  }
+}
+
+/* Allocations by call stack (traces of ctrace run). */
+static void ctrace__text_alloc_stacks(ctrace__out *o, const ctrace_analysis *a) {
+  if (!a->n_stacks) return;
+  ctrace__out_f(o, "\nallocations by call stack (%u stacks", (unsigned)a->n_stacks);
+  if (a->sum.info.stacks_cut) ctrace__out_f(o, ", %u cut at the depth limit", (unsigned)a->sum.info.stacks_cut);
+  ctrace__out_s(o, ")\n");
+  if (a->mem.frees_before)
+    ctrace__out_f(o, "  %llu frees of blocks allocated before the recording began (not counted)\n",
+                  (unsigned long long)a->mem.frees_before);
+  ctrace__text_stacks(o, "top stacks by bytes", a->stacks_by[CTRACE_BY_BYTES], a->n_stacks_by[CTRACE_BY_BYTES],
+                      CTRACE_BY_BYTES);
+  ctrace__text_stacks(o, "top stacks by count", a->stacks_by[CTRACE_BY_COUNT], a->n_stacks_by[CTRACE_BY_COUNT],
+                      CTRACE_BY_COUNT);
+  ctrace__text_stacks(o, "top stacks by bytes held at the peak", a->stacks_by[CTRACE_BY_PEAK_BYTES],
+                      a->n_stacks_by[CTRACE_BY_PEAK_BYTES], CTRACE_BY_PEAK_BYTES);
+  ctrace__text_stacks(o, "leaks by stack (live at the end)", a->stacks_by[CTRACE_BY_LIVE_BYTES],
+                      a->n_stacks_by[CTRACE_BY_LIVE_BYTES], CTRACE_BY_LIVE_BYTES);
+}
+
 static void ctrace__text_memory(ctrace__out *o, const ctrace_analysis *a) {
   const ctrace_mem_summary *m = &a->mem;
   char b1[32], b2[32];
@@ -11008,6 +11304,7 @@ CTRACE_API int ctrace_stats_text(const ctrace_analysis *a, ctrace_write_fn write
   ctrace__text_zones(&o, a, CTRACE_ZONE_BY_TOTAL, idx);
   ctrace__text_zones(&o, a, CTRACE_ZONE_BY_SELF, idx);
   ctrace__text_memory(&o, a);
+  ctrace__text_alloc_stacks(&o, a);
   ctrace__text_rest(&o, a);
   return ctrace__out_end(&o);
 }

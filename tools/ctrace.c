@@ -691,7 +691,7 @@ static const char help_stats[] =
     "Exit: 0 ok; 1 damaged trace (figures cover what was recovered); 2 error.\n";
 
 static const char help_export[] =
-    "usage: ctrace export FORMAT TRACE [-o OUT] [--weight time|bytes]\n"
+    "usage: ctrace export FORMAT TRACE [-o OUT] [--weight time|bytes|count]\n"
     "\n"
     "FORMAT is one of:\n"
     "  chrome  Chrome trace event JSON for Perfetto UI, chrome://tracing and\n"
@@ -704,7 +704,9 @@ static const char help_export[] =
     "          Default OUT: TRACE with .json.\n"
     "  folded  Folded stacks \"a;b;c N\" for flamegraph.pl, inferno, speedscope.\n"
     "          --weight time (default): N = self time in ns; --weight bytes:\n"
-    "          N = bytes allocated with that stack innermost. Names longer than\n"
+    "          N = bytes allocated with that stack innermost. A trace of\n"
+    "          `ctrace run` gives the allocations' call stacks instead, with\n"
+    "          --weight bytes or --weight count (N = allocations). Names longer than\n"
     "          256 bytes end in \"...[cut]\"; stacks deeper than 64 frames end in\n"
     "          a \"(deeper)\" frame that counts everything below. Default OUT:\n"
     "          TRACE with .folded.\n"
@@ -834,7 +836,8 @@ static int cmd_export(int argc, char **argv) {
   if (!a.format) return usage_error("%s", "which format? chrome, folded or csv");
   if (a.weight) {
     if (!strcmp(a.weight, "bytes")) by_bytes = 1;
-    else if (strcmp(a.weight, "time")) return usage_error("--weight %s: use time or bytes", a.weight);
+    else if (!strcmp(a.weight, "count")) by_bytes = CTRACE_FOLDED_COUNT;
+    else if (strcmp(a.weight, "time")) return usage_error("--weight %s: use time, bytes or count", a.weight);
     if (strcmp(a.format, "folded")) return usage_error("%s", "--weight applies to folded only");
   }
   if (!strcmp(a.format, "chrome")) return export_chrome(&a);
@@ -1280,7 +1283,7 @@ static const char help_main[] =
     "  check TRACE                     is the trace intact? what was lost?\n"
     "  stats TRACE [--json]            summary: zones top, memory, collections\n"
     "  export chrome TRACE [-o OUT]    Chrome trace JSON (Perfetto, speedscope)\n"
-    "  export folded TRACE [--weight time|bytes] [-o OUT]   folded stacks\n"
+    "  export folded TRACE [--weight time|bytes|count] [-o OUT]   folded stacks\n"
     "  export csv TRACE [-o OUT]       one row per zone\n"
     "  png TRACE [-o OUT.png] [--chart heap|timeline|flame] [--width W] [--height H]\n"
     "  report TRACE [-o OUT.html] [--baseline BASE.ctrace]   self-contained HTML\n"
