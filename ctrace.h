@@ -8426,6 +8426,8 @@ struct ctrace_analysis {
   uint32_t cap_stacks, cap_epoch, n_stacks, peak_epoch;
   ctrace_alloc_stack *stacks_by[4];
   uint32_t n_stacks_by[4];
+  ctrace_flame_node *aflame; /* the stacks merged into a tree, outermost frame first; bytes_total weighs */
+  uint32_t n_aflame, cap_aflame;
 };
 
 static void ctrace__fail(ctrace_analysis *a, int code) {
@@ -9215,6 +9217,16 @@ static uint32_t ctrace__freed_slot(uint64_t ptr) {
   return (uint32_t)ctrace__mix64(ptr) & (CTRACE__FREED_CACHE - 1);
 }
 
+/* A frame as the outputs name it: the function, else object+0xOFFSET,
+   else the bare address; then " file:line" when known. */
+static const char *ctrace__frame_name(const ctrace_frame *f, char *buf, size_t n) {
+  if (f->function[0] && f->file[0]) snprintf(buf, n, "%s %s:%u", f->function, f->file, (unsigned)f->line);
+  else if (f->function[0]) snprintf(buf, n, "%s", f->function);
+  else if (f->object[0]) snprintf(buf, n, "%s+0x%llx", ctrace__obj_name(f->object), (unsigned long long)f->offset);
+  else snprintf(buf, n, "0x%llx", (unsigned long long)f->address);
+  return buf;
+}
+
 /* The stack's figures, ready to change: its held-at-peak brought up to date. */
 static ctrace_alloc_stack *ctrace__stack_touch(ctrace_analysis *a, uint32_t id) {
   ctrace_alloc_stack *st = &a->stacks[id - 1];
@@ -9799,6 +9811,59 @@ static int ctrace__sort_stacks(ctrace_analysis *a) {
   return 0;
 }
 
+#define CTRACE__AFLAME_MAX 20000u /* nodes; deeper frames of a stack past it count in the last node made */
+
+/* The child of p named name in the allocation tree, made if new (CTRACE_NONE
+   when the tree is full or memory runs out). */
+static uint32_t ctrace__aflame_child(ctrace_analysis *a, uint32_t p, const char *name) {
+  uint32_t k;
+  ctrace_flame_node *n;
+  for (k = a->aflame[p].first_child; k != CTRACE_NONE; k = a->aflame[k].next_sibling)
+    if (a->aflame[k].name == name) return k; /* interned: one pointer per text */
+  if (a->n_aflame >= CTRACE__AFLAME_MAX || CTRACE__GROW(a->aflame, a->cap_aflame, a->n_aflame + 1)) return CTRACE_NONE;
+  k = a->n_aflame++;
+  n = &a->aflame[k];
+  memset(n, 0, sizeof *n);
+  n->name = name;
+  n->parent = p;
+  n->first_child = CTRACE_NONE;
+  n->next_sibling = a->aflame[p].first_child;
+  n->depth = a->aflame[p].depth + 1;
+  a->aflame[p].first_child = k;
+  return k;
+}
+
+/* "Where the memory comes from": every allocation stack merged from its
+   outermost frame down; a node's bytes_total is what was allocated on
+   stacks through it, bytes_self what its frame allocated itself. */
+static int ctrace__alloc_flame(ctrace_analysis *a) {
+  uint32_t i, j;
+  char name[512];
+  if (!a->n_stacks_by[CTRACE_BY_BYTES]) return 0;
+  if (CTRACE__GROW(a->aflame, a->cap_aflame, 1)) return CTRACE_E_NOMEM;
+  memset(a->aflame, 0, sizeof *a->aflame);
+  a->aflame[0].name = ctrace__intern(a, "all");
+  a->aflame[0].parent = a->aflame[0].first_child = a->aflame[0].next_sibling = CTRACE_NONE;
+  a->n_aflame = 1;
+  for (i = 0; i < a->n_stacks_by[CTRACE_BY_BYTES]; i++) {
+    const ctrace_alloc_stack *st = &a->stacks_by[CTRACE_BY_BYTES][i];
+    uint32_t at = 0;
+    a->aflame[0].bytes_total += st->bytes;
+    a->aflame[0].count += st->allocs;
+    for (j = st->depth; j > 0; j--) {
+      const char *nm = ctrace__intern(a, ctrace__frame_name(&st->frames[j - 1], name, sizeof name));
+      uint32_t k = nm ? ctrace__aflame_child(a, at, nm) : CTRACE_NONE;
+      if (k == CTRACE_NONE) break;
+      at = k;
+      a->aflame[at].bytes_total += st->bytes;
+      a->aflame[at].count += st->allocs;
+    }
+    a->aflame[at].bytes_self += st->bytes;
+    a->aflame[at].allocs_self += st->allocs;
+  }
+  return 0;
+}
+
 static int ctrace__thread_by_id(const void *x, const void *y) {
   uint32_t p = ((const ctrace_thread_stats *)x)->id, q = ((const ctrace_thread_stats *)y)->id;
   return p < q ? -1 : p > q;
@@ -9984,7 +10049,7 @@ static int ctrace__finish_tables(ctrace_analysis *a) {
     if (!a->zone_order) return CTRACE_E_NOMEM;
     ctrace__zone_sort_into(a->zones.st, a->zones.n, CTRACE_ZONE_BY_TOTAL, a->zone_order);
   }
-  if (ctrace__sort_sites(a) || ctrace__sort_stacks(a)) return CTRACE_E_NOMEM;
+  if (ctrace__sort_sites(a) || ctrace__sort_stacks(a) || ctrace__alloc_flame(a)) return CTRACE_E_NOMEM;
   return ctrace__collect_problems(a);
 }
 
@@ -10084,6 +10149,7 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
   for (i = 0; i < 4; i++) CTRACE_MEM_FREE(a->stacks_by[i]);
   CTRACE_MEM_FREE(a->stacks);
   CTRACE_MEM_FREE(a->stack_epoch);
+  CTRACE_MEM_FREE(a->aflame);
   ctrace__map_free(&a->site_map);
   CTRACE_MEM_FREE(a->problems);
   CTRACE_MEM_FREE(a->logs);
@@ -10976,16 +11042,6 @@ static void ctrace__folded_line(ctrace__out *o, const ctrace_analysis *a, uint32
   }
   if (deeper) ctrace__out_s(o, ";(deeper)");
   ctrace__out_f(o, " %llu\n", (unsigned long long)weight);
-}
-
-/* A frame as the outputs name it: the function, else object+0xOFFSET,
-   else the bare address; then " file:line" when known. */
-static const char *ctrace__frame_name(const ctrace_frame *f, char *buf, size_t n) {
-  if (f->function[0] && f->file[0]) snprintf(buf, n, "%s %s:%u", f->function, f->file, (unsigned)f->line);
-  else if (f->function[0]) snprintf(buf, n, "%s", f->function);
-  else if (f->object[0]) snprintf(buf, n, "%s+0x%llx", ctrace__obj_name(f->object), (unsigned long long)f->offset);
-  else snprintf(buf, n, "0x%llx", (unsigned long long)f->address);
-  return buf;
 }
 
 /* One folded line per allocation call stack, outermost frame first. */
@@ -12678,28 +12734,37 @@ static ctrace__flame_rows ctrace__flame_layout(const ctrace_flame_node *t, uint3
    still: a picture no script will zoom (the PNG): each label says its box's
    share of the whole, the title the whole's time, and a time axis runs
    under the deepest row drawn. */
-static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, const ctrace_analysis *a,
-                                                            const ctrace_analysis *b, float w, float h,
-                                                            int still) {
-  uint32_t n = 0, nb = 0, *stack, sp = 0;
-  const ctrace_flame_node *t = ctrace_analysis_flame(a, &n), *tb = b ? ctrace_analysis_flame(b, &nb) : NULL;
+/* The weight of node k: its total time, or (by_bytes) the bytes allocated
+   on stacks through it. */
+#define CTRACE__FLAME_W(t, k) (by_bytes ? (double)(t)[k].bytes_total : (double)(t)[k].total_ns)
+
+/* The same drawing for any tree: the zone stacks by time (with a baseline
+   tb), or the allocation stacks by bytes ("where the memory comes from"). */
+static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_tree(ctrace__canvas *c, const ctrace_flame_node *t, uint32_t n,
+                                                         const ctrace_flame_node *tb, uint32_t nb, float w, float h,
+                                                         int still, int by_bytes) {
+  uint32_t *stack, sp = 0;
   ctrace__flame_rows L = ctrace__flame_layout(t, n, h);
   float *x, row_h = L.row_h, top = L.top, fs = L.fs;
   uint32_t *match, drawn = 0;
   float bottom = top;
   double scale;
   char buf[300], t1[48], t2[48];
-  if (still && !b && n > 0 && t[0].total_ns > 0) {
-    ctrace__fmt_ns(t1, sizeof t1, (double)t[0].total_ns);
-    ctrace__textf(buf, sizeof buf, "Zone stacks (flame graph): width = total time, the full width = %s", t1);
+  if (still && !tb && n > 0 && CTRACE__FLAME_W(t, 0) > 0) {
+    if (by_bytes) ctrace__fmt_bytes(t1, sizeof t1, CTRACE__FLAME_W(t, 0));
+    else ctrace__fmt_ns(t1, sizeof t1, (double)t[0].total_ns);
+    ctrace__textf(buf, sizeof buf, by_bytes ? "Allocation stacks: width = bytes allocated, the full width = %s"
+                                            : "Zone stacks (flame graph): width = total time, the full width = %s", t1);
   }
   ctrace__canvas_text(c, 8, 20, (int)fs + 2, CTRACE__AN_START, CTRACE__INK,
-                      b ? "Zone stacks: red = slower than the baseline, blue = faster"
-                        : still && n > 0 && t[0].total_ns > 0 ? buf
-                        : "Zone stacks (flame graph): width = total time");
-  if (n == 0 || t[0].total_ns <= 0) {
+                      tb ? "Zone stacks: red = slower than the baseline, blue = faster"
+                         : still && n > 0 && CTRACE__FLAME_W(t, 0) > 0 ? buf
+                         : by_bytes ? "Allocation stacks (outermost frame on top): width = bytes allocated"
+                         : "Zone stacks (flame graph): width = total time");
+  if (n == 0 || CTRACE__FLAME_W(t, 0) <= 0) {
     c->used_h = h / 2 + fs * 2;
-    ctrace__canvas_text(c, w / 2, h / 2, (int)fs, CTRACE__AN_MIDDLE, CTRACE__MUTED, "no zones were recorded");
+    ctrace__canvas_text(c, w / 2, h / 2, (int)fs, CTRACE__AN_MIDDLE, CTRACE__MUTED,
+                        by_bytes ? "no allocation stacks were recorded" : "no zones were recorded");
     return c->oom ? CTRACE_E_NOMEM : 0;
   }
   x = (float *)CTRACE_MEM_ALLOC(sizeof(float) * n);
@@ -12711,14 +12776,14 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
     return CTRACE_E_NOMEM;
   }
   x[0] = still ? 28.0f : 8.0f; /* a still picture's axis labels need room at the sides */
-  scale = (double)(w - 2 * x[0]) / (double)t[0].total_ns;
+  scale = (double)(w - 2 * x[0]) / CTRACE__FLAME_W(t, 0);
   match[0] = nb ? 0 : CTRACE_NONE;
   stack[sp++] = 0;
   while (sp) {
     uint32_t p = stack[--sp], k;
     float cx = x[p];
     for (k = t[p].first_child; k != CTRACE_NONE && k < n; k = t[k].next_sibling) {
-      float cw = (float)((double)t[k].total_ns * scale), y;
+      float cw = (float)(CTRACE__FLAME_W(t, k) * scale), y;
       x[k] = cx;
       cx += cw;
       match[k] = tb ? ctrace__flame_child(tb, match[p], t[k].name) : CTRACE_NONE;
@@ -12735,7 +12800,13 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
         ctrace__canvas_group(c, k + 1u);
         ctrace__fmt_ns(t1, sizeof t1, (double)t[k].total_ns);
         ctrace__fmt_ns(t2, sizeof t2, (double)t[k].self_ns);
-        if (tb) {
+        if (by_bytes) {
+          ctrace__fmt_bytes(t1, sizeof t1, (double)t[k].bytes_total);
+          ctrace__fmt_bytes(t2, sizeof t2, (double)t[k].bytes_self);
+          ctrace__textf(buf, sizeof buf, "%.200s: %s (%.1f%%) allocated through it, %s by itself, %llu allocations",
+                        t[k].name, t1, 100.0 * (double)t[k].bytes_total / CTRACE__FLAME_W(t, 0), t2,
+                        (unsigned long long)t[k].count);
+        } else if (tb) {
           char t3[48];
           ctrace__fmt_ns(t3, sizeof t3, match[k] != CTRACE_NONE ? (double)tb[match[k]].total_ns : 0);
           ctrace__textf(buf, sizeof buf, "%.60s: total %s (%.1f%%), baseline %s", t[k].name, t1,
@@ -12752,7 +12823,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
           if (still) {
             /* the share when the whole label fits, else as much of the name as does */
             ctrace__textf(label, sizeof label, "%.80s %.1f%%", t[k].name,
-                          100.0 * (double)t[k].total_ns / (double)t[0].total_ns);
+                          100.0 * CTRACE__FLAME_W(t, k) / CTRACE__FLAME_W(t, 0));
             ctrace__fit_text(fit, sizeof fit, label, cw - 6, (int)fs - 2);
             if (strcmp(fit, label) == 0) words = label;
           }
@@ -12768,12 +12839,21 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
     ctrace__frame f;
     memset(&f, 0, sizeof f);
     f.x = 28; f.w = w - 56; f.y = top; f.h = bottom - top + 2;
-    f.t0 = 0; f.t1 = (double)t[0].total_ns;
+    f.t0 = 0; f.t1 = (double)t[0].total_ns; /* a time axis: zone stacks only (by_bytes draws none) */
     f.v0 = 0; f.v1 = 1;
     ctrace__axis_time(c, &f, (int)fs - 2, 0);
     c->used_h = f.y + f.h + 12 + fs;
   }
   return c->oom ? CTRACE_E_NOMEM : 0;
+}
+#undef CTRACE__FLAME_W
+
+static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, const ctrace_analysis *a,
+                                                            const ctrace_analysis *b, float w, float h,
+                                                            int still) {
+  uint32_t n = 0, nb = 0;
+  const ctrace_flame_node *t = ctrace_analysis_flame(a, &n), *tb = b ? ctrace_analysis_flame(b, &nb) : NULL;
+  return ctrace__chart_flame_tree(c, t, n, tb, nb, w, h, still, 0);
 }
 
 static CTRACE__MAYBE_UNUSED int ctrace__chart_flame(ctrace__canvas *c, const ctrace_analysis *a, float w, float h) {
@@ -14488,6 +14568,82 @@ static void ctrace__rep_site_table(ctrace__report *r, const ctrace_alloc_site *s
   if (n > max) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more sites not listed.</p>", (unsigned)(n - max));
 }
 
+/* Allocations by call stack (ctrace run): one row per stack, its frames
+   (innermost first, as many as fit) in the last cell. */
+static void ctrace__rep_stack_table(ctrace__report *r, const ctrace_alloc_stack *st, uint32_t n, uint32_t max,
+                                    const char *id) {
+  uint32_t i, j;
+  char name[512];
+  ctrace__sink_fmt(r->o, "<div class=\"scroll\"><table class=\"sortable\" id=\"%s\"><thead><tr>"
+                         "<th class=\"n\">Bytes</th><th class=\"n\">Allocations</th>"
+                         "<th class=\"n\">Live blocks</th><th class=\"n\">Live bytes</th>"
+                         "<th class=\"n\">Held at the peak</th><th class=\"n\">Temporary</th>"
+                         "<th>Call stack (the allocating call first)</th></tr></thead><tbody>\n", id);
+  for (i = 0; i < n && i < max && !ctrace__rep_full(r, CTRACE__BUDGET_TABLES); ++i) {
+    ctrace__sink_str(r->o, "<tr>");
+    ctrace__rep_td_bytes(r, st[i].bytes);
+    ctrace__rep_td_count(r, st[i].allocs);
+    ctrace__rep_td_count(r, st[i].live_blocks);
+    ctrace__rep_td_bytes(r, st[i].live_bytes);
+    ctrace__rep_td_bytes(r, st[i].peak_bytes);
+    ctrace__rep_td_count(r, st[i].temporary_allocs);
+    ctrace__sink_str(r->o, "<td class=\"name\">");
+    for (j = 0; j < st[i].depth && j < 12; j++) {
+      if (j) ctrace__sink_str(r->o, "<br>");
+      ctrace__rep_html(r, ctrace__frame_name(&st[i].frames[j], name, sizeof name), 200);
+    }
+    if (st[i].depth > 12) ctrace__sink_fmt(r->o, "<br>... %u more frames", (unsigned)(st[i].depth - 12));
+    ctrace__sink_str(r->o, "</td></tr>\n");
+  }
+  ctrace__sink_str(r->o, "</tbody></table></div>");
+  if (n > max) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more stacks not listed.</p>", (unsigned)(n - max));
+}
+
+/* "Where the memory comes from" (traces of ctrace run): the allocation
+   stacks as a flame graph by bytes, and the top stacks. */
+static void ctrace__rep_alloc_stacks(ctrace__report *r, uint32_t lim) {
+  const ctrace_analysis *a = r->a;
+  const ctrace_alloc_stack *st;
+  uint32_t n = 0, i, depth = 1;
+  ctrace__canvas c;
+  float fh;
+  if (!a->n_stacks) return;
+  ctrace__sink_fmt(r->o, "<h3>Where the memory comes from</h3><p>%u distinct call stacks allocated; ",
+                   (unsigned)a->n_stacks);
+  ctrace__rep_bytes(r, (double)a->aflame[0].bytes_total);
+  ctrace__sink_str(r->o, " in all. A box is a function, its callees below it; its width is the bytes allocated "
+                         "on stacks through it.");
+  if (a->sum.info.stacks_cut)
+    ctrace__sink_fmt(r->o, " %u stacks were cut at the recording's depth limit: their outermost frames are missing.",
+                     (unsigned)a->sum.info.stacks_cut);
+  if (a->mem.frees_before)
+    ctrace__sink_fmt(r->o, " %llu frees were of blocks allocated before the recording began (not counted).",
+                     (unsigned long long)a->mem.frees_before);
+  ctrace__sink_str(r->o, "</p>");
+  for (i = 0; i < a->n_aflame; ++i) if (a->aflame[i].depth > depth) depth = a->aflame[i].depth;
+  fh = 40.0f + 20.0f * (float)depth;
+  fh = fh < 120.0f ? 120.0f : fh > 900.0f ? 900.0f : fh;
+  ctrace__canvas_init(&c, 1200, fh, 0xffffffffu);
+  if (ctrace__chart_flame_tree(&c, a->aflame, a->n_aflame, NULL, 0, 1200, fh, 0, 1) == 0)
+    ctrace__rep_svg(r, &c, "alloc-flame");
+  ctrace__canvas_free(&c);
+  st = ctrace_analysis_alloc_stacks(a, CTRACE_BY_BYTES, &n);
+  ctrace__sink_str(r->o, "<h3>Top call stacks by bytes</h3>");
+  ctrace__rep_stack_table(r, st, n, lim < 20 ? lim : 20, "stacks-bytes");
+  st = ctrace_analysis_alloc_stacks(a, CTRACE_BY_COUNT, &n);
+  ctrace__sink_str(r->o, "<h3>Top call stacks by count</h3>");
+  ctrace__rep_stack_table(r, st, n, lim < 20 ? lim : 20, "stacks-count");
+  st = ctrace_analysis_alloc_stacks(a, CTRACE_BY_PEAK_BYTES, &n);
+  if (n) {
+    ctrace__sink_str(r->o, "<h3>Top call stacks by bytes held at the peak</h3>");
+    ctrace__rep_stack_table(r, st, n, lim < 20 ? lim : 20, "stacks-peak");
+  }
+  st = ctrace_analysis_alloc_stacks(a, CTRACE_BY_LIVE_BYTES, &n);
+  ctrace__sink_str(r->o, "<h3>Leaks by call stack (live at the end)</h3>");
+  if (n) ctrace__rep_stack_table(r, st, n, lim, "stacks-leaks");
+  else ctrace__sink_str(r->o, "<p>Every block allocated with a call stack was freed.</p>");
+}
+
 static void ctrace__rep_memory(ctrace__report *r) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
   const ctrace_alloc_site *s;
@@ -14495,7 +14651,8 @@ static void ctrace__rep_memory(ctrace__report *r) {
   ctrace__canvas c;
   ctrace__sink_str(r->o, "<section id=\"memory\"><h2>Memory</h2><div class=\"grid\"><div class=\"main\">");
   if (!m->mallocs) ctrace__sink_str(r->o, "<p class=\"muted\">No allocations were recorded (use ctrace_malloc and "
-                                         "ctrace_free, or CTRACE_ALLOC and CTRACE_FREE).</p>");
+                                         "ctrace_free, or CTRACE_ALLOC and CTRACE_FREE, or ctrace run).</p>");
+  ctrace__rep_alloc_stacks(r, lim);
   s = ctrace_analysis_alloc_sites(r->a, CTRACE_BY_BYTES, &n);
   if (n) {
     uint32_t n2 = 0, i, same = 1;

@@ -180,4 +180,7 @@ jcheck "LD_PRELOAD + CTRACE_FILE by hand: the same 1010 allocations" "$TMP/hand.
 # ---- report
 "$TOOL" run --report -o "$TMP/rep.ctrace" -- "$TMP/prog" count 2>/dev/null
 check "--report writes the HTML report beside the trace" '[ -s "$TMP/rep.html" ]'
+check "the report says where the memory comes from: a flame graph by bytes, the leak's stack" \
+  'grep -q "Where the memory comes from" "$TMP/rep.html" && grep -q "class=\"alloc-flame\"" "$TMP/rep.html" &&
+   sed -n "/Leaks by call stack/,/<\/table>/p" "$TMP/rep.html" | grep -q leak_here'
 finish
