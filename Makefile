@@ -120,9 +120,11 @@ $(BUILD)/ctrace: tools/ctrace.c $(HEADERS) $(wildcard tools/*.h) | deps-png
 # The library `ctrace run` preloads. Initial-exec TLS: a preloaded library
 # has its thread-local variables in the static block, and reaching them
 # then takes no call (the allocation functions use them on every call).
+# Frame pointers: CTRACE_UNWIND=fp (measured by make bench) walks through
+# the library's own frames first.
 $(BUILD)/libctrace-preload.so: tools/ctrace_preload.c $(HEADERS)
 	@mkdir -p $(@D) && rm -f $@
-	$(CC) $(CFLAGS) -fPIC -shared -ftls-model=initial-exec -I. -o $@ $< -ldl $(RECORD_LIBS)
+	$(CC) $(CFLAGS) -fPIC -shared -ftls-model=initial-exec -fno-omit-frame-pointer -I. -o $@ $< -ldl $(RECORD_LIBS)
 
 needs_libm = $(shell grep -l -e '^\#define CTRACE_TOOLS_IMPLEMENTATION' -e '^\#include <math.h>' $(1) 2>/dev/null)
 

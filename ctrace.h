@@ -5101,6 +5101,7 @@ CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *o
 #error "CTRACE_PRELOAD_IMPLEMENTATION: C, ELF systems, with CTRACE_INSTRUMENT_FUNCTIONS (see tools/ctrace_preload.c)"
 #endif
 #include <dlfcn.h>
+#include <execinfo.h>
 #include <malloc.h>
 #include <unwind.h>
 
@@ -5230,7 +5231,12 @@ typedef struct ctrace__pl_cfi {
   int64_t cfa_off, rbp_off, ra_off;
 } ctrace__pl_cfi;
 
-static int ctrace__pl_unwind_mode = -1; /* 1 own, 0 libgcc; -1 not decided */
+/* CTRACE_UNWIND: 1 own (default), 0 libgcc (_Unwind_Backtrace), 2 check
+   (both, compared), and for measurements only (make bench): 3 fp (a
+   frame-pointer walk: wrong, and may stop early, in code built without
+   frame pointers, which is most code), 4 backtrace (glibc's backtrace(),
+   _Unwind_Backtrace behind a call). -1: not decided yet. */
+static int ctrace__pl_unwind_mode = -1;
 
 static CTRACE__NOINSTR uint64_t ctrace__pl_uleb(const uint8_t **p, const uint8_t *end) {
   uint64_t v = 0;
@@ -5454,6 +5460,32 @@ static CTRACE__NOINSTR __attribute__((noinline)) uint32_t ctrace__pl_walk_own(ct
   return keep ? n : UINT32_MAX;
 }
 
+/* CTRACE_UNWIND=fp: each frame's saved rbp and return address above it.
+   The first frame kept is the one whose return address is `from`. */
+static CTRACE__NOINSTR __attribute__((noinline)) uint32_t ctrace__pl_walk_fp(ctrace__tstate *t, uintptr_t from,
+                                                                           uintptr_t *frames, uint32_t max,
+                                                                           uint32_t *cut) {
+  uintptr_t bp = (uintptr_t)__builtin_frame_address(0), lo = t->pl_stack_lo, hi = t->pl_stack_hi, ra, next;
+  uint32_t n = 0, skipped = 0;
+  int keep = 0;
+  while (bp >= lo && bp + 16 <= hi && !(bp & 7)) {
+    memcpy(&next, (const void *)bp, sizeof next);
+    memcpy(&ra, (const void *)(bp + 8), sizeof ra);
+    if (!ra) break;
+    if (!keep && (ra == from || ++skipped >= 8)) keep = 1;
+    if (keep) {
+      if (n == max) {
+        *cut = 1;
+        break;
+      }
+      frames[n++] = ra;
+    }
+    if (next <= bp) break;
+    bp = next;
+  }
+  return keep ? n : UINT32_MAX;
+}
+
 /* The thread's rule cache and stack bounds, made on its first stack. */
 static CTRACE__NOINSTR int ctrace__pl_unwind_ready(ctrace__tstate *t) {
   pthread_attr_t attr;
@@ -5462,9 +5494,14 @@ static CTRACE__NOINSTR int ctrace__pl_unwind_ready(ctrace__tstate *t) {
   if (t->pl_rules) return 1;
   if (ctrace__pl_unwind_mode < 0) {
     const char *m = getenv("CTRACE_UNWIND");
-    ctrace__pl_unwind_mode = !m ? 1 : strcmp(m, "libgcc") == 0 ? 0 : strcmp(m, "check") == 0 ? 2 : 1;
+    ctrace__pl_unwind_mode = !m                          ? 1
+                             : strcmp(m, "libgcc") == 0    ? 0
+                             : strcmp(m, "check") == 0     ? 2
+                             : strcmp(m, "fp") == 0        ? 3
+                             : strcmp(m, "backtrace") == 0 ? 4
+                                                           : 1;
   }
-  if (!ctrace__pl_unwind_mode || t->pl_stack_hi == 1) return 0;
+  if (!ctrace__pl_unwind_mode || ctrace__pl_unwind_mode == 4 || t->pl_stack_hi == 1) return 0;
   t->pl_stack_hi = 1; /* tried */
   if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
   if (pthread_attr_getstack(&attr, &addr, &size) != 0) {
@@ -5617,6 +5654,45 @@ out:
   return s;
 }
 
+/* The return addresses above the allocation call into w, the way
+   CTRACE_UNWIND says. */
+static CTRACE__NOINSTR void ctrace__pl_unwind(ctrace__tstate *t, ctrace__pl_walk *w) {
+#if CTRACE__PL_OWN_UNWIND
+  uint32_t n = UINT32_MAX;
+  if (ctrace__pl_unwind_ready(t)) {
+    n = ctrace__pl_unwind_mode == 3 ? ctrace__pl_walk_fp(t, w->from, w->frames, w->max, &w->cut)
+                                    : ctrace__pl_walk_own(t, w->from, w->frames, w->max, &w->cut);
+  } else if (ctrace__pl_unwind_mode == 4) { /* measurements: glibc's backtrace() */
+    void *bt[CTRACE__PL_DEPTH_MAX + 8];
+    int k, got = backtrace(bt, (int)w->max + 8);
+    for (k = 0; k < got && k < 8 && (uintptr_t)bt[k] != w->from; k++) {
+    }
+    if (k == got || k == 8) k = 0;
+    for (w->n = 0; k < got && w->n < w->max; k++) w->frames[w->n++] = (uintptr_t)bt[k];
+    w->cut = k < got;
+    return;
+  }
+  if (n != UINT32_MAX) {
+    w->n = n;
+    if (ctrace__pl_unwind_mode == 2) { /* CTRACE_UNWIND=check: both, compared */
+      uintptr_t other[CTRACE__PL_DEPTH_MAX];
+      ctrace__pl_walk v = *w;
+      v.frames = other;
+      v.n = v.cut = 0;
+      v.skipping = 1;
+      _Unwind_Backtrace(ctrace__pl_frame, &v);
+      ctrace__pl.checked++;
+      if (v.n != w->n || memcmp(other, w->frames, sizeof *other * w->n)) ctrace__pl.differed++;
+    }
+    return;
+  }
+#else
+  (void)t;
+#endif
+  w->n = w->cut = 0;
+  _Unwind_Backtrace(ctrace__pl_frame, w);
+}
+
 /* The id of the stack above the allocation call that returns to `from`. */
 static CTRACE__NOINSTR uint32_t ctrace__pl_stack_id(ctrace__tstate *t, uintptr_t from) {
   uintptr_t frames[CTRACE__PL_DEPTH_MAX];
@@ -5629,24 +5705,7 @@ static CTRACE__NOINSTR uint32_t ctrace__pl_stack_id(ctrace__tstate *t, uintptr_t
   w.max = ctrace__pl.depth;
   w.skipping = 1;
   w.from = from;
-#if CTRACE__PL_OWN_UNWIND
-  if (ctrace__pl_unwind_ready(t)) w.n = ctrace__pl_walk_own(t, from, frames, w.max, &w.cut);
-  if (!t->pl_rules || w.n == UINT32_MAX) {
-    w.n = w.cut = 0;
-    _Unwind_Backtrace(ctrace__pl_frame, &w);
-  } else if (ctrace__pl_unwind_mode == 2) { /* CTRACE_UNWIND=check: both, compared */
-    uintptr_t other[CTRACE__PL_DEPTH_MAX];
-    ctrace__pl_walk v = w;
-    v.frames = other;
-    v.n = v.cut = 0;
-    v.skipping = 1;
-    _Unwind_Backtrace(ctrace__pl_frame, &v);
-    ctrace__pl.checked++;
-    if (v.n != w.n || memcmp(other, frames, sizeof *frames * w.n)) ctrace__pl.differed++;
-  }
-#else
-  _Unwind_Backtrace(ctrace__pl_frame, &w);
-#endif
+  ctrace__pl_unwind(t, &w);
   h = ctrace__pl_hash(frames, w.n);
   slot = (uint32_t)(h >> 40) & (CTRACE__STK_CACHE - 1);
   s = t->stk_cache[slot];
