@@ -98,8 +98,8 @@ jcheck "threads: 4000 blocks from thread_block, the 2000 main did not free live 
 $CC -O2 -g -shared -fPIC -o "$TMP/libearly.so" $P/early.c &&
 $CC -O2 -g -o "$TMP/useearly" $P/useearly.c -L"$TMP" -learly -Wl,-rpath,"$TMP" || fail "tests/preload/useearly.c builds"
 "$TOOL" run -o "$TMP/early.ctrace" -- "$TMP/useearly" 2>/dev/null
-jcheck "10 frees of blocks from before the recording: counted apart, no problem; its 3 allocations" "$TMP/early.ctrace" \
-  '(d["alloc_stacks"]["frees_before"], d["memory"]["mallocs"], d["memory"]["frees"], d["problems"]) == (10, 3, 0, [])'
+jcheck "the 10 frees of blocks from before the recording (and any the C library makes) counted apart, no problem; its 3 allocations" "$TMP/early.ctrace" \
+  'd["alloc_stacks"]["frees_before"] >= 10 and (d["memory"]["mallocs"], d["memory"]["frees"], d["problems"]) == (3, 0, [])'
 
 # ---- fork, fork+exec, exec
 ( cd "$TMP" && "$TOOL" run -o fork.ctrace -- ./prog fork 2>/dev/null )
