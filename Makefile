@@ -16,6 +16,7 @@
 #                        and checks the script with node --check.
 #   make fuzz            run each tests/fuzz/fuzz_*.c libFuzzer harness FUZZ_SECONDS
 #   make install PREFIX=/usr/local    ctrace.h to include/, ctrace to bin/,
+#                        libctrace-preload.so (ctrace run) to lib/,
 #                        ctrace.pc to lib/pkgconfig/ (the recorder's flags)
 #   make clean
 #
@@ -63,6 +64,7 @@ CHROMIUM  = $(shell for b in chromium chromium-browser google-chrome; do \
 SUDO_OK   = $(shell test "$$(id -u)" = 0 && command -v apt-get >/dev/null && echo yes)
 
 TOOL      := $(if $(wildcard tools/ctrace.c),$(BUILD)/ctrace)
+PRELOAD   := $(if $(wildcard tools/ctrace_preload.c),$(BUILD)/libctrace-preload.so)
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c)) \
              $(patsubst tests/%.cpp,$(BUILD)/tests/%,$(wildcard tests/test_*.cpp))
@@ -76,7 +78,7 @@ HEADERS   := ctrace.h
 
 .PHONY: all test test-ubsan test-programs bench demo embed fuzz install clean deps-png deps-browser
 
-all: $(TOOL) $(EXAMPLES)
+all: $(TOOL) $(PRELOAD) $(EXAMPLES)
 
 # ---- optional dependencies ---------------------------------------------------
 # $(1) = what needs it, $(2) = Debian package, $(3) = shell test that is true
@@ -114,6 +116,15 @@ deps-browser: deps-png
 $(BUILD)/ctrace: tools/ctrace.c $(HEADERS) $(wildcard tools/*.h) | deps-png
 	@mkdir -p $(@D) && rm -f $@
 	$(CC) $(CFLAGS) $(PNG_FLAGS) -I. -o $@ $< $(LDLIBS)
+
+# The library `ctrace run` preloads. Initial-exec TLS: a preloaded library
+# has its thread-local variables in the static block, and reaching them
+# then takes no call (the allocation functions use them on every call).
+# Frame pointers: CTRACE_UNWIND=fp (measured by make bench) walks through
+# the library's own frames first.
+$(BUILD)/libctrace-preload.so: tools/ctrace_preload.c $(HEADERS)
+	@mkdir -p $(@D) && rm -f $@
+	$(CC) $(CFLAGS) -fPIC -shared -ftls-model=initial-exec -fno-omit-frame-pointer -I. -o $@ $< -ldl $(RECORD_LIBS)
 
 needs_libm = $(shell grep -l -e '^\#define CTRACE_TOOLS_IMPLEMENTATION' -e '^\#include <math.h>' $(1) 2>/dev/null)
 
@@ -286,6 +297,7 @@ install: all
 	  'Version: $(shell sed -n 's/^#define CTRACE_VERSION_STRING "\(.*\)"/\1/p' ctrace.h)' \
 	  'Requires: ctrace' 'Libs: -lm' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ctrace-tools.pc
 	$(if $(TOOL),install -m 755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/ctrace,@echo "ctrace: no tool built yet; installed the header only")
+	$(if $(PRELOAD),install -d $(DESTDIR)$(PREFIX)/lib && install -m 644 $(PRELOAD) $(DESTDIR)$(PREFIX)/lib/libctrace-preload.so)
 
 clean:
 	rm -rf $(BUILD)

@@ -77,6 +77,13 @@
    |   FUNCTIONS            |   -finstrument-functions, so that every function |
    |                        |   compiled with it is a zone named by the tools  |
    |                        |   (README.md, "Tracing with no annotations")     |
+   | CTRACE_PRELOAD_        | with CTRACE_IMPLEMENTATION and CTRACE_INSTRUMENT_|
+   |   IMPLEMENTATION       |   FUNCTIONS, in a shared library only (LD_PRELOAD|
+   |                        |   ; `make` builds build/libctrace-preload.so):   |
+   |                        |   defines malloc, free and the rest of the family|
+   |                        |   and records each call with its call stack;     |
+   |                        |   starts a session from CTRACE_FILE (README.md,  |
+   |                        |   "ctrace run")                                  |
    | CTRACE_ENABLED 0       | every instrumentation macro compiles to nothing  |
    | CTRACE_DISABLE         | same as CTRACE_ENABLED 0                         |
    | CTRACE_STATIC          | make every function static (one-file programs)   |
@@ -388,6 +395,7 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_reader_threads CTRACE__TOOL(ctrace_reader_threads)
 #define ctrace_reader_close CTRACE__TOOL(ctrace_reader_close)
 #define ctrace_event_kind_name CTRACE__TOOL(ctrace_event_kind_name)
+#define ctrace_reader_stack CTRACE__TOOL(ctrace_reader_stack)
 #define ctrace_analysis_free CTRACE__TOOL(ctrace_analysis_free)
 #define ctrace_analysis_zones CTRACE__TOOL(ctrace_analysis_zones)
 #define ctrace_analysis_find_zone CTRACE__TOOL(ctrace_analysis_find_zone)
@@ -414,6 +422,7 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_analysis_peaks CTRACE__TOOL(ctrace_analysis_peaks)
 #define ctrace_analysis_memstats_reads CTRACE__TOOL(ctrace_analysis_memstats_reads)
 #define ctrace_analysis_alloc_sites CTRACE__TOOL(ctrace_analysis_alloc_sites)
+#define ctrace_analysis_alloc_stacks CTRACE__TOOL(ctrace_analysis_alloc_stacks)
 #define ctrace_analysis_problems CTRACE__TOOL(ctrace_analysis_problems)
 #define ctrace_analysis_logs CTRACE__TOOL(ctrace_analysis_logs)
 #define ctrace_analysis_flame CTRACE__TOOL(ctrace_analysis_flame)
@@ -473,8 +482,24 @@ typedef struct ctrace_event {
   uint64_t id;               /* task id */
   uint64_t ptr;              /* ALLOC/FREE address */
   uint64_t size;             /* ALLOC size */
-  uint32_t raw_kind;         /* kind byte as stored (for UNKNOWN) */
+  uint32_t raw_kind;         /* kind byte as stored (for UNKNOWN); 69 for a FREE from ctrace run,
+                                whose block may have been allocated before the recording */
+  /* Appended (ctrace run): an ALLOC's call stack, as ctrace_reader_stack
+     gives it; 0 frames when the allocation has none. */
+  uint32_t stack;            /* stack id, 0 if none */
+  uint32_t stack_depth;      /* frames in stack_frames */
+  const struct ctrace_frame *stack_frames; /* innermost first; valid until the reader is closed */
 } ctrace_event;
+
+/* One frame of an allocation's call stack (ctrace run). */
+typedef struct ctrace_frame {
+  uint64_t address;          /* return address: the call is the instruction before it */
+  const char *function;      /* from the object's symbol table; "" if unknown */
+  const char *object;        /* path of the loaded object; "" if in none the trace lists */
+  uint64_t offset;           /* address - the object's load bias (what addr2line takes) */
+  const char *file;          /* source file of the call; "" if unknown */
+  uint32_t line;             /* 0 if unknown */
+} ctrace_frame;
 /* name and file stay valid until the reader is closed; message only until
    the next ctrace_reader_next call (copy it to keep it): keeping every
    message would make the reader's memory grow with the trace. */
@@ -513,6 +538,10 @@ typedef struct ctrace_trace_info {
   /* i24-dwarf: file and line from DWARF line tables */
   uint32_t functions_without_line; /* named functions with no file:line (no -g, or see lines_note) */
   char lines_note[240];      /* why the first such could not be given one, when the user can act; "" if none */
+  /* Appended (ctrace run): allocation call stacks. */
+  uint32_t stacks;           /* distinct stacks defined */
+  uint32_t stacks_cut;       /* of those, cut at the recording's depth limit */
+  uint64_t frames_unnamed;   /* frames (of all stacks) no symbol table names */
 } ctrace_trace_info;
 
 typedef struct ctrace_reader ctrace_reader;
@@ -536,6 +565,11 @@ CTRACE_TOOLS_API uint32_t ctrace_reader_threads(const ctrace_reader *r, const ui
 CTRACE_TOOLS_API void ctrace_reader_close(ctrace_reader *r);
 /* Name of an event kind ("zone_begin", ...). */
 CTRACE_TOOLS_API const char *ctrace_event_kind_name(int kind);
+/* The frames of a call stack (ctrace_event.stack), innermost first (frame 0
+   called the allocation function); valid until the reader is closed.
+   Returns the count, 0 for an id the trace does not define. Names are known
+   once the reader is open (the scan reads the symbol tables). */
+CTRACE_TOOLS_API uint32_t ctrace_reader_stack(const ctrace_reader *r, uint32_t stack, const ctrace_frame **frames);
 
 /* >>api:analysis */
 /* ---- Analysis ---------------------------------------------------------------
@@ -885,6 +919,9 @@ typedef struct ctrace_mem_summary {
   /* Freed by the first collection that began after they were made (the
      word for short-lived under a collector; temporary_* is for malloc/free). */
   uint64_t died_young_allocs, died_young_bytes;
+  /* Appended (ctrace run): frees of blocks the trace never saw allocated
+     (made before the recording began); not counted anywhere else. */
+  uint64_t frees_before;
 } ctrace_mem_summary;
 
 typedef struct ctrace_alloc_site {
@@ -899,7 +936,20 @@ typedef struct ctrace_alloc_site {
   uint64_t died_young_allocs; /* see ctrace_mem_summary.died_young_allocs */
 } ctrace_alloc_site;
 
-enum ctrace_site_order { CTRACE_BY_BYTES = 0, CTRACE_BY_COUNT = 1, CTRACE_BY_LIVE_BYTES = 2 };
+enum ctrace_site_order { CTRACE_BY_BYTES = 0, CTRACE_BY_COUNT = 1, CTRACE_BY_LIVE_BYTES = 2,
+                         CTRACE_BY_PEAK_BYTES = 3 /* call stacks only */ };
+
+/* Allocations by call stack (traces of ctrace run): one per distinct stack. */
+typedef struct ctrace_alloc_stack {
+  uint32_t stack;            /* the reader's stack id */
+  uint32_t depth;
+  const ctrace_frame *frames;/* innermost first (frame 0 called the allocator); the analysis's copy */
+  uint64_t allocs, bytes;
+  uint64_t frees, freed_bytes;
+  uint64_t live_blocks, live_bytes;   /* at the end: leaks */
+  uint64_t peak_bytes;       /* live when the heap first reached its peak */
+  uint64_t temporary_allocs, temporary_bytes;
+} ctrace_alloc_stack;
 
 enum ctrace_problem_kind {
   CTRACE_PROB_END_WITHOUT_BEGIN = 1, /* ZONE_END with no open zone on its thread */
@@ -1019,6 +1069,12 @@ CTRACE_TOOLS_API const ctrace_alloc_site *ctrace_analysis_alloc_sites(const ctra
    totals are in ctrace_mem_summary (alloc, live_blocks). */
 CTRACE_TOOLS_API const ctrace_alloc_site *ctrace_analysis_leaks(const ctrace_analysis *a, uint32_t *n,
                                                           uint32_t *dropped);
+/* Call stacks of allocations (traces of ctrace run), largest first by
+   enum ctrace_site_order: BY_LIVE_BYTES lists those with blocks live at the
+   end (leaks), BY_PEAK_BYTES those holding bytes at the peak. Empty for a
+   trace without stacks. */
+CTRACE_TOOLS_API const ctrace_alloc_stack *ctrace_analysis_alloc_stacks(const ctrace_analysis *a, int order,
+                                                                  uint32_t *n);
 /* Problems that occurred (count > 0), by kind. */
 CTRACE_TOOLS_API const ctrace_problem *ctrace_analysis_problems(const ctrace_analysis *a, uint32_t *n);
 /* The first max_logs messages, in time order; the total is in the summary. */
@@ -1098,7 +1154,12 @@ CTRACE_TOOLS_API int ctrace_zone_mostly_waited(const ctrace_zone_stats *z);
    innermost (by_bytes 1; allocations outside any zone are the stack
    "(no zone)"). In names ';' becomes ':' and CR/LF/TAB become spaces, empty
    names become "(unnamed)". The weights sum to the sum of every zone's self
-   time (= the flame root's total_ns), or to total_alloc. */
+   time (= the flame root's total_ns), or to total_alloc.
+   A trace with allocation call stacks (ctrace run) gives, for by_bytes 1
+   (bytes) and 2 (count, CTRACE_FOLDED_COUNT), one line per call stack,
+   outermost frame first, each frame as `ctrace stats` names it; N sums to
+   total_alloc or to the allocations made with a stack. */
+#define CTRACE_FOLDED_COUNT 2
 /* Where output goes: write size bytes, return 0 or a negative code (which the
    output function then returns). A last call with size 0 marks the end of the
    output. ctrace_write_stdio writes to user, a FILE* (stdout, or one from
@@ -2096,7 +2157,19 @@ enum ctrace__chunk_type {
 };
 enum ctrace__chunk_flag { CTRACE__CF_THREAD_EXIT = 1 };
 enum ctrace__header_flag { CTRACE__HF_FLIGHT = 1 };
-enum ctrace__def_kind { CTRACE__DEF_SITE = 1, CTRACE__DEF_THREAD = 2 };
+/* Kinds from 3 up are (kind, varint a, varint b, varint n, n bytes), so a
+   reader skips the ones it does not know. A stack: a = its id, b = frames * 2
+   + 1 if cut at the depth limit, the bytes = the return addresses, the first
+   as a varint and each next as the zigzag varint of its difference. */
+enum ctrace__def_kind { CTRACE__DEF_SITE = 1, CTRACE__DEF_THREAD = 2, CTRACE__DEF_STACK = 3 };
+/* Sized kind: an allocation with its call stack (site, ptr, size, stack id);
+   readers give it as CTRACE_EV_ALLOC with ctrace_event.stack set. */
+#define CTRACE__EV_ALLOC_STACK 68
+/* Sized kind: a free from the preload library (site, ptr), of a block the
+   session may not have seen allocated (ctrace run); readers give it as
+   CTRACE_EV_FREE with raw_kind 69, and the analysis takes a pointer it
+   never saw allocated as a block from before the recording, not a problem. */
+#define CTRACE__EV_FREE_ANY 69
 /* Event kinds below 0x40 have the fixed layouts of ctrace_event_kind; kinds
    from 0x40 up carry their own length after the time delta, so an older
    reader can skip them. */
@@ -2406,6 +2479,11 @@ typedef struct ctrace__tstate {
                                    function, its enter hook's frame, the call site gcc passed, and
                                    where the hook was called from (see >>functions) */
 #endif
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+  const struct ctrace__stack *stk_cache[512]; /* stacks this thread recorded, by hash */
+  struct ctrace__pl_rule *pl_rules;   /* unwinding rules by address (x86-64), or NULL */
+  uintptr_t pl_stack_lo, pl_stack_hi; /* the thread's stack (hi 1: not known) */
+#endif
 } ctrace__tstate;
 
 typedef struct ctrace__site_entry {
@@ -2473,6 +2551,12 @@ static struct {
 volatile int ctrace__active = 0;
 #endif /* with CTRACE_STATIC the declaration above is the (zeroed) definition */
 static CTRACE__TLS ctrace__tstate *ctrace__tls = NULL;
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+/* Inside ctrace (recording a call, the writer thread, a hook): allocations
+   made here are ctrace's own, passed to the C library and never recorded. */
+static CTRACE__TLS int ctrace__pl_busy;
+static void ctrace__pl_redefine_stacks(void);
+#endif
 
 static void ctrace__thread_exit(void *p);
 #if defined(_WIN32)
@@ -4321,6 +4405,9 @@ static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
   uint32_t cpu_every = ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF ? 0 : ctrace__g.cfg.cpu_sample_ms;
   uint32_t wait = ctrace__min_nonzero(ctrace__min_nonzero(period, rss_every), cpu_every);
   (void)arg;
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+  ctrace__pl_busy = 1;
+#endif
   ctrace_thread_name("ctrace writer");
   for (;;) {
     int stopping, flush_due;
@@ -4701,7 +4788,14 @@ extern int dl_iterate_phdr(int (*callback)(struct dl_phdr_info *, size_t, void *
 #endif
 
 static uint64_t ctrace__fn_min;        /* clock ticks; 0 keeps every call */
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+#define ctrace__fn_busy ctrace__pl_busy /* one flag: inside ctrace, nothing is recorded */
+static int ctrace__pl_functions;       /* CTRACE_FUNCTIONS=1: the hooks record (ctrace run --functions) */
+#define CTRACE__FN_ON() (CTRACE__ON() && ctrace__pl_functions)
+#else
 static CTRACE__TLS int ctrace__fn_busy; /* in a hook's slow path: calls made from it are not traced */
+#define CTRACE__FN_ON() CTRACE__ON()
+#endif
 /* The memory map: the 'M' chunk's payload and each object's address range. */
 typedef struct ctrace__fn_mapbuf {
   uint8_t *p;
@@ -4853,7 +4947,7 @@ void __cyg_profile_func_enter(void *fn, void *call_site) {
   uint32_t i, d;
   uintptr_t sp = (uintptr_t)__builtin_frame_address(0), cs = (uintptr_t)call_site,
             at = (uintptr_t)__builtin_return_address(0);
-  if (!CTRACE__ON()) return;
+  if (!CTRACE__FN_ON()) return;
   t = ctrace__tls;
   i = ctrace__fn_slot(fn);
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
@@ -4877,7 +4971,7 @@ void __cyg_profile_func_exit(void *fn, void *call_site) {
   uint32_t d;
   uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
   (void)call_site;
-  if (!CTRACE__ON()) return;
+  if (!CTRACE__FN_ON()) return;
   t = ctrace__tls;
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
                        (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
@@ -5057,9 +5151,9 @@ static CTRACE__NOINSTR void ctrace__fn_session(const ctrace_config *c) {
   ctrace__fn_map_build();
 }
 
-#if defined(__GNUC__) || defined(__clang__)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(CTRACE_PRELOAD_IMPLEMENTATION)
 /* CTRACE_FILE=path starts a session before main (ctrace_stop, or the exit
-   of the program, ends it). */
+   of the program, ends it). The preload library has its own (>>preload). */
 __attribute__((constructor)) static CTRACE__NOINSTR void ctrace__fn_env_start(void) {
   const char *p = getenv("CTRACE_FILE");
   if (p && *p) (void)ctrace_start(p);
@@ -5117,6 +5211,9 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_start_with(const char *path, 
   ctrace__g.wall0 = ctrace__wall_ns();
   ctrace__g.session++;
   ctrace__redefine_all_sites();
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+  ctrace__pl_redefine_stacks();
+#endif
 #ifdef CTRACE_INSTRUMENT_FUNCTIONS
   ctrace__fn_session(&c);
 #endif
@@ -5332,6 +5429,903 @@ CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *o
   ctrace__unlock(&ctrace__g.reg_lock);
 }
 
+/* >>preload ===================================================================
+   CTRACE_PRELOAD_IMPLEMENTATION: the library `ctrace run` preloads into a
+   program nobody changed (README.md, "ctrace run"). It defines the C
+   library's allocation functions; each forwards to the next definition
+   (the C library's, found with dlsym(RTLD_NEXT)) and, while a session runs,
+   records the block with the call stack that asked for it.
+   - Stacks come from the C runtime's unwinder (_Unwind_Backtrace, as glibc's
+     backtrace() does): it reads .eh_frame, so it works in programs built
+     without frame pointers, which most are. Each distinct stack is written
+     once (a DEF_STACK definition); an allocation carries its id. A thread
+     keeps the stacks it saw in a cache of its own, so a repeated stack takes
+     no lock.
+   - dlsym allocates (calloc) before it can say where calloc is: those
+     requests are served from a small static buffer, whose blocks free()
+     recognises and never passes on.
+   - A block the session did not see allocated (before the library started,
+     or while nothing was recorded) is freed by the C library and not
+     counted: the block table (>>memory) says which blocks are the session's.
+   - Everything ctrace allocates for itself happens with ctrace__pl_busy set
+     (recording, the writer thread, the function hooks): those calls go
+     straight to the C library.
+   The session starts in a constructor from CTRACE_FILE, with the options
+   ctrace run passes in the environment (CTRACE_STACK_DEPTH, CTRACE_FUNCTIONS,
+   CTRACE_FUNCTION_MIN_NS, CTRACE_FLIGHT_MS, CTRACE_FLIGHT_BYTES), and ends
+   at exit, _exit or exec. A program the first one starts (exec) writes
+   NAME.PID.ctrace beside NAME.ctrace; a child that forks and does not exec
+   writes nothing (the fork handler of >>session stops its copy). */
+#ifdef CTRACE_PRELOAD_IMPLEMENTATION
+#if defined(_WIN32) || defined(__APPLE__) || !defined(CTRACE_INSTRUMENT_FUNCTIONS) || defined(__cplusplus)
+#error "CTRACE_PRELOAD_IMPLEMENTATION: C, ELF systems, with CTRACE_INSTRUMENT_FUNCTIONS (see tools/ctrace_preload.c)"
+#endif
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <malloc.h>
+#include <unwind.h>
+
+#define CTRACE__PL_DEPTH_DEFAULT 64
+#define CTRACE__PL_DEPTH_MAX 256
+#define CTRACE__STK_CACHE 512
+
+typedef struct ctrace__stack {
+  uint64_t hash;
+  uint32_t id, depth, cut;
+  uintptr_t frames[1];       /* depth of them (allocated longer) */
+} ctrace__stack;
+
+static struct {
+  void *(*malloc)(size_t);
+  void *(*calloc)(size_t, size_t);
+  void *(*realloc)(void *, size_t);
+  void (*free)(void *);
+  int (*posix_memalign)(void **, size_t, size_t);
+  void *(*aligned_alloc)(size_t, size_t);
+  void *(*memalign)(size_t, size_t);
+  void *(*valloc)(size_t);
+  void *(*pvalloc)(size_t);
+  size_t (*usable_size)(void *);
+  void (*exit_now)(int);
+  int (*execve)(const char *, char *const[], char *const[]);
+  int resolving;
+  /* session */
+  uint32_t depth;            /* frames kept per stack */
+  int flight;
+  char path[4096];
+  int pid;                   /* the process that started the session */
+  uint64_t checked, differed;/* CTRACE_UNWIND=check: stacks taken both ways, and how many differed */
+  /* stacks, under intern_lock: never freed, never moved once made */
+  ctrace__stack **by_id;     /* index id - 1 */
+  uint32_t n, cap;
+  ctrace__stack **slots;     /* open addressing by hash */
+  uint32_t cap_slots;
+  uint8_t *arena;
+  size_t arena_left;
+} ctrace__pl;
+
+/* The requests dlsym makes before the C library's functions are known. */
+static union { long double ld; void *p; uint64_t u; unsigned char b[64 << 10]; } ctrace__pl_boot;
+static size_t ctrace__pl_boot_used;
+
+static CTRACE__NOINSTR int ctrace__pl_is_boot(const void *p) {
+  return (const unsigned char *)p >= ctrace__pl_boot.b && (const unsigned char *)p < ctrace__pl_boot.b + sizeof ctrace__pl_boot.b;
+}
+
+/* Each boot block has its size in the 16 bytes before it. */
+static CTRACE__NOINSTR void *ctrace__pl_boot_alloc(size_t n) {
+  size_t need = 16 + ((n + 15) & ~(size_t)15);
+  unsigned char *p;
+  if (n > sizeof ctrace__pl_boot.b || need > sizeof ctrace__pl_boot.b - ctrace__pl_boot_used) return NULL;
+  p = ctrace__pl_boot.b + ctrace__pl_boot_used;
+  ctrace__pl_boot_used += need;
+  memcpy(p, &n, sizeof n);
+  return p + 16; /* zeroed: static storage, never reused */
+}
+
+static CTRACE__NOINSTR size_t ctrace__pl_boot_size(const void *p) {
+  size_t n;
+  memcpy(&n, (const unsigned char *)p - 16, sizeof n);
+  return n;
+}
+
+/* dlsym gives an object pointer; C has no cast from it to a function
+   pointer, so the bits are copied. */
+#define CTRACE__PL_SYM(field, name)                  \
+  do {                                               \
+    void *s_ = dlsym(RTLD_NEXT, name);               \
+    memcpy(&ctrace__pl.field, &s_, sizeof s_);       \
+  } while (0)
+
+static CTRACE__NOINSTR void ctrace__pl_resolve(void) {
+  if (ctrace__pl.resolving) return;
+  ctrace__pl.resolving = 1;
+  CTRACE__PL_SYM(calloc, "calloc");
+  CTRACE__PL_SYM(free, "free");
+  CTRACE__PL_SYM(realloc, "realloc");
+  CTRACE__PL_SYM(posix_memalign, "posix_memalign");
+  CTRACE__PL_SYM(aligned_alloc, "aligned_alloc");
+  CTRACE__PL_SYM(memalign, "memalign");
+  CTRACE__PL_SYM(valloc, "valloc");
+  CTRACE__PL_SYM(pvalloc, "pvalloc");
+  CTRACE__PL_SYM(usable_size, "malloc_usable_size");
+  CTRACE__PL_SYM(exit_now, "_exit");
+  CTRACE__PL_SYM(execve, "execve");
+  CTRACE__PL_SYM(malloc, "malloc"); /* last: the others test it */
+  ctrace__pl.resolving = 0;
+}
+
+#define CTRACE__PL_READY() (ctrace__pl.malloc || (ctrace__pl_resolve(), ctrace__pl.malloc))
+
+/* ---- the unwinder ----
+   _Unwind_Backtrace interprets the call-frame information (.eh_frame) of
+   every frame of every stack, every time: 2-4 us an allocation in Lua, most
+   of the run (README.md, "ctrace run"). On x86-64 the rule that steps a
+   frame (where its caller's stack pointer, frame pointer and return address
+   are) depends only on the address, and in compiled code it is almost always
+   "CFA = rsp or rbp + N; return address at CFA - 8; rbp unchanged or saved
+   at CFA + M". Each thread keeps those rules by address in a cache; a miss
+   finds the address's FDE (_Unwind_Find_FDE, the C runtime's own search)
+   and runs its CFA program to the address. A frame whose rule is anything
+   else (a signal frame, a CFA expression) ends the stack there; a stack
+   pointer that leaves the thread's stack ends it too, so a stale rule
+   (code unloaded) cannot read outside it. Elsewhere, and when
+   CTRACE_UNWIND=libgcc, _Unwind_Backtrace does it all. */
+#if defined(__x86_64__)
+#define CTRACE__PL_OWN_UNWIND 1
+#include <pthread.h>
+struct ctrace__eh_bases { void *tbase, *dbase, *func; };
+extern const void *_Unwind_Find_FDE(void *pc, struct ctrace__eh_bases *bases);
+
+#define CTRACE__PL_RULES 4096
+/* kind: 0 empty, 1 a rule, 2 no usable rule (the stack ends here) */
+typedef struct ctrace__pl_rule {
+  uintptr_t pc;
+  int32_t cfa_off;           /* CFA = (cfa_rbp ? rbp : rsp) + cfa_off */
+  int16_t rbp_off;           /* rbp saved at CFA + rbp_off; 0: unchanged */
+  uint8_t cfa_rbp, kind;
+} ctrace__pl_rule;
+
+typedef struct ctrace__pl_cfi {
+  int cfa_rbp, ok;
+  int64_t cfa_off, rbp_off, ra_off;
+} ctrace__pl_cfi;
+
+/* CTRACE_UNWIND: 1 own (default), 0 libgcc (_Unwind_Backtrace), 2 check
+   (both, compared), and for measurements only (make bench): 3 fp (a
+   frame-pointer walk: wrong, and may stop early, in code built without
+   frame pointers, which is most code), 4 backtrace (glibc's backtrace(),
+   _Unwind_Backtrace behind a call). -1: not decided yet. */
+static int ctrace__pl_unwind_mode = -1;
+
+static CTRACE__NOINSTR uint64_t ctrace__pl_uleb(const uint8_t **p, const uint8_t *end) {
+  uint64_t v = 0;
+  unsigned s = 0;
+  while (*p < end) {
+    uint8_t b = *(*p)++;
+    if (s < 64) v |= (uint64_t)(b & 0x7f) << s;
+    s += 7;
+    if (!(b & 0x80)) break;
+  }
+  return v;
+}
+
+static CTRACE__NOINSTR int64_t ctrace__pl_sleb(const uint8_t **p, const uint8_t *end) {
+  uint64_t v = 0;
+  unsigned s = 0;
+  uint8_t b = 0;
+  while (*p < end) {
+    b = *(*p)++;
+    if (s < 64) v |= (uint64_t)(b & 0x7f) << s;
+    s += 7;
+    if (!(b & 0x80)) break;
+  }
+  if (s < 64 && (b & 0x40)) v |= ~(uint64_t)0 << s;
+  return (int64_t)v;
+}
+
+/* A pointer in DW_EH_PE encoding enc at *p (pcrel and absolute only). */
+static CTRACE__NOINSTR int ctrace__pl_encoded(const uint8_t **p, const uint8_t *end, uint8_t enc, uint64_t *out) {
+  const uint8_t *at = *p;
+  uint64_t v = 0;
+  if (enc == 0xff) return -1; /* omitted */
+  switch (enc & 0x0f) {
+  case 0x00: case 0x04: case 0x0c: if (end - *p < 8) return -1; memcpy(&v, *p, 8); *p += 8; break;
+  case 0x01: v = ctrace__pl_uleb(p, end); break;
+  case 0x09: v = (uint64_t)ctrace__pl_sleb(p, end); break;
+  case 0x02: { uint16_t x; if (end - *p < 2) return -1; memcpy(&x, *p, 2); *p += 2; v = x; break; }
+  case 0x0a: { int16_t x; if (end - *p < 2) return -1; memcpy(&x, *p, 2); *p += 2; v = (uint64_t)(int64_t)x; break; }
+  case 0x03: { uint32_t x; if (end - *p < 4) return -1; memcpy(&x, *p, 4); *p += 4; v = x; break; }
+  case 0x0b: { int32_t x; if (end - *p < 4) return -1; memcpy(&x, *p, 4); *p += 4; v = (uint64_t)(int64_t)x; break; }
+  default: return -1;
+  }
+  if ((enc & 0x70) == 0x10) v += (uint64_t)(uintptr_t)at;
+  else if ((enc & 0x70) != 0) return -1;
+  *out = v;
+  return 0;
+}
+
+/* Runs CFA instructions [p, end) while the location is at or below pc. */
+static CTRACE__NOINSTR int ctrace__pl_cfa_run(const uint8_t *p, const uint8_t *end, uint64_t loc, uint64_t pc,
+                                             uint64_t code_align, int64_t data_align, const ctrace__pl_cfi *init,
+                                             ctrace__pl_cfi *st) {
+  ctrace__pl_cfi stack[8];
+  int depth = 0;
+  while (p < end) {
+    uint8_t op = *p++, low = op & 0x3f;
+    uint64_t reg, a;
+    int64_t off;
+    switch (op >> 6) {
+    case 1: loc += low * code_align; if (loc > pc) return 0; continue;
+    case 2:
+      off = (int64_t)ctrace__pl_uleb(&p, end) * data_align;
+      if (low == 6) st->rbp_off = off;
+      else if (low == 16) st->ra_off = off;
+      continue;
+    case 3:
+      if (low == 6) st->rbp_off = init->rbp_off;
+      else if (low == 16) st->ra_off = init->ra_off;
+      continue;
+    default: break;
+    }
+    switch (op) {
+    case 0x00: break;
+    case 0x02: if (p >= end) return -1; loc += *p++ * code_align; if (loc > pc) return 0; break;
+    case 0x03: { uint16_t d; if (end - p < 2) return -1; memcpy(&d, p, 2); p += 2; loc += d * code_align; if (loc > pc) return 0; break; }
+    case 0x04: { uint32_t d; if (end - p < 4) return -1; memcpy(&d, p, 4); p += 4; loc += d * code_align; if (loc > pc) return 0; break; }
+    case 0x05: case 0x11:
+      reg = ctrace__pl_uleb(&p, end);
+      off = (op == 0x05 ? (int64_t)ctrace__pl_uleb(&p, end) : ctrace__pl_sleb(&p, end)) * data_align;
+      if (reg == 6) st->rbp_off = off;
+      else if (reg == 16) st->ra_off = off;
+      break;
+    case 0x06: reg = ctrace__pl_uleb(&p, end); if (reg == 6) st->rbp_off = init->rbp_off; else if (reg == 16) st->ra_off = init->ra_off; break;
+    case 0x07: reg = ctrace__pl_uleb(&p, end); if (reg == 16) return -1; if (reg == 6) st->rbp_off = 0; break; /* undefined */
+    case 0x08: reg = ctrace__pl_uleb(&p, end); if (reg == 6) st->rbp_off = 0; break; /* same value */
+    case 0x09: reg = ctrace__pl_uleb(&p, end); a = ctrace__pl_uleb(&p, end); if (reg == 6 || reg == 16) return -1; (void)a; break;
+    case 0x0a: if (depth == 8) return -1; stack[depth++] = *st; break;
+    case 0x0b: if (!depth) return -1; *st = stack[--depth]; break;
+    case 0x0c: case 0x12:
+      reg = ctrace__pl_uleb(&p, end);
+      st->cfa_off = op == 0x0c ? (int64_t)ctrace__pl_uleb(&p, end) : ctrace__pl_sleb(&p, end) * data_align;
+      if (reg != 6 && reg != 7) return -1;
+      st->cfa_rbp = reg == 6;
+      break;
+    case 0x0d: reg = ctrace__pl_uleb(&p, end); if (reg != 6 && reg != 7) return -1; st->cfa_rbp = reg == 6; break;
+    case 0x0e: st->cfa_off = (int64_t)ctrace__pl_uleb(&p, end); break;
+    case 0x13: st->cfa_off = ctrace__pl_sleb(&p, end) * data_align; break;
+    case 0x0f: return -1; /* CFA by expression (PLT entries, realigned stacks) */
+    case 0x10: case 0x16:
+      reg = ctrace__pl_uleb(&p, end);
+      a = ctrace__pl_uleb(&p, end);
+      if (reg == 6 || reg == 16 || a > (uint64_t)(end - p)) return -1;
+      p += a;
+      break;
+    case 0x14: case 0x15:
+      reg = ctrace__pl_uleb(&p, end);
+      if (op == 0x14) (void)ctrace__pl_uleb(&p, end); else (void)ctrace__pl_sleb(&p, end);
+      if (reg == 6 || reg == 16) return -1;
+      break;
+    case 0x2e: (void)ctrace__pl_uleb(&p, end); break; /* GNU_args_size */
+    default: return -1;
+    }
+  }
+  return 0;
+}
+
+/* The rule for the code at pc, from its FDE; kind 2 when there is none. */
+static CTRACE__NOINSTR void ctrace__pl_rule_make(uintptr_t pc, ctrace__pl_rule *r) {
+  struct ctrace__eh_bases bases;
+  const uint8_t *fde = (const uint8_t *)_Unwind_Find_FDE((void *)pc, &bases), *cie, *p, *end, *cend, *aug;
+  uint32_t len, cie_off;
+  uint64_t code_align, start = 0, range = 0;
+  int64_t data_align;
+  uint8_t version, fde_enc = 0;
+  int z = 0;
+  ctrace__pl_cfi init, st;
+  r->pc = pc;
+  r->kind = 2;
+  if (!fde) return;
+  memcpy(&len, fde, 4);
+  memcpy(&cie_off, fde + 4, 4);
+  if (len == 0xffffffffu || len < 8 || !cie_off) return;
+  end = fde + 4 + len;
+  cie = fde + 4 - cie_off;
+  memcpy(&len, cie, 4);
+  if (len == 0xffffffffu || len < 8) return;
+  cend = cie + 4 + len;
+  p = cie + 8;
+  version = *p++;
+  aug = p;
+  while (p < cend && *p) p++;
+  if (p >= cend) return;
+  p++;
+  if (strchr((const char *)aug, 'S') || (aug[0] && aug[0] != 'z')) return; /* signal frames; unknown augmentations */
+  code_align = ctrace__pl_uleb(&p, cend);
+  data_align = ctrace__pl_sleb(&p, cend);
+  if (version == 1) p++;
+  else (void)ctrace__pl_uleb(&p, cend);
+  if (aug[0] == 'z') {
+    uint64_t alen = ctrace__pl_uleb(&p, cend);
+    const uint8_t *a = p, *q;
+    if (alen > (uint64_t)(cend - p)) return;
+    for (q = aug + 1; *q; q++) {
+      if (*q == 'R') fde_enc = *a++;
+      else if (*q == 'L') a++;
+      else if (*q == 'P') { uint64_t ignored; uint8_t e = *a++; if (ctrace__pl_encoded(&a, p + alen, e & 0x7f, &ignored)) return; }
+      else return;
+    }
+    p += alen;
+    z = 1;
+  }
+  memset(&init, 0, sizeof init);
+  init.cfa_off = 8;
+  init.ra_off = -8;
+  if (ctrace__pl_cfa_run(p, cend, 0, 0, code_align, data_align, &init, &init)) return; /* at loc 0 nothing stops */
+  p = fde + 8;
+  if (ctrace__pl_encoded(&p, end, fde_enc, &start) || ctrace__pl_encoded(&p, end, fde_enc & 0x0f, &range)) return;
+  if (pc < start || pc >= start + range) return;
+  if (z) {
+    uint64_t alen = ctrace__pl_uleb(&p, end);
+    if (alen > (uint64_t)(end - p)) return;
+    p += alen;
+  }
+  st = init;
+  if (ctrace__pl_cfa_run(p, end, start, pc, code_align, data_align, &init, &st)) return;
+  if (st.ra_off != -8 || st.cfa_off < 8 || st.cfa_off > 0x7fffffff || st.rbp_off < -32768 || st.rbp_off > 32767) return;
+  r->cfa_off = (int32_t)st.cfa_off;
+  r->rbp_off = (int16_t)st.rbp_off;
+  r->cfa_rbp = (uint8_t)st.cfa_rbp;
+  r->kind = 1;
+}
+
+/* Own frames first: steps from here until the allocation's return address,
+   then keeps up to max return addresses. */
+static CTRACE__NOINSTR __attribute__((noinline)) uint32_t ctrace__pl_walk_own(ctrace__tstate *t, uintptr_t from,
+                                                                            uintptr_t *frames, uint32_t max,
+                                                                            uint32_t *cut) {
+  uintptr_t pc, sp, bp, lo, hi;
+  uint32_t n = 0, skipped = 0, steps = 0;
+  int keep = 0;
+  ctrace__pl_rule *rules = t->pl_rules;
+  if (!rules) return UINT32_MAX;
+  lo = t->pl_stack_lo;
+  hi = t->pl_stack_hi;
+  __asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2" : "=r"(pc), "=r"(sp), "=r"(bp));
+  for (;;) {
+    /* pc is a return address except for the first frame: its call is the byte before */
+    uintptr_t look = steps ? pc - 1 : pc, cfa, ra;
+    ctrace__pl_rule *r = &rules[(look ^ (look >> 12)) & (CTRACE__PL_RULES - 1)];
+    if (r->pc != look || !r->kind) ctrace__pl_rule_make(look, r);
+    if (r->kind != 1) break;
+    cfa = (r->cfa_rbp ? bp : sp) + (uintptr_t)(intptr_t)r->cfa_off;
+    if (cfa <= sp || cfa < lo + 8 || cfa > hi || (r->rbp_off && (cfa + r->rbp_off < lo || cfa + r->rbp_off + 8 > hi)))
+      break;
+    memcpy(&ra, (const void *)(cfa - 8), sizeof ra);
+    if (r->rbp_off) memcpy(&bp, (const void *)(cfa + r->rbp_off), sizeof bp);
+    sp = cfa;
+    pc = ra;
+    steps++;
+    if (!pc) break;
+    if (!keep) {
+      if (pc != from && ++skipped < 8) continue;
+      keep = 1;
+    }
+    if (n == max) {
+      *cut = 1;
+      break;
+    }
+    frames[n++] = pc;
+  }
+  return keep ? n : UINT32_MAX;
+}
+
+/* CTRACE_UNWIND=fp: each frame's saved rbp and return address above it.
+   The first frame kept is the one whose return address is `from`. */
+static CTRACE__NOINSTR __attribute__((noinline)) uint32_t ctrace__pl_walk_fp(ctrace__tstate *t, uintptr_t from,
+                                                                           uintptr_t *frames, uint32_t max,
+                                                                           uint32_t *cut) {
+  uintptr_t bp = (uintptr_t)__builtin_frame_address(0), lo = t->pl_stack_lo, hi = t->pl_stack_hi, ra, next;
+  uint32_t n = 0, skipped = 0;
+  int keep = 0;
+  while (bp >= lo && bp + 16 <= hi && !(bp & 7)) {
+    memcpy(&next, (const void *)bp, sizeof next);
+    memcpy(&ra, (const void *)(bp + 8), sizeof ra);
+    if (!ra) break;
+    if (!keep && (ra == from || ++skipped >= 8)) keep = 1;
+    if (keep) {
+      if (n == max) {
+        *cut = 1;
+        break;
+      }
+      frames[n++] = ra;
+    }
+    if (next <= bp) break;
+    bp = next;
+  }
+  return keep ? n : UINT32_MAX;
+}
+
+/* The thread's rule cache and stack bounds, made on its first stack. */
+static CTRACE__NOINSTR int ctrace__pl_unwind_ready(ctrace__tstate *t) {
+  pthread_attr_t attr;
+  void *addr;
+  size_t size;
+  if (t->pl_rules) return 1;
+  if (ctrace__pl_unwind_mode < 0) {
+    const char *m = getenv("CTRACE_UNWIND");
+    ctrace__pl_unwind_mode = !m                          ? 1
+                             : strcmp(m, "libgcc") == 0    ? 0
+                             : strcmp(m, "check") == 0     ? 2
+                             : strcmp(m, "fp") == 0        ? 3
+                             : strcmp(m, "backtrace") == 0 ? 4
+                                                           : 1;
+  }
+  if (!ctrace__pl_unwind_mode || ctrace__pl_unwind_mode == 4 || t->pl_stack_hi == 1) return 0;
+  t->pl_stack_hi = 1; /* tried */
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
+  if (pthread_attr_getstack(&attr, &addr, &size) != 0) {
+    pthread_attr_destroy(&attr);
+    return 0;
+  }
+  pthread_attr_destroy(&attr);
+  if (!(t->pl_rules = (ctrace__pl_rule *)CTRACE_MEM_ALLOC(sizeof(ctrace__pl_rule) * CTRACE__PL_RULES))) return 0;
+  memset(t->pl_rules, 0, sizeof(ctrace__pl_rule) * CTRACE__PL_RULES);
+  t->pl_stack_lo = (uintptr_t)addr;
+  t->pl_stack_hi = (uintptr_t)addr + size;
+  return 1;
+}
+#else
+#define CTRACE__PL_OWN_UNWIND 0
+#endif
+
+/* ---- stacks ---- */
+typedef struct ctrace__pl_walk {
+  uintptr_t *frames;
+  uint32_t n, max, skipping, cut;
+  uintptr_t from;            /* the first frame kept: the allocation call's return address */
+} ctrace__pl_walk;
+
+static CTRACE__NOINSTR _Unwind_Reason_Code ctrace__pl_frame(struct _Unwind_Context *ctx, void *arg) {
+  ctrace__pl_walk *w = (ctrace__pl_walk *)arg;
+  uintptr_t ip = (uintptr_t)_Unwind_GetIP(ctx);
+  if (!ip) return _URC_END_OF_STACK;
+  if (w->skipping) { /* ctrace's own frames, up to the caller of malloc */
+    if (ip != w->from) {
+      if (++w->skipping > 8) { /* not found (a tail call?): keep from here */
+        w->skipping = 0;
+        w->n = 0;
+      } else {
+        return _URC_NO_REASON;
+      }
+    }
+    w->skipping = 0;
+  }
+  if (w->n == w->max) {
+    w->cut = 1;
+    return _URC_END_OF_STACK;
+  }
+  w->frames[w->n++] = ip;
+  return _URC_NO_REASON;
+}
+
+static CTRACE__NOINSTR CTRACE__WRAPS uint64_t ctrace__pl_hash(const uintptr_t *f, uint32_t n) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+  uint32_t i;
+  for (i = 0; i < n; i++) {
+    h ^= (uint64_t)f[i];
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  return h;
+}
+
+/* Called with intern_lock held. */
+static CTRACE__NOINSTR void ctrace__pl_def_stack(const ctrace__stack *s) {
+  uint8_t *p, *len_at;
+  uint32_t i;
+  if (ctrace__defs_reserve(1 + 10 * 3 + 10 * (size_t)s->depth)) return;
+  p = ctrace__g.defs + ctrace__g.defs_len;
+  *p++ = CTRACE__DEF_STACK;
+  p = ctrace__put_varint(p, s->id);
+  p = ctrace__put_varint(p, (uint64_t)s->depth * 2 + s->cut);
+  len_at = p;
+  p += 10; /* the byte count goes here once known; moved down after */
+  for (i = 0; i < s->depth; i++)
+    p = ctrace__put_varint(p, i ? ctrace__zigzag((int64_t)(s->frames[i] - s->frames[i - 1])) : (uint64_t)s->frames[0]);
+  {
+    uint8_t tmp[10];
+    size_t bytes = (size_t)(p - (len_at + 10)), nl = (size_t)(ctrace__put_varint(tmp, bytes) - tmp);
+    memmove(len_at + nl, len_at + 10, bytes);
+    memcpy(len_at, tmp, nl);
+    p = len_at + nl + bytes;
+  }
+  ctrace__g.defs_len = (size_t)(p - ctrace__g.defs);
+}
+
+static void ctrace__pl_redefine_stacks(void) {
+  uint32_t i;
+  ctrace__lock(&ctrace__g.intern_lock);
+  for (i = 0; i < ctrace__pl.n; i++) ctrace__pl_def_stack(ctrace__pl.by_id[i]);
+  ctrace__unlock(&ctrace__g.intern_lock);
+}
+
+static CTRACE__NOINSTR int ctrace__pl_same(const ctrace__stack *s, uint64_t h, const uintptr_t *f, uint32_t n, uint32_t cut) {
+  return s->hash == h && s->depth == n && s->cut == cut && memcmp(s->frames, f, sizeof *f * n) == 0;
+}
+
+static CTRACE__NOINSTR int ctrace__pl_grow(void) {
+  uint32_t cap = ctrace__pl.cap_slots ? ctrace__pl.cap_slots * 2 : 4096, i;
+  ctrace__stack **slots = (ctrace__stack **)CTRACE_MEM_ALLOC(sizeof *slots * cap);
+  if (!slots) return -1;
+  memset(slots, 0, sizeof *slots * cap);
+  for (i = 0; i < ctrace__pl.n; i++) {
+    uint32_t j = (uint32_t)ctrace__pl.by_id[i]->hash & (cap - 1);
+    while (slots[j]) j = (j + 1) & (cap - 1);
+    slots[j] = ctrace__pl.by_id[i];
+  }
+  CTRACE_MEM_FREE(ctrace__pl.slots);
+  ctrace__pl.slots = slots;
+  ctrace__pl.cap_slots = cap;
+  return 0;
+}
+
+/* The stack's record, made and defined if new; NULL when out of memory. */
+static CTRACE__NOINSTR const ctrace__stack *ctrace__pl_intern(uint64_t h, const uintptr_t *f, uint32_t n, uint32_t cut) {
+  ctrace__stack *s = NULL;
+  uint32_t j;
+  size_t bytes = sizeof *s + sizeof *f * (n ? n - 1 : 0);
+  bytes = (bytes + 15) & ~(size_t)15;
+  ctrace__lock(&ctrace__g.intern_lock);
+  if ((ctrace__pl.n + 1) * 2 > ctrace__pl.cap_slots && ctrace__pl_grow()) goto out;
+  for (j = (uint32_t)h & (ctrace__pl.cap_slots - 1); ctrace__pl.slots[j]; j = (j + 1) & (ctrace__pl.cap_slots - 1))
+    if (ctrace__pl_same(ctrace__pl.slots[j], h, f, n, cut)) {
+      s = ctrace__pl.slots[j];
+      goto out;
+    }
+  if (ctrace__pl.n == ctrace__pl.cap) {
+    uint32_t cap = ctrace__pl.cap ? ctrace__pl.cap * 2 : 1024;
+    ctrace__stack **by = (ctrace__stack **)CTRACE_MEM_REALLOC(ctrace__pl.by_id, sizeof *by * cap);
+    if (!by) goto out;
+    ctrace__pl.by_id = by;
+    ctrace__pl.cap = cap;
+  }
+  if (ctrace__pl.arena_left < bytes) {
+    size_t size = bytes > (256u << 10) ? bytes : (256u << 10);
+    if (!(ctrace__pl.arena = (uint8_t *)CTRACE_MEM_ALLOC(size))) {
+      ctrace__pl.arena_left = 0;
+      goto out;
+    }
+    ctrace__pl.arena_left = size;
+  }
+  s = (ctrace__stack *)(void *)ctrace__pl.arena;
+  ctrace__pl.arena += bytes;
+  ctrace__pl.arena_left -= bytes;
+  s->hash = h;
+  s->depth = n;
+  s->cut = cut;
+  memcpy(s->frames, f, sizeof *f * n);
+  s->id = ++ctrace__pl.n;
+  ctrace__pl.by_id[s->id - 1] = s;
+  ctrace__pl.slots[j] = s;
+  ctrace__pl_def_stack(s);
+out:
+  ctrace__unlock(&ctrace__g.intern_lock);
+  return s;
+}
+
+/* The return addresses above the allocation call into w, the way
+   CTRACE_UNWIND says. */
+static CTRACE__NOINSTR void ctrace__pl_unwind(ctrace__tstate *t, ctrace__pl_walk *w) {
+#if CTRACE__PL_OWN_UNWIND
+  uint32_t n = UINT32_MAX;
+  if (ctrace__pl_unwind_ready(t)) {
+    n = ctrace__pl_unwind_mode == 3 ? ctrace__pl_walk_fp(t, w->from, w->frames, w->max, &w->cut)
+                                    : ctrace__pl_walk_own(t, w->from, w->frames, w->max, &w->cut);
+  } else if (ctrace__pl_unwind_mode == 4) { /* measurements: glibc's backtrace() */
+    void *bt[CTRACE__PL_DEPTH_MAX + 8];
+    int k, got = backtrace(bt, (int)w->max + 8);
+    for (k = 0; k < got && k < 8 && (uintptr_t)bt[k] != w->from; k++) {
+    }
+    if (k == got || k == 8) k = 0;
+    for (w->n = 0; k < got && w->n < w->max; k++) w->frames[w->n++] = (uintptr_t)bt[k];
+    w->cut = k < got;
+    return;
+  }
+  if (n != UINT32_MAX) {
+    w->n = n;
+    if (ctrace__pl_unwind_mode == 2) { /* CTRACE_UNWIND=check: both, compared */
+      uintptr_t other[CTRACE__PL_DEPTH_MAX];
+      ctrace__pl_walk v = *w;
+      v.frames = other;
+      v.n = v.cut = 0;
+      v.skipping = 1;
+      _Unwind_Backtrace(ctrace__pl_frame, &v);
+      ctrace__pl.checked++;
+      if (v.n != w->n || memcmp(other, w->frames, sizeof *other * w->n)) ctrace__pl.differed++;
+    }
+    return;
+  }
+#else
+  (void)t;
+#endif
+  w->n = w->cut = 0;
+  _Unwind_Backtrace(ctrace__pl_frame, w);
+}
+
+/* The id of the stack above the allocation call that returns to `from`. */
+static CTRACE__NOINSTR uint32_t ctrace__pl_stack_id(ctrace__tstate *t, uintptr_t from) {
+  uintptr_t frames[CTRACE__PL_DEPTH_MAX];
+  ctrace__pl_walk w;
+  const ctrace__stack *s;
+  uint64_t h;
+  uint32_t slot;
+  w.frames = frames;
+  w.n = w.cut = 0;
+  w.max = ctrace__pl.depth;
+  w.skipping = 1;
+  w.from = from;
+  ctrace__pl_unwind(t, &w);
+  h = ctrace__pl_hash(frames, w.n);
+  slot = (uint32_t)(h >> 40) & (CTRACE__STK_CACHE - 1);
+  s = t->stk_cache[slot];
+  if (s && ctrace__pl_same(s, h, frames, w.n, w.cut)) return s->id;
+  s = ctrace__pl_intern(h, frames, w.n, w.cut);
+  if (!s) return 0;
+  t->stk_cache[slot] = s;
+  return s->id;
+}
+
+/* ---- recording ---- */
+static const char ctrace__pl_names[][16] = {"malloc", "calloc", "realloc", "reallocarray", "posix_memalign",
+                                            "aligned_alloc", "memalign", "valloc", "pvalloc", "free"};
+enum { CTRACE__PL_MALLOC, CTRACE__PL_CALLOC, CTRACE__PL_REALLOC, CTRACE__PL_REALLOCARRAY, CTRACE__PL_POSIX_MEMALIGN,
+       CTRACE__PL_ALIGNED_ALLOC, CTRACE__PL_MEMALIGN, CTRACE__PL_VALLOC, CTRACE__PL_PVALLOC, CTRACE__PL_FREE };
+
+/* A sized event of this library's own: its fields, given as varints. */
+static CTRACE__NOINSTR void ctrace__pl_event(ctrace__tstate *t, uint8_t kind, const uint64_t *v, int n) {
+  uint8_t tmp[40], *e = tmp, *q;
+  int i;
+  for (i = 0; i < n; i++) e = ctrace__put_varint(e, v[i]);
+  q = ctrace__event_head(t, kind);
+  *q++ = (uint8_t)(e - tmp); /* < 128: a one-byte varint */
+  memcpy(q, tmp, (size_t)(e - tmp));
+  ctrace__event_commit(t, q + (e - tmp));
+}
+
+/* A new block p of size bytes from the call `fn` returning to `from`. */
+static CTRACE__NOINSTR void ctrace__pl_alloc(void *p, uint64_t size, int fn, uintptr_t from) {
+  ctrace__tstate *t;
+  uint64_t v[4];
+  uint32_t site, stack;
+  if (!(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) || !(site = ctrace__call_site_id(t, ctrace__pl_names[fn], 0)) ||
+      !(stack = ctrace__pl_stack_id(t, from)) || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)))
+    return;
+  v[0] = site;
+  v[1] = (uint64_t)(uintptr_t)p;
+  v[2] = size;
+  v[3] = stack;
+  ctrace__pl_event(t, CTRACE__EV_ALLOC_STACK, v, 4);
+}
+
+/* p is being freed (or moved by realloc). Whether the session saw it
+   allocated is the reader's to tell: a block from before the session is
+   one it never saw, and a FREE_ANY of it is no problem. Keeping a table of
+   live blocks here cost more than unwinding the stacks. */
+static CTRACE__NOINSTR void ctrace__pl_free_event(void *p) {
+  ctrace__tstate *t;
+  uint64_t v[2];
+  uint32_t site;
+  if (!(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) ||
+      !(site = ctrace__call_site_id(t, ctrace__pl_names[CTRACE__PL_FREE], 0)) || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)))
+    return;
+  v[0] = site;
+  v[1] = (uint64_t)(uintptr_t)p;
+  ctrace__pl_event(t, CTRACE__EV_FREE_ANY, v, 2);
+}
+
+#define CTRACE__PL_RECORDING() (CTRACE__ON() && !ctrace__pl_busy)
+#define CTRACE__PL_CALLER() ((uintptr_t)__builtin_return_address(0))
+
+static CTRACE__NOINSTR void *ctrace__pl_record(void *p, uint64_t size, int fn, uintptr_t from) {
+  if (p) {
+    int e = errno;
+    ctrace__pl_busy = 1;
+    ctrace__pl_alloc(p, size, fn, from);
+    ctrace__pl_busy = 0;
+    errno = e;
+  }
+  return p;
+}
+
+static CTRACE__NOINSTR void ctrace__pl_record_free(void *p) {
+  int e = errno;
+  ctrace__pl_busy = 1;
+  ctrace__pl_free_event(p);
+  ctrace__pl_busy = 0;
+  errno = e;
+}
+
+CTRACE__NOINSTR void *malloc(size_t n) {
+  if (!CTRACE__PL_READY()) return ctrace__pl_boot_alloc(n);
+  if (!CTRACE__PL_RECORDING()) return ctrace__pl.malloc(n);
+  return ctrace__pl_record(ctrace__pl.malloc(n), n, CTRACE__PL_MALLOC, CTRACE__PL_CALLER());
+}
+
+CTRACE__NOINSTR void *calloc(size_t n, size_t size) {
+  if (!ctrace__pl.calloc) { /* dlsym asking, before it can answer */
+    ctrace__pl_resolve();
+    if (!ctrace__pl.calloc) return n && size > ((size_t)-1) / n ? NULL : ctrace__pl_boot_alloc(n * size);
+  }
+  if (!CTRACE__PL_RECORDING()) return ctrace__pl.calloc(n, size);
+  return ctrace__pl_record(ctrace__pl.calloc(n, size), (uint64_t)n * size, CTRACE__PL_CALLOC, CTRACE__PL_CALLER());
+}
+
+CTRACE__NOINSTR void free(void *p) {
+  if (!p || ctrace__pl_is_boot(p)) return;
+  if (!CTRACE__PL_READY()) return; /* cannot happen: p came from somewhere */
+  /* the event first: once freed, the address may be another thread's */
+  if (CTRACE__PL_RECORDING()) ctrace__pl_record_free(p);
+  ctrace__pl.free(p);
+}
+
+static CTRACE__NOINSTR void *ctrace__pl_realloc(void *p, size_t n, int fn, uintptr_t from) {
+  void *q;
+  if (p && ctrace__pl_is_boot(p)) { /* a boot block moves to the C library */
+    size_t old = ctrace__pl_boot_size(p);
+    if (!(q = malloc(n))) return NULL;
+    memcpy(q, p, old < n ? old : n);
+    return q;
+  }
+  if (!CTRACE__PL_READY()) return NULL;
+  if (!CTRACE__PL_RECORDING()) return ctrace__pl.realloc(p, n);
+  q = ctrace__pl.realloc(p, n);
+  /* a failure leaves p as it was; realloc(p, 0) may free p and give NULL */
+  if (p && (q || n == 0)) ctrace__pl_record_free(p);
+  return ctrace__pl_record(q, n, fn, from);
+}
+
+CTRACE__NOINSTR void *realloc(void *p, size_t n) { return ctrace__pl_realloc(p, n, CTRACE__PL_REALLOC, CTRACE__PL_CALLER()); }
+
+CTRACE__NOINSTR void *reallocarray(void *p, size_t n, size_t size) {
+  if (n && size > ((size_t)-1) / n) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  return ctrace__pl_realloc(p, n * size, CTRACE__PL_REALLOCARRAY, CTRACE__PL_CALLER());
+}
+
+CTRACE__NOINSTR int posix_memalign(void **out, size_t align, size_t n) {
+  int rc;
+  if (!CTRACE__PL_READY()) return ENOMEM;
+  rc = ctrace__pl.posix_memalign(out, align, n);
+  if (rc == 0 && CTRACE__PL_RECORDING()) ctrace__pl_record(*out, n, CTRACE__PL_POSIX_MEMALIGN, CTRACE__PL_CALLER());
+  return rc;
+}
+
+#define CTRACE__PL_ALIGNED(fn, ENUM, params, args, size)                                     \
+  CTRACE__NOINSTR void *fn params {                                                          \
+    if (!CTRACE__PL_READY()) return NULL;                                                    \
+    if (!CTRACE__PL_RECORDING()) return ctrace__pl.fn args;                                  \
+    return ctrace__pl_record(ctrace__pl.fn args, size, ENUM, CTRACE__PL_CALLER());           \
+  }
+CTRACE__PL_ALIGNED(aligned_alloc, CTRACE__PL_ALIGNED_ALLOC, (size_t align, size_t n), (align, n), n)
+CTRACE__PL_ALIGNED(memalign, CTRACE__PL_MEMALIGN, (size_t align, size_t n), (align, n), n)
+CTRACE__PL_ALIGNED(valloc, CTRACE__PL_VALLOC, (size_t n), (n), n)
+CTRACE__PL_ALIGNED(pvalloc, CTRACE__PL_PVALLOC, (size_t n), (n), n)
+
+CTRACE__NOINSTR size_t malloc_usable_size(void *p) {
+  if (!p) return 0;
+  if (ctrace__pl_is_boot(p)) return ctrace__pl_boot_size(p);
+  return CTRACE__PL_READY() ? ctrace__pl.usable_size(p) : 0;
+}
+
+/* ---- the session ---- */
+static CTRACE__NOINSTR uint64_t ctrace__pl_env(const char *name, uint64_t dflt) {
+  const char *v = getenv(name);
+  return v && *v ? strtoull(v, NULL, 10) : dflt;
+}
+
+/* The session's file: CTRACE_FILE for the first program; NAME.PID.ctrace
+   (NAME.PID.N.ctrace if taken) for any it starts. */
+static CTRACE__NOINSTR int ctrace__pl_path(const char *file) {
+  size_t n = strlen(file), base = n;
+  int i;
+  if (!getenv("CTRACE_RUN_CLAIMED")) {
+    if (n >= sizeof ctrace__pl.path) return -1;
+    memcpy(ctrace__pl.path, file, n + 1);
+    setenv("CTRACE_RUN_CLAIMED", "1", 1);
+    return 0;
+  }
+  if (n > 7 && strcmp(file + n - 7, ".ctrace") == 0) base = n - 7;
+  for (i = 1; i < 100; i++) {
+    int w = i == 1 ? snprintf(ctrace__pl.path, sizeof ctrace__pl.path, "%.*s.%d.ctrace", (int)base, file, (int)getpid())
+                   : snprintf(ctrace__pl.path, sizeof ctrace__pl.path, "%.*s.%d.%d.ctrace", (int)base, file,
+                              (int)getpid(), i);
+    if (w < 0 || (size_t)w >= sizeof ctrace__pl.path) return -1;
+    if (access(ctrace__pl.path, F_OK) != 0) return 0;
+  }
+  return -1;
+}
+
+/* Ends the session the way ctrace_stop does (a flight recorder writes its
+   window first). Only in the process that started it: a vfork child shares
+   its memory. */
+static CTRACE__NOINSTR void ctrace__pl_finish(void) {
+  if (!ctrace__g.running || getpid() != ctrace__pl.pid) return;
+  ctrace__pl_busy = 1;
+  if (ctrace__pl.flight) (void)ctrace_flight_dump(ctrace__pl.path);
+  (void)ctrace_stop();
+  if (ctrace__pl.checked)
+    fprintf(stderr, "ctrace: unwind check: %llu stacks, %llu differ from _Unwind_Backtrace's\n",
+            (unsigned long long)ctrace__pl.checked, (unsigned long long)ctrace__pl.differed);
+  ctrace__pl_busy = 0;
+}
+
+__attribute__((constructor)) static CTRACE__NOINSTR void ctrace__pl_start(void) {
+  const char *file = getenv("CTRACE_FILE");
+  ctrace_config c;
+  uint64_t depth;
+  if (!CTRACE__PL_READY() || !file || !*file) return;
+  ctrace__pl_busy = 1;
+  if (ctrace__pl_path(file) == 0) {
+    memset(&c, 0, sizeof c);
+    depth = ctrace__pl_env("CTRACE_STACK_DEPTH", CTRACE__PL_DEPTH_DEFAULT);
+    ctrace__pl.depth = depth < 1 ? 1 : depth > CTRACE__PL_DEPTH_MAX ? CTRACE__PL_DEPTH_MAX : (uint32_t)depth;
+    ctrace__pl_functions = ctrace__pl_env("CTRACE_FUNCTIONS", 0) != 0;
+    c.function_min_ns = (uint32_t)ctrace__pl_env("CTRACE_FUNCTION_MIN_NS", 0);
+    c.flight_ms = (uint32_t)ctrace__pl_env("CTRACE_FLIGHT_MS", 0);
+    c.flight_bytes = ctrace__pl_env("CTRACE_FLIGHT_BYTES", 0);
+    c.catch_fatal_signals = 1;
+    ctrace__pl.flight = c.flight_ms || c.flight_bytes;
+    ctrace__pl.pid = (int)getpid();
+    if (ctrace_start_with(ctrace__pl.flight ? NULL : ctrace__pl.path, &c) == CTRACE_OK) {
+      (void)atexit(ctrace__pl_finish); /* before ctrace's own exit handler: status 0, flight window */
+      CTRACE_THREAD_NAME("main");
+    }
+  }
+  ctrace__pl_busy = 0;
+}
+
+/* _exit skips exit handlers: the trace is ended here first. */
+CTRACE__NOINSTR void _exit(int status) {
+  ctrace__pl_finish();
+  if (CTRACE__PL_READY() && ctrace__pl.exit_now) ctrace__pl.exit_now(status);
+  for (;;) abort();
+}
+
+CTRACE__NOINSTR void _Exit(int status) { _exit(status); }
+
+/* exec replaces the program without exit handlers: the trace ends here; the
+   new program, preloaded too, writes NAME.PID.ctrace. */
+CTRACE__NOINSTR int execve(const char *path, char *const argv[], char *const envp[]) {
+  ctrace__pl_finish();
+  if (!CTRACE__PL_READY() || !ctrace__pl.execve) {
+    errno = ENOSYS;
+    return -1;
+  }
+  return ctrace__pl.execve(path, argv, envp);
+}
+
+/* The C library's other exec functions call its execve internally, not
+   this one. */
+#define CTRACE__PL_EXEC(fn, params, args)           \
+  CTRACE__NOINSTR int fn params {                   \
+    int (*real)params;                              \
+    void *s = dlsym(RTLD_NEXT, #fn);                \
+    ctrace__pl_finish();                            \
+    memcpy(&real, &s, sizeof s);                    \
+    if (!real) {                                    \
+      errno = ENOSYS;                               \
+      return -1;                                    \
+    }                                               \
+    return real args;                               \
+  }
+CTRACE__PL_EXEC(execv, (const char *path, char *const argv[]), (path, argv))
+CTRACE__PL_EXEC(execvp, (const char *file, char *const argv[]), (file, argv))
+CTRACE__PL_EXEC(execvpe, (const char *file, char *const argv[], char *const envp[]), (file, argv, envp))
+#endif /* CTRACE_PRELOAD_IMPLEMENTATION */
+
 /* <<impl:core */
 #endif /* CTRACE_IMPLEMENTATION: the recorder */
 
@@ -5411,6 +6405,11 @@ typedef struct ctrace__arena_block {
   size_t used, cap;
 } ctrace__arena_block;
 
+/* A call stack: first = index of its frames in the pool + 1 (0: not defined). */
+struct ctrace__rstack {
+  uint32_t first, depth;
+};
+
 typedef struct ctrace__skip {
   uint64_t from, to;         /* damage at `from`; the next intact chunk at `to` */
 } ctrace__skip;
@@ -5472,6 +6471,11 @@ struct ctrace_reader {
      exactly (past it every time would read as the same clamped value). */
   uint64_t ts_lo, ts_hi;
   uint64_t end_off;          /* file offset of the end marker */
+  /* call stacks (DEF_STACK): by id - 1, each a run of frames in the pool */
+  struct ctrace__rstack *stacks;
+  uint32_t cap_stacks;
+  ctrace_frame *frames;
+  uint32_t n_frames, cap_frames;
 };
 
 /* Ticks since the start to ns. Hostile headers can make the result huge;
@@ -5642,6 +6646,7 @@ static const uint8_t *ctrace__scratch(ctrace_reader *r, uint64_t off, size_t n) 
 /* One function symbol of a parsed ELF file, one per address. */
 typedef struct ctrace__rsym {
   uint64_t value;
+  uint64_t size;             /* bytes of code it spans (0: not known) */
   uint32_t name;             /* offset in the file's strtab */
   uint8_t rank;              /* which of several symbols at one address names it (lower wins) */
   uint8_t same_name;         /* another function of this file has this name at another address */
@@ -6071,6 +7076,7 @@ static int ctrace__elf_symbols(ctrace__efile *ef, ctrace__elf *e) {
     if ((info & 0xf) != 2 || shndx == 0 || name >= l.size || !e->strtab[name]) continue; /* STT_FUNC, defined */
     memset(o, 0, sizeof *o);
     o->value = is64 ? ctrace__elf_get(s + 8, 8) : ctrace__elf_get(s + 4, 4);
+    o->size = is64 ? ctrace__elf_get(s + 16, 8) : ctrace__elf_get(s + 8, 4);
     o->name = (uint32_t)name;
     /* of several names at one address, a global one, then a weak one */
     o->rank = (uint8_t)((info >> 4) == 1 ? 0 : (info >> 4) == 2 ? 1 : 2);
@@ -7161,6 +8167,57 @@ static CTRACE__WRAPS void ctrace__symbolize_site(ctrace_reader *r, ctrace__symbo
   }
 }
 
+/* The function symbol whose extent holds off, or NULL: an address past
+   every sized symbol (a stripped static function) stays unnamed rather than
+   take its neighbour's name. */
+static ctrace__rsym *ctrace__elf_sym_holding(ctrace__elf *e, uint64_t off) {
+  uint32_t lo = 0, hi = e->n_syms;
+  while (lo < hi) { /* the last symbol at or below off */
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (e->syms[mid].value <= off) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && off - e->syms[lo - 1].value < e->syms[lo - 1].size ? &e->syms[lo - 1] : NULL;
+}
+
+/* Every stack frame named from the parsed file of the object holding it:
+   the function whose extent holds the call, and the call's file and line.
+   A frame's address is a return address, so both are asked for at
+   address - 1 (the call instruction; see ctrace__addr_line). */
+static CTRACE__WRAPS void ctrace__name_frames(ctrace_reader *r) {
+  ctrace__symbols *y = r->symbols;
+  uint32_t i;
+  for (i = 0; i < r->n_frames; i++) {
+    ctrace_frame *f = &r->frames[i];
+    const ctrace__rseg *g = y ? ctrace__seg_of(y, f->address) : NULL;
+    ctrace__rmod *m;
+    ctrace__rsym *hit = NULL;
+    const char *file;
+    uint32_t line;
+    uint64_t pc;
+    if (!g || g->mod < 0) {
+      r->info.frames_unnamed++;
+      continue;
+    }
+    m = &r->mods[g->mod];
+    f->object = m->path;
+    f->offset = f->address - m->bias;
+    pc = f->offset ? f->offset - 1 : 0;
+    if (!m->state) {
+      m->elf = ctrace__mod_elf(y, m);
+      m->state = 1;
+    }
+    if (m->elf >= 0) hit = ctrace__elf_sym_holding(&y->elfs[m->elf], pc);
+    if (hit) f->function = ctrace__sym_shown(r, y, &y->elfs[m->elf], hit);
+    if (!f->function) f->function = "";
+    if (!hit) r->info.frames_unnamed++;
+    if (f->address && ctrace__addr_line(r, f->address - 1, &file, &line) == 0) {
+      f->file = file;
+      f->line = line;
+    }
+  }
+}
+
 static void ctrace__symbolize(ctrace_reader *r) {
   ctrace__symbols *y;
   uint32_t i;
@@ -7182,6 +8239,7 @@ static void ctrace__symbolize(ctrace_reader *r) {
     uint64_t a;
     if (ctrace__site_address(&r->sites[i], &a) == 0) ctrace__symbolize_site(r, y, &r->sites[i], a);
   }
+  ctrace__name_frames(r);
 }
 
 /* Everything symbolizing kept (files' tables, for ctrace__addr_line). */
@@ -7511,6 +8569,62 @@ static int ctrace__define_site(ctrace_reader *r, uint64_t id, uint64_t line, con
   return r->sites[id - 1].name && r->sites[id - 1].file ? 0 : -1;
 }
 
+/* A call stack: its frames into the pool, addresses only (names come with
+   the symbols, after the scan). The same id again must say the same. */
+static int ctrace__define_stack(ctrace_reader *r, uint64_t id, uint64_t b, const uint8_t *p, size_t n, uint64_t off) {
+  const uint8_t *end = p + n;
+  uint64_t depth = b >> 1, i, addr = 0, v;
+  uint32_t first;
+  if (id == 0 || id > (uint64_t)r->info.stacks * 4 + 65536 || depth > 4096 || depth > n) return -1;
+  if (id <= r->cap_stacks && r->stacks[id - 1].first) {
+    const ctrace_frame *f = r->frames + r->stacks[id - 1].first - 1;
+    int same = r->stacks[id - 1].depth == depth;
+    for (i = 0; same && i < depth; i++) {
+      if (ctrace__get_varint(&p, end, &v)) return -1;
+      addr = i ? addr + (uint64_t)ctrace__unzigzag(v) : v;
+      same = f[i].address == addr;
+    }
+    if (!same) ctrace__contradiction(r, off, "a definition gives a call stack other frames (the first is kept)");
+    return 0;
+  }
+  if (id > r->cap_stacks) {
+    uint32_t cap = r->cap_stacks ? r->cap_stacks : 256;
+    void *m;
+    while (cap < id) cap *= 2;
+    if (!(m = CTRACE_MEM_REALLOC(r->stacks, sizeof *r->stacks * cap))) return -1;
+    r->stacks = (struct ctrace__rstack *)m;
+    memset(r->stacks + r->cap_stacks, 0, sizeof *r->stacks * (cap - r->cap_stacks));
+    r->cap_stacks = cap;
+  }
+  if (r->cap_frames - r->n_frames < depth) {
+    uint32_t cap = r->cap_frames ? r->cap_frames : 1024;
+    ctrace_frame *m;
+    while (cap - r->n_frames < depth) {
+      if (cap > 0x7fffffffu) return -1;
+      cap *= 2;
+    }
+    if (!(m = (ctrace_frame *)CTRACE_MEM_REALLOC(r->frames, sizeof *m * cap))) return -1;
+    r->frames = m;
+    r->cap_frames = cap;
+  }
+  first = r->n_frames;
+  for (i = 0; i < depth; i++) {
+    ctrace_frame *f = &r->frames[first + i];
+    if (ctrace__get_varint(&p, end, &v)) return -1;
+    addr = i ? addr + (uint64_t)ctrace__unzigzag(v) : v;
+    f->address = f->offset = addr;
+    f->function = f->object = f->file = "";
+    f->line = 0;
+  }
+  if (p != end) return -1;
+  r->n_frames += (uint32_t)depth;
+  r->stacks[id - 1].first = first + 1;
+  r->stacks[id - 1].depth = (uint32_t)depth;
+  r->info.stacks++;
+  if (b & 1) r->info.stacks_cut++;
+  return 0;
+}
+
 static int ctrace__parse_defs(ctrace_reader *r, const uint8_t *p, const uint8_t *end, uint64_t off) {
   const uint8_t *start = p;
   while (p < end) {
@@ -7533,9 +8647,11 @@ static int ctrace__parse_defs(ctrace_reader *r, const uint8_t *p, const uint8_t 
       t->os_tid = b;
       t->name = ctrace__arena_name(r, s, (size_t)n, rec_off);
       if (!t->name) return -1;
-    } else {
-      return -1; /* definitions have no length of their own: stop at an unknown one */
-    }
+    } else if (k == CTRACE__DEF_STACK) {
+      if (ctrace__define_stack(r, a, b, s, (size_t)n, rec_off)) return -1;
+    } else if (k < CTRACE__DEF_STACK) {
+      return -1; /* kind 0 */
+    } /* a later kind, of the shape every kind from 3 on has: skipped */
   }
   return 0;
 }
@@ -8074,6 +9190,8 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
   ev->value = 0;
   ev->fvalue = 0;
   ev->id = ev->ptr = ev->size = 0;
+  ev->stack = ev->stack_depth = 0;
+  ev->stack_frames = NULL;
   switch (c->kind) {
   case CTRACE_EV_ZONE_END:
   case CTRACE_EV_GC_END:
@@ -8172,6 +9290,40 @@ static int ctrace__decode(ctrace_reader *r, ctrace__cursor *c, ctrace_event *ev)
     if (f < q && ctrace__get_varint(&f, q, &ev->size) == 0) ev->ptr = 1; /* run delay known */
     break;
   }
+  case CTRACE__EV_FREE_ANY: {
+    const uint8_t *f;
+    if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
+    f = q;
+    if (ctrace__get_varint(&f, q + d, &a) || ctrace__get_varint(&f, q + d, &ev->ptr)) return -1;
+    s = ctrace__site_of(r, a);
+    ev->kind = CTRACE_EV_FREE;
+    ev->name = s->name;
+    ev->file = s->file;
+    ev->line = s->line;
+    q += d;
+    break;
+  }
+  case CTRACE__EV_ALLOC_STACK: {
+    const uint8_t *f;
+    uint64_t stack;
+    if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
+    f = q;
+    if (ctrace__get_varint(&f, q + d, &a) || ctrace__get_varint(&f, q + d, &ev->ptr) ||
+        ctrace__get_varint(&f, q + d, &ev->size) || ctrace__get_varint(&f, q + d, &stack))
+      return -1;
+    s = ctrace__site_of(r, a);
+    ev->kind = CTRACE_EV_ALLOC;
+    ev->name = s->name;
+    ev->file = s->file;
+    ev->line = s->line;
+    if (stack <= r->cap_stacks && stack && r->stacks[stack - 1].first) {
+      ev->stack = (uint32_t)stack;
+      ev->stack_depth = r->stacks[stack - 1].depth;
+      ev->stack_frames = r->frames + r->stacks[stack - 1].first - 1;
+    }
+    q += d;
+    break;
+  }
   default:
     if (c->kind < CTRACE__KIND_SIZED || c->kind == 0xff) return -1;
     if (ctrace__get_varint(&q, end, &d) || d > (uint64_t)(end - q)) return -1;
@@ -8197,6 +9349,8 @@ CTRACE__HOT void ctrace__zone_event(ctrace_event *ev, int kind, uint32_t tid, in
   ev->value = 0;
   ev->fvalue = 0;
   ev->id = ev->ptr = ev->size = 0;
+  ev->stack = ev->stack_depth = 0;
+  ev->stack_frames = NULL;
 }
 
 /* The event under the top cursor into ev, and the cursor moved past it.
@@ -8305,6 +9459,13 @@ CTRACE_API uint32_t ctrace_reader_threads(const ctrace_reader *r, const uint32_t
   return r ? r->n_thread_ids : 0;
 }
 
+CTRACE_API uint32_t ctrace_reader_stack(const ctrace_reader *r, uint32_t stack, const ctrace_frame **frames) {
+  if (frames) *frames = NULL;
+  if (!r || !stack || stack > r->cap_stacks || !r->stacks[stack - 1].first) return 0;
+  if (frames) *frames = r->frames + r->stacks[stack - 1].first - 1;
+  return r->stacks[stack - 1].depth;
+}
+
 CTRACE_API void ctrace_reader_close(ctrace_reader *r) {
   uint32_t i;
   ctrace__arena_block *b, *n;
@@ -8327,6 +9488,8 @@ CTRACE_API void ctrace_reader_close(ctrace_reader *r) {
   CTRACE_MEM_FREE(r->skips);
   CTRACE_MEM_FREE(r->thash);
   ctrace__symbols_free(r);
+  CTRACE_MEM_FREE(r->stacks);
+  CTRACE_MEM_FREE(r->frames);
   CTRACE_MEM_FREE(r->echunks);
   CTRACE_MEM_FREE(r->pcrc);
   CTRACE_MEM_FREE(r->pcrc_buf);
@@ -8532,6 +9695,7 @@ typedef struct ctrace__live {
   uint32_t ref;    /* site (blocks) or task index (tasks); CTRACE_NONE = empty */
   uint32_t thread; /* thread index */
   uint32_t gc_born;/* collections begun before the block was made */
+  uint32_t stack;  /* the block's call stack id, 0 if none */
 } ctrace__live;
 
 typedef struct ctrace__livetab {
@@ -9113,6 +10277,18 @@ struct ctrace_analysis {
   uint32_t cap_zmark;
   int64_t waiting_t;         /* when n_waiting last changed */
   double waiting_integral;   /* of n_waiting over time, up to waiting_t (thread-ns) */
+
+  /* allocations by call stack (ctrace run), by stack id - 1; a stack's
+     peak_bytes is brought up to date lazily: stack_epoch[i] < peak_epoch
+     means the heap rose to a new peak since the stack last changed, so its
+     live bytes then were its live bytes now */
+  ctrace_alloc_stack *stacks;
+  uint32_t *stack_epoch;
+  uint32_t cap_stacks, cap_epoch, n_stacks, peak_epoch;
+  ctrace_alloc_stack *stacks_by[4];
+  uint32_t n_stacks_by[4];
+  ctrace_flame_node *aflame; /* the stacks merged into a tree, outermost frame first; bytes_total weighs */
+  uint32_t n_aflame, cap_aflame;
 };
 
 static void ctrace__fail(ctrace_analysis *a, int code) {
@@ -10244,9 +11420,71 @@ static uint32_t ctrace__freed_slot(uint64_t ptr) {
   return (uint32_t)ctrace__mix64(ptr) & (CTRACE__FREED_CACHE - 1);
 }
 
+/* A frame as the outputs name it: the function, else object+0xOFFSET,
+   else the bare address; then " file:line" when known. */
+static const char *ctrace__frame_name(const ctrace_frame *f, char *buf, size_t n) {
+  if (f->function[0] && f->file[0]) snprintf(buf, n, "%s %s:%u", f->function, f->file, (unsigned)f->line);
+  else if (f->function[0]) snprintf(buf, n, "%s", f->function);
+  else if (f->object[0]) snprintf(buf, n, "%s+0x%llx", ctrace__obj_name(f->object), (unsigned long long)f->offset);
+  else snprintf(buf, n, "0x%llx", (unsigned long long)f->address);
+  return buf;
+}
+
+/* The stack's figures, ready to change: its held-at-peak brought up to date. */
+static ctrace_alloc_stack *ctrace__stack_touch(ctrace_analysis *a, uint32_t id) {
+  ctrace_alloc_stack *st = &a->stacks[id - 1];
+  if (a->stack_epoch[id - 1] != a->peak_epoch) {
+    st->peak_bytes = st->live_bytes;
+    a->stack_epoch[id - 1] = a->peak_epoch;
+  }
+  return st;
+}
+
+/* The figures of the allocation's call stack, made at its first block (its
+   frames copied, their names interned); NULL for none or out of memory. */
+static ctrace_alloc_stack *ctrace__stack_of(ctrace_analysis *a, const ctrace_event *ev) {
+  uint32_t id = ev->stack, old = a->cap_stacks, i;
+  ctrace_alloc_stack *st;
+  ctrace_frame *f;
+  if (!id || !ev->stack_frames) return NULL;
+  if (id > a->cap_stacks) {
+    if (CTRACE__GROW(a->stacks, a->cap_stacks, id) || CTRACE__GROW(a->stack_epoch, a->cap_epoch, a->cap_stacks)) {
+      ctrace__fail(a, CTRACE_E_NOMEM);
+      return NULL;
+    }
+    memset(a->stacks + old, 0, sizeof *a->stacks * (a->cap_stacks - old)); /* epochs: set when made */
+  }
+  st = &a->stacks[id - 1];
+  if (st->stack) return ctrace__stack_touch(a, id);
+  f = (ctrace_frame *)(void *)ctrace__arena_alloc(&a->arena, sizeof *f * ev->stack_depth + 8);
+  if (!f) {
+    ctrace__fail(a, CTRACE_E_NOMEM);
+    return NULL;
+  }
+  f = (ctrace_frame *)(void *)(((uintptr_t)f + 7) & ~(uintptr_t)7);
+  for (i = 0; i < ev->stack_depth; i++) {
+    f[i] = ev->stack_frames[i];
+    f[i].function = ctrace__intern(a, f[i].function);
+    f[i].object = ctrace__intern(a, f[i].object);
+    f[i].file = ctrace__intern(a, f[i].file);
+    if (!f[i].function || !f[i].object || !f[i].file) return NULL;
+  }
+  st->stack = id;
+  st->depth = ev->stack_depth;
+  st->frames = f;
+  a->n_stacks++;
+  a->stack_epoch[id - 1] = a->peak_epoch;
+  return st;
+}
+
 /* A block leaves the live table: by a FREE, or by an ALLOC over it. */
 static void ctrace__block_gone(ctrace_analysis *a, ctrace__live *e) {
   ctrace_alloc_site *s = &a->sites[e->ref];
+  if (e->stack && e->stack <= a->cap_stacks) {
+    ctrace_alloc_stack *st = ctrace__stack_touch(a, e->stack);
+    st->live_blocks--;
+    st->live_bytes = ctrace__usub(st->live_bytes, e->size);
+  }
   a->mem.alloc = ctrace__usub(a->mem.alloc, e->size);
   s->live_blocks--;
   s->live_bytes = ctrace__usub(s->live_bytes, e->size);
@@ -10279,6 +11517,17 @@ static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *e
   e->gc_born = a->gc_begun;
   e->ref = si;
   e->thread = ti;
+  e->stack = 0;
+  if (ev->stack) {
+    ctrace_alloc_stack *st = ctrace__stack_of(a, ev);
+    if (st) {
+      e->stack = ev->stack;
+      st->allocs++;
+      st->bytes = ctrace__uadd(a, st->bytes, size);
+      st->live_blocks++;
+      st->live_bytes = ctrace__uadd(a, st->live_bytes, size);
+    }
+  }
   if (a->freed[ctrace__freed_slot(ev->ptr)] == ev->ptr) a->freed[ctrace__freed_slot(ev->ptr)] = 0;
 
   s = &a->sites[si];
@@ -10291,7 +11540,11 @@ static void ctrace__alloc(ctrace_analysis *a, uint32_t ti, const ctrace_event *e
   a->mem.total_alloc = ctrace__uadd(a, a->mem.total_alloc, size);
   a->mem.mallocs++;
   if (size > a->mem.max_alloc_size) a->mem.max_alloc_size = size;
-  if (size) ctrace__heap_moved(a, ev->time_ns, 1);
+  if (size) {
+    uint64_t peak = a->mem.peak_alloc;
+    ctrace__heap_moved(a, ev->time_ns, 1);
+    if (a->mem.peak_alloc != peak) a->peak_epoch++; /* every stack's live bytes are its bytes at the peak */
+  }
   k = size ? ctrace__floor_log2(size) + 1 : 0;
   a->mem.size_count[k]++;
   a->mem.size_bytes[k] = ctrace__uadd(a, a->mem.size_bytes[k], size);
@@ -10330,6 +11583,10 @@ static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
   uint32_t slot = ctrace__freed_slot(ev->ptr);
   if (!ev->ptr) return; /* free(NULL) is allowed and does nothing */
   e = ctrace__live_find(&a->live, ev->ptr);
+  if (!e && ev->raw_kind == CTRACE__EV_FREE_ANY && a->freed[slot] != ev->ptr) {
+    a->mem.frees_before++; /* allocated before the recording (ctrace run) */
+    return;
+  }
   if (!e) {
     int twice = a->freed[slot] == ev->ptr;
     ctrace__problem(a, twice ? CTRACE_PROB_DOUBLE_FREE : CTRACE_PROB_UNTRACKED_FREE, 1,
@@ -10340,6 +11597,15 @@ static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
   s->frees++;
   s->freed_bytes = ctrace__uadd(a, s->freed_bytes, e->size);
   a->mem.frees++;
+  if (e->stack && e->stack <= a->cap_stacks) {
+    ctrace_alloc_stack *st = &a->stacks[e->stack - 1];
+    st->frees++;
+    st->freed_bytes = ctrace__uadd(a, st->freed_bytes, e->size);
+    if (ctrace__is_temporary(a, e)) {
+      st->temporary_allocs++;
+      st->temporary_bytes = ctrace__uadd(a, st->temporary_bytes, e->size);
+    }
+  }
   if (ctrace__is_temporary(a, e)) {
     s->temporary_allocs++;
     s->temporary_bytes = ctrace__uadd(a, s->temporary_bytes, e->size);
@@ -10720,6 +11986,112 @@ static int ctrace__sort_sites(ctrace_analysis *a) {
   return 0;
 }
 
+static uint64_t ctrace__stack_key(const ctrace_alloc_stack *s, int order) {
+  return order == CTRACE_BY_COUNT ? s->allocs : order == CTRACE_BY_LIVE_BYTES ? s->live_bytes
+                                               : order == CTRACE_BY_PEAK_BYTES ? s->peak_bytes : s->bytes;
+}
+
+typedef struct ctrace__stack_sort {
+  const ctrace_alloc_stack *s;
+  int order;
+} ctrace__stack_sort;
+
+static int ctrace__stack_later(const void *ctx, uint32_t x, uint32_t y) {
+  const ctrace__stack_sort *ss = (const ctrace__stack_sort *)ctx;
+  const ctrace_alloc_stack *p = &ss->s[x], *q = &ss->s[y];
+  uint64_t kp = ctrace__stack_key(p, ss->order), kq = ctrace__stack_key(q, ss->order);
+  if (kp != kq) return kp < kq;
+  if (p->allocs != q->allocs) return p->allocs < q->allocs;
+  return p->stack > q->stack;
+}
+
+/* The stacks in the four orders; leaks and at-peak keep only stacks that
+   hold something then. Each stack's held-at-peak is brought up to date. */
+static int ctrace__sort_stacks(ctrace_analysis *a) {
+  uint32_t *idx, i, o, n = 0;
+  ctrace__stack_sort ss;
+  if (!a->n_stacks) return 0;
+  idx = (uint32_t *)CTRACE_MEM_ALLOC((size_t)a->n_stacks * sizeof *idx);
+  if (!idx) return CTRACE_E_NOMEM;
+  for (i = 0; i < a->cap_stacks; i++)
+    if (a->stacks[i].stack) {
+      ctrace__stack_touch(a, i + 1);
+      if (n < a->n_stacks) idx[n++] = i;
+    }
+  ss.s = a->stacks;
+  for (o = 0; o < 4; o++) {
+    uint32_t k = 0;
+    ss.order = (int)o;
+    ctrace__sort_idx(idx, n, ctrace__stack_later, &ss);
+    a->stacks_by[o] = (ctrace_alloc_stack *)CTRACE_MEM_ALLOC((size_t)n * sizeof *a->stacks);
+    if (!a->stacks_by[o]) {
+      CTRACE_MEM_FREE(idx);
+      return CTRACE_E_NOMEM;
+    }
+    for (i = n; i > 0; i--) {
+      const ctrace_alloc_stack *s = &a->stacks[idx[i - 1]];
+      if ((o == CTRACE_BY_LIVE_BYTES && !s->live_blocks) || (o == CTRACE_BY_PEAK_BYTES && !s->peak_bytes)) continue;
+      a->stacks_by[o][k++] = *s;
+    }
+    a->n_stacks_by[o] = k;
+  }
+  CTRACE_MEM_FREE(idx);
+  return 0;
+}
+
+#define CTRACE__AFLAME_MAX 20000u /* nodes; deeper frames of a stack past it count in the last node made */
+
+/* The child of p named name in the allocation tree, made if new (CTRACE_NONE
+   when the tree is full or memory runs out). */
+static uint32_t ctrace__aflame_child(ctrace_analysis *a, uint32_t p, const char *name) {
+  uint32_t k;
+  ctrace_flame_node *n;
+  for (k = a->aflame[p].first_child; k != CTRACE_NONE; k = a->aflame[k].next_sibling)
+    if (a->aflame[k].name == name) return k; /* interned: one pointer per text */
+  if (a->n_aflame >= CTRACE__AFLAME_MAX || CTRACE__GROW(a->aflame, a->cap_aflame, a->n_aflame + 1)) return CTRACE_NONE;
+  k = a->n_aflame++;
+  n = &a->aflame[k];
+  memset(n, 0, sizeof *n);
+  n->name = name;
+  n->parent = p;
+  n->first_child = CTRACE_NONE;
+  n->next_sibling = a->aflame[p].first_child;
+  n->depth = a->aflame[p].depth + 1;
+  a->aflame[p].first_child = k;
+  return k;
+}
+
+/* "Where the memory comes from": every allocation stack merged from its
+   outermost frame down; a node's bytes_total is what was allocated on
+   stacks through it, bytes_self what its frame allocated itself. */
+static int ctrace__alloc_flame(ctrace_analysis *a) {
+  uint32_t i, j;
+  char name[512];
+  if (!a->n_stacks_by[CTRACE_BY_BYTES]) return 0;
+  if (CTRACE__GROW(a->aflame, a->cap_aflame, 1)) return CTRACE_E_NOMEM;
+  memset(a->aflame, 0, sizeof *a->aflame);
+  a->aflame[0].name = ctrace__intern(a, "all");
+  a->aflame[0].parent = a->aflame[0].first_child = a->aflame[0].next_sibling = CTRACE_NONE;
+  a->n_aflame = 1;
+  for (i = 0; i < a->n_stacks_by[CTRACE_BY_BYTES]; i++) {
+    const ctrace_alloc_stack *st = &a->stacks_by[CTRACE_BY_BYTES][i];
+    uint32_t at = 0;
+    a->aflame[0].bytes_total += st->bytes;
+    a->aflame[0].count += st->allocs;
+    for (j = st->depth; j > 0; j--) {
+      const char *nm = ctrace__intern(a, ctrace__frame_name(&st->frames[j - 1], name, sizeof name));
+      uint32_t k = nm ? ctrace__aflame_child(a, at, nm) : CTRACE_NONE;
+      if (k == CTRACE_NONE) break;
+      at = k;
+      a->aflame[at].bytes_total += st->bytes;
+      a->aflame[at].count += st->allocs;
+    }
+    a->aflame[at].bytes_self += st->bytes;
+    a->aflame[at].allocs_self += st->allocs;
+  }
+  return 0;
+}
+
 static int ctrace__thread_by_id(const void *x, const void *y) {
   uint32_t p = ((const ctrace_thread_stats *)x)->id, q = ((const ctrace_thread_stats *)y)->id;
   return p < q ? -1 : p > q;
@@ -10929,7 +12301,7 @@ static int ctrace__finish_tables(ctrace_analysis *a) {
     if (!a->zone_order) return CTRACE_E_NOMEM;
     ctrace__zone_sort_into(a->zones.st, a->zones.n, CTRACE_ZONE_BY_TOTAL, a->zone_order);
   }
-  if (ctrace__sort_sites(a)) return CTRACE_E_NOMEM;
+  if (ctrace__sort_sites(a) || ctrace__sort_stacks(a) || ctrace__alloc_flame(a)) return CTRACE_E_NOMEM;
   return ctrace__collect_problems(a);
 }
 
@@ -11041,6 +12413,10 @@ CTRACE_API void ctrace_analysis_free(ctrace_analysis *a) {
   ctrace__live_free(&a->live);
   CTRACE_MEM_FREE(a->sites);
   for (i = 0; i < 3; i++) CTRACE_MEM_FREE(a->sites_by[i]);
+  for (i = 0; i < 4; i++) CTRACE_MEM_FREE(a->stacks_by[i]);
+  CTRACE_MEM_FREE(a->stacks);
+  CTRACE_MEM_FREE(a->stack_epoch);
+  CTRACE_MEM_FREE(a->aflame);
   ctrace__map_free(&a->site_map);
   CTRACE_MEM_FREE(a->problems);
   CTRACE_MEM_FREE(a->logs);
@@ -11184,6 +12560,11 @@ CTRACE_API const ctrace_alloc_site *ctrace_analysis_alloc_sites(const ctrace_ana
   int o = order >= 0 && order <= 2 ? order : 0;
   CTRACE__ARRAY(a, a->sites_by[o], o == CTRACE_BY_LIVE_BYTES ? a->n_leaks + a->leaks_dropped
                                                               : a->n_sites, n);
+}
+CTRACE_API const ctrace_alloc_stack *ctrace_analysis_alloc_stacks(const ctrace_analysis *a, int order,
+                                                                  uint32_t *n) {
+  int o = order >= 0 && order <= 3 ? order : 0;
+  CTRACE__ARRAY(a, a->stacks_by[o], a->n_stacks_by[o], n);
 }
 CTRACE_API const ctrace_alloc_site *ctrace_analysis_leaks(const ctrace_analysis *a, uint32_t *n,
                                                           uint32_t *dropped) {
@@ -11781,6 +13162,57 @@ static void ctrace__json_memory(ctrace__out *o, const ctrace_analysis *a) {
   ctrace__out_s(o, "]}");
 }
 
+static void ctrace__json_stack_list(ctrace__out *o, const char *key, const ctrace_alloc_stack *st, uint32_t n) {
+  uint32_t i, j;
+  ctrace__jopen(o, key, "[");
+  for (i = 0; i < n; i++) {
+    ctrace__jopen(o, NULL, "{");
+    ctrace__ju(o, "stack", st[i].stack);
+    ctrace__ju(o, "allocs", st[i].allocs);
+    ctrace__ju(o, "bytes", st[i].bytes);
+    ctrace__ju(o, "frees", st[i].frees);
+    ctrace__ju(o, "freed_bytes", st[i].freed_bytes);
+    ctrace__ju(o, "live_blocks", st[i].live_blocks);
+    ctrace__ju(o, "live_bytes", st[i].live_bytes);
+    ctrace__ju(o, "peak_bytes", st[i].peak_bytes);
+    ctrace__ju(o, "temporary_allocs", st[i].temporary_allocs);
+    ctrace__jopen(o, "frames", "[");
+    for (j = 0; j < st[i].depth; j++) {
+      const ctrace_frame *f = &st[i].frames[j];
+      ctrace__jopen(o, NULL, "{");
+      ctrace__js(o, "function", f->function);
+      ctrace__js(o, "object", f->object);
+      ctrace__ju(o, "offset", f->offset);
+      ctrace__js(o, "file", f->file);
+      ctrace__ju(o, "line", f->line);
+      ctrace__out_s(o, "}");
+    }
+    ctrace__out_s(o, "]}");
+  }
+  ctrace__out_s(o, "]");
+}
+
+/* "alloc_stacks" (traces of ctrace run): the top 20 stacks by bytes, by
+   count and by bytes held at the peak, and every leaking stack (at most
+   max_leak_sites). */
+static void ctrace__json_stacks(ctrace__out *o, const ctrace_analysis *a) {
+  uint32_t top = 20;
+  ctrace__jopen(o, "alloc_stacks", "{");
+  ctrace__ju(o, "stacks", a->n_stacks);
+  ctrace__ju(o, "stacks_cut", a->sum.info.stacks_cut);
+  ctrace__ju(o, "frees_before", a->mem.frees_before);
+  ctrace__json_stack_list(o, "by_bytes", a->stacks_by[CTRACE_BY_BYTES],
+                          a->n_stacks_by[CTRACE_BY_BYTES] < top ? a->n_stacks_by[CTRACE_BY_BYTES] : top);
+  ctrace__json_stack_list(o, "by_count", a->stacks_by[CTRACE_BY_COUNT],
+                          a->n_stacks_by[CTRACE_BY_COUNT] < top ? a->n_stacks_by[CTRACE_BY_COUNT] : top);
+  ctrace__json_stack_list(o, "at_peak", a->stacks_by[CTRACE_BY_PEAK_BYTES],
+                          a->n_stacks_by[CTRACE_BY_PEAK_BYTES] < top ? a->n_stacks_by[CTRACE_BY_PEAK_BYTES] : top);
+  ctrace__json_stack_list(o, "leaks", a->stacks_by[CTRACE_BY_LIVE_BYTES],
+                          a->n_stacks_by[CTRACE_BY_LIVE_BYTES] < a->cfg.max_leak_sites
+                              ? a->n_stacks_by[CTRACE_BY_LIVE_BYTES] : a->cfg.max_leak_sites);
+  ctrace__out_s(o, "}");
+}
+
 static void ctrace__json_sites(ctrace__out *o, const ctrace_analysis *a) {
   uint32_t i;
   ctrace__jopen(o, "alloc_sites", "[");
@@ -11852,6 +13284,7 @@ CTRACE_API int ctrace_stats_json(const ctrace_analysis *a, ctrace_write_fn write
   ctrace__json_zones(&o, a);
   ctrace__json_memory(&o, a);
   ctrace__json_sites(&o, a);
+  ctrace__json_stacks(&o, a);
   ctrace__json_rest(&o, a);
   ctrace__out_s(&o, "}\n");
   return ctrace__out_end(&o);
@@ -11926,12 +13359,34 @@ static void ctrace__folded_line(ctrace__out *o, const ctrace_analysis *a, uint32
   ctrace__out_f(o, " %llu\n", (unsigned long long)weight);
 }
 
+/* One folded line per allocation call stack, outermost frame first. */
+static int ctrace__folded_stacks(ctrace__out *o, const ctrace_analysis *a, int by_count) {
+  uint32_t i, j;
+  char name[512];
+  for (i = 0; i < a->n_stacks_by[CTRACE_BY_BYTES] && !o->err; i++) {
+    const ctrace_alloc_stack *st = &a->stacks_by[CTRACE_BY_BYTES][i];
+    uint64_t w = by_count ? st->allocs : st->bytes;
+    if (!w) continue;
+    if (!st->depth) ctrace__out_s(o, "(no frames)");
+    for (j = st->depth; j > 0; j--) {
+      const char *c;
+      ctrace__frame_name(&st->frames[j - 1], name, sizeof name);
+      for (c = name; *c; c++)
+        ctrace__out_bytes(o, *c == ';' ? ":" : (*c == '\n' || *c == '\r' || *c == '\t') ? " " : c, 1);
+      if (j > 1) ctrace__out_s(o, ";");
+    }
+    ctrace__out_f(o, " %llu\n", (unsigned long long)w);
+  }
+  return ctrace__out_end(o);
+}
+
 CTRACE_API int ctrace_export_folded(const ctrace_analysis *a, int by_bytes, ctrace_write_fn write,
                                     void *user) {
   ctrace__out o;
   uint32_t i, max_depth = 0, *path;
   uint64_t *deeper = NULL; /* per node at the cut depth: the weight below it */
   if (ctrace__out_begin(&o, a, write, user)) return CTRACE_E_INVALID;
+  if (by_bytes && a->n_stacks) return ctrace__folded_stacks(&o, a, by_bytes == CTRACE_FOLDED_COUNT);
   for (i = 0; i < a->n_flame; i++)
     if (a->flame[i].depth > max_depth) max_depth = a->flame[i].depth;
   path = (uint32_t *)CTRACE_MEM_ALLOC(((size_t)max_depth + 1) * sizeof *path);
@@ -12117,6 +13572,46 @@ static void ctrace__text_sites(ctrace__out *o, const char *title, const ctrace_a
   }
 }
 
+static void ctrace__text_stacks(ctrace__out *o, const char *title, const ctrace_alloc_stack *st, uint32_t n,
+                                int order) {
+  uint32_t i, j;
+  char b[32], name[512];
+  if (!n) return;
+  ctrace__out_f(o, "  %s\n", title);
+  for (i = 0; i < n && i < 5; i++) {
+    uint64_t bytes = order == CTRACE_BY_LIVE_BYTES ? st[i].live_bytes : order == CTRACE_BY_PEAK_BYTES ? st[i].peak_bytes
+                                                                                                    : st[i].bytes;
+    ctrace__out_f(o, "    %12s %10llu blocks%s\n", ctrace__an_fmt_bytes(b, sizeof b, bytes),
+                  (unsigned long long)(order == CTRACE_BY_LIVE_BYTES ? st[i].live_blocks : st[i].allocs),
+                  order == CTRACE_BY_PEAK_BYTES ? " allocated (bytes: held at the peak)" : "");
+    for (j = 0; j < st[i].depth && j < 8; j++) {
+      ctrace__out_s(o, "        ");
+      ctrace__term_name(o, ctrace__frame_name(&st[i].frames[j], name, sizeof name), 100);
+      ctrace__out_s(o, "\n");
+    }
+    if (st[i].depth > 8) ctrace__out_f(o, "        ... %u more frames\n", (unsigned)(st[i].depth - 8));
+  }
+}
+
+/* Allocations by call stack (traces of ctrace run). */
+static void ctrace__text_alloc_stacks(ctrace__out *o, const ctrace_analysis *a) {
+  if (!a->n_stacks) return;
+  ctrace__out_f(o, "\nallocations by call stack (%u stacks", (unsigned)a->n_stacks);
+  if (a->sum.info.stacks_cut) ctrace__out_f(o, ", %u cut at the depth limit", (unsigned)a->sum.info.stacks_cut);
+  ctrace__out_s(o, ")\n");
+  if (a->mem.frees_before)
+    ctrace__out_f(o, "  %llu frees of blocks allocated before the recording began (not counted)\n",
+                  (unsigned long long)a->mem.frees_before);
+  ctrace__text_stacks(o, "top stacks by bytes", a->stacks_by[CTRACE_BY_BYTES], a->n_stacks_by[CTRACE_BY_BYTES],
+                      CTRACE_BY_BYTES);
+  ctrace__text_stacks(o, "top stacks by count", a->stacks_by[CTRACE_BY_COUNT], a->n_stacks_by[CTRACE_BY_COUNT],
+                      CTRACE_BY_COUNT);
+  ctrace__text_stacks(o, "top stacks by bytes held at the peak", a->stacks_by[CTRACE_BY_PEAK_BYTES],
+                      a->n_stacks_by[CTRACE_BY_PEAK_BYTES], CTRACE_BY_PEAK_BYTES);
+  ctrace__text_stacks(o, "leaks by stack (live at the end)", a->stacks_by[CTRACE_BY_LIVE_BYTES],
+                      a->n_stacks_by[CTRACE_BY_LIVE_BYTES], CTRACE_BY_LIVE_BYTES);
+}
+
 static void ctrace__text_memory(ctrace__out *o, const ctrace_analysis *a) {
   const ctrace_mem_summary *m = &a->mem;
   char b1[32], b2[32];
@@ -12214,6 +13709,7 @@ CTRACE_API int ctrace_stats_text(const ctrace_analysis *a, ctrace_write_fn write
   ctrace__text_zones(&o, a, CTRACE_ZONE_BY_TOTAL, idx);
   ctrace__text_zones(&o, a, CTRACE_ZONE_BY_SELF, idx);
   ctrace__text_memory(&o, a);
+  ctrace__text_alloc_stacks(&o, a);
   ctrace__text_rest(&o, a);
   return ctrace__out_end(&o);
 }
@@ -13791,28 +15287,37 @@ static ctrace__flame_rows ctrace__flame_layout(const ctrace_flame_node *t, uint3
    still: a picture no script will zoom (the PNG): each label says its box's
    share of the whole, the title the whole's time, and a time axis runs
    under the deepest row drawn. */
-static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, const ctrace_analysis *a,
-                                                            const ctrace_analysis *b, float w, float h,
-                                                            int still) {
-  uint32_t n = 0, nb = 0, *stack, sp = 0;
-  const ctrace_flame_node *t = ctrace_analysis_flame(a, &n), *tb = b ? ctrace_analysis_flame(b, &nb) : NULL;
+/* The weight of node k: its total time, or (by_bytes) the bytes allocated
+   on stacks through it. */
+#define CTRACE__FLAME_W(t, k) (by_bytes ? (double)(t)[k].bytes_total : (double)(t)[k].total_ns)
+
+/* The same drawing for any tree: the zone stacks by time (with a baseline
+   tb), or the allocation stacks by bytes ("where the memory comes from"). */
+static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_tree(ctrace__canvas *c, const ctrace_flame_node *t, uint32_t n,
+                                                         const ctrace_flame_node *tb, uint32_t nb, float w, float h,
+                                                         int still, int by_bytes) {
+  uint32_t *stack, sp = 0;
   ctrace__flame_rows L = ctrace__flame_layout(t, n, h);
   float *x, row_h = L.row_h, top = L.top, fs = L.fs;
   uint32_t *match, drawn = 0;
   float bottom = top;
   double scale;
   char buf[300], t1[48], t2[48];
-  if (still && !b && n > 0 && t[0].total_ns > 0) {
-    ctrace__fmt_ns(t1, sizeof t1, (double)t[0].total_ns);
-    ctrace__textf(buf, sizeof buf, "Zone stacks (flame graph): width = total time, the full width = %s", t1);
+  if (still && !tb && n > 0 && CTRACE__FLAME_W(t, 0) > 0) {
+    if (by_bytes) ctrace__fmt_bytes(t1, sizeof t1, CTRACE__FLAME_W(t, 0));
+    else ctrace__fmt_ns(t1, sizeof t1, (double)t[0].total_ns);
+    ctrace__textf(buf, sizeof buf, by_bytes ? "Allocation stacks: width = bytes allocated, the full width = %s"
+                                            : "Zone stacks (flame graph): width = total time, the full width = %s", t1);
   }
   ctrace__canvas_text(c, 8, 20, (int)fs + 2, CTRACE__AN_START, CTRACE__INK,
-                      b ? "Zone stacks: red = slower than the baseline, blue = faster"
-                        : still && n > 0 && t[0].total_ns > 0 ? buf
-                        : "Zone stacks (flame graph): width = total time");
-  if (n == 0 || t[0].total_ns <= 0) {
+                      tb ? "Zone stacks: red = slower than the baseline, blue = faster"
+                         : still && n > 0 && CTRACE__FLAME_W(t, 0) > 0 ? buf
+                         : by_bytes ? "Allocation stacks (outermost frame on top): width = bytes allocated"
+                         : "Zone stacks (flame graph): width = total time");
+  if (n == 0 || CTRACE__FLAME_W(t, 0) <= 0) {
     c->used_h = h / 2 + fs * 2;
-    ctrace__canvas_text(c, w / 2, h / 2, (int)fs, CTRACE__AN_MIDDLE, CTRACE__MUTED, "no zones were recorded");
+    ctrace__canvas_text(c, w / 2, h / 2, (int)fs, CTRACE__AN_MIDDLE, CTRACE__MUTED,
+                        by_bytes ? "no allocation stacks were recorded" : "no zones were recorded");
     return c->oom ? CTRACE_E_NOMEM : 0;
   }
   x = (float *)CTRACE_MEM_ALLOC(sizeof(float) * n);
@@ -13824,14 +15329,14 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
     return CTRACE_E_NOMEM;
   }
   x[0] = still ? 28.0f : 8.0f; /* a still picture's axis labels need room at the sides */
-  scale = (double)(w - 2 * x[0]) / (double)t[0].total_ns;
+  scale = (double)(w - 2 * x[0]) / CTRACE__FLAME_W(t, 0);
   match[0] = nb ? 0 : CTRACE_NONE;
   stack[sp++] = 0;
   while (sp) {
     uint32_t p = stack[--sp], k;
     float cx = x[p];
     for (k = t[p].first_child; k != CTRACE_NONE && k < n; k = t[k].next_sibling) {
-      float cw = (float)((double)t[k].total_ns * scale), y;
+      float cw = (float)(CTRACE__FLAME_W(t, k) * scale), y;
       x[k] = cx;
       cx += cw;
       match[k] = tb ? ctrace__flame_child(tb, match[p], t[k].name) : CTRACE_NONE;
@@ -13848,7 +15353,13 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
         ctrace__canvas_group(c, k + 1u);
         ctrace__fmt_ns(t1, sizeof t1, (double)t[k].total_ns);
         ctrace__fmt_ns(t2, sizeof t2, (double)t[k].self_ns);
-        if (tb) {
+        if (by_bytes) {
+          ctrace__fmt_bytes(t1, sizeof t1, (double)t[k].bytes_total);
+          ctrace__fmt_bytes(t2, sizeof t2, (double)t[k].bytes_self);
+          ctrace__textf(buf, sizeof buf, "%.200s: %s (%.1f%%) allocated through it, %s by itself, %llu allocations",
+                        t[k].name, t1, 100.0 * (double)t[k].bytes_total / CTRACE__FLAME_W(t, 0), t2,
+                        (unsigned long long)t[k].count);
+        } else if (tb) {
           char t3[48];
           ctrace__fmt_ns(t3, sizeof t3, match[k] != CTRACE_NONE ? (double)tb[match[k]].total_ns : 0);
           ctrace__textf(buf, sizeof buf, "%.60s: total %s (%.1f%%), baseline %s", t[k].name, t1,
@@ -13865,7 +15376,7 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
           if (still) {
             /* the share when the whole label fits, else as much of the name as does */
             ctrace__textf(label, sizeof label, "%.80s %.1f%%", t[k].name,
-                          100.0 * (double)t[k].total_ns / (double)t[0].total_ns);
+                          100.0 * CTRACE__FLAME_W(t, k) / CTRACE__FLAME_W(t, 0));
             ctrace__fit_text(fit, sizeof fit, label, cw - 6, (int)fs - 2);
             if (strcmp(fit, label) == 0) words = label;
           }
@@ -13881,12 +15392,21 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, c
     ctrace__frame f;
     memset(&f, 0, sizeof f);
     f.x = 28; f.w = w - 56; f.y = top; f.h = bottom - top + 2;
-    f.t0 = 0; f.t1 = (double)t[0].total_ns;
+    f.t0 = 0; f.t1 = (double)t[0].total_ns; /* a time axis: zone stacks only (by_bytes draws none) */
     f.v0 = 0; f.v1 = 1;
     ctrace__axis_time(c, &f, (int)fs - 2, 0);
     c->used_h = f.y + f.h + 12 + fs;
   }
   return c->oom ? CTRACE_E_NOMEM : 0;
+}
+#undef CTRACE__FLAME_W
+
+static CTRACE__MAYBE_UNUSED int ctrace__chart_flame_compare(ctrace__canvas *c, const ctrace_analysis *a,
+                                                            const ctrace_analysis *b, float w, float h,
+                                                            int still) {
+  uint32_t n = 0, nb = 0;
+  const ctrace_flame_node *t = ctrace_analysis_flame(a, &n), *tb = b ? ctrace_analysis_flame(b, &nb) : NULL;
+  return ctrace__chart_flame_tree(c, t, n, tb, nb, w, h, still, 0);
 }
 
 static CTRACE__MAYBE_UNUSED int ctrace__chart_flame(ctrace__canvas *c, const ctrace_analysis *a, float w, float h) {
@@ -15985,6 +17505,82 @@ static void ctrace__rep_site_table(ctrace__report *r, const ctrace_alloc_site *s
   if (n > max) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more sites not listed.</p>", (unsigned)(n - max));
 }
 
+/* Allocations by call stack (ctrace run): one row per stack, its frames
+   (innermost first, as many as fit) in the last cell. */
+static void ctrace__rep_stack_table(ctrace__report *r, const ctrace_alloc_stack *st, uint32_t n, uint32_t max,
+                                    const char *id) {
+  uint32_t i, j;
+  char name[512];
+  ctrace__sink_fmt(r->o, "<div class=\"scroll\"><table class=\"sortable\" id=\"%s\"><thead><tr>"
+                         "<th class=\"n\">Bytes</th><th class=\"n\">Allocations</th>"
+                         "<th class=\"n\">Live blocks</th><th class=\"n\">Live bytes</th>"
+                         "<th class=\"n\">Held at the peak</th><th class=\"n\">Temporary</th>"
+                         "<th>Call stack (the allocating call first)</th></tr></thead><tbody>\n", id);
+  for (i = 0; i < n && i < max && !ctrace__rep_full(r, CTRACE__BUDGET_TABLES); ++i) {
+    ctrace__sink_str(r->o, "<tr>");
+    ctrace__rep_td_bytes(r, st[i].bytes);
+    ctrace__rep_td_count(r, st[i].allocs);
+    ctrace__rep_td_count(r, st[i].live_blocks);
+    ctrace__rep_td_bytes(r, st[i].live_bytes);
+    ctrace__rep_td_bytes(r, st[i].peak_bytes);
+    ctrace__rep_td_count(r, st[i].temporary_allocs);
+    ctrace__sink_str(r->o, "<td class=\"name\">");
+    for (j = 0; j < st[i].depth && j < 12; j++) {
+      if (j) ctrace__sink_str(r->o, "<br>");
+      ctrace__rep_html(r, ctrace__frame_name(&st[i].frames[j], name, sizeof name), 200);
+    }
+    if (st[i].depth > 12) ctrace__sink_fmt(r->o, "<br>... %u more frames", (unsigned)(st[i].depth - 12));
+    ctrace__sink_str(r->o, "</td></tr>\n");
+  }
+  ctrace__sink_str(r->o, "</tbody></table></div>");
+  if (n > max) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more stacks not listed.</p>", (unsigned)(n - max));
+}
+
+/* "Where the memory comes from" (traces of ctrace run): the allocation
+   stacks as a flame graph by bytes, and the top stacks. */
+static void ctrace__rep_alloc_stacks(ctrace__report *r, uint32_t lim) {
+  const ctrace_analysis *a = r->a;
+  const ctrace_alloc_stack *st;
+  uint32_t n = 0, i, depth = 1;
+  ctrace__canvas c;
+  float fh;
+  if (!a->n_stacks) return;
+  ctrace__sink_fmt(r->o, "<h3>Where the memory comes from</h3><p>%u distinct call stacks allocated; ",
+                   (unsigned)a->n_stacks);
+  ctrace__rep_bytes(r, (double)a->aflame[0].bytes_total);
+  ctrace__sink_str(r->o, " in all. A box is a function, its callees below it; its width is the bytes allocated "
+                         "on stacks through it.");
+  if (a->sum.info.stacks_cut)
+    ctrace__sink_fmt(r->o, " %u stacks were cut at the recording's depth limit: their outermost frames are missing.",
+                     (unsigned)a->sum.info.stacks_cut);
+  if (a->mem.frees_before)
+    ctrace__sink_fmt(r->o, " %llu frees were of blocks allocated before the recording began (not counted).",
+                     (unsigned long long)a->mem.frees_before);
+  ctrace__sink_str(r->o, "</p>");
+  for (i = 0; i < a->n_aflame; ++i) if (a->aflame[i].depth > depth) depth = a->aflame[i].depth;
+  fh = 40.0f + 20.0f * (float)depth;
+  fh = fh < 120.0f ? 120.0f : fh > 900.0f ? 900.0f : fh;
+  ctrace__canvas_init(&c, 1200, fh, 0xffffffffu);
+  if (ctrace__chart_flame_tree(&c, a->aflame, a->n_aflame, NULL, 0, 1200, fh, 0, 1) == 0)
+    ctrace__rep_svg(r, &c, "alloc-flame");
+  ctrace__canvas_free(&c);
+  st = ctrace_analysis_alloc_stacks(a, CTRACE_BY_BYTES, &n);
+  ctrace__sink_str(r->o, "<h3>Top call stacks by bytes</h3>");
+  ctrace__rep_stack_table(r, st, n, lim < 20 ? lim : 20, "stacks-bytes");
+  st = ctrace_analysis_alloc_stacks(a, CTRACE_BY_COUNT, &n);
+  ctrace__sink_str(r->o, "<h3>Top call stacks by count</h3>");
+  ctrace__rep_stack_table(r, st, n, lim < 20 ? lim : 20, "stacks-count");
+  st = ctrace_analysis_alloc_stacks(a, CTRACE_BY_PEAK_BYTES, &n);
+  if (n) {
+    ctrace__sink_str(r->o, "<h3>Top call stacks by bytes held at the peak</h3>");
+    ctrace__rep_stack_table(r, st, n, lim < 20 ? lim : 20, "stacks-peak");
+  }
+  st = ctrace_analysis_alloc_stacks(a, CTRACE_BY_LIVE_BYTES, &n);
+  ctrace__sink_str(r->o, "<h3>Leaks by call stack (live at the end)</h3>");
+  if (n) ctrace__rep_stack_table(r, st, n, lim, "stacks-leaks");
+  else ctrace__sink_str(r->o, "<p>Every block allocated with a call stack was freed.</p>");
+}
+
 static void ctrace__rep_memory(ctrace__report *r) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(r->a);
   const ctrace_alloc_site *s;
@@ -15993,7 +17589,8 @@ static void ctrace__rep_memory(ctrace__report *r) {
   if (!ctrace__rep_has_memory(r)) return;
   ctrace__sink_str(r->o, "<section id=\"memory\"><h2>Memory</h2><div class=\"grid\"><div class=\"main\">");
   if (!m->mallocs) ctrace__sink_str(r->o, "<p class=\"muted\">No allocations were recorded (use ctrace_malloc and "
-                                         "ctrace_free, or CTRACE_ALLOC and CTRACE_FREE).</p>");
+                                         "ctrace_free, or CTRACE_ALLOC and CTRACE_FREE, or ctrace run).</p>");
+  ctrace__rep_alloc_stacks(r, lim);
   s = ctrace_analysis_alloc_sites(r->a, CTRACE_BY_BYTES, &n);
   if (n) {
     uint32_t n2 = 0, i, same = 1;

@@ -1,6 +1,6 @@
 /* ctrace - the command-line tool for ctrace traces.
 
-   Verbs: dump, check, stats, export (chrome, folded, csv), png, report,
+   Verbs: dump, check, stats, export (chrome, folded, csv), png, report, run,
    version, help. `ctrace help` documents the exit codes; `ctrace VERB --help`
    documents each verb. Built by `make` as build/ctrace:
        cc -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror -pthread -I. \
@@ -742,7 +742,7 @@ static const char help_stats[] =
     "Exit: 0 ok; 1 damaged trace (figures cover what was recovered); 2 error.\n";
 
 static const char help_export[] =
-    "usage: ctrace export FORMAT TRACE [-o OUT] [--weight time|bytes]\n"
+    "usage: ctrace export FORMAT TRACE [-o OUT] [--weight time|bytes|count]\n"
     "\n"
     "FORMAT is one of:\n"
     "  chrome  Chrome trace event JSON for Perfetto UI, chrome://tracing and\n"
@@ -755,7 +755,9 @@ static const char help_export[] =
     "          Default OUT: TRACE with .json.\n"
     "  folded  Folded stacks \"a;b;c N\" for flamegraph.pl, inferno, speedscope.\n"
     "          --weight time (default): N = self time in ns; --weight bytes:\n"
-    "          N = bytes allocated with that stack innermost. Names longer than\n"
+    "          N = bytes allocated with that stack innermost. A trace of\n"
+    "          `ctrace run` gives the allocations' call stacks instead, with\n"
+    "          --weight bytes or --weight count (N = allocations). Names longer than\n"
     "          256 bytes end in \"...[cut]\"; stacks deeper than 64 frames end in\n"
     "          a \"(deeper)\" frame that counts everything below. Default OUT:\n"
     "          TRACE with .folded.\n"
@@ -885,7 +887,8 @@ static int cmd_export(int argc, char **argv) {
   if (!a.format) return usage_error("%s", "which format? chrome, folded or csv");
   if (a.weight) {
     if (!strcmp(a.weight, "bytes")) by_bytes = 1;
-    else if (strcmp(a.weight, "time")) return usage_error("--weight %s: use time or bytes", a.weight);
+    else if (!strcmp(a.weight, "count")) by_bytes = CTRACE_FOLDED_COUNT;
+    else if (strcmp(a.weight, "time")) return usage_error("--weight %s: use time, bytes or count", a.weight);
     if (strcmp(a.format, "folded")) return usage_error("%s", "--weight applies to folded only");
   }
   if (!strcmp(a.format, "chrome")) return export_chrome(&a);
@@ -1035,6 +1038,294 @@ static int cmd_report(int argc, char **argv) {
   }
 }
 
+/* ---- run --------------------------------------------------------------------------- */
+
+static const char help_run[] =
+    "usage: ctrace run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+    "\n"
+    "Run PROGRAM, unchanged, and record its allocations (malloc, calloc, realloc,\n"
+    "free and the rest of the family) with their call stacks. It works by\n"
+    "preloading libctrace-preload.so (found beside this tool or in ../lib), which\n"
+    "is what LD_PRELOAD=.../libctrace-preload.so CTRACE_FILE=OUT PROGRAM does by\n"
+    "hand. PROGRAM must be dynamically linked and not set-user-ID.\n"
+    "\n"
+    "Options:\n"
+    "  -o FILE            the trace (default: PROGRAM's name + .ctrace, here)\n"
+    "  --report           also write the HTML report (FILE with .html) at the end\n"
+    "  --depth N          frames kept per call stack, 1 to 256 (default 64)\n"
+    "  --functions        also record every call of code built with\n"
+    "                     -finstrument-functions (no ctrace.h needed in it)\n"
+    "  --min-ns N         with --functions: drop calls shorter than N ns\n"
+    "  --flight-ms N      flight recorder: keep only about the last N ms,\n"
+    "                     written at the end\n"
+    "  --flight-bytes N   flight recorder: keep only the last N bytes\n"
+    "\n"
+    "A program PROGRAM starts with exec writes FILE's name + .PID.ctrace; a child\n"
+    "that forks without exec writes nothing. The exit status is PROGRAM's (128 +\n"
+    "the signal if a signal ended it), or 2 if it could not be run.\n";
+
+#ifndef _WIN32
+#include <signal.h>
+#include <sys/wait.h>
+
+/* PROGRAM as the shell would find it: itself if it names a path, else the
+   first executable of that name in PATH. NULL if none. */
+static char *find_program(const char *prog) {
+  const char *path = getenv("PATH"), *p;
+  if (strchr(prog, '/')) return strdup(prog);
+  for (p = path ? path : "/usr/bin:/bin"; p; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL) {
+    size_t dl = strchr(p, ':') ? (size_t)(strchr(p, ':') - p) : strlen(p);
+    size_t n = (dl ? dl : 1) + 1 + strlen(prog) + 1;
+    char *c = (char *)malloc(n);
+    if (!c) return NULL;
+    snprintf(c, n, "%.*s/%s", (int)(dl ? dl : 1), dl ? p : ".", prog);
+    if (access(c, X_OK) == 0) return c;
+    free(c);
+  }
+  return NULL;
+}
+
+/* Why the loader would not preload into the program at path, or NULL when
+   it would: a statically linked ELF has no loader (no PT_INTERP), and a
+   set-user-ID or set-group-ID one runs in secure mode (LD_PRELOAD ignored).
+   Anything that is not ELF (a script) is left to its interpreter. */
+static const char *preload_refusal(const char *path) {
+  unsigned char h[64], ph[56];
+  struct stat st;
+  FILE *f;
+  uint64_t phoff, i;
+  unsigned phnum, phentsize;
+  int is64, interp = 0;
+  if (stat(path, &st) != 0) return NULL; /* exec will say why */
+  if (st.st_mode & (S_ISUID | S_ISGID))
+    return "is set-user-ID or set-group-ID: the loader ignores LD_PRELOAD for such programs "
+           "(secure execution). Run a copy without the bit (cp PROGRAM /tmp/p; ctrace run -- /tmp/p), "
+           "or build it with ctrace.h";
+  if (!(f = fopen(path, "rb"))) return NULL;
+  if (fread(h, 1, sizeof h, f) != sizeof h || memcmp(h, "\177ELF", 4) != 0 || h[5] != 1) {
+    fclose(f);
+    return NULL; /* not ELF, or big-endian: not ours to judge */
+  }
+  is64 = h[4] == 2;
+  phoff = is64 ? (uint64_t)h[32] | (uint64_t)h[33] << 8 | (uint64_t)h[34] << 16 | (uint64_t)h[35] << 24 |
+                     (uint64_t)h[36] << 32 | (uint64_t)h[37] << 40
+               : (uint64_t)h[28] | (uint64_t)h[29] << 8 | (uint64_t)h[30] << 16 | (uint64_t)h[31] << 24;
+  phentsize = is64 ? (unsigned)(h[54] | h[55] << 8) : (unsigned)(h[42] | h[43] << 8);
+  phnum = is64 ? (unsigned)(h[56] | h[57] << 8) : (unsigned)(h[44] | h[45] << 8);
+  for (i = 0; i < phnum && phentsize >= 4 && phentsize <= sizeof ph; i++) {
+    if (fseek(f, (long)(phoff + i * phentsize), SEEK_SET) != 0 || fread(ph, 1, phentsize, f) != phentsize) break;
+    if ((ph[0] | ph[1] << 8 | ph[2] << 16 | (unsigned)ph[3] << 24) == 3) interp = 1; /* PT_INTERP */
+  }
+  fclose(f);
+  if (!interp)
+    return "is statically linked: no dynamic loader runs in it, so no library can be preloaded to see its "
+           "allocations. Link it dynamically (without -static) to use ctrace run, or record it from the "
+           "inside with ctrace.h (ctrace_malloc, CTRACE_INSTRUMENT_FUNCTIONS)";
+  return NULL;
+}
+
+/* The preload library: beside this executable, or in ../lib from it. */
+static char *find_preload(void) {
+  static const char *const rel[] = {"libctrace-preload.so", "../lib/libctrace-preload.so"};
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  char *dir_end, *c;
+  size_t i;
+  if (n <= 0) return NULL;
+  self[n] = 0;
+  if (!(dir_end = strrchr(self, '/'))) return NULL;
+  dir_end[1] = 0;
+  for (i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+    size_t len = strlen(self) + strlen(rel[i]) + 1;
+    if (!(c = (char *)malloc(len))) return NULL;
+    snprintf(c, len, "%s%s", self, rel[i]);
+    if (access(c, R_OK) == 0) return c;
+    free(c);
+  }
+  return NULL;
+}
+
+typedef struct run_args {
+  const char *out;
+  int report, functions;
+  long depth, min_ns, flight_ms, flight_bytes;
+  char **argv;               /* PROGRAM ARGS..., NULL-terminated */
+} run_args;
+
+static int parse_run_args(int argc, char **argv, run_args *a) {
+  int i;
+  memset(a, 0, sizeof *a);
+  for (i = 0; i < argc && argv[i][0] == '-'; i++) {
+    const char *s = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+    long *num = NULL;
+    if (!strcmp(s, "--")) {
+      i++;
+      break;
+    } else if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+      fputs(help_run, stdout);
+      exit(EXIT_OK);
+    } else if (!strcmp(s, "-o")) {
+      if (!next) return usage_error("%s needs a file name", s);
+      a->out = argv[++i];
+    } else if (!strcmp(s, "--report")) {
+      a->report = 1;
+    } else if (!strcmp(s, "--functions")) {
+      a->functions = 1;
+    } else if (!strcmp(s, "--depth")) {
+      num = &a->depth;
+    } else if (!strcmp(s, "--min-ns")) {
+      num = &a->min_ns;
+    } else if (!strcmp(s, "--flight-ms")) {
+      num = &a->flight_ms;
+    } else if (!strcmp(s, "--flight-bytes")) {
+      num = &a->flight_bytes;
+    } else {
+      return usage_error("unknown option %s", s);
+    }
+    if (num) {
+      if (!next || parse_long(next, num) != 0 || *num < 0 || (num == &a->depth && (*num < 1 || *num > 256)))
+        return usage_error(num == &a->depth ? "%s needs a number from 1 to 256" : "%s needs a number >= 0", s);
+      i++;
+    }
+  }
+  if (i >= argc) return usage_error("%s", "which program? ctrace run [OPTIONS] -- PROGRAM [ARGS...]");
+  a->argv = argv + i;
+  return 0;
+}
+
+static void set_env_long(const char *name, long v) {
+  char b[32];
+  snprintf(b, sizeof b, "%ld", v);
+  setenv(name, b, 1);
+}
+
+/* In the child: the environment the library reads, then the program. */
+static void run_child(const run_args *a, const char *prog, const char *lib, const char *trace) {
+  const char *old = getenv("LD_PRELOAD");
+  size_t n = strlen(lib) + (old ? strlen(old) + 1 : 0) + 1;
+  char *pre = (char *)malloc(n);
+  if (!pre) _exit(127);
+  snprintf(pre, n, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
+  setenv("LD_PRELOAD", pre, 1);
+  setenv("CTRACE_FILE", trace, 1);
+  unsetenv("CTRACE_RUN_CLAIMED");
+  if (a->depth) set_env_long("CTRACE_STACK_DEPTH", a->depth);
+  if (a->functions) setenv("CTRACE_FUNCTIONS", "1", 1);
+  if (a->min_ns) set_env_long("CTRACE_FUNCTION_MIN_NS", a->min_ns);
+  if (a->flight_ms) set_env_long("CTRACE_FLIGHT_MS", a->flight_ms);
+  if (a->flight_bytes) set_env_long("CTRACE_FLIGHT_BYTES", a->flight_bytes);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGQUIT, SIG_DFL);
+  execv(prog, a->argv);
+  fprintf(stderr, "ctrace: run: %s: cannot run: %s\n", prog, strerror(errno));
+  _exit(127);
+}
+
+/* The trace's default name: the program's file name + .ctrace, here. */
+static char *default_trace_name(const char *prog) {
+  const char *base = strrchr(prog, '/');
+  size_t n;
+  char *s;
+  base = base ? base + 1 : prog;
+  n = strlen(base) + sizeof ".ctrace";
+  if (!(s = (char *)malloc(n))) return NULL;
+  snprintf(s, n, "%s.ctrace", base);
+  return s;
+}
+
+/* An absolute path, so that a program that changes directory still writes
+   (and names its children's traces) where asked. */
+static char *absolute(const char *path) {
+  char cwd[4096];
+  size_t n;
+  char *s;
+  if (path[0] == '/' || !getcwd(cwd, sizeof cwd)) return strdup(path);
+  n = strlen(cwd) + 1 + strlen(path) + 1;
+  if (!(s = (char *)malloc(n))) return NULL;
+  snprintf(s, n, "%s/%s", cwd, path);
+  return s;
+}
+
+static int cmd_run(int argc, char **argv) {
+  run_args a;
+  char *prog, *lib, *trace, *def = NULL;
+  const char *why;
+  pid_t pid;
+  int status = 0, rc;
+  struct sigaction ign, old_int, old_quit;
+  if (parse_run_args(argc, argv, &a) != 0) return EXIT_ERROR;
+  if (!(prog = find_program(a.argv[0]))) return fail_msg(a.argv[0], "no such program (not a path, not in PATH)"), EXIT_ERROR;
+  if ((why = preload_refusal(prog)) != NULL) {
+    fail_msg(prog, "%s", why);
+    free(prog);
+    return EXIT_ERROR;
+  }
+  if (!(lib = find_preload())) {
+    fail_msg(NULL, "libctrace-preload.so is neither beside this ctrace nor in ../lib (make builds it; make install "
+                   "installs it)");
+    free(prog);
+    return EXIT_ERROR;
+  }
+  if (!a.out && !(def = default_trace_name(prog))) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
+  trace = absolute(a.out ? a.out : def);
+  free(def);
+  if (!trace) return fail_msg(NULL, "out of memory"), EXIT_ERROR;
+  remove(trace); /* what is there after the run is this run's */
+  /* Like system(): ^C goes to the program; the tool waits for it. */
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigemptyset(&ign.sa_mask);
+  sigaction(SIGINT, &ign, &old_int);
+  sigaction(SIGQUIT, &ign, &old_quit);
+  fflush(NULL);
+  pid = fork();
+  if (pid == 0) run_child(&a, prog, lib, trace);
+  while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGQUIT, &old_quit, NULL);
+  if (pid < 0) {
+    fail_msg(NULL, "cannot start %s: %s", prog, strerror(errno));
+    rc = EXIT_ERROR;
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && access(trace, F_OK) != 0) {
+    rc = EXIT_ERROR; /* the child said why */
+  } else if (access(trace, F_OK) != 0) {
+    fail_msg(trace, "%s wrote no trace (the library was not loaded: LD_PRELOAD removed or ignored?)", prog);
+    rc = EXIT_ERROR;
+  } else {
+    rc = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_ERROR;
+    if (a.report) {
+      char err[320], *html = derived_name(trace, ".html");
+      ctrace_report_config cfg;
+      memset(&cfg, 0, sizeof cfg);
+      err[0] = 0;
+      cfg.error = err;
+      cfg.error_size = sizeof err;
+      if (!html || ctrace_report_html(trace, html, &cfg) < 0) {
+        fail_lib(err, trace, CTRACE_E_WRITE);
+        if (rc == 0) rc = EXIT_ERROR;
+      } else {
+        fprintf(stderr, "ctrace: run: wrote %s and %s\n", trace, html);
+      }
+      free(html);
+    } else {
+      fprintf(stderr, "ctrace: run: wrote %s\n", trace);
+    }
+  }
+  free(trace);
+  free(lib);
+  free(prog);
+  return rc;
+}
+#else
+static int cmd_run(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  fail_msg(NULL, "run needs LD_PRELOAD (Linux and other ELF systems)");
+  return EXIT_ERROR;
+}
+#endif
+
 /* ---- version, help, main -------------------------------------------------------------------- */
 
 static const char help_main[] =
@@ -1045,10 +1336,12 @@ static const char help_main[] =
     "  check TRACE                     is the trace intact? what was lost?\n"
     "  stats TRACE [--json]            summary: zones top, memory, collections\n"
     "  export chrome TRACE [-o OUT]    Chrome trace JSON (Perfetto, speedscope)\n"
-    "  export folded TRACE [--weight time|bytes] [-o OUT]   folded stacks\n"
+    "  export folded TRACE [--weight time|bytes|count] [-o OUT]   folded stacks\n"
     "  export csv TRACE [-o OUT]       one row per zone\n"
     "  png TRACE [-o OUT.png] [--chart heap|timeline|flame] [--width W] [--height H]\n"
     "  report TRACE [-o OUT.html] [--baseline BASE.ctrace]   self-contained HTML\n"
+    "  run [-o OUT] [--report] -- PROGRAM [ARGS]   record an unchanged program's\n"
+    "                                  allocations with their call stacks\n"
     "  version                         tool and format version\n"
     "  help                            this text\n"
     "\n"
@@ -1094,7 +1387,7 @@ typedef struct verb {
 static const verb verbs[] = {
     {"dump", cmd_dump},     {"check", cmd_check},   {"stats", cmd_stats},
     {"export", cmd_export}, {"png", cmd_png},       {"report", cmd_report},
-    {"version", cmd_version}, {"help", cmd_help},
+    {"run", cmd_run},       {"version", cmd_version}, {"help", cmd_help},
 };
 
 int main(int argc, char **argv) {
