@@ -315,15 +315,14 @@ CTRACE_API void ctrace_free_event(ctrace_site *site, const void *ptr);
    below capture file and line; call the _at forms directly from wrappers. */
 CTRACE_API void *ctrace_malloc_at(size_t size, const char *file, int line);
 CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line);
-/* Records p, the result of malloc(size) just called, and returns it (a NULL
-   p with a nonzero size sets errno to ENOMEM). The ctrace_malloc macro calls
-   malloc where it is used and this right after, so the file and line are
-   constants there instead of values kept across the allocation. */
+/* Records p, the result of the program's own malloc(size) just called, and
+   returns it (a NULL p with a nonzero size sets errno to ENOMEM): for a
+   wrapper that must call malloc itself. ctrace_free and ctrace_realloc take
+   such a block too (a table keeps it: slower than ctrace_malloc's blocks). */
 CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line);
-/* Internal, for the ctrace_malloc macro: ctrace_malloc_record's common case
-   alone (no trace running, the block recorded in the thread's table); 0 if
-   ctrace_malloc_record must be called. With two arguments it needs no stack
-   frame, and the caller keeps file and line as constants. */
+/* Internal: ctrace_malloc_record's common case alone (no trace running, the
+   block recorded in the thread's table); 0 if ctrace_malloc_record must be
+   called. */
 CTRACE_API int ctrace__malloc_quick(void *p, size_t size);
 CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line);
 CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line);
@@ -343,6 +342,11 @@ typedef struct ctrace_memstats {
   uint64_t pause_total_ns;   /* time inside collections */
   uint64_t last_gc_ns;       /* wall-clock end of the last collection, ns since 1970 */
   uint64_t rss;              /* resident memory from the OS, 0 where unknown */
+  /* appended by issue 27 (i27-alloc): */
+  uint64_t untracked_frees;  /* ctrace_free/ctrace_realloc of a pointer ctrace did not
+                                allocate (passed on to free/realloc) */
+  uint64_t double_frees;     /* ctrace_free/ctrace_realloc of a block ctrace had freed
+                                already (refused: see README, "Memory") */
 } ctrace_memstats;
 CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 
@@ -1355,11 +1359,7 @@ static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
    tracing is compiled out. */
 #ifndef CTRACE_NO_MEMORY_MACROS
 #include <stdlib.h>
-static inline CTRACE__NOINSTR void *ctrace__malloc_here(size_t size, const char *file, int line) {
-  void *p = malloc(size);
-  return ctrace__malloc_quick(p, size) ? p : ctrace_malloc_record(p, size, file, line);
-}
-#define ctrace_malloc(size) ctrace__malloc_here((size), __FILE__, __LINE__)
+#define ctrace_malloc(size) ctrace_malloc_at((size), __FILE__, __LINE__)
 #define ctrace_calloc(n, size) ctrace_calloc_at((n), (size), __FILE__, __LINE__)
 #define ctrace_realloc(ptr, size) ctrace_realloc_at((ptr), (size), __FILE__, __LINE__)
 #define ctrace_free(ptr) ctrace_free_at((ptr), __FILE__, __LINE__)
@@ -3141,10 +3141,10 @@ CTRACE_API CTRACE__NOINSTR void ctrace_wait_end(void) {
 }
 
 /* >>memory ====================================================================
-   Every live block is in the table of the thread that allocated it: the key
-   is the address, the value the size. The table is what lets ctrace_free
-   tell a double free or a foreign pointer from a real block, and report it
-   instead of passing it on to free() and crashing.
+   ctrace_malloc & co keep their blocks' sizes in a header (see "ctrace's own
+   blocks" below). Blocks the program allocated itself and recorded
+   (ctrace_malloc_record, CTRACE_ALLOC) are in the table of the thread that
+   recorded them: the key is the address, the value the size.
 
    The owner thread inserts and removes with plain loads and stores, no lock
    and no atomic read-modify-write: that is what keeps ctrace_malloc +
@@ -3677,91 +3677,311 @@ CTRACE_API CTRACE__NOINSTR void *ctrace_malloc_record(void *p, size_t size, cons
   return ctrace__record_slow(p, size, file, line);
 }
 
+/* ---- ctrace's own blocks: a header in front, a map of where they are ------
+   ctrace_malloc & co ask malloc for CTRACE__HDR bytes more than the program
+   did and keep the block's size in front of it, in memory the block brings
+   into the cache anyway: so their cost does not grow with the live set, and
+   any thread can free a block with no lock and no search. Whether a pointer
+   is one of these is read from a map, one byte per grain (16 bytes; 8 on
+   32-bit systems) of address space, never from the memory before the
+   pointer: before a pointer from another allocator lies memory that may
+   belong to something else, or not be mapped at all. The byte says no block
+   of ctrace's starts here (0), a live one does, or one did and ctrace freed
+   it (until ctrace hands out a block here again).
+   A freed mark alone cannot tell a double free from a block another
+   allocator has since handed out at the same address, so ctrace_free also
+   writes a freed tag (the address mixed with a per-process key) into the
+   block before passing it to free(): at its start, or 16 bytes in for
+   blocks of CTRACE__TAG_FAR bytes and more, which is memory glibc's free
+   lists do not write (they use the header's 16 bytes, and large chunks the
+   16 after). A double free is reported when the mark and the tag are both
+   still there; the tag is read at the pointer the program passed, never
+   before it. Blocks are padded to CTRACE__MIN_BLOCK so the tag fits and the
+   next chunk's header never falls on it. The map is a radix tree
+   with leaves of 2^18 grains made when first needed and never freed: about
+   one byte per 16 of the address range ctrace's blocks come from. */
+#if UINTPTR_MAX > 0xffffffffu
+#define CTRACE__GRAIN_BITS 4
+#else
+#define CTRACE__GRAIN_BITS 3
+#endif
+#define CTRACE__HDR 16u /* keeps the block as aligned as malloc made it */
+#define CTRACE__LEAF_BITS 18
+#define CTRACE__MID_BITS 13
+#define CTRACE__TOP_BITS 13 /* grain + leaf + mid + top = 48 bits of address */
+#define CTRACE__BLK_LIVE ((uint8_t)1)
+#define CTRACE__BLK_FREED ((uint8_t)2)     /* tag at the block's start */
+#define CTRACE__BLK_FREED_FAR ((uint8_t)3) /* tag 16 bytes in */
+#define CTRACE__TAG_FAR 512u
+#define CTRACE__MIN_BLOCK 16u
+
+static volatile uintptr_t ctrace__map_top[(size_t)1 << CTRACE__TOP_BITS]; /* mid nodes */
+static volatile uint64_t ctrace__untracked_frees, ctrace__double_frees; /* for ctrace_read_memstats */
+
+/* What ctrace_free writes into a freed block, and where. */
+CTRACE__HOT uint64_t ctrace__freed_tag(uintptr_t k) {
+  return ((uint64_t)k * 0x9E3779B97F4A7C15ull) ^ (uint64_t)(uintptr_t)&ctrace__untracked_frees ^ 0x6374726163656672ull;
+}
+
+CTRACE__HOT size_t ctrace__tag_offset(uint64_t size) { return size >= CTRACE__TAG_FAR ? 16u : 0u; }
+
+/* What malloc is asked for: the header, and room for the tag. */
+CTRACE__HOT size_t ctrace__real_size(size_t size) {
+  return CTRACE__HDR + (size < CTRACE__MIN_BLOCK ? CTRACE__MIN_BLOCK : size);
+}
+
+/* Whether a pointer marked freed still holds its tag, i.e. is the block
+   ctrace freed (a double free) and not memory another allocator handed out
+   since. Reads the 8 bytes at p (or 16 on) that free() left alone; a
+   sanitizer would call that a use after free, which is what is looked for. */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
+__attribute__((no_sanitize("address")))
+#endif
+static CTRACE__NOINSTR int ctrace__still_freed(const void *p, uint8_t state) {
+  const volatile unsigned char *at = (const volatile unsigned char *)p + (state == CTRACE__BLK_FREED_FAR ? 16 : 0);
+  uint64_t v = 0;
+  unsigned i;
+  for (i = 0; i < 8; i++) v |= (uint64_t)at[i] << (8 * i);
+  return v == ctrace__freed_tag((uintptr_t)p);
+}
+
+/* Mark the block at k freed, its tag written; its state byte st. */
+CTRACE__HOT void ctrace__mark_freed(volatile uint8_t *st, uintptr_t k, uint64_t size) {
+  size_t off = ctrace__tag_offset(size);
+  uint64_t tag = ctrace__freed_tag(k);
+  unsigned i;
+  for (i = 0; i < 8; i++) ((unsigned char *)k)[off + i] = (unsigned char)(tag >> (8 * i));
+  ctrace__store_relaxed(st, off ? CTRACE__BLK_FREED_FAR : CTRACE__BLK_FREED);
+}
+
+/* Where the map keeps a (grain index g): 0 if a cannot start a block of
+   ctrace's (not on a grain, or beyond the map). */
+CTRACE__HOT int ctrace__map_index(uintptr_t a, uint64_t *g) {
+  *g = (uint64_t)a >> CTRACE__GRAIN_BITS;
+  return !(a & (((uintptr_t)1 << CTRACE__GRAIN_BITS) - 1)) &&
+         (*g >> (CTRACE__LEAF_BITS + CTRACE__MID_BITS)) < ((uint64_t)1 << CTRACE__TOP_BITS);
+}
+
+/* a's byte, or NULL if no block of ctrace's ever started near it. */
+CTRACE__HOT volatile uint8_t *ctrace__map_at(uintptr_t a) {
+  uint64_t g;
+  uintptr_t mid, leaf;
+  if (!ctrace__map_index(a, &g) ||
+      !(mid = ctrace__load_acquire(&ctrace__map_top[g >> (CTRACE__LEAF_BITS + CTRACE__MID_BITS)])))
+    return NULL;
+  leaf = ctrace__load_acquire(&((volatile uintptr_t *)mid)[(g >> CTRACE__LEAF_BITS) & ((1u << CTRACE__MID_BITS) - 1)]);
+  return leaf ? (volatile uint8_t *)leaf + (g & ((1u << CTRACE__LEAF_BITS) - 1)) : NULL;
+}
+
+/* The node in *slot (n bytes, zeroed), made if missing; 0 if out of memory.
+   Two threads may make one at once: the first to publish it wins. */
+static CTRACE__NOINSTR uintptr_t ctrace__map_node(volatile uintptr_t *slot, size_t n) {
+  uintptr_t node = ctrace__load_acquire(slot);
+  void *mem;
+  if (node) return node;
+  if (!(mem = CTRACE_MEM_ALLOC(n))) return 0;
+  memset(mem, 0, n);
+  if (ctrace__cas_uptr(slot, 0, (uintptr_t)mem)) return (uintptr_t)mem;
+  CTRACE_MEM_FREE(mem);
+  return ctrace__load_acquire(slot);
+}
+
+/* a's byte, its leaf made if missing; NULL if a cannot be mapped. */
+static CTRACE__NOINSTR volatile uint8_t *ctrace__map_make(uintptr_t a) {
+  uint64_t g;
+  uintptr_t mid, leaf;
+  if (!ctrace__map_index(a, &g) ||
+      !(mid = ctrace__map_node(&ctrace__map_top[g >> (CTRACE__LEAF_BITS + CTRACE__MID_BITS)],
+                               sizeof(uintptr_t) << CTRACE__MID_BITS)) ||
+      !(leaf = ctrace__map_node(&((volatile uintptr_t *)mid)[(g >> CTRACE__LEAF_BITS) & ((1u << CTRACE__MID_BITS) - 1)],
+                                (size_t)1 << CTRACE__LEAF_BITS)))
+    return NULL;
+  return (volatile uint8_t *)leaf + (g & ((1u << CTRACE__LEAF_BITS) - 1));
+}
+
+/* A block of ctrace's allocated or freed, the long way: a trace running
+   (the event), no thread state yet, or the live count's batch full. */
+CTRACE__COLD void ctrace__own_alloc_slow(uintptr_t k, uint64_t size, const char *file, int line) {
+  ctrace__note_alloc(ctrace__state(), size);
+  ctrace__block_event(CTRACE_EV_ALLOC, file, (uint32_t)line, k, size);
+}
+
+CTRACE__COLD void ctrace__own_free_slow(uintptr_t k, uint64_t size, const char *file, int line) {
+  ctrace__note_free(ctrace__state(), size);
+  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, k, size);
+}
+
+/* Make r (size + CTRACE__HDR bytes from malloc, calloc or realloc) a live
+   block of ctrace's: header, map byte, counters, event. The pointer the
+   program gets, or NULL (nothing changed) if the map cannot cover r. */
+CTRACE__HOT void *ctrace__own_block(uint8_t *r, size_t size, const char *file, int line) {
+  uintptr_t k = (uintptr_t)(r + CTRACE__HDR);
+  volatile uint8_t *st = ctrace__map_at(k);
+  ctrace__tstate *t = ctrace__tls;
+  uint64_t n = size;
+  int64_t pending;
+  if (CTRACE__UNLIKELY(!st) && !(st = ctrace__map_make(k))) return NULL;
+  memcpy(r, &n, sizeof n);
+  ctrace__store_relaxed(st, CTRACE__BLK_LIVE);
+  if (t && !CTRACE__ON() && (pending = t->ms_pending + (int64_t)n) <= t->ms_headroom)
+    ctrace__count_alloc(t, n, pending); /* ctrace__note_alloc, its test done here */
+  else
+    ctrace__own_alloc_slow(k, n, file, line);
+  return (void *)k;
+}
+
+/* Out of the map's reach (an address above 2^48): the block goes to the
+   thread's table instead, as ctrace_malloc_record's do. */
+CTRACE__COLD void *ctrace__unmapped_block(uint8_t *r, size_t size, const char *file, int line) {
+  memmove(r, r + CTRACE__HDR, size);
+  return ctrace_malloc_record(r, size, file, line);
+}
+
 CTRACE_API CTRACE__NOINSTR void *ctrace_malloc_at(size_t size, const char *file, int line) {
-  return ctrace_malloc_record(malloc(size), size, file, line);
+  uint8_t *r = size <= SIZE_MAX - CTRACE__HDR - CTRACE__MIN_BLOCK ? (uint8_t *)malloc(ctrace__real_size(size)) : NULL;
+  void *p;
+  if (CTRACE__UNLIKELY(!r)) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  p = ctrace__own_block(r, size, file, line);
+  return p ? p : ctrace__unmapped_block(r, size, file, line);
 }
 
 CTRACE_API CTRACE__NOINSTR void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line) {
-  void *p = calloc(n, size);
-  return ctrace_malloc_record(p, p ? (size_t)((uint64_t)n * size) : (size_t)(n && size), file, line);
+  uint8_t *r = NULL;
+  void *p;
+  if (!size || n <= (SIZE_MAX - CTRACE__HDR - CTRACE__MIN_BLOCK) / size) r = (uint8_t *)calloc(1, ctrace__real_size(n * size));
+  if (!r) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  p = ctrace__own_block(r, n * size, file, line);
+  return p ? p : ctrace__unmapped_block(r, n * size, file, line);
 }
 
-/* realloc's contract, kept: NULL ptr allocates; on failure the old block
-   stays valid and tracked; a moved block is a free plus an allocation. A
-   pointer that is not live is reported and left alone (NULL, errno EINVAL). */
-CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line) {
-  uint64_t old = 0;
-  uintptr_t addr = (uintptr_t)ptr;
+/* A MEM_PROBLEM of the allocator's, counted for ctrace_read_memstats too. */
+CTRACE__COLD void ctrace__alloc_problem(volatile uint64_t *count, const char *what, const char *file, int line,
+                                        const void *ptr) {
+  ctrace__add_u64(count, 1);
+  ctrace__mem_problem(what, file, (uint32_t)line, (uintptr_t)ptr);
+}
+
+#define CTRACE__UNTRACKED_FREE_WHAT "untracked free: not allocated by ctrace, passed to free"
+#define CTRACE__UNTRACKED_REALLOC_WHAT "untracked realloc: not allocated by ctrace, passed to realloc"
+#define CTRACE__DOUBLE_FREE_WHAT "double free of a ctrace block (not passed to free)"
+#define CTRACE__DOUBLE_REALLOC_WHAT "realloc of a freed ctrace block (refused)"
+
+static CTRACE__NOINSTR int ctrace__is_double_free(const void *ptr, volatile uint8_t *st) {
+  uint8_t state = st ? ctrace__load_relaxed(st) : 0;
+  return (state == CTRACE__BLK_FREED || state == CTRACE__BLK_FREED_FAR) && ctrace__still_freed(ptr, state);
+}
+
+/* realloc of a block in a thread's table (from ctrace_malloc_record):
+   1 and *out set if ptr was one. */
+static CTRACE__NOINSTR int ctrace__realloc_recorded(void *ptr, size_t size, const char *file, int line, void **out) {
+  ctrace__tstate *t = ctrace__state();
+  uint64_t old = 0, ignored;
   void *q;
-  ctrace__tstate *t = ctrace__tls;
-  ctrace__blockslot *s;
-  if (!ptr) return ctrace_malloc_at(size, file, line);
-  if (t && !CTRACE__ON() && ctrace__load_relaxed(&(s = ctrace__home_slot(t, addr))->key) == addr) {
-    /* the quick way: no trace running, ptr live at its home; the table is
-       touched only once realloc has succeeded, so a failure leaves it be */
-    old = ctrace__load_relaxed(&s->size);
-    q = realloc(ptr, size);
-    if (!q && size != 0) {
-      errno = ENOMEM;
-      return NULL;
-    }
-    ctrace__store_relaxed(&s->key, addr | CTRACE__FREED_MARK);
-    ctrace__note_free(t, old);
-    return q ? ctrace_malloc_record(q, size, file, line) : NULL;
+  if (!t || !ctrace__block_forget(t, (uintptr_t)ptr, &old)) return 0;
+  q = realloc(ptr, size);
+  if (!q && size != 0) { /* failed: the old block is untouched */
+    errno = ENOMEM;
+    ctrace__block_remember(ctrace__blocks_of(t), (uintptr_t)ptr, old, &ignored);
+    *out = NULL;
+    return 1;
   }
-  t = ctrace__state();
-  if (!ctrace__block_forget(t, addr, &old)) {
-    ctrace__mem_problem("realloc of a pointer that is not live (freed or untracked)", file, (uint32_t)line, addr);
+  ctrace__note_free(t, old);
+  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, (uintptr_t)ptr, old);
+  if (q) ctrace__track_alloc((uintptr_t)q, size, file, (uint32_t)line);
+  *out = q;
+  return 1;
+}
+
+/* Everything ctrace_realloc_at's own way leaves: a recorded block, a block
+   ctrace freed already, a pointer from another allocator. */
+CTRACE__COLD void *ctrace__realloc_other(void *ptr, volatile uint8_t *st, size_t size, const char *file, int line) {
+  void *q;
+  if (ctrace__realloc_recorded(ptr, size, file, line, &q)) return q;
+  if (ctrace__is_double_free(ptr, st)) {
+    ctrace__alloc_problem(&ctrace__double_frees, CTRACE__DOUBLE_REALLOC_WHAT, file, line, ptr);
     errno = EINVAL;
     return NULL;
   }
-  q = realloc(ptr, size);
-  if (!q && size != 0) { /* failed: the old block is untouched */
-    uint64_t ignored;
-    errno = ENOMEM;
-    ctrace__block_remember(t ? ctrace__blocks_of(t) : NULL, addr, old, &ignored);
+  ctrace__alloc_problem(&ctrace__untracked_frees, CTRACE__UNTRACKED_REALLOC_WHAT, file, line, ptr);
+  return realloc(ptr, size);
+}
+
+/* Everything ctrace_free_at's own way leaves, as ctrace__realloc_other. */
+CTRACE__COLD void ctrace__free_other(void *ptr, volatile uint8_t *st, const char *file, int line) {
+  ctrace__tstate *t;
+  uint64_t size = 0;
+  if (!ptr) return;
+  if ((t = ctrace__state()) != NULL && ctrace__block_forget(t, (uintptr_t)ptr, &size)) {
+    ctrace__note_free(t, size);
+    ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, (uintptr_t)ptr, size);
+    free(ptr);
+  } else if (ctrace__is_double_free(ptr, st)) {
+    ctrace__alloc_problem(&ctrace__double_frees, CTRACE__DOUBLE_FREE_WHAT, file, line, ptr);
+  } else {
+    ctrace__alloc_problem(&ctrace__untracked_frees, CTRACE__UNTRACKED_FREE_WHAT, file, line, ptr);
+    free(ptr);
+  }
+}
+
+/* realloc's contract, kept: NULL ptr allocates; size 0 frees (glibc's
+   way); on failure the old block stays valid and live; a block moved or not
+   is a free plus an allocation. */
+CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line) {
+  volatile uint8_t *st;
+  uint8_t *r, *q, word[8];
+  uint64_t old;
+  size_t off;
+  void *p;
+  if (!ptr) return ctrace_malloc_at(size, file, line);
+  st = ctrace__map_at((uintptr_t)ptr);
+  if (!st || ctrace__load_relaxed(st) != CTRACE__BLK_LIVE) return ctrace__realloc_other(ptr, st, size, file, line);
+  if (size == 0) {
+    ctrace_free_at(ptr, file, line);
     return NULL;
   }
-  ctrace__note_free(t, old);
-  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, addr, old);
-  if (q) ctrace__track_alloc((uintptr_t)q, size, file, (uint32_t)line);
-  return q;
+  r = (uint8_t *)ptr - CTRACE__HDR;
+  memcpy(&old, r, sizeof old);
+  off = ctrace__tag_offset(old);
+  memcpy(word, (uint8_t *)ptr + off, sizeof word);
+  /* freed before realloc: once it returns, another thread may be given ptr */
+  ctrace__mark_freed(st, (uintptr_t)ptr, old);
+  q = size <= SIZE_MAX - CTRACE__HDR - CTRACE__MIN_BLOCK ? (uint8_t *)realloc(r, ctrace__real_size(size)) : NULL;
+  if (!q) {
+    memcpy((uint8_t *)ptr + off, word, sizeof word);
+    ctrace__store_relaxed(st, CTRACE__BLK_LIVE);
+    errno = ENOMEM;
+    return NULL;
+  }
+  if (ctrace__real_size(size) >= CTRACE__HDR + off + sizeof word) /* the copy has the tag: the program's bytes back */
+    memcpy(q + CTRACE__HDR + off, word, sizeof word);
+  ctrace__note_free(ctrace__state(), old);
+  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, (uintptr_t)ptr, old);
+  p = ctrace__own_block(q, size, file, line);
+  return p ? p : ctrace__unmapped_block(q, size, file, line);
 }
 
-/* Everything ctrace_free_at's quick path leaves: tracing, a key not at its
-   home, other threads' blocks, problems. */
-CTRACE__COLD void ctrace__free_slow(void *ptr, const char *file, int line) {
-  if (ptr && ctrace__track_free((uintptr_t)ptr, file, (uint32_t)line)) free(ptr);
-}
-
-/* ctrace_free_at's key found at its home, with a trace running. The event
-   goes before free(): after it another thread may be handed the address. */
-CTRACE__COLD void ctrace__free_home_traced(ctrace__tstate *t, ctrace__blockslot *s, void *ptr, const char *file,
-                                           int line) {
-  uint64_t size = ctrace__load_relaxed(&s->size);
-  ctrace__store_relaxed(&s->key, (uintptr_t)ptr | CTRACE__FREED_MARK);
-  ctrace__note_free(t, size);
-  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, (uintptr_t)ptr, size);
-  free(ptr);
-}
-
-CTRACE_API CTRACE__NOINSTR CTRACE__LINE_ALIGNED void ctrace_free_at(void *ptr, const char *file, int line) {
-  uintptr_t k = (uintptr_t)ptr;
+CTRACE_API CTRACE__NOINSTR void ctrace_free_at(void *ptr, const char *file, int line) {
+  volatile uint8_t *st = ctrace__map_at((uintptr_t)ptr);
   ctrace__tstate *t = ctrace__tls;
-  ctrace__blockslot *s;
-  if (k && t && ctrace__load_relaxed(&(s = ctrace__home_slot(t, k))->key) == k) {
-    uint64_t size;
-    if (CTRACE__ON()) {
-      ctrace__free_home_traced(t, s, ptr, file, line);
-      return;
-    }
-    size = ctrace__load_relaxed(&s->size);
-    ctrace__store_relaxed(&s->key, k | CTRACE__FREED_MARK); /* a tombstone that remembers k */
-    ctrace__note_free(t, size);
-    free(ptr);
+  uint8_t *r;
+  uint64_t size;
+  if (CTRACE__UNLIKELY(!st || ctrace__load_relaxed(st) != CTRACE__BLK_LIVE)) {
+    ctrace__free_other(ptr, st, file, line);
     return;
   }
-  ctrace__free_slow(ptr, file, line);
+  r = (uint8_t *)ptr - CTRACE__HDR;
+  memcpy(&size, r, sizeof size);
+  /* before free(): after it another thread may be handed the address */
+  ctrace__mark_freed(st, (uintptr_t)ptr, size);
+  if (t && !CTRACE__ON()) ctrace__note_free(t, size);
+  else ctrace__own_free_slow((uintptr_t)ptr, size, file, line);
+  free(r);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_alloc_event(ctrace_site *site, const void *ptr, uint64_t size) {
@@ -3804,6 +4024,8 @@ CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
   ms->pause_total_ns = ctrace__load_relaxed(&ctrace__g.ms_pause);
   ms->last_gc_ns = ctrace__load_relaxed(&ctrace__g.ms_last_gc);
   ms->rss = ctrace__rss_bytes();
+  ms->untracked_frees = ctrace__load_relaxed(&ctrace__untracked_frees);
+  ms->double_frees = ctrace__load_relaxed(&ctrace__double_frees);
 }
 
 /* A thread is exiting: its last events go to the writer, its state away. */
