@@ -852,6 +852,11 @@ typedef struct ctrace_problem {
   uint64_t count;
   int64_t first_ns;          /* first occurrence */
   uint32_t thread;           /* thread of the first occurrence (0 if none) */
+  /* appended by issue 27 (i27-alloc): */
+  const char *file;          /* site: of a reported problem (MEM_PROBLEM; each site is its own
+                                entry), or of the first untracked or double free the analysis
+                                found; "" and 0 where there is none */
+  uint32_t line;
 } ctrace_problem;
 
 typedef struct ctrace_log_entry {
@@ -3739,18 +3744,19 @@ __attribute__((no_sanitize("address")))
 #endif
 static CTRACE__NOINSTR int ctrace__still_freed(const void *p, uint8_t state) {
   const volatile unsigned char *at = (const volatile unsigned char *)p + (state == CTRACE__BLK_FREED_FAR ? 16 : 0);
-  uint64_t v = 0;
+  uint64_t v, tag = ctrace__freed_tag((uintptr_t)p);
+  unsigned char bytes[8];
   unsigned i;
-  for (i = 0; i < 8; i++) v |= (uint64_t)at[i] << (8 * i);
-  return v == ctrace__freed_tag((uintptr_t)p);
+  for (i = 0; i < 8; i++) bytes[i] = at[i];
+  memcpy(&v, bytes, sizeof v);
+  return v == tag;
 }
 
 /* Mark the block at k freed, its tag written; its state byte st. */
 CTRACE__HOT void ctrace__mark_freed(volatile uint8_t *st, uintptr_t k, uint64_t size) {
   size_t off = ctrace__tag_offset(size);
   uint64_t tag = ctrace__freed_tag(k);
-  unsigned i;
-  for (i = 0; i < 8; i++) ((unsigned char *)k)[off + i] = (unsigned char)(tag >> (8 * i));
+  memcpy((unsigned char *)k + off, &tag, sizeof tag);
   ctrace__store_relaxed(st, off ? CTRACE__BLK_FREED_FAR : CTRACE__BLK_FREED);
 }
 
@@ -7628,15 +7634,18 @@ static void ctrace__problem(ctrace_analysis *a, int kind, uint64_t n, int64_t t,
   ctrace_problem *p = &a->kinds[kind];
   p->kind = kind;
   p->what = ctrace__problem_text(kind);
+  if (!p->file) p->file = "";
   ctrace__problem_count(p, n, t, thread);
 }
 
-static void ctrace__problem_reported(ctrace_analysis *a, const char *name, int64_t t,
-                                     uint32_t thread) {
+/* One entry per name and site: an untracked free names the line to fix. */
+static void ctrace__problem_reported(ctrace_analysis *a, const ctrace_event *ev) {
   uint32_t i, named = a->n_reported < CTRACE__MAX_REPORTED ? a->n_reported : CTRACE__MAX_REPORTED;
-  name = ctrace__str(name);
+  const char *name = ctrace__str(ev->name), *file = ctrace__str(ev->file);
   for (i = 0; i < named; i++)
-    if (strcmp(a->reported[i].what, name) == 0) break;
+    if (strcmp(a->reported[i].what, name) == 0 && a->reported[i].line == ev->line &&
+        strcmp(a->reported[i].file, file) == 0)
+      break;
   if (i == named) {
     /* Past the cap every new name counts in one fold entry at the end,
        which a name spelled "(other problems)" never matches above. */
@@ -7645,10 +7654,13 @@ static void ctrace__problem_reported(ctrace_analysis *a, const char *name, int64
     if (i == a->n_reported) {
       a->reported[i].kind = CTRACE_PROB_REPORTED;
       a->reported[i].what = what;
+      a->reported[i].file = i < CTRACE__MAX_REPORTED ? ctrace__intern(a, file) : "";
+      a->reported[i].line = i < CTRACE__MAX_REPORTED ? ev->line : 0;
+      if (!a->reported[i].file) a->reported[i].file = "";
       a->n_reported++;
     }
   }
-  ctrace__problem_count(&a->reported[i], 1, t, thread);
+  ctrace__problem_count(&a->reported[i], 1, ev->time_ns, ev->thread);
 }
 
 /* ---- threads ----------------------------------------------------------------------- */
@@ -8405,8 +8417,14 @@ static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
   e = ctrace__live_find(&a->live, ev->ptr);
   if (!e) {
     int twice = a->freed[slot] == ev->ptr;
+    ctrace_problem *p = &a->kinds[twice ? CTRACE_PROB_DOUBLE_FREE : CTRACE_PROB_UNTRACKED_FREE];
     ctrace__problem(a, twice ? CTRACE_PROB_DOUBLE_FREE : CTRACE_PROB_UNTRACKED_FREE, 1,
                     ev->time_ns, ev->thread);
+    if (p->count == 1 && ev->file && ev->file[0]) { /* the first one's site */
+      const char *f = ctrace__intern(a, ev->file);
+      p->file = f ? f : "";
+      p->line = ev->line;
+    }
     return;
   }
   s = &a->sites[e->ref];
@@ -8577,7 +8595,7 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
       a->loss_thread = ev->thread;
     }
     break;
-  case CTRACE_EV_MEM_PROBLEM: ctrace__problem_reported(a, ev->name, ev->time_ns, ev->thread); break;
+  case CTRACE_EV_MEM_PROBLEM: ctrace__problem_reported(a, ev); break;
   case CTRACE_EV_INSTANT: break;
   case CTRACE_EV_WAIT_BEGIN: ctrace__wait_begin(a, ti, ev); break;
   case CTRACE_EV_WAIT_END: ctrace__wait_close(a, ti, ev->time_ns); break;
@@ -9803,6 +9821,8 @@ static void ctrace__json_rest(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__ju(o, "count", p->count);
     ctrace__ji(o, "first_ns", p->first_ns);
     ctrace__ju(o, "thread", p->thread);
+    ctrace__js(o, "file", p->file ? p->file : "");
+    ctrace__ju(o, "line", p->line);
     ctrace__out_s(o, "}");
   }
   ctrace__out_s(o, "]");
@@ -10135,6 +10155,11 @@ static void ctrace__text_rest(ctrace__out *o, const ctrace_analysis *a) {
   for (i = 0; i < a->n_problems; i++) {
     ctrace__out_f(o, "  %10llu  ", (unsigned long long)a->problems[i].count);
     ctrace__term_name(o, a->problems[i].what, 80);
+    if (a->problems[i].file && a->problems[i].file[0]) {
+      ctrace__out_s(o, " at ");
+      ctrace__term_name(o, a->problems[i].file, 120);
+      ctrace__out_f(o, ":%u", (unsigned)a->problems[i].line);
+    }
     ctrace__out_s(o, "\n");
   }
   if (a->sum.logs)
@@ -12526,10 +12551,28 @@ static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
 }
 
 /* Fills up to CTRACE__STORY_MAX sentences; returns how many. */
+/* The first memory problem with a site (untracked or double frees, the
+   allocator's own reports), NULL if none; *total: how many there were. */
+static const ctrace_problem *ctrace__first_memory_problem(const ctrace_analysis *a, uint64_t *total) {
+  const ctrace_problem *first = NULL;
+  uint32_t i, n = 0;
+  const ctrace_problem *pr = ctrace_analysis_problems(a, &n);
+  *total = 0;
+  for (i = 0; pr && i < n; i++) {
+    if (pr[i].kind != CTRACE_PROB_REPORTED && pr[i].kind != CTRACE_PROB_DOUBLE_FREE &&
+        pr[i].kind != CTRACE_PROB_UNTRACKED_FREE)
+      continue;
+    *total += pr[i].count;
+    if (!first || (pr[i].first_ns < first->first_ns)) first = &pr[i];
+  }
+  return first;
+}
+
 static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
   const ctrace_gc_stats *g = ctrace_analysis_gc(a);
   uint32_t n = 0, zi, nl = 0, dropped = 0;
+  uint64_t n_mp = 0;
   char b1[32], b2[32], b3[32];
   if (!m || !g) return 0;
   if (m->peak_alloc) {
@@ -12571,6 +12614,7 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
   }
   if (m->mallocs) {
     const ctrace_alloc_site *lk = ctrace_analysis_leaks(a, &nl, &dropped);
+    const ctrace_problem *mp = ctrace__first_memory_problem(a, &n_mp);
     out[n].kind = CTRACE__ST_LEAKS; out[n].link = "#memory"; out[n].link_text = "memory";
     if (m->live_blocks && lk && nl) {
       ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
@@ -12581,6 +12625,13 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
                     m->live_blocks == 1 ? "was" : "were", (unsigned)(nl + dropped),
                     ctrace__plural(nl + dropped, "site", "sites"), b3,
                     lk[0].file[0] ? lk[0].file : "(no site)", (unsigned)lk[0].line);
+    } else if (mp) { /* a free ctrace did not allocate, or a double free: not "no leaks" */
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "Every one of the %llu tracked allocations was freed, but %llu %s a pointer ctrace did not "
+                    "allocate or one freed already (see the trace problems), the first at %.160s:%u.",
+                    (unsigned long long)m->mallocs, (unsigned long long)n_mp,
+                    n_mp == 1 ? "free or realloc was of" : "frees or reallocs were of",
+                    mp->file[0] ? mp->file : "(no site)", (unsigned)mp->line);
     } else {
       ctrace__textf(out[n].text, sizeof out[n].text, "Every one of the %llu allocations was freed: no leaks.",
                     (unsigned long long)m->mallocs);
@@ -12886,6 +12937,11 @@ static void ctrace__rep_problems(ctrace__report *r, const ctrace_analysis *a, co
     ctrace__rep_html(r, ctrace_problem_kind_name(pr[i].kind), 60);
     ctrace__sink_str(r->o, ": ");
     ctrace__rep_html(r, pr[i].what, 300);
+    if (pr[i].file && pr[i].file[0]) {
+      ctrace__sink_str(r->o, " at <b>");
+      ctrace__rep_html(r, pr[i].file, 200);
+      ctrace__sink_fmt(r->o, ":%u</b>", (unsigned)pr[i].line);
+    }
     ctrace__sink_str(r->o, " (");
     ctrace__rep_count(r, pr[i].count);
     ctrace__sink_str(r->o, " times, first at ");
