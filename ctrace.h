@@ -12627,10 +12627,10 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
                     lk[0].file[0] ? lk[0].file : "(no site)", (unsigned)lk[0].line);
     } else if (mp) { /* a free ctrace did not allocate, or a double free: not "no leaks" */
       ctrace__textf(out[n].text, sizeof out[n].text,
-                    "Every one of the %llu tracked allocations was freed, but %llu %s a pointer ctrace did not "
-                    "allocate or one freed already (see the trace problems), the first at %.160s:%u.",
+                    "Every one of the %llu tracked allocations was freed, but %llu %s ctrace did not "
+                    "allocate or had freed already (see the trace problems), the first at %.160s:%u.",
                     (unsigned long long)m->mallocs, (unsigned long long)n_mp,
-                    n_mp == 1 ? "free or realloc was of" : "frees or reallocs were of",
+                    n_mp == 1 ? "free or realloc was of a pointer" : "frees or reallocs were of pointers",
                     mp->file[0] ? mp->file : "(no site)", (unsigned)mp->line);
     } else {
       ctrace__textf(out[n].text, sizeof out[n].text, "Every one of the %llu allocations was freed: no leaks.",
