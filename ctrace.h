@@ -3888,17 +3888,18 @@ static CTRACE__NOINSTR int ctrace__is_double_free(const void *ptr, volatile uint
 static CTRACE__NOINSTR int ctrace__realloc_recorded(void *ptr, size_t size, const char *file, int line, void **out) {
   ctrace__tstate *t = ctrace__state();
   uint64_t old = 0, ignored;
+  uintptr_t addr = (uintptr_t)ptr; /* ptr itself is not to be used once realloc has it */
   void *q;
-  if (!t || !ctrace__block_forget(t, (uintptr_t)ptr, &old)) return 0;
+  if (!t || !ctrace__block_forget(t, addr, &old)) return 0;
   q = realloc(ptr, size);
   if (!q && size != 0) { /* failed: the old block is untouched */
     errno = ENOMEM;
-    ctrace__block_remember(ctrace__blocks_of(t), (uintptr_t)ptr, old, &ignored);
+    ctrace__block_remember(ctrace__blocks_of(t), addr, old, &ignored);
     *out = NULL;
     return 1;
   }
   ctrace__note_free(t, old);
-  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, (uintptr_t)ptr, old);
+  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, addr, old);
   if (q) ctrace__track_alloc((uintptr_t)q, size, file, (uint32_t)line);
   *out = q;
   return 1;
@@ -3942,6 +3943,7 @@ CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const
   volatile uint8_t *st;
   uint8_t *r, *q, word[8];
   uint64_t old;
+  uintptr_t addr = (uintptr_t)ptr; /* ptr itself is not to be used once realloc has it */
   size_t off;
   void *p;
   if (!ptr) return ctrace_malloc_at(size, file, line);
@@ -3959,7 +3961,7 @@ CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const
   ctrace__mark_freed(st, (uintptr_t)ptr, old);
   q = size <= SIZE_MAX - CTRACE__HDR - CTRACE__MIN_BLOCK ? (uint8_t *)realloc(r, ctrace__real_size(size)) : NULL;
   if (!q) {
-    memcpy((uint8_t *)ptr + off, word, sizeof word);
+    memcpy((uint8_t *)addr + off, word, sizeof word);
     ctrace__store_relaxed(st, CTRACE__BLK_LIVE);
     errno = ENOMEM;
     return NULL;
@@ -3967,7 +3969,7 @@ CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const
   if (ctrace__real_size(size) >= CTRACE__HDR + off + sizeof word) /* the copy has the tag: the program's bytes back */
     memcpy(q + CTRACE__HDR + off, word, sizeof word);
   ctrace__note_free(ctrace__state(), old);
-  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, (uintptr_t)ptr, old);
+  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, addr, old);
   p = ctrace__own_block(q, size, file, line);
   return p ? p : ctrace__unmapped_block(q, size, file, line);
 }
