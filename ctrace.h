@@ -312,7 +312,12 @@ CTRACE_API void ctrace_free_event(ctrace_site *site, const void *ptr);
 /* ---- Memory -----------------------------------------------------------------
    Tracked allocator: behaves exactly like malloc/calloc/realloc/free whether
    or not a trace runs; records the caller's site while one does. The macros
-   below capture file and line; call the _at forms directly from wrappers. */
+   below capture file and line; call the _at forms directly from wrappers.
+   A pointer ctrace did not allocate goes to the C library's free/realloc and
+   is counted (memstats untracked_frees) and recorded as a MEM_PROBLEM; a
+   double free of ctrace's block is refused while ctrace can recognise the
+   block (README.md, "Memory", says exactly when). Thread-safe: any thread
+   may free or realloc any block. */
 CTRACE_API void *ctrace_malloc_at(size_t size, const char *file, int line);
 CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line);
 /* Records p, the result of the program's own malloc(size) just called, and
