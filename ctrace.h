@@ -326,18 +326,22 @@ CTRACE_API void ctrace_free_event(ctrace_site *site, const void *ptr);
 /* ---- Memory -----------------------------------------------------------------
    Tracked allocator: behaves exactly like malloc/calloc/realloc/free whether
    or not a trace runs; records the caller's site while one does. The macros
-   below capture file and line; call the _at forms directly from wrappers. */
+   below capture file and line; call the _at forms directly from wrappers.
+   A pointer ctrace did not allocate goes to the C library's free/realloc and
+   is counted (memstats untracked_frees) and recorded as a MEM_PROBLEM; a
+   double free of ctrace's block is refused while ctrace can recognise the
+   block (README.md, "Memory", says exactly when). Thread-safe: any thread
+   may free or realloc any block. */
 CTRACE_API void *ctrace_malloc_at(size_t size, const char *file, int line);
 CTRACE_API void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line);
-/* Records p, the result of malloc(size) just called, and returns it (a NULL
-   p with a nonzero size sets errno to ENOMEM). The ctrace_malloc macro calls
-   malloc where it is used and this right after, so the file and line are
-   constants there instead of values kept across the allocation. */
+/* Records p, the result of the program's own malloc(size) just called, and
+   returns it (a NULL p with a nonzero size sets errno to ENOMEM): for a
+   wrapper that must call malloc itself. ctrace_free and ctrace_realloc take
+   such a block too (a table keeps it: slower than ctrace_malloc's blocks). */
 CTRACE_API void *ctrace_malloc_record(void *p, size_t size, const char *file, int line);
-/* Internal, for the ctrace_malloc macro: ctrace_malloc_record's common case
-   alone (no trace running, the block recorded in the thread's table); 0 if
-   ctrace_malloc_record must be called. With two arguments it needs no stack
-   frame, and the caller keeps file and line as constants. */
+/* Internal: ctrace_malloc_record's common case alone (no trace running, the
+   block recorded in the thread's table); 0 if ctrace_malloc_record must be
+   called. */
 CTRACE_API int ctrace__malloc_quick(void *p, size_t size);
 CTRACE_API void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line);
 CTRACE_API void ctrace_free_at(void *ptr, const char *file, int line);
@@ -357,6 +361,11 @@ typedef struct ctrace_memstats {
   uint64_t pause_total_ns;   /* time inside collections */
   uint64_t last_gc_ns;       /* wall-clock end of the last collection, ns since 1970 */
   uint64_t rss;              /* resident memory from the OS, 0 where unknown */
+  /* appended by issue 27 (i27-alloc): */
+  uint64_t untracked_frees;  /* ctrace_free/ctrace_realloc of a pointer ctrace did not
+                                allocate (passed on to free/realloc) */
+  uint64_t double_frees;     /* ctrace_free/ctrace_realloc of a block ctrace had freed
+                                already (refused: see README, "Memory") */
 } ctrace_memstats;
 CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 
@@ -976,6 +985,11 @@ typedef struct ctrace_problem {
   uint64_t count;
   int64_t first_ns;          /* first occurrence */
   uint32_t thread;           /* thread of the first occurrence (0 if none) */
+  /* appended by issue 27 (i27-alloc): */
+  const char *file;          /* site: of a reported problem (MEM_PROBLEM; each site is its own
+                                entry), or of the first untracked or double free the analysis
+                                found; "" and 0 where there is none */
+  uint32_t line;
 } ctrace_problem;
 
 typedef struct ctrace_log_entry {
@@ -1518,11 +1532,7 @@ static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
    tracing is compiled out. */
 #ifndef CTRACE_NO_MEMORY_MACROS
 #include <stdlib.h>
-static inline CTRACE__NOINSTR void *ctrace__malloc_here(size_t size, const char *file, int line) {
-  void *p = malloc(size);
-  return ctrace__malloc_quick(p, size) ? p : ctrace_malloc_record(p, size, file, line);
-}
-#define ctrace_malloc(size) ctrace__malloc_here((size), __FILE__, __LINE__)
+#define ctrace_malloc(size) ctrace_malloc_at((size), __FILE__, __LINE__)
 #define ctrace_calloc(n, size) ctrace_calloc_at((n), (size), __FILE__, __LINE__)
 #define ctrace_realloc(ptr, size) ctrace_realloc_at((ptr), (size), __FILE__, __LINE__)
 #define ctrace_free(ptr) ctrace_free_at((ptr), __FILE__, __LINE__)
@@ -3479,10 +3489,10 @@ CTRACE_API CTRACE__NOINSTR void ctrace_wait_end(void) {
 }
 
 /* >>memory ====================================================================
-   Every live block is in the table of the thread that allocated it: the key
-   is the address, the value the size. The table is what lets ctrace_free
-   tell a double free or a foreign pointer from a real block, and report it
-   instead of passing it on to free() and crashing.
+   ctrace_malloc & co keep their blocks' sizes in a header (see "ctrace's own
+   blocks" below). Blocks the program allocated itself and recorded
+   (ctrace_malloc_record, CTRACE_ALLOC) are in the table of the thread that
+   recorded them: the key is the address, the value the size.
 
    The owner thread inserts and removes with plain loads and stores, no lock
    and no atomic read-modify-write: that is what keeps ctrace_malloc +
@@ -4015,91 +4025,314 @@ CTRACE_API CTRACE__NOINSTR void *ctrace_malloc_record(void *p, size_t size, cons
   return ctrace__record_slow(p, size, file, line);
 }
 
+/* ---- ctrace's own blocks: a header in front, a map of where they are ------
+   ctrace_malloc & co ask malloc for CTRACE__HDR bytes more than the program
+   did and keep the block's size in front of it, in memory the block brings
+   into the cache anyway: so their cost does not grow with the live set, and
+   any thread can free a block with no lock and no search. Whether a pointer
+   is one of these is read from a map, one byte per grain (16 bytes; 8 on
+   32-bit systems) of address space, never from the memory before the
+   pointer: before a pointer from another allocator lies memory that may
+   belong to something else, or not be mapped at all. The byte says no block
+   of ctrace's starts here (0), a live one does, or one did and ctrace freed
+   it (until ctrace hands out a block here again).
+   A freed mark alone cannot tell a double free from a block another
+   allocator has since handed out at the same address, so ctrace_free also
+   writes a freed tag (the address mixed with a per-process key) into the
+   block before passing it to free(): at its start, or 16 bytes in for
+   blocks of CTRACE__TAG_FAR bytes and more, which is memory glibc's free
+   lists do not write (they use the header's 16 bytes, and large chunks the
+   16 after). A double free is reported when the mark and the tag are both
+   still there; the tag is read at the pointer the program passed, never
+   before it. Blocks are padded to CTRACE__MIN_BLOCK so the tag fits and the
+   next chunk's header never falls on it. The map is a radix tree
+   with leaves of 2^18 grains made when first needed and never freed: about
+   one byte per 16 of the address range ctrace's blocks come from. */
+#if UINTPTR_MAX > 0xffffffffu
+#define CTRACE__GRAIN_BITS 4
+#else
+#define CTRACE__GRAIN_BITS 3
+#endif
+#define CTRACE__HDR 16u /* keeps the block as aligned as malloc made it */
+#define CTRACE__LEAF_BITS 18
+#define CTRACE__MID_BITS 13
+#define CTRACE__TOP_BITS 13 /* grain + leaf + mid + top = 48 bits of address */
+#define CTRACE__BLK_LIVE ((uint8_t)1)
+#define CTRACE__BLK_FREED ((uint8_t)2)     /* tag at the block's start */
+#define CTRACE__BLK_FREED_FAR ((uint8_t)3) /* tag 16 bytes in */
+#define CTRACE__TAG_FAR 512u
+#define CTRACE__MIN_BLOCK 16u
+
+static volatile uintptr_t ctrace__map_top[(size_t)1 << CTRACE__TOP_BITS]; /* mid nodes */
+static volatile uint64_t ctrace__untracked_frees, ctrace__double_frees; /* for ctrace_read_memstats */
+
+/* What ctrace_free writes into a freed block, and where. */
+CTRACE__HOT uint64_t ctrace__freed_tag(uintptr_t k) {
+  return ((uint64_t)k * 0x9E3779B97F4A7C15ull) ^ (uint64_t)(uintptr_t)&ctrace__untracked_frees ^ 0x6374726163656672ull;
+}
+
+CTRACE__HOT size_t ctrace__tag_offset(uint64_t size) { return size >= CTRACE__TAG_FAR ? 16u : 0u; }
+
+/* What malloc is asked for: the header, and room for the tag. */
+CTRACE__HOT size_t ctrace__real_size(size_t size) {
+  return CTRACE__HDR + (size < CTRACE__MIN_BLOCK ? CTRACE__MIN_BLOCK : size);
+}
+
+/* Whether a pointer marked freed still holds its tag, i.e. is the block
+   ctrace freed (a double free) and not memory another allocator handed out
+   since. Reads the 8 bytes at p (or 16 on) that free() left alone; a
+   sanitizer would call that a use after free, which is what is looked for. */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
+__attribute__((no_sanitize("address")))
+#endif
+static CTRACE__NOINSTR int ctrace__still_freed(const void *p, uint8_t state) {
+  const volatile unsigned char *at = (const volatile unsigned char *)p + (state == CTRACE__BLK_FREED_FAR ? 16 : 0);
+  uint64_t v, tag = ctrace__freed_tag((uintptr_t)p);
+  unsigned char bytes[8];
+  unsigned i;
+  for (i = 0; i < 8; i++) bytes[i] = at[i];
+  memcpy(&v, bytes, sizeof v);
+  return v == tag;
+}
+
+/* Mark the block at k freed, its tag written; its state byte st. */
+CTRACE__HOT void ctrace__mark_freed(volatile uint8_t *st, uintptr_t k, uint64_t size) {
+  size_t off = ctrace__tag_offset(size);
+  uint64_t tag = ctrace__freed_tag(k);
+  memcpy((unsigned char *)k + off, &tag, sizeof tag);
+  ctrace__store_relaxed(st, off ? CTRACE__BLK_FREED_FAR : CTRACE__BLK_FREED);
+}
+
+/* Where the map keeps a (grain index g): 0 if a cannot start a block of
+   ctrace's (not on a grain, or beyond the map). */
+CTRACE__HOT int ctrace__map_index(uintptr_t a, uint64_t *g) {
+  *g = (uint64_t)a >> CTRACE__GRAIN_BITS;
+  return !(a & (((uintptr_t)1 << CTRACE__GRAIN_BITS) - 1)) &&
+         (*g >> (CTRACE__LEAF_BITS + CTRACE__MID_BITS)) < ((uint64_t)1 << CTRACE__TOP_BITS);
+}
+
+/* a's byte, or NULL if no block of ctrace's ever started near it. */
+CTRACE__HOT volatile uint8_t *ctrace__map_at(uintptr_t a) {
+  uint64_t g;
+  uintptr_t mid, leaf;
+  if (!ctrace__map_index(a, &g) ||
+      !(mid = ctrace__load_acquire(&ctrace__map_top[g >> (CTRACE__LEAF_BITS + CTRACE__MID_BITS)])))
+    return NULL;
+  leaf = ctrace__load_acquire(&((volatile uintptr_t *)mid)[(g >> CTRACE__LEAF_BITS) & ((1u << CTRACE__MID_BITS) - 1)]);
+  return leaf ? (volatile uint8_t *)leaf + (g & ((1u << CTRACE__LEAF_BITS) - 1)) : NULL;
+}
+
+/* The node in *slot (n bytes, zeroed), made if missing; 0 if out of memory.
+   Two threads may make one at once: the first to publish it wins. */
+static CTRACE__NOINSTR uintptr_t ctrace__map_node(volatile uintptr_t *slot, size_t n) {
+  uintptr_t node = ctrace__load_acquire(slot);
+  void *mem;
+  if (node) return node;
+  if (!(mem = CTRACE_MEM_ALLOC(n))) return 0;
+  memset(mem, 0, n);
+  if (ctrace__cas_uptr(slot, 0, (uintptr_t)mem)) return (uintptr_t)mem;
+  CTRACE_MEM_FREE(mem);
+  return ctrace__load_acquire(slot);
+}
+
+/* a's byte, its leaf made if missing; NULL if a cannot be mapped. */
+static CTRACE__NOINSTR volatile uint8_t *ctrace__map_make(uintptr_t a) {
+  uint64_t g;
+  uintptr_t mid, leaf;
+  if (!ctrace__map_index(a, &g) ||
+      !(mid = ctrace__map_node(&ctrace__map_top[g >> (CTRACE__LEAF_BITS + CTRACE__MID_BITS)],
+                               sizeof(uintptr_t) << CTRACE__MID_BITS)) ||
+      !(leaf = ctrace__map_node(&((volatile uintptr_t *)mid)[(g >> CTRACE__LEAF_BITS) & ((1u << CTRACE__MID_BITS) - 1)],
+                                (size_t)1 << CTRACE__LEAF_BITS)))
+    return NULL;
+  return (volatile uint8_t *)leaf + (g & ((1u << CTRACE__LEAF_BITS) - 1));
+}
+
+/* A block of ctrace's allocated or freed, the long way: a trace running
+   (the event), no thread state yet, or the live count's batch full. */
+CTRACE__COLD void ctrace__own_alloc_slow(uintptr_t k, uint64_t size, const char *file, int line) {
+  ctrace__note_alloc(ctrace__state(), size);
+  ctrace__block_event(CTRACE_EV_ALLOC, file, (uint32_t)line, k, size);
+}
+
+CTRACE__COLD void ctrace__own_free_slow(uintptr_t k, uint64_t size, const char *file, int line) {
+  ctrace__note_free(ctrace__state(), size);
+  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, k, size);
+}
+
+/* Make r (size + CTRACE__HDR bytes from malloc, calloc or realloc) a live
+   block of ctrace's: header, map byte, counters, event. The pointer the
+   program gets, or NULL (nothing changed) if the map cannot cover r. */
+CTRACE__HOT void *ctrace__own_block(uint8_t *r, size_t size, const char *file, int line) {
+  uintptr_t k = (uintptr_t)(r + CTRACE__HDR);
+  volatile uint8_t *st = ctrace__map_at(k);
+  ctrace__tstate *t = ctrace__tls;
+  uint64_t n = size;
+  int64_t pending;
+  if (CTRACE__UNLIKELY(!st) && !(st = ctrace__map_make(k))) return NULL;
+  memcpy(r, &n, sizeof n);
+  ctrace__store_relaxed(st, CTRACE__BLK_LIVE);
+  if (t && !CTRACE__ON() && (pending = t->ms_pending + (int64_t)n) <= t->ms_headroom)
+    ctrace__count_alloc(t, n, pending); /* ctrace__note_alloc, its test done here */
+  else
+    ctrace__own_alloc_slow(k, n, file, line);
+  return (void *)k;
+}
+
+/* Out of the map's reach (an address above 2^48): the block goes to the
+   thread's table instead, as ctrace_malloc_record's do. */
+CTRACE__COLD void *ctrace__unmapped_block(uint8_t *r, size_t size, const char *file, int line) {
+  memmove(r, r + CTRACE__HDR, size);
+  return ctrace_malloc_record(r, size, file, line);
+}
+
 CTRACE_API CTRACE__NOINSTR void *ctrace_malloc_at(size_t size, const char *file, int line) {
-  return ctrace_malloc_record(malloc(size), size, file, line);
+  uint8_t *r = size <= SIZE_MAX - CTRACE__HDR - CTRACE__MIN_BLOCK ? (uint8_t *)malloc(ctrace__real_size(size)) : NULL;
+  void *p;
+  if (CTRACE__UNLIKELY(!r)) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  p = ctrace__own_block(r, size, file, line);
+  return p ? p : ctrace__unmapped_block(r, size, file, line);
 }
 
 CTRACE_API CTRACE__NOINSTR void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line) {
-  void *p = calloc(n, size);
-  return ctrace_malloc_record(p, p ? (size_t)((uint64_t)n * size) : (size_t)(n && size), file, line);
+  uint8_t *r = NULL;
+  void *p;
+  if (!size || n <= (SIZE_MAX - CTRACE__HDR - CTRACE__MIN_BLOCK) / size) r = (uint8_t *)calloc(1, ctrace__real_size(n * size));
+  if (!r) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  p = ctrace__own_block(r, n * size, file, line);
+  return p ? p : ctrace__unmapped_block(r, n * size, file, line);
 }
 
-/* realloc's contract, kept: NULL ptr allocates; on failure the old block
-   stays valid and tracked; a moved block is a free plus an allocation. A
-   pointer that is not live is reported and left alone (NULL, errno EINVAL). */
-CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line) {
-  uint64_t old = 0;
-  uintptr_t addr = (uintptr_t)ptr;
+/* A MEM_PROBLEM of the allocator's, counted for ctrace_read_memstats too. */
+CTRACE__COLD void ctrace__alloc_problem(volatile uint64_t *count, const char *what, const char *file, int line,
+                                        const void *ptr) {
+  ctrace__add_u64(count, 1);
+  ctrace__mem_problem(what, file, (uint32_t)line, (uintptr_t)ptr);
+}
+
+#define CTRACE__UNTRACKED_FREE_WHAT "untracked free: not allocated by ctrace, passed to free"
+#define CTRACE__UNTRACKED_REALLOC_WHAT "untracked realloc: not allocated by ctrace, passed to realloc"
+#define CTRACE__DOUBLE_FREE_WHAT "double free of a ctrace block (not passed to free)"
+#define CTRACE__DOUBLE_REALLOC_WHAT "realloc of a freed ctrace block (refused)"
+
+static CTRACE__NOINSTR int ctrace__is_double_free(const void *ptr, volatile uint8_t *st) {
+  uint8_t state = st ? ctrace__load_relaxed(st) : 0;
+  return (state == CTRACE__BLK_FREED || state == CTRACE__BLK_FREED_FAR) && ctrace__still_freed(ptr, state);
+}
+
+/* realloc of a block in a thread's table (from ctrace_malloc_record):
+   1 and *out set if ptr was one. */
+static CTRACE__NOINSTR int ctrace__realloc_recorded(void *ptr, size_t size, const char *file, int line, void **out) {
+  ctrace__tstate *t = ctrace__state();
+  uint64_t old = 0, ignored;
+  uintptr_t addr = (uintptr_t)ptr; /* ptr itself is not to be used once realloc has it */
   void *q;
-  ctrace__tstate *t = ctrace__tls;
-  ctrace__blockslot *s;
-  if (!ptr) return ctrace_malloc_at(size, file, line);
-  if (t && !CTRACE__ON() && ctrace__load_relaxed(&(s = ctrace__home_slot(t, addr))->key) == addr) {
-    /* the quick way: no trace running, ptr live at its home; the table is
-       touched only once realloc has succeeded, so a failure leaves it be */
-    old = ctrace__load_relaxed(&s->size);
-    q = realloc(ptr, size);
-    if (!q && size != 0) {
-      errno = ENOMEM;
-      return NULL;
-    }
-    ctrace__store_relaxed(&s->key, addr | CTRACE__FREED_MARK);
-    ctrace__note_free(t, old);
-    return q ? ctrace_malloc_record(q, size, file, line) : NULL;
-  }
-  t = ctrace__state();
-  if (!ctrace__block_forget(t, addr, &old)) {
-    ctrace__mem_problem("realloc of a pointer that is not live (freed or untracked)", file, (uint32_t)line, addr);
-    errno = EINVAL;
-    return NULL;
-  }
+  if (!t || !ctrace__block_forget(t, addr, &old)) return 0;
   q = realloc(ptr, size);
   if (!q && size != 0) { /* failed: the old block is untouched */
-    uint64_t ignored;
     errno = ENOMEM;
-    ctrace__block_remember(t ? ctrace__blocks_of(t) : NULL, addr, old, &ignored);
-    return NULL;
+    ctrace__block_remember(ctrace__blocks_of(t), addr, old, &ignored);
+    *out = NULL;
+    return 1;
   }
   ctrace__note_free(t, old);
   ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, addr, old);
   if (q) ctrace__track_alloc((uintptr_t)q, size, file, (uint32_t)line);
-  return q;
+  *out = q;
+  return 1;
 }
 
-/* Everything ctrace_free_at's quick path leaves: tracing, a key not at its
-   home, other threads' blocks, problems. */
-CTRACE__COLD void ctrace__free_slow(void *ptr, const char *file, int line) {
-  if (ptr && ctrace__track_free((uintptr_t)ptr, file, (uint32_t)line)) free(ptr);
+/* Everything ctrace_realloc_at's own way leaves: a recorded block, a block
+   ctrace freed already, a pointer from another allocator. */
+CTRACE__COLD void *ctrace__realloc_other(void *ptr, volatile uint8_t *st, size_t size, const char *file, int line) {
+  void *q;
+  if (ctrace__realloc_recorded(ptr, size, file, line, &q)) return q;
+  if (ctrace__is_double_free(ptr, st)) {
+    ctrace__alloc_problem(&ctrace__double_frees, CTRACE__DOUBLE_REALLOC_WHAT, file, line, ptr);
+    errno = EINVAL;
+    return NULL;
+  }
+  ctrace__alloc_problem(&ctrace__untracked_frees, CTRACE__UNTRACKED_REALLOC_WHAT, file, line, ptr);
+  return realloc(ptr, size);
 }
 
-/* ctrace_free_at's key found at its home, with a trace running. The event
-   goes before free(): after it another thread may be handed the address. */
-CTRACE__COLD void ctrace__free_home_traced(ctrace__tstate *t, ctrace__blockslot *s, void *ptr, const char *file,
-                                           int line) {
-  uint64_t size = ctrace__load_relaxed(&s->size);
-  ctrace__store_relaxed(&s->key, (uintptr_t)ptr | CTRACE__FREED_MARK);
-  ctrace__note_free(t, size);
-  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, (uintptr_t)ptr, size);
-  free(ptr);
-}
-
-CTRACE_API CTRACE__NOINSTR CTRACE__LINE_ALIGNED void ctrace_free_at(void *ptr, const char *file, int line) {
-  uintptr_t k = (uintptr_t)ptr;
-  ctrace__tstate *t = ctrace__tls;
-  ctrace__blockslot *s;
-  if (k && t && ctrace__load_relaxed(&(s = ctrace__home_slot(t, k))->key) == k) {
-    uint64_t size;
-    if (CTRACE__ON()) {
-      ctrace__free_home_traced(t, s, ptr, file, line);
-      return;
-    }
-    size = ctrace__load_relaxed(&s->size);
-    ctrace__store_relaxed(&s->key, k | CTRACE__FREED_MARK); /* a tombstone that remembers k */
+/* Everything ctrace_free_at's own way leaves, as ctrace__realloc_other. */
+CTRACE__COLD void ctrace__free_other(void *ptr, volatile uint8_t *st, const char *file, int line) {
+  ctrace__tstate *t;
+  uint64_t size = 0;
+  if (!ptr) return;
+  if ((t = ctrace__state()) != NULL && ctrace__block_forget(t, (uintptr_t)ptr, &size)) {
     ctrace__note_free(t, size);
+    ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, (uintptr_t)ptr, size);
     free(ptr);
+  } else if (ctrace__is_double_free(ptr, st)) {
+    ctrace__alloc_problem(&ctrace__double_frees, CTRACE__DOUBLE_FREE_WHAT, file, line, ptr);
+  } else {
+    ctrace__alloc_problem(&ctrace__untracked_frees, CTRACE__UNTRACKED_FREE_WHAT, file, line, ptr);
+    free(ptr);
+  }
+}
+
+/* realloc's contract, kept: NULL ptr allocates; size 0 frees (glibc's
+   way); on failure the old block stays valid and live; a block moved or not
+   is a free plus an allocation. */
+CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const char *file, int line) {
+  volatile uint8_t *st;
+  uint8_t *r, *q, word[8];
+  uint64_t old;
+  uintptr_t addr = (uintptr_t)ptr; /* ptr itself is not to be used once realloc has it */
+  size_t off;
+  void *p;
+  if (!ptr) return ctrace_malloc_at(size, file, line);
+  st = ctrace__map_at((uintptr_t)ptr);
+  if (!st || ctrace__load_relaxed(st) != CTRACE__BLK_LIVE) return ctrace__realloc_other(ptr, st, size, file, line);
+  if (size == 0) {
+    ctrace_free_at(ptr, file, line);
+    return NULL;
+  }
+  r = (uint8_t *)ptr - CTRACE__HDR;
+  memcpy(&old, r, sizeof old);
+  off = ctrace__tag_offset(old);
+  memcpy(word, (uint8_t *)ptr + off, sizeof word);
+  /* freed before realloc: once it returns, another thread may be given ptr */
+  ctrace__mark_freed(st, (uintptr_t)ptr, old);
+  q = size <= SIZE_MAX - CTRACE__HDR - CTRACE__MIN_BLOCK ? (uint8_t *)realloc(r, ctrace__real_size(size)) : NULL;
+  if (!q) {
+    memcpy((uint8_t *)addr + off, word, sizeof word);
+    ctrace__store_relaxed(st, CTRACE__BLK_LIVE);
+    errno = ENOMEM;
+    return NULL;
+  }
+  if (ctrace__real_size(size) >= CTRACE__HDR + off + sizeof word) /* the copy has the tag: the program's bytes back */
+    memcpy(q + CTRACE__HDR + off, word, sizeof word);
+  ctrace__note_free(ctrace__state(), old);
+  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, addr, old);
+  p = ctrace__own_block(q, size, file, line);
+  return p ? p : ctrace__unmapped_block(q, size, file, line);
+}
+
+CTRACE_API CTRACE__NOINSTR void ctrace_free_at(void *ptr, const char *file, int line) {
+  volatile uint8_t *st = ctrace__map_at((uintptr_t)ptr);
+  ctrace__tstate *t = ctrace__tls;
+  uint8_t *r;
+  uint64_t size;
+  if (CTRACE__UNLIKELY(!st || ctrace__load_relaxed(st) != CTRACE__BLK_LIVE)) {
+    ctrace__free_other(ptr, st, file, line);
     return;
   }
-  ctrace__free_slow(ptr, file, line);
+  r = (uint8_t *)ptr - CTRACE__HDR;
+  memcpy(&size, r, sizeof size);
+  /* before free(): after it another thread may be handed the address */
+  ctrace__mark_freed(st, (uintptr_t)ptr, size);
+  if (t && !CTRACE__ON()) ctrace__note_free(t, size);
+  else ctrace__own_free_slow((uintptr_t)ptr, size, file, line);
+  free(r);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_alloc_event(ctrace_site *site, const void *ptr, uint64_t size) {
@@ -4155,6 +4388,8 @@ CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
   ms->pause_total_ns = ctrace__load_relaxed(&ctrace__g.ms_pause);
   ms->last_gc_ns = ctrace__load_relaxed(&ctrace__g.ms_last_gc);
   ms->rss = ctrace__rss_bytes();
+  ms->untracked_frees = ctrace__load_relaxed(&ctrace__untracked_frees);
+  ms->double_frees = ctrace__load_relaxed(&ctrace__double_frees);
   if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) ctrace__memstats_event(t, ms);
 }
 
@@ -10403,16 +10638,19 @@ static void ctrace__problem(ctrace_analysis *a, int kind, uint64_t n, int64_t t,
   ctrace_problem *p = &a->kinds[kind];
   p->kind = kind;
   p->what = ctrace__problem_text(kind);
+  if (!p->file) p->file = "";
   ctrace__problem_count(p, n, t, thread);
 }
 
-static void ctrace__problem_reported(ctrace_analysis *a, const char *name, int64_t t,
-                                     uint32_t thread) {
+/* One entry per name and site: an untracked free names the line to fix. */
+static void ctrace__problem_reported(ctrace_analysis *a, const ctrace_event *ev) {
   uint32_t i, named = a->n_reported < CTRACE__MAX_REPORTED ? a->n_reported : CTRACE__MAX_REPORTED;
-  const char *own = ctrace__intern_ev(a, name); /* interned: one text, one pointer */
-  if (!own) return;
+  /* interned: one text, one pointer, so a name or file is compared once per
+     distinct string, never by its bytes per event */
+  const char *own = ctrace__intern_ev(a, ctrace__str(ev->name)), *file = ctrace__intern_ev(a, ctrace__str(ev->file));
+  if (!own || !file) return;
   for (i = 0; i < named; i++)
-    if (a->reported[i].what == own) break;
+    if (a->reported[i].what == own && a->reported[i].file == file && a->reported[i].line == ev->line) break;
   if (i == named) {
     /* Past the cap every new name counts in one fold entry at the end,
        which a name spelled "(other problems)" never matches above. */
@@ -10420,10 +10658,13 @@ static void ctrace__problem_reported(ctrace_analysis *a, const char *name, int64
     if (i == a->n_reported) {
       a->reported[i].kind = CTRACE_PROB_REPORTED;
       a->reported[i].what = what;
+      a->reported[i].file = i < CTRACE__MAX_REPORTED ? file : "";
+      a->reported[i].line = i < CTRACE__MAX_REPORTED ? ev->line : 0;
+      if (!a->reported[i].file) a->reported[i].file = "";
       a->n_reported++;
     }
   }
-  ctrace__problem_count(&a->reported[i], 1, t, thread);
+  ctrace__problem_count(&a->reported[i], 1, ev->time_ns, ev->thread);
 }
 
 /* ---- threads ----------------------------------------------------------------------- */
@@ -11589,8 +11830,14 @@ static void ctrace__free(ctrace_analysis *a, const ctrace_event *ev) {
   }
   if (!e) {
     int twice = a->freed[slot] == ev->ptr;
+    ctrace_problem *p = &a->kinds[twice ? CTRACE_PROB_DOUBLE_FREE : CTRACE_PROB_UNTRACKED_FREE];
     ctrace__problem(a, twice ? CTRACE_PROB_DOUBLE_FREE : CTRACE_PROB_UNTRACKED_FREE, 1,
                     ev->time_ns, ev->thread);
+    if (p->count == 1 && ev->file && ev->file[0]) { /* the first one's site */
+      const char *f = ctrace__intern(a, ev->file);
+      p->file = f ? f : "";
+      p->line = ev->line;
+    }
     return;
   }
   s = &a->sites[e->ref];
@@ -11776,7 +12023,7 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
       a->loss_thread = ev->thread;
     }
     break;
-  case CTRACE_EV_MEM_PROBLEM: ctrace__problem_reported(a, ev->name, ev->time_ns, ev->thread); break;
+  case CTRACE_EV_MEM_PROBLEM: ctrace__problem_reported(a, ev); break;
   case CTRACE_EV_INSTANT: break;
   case CTRACE_EV_WAIT_BEGIN: ctrace__wait_begin(a, ti, ev); break;
   case CTRACE_EV_WAIT_END: ctrace__wait_close(a, ti, ev->time_ns); break;
@@ -13257,6 +13504,8 @@ static void ctrace__json_rest(ctrace__out *o, const ctrace_analysis *a) {
     ctrace__ju(o, "count", p->count);
     ctrace__ji(o, "first_ns", p->first_ns);
     ctrace__ju(o, "thread", p->thread);
+    ctrace__js(o, "file", p->file ? p->file : "");
+    ctrace__ju(o, "line", p->line);
     ctrace__out_s(o, "}");
   }
   ctrace__out_s(o, "]");
@@ -13695,6 +13944,11 @@ static void ctrace__text_rest(ctrace__out *o, const ctrace_analysis *a) {
   for (i = 0; i < a->n_problems; i++) {
     ctrace__out_f(o, "  %10llu  ", (unsigned long long)a->problems[i].count);
     ctrace__term_name(o, a->problems[i].what, 80);
+    if (a->problems[i].file && a->problems[i].file[0]) {
+      ctrace__out_s(o, " at ");
+      ctrace__term_name(o, a->problems[i].file, 120);
+      ctrace__out_f(o, ":%u", (unsigned)a->problems[i].line);
+    }
     ctrace__out_s(o, "\n");
   }
   if (a->sum.logs)
@@ -16639,10 +16893,28 @@ static void ctrace__story_temps(const ctrace_analysis *a, ctrace__story *st) {
 }
 
 /* Fills up to CTRACE__STORY_MAX sentences; returns how many. */
+/* The first memory problem with a site (untracked or double frees, the
+   allocator's own reports), NULL if none; *total: how many there were. */
+static const ctrace_problem *ctrace__first_memory_problem(const ctrace_analysis *a, uint64_t *total) {
+  const ctrace_problem *first = NULL;
+  uint32_t i, n = 0;
+  const ctrace_problem *pr = ctrace_analysis_problems(a, &n);
+  *total = 0;
+  for (i = 0; pr && i < n; i++) {
+    if (pr[i].kind != CTRACE_PROB_REPORTED && pr[i].kind != CTRACE_PROB_DOUBLE_FREE &&
+        pr[i].kind != CTRACE_PROB_UNTRACKED_FREE)
+      continue;
+    *total += pr[i].count;
+    if (!first || (pr[i].first_ns < first->first_ns)) first = &pr[i];
+  }
+  return first;
+}
+
 static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
   const ctrace_gc_stats *g = ctrace_analysis_gc(a);
   uint32_t n = 0, nl = 0, dropped = 0;
+  uint64_t n_mp = 0;
   char b1[32], b2[32], b3[32];
   if (!m || !g) return 0;
   if (!g->count) n = ctrace__story_threads(a, out, n); /* no collector: who runs and who waits comes first */
@@ -16672,6 +16944,7 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
   if (g->count) n = ctrace__story_threads(a, out, n);
   if (m->mallocs) {
     const ctrace_alloc_site *lk = ctrace_analysis_leaks(a, &nl, &dropped);
+    const ctrace_problem *mp = ctrace__first_memory_problem(a, &n_mp);
     out[n].kind = CTRACE__ST_LEAKS; out[n].link = "#memory"; out[n].link_text = "memory";
     if (m->live_blocks && lk && nl) {
       ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
@@ -16682,6 +16955,13 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
                     m->live_blocks == 1 ? "was" : "were", (unsigned)(nl + dropped),
                     ctrace__plural(nl + dropped, "site", "sites"), b3,
                     lk[0].file[0] ? lk[0].file : "(no site)", (unsigned)lk[0].line);
+    } else if (mp) { /* a free ctrace did not allocate, or a double free: not "no leaks" */
+      ctrace__textf(out[n].text, sizeof out[n].text,
+                    "Every one of the %llu tracked allocations was freed, but %llu %s ctrace did not "
+                    "allocate or had freed already (see the trace problems), the first at %.160s:%u.",
+                    (unsigned long long)m->mallocs, (unsigned long long)n_mp,
+                    n_mp == 1 ? "free or realloc was of a pointer" : "frees or reallocs were of pointers",
+                    mp->file[0] ? mp->file : "(no site)", (unsigned)mp->line);
     } else {
       ctrace__textf(out[n].text, sizeof out[n].text, "Every one of the %llu allocations was freed: no leaks.",
                     (unsigned long long)m->mallocs);
@@ -16978,6 +17258,11 @@ static void ctrace__rep_problems(ctrace__report *r, const ctrace_analysis *a, co
     ctrace__rep_html(r, ctrace_problem_kind_name(pr[i].kind), 60);
     ctrace__sink_str(r->o, ": ");
     ctrace__rep_html(r, pr[i].what, 300);
+    if (pr[i].file && pr[i].file[0]) {
+      ctrace__sink_str(r->o, " at <b>");
+      ctrace__rep_html(r, pr[i].file, 200);
+      ctrace__sink_fmt(r->o, ":%u</b>", (unsigned)pr[i].line);
+    }
     ctrace__sink_str(r->o, " (");
     ctrace__rep_count(r, pr[i].count);
     ctrace__sink_str(r->o, " times, first at ");

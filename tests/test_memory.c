@@ -11,10 +11,13 @@
      nothing;
    - ALLOC and FREE events come back from the reader with the sizes, pointers
      and sites (file and line of the call) they were made with;
-   - freeing a pointer ctrace never handed out (a stack address, the inside of
-     a block), freeing twice, and realloc of a stack address are reported as CTRACE_EV_MEM_PROBLEM events,
-     change no statistics and do not reach free() (tests/test_memory_asan.sh
-     runs this program under AddressSanitizer to prove the last point).
+   - a pointer ctrace did not allocate (from malloc, strdup, getline) goes to
+     the C library's free or realloc and is reported as an untracked free
+     (CTRACE_EV_MEM_PROBLEM, memstats untracked_frees), with no trace running
+     too (the C library's heap does not grow); a double free of ctrace's
+     block and a realloc of it are reported and never reach free()
+     (tests/test_memory_asan.sh runs this program under AddressSanitizer,
+     whose leak check and double-free check prove both).
 
    Accounting convention these tests pin down (the only reading of "behave
    exactly like realloc" that keeps the counts and the events in step):
@@ -36,7 +39,11 @@
 #include "harness.h"
 
 #include <errno.h>
+#ifndef _WIN32
+#include <malloc.h> /* mallinfo2 */
+#endif
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -275,44 +282,86 @@ static void edge_sequence(const char *mode) {
   check_delta(&s0, &s1, d, "free after a failed realloc", mode);
 }
 
-/* Frees ctrace never handed out. They must be refused without touching the
-   heap: free() of a stack address or of the inside of a block would abort or
-   corrupt it, and a second free of the same block is a double free. */
+/* Pointers ctrace did not allocate, from malloc, strdup and getline, go to
+   the C library's free and realloc as they would without ctrace (AddressSanitizer's
+   leak check in tests/test_memory_asan.sh proves none is kept), and are
+   counted as untracked; a second free or a realloc of a block ctrace freed
+   is refused and counted, and never reaches free() (ASan would see it). */
 typedef struct bad_frees {
-  uintptr_t stack, interior, twice, realloc_stack;
+  uintptr_t dup, raw, moved, line, twice, realloc_freed;
 } bad_frees;
+
+#ifdef _WIN32 /* no getline or strdup under mingw's -std=c99 (tests/test_windows.sh) */
+static char *strdup_of(const char *s) {
+  char *p = (char *)malloc(strlen(s) + 1);
+  if (p) strcpy(p, s);
+  return p;
+}
+static char *read_a_line(void) { return strdup_of("a line for getline\n"); }
+#define strdup strdup_of
+#else
+/* A line read with getline into a buffer the C library allocates. */
+static char *read_a_line(void) {
+  FILE *f = tmpfile();
+  char *line = NULL;
+  size_t cap = 0;
+  if (!f) return NULL;
+  fputs("a line for getline\n", f);
+  rewind(f);
+  if (getline(&line, &cap, f) < 0) {
+    free(line);
+    line = NULL;
+  }
+  fclose(f);
+  return line;
+}
+#endif
 
 static bad_frees misuse_sequence(const char *mode) {
   ctrace_memstats s0 = stats_now(), s1;
   delta d = delta_zero();
   bad_frees bad;
-  char on_stack[16], other_stack[16];
-  unsigned char *block = (unsigned char *)ctrace_malloc(64);
-  unsigned char *gone = (unsigned char *)ctrace_malloc(48);
-  int i, heap_ok = 1;
+  char *dup = strdup("from strdup"), *line = read_a_line(), *raw = (char *)malloc(40), *moved;
+  unsigned char *gone = (unsigned char *)ctrace_malloc(48), *gone2 = (unsigned char *)ctrace_malloc(700);
+  int i, heap_ok = 1, saved;
 
-  model_malloc(&d, 64);
-  model_malloc(&d, 48);
   memset(&bad, 0, sizeof bad);
-  if (!CHECK(block && gone, "two blocks for the misuse test (%s)", mode)) return bad;
-  bad.stack = (uintptr_t)on_stack;
-  bad.interior = (uintptr_t)(block + 8);
+  if (!CHECK(dup && line && raw && gone && gone2, "three foreign blocks and two of ctrace's (%s)", mode)) return bad;
+  model_malloc(&d, 48);
+  model_malloc(&d, 700);
+  bad.dup = (uintptr_t)dup;
+  bad.raw = (uintptr_t)raw;
+  bad.line = (uintptr_t)line;
   bad.twice = (uintptr_t)gone;
   ctrace_free(gone);
   model_free(&d, 48);
-
-  ctrace_free(on_stack);
-  ctrace_free(block + 8);
   ctrace_free(gone); /* a double free */
-  bad.realloc_stack = (uintptr_t)other_stack;
-  CHECK(ctrace_realloc(other_stack, 32) == NULL,
-        "realloc of a pointer ctrace never handed out is refused with NULL (%s)", mode);
-  s1 = stats_now();
-  check_delta(&s0, &s1, d, "untracked and double frees, untracked realloc change nothing", mode);
+  /* Another block: reporting the first problem may allocate (the trace
+     interns its text), and memory handed out again is no longer a freed
+     block of ctrace's. */
+  bad.realloc_freed = (uintptr_t)gone2;
+  ctrace_free(gone2);
+  model_free(&d, 700);
+  errno = 0;
+  CHECK(ctrace_realloc(gone2, 32) == NULL && errno == EINVAL,
+        "realloc of a block ctrace freed is refused with NULL and EINVAL (%s)", mode);
 
-  memset(block, 0x42, 64);
-  ctrace_free(block);
-  model_free(&d, 64);
+  ctrace_free(dup);
+  strcpy(raw, "kept by realloc");
+  moved = (char *)ctrace_realloc(raw, 100000); /* far larger: moves */
+  saved = moved != NULL;
+  CHECK(saved && strcmp(moved, "kept by realloc") == 0,
+        "realloc of malloc's block is the C library's realloc: contents kept (%s)", mode);
+  bad.moved = (uintptr_t)moved;
+  ctrace_free(moved);
+  ctrace_free(line);
+  s1 = stats_now();
+  check_delta(&s0, &s1, d, "untracked frees and reallocs, double free and realloc change nothing else", mode);
+  CHECK_EQ_UINT(s1.untracked_frees - s0.untracked_frees, 4,
+                "memstats count 4 untracked frees and reallocs (strdup, realloc, its result, getline) (%s)", mode);
+  CHECK_EQ_UINT(s1.double_frees - s0.double_frees, 2,
+                "memstats count the double free and the realloc of a freed block (%s)", mode);
+
   for (i = 0; i < 1000; i++) { /* the heap still works after the refusals */
     unsigned char *t = (unsigned char *)ctrace_malloc((size_t)(16 + i % 200));
     if (!t) {
@@ -329,6 +378,26 @@ static bad_frees misuse_sequence(const char *mode) {
   for (i = 0; i < 1000; i++) d.total += (uint64_t)(16 + i % 200);
   check_delta(&s0, &s1, d, "bad frees, then 1000 good pairs", mode);
   return bad;
+}
+
+/* No trace running, many rounds: a foreign block freed through ctrace_free
+   each time. Were ctrace to keep them, the C library's heap would grow by
+   the whole 64 MiB; passed to free(), the same memory comes back. */
+static void no_leak_rounds(void) {
+#ifndef _WIN32
+  struct mallinfo2 before = mallinfo2(), after;
+  int i;
+  for (i = 0; i < 4096; i++) {
+    char *p = (char *)malloc(16384);
+    if (!p) break;
+    memset(p, i & 0xff, 16384);
+    ctrace_free(p);
+  }
+  after = mallinfo2();
+  CHECK(after.uordblks < before.uordblks + (size_t)(1u << 20),
+        "4096 foreign 16 KiB blocks through ctrace_free, no trace: in-use heap grew %ld bytes, not 64 MiB",
+        (long)after.uordblks - (long)before.uordblks);
+#endif
 }
 
 /* ---- several threads at once ---------------------------------------------- */
@@ -584,21 +653,28 @@ static void expect_problem(const trace_summary *s, int from, uintptr_t ptr, cons
 
 static void check_problems(const trace_summary *sum, int from, bad_frees bad) {
   int i_first = find_event(sum, from, CTRACE_EV_FREE, bad.twice);
-  int i_stack = find_event(sum, from, CTRACE_EV_MEM_PROBLEM, bad.stack);
-  int i_inner = find_event(sum, from, CTRACE_EV_MEM_PROBLEM, bad.interior);
   int i_twice = find_event(sum, i_first + 1, CTRACE_EV_MEM_PROBLEM, bad.twice);
-  expect_problem(sum, from, bad.stack, "free of a stack address");
-  expect_problem(sum, from, bad.interior, "free of a pointer inside a block");
-  int i_realloc = find_event(sum, from, CTRACE_EV_MEM_PROBLEM, bad.realloc_stack);
+  int i_dup = find_event(sum, from, CTRACE_EV_MEM_PROBLEM, bad.dup);
+  int i_raw = find_event(sum, from, CTRACE_EV_MEM_PROBLEM, bad.raw);
+  int i_moved = find_event(sum, from, CTRACE_EV_MEM_PROBLEM, bad.moved);
+  int i_line = find_event(sum, from, CTRACE_EV_MEM_PROBLEM, bad.line);
+  int i_refused = find_event(sum, from, CTRACE_EV_MEM_PROBLEM, bad.realloc_freed);
   expect_problem(sum, i_first + 1, bad.twice, "double free");
-  expect_problem(sum, from, bad.realloc_stack, "realloc of a stack address");
-  CHECK(i_first >= 0 && i_first < i_stack && i_stack < i_inner && i_inner < i_twice &&
-            i_twice < i_realloc,
-        "the first free, then the four problems, in program order");
+  expect_problem(sum, from, bad.dup, "free of strdup's block");
+  expect_problem(sum, from, bad.raw, "realloc of malloc's block");
+  expect_problem(sum, from, bad.moved, "free of realloc's result");
+  expect_problem(sum, from, bad.line, "free of getline's buffer");
+  expect_problem(sum, from, bad.realloc_freed, "realloc of a block ctrace freed (16 bytes in: a larger block)");
+  CHECK(i_first >= 0 && i_first < i_twice && i_twice < i_refused && i_refused < i_dup && i_dup < i_raw && i_raw < i_moved &&
+            i_moved < i_line,
+        "the first free, then the problems, in program order");
+  CHECK(i_dup >= 0 && strstr(sum->main_events[i_dup].name, "untracked") != NULL &&
+            i_twice >= 0 && strstr(sum->main_events[i_twice].name, "double free") != NULL,
+        "the untracked free and the double free are told apart by name");
   /* Later mallocs may reuse the address, so look only around the problem. */
   CHECK(i_twice < 0 || find_event_in(sum, i_first + 1, i_twice + 2, CTRACE_EV_FREE, bad.twice) < 0,
         "the double free is not also recorded as a FREE");
-  CHECK_EQ_UINT(sum->problems, 4, "exactly four memory problems in the whole trace");
+  CHECK_EQ_UINT(sum->problems, 6, "exactly six memory problems in the whole trace");
 }
 
 static void round_trip(const char *dir) {
@@ -712,6 +788,7 @@ int main(void) {
   edge_sequence("no trace");
   packed_sequence("no trace");
   (void)misuse_sequence("no trace");
+  no_leak_rounds();
   (void)threaded_sequence("no trace");
   gc_phases("no trace");
 

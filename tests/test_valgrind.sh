@@ -40,6 +40,11 @@ cat >"$T/fishy.supp" <<'SUPP'
    fun:realloc
    ...
 }
+{
+   ctrace reads a freed block's tag on purpose to tell a double free (README, Memory)
+   Memcheck:Addr1
+   fun:ctrace__still_freed
+}
 SUPP
 VG="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --num-callers=16 --suppressions=$T/fishy.supp"
 # Checks that fail under valgrind for valgrind's own reasons: its calloc
