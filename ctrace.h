@@ -4594,8 +4594,15 @@ CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp, uintptr_
 #ifdef __cplusplus
 extern "C" {
 #endif
-void __cyg_profile_func_enter(void *fn, void *call_site) CTRACE__NOINSTR;
-void __cyg_profile_func_exit(void *fn, void *call_site) CTRACE__NOINSTR;
+/* Never inlined into an instrumented function of the same file: the hooks
+   read their own frame and return address (see ctrace__fn_open_at_enter). */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__FN_HOOK CTRACE__NOINSTR __attribute__((noinline))
+#else
+#define CTRACE__FN_HOOK CTRACE__NOINSTR
+#endif
+void __cyg_profile_func_enter(void *fn, void *call_site) CTRACE__FN_HOOK;
+void __cyg_profile_func_exit(void *fn, void *call_site) CTRACE__FN_HOOK;
 
 void __cyg_profile_func_enter(void *fn, void *call_site) {
   ctrace__tstate *t;
