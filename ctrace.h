@@ -4215,6 +4215,7 @@ static CTRACE__NOINSTR void ctrace__after_fork_child(void) {
       self->buf = NULL;
       self->pos = self->copied = NULL;
       self->limit = 0;
+      self->os_tid = ctrace__os_thread_id(); /* the child's own (it names the thread too) */
       ctrace__g.states = self;
     }
     /* The other threads' block tables stay (their blocks are the child's
