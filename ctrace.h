@@ -4787,6 +4787,7 @@ static CTRACE__NOINSTR void ctrace__after_fork_child(void) {
       self->buf = NULL;
       self->pos = self->copied = NULL;
       self->limit = 0;
+      self->os_tid = ctrace__os_thread_id(); /* the child's own (it names the thread too) */
       ctrace__g.states = self;
     }
     /* The other threads' block tables stay (their blocks are the child's
@@ -5096,23 +5097,22 @@ CTRACE__HOT uint32_t ctrace__fn_open_at_enter(const ctrace__tstate *t, uint32_t 
   return d;
 }
 
-/* The same at an exit of fn: calls whose frames are below the hook's are
-   gone (gcc and clang often jump to the exit hook after the frame is
-   released, so it runs in the caller's frame); the exiting call is the
-   shallowest of fn at or above it, and calls above that one left without
-   their exits. An exit of no open call (it began before the session)
-   ends only calls that are gone. */
-static CTRACE__NOINSTR uint32_t ctrace__fn_open_at_exit(const ctrace__tstate *t, uint32_t d, uintptr_t fn, uintptr_t sp) {
-  uint32_t j = d, k;
-  int gone_is_it = 0;
-  while (j && t->fn_stack[j - 1].sp < sp) {
-    gone_is_it |= t->fn_stack[j - 1].fn == fn;
-    j--;
-  }
-  if (gone_is_it) return j;
-  for (k = j; k; k--)
+/* The same at an exit of fn. Calls whose frames are below the hook's are
+   gone. gcc and clang often jump to the exit hook after the function's frame
+   is released (the hook then returns straight to the call site, so `tail`):
+   the exiting call is then among the gone ones, or was never recorded.
+   Otherwise it is the shallowest open call of fn at or above the hook's
+   frame, and the calls above it left without their exits (longjmp). An exit
+   of no open call (it began before the session) ends only calls that are
+   gone. */
+static CTRACE__NOINSTR uint32_t ctrace__fn_open_at_exit(const ctrace__tstate *t, uint32_t d, uintptr_t fn, uintptr_t sp,
+                                                        int tail) {
+  uint32_t k;
+  while (d && t->fn_stack[d - 1].sp < sp) d--;
+  if (tail) return d;
+  for (k = d; k; k--)
     if (t->fn_stack[k - 1].fn == fn) return k - 1;
-  return j;
+  return d;
 }
 
 /* Open calls past CTRACE__FN_DEPTH are only counted: a hook in a frame
@@ -5139,7 +5139,7 @@ CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp, uintptr_
     uint64_t now = ctrace__now();
     uint32_t d = ctrace__fn_untracked_gone(t, sp), keep;
     if (!enter) {
-      keep = d <= CTRACE__FN_DEPTH ? ctrace__fn_open_at_exit(t, d, (uintptr_t)fn, sp) : d - 1;
+      keep = d <= CTRACE__FN_DEPTH ? ctrace__fn_open_at_exit(t, d, (uintptr_t)fn, sp, cs == at) : d - 1;
       ctrace__fn_end_down_to(t, keep, now);
     } else {
       uint32_t i = ctrace__fn_slot(fn), id = t->fn_cache[i].fn == (uintptr_t)fn ? t->fn_cache[i].id : 0;
@@ -5174,8 +5174,15 @@ CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp, uintptr_
 #ifdef __cplusplus
 extern "C" {
 #endif
-void __cyg_profile_func_enter(void *fn, void *call_site) CTRACE__NOINSTR;
-void __cyg_profile_func_exit(void *fn, void *call_site) CTRACE__NOINSTR;
+/* Never inlined into an instrumented function of the same file: the hooks
+   read their own frame and return address (see ctrace__fn_open_at_enter). */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__FN_HOOK CTRACE__NOINSTR __attribute__((noinline))
+#else
+#define CTRACE__FN_HOOK CTRACE__NOINSTR
+#endif
+void __cyg_profile_func_enter(void *fn, void *call_site) CTRACE__FN_HOOK;
+void __cyg_profile_func_exit(void *fn, void *call_site) CTRACE__FN_HOOK;
 
 void __cyg_profile_func_enter(void *fn, void *call_site) {
   ctrace__tstate *t;
@@ -5200,19 +5207,20 @@ void __cyg_profile_func_enter(void *fn, void *call_site) {
   ctrace__fn_enter_at(t, t->fn_cache[i].id, ctrace__cpu_ticks());
 }
 
-/* The quick exit: the call on top, its caller still open. */
+/* The quick exit: the call on top, in the hook's frame or (the hook jumped
+   to, see ctrace__fn_open_at_exit) in the one just below, its caller open. */
 void __cyg_profile_func_exit(void *fn, void *call_site) {
   ctrace__tstate *t;
   uint32_t d;
-  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-  (void)call_site;
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0), cs = (uintptr_t)call_site,
+            at = (uintptr_t)__builtin_return_address(0);
   if (!CTRACE__FN_ON()) return;
   t = ctrace__tls;
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
                        (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
                        (d = t->fn_depth) == 0 || d > CTRACE__FN_DEPTH || t->fn_stack[d - 1].fn != (uintptr_t)fn ||
-                       (t->fn_stack[d - 1].sp < sp && d > 1 && t->fn_stack[d - 2].sp < sp))) {
-    ctrace__fn_general(fn, 0, sp, 0, 0);
+                       (t->fn_stack[d - 1].sp < sp && (cs != at || (d > 1 && t->fn_stack[d - 2].sp < sp))))) {
+    ctrace__fn_general(fn, 0, sp, cs, at);
     return;
   }
   t->fn_depth = d - 1;

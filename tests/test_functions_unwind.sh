@@ -6,8 +6,9 @@
 #   loop     a loop longjmps out of the same call 1000 times: each call is a
 #            sibling under the loop's function, never nested in the last one;
 #   deep     a longjmp from 50 levels of recursion to the outermost level,
-#            which then makes another call and returns: that call is under
-#            the outermost level and every level is ended;
+#            which returns: every level is ended at its exit (an event
+#            recorded next is in the caller) and the caller's next call
+#            is under the caller;
 #   inline   a function gcc inlines calls one that longjmps to the caller's
 #            own frame, repeatedly: the inlined calls stay siblings.
 # Run from the repo root; BUILD (default build) holds the build output.
@@ -41,12 +42,21 @@ NOINLINE void looper(void) {
     if (setjmp(jb) == 0) jumps(i);
 }
 NOINLINE void after(void) { sink++; }
-NOINLINE void down(int n) { if (n) down(n - 1); else if (sink >= 0) thrower(); sink++; }
+/* Level 50 catches what level 0 throws: after the longjmp the exit of level
+   50 finds 50 levels of its own function above it. */
+NOINLINE void down(int n) {
+  if (n == 50) {
+    if (setjmp(jb) == 0) down(n - 1);
+  } else if (n) down(n - 1);
+  else if (sink >= 0) thrower();
+  sink++;
+}
 NOINLINE void top(void) {
-  if (setjmp(jb) == 0) down(50);
+  down(50);
+  CTRACE_INSTANT("back in top");
   after();
 }
-static inline void inl_jump(int i) { sink += i; thrower(); }
+static inline __attribute__((always_inline)) void inl_jump(int i) { sink += i; thrower(); } /* gcc would not inline it here */
 NOINLINE void inline_looper(void) {
   volatile int i;
   for (i = 0; i < 100; i++)
@@ -88,10 +98,11 @@ if [ "$n" = 1000 ] && [ "$d" -le 4 ] && grep -qx "looper;jumps;thrower" "$TMP/lo
   pass "unwind: 1000 longjmps out of one call site leave 1000 sibling calls (deepest $d)"
 else fail "unwind: loop: $n calls, deepest $d, stacks $(head -5 "$TMP/loop.stacks" | tr '\n' ' ')"; fi
 
+back=$("$TOOL" dump "$TMP/deep.ctrace" | awk -F'\t' '$3 == "zone_begin" {d++} $3 == "zone_end" {d--} $3 == "instant" {print d}')
 if grep -qx "top;after" "$TMP/deep.stacks" && ! grep -q "down;after\|thrower;after" "$TMP/deep.stacks" &&
-   [ "$(calls "$TMP/deep.ctrace" down)" = 51 ] && [ "$(deepest "$TMP/deep.ctrace")" = 53 ]; then
-  pass "unwind: after a longjmp out of 51 recursive levels the next call is under the outermost"
-else fail "unwind: deep: $(grep after "$TMP/deep.stacks" | head -3 | tr '\n' ' ')"; fi
+   [ "$(calls "$TMP/deep.ctrace" down)" = 51 ] && [ "$(deepest "$TMP/deep.ctrace")" = 53 ] && [ "$back" = 1 ]; then
+  pass "unwind: a longjmp out of 50 levels of a recursion into its outermost level ends them all at its exit"
+else fail "unwind: deep: depth at the instant after it: $back; $(grep after "$TMP/deep.stacks" | head -3 | tr '\n' ' ')"; fi
 
 n=$(calls "$TMP/inline.ctrace" inl_jump); d=$(deepest "$TMP/inline.ctrace")
 if [ "$n" = 100 ] && [ "$d" -le 4 ] && grep -qx "inline_looper;inl_jump;thrower" "$TMP/inline.stacks"; then

@@ -3,7 +3,9 @@
    program; a thread named with pthread_setname_np before its first event
    carries that name; a thread with no name of its own (its OS name is the
    one inherited from the process) stays unnamed; ctrace_thread_name wins
-   over the OS name. Linux only: elsewhere the test says SKIP. */
+   over the OS name. A child of fork that starts a session of its own
+   records its own OS thread id and the program's name. Linux only:
+   elsewhere the test says SKIP. */
 #define _GNU_SOURCE
 #define CTRACE_IMPLEMENTATION
 #define CTRACE_TOOLS_IMPLEMENTATION
@@ -13,6 +15,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void *named_by_os(void *p) {
   (void)p;
@@ -68,6 +72,30 @@ int main(int argc, char **argv) {
   CHECK_EQ_UINT(unnamed_count, 1, "the thread with only the inherited OS name stays unnamed");
   ctrace_analysis_free(a);
   remove(path);
+
+  { /* fork: the child's session names its thread from the child */
+    char child_path[512];
+    pid_t pid;
+    int status = 0;
+    snprintf(child_path, sizeof child_path, "build/tmp/test_thread_names_os_%d_child.ctrace", (int)getpid());
+    pid = fork();
+    if (pid == 0) {
+      if (ctrace_start(child_path) != 0) _exit(2);
+      { CTRACE_ZONE("child-work"); }
+      _exit(ctrace_stop() == 0 ? 0 : 3);
+    }
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "the child traced on its own");
+    a = NULL;
+    if (CHECK(ctrace_analyze(child_path, NULL, &a, err, sizeof err) == 0 && a, "child's trace analysed: %s", err)) {
+      int found = 0;
+      th = ctrace_analysis_threads(a, &n);
+      for (i = 0; i < n; i++) found |= th[i].os_id == (uint64_t)pid && strcmp(th[i].name, prog) == 0;
+      CHECK(found, "the child's thread has the child's OS id and the program's name");
+      ctrace_analysis_free(a);
+    }
+    remove(child_path);
+  }
 #else
   (void)argc;
   (void)argv;
