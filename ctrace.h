@@ -10626,7 +10626,9 @@ static CTRACE__MAYBE_UNUSED uint32_t ctrace__hsl(double hue, double sat, double 
    zone is recognisable across the timeline, the flame graph and two reports. */
 static CTRACE__MAYBE_UNUSED uint32_t ctrace__name_colour(const char *name) {
   uint32_t h = ctrace__hash_str(name);
-  return ctrace__hsl((double)(h % 360u), 0.45 + (double)((h >> 9) % 20u) / 100.0,
+  /* hues 50-330 only: red is resident memory (and an unfinished zone's
+     outline), orange a collection; a zone never looks like either */
+  return ctrace__hsl((double)(50u + h % 281u), 0.45 + (double)((h >> 9) % 20u) / 100.0,
                      0.62 + (double)((h >> 17) % 12u) / 100.0, 0xffu);
 }
 

@@ -686,6 +686,29 @@ static void test_report_consistency(void) {
   remove(path);
 }
 
+/* Each colour one meaning: no zone is drawn red (resident memory) or orange
+   (a collection), whatever its name; peak markers are not red either. */
+static void test_colours(void) {
+  uint32_t i, clash = 0;
+  char name[32];
+  for (i = 0; i < 2000; ++i) {
+    uint32_t c;
+    double r, g, b, mx, mn, hue;
+    snprintf(name, sizeof name, "zone %u", i);
+    c = ctrace__name_colour(name);
+    r = (double)(c >> 24) / 255.0; g = (double)((c >> 16) & 0xffu) / 255.0; b = (double)((c >> 8) & 0xffu) / 255.0;
+    mx = r > g ? (r > b ? r : b) : (g > b ? g : b);
+    mn = r < g ? (r < b ? r : b) : (g < b ? g : b);
+    if (mx - mn < 1e-9) continue;
+    hue = mx == r ? fmod((g - b) / (mx - mn), 6.0) : mx == g ? (b - r) / (mx - mn) + 2 : (r - g) / (mx - mn) + 4;
+    hue *= 60;
+    if (hue < 0) hue += 360;
+    clash += hue < 45 || hue > 335;
+  }
+  CHECK(clash == 0 && CTRACE__PEAK_MARK != CTRACE__RSS_LINE,
+        "colours: no zone in the red/orange of resident memory and collections (%u of 2000)", clash);
+}
+
 static void test_units(void) {
   ctrace__sink o;
   char b1[48], b2[48];
@@ -715,6 +738,7 @@ int main(void) {
   test_died_young();
   test_fits_the_program();
   test_report_consistency();
+  test_colours();
   test_units();
   return harness_done();
 }
