@@ -12442,13 +12442,13 @@ static const char *const ctrace__report_js[] = {
                                             (on average); fewer: the heap moves in steps */
 #define CTRACE__STORY_FLAT_EARLY 0.2     /* flat: 3/4 of the peak within this share of the run */
 #define CTRACE__STORY_MMU_WINDOW 10000000 /* the window whose MMU is quoted (10 ms) */
-#define CTRACE__STORY_MAX 8
+#define CTRACE__STORY_MAX 10
 #define CTRACE__STORY_TEXT 640
 
 enum ctrace__heap_shape_kind { CTRACE__SHAPE_NONE, CTRACE__SHAPE_FLAT, CTRACE__SHAPE_GROWTH, CTRACE__SHAPE_SAWTOOTH,
                      CTRACE__SHAPE_STAIRCASE, CTRACE__SHAPE_IRREGULAR };
 enum ctrace__story_kind { CTRACE__ST_SHAPE, CTRACE__ST_PEAK, CTRACE__ST_GC, CTRACE__ST_HELD, CTRACE__ST_HOT,
-                          CTRACE__ST_LEAKS, CTRACE__ST_TEMPS };
+                          CTRACE__ST_LEAKS, CTRACE__ST_TEMPS, CTRACE__ST_READS };
 
 typedef struct ctrace__story {
   int kind;                  /* enum ctrace__story_kind */
@@ -12676,6 +12676,30 @@ static void ctrace__story_temps(const ctrace_analysis *a, ctrace__story *st) {
   }
 }
 
+/* What the program printed: its reads of the statistics, in Go's names. */
+static void ctrace__story_reads(const ctrace_analysis *a, ctrace__story *st) {
+  uint32_t n = 0, i;
+  const ctrace_memstats_read *rd = ctrace_analysis_memstats_reads(a, &n);
+  size_t len;
+  char b1[32];
+  ctrace__textf(st->text, sizeof st->text, "The program read its statistics %u %s (ctrace_read_memstats); NumGC:",
+                (unsigned)n, ctrace__plural(n, "time", "times"));
+  for (i = 0; i < n && i < 8; ++i) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s %u", i ? "," : "", (unsigned)rd[i].num_gc);
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, "%s; Alloc:", n > 8 ? ", ..." : "");
+  for (i = 0; i < n && i < 8; ++i) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s %s", i ? "," : "",
+                  ctrace__commas(b1, sizeof b1, rd[i].alloc));
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, "%s bytes; TotalAlloc at the last: %s bytes.",
+                n > 8 ? ", ..." : "", ctrace__commas(b1, sizeof b1, rd[n - 1].total_alloc));
+}
+
 /* Fills up to CTRACE__STORY_MAX sentences; returns how many. */
 static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
@@ -12683,6 +12707,10 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
   uint32_t n = 0, zi, nl = 0, dropped = 0;
   char b1[32], b2[32], b3[32];
   if (!m || !g) return 0;
+  if (ctrace_analysis_memstats_reads(a, &zi) && zi) {
+    out[n].kind = CTRACE__ST_READS; out[n].link = "#memstats-reads"; out[n].link_text = "reads";
+    ctrace__story_reads(a, &out[n++]);
+  }
   if (m->peak_alloc) {
     out[n].kind = CTRACE__ST_SHAPE; out[n].link = "#timeline"; out[n].link_text = "heap chart";
     ctrace__story_shape(a, &out[n++]);

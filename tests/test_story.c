@@ -522,6 +522,10 @@ static void test_memstats_reads(void) {
   CHECK(n == 1 && rd[0].time_ns == 5 * MS && rd[0].alloc == 50000000 && rd[0].total_alloc == 150000000 &&
             rd[0].num_gc == 3 && ctrace_analysis_summary(A)->events_by_kind[15] == 0,
         "memstats: a read keeps its time and figures, and is not an unknown event");
+  story();
+  CHECK(has(sentence(CTRACE__ST_READS), "read its statistics 1 time (ctrace_read_memstats); NumGC: 3; Alloc: "
+                                        "50,000,000 bytes; TotalAlloc at the last: 150,000,000 bytes."),
+        "memstats: the panel says what the program read (%s)", sentence(CTRACE__ST_READS));
   ctrace_analysis_free(A);
 }
 
