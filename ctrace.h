@@ -12682,14 +12682,20 @@ static void ctrace__story_reads(const ctrace_analysis *a, ctrace__story *st) {
   const ctrace_memstats_read *rd = ctrace_analysis_memstats_reads(a, &n);
   size_t len;
   char b1[32];
-  ctrace__textf(st->text, sizeof st->text, "The program read its statistics %u %s (ctrace_read_memstats); NumGC:",
+  ctrace__textf(st->text, sizeof st->text, "The program read its statistics %u %s (ctrace_read_memstats)",
                 (unsigned)n, ctrace__plural(n, "time", "times"));
-  for (i = 0; i < n && i < 8; ++i) {
+  if (ctrace_analysis_gc(a)->count) { /* no collector: NumGC would only say 0 */
     len = strlen(st->text);
-    ctrace__textf(st->text + len, sizeof st->text - len, "%s %u", i ? "," : "", (unsigned)rd[i].num_gc);
+    ctrace__textf(st->text + len, sizeof st->text - len, "; NumGC:");
+    for (i = 0; i < n && i < 8; ++i) {
+      len = strlen(st->text);
+      ctrace__textf(st->text + len, sizeof st->text - len, "%s %u", i ? "," : "", (unsigned)rd[i].num_gc);
+    }
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s", n > 8 ? ", ..." : "");
   }
   len = strlen(st->text);
-  ctrace__textf(st->text + len, sizeof st->text - len, "%s; Alloc:", n > 8 ? ", ..." : "");
+  ctrace__textf(st->text + len, sizeof st->text - len, "; Alloc:");
   for (i = 0; i < n && i < 8; ++i) {
     len = strlen(st->text);
     ctrace__textf(st->text + len, sizeof st->text - len, "%s %s", i ? "," : "",

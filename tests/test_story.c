@@ -523,9 +523,10 @@ static void test_memstats_reads(void) {
             rd[0].num_gc == 3 && ctrace_analysis_summary(A)->events_by_kind[15] == 0,
         "memstats: a read keeps its time and figures, and is not an unknown event");
   story();
-  CHECK(has(sentence(CTRACE__ST_READS), "read its statistics 1 time (ctrace_read_memstats); NumGC: 3; Alloc: "
+  CHECK(has(sentence(CTRACE__ST_READS), "read its statistics 1 time (ctrace_read_memstats); Alloc: "
                                         "50,000,000 bytes; TotalAlloc at the last: 150,000,000 bytes."),
-        "memstats: the panel says what the program read (%s)", sentence(CTRACE__ST_READS));
+        "memstats: the panel says what the program read, no NumGC without collections (%s)",
+        sentence(CTRACE__ST_READS));
   ctrace_analysis_free(A);
 }
 
