@@ -11733,6 +11733,20 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_mmu(ctrace__canvas *c, const ctrac
       ctrace__text_inside(c, xy[2 * i], y0 + ph + 16, 11, CTRACE__INK, s1);
   }
   CTRACE_MEM_FREE(xy);
+  { /* the window "What this run shows" quotes (CTRACE__STORY_MMU_WINDOW, 10 ms, or the run if shorter),
+       so its figure is on the chart too */
+    int64_t qw = ctrace_analysis_summary(a)->duration_ns < 10000000 ? ctrace_analysis_summary(a)->duration_ns
+                                                                    : 10000000;
+    double u = ctrace_analysis_mmu_at(a, qw, NULL);
+    float qx = x0 + pw * (float)((log10((double)(qw > 0 ? qw : 1)) - l0) / (l1 - l0)), qy = y0 + ph - ph * (float)u;
+    if (qw > 0 && qx >= x0 && qx <= x0 + pw) {
+      ctrace__canvas_rect(c, qx - 5, qy - 5, 10, 10, 0, CTRACE__INK, 1.5f);
+      ctrace__fmt_ns(s1, sizeof s1, (double)qw);
+      ctrace__textf(buf, sizeof buf, "%s: %.0f %%", s1, 100.0 * u);
+      ctrace__canvas_title(c, buf);
+      ctrace__canvas_text(c, qx + 8, qy + (u > 0.5 ? 16.0f : -8.0f), 11, CTRACE__AN_START, CTRACE__INK, buf);
+    }
+  }
   ctrace__canvas_text(c, x0 + pw / 2, h - 8, 12, CTRACE__AN_MIDDLE, CTRACE__MUTED,
                       "window length (log scale, up to the whole run)");
   return c->oom ? CTRACE_E_NOMEM : 0;

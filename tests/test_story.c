@@ -210,6 +210,16 @@ static void test_collections(void) {
               "a collection") && has(s, "against the 3 ms") &&
             has(s, "worst 10 ms window the program ran 90 %"),
         "held: held time against the collections' length, and the MMU (%s)", s);
+  {
+    ctrace__canvas c;
+    uint32_t i, shown = 0;
+    ctrace__canvas_init(&c, 900, 260, 0xffffffffu);
+    ctrace__chart_mmu(&c, A, 900, 260);
+    for (i = 0; i < c.n_shapes; ++i)
+      shown += c.shapes[i].kind == CTRACE__SH_TEXT && strcmp(c.text + c.shapes[i].text, "10 ms: 90 %") == 0;
+    CHECK(shown == 1, "held: the MMU chart marks the window the sentence quotes, with its figure");
+    ctrace__canvas_free(&c);
+  }
   ctrace_analysis_free(A);
   begin();
   put(CTRACE_EV_ZONE_BEGIN, 1, 0, "work", 0, 0);
