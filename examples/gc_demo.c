@@ -264,7 +264,10 @@ int main(int argc, char **argv) {
     {
       CTRACE_ZONE("sleep 1 ms");
       sleep_ms(1);
-      gc_idle(); /* as Go's collector, ours finishes its cycle while the program sleeps */
+    }
+    {
+      CTRACE_ZONE("idle: collector finishes"); /* as Go's does while the program sleeps */
+      gc_idle();
     }
   }
   print_stats();
