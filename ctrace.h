@@ -12007,7 +12007,10 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   a->threads[ti].events++;
   a->threads[ti].last_ns = ev->time_ns;
   if (kind == CTRACE_EV_GC_BEGIN) a->tstate[ti].ran_gc = 1;
-  else if (kind != CTRACE_EV_GC_END && !(a->gc_open && a->gc_thread == ev->thread)) a->tstate[ti].outside_gc++;
+  /* A CPU sample is the writer's reading, not the thread's own doing: it
+     must not make a collector thread look like one of the program's. */
+  else if (kind != CTRACE_EV_GC_END && kind != CTRACE_EV_THREAD_CPU && !(a->gc_open && a->gc_thread == ev->thread))
+    a->tstate[ti].outside_gc++;
   switch (kind) {
   case CTRACE_EV_ZONE_BEGIN: ctrace__zone_begin(a, ti, ev); break;
   case CTRACE_EV_ZONE_END: ctrace__zone_end(a, ti, ev); break;
@@ -14539,7 +14542,9 @@ static CTRACE__MAYBE_UNUSED uint32_t ctrace__hsl(double hue, double sat, double 
    zone is recognisable across the timeline, the flame graph and two reports. */
 static CTRACE__MAYBE_UNUSED uint32_t ctrace__name_colour(const char *name) {
   uint32_t h = ctrace__hash_str(name);
-  return ctrace__hsl((double)(h % 360u), 0.45 + (double)((h >> 9) % 20u) / 100.0,
+  /* hues 50-330 only: red is resident memory (and an unfinished zone's
+     outline), orange a collection; a zone never looks like either */
+  return ctrace__hsl((double)(50u + h % 281u), 0.45 + (double)((h >> 9) % 20u) / 100.0,
                      0.62 + (double)((h >> 17) % 12u) / 100.0, 0xffu);
 }
 
@@ -15716,6 +15721,20 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_mmu(ctrace__canvas *c, const ctrac
       ctrace__text_inside(c, xy[2 * i], y0 + ph + 16, 11, CTRACE__INK, s1);
   }
   CTRACE_MEM_FREE(xy);
+  { /* the window "What this run shows" quotes (CTRACE__STORY_MMU_WINDOW, 10 ms, or the run if shorter),
+       so its figure is on the chart too */
+    int64_t qw = ctrace_analysis_summary(a)->duration_ns < 10000000 ? ctrace_analysis_summary(a)->duration_ns
+                                                                    : 10000000;
+    double u = ctrace_analysis_mmu_at(a, qw, NULL);
+    float qx = x0 + pw * (float)((log10((double)(qw > 0 ? qw : 1)) - l0) / (l1 - l0)), qy = y0 + ph - ph * (float)u;
+    if (qw > 0 && qx >= x0 && qx <= x0 + pw) {
+      ctrace__canvas_rect(c, qx - 5, qy - 5, 10, 10, 0, CTRACE__INK, 1.5f);
+      ctrace__fmt_ns(s1, sizeof s1, (double)qw);
+      ctrace__textf(buf, sizeof buf, "%s: %.0f %%", s1, 100.0 * u);
+      ctrace__canvas_title(c, buf);
+      ctrace__canvas_text(c, qx + 8, qy + (u > 0.5 ? 16.0f : -8.0f), 11, CTRACE__AN_START, CTRACE__INK, buf);
+    }
+  }
   ctrace__canvas_text(c, x0 + pw / 2, h - 8, 12, CTRACE__AN_MIDDLE, CTRACE__MUTED,
                       "window length (log scale, up to the whole run)");
   return c->oom ? CTRACE_E_NOMEM : 0;
@@ -16468,7 +16487,7 @@ static const char *const ctrace__report_js[] = {
                                             (on average); fewer: the heap moves in steps */
 #define CTRACE__STORY_FLAT_EARLY 0.2     /* flat: 3/4 of the peak within this share of the run */
 #define CTRACE__STORY_MMU_WINDOW 10000000 /* the window whose MMU is quoted (10 ms) */
-#define CTRACE__STORY_MAX 10
+#define CTRACE__STORY_MAX 14
 #define CTRACE__STORY_WAITED_ON 0.6  /* the threads "the others wait on": those that used at
                                         least half as much CPU time while others waited as the
                                         one that used most, when there are at most 4 of them and
@@ -16479,7 +16498,7 @@ static const char *const ctrace__report_js[] = {
 enum ctrace__heap_shape_kind { CTRACE__SHAPE_NONE, CTRACE__SHAPE_FLAT, CTRACE__SHAPE_GROWTH, CTRACE__SHAPE_SAWTOOTH,
                      CTRACE__SHAPE_STAIRCASE, CTRACE__SHAPE_IRREGULAR };
 enum ctrace__story_kind { CTRACE__ST_SHAPE, CTRACE__ST_PEAK, CTRACE__ST_GC, CTRACE__ST_HELD, CTRACE__ST_HOT,
-                          CTRACE__ST_LEAKS, CTRACE__ST_TEMPS, CTRACE__ST_CPU, CTRACE__ST_WAITS };
+                          CTRACE__ST_LEAKS, CTRACE__ST_TEMPS, CTRACE__ST_CPU, CTRACE__ST_WAITS, CTRACE__ST_READS };
 
 typedef struct ctrace__story {
   int kind;                  /* enum ctrace__story_kind */
@@ -16746,7 +16765,7 @@ static void ctrace__story_waits(const ctrace_analysis *a, ctrace__story *st) {
     return;
   }
   for (i = 0; i < nt; ++i)
-    if (th[i].role == CTRACE_ROLE_PROGRAM && th[i].waited_on_ns > 0) {
+    if (th[i].role != CTRACE_ROLE_TRACER && th[i].waited_on_ns > 0) {
       total = ctrace__an_sadd(total, th[i].waited_on_ns);
       if (non < 16) on[non++] = &th[i];
     }
@@ -16900,6 +16919,36 @@ static void ctrace__story_temps(const ctrace_analysis *a, ctrace__story *st) {
   }
 }
 
+/* What the program printed: its reads of the statistics, in Go's names. */
+static void ctrace__story_reads(const ctrace_analysis *a, ctrace__story *st) {
+  uint32_t n = 0, i;
+  const ctrace_memstats_read *rd = ctrace_analysis_memstats_reads(a, &n);
+  size_t len;
+  char b1[32];
+  ctrace__textf(st->text, sizeof st->text, "The program read its statistics %u %s (ctrace_read_memstats)",
+                (unsigned)n, ctrace__plural(n, "time", "times"));
+  if (ctrace_analysis_gc(a)->count) { /* no collector: NumGC would only say 0 */
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "; NumGC:");
+    for (i = 0; i < n && i < 8; ++i) {
+      len = strlen(st->text);
+      ctrace__textf(st->text + len, sizeof st->text - len, "%s %u", i ? "," : "", (unsigned)rd[i].num_gc);
+    }
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s", n > 8 ? ", ..." : "");
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, "; Alloc:");
+  for (i = 0; i < n && i < 8; ++i) {
+    len = strlen(st->text);
+    ctrace__textf(st->text + len, sizeof st->text - len, "%s %s", i ? "," : "",
+                  ctrace__commas(b1, sizeof b1, rd[i].alloc));
+  }
+  len = strlen(st->text);
+  ctrace__textf(st->text + len, sizeof st->text - len, "%s bytes; TotalAlloc at the last: %s bytes.",
+                n > 8 ? ", ..." : "", ctrace__commas(b1, sizeof b1, rd[n - 1].total_alloc));
+}
+
 /* Fills up to CTRACE__STORY_MAX sentences; returns how many. */
 /* The first memory problem with a site (untracked or double frees, the
    allocator's own reports), NULL if none; *total: how many there were. */
@@ -16921,10 +16970,14 @@ static const ctrace_problem *ctrace__first_memory_problem(const ctrace_analysis 
 static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
   const ctrace_gc_stats *g = ctrace_analysis_gc(a);
-  uint32_t n = 0, nl = 0, dropped = 0;
+  uint32_t n = 0, zi = 0, nl = 0, dropped = 0;
   uint64_t n_mp = 0;
   char b1[32], b2[32], b3[32];
   if (!m || !g) return 0;
+  if (ctrace_analysis_memstats_reads(a, &zi) && zi) {
+    out[n].kind = CTRACE__ST_READS; out[n].link = "#memstats-reads"; out[n].link_text = "reads";
+    ctrace__story_reads(a, &out[n++]);
+  }
   if (!g->count) n = ctrace__story_threads(a, out, n); /* no collector: who runs and who waits comes first */
   if (m->peak_alloc) {
     out[n].kind = CTRACE__ST_SHAPE; out[n].link = "#timeline"; out[n].link_text = "heap chart";

@@ -1,21 +1,24 @@
 /* gc_demo.c - Go's allocate-and-sleep GC example, redone in C.
 
-   C has no garbage collector, so this program brings a tiny one. Run it, then
-   look at the trace: the live heap moves in big steps (a few huge blocks:
-   each new one is allocated while the one it replaces still counts, and the
-   next collection frees the old one; gc_sawtooth.c shows the sawtooth of many
-   small objects), each collection is a span on the "GC" thread with its
-   duration, and the numbers
-   printed here (Alloc, TotalAlloc, HeapAlloc, NumGC) are the ones Go's
-   runtime.MemStats gives. The lesson of the Go original: the useful facts are
-   how often the collector runs and for how long. One more lesson Go hides:
-   each block is only partly written, so the requested heap is far larger than
-   the resident memory (RSS) the OS actually handed out. And one Go shows in its
-   "minimum mutator utilization" graph: the program records when it waits for
-   the collector (ctrace_mutex_lock, CTRACE_WAIT), so the report can tell how
-   long the collections actually held it up, not just how long they lasted.
-   The heap goal the pacer sets is a counter, so each collection's trigger
-   can be checked against it.
+   C has no garbage collector, so this program brings a tiny one. It prints
+   what the Go chapter prints: NumGC 0, then 3, then 8; Alloc about 0, then
+   the one 50,000,000-byte block still held, then 0; TotalAlloc 650,000,000.
+   Run it, then look at the trace: the heap (allocated and not yet freed,
+   garbage included) moves in big steps (a few huge blocks: each new one is
+   allocated while the one it replaces still counts, and a collection frees
+   both once the program has dropped them; gc_sawtooth.c shows the sawtooth
+   of many small objects), each collection is a span on the "GC" thread with
+   its duration, and each time the program reads its statistics
+   (ctrace_read_memstats) the report shows the figures it got. The lesson of
+   the Go original: the useful facts are how often the collector runs and for
+   how long. One more lesson Go hides: each block is only partly written, so
+   the requested heap is far larger than the resident memory (RSS) the OS
+   actually handed out. And one Go shows in its "minimum mutator
+   utilization" graph: the program records when it waits for the collector
+   (ctrace_mutex_lock, CTRACE_WAIT), so the report can tell how long the
+   collections actually held it up, not just how long they lasted. The heap
+   goal the pacer sets is a counter, so each collection's trigger can be
+   checked against it.
 
    Build (from the repo root):  cc -O2 -pthread examples/gc_demo.c -o gc_demo
    Run:                         ./gc_demo [trace-path]      (default gc_demo.ctrace) */
@@ -261,7 +264,10 @@ int main(int argc, char **argv) {
     {
       CTRACE_ZONE("sleep 1 ms");
       sleep_ms(1);
-      gc_idle(); /* as Go's collector, ours finishes its cycle while the program sleeps */
+    }
+    {
+      CTRACE_ZONE("idle: collector finishes"); /* as Go's does while the program sleeps */
+      gc_idle();
     }
   }
   print_stats();

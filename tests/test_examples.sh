@@ -234,6 +234,7 @@ run_gc_demo() {
       sed 's/.*">\([0-9,]*\)<.*/\1/' | tr '\n' ' ' >"$TMP/gc_demo.reads"
     check "gc_demo: the page shows its three reads of the statistics, NumGC 0 3 8 ($(cat "$TMP/gc_demo.reads"))" \
       test "$(cat "$TMP/gc_demo.reads")" = "0 3 8 "
+    check "gc_demo: the panel says what it read" grep -q "NumGC: 0, 3, 8; Alloc: 0, 50,000,000, 0 bytes; TotalAlloc at the last: 650,000,000 bytes" "$story"
     check "gc_demo: the heap chart marks each read" test "$(grep -o 'read [123] of the statistics at' "$TMP/gc_demo.html" | wc -l)" -ge 3
   fi
 }

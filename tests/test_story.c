@@ -210,6 +210,16 @@ static void test_collections(void) {
               "a collection") && has(s, "against the 3 ms") &&
             has(s, "worst 10 ms window the program ran 90 %"),
         "held: held time against the collections' length, and the MMU (%s)", s);
+  {
+    ctrace__canvas c;
+    uint32_t i, shown = 0;
+    ctrace__canvas_init(&c, 900, 260, 0xffffffffu);
+    ctrace__chart_mmu(&c, A, 900, 260);
+    for (i = 0; i < c.n_shapes; ++i)
+      shown += c.shapes[i].kind == CTRACE__SH_TEXT && strcmp(c.text + c.shapes[i].text, "10 ms: 90 %") == 0;
+    CHECK(shown == 1, "held: the MMU chart marks the window the sentence quotes, with its figure");
+    ctrace__canvas_free(&c);
+  }
   ctrace_analysis_free(A);
   begin();
   put(CTRACE_EV_ZONE_BEGIN, 1, 0, "work", 0, 0);
@@ -522,6 +532,11 @@ static void test_memstats_reads(void) {
   CHECK(n == 1 && rd[0].time_ns == 5 * MS && rd[0].alloc == 50000000 && rd[0].total_alloc == 150000000 &&
             rd[0].num_gc == 3 && ctrace_analysis_summary(A)->events_by_kind[15] == 0,
         "memstats: a read keeps its time and figures, and is not an unknown event");
+  story();
+  CHECK(has(sentence(CTRACE__ST_READS), "read its statistics 1 time (ctrace_read_memstats); Alloc: "
+                                        "50,000,000 bytes; TotalAlloc at the last: 150,000,000 bytes."),
+        "memstats: the panel says what the program read, no NumGC without collections (%s)",
+        sentence(CTRACE__ST_READS));
   ctrace_analysis_free(A);
 }
 
@@ -686,6 +701,29 @@ static void test_report_consistency(void) {
   remove(path);
 }
 
+/* Each colour one meaning: no zone is drawn red (resident memory) or orange
+   (a collection), whatever its name; peak markers are not red either. */
+static void test_colours(void) {
+  uint32_t i, clash = 0;
+  char name[32];
+  for (i = 0; i < 2000; ++i) {
+    uint32_t c;
+    double r, g, b, mx, mn, hue;
+    snprintf(name, sizeof name, "zone %u", i);
+    c = ctrace__name_colour(name);
+    r = (double)(c >> 24) / 255.0; g = (double)((c >> 16) & 0xffu) / 255.0; b = (double)((c >> 8) & 0xffu) / 255.0;
+    mx = r > g ? (r > b ? r : b) : (g > b ? g : b);
+    mn = r < g ? (r < b ? r : b) : (g < b ? g : b);
+    if (mx - mn < 1e-9) continue;
+    hue = mx == r ? fmod((g - b) / (mx - mn), 6.0) : mx == g ? (b - r) / (mx - mn) + 2 : (r - g) / (mx - mn) + 4;
+    hue *= 60;
+    if (hue < 0) hue += 360;
+    clash += hue < 45 || hue > 335;
+  }
+  CHECK(clash == 0 && CTRACE__PEAK_MARK != CTRACE__RSS_LINE,
+        "colours: no zone in the red/orange of resident memory and collections (%u of 2000)", clash);
+}
+
 static void test_units(void) {
   ctrace__sink o;
   char b1[48], b2[48];
@@ -715,6 +753,7 @@ int main(void) {
   test_died_young();
   test_fits_the_program();
   test_report_consistency();
+  test_colours();
   test_units();
   return harness_done();
 }
