@@ -1224,6 +1224,8 @@ typedef struct ctrace_export_counts {
   int heap_overflowed;       /* the heap counter passed UINT64_MAX: it reads UINT64_MAX from
                                 there on, after a "ctrace.heap_overflowed" instant */
   ctrace_trace_info info;    /* the reader's final facts: damage, losses, duration */
+  uint64_t cpu_samples;      /* CPU samples (CTRACE_EV_THREAD_CPU) read: the Chrome format
+                                has no per-thread CPU track, so they are not written */
 } ctrace_export_counts;
 
 /* Write the trace at trace_path as Chrome trace event JSON to out_path
@@ -16580,6 +16582,7 @@ static void ctrace__chrome_event(ctrace__chrome *c, const ctrace_event *ev) {
     case CTRACE_EV_MEM_PROBLEM: ctrace__chrome_instant(c, ev); break;
     case CTRACE_EV_WAIT_BEGIN:
     case CTRACE_EV_WAIT_END: ctrace__chrome_wait(c, ev); break;
+    case CTRACE_EV_THREAD_CPU: c->counts.cpu_samples++; break;
     default: c->counts.skipped++; break;
   }
 }
