@@ -8002,7 +8002,7 @@ static void ctrace__waiting_to(ctrace_analysis *a, int64_t now) {
 static void ctrace__cpu_sample(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   ctrace__thread *t = &a->tstate[ti];
   ctrace_thread_stats *th = &a->threads[ti];
-  int64_t cpu, ready = 0, active, run = 0, wait = 0, to_run, to_wait;
+  int64_t cpu, ready = 0, run = 0, wait = 0, cpu_run, cpu_wait, ready_run, ready_wait;
   int has_delay = ev->ptr == 1 && ev->size <= (uint64_t)INT64_MAX;
   uint32_t i;
   a->sum.cpu_samples++;
@@ -8011,26 +8011,26 @@ static void ctrace__cpu_sample(ctrace_analysis *a, uint32_t ti, const ctrace_eve
   if (t->cpu_seen && ev->time_ns > t->cpu_t) {
     cpu = ctrace__max64(0, ev->value - t->cpu_v);
     if (has_delay && t->delay_seen) ready = ctrace__max64(0, (int64_t)ev->size - t->delay_v);
-    active = ctrace__an_sadd(cpu, ready);
     for (i = 0; i < t->n_pend; i++) {
       run += t->pend[i].run;
       wait += t->pend[i].wait;
     }
-    to_run = active < run ? active : run;
-    to_wait = active - to_run < wait ? active - to_run : wait;
+    /* CPU time to the running stretches first, then the waits; time ready
+       for a core fills what is left of the running stretches, then the
+       waits (a woken thread waits for a core before its wait ends). */
+    cpu_run = cpu < run ? cpu : run;
+    cpu_wait = cpu - cpu_run < wait ? cpu - cpu_run : wait;
+    ready_run = ready < run - cpu_run ? ready : run - cpu_run;
+    ready_wait = ready - ready_run < wait - cpu_wait ? ready - ready_run : wait - cpu_wait;
     for (i = 0; i < t->n_pend; i++) {
       const ctrace__cpu_pend *e = &t->pend[i];
       ctrace_zone_stats *z;
-      double share;
+      double fr = run ? (double)e->run / (double)run : 0, fw = wait ? (double)e->wait / (double)wait : 0;
       if (e->zone == CTRACE_NONE) continue;
       z = &a->zones.st[e->zone];
-      share = (run ? (double)to_run * ((double)e->run / (double)run) : 0) +
-              (wait ? (double)to_wait * ((double)e->wait / (double)wait) : 0);
       z->sampled_self_ns = ctrace__an_sadd(z->sampled_self_ns, e->run + e->wait);
-      if (active > 0) {
-        z->cpu_self_ns = ctrace__an_sadd(z->cpu_self_ns, (int64_t)(share * ((double)cpu / (double)active)));
-        z->ready_self_ns = ctrace__an_sadd(z->ready_self_ns, (int64_t)(share * ((double)ready / (double)active)));
-      }
+      z->cpu_self_ns = ctrace__an_sadd(z->cpu_self_ns, (int64_t)((double)cpu_run * fr + (double)cpu_wait * fw));
+      z->ready_self_ns = ctrace__an_sadd(z->ready_self_ns, (int64_t)((double)ready_run * fr + (double)ready_wait * fw));
     }
     th->has_cpu = 1;
     th->cpu_ns = ctrace__an_sadd(th->cpu_ns, cpu);
