@@ -5039,7 +5039,9 @@ CTRACE__COLD int ctrace__stop_with(int status) {
     ctrace__unlock(&ctrace__g.session_lock);
     return CTRACE_E_NOT_STARTED;
   }
-  ctrace__sample_cpu(); /* every thread's CPU time to the end */
+  /* Every thread's CPU time to the end, from a thread already recording (one
+     that recorded nothing is not made a thread of the trace for this). */
+  if (ctrace__tls && ctrace__tls->session == ctrace__g.session) ctrace__sample_cpu();
   ctrace__store_relaxed(&ctrace__active, 0);
   ctrace__lock(&ctrace__g.q_lock);
   ctrace__g.stopping = 1;

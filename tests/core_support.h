@@ -127,6 +127,10 @@ static inline void ct_free(ct_trace *t) {
   memset(t, 0, sizeof *t);
 }
 
+/* 1 when ctrace's writer thread recorded events (its CPU samples of the
+   other threads), which a count of the trace's threads then includes. */
+#define CT_WRITER_THREADS(t) (ct_thread_named((t), "ctrace writer") ? 1 : 0)
+
 /* The ctrace thread id whose name is name, or 0. */
 static inline uint32_t ct_thread_named(const ct_trace *t, const char *name) {
   const uint32_t *ids = NULL;
