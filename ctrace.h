@@ -8803,7 +8803,9 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   a->threads[ti].events++;
   a->threads[ti].last_ns = ev->time_ns;
   if (kind == CTRACE_EV_GC_BEGIN) a->tstate[ti].ran_gc = 1;
-  else if (kind != CTRACE_EV_GC_END && !(a->gc_open && a->gc_thread == ev->thread)) a->tstate[ti].outside_gc++;
+  else if (kind != CTRACE_EV_GC_END && kind != CTRACE_EV_THREAD_CPU && /* a sample is ctrace's, not the thread's */
+           !(a->gc_open && a->gc_thread == ev->thread))
+    a->tstate[ti].outside_gc++;
   switch (kind) {
   case CTRACE_EV_ZONE_BEGIN: ctrace__zone_begin(a, ti, ev); break;
   case CTRACE_EV_ZONE_END: ctrace__zone_end(a, ti, ev); break;
