@@ -12929,11 +12929,22 @@ static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
                 100.0 * ctrace_analysis_mmu_at(a, w, NULL));
 }
 
-/* A thread's name for a sentence. */
-static const char *ctrace__story_thread_name(const ctrace_thread_stats *t, char *buf, size_t size) {
-  if (t->name[0]) return t->name;
-  ctrace__textf(buf, size, "thread %u", (unsigned)t->id);
-  return buf;
+/* A thread's name for a sentence; with its id when another thread has the
+   same name ("worker and worker" would not tell them apart). */
+static const char *ctrace__story_thread_name_in(const ctrace_analysis *a, const ctrace_thread_stats *t, char *buf,
+                                               size_t size) {
+  uint32_t nt = 0, i;
+  const ctrace_thread_stats *th = ctrace_analysis_threads(a, &nt);
+  if (!t->name[0]) {
+    ctrace__textf(buf, size, "thread %u", (unsigned)t->id);
+    return buf;
+  }
+  for (i = 0; i < nt; ++i)
+    if (th[i].id != t->id && strcmp(th[i].name, t->name) == 0) {
+      ctrace__textf(buf, size, "%.40s (thread %u)", t->name, (unsigned)t->id);
+      return buf;
+    }
+  return t->name;
 }
 
 static int64_t ctrace__thread_span_ns(const ctrace_thread_stats *t) { return ctrace__max64(1, t->last_ns - t->first_ns); }
@@ -12978,7 +12989,7 @@ static void ctrace__story_cpu(const ctrace_analysis *a, ctrace__story *st) {
     double wall = (double)ctrace__max64(1, t[i]->cpu_wall_ns);
     len = strlen(st->text);
     ctrace__textf(st->text + len, sizeof st->text - len, "%s %.60s %.0f %% of its time", i ? "," : "",
-                  ctrace__story_thread_name(t[i], nb, sizeof nb), 100.0 * (double)t[i]->cpu_ns / wall);
+                  ctrace__story_thread_name_in(a, t[i], nb, sizeof nb), 100.0 * (double)t[i]->cpu_ns / wall);
     if ((double)t[i]->ready_ns >= CTRACE__STORY_READY * wall) {
       len = strlen(st->text);
       ctrace__textf(st->text + len, sizeof st->text - len, " (and %.0f %% waiting for a core)",
@@ -13004,7 +13015,7 @@ static void ctrace__story_waits(const ctrace_analysis *a, ctrace__story *st) {
     ctrace__fmt_ns(b1, sizeof b1, (double)w[i]->wait_ns);
     len = strlen(st->text);
     ctrace__textf(st->text + len, sizeof st->text - len, "%s %.60s waited %s (%.0f %% of its time)", i ? ";" : "",
-                  ctrace__story_thread_name(w[i], nb, sizeof nb), b1,
+                  ctrace__story_thread_name_in(a, w[i], nb, sizeof nb), b1,
                   100.0 * (double)w[i]->wait_ns / (double)ctrace__thread_span_ns(w[i]));
     if (w[i]->n_wait_by) {
       len = strlen(st->text);
@@ -13047,11 +13058,11 @@ static void ctrace__story_waits(const ctrace_analysis *a, ctrace__story *st) {
   for (i = 0; i <= k; ++i) {
     len = strlen(st->text);
     ctrace__textf(st->text + len, sizeof st->text - len, "%s%.60s", i == 0 ? "" : i == k ? " and " : ", ",
-                  ctrace__story_thread_name(on[i], nb, sizeof nb));
+                  ctrace__story_thread_name_in(a, on[i], nb, sizeof nb));
   }
   len = strlen(st->text);
   ctrace__textf(st->text + len, sizeof st->text - len, " used %.0f %% of the CPU time: the others wait on %s.",
-                100.0 * (double)got / (double)total, k ? "them" : ctrace__story_thread_name(on[0], nb, sizeof nb));
+                100.0 * (double)got / (double)total, k ? "them" : ctrace__story_thread_name_in(a, on[0], nb, sizeof nb));
 }
 
 /* Where the work happens: by CPU time when the trace has samples, never
