@@ -1337,6 +1337,8 @@ typedef struct ctrace_export_counts {
   int heap_overflowed;       /* the heap counter passed UINT64_MAX: it reads UINT64_MAX from
                                 there on, after a "ctrace.heap_overflowed" instant */
   ctrace_trace_info info;    /* the reader's final facts: damage, losses, duration */
+  uint64_t cpu_samples;      /* CPU samples (CTRACE_EV_THREAD_CPU) read: the Chrome format
+                                has no per-thread CPU track, so they are not written */
 } ctrace_export_counts;
 
 /* Write the trace at trace_path as Chrome trace event JSON to out_path
@@ -5533,7 +5535,9 @@ CTRACE__COLD int ctrace__stop_with(int status) {
     ctrace__unlock(&ctrace__g.session_lock);
     return CTRACE_E_NOT_STARTED;
   }
-  ctrace__sample_cpu(); /* every thread's CPU time to the end */
+  /* Every thread's CPU time to the end, from a thread already recording (one
+     that recorded nothing is not made a thread of the trace for this). */
+  if (ctrace__tls && ctrace__tls->session == ctrace__g.session) ctrace__sample_cpu();
   ctrace__store_relaxed(&ctrace__active, 0);
   ctrace__lock(&ctrace__g.q_lock);
   ctrace__g.stopping = 1;
@@ -11008,7 +11012,7 @@ static void ctrace__waiting_to(ctrace_analysis *a, int64_t now) {
 static void ctrace__cpu_sample(ctrace_analysis *a, uint32_t ti, const ctrace_event *ev) {
   ctrace__thread *t = &a->tstate[ti];
   ctrace_thread_stats *th = &a->threads[ti];
-  int64_t cpu, ready = 0, active, run = 0, wait = 0, to_run, to_wait;
+  int64_t cpu, ready = 0, run = 0, wait = 0, cpu_run, cpu_wait, ready_run, ready_wait;
   int has_delay = ev->ptr == 1 && ev->size <= (uint64_t)INT64_MAX;
   uint32_t i;
   a->sum.cpu_samples++;
@@ -11017,26 +11021,26 @@ static void ctrace__cpu_sample(ctrace_analysis *a, uint32_t ti, const ctrace_eve
   if (t->cpu_seen && ev->time_ns > t->cpu_t) {
     cpu = ctrace__max64(0, ev->value - t->cpu_v);
     if (has_delay && t->delay_seen) ready = ctrace__max64(0, (int64_t)ev->size - t->delay_v);
-    active = ctrace__an_sadd(cpu, ready);
     for (i = 0; i < t->n_pend; i++) {
       run += t->pend[i].run;
       wait += t->pend[i].wait;
     }
-    to_run = active < run ? active : run;
-    to_wait = active - to_run < wait ? active - to_run : wait;
+    /* CPU time to the running stretches first, then the waits; time ready
+       for a core fills what is left of the running stretches, then the
+       waits (a woken thread waits for a core before its wait ends). */
+    cpu_run = cpu < run ? cpu : run;
+    cpu_wait = cpu - cpu_run < wait ? cpu - cpu_run : wait;
+    ready_run = ready < run - cpu_run ? ready : run - cpu_run;
+    ready_wait = ready - ready_run < wait - cpu_wait ? ready - ready_run : wait - cpu_wait;
     for (i = 0; i < t->n_pend; i++) {
       const ctrace__cpu_pend *e = &t->pend[i];
       ctrace_zone_stats *z;
-      double share;
+      double fr = run ? (double)e->run / (double)run : 0, fw = wait ? (double)e->wait / (double)wait : 0;
       if (e->zone == CTRACE_NONE) continue;
       z = &a->zones.st[e->zone];
-      share = (run ? (double)to_run * ((double)e->run / (double)run) : 0) +
-              (wait ? (double)to_wait * ((double)e->wait / (double)wait) : 0);
       z->sampled_self_ns = ctrace__an_sadd(z->sampled_self_ns, e->run + e->wait);
-      if (active > 0) {
-        z->cpu_self_ns = ctrace__an_sadd(z->cpu_self_ns, (int64_t)(share * ((double)cpu / (double)active)));
-        z->ready_self_ns = ctrace__an_sadd(z->ready_self_ns, (int64_t)(share * ((double)ready / (double)active)));
-      }
+      z->cpu_self_ns = ctrace__an_sadd(z->cpu_self_ns, (int64_t)((double)cpu_run * fr + (double)cpu_wait * fw));
+      z->ready_self_ns = ctrace__an_sadd(z->ready_self_ns, (int64_t)((double)ready_run * fr + (double)ready_wait * fw));
     }
     th->has_cpu = 1;
     th->cpu_ns = ctrace__an_sadd(th->cpu_ns, cpu);
@@ -12007,9 +12011,8 @@ CTRACE_API int ctrace_analysis_add(ctrace_analysis *a, const ctrace_event *ev) {
   a->threads[ti].events++;
   a->threads[ti].last_ns = ev->time_ns;
   if (kind == CTRACE_EV_GC_BEGIN) a->tstate[ti].ran_gc = 1;
-  /* A CPU sample is the writer's reading, not the thread's own doing: it
-     must not make a collector thread look like one of the program's. */
-  else if (kind != CTRACE_EV_GC_END && kind != CTRACE_EV_THREAD_CPU && !(a->gc_open && a->gc_thread == ev->thread))
+  else if (kind != CTRACE_EV_GC_END && kind != CTRACE_EV_THREAD_CPU && /* a sample is ctrace's, not the thread's */
+           !(a->gc_open && a->gc_thread == ev->thread))
     a->tstate[ti].outside_gc++;
   switch (kind) {
   case CTRACE_EV_ZONE_BEGIN: ctrace__zone_begin(a, ti, ev); break;
@@ -16674,11 +16677,22 @@ static void ctrace__story_held(const ctrace_analysis *a, ctrace__story *st) {
                 100.0 * ctrace_analysis_mmu_at(a, w, NULL));
 }
 
-/* A thread's name for a sentence. */
-static const char *ctrace__story_thread_name(const ctrace_thread_stats *t, char *buf, size_t size) {
-  if (t->name[0]) return t->name;
-  ctrace__textf(buf, size, "thread %u", (unsigned)t->id);
-  return buf;
+/* A thread's name for a sentence; with its id when another thread has the
+   same name ("worker and worker" would not tell them apart). */
+static const char *ctrace__story_thread_name_in(const ctrace_analysis *a, const ctrace_thread_stats *t, char *buf,
+                                               size_t size) {
+  uint32_t nt = 0, i;
+  const ctrace_thread_stats *th = ctrace_analysis_threads(a, &nt);
+  if (!t->name[0]) {
+    ctrace__textf(buf, size, "thread %u", (unsigned)t->id);
+    return buf;
+  }
+  for (i = 0; i < nt; ++i)
+    if (th[i].id != t->id && strcmp(th[i].name, t->name) == 0) {
+      ctrace__textf(buf, size, "%.40s (thread %u)", t->name, (unsigned)t->id);
+      return buf;
+    }
+  return t->name;
 }
 
 static int64_t ctrace__thread_span_ns(const ctrace_thread_stats *t) { return ctrace__max64(1, t->last_ns - t->first_ns); }
@@ -16723,7 +16737,7 @@ static void ctrace__story_cpu(const ctrace_analysis *a, ctrace__story *st) {
     double wall = (double)ctrace__max64(1, t[i]->cpu_wall_ns);
     len = strlen(st->text);
     ctrace__textf(st->text + len, sizeof st->text - len, "%s %.60s %.0f %% of its time", i ? "," : "",
-                  ctrace__story_thread_name(t[i], nb, sizeof nb), 100.0 * (double)t[i]->cpu_ns / wall);
+                  ctrace__story_thread_name_in(a, t[i], nb, sizeof nb), 100.0 * (double)t[i]->cpu_ns / wall);
     if ((double)t[i]->ready_ns >= CTRACE__STORY_READY * wall) {
       len = strlen(st->text);
       ctrace__textf(st->text + len, sizeof st->text - len, " (and %.0f %% waiting for a core)",
@@ -16749,7 +16763,7 @@ static void ctrace__story_waits(const ctrace_analysis *a, ctrace__story *st) {
     ctrace__fmt_ns(b1, sizeof b1, (double)w[i]->wait_ns);
     len = strlen(st->text);
     ctrace__textf(st->text + len, sizeof st->text - len, "%s %.60s waited %s (%.0f %% of its time)", i ? ";" : "",
-                  ctrace__story_thread_name(w[i], nb, sizeof nb), b1,
+                  ctrace__story_thread_name_in(a, w[i], nb, sizeof nb), b1,
                   100.0 * (double)w[i]->wait_ns / (double)ctrace__thread_span_ns(w[i]));
     if (w[i]->n_wait_by) {
       len = strlen(st->text);
@@ -16792,11 +16806,11 @@ static void ctrace__story_waits(const ctrace_analysis *a, ctrace__story *st) {
   for (i = 0; i <= k; ++i) {
     len = strlen(st->text);
     ctrace__textf(st->text + len, sizeof st->text - len, "%s%.60s", i == 0 ? "" : i == k ? " and " : ", ",
-                  ctrace__story_thread_name(on[i], nb, sizeof nb));
+                  ctrace__story_thread_name_in(a, on[i], nb, sizeof nb));
   }
   len = strlen(st->text);
   ctrace__textf(st->text + len, sizeof st->text - len, " used %.0f %% of the CPU time: the others wait on %s.",
-                100.0 * (double)got / (double)total, k ? "them" : ctrace__story_thread_name(on[0], nb, sizeof nb));
+                100.0 * (double)got / (double)total, k ? "them" : ctrace__story_thread_name_in(a, on[0], nb, sizeof nb));
 }
 
 /* Where the work happens: by CPU time when the trace has samples, never
@@ -20638,6 +20652,7 @@ static void ctrace__chrome_event(ctrace__chrome *c, const ctrace_event *ev) {
     case CTRACE_EV_MEM_PROBLEM: ctrace__chrome_instant(c, ev); break;
     case CTRACE_EV_WAIT_BEGIN:
     case CTRACE_EV_WAIT_END: ctrace__chrome_wait(c, ev); break;
+    case CTRACE_EV_THREAD_CPU: c->counts.cpu_samples++; break;
     default: c->counts.skipped++; break;
   }
 }

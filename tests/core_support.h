@@ -96,6 +96,7 @@ static inline void ct_drain(ct_trace *t, size_t max_events) {
   for (;;) {
     t->next_rc = ctrace_reader_next(t->r, &e);
     if (t->next_rc != 1) return;
+    if (e.raw_kind == CTRACE_EV_THREAD_CPU) continue; /* CPU samples (also those set aside as unknown): ctrace's, not what a test recorded */
     if (t->n >= max_events || !ct_push(t, &e)) {
       t->next_rc = 2; /* more events than could exist */
       return;
@@ -125,6 +126,10 @@ static inline void ct_free(ct_trace *t) {
   free(t->ev);
   memset(t, 0, sizeof *t);
 }
+
+/* 1 when ctrace's writer thread recorded events (its CPU samples of the
+   other threads), which a count of the trace's threads then includes. */
+#define CT_WRITER_THREADS(t) (ct_thread_named((t), "ctrace writer") ? 1 : 0)
 
 /* The ctrace thread id whose name is name, or 0. */
 static inline uint32_t ct_thread_named(const ct_trace *t, const char *name) {

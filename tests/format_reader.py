@@ -149,7 +149,7 @@ def read(path):
             if tid in expect_seq and seq != expect_seq[tid]:
                 damaged = True
             expect_seq[tid] = seq + 1
-            decode_events(payload, tid, base, events)
+            decode_events(payload, tid, base, events, threads)
     # the clock rate, refined by the last sync point over more than 20 ms
     rate = float(tps) if clock == 1 else 1e9
     if clock == 1 and last_sync and last_sync[1] - mono0 > 20_000_000 and last_sync[0] > t0:
@@ -161,7 +161,7 @@ def read(path):
     return events, sites, t0, rate, damaged or not ended
 
 
-def decode_events(p, tid, ts, out):
+def decode_events(p, tid, ts, out, threads):
     i = 0
     while i < len(p):
         kind = p[i]
@@ -206,6 +206,13 @@ def decode_events(p, tid, ts, out):
             site, _ = varint(p, i)
             i += n
             f = [site]
+        elif kind == 66:  # thread CPU: a length, the thread measured, its CPU ns (more may follow)
+            n, i = varint(p, i)
+            measured, j = varint(p, i)
+            cpu, j = varint(p, j)
+            i += n
+            # about a thread the trace never defined: skipped, as an unknown kind
+            f = [measured, cpu] if measured in threads or measured == tid else [None]
         elif kind >= 64:  # wait end (65, length 0) and kinds this reader skips
             n, i = varint(p, i)
             i += n
@@ -220,9 +227,11 @@ def decode_events(p, tid, ts, out):
 def lines(events, sites, t0, rate):
     for ts, tid, _, kind, f in events:
         ns = int((ts - t0) * 1e9 / rate)
-        name = {64: "wait_begin", 65: "wait_end"}.get(kind, "unknown") if kind >= 64 else KINDS[kind]
+        known = kind != 66 or f[0] is not None
+        name = ({64: "wait_begin", 65: "wait_end", 66: "thread_cpu"}.get(kind, "unknown") if known else "unknown") \
+            if kind >= 64 else KINDS[kind]
         site = sites.get(f[0], (b"(undefined name)", b"", 0)) if f and kind not in (8, 13) and kind <= 64 else None
-        cols = [str(ns), str(tid), name, safe(site[0]) if site else ""]
+        cols = [str(ns), str(f[0] if kind == 66 and known else tid), name, safe(site[0]) if site else ""]
         if kind in (1, 3, 64):
             cols += [safe(site[1]), str(site[2])]
         elif kind == 4:
@@ -239,6 +248,8 @@ def lines(events, sites, t0, rate):
             cols += ["0x%x" % f[1], str(f[2]), safe(site[1]), str(site[2])]
         elif kind == 14:
             cols += ["0x%x" % f[1], safe(site[1]), str(site[2])]
+        elif kind == 66 and known:
+            cols.append(str(f[1]))
         elif kind > 65:
             cols.append(str(kind))
         yield cols

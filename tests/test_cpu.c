@@ -78,13 +78,20 @@ int main(void) {
   put(CTRACE_EV_ZONE_END, 2, 100 * MS, NULL);
   put(CTRACE_EV_ZONE_END, 3, 100 * MS, NULL);
   put(CTRACE_EV_ZONE_END, 4, 100 * MS, NULL);
+  /* thread 6 only collects: its CPU samples (ctrace's) keep it a collector */
+  cpu(6, 1 * MS, 0, 0);
+  put(CTRACE_EV_GC_BEGIN, 6, 2 * MS, "goal");
+  put(CTRACE_EV_GC_END, 6, 3 * MS, NULL);
+  cpu(6, 20 * MS, 1 * MS, 0);
   memset(&info, 0, sizeof info);
   info.duration_ns = 100 * MS;
   ctrace_analysis_end(A, &info);
   t1 = thread_of(1); t2 = thread_of(2); t3 = thread_of(3); t4 = thread_of(4);
   za = zone("A"); zb = zone("B"); zc = zone("C"); zd = zone("D");
   if (!CHECK(t1 && t2 && t3 && t4 && za && zb && zc && zd, "threads and zones found")) return harness_done();
-  CHECK(ctrace_analysis_summary(A)->cpu_samples == 6, "six CPU samples counted (%llu)",
+  CHECK(thread_of(6) && thread_of(6)->role == CTRACE_ROLE_COLLECTOR && thread_of(6)->cpu_ns == 1 * MS,
+        "a thread that only collects stays a collector with CPU samples");
+  CHECK(ctrace_analysis_summary(A)->cpu_samples == 8, "eight CPU samples counted (%llu)",
         (unsigned long long)ctrace_analysis_summary(A)->cpu_samples);
   CHECK(t1->has_cpu && t1->cpu_ns == 50 * MS && t1->cpu_wall_ns == 100 * MS && t1->ready_ns == 0,
         "thread 1: 50 ms on CPU of 100 ms (the 7 ms before the first sample left out)");

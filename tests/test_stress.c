@@ -167,6 +167,7 @@ static void read_trace(const char *path, read_counts *rc) {
   /* Thread names come from definitions ahead of the events, but a thread is
      looked up by id as it appears. */
   while ((rc->next_rc = ctrace_reader_next(r, &e)) == 1) {
+    if (e.raw_kind == CTRACE_EV_THREAD_CPU) continue; /* ctrace's CPU samples */
     if (e.kind > 0 && e.kind < 64) rc->by_kind[e.kind]++;
     else rc->other_kinds++;
     if (e.kind == CTRACE_EV_ALLOC || e.kind == CTRACE_EV_FREE || e.kind == CTRACE_EV_INSTANT) continue;
