@@ -4069,7 +4069,7 @@ static volatile uintptr_t ctrace__map_top[(size_t)1 << CTRACE__TOP_BITS]; /* mid
 static volatile uint64_t ctrace__untracked_frees, ctrace__double_frees; /* for ctrace_read_memstats */
 
 /* What ctrace_free writes into a freed block, and where. */
-CTRACE__HOT uint64_t ctrace__freed_tag(uintptr_t k) {
+CTRACE__HOT CTRACE__WRAPS uint64_t ctrace__freed_tag(uintptr_t k) {
   return ((uint64_t)k * 0x9E3779B97F4A7C15ull) ^ (uint64_t)(uintptr_t)&ctrace__untracked_frees ^ 0x6374726163656672ull;
 }
 
