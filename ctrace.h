@@ -45,6 +45,8 @@
        >>writer      per-thread buffers, event encoding
        >>memory      tracked allocator and memstats
        >>session     the file, the writer thread, sessions, fork, crashes
+       >>functions   -finstrument-functions hooks (CTRACE_INSTRUMENT_FUNCTIONS)
+       >>preload     the allocation functions of ctrace run (CTRACE_PRELOAD_...)
        CTRACE_TOOLS_IMPLEMENTATION's (>>impl:reader ... >>impl:export):
        >>reader      streaming reader with time-ordered merge
        >>analysis    one streaming pass: zones, memory, GC, flame tree, outputs
@@ -77,13 +79,13 @@
    |   FUNCTIONS            |   -finstrument-functions, so that every function |
    |                        |   compiled with it is a zone named by the tools  |
    |                        |   (README.md, "Tracing with no annotations")     |
-   | CTRACE_PRELOAD_        | with CTRACE_IMPLEMENTATION and CTRACE_INSTRUMENT_|
-   |   IMPLEMENTATION       |   FUNCTIONS, in a shared library only (LD_PRELOAD|
-   |                        |   ; `make` builds build/libctrace-preload.so):   |
-   |                        |   defines malloc, free and the rest of the family|
-   |                        |   and records each call with its call stack;     |
-   |                        |   starts a session from CTRACE_FILE (README.md,  |
-   |                        |   "ctrace run")                                  |
+   | CTRACE_PRELOAD_        | with CTRACE_IMPLEMENTATION and CTRACE_INSTRU-    |
+   |   IMPLEMENTATION       |   MENT_FUNCTIONS, in a shared library for        |
+   |                        |   LD_PRELOAD only (make builds it: build/libc-   |
+   |                        |   trace-preload.so): defines malloc, free and    |
+   |                        |   the rest of the family, records each call with |
+   |                        |   its call stack, starts a session from          |
+   |                        |   CTRACE_FILE (README.md, "ctrace run";>>preload)|
    | CTRACE_ENABLED 0       | every instrumentation macro compiles to nothing  |
    | CTRACE_DISABLE         | same as CTRACE_ENABLED 0                         |
    | CTRACE_STATIC          | make every function static (one-file programs)   |
