@@ -177,6 +177,18 @@ jcheck "without --functions its calls are not recorded" "$TMP/nofn.ctrace" 'd["e
 LD_PRELOAD="$(cd "$BUILD" && pwd)/libctrace-preload.so" CTRACE_FILE="$TMP/hand.ctrace" "$TMP/prog" count
 jcheck "LD_PRELOAD + CTRACE_FILE by hand: the same 1010 allocations" "$TMP/hand.ctrace" 'd["memory"]["mallocs"] == 1010'
 
+# ---- options: the flight recorder, the stack depth
+"$TOOL" run --flight-ms 1000 -o "$TMP/fl.ctrace" -- "$TMP/prog" count 2>/dev/null
+check "--flight-ms: the window is written at the end, marked as one" \
+  '"$TOOL" check "$TMP/fl.ctrace" 2>&1 | grep -q "flight-recorder window"'
+jcheck "--flight-ms: the window holds the leak and its stack" "$TMP/fl.ctrace" \
+  '[fn(s)[0] for s in stk("leaks")] == ["leak_here"] and 0 < d["memory"]["mallocs"] <= 1010'
+"$TOOL" run --depth 2 -o "$TMP/d2.ctrace" -- "$TMP/prog" count 2>/dev/null
+jcheck "--depth 2: two frames a stack, every stack counted as cut" "$TMP/d2.ctrace" \
+  'all(len(s["frames"]) == 2 for s in stk("by_bytes")) and d["alloc_stacks"]["stacks_cut"] == d["alloc_stacks"]["stacks"] > 0'
+"$TOOL" run --depth 0 -- "$TMP/prog" count 2>"$TMP/err"
+check "--depth 0: a usage error" '[ $? = 2 ] && grep -q "from 1 to 256" "$TMP/err"'
+
 # ---- report
 "$TOOL" run --report -o "$TMP/rep.ctrace" -- "$TMP/prog" count 2>/dev/null
 check "--report writes the HTML report beside the trace" '[ -s "$TMP/rep.html" ]'
