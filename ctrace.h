@@ -5714,6 +5714,10 @@ static CTRACE__NOINSTR uint32_t ctrace__pl_stack_id(ctrace__tstate *t, uintptr_t
   if (s && ctrace__pl_same(s, h, frames, w.n, w.cut)) return s->id;
   s = ctrace__pl_intern(h, frames, w.n, w.cut);
   if (!s) return 0;
+  if (!t->stk_cache[slot] || t->stk_cache[slot]->id < s->id) { /* likely new: code dlopen'd since the map? */
+    uint32_t i;
+    for (i = 0; i < w.n; i++) ctrace__fn_remap(frames[i]);
+  }
   t->stk_cache[slot] = s;
   return s->id;
 }

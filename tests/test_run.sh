@@ -101,6 +101,13 @@ $CC -O2 -g -o "$TMP/useearly" $P/useearly.c -L"$TMP" -learly -Wl,-rpath,"$TMP" |
 jcheck "the 10 frees of blocks from before the recording (and any the C library makes) counted apart, no problem; its 3 allocations" "$TMP/early.ctrace" \
   'd["alloc_stacks"]["frees_before"] >= 10 and (d["memory"]["mallocs"], d["memory"]["frees"], d["problems"]) == (3, 0, [])'
 
+# ---- a library loaded after the recording started (dlopen)
+$CC -O2 -g -shared -fPIC -o "$TMP/libdlmod.so" $P/dlmod.c && $CC -O2 -g -o "$TMP/dlhost" $P/dlhost.c -ldl ||
+  fail "tests/preload/dlhost.c and dlmod.c build"
+"$TOOL" run -o "$TMP/dl.ctrace" -- "$TMP/dlhost" "$TMP/libdlmod.so" 2>/dev/null
+jcheck "dlopen: the loaded library's dl_make is named in its 77-byte leak's stack" "$TMP/dl.ctrace" \
+  'any(s["live_bytes"] == 77 and fn(s)[:2] == ["dl_make", "main"] for s in stk("leaks"))'
+
 # ---- fork, fork+exec, exec
 ( cd "$TMP" && "$TOOL" run -o fork.ctrace -- ./prog fork 2>/dev/null )
 jcheck "fork: the parent's trace has its 20 blocks" "$TMP/fork.ctrace" 'd["memory"]["mallocs"] == 20'
