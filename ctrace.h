@@ -5077,9 +5077,10 @@ CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *o
    library's allocation functions; each forwards to the next definition
    (the C library's, found with dlsym(RTLD_NEXT)) and, while a session runs,
    records the block with the call stack that asked for it.
-   - Stacks come from the C runtime's unwinder (_Unwind_Backtrace, as glibc's
-     backtrace() does): it reads .eh_frame, so it works in programs built
-     without frame pointers, which most are. Each distinct stack is written
+   - Stacks come from .eh_frame, so they work in programs built without
+     frame pointers, which most are: on x86-64 by an unwinder of ctrace's
+     own that caches each return address's rule (below), elsewhere by the C
+     runtime's _Unwind_Backtrace (CTRACE_UNWIND picks). Each distinct stack is written
      once (a DEF_STACK definition); an allocation carries its id. A thread
      keeps the stacks it saw in a cache of its own, so a repeated stack takes
      no lock.
@@ -5088,7 +5089,9 @@ CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *o
      recognises and never passes on.
    - A block the session did not see allocated (before the library started,
      or while nothing was recorded) is freed by the C library and not
-     counted: the block table (>>memory) says which blocks are the session's.
+     counted: frees are written as kind 69, whose block may predate the
+     recording, and the reader, which knows the live blocks, tells them
+     apart. The library keeps no table of blocks.
    - Everything ctrace allocates for itself happens with ctrace__pl_busy set
      (recording, the writer thread, the function hooks): those calls go
      straight to the C library.
