@@ -121,10 +121,11 @@ $(BUILD)/ctrace: tools/ctrace.c $(HEADERS) $(wildcard tools/*.h) | deps-png
 # has its thread-local variables in the static block, and reaching them
 # then takes no call (the allocation functions use them on every call).
 # Frame pointers: CTRACE_UNWIND=fp (measured by make bench) walks through
-# the library's own frames first.
+# the library's own frames first. No sanitizer: a sanitizer's runtime must
+# come first in a process, and this library is preloaded into any program.
 $(BUILD)/libctrace-preload.so: tools/ctrace_preload.c $(HEADERS)
 	@mkdir -p $(@D) && rm -f $@
-	$(CC) $(CFLAGS) -fPIC -shared -ftls-model=initial-exec -fno-omit-frame-pointer -I. -o $@ $< -ldl $(RECORD_LIBS)
+	$(CC) $(filter-out $(SANITIZE),$(CFLAGS)) -fPIC -shared -ftls-model=initial-exec -fno-omit-frame-pointer -I. -o $@ $< -ldl -pthread
 
 needs_libm = $(shell grep -l -e '^\#define CTRACE_TOOLS_IMPLEMENTATION' -e '^\#include <math.h>' $(1) 2>/dev/null)
 

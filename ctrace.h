@@ -45,6 +45,8 @@
        >>writer      per-thread buffers, event encoding
        >>memory      tracked allocator and memstats
        >>session     the file, the writer thread, sessions, fork, crashes
+       >>functions   -finstrument-functions hooks (CTRACE_INSTRUMENT_FUNCTIONS)
+       >>preload     the allocation functions of ctrace run (CTRACE_PRELOAD_...)
        CTRACE_TOOLS_IMPLEMENTATION's (>>impl:reader ... >>impl:export):
        >>reader      streaming reader with time-ordered merge
        >>analysis    one streaming pass: zones, memory, GC, flame tree, outputs
@@ -77,13 +79,13 @@
    |   FUNCTIONS            |   -finstrument-functions, so that every function |
    |                        |   compiled with it is a zone named by the tools  |
    |                        |   (README.md, "Tracing with no annotations")     |
-   | CTRACE_PRELOAD_        | with CTRACE_IMPLEMENTATION and CTRACE_INSTRUMENT_|
-   |   IMPLEMENTATION       |   FUNCTIONS, in a shared library only (LD_PRELOAD|
-   |                        |   ; `make` builds build/libctrace-preload.so):   |
-   |                        |   defines malloc, free and the rest of the family|
-   |                        |   and records each call with its call stack;     |
-   |                        |   starts a session from CTRACE_FILE (README.md,  |
-   |                        |   "ctrace run")                                  |
+   | CTRACE_PRELOAD_        | with CTRACE_IMPLEMENTATION and CTRACE_INSTRU-    |
+   |   IMPLEMENTATION       |   MENT_FUNCTIONS, in a shared library for        |
+   |                        |   LD_PRELOAD only (make builds it: build/libc-   |
+   |                        |   trace-preload.so): defines malloc, free and    |
+   |                        |   the rest of the family, records each call with |
+   |                        |   its call stack, starts a session from          |
+   |                        |   CTRACE_FILE (README.md, "ctrace run";>>preload)|
    | CTRACE_ENABLED 0       | every instrumentation macro compiles to nothing  |
    | CTRACE_DISABLE         | same as CTRACE_ENABLED 0                         |
    | CTRACE_STATIC          | make every function static (one-file programs)   |
@@ -5682,9 +5684,10 @@ CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *o
    library's allocation functions; each forwards to the next definition
    (the C library's, found with dlsym(RTLD_NEXT)) and, while a session runs,
    records the block with the call stack that asked for it.
-   - Stacks come from the C runtime's unwinder (_Unwind_Backtrace, as glibc's
-     backtrace() does): it reads .eh_frame, so it works in programs built
-     without frame pointers, which most are. Each distinct stack is written
+   - Stacks come from .eh_frame, so they work in programs built without
+     frame pointers, which most are: on x86-64 by an unwinder of ctrace's
+     own that caches each return address's rule (below), elsewhere by the C
+     runtime's _Unwind_Backtrace (CTRACE_UNWIND picks). Each distinct stack is written
      once (a DEF_STACK definition); an allocation carries its id. A thread
      keeps the stacks it saw in a cache of its own, so a repeated stack takes
      no lock.
@@ -5693,7 +5696,9 @@ CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *o
      recognises and never passes on.
    - A block the session did not see allocated (before the library started,
      or while nothing was recorded) is freed by the C library and not
-     counted: the block table (>>memory) says which blocks are the session's.
+     counted: frees are written as kind 69, whose block may predate the
+     recording, and the reader, which knows the live blocks, tells them
+     apart. The library keeps no table of blocks.
    - Everything ctrace allocates for itself happens with ctrace__pl_busy set
      (recording, the writer thread, the function hooks): those calls go
      straight to the C library.
@@ -6319,6 +6324,10 @@ static CTRACE__NOINSTR uint32_t ctrace__pl_stack_id(ctrace__tstate *t, uintptr_t
   if (s && ctrace__pl_same(s, h, frames, w.n, w.cut)) return s->id;
   s = ctrace__pl_intern(h, frames, w.n, w.cut);
   if (!s) return 0;
+  if (!t->stk_cache[slot] || t->stk_cache[slot]->id < s->id) { /* likely new: code dlopen'd since the map? */
+    uint32_t i;
+    for (i = 0; i < w.n; i++) ctrace__fn_remap(frames[i]);
+  }
   t->stk_cache[slot] = s;
   return s->id;
 }

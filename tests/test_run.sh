@@ -105,6 +105,13 @@ $CC -O2 -g -o "$TMP/useearly" $P/useearly.c -L"$TMP" -learly -Wl,-rpath,"$TMP" |
 jcheck "the 10 frees of blocks from before the recording (and any the C library makes) counted apart, no problem; its 3 allocations" "$TMP/early.ctrace" \
   'd["alloc_stacks"]["frees_before"] >= 10 and (d["memory"]["mallocs"], d["memory"]["frees"], d["problems"]) == (3, 0, [])'
 
+# ---- a library loaded after the recording started (dlopen)
+$CC -O2 -g -shared -fPIC -o "$TMP/libdlmod.so" $P/dlmod.c && $CC -O2 -g -o "$TMP/dlhost" $P/dlhost.c -ldl ||
+  fail "tests/preload/dlhost.c and dlmod.c build"
+"$TOOL" run -o "$TMP/dl.ctrace" -- "$TMP/dlhost" "$TMP/libdlmod.so" 2>/dev/null
+jcheck "dlopen: the loaded library's dl_make is named in its 77-byte leak's stack" "$TMP/dl.ctrace" \
+  'any(s["live_bytes"] == 77 and fn(s)[:2] == ["dl_make", "main"] for s in stk("leaks"))'
+
 # ---- fork, fork+exec, exec
 ( cd "$TMP" && "$TOOL" run -o fork.ctrace -- ./prog fork 2>/dev/null )
 jcheck "fork: the parent's trace has its 20 blocks" "$TMP/fork.ctrace" 'd["memory"]["mallocs"] == 20'
@@ -180,6 +187,18 @@ jcheck "without --functions its calls are not recorded" "$TMP/nofn.ctrace" 'd["e
 # ---- by hand: LD_PRELOAD and CTRACE_FILE do what ctrace run does
 LD_PRELOAD="$(cd "$BUILD" && pwd)/libctrace-preload.so" CTRACE_FILE="$TMP/hand.ctrace" "$TMP/prog" count
 jcheck "LD_PRELOAD + CTRACE_FILE by hand: the same 1010 allocations" "$TMP/hand.ctrace" 'd["memory"]["mallocs"] == 1010'
+
+# ---- options: the flight recorder, the stack depth
+"$TOOL" run --flight-ms 1000 -o "$TMP/fl.ctrace" -- "$TMP/prog" count 2>/dev/null
+check "--flight-ms: the window is written at the end, marked as one" \
+  '"$TOOL" check "$TMP/fl.ctrace" 2>&1 | grep -q "flight-recorder window"'
+jcheck "--flight-ms: the window holds the leak and its stack" "$TMP/fl.ctrace" \
+  '[fn(s)[0] for s in stk("leaks")] == ["leak_here"] and 0 < d["memory"]["mallocs"] <= 1010'
+"$TOOL" run --depth 2 -o "$TMP/d2.ctrace" -- "$TMP/prog" count 2>/dev/null
+jcheck "--depth 2: two frames a stack, every stack counted as cut" "$TMP/d2.ctrace" \
+  'all(len(s["frames"]) == 2 for s in stk("by_bytes")) and d["alloc_stacks"]["stacks_cut"] == d["alloc_stacks"]["stacks"] > 0'
+"$TOOL" run --depth 0 -- "$TMP/prog" count 2>"$TMP/err"
+check "--depth 0: a usage error" '[ $? = 2 ] && grep -q "from 1 to 256" "$TMP/err"'
 
 # ---- report
 "$TOOL" run --report -o "$TMP/rep.ctrace" -- "$TMP/prog" count 2>/dev/null
