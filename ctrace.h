@@ -7268,6 +7268,7 @@ typedef struct ctrace__thread {
   int64_t early_held_ns; /* held while it had done nothing but collect (not kept) */
   uint64_t early_held;
   uint32_t wait_slot;  /* its place in ctrace_analysis.waiting while it waits */
+  uint64_t lazy_mark;  /* ctrace_analysis.lazy_gc_begins when its wait began */
 } ctrace__thread;
 
 /* An unsigned 128-bit number in two halves (C99 has no wider type): the
@@ -7398,6 +7399,7 @@ struct ctrace_analysis {
      can hold up (they and the collection's own thread), not every thread. */
   uint32_t *waiting;
   uint32_t n_waiting, cap_waiting, gc_ti;
+  uint64_t lazy_gc_begins;   /* collections begun once held stretches were past their cap */
 };
 
 static void ctrace__fail(ctrace_analysis *a, int code) {
@@ -7885,10 +7887,22 @@ static void ctrace__held_update_all(ctrace_analysis *a, int64_t now) {
 }
 
 /* A collection began or ended: only the threads waiting now and the one
-   running it can change. */
-static void ctrace__held_update_gc(ctrace_analysis *a, int64_t now) {
+   running it can change. Once the held stretches are past their cap, a
+   stretch is only counted (held_dropped), and a collection begins one for
+   every waiting thread: those are counted when each wait ends, from
+   lazy_gc_begins, so 10,000 threads waiting through 100,000 collections do
+   not cost 10^9 steps. */
+static void ctrace__held_update_gc(ctrace_analysis *a, int64_t now, int begin) {
   uint32_t i;
   if (a->gc_ti < a->n_threads) ctrace__held_update(a, a->gc_ti, now);
+  if (a->n_held >= 4u * a->cfg.max_gc_spans) {
+    if (begin) {
+      a->lazy_gc_begins++;
+      if (a->gc_ti < a->n_threads && a->tstate[a->gc_ti].wait_depth)
+        a->tstate[a->gc_ti].lazy_mark++; /* its stretch is its own, counted above */
+    }
+    return;
+  }
   for (i = 0; i < a->n_waiting; i++) ctrace__held_update(a, a->waiting[i], now);
 }
 
@@ -7902,6 +7916,7 @@ static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
       a->waiting[a->n_waiting++] = ti;
     }
     t->wait_start = ev->time_ns;
+    t->lazy_mark = a->lazy_gc_begins;
     a->threads[ti].waits++;
     ctrace__held_update(a, ti, ev->time_ns);
   }
@@ -7915,6 +7930,7 @@ static void ctrace__wait_close(ctrace_analysis *a, uint32_t ti, int64_t end) {
     a->waiting[t->wait_slot] = last;
     a->tstate[last].wait_slot = t->wait_slot;
   }
+  a->gc.held_dropped += a->lazy_gc_begins - t->lazy_mark;
   a->threads[ti].wait_ns = ctrace__an_sadd(a->threads[ti].wait_ns, ctrace__max64(0, end - t->wait_start));
   ctrace__held_update(a, ti, end);
 }
@@ -7947,7 +7963,7 @@ static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
   } else {
     g->spans_dropped++;
   }
-  ctrace__held_update_gc(a, a->gc_start + dur);
+  ctrace__held_update_gc(a, a->gc_start + dur, 0);
   if (a->cfg.on_gc) {
     ctrace_span s;
     memset(&s, 0, sizeof s);
@@ -7977,7 +7993,7 @@ static void ctrace__gc_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event
   /* Reasons are kept only while spans are kept, so their number stays bounded. */
   a->gc_reason = a->n_gc_spans < a->cfg.max_gc_spans || a->cfg.on_gc ? ctrace__intern_ev(a, ev->name)
                                                                      : "";
-  ctrace__held_update_gc(a, ev->time_ns);
+  ctrace__held_update_gc(a, ev->time_ns, 1);
 }
 
 static void ctrace__task_close(ctrace_analysis *a, ctrace__live *e, int64_t end, int unfinished) {
