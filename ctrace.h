@@ -10377,6 +10377,7 @@ typedef struct ctrace__thread {
   ctrace_wait_reason wr[CTRACE_WAIT_REASONS]; /* the last is "(other)" when full */
   uint32_t n_wr, wr_now;  /* reasons, and the outermost wait's (index in wr) */
   double waiting_at_sample; /* ctrace_analysis.waiting_integral at its last sample */
+  uint64_t lazy_mark;  /* ctrace_analysis.lazy_gc_begins when its wait began */
 } ctrace__thread;
 
 /* An unsigned 128-bit number in two halves (C99 has no wider type): the
@@ -10545,6 +10546,7 @@ struct ctrace_analysis {
   uint32_t n_stacks_by[4];
   ctrace_flame_node *aflame; /* the stacks merged into a tree, outermost frame first; bytes_total weighs */
   uint32_t n_aflame, cap_aflame;
+  uint64_t lazy_gc_begins;   /* collections begun once held stretches were past their cap */
 };
 
 static void ctrace__fail(ctrace_analysis *a, int code) {
@@ -11290,10 +11292,22 @@ static void ctrace__held_update_all(ctrace_analysis *a, int64_t now) {
 }
 
 /* A collection began or ended: only the threads waiting now and the one
-   running it can change. */
-static void ctrace__held_update_gc(ctrace_analysis *a, int64_t now) {
+   running it can change. Once the held stretches are past their cap, a
+   stretch is only counted (held_dropped), and a collection begins one for
+   every waiting thread: those are counted when each wait ends, from
+   lazy_gc_begins, so 10,000 threads waiting through 100,000 collections do
+   not cost 10^9 steps. */
+static void ctrace__held_update_gc(ctrace_analysis *a, int64_t now, int begin) {
   uint32_t i;
   if (a->gc_ti < a->n_threads) ctrace__held_update(a, a->gc_ti, now);
+  if (a->n_held >= 4u * a->cfg.max_gc_spans) {
+    if (begin) {
+      a->lazy_gc_begins++;
+      if (a->gc_ti < a->n_threads && a->tstate[a->gc_ti].wait_depth)
+        a->tstate[a->gc_ti].lazy_mark++; /* its stretch is its own, counted above */
+    }
+    return;
+  }
   for (i = 0; i < a->n_waiting; i++) ctrace__held_update(a, a->waiting[i], now);
 }
 
@@ -11310,6 +11324,7 @@ static void ctrace__wait_begin(ctrace_analysis *a, uint32_t ti, const ctrace_eve
       a->waiting[a->n_waiting++] = ti;
     }
     t->wait_start = ev->time_ns;
+    t->lazy_mark = a->lazy_gc_begins;
     a->threads[ti].waits++;
     ctrace__held_update(a, ti, ev->time_ns);
   }
@@ -11326,6 +11341,7 @@ static void ctrace__wait_close(ctrace_analysis *a, uint32_t ti, int64_t end) {
     a->waiting[t->wait_slot] = last;
     a->tstate[last].wait_slot = t->wait_slot;
   }
+  a->gc.held_dropped += a->lazy_gc_begins - t->lazy_mark;
   a->threads[ti].wait_ns = ctrace__an_sadd(a->threads[ti].wait_ns, ctrace__max64(0, end - t->wait_start));
   if (t->n_wr) t->wr[t->wr_now].ns = ctrace__an_sadd(t->wr[t->wr_now].ns, ctrace__max64(0, end - t->wait_start));
   ctrace__held_update(a, ti, end);
@@ -11362,7 +11378,7 @@ static void ctrace__gc_close(ctrace_analysis *a, int64_t end, int unfinished) {
     g->spans_dropped++;
   }
   if (a->heap_falling) ctrace__heap_fall_over(a, a->gc_start + dur);
-  ctrace__held_update_gc(a, a->gc_start + dur);
+  ctrace__held_update_gc(a, a->gc_start + dur, 0);
   if (a->cfg.on_gc) {
     ctrace_span s;
     memset(&s, 0, sizeof s);
@@ -11393,7 +11409,7 @@ static void ctrace__gc_begin(ctrace_analysis *a, uint32_t ti, const ctrace_event
   /* Reasons are kept only while spans are kept, so their number stays bounded. */
   a->gc_reason = a->n_gc_spans < a->cfg.max_gc_spans || a->cfg.on_gc ? ctrace__intern_ev(a, ev->name)
                                                                      : "";
-  ctrace__held_update_gc(a, ev->time_ns);
+  ctrace__held_update_gc(a, ev->time_ns, 1);
 }
 
 static void ctrace__task_close(ctrace_analysis *a, ctrace__live *e, int64_t end, int unfinished) {

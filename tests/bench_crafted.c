@@ -150,7 +150,8 @@ int main(int argc, char **argv) {
                               "tests/crafted/false_ck.desc", "tests/crafted/long_names.desc",
                               "tests/crafted/histograms.desc", "tests/crafted/deep.desc",
                               "tests/crafted/problems.desc", "tests/crafted/goal_counter.desc",
-                              "tests/crafted/threads_gc.desc", "tests/crafted/long_site_logs.desc",
+                              "tests/crafted/threads_gc.desc", "tests/crafted/threads_wait_gc.desc",
+                              "tests/crafted/long_site_logs.desc",
                               "tests/crafted/long_site_tasks.desc", "tests/crafted/csv_sites.desc"};
   const char *bdir = getenv("BUILD") ? getenv("BUILD") : "build";
   char tool[512], trace[512];

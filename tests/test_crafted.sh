@@ -146,6 +146,7 @@ doubling "long names, dump" tests/crafted/long_names.desc 1 dump
 # issue 23: work that depends on a name is done once per distinct name
 doubling "goal counter with a long name, stats" tests/crafted/goal_counter.desc 20000 stats
 doubling "threads x collections, stats" tests/crafted/threads_gc.desc 1000 stats
+doubling "waiting threads x collections, stats" tests/crafted/threads_wait_gc.desc 1000 stats
 doubling "long category and reason, stats" tests/crafted/long_site_logs.desc 20 stats
 doubling "long category and reason, report" tests/crafted/long_site_logs.desc 20 report
 doubling "long task name, stats" tests/crafted/long_site_tasks.desc 20 stats

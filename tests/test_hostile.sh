@@ -139,3 +139,11 @@ mmu = d["gc"]["mmu"]
 check(mmu and mmu[-1]["utilization"] < 0.01,
       "held_overflow: 8 threads held through nearly the whole run: the MMU reads about 0 %", repr(mmu[-3:]))
 PY
+
+# ---- CSV output in proportion: 16,000 functions of an object with a 4 kB path -------
+gen tests/crafted/csv_sites.desc "$T/sites.ctrace" 16000
+"$CT" export csv "$T/sites.ctrace" -o "$T/sites.csv" 2>"$T/err"
+in=$(wc -c <"$T/sites.ctrace")
+out=$(wc -c <"$T/sites.csv")
+check "csv_sites at 16,000: export csv writes $out bytes from $in (budget 150x + 1 MB)" \
+  '[ "$out" -le $((in * 150 + 1048576)) ] && [ "$(wc -l <"$T/sites.csv")" -gt 16000 ]' "$(head -c 200 "$T/err")"
