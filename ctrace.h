@@ -5275,6 +5275,7 @@ enum { CTRACE__LINES_NONE = 0, CTRACE__LINES_READ = 1, CTRACE__LINES_COMPRESSED 
 /* One parsed ELF file, shared by every object that maps it. */
 typedef struct ctrace__elf {
   int state;                 /* 1 read, -1 unusable (missing, not ELF, malformed) */
+  int full_symtab;           /* its functions come from a .symtab (not .dynsym's exported few) */
   uint8_t bid[64];           /* its own GNU build id */
   uint32_t bid_len;
   char *strtab;
@@ -5656,6 +5657,7 @@ static int ctrace__elf_symbols(ctrace__efile *ef, ctrace__elf *e) {
   }
   if (!have_best) return -1;
   h = ctrace__elf_section(ef, best);
+  e->full_symtab = have_best == 2;
   link = h.link;
   if (link >= ef->shnum) return -1;
   l = ctrace__elf_section(ef, link);
@@ -6392,8 +6394,24 @@ static void ctrace__elf_separate_debug(ctrace__elf *e, const char *path) {
       uint32_t crc;
       ok = i >= by_id && ctrace__file_crc(cand[i], &crc) == 0 && crc == e->debuglink_crc;
     }
-    if (ok && ctrace__elf_debug_lines(&ef, &d)) {
+    if (ok && !e->full_symtab && ctrace__elf_symbols(&ef, &d) == 0 && d.full_symtab) {
+      CTRACE_MEM_FREE(e->syms);
+      CTRACE_MEM_FREE(e->strtab);
+      e->syms = d.syms;
+      e->n_syms = d.n_syms;
+      e->strtab = d.strtab;
+      e->strsize = d.strsize;
+      e->full_symtab = 1;
+      e->state = 1;
+      d.syms = NULL;
+      d.strtab = NULL;
+    }
+    if (ok && (e->lines != CTRACE__LINES_NONE || ctrace__elf_debug_lines(&ef, &d))) {
       ctrace__elf_close(&ef);
+      if (e->lines != CTRACE__LINES_NONE) {
+        ctrace__elf_free(&d);
+        return;
+      }
       e->lines = d.lines;
       e->rows = d.rows;
       e->n_rows = d.n_rows;
@@ -6458,7 +6476,9 @@ static int32_t ctrace__elf_get_cached(ctrace__symbols *y, const char *path) {
   memset(e, 0, sizeof *e);
   ctrace__elf_build_id(&ef, e);
   e->state = ctrace__elf_symbols(&ef, e) == 0 ? 1 : -1;
-  if (e->state == 1 && !ctrace__elf_debug_lines(&ef, e)) {
+  /* a stripped file's debug file has what it lost: the line table, and the
+     .symtab that names its static functions */
+  if (!ctrace__elf_debug_lines(&ef, e) || !e->full_symtab) {
     ctrace__elf_debuglink(&ef, e);
     ctrace__elf_close(&ef);
     ctrace__elf_separate_debug(e, path);
