@@ -5812,6 +5812,7 @@ typedef struct ctrace__lread {
   ctrace__lrow *rows;
   uint64_t n_rows, cap_rows;
   int oom;
+  int bad_units;             /* units whose header did not parse (skipped) */
   const char *comp;          /* the unit's compilation directory, or NULL */
 } ctrace__lread;
 
@@ -5947,10 +5948,16 @@ static CTRACE__WRAPS void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int 
   int file_base;
   ctrace__lstate st;
   version = ctrace__dw_fixed(d, 2);
-  if (d->bad || version < 2 || version > 5) return;
+  if (d->bad || version < 2 || version > 5) {
+    lr->bad_units++;
+    return;
+  }
   if (version >= 5) ctrace__dw_skip(d, 2); /* address_size, segment_selector_size */
   hlen = ctrace__dw_fixed(d, off64 ? 8 : 4);
-  if (d->bad || hlen > (uint64_t)(d->end - d->p)) return;
+  if (d->bad || hlen > (uint64_t)(d->end - d->p)) {
+    lr->bad_units++;
+    return;
+  }
   prog = d->p + hlen;
   min_inst = ctrace__dw_fixed(d, 1);
   if (version >= 4) max_ops = ctrace__dw_fixed(d, 1);
@@ -5958,7 +5965,10 @@ static CTRACE__WRAPS void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int 
   line_base = (int8_t)ctrace__dw_fixed(d, 1);
   line_range = ctrace__dw_fixed(d, 1);
   opcode_base = ctrace__dw_fixed(d, 1);
-  if (d->bad || line_range == 0 || opcode_base == 0) return;
+  if (d->bad || line_range == 0 || opcode_base == 0) {
+    lr->bad_units++;
+    return;
+  }
   if (max_ops == 0) max_ops = 1;
   memset(std_len, 0, sizeof std_len);
   for (i = 1; i < opcode_base; i++) std_len[i] = (uint8_t)ctrace__dw_fixed(d, 1);
@@ -5977,6 +5987,7 @@ static CTRACE__WRAPS void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int 
     if (bad || d->bad) {
       CTRACE_MEM_FREE(dirs);
       lr->e->n_files = first_file;
+      lr->bad_units++;
       return;
     }
   }
@@ -6244,7 +6255,9 @@ static void ctrace__dw_lines(ctrace__elf *e, const uint8_t *sec, uint64_t size, 
   }
   e->rows = lr.rows;
   e->n_rows = lr.n_rows;
-  e->lines = lr.n_rows ? CTRACE__LINES_READ : CTRACE__LINES_BAD;
+  /* no row at all: a table that says nothing (none), or one that could not
+     be read (the user is told) */
+  e->lines = lr.n_rows ? CTRACE__LINES_READ : lr.bad_units ? CTRACE__LINES_BAD : CTRACE__LINES_NONE;
 }
 
 /* The line of vaddr (an address as the file numbers it): the row at or
