@@ -6929,6 +6929,7 @@ enum { CTRACE__LINES_NONE = 0, CTRACE__LINES_READ = 1, CTRACE__LINES_COMPRESSED 
 /* One parsed ELF file, shared by every object that maps it. */
 typedef struct ctrace__elf {
   int state;                 /* 1 read, -1 unusable (missing, not ELF, malformed) */
+  int full_symtab;           /* its functions come from a .symtab (not .dynsym's exported few) */
   uint8_t bid[64];           /* its own GNU build id */
   uint32_t bid_len;
   char *strtab;
@@ -7310,6 +7311,7 @@ static int ctrace__elf_symbols(ctrace__efile *ef, ctrace__elf *e) {
   }
   if (!have_best) return -1;
   h = ctrace__elf_section(ef, best);
+  e->full_symtab = have_best == 2;
   link = h.link;
   if (link >= ef->shnum) return -1;
   l = ctrace__elf_section(ef, link);
@@ -7465,6 +7467,7 @@ typedef struct ctrace__lread {
   ctrace__lrow *rows;
   uint64_t n_rows, cap_rows;
   int oom;
+  int bad_units;             /* units whose header did not parse (skipped) */
   const char *comp;          /* the unit's compilation directory, or NULL */
 } ctrace__lread;
 
@@ -7600,10 +7603,16 @@ static CTRACE__WRAPS void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int 
   int file_base;
   ctrace__lstate st;
   version = ctrace__dw_fixed(d, 2);
-  if (d->bad || version < 2 || version > 5) return;
+  if (d->bad || version < 2 || version > 5) {
+    lr->bad_units++;
+    return;
+  }
   if (version >= 5) ctrace__dw_skip(d, 2); /* address_size, segment_selector_size */
   hlen = ctrace__dw_fixed(d, off64 ? 8 : 4);
-  if (d->bad || hlen > (uint64_t)(d->end - d->p)) return;
+  if (d->bad || hlen > (uint64_t)(d->end - d->p)) {
+    lr->bad_units++;
+    return;
+  }
   prog = d->p + hlen;
   min_inst = ctrace__dw_fixed(d, 1);
   if (version >= 4) max_ops = ctrace__dw_fixed(d, 1);
@@ -7611,7 +7620,10 @@ static CTRACE__WRAPS void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int 
   line_base = (int8_t)ctrace__dw_fixed(d, 1);
   line_range = ctrace__dw_fixed(d, 1);
   opcode_base = ctrace__dw_fixed(d, 1);
-  if (d->bad || line_range == 0 || opcode_base == 0) return;
+  if (d->bad || line_range == 0 || opcode_base == 0) {
+    lr->bad_units++;
+    return;
+  }
   if (max_ops == 0) max_ops = 1;
   memset(std_len, 0, sizeof std_len);
   for (i = 1; i < opcode_base; i++) std_len[i] = (uint8_t)ctrace__dw_fixed(d, 1);
@@ -7630,6 +7642,7 @@ static CTRACE__WRAPS void ctrace__dw_unit(ctrace__lread *lr, ctrace__dw *d, int 
     if (bad || d->bad) {
       CTRACE_MEM_FREE(dirs);
       lr->e->n_files = first_file;
+      lr->bad_units++;
       return;
     }
   }
@@ -7897,7 +7910,9 @@ static void ctrace__dw_lines(ctrace__elf *e, const uint8_t *sec, uint64_t size, 
   }
   e->rows = lr.rows;
   e->n_rows = lr.n_rows;
-  e->lines = lr.n_rows ? CTRACE__LINES_READ : CTRACE__LINES_BAD;
+  /* no row at all: a table that says nothing (none), or one that could not
+     be read (the user is told) */
+  e->lines = lr.n_rows ? CTRACE__LINES_READ : lr.bad_units ? CTRACE__LINES_BAD : CTRACE__LINES_NONE;
 }
 
 /* The line of vaddr (an address as the file numbers it): the row at or
@@ -8047,8 +8062,24 @@ static void ctrace__elf_separate_debug(ctrace__elf *e, const char *path) {
       uint32_t crc;
       ok = i >= by_id && ctrace__file_crc(cand[i], &crc) == 0 && crc == e->debuglink_crc;
     }
-    if (ok && ctrace__elf_debug_lines(&ef, &d)) {
+    if (ok && !e->full_symtab && ctrace__elf_symbols(&ef, &d) == 0 && d.full_symtab) {
+      CTRACE_MEM_FREE(e->syms);
+      CTRACE_MEM_FREE(e->strtab);
+      e->syms = d.syms;
+      e->n_syms = d.n_syms;
+      e->strtab = d.strtab;
+      e->strsize = d.strsize;
+      e->full_symtab = 1;
+      e->state = 1;
+      d.syms = NULL;
+      d.strtab = NULL;
+    }
+    if (ok && (e->lines != CTRACE__LINES_NONE || ctrace__elf_debug_lines(&ef, &d))) {
       ctrace__elf_close(&ef);
+      if (e->lines != CTRACE__LINES_NONE) {
+        ctrace__elf_free(&d);
+        return;
+      }
       e->lines = d.lines;
       e->rows = d.rows;
       e->n_rows = d.n_rows;
@@ -8113,7 +8144,9 @@ static int32_t ctrace__elf_get_cached(ctrace__symbols *y, const char *path) {
   memset(e, 0, sizeof *e);
   ctrace__elf_build_id(&ef, e);
   e->state = ctrace__elf_symbols(&ef, e) == 0 ? 1 : -1;
-  if (e->state == 1 && !ctrace__elf_debug_lines(&ef, e)) {
+  /* a stripped file's debug file has what it lost: the line table, and the
+     .symtab that names its static functions */
+  if (!ctrace__elf_debug_lines(&ef, e) || !e->full_symtab) {
     ctrace__elf_debuglink(&ef, e);
     ctrace__elf_close(&ef);
     ctrace__elf_separate_debug(e, path);

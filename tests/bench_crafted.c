@@ -67,12 +67,29 @@ static size_t build(const char *desc, const char *path) {
   return size;
 }
 
-/* Runs the tool with args (NULL-terminated), prints one line. */
-static void run_verb(const char *tool, const char **args, const char *label, const char *name, double input) {
-  int status;
+/* Runs the tool's verb (NULL-terminated words) on trace, output to
+   /dev/null; prints one line. */
+static void run_verb(const char *tool, const char *const *verb, const char *trace, const char *label, double input) {
+  const char *args[12];
+  char name[64] = "";
+  int status, k = 0, j;
   struct rusage ru;
-  double t0 = now_s(), t1;
-  pid_t pid = fork();
+  double t0, t1;
+  pid_t pid;
+  args[k++] = tool;
+  for (j = 0; verb[j] && k < 8; j++) {
+    args[k++] = verb[j];
+    strncat(name, verb[j], sizeof name - strlen(name) - 2);
+    strcat(name, " ");
+  }
+  args[k++] = trace;
+  if (strcmp(verb[0], "check")) {
+    args[k++] = "-o";
+    args[k++] = "/dev/null";
+  }
+  args[k] = NULL;
+  t0 = now_s();
+  pid = fork();
   if (pid == 0) {
     int null = open("/dev/null", O_WRONLY);
     dup2(null, 1);
@@ -116,22 +133,7 @@ static void bench_elf(const char *tool, const char *bdir, int argc, char **argv)
         continue;
       }
       snprintf(trace, sizeof trace, "%s/%s.ctrace", dir, cases[c].name);
-      for (v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
-        const char *args[8];
-        char name[64] = "";
-        int k = 0, j;
-        args[k++] = tool;
-        for (j = 0; verbs[v][j]; j++) {
-          args[k++] = verbs[v][j];
-          strncat(name, verbs[v][j], sizeof name - strlen(name) - 2);
-          strcat(name, " ");
-        }
-        args[k++] = trace;
-        args[k++] = "-o";
-        args[k++] = "/dev/null";
-        args[k] = NULL;
-        run_verb(tool, args, label, name, (double)input);
-      }
+      for (v = 0; v < sizeof verbs / sizeof verbs[0]; v++) run_verb(tool, verbs[v], trace, label, (double)input);
     }
   }
   {
@@ -179,21 +181,7 @@ int main(int argc, char **argv) {
     }
     snprintf(label, sizeof label, "%.*s %.1fM", (int)(strchr(base, '.') ? strchr(base, '.') - base : 12), base,
              (double)size / 1e6);
-    for (v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
-      const char *args[10];
-      char name[64] = "";
-      int k = 0, j;
-      args[k++] = tool;
-      for (j = 0; verbs[v][j]; j++) {
-        args[k++] = verbs[v][j];
-        strncat(name, verbs[v][j], sizeof name - strlen(name) - 2);
-        strcat(name, " ");
-      }
-      args[k++] = trace;
-      if (strcmp(verbs[v][0], "check")) { args[k++] = "-o"; args[k++] = "/dev/null"; }
-      args[k] = NULL;
-      run_verb(tool, args, label, name, (double)size);
-    }
+    for (v = 0; v < sizeof verbs / sizeof verbs[0]; v++) run_verb(tool, verbs[v], trace, label, (double)size);
   }
   remove(trace);
   if (argc == 1) bench_elf(tool, bdir, 0, NULL);

@@ -26,6 +26,10 @@
                 string in .debug_line_str, and a line table giving each
                 function its own file; N sites (lines_small: a 40-byte
                 string, a fuzzing seed)
+     badlines   a line table of hostile units (line_range 0, 2^62 directories
+                with no entry format, a file index past the table, an opcode
+                longer than its unit, version 7, a length past the section)
+                around one good DWARF 4 unit (N ignored)
      dups       two static functions named "helper" at two addresses, and a
                 global and a weak name at one address (N ignored)
      mapnul     an object path with a NUL inside; a file at the path cut at
@@ -304,6 +308,82 @@ static void ec_debug_line(tb *line, tb *lstr, uint64_t n, size_t long_len) {
   if (!line->failed) eb_le(line->buf + len_at, line->len - len_at - 4, 4);
 }
 
+/* One line-table unit: length, version (and DWARF 5's address and segment
+   sizes), header length, header, program. */
+static void ec_unit(tb *line, unsigned version, const tb *hdr, const tb *prog) {
+  tb_le(line, 2 + (version >= 5 ? 2 : 0) + 4 + hdr->len + prog->len, 4);
+  tb_le(line, version, 2);
+  if (version >= 5) tb_bytes(line, "\x08\x00", 2);
+  tb_le(line, hdr->len, 4);
+  tb_bytes(line, hdr->buf, hdr->len);
+  tb_bytes(line, prog->buf, prog->len);
+}
+
+/* The fixed part of a header: 1-byte instructions, line_base -5,
+   line_range lr, the 12 standard opcodes. */
+static void ec_hdr_start(tb *h, unsigned version, unsigned lr) {
+  tb_u8(h, 1);
+  if (version >= 4) tb_u8(h, 1);
+  tb_u8(h, 1);
+  tb_u8(h, 0xfb);
+  tb_u8(h, lr);
+  tb_u8(h, 13);
+  tb_bytes(h, "\0\1\1\1\1\0\0\0\1\0\0\1", 12);
+}
+
+/* Hostile units, then one good DWARF 4 unit (f0 at 0x1000: /src/good.c:42),
+   then a unit that claims more bytes than the section holds. */
+static void ec_bad_lines(tb *line) {
+  tb h, p;
+  /* line_range 0: special opcodes would divide by it */
+  tb_init(&h); tb_init(&p);
+  ec_hdr_start(&h, 4, 0);
+  tb_bytes(&h, "\0\0", 2);
+  tb_bytes(&p, "\0\x09\x02\x00\x10\0\0\0\0\0\0\x20", 12);
+  ec_unit(line, 4, &h, &p);
+  tb_free(&h); tb_free(&p);
+  /* DWARF 5: no entry format, and 2^62 directories */
+  tb_init(&h); tb_init(&p);
+  ec_hdr_start(&h, 5, 14);
+  tb_u8(&h, 0);
+  tb_varint(&h, (uint64_t)1 << 62);
+  tb_u8(&h, 0);
+  tb_varint(&h, 0);
+  ec_unit(line, 5, &h, &p);
+  tb_free(&h); tb_free(&p);
+  /* a file index far past the table (f1, at 0x1010) */
+  tb_init(&h); tb_init(&p);
+  ec_hdr_start(&h, 4, 14);
+  tb_bytes(&h, "\0bad.c\0\0\0\0\0", 11);
+  tb_bytes(&p, "\0\x09\x02\x10\x10\0\0\0\0\0\0", 11);
+  tb_u8(&p, 4); tb_varint(&p, 1000); /* DW_LNS_set_file */
+  tb_u8(&p, 1);
+  tb_bytes(&p, "\x02\x01\0\x01\x01", 5);
+  ec_unit(line, 4, &h, &p);
+  tb_free(&h); tb_free(&p);
+  /* an extended opcode longer than the unit, and a version from the future */
+  tb_init(&h); tb_init(&p);
+  ec_hdr_start(&h, 4, 14);
+  tb_bytes(&h, "\0\0", 2);
+  tb_bytes(&p, "\0\xff\x7f\x02", 4);
+  ec_unit(line, 4, &h, &p);
+  ec_unit(line, 7, &h, &p);
+  tb_free(&h); tb_free(&p);
+  /* the good one: include directory /src, file good.c */
+  tb_init(&h); tb_init(&p);
+  ec_hdr_start(&h, 4, 14);
+  tb_bytes(&h, "/src\0\0good.c\0\x01\0\0\0", 17);
+  tb_bytes(&p, "\0\x09\x02\x00\x10\0\0\0\0\0\0", 11);
+  tb_u8(&p, 3); tb_varint(&p, 41);    /* DW_LNS_advance_line to 42 */
+  tb_u8(&p, 1);
+  tb_bytes(&p, "\x02\x10\0\x01\x01", 5); /* advance_pc 16, end_sequence */
+  ec_unit(line, 4, &h, &p);
+  tb_free(&h); tb_free(&p);
+  /* a length past the section's end */
+  tb_le(line, 0x7fffffff, 4);
+  tb_le(line, 4, 2);
+}
+
 static uint64_t ec_make(const char *name, uint64_t n, const char *dir) {
   static const uint32_t one[1] = {1};
   char elf[4096], trace[4096], path[8192];
@@ -423,6 +503,24 @@ static uint64_t ec_make(const char *name, uint64_t n, const char *dir) {
     tb_chunk(&b, 'M', 0, 0, 0, 0);
     ec_object(&b, 0x10000000, 0x10000000, NULL, 0, elf, strlen(elf));
     ec_zones(&b, n);
+  } else if (!strcmp(name, "badlines")) {
+    tb line;
+    eb_sec ex[1];
+    char *st; uint64_t ss; uint32_t *at = ec_name_offsets(3, &st, &ss);
+    int rc;
+    if (!at) return 0;
+    tb_init(&line);
+    ec_bad_lines(&line);
+    memset(ex, 0, sizeof ex);
+    ex[0].name = ".debug_line"; ex[0].type = 1; ex[0].data = line.buf; ex[0].size = line.len;
+    rc = line.failed || ec_elf_funcs(elf, 3, st, ss, at, NULL, NULL, ex, 1);
+    tb_free(&line);
+    free(at); free(st);
+    if (rc) return 0;
+    ec_sites(&b, 3, 0x10001000, 16);
+    tb_chunk(&b, 'M', 0, 0, 0, 0);
+    ec_object(&b, 0x10000000, 0x100000, NULL, 0, elf, strlen(elf));
+    ec_zones(&b, 3);
   } else if (!strcmp(name, "dups")) {
     /* helper (local) at 0x1000 and 0x1010; "glob" (global) and "weak" (weak) at 0x1020 */
     static const char st[] = "\0helper\0glob\0weak";

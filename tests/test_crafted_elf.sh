@@ -4,7 +4,8 @@
 # thousands of note sections over one file, one file shared by hundreds of
 # objects, a sparse 512 MiB file whose tables are holes, a 1 MiB symbol name,
 # a 4,150-byte object path, a line table of thousands of files naming one
-# 64 kB string, two static functions with one name, a NUL inside a path.
+# 64 kB string, hostile line-table units around a good one, two static
+# functions with one name, a NUL inside a path.
 #   - every verb ends 0, 1 or 2, never a signal or a sanitizer report; peak
 #     memory under 50x the input + 100 MB, where the input is the trace plus
 #     the ELF files' allocated bytes; output under 150x + 1 MB;
@@ -40,7 +41,7 @@ VERBS="check|stats|stats --json|dump|export csv|report"
 # 4,150-byte path, and the JSON and CSV exports write it whole per zone
 # (issue 23's output part, outside the symbol reader); its names are bounded.
 for c in "objects 1000" "notes 300" "shared 32" "sparse 200" "longsym 100" "longpath 1000" "lines 500" \
-         "dups 1" "mapnul 1"; do
+         "badlines 1" "dups 1" "mapnul 1"; do
   # shellcheck disable=SC2086
   set -- $c
   name=$1 n=$2
@@ -99,6 +100,12 @@ z=$(zones lines)
 if [ "$(echo "$z" | awk -F '\t' '$2 ~ /^dddd/ && $3 == substr($1, 2) + 1' | wc -l)" = 500 ]; then
   pass "lines: each of 500 functions gets its own file and line from the line table (long names cut)"
 else fail "lines" "$(echo "$z" | head -2 | cut -c1-80 | tr '\n' ' ')"; fi
+
+z=$(zones badlines)
+if echo "$z" | grep -q '^f0	/src/good.c	42$' && echo "$z" | grep -q "^f1	$T/badlines.elf	0\$" &&
+   echo "$z" | grep -q "^f2	$T/badlines.elf	0\$"; then
+  pass "badlines: hostile line-table units are skipped; the good one gives f0 /src/good.c:42; a file index past the table gives no line"
+else fail "badlines" "$(echo "$z" | tr '\n' ' ')"; fi
 
 # ---- doubling: work counted by cachegrind ----
 if [ "${CRAFTED_DOUBLING:-1}" != 1 ]; then finish; fi

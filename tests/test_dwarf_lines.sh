@@ -7,7 +7,8 @@
 #     the compilation directory), a function in a header, two static
 #     functions with one name in two sources (two zones, name@0xADDR);
 #   - debug info in a separate file found by .gnu_debuglink (beside the
-#     binary, then in its .debug/ directory), with a build id and without one
+#     binary, then in its .debug/ directory for a binary stripped of its
+#     symbol table too: names from the debug file), with a build id and without one
 #     (then the link's CRC decides: a different file of the same name is not
 #     used, and the functions show the object alone, never a wrong line);
 #   - compressed debug info (-gz): no line, a clear message naming the object
@@ -160,10 +161,13 @@ if [ -f "$bin.zones" ]; then
     awk -F '\t' '$3 == "zone_begin" {print $4 "\t" $5 "\t" $6}' | sort -u >"$TMP/sep.got"
   if cmp -s "$bin.zones" "$TMP/sep.got"; then pass "dwarf: lines from a .gnu_debuglink file beside the binary"
   else fail "dwarf: debuglink beside the binary: $(diff "$bin.zones" "$TMP/sep.got" | head -4 | tr '\n' ' ')"; fi
+  # stripped of its symbol table too: names come from the debug file's
+  cp "$bin" "$TMP/sep" && objcopy --strip-all "$TMP/sep" && objcopy --add-gnu-debuglink="$TMP/sep.debug" "$TMP/sep"
   mv "$TMP/sep.debug" "$TMP/.debug/sep.debug"
   CTRACE_SYMBOL_PATH=$TMP "$TOOL" dump "$TMP/sep.ctrace" 2>/dev/null |
     awk -F '\t' '$3 == "zone_begin" {print $4 "\t" $5 "\t" $6}' | sort -u >"$TMP/sep.got"
-  if cmp -s "$bin.zones" "$TMP/sep.got"; then pass "dwarf: lines from a .gnu_debuglink file in .debug/"
+  if cmp -s "$bin.zones" "$TMP/sep.got"; then
+    pass "dwarf: a binary stripped of all symbols: names and lines from its .gnu_debuglink file in .debug/"
   else fail "dwarf: debuglink in .debug/: $(diff "$bin.zones" "$TMP/sep.got" | head -4 | tr '\n' ' ')"; fi
 fi
 

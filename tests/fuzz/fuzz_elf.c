@@ -14,7 +14,7 @@
 
    Seeds: tests/fuzz/corpus_elf/: tiny gcc and clang programs with DWARF 4
    and 5 (-nostdlib -static-pie, max-page-size=16), and crafted files from
-   tests/elf_cases.h (lines_small 6, dups).
+   tests/elf_cases.h (lines_small 6, dups, badlines).
    Build: clang -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_elf.c -lm
    (make fuzz does it). */
 #define _DEFAULT_SOURCE
