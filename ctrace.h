@@ -35,6 +35,7 @@
 
    CONTENTS (grep for the ">>" tags)
      >>options       compile-time options
+     >>warnings      the header quiet under strict warning sets (push/pop)
      >>api           public API: session, instrumentation, memory, reader,
                      then analysis, report, PNG and export declarations
      >>macros        instrumentation macros
@@ -89,6 +90,37 @@
    |                        |   return CTRACE_E_UNSUPPORTED                    |
    +------------------------+--------------------------------------------------+
 */
+/* >>warnings: the header's own code is quiet under the warnings projects
+   turn on (gnulib's manywarnings, -Wconversion, C++'s -Wold-style-cast...).
+   What it cannot avoid without ceasing to be C99 that compiles as C++ (C
+   casts, 0 as a null pointer, long long constants, a float compared with
+   a value it was set to) or what is a heuristic of one optimisation level
+   (-Winline, -Wnull-dereference) is silenced here, for the header's lines
+   only: the pop at the end of the file gives the program its own settings
+   back, and the macros, which expand in the program's code, are clean by
+   themselves (tests/test_compile.sh builds both under these flags). */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic push
+#ifdef __clang__
+#pragma GCC diagnostic ignored "-Wunknown-warning-option"
+#else
+#pragma GCC diagnostic ignored "-Wpragmas"
+#endif
+#pragma GCC diagnostic ignored "-Wlong-long"
+#pragma GCC diagnostic ignored "-Wdouble-promotion"
+#pragma GCC diagnostic ignored "-Wfloat-equal"
+#pragma GCC diagnostic ignored "-Wdeclaration-after-statement"
+#pragma GCC diagnostic ignored "-Winline"
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#ifdef __cplusplus
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#pragma GCC diagnostic ignored "-Wuseless-cast"
+#pragma GCC diagnostic ignored "-Wzero-as-null-pointer-constant"
+#else
+#pragma GCC diagnostic ignored "-Wbad-function-cast"
+#endif
+#endif
+
 /* The implementation uses POSIX (clock_gettime, pthreads); in strict C
    modes those are visible only when asked for before the first system
    header. Include ctrace.h first in the implementation file, or build with
@@ -1221,7 +1253,17 @@ CTRACE_TOOLS_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace
 #define CTRACE__IS_LITERAL(s) 0
 #endif
 
-#define CTRACE__SITE(var) static ctrace_site var = {__FILE__, (uint32_t)__LINE__, 0}
+#define CTRACE__SITE(var) static ctrace_site var = {__FILE__, __LINE__, 0}
+
+/* The macros' value conversions: a C cast, or in C++ a static_cast made in
+   the header's own code (a cast written in the macro would be the program's
+   old-style or useless cast under -Wold-style-cast / -Wuseless-cast). */
+#ifdef __cplusplus
+template <typename T, typename V> static inline CTRACE__NOINSTR T ctrace__to(V v) { return static_cast<T>(v); }
+#define CTRACE__TO(T, v) ctrace__to<T>(v)
+#else
+#define CTRACE__TO(T, v) ((T)(v))
+#endif
 
 /* Reading the flag is a relaxed atomic load: one plain load on common CPUs,
    and no data race for ThreadSanitizer. */
@@ -1258,10 +1300,10 @@ static inline CTRACE__NOINSTR void ctrace__instant_if(ctrace_site *s, const char
        ctrace__instant_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name)); } while (0)
 #define CTRACE_COUNTER(name, value)                                            \
   do { CTRACE__SITE(ctrace__s);                                                \
-       ctrace__counter_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name), (int64_t)(value)); } while (0)
+       ctrace__counter_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name), CTRACE__TO(int64_t, value)); } while (0)
 #define CTRACE_COUNTER_F(name, value)                                          \
   do { CTRACE__SITE(ctrace__s);                                                \
-       ctrace__counter_f_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name), (double)(value)); } while (0)
+       ctrace__counter_f_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name), CTRACE__TO(double, value)); } while (0)
 /* Like Go's trace.Logf: the format and its arguments are evaluated and
    formatted only while a trace runs (the category is always evaluated). */
 #define CTRACE_LOG(category, ...)                                              \
@@ -1327,7 +1369,7 @@ static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
 #define CTRACE_WAIT(what) CTRACE_WAIT_needs_gcc_clang_or_cplusplus_use_CTRACE_WAIT_BEGIN
 #endif
 #define CTRACE_ALLOC(ptr, size)                                                \
-  do { CTRACE__SITE(ctrace__s); ctrace_alloc_event(&ctrace__s, (ptr), (uint64_t)(size)); } while (0)
+  do { CTRACE__SITE(ctrace__s); ctrace_alloc_event(&ctrace__s, (ptr), CTRACE__TO(uint64_t, size)); } while (0)
 #define CTRACE_FREE(ptr)                                                       \
   do { CTRACE__SITE(ctrace__s); ctrace_free_event(&ctrace__s, (ptr)); } while (0)
 
@@ -1340,7 +1382,7 @@ static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
 #define CTRACE_COUNTER_F(name, value) ((void)0)
 #define CTRACE_LOG(category, ...) ((void)0)
 #define CTRACE_THREAD_NAME(name) ((void)0)
-#define CTRACE_TASK_BEGIN(name) ((uint64_t)0)
+#define CTRACE_TASK_BEGIN(name) CTRACE__TO(uint64_t, 0)
 #define CTRACE_TASK_END(id) ((void)0)
 #define CTRACE_GC_BEGIN(reason) ((void)0)
 #define CTRACE_GC_END() ((void)0)
@@ -1768,7 +1810,7 @@ static CTRACE__NOINSTR uint64_t ctrace__mono_ns(void) {
 #else
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+  return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 #endif
 }
 
@@ -1778,11 +1820,11 @@ static CTRACE__NOINSTR uint64_t ctrace__wall_ns(void) {
   uint64_t t;
   GetSystemTimeAsFileTime(&ft);
   t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime; /* 100 ns since 1601 */
-  return (t - 116444736000000000ull) * 100u;
+  return (t - UINT64_C(116444736000000000)) * 100u;
 #else
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+  return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 #endif
 }
 
@@ -2014,7 +2056,7 @@ CTRACE__COLD uint64_t ctrace__crc_xpow(unsigned n) {
   unsigned i;
   for (; n > 0; n--) {
     r <<= 1;
-    if (r & 0x100000000ull) r ^= 0x104C11DB7ull;
+    if (r & UINT64_C(0x100000000)) r ^= UINT64_C(0x104C11DB7);
   }
   for (i = 0; i < 32; i++) out |= ((r >> i) & 1) << (31 - i);
   return out << 1;
@@ -2369,10 +2411,10 @@ static CTRACE__NOINSTR void ctrace__clock_pair(uint64_t *ticks, uint64_t *mono) 
 
 static CTRACE__NOINSTR CTRACE__WRAPS uint64_t ctrace__hash_bytes(const void *p, size_t n, uint64_t seed) {
   const uint8_t *b = (const uint8_t *)p;
-  uint64_t h = 0xcbf29ce484222325ull ^ seed;
+  uint64_t h = UINT64_C(0xcbf29ce484222325) ^ seed;
   for (; n > 0; n--) {
     h ^= *b++;
-    h *= 0x100000001b3ull;
+    h *= UINT64_C(0x100000001b3);
   }
   return h ^ (h >> 29);
 }
@@ -3206,7 +3248,7 @@ static CTRACE__NOINSTR void ctrace__blocks_seen(ctrace__tstate *t) {
    fast paths keep an argument in, and cost them a stack frame. */
 #define CTRACE__PROBE_LIMIT 64u
 #define CTRACE__HOME_NEAR_MUL ((uint64_t)1 << 30) /* (address / 16) * 2^30 / 2^32 = address / 64 */
-#define CTRACE__HOME_SCATTER_MUL 0x9E3779B97F4A7C15ull
+#define CTRACE__HOME_SCATTER_MUL UINT64_C(0x9E3779B97F4A7C15)
 
 CTRACE__HOT CTRACE__WRAPS uint32_t ctrace__home_index(uintptr_t k, uint64_t mul, uint32_t mask) {
   return (uint32_t)((((uint64_t)k >> 4) * mul) >> 32) & mask;
@@ -5920,7 +5962,7 @@ static int ctrace__read_header(ctrace_reader *r, char *err, size_t err_size) {
   r->info.pid = ctrace__get_u32(h + 52);
   memcpy(r->info.program, h + 58, plen < sizeof r->info.program ? plen : sizeof r->info.program - 1);
   /* A clock between 1 kHz and 1 THz; anything else is not a real clock. */
-  r->info.ticks_per_second = hz >= 1000 && hz <= 1000000000000ull ? (double)hz : 1e9;
+  r->info.ticks_per_second = hz >= 1000 && hz <= UINT64_C(1000000000000) ? (double)hz : 1e9;
   r->data_start = hlen;
   return 0;
 }
@@ -5960,7 +6002,7 @@ static int ctrace__scan(ctrace_reader *r) {
         r->echunks[t->last_chunk].next = k;
       }
       t->last_chunk = k;
-      if (h.base_ts > max_ts && h.base_ts - r->tsc0 < (1ull << 62)) max_ts = h.base_ts;
+      if (h.base_ts > max_ts && h.base_ts - r->tsc0 < (UINT64_C(1) << 62)) max_ts = h.base_ts;
       /* A thread's cursor stops at its exit chunk, so a chunk that claims the
          thread later (say, a damaged thread id) would never be looked at:
          check those here. Only exit chunks and such strays are read twice. */
@@ -6064,7 +6106,7 @@ static int ctrace__cursor_peek(ctrace_reader *r, ctrace__cursor *c) {
       if (c->kind != 0 && !ctrace__get_varint(&q, c->end, &dt)) {
         /* Times stay below 2^63 ticks (the one-byte deltas of the fast
            paths then cannot wrap past 2^64 within a 16 MiB chunk). */
-        if (c->ts < (1ull << 63) && dt < (1ull << 63) - c->ts) {
+        if (c->ts < (UINT64_C(1) << 63) && dt < (UINT64_C(1) << 63) - c->ts) {
           c->fields = q;
           c->ts += dt;
           return 1;
@@ -6085,7 +6127,7 @@ static int ctrace__cursor_peek(ctrace_reader *r, ctrace__cursor *c) {
 static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
   ctrace__chunkhdr h;
   uint64_t at;
-  if (c->started && c->ts > r->last_ts && c->ts >= r->tsc0 && c->ts - r->tsc0 < (1ull << 62)) r->last_ts = c->ts;
+  if (c->started && c->ts > r->last_ts && c->ts >= r->tsc0 && c->ts - r->tsc0 < (UINT64_C(1) << 62)) r->last_ts = c->ts;
   for (;;) {
     const uint8_t *payload;
     if (c->done || c->next_chunk == CTRACE__NO_CHUNK) {
@@ -6138,7 +6180,7 @@ static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
                                        : "a chunk's base time goes back on its thread (set aside)");
       continue;
     }
-    if (h.base_ts >= (1ull << 63)) {
+    if (h.base_ts >= (UINT64_C(1) << 63)) {
       r->info.chunks_bad++;
       r->info.bytes_lost += CTRACE__CHUNK_HEADER + h.len;
       ctrace__contradiction(r, at, "a chunk's base time is 2^63 ticks or more (set aside)");
@@ -6550,12 +6592,12 @@ CTRACE_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev) {
 CTRACE_API const ctrace_trace_info *ctrace_reader_info(const ctrace_reader *r) { return r ? &r->info : NULL; }
 
 CTRACE_API const char *ctrace_reader_thread_name(const ctrace_reader *r, uint32_t thread) {
-  const ctrace__rthread *t = r ? ctrace__thread_find((ctrace_reader *)r, thread, 0) : NULL;
+  const ctrace__rthread *t = r ? ctrace__thread_find((ctrace_reader *)(uintptr_t)r, thread, 0) : NULL;
   return t && t->name ? t->name : "";
 }
 
 CTRACE_API uint64_t ctrace_reader_thread_os_id(const ctrace_reader *r, uint32_t thread) {
-  const ctrace__rthread *t = r ? ctrace__thread_find((ctrace_reader *)r, thread, 0) : NULL;
+  const ctrace__rthread *t = r ? ctrace__thread_find((ctrace_reader *)(uintptr_t)r, thread, 0) : NULL;
   return t ? t->os_tid : 0;
 }
 
@@ -6650,19 +6692,19 @@ static uint64_t ctrace__magnitude(int64_t v) { return v < 0 ? (uint64_t)(-(v + 1
 
 static CTRACE__WRAPS uint64_t ctrace__mix64(uint64_t x) {
   x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
+  x *= UINT64_C(0xbf58476d1ce4e5b9);
   x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
+  x *= UINT64_C(0x94d049bb133111eb);
   x ^= x >> 31;
   return x;
 }
 
 static CTRACE__WRAPS uint64_t ctrace__an_hash(uint64_t h, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
-  h ^= 0xcbf29ce484222325ULL;
+  h ^= UINT64_C(0xcbf29ce484222325);
   while (*p) {
     h ^= *p++;
-    h *= 0x100000001b3ULL;
+    h *= UINT64_C(0x100000001b3);
   }
   return ctrace__mix64(h);
 }
@@ -13727,8 +13769,17 @@ static void ctrace__rep_hook_task(void *u, const ctrace_span *s) { ctrace__detai
 static void ctrace__rep_hook_event(void *u, const ctrace_event *e) { ctrace__detail_on_event(((ctrace__rep_hooks *)u)->d, e); }
 static void ctrace__rep_hook_progress(void *u, double f) { ctrace__rep_on_progress(&((ctrace__rep_hooks *)u)->prog, f); }
 
-static void ctrace__rep_error(const ctrace_report_config *cfg, const char *fmt, const char *a, const char *b) {
-  if (cfg && cfg->error && cfg->error_size) snprintf(cfg->error, cfg->error_size, fmt, a, b);
+static void ctrace__rep_error(const ctrace_report_config *cfg, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void ctrace__rep_error(const ctrace_report_config *cfg, const char *fmt, ...) {
+  va_list ap;
+  if (!cfg || !cfg->error || !cfg->error_size) return;
+  va_start(ap, fmt);
+  vsnprintf(cfg->error, cfg->error_size, fmt, ap);
+  va_end(ap);
 }
 
 static const char *ctrace__base_name(const char *path) {
@@ -15156,7 +15207,7 @@ typedef struct ctrace__ex_map {
 } ctrace__ex_map;
 
 static CTRACE__WRAPS size_t ctrace__ex_map_slot(const ctrace__ex_map *m, uint64_t key) {
-  uint64_t h = key * 0x9E3779B97F4A7C15ull;
+  uint64_t h = key * UINT64_C(0x9E3779B97F4A7C15);
   return (size_t)(h >> 20) & (m->cap - 1);
 }
 
@@ -15851,6 +15902,11 @@ CTRACE_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace_write
 /* <<impl:export */
 
 #endif /* CTRACE_TOOLS_IMPLEMENTATION */
+
+/* <<warnings: the program's own warning settings again (see >>warnings) */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* >>licence
 MIT License
