@@ -4740,15 +4740,87 @@ static CTRACE__NOINSTR void ctrace__fn_session(const ctrace_config *c) {
   ctrace__fn_map_build();
 }
 
-#if defined(__GNUC__) || defined(__clang__)
-/* CTRACE_FILE=path starts a session before main (ctrace_stop, or the exit
-   of the program, ends it). */
-__attribute__((constructor)) static CTRACE__NOINSTR void ctrace__fn_env_start(void) {
+#endif /* CTRACE_INSTRUMENT_FUNCTIONS */
+
+/* ---- the environment (README "Environment variables"): the variables fill
+   the ctrace_config fields a session left at 0, so a CTRACE_FILE session
+   (all zero) is set entirely from them. A value that does not parse stops
+   the session from starting, with a line on stderr naming the variable:
+   a trace recorded with a setting other than the one asked for would
+   mislead, and the program runs on untraced. */
+static CTRACE__NOINSTR int ctrace__env_bad(const char *name, const char *value, const char *want) {
+  fprintf(stderr, "ctrace: %s=%s: %s; tracing not started\n", name, value, want);
+  return -1;
+}
+
+/* A whole decimal number in [lo, hi] into *out when the variable is set. */
+static CTRACE__NOINSTR int ctrace__env_u32(const char *name, uint32_t lo, uint32_t hi, uint32_t *out) {
+  const char *s = getenv(name);
+  char *end;
+  unsigned long long v;
+  char want[96];
+  if (!s) return 0;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (*s < '0' || *s > '9' || errno || *end || v < lo || v > hi) {
+    snprintf(want, sizeof want, "expected a whole number from %u to %u", (unsigned)lo, (unsigned)hi);
+    return ctrace__env_bad(name, s, want);
+  }
+  *out = (uint32_t)v;
+  return 0;
+}
+
+/* One of several words into *out (its index) when the variable is set. */
+static CTRACE__NOINSTR int ctrace__env_word(const char *name, const char *const *words, const char *want,
+                                            int *out) {
+  const char *s = getenv(name);
+  int i;
+  if (!s) return 0;
+  for (i = 0; words[i]; i++)
+    if (strcmp(s, words[i]) == 0) {
+      *out = i;
+      return 0;
+    }
+  return ctrace__env_bad(name, s, want);
+}
+
+static CTRACE__NOINSTR int ctrace__env_config(ctrace_config *c) {
+  static const char *const clocks[] = {"auto", "cpu", "monotonic", NULL}; /* enum ctrace_clock_choice */
+  static const char *const modes[] = {"auto", "thread", "writer", NULL};  /* enum ctrace_write_mode */
+  uint32_t v = 0;
+  if (!c->buffer_size && ctrace__env_u32("CTRACE_BUFFER_SIZE", 1024, CTRACE__MAX_CHUNK / 2, &c->buffer_size)) return -1;
+  if (!c->flush_period_ms && ctrace__env_u32("CTRACE_FLUSH_MS", 1, 3600000, &c->flush_period_ms)) return -1;
+  if (!c->max_buffers && ctrace__env_u32("CTRACE_MAX_BUFFERS", 1, 1u << 20, &c->max_buffers)) return -1;
+  if (!c->rss_sample_ms && ctrace__env_u32("CTRACE_RSS_MS", 0, 3600000, &c->rss_sample_ms)) return -1;
+  if (!c->catch_fatal_signals) {
+    if (ctrace__env_u32("CTRACE_CATCH_FATAL", 0, 1, &v)) return -1;
+    c->catch_fatal_signals = (int)v;
+  }
+  if (!c->function_min_ns && getenv("CTRACE_FUNCTION_MIN_NS")) {
+    if (ctrace__env_u32("CTRACE_FUNCTION_MIN_NS", 0, 1000000000u, &v)) return -1;
+    c->function_min_ns = v ? v : CTRACE_FUNCTION_MIN_NONE;
+  }
+  if (c->clock == CTRACE_CLOCK_AUTO &&
+      ctrace__env_word("CTRACE_CLOCK", clocks, "expected auto, cpu or monotonic", &c->clock)) return -1;
+  if (c->write_mode == CTRACE_WRITE_AUTO &&
+      ctrace__env_word("CTRACE_WRITE_MODE", modes, "expected auto, thread or writer", &c->write_mode)) return -1;
+  return 0;
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(CTRACE_NO_ENV_START)
+/* CTRACE_FILE=path starts a session before main in any program that has the
+   recorder (ctrace_stop, or the exit of the program, ends it); a program
+   defines CTRACE_NO_ENV_START where it compiles the implementation to keep
+   its sessions to its own calls. */
+__attribute__((constructor)) static CTRACE__NOINSTR void ctrace__env_start(void) {
   const char *p = getenv("CTRACE_FILE");
-  if (p && *p) (void)ctrace_start(p);
+  int rc;
+  if (!p || !*p) return;
+  rc = ctrace_start(p);
+  if (rc < 0 && rc != CTRACE_E_INVALID) /* INVALID: the variable at fault said so */
+    fprintf(stderr, "ctrace: CTRACE_FILE=%s: %s; tracing not started\n", p, ctrace_strerror(rc));
 }
 #endif
-#endif /* CTRACE_INSTRUMENT_FUNCTIONS */
 
 CTRACE_API CTRACE__NOINSTR int ctrace_start(const char *path) { return ctrace_start_with(path, NULL); }
 
@@ -4757,15 +4829,10 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_start_with(const char *path, 
   int fd = -1, flight;
   ctrace__once();
   if (cfg) c = *cfg; else memset(&c, 0, sizeof c);
+  if (ctrace__env_config(&c) != 0) return CTRACE_E_INVALID;
   ctrace__session_defaults(&c);
   flight = c.flight_bytes > 0 || c.flight_ms > 0;
   if (!flight && (!path || !*path)) return CTRACE_E_INVALID;
-  if (c.write_mode == CTRACE_WRITE_AUTO && getenv("CTRACE_WRITE_MODE")) {
-    const char *m = getenv("CTRACE_WRITE_MODE");
-    if (strcmp(m, "thread") == 0) c.write_mode = CTRACE_WRITE_THREAD;
-    else if (strcmp(m, "writer") == 0) c.write_mode = CTRACE_WRITE_WRITER;
-    else if (strcmp(m, "auto") != 0) return CTRACE_E_INVALID;
-  }
   if (c.write_mode < CTRACE_WRITE_AUTO || c.write_mode > CTRACE_WRITE_WRITER) return CTRACE_E_INVALID;
   ctrace__lock(&ctrace__g.session_lock);
   if (ctrace__g.running) {
