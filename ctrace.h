@@ -1235,6 +1235,13 @@ CTRACE_TOOLS_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace
 #endif
 
 /* >>macros =================================================================== */
+/* The macros' helpers: always inlined, so no -Winline in the program's
+   code when the compiler judges a call cold. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__MACRO_FN static inline __attribute__((always_inline)) CTRACE__NOINSTR
+#else
+#define CTRACE__MACRO_FN static inline CTRACE__NOINSTR
+#endif
 #define CTRACE__CAT2(a, b) a##b
 #define CTRACE__CAT(a, b) CTRACE__CAT2(a, b)
 #define CTRACE__VAR(base) CTRACE__CAT(base, __LINE__)
@@ -1259,7 +1266,7 @@ CTRACE_TOOLS_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace
    the header's own code (a cast written in the macro would be the program's
    old-style or useless cast under -Wold-style-cast / -Wuseless-cast). */
 #ifdef __cplusplus
-template <typename T, typename V> static inline CTRACE__NOINSTR T ctrace__to(V v) { return static_cast<T>(v); }
+template <typename T, typename V> CTRACE__MACRO_FN T ctrace__to(V v) { return static_cast<T>(v); }
 #define CTRACE__TO(T, v) ctrace__to<T>(v)
 #else
 #define CTRACE__TO(T, v) ((T)(v))
@@ -1277,16 +1284,16 @@ template <typename T, typename V> static inline CTRACE__NOINSTR T ctrace__to(V v
 
 /* Inline guards: a session that is not running costs one load and a branch,
    and every argument is still evaluated exactly once. */
-static inline CTRACE__NOINSTR int ctrace__zone_begin_if(ctrace_site *s, const char *n, int lit) {
+CTRACE__MACRO_FN int ctrace__zone_begin_if(ctrace_site *s, const char *n, int lit) {
   return CTRACE__ON() ? ctrace_zone_begin(s, n, lit) : 0;
 }
-static inline CTRACE__NOINSTR void ctrace__counter_if(ctrace_site *s, const char *n, int lit, int64_t v) {
+CTRACE__MACRO_FN void ctrace__counter_if(ctrace_site *s, const char *n, int lit, int64_t v) {
   if (CTRACE__ON()) ctrace_counter(s, n, lit, v);
 }
-static inline CTRACE__NOINSTR void ctrace__counter_f_if(ctrace_site *s, const char *n, int lit, double v) {
+CTRACE__MACRO_FN void ctrace__counter_f_if(ctrace_site *s, const char *n, int lit, double v) {
   if (CTRACE__ON()) ctrace_counter_f(s, n, lit, v);
 }
-static inline CTRACE__NOINSTR void ctrace__instant_if(ctrace_site *s, const char *n, int lit) {
+CTRACE__MACRO_FN void ctrace__instant_if(ctrace_site *s, const char *n, int lit) {
   if (CTRACE__ON()) ctrace_instant(s, n, lit);
 }
 
@@ -1320,7 +1327,7 @@ static inline CTRACE__NOINSTR void ctrace__instant_if(ctrace_site *s, const char
 /* A wait: the thread is held up until the matching end (or, for the scoped
    form, the end of the block). The analysis counts the part of a wait that
    overlaps a collection as time the program was held up by the collector. */
-static inline CTRACE__NOINSTR int ctrace__wait_begin_if(ctrace_site *s, const char *n, int lit) {
+CTRACE__MACRO_FN int ctrace__wait_begin_if(ctrace_site *s, const char *n, int lit) {
   if (!CTRACE__ON()) return 0;
   ctrace_wait_begin(s, n, lit);
   return 1;
@@ -1346,10 +1353,10 @@ template <void (*End)(void)> struct ctrace__scope {
   CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
   ender var(begin_if(&CTRACE__CAT(var, _site), (name), CTRACE__IS_LITERAL(name)))
 #elif defined(__GNUC__) || defined(__clang__)
-static inline CTRACE__NOINSTR void ctrace__zone_cleanup(int *on) {
+CTRACE__MACRO_FN void ctrace__zone_cleanup(int *on) {
   if (*on) ctrace_zone_end();
 }
-static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
+CTRACE__MACRO_FN void ctrace__wait_cleanup(int *on) {
   if (*on) ctrace_wait_end();
 }
 #define CTRACE__ZONE_ENDER ctrace__zone_cleanup
@@ -1397,7 +1404,7 @@ static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
    tracing is compiled out. */
 #ifndef CTRACE_NO_MEMORY_MACROS
 #include <stdlib.h>
-static inline CTRACE__NOINSTR void *ctrace__malloc_here(size_t size, const char *file, int line) {
+CTRACE__MACRO_FN void *ctrace__malloc_here(size_t size, const char *file, int line) {
   void *p = malloc(size);
   return ctrace__malloc_quick(p, size) ? p : ctrace_malloc_record(p, size, file, line);
 }
@@ -1424,7 +1431,7 @@ static inline CTRACE__NOINSTR void *ctrace__malloc_here(size_t size, const char 
    thread (a trylock first, so an uncontended lock records nothing). Returns
    what pthread_mutex_lock returns. */
 #define ctrace_mutex_lock(m) ctrace_mutex_lock_at((m), __FILE__, __LINE__)
-static inline CTRACE__NOINSTR int ctrace_mutex_lock_at(pthread_mutex_t *m, const char *file, int line) {
+CTRACE__MACRO_FN int ctrace_mutex_lock_at(pthread_mutex_t *m, const char *file, int line) {
   int rc;
 #if CTRACE_ENABLED
   if (CTRACE__ON()) {
@@ -1445,7 +1452,7 @@ static inline CTRACE__NOINSTR int ctrace_mutex_lock_at(pthread_mutex_t *m, const
 #if !defined(CTRACE__WIN32_LOCKS) && defined(_WIN32) && defined(_WINDOWS_)
 #define CTRACE__WIN32_LOCKS
 #define ctrace_enter_critical_section(cs) ctrace_enter_critical_section_at((cs), __FILE__, __LINE__)
-static inline CTRACE__NOINSTR void ctrace_enter_critical_section_at(CRITICAL_SECTION *cs, const char *file, int line) {
+CTRACE__MACRO_FN void ctrace_enter_critical_section_at(CRITICAL_SECTION *cs, const char *file, int line) {
 #if CTRACE_ENABLED
   if (CTRACE__ON()) {
     if (TryEnterCriticalSection(cs)) return;
@@ -1461,7 +1468,7 @@ static inline CTRACE__NOINSTR void ctrace_enter_critical_section_at(CRITICAL_SEC
 }
 #if defined(_WIN32_WINNT) && _WIN32_WINNT >= 0x0601 /* TryAcquireSRWLockExclusive: Windows 7 */
 #define ctrace_acquire_srwlock_exclusive(l) ctrace_acquire_srwlock_exclusive_at((l), __FILE__, __LINE__)
-static inline CTRACE__NOINSTR void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *file, int line) {
+CTRACE__MACRO_FN void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *file, int line) {
 #if CTRACE_ENABLED
   if (CTRACE__ON()) {
     if (TryAcquireSRWLockExclusive(l)) return;
