@@ -35,6 +35,7 @@
 
    CONTENTS (grep for the ">>" tags)
      >>options       compile-time options
+     >>warnings      the header quiet under strict warning sets (push/pop)
      >>api           public API: session, instrumentation, memory, reader,
                      then analysis, report, PNG and export declarations
      >>macros        instrumentation macros
@@ -98,6 +99,37 @@
    |                        |   return CTRACE_E_UNSUPPORTED                    |
    +------------------------+--------------------------------------------------+
 */
+/* >>warnings: the header's own code is quiet under the warnings projects
+   turn on (gnulib's manywarnings, -Wconversion, C++'s -Wold-style-cast...).
+   What it cannot avoid without ceasing to be C99 that compiles as C++ (C
+   casts, 0 as a null pointer, long long constants, a float compared with
+   a value it was set to) or what is a heuristic of one optimisation level
+   (-Winline, -Wnull-dereference) is silenced here, for the header's lines
+   only: the pop at the end of the file gives the program its own settings
+   back, and the macros, which expand in the program's code, are clean by
+   themselves (tests/test_compile.sh builds both under these flags). */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic push
+#ifdef __clang__
+#pragma GCC diagnostic ignored "-Wunknown-warning-option"
+#else
+#pragma GCC diagnostic ignored "-Wpragmas"
+#endif
+#pragma GCC diagnostic ignored "-Wlong-long"
+#pragma GCC diagnostic ignored "-Wdouble-promotion"
+#pragma GCC diagnostic ignored "-Wfloat-equal"
+#pragma GCC diagnostic ignored "-Wdeclaration-after-statement"
+#pragma GCC diagnostic ignored "-Winline"
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#ifdef __cplusplus
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#pragma GCC diagnostic ignored "-Wuseless-cast"
+#pragma GCC diagnostic ignored "-Wzero-as-null-pointer-constant"
+#else
+#pragma GCC diagnostic ignored "-Wbad-function-cast"
+#endif
+#endif
+
 /* The implementation uses POSIX (clock_gettime, pthreads); in strict C
    modes those are visible only when asked for before the first system
    header. Include ctrace.h first in the implementation file, or build with
@@ -1384,6 +1416,13 @@ CTRACE_TOOLS_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace
 #endif
 
 /* >>macros =================================================================== */
+/* The macros' helpers: always inlined, so no -Winline in the program's
+   code when the compiler judges a call cold. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CTRACE__MACRO_FN static inline __attribute__((always_inline)) CTRACE__NOINSTR
+#else
+#define CTRACE__MACRO_FN static inline CTRACE__NOINSTR
+#endif
 #define CTRACE__CAT2(a, b) a##b
 #define CTRACE__CAT(a, b) CTRACE__CAT2(a, b)
 #define CTRACE__VAR(base) CTRACE__CAT(base, __LINE__)
@@ -1402,7 +1441,17 @@ CTRACE_TOOLS_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace
 #define CTRACE__IS_LITERAL(s) 0
 #endif
 
-#define CTRACE__SITE(var) static ctrace_site var = {__FILE__, (uint32_t)__LINE__, 0}
+#define CTRACE__SITE(var) static ctrace_site var = {__FILE__, __LINE__, 0}
+
+/* The macros' value conversions: a C cast, or in C++ a static_cast made in
+   the header's own code (a cast written in the macro would be the program's
+   old-style or useless cast under -Wold-style-cast / -Wuseless-cast). */
+#ifdef __cplusplus
+template <typename T, typename V> CTRACE__MACRO_FN T ctrace__to(V v) { return static_cast<T>(v); }
+#define CTRACE__TO(T, v) ctrace__to<T>(v)
+#else
+#define CTRACE__TO(T, v) ((T)(v))
+#endif
 
 /* Reading the flag is a relaxed atomic load: one plain load on common CPUs,
    and no data race for ThreadSanitizer. */
@@ -1416,16 +1465,16 @@ CTRACE_TOOLS_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace
 
 /* Inline guards: a session that is not running costs one load and a branch,
    and every argument is still evaluated exactly once. */
-static inline CTRACE__NOINSTR int ctrace__zone_begin_if(ctrace_site *s, const char *n, int lit) {
+CTRACE__MACRO_FN int ctrace__zone_begin_if(ctrace_site *s, const char *n, int lit) {
   return CTRACE__ON() ? ctrace_zone_begin(s, n, lit) : 0;
 }
-static inline CTRACE__NOINSTR void ctrace__counter_if(ctrace_site *s, const char *n, int lit, int64_t v) {
+CTRACE__MACRO_FN void ctrace__counter_if(ctrace_site *s, const char *n, int lit, int64_t v) {
   if (CTRACE__ON()) ctrace_counter(s, n, lit, v);
 }
-static inline CTRACE__NOINSTR void ctrace__counter_f_if(ctrace_site *s, const char *n, int lit, double v) {
+CTRACE__MACRO_FN void ctrace__counter_f_if(ctrace_site *s, const char *n, int lit, double v) {
   if (CTRACE__ON()) ctrace_counter_f(s, n, lit, v);
 }
-static inline CTRACE__NOINSTR void ctrace__instant_if(ctrace_site *s, const char *n, int lit) {
+CTRACE__MACRO_FN void ctrace__instant_if(ctrace_site *s, const char *n, int lit) {
   if (CTRACE__ON()) ctrace_instant(s, n, lit);
 }
 
@@ -1439,10 +1488,10 @@ static inline CTRACE__NOINSTR void ctrace__instant_if(ctrace_site *s, const char
        ctrace__instant_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name)); } while (0)
 #define CTRACE_COUNTER(name, value)                                            \
   do { CTRACE__SITE(ctrace__s);                                                \
-       ctrace__counter_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name), (int64_t)(value)); } while (0)
+       ctrace__counter_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name), CTRACE__TO(int64_t, value)); } while (0)
 #define CTRACE_COUNTER_F(name, value)                                          \
   do { CTRACE__SITE(ctrace__s);                                                \
-       ctrace__counter_f_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name), (double)(value)); } while (0)
+       ctrace__counter_f_if(&ctrace__s, (name), CTRACE__IS_LITERAL(name), CTRACE__TO(double, value)); } while (0)
 /* Like Go's trace.Logf: the format and its arguments are evaluated and
    formatted only while a trace runs (the category is always evaluated). */
 #define CTRACE_LOG(category, ...)                                              \
@@ -1459,7 +1508,7 @@ static inline CTRACE__NOINSTR void ctrace__instant_if(ctrace_site *s, const char
 /* A wait: the thread is held up until the matching end (or, for the scoped
    form, the end of the block). The analysis counts the part of a wait that
    overlaps a collection as time the program was held up by the collector. */
-static inline CTRACE__NOINSTR int ctrace__wait_begin_if(ctrace_site *s, const char *n, int lit) {
+CTRACE__MACRO_FN int ctrace__wait_begin_if(ctrace_site *s, const char *n, int lit) {
   if (!CTRACE__ON()) return 0;
   ctrace_wait_begin(s, n, lit);
   return 1;
@@ -1485,10 +1534,10 @@ template <void (*End)(void)> struct ctrace__scope {
   CTRACE__SITE(CTRACE__CAT(var, _site));                                       \
   ender var(begin_if(&CTRACE__CAT(var, _site), (name), CTRACE__IS_LITERAL(name)))
 #elif defined(__GNUC__) || defined(__clang__)
-static inline CTRACE__NOINSTR void ctrace__zone_cleanup(int *on) {
+CTRACE__MACRO_FN void ctrace__zone_cleanup(int *on) {
   if (*on) ctrace_zone_end();
 }
-static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
+CTRACE__MACRO_FN void ctrace__wait_cleanup(int *on) {
   if (*on) ctrace_wait_end();
 }
 #define CTRACE__ZONE_ENDER ctrace__zone_cleanup
@@ -1508,7 +1557,7 @@ static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
 #define CTRACE_WAIT(what) CTRACE_WAIT_needs_gcc_clang_or_cplusplus_use_CTRACE_WAIT_BEGIN
 #endif
 #define CTRACE_ALLOC(ptr, size)                                                \
-  do { CTRACE__SITE(ctrace__s); ctrace_alloc_event(&ctrace__s, (ptr), (uint64_t)(size)); } while (0)
+  do { CTRACE__SITE(ctrace__s); ctrace_alloc_event(&ctrace__s, (ptr), CTRACE__TO(uint64_t, size)); } while (0)
 #define CTRACE_FREE(ptr)                                                       \
   do { CTRACE__SITE(ctrace__s); ctrace_free_event(&ctrace__s, (ptr)); } while (0)
 
@@ -1521,7 +1570,7 @@ static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
 #define CTRACE_COUNTER_F(name, value) ((void)0)
 #define CTRACE_LOG(category, ...) ((void)0)
 #define CTRACE_THREAD_NAME(name) ((void)0)
-#define CTRACE_TASK_BEGIN(name) ((uint64_t)0)
+#define CTRACE_TASK_BEGIN(name) CTRACE__TO(uint64_t, 0)
 #define CTRACE_TASK_END(id) ((void)0)
 #define CTRACE_GC_BEGIN(reason) ((void)0)
 #define CTRACE_GC_END() ((void)0)
@@ -1559,7 +1608,7 @@ static inline CTRACE__NOINSTR void ctrace__wait_cleanup(int *on) {
    thread (a trylock first, so an uncontended lock records nothing). Returns
    what pthread_mutex_lock returns. */
 #define ctrace_mutex_lock(m) ctrace_mutex_lock_at((m), __FILE__, __LINE__)
-static inline CTRACE__NOINSTR int ctrace_mutex_lock_at(pthread_mutex_t *m, const char *file, int line) {
+CTRACE__MACRO_FN int ctrace_mutex_lock_at(pthread_mutex_t *m, const char *file, int line) {
   int rc;
 #if CTRACE_ENABLED
   if (CTRACE__ON()) {
@@ -1580,7 +1629,7 @@ static inline CTRACE__NOINSTR int ctrace_mutex_lock_at(pthread_mutex_t *m, const
 #if !defined(CTRACE__WIN32_LOCKS) && defined(_WIN32) && defined(_WINDOWS_)
 #define CTRACE__WIN32_LOCKS
 #define ctrace_enter_critical_section(cs) ctrace_enter_critical_section_at((cs), __FILE__, __LINE__)
-static inline CTRACE__NOINSTR void ctrace_enter_critical_section_at(CRITICAL_SECTION *cs, const char *file, int line) {
+CTRACE__MACRO_FN void ctrace_enter_critical_section_at(CRITICAL_SECTION *cs, const char *file, int line) {
 #if CTRACE_ENABLED
   if (CTRACE__ON()) {
     if (TryEnterCriticalSection(cs)) return;
@@ -1596,7 +1645,7 @@ static inline CTRACE__NOINSTR void ctrace_enter_critical_section_at(CRITICAL_SEC
 }
 #if defined(_WIN32_WINNT) && _WIN32_WINNT >= 0x0601 /* TryAcquireSRWLockExclusive: Windows 7 */
 #define ctrace_acquire_srwlock_exclusive(l) ctrace_acquire_srwlock_exclusive_at((l), __FILE__, __LINE__)
-static inline CTRACE__NOINSTR void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *file, int line) {
+CTRACE__MACRO_FN void ctrace_acquire_srwlock_exclusive_at(SRWLOCK *l, const char *file, int line) {
 #if CTRACE_ENABLED
   if (CTRACE__ON()) {
     if (TryAcquireSRWLockExclusive(l)) return;
@@ -2005,7 +2054,7 @@ static CTRACE__NOINSTR uint64_t ctrace__mono_ns(void) {
 #else
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+  return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 #endif
 }
 
@@ -2015,11 +2064,11 @@ static CTRACE__NOINSTR uint64_t ctrace__wall_ns(void) {
   uint64_t t;
   GetSystemTimeAsFileTime(&ft);
   t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime; /* 100 ns since 1601 */
-  return (t - 116444736000000000ull) * 100u;
+  return (t - UINT64_C(116444736000000000)) * 100u;
 #else
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+  return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 #endif
 }
 
@@ -2263,7 +2312,7 @@ CTRACE__COLD uint64_t ctrace__crc_xpow(unsigned n) {
   unsigned i;
   for (; n > 0; n--) {
     r <<= 1;
-    if (r & 0x100000000ull) r ^= 0x104C11DB7ull;
+    if (r & UINT64_C(0x100000000)) r ^= UINT64_C(0x104C11DB7);
   }
   for (i = 0; i < 32; i++) out |= ((r >> i) & 1) << (31 - i);
   return out << 1;
@@ -2631,10 +2680,10 @@ static CTRACE__NOINSTR void ctrace__clock_pair(uint64_t *ticks, uint64_t *mono) 
 
 static CTRACE__NOINSTR CTRACE__WRAPS uint64_t ctrace__hash_bytes(const void *p, size_t n, uint64_t seed) {
   const uint8_t *b = (const uint8_t *)p;
-  uint64_t h = 0xcbf29ce484222325ull ^ seed;
+  uint64_t h = UINT64_C(0xcbf29ce484222325) ^ seed;
   for (; n > 0; n--) {
     h ^= *b++;
-    h *= 0x100000001b3ull;
+    h *= UINT64_C(0x100000001b3);
   }
   return h ^ (h >> 29);
 }
@@ -3558,7 +3607,7 @@ static CTRACE__NOINSTR void ctrace__blocks_seen(ctrace__tstate *t) {
    fast paths keep an argument in, and cost them a stack frame. */
 #define CTRACE__PROBE_LIMIT 64u
 #define CTRACE__HOME_NEAR_MUL ((uint64_t)1 << 30) /* (address / 16) * 2^30 / 2^32 = address / 64 */
-#define CTRACE__HOME_SCATTER_MUL 0x9E3779B97F4A7C15ull
+#define CTRACE__HOME_SCATTER_MUL UINT64_C(0x9E3779B97F4A7C15)
 
 CTRACE__HOT CTRACE__WRAPS uint32_t ctrace__home_index(uintptr_t k, uint64_t mul, uint32_t mask) {
   return (uint32_t)((((uint64_t)k >> 4) * mul) >> 32) & mask;
@@ -5398,15 +5447,89 @@ static CTRACE__NOINSTR void ctrace__fn_session(const ctrace_config *c) {
   ctrace__fn_map_build();
 }
 
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(CTRACE_PRELOAD_IMPLEMENTATION)
-/* CTRACE_FILE=path starts a session before main (ctrace_stop, or the exit
-   of the program, ends it). The preload library has its own (>>preload). */
-__attribute__((constructor)) static CTRACE__NOINSTR void ctrace__fn_env_start(void) {
+#endif /* CTRACE_INSTRUMENT_FUNCTIONS */
+
+/* ---- the environment (README "Environment variables"): the variables fill
+   the ctrace_config fields a session left at 0, so a CTRACE_FILE session
+   (all zero) is set entirely from them. A value that does not parse stops
+   the session from starting, with a line on stderr naming the variable:
+   a trace recorded with a setting other than the one asked for would
+   mislead, and the program runs on untraced. */
+static CTRACE__NOINSTR int ctrace__env_bad(const char *name, const char *value, const char *want) {
+  fprintf(stderr, "ctrace: %s=%s: %s; tracing not started\n", name, value, want);
+  return -1;
+}
+
+/* A whole decimal number in [lo, hi] into *out when the variable is set. */
+static CTRACE__NOINSTR int ctrace__env_u32(const char *name, uint32_t lo, uint32_t hi, uint32_t *out) {
+  const char *s = getenv(name);
+  char *end;
+  unsigned long long v;
+  char want[96];
+  if (!s) return 0;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (*s < '0' || *s > '9' || errno || *end || v < lo || v > hi) {
+    snprintf(want, sizeof want, "expected a whole number from %u to %u", (unsigned)lo, (unsigned)hi);
+    return ctrace__env_bad(name, s, want);
+  }
+  *out = (uint32_t)v;
+  return 0;
+}
+
+/* One of several words into *out (its index) when the variable is set. */
+static CTRACE__NOINSTR int ctrace__env_word(const char *name, const char *const *words, const char *want,
+                                            int *out) {
+  const char *s = getenv(name);
+  int i;
+  if (!s) return 0;
+  for (i = 0; words[i]; i++)
+    if (strcmp(s, words[i]) == 0) {
+      *out = i;
+      return 0;
+    }
+  return ctrace__env_bad(name, s, want);
+}
+
+static CTRACE__NOINSTR int ctrace__env_config(ctrace_config *c) {
+  static const char *const clocks[] = {"auto", "cpu", "monotonic", NULL}; /* enum ctrace_clock_choice */
+  static const char *const modes[] = {"auto", "thread", "writer", NULL};  /* enum ctrace_write_mode */
+  uint32_t v = 0;
+  if (!c->buffer_size && ctrace__env_u32("CTRACE_BUFFER_SIZE", 1024, CTRACE__MAX_CHUNK / 2, &c->buffer_size)) return -1;
+  if (!c->flush_period_ms && ctrace__env_u32("CTRACE_FLUSH_MS", 1, 3600000, &c->flush_period_ms)) return -1;
+  if (!c->max_buffers && ctrace__env_u32("CTRACE_MAX_BUFFERS", 1, 1u << 20, &c->max_buffers)) return -1;
+  if (!c->rss_sample_ms && ctrace__env_u32("CTRACE_RSS_MS", 0, 3600000, &c->rss_sample_ms)) return -1;
+  if (!c->catch_fatal_signals) {
+    if (ctrace__env_u32("CTRACE_CATCH_FATAL", 0, 1, &v)) return -1;
+    c->catch_fatal_signals = (int)v;
+  }
+  if (!c->function_min_ns && getenv("CTRACE_FUNCTION_MIN_NS")) {
+    if (ctrace__env_u32("CTRACE_FUNCTION_MIN_NS", 0, 1000000000u, &v)) return -1;
+    c->function_min_ns = v ? v : CTRACE_FUNCTION_MIN_NONE;
+  }
+  if (c->clock == CTRACE_CLOCK_AUTO &&
+      ctrace__env_word("CTRACE_CLOCK", clocks, "expected auto, cpu or monotonic", &c->clock)) return -1;
+  if (c->write_mode == CTRACE_WRITE_AUTO &&
+      ctrace__env_word("CTRACE_WRITE_MODE", modes, "expected auto, thread or writer", &c->write_mode)) return -1;
+  return 0;
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(CTRACE_NO_ENV_START) && \
+    !defined(CTRACE_PRELOAD_IMPLEMENTATION)
+/* CTRACE_FILE=path starts a session before main in any program that has the
+   recorder (ctrace_stop, or the exit of the program, ends it); a program
+   defines CTRACE_NO_ENV_START where it compiles the implementation to keep
+   its sessions to its own calls. The preload library has its own start
+   (>>preload). */
+__attribute__((constructor)) static CTRACE__NOINSTR void ctrace__env_start(void) {
   const char *p = getenv("CTRACE_FILE");
-  if (p && *p) (void)ctrace_start(p);
+  int rc;
+  if (!p || !*p) return;
+  rc = ctrace_start(p);
+  if (rc < 0 && rc != CTRACE_E_INVALID) /* INVALID: the variable at fault said so */
+    fprintf(stderr, "ctrace: CTRACE_FILE=%s: %s; tracing not started\n", p, ctrace_strerror(rc));
 }
 #endif
-#endif /* CTRACE_INSTRUMENT_FUNCTIONS */
 
 CTRACE_API CTRACE__NOINSTR int ctrace_start(const char *path) { return ctrace_start_with(path, NULL); }
 
@@ -5415,15 +5538,10 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_start_with(const char *path, 
   int fd = -1, flight;
   ctrace__once();
   if (cfg) c = *cfg; else memset(&c, 0, sizeof c);
+  if (ctrace__env_config(&c) != 0) return CTRACE_E_INVALID;
   ctrace__session_defaults(&c);
   flight = c.flight_bytes > 0 || c.flight_ms > 0;
   if (!flight && (!path || !*path)) return CTRACE_E_INVALID;
-  if (c.write_mode == CTRACE_WRITE_AUTO && getenv("CTRACE_WRITE_MODE")) {
-    const char *m = getenv("CTRACE_WRITE_MODE");
-    if (strcmp(m, "thread") == 0) c.write_mode = CTRACE_WRITE_THREAD;
-    else if (strcmp(m, "writer") == 0) c.write_mode = CTRACE_WRITE_WRITER;
-    else if (strcmp(m, "auto") != 0) return CTRACE_E_INVALID;
-  }
   if (c.write_mode < CTRACE_WRITE_AUTO || c.write_mode > CTRACE_WRITE_WRITER) return CTRACE_E_INVALID;
   ctrace__lock(&ctrace__g.session_lock);
   if (ctrace__g.running) {
@@ -9032,7 +9150,7 @@ static int ctrace__read_header(ctrace_reader *r, char *err, size_t err_size) {
   r->info.pid = ctrace__get_u32(h + 52);
   ctrace__header_program(r, h + 58, plen);
   /* A clock between 1 kHz and 1 THz; anything else is not a real clock. */
-  r->info.ticks_per_second = hz >= 1000 && hz <= 1000000000000ull ? (double)hz : 1e9;
+  r->info.ticks_per_second = hz >= 1000 && hz <= UINT64_C(1000000000000) ? (double)hz : 1e9;
   r->data_start = hlen;
   return 0;
 }
@@ -9072,7 +9190,7 @@ static int ctrace__scan(ctrace_reader *r) {
         r->echunks[t->last_chunk].next = k;
       }
       t->last_chunk = k;
-      if (h.base_ts > max_ts && h.base_ts - r->tsc0 < (1ull << 62)) max_ts = h.base_ts;
+      if (h.base_ts > max_ts && h.base_ts - r->tsc0 < (UINT64_C(1) << 62)) max_ts = h.base_ts;
       /* A thread's cursor stops at its exit chunk, so a chunk that claims the
          thread later (say, a damaged thread id) would never be looked at:
          check those here. Only exit chunks and such strays are read twice. */
@@ -9204,7 +9322,7 @@ static int ctrace__cursor_peek(ctrace_reader *r, ctrace__cursor *c) {
 static int ctrace__cursor_load(ctrace_reader *r, ctrace__cursor *c) {
   ctrace__chunkhdr h;
   uint64_t at;
-  if (c->started && c->ts > r->last_ts && c->ts >= r->tsc0 && c->ts - r->tsc0 < (1ull << 62)) r->last_ts = c->ts;
+  if (c->started && c->ts > r->last_ts && c->ts >= r->tsc0 && c->ts - r->tsc0 < (UINT64_C(1) << 62)) r->last_ts = c->ts;
   for (;;) {
     const uint8_t *payload;
     if (c->done || c->next_chunk == CTRACE__NO_CHUNK) {
@@ -9734,12 +9852,12 @@ CTRACE_API int ctrace_reader_next(ctrace_reader *r, ctrace_event *ev) {
 CTRACE_API const ctrace_trace_info *ctrace_reader_info(const ctrace_reader *r) { return r ? &r->info : NULL; }
 
 CTRACE_API const char *ctrace_reader_thread_name(const ctrace_reader *r, uint32_t thread) {
-  const ctrace__rthread *t = r ? ctrace__thread_find((ctrace_reader *)r, thread, 0) : NULL;
+  const ctrace__rthread *t = r ? ctrace__thread_find((ctrace_reader *)(uintptr_t)r, thread, 0) : NULL;
   return t && t->name ? t->name : "";
 }
 
 CTRACE_API uint64_t ctrace_reader_thread_os_id(const ctrace_reader *r, uint32_t thread) {
-  const ctrace__rthread *t = r ? ctrace__thread_find((ctrace_reader *)r, thread, 0) : NULL;
+  const ctrace__rthread *t = r ? ctrace__thread_find((ctrace_reader *)(uintptr_t)r, thread, 0) : NULL;
   return t ? t->os_tid : 0;
 }
 
@@ -9840,19 +9958,19 @@ static uint64_t ctrace__magnitude(int64_t v) { return v < 0 ? (uint64_t)(-(v + 1
 
 static CTRACE__WRAPS uint64_t ctrace__mix64(uint64_t x) {
   x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
+  x *= UINT64_C(0xbf58476d1ce4e5b9);
   x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
+  x *= UINT64_C(0x94d049bb133111eb);
   x ^= x >> 31;
   return x;
 }
 
 static CTRACE__WRAPS uint64_t ctrace__an_hash(uint64_t h, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
-  h ^= 0xcbf29ce484222325ULL;
+  h ^= UINT64_C(0xcbf29ce484222325);
   while (*p) {
     h ^= *p++;
-    h *= 0x100000001b3ULL;
+    h *= UINT64_C(0x100000001b3);
   }
   return ctrace__mix64(h);
 }
@@ -18747,8 +18865,17 @@ static void ctrace__rep_hook_task(void *u, const ctrace_span *s) { ctrace__detai
 static void ctrace__rep_hook_event(void *u, const ctrace_event *e) { ctrace__detail_on_event(((ctrace__rep_hooks *)u)->d, e); }
 static void ctrace__rep_hook_progress(void *u, double f) { ctrace__rep_on_progress(&((ctrace__rep_hooks *)u)->prog, f); }
 
-static void ctrace__rep_error(const ctrace_report_config *cfg, const char *fmt, const char *a, const char *b) {
-  if (cfg && cfg->error && cfg->error_size) snprintf(cfg->error, cfg->error_size, fmt, a, b);
+static void ctrace__rep_error(const ctrace_report_config *cfg, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void ctrace__rep_error(const ctrace_report_config *cfg, const char *fmt, ...) {
+  va_list ap;
+  if (!cfg || !cfg->error || !cfg->error_size) return;
+  va_start(ap, fmt);
+  vsnprintf(cfg->error, cfg->error_size, fmt, ap);
+  va_end(ap);
 }
 
 static const char *ctrace__base_name(const char *path) {
@@ -20231,7 +20358,7 @@ typedef struct ctrace__ex_map {
 } ctrace__ex_map;
 
 static CTRACE__WRAPS size_t ctrace__ex_map_slot(const ctrace__ex_map *m, uint64_t key) {
-  uint64_t h = key * 0x9E3779B97F4A7C15ull;
+  uint64_t h = key * UINT64_C(0x9E3779B97F4A7C15);
   return (size_t)(h >> 20) & (m->cap - 1);
 }
 
@@ -20927,6 +21054,11 @@ CTRACE_API int ctrace_export_chrome_to_func(const char *trace_path, ctrace_write
 /* <<impl:export */
 
 #endif /* CTRACE_TOOLS_IMPLEMENTATION */
+
+/* <<warnings: the program's own warning settings again (see >>warnings) */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* >>licence
 MIT License

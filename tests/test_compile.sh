@@ -5,7 +5,9 @@
 # must be defined) and calls functions of the session, instrumentation,
 # memory and reader sections; the implementation exports only ctrace_*
 # symbols; the compiled-out build links without the implementation;
-# CTRACE_STATIC and -m32 builds work where the toolchain allows.
+# CTRACE_STATIC and -m32 builds work where the toolchain allows. Then
+# (issue 27) the strict warning sets real projects use, on the implementation
+# and on a program file using every macro, and the include orders.
 set -u
 BUILD=${BUILD:-build}
 T="$BUILD/tmp/compile_$$"
@@ -229,3 +231,158 @@ if echo 'int main(void){return 0;}' | gcc -m32 -x c - -o "$T/m32probe" >/dev/nul
 else
   echo "SKIP: compile: gcc -m32: no 32-bit toolchain or runtime (apt-get install gcc-multilib)"
 fi
+
+# ---- Strict warning sets (issue 27): the header's own code is silent under
+# the warnings real projects turn on, and the macros expand clean in the
+# program's code. MANY: lbzip2's --enable-warnings list (gnulib's
+# manywarnings style); STRICT: the conversion/cast/prototype set; C++ adds
+# the C++-only cast and null checks. Each compiler gets the flags it knows.
+MANY="-Wall -Wextra -Wattributes -Wbad-function-cast -Wbuiltin-macro-redefined -Wcast-align
+ -Wcast-qual -Wdeclaration-after-statement -Wdisabled-optimization -Wfloat-equal
+ -Wformat-nonliteral -Wformat-security -Wformat-y2k -Winit-self -Winline -Winvalid-pch -Wlogical-op
+ -Wlong-long -Wmissing-declarations -Wmissing-format-attribute -Wmissing-include-dirs
+ -Wmissing-noreturn -Wmissing-prototypes -Wmultichar -Wnested-externs -Wold-style-definition
+ -Woverlength-strings -Wpacked -Wpacked-bitfield-compat -Wpointer-arith -Wredundant-decls -Wshadow
+ -Wstack-protector -Wstrict-aliasing -Wstrict-prototypes -Wswitch-default -Wswitch-enum -Wsync-nand
+ -Wunknown-pragmas -Wunused -Wunused-local-typedefs -Wunused-macros -Wvla -Wvolatile-register-var
+ -Wwrite-strings"
+STRICT="-Wpedantic -Wconversion -Wsign-conversion -Wundef -Wdouble-promotion -Wformat=2
+ -Wnull-dereference"
+STRICT_CXX="-Wold-style-cast -Wuseless-cast -Wzero-as-null-pointer-constant"
+# known_flags COMPILER EXT FLAGS...: the flags COMPILER accepts for EXT files.
+known_flags() {
+  local cc=$1 ext=$2 f ok=""
+  shift 2
+  echo 'int ct_probe;' > "$T/probe.$ext"
+  for f in "$@"; do
+    $cc -Werror -Wall $f -c "$T/probe.$ext" -o /dev/null >/dev/null 2>&1 && ok="$ok $f"
+  done
+  echo "$ok"
+}
+
+# strict.c: a program's file, clean by itself under every flag above, using
+# every macro (so what the macros expand to is checked where it lands).
+cat > "$T/strict.c" <<'C'
+#include "ctrace.h" /* first: strict C99 hides POSIX from a later include */
+#include <pthread.h>
+#include <string.h>
+#ifdef __cplusplus
+#define CT_NULL nullptr
+#else
+#define CT_NULL NULL
+#endif
+
+int ct_strict(const char *path);
+int ct_strict(const char *path) {
+  static pthread_mutex_t lock;
+  void *p;
+  uint64_t task = 0;
+  int x = 3, rc;
+  double d = 1.5;
+  float f = 2.5f;
+  size_t n = strlen(path);
+  if (ctrace_start(path) != 0) return 1;
+  pthread_mutex_init(&lock, CT_NULL);
+  CTRACE_THREAD_NAME("main");
+  {
+    CTRACE_ZONE("scoped");
+    CTRACE_ZONE(path);
+    CTRACE_ZONE_BEGIN("zone");
+    CTRACE_INSTANT(path);
+    CTRACE_COUNTER("int", x);
+    CTRACE_COUNTER("size_t", n);
+    CTRACE_COUNTER("uint64_t", task);
+    CTRACE_COUNTER_F("double", d);
+    CTRACE_COUNTER_F("float", f);
+    CTRACE_COUNTER_F("int", x);
+    CTRACE_LOG("log", "%d %s", x, path);
+    CTRACE_LOG("log", "plain");
+    task = CTRACE_TASK_BEGIN("task");
+    CTRACE_TASK_END(task);
+    CTRACE_GC_BEGIN("gc");
+    CTRACE_GC_END();
+    {
+      CTRACE_WAIT("a wait");
+    }
+    CTRACE_WAIT_BEGIN("wait");
+    CTRACE_WAIT_END();
+    ctrace_mutex_lock(&lock);
+    pthread_mutex_unlock(&lock);
+    p = ctrace_malloc(n);
+    p = ctrace_realloc(p, 2 * n);
+    ctrace_free(p);
+    p = ctrace_calloc(2, n);
+    CTRACE_ALLOC(p, n);
+    CTRACE_FREE(p);
+    ctrace_free(p);
+    CTRACE_ZONE_END();
+  }
+  rc = ctrace_stop();
+  pthread_mutex_destroy(&lock);
+  return rc + (task + n > 0 && x > 0 && d > 0.0 && f > 0.0f ? 0 : 1);
+}
+C
+cp "$T/strict.c" "$T/strict.cpp"
+# The implementation in the program's file, every half and function tracing.
+printf '#define CTRACE_IMPLEMENTATION\n#define CTRACE_TOOLS_IMPLEMENTATION\n#define CTRACE_INSTRUMENT_FUNCTIONS\n#include "strict.c"\n' > "$T/strict_impl.c"
+printf '#define CTRACE_IMPLEMENTATION\n#define CTRACE_TOOLS_IMPLEMENTATION\n#define CTRACE_INSTRUMENT_FUNCTIONS\n#include "strict.cpp"\n' > "$T/strict_impl.cpp"
+
+for pair in $COMPILERS; do
+  cc=${pair%%:*} cxx=${pair##*:}
+  CFL=$(known_flags "$cc" c $MANY $STRICT)
+  CXXFL=$(known_flags "$cxx" cpp $MANY $STRICT $STRICT_CXX)
+  for std in c99 c11; do
+    syntax_check "strict warnings: $cc -std=$std, implementation (+ function tracing) and every macro" \
+      $cc -std=$std -Werror $CFL $PNG -pthread -I. -I"$T" "$T/strict_impl.c"
+  done
+  for std in c++11 c++17; do
+    syntax_check "strict warnings: $cxx -std=$std, implementation (+ function tracing) and every macro" \
+      $cxx -std=$std -Werror $CXXFL $PNG -pthread -I. -I"$T" "$T/strict_impl.cpp"
+  done
+  syntax_check "strict warnings: $cxx -std=c++11 -DCTRACE_DISABLE, every macro compiled out" \
+    $cxx -std=c++11 -Werror $CXXFL -DCTRACE_DISABLE -pthread -I. "$T/strict.cpp"
+done
+# The optimizer's warnings (-Winline, -Wnull-dereference) need -O2: once in
+# C with -finstrument-functions, once in C++ without.
+CFL=$(known_flags gcc c $MANY $STRICT)
+if gcc -std=c99 -O2 -finstrument-functions -Werror $CFL $PNG -pthread -I. -I"$T" -c "$T/strict_impl.c" \
+     -o "$T/strict_o2.o" >"$T/log" 2>&1; then
+  pass "strict warnings: gcc -std=c99 -O2 -finstrument-functions"
+else
+  fail "strict warnings: gcc -std=c99 -O2 -finstrument-functions" "warnings or errors" "$T/log"
+fi
+CXXFL=$(known_flags g++ cpp $MANY $STRICT $STRICT_CXX)
+if g++ -std=c++17 -O2 -Werror $CXXFL $PNG -pthread -I. -I"$T" -c "$T/strict_impl.cpp" \
+     -o "$T/strict_o2xx.o" >"$T/log" 2>&1; then
+  pass "strict warnings: g++ -std=c++17 -O2"
+else
+  fail "strict warnings: g++ -std=c++17 -O2" "warnings or errors" "$T/log"
+fi
+
+# ---- Include order (issue 27): the implementation compiles after what a
+# program includes first: an autoconf config.h (defining _GNU_SOURCE) and
+# system headers, in the default gnu mode, in C++, and in strict C99 with
+# -D_DEFAULT_SOURCE (README: the one case that needs a hand).
+{
+  echo '#define _GNU_SOURCE 1 /* what config.h does */'
+  echo '#include <stdio.h>'
+  echo '#include <stdlib.h>'
+  echo '#include <string.h>'
+  echo '#include <pthread.h>'
+  echo '#include <signal.h>'
+  echo '#include <time.h>'
+  echo '#include <unistd.h>'
+  printf '#define CTRACE_IMPLEMENTATION\n#define CTRACE_TOOLS_IMPLEMENTATION\n#include "ctrace.h"\n'
+  echo 'int ct_late(void);'
+  echo 'int ct_late(void) { return ctrace_enabled(); }'
+} > "$T/late_config.c"
+grep -v '_GNU_SOURCE' "$T/late_config.c" > "$T/late_sys.c"
+cp "$T/late_sys.c" "$T/late_sys.cpp"
+syntax_check "include order: config.h (_GNU_SOURCE) and system headers first, gcc -std=c99" \
+  gcc -std=c99 $WARN $PNG -pthread -I. "$T/late_config.c"
+syntax_check "include order: system headers first, gcc default (gnu) mode" \
+  gcc $WARN $PNG -pthread -I. "$T/late_sys.c"
+syntax_check "include order: system headers first, g++ -std=c++11" \
+  g++ -std=c++11 $WARN $PNG -pthread -I. "$T/late_sys.cpp"
+syntax_check "include order: system headers first, gcc -std=c99 -D_DEFAULT_SOURCE" \
+  gcc -std=c99 -D_DEFAULT_SOURCE $WARN $PNG -pthread -I. "$T/late_sys.c"

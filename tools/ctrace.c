@@ -197,14 +197,23 @@ static int info_damaged(const ctrace_trace_info *in) {
          in->first_damage_offset >= 0;
 }
 
-/* One line for stderr about damage a verb worked around. */
+/* Every verb says this, and exits EXIT_DAMAGED, for a trace with no end
+   marker: the program ended by _exit, exec, abort, a signal or a crash with
+   no handler, before ctrace_stop or the exit hook ran. */
+static const char no_end_marker[] =
+    "no end marker: the program ended without ctrace_stop (_exit, exec, abort or a kill); "
+    "what it recorded after the writer's last flush (one flush period, 100 ms by default) is "
+    "missing, and zones still open end where the trace ends";
+
+/* The lines for stderr about damage a verb worked around. */
 static void warn_damage(const char *trace, const ctrace_trace_info *in) {
   if (in->first_damage_offset >= 0)
     fail_msg(trace, "warning: damaged trace (first damage at byte %lld: %s); output covers what was recovered",
              (long long)in->first_damage_offset, in->first_damage[0] ? in->first_damage : "unknown reason");
-  else
-    fail_msg(trace, "warning: %s; output covers what was recovered",
-             in->ended ? "damaged trace" : "no end marker (the trace is cut short)");
+  if (!in->ended)
+    fail_msg(trace, "warning: %s; output covers what was recovered", no_end_marker);
+  else if (in->first_damage_offset < 0)
+    fail_msg(trace, "warning: damaged trace; output covers what was recovered");
 }
 
 /* ---- argument parsing -------------------------------------------------------------
@@ -708,8 +717,7 @@ static int cmd_check(int argc, char **argv) {
   if (in->first_damage_offset >= 0)
     printf("damaged: first damage at byte %lld: %s\n", (long long)in->first_damage_offset,
            in->first_damage[0] ? in->first_damage : "unknown reason");
-  if (!in->ended)
-    printf("damaged: no end marker (the program stopped without ctrace_stop, or the file is cut)\n");
+  if (!in->ended) printf("damaged: %s\n", no_end_marker);
   if (in->first_damage_offset < 0 && in->ended) printf("damaged\n");
   rc = (in->chunks_ok == 0 && events == 0) ? EXIT_ERROR : EXIT_DAMAGED;
   fail_msg(a.trace, "%s: kept %llu chunks and %llu events, lost %llu chunks (%llu bytes)",
@@ -786,7 +794,7 @@ static ctrace_analysis *analyse(const char *trace, progress *pr, int *damaged) {
     fail_lib(err, trace, rc);
     return NULL;
   }
-  *damaged = rc < 0 || ctrace_analysis_summary(an)->damaged;
+  *damaged = rc < 0 || ctrace_analysis_summary(an)->damaged || info_damaged(&ctrace_analysis_summary(an)->info);
   if (*damaged) warn_damage(trace, &ctrace_analysis_summary(an)->info);
   if (ctrace_analysis_summary(an)->overflowed) /* said here too for CSV and folded, which have no place for it */
     fprintf(stderr, "ctrace: %s: %s: warning: overflowed: some totals passed 2^64 (2^63 for times) and show that limit\n",
@@ -985,7 +993,8 @@ static int png_run(const args *a) {
     fail_lib(err, a->trace, rc);
     return EXIT_ERROR;
   }
-  if (found.damaged) fail_msg(a->trace, "warning: damaged trace; the chart covers what was recovered");
+  if (found.read && info_damaged(&found.info)) found.damaged = 1, warn_damage(a->trace, &found.info);
+  else if (found.damaged) fail_msg(a->trace, "warning: damaged trace; the chart covers what was recovered");
   return found.damaged ? EXIT_DAMAGED : EXIT_OK;
 }
 
@@ -1029,6 +1038,10 @@ static int cmd_report(int argc, char **argv) {
       return EXIT_ERROR;
     }
     if (found.read) symbols_warning(a.trace, &found.info);
+    if (found.read && info_damaged(&found.info)) {
+      warn_damage(a.trace, &found.info);
+      return EXIT_DAMAGED;
+    }
     if (found.damaged || found.baseline_damaged) {
       fail_msg(found.damaged ? a.trace : a.baseline,
                "warning: damaged trace; the report covers what was recovered");
@@ -1353,7 +1366,8 @@ static const char help_main[] =
     "Exit codes (every verb):\n"
     "  0  done; the trace was intact\n"
     "  1  damaged trace: done with what could be recovered (a warning on stderr;\n"
-    "     for check: damaged but partly recovered)\n"
+    "     for check: damaged but partly recovered). A trace with no end marker\n"
+    "     (the program ended by _exit, exec, abort or a kill) counts as damaged\n"
     "  2  nothing done: missing, empty or unreadable trace, bad usage, or the\n"
     "     output could not be written\n";
 
