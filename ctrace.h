@@ -4121,7 +4121,7 @@ static volatile uint64_t ctrace__untracked_frees, ctrace__double_frees; /* for c
 
 /* What ctrace_free writes into a freed block, and where. */
 CTRACE__HOT CTRACE__WRAPS uint64_t ctrace__freed_tag(uintptr_t k) {
-  return ((uint64_t)k * 0x9E3779B97F4A7C15ull) ^ (uint64_t)(uintptr_t)&ctrace__untracked_frees ^ 0x6374726163656672ull;
+  return ((uint64_t)k * UINT64_C(0x9E3779B97F4A7C15)) ^ (uint64_t)(uintptr_t)&ctrace__untracked_frees ^ UINT64_C(0x6374726163656672);
 }
 
 CTRACE__HOT size_t ctrace__tag_offset(uint64_t size) { return size >= CTRACE__TAG_FAR ? 16u : 0u; }
@@ -6280,11 +6280,11 @@ static CTRACE__NOINSTR _Unwind_Reason_Code ctrace__pl_frame(struct _Unwind_Conte
 }
 
 static CTRACE__NOINSTR CTRACE__WRAPS uint64_t ctrace__pl_hash(const uintptr_t *f, uint32_t n) {
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+  uint64_t h = UINT64_C(0x9E3779B97F4A7C15) ^ n;
   uint32_t i;
   for (i = 0; i < n; i++) {
     h ^= (uint64_t)f[i];
-    h *= 0xff51afd7ed558ccdull;
+    h *= UINT64_C(0xff51afd7ed558ccd);
     h ^= h >> 32;
   }
   return h;
@@ -6874,7 +6874,7 @@ CTRACE__HOT int64_t ctrace__ticks_to_ns(const ctrace_reader *r, uint64_t ts) {
    conversion is monotonic, so each end is found by bisection. */
 static void ctrace__time_range(ctrace_reader *r) {
   const int64_t lim = INT64_MAX / 2;
-  const uint64_t top = 1ull << 63;
+  const uint64_t top = UINT64_C(1) << 63;
   uint64_t lo, hi, m;
   r->ts_hi = top;
   if (r->tsc0 < top && ctrace__ticks_to_ns(r, top - 1) >= lim) {
@@ -7107,8 +7107,8 @@ typedef struct ctrace__symbols {
 } ctrace__symbols;
 
 static CTRACE__WRAPS uint64_t ctrace__sym_hash(const char *s, size_t n) {
-  uint64_t v = 0xcbf29ce484222325ull; /* FNV-1a */
-  while (n--) v = (v ^ (uint8_t)*s++) * 0x100000001b3ull;
+  uint64_t v = UINT64_C(0xcbf29ce484222325); /* FNV-1a */
+  while (n--) v = (v ^ (uint8_t)*s++) * UINT64_C(0x100000001b3);
   return v | 1;                      /* 0 marks an empty slot */
 }
 
@@ -8498,9 +8498,12 @@ static const char *ctrace__offset_name(ctrace_reader *r, const char *path, uint6
   return ctrace__arena_str(r, (const uint8_t *)b, k > 0 && (size_t)k < sizeof b ? (size_t)k : 0);
 }
 
-static void ctrace__symbols_note(ctrace_reader *r, const char *fmt, const char *what) {
+/* The first symbols note: before, what (cut to max bytes), after. Literal
+   pieces rather than a format, so every format stays checked. */
+static void ctrace__symbols_note(ctrace_reader *r, const char *before, const char *what, int max, const char *after) {
   r->info.functions_unresolved++;
-  if (!r->info.symbols_note[0]) snprintf(r->info.symbols_note, sizeof r->info.symbols_note, fmt, what);
+  if (!r->info.symbols_note[0])
+    snprintf(r->info.symbols_note, sizeof r->info.symbols_note, "%s%.*s%s", before, max, what, after);
 }
 
 /* Why a named function has no file and line, for the first such object
@@ -8539,11 +8542,11 @@ static CTRACE__WRAPS void ctrace__symbolize_site(ctrace_reader *r, ctrace__symbo
   uint32_t line;
   r->info.functions++;
   if (!g) {
-    ctrace__symbols_note(r, "address %.90s is in no object the trace lists: shown as is", s->name);
+    ctrace__symbols_note(r, "address ", s->name, 90, " is in no object the trace lists: shown as is");
     return;
   }
   if (g->mod < 0) {
-    ctrace__symbols_note(r, "address %.40s held two objects in turn (unloaded and loaded): shown as is", s->name);
+    ctrace__symbols_note(r, "address ", s->name, 40, " held two objects in turn (unloaded and loaded): shown as is");
     return;
   }
   m = &r->mods[g->mod];
@@ -8560,7 +8563,7 @@ static CTRACE__WRAPS void ctrace__symbolize_site(ctrace_reader *r, ctrace__symbo
   if (!hit) {
     s->name = ctrace__offset_name(r, m->path, a - m->bias);
     if (!s->name) s->name = "";
-    ctrace__symbols_note(r, "no symbols for %.90s (moved, rebuilt or stripped?): shown as object+offset", m->path);
+    ctrace__symbols_note(r, "no symbols for ", m->path, 90, " (moved, rebuilt or stripped?): shown as object+offset");
     return;
   }
   s->name = ctrace__sym_shown(r, y, e, hit);
