@@ -16970,7 +16970,8 @@ static void ctrace__story_waits(const ctrace_analysis *a, ctrace__story *st) {
     }
   if (!total) {
     len = strlen(st->text);
-    ctrace__textf(st->text + len, sizeof st->text - len, " No other thread used the CPU while they waited.");
+    ctrace__textf(st->text + len, sizeof st->text - len, " No other thread used the CPU while %s waited.",
+                  nw == 1 ? "it" : "they");
     return;
   }
   for (k = 0; k < non && 2 * on[k]->waited_on_ns >= on[0]->waited_on_ns; ++k) got += on[k]->waited_on_ns;
@@ -16981,15 +16982,16 @@ static void ctrace__story_waits(const ctrace_analysis *a, ctrace__story *st) {
     return;
   }
   k--; /* the last one named */
-  ctrace__textf(st->text + len, sizeof st->text - len, " While they waited, ");
+  ctrace__textf(st->text + len, sizeof st->text - len, " While %s waited, ", nw == 1 ? "it" : "they");
   for (i = 0; i <= k; ++i) {
     len = strlen(st->text);
     ctrace__textf(st->text + len, sizeof st->text - len, "%s%.60s", i == 0 ? "" : i == k ? " and " : ", ",
                   ctrace__story_thread_name_in(a, on[i], nb, sizeof nb));
   }
   len = strlen(st->text);
-  ctrace__textf(st->text + len, sizeof st->text - len, " used %.0f %% of the CPU time: the others wait on %s.",
-                100.0 * (double)got / (double)total, k ? "them" : ctrace__story_thread_name_in(a, on[0], nb, sizeof nb));
+  ctrace__textf(st->text + len, sizeof st->text - len, " used %.0f %% of the CPU time: %s on %s.",
+                100.0 * (double)got / (double)total, nw == 1 ? "it waits" : "the others wait",
+                k ? "them" : ctrace__story_thread_name_in(a, on[0], nb, sizeof nb));
 }
 
 /* Where the work happens: by CPU time when the trace has samples, never
