@@ -25,7 +25,7 @@ static void touch(const char *s, const char *what) {
 static void check_event(const ctrace_event *ev) {
   int k = ev->kind;
   if (!((k >= CTRACE_EV_ZONE_BEGIN && k <= CTRACE_EV_MEM_PROBLEM) || k == CTRACE_EV_WAIT_BEGIN ||
-        k == CTRACE_EV_WAIT_END || k == CTRACE_EV_UNKNOWN))
+        k == CTRACE_EV_WAIT_END || k == CTRACE_EV_THREAD_CPU || k == CTRACE_EV_MEMSTATS || k == CTRACE_EV_UNKNOWN))
     fuzz_fail("event kind out of range");
   touch(ev->name, "event name is NULL");
   touch(ev->file, "event file is NULL");
