@@ -11837,12 +11837,12 @@ static void ctrace__heap_fall_over(ctrace_analysis *a, int64_t t) {
    CTRACE_PEAK_TOLERANCE of it: peaks a chart cannot tell apart count alike. */
 static void ctrace__peak_count(ctrace_analysis *a) {
   ctrace_mem_summary *m = &a->mem;
-  uint64_t near = m->peak_alloc - (uint64_t)((double)m->peak_alloc * CTRACE_PEAK_TOLERANCE);
+  uint64_t near_peak = m->peak_alloc - (uint64_t)((double)m->peak_alloc * CTRACE_PEAK_TOLERANCE);
   uint32_t i;
   if (!a->heap_falling) ctrace__heap_tooth(a); /* the last rise, unfinished */
   m->peak_count = 0;
   for (i = 0; i < a->n_teeth; ++i) {
-    if (a->teeth[i].hi < near || !m->peak_alloc) continue;
+    if (a->teeth[i].hi < near_peak || !m->peak_alloc) continue;
     if (m->peak_count < 64) a->peak_times[m->peak_count] = a->teeth[i].t;
     m->peak_count++;
   }

@@ -357,10 +357,20 @@ static bad_frees misuse_sequence(const char *mode) {
   ctrace_free(line);
   s1 = stats_now();
   check_delta(&s0, &s1, d, "untracked frees and reallocs, double free and realloc change nothing else", mode);
+#ifdef _WIN32
+  /* The Windows heap writes its own bookkeeping where ctrace's freed-block
+     tag sits, so a double free there may be taken for a foreign pointer
+     (README, "Double frees"): the six misuses are all counted, as one or
+     the other. */
+  CHECK_EQ_UINT((s1.untracked_frees - s0.untracked_frees) + (s1.double_frees - s0.double_frees), 6,
+                "memstats count 6 misuses: 4 untracked, the double free and the realloc of a freed block (%s)",
+                mode);
+#else
   CHECK_EQ_UINT(s1.untracked_frees - s0.untracked_frees, 4,
                 "memstats count 4 untracked frees and reallocs (strdup, realloc, its result, getline) (%s)", mode);
   CHECK_EQ_UINT(s1.double_frees - s0.double_frees, 2,
                 "memstats count the double free and the realloc of a freed block (%s)", mode);
+#endif
 
   for (i = 0; i < 1000; i++) { /* the heap still works after the refusals */
     unsigned char *t = (unsigned char *)ctrace_malloc((size_t)(16 + i % 200));

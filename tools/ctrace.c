@@ -1332,8 +1332,10 @@ static int cmd_run(int argc, char **argv) {
 }
 #else
 static int cmd_run(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
+  if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+    fputs(help_run, stdout);
+    return EXIT_OK;
+  }
   fail_msg(NULL, "run needs LD_PRELOAD (Linux and other ELF systems)");
   return EXIT_ERROR;
 }
