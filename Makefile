@@ -72,6 +72,10 @@ BENCHES   := $(patsubst tests/%.c,$(BUILD)/bench/%,$(wildcard tests/bench_*.c))
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 # Shell tests run only when executable; the list is made when `test` runs.
 TEST_SH    = $(shell for f in tests/test_*.sh; do test -x "$$f" && echo "$$f"; done)
+# The longest scripts start first, so the two jobs end together rather
+# than one of them running a long script alone at the end.
+TEST_LONG  := test_sanitizers test_fuzz test_crafted test_windows test_compile test_valgrind
+TEST_SH_FIRST = $(foreach t,$(TEST_LONG),$(filter tests/$(t).sh,$(TEST_SH)))
 LOOSE_SH   = $(shell for f in tests/test_*.sh; do test -f "$$f" && ! test -x "$$f" && echo "$$f"; done)
 
 HEADERS   := ctrace.h
@@ -185,7 +189,7 @@ test: deps-browser
 	@for f in $(LOOSE_SH); do echo "ctrace: $$f is not executable; not run (chmod +x it)"; done
 	@BUILD=$(BUILD) CTRACE_CHROMIUM="$(CHROMIUM)" \
 	  CTRACE_REQUIRE_BROWSER="$${CTRACE_REQUIRE_BROWSER:-0}" \
-	  tests/run -j $(TEST_JOBS) $(TEST_SH) $(TEST_BINS)
+	  tests/run -j $(TEST_JOBS) $(TEST_SH_FIRST) $(filter-out $(TEST_SH_FIRST),$(TEST_SH)) $(TEST_BINS)
 
 # ---- test-ubsan -------------------------------------------------------------
 # The whole suite again, every program built by clang with UndefinedBehavior-
