@@ -578,7 +578,7 @@ typedef struct ctrace_trace_info {
                                 object+0xOFFSET (or the bare address) */
   char symbols_note[160];    /* why the first of those was not named; "" if none */
   uint32_t functions_mangled;/* named with a C++ mangled name (_Z...): no demangler here */
-  /* i24-dwarf: file and line from DWARF line tables */
+  /* File and line from the DWARF line tables. */
   uint32_t functions_without_line; /* named functions with no file:line (no -g, or see lines_note) */
   char lines_note[240];      /* why the first such could not be given one, when the user can act; "" if none */
   /* Appended (ctrace run): allocation call stacks. */
