@@ -2614,6 +2614,9 @@ static struct {
 volatile int ctrace__active = 0;
 #endif /* with CTRACE_STATIC the declaration above is the (zeroed) definition */
 static CTRACE__TLS ctrace__tstate *ctrace__tls = NULL;
+/* Set in the writer thread: the events it records itself (CPU and RSS
+   samples) must never wait for a free buffer, since only it frees them. */
+static CTRACE__TLS int ctrace__is_writer;
 #ifdef CTRACE_PRELOAD_IMPLEMENTATION
 /* Inside ctrace (recording a call, the writer thread, a hook): allocations
    made here are ctrace's own, passed to the C library and never recorded. */
@@ -3136,11 +3139,12 @@ static CTRACE__NOINSTR void ctrace__steal_all(void) {
   ctrace__unlock(&ctrace__g.reg_lock);
 }
 
-/* Give the thread a fresh buffer (it has none). May wait for the writer. */
+/* Give the thread a fresh buffer (it has none). May wait for the writer,
+   unless it is the writer. */
 static CTRACE__NOINSTR void ctrace__install_buffer(ctrace__tstate *t) {
   ctrace__buf *b;
   ctrace__lock(&ctrace__g.q_lock);
-  b = ctrace__buf_get_locked(1);
+  b = ctrace__buf_get_locked(!ctrace__is_writer);
   ctrace__unlock(&ctrace__g.q_lock);
   ctrace__lock(&t->lock);
   if (b && ctrace__g.running && t->session == ctrace__g.session && !t->buf) {
@@ -4693,6 +4697,7 @@ static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
   uint32_t cpu_every = ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF ? 0 : ctrace__g.cfg.cpu_sample_ms;
   uint32_t wait = ctrace__min_nonzero(ctrace__min_nonzero(period, rss_every), cpu_every);
   (void)arg;
+  ctrace__is_writer = 1;
 #ifdef CTRACE_PRELOAD_IMPLEMENTATION
   ctrace__pl_busy = 1;
 #endif
