@@ -17167,6 +17167,27 @@ static const ctrace_problem *ctrace__first_memory_problem(const ctrace_analysis 
   return first;
 }
 
+/* The leak sentence for a trace whose every live block has a call stack
+   (ctrace run): the stacks, and the function that allocated the most. 0 if
+   some live block has none. */
+static int ctrace__story_leak_stacks(const ctrace_analysis *a, char *text, size_t cap) {
+  const ctrace_mem_summary *m = ctrace_analysis_memory(a);
+  uint32_t n = 0, i;
+  uint64_t blocks = 0;
+  char b1[32], b2[32], where[300];
+  const ctrace_alloc_stack *st = ctrace_analysis_alloc_stacks(a, CTRACE_BY_LIVE_BYTES, &n);
+  for (i = 0; st && i < n; i++) blocks += st[i].live_blocks;
+  if (!n || blocks != m->live_blocks) return 0;
+  ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
+  ctrace__fmt_bytes(b2, sizeof b2, (double)st[0].live_bytes);
+  if (st[0].depth) ctrace__frame_name(&st[0].frames[0], where, sizeof where);
+  else snprintf(where, sizeof where, "(no frame)");
+  ctrace__textf(text, cap, "%llu %s (%s) %s never freed, from %u call %s; the most, %s, allocated in %.200s.",
+                (unsigned long long)m->live_blocks, ctrace__plural(m->live_blocks, "block", "blocks"), b1,
+                m->live_blocks == 1 ? "was" : "were", (unsigned)n, ctrace__plural(n, "stack", "stacks"), b2, where);
+  return 1;
+}
+
 static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
   const ctrace_gc_stats *g = ctrace_analysis_gc(a);
@@ -17207,7 +17228,9 @@ static uint32_t ctrace__story_make(const ctrace_analysis *a, ctrace__story *out)
     const ctrace_alloc_site *lk = ctrace_analysis_leaks(a, &nl, &dropped);
     const ctrace_problem *mp = ctrace__first_memory_problem(a, &n_mp);
     out[n].kind = CTRACE__ST_LEAKS; out[n].link = "#memory"; out[n].link_text = "memory";
-    if (m->live_blocks && lk && nl) {
+    if (m->live_blocks && ctrace__story_leak_stacks(a, out[n].text, sizeof out[n].text)) {
+      /* ctrace run: the allocating call site is always the allocator itself, so name the stack */
+    } else if (m->live_blocks && lk && nl) {
       ctrace__fmt_bytes(b1, sizeof b1, (double)m->alloc);
       ctrace__fmt_bytes(b3, sizeof b3, (double)lk[0].live_bytes);
       ctrace__textf(out[n].text, sizeof out[n].text,
@@ -18162,7 +18185,7 @@ static void ctrace__rep_memory(ctrace__report *r) {
   ctrace__rep_bytes(r, (double)m->alloc);
   ctrace__sink_str(r->o, " in ");
   ctrace__rep_count(r, m->live_blocks);
-  ctrace__sink_str(r->o, " blocks were never freed.</p>");
+  ctrace__sink_str(r->o, m->live_blocks == 1 ? " block was never freed.</p>" : " blocks were never freed.</p>");
   s = ctrace_analysis_leaks(r->a, &n, &dropped);
   if (n) ctrace__rep_site_table(r, s, n, lim, "leaks");
   if (dropped) ctrace__sink_fmt(r->o, "<p class=\"muted\">%u more leaking sites not listed.</p>", (unsigned)dropped);

@@ -206,4 +206,7 @@ check "--report writes the HTML report beside the trace" '[ -s "$TMP/rep.html" ]
 check "the report says where the memory comes from: a flame graph by bytes, the leak's stack" \
   'grep -q "Where the memory comes from" "$TMP/rep.html" && grep -q "class=\"alloc-flame\"" "$TMP/rep.html" &&
    sed -n "/Leaks by call stack/,/<\/table>/p" "$TMP/rep.html" | grep -q leak_here'
+check "the first sentences name the leak by the function that allocated it, not by the allocator" \
+  'grep -q "was never freed, from 1 call stack; the most, 4.24 kB, allocated in leak_here " "$TMP/rep.html" &&
+   ! grep -q "at malloc:0" "$TMP/rep.html"'
 finish
