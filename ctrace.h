@@ -17962,12 +17962,29 @@ static const ctrace_zone_stats *ctrace__rep_match(const ctrace_analysis *other, 
   return m ? m : ctrace_analysis_find_zone(other, z->name, NULL, 0);
 }
 
+/* Zones or tasks to show (or a baseline's to compare). Without any, the zone
+   table and the flame graph would be empty frames: one sentence says why. */
+static int ctrace__rep_has_zones(const ctrace__report *r) {
+  uint32_t n_z = 0, n_t = 0;
+  ctrace_analysis_zones(r->a, &n_z);
+  ctrace_analysis_tasks(r->a, &n_t);
+  return n_z || n_t || r->b;
+}
+
 static void ctrace__rep_zones(ctrace__report *r) {
   uint32_t n_z = 0, n_t = 0, n_idx, i;
   const ctrace_zone_stats *z = ctrace_analysis_zones(r->a, &n_z);
   const ctrace_zone_stats *t = ctrace_analysis_tasks(r->a, &n_t);
   uint32_t *idx = (uint32_t *)CTRACE_MEM_ALLOC(sizeof(uint32_t) * (r->max_rows + 1u));
   if (!idx) { r->o->err = CTRACE_E_NOMEM; return; }
+  if (!ctrace__rep_has_zones(r)) {
+    ctrace__sink_str(r->o, "<section id=\"zones\"><h2>Zones</h2><p class=\"muted\">No zones were recorded, so "
+                            "there is no zone table and no flame graph. A zone is a stretch of work the program "
+                            "marks (CTRACE_ZONE and the other zone macros), or a function call of code built with "
+                            "-finstrument-functions (ctrace run --functions).</p></section>\n");
+    CTRACE_MEM_FREE(idx);
+    return;
+  }
   n_idx = ctrace_analysis_zone_order(r->a, CTRACE_ZONE_BY_TOTAL, idx, r->max_rows);
   ctrace__sink_str(r->o, "<section id=\"zones\"><h2>Zones</h2><div class=\"grid\"><div class=\"main\">");
   if (!n_z) ctrace__sink_str(r->o, "<p class=\"muted\">No zones were recorded.</p>");
@@ -18846,8 +18863,8 @@ static void ctrace__rep_page(ctrace__report *r) {
   ctrace__sink_str(r->o, "written by ctrace " CTRACE_VERSION_STRING " as one file: nothing is loaded from "
                           "anywhere, it works offline.</p><nav><a href=\"#story\">What this run shows</a>"
                           "<a href=\"#threads\">Threads</a><a href=\"#summary\">Summary</a>"
-                          "<a href=\"#timeline\">Timeline</a><a href=\"#zones\">Zones</a>"
-                          "<a href=\"#flamegraph\">Flame graph</a>");
+                          "<a href=\"#timeline\">Timeline</a><a href=\"#zones\">Zones</a>");
+  if (ctrace__rep_has_zones(r)) ctrace__sink_str(r->o, "<a href=\"#flamegraph\">Flame graph</a>");
   if (ctrace__rep_has_memory(r)) ctrace__sink_str(r->o, "<a href=\"#memory\">Memory</a>");
   ctrace__sink_str(r->o, "<a href=\"#messages\">Messages</a></nav></header>\n");
   ctrace__rep_story(r);
@@ -18866,7 +18883,7 @@ static void ctrace__rep_page(ctrace__report *r) {
     ctrace__canvas_init(&flame, 1200, fh, 0xffffffffu);
     ctrace__chart_flame_compare(&flame, r->a, r->b, 1200, fh, 0);
   }
-  ctrace__rep_flame(r, &flame);
+  if (ctrace__rep_has_zones(r)) ctrace__rep_flame(r, &flame);
   ctrace__rep_memory(r);
   ctrace__rep_messages(r);
   ctrace__rep_data(r, &flame);

@@ -209,4 +209,7 @@ check "the report says where the memory comes from: a flame graph by bytes, the 
 check "the first sentences name the leak by the function that allocated it, not by the allocator" \
   'grep -q "was never freed, from 1 call stack; the most, 4.24 kB, allocated in leak_here " "$TMP/rep.html" &&
    ! grep -q "at malloc:0" "$TMP/rep.html"'
+check "no zones recorded: one sentence says why, no empty zone table or flame graph" \
+  'grep -q "No zones were recorded, so there is no zone table" "$TMP/rep.html" &&
+   ! grep -q "id=\"zones-table\"" "$TMP/rep.html" && ! grep -q "svg[^>]*class=\"flame\"" "$TMP/rep.html"'
 finish
