@@ -16733,18 +16733,19 @@ static const char *ctrace__plural(uint64_t n, const char *one, const char *many)
 
 static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
   const ctrace_mem_summary *m = ctrace_analysis_memory(a);
-  char b1[32], b2[32];
+  char b1[32], b2[32], rise[32];
   double per_rise = m->heap_falls ? (double)m->rise_allocs / (double)m->heap_falls : 0;
   int collected = ctrace_analysis_gc(a)->count > 0; /* else: malloc words only */
   char in_gc[80] = "";
   if (collected)
     ctrace__textf(in_gc, sizeof in_gc, ", %llu of them during a collection", (unsigned long long)m->heap_falls_in_gc);
+  ctrace__commas(rise, sizeof rise, (uint64_t)(per_rise + 0.5));
   switch (ctrace__heap_shape(a)) {
   case CTRACE__SHAPE_SAWTOOTH:
     ctrace__textf(st->text, sizeof st->text,
-                  "The heap (bytes allocated and not yet freed) is a sawtooth: it climbed through %.0f "
+                  "The heap (bytes allocated and not yet freed) is a sawtooth: it climbed through %s "
                   "allocations on average, then fell to three quarters of its high point or less, %llu times%s%s",
-                  per_rise, (unsigned long long)m->heap_falls, in_gc,
+                  rise, (unsigned long long)m->heap_falls, in_gc,
                   /* the usual explanation, only when the collections did make the falls */
                   !collected ? ": the program freed its memory in bursts."
                   : 2 * m->heap_falls_in_gc > m->heap_falls
@@ -16778,9 +16779,9 @@ static void ctrace__story_shape(const ctrace_analysis *a, ctrace__story *st) {
   default:
     ctrace__textf(st->text, sizeof st->text,
                   "The heap (bytes allocated and not yet freed) fell to three quarters of its high point %llu %s (fewer than the %d of a "
-                  "sawtooth), after climbing through %.0f allocations on average.",
+                  "sawtooth), after climbing through %s allocations on average.",
                   (unsigned long long)m->heap_falls, ctrace__plural(m->heap_falls, "time", "times"),
-                  CTRACE__STORY_SAWTOOTH_FALLS, per_rise);
+                  CTRACE__STORY_SAWTOOTH_FALLS, rise);
     break;
   }
 }
