@@ -4892,11 +4892,13 @@ static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
 #endif
   ctrace_thread_name("ctrace writer");
   for (;;) {
-    int stopping, flush_due;
+    int stopping, flush_due, batch_due;
     uint64_t now;
     ctrace__lock(&ctrace__g.q_lock);
     if (!ctrace__g.stopping && ctrace__g.queued < ctrace__writer_batch() && !ctrace__g.writer_wake)
       ctrace__cond_wait_ms(&ctrace__g.q_cond, &ctrace__g.q_lock, wait);
+    /* a wake for samples leaves a direct batch to fill */
+    batch_due = ctrace__g.dio_fd < 0 || ctrace__g.queued >= ctrace__writer_batch() || ctrace__g.writer_wake;
     ctrace__g.writer_wake = 0;
     stopping = ctrace__g.stopping;
     ctrace__unlock(&ctrace__g.q_lock);
@@ -4915,7 +4917,7 @@ static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
       last_flush = now;
       ctrace__steal_all();
     }
-    ctrace__drain();
+    if (flush_due || batch_due) ctrace__drain();
     if (flush_due && !ctrace__g.flight) {
       ctrace__lock(&ctrace__g.file_lock);
       ctrace__write_sync(ctrace__g.fd);

@@ -140,7 +140,7 @@ static void *timed_thread(void *p) {
    of them done (and, while tracing, everything written), and the whole
    process's CPU time divided by every thread's pairs. */
 typedef struct measure {
-  double wall, cpu;
+  double wall, cpu, writer_us; /* writer_us: the writer thread's CPU per chunk written */
 } measure;
 
 static measure run_threads(loop_fn fn, int threads, int flush) {
@@ -158,6 +158,7 @@ static measure run_threads(loop_fn fn, int threads, int flush) {
   if (flush) ctrace_flush();
   m.wall = (now_ns() - w0) / (double)pairs;
   m.cpu = (clock_ns(CLOCK_PROCESS_CPUTIME_ID) - p0) / (double)pairs / threads;
+  m.writer_us = 0;
   return m;
 }
 
@@ -190,6 +191,13 @@ static measure traced_run(loop_fn fn, int m_, int threads, int keep, ctrace_sess
   }
   m = run_threads(fn, threads, 1);
   ctrace_session_stats_get(st);
+  {
+    /* The writer thread's own CPU time (it runs from the start): what the
+       write path costs, apart from the recording threads' noise. */
+    clockid_t cid;
+    if (pthread_getcpuclockid(ctrace__g.writer, &cid) == 0 && st->chunks_written)
+      m.writer_us = clock_ns(cid) / 1e3 / (double)st->chunks_written;
+  }
   if ((rc = ctrace_stop()) != 0) fprintf(stderr, "bench: ctrace_stop: %s\n", ctrace_strerror(rc));
   if (st->events_lost) fprintf(stderr, "bench: %llu events lost\n", (unsigned long long)st->events_lost);
   if (file_bytes) {
@@ -252,7 +260,7 @@ int main(void) {
   /* [mode][threads - 1][run] */
   double fw[2][RUNS], fc[2][RUNS], off[RUNS], reader[RUNS];
   double tw[MODES][2][RUNS], tc[MODES][2][RUNS], rw[MODES][2][RUNS], rc_[MODES][2][RUNS], by[MODES][2][RUNS];
-  double chunk_us[MODES][2][RUNS], bpe_m[MODES][RUNS];
+  double chunk_us[MODES][2][RUNS], bpe_m[MODES][RUNS], wr_us[MODES][2][RUNS];
   static uint64_t lat_all[MODES][2][RUNS * 2 * LAT_MAX];
   size_t lat_total[MODES][2];
   double tpn = ticks_per_ns();
@@ -281,6 +289,7 @@ int main(void) {
         if (th == 0) bpe_m[m][i] = (double)fb / ((double)pairs * 2);
         tw[m][th][i] = t.wall;
         tc[m][th][i] = t.cpu;
+        wr_us[m][th][i] = t.writer_us;
         rw[m][th][i] = t.wall / f.wall;
         rc_[m][th][i] = t.cpu / f.cpu;
         by[m][th][i] = st.chunks_written ? (double)st.chunks_by_threads / (double)st.chunks_written : 0;
@@ -301,8 +310,8 @@ int main(void) {
   o = median(off);
   rd = median(reader);
   bpe = (double)bytes / ((double)pairs * 2);
-  printf("\n%-22s %8s %7s %8s %7s %9s %8s %8s %5s %6s\n", "zone pair (ns/pair)", "wall", "x floor", "CPU", "x floor",
-         "chunk avg", "p50", "p99", "B/ev", "thr-wr");
+  printf("\n%-22s %8s %7s %8s %7s %9s %8s %8s %5s %6s %7s\n", "zone pair (ns/pair)", "wall", "x floor", "CPU",
+         "x floor", "chunk avg", "p50", "p99", "B/ev", "thr-wr", "writer");
   for (th = 0; th < 2; th++) {
     printf("%-22s %8.2f %7s %8.2f\n", th ? "floor, 2 threads" : "floor, 1 thread", median(fw[th]), "", median(fc[th]));
     for (m = 0; m < MODES; m++) {
@@ -311,16 +320,17 @@ int main(void) {
       uint64_t *v = lat_all[m][th];
       qsort(v, n, sizeof *v, cmp_u64);
       snprintf(label, sizeof label, "  %s%s", modes[m].name, m == DEFAULT_MODE ? " (default)" : "");
-      printf("%-22s %8.2f %7.3f %8.2f %7.3f %6.1f us %8.1f %8.1f %5.2f %5.0f%%\n", label, median(tw[m][th]),
+      printf("%-22s %8.2f %7.3f %8.2f %7.3f %6.1f us %8.1f %8.1f %5.2f %5.0f%% %7.1f\n", label, median(tw[m][th]),
              median(rw[m][th]), median(tc[m][th]), median(rc_[m][th]), median(chunk_us[m][th]),
              n ? pct(v, n, 50, tpn) : 0.0, n ? pct(v, n, 99, tpn) : 0.0, th ? 0.0 : median(bpe_m[m]),
-             100 * median(by[m][th]));
+             100 * median(by[m][th]), median(wr_us[m][th]));
     }
   }
   printf("(ratios are medians of each round's ratio against its floor; CPU is the whole process's, recording\n"
          " threads and writer; chunk avg = the mean time a recording thread spent on a full buffer (session stats),\n"
          " p50/p99 = its percentiles in us over the latency runs' full buffers; B/ev = trace bytes per event,\n"
-         " 1 thread; thr-wr = the share of chunks the recording threads wrote themselves)\n");
+         " 1 thread; thr-wr = the share of chunks the recording threads wrote themselves; writer = the writer\n"
+         " thread's CPU time per chunk written, us, whoever wrote the chunks)\n");
   printf("\n%-44s %10s %14s\n", "measure", "result", "target");
   printf("%-44s %7.3fx %16s  %s\n", "1 thread, default mode: wall x floor", median(rw[DEFAULT_MODE][0]), "<= 1.05x",
          verdict(median(rw[DEFAULT_MODE][0]) <= 1.05));
