@@ -19,6 +19,8 @@
                 the median and 99th percentile of the pairs that met a full
                 buffer (the bench looks at the thread's buffer, inside the
                 implementation, to tell which those are)
+     checksum   us per 64 KiB chunk, each fold path the CPU has and the
+                tables, interleaved, medians of 5 rounds of 200 chunks
      off        the same pair with tracing compiled in but not started
      size       bytes per event of the zone-heavy trace
      reader     events per second through ctrace_reader_next
@@ -63,6 +65,9 @@ static const struct { const char *name; int mode, narrow_crc; } modes[MODES] = {
   {"auto, 128-bit CRC", CTRACE_WRITE_AUTO, 1}};
 
 static long pairs;
+#if CTRACE__CRC_FOLD
+static int cpu_wide; /* the CPU has the 256-bit fold */
+#endif
 static __thread uint64_t floor_buf[FLOOR_SLOTS];
 static __thread unsigned floor_pos;
 
@@ -184,12 +189,7 @@ static measure traced_run(loop_fn fn, int m_, int threads, int keep, ctrace_sess
   memset(&cfg, 0, sizeof cfg);
   cfg.write_mode = modes[m_].mode;
 #if CTRACE__CRC_FOLD
-  {
-    static int wide = -1; /* what the CPU has */
-    ctrace__crc_init();
-    if (wide < 0) wide = ctrace__crc_wide_ok;
-    ctrace__crc_wide_ok = wide && !modes[m_].narrow_crc;
-  }
+  ctrace__crc_wide_ok = cpu_wide && !modes[m_].narrow_crc;
 #endif
   trace_path(path, sizeof path, keep);
   if ((rc = ctrace_start_with(path, &cfg)) != 0) {
@@ -261,6 +261,28 @@ static double median(const double *v) {
 
 static const char *verdict(int ok) { return ok ? "ok" : "MISSED"; }
 
+#if CTRACE__CRC_FOLD
+/* us per 64 KiB through ctrace__crc_update with path 2 (256-bit fold), 1
+   (128-bit) or 0 (tables); -1 if the CPU lacks it. */
+static double crc_us(int path) {
+  static uint8_t chunk[65536];
+  int wide = cpu_wide, fold = ctrace__crc_fold_ok, i;
+  volatile uint32_t sink = 0;
+  double t0;
+  if ((path == 2 && !wide) || (path == 1 && !fold)) return -1;
+  for (i = 0; i < (int)sizeof chunk; i++) chunk[i] = (uint8_t)(i * 131 + 7);
+  ctrace__crc_wide_ok = path == 2;
+  ctrace__crc_fold_ok = path >= 1;
+  t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+  for (i = 0; i < 200; i++) sink += ctrace__crc_update(0, chunk, sizeof chunk);
+  t0 = (clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 200 / 1e3;
+  ctrace__crc_wide_ok = wide;
+  ctrace__crc_fold_ok = fold;
+  (void)sink;
+  return t0;
+}
+#endif
+
 static double pct(const uint64_t *v, size_t n, int p, double tpn) { return (double)v[n * p / 100] / tpn / 1e3; }
 
 int main(void) {
@@ -277,6 +299,10 @@ int main(void) {
   char path[512];
   int i, m, k, th;
   memset(lat_total, 0, sizeof lat_total);
+#if CTRACE__CRC_FOLD
+  ctrace__crc_init();
+  cpu_wide = ctrace__crc_wide_ok;
+#endif
   pairs = getenv("BENCH_PAIRS") ? atol(getenv("BENCH_PAIRS")) : 5000000L;
   if (pairs < 1000) pairs = 1000;
   printf("bench_core: %ld pairs per thread and run, median of %d interleaved rounds, traces in %s\n", pairs, RUNS,
@@ -313,6 +339,15 @@ int main(void) {
     off[i] = run_threads(zone_loop, 1, 0).wall;
   }
   for (i = 0; i < RUNS; i++) reader[i] = read_rate();
+#if CTRACE__CRC_FOLD
+  {
+    double cu[3][RUNS];
+    for (i = 0; i < RUNS; i++)
+      for (k = 2; k >= 0; k--) cu[k][i] = crc_us(k);
+    printf("checksum of a 64 KiB chunk (thread CPU, us): 256-bit fold %.2f, 128-bit fold %.2f, tables %.2f"
+           " (-1: not on this CPU)\n", median(cu[2]), median(cu[1]), median(cu[0]));
+  }
+#endif
   remove(trace_path(path, sizeof path, 1));
   o = median(off);
   rd = median(reader);
