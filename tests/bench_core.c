@@ -178,8 +178,8 @@ static const char *trace_path(char *buf, size_t size, int kept) {
   return buf;
 }
 
-/* One traced run of fn in write mode `mode`; keeps the file when keep is set
-   (for size and reader). */
+/* One traced run of fn in modes[m_]; keeps the file when keep is set (for
+   size and reader). */
 static measure traced_run(loop_fn fn, int m_, int threads, int keep, ctrace_session_stats *st,
                           uint64_t *file_bytes) {
   char path[512];
