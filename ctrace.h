@@ -2296,14 +2296,17 @@ static CTRACE__NOINSTR int ctrace__get_varint(const uint8_t **pp, const uint8_t 
 /* CRC-32 (IEEE 802.3, reflected). Eight bytes a step from tables; on x86-64
    with the carry-less multiply instruction, long runs are folded 64 bytes a
    step instead (about ten times faster, and the writer checksums every byte
-   it writes). The tables and fold constants are filled once per process by
-   ctrace__global_init. */
+   it writes), and with its 256-bit form (VPCLMULQDQ with AVX2) 128 bytes a
+   step (2.5-6x faster again: 5-7 us per 64 KiB chunk against 15-39 us,
+   measured side by side on this project's loaded VM; issue 28). The tables
+   and fold constants are filled once per process by ctrace__global_init. */
 static uint32_t ctrace__crc_table[8][256];
 
 #if CTRACE__X86 && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define CTRACE__CRC_FOLD 1
-static int ctrace__crc_fold_ok;
+static int ctrace__crc_fold_ok, ctrace__crc_wide_ok;
 static uint64_t ctrace__crc_k[4]; /* fold by 512 bits: low, high half; by 128 bits: low, high */
+static uint64_t ctrace__crc_kw[4]; /* 256-bit lanes: fold by 1024 bits, by 256 bits */
 
 /* x^n mod P, bit-reflected and shifted left once, the form a fold constant
    takes when both operands of the multiply are reflected. */
@@ -2376,6 +2379,64 @@ static CTRACE__NOINSTR int ctrace__crc_fold_supported(void) {
   unsigned a, b, c, d;
   return ctrace__cpuid(1u, &a, &b, &c, &d) && (c & 2u); /* PCLMULQDQ */
 }
+
+/* Two 128-bit lanes per register, each folded as ctrace__crc_fold1 does. */
+typedef long long ctrace__v4di __attribute__((vector_size(32)));
+#if defined(__clang__)
+#define CTRACE__CLMUL256(a, b, i) __builtin_ia32_pclmulqdq256((a), (b), (i))
+#else
+#define CTRACE__CLMUL256(a, b, i) __builtin_ia32_vpclmulqdq_v4di((a), (b), (i))
+#endif
+__attribute__((target("vpclmulqdq,avx2,pclmul"))) static CTRACE__NOINSTR ctrace__v4di ctrace__crc_fold2(ctrace__v4di v, ctrace__v4di k,
+                                                                                   ctrace__v4di next) {
+  return CTRACE__CLMUL256(v, k, 0x00) ^ CTRACE__CLMUL256(v, k, 0x11) ^ next;
+}
+__attribute__((target("vpclmulqdq,avx2,pclmul"))) static CTRACE__NOINSTR ctrace__v4di ctrace__crc_load32(const uint8_t *p) {
+  ctrace__v4di v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/* As ctrace__crc_fold for n >= 128: eight lanes in four registers folded
+   forward 128 bytes a step, then into one register, its two lanes into one,
+   and the rest 16 bytes a step. */
+__attribute__((target("vpclmulqdq,avx2,pclmul"))) static CTRACE__NOINSTR uint32_t ctrace__crc_fold_wide(uint32_t s, const uint8_t *p,
+                                                                                    size_t n) {
+  ctrace__v4di k8 = {(long long)ctrace__crc_kw[0], (long long)ctrace__crc_kw[1], (long long)ctrace__crc_kw[0],
+                     (long long)ctrace__crc_kw[1]};
+  ctrace__v4di k2 = {(long long)ctrace__crc_kw[2], (long long)ctrace__crc_kw[3], (long long)ctrace__crc_kw[2],
+                     (long long)ctrace__crc_kw[3]};
+  ctrace__v4di reg = {(long long)s, 0, 0, 0};
+  ctrace__v4di y0 = ctrace__crc_load32(p) ^ reg, y1 = ctrace__crc_load32(p + 32), y2 = ctrace__crc_load32(p + 64),
+               y3 = ctrace__crc_load32(p + 96);
+  ctrace__v2di k1 = {(long long)ctrace__crc_k[2], (long long)ctrace__crc_k[3]}, lo, hi, x;
+  uint8_t last[16];
+  for (p += 128, n -= 128; n >= 128; p += 128, n -= 128) {
+    y0 = ctrace__crc_fold2(y0, k8, ctrace__crc_load32(p));
+    y1 = ctrace__crc_fold2(y1, k8, ctrace__crc_load32(p + 32));
+    y2 = ctrace__crc_fold2(y2, k8, ctrace__crc_load32(p + 64));
+    y3 = ctrace__crc_fold2(y3, k8, ctrace__crc_load32(p + 96));
+  }
+  y3 = ctrace__crc_fold2(ctrace__crc_fold2(ctrace__crc_fold2(y0, k2, y1), k2, y2), k2, y3);
+  lo[0] = y3[0];
+  lo[1] = y3[1];
+  hi[0] = y3[2];
+  hi[1] = y3[3];
+  x = ctrace__crc_fold1(lo, k1, hi);
+  for (; n >= 16; p += 16, n -= 16) x = ctrace__crc_fold1(x, k1, ctrace__crc_load16(p));
+  memcpy(last, &x, sizeof last);
+  return ctrace__crc_run(0, last, 16);
+}
+
+/* VPCLMULQDQ and AVX2, and an OS that saves the 256-bit registers. */
+static CTRACE__NOINSTR int ctrace__crc_wide_supported(void) {
+  unsigned a, b, c, d, lo, hi;
+  if (!ctrace__cpuid(1u, &a, &b, &c, &d) || !(c & (1u << 27))) return 0; /* OSXSAVE */
+  __asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0u));
+  if ((lo & 6u) != 6u || !ctrace__cpuid(0u, &a, &b, &c, &d) || a < 7u) return 0;
+  __cpuid_count(7u, 0u, a, b, c, d);
+  return (b & (1u << 5)) && (c & (1u << 10));
+}
 #endif
 
 CTRACE__COLD void ctrace__crc_init_tables(void) {
@@ -2394,7 +2455,12 @@ CTRACE__COLD void ctrace__crc_init_tables(void) {
   ctrace__crc_k[1] = ctrace__crc_xpow(512 - 32);
   ctrace__crc_k[2] = ctrace__crc_xpow(128 + 32);
   ctrace__crc_k[3] = ctrace__crc_xpow(128 - 32);
+  ctrace__crc_kw[0] = ctrace__crc_xpow(1024 + 32);
+  ctrace__crc_kw[1] = ctrace__crc_xpow(1024 - 32);
+  ctrace__crc_kw[2] = ctrace__crc_xpow(256 + 32);
+  ctrace__crc_kw[3] = ctrace__crc_xpow(256 - 32);
   ctrace__crc_fold_ok = ctrace__crc_fold_supported();
+  ctrace__crc_wide_ok = ctrace__crc_fold_ok && ctrace__crc_wide_supported();
 #endif
 }
 
@@ -2406,7 +2472,7 @@ static CTRACE__NOINSTR uint32_t ctrace__crc_update(uint32_t crc, const uint8_t *
 #if CTRACE__CRC_FOLD
   if (n >= 64 && ctrace__crc_fold_ok) {
     size_t bulk = n & ~(size_t)15;
-    s = ctrace__crc_fold(s, p, bulk);
+    s = n >= 128 && ctrace__crc_wide_ok ? ctrace__crc_fold_wide(s, p, bulk) : ctrace__crc_fold(s, p, bulk);
     p += bulk;
     n -= bulk;
   }

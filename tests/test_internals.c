@@ -78,26 +78,22 @@ static void check_time_conversion(void) {
   CHECK(bad == 0, "chunk-based tick-to-ns equals the direct conversion in %ld cases (%d differ)", trials, bad);
 }
 
-int main(void) {
-  enum { SIZE = 200000 };
-  uint8_t *buf = (uint8_t *)malloc(SIZE + 64);
+/* The CRC against the bytewise definition, on whichever fold path is set. */
+static void check_crc(uint8_t *buf, size_t size, const char *path) {
   uint32_t seed = 12345, init;
   size_t i, n, off, cut;
   int trial, bad = 0, split_bad = 0, small_bad = 0;
-  if (!CHECK(buf != NULL, "buffer")) return harness_done();
-  ctrace__global_init();
-  for (i = 0; i < SIZE + 64; i++) buf[i] = (uint8_t)next_random(&seed);
-
-  CHECK(ctrace__crc_update(0, (const uint8_t *)"123456789", 9) == 0xCBF43926u, "CRC-32 check value of \"123456789\"");
-  CHECK(ctrace__crc_update(0, buf, 0) == 0, "CRC-32 of nothing is 0");
+  for (i = 0; i < size + 64; i++) buf[i] = (uint8_t)next_random(&seed);
+  CHECK(ctrace__crc_update(0, (const uint8_t *)"123456789", 9) == 0xCBF43926u, "%s: CRC-32 check value of \"123456789\"", path);
+  CHECK(ctrace__crc_update(0, buf, 0) == 0, "%s: CRC-32 of nothing is 0", path);
   for (n = 0; n <= 300; n++)
     for (off = 0; off < 16; off++) {
       init = next_random(&seed);
       if (ctrace__crc_update(init, buf + off, n) != crc_bytewise(init, buf + off, n)) small_bad++;
     }
-  CHECK(small_bad == 0, "every length 0..300 at 16 alignments matches the bytewise CRC (%d differ)", small_bad);
+  CHECK(small_bad == 0, "%s: every length 0..300 at 16 alignments matches the bytewise CRC (%d differ)", path, small_bad);
   for (trial = 0; trial < 400; trial++) {
-    n = next_random(&seed) % SIZE;
+    n = next_random(&seed) % size;
     off = next_random(&seed) % 64;
     init = next_random(&seed);
     if (ctrace__crc_update(init, buf + off, n) != crc_bytewise(init, buf + off, n)) bad++;
@@ -106,14 +102,35 @@ int main(void) {
         ctrace__crc_update(init, buf + off, n))
       split_bad++;
   }
-  CHECK(bad == 0, "400 long runs (up to 200 kB, any alignment, any start) match the bytewise CRC (%d differ)", bad);
-  CHECK(split_bad == 0, "a run checksummed in two pieces equals the run in one (%d differ)", split_bad);
-  memset(buf, 0xff, SIZE);
-  CHECK(ctrace__crc_update(0, buf, SIZE) == crc_bytewise(0, buf, SIZE), "all-ones data");
-  memset(buf, 0, SIZE);
-  CHECK(ctrace__crc_update(0, buf, SIZE) == crc_bytewise(0, buf, SIZE), "all-zero data");
+  CHECK(bad == 0, "%s: 400 long runs (up to 200 kB, any alignment, any start) match the bytewise CRC (%d differ)", path, bad);
+  CHECK(split_bad == 0, "%s: a run checksummed in two pieces equals the run in one (%d differ)", path, split_bad);
+  memset(buf, 0xff, size);
+  CHECK(ctrace__crc_update(0, buf, size) == crc_bytewise(0, buf, size), "%s: all-ones data", path);
+  memset(buf, 0, size);
+  CHECK(ctrace__crc_update(0, buf, size) == crc_bytewise(0, buf, size), "%s: all-zero data", path);
+}
+
+int main(void) {
+  enum { SIZE = 200000 };
+  uint8_t *buf = (uint8_t *)malloc(SIZE + 64);
+  if (!CHECK(buf != NULL, "buffer")) return harness_done();
+  ctrace__global_init();
 #if CTRACE__CRC_FOLD
-  printf("note: the folding path is %s on this CPU\n", ctrace__crc_fold_ok ? "in use" : "not available");
+  printf("note: the folding path is %s on this CPU, its 256-bit form %s\n", ctrace__crc_fold_ok ? "in use" : "not available",
+         ctrace__crc_wide_ok ? "in use" : "not available");
+  check_crc(buf, SIZE, ctrace__crc_wide_ok ? "256-bit fold" : ctrace__crc_fold_ok ? "128-bit fold" : "tables");
+  if (ctrace__crc_wide_ok) { /* the narrower paths, which other CPUs take */
+    ctrace__crc_wide_ok = 0;
+    check_crc(buf, SIZE, "128-bit fold");
+    ctrace__crc_wide_ok = 1;
+  }
+  if (ctrace__crc_fold_ok) {
+    ctrace__crc_fold_ok = 0;
+    check_crc(buf, SIZE, "tables");
+    ctrace__crc_fold_ok = 1;
+  }
+#else
+  check_crc(buf, SIZE, "tables");
 #endif
   free(buf);
   check_time_conversion();
