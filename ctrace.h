@@ -2536,11 +2536,13 @@ typedef struct ctrace__tstate {
 #ifdef CTRACE_INSTRUMENT_FUNCTIONS
   uint32_t fn_pending;          /* site of a call whose begin is held back (min duration), or 0 */
   uint64_t fn_pending_ts;
-  struct { uintptr_t fn; uint32_t id; } fn_cache[CTRACE__FN_CACHE]; /* function address -> site id */
+  struct { uintptr_t fn, at, dist; uint32_t id; } fn_cache[CTRACE__FN_CACHE]; /* function address -> site
+                                   id; the hook call last seen for it and its distance to the CFA */
   uint32_t fn_depth;            /* calls open on this thread (begun in this session) */
-  struct { uintptr_t fn, sp, cs, at; } fn_stack[CTRACE__FN_DEPTH]; /* the first CTRACE__FN_DEPTH of them:
-                                   function, its enter hook's frame, the call site gcc passed, and
-                                   where the hook was called from (see >>functions) */
+  struct { uintptr_t fn, sp, cs, at, cfa; } fn_stack[CTRACE__FN_DEPTH]; /* the first CTRACE__FN_DEPTH of
+                                   them: function, its enter hook's frame, the call site gcc passed,
+                                   where the hook was called from, and the canonical frame address of
+                                   the machine frame the hook ran in (see >>functions) */
 #endif
 #ifdef CTRACE_PRELOAD_IMPLEMENTATION
   const struct ctrace__stack *stk_cache[512]; /* stacks this thread recorded, by hash */
@@ -5111,6 +5113,42 @@ CTRACE__HOT uint32_t ctrace__fn_slot(const void *fn) {
   return (uint32_t)((a >> 4) ^ (a >> 13)) & (CTRACE__FN_CACHE - 1);
 }
 
+/* ---- the frame a hook runs in ----
+   Calls made from one machine frame are siblings whatever their own frames
+   hold, so nesting is told by the canonical frame address (CFA, the stack
+   pointer before the call that made a frame) of the frame each enter hook
+   is called from. gcc and clang call the hook after the prologue: the
+   hook's own frame is lower in a callee with a bigger frame, which made a
+   call after a longjmp look like a child of its dead sibling. For a given
+   hook call site (`at`) the hook's frame sits a fixed distance below that
+   CFA; the distance is asked once per `at` of the C runtime's unwinder
+   (_Unwind_Backtrace reads .eh_frame), kept in a process-wide table and
+   cached per thread beside the function's site id. On x86 the return
+   address just below the CFA must be the call site the compiler passed,
+   which catches a frame aligned at run time (its distance varies: the
+   unwinder is asked each time). Without unwind information the lowest
+   possible CFA, the hook's frame plus three words, stands in, made odd
+   (CTRACE__FN_CFA_GUESS) so that it is known for one. */
+#define CTRACE__FN_CFA_SLOTS 8192 /* a power of two: far more hook call sites than a program has */
+#define CTRACE__FN_CFA_PROBES 16
+#define CTRACE__FN_CFA_GUESS ((uintptr_t)1)
+#if defined(__x86_64__) || defined(__i386__)
+#define CTRACE__FN_RA_BELOW_CFA 1
+#else
+#define CTRACE__FN_RA_BELOW_CFA 0
+#endif
+static struct {
+  volatile uintptr_t at; /* written under intern_lock, after dist */
+  uintptr_t dist;
+} ctrace__fn_cfa_table[CTRACE__FN_CFA_SLOTS];
+
+/* Whether a hook whose frame is fa is dist below the CFA of a frame whose
+   return address is cs. */
+CTRACE__HOT int ctrace__fn_dist_fits(uintptr_t fa, uintptr_t dist, uintptr_t cs) {
+  return !CTRACE__FN_RA_BELOW_CFA || (dist & CTRACE__FN_CFA_GUESS) ||
+         *(const uintptr_t *)(fa + dist - sizeof(uintptr_t)) == cs;
+}
+
 CTRACE__HOT void ctrace__fn_enter_at(ctrace__tstate *t, uint32_t id, uint64_t now) {
   if (ctrace__fn_min) {
     if (t->fn_pending) ctrace__fn_flush(t); /* the caller made a call: it is kept */
@@ -5129,28 +5167,29 @@ CTRACE__HOT void ctrace__fn_exit_at(ctrace__tstate *t, uint64_t now) {
   ctrace__event_commit(t, ctrace__event_head_at(t, CTRACE_EV_ZONE_END, now)); /* writes a held begin first */
 }
 
-/* Which open calls a hook finds still open. Each open call keeps the frame
-   of its enter hook (sp), the call site gcc passed (the return address of
-   the machine frame it runs in) and where its enter hook was called from
-   (at). A function the compiler inlined calls its hooks from its caller's
-   machine frame: the same sp and call site, another `at`; so an equal sp
-   nests. A call whose exit never came (longjmp, or an exception through
-   code built without the flag) is found when a hook runs in a frame above
-   it (its sp below the hook's), in its own frame with another call site
-   (the caller called something else), or from its very hook call again in
-   the same frame (a loop came back around). Only recursion gcc inlined
-   into itself shares sp and call site with its caller, and it differs in
-   `at`. d <= CTRACE__FN_DEPTH; returns how many of the d stay open. */
-CTRACE__HOT uint32_t ctrace__fn_open_at_enter(const ctrace__tstate *t, uint32_t d, uintptr_t sp, uintptr_t cs,
+/* Which open calls an enter hook finds still open. Each open call keeps
+   the CFA of the machine frame its enter hook ran in (see above), the call
+   site gcc passed (that frame's return address) and where its enter hook
+   was called from (at). A real call's CFA is below its caller's; a
+   function the compiler inlined calls its hooks from its caller's machine
+   frame: the same CFA and call site, another `at`; so an equal CFA nests.
+   A call whose exit never came (longjmp, or an exception through code
+   built without the flag) is found when a call's CFA is above it (its CFA
+   below the new one's), equal with another call site (the caller called
+   something else), or equal from its very hook call (a loop came back
+   around). Only recursion gcc inlined into itself shares CFA and call site
+   with its caller, and it differs in `at`. d <= CTRACE__FN_DEPTH; returns
+   how many of the d stay open. */
+CTRACE__HOT uint32_t ctrace__fn_open_at_enter(const ctrace__tstate *t, uint32_t d, uintptr_t cfa, uintptr_t cs,
                                               uintptr_t at) {
   uint32_t j;
-  while (d && t->fn_stack[d - 1].sp < sp) d--;
-  if (!d || t->fn_stack[d - 1].sp != sp) return d;
+  while (d && t->fn_stack[d - 1].cfa < cfa) d--;
+  if (!d || t->fn_stack[d - 1].cfa != cfa) return d;
   if (t->fn_stack[d - 1].cs != cs) {
-    while (d && t->fn_stack[d - 1].sp == sp) d--;
+    while (d && t->fn_stack[d - 1].cfa == cfa) d--;
     return d;
   }
-  for (j = d; j && t->fn_stack[j - 1].sp == sp; j--)
+  for (j = d; j && t->fn_stack[j - 1].cfa == cfa; j--)
     if (t->fn_stack[j - 1].at == at) return j - 1;
   return d;
 }
@@ -5171,6 +5210,68 @@ static CTRACE__NOINSTR uint32_t ctrace__fn_open_at_exit(const ctrace__tstate *t,
   for (k = d; k; k--)
     if (t->fn_stack[k - 1].fn == fn) return k - 1;
   return d;
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32)
+#include <unwind.h>
+#define CTRACE__FN_UNWIND 1
+typedef struct ctrace__fn_unwind_arg {
+  uintptr_t at, cfa;
+  int seen, frames;
+} ctrace__fn_unwind_arg;
+
+/* The unwinder's context for a frame holds the CFA of the frame unwound
+   before it: the CFA of the frame that called the hook is read in the
+   frame after it (the one its return address is in). */
+static CTRACE__NOINSTR _Unwind_Reason_Code ctrace__fn_unwind_frame(struct _Unwind_Context *ctx, void *arg) {
+  ctrace__fn_unwind_arg *u = (ctrace__fn_unwind_arg *)arg;
+  if (u->seen) {
+    u->cfa = (uintptr_t)_Unwind_GetCFA(ctx);
+    return _URC_END_OF_STACK;
+  }
+  u->seen = (uintptr_t)_Unwind_GetIP(ctx) == u->at;
+  return ++u->frames < 16 ? _URC_NO_REASON : _URC_END_OF_STACK;
+}
+#else
+#define CTRACE__FN_UNWIND 0
+#endif
+
+/* The distance from a hook's frame fa to the CFA, from the table, else
+   from the unwinder (and then into the table). */
+static CTRACE__NOINSTR uintptr_t ctrace__fn_cfa_dist(uintptr_t fa, uintptr_t cs, uintptr_t at) {
+  uintptr_t dist = 3 * sizeof(uintptr_t) + CTRACE__FN_CFA_GUESS;
+  uint32_t i = (uint32_t)((at >> 2) ^ (at >> 15)), n, slot;
+  for (n = 0; n < CTRACE__FN_CFA_PROBES; n++) {
+    slot = (i + n) & (CTRACE__FN_CFA_SLOTS - 1);
+    uintptr_t a = ctrace__load_acquire(&ctrace__fn_cfa_table[slot].at);
+    if (a != at) {
+      if (!a) break;
+      continue;
+    }
+    if (ctrace__fn_dist_fits(fa, ctrace__fn_cfa_table[slot].dist, cs)) return ctrace__fn_cfa_table[slot].dist;
+    break;
+  }
+#if CTRACE__FN_UNWIND
+  {
+    ctrace__fn_unwind_arg u;
+    memset(&u, 0, sizeof u);
+    u.at = at;
+    _Unwind_Backtrace(ctrace__fn_unwind_frame, &u);
+    if (u.cfa > fa && ctrace__fn_dist_fits(fa, u.cfa - fa, cs)) dist = u.cfa - fa;
+  }
+#endif
+  ctrace__lock(&ctrace__g.intern_lock);
+  for (n = 0; n < CTRACE__FN_CFA_PROBES; n++) {
+    slot = (i + n) & (CTRACE__FN_CFA_SLOTS - 1);
+    if (ctrace__fn_cfa_table[slot].at == at) break; /* known, but not this time's frame (aligned at run time) */
+    if (!ctrace__fn_cfa_table[slot].at) {
+      ctrace__fn_cfa_table[slot].dist = dist;
+      ctrace__store_release(&ctrace__fn_cfa_table[slot].at, at);
+      break;
+    }
+  }
+  ctrace__unlock(&ctrace__g.intern_lock);
+  return dist;
 }
 
 /* Open calls past CTRACE__FN_DEPTH are only counted: a hook in a frame
@@ -5196,22 +5297,27 @@ CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp, uintptr_
   if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) {
     uint64_t now = ctrace__now();
     uint32_t d = ctrace__fn_untracked_gone(t, sp), keep;
+    uintptr_t cfa;
     if (!enter) {
       keep = d <= CTRACE__FN_DEPTH ? ctrace__fn_open_at_exit(t, d, (uintptr_t)fn, sp, cs == at) : d - 1;
       ctrace__fn_end_down_to(t, keep, now);
     } else {
       uint32_t i = ctrace__fn_slot(fn), id = t->fn_cache[i].fn == (uintptr_t)fn ? t->fn_cache[i].id : 0;
+      uintptr_t dist = ctrace__fn_cfa_dist(sp, cs, at);
       if (!id) {
         char name[32];
         int n = snprintf(name, sizeof name, "0x%llx", (unsigned long long)(uintptr_t)fn);
         ctrace__fn_remap((uintptr_t)fn); /* an object loaded since the map was made? */
         id = ctrace__site_intern(name, (size_t)n, "", 0);
-        if (id) {
-          t->fn_cache[i].fn = (uintptr_t)fn;
-          t->fn_cache[i].id = id;
-        }
       }
-      keep = d <= CTRACE__FN_DEPTH ? ctrace__fn_open_at_enter(t, d, sp, cs, at) : d;
+      if (id) {
+        t->fn_cache[i].fn = (uintptr_t)fn;
+        t->fn_cache[i].id = id;
+        t->fn_cache[i].at = at;
+        t->fn_cache[i].dist = dist;
+      }
+      cfa = sp + dist;
+      keep = d <= CTRACE__FN_DEPTH ? ctrace__fn_open_at_enter(t, d, cfa, cs, at) : d;
       t = ctrace__fn_end_down_to(t, keep, now);
       /* Out of memory: no begin, and no end either (not on the stack). */
       if (id && t) {
@@ -5220,6 +5326,7 @@ CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp, uintptr_
           t->fn_stack[t->fn_depth].sp = sp;
           t->fn_stack[t->fn_depth].cs = cs;
           t->fn_stack[t->fn_depth].at = at;
+          t->fn_stack[t->fn_depth].cfa = cfa;
         }
         t->fn_depth++;
         ctrace__fn_enter_at(t, id, now);
@@ -5246,14 +5353,16 @@ void __cyg_profile_func_enter(void *fn, void *call_site) {
   ctrace__tstate *t;
   uint32_t i, d;
   uintptr_t sp = (uintptr_t)__builtin_frame_address(0), cs = (uintptr_t)call_site,
-            at = (uintptr_t)__builtin_return_address(0);
+            at = (uintptr_t)__builtin_return_address(0), cfa;
   if (!CTRACE__FN_ON()) return;
   t = ctrace__tls;
   i = ctrace__fn_slot(fn);
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
                        (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
-                       t->fn_cache[i].fn != (uintptr_t)fn || (d = t->fn_depth) >= CTRACE__FN_DEPTH ||
-                       (d && t->fn_stack[d - 1].sp <= sp && ctrace__fn_open_at_enter(t, d, sp, cs, at) != d))) {
+                       t->fn_cache[i].fn != (uintptr_t)fn || t->fn_cache[i].at != at ||
+                       !ctrace__fn_dist_fits(sp, t->fn_cache[i].dist, cs) || (d = t->fn_depth) >= CTRACE__FN_DEPTH ||
+                       (cfa = sp + t->fn_cache[i].dist, d && t->fn_stack[d - 1].cfa <= cfa &&
+                                                            ctrace__fn_open_at_enter(t, d, cfa, cs, at) != d))) {
     ctrace__fn_general(fn, 1, sp, cs, at);
     return;
   }
@@ -5261,6 +5370,7 @@ void __cyg_profile_func_enter(void *fn, void *call_site) {
   t->fn_stack[d].sp = sp;
   t->fn_stack[d].cs = cs;
   t->fn_stack[d].at = at;
+  t->fn_stack[d].cfa = cfa;
   t->fn_depth = d + 1;
   ctrace__fn_enter_at(t, t->fn_cache[i].id, ctrace__cpu_ticks());
 }
