@@ -15574,6 +15574,142 @@ static uint32_t ctrace__task_lane(double *lane_end, uint32_t *used, double start
   return l;
 }
 
+/* ---- the running band: under a thread's activity strip, what the CPU
+   samples say it did (tools/report.js draws the same row, in the same
+   colours): on CPU from the bottom up, then ready to run but without a
+   core, as a share of each pixel's time; the rest of the height is time it
+   was blocked or idle. Its recorded waits are a strip along the top. */
+#define CTRACE__RUN_FILL 0x2e8b57ffu
+#define CTRACE__READY_FILL 0xe0b000ffu
+#define CTRACE__WAIT_FILL 0x8a5fb0ffu
+enum { CTRACE__BAND_CPU = 1, CTRACE__BAND_READY = 2, CTRACE__BAND_WAITS = 4 };
+
+/* What a thread's band would show: CTRACE__BAND_* bits, 0 for no band. */
+static uint32_t ctrace__tl_band_of(const ctrace_analysis *a, const ctrace__detail *d, uint32_t thread) {
+  uint32_t n = 0, k, bits = 0;
+  const ctrace_cpu_span *cs = ctrace_analysis_thread_cpu(a, thread, &n);
+  if (n) bits |= CTRACE__BAND_CPU;
+  for (k = 0; k < n; ++k)
+    if (cs[k].ready_ns > 0) bits |= CTRACE__BAND_READY;
+  for (k = 0; d && k < d->waits.n && !(bits & CTRACE__BAND_WAITS); ++k)
+    if (d->waits.v[k].thread == thread) bits |= CTRACE__BAND_WAITS;
+  return bits;
+}
+
+/* A point of an outline; a point level with the two before it replaces the
+   last (flat stretches cost two points, not one per pixel). */
+static void ctrace__tl_pt(float *xy, uint32_t *k, float x, float y) {
+  if (*k >= 2 && fabsf(xy[2u * *k - 1u] - y) < 0.05f && fabsf(xy[2u * *k - 3u] - y) < 0.05f) --*k;
+  xy[2u * *k] = x;
+  xy[2u * *k + 1u] = y;
+  ++*k;
+}
+
+/* The CPU part of a band in [y, y + h): per pixel column the time-weighted
+   shares of the spans over it, drawn where samples cover the column. */
+static int ctrace__tl_band_cpu(ctrace__canvas *c, const ctrace__frame *f, const ctrace_cpu_span *cs, uint32_t n,
+                               float y, float h, int ready) {
+  uint32_t cols = (uint32_t)f->w + 1u, col, k = 0, first = CTRACE_NONE, last = 0, np = 0, i;
+  float *run = (float *)CTRACE_MEM_ALLOC(sizeof(float) * 2u * cols), *rdy, *xy;
+  if (!run) return CTRACE_E_NOMEM;
+  rdy = run + cols;
+  for (col = 0; col < cols; ++col) {
+    double t0 = f->t0 + (f->t1 - f->t0) * (double)col / (double)f->w;
+    double t1 = f->t0 + (f->t1 - f->t0) * (double)(col + 1u) / (double)f->w, cov = 0, r = 0, q = 0;
+    while (k < n && (double)cs[k].end_ns <= t0) ++k;
+    for (i = k; i < n && (double)cs[i].start_ns < t1; ++i) {
+      double len = (double)ctrace__max64(1, cs[i].end_ns - cs[i].start_ns);
+      double lo = (double)cs[i].start_ns > t0 ? (double)cs[i].start_ns : t0;
+      double hi = (double)cs[i].end_ns < t1 ? (double)cs[i].end_ns : t1, share = (double)cs[i].cpu_ns / len, rs;
+      if (hi <= lo) continue;
+      share = share > 1 ? 1 : share < 0 ? 0 : share;
+      cov += hi - lo;
+      r += (hi - lo) * share;
+      rs = (double)cs[i].ready_ns / len;
+      q += (hi - lo) * (rs > 1 - share ? 1 - share : rs < 0 ? 0 : rs);
+    }
+    run[col] = cov > 0 ? (float)(r / cov) : 0;
+    rdy[col] = cov > 0 ? (float)(q / cov) : 0;
+    if (cov > 0) {
+      if (first == CTRACE_NONE) first = col;
+      last = col;
+    }
+  }
+  if (first == CTRACE_NONE) { CTRACE_MEM_FREE(run); return 0; }
+  xy = (float *)CTRACE_MEM_ALLOC(sizeof(float) * 4u * (cols + 4u));
+  if (!xy) { CTRACE_MEM_FREE(run); return CTRACE_E_NOMEM; }
+  for (col = first; col <= last; ++col) ctrace__tl_pt(xy, &np, f->x + (float)col, y + h - run[col] * h);
+  ctrace__tl_pt(xy, &np, f->x + (float)last + 1, y + h - run[last] * h);
+  ctrace__tl_pt(xy, &np, f->x + (float)last + 1, y + h);
+  ctrace__tl_pt(xy, &np, f->x + (float)first, y + h);
+  ctrace__canvas_poly(c, xy, np, CTRACE__RUN_FILL, 0, 0);
+  if (ready) { /* from the top of the running part up, then back along it */
+    np = 0;
+    for (col = first; col <= last; ++col) ctrace__tl_pt(xy, &np, f->x + (float)col, y + h - (run[col] + rdy[col]) * h);
+    ctrace__tl_pt(xy, &np, f->x + (float)last + 1, y + h - (run[last] + rdy[last]) * h);
+    ctrace__tl_pt(xy, &np, f->x + (float)last + 1, y + h - run[last] * h);
+    for (col = last + 1u; col-- > first;) ctrace__tl_pt(xy, &np, f->x + (float)col, y + h - run[col] * h);
+    ctrace__canvas_poly(c, xy, np, CTRACE__READY_FILL, 0, 0);
+  }
+  CTRACE_MEM_FREE(xy);
+  CTRACE_MEM_FREE(run);
+  return 0;
+}
+
+/* A thread's band: its label, the CPU part, its waits along the top (waits
+   that meet at this resolution drawn as one; *titled bounds the tooltips).
+   Returns 0 or CTRACE_E_NOMEM. */
+static int ctrace__tl_band(ctrace__canvas *c, const ctrace__frame *f, const ctrace_analysis *a,
+                           const ctrace__detail *d, const ctrace_thread_stats *t, uint32_t bits, float y, float h,
+                           int fs, uint32_t *titled) {
+  uint32_t n = 0, k;
+  const ctrace_cpu_span *cs = ctrace_analysis_thread_cpu(a, t->id, &n);
+  float strip = h * 0.22f < 2 ? 2 : h * 0.22f, last_end = -1e9f;
+  char buf[200], v1[48], v2[48];
+  if (h >= (float)fs - 4) /* where it fits under the thread's name */
+    ctrace__canvas_text(c, 16, y + h * 0.5f + (float)(fs - 2) * 0.35f, fs - 2, CTRACE__AN_START, CTRACE__MUTED,
+                        (bits & CTRACE__BAND_CPU) ? "running" : "waits");
+  if ((bits & CTRACE__BAND_CPU) &&
+      ctrace__tl_band_cpu(c, f, cs, n, y + strip + 1, h - strip - 2, (bits & CTRACE__BAND_READY) != 0))
+    return CTRACE_E_NOMEM;
+  if ((bits & CTRACE__BAND_CPU) && t->has_cpu && t->cpu_wall_ns > 0) {
+    double pct = 100.0 * (double)t->cpu_ns / (double)t->cpu_wall_ns;
+    ctrace__fmt_ns(v1, sizeof v1, (double)t->cpu_ns);
+    ctrace__fmt_ns(v2, sizeof v2, (double)t->cpu_wall_ns);
+    if (pct > 0 && pct < 1) ctrace__textf(buf, sizeof buf, "on CPU %s of the %s its samples span (under 1%%)", v1, v2);
+    else ctrace__textf(buf, sizeof buf, "on CPU %s of the %s its samples span (%.0f%%)", v1, v2, pct);
+    ctrace__canvas_title(c, buf);
+  }
+  for (k = 0; d && k < d->waits.n; ++k) {
+    const ctrace__dspan *w = &d->waits.v[k];
+    float x0, x1;
+    if (w->thread != t->id) continue;
+    x0 = ctrace__fx(f, (double)w->start);
+    x1 = ctrace__fx(f, (double)w->end);
+    if (x1 - x0 < 1) x1 = x0 + 1;
+    if (x1 <= last_end + 0.5f) continue; /* already covered at this resolution */
+    last_end = x1;
+    ctrace__canvas_rect(c, x0, y + 1, x1 - x0, strip, CTRACE__WAIT_FILL, 0, 0);
+    if (++*titled <= 2000u) { /* bounds the SVG's size, as for zones */
+      ctrace__fmt_ns(v1, sizeof v1, (double)(w->end - w->start));
+      ctrace__textf(buf, sizeof buf, "wait for %.80s: %s", d->text + w->zone, v1);
+      ctrace__canvas_title(c, buf);
+    }
+  }
+  return 0;
+}
+
+/* The key to the bands drawn (bits: of all threads), at y. */
+static void ctrace__tl_band_legend(ctrace__canvas *c, float w, float y, int fs, uint32_t bits) {
+  float x = 8;
+  const char *note = "height: share of each stretch between two CPU samples; empty: blocked or idle";
+  if (bits & CTRACE__BAND_CPU) x = ctrace__legend(c, x, y, fs, CTRACE__RUN_FILL, 0, "on CPU");
+  if (bits & CTRACE__BAND_READY) x = ctrace__legend(c, x, y, fs, CTRACE__READY_FILL, 0, "ready, no core free");
+  if (bits & CTRACE__BAND_WAITS) x = ctrace__legend(c, x, y, fs, CTRACE__WAIT_FILL, 0, "in a recorded wait");
+  if ((bits & CTRACE__BAND_CPU) && x + ctrace__text_width(note, fs - 2) < w - 8)
+    ctrace__canvas_text(c, x, y, fs - 2, CTRACE__AN_START, CTRACE__MUTED, note);
+}
+
 /* Threads as rows with zones nested by depth, a collections track, a tasks
    track, markers for instants and log messages, counters as small areas.
    d (may be NULL) holds the spans collected in the analysis pass. Spans
@@ -15588,7 +15724,8 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   const ctrace_counter_stats *ctr;
   const ctrace_gc_span *gc;
   uint32_t n_th = 0, n_z = 0, n_t = 0, n_c = 0, n_gc = 0, i, j, total_lanes = 0, lanes_cap = 64;
-  uint32_t n_ctr_shown, drawn = 0, task_lanes = 0, tasks_hidden = 0;
+  uint32_t n_ctr_shown, drawn = 0, task_lanes = 0, tasks_hidden = 0, band_bits = 0, titled_waits = 0;
+  uint8_t *band;
   int fs = h >= 500 ? 14 : 12;
   float label_w = CTRACE__TIME_LEFT, y, lane_h = 14, fixed, task_h = (float)fs + 4;
   double task_end[CTRACE__TASK_LANES];
@@ -15606,6 +15743,14 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   f.v0 = 0; f.v1 = 1;
   ctrace__canvas_text(c, 8, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
                       "Timeline: threads, collections, tasks, counters");
+  band = (uint8_t *)CTRACE_MEM_ALLOC(n_th + 1u);
+  if (!band) { c->oom = 1; return CTRACE_E_NOMEM; }
+  for (i = 0; i < n_th; ++i) band_bits |= band[i] = (uint8_t)ctrace__tl_band_of(a, d, th[i].id);
+  if (band_bits) { /* the key goes under the title, the rows lower */
+    ctrace__tl_band_legend(c, w, (float)fs * 2.7f, fs, band_bits);
+    f.y += (float)fs * 1.4f;
+    f.h -= (float)fs * 1.4f;
+  }
   if (n_t && d) { /* lanes the tasks need, so their track gets its height before the threads theirs */
     for (j = 0; j < d->tasks.n; ++j) {
       float x0 = ctrace__fx(&f, (double)d->tasks.v[j].start), x1 = ctrace__fx(&f, (double)d->tasks.v[j].end);
@@ -15618,7 +15763,8 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
           (n_c > n_ctr_shown ? (float)fs + 6 : 0); /* the "more counters" note */
   for (;;) {
     total_lanes = 0;
-    for (i = 0; i < n_th; ++i) total_lanes += 1u + (th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap);
+    for (i = 0; i < n_th; ++i)
+      total_lanes += 1u + (band[i] != 0) + (th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap);
     lane_h = total_lanes ? (f.h - fixed) / (float)total_lanes : 14;
     if (lane_h >= 4 || lanes_cap == 1) break;
     lanes_cap /= 2u;
@@ -15627,8 +15773,8 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   if (lane_h < 2) lane_h = 2;
   y = f.y;
   for (i = 0; i < n_th; ++i) {
-    uint32_t lanes = th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap, col;
-    float row_h = lane_h * (float)(lanes + 1u);
+    uint32_t lanes = th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap, col, below = band[i] != 0;
+    float row_h = lane_h * (float)(lanes + 1u + below);
     /* the label's baseline: mid first lane, but never so high or low that
        it reaches into the row above or below */
     float label_y = y + lane_h * 0.5f + (float)fs * 0.35f;
@@ -15648,7 +15794,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
     /* activity strip: share of each pixel column spent inside zones */
     if (d && f.w >= 1) {
       float *xy = (float *)CTRACE_MEM_ALLOC(sizeof(float) * 2u * ((uint32_t)f.w + 4u));
-      if (!xy) { c->oom = 1; return CTRACE_E_NOMEM; }
+      if (!xy) { CTRACE_MEM_FREE(band); c->oom = 1; return CTRACE_E_NOMEM; }
       for (col = 0; col <= (uint32_t)f.w; ++col) {
         double t0 = f.t0 + (f.t1 - f.t0) * (double)col / (double)f.w;
         double t1 = f.t0 + (f.t1 - f.t0) * (double)(col + 1u) / (double)f.w;
@@ -15660,6 +15806,11 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
       ctrace__canvas_poly(c, xy, col + 2u, 0x999999c0u, 0, 0);
       CTRACE_MEM_FREE(xy);
     }
+    if (below && ctrace__tl_band(c, &f, a, d, &th[i], band[i], y + lane_h, lane_h, fs, &titled_waits)) {
+      CTRACE_MEM_FREE(band);
+      c->oom = 1;
+      return CTRACE_E_NOMEM;
+    }
     if (d) {
       for (j = 0; j < d->spans.n; ++j) {
         const ctrace__dspan *s = &d->spans.v[j];
@@ -15670,7 +15821,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
         if (x1 - x0 < 1.0f || ++drawn > 5000u) continue; /* bounds the SVG's size */
         {
           const char *zn = s->zone < n_z ? zones[s->zone].name : "?";
-          float sy = y + lane_h * (float)(s->depth + 1u);
+          float sy = y + lane_h * (float)(s->depth + 1u + below);
           ctrace__canvas_rect(c, x0, sy, x1 - x0, lane_h - 1, ctrace__name_colour(zn),
                               s->unfinished ? CTRACE__RSS_LINE : 0, 1);
           if (x1 - x0 >= 4) {
@@ -15776,6 +15927,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
     ctrace__canvas_text(c, 6, c->used_h + (float)fs, fs, CTRACE__AN_START, CTRACE__MUTED, buf);
     c->used_h += (float)fs + 6;
   }
+  CTRACE_MEM_FREE(band);
   return c->oom ? CTRACE_E_NOMEM : 0;
 }
 
@@ -15789,20 +15941,25 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_timeline(ctrace__canvas *c, const 
   tmp = *d;
   tmp.spans.v = (ctrace__dspan *)CTRACE_MEM_ALLOC(sizeof(ctrace__dspan) * (d->spans.n + 1u));
   tmp.tasks.v = (ctrace__dspan *)CTRACE_MEM_ALLOC(sizeof(ctrace__dspan) * (d->tasks.n + 1u));
-  if (!tmp.spans.v || !tmp.tasks.v) {
+  tmp.waits.v = (ctrace__dspan *)CTRACE_MEM_ALLOC(sizeof(ctrace__dspan) * (d->waits.n + 1u));
+  if (!tmp.spans.v || !tmp.tasks.v || !tmp.waits.v) {
     CTRACE_MEM_FREE(tmp.spans.v);
     CTRACE_MEM_FREE(tmp.tasks.v);
+    CTRACE_MEM_FREE(tmp.waits.v);
     c->oom = 1;
     return CTRACE_E_NOMEM;
   }
   if (d->spans.n) memcpy(tmp.spans.v, d->spans.v, sizeof(ctrace__dspan) * d->spans.n);
   if (d->tasks.n) memcpy(tmp.tasks.v, d->tasks.v, sizeof(ctrace__dspan) * d->tasks.n);
+  if (d->waits.n) memcpy(tmp.waits.v, d->waits.v, sizeof(ctrace__dspan) * d->waits.n);
   tmp.spans.cap = d->spans.n + 1u;
   tmp.tasks.cap = d->tasks.n + 1u;
+  tmp.waits.cap = d->waits.n + 1u;
   ctrace__detail_finish(&tmp);
   rc = ctrace__chart_timeline_laid(c, a, &tmp, w, h);
   CTRACE_MEM_FREE(tmp.spans.v);
   CTRACE_MEM_FREE(tmp.tasks.v);
+  CTRACE_MEM_FREE(tmp.waits.v);
   return rc;
 }
 
