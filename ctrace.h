@@ -5938,9 +5938,10 @@ CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *o
    The session starts in a constructor from CTRACE_FILE, with the options
    ctrace run passes in the environment (CTRACE_STACK_DEPTH, CTRACE_FUNCTIONS,
    CTRACE_FUNCTION_MIN_NS, CTRACE_FLIGHT_MS, CTRACE_FLIGHT_BYTES), and ends
-   at exit, _exit or exec. A program the first one starts (exec) writes
-   NAME.PID.ctrace beside NAME.ctrace; a child that forks and does not exec
-   writes nothing (the fork handler of >>session stops its copy). */
+   at exit, _exit or exec (every function of the exec family). A program the
+   first one starts (exec, posix_spawn, system) writes NAME.PID.ctrace
+   beside NAME.ctrace; a child that forks and does not exec writes nothing
+   (the fork handler of >>session stops its copy). */
 #ifdef CTRACE_PRELOAD_IMPLEMENTATION
 #if defined(_WIN32) || defined(__APPLE__) || !defined(CTRACE_INSTRUMENT_FUNCTIONS) || defined(__cplusplus)
 #error "CTRACE_PRELOAD_IMPLEMENTATION: C, ELF systems, with CTRACE_INSTRUMENT_FUNCTIONS (see tools/ctrace_preload.c)"
@@ -6785,34 +6786,123 @@ CTRACE__NOINSTR void _exit(int status) {
 
 CTRACE__NOINSTR void _Exit(int status) { _exit(status); }
 
-/* exec replaces the program without exit handlers: the trace ends here; the
-   new program, preloaded too, writes NAME.PID.ctrace. */
+/* ---- exec ----
+   exec replaces the program without exit handlers, so the trace ends just
+   before it; the new program, preloaded too (LD_PRELOAD and CTRACE_FILE
+   stay in its environment), writes NAME.PID.ctrace. The C library's exec
+   functions call its execve internally, not this one, so each of them is
+   interposed. An exec bound to fail (no such program, or not executable,
+   looked for as the C library will) leaves the session running; after one
+   that failed anyway the program goes on into its next trace,
+   NAME.PID.ctrace. */
+
+/* Whether file names a program exec could run; search: along PATH, as
+   execvp does for a name without '/'. */
+static CTRACE__NOINSTR int ctrace__pl_runnable(const char *file, int search) {
+  const char *dir, *end;
+  char buf[4096];
+  size_t n, len;
+  if (!file || !*file) return 0;
+  if (!search || strchr(file, '/')) return access(file, X_OK) == 0;
+  dir = getenv("PATH");
+  if (!dir) dir = "/bin:/usr/bin"; /* the C library's default */
+  n = strlen(file);
+  for (;; dir = end + 1) {
+    end = strchr(dir, ':');
+    len = end ? (size_t)(end - dir) : strlen(dir);
+    if (len + n + 2 <= sizeof buf) {
+      memcpy(buf, dir, len);
+      buf[len] = '/';
+      memcpy(buf + (len ? len + 1 : 0), file, n + 1); /* an empty entry: the current directory */
+      if (access(buf, X_OK) == 0) return 1;
+    }
+    if (!end) return 0;
+  }
+}
+
+/* Ends this process's session before an exec that may run; returns whether
+   it did. */
+static CTRACE__NOINSTR int ctrace__pl_before_exec(int runnable) {
+  int mine = runnable && ctrace__g.running && getpid() == ctrace__pl.pid;
+  if (mine) ctrace__pl_finish();
+  return mine;
+}
+
+/* The exec returned (it failed): the session it ended is followed by the
+   next one (ctrace__pl_start names it NAME.PID.ctrace). */
+static CTRACE__NOINSTR int ctrace__pl_after_exec(int ended, int rc) {
+  int e = errno;
+  if (ended) ctrace__pl_start();
+  errno = e;
+  return rc;
+}
+
 CTRACE__NOINSTR int execve(const char *path, char *const argv[], char *const envp[]) {
-  ctrace__pl_finish();
+  int ended;
   if (!CTRACE__PL_READY() || !ctrace__pl.execve) {
     errno = ENOSYS;
     return -1;
   }
-  return ctrace__pl.execve(path, argv, envp);
+  ended = ctrace__pl_before_exec(ctrace__pl_runnable(path, 0));
+  return ctrace__pl_after_exec(ended, ctrace__pl.execve(path, argv, envp));
 }
 
-/* The C library's other exec functions call its execve internally, not
-   this one. */
-#define CTRACE__PL_EXEC(fn, params, args)           \
-  CTRACE__NOINSTR int fn params {                   \
-    int (*real)params;                              \
-    void *s = dlsym(RTLD_NEXT, #fn);                \
-    ctrace__pl_finish();                            \
-    memcpy(&real, &s, sizeof s);                    \
-    if (!real) {                                    \
-      errno = ENOSYS;                               \
-      return -1;                                    \
-    }                                               \
-    return real args;                               \
+#define CTRACE__PL_EXEC(fn, params, args, runnable)    \
+  CTRACE__NOINSTR int fn params {                      \
+    int (*real)params;                                 \
+    void *s = dlsym(RTLD_NEXT, #fn);                   \
+    int ended;                                         \
+    memcpy(&real, &s, sizeof s);                       \
+    if (!real) {                                       \
+      errno = ENOSYS;                                  \
+      return -1;                                       \
+    }                                                  \
+    ended = ctrace__pl_before_exec(runnable);          \
+    return ctrace__pl_after_exec(ended, real args);    \
   }
-CTRACE__PL_EXEC(execv, (const char *path, char *const argv[]), (path, argv))
-CTRACE__PL_EXEC(execvp, (const char *file, char *const argv[]), (file, argv))
-CTRACE__PL_EXEC(execvpe, (const char *file, char *const argv[], char *const envp[]), (file, argv, envp))
+CTRACE__PL_EXEC(execv, (const char *path, char *const argv[]), (path, argv), ctrace__pl_runnable(path, 0))
+CTRACE__PL_EXEC(execvp, (const char *file, char *const argv[]), (file, argv), ctrace__pl_runnable(file, 1))
+CTRACE__PL_EXEC(execvpe, (const char *file, char *const argv[], char *const envp[]), (file, argv, envp),
+                ctrace__pl_runnable(file, 1))
+CTRACE__PL_EXEC(fexecve, (int fd, char *const argv[], char *const envp[]), (fd, argv, envp), fd >= 0)
+CTRACE__PL_EXEC(execveat, (int dirfd, const char *path, char *const argv[], char *const envp[], int flags),
+                (dirfd, path, argv, envp, flags), !*path || faccessat(dirfd, path, X_OK, 0) == 0)
+
+/* The execl family takes its arguments as a list: gathered into an array
+   and passed to the execv function of the same kind (p: execvp, e:
+   execve with the environment after the list, else execv). */
+static CTRACE__NOINSTR int ctrace__pl_execl(int kind, const char *file, const char *arg, va_list ap) {
+  char *local[64], **argv = local, *const *envp = NULL;
+  size_t n = 1, i;
+  int rc;
+  va_list count;
+  va_copy(count, ap);
+  while (va_arg(count, char *) != NULL) n++;
+  va_end(count);
+  if (n >= 64 && (!CTRACE__PL_READY() || !(argv = (char **)ctrace__pl.malloc((n + 1) * sizeof *argv)))) {
+    errno = ENOMEM;
+    return -1;
+  }
+  argv[0] = (char *)(uintptr_t)arg;
+  for (i = 1; i <= n; i++) argv[i] = va_arg(ap, char *); /* argv[n]: the list's NULL */
+  if (kind == 'e') envp = va_arg(ap, char *const *);
+  rc = kind == 'p' ? execvp(file, argv) : kind == 'e' ? execve(file, argv, envp) : execv(file, argv);
+  if (argv != local) ctrace__pl.free(argv);
+  return rc;
+}
+
+#define CTRACE__PL_EXECL(fn, kind)                                      \
+  CTRACE__NOINSTR int fn(const char *file, const char *arg, ...) {      \
+    int rc;                                                             \
+    va_list ap;                                                         \
+    va_start(ap, arg);                                                  \
+    rc = ctrace__pl_execl(kind, file, arg, ap);                         \
+    va_end(ap);                                                         \
+    return rc;                                                          \
+  }
+CTRACE__PL_EXECL(execl, 'v')
+CTRACE__PL_EXECL(execlp, 'p')
+CTRACE__PL_EXECL(execle, 'e')
 #endif /* CTRACE_PRELOAD_IMPLEMENTATION */
 
 /* <<impl:core */
