@@ -8,8 +8,8 @@
 # fork+exec and exec (NAME.PID.ctrace; every function of the exec family, an
 # exec that cannot run and one that fails, posix_spawn), _exit, abort and a
 # signal (a readable trace), static and set-user-ID programs (refused, saying
-# why), C++ new and delete, --functions, and the own unwinder against
-# _Unwind_Backtrace.
+# why), C++ new and delete, --functions, dump's stack lines, and the own
+# unwinder against _Unwind_Backtrace.
 # tests/test_run_asan.sh reads such traces under AddressSanitizer.
 # Run from the repo root; BUILD (default build) holds the build output.
 set -u
@@ -88,6 +88,31 @@ check "export folded --weight bytes and count: outermost first (a frame's call s
   'grep -q "^_start;.*;main [^;]*prog.c:[0-9]*;leak_here [^;]*prog.c:[0-9]* 4242\$" "$TMP/b.folded" && [ "$(awk "{s += \$NF} END {print s}" "$TMP/c.folded")" = 1010 ]'
 jcheck "export folded --weight bytes: the bytes sum to total_alloc" "$T" \
   'sum(int(l.rsplit(" ", 1)[1]) for l in open("'"$TMP/b.folded"'")) == d["memory"]["total_alloc"]'
+
+# ---- dump: each allocation's stack id, each stack defined once before its first use
+"$TOOL" dump "$T" >"$TMP/count.dump" 2>/dev/null
+out=$(python3 - "$TMP/count.dump" <<'PY'
+import sys
+defined, frames, why, leak = {}, {}, [], None
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8", errors="replace")):
+    f = line.rstrip("\n").split("\t")
+    if f[2] == "stack":
+        if f[4] in defined: why.append("stack %s defined twice" % f[4])
+        defined[f[4]] = int(f[5])
+    elif f[2] == "frame":
+        frames.setdefault(f[4], []).append((int(f[5]), f[3]))
+    elif f[2] == "alloc":
+        if len(f) != 9 or f[8] not in defined: why.append("line %d: an allocation without a defined stack: %s" % (n + 1, line.strip())); break
+        if f[5] == "4242": leak = f[8]
+if not defined or any(len(frames.get(k, [])) != v or [i for i, _ in frames[k]] != list(range(v)) for k, v in defined.items()):
+    why.append("stack lines do not match their frame lines")
+if leak is None or [fn for _, fn in frames[leak][:2]] != ["leak_here", "main"]:
+    why.append("the 4242-byte allocation's stack is not leak_here <- main: %s" % frames.get(leak))
+print("; ".join(why[:3]) or "ok")
+PY
+)
+if [ "$out" = ok ]; then pass "dump: every allocation carries its stack id, each stack is defined once before its first use, the leak's is leak_here <- main"
+else fail "dump: stack ids and stack lines: $out"; fi
 
 # ---- the own unwinder gives _Unwind_Backtrace's stacks
 CTRACE_UNWIND=check "$TOOL" run -o "$TMP/uw.ctrace" -- "$TMP/prog" threads 2>"$TMP/err"
