@@ -5240,10 +5240,11 @@ static CTRACE__NOINSTR _Unwind_Reason_Code ctrace__fn_unwind_frame(struct _Unwin
    from the unwinder (and then into the table). */
 static CTRACE__NOINSTR uintptr_t ctrace__fn_cfa_dist(uintptr_t fa, uintptr_t cs, uintptr_t at) {
   uintptr_t dist = 3 * sizeof(uintptr_t) + CTRACE__FN_CFA_GUESS;
-  uint32_t i = (uint32_t)((at >> 2) ^ (at >> 15)), n, slot;
+  uint32_t i = (uint32_t)((at >> 2) ^ (at >> 15)) & (CTRACE__FN_CFA_SLOTS - 1), n, slot;
+  uintptr_t a;
   for (n = 0; n < CTRACE__FN_CFA_PROBES; n++) {
     slot = (i + n) & (CTRACE__FN_CFA_SLOTS - 1);
-    uintptr_t a = ctrace__load_acquire(&ctrace__fn_cfa_table[slot].at);
+    a = ctrace__load_acquire(&ctrace__fn_cfa_table[slot].at);
     if (a != at) {
       if (!a) break;
       continue;
@@ -15738,7 +15739,8 @@ static int ctrace__tl_band_cpu(ctrace__canvas *c, const ctrace__frame *f, const 
     for (col = first; col <= last; ++col) ctrace__tl_pt(xy, &np, f->x + (float)col, y + h - (run[col] + rdy[col]) * h);
     ctrace__tl_pt(xy, &np, f->x + (float)last + 1, y + h - (run[last] + rdy[last]) * h);
     ctrace__tl_pt(xy, &np, f->x + (float)last + 1, y + h - run[last] * h);
-    for (col = last + 1u; col-- > first;) ctrace__tl_pt(xy, &np, f->x + (float)col, y + h - run[col] * h);
+    for (col = last + 1u; col > first; --col)
+      ctrace__tl_pt(xy, &np, f->x + (float)(col - 1u), y + h - run[col - 1u] * h);
     ctrace__canvas_poly(c, xy, np, CTRACE__READY_FILL, 0, 0);
   }
   CTRACE_MEM_FREE(xy);

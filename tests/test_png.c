@@ -780,8 +780,9 @@ static uint32_t pt_polys(const ctrace__canvas *c, uint32_t fill, float box[4][4]
   uint32_t i, k, n = 0;
   for (i = 0; i < c->n_shapes; ++i) {
     const ctrace__shape *s = &c->shapes[i];
-    const float *xy = c->points + 2u * s->first_point;
+    const float *xy;
     if (s->kind != CTRACE__SH_POLY || s->fill != fill) continue;
+    xy = c->points + 2u * s->first_point;
     if (n < 4) {
       box[n][0] = box[n][2] = xy[0];
       box[n][1] = box[n][3] = xy[1];
