@@ -15794,7 +15794,7 @@ static int ctrace__tl_band(ctrace__canvas *c, const ctrace__frame *f, const ctra
 /* The key to the bands drawn (bits: of all threads), at y. */
 static void ctrace__tl_band_legend(ctrace__canvas *c, float w, float y, int fs, uint32_t bits) {
   float x = 8;
-  const char *note = "height: share of each stretch between two CPU samples; empty: blocked or idle";
+  const char *note = "height: share of the time, from the CPU samples; empty: blocked, idle or not sampled";
   if (bits & CTRACE__BAND_CPU) x = ctrace__legend(c, x, y, fs, CTRACE__RUN_FILL, 0, "on CPU");
   if (bits & CTRACE__BAND_READY) x = ctrace__legend(c, x, y, fs, CTRACE__READY_FILL, 0, "ready, no core free");
   if (bits & CTRACE__BAND_WAITS) x = ctrace__legend(c, x, y, fs, CTRACE__WAIT_FILL, 0, "in a recorded wait");
