@@ -2602,11 +2602,13 @@ typedef struct ctrace__tstate {
 #ifdef CTRACE_INSTRUMENT_FUNCTIONS
   uint32_t fn_pending;          /* site of a call whose begin is held back (min duration), or 0 */
   uint64_t fn_pending_ts;
-  struct { uintptr_t fn; uint32_t id; } fn_cache[CTRACE__FN_CACHE]; /* function address -> site id */
+  struct { uintptr_t fn, at, dist; uint32_t id; } fn_cache[CTRACE__FN_CACHE]; /* function address -> site
+                                   id; the hook call last seen for it and its distance to the CFA */
   uint32_t fn_depth;            /* calls open on this thread (begun in this session) */
-  struct { uintptr_t fn, sp, cs, at; } fn_stack[CTRACE__FN_DEPTH]; /* the first CTRACE__FN_DEPTH of them:
-                                   function, its enter hook's frame, the call site gcc passed, and
-                                   where the hook was called from (see >>functions) */
+  struct { uintptr_t fn, sp, cs, at, cfa; } fn_stack[CTRACE__FN_DEPTH]; /* the first CTRACE__FN_DEPTH of
+                                   them: function, its enter hook's frame, the call site gcc passed,
+                                   where the hook was called from, and the canonical frame address of
+                                   the machine frame the hook ran in (see >>functions) */
 #endif
 #ifdef CTRACE_PRELOAD_IMPLEMENTATION
   const struct ctrace__stack *stk_cache[512]; /* stacks this thread recorded, by hash */
@@ -5177,6 +5179,42 @@ CTRACE__HOT uint32_t ctrace__fn_slot(const void *fn) {
   return (uint32_t)((a >> 4) ^ (a >> 13)) & (CTRACE__FN_CACHE - 1);
 }
 
+/* ---- the frame a hook runs in ----
+   Calls made from one machine frame are siblings whatever their own frames
+   hold, so nesting is told by the canonical frame address (CFA, the stack
+   pointer before the call that made a frame) of the frame each enter hook
+   is called from. gcc and clang call the hook after the prologue: the
+   hook's own frame is lower in a callee with a bigger frame, which made a
+   call after a longjmp look like a child of its dead sibling. For a given
+   hook call site (`at`) the hook's frame sits a fixed distance below that
+   CFA; the distance is asked once per `at` of the C runtime's unwinder
+   (_Unwind_Backtrace reads .eh_frame), kept in a process-wide table and
+   cached per thread beside the function's site id. On x86 the return
+   address just below the CFA must be the call site the compiler passed,
+   which catches a frame aligned at run time (its distance varies: the
+   unwinder is asked each time). Without unwind information the lowest
+   possible CFA, the hook's frame plus three words, stands in, made odd
+   (CTRACE__FN_CFA_GUESS) so that it is known for one. */
+#define CTRACE__FN_CFA_SLOTS 8192 /* a power of two: far more hook call sites than a program has */
+#define CTRACE__FN_CFA_PROBES 16
+#define CTRACE__FN_CFA_GUESS ((uintptr_t)1)
+#if defined(__x86_64__) || defined(__i386__)
+#define CTRACE__FN_RA_BELOW_CFA 1
+#else
+#define CTRACE__FN_RA_BELOW_CFA 0
+#endif
+static struct {
+  volatile uintptr_t at; /* written under intern_lock, after dist */
+  uintptr_t dist;
+} ctrace__fn_cfa_table[CTRACE__FN_CFA_SLOTS];
+
+/* Whether a hook whose frame is fa is dist below the CFA of a frame whose
+   return address is cs. */
+CTRACE__HOT int ctrace__fn_dist_fits(uintptr_t fa, uintptr_t dist, uintptr_t cs) {
+  return !CTRACE__FN_RA_BELOW_CFA || (dist & CTRACE__FN_CFA_GUESS) ||
+         *(const uintptr_t *)(fa + dist - sizeof(uintptr_t)) == cs;
+}
+
 CTRACE__HOT void ctrace__fn_enter_at(ctrace__tstate *t, uint32_t id, uint64_t now) {
   if (ctrace__fn_min) {
     if (t->fn_pending) ctrace__fn_flush(t); /* the caller made a call: it is kept */
@@ -5195,28 +5233,29 @@ CTRACE__HOT void ctrace__fn_exit_at(ctrace__tstate *t, uint64_t now) {
   ctrace__event_commit(t, ctrace__event_head_at(t, CTRACE_EV_ZONE_END, now)); /* writes a held begin first */
 }
 
-/* Which open calls a hook finds still open. Each open call keeps the frame
-   of its enter hook (sp), the call site gcc passed (the return address of
-   the machine frame it runs in) and where its enter hook was called from
-   (at). A function the compiler inlined calls its hooks from its caller's
-   machine frame: the same sp and call site, another `at`; so an equal sp
-   nests. A call whose exit never came (longjmp, or an exception through
-   code built without the flag) is found when a hook runs in a frame above
-   it (its sp below the hook's), in its own frame with another call site
-   (the caller called something else), or from its very hook call again in
-   the same frame (a loop came back around). Only recursion gcc inlined
-   into itself shares sp and call site with its caller, and it differs in
-   `at`. d <= CTRACE__FN_DEPTH; returns how many of the d stay open. */
-CTRACE__HOT uint32_t ctrace__fn_open_at_enter(const ctrace__tstate *t, uint32_t d, uintptr_t sp, uintptr_t cs,
+/* Which open calls an enter hook finds still open. Each open call keeps
+   the CFA of the machine frame its enter hook ran in (see above), the call
+   site gcc passed (that frame's return address) and where its enter hook
+   was called from (at). A real call's CFA is below its caller's; a
+   function the compiler inlined calls its hooks from its caller's machine
+   frame: the same CFA and call site, another `at`; so an equal CFA nests.
+   A call whose exit never came (longjmp, or an exception through code
+   built without the flag) is found when a call's CFA is above it (its CFA
+   below the new one's), equal with another call site (the caller called
+   something else), or equal from its very hook call (a loop came back
+   around). Only recursion gcc inlined into itself shares CFA and call site
+   with its caller, and it differs in `at`. d <= CTRACE__FN_DEPTH; returns
+   how many of the d stay open. */
+CTRACE__HOT uint32_t ctrace__fn_open_at_enter(const ctrace__tstate *t, uint32_t d, uintptr_t cfa, uintptr_t cs,
                                               uintptr_t at) {
   uint32_t j;
-  while (d && t->fn_stack[d - 1].sp < sp) d--;
-  if (!d || t->fn_stack[d - 1].sp != sp) return d;
+  while (d && t->fn_stack[d - 1].cfa < cfa) d--;
+  if (!d || t->fn_stack[d - 1].cfa != cfa) return d;
   if (t->fn_stack[d - 1].cs != cs) {
-    while (d && t->fn_stack[d - 1].sp == sp) d--;
+    while (d && t->fn_stack[d - 1].cfa == cfa) d--;
     return d;
   }
-  for (j = d; j && t->fn_stack[j - 1].sp == sp; j--)
+  for (j = d; j && t->fn_stack[j - 1].cfa == cfa; j--)
     if (t->fn_stack[j - 1].at == at) return j - 1;
   return d;
 }
@@ -5237,6 +5276,69 @@ static CTRACE__NOINSTR uint32_t ctrace__fn_open_at_exit(const ctrace__tstate *t,
   for (k = d; k; k--)
     if (t->fn_stack[k - 1].fn == fn) return k - 1;
   return d;
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32)
+#include <unwind.h>
+#define CTRACE__FN_UNWIND 1
+typedef struct ctrace__fn_unwind_arg {
+  uintptr_t at, cfa;
+  int seen, frames;
+} ctrace__fn_unwind_arg;
+
+/* The unwinder's context for a frame holds the CFA of the frame unwound
+   before it: the CFA of the frame that called the hook is read in the
+   frame after it (the one its return address is in). */
+static CTRACE__NOINSTR _Unwind_Reason_Code ctrace__fn_unwind_frame(struct _Unwind_Context *ctx, void *arg) {
+  ctrace__fn_unwind_arg *u = (ctrace__fn_unwind_arg *)arg;
+  if (u->seen) {
+    u->cfa = (uintptr_t)_Unwind_GetCFA(ctx);
+    return _URC_END_OF_STACK;
+  }
+  u->seen = (uintptr_t)_Unwind_GetIP(ctx) == u->at;
+  return ++u->frames < 16 ? _URC_NO_REASON : _URC_END_OF_STACK;
+}
+#else
+#define CTRACE__FN_UNWIND 0
+#endif
+
+/* The distance from a hook's frame fa to the CFA, from the table, else
+   from the unwinder (and then into the table). */
+static CTRACE__NOINSTR uintptr_t ctrace__fn_cfa_dist(uintptr_t fa, uintptr_t cs, uintptr_t at) {
+  uintptr_t dist = 3 * sizeof(uintptr_t) + CTRACE__FN_CFA_GUESS;
+  uint32_t i = (uint32_t)((at >> 2) ^ (at >> 15)) & (CTRACE__FN_CFA_SLOTS - 1), n, slot;
+  uintptr_t a;
+  for (n = 0; n < CTRACE__FN_CFA_PROBES; n++) {
+    slot = (i + n) & (CTRACE__FN_CFA_SLOTS - 1);
+    a = ctrace__load_acquire(&ctrace__fn_cfa_table[slot].at);
+    if (a != at) {
+      if (!a) break;
+      continue;
+    }
+    if (ctrace__fn_dist_fits(fa, ctrace__fn_cfa_table[slot].dist, cs)) return ctrace__fn_cfa_table[slot].dist;
+    break;
+  }
+#if CTRACE__FN_UNWIND
+  {
+    ctrace__fn_unwind_arg u;
+    memset(&u, 0, sizeof u);
+    u.at = at;
+    _Unwind_Backtrace(ctrace__fn_unwind_frame, &u);
+    if (u.cfa > fa && ctrace__fn_dist_fits(fa, u.cfa - fa, cs)) dist = u.cfa - fa;
+  }
+#endif
+  ctrace__lock(&ctrace__g.intern_lock);
+  for (n = 0; n < CTRACE__FN_CFA_PROBES; n++) {
+    slot = (i + n) & (CTRACE__FN_CFA_SLOTS - 1);
+    if (ctrace__fn_cfa_table[slot].at == at) break; /* known, but not this time's frame (aligned at run time) */
+    if (!ctrace__fn_cfa_table[slot].at) {
+      ctrace__fn_cfa_table[slot].dist = dist;
+      ctrace__store_release(&ctrace__fn_cfa_table[slot].at, at);
+      break;
+    }
+  }
+  ctrace__unlock(&ctrace__g.intern_lock);
+  return dist;
 }
 
 /* Open calls past CTRACE__FN_DEPTH are only counted: a hook in a frame
@@ -5262,22 +5364,27 @@ CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp, uintptr_
   if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) {
     uint64_t now = ctrace__now();
     uint32_t d = ctrace__fn_untracked_gone(t, sp), keep;
+    uintptr_t cfa;
     if (!enter) {
       keep = d <= CTRACE__FN_DEPTH ? ctrace__fn_open_at_exit(t, d, (uintptr_t)fn, sp, cs == at) : d - 1;
       ctrace__fn_end_down_to(t, keep, now);
     } else {
       uint32_t i = ctrace__fn_slot(fn), id = t->fn_cache[i].fn == (uintptr_t)fn ? t->fn_cache[i].id : 0;
+      uintptr_t dist = ctrace__fn_cfa_dist(sp, cs, at);
       if (!id) {
         char name[32];
         int n = snprintf(name, sizeof name, "0x%llx", (unsigned long long)(uintptr_t)fn);
         ctrace__fn_remap((uintptr_t)fn); /* an object loaded since the map was made? */
         id = ctrace__site_intern(name, (size_t)n, "", 0);
-        if (id) {
-          t->fn_cache[i].fn = (uintptr_t)fn;
-          t->fn_cache[i].id = id;
-        }
       }
-      keep = d <= CTRACE__FN_DEPTH ? ctrace__fn_open_at_enter(t, d, sp, cs, at) : d;
+      if (id) {
+        t->fn_cache[i].fn = (uintptr_t)fn;
+        t->fn_cache[i].id = id;
+        t->fn_cache[i].at = at;
+        t->fn_cache[i].dist = dist;
+      }
+      cfa = sp + dist;
+      keep = d <= CTRACE__FN_DEPTH ? ctrace__fn_open_at_enter(t, d, cfa, cs, at) : d;
       t = ctrace__fn_end_down_to(t, keep, now);
       /* Out of memory: no begin, and no end either (not on the stack). */
       if (id && t) {
@@ -5286,6 +5393,7 @@ CTRACE__COLD void ctrace__fn_general(void *fn, int enter, uintptr_t sp, uintptr_
           t->fn_stack[t->fn_depth].sp = sp;
           t->fn_stack[t->fn_depth].cs = cs;
           t->fn_stack[t->fn_depth].at = at;
+          t->fn_stack[t->fn_depth].cfa = cfa;
         }
         t->fn_depth++;
         ctrace__fn_enter_at(t, id, now);
@@ -5312,14 +5420,16 @@ void __cyg_profile_func_enter(void *fn, void *call_site) {
   ctrace__tstate *t;
   uint32_t i, d;
   uintptr_t sp = (uintptr_t)__builtin_frame_address(0), cs = (uintptr_t)call_site,
-            at = (uintptr_t)__builtin_return_address(0);
+            at = (uintptr_t)__builtin_return_address(0), cfa;
   if (!CTRACE__FN_ON()) return;
   t = ctrace__tls;
   i = ctrace__fn_slot(fn);
   if (CTRACE__UNLIKELY(!t || ctrace__fn_busy || !ctrace__g.use_cpu_clock ||
                        (uintptr_t)t->pos + CTRACE__MAX_FIXED_EVENT > ctrace__load_relaxed(&t->limit) ||
-                       t->fn_cache[i].fn != (uintptr_t)fn || (d = t->fn_depth) >= CTRACE__FN_DEPTH ||
-                       (d && t->fn_stack[d - 1].sp <= sp && ctrace__fn_open_at_enter(t, d, sp, cs, at) != d))) {
+                       t->fn_cache[i].fn != (uintptr_t)fn || t->fn_cache[i].at != at ||
+                       !ctrace__fn_dist_fits(sp, t->fn_cache[i].dist, cs) || (d = t->fn_depth) >= CTRACE__FN_DEPTH ||
+                       (cfa = sp + t->fn_cache[i].dist, d && t->fn_stack[d - 1].cfa <= cfa &&
+                                                            ctrace__fn_open_at_enter(t, d, cfa, cs, at) != d))) {
     ctrace__fn_general(fn, 1, sp, cs, at);
     return;
   }
@@ -5327,6 +5437,7 @@ void __cyg_profile_func_enter(void *fn, void *call_site) {
   t->fn_stack[d].sp = sp;
   t->fn_stack[d].cs = cs;
   t->fn_stack[d].at = at;
+  t->fn_stack[d].cfa = cfa;
   t->fn_depth = d + 1;
   ctrace__fn_enter_at(t, t->fn_cache[i].id, ctrace__cpu_ticks());
 }
@@ -5894,9 +6005,10 @@ CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *o
    The session starts in a constructor from CTRACE_FILE, with the options
    ctrace run passes in the environment (CTRACE_STACK_DEPTH, CTRACE_FUNCTIONS,
    CTRACE_FUNCTION_MIN_NS, CTRACE_FLIGHT_MS, CTRACE_FLIGHT_BYTES), and ends
-   at exit, _exit or exec. A program the first one starts (exec) writes
-   NAME.PID.ctrace beside NAME.ctrace; a child that forks and does not exec
-   writes nothing (the fork handler of >>session stops its copy). */
+   at exit, _exit or exec (every function of the exec family). A program the
+   first one starts (exec, posix_spawn, system) writes NAME.PID.ctrace
+   beside NAME.ctrace; a child that forks and does not exec writes nothing
+   (the fork handler of >>session stops its copy). */
 #ifdef CTRACE_PRELOAD_IMPLEMENTATION
 #if defined(_WIN32) || defined(__APPLE__) || !defined(CTRACE_INSTRUMENT_FUNCTIONS) || defined(__cplusplus)
 #error "CTRACE_PRELOAD_IMPLEMENTATION: C, ELF systems, with CTRACE_INSTRUMENT_FUNCTIONS (see tools/ctrace_preload.c)"
@@ -6741,34 +6853,123 @@ CTRACE__NOINSTR void _exit(int status) {
 
 CTRACE__NOINSTR void _Exit(int status) { _exit(status); }
 
-/* exec replaces the program without exit handlers: the trace ends here; the
-   new program, preloaded too, writes NAME.PID.ctrace. */
+/* ---- exec ----
+   exec replaces the program without exit handlers, so the trace ends just
+   before it; the new program, preloaded too (LD_PRELOAD and CTRACE_FILE
+   stay in its environment), writes NAME.PID.ctrace. The C library's exec
+   functions call its execve internally, not this one, so each of them is
+   interposed. An exec bound to fail (no such program, or not executable,
+   looked for as the C library will) leaves the session running; after one
+   that failed anyway the program goes on into its next trace,
+   NAME.PID.ctrace. */
+
+/* Whether file names a program exec could run; search: along PATH, as
+   execvp does for a name without '/'. */
+static CTRACE__NOINSTR int ctrace__pl_runnable(const char *file, int search) {
+  const char *dir, *end;
+  char buf[4096];
+  size_t n, len;
+  if (!file || !*file) return 0;
+  if (!search || strchr(file, '/')) return access(file, X_OK) == 0;
+  dir = getenv("PATH");
+  if (!dir) dir = "/bin:/usr/bin"; /* the C library's default */
+  n = strlen(file);
+  for (;; dir = end + 1) {
+    end = strchr(dir, ':');
+    len = end ? (size_t)(end - dir) : strlen(dir);
+    if (len + n + 2 <= sizeof buf) {
+      memcpy(buf, dir, len);
+      buf[len] = '/';
+      memcpy(buf + (len ? len + 1 : 0), file, n + 1); /* an empty entry: the current directory */
+      if (access(buf, X_OK) == 0) return 1;
+    }
+    if (!end) return 0;
+  }
+}
+
+/* Ends this process's session before an exec that may run; returns whether
+   it did. */
+static CTRACE__NOINSTR int ctrace__pl_before_exec(int runnable) {
+  int mine = runnable && ctrace__g.running && getpid() == ctrace__pl.pid;
+  if (mine) ctrace__pl_finish();
+  return mine;
+}
+
+/* The exec returned (it failed): the session it ended is followed by the
+   next one (ctrace__pl_start names it NAME.PID.ctrace). */
+static CTRACE__NOINSTR int ctrace__pl_after_exec(int ended, int rc) {
+  int e = errno;
+  if (ended) ctrace__pl_start();
+  errno = e;
+  return rc;
+}
+
 CTRACE__NOINSTR int execve(const char *path, char *const argv[], char *const envp[]) {
-  ctrace__pl_finish();
+  int ended;
   if (!CTRACE__PL_READY() || !ctrace__pl.execve) {
     errno = ENOSYS;
     return -1;
   }
-  return ctrace__pl.execve(path, argv, envp);
+  ended = ctrace__pl_before_exec(ctrace__pl_runnable(path, 0));
+  return ctrace__pl_after_exec(ended, ctrace__pl.execve(path, argv, envp));
 }
 
-/* The C library's other exec functions call its execve internally, not
-   this one. */
-#define CTRACE__PL_EXEC(fn, params, args)           \
-  CTRACE__NOINSTR int fn params {                   \
-    int (*real)params;                              \
-    void *s = dlsym(RTLD_NEXT, #fn);                \
-    ctrace__pl_finish();                            \
-    memcpy(&real, &s, sizeof s);                    \
-    if (!real) {                                    \
-      errno = ENOSYS;                               \
-      return -1;                                    \
-    }                                               \
-    return real args;                               \
+#define CTRACE__PL_EXEC(fn, params, args, runnable)    \
+  CTRACE__NOINSTR int fn params {                      \
+    int (*real)params;                                 \
+    void *s = dlsym(RTLD_NEXT, #fn);                   \
+    int ended;                                         \
+    memcpy(&real, &s, sizeof s);                       \
+    if (!real) {                                       \
+      errno = ENOSYS;                                  \
+      return -1;                                       \
+    }                                                  \
+    ended = ctrace__pl_before_exec(runnable);          \
+    return ctrace__pl_after_exec(ended, real args);    \
   }
-CTRACE__PL_EXEC(execv, (const char *path, char *const argv[]), (path, argv))
-CTRACE__PL_EXEC(execvp, (const char *file, char *const argv[]), (file, argv))
-CTRACE__PL_EXEC(execvpe, (const char *file, char *const argv[], char *const envp[]), (file, argv, envp))
+CTRACE__PL_EXEC(execv, (const char *path, char *const argv[]), (path, argv), ctrace__pl_runnable(path, 0))
+CTRACE__PL_EXEC(execvp, (const char *file, char *const argv[]), (file, argv), ctrace__pl_runnable(file, 1))
+CTRACE__PL_EXEC(execvpe, (const char *file, char *const argv[], char *const envp[]), (file, argv, envp),
+                ctrace__pl_runnable(file, 1))
+CTRACE__PL_EXEC(fexecve, (int fd, char *const argv[], char *const envp[]), (fd, argv, envp), fd >= 0)
+CTRACE__PL_EXEC(execveat, (int dirfd, const char *path, char *const argv[], char *const envp[], int flags),
+                (dirfd, path, argv, envp, flags), !*path || faccessat(dirfd, path, X_OK, 0) == 0)
+
+/* The execl family takes its arguments as a list: gathered into an array
+   and passed to the execv function of the same kind (p: execvp, e:
+   execve with the environment after the list, else execv). */
+static CTRACE__NOINSTR int ctrace__pl_execl(int kind, const char *file, const char *arg, va_list ap) {
+  char *local[64], **argv = local, *const *envp = NULL;
+  size_t n = 1, i;
+  int rc;
+  va_list count;
+  va_copy(count, ap);
+  while (va_arg(count, char *) != NULL) n++;
+  va_end(count);
+  if (n >= 64 && (!CTRACE__PL_READY() || !(argv = (char **)ctrace__pl.malloc((n + 1) * sizeof *argv)))) {
+    errno = ENOMEM;
+    return -1;
+  }
+  argv[0] = (char *)(uintptr_t)arg;
+  for (i = 1; i <= n; i++) argv[i] = va_arg(ap, char *); /* argv[n]: the list's NULL */
+  if (kind == 'e') envp = va_arg(ap, char *const *);
+  rc = kind == 'p' ? execvp(file, argv) : kind == 'e' ? execve(file, argv, envp) : execv(file, argv);
+  if (argv != local) ctrace__pl.free(argv);
+  return rc;
+}
+
+#define CTRACE__PL_EXECL(fn, kind)                                      \
+  CTRACE__NOINSTR int fn(const char *file, const char *arg, ...) {      \
+    int rc;                                                             \
+    va_list ap;                                                         \
+    va_start(ap, arg);                                                  \
+    rc = ctrace__pl_execl(kind, file, arg, ap);                         \
+    va_end(ap);                                                         \
+    return rc;                                                          \
+  }
+CTRACE__PL_EXECL(execl, 'v')
+CTRACE__PL_EXECL(execlp, 'p')
+CTRACE__PL_EXECL(execle, 'e')
 #endif /* CTRACE_PRELOAD_IMPLEMENTATION */
 
 /* <<impl:core */
@@ -15530,6 +15731,143 @@ static uint32_t ctrace__task_lane(double *lane_end, uint32_t *used, double start
   return l;
 }
 
+/* ---- the running band: under a thread's activity strip, what the CPU
+   samples say it did (tools/report.js draws the same row, in the same
+   colours): on CPU from the bottom up, then ready to run but without a
+   core, as a share of each pixel's time; the rest of the height is time it
+   was blocked or idle. Its recorded waits are a strip along the top. */
+#define CTRACE__RUN_FILL 0x2e8b57ffu
+#define CTRACE__READY_FILL 0xe0b000ffu
+#define CTRACE__WAIT_FILL 0x8a5fb0ffu
+enum { CTRACE__BAND_CPU = 1, CTRACE__BAND_READY = 2, CTRACE__BAND_WAITS = 4 };
+
+/* What a thread's band would show: CTRACE__BAND_* bits, 0 for no band. */
+static uint32_t ctrace__tl_band_of(const ctrace_analysis *a, const ctrace__detail *d, uint32_t thread) {
+  uint32_t n = 0, k, bits = 0;
+  const ctrace_cpu_span *cs = ctrace_analysis_thread_cpu(a, thread, &n);
+  if (n) bits |= CTRACE__BAND_CPU;
+  for (k = 0; k < n; ++k)
+    if (cs[k].ready_ns > 0) bits |= CTRACE__BAND_READY;
+  for (k = 0; d && k < d->waits.n && !(bits & CTRACE__BAND_WAITS); ++k)
+    if (d->waits.v[k].thread == thread) bits |= CTRACE__BAND_WAITS;
+  return bits;
+}
+
+/* A point of an outline; a point level with the two before it replaces the
+   last (flat stretches cost two points, not one per pixel). */
+static void ctrace__tl_pt(float *xy, uint32_t *k, float x, float y) {
+  if (*k >= 2 && fabsf(xy[2u * *k - 1u] - y) < 0.05f && fabsf(xy[2u * *k - 3u] - y) < 0.05f) --*k;
+  xy[2u * *k] = x;
+  xy[2u * *k + 1u] = y;
+  ++*k;
+}
+
+/* The CPU part of a band in [y, y + h): per pixel column the time-weighted
+   shares of the spans over it, drawn where samples cover the column. */
+static int ctrace__tl_band_cpu(ctrace__canvas *c, const ctrace__frame *f, const ctrace_cpu_span *cs, uint32_t n,
+                               float y, float h, int ready) {
+  uint32_t cols = (uint32_t)f->w + 1u, col, k = 0, first = CTRACE_NONE, last = 0, np = 0, i;
+  float *run = (float *)CTRACE_MEM_ALLOC(sizeof(float) * 2u * cols), *rdy, *xy;
+  if (!run) return CTRACE_E_NOMEM;
+  rdy = run + cols;
+  for (col = 0; col < cols; ++col) {
+    double t0 = f->t0 + (f->t1 - f->t0) * (double)col / (double)f->w;
+    double t1 = f->t0 + (f->t1 - f->t0) * (double)(col + 1u) / (double)f->w, cov = 0, r = 0, q = 0;
+    while (k < n && (double)cs[k].end_ns <= t0) ++k;
+    for (i = k; i < n && (double)cs[i].start_ns < t1; ++i) {
+      double len = (double)ctrace__max64(1, cs[i].end_ns - cs[i].start_ns);
+      double lo = (double)cs[i].start_ns > t0 ? (double)cs[i].start_ns : t0;
+      double hi = (double)cs[i].end_ns < t1 ? (double)cs[i].end_ns : t1, share = (double)cs[i].cpu_ns / len, rs;
+      if (hi <= lo) continue;
+      share = share > 1 ? 1 : share < 0 ? 0 : share;
+      cov += hi - lo;
+      r += (hi - lo) * share;
+      rs = (double)cs[i].ready_ns / len;
+      q += (hi - lo) * (rs > 1 - share ? 1 - share : rs < 0 ? 0 : rs);
+    }
+    run[col] = cov > 0 ? (float)(r / cov) : 0;
+    rdy[col] = cov > 0 ? (float)(q / cov) : 0;
+    if (cov > 0) {
+      if (first == CTRACE_NONE) first = col;
+      last = col;
+    }
+  }
+  if (first == CTRACE_NONE) { CTRACE_MEM_FREE(run); return 0; }
+  xy = (float *)CTRACE_MEM_ALLOC(sizeof(float) * 4u * (cols + 4u));
+  if (!xy) { CTRACE_MEM_FREE(run); return CTRACE_E_NOMEM; }
+  for (col = first; col <= last; ++col) ctrace__tl_pt(xy, &np, f->x + (float)col, y + h - run[col] * h);
+  ctrace__tl_pt(xy, &np, f->x + (float)last + 1, y + h - run[last] * h);
+  ctrace__tl_pt(xy, &np, f->x + (float)last + 1, y + h);
+  ctrace__tl_pt(xy, &np, f->x + (float)first, y + h);
+  ctrace__canvas_poly(c, xy, np, CTRACE__RUN_FILL, 0, 0);
+  if (ready) { /* from the top of the running part up, then back along it */
+    np = 0;
+    for (col = first; col <= last; ++col) ctrace__tl_pt(xy, &np, f->x + (float)col, y + h - (run[col] + rdy[col]) * h);
+    ctrace__tl_pt(xy, &np, f->x + (float)last + 1, y + h - (run[last] + rdy[last]) * h);
+    ctrace__tl_pt(xy, &np, f->x + (float)last + 1, y + h - run[last] * h);
+    for (col = last + 1u; col > first; --col)
+      ctrace__tl_pt(xy, &np, f->x + (float)(col - 1u), y + h - run[col - 1u] * h);
+    ctrace__canvas_poly(c, xy, np, CTRACE__READY_FILL, 0, 0);
+  }
+  CTRACE_MEM_FREE(xy);
+  CTRACE_MEM_FREE(run);
+  return 0;
+}
+
+/* A thread's band: its label, the CPU part, its waits along the top (waits
+   that meet at this resolution drawn as one; *titled bounds the tooltips).
+   Returns 0 or CTRACE_E_NOMEM. */
+static int ctrace__tl_band(ctrace__canvas *c, const ctrace__frame *f, const ctrace_analysis *a,
+                           const ctrace__detail *d, const ctrace_thread_stats *t, uint32_t bits, float y, float h,
+                           int fs, uint32_t *titled) {
+  uint32_t n = 0, k;
+  const ctrace_cpu_span *cs = ctrace_analysis_thread_cpu(a, t->id, &n);
+  float strip = h * 0.22f < 2 ? 2 : h * 0.22f, last_end = -1e9f;
+  char buf[200], v1[48], v2[48];
+  if (h >= (float)fs - 4) /* where it fits under the thread's name */
+    ctrace__canvas_text(c, 16, y + h * 0.5f + (float)(fs - 2) * 0.35f, fs - 2, CTRACE__AN_START, CTRACE__MUTED,
+                        (bits & CTRACE__BAND_CPU) ? "running" : "waits");
+  if ((bits & CTRACE__BAND_CPU) &&
+      ctrace__tl_band_cpu(c, f, cs, n, y + strip + 1, h - strip - 2, (bits & CTRACE__BAND_READY) != 0))
+    return CTRACE_E_NOMEM;
+  if ((bits & CTRACE__BAND_CPU) && t->has_cpu && t->cpu_wall_ns > 0) {
+    double pct = 100.0 * (double)t->cpu_ns / (double)t->cpu_wall_ns;
+    ctrace__fmt_ns(v1, sizeof v1, (double)t->cpu_ns);
+    ctrace__fmt_ns(v2, sizeof v2, (double)t->cpu_wall_ns);
+    if (pct > 0 && pct < 1) ctrace__textf(buf, sizeof buf, "on CPU %s of the %s its samples span (under 1%%)", v1, v2);
+    else ctrace__textf(buf, sizeof buf, "on CPU %s of the %s its samples span (%.0f%%)", v1, v2, pct);
+    ctrace__canvas_title(c, buf);
+  }
+  for (k = 0; d && k < d->waits.n; ++k) {
+    const ctrace__dspan *w = &d->waits.v[k];
+    float x0, x1;
+    if (w->thread != t->id) continue;
+    x0 = ctrace__fx(f, (double)w->start);
+    x1 = ctrace__fx(f, (double)w->end);
+    if (x1 - x0 < 1) x1 = x0 + 1;
+    if (x1 <= last_end + 0.5f) continue; /* already covered at this resolution */
+    last_end = x1;
+    ctrace__canvas_rect(c, x0, y + 1, x1 - x0, strip, CTRACE__WAIT_FILL, 0, 0);
+    if (++*titled <= 2000u) { /* bounds the SVG's size, as for zones */
+      ctrace__fmt_ns(v1, sizeof v1, (double)(w->end - w->start));
+      ctrace__textf(buf, sizeof buf, "wait for %.80s: %s", d->text + w->zone, v1);
+      ctrace__canvas_title(c, buf);
+    }
+  }
+  return 0;
+}
+
+/* The key to the bands drawn (bits: of all threads), at y. */
+static void ctrace__tl_band_legend(ctrace__canvas *c, float w, float y, int fs, uint32_t bits) {
+  float x = 8;
+  const char *note = "height: share of the time, from the CPU samples; empty: blocked, idle or not sampled";
+  if (bits & CTRACE__BAND_CPU) x = ctrace__legend(c, x, y, fs, CTRACE__RUN_FILL, 0, "on CPU");
+  if (bits & CTRACE__BAND_READY) x = ctrace__legend(c, x, y, fs, CTRACE__READY_FILL, 0, "ready, no core free");
+  if (bits & CTRACE__BAND_WAITS) x = ctrace__legend(c, x, y, fs, CTRACE__WAIT_FILL, 0, "in a recorded wait");
+  if ((bits & CTRACE__BAND_CPU) && x + ctrace__text_width(note, fs - 2) < w - 8)
+    ctrace__canvas_text(c, x, y, fs - 2, CTRACE__AN_START, CTRACE__MUTED, note);
+}
+
 /* Threads as rows with zones nested by depth, a collections track, a tasks
    track, markers for instants and log messages, counters as small areas.
    d (may be NULL) holds the spans collected in the analysis pass. Spans
@@ -15544,7 +15882,8 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   const ctrace_counter_stats *ctr;
   const ctrace_gc_span *gc;
   uint32_t n_th = 0, n_z = 0, n_t = 0, n_c = 0, n_gc = 0, i, j, total_lanes = 0, lanes_cap = 64;
-  uint32_t n_ctr_shown, drawn = 0, task_lanes = 0, tasks_hidden = 0;
+  uint32_t n_ctr_shown, drawn = 0, task_lanes = 0, tasks_hidden = 0, band_bits = 0, titled_waits = 0;
+  uint8_t *band;
   int fs = h >= 500 ? 14 : 12;
   float label_w = CTRACE__TIME_LEFT, y, lane_h = 14, fixed, task_h = (float)fs + 4;
   double task_end[CTRACE__TASK_LANES];
@@ -15562,6 +15901,14 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   f.v0 = 0; f.v1 = 1;
   ctrace__canvas_text(c, 8, (float)fs * 1.3f, fs + 2, CTRACE__AN_START, CTRACE__INK,
                       "Timeline: threads, collections, tasks, counters");
+  band = (uint8_t *)CTRACE_MEM_ALLOC(n_th + 1u);
+  if (!band) { c->oom = 1; return CTRACE_E_NOMEM; }
+  for (i = 0; i < n_th; ++i) band_bits |= band[i] = (uint8_t)ctrace__tl_band_of(a, d, th[i].id);
+  if (band_bits) { /* the key goes under the title, the rows lower */
+    ctrace__tl_band_legend(c, w, (float)fs * 2.7f, fs, band_bits);
+    f.y += (float)fs * 1.4f;
+    f.h -= (float)fs * 1.4f;
+  }
   if (n_t && d) { /* lanes the tasks need, so their track gets its height before the threads theirs */
     for (j = 0; j < d->tasks.n; ++j) {
       float x0 = ctrace__fx(&f, (double)d->tasks.v[j].start), x1 = ctrace__fx(&f, (double)d->tasks.v[j].end);
@@ -15574,7 +15921,8 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
           (n_c > n_ctr_shown ? (float)fs + 6 : 0); /* the "more counters" note */
   for (;;) {
     total_lanes = 0;
-    for (i = 0; i < n_th; ++i) total_lanes += 1u + (th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap);
+    for (i = 0; i < n_th; ++i)
+      total_lanes += 1u + (band[i] != 0) + (th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap);
     lane_h = total_lanes ? (f.h - fixed) / (float)total_lanes : 14;
     if (lane_h >= 4 || lanes_cap == 1) break;
     lanes_cap /= 2u;
@@ -15583,8 +15931,8 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
   if (lane_h < 2) lane_h = 2;
   y = f.y;
   for (i = 0; i < n_th; ++i) {
-    uint32_t lanes = th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap, col;
-    float row_h = lane_h * (float)(lanes + 1u);
+    uint32_t lanes = th[i].max_depth < lanes_cap ? th[i].max_depth : lanes_cap, col, below = band[i] != 0;
+    float row_h = lane_h * (float)(lanes + 1u + below);
     /* the label's baseline: mid first lane, but never so high or low that
        it reaches into the row above or below */
     float label_y = y + lane_h * 0.5f + (float)fs * 0.35f;
@@ -15604,7 +15952,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
     /* activity strip: share of each pixel column spent inside zones */
     if (d && f.w >= 1) {
       float *xy = (float *)CTRACE_MEM_ALLOC(sizeof(float) * 2u * ((uint32_t)f.w + 4u));
-      if (!xy) { c->oom = 1; return CTRACE_E_NOMEM; }
+      if (!xy) { CTRACE_MEM_FREE(band); c->oom = 1; return CTRACE_E_NOMEM; }
       for (col = 0; col <= (uint32_t)f.w; ++col) {
         double t0 = f.t0 + (f.t1 - f.t0) * (double)col / (double)f.w;
         double t1 = f.t0 + (f.t1 - f.t0) * (double)(col + 1u) / (double)f.w;
@@ -15616,6 +15964,11 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
       ctrace__canvas_poly(c, xy, col + 2u, 0x999999c0u, 0, 0);
       CTRACE_MEM_FREE(xy);
     }
+    if (below && ctrace__tl_band(c, &f, a, d, &th[i], band[i], y + lane_h, lane_h, fs, &titled_waits)) {
+      CTRACE_MEM_FREE(band);
+      c->oom = 1;
+      return CTRACE_E_NOMEM;
+    }
     if (d) {
       for (j = 0; j < d->spans.n; ++j) {
         const ctrace__dspan *s = &d->spans.v[j];
@@ -15626,7 +15979,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
         if (x1 - x0 < 1.0f || ++drawn > 5000u) continue; /* bounds the SVG's size */
         {
           const char *zn = s->zone < n_z ? zones[s->zone].name : "?";
-          float sy = y + lane_h * (float)(s->depth + 1u);
+          float sy = y + lane_h * (float)(s->depth + 1u + below);
           ctrace__canvas_rect(c, x0, sy, x1 - x0, lane_h - 1, ctrace__name_colour(zn),
                               s->unfinished ? CTRACE__RSS_LINE : 0, 1);
           if (x1 - x0 >= 4) {
@@ -15732,6 +16085,7 @@ static int ctrace__chart_timeline_laid(ctrace__canvas *c, const ctrace_analysis 
     ctrace__canvas_text(c, 6, c->used_h + (float)fs, fs, CTRACE__AN_START, CTRACE__MUTED, buf);
     c->used_h += (float)fs + 6;
   }
+  CTRACE_MEM_FREE(band);
   return c->oom ? CTRACE_E_NOMEM : 0;
 }
 
@@ -15745,20 +16099,25 @@ static CTRACE__MAYBE_UNUSED int ctrace__chart_timeline(ctrace__canvas *c, const 
   tmp = *d;
   tmp.spans.v = (ctrace__dspan *)CTRACE_MEM_ALLOC(sizeof(ctrace__dspan) * (d->spans.n + 1u));
   tmp.tasks.v = (ctrace__dspan *)CTRACE_MEM_ALLOC(sizeof(ctrace__dspan) * (d->tasks.n + 1u));
-  if (!tmp.spans.v || !tmp.tasks.v) {
+  tmp.waits.v = (ctrace__dspan *)CTRACE_MEM_ALLOC(sizeof(ctrace__dspan) * (d->waits.n + 1u));
+  if (!tmp.spans.v || !tmp.tasks.v || !tmp.waits.v) {
     CTRACE_MEM_FREE(tmp.spans.v);
     CTRACE_MEM_FREE(tmp.tasks.v);
+    CTRACE_MEM_FREE(tmp.waits.v);
     c->oom = 1;
     return CTRACE_E_NOMEM;
   }
   if (d->spans.n) memcpy(tmp.spans.v, d->spans.v, sizeof(ctrace__dspan) * d->spans.n);
   if (d->tasks.n) memcpy(tmp.tasks.v, d->tasks.v, sizeof(ctrace__dspan) * d->tasks.n);
+  if (d->waits.n) memcpy(tmp.waits.v, d->waits.v, sizeof(ctrace__dspan) * d->waits.n);
   tmp.spans.cap = d->spans.n + 1u;
   tmp.tasks.cap = d->tasks.n + 1u;
+  tmp.waits.cap = d->waits.n + 1u;
   ctrace__detail_finish(&tmp);
   rc = ctrace__chart_timeline_laid(c, a, &tmp, w, h);
   CTRACE_MEM_FREE(tmp.spans.v);
   CTRACE_MEM_FREE(tmp.tasks.v);
+  CTRACE_MEM_FREE(tmp.waits.v);
   return rc;
 }
 

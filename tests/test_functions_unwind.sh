@@ -10,7 +10,10 @@
 #            recorded next is in the caller) and the caller's next call
 #            is under the caller;
 #   inline   a function gcc inlines calls one that longjmps to the caller's
-#            own frame, repeatedly: the inlined calls stay siblings.
+#            own frame, repeatedly: the inlined calls stay siblings;
+#   sibling  after a longjmp out of a call, its caller calls functions whose
+#            frames are bigger and smaller than the dead call's: they are
+#            siblings of it, built by gcc and clang at -O0, -O2 and -O3.
 # Run from the repo root; BUILD (default build) holds the build output.
 set -u
 BUILD=${BUILD:-build}
@@ -25,9 +28,13 @@ finish() { [ "$FAILS" = 0 ]; exit $?; }
 mkdir -p "$TMP" || { fail "unwind: cannot create $TMP"; finish; }
 trap 'rm -rf "$TMP"' EXIT
 
+# ctrace's object, built once, links with every program below.
+printf '#define CTRACE_IMPLEMENTATION\n#define CTRACE_INSTRUMENT_FUNCTIONS\n#include "ctrace.h"\n' >"$TMP/impl.c"
+if ! $CC -std=gnu99 -O2 -g -I. -c "$TMP/impl.c" -o "$TMP/impl.o" >"$TMP/impl.log" 2>&1; then
+  fail "unwind: ctrace's object does not build: $(head -3 "$TMP/impl.log")"
+  finish
+fi
 cat >"$TMP/unwind.c" <<'C'
-#define CTRACE_IMPLEMENTATION
-#define CTRACE_INSTRUMENT_FUNCTIONS
 #include "ctrace.h"
 #include <setjmp.h>
 #include <string.h>
@@ -74,8 +81,8 @@ int main(int argc, char **argv) {
   return 0;
 }
 C
-if ! $CC -std=gnu99 -O2 -g -Wall -Wextra -Werror -finstrument-functions -I. "$TMP/unwind.c" -o "$TMP/unwind" -pthread \
-    >"$TMP/build.log" 2>&1; then
+if ! $CC -std=gnu99 -O2 -g -Wall -Wextra -Werror -finstrument-functions -I. "$TMP/unwind.c" "$TMP/impl.o" -o "$TMP/unwind" \
+    -pthread >"$TMP/build.log" 2>&1; then
   fail "unwind: the program does not build: $(head -3 "$TMP/build.log")"
   finish
 fi
@@ -108,4 +115,45 @@ n=$(calls "$TMP/inline.ctrace" inl_jump); d=$(deepest "$TMP/inline.ctrace")
 if [ "$n" = 100 ] && [ "$d" -le 4 ] && grep -qx "inline_looper;inl_jump;thrower" "$TMP/inline.stacks"; then
   pass "unwind: an inlined call left by longjmp into its caller's frame is ended when that call comes round again"
 else fail "unwind: inline: $n calls, deepest $d, stacks $(head -5 "$TMP/inline.stacks" | tr '\n' ' ')"; fi
+
+# ---- sibling: the hooks' frames differ with each callee's frame size ----
+# The program by each compiler at each level.
+cat >"$TMP/sibling.c" <<'C'
+#include <setjmp.h>
+#define NOINLINE __attribute__((noinline))
+volatile int sink;
+static jmp_buf jb;
+NOINLINE void sib_throw(void) { longjmp(jb, 1); }
+NOINLINE void sib_small(void) { sib_throw(); sink++; }
+NOINLINE void sib_big(void) { volatile char b[512]; b[0] = 1; b[511] = 2; sink += b[0] + b[511]; }
+NOINLINE void sib_big_throw(void) { volatile char b[512]; b[0] = 1; sink += b[0]; sib_throw(); }
+NOINLINE void sib_leaf(void) { sink++; }
+NOINLINE void sib_caller(void) {
+  if (setjmp(jb) == 0) sib_small();
+  sib_big();
+  if (setjmp(jb) == 0) sib_small();
+  sib_leaf();
+  if (setjmp(jb) == 0) sib_big_throw();
+  sib_leaf();
+}
+int main(void) { sib_caller(); return 0; }
+C
+for cc in gcc clang; do
+  command -v $cc >/dev/null 2>&1 || { echo "SKIP: unwind: sibling: no $cc"; continue; }
+  for opt in -O0 -O2 -O3; do
+    what="unwind: sibling: $cc $opt"
+    if ! { $cc -std=gnu99 $opt -g -Wall -Wextra -Werror -finstrument-functions -c "$TMP/sibling.c" -o "$TMP/sib.o" &&
+           $cc "$TMP/sib.o" "$TMP/impl.o" -o "$TMP/sib" -pthread; } >"$TMP/sib.log" 2>&1; then
+      fail "$what: does not build: $(head -3 "$TMP/sib.log")"; continue
+    fi
+    CTRACE_FILE="$TMP/sib.ctrace" CTRACE_FUNCTION_MIN_NS=0 "$TMP/sib" || { fail "$what: the run failed"; continue; }
+    counts "$TMP/sib.ctrace" | sort >"$TMP/sib.stacks"
+    if grep -qx "main;sib_caller;sib_big" "$TMP/sib.stacks" && grep -qx "main;sib_caller;sib_leaf" "$TMP/sib.stacks" &&
+       grep -qx "main;sib_caller;sib_small;sib_throw" "$TMP/sib.stacks" &&
+       grep -qx "main;sib_caller;sib_big_throw;sib_throw" "$TMP/sib.stacks" &&
+       ! grep -q "sib_small;sib_big\|sib_small;sib_leaf\|throw;sib_leaf\|throw;sib_big" "$TMP/sib.stacks"; then
+      pass "$what: calls after a longjmp are siblings of the call it left, whatever their frames"
+    else fail "$what: stacks $(tr '\n' ' ' <"$TMP/sib.stacks")"; fi
+  done
+done
 finish

@@ -724,6 +724,140 @@ static void test_other_charts(const ctrace_analysis *a) {
   }
 }
 
+/* ---- the timeline's running band ---- */
+
+static void pt_cpu(ctrace_analysis *a, uint32_t thread, int64_t t, int64_t cpu_ns, int64_t ready_ns) {
+  ctrace_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = CTRACE_EV_THREAD_CPU;
+  ev.thread = thread;
+  ev.time_ns = t;
+  ev.name = ev.message = ev.file = "";
+  ev.value = cpu_ns; /* cumulative, as the recorder writes them */
+  ev.ptr = 1;
+  ev.size = (uint64_t)ready_ns;
+  ctrace_analysis_add(a, &ev);
+}
+
+/* Two threads sampled every millisecond for 10 ms: "spinner" on CPU all
+   the time, "sleeper" 10 % on CPU and 20 % ready without a core. */
+static ctrace_analysis *pt_cpu_analysis(void) {
+  ctrace_analysis *a = NULL;
+  ctrace_trace_info info;
+  int64_t ms = 1000000, k;
+  if (ctrace_analysis_begin(NULL, &a) != 0 || !a) return NULL;
+  ctrace_analysis_set_thread(a, 1, "spinner", 0);
+  ctrace_analysis_set_thread(a, 2, "sleeper", 0);
+  pt_add(a, CTRACE_EV_ZONE_BEGIN, 1, 0, "spin", 0, 0);
+  pt_add(a, CTRACE_EV_ZONE_BEGIN, 2, 0, "nap", 0, 0);
+  for (k = 0; k <= 10; ++k) {
+    pt_cpu(a, 1, k * ms, k * ms, 0);
+    pt_cpu(a, 2, k * ms, k * ms / 10, k * ms / 5);
+  }
+  pt_add(a, CTRACE_EV_ZONE_END, 1, 10 * ms, "", 0, 0);
+  pt_add(a, CTRACE_EV_ZONE_END, 2, 10 * ms, "", 0, 0);
+  memset(&info, 0, sizeof info);
+  info.duration_ns = 10 * ms;
+  if (ctrace_analysis_end(a, &info) != 0) {
+    ctrace_analysis_free(a);
+    return NULL;
+  }
+  return a;
+}
+
+static uint32_t pt_count_text(const ctrace__canvas *c, const char *text) {
+  uint32_t i, n = 0;
+  for (i = 0; i < c->n_shapes; ++i)
+    if (c->shapes[i].kind == CTRACE__SH_TEXT && c->shapes[i].text != CTRACE__NO_TEXT &&
+        strcmp(c->text + c->shapes[i].text, text) == 0)
+      ++n;
+  return n;
+}
+
+/* The filled polygons of one colour, in drawing order (threads top down),
+   as bounding boxes: up to 4. */
+static uint32_t pt_polys(const ctrace__canvas *c, uint32_t fill, float box[4][4]) {
+  uint32_t i, k, n = 0;
+  for (i = 0; i < c->n_shapes; ++i) {
+    const ctrace__shape *s = &c->shapes[i];
+    const float *xy;
+    if (s->kind != CTRACE__SH_POLY || s->fill != fill) continue;
+    xy = c->points + 2u * s->first_point;
+    if (n < 4) {
+      box[n][0] = box[n][2] = xy[0];
+      box[n][1] = box[n][3] = xy[1];
+      for (k = 1; k < s->n_points; ++k) {
+        box[n][0] = fminf(box[n][0], xy[2 * k]);
+        box[n][2] = fmaxf(box[n][2], xy[2 * k]);
+        box[n][1] = fminf(box[n][1], xy[2 * k + 1]);
+        box[n][3] = fmaxf(box[n][3], xy[2 * k + 1]);
+      }
+    }
+    ++n;
+  }
+  return n;
+}
+
+/* With CPU samples the static timeline draws each thread's running band
+   (the interactive one's row) with its key, in proportion to the samples;
+   without them (a, the hand-made analysis) it draws none and names none. */
+static void test_running_band(const ctrace_analysis *a) {
+  ctrace_analysis *b = pt_cpu_analysis();
+  ctrace__canvas c;
+  ctrace_png_config cfg;
+  pt_img im;
+  float run[4][4], rdy[4][4];
+  uint32_t n_run, n_rdy;
+  char why[200];
+  long compared, bad;
+  if (!CHECK(b != NULL, "an analysis with CPU samples")) return;
+  pt_layout(&c, a, CTRACE_CHART_TIMELINE, 900, 500);
+  CHECK(pt_polys(&c, CTRACE__RUN_FILL, run) == 0 && pt_polys(&c, CTRACE__READY_FILL, rdy) == 0 &&
+            pt_count_text(&c, "running") == 0 && pt_count_text(&c, "on CPU") == 0,
+        "no CPU samples: the timeline draws no running band and no key for one");
+  ctrace__canvas_free(&c);
+
+  pt_layout(&c, b, CTRACE_CHART_TIMELINE, 900, 500);
+  n_run = pt_polys(&c, CTRACE__RUN_FILL, run);
+  n_rdy = pt_polys(&c, CTRACE__READY_FILL, rdy);
+  CHECK(n_run == 2 && n_rdy == 1 && pt_count_text(&c, "running") == 2,
+        "CPU samples: a running band under each of the two threads (%u on-CPU areas, %u ready areas)", n_run, n_rdy);
+  CHECK(pt_count_text(&c, "on CPU") == 1 && pt_count_text(&c, "ready, no core free") == 1 &&
+            pt_count_text(&c, "in a recorded wait") == 0,
+        "the key names on CPU and ready, and no wait (none drawn)");
+  if (n_run == 2 && n_rdy == 1) {
+    float full = run[0][3] - run[0][1], low = run[1][3] - run[1][1], mid = (run[0][0] + run[0][2]) / 2;
+    CHECK(full >= 4 && fabsf(low - 0.1f * full) <= 0.05f * full + 0.5f,
+          "the spinner's band is full (%.1f px), the sleeper's on-CPU part a tenth of it (%.1f px)", (double)full,
+          (double)low);
+    CHECK(fabsf(rdy[0][3] - run[1][1]) <= 0.5f && fabsf((rdy[0][3] - rdy[0][1]) - 0.2f * full) <= 0.05f * full + 0.5f,
+          "the sleeper's ready part sits on its on-CPU part, a fifth of the band (%.1f px)",
+          (double)(rdy[0][3] - rdy[0][1]));
+    CHECK(fabsf(run[0][0] - CTRACE__TIME_LEFT) <= 1 && fabsf(run[0][2] - (900 - CTRACE__TIME_RIGHT)) <= 2 &&
+              fabsf(run[0][0] - run[1][0]) < 1 && fabsf(run[0][2] - run[1][2]) < 1,
+          "both bands span the sampled time, the whole time axis here (x %.0f to %.0f)", (double)run[0][0],
+          (double)run[0][2]);
+    if (pt_img_new(&im, 900, 500)) {
+      memset(&cfg, 0, sizeof cfg);
+      cfg.chart = CTRACE_CHART_TIMELINE;
+      cfg.width = 900;
+      cfg.height = 500;
+      CHECK_EQ_INT(ctrace_chart_rgba(b, &cfg, im.px), 0, "the timeline with running bands draws");
+      bad = pt_compare_canvas(&c, &im, 6000, &compared, why, sizeof why);
+      CHECK(compared > 2000 && bad == 0, "running bands: %ld sampled pixels match the layout (%ld wrong) %s",
+            compared, bad, why);
+      CHECK(pt_diff(pt_get(&im, (int)mid, (int)((run[0][1] + run[0][3]) / 2)), CTRACE__RUN_FILL) <= 12 &&
+                pt_diff(pt_get(&im, (int)mid, (int)(run[1][3] - 0.2f * full)), CTRACE__READY_FILL) <= 12 &&
+                pt_diff(pt_get(&im, (int)mid, (int)(run[1][3] - 0.7f * full)), CTRACE__RUN_FILL) > 60 &&
+                pt_diff(pt_get(&im, (int)mid, (int)(run[1][3] - 0.7f * full)), CTRACE__READY_FILL) > 60,
+            "pixels: the spinner's band is on-CPU colour, the sleeper's ready colour low and neither high up");
+      free(im.mem);
+    }
+  }
+  ctrace__canvas_free(&c);
+  ctrace_analysis_free(b);
+}
+
 static void test_config_errors(const ctrace_analysis *a) {
   ctrace_png_config cfg;
   unsigned char px[4];
@@ -1023,6 +1157,7 @@ int main(void) {
   if (CHECK(a != NULL, "a hand-made analysis for the charts")) {
     test_heap_chart(a);
     test_other_charts(a);
+    test_running_band(a);
     test_config_errors(a);
 #ifdef CTRACE_WITH_PNG
     test_png_files(a);

@@ -5,9 +5,11 @@
 # allocations, none of ctrace's), every function of the family, the stacks
 # (leak and allocating functions named), blocks allocated before the
 # recording (freed, not counted), threads with cross-thread frees, fork,
-# fork+exec and exec (NAME.PID.ctrace), _exit, abort and a signal (a readable
-# trace), static and set-user-ID programs (refused, saying why), C++ new and
-# delete, --functions, and the own unwinder against _Unwind_Backtrace.
+# fork+exec and exec (NAME.PID.ctrace; every function of the exec family, an
+# exec that cannot run and one that fails, posix_spawn), _exit, abort and a
+# signal (a readable trace), static and set-user-ID programs (refused, saying
+# why), C++ new and delete, --functions, dump's stack lines, and the own
+# unwinder against _Unwind_Backtrace.
 # tests/test_run_asan.sh reads such traces under AddressSanitizer.
 # Run from the repo root; BUILD (default build) holds the build output.
 set -u
@@ -87,6 +89,31 @@ check "export folded --weight bytes and count: outermost first (a frame's call s
 jcheck "export folded --weight bytes: the bytes sum to total_alloc" "$T" \
   'sum(int(l.rsplit(" ", 1)[1]) for l in open("'"$TMP/b.folded"'")) == d["memory"]["total_alloc"]'
 
+# ---- dump: each allocation's stack id, each stack defined once before its first use
+"$TOOL" dump "$T" >"$TMP/count.dump" 2>/dev/null
+out=$(python3 - "$TMP/count.dump" <<'PY'
+import sys
+defined, frames, why, leak = {}, {}, [], None
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8", errors="replace")):
+    f = line.rstrip("\n").split("\t")
+    if f[2] == "stack":
+        if f[4] in defined: why.append("stack %s defined twice" % f[4])
+        defined[f[4]] = int(f[5])
+    elif f[2] == "frame":
+        frames.setdefault(f[4], []).append((int(f[5]), f[3]))
+    elif f[2] == "alloc":
+        if len(f) != 9 or f[8] not in defined: why.append("line %d: an allocation without a defined stack: %s" % (n + 1, line.strip())); break
+        if f[5] == "4242": leak = f[8]
+if not defined or any(len(frames.get(k, [])) != v or [i for i, _ in frames[k]] != list(range(v)) for k, v in defined.items()):
+    why.append("stack lines do not match their frame lines")
+if leak is None or [fn for _, fn in frames[leak][:2]] != ["leak_here", "main"]:
+    why.append("the 4242-byte allocation's stack is not leak_here <- main: %s" % frames.get(leak))
+print("; ".join(why[:3]) or "ok")
+PY
+)
+if [ "$out" = ok ]; then pass "dump: every allocation carries its stack id, each stack is defined once before its first use, the leak's is leak_here <- main"
+else fail "dump: stack ids and stack lines: $out"; fi
+
 # ---- the own unwinder gives _Unwind_Backtrace's stacks
 CTRACE_UNWIND=check "$TOOL" run -o "$TMP/uw.ctrace" -- "$TMP/prog" threads 2>"$TMP/err"
 check "the own unwinder's stacks equal _Unwind_Backtrace's (4000 threads' stacks and more)" \
@@ -127,6 +154,39 @@ check "exec: the first program's trace ends cleanly; the second writes one ex.PI
   '"$TOOL" check "$TMP/ex.ctrace" >/dev/null && [ -n "$second" ] && [ "$(echo "$second" | wc -l)" = 1 ]'
 jcheck "exec: the first program's trace has its 5 blocks" "$TMP/ex.ctrace" 'd["memory"]["mallocs"] == 5'
 [ -n "$second" ] && jcheck "exec: the second program's trace has its 1010" "$(echo "$second" | head -1)" 'd["memory"]["mallocs"] == 1010'
+
+# ---- every function of the exec family: the first trace ends cleanly before
+# it, the new program writes its own; an exec that cannot run ends nothing,
+# one that fails anyway goes on into the next trace; posix_spawn's child
+# writes its own and leaves the parent's alone
+for how in execl execlp execle execv execvp execvpe execve fexecve; do
+  ( cd "$TMP" && "$TOOL" run -o "x-$how.ctrace" -- ./prog "exec=$how" 2>/dev/null )
+  second=$(ls "$TMP"/x-$how.*.ctrace 2>/dev/null)
+  check "$how: the first program's trace ends cleanly, the second writes one x-$how.PID.ctrace" \
+    '"$TOOL" check "$TMP/x-$how.ctrace" >/dev/null && [ -n "$second" ] && [ "$(echo "$second" | wc -l)" = 1 ]'
+  jcheck "$how: the first trace has its 5 blocks" "$TMP/x-$how.ctrace" 'd["memory"]["mallocs"] == 5'
+  [ -n "$second" ] && jcheck "$how: the second program's trace has its 1010" "$(echo "$second" | head -1)" \
+    'd["memory"]["mallocs"] == 1010'
+done
+( cd "$TMP" && "$TOOL" run -o xfail.ctrace -- ./prog execfail 2>/dev/null )
+check "exec of no program (execv, execlp along PATH): the trace goes on, no other file" \
+  '"$TOOL" check "$TMP/xfail.ctrace" >/dev/null && ! ls "$TMP"/xfail.*.ctrace >/dev/null 2>&1'
+jcheck "exec of no program: all 10 blocks in the one trace" "$TMP/xfail.ctrace" 'd["memory"]["mallocs"] == 10'
+printf 'not a program\n' >"$TMP/notprog" && chmod +x "$TMP/notprog"
+( cd "$TMP" && "$TOOL" run -o xbad.ctrace -- ./prog execbad ./notprog 2>/dev/null )
+next=$(ls "$TMP"/xbad.*.ctrace 2>/dev/null)
+check "exec that fails (ENOEXEC): the first trace ends cleanly, the rest goes on in one xbad.PID.ctrace" \
+  '"$TOOL" check "$TMP/xbad.ctrace" >/dev/null && [ -n "$next" ] && [ "$(echo "$next" | wc -l)" = 1 ] && "$TOOL" check "$next" >/dev/null'
+jcheck "exec that fails: 5 blocks before it" "$TMP/xbad.ctrace" 'd["memory"]["mallocs"] == 5'
+[ -n "$next" ] && jcheck "exec that fails: 5 blocks after it, in the next trace" "$(echo "$next" | head -1)" \
+  'd["memory"]["mallocs"] == 5'
+( cd "$TMP" && "$TOOL" run -o sp.ctrace -- ./prog spawn 2>/dev/null )
+child=$(ls "$TMP"/sp.*.ctrace 2>/dev/null)
+check "posix_spawn: the child writes one sp.PID.ctrace, intact; the parent's is intact" \
+  '[ -n "$child" ] && [ "$(echo "$child" | wc -l)" = 1 ] && "$TOOL" check "$child" >/dev/null && "$TOOL" check "$TMP/sp.ctrace" >/dev/null'
+jcheck "posix_spawn: the parent's trace has its 10 blocks" "$TMP/sp.ctrace" 'd["memory"]["mallocs"] == 10'
+[ -n "$child" ] && jcheck "posix_spawn: the child's trace has its 1010" "$(echo "$child" | head -1)" \
+  'd["memory"]["mallocs"] == 1010'
 
 # ---- endings
 "$TOOL" run -o "$TMP/ux.ctrace" -- "$TMP/prog" _exit 2>/dev/null

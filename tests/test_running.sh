@@ -8,9 +8,11 @@
 #   - a pipeline (reader -> 2 workers -> writer, CTRACE_WAIT and
 #     ctrace_mutex_lock): waits by reason per thread, the story names the
 #     workers as the threads the others wait on, the page has the thread
-#     table and the running rows' data;
+#     table and the running rows' data, and its static timeline (no script,
+#     the PNG's drawing) the running bands, their key and the waits;
 #   - the same pipeline with CPU samples off: no CPU figure is invented
-#     (null in JSON, "not recorded" on the page and in the story).
+#     (null in JSON, "not recorded" on the page and in the story) and no
+#     running band drawn, the waits still are.
 # Needs the tool (build/ctrace) and python3. Run from the repo root.
 set -u
 BUILD=${BUILD:-build}
@@ -256,10 +258,19 @@ if 'id="threads"' not in page or page.find('id="threads"') > page.find('id="summ
     why.append("no thread table before the summary")
 if '"cu":[[' not in page or '"wt":[' not in page or '"wr":["' not in page:
     why.append("the timeline's data has no CPU spans or waits")
+# The static timeline (the page without script, and the PNG) draws the same
+# rows: a running band per thread with samples, its key, the waits on it.
+at = page.find('class="timeline-chart"')
+svg = page[at:page.find("</svg>", at)] if at >= 0 else ""
+sampled = [t for t in d["thread_list"] if t["cpu_ns"] is not None]
+if svg.count(">running<") != len(sampled) or not sampled:
+    why.append("the static timeline has %d running bands for %d sampled threads" % (svg.count(">running<"), len(sampled)))
+for words in ("on CPU", "in a recorded wait", 'fill="#2e8b57"', 'fill="#8a5fb0"', "<title>wait for free input slot: "):
+    if words not in svg: why.append("the static timeline lacks %r" % words)
 print("; ".join(why) or "ok")
 PY
 )
-    [ "$out" = ok ] && pass "pipeline: waits by reason, the workers named as waited on, thread table, running rows" ||
+    [ "$out" = ok ] && pass "pipeline: waits by reason, the workers named as waited on, thread table, running rows (static too)" ||
       fail "pipeline: $out"
   else
     fail "pipeline: the program or the tool failed"
@@ -280,10 +291,16 @@ if "CPU time not recorded in this trace" not in page: why.append("the thread tab
 story = re.sub("<[^>]+>", "", page[page.find('id="story"'):page.find('id="threads"')])
 if "CPU time was not recorded in this trace" not in story: why.append("the story does not say so: %s" % story[:600])
 if "On CPU:" in story or "While they waited" in story: why.append("the story states CPU figures")
+at = page.find('class="timeline-chart"')
+svg = page[at:page.find("</svg>", at)] if at >= 0 else ""
+if not svg or ">running<" in svg or "on CPU" in svg or "#2e8b57" in svg:
+    why.append("the static timeline draws or names a running band without samples")
+if ">waits<" not in svg or "in a recorded wait" not in svg:
+    why.append("the static timeline does not draw the recorded waits")
 print("; ".join(why) or "ok")
 PY
 )
-    [ "$out" = ok ] && pass "no CPU samples: no CPU figure invented, the page says they were not recorded" ||
+    [ "$out" = ok ] && pass "no CPU samples: no CPU figure invented or drawn, the page says they were not recorded" ||
       fail "no CPU samples: $out"
   else
     fail "no CPU samples: the program or the tool failed"

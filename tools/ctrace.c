@@ -366,13 +366,25 @@ static const char help_dump[] =
     "  log          category      MESSAGE\n"
     "  task_begin   task name     ID\n"
     "  task_end     (empty)       ID\n"
-    "  alloc        (empty)       PTR (0x hex)  SIZE  FILE  LINE\n"
+    "  alloc        (empty)       PTR (0x hex)  SIZE  FILE  LINE  [STACK]\n"
     "  free         (empty)       PTR  SIZE (0 if unknown)  FILE  LINE\n"
     "  gc_begin     reason        (none)\n"
     "  gc_end       (empty)       (none)\n"
     "  loss         (empty)       COUNT (events lost at this point)\n"
     "  mem_problem  what          PTR  FILE  LINE\n"
     "  unknown      (empty)       RAW_KIND (a kind this version skips)\n"
+    "\n"
+    "STACK: the id of the allocation's call stack, when it has one (traces of\n"
+    "ctrace run). Just before the first event that uses a stack, its definition:\n"
+    "a stack line, then one frame line per frame, innermost (the caller of the\n"
+    "allocation function) first, at that event's TIME_NS and THREAD:\n"
+    "\n"
+    "  stack        (empty)       STACK  FRAMES\n"
+    "  frame        function      STACK  INDEX (0 innermost)  ADDRESS (0x hex)\n"
+    "                             OBJECT  OFFSET (0x hex, in OBJECT)  FILE  LINE\n"
+    "\n"
+    "(function, OBJECT and FILE empty where not known, LINE 0). A STACK with no\n"
+    "stack line: its definition is not in the trace (a damaged file).\n"
     "\n"
     "Before the events, one line per thread the trace defines (named, or with\n"
     "its OS thread id known), in thread id order, with TIME_NS 0:\n"
@@ -486,6 +498,53 @@ static void put_site(FILE *f, const ctrace_event *ev) {
   put_tab_i64(f, (int64_t)ev->line);
 }
 
+/* The stack ids dump has defined: a set by open addressing (0 is no id). */
+typedef struct id_set {
+  uint32_t *v;
+  uint32_t n, cap;
+} id_set;
+
+/* Adds id: 1 if it was new, 0 if already there, -1 out of memory. */
+static int id_set_add(id_set *s, uint32_t id) {
+  uint32_t i;
+  if (2 * (s->n + 1) > s->cap) {
+    id_set g = {NULL, 0, s->cap ? 2 * s->cap : 1024};
+    if (!(g.v = (uint32_t *)calloc(g.cap, sizeof *g.v))) return -1;
+    for (i = 0; i < s->cap; i++)
+      if (s->v[i]) id_set_add(&g, s->v[i]);
+    free(s->v);
+    *s = g;
+  }
+  for (i = (id ^ (id >> 13)) & (s->cap - 1); s->v[i]; i = (i + 1) & (s->cap - 1))
+    if (s->v[i] == id) return 0;
+  s->v[i] = id;
+  s->n++;
+  return 1;
+}
+
+/* The definition of an allocation's call stack, the first time one uses
+   it: a stack line and a frame line per frame. Returns -1 out of memory. */
+static int dump_stack(FILE *f, id_set *seen, const ctrace_event *ev) {
+  uint32_t i;
+  int added;
+  if (!ev->stack || !ev->stack_depth || (added = id_set_add(seen, ev->stack)) == 0) return 0;
+  if (added < 0) return -1;
+  fprintf(f, "%lld\t%u\tstack\t\t%u\t%u\n", (long long)ev->time_ns, (unsigned)ev->thread, (unsigned)ev->stack,
+          (unsigned)ev->stack_depth);
+  for (i = 0; i < ev->stack_depth; i++) {
+    const ctrace_frame *fr = &ev->stack_frames[i];
+    fprintf(f, "%lld\t%u\tframe\t", (long long)ev->time_ns, (unsigned)ev->thread);
+    put_safe_c(f, fr->function);
+    fprintf(f, "\t%u\t%u\t0x%llx\t", (unsigned)ev->stack, (unsigned)i, (unsigned long long)fr->address);
+    put_safe_c(f, fr->object);
+    fprintf(f, "\t0x%llx\t", (unsigned long long)fr->offset);
+    put_safe_c(f, fr->file);
+    put_tab_i64(f, (int64_t)fr->line);
+    fputc('\n', f);
+  }
+  return 0;
+}
+
 static void dump_event(FILE *f, const ctrace_event *ev) {
   char head[80];
   char *p = head;
@@ -517,6 +576,7 @@ static void dump_event(FILE *f, const ctrace_event *ev) {
     case CTRACE_EV_FREE:
       fprintf(f, "\t0x%llx\t%llu", (unsigned long long)ev->ptr, (unsigned long long)ev->size);
       put_site(f, ev);
+      if (ev->stack) put_tab_i64(f, (int64_t)ev->stack);
       break;
     case CTRACE_EV_LOSS: fprintf(f, "\t%llu", (unsigned long long)(uint64_t)ev->value); break; /* a count: unsigned */
     case CTRACE_EV_MEM_PROBLEM:
@@ -613,6 +673,7 @@ static int cmd_dump(int argc, char **argv) {
     const uint32_t *ids = NULL;
     uint32_t *first = NULL;
     char **names = NULL;
+    id_set stacks = {NULL, 0, 0};
     long n_first = dump_threads(f, r, 0, 0, NULL, NULL, &names);
     uint32_t n_ids = ctrace_reader_threads(r, &ids);
     int64_t last_ns = 0;
@@ -623,6 +684,10 @@ static int cmd_dump(int argc, char **argv) {
       rc = CTRACE_E_NOMEM;
     } else {
       while ((rc = ctrace_reader_next(r, &ev)) > 0) {
+        if (dump_stack(f, &stacks, &ev) < 0) {
+          rc = CTRACE_E_NOMEM;
+          break;
+        }
         dump_event(f, &ev);
         last_ns = ev.time_ns;
         if ((++n & 0xFFFFu) == 0) {
@@ -636,6 +701,7 @@ static int cmd_dump(int argc, char **argv) {
       for (n = 0; n < (uint64_t)(n_first > 0 ? n_first : 0); n++) free(names[n]);
     free(names);
     free(first);
+    free(stacks.v);
   }
   progress_done(&pr);
   code = close_output(f, out);

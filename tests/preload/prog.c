@@ -3,13 +3,17 @@
    every figure the test checks is counted here in the comments. It writes
    nothing to stdout (stdio's buffer would be one more allocation). */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #define NOINLINE __attribute__((noinline))
 static void *volatile sink;
@@ -101,6 +105,47 @@ int main(int argc, char **argv) {
     args[2] = NULL;
     execv(argv[0], args);
     return 127;
+  } else if (!strncmp(mode, "exec=", 5)) { /* 5 blocks, then this process becomes `count` by one function */
+    const char *how = mode + 5;
+    char *args[3];
+    int fd;
+    args[0] = argv[0];
+    args[1] = (char *)"count";
+    args[2] = NULL;
+    some(5);
+    if (!strcmp(how, "execl")) execl(argv[0], argv[0], "count", (char *)NULL);
+    else if (!strcmp(how, "execlp")) execlp(argv[0], argv[0], "count", (char *)NULL);
+    else if (!strcmp(how, "execle")) execle(argv[0], argv[0], "count", (char *)NULL, environ);
+    else if (!strcmp(how, "execv")) execv(argv[0], args);
+    else if (!strcmp(how, "execvp")) execvp(argv[0], args);
+    else if (!strcmp(how, "execvpe")) execvpe(argv[0], args, environ);
+    else if (!strcmp(how, "execve")) execve(argv[0], args, environ);
+    else if (!strcmp(how, "fexecve") && (fd = open(argv[0], O_RDONLY | O_CLOEXEC)) >= 0) fexecve(fd, args, environ);
+    return 127;
+  } else if (!strcmp(mode, "execfail")) { /* 5 blocks, two execs of no program, 5 more */
+    char *args[2];
+    args[0] = (char *)"/nonexistent/ctrace-test";
+    args[1] = NULL;
+    some(5);
+    execv(args[0], args);
+    execlp("ctrace-test-no-such-program", "x", (char *)NULL);
+    some(5);
+  } else if (!strcmp(mode, "execbad") && argc > 2) { /* 5 blocks, exec of argv[2] (not a program), 5 more */
+    char *args[2];
+    args[0] = argv[2];
+    args[1] = NULL;
+    some(5);
+    execv(argv[2], args);
+    some(5);
+  } else if (!strcmp(mode, "spawn")) { /* 5 blocks, `count` spawned and waited for, 5 more */
+    char *args[3];
+    pid_t pid;
+    args[0] = argv[0];
+    args[1] = (char *)"count";
+    args[2] = NULL;
+    some(5);
+    if (posix_spawn(&pid, argv[0], NULL, NULL, args, environ) == 0) waitpid(pid, NULL, 0);
+    some(5);
   } else if (!strcmp(mode, "_exit")) { /* 100 blocks, then no exit handlers */
     some(100);
     _exit(3);
