@@ -1753,10 +1753,13 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
    The hottest entry points (zone begin and end, the allocator's quick
    paths) start on a cache line, so their speed does not hang on where the
    linker puts them: 16 bytes off one, bench_memory measured the allocator's
-   same code 0.08x slower. */
+   same code 0.08x slower. CTRACE__SHARED is code that several entry points
+   call, kept one copy (a call costs less than the size: README's drop-in
+   size). */
 #if defined(__GNUC__) || defined(__clang__)
 #define CTRACE__HOT static inline __attribute__((always_inline, no_instrument_function))
 #define CTRACE__COLD static __attribute__((noinline, cold, no_instrument_function))
+#define CTRACE__SHARED static __attribute__((noinline, no_instrument_function))
 #define CTRACE__LINE_ALIGNED __attribute__((aligned(64)))
 #define CTRACE__RARE __attribute__((cold))
 #if defined(__clang__)
@@ -1767,12 +1770,14 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
 #elif defined(_MSC_VER)
 #define CTRACE__HOT static __forceinline
 #define CTRACE__COLD static __declspec(noinline)
+#define CTRACE__SHARED static __declspec(noinline)
 #define CTRACE__LINE_ALIGNED
 #define CTRACE__RARE
 #define CTRACE__SMALL
 #else
 #define CTRACE__HOT static inline
 #define CTRACE__COLD static
+#define CTRACE__SHARED static
 #define CTRACE__LINE_ALIGNED
 #define CTRACE__RARE
 #define CTRACE__SMALL
@@ -1787,10 +1792,11 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
 #else
 #define CTRACE__WRAPS
 #endif
-/* CTRACE__RARE marks what runs once a session or once a process (start,
-   stop, headers, table set-up, the crash handler), like CTRACE__COLD for
-   static functions: gcc then optimises it for size, which keeps what a
-   recording program gains under 40 kB (clang shrinks it less). */
+/* CTRACE__RARE marks what runs once a session, a thread or a process, or
+   on an error (start, stop, headers, table set-up, names, the environment,
+   fork, the crash handler), like CTRACE__COLD but still inlined where it is
+   called once: gcc then optimises it for size, which keeps what a recording
+   program gains under 40 kB (clang shrinks it less). */
 
 /* ---- atomics ---- */
 #if defined(__GNUC__) || defined(__clang__)
@@ -1877,7 +1883,7 @@ static CTRACE__NOINSTR unsigned __stdcall ctrace__thread_trampoline(void *p) {
   st.fn(st.arg);
   return 0;
 }
-static CTRACE__NOINSTR int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
   ctrace__thread_start *st = (ctrace__thread_start *)CTRACE_MEM_ALLOC(sizeof *st);
   uintptr_t t;
   if (!st) return -1;
@@ -1891,7 +1897,7 @@ static CTRACE__NOINSTR void ctrace__thread_join(ctrace__thread_handle h) { WaitF
 static CTRACE__NOINSTR uint64_t ctrace__os_thread_id(void) { return (uint64_t)GetCurrentThreadId(); }
 /* Thread CPU clocks are not read here yet: traces say "not recorded". */
 typedef struct { int ok; } ctrace__cpu_clock;
-static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
 static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) { (void)c; *ns = 0; return -1; }
 static CTRACE__NOINSTR int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) { (void)os_tid; *ns = 0; return -1; }
 static CTRACE__NOINSTR uint32_t ctrace__pid(void) { return (uint32_t)GetCurrentProcessId(); }
@@ -1938,7 +1944,7 @@ static CTRACE__NOINSTR void *ctrace__thread_trampoline(void *p) {
   st.fn(st.arg);
   return NULL;
 }
-static CTRACE__NOINSTR int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
   ctrace__thread_start *st = (ctrace__thread_start *)CTRACE_MEM_ALLOC(sizeof *st);
   if (!st) return -1;
   st->fn = fn; st->arg = arg;
@@ -1961,7 +1967,7 @@ static CTRACE__NOINSTR uint64_t ctrace__os_thread_id(void) {
    (the writer's samples), where POSIX thread CPU clocks exist. */
 #if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__)
 typedef struct { clockid_t id; int ok; } ctrace__cpu_clock;
-static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__cpu_clock_self(ctrace__cpu_clock *c) {
   c->ok = pthread_getcpuclockid(pthread_self(), &c->id) == 0;
 }
 static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) {
@@ -1972,7 +1978,7 @@ static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, ui
 }
 #else
 typedef struct { int ok; } ctrace__cpu_clock;
-static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
 static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) { (void)c; *ns = 0; return -1; }
 #endif
 /* How long a thread has waited for a core (runnable, not running): Linux's
@@ -2134,7 +2140,7 @@ static CTRACE__NOINSTR int ctrace__file_write(int fd, const void *p, size_t n) {
   return 0;
 }
 
-static CTRACE__NOINSTR uint64_t ctrace__rss_bytes(void) {
+static CTRACE__NOINSTR CTRACE__RARE uint64_t ctrace__rss_bytes(void) {
 #if defined(__linux__)
   char buf[128];
   long n;
@@ -2170,7 +2176,7 @@ static CTRACE__NOINSTR uint64_t ctrace__rss_bytes(void) {
 #endif
 }
 
-static CTRACE__NOINSTR void ctrace__program_name(char *out, size_t cap) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__program_name(char *out, size_t cap) {
   out[0] = 0;
 #if defined(__linux__)
   {
@@ -2629,7 +2635,7 @@ static void ctrace__thread_exit(void *p);
 static CTRACE__NOINSTR VOID WINAPI ctrace__fls_exit(PVOID p) { if (p) ctrace__thread_exit(p); }
 #endif
 
-static CTRACE__NOINSTR void ctrace__global_init(void) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__global_init(void) {
   ctrace__crc_init();
   ctrace__mutex_init(&ctrace__g.session_lock);
   ctrace__mutex_init(&ctrace__g.reg_lock);
@@ -2725,7 +2731,7 @@ CTRACE__COLD CTRACE__NOINSTR void ctrace__def_site(uint32_t id, const ctrace__si
 
 #if defined(__linux__)
 /* The first line of a small file (a /proc name), without its newline. */
-static CTRACE__NOINSTR size_t ctrace__read_line(const char *path, char *out, size_t cap) {
+static CTRACE__NOINSTR CTRACE__RARE size_t ctrace__read_line(const char *path, char *out, size_t cap) {
   size_t n = 0;
   long got;
   int fd = open(path, O_RDONLY);
@@ -2745,7 +2751,7 @@ static CTRACE__NOINSTR size_t ctrace__read_line(const char *path, char *out, siz
    a session. A thread's OS name that is only the one it inherited from the
    process is not a name of its own: such a thread stays unnamed. Linux
    only for now (elsewhere every such thread stays unnamed). */
-static CTRACE__NOINSTR size_t ctrace__os_thread_name(const ctrace__tstate *t, char *out, size_t cap) {
+static CTRACE__NOINSTR CTRACE__RARE size_t ctrace__os_thread_name(const ctrace__tstate *t, char *out, size_t cap) {
   size_t n = 0;
   out[0] = 0;
 #if defined(__linux__)
@@ -2793,7 +2799,7 @@ CTRACE__COLD CTRACE__NOINSTR void ctrace__def_thread(const ctrace__tstate *t) {
   ctrace__unlock(&ctrace__g.intern_lock);
 }
 
-static CTRACE__NOINSTR char *ctrace__strndup(const char *s, size_t n) {
+static CTRACE__NOINSTR CTRACE__RARE char *ctrace__strndup(const char *s, size_t n) {
   char *c = (char *)CTRACE_MEM_ALLOC(n + 1);
   if (!c) return NULL;
   memcpy(c, s, n);
@@ -3387,19 +3393,36 @@ CTRACE_API CTRACE__NOINSTR CTRACE__LINE_ALIGNED void ctrace_zone_end(void) {
   ctrace__event_commit(t, ctrace__event_head_cpu(t, CTRACE_EV_ZONE_END));
 }
 
-/* An event of one site field plus up to two varints. */
-static CTRACE__NOINSTR void ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind, int nvals,
+/* Every event but zones, allocations and logs takes this one path (one
+   copy of the checks and the time stamp, not one per entry point: README's
+   drop-in size): the name's id when there is a site (a made-up one for a
+   name at a file and line), then nvals varints, or with CTRACE__F64 a's 8
+   bytes (a double's). A sized kind (64 and up) gets its length, which its
+   few fields keep to one byte. 1 if the event was written. */
+#define CTRACE__F64 3
+CTRACE__SHARED int ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind, int nvals,
                                uint64_t a, uint64_t b) {
   ctrace__tstate *t;
-  uint32_t id;
-  uint8_t *p;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  id = literal ? ctrace__load_relaxed(&site->id) : 0;
-  if (!id && !(id = ctrace__site_id(t, site, name, literal))) return;
-  p = ctrace__put_varint(ctrace__event_head(t, kind), id);
-  if (nvals > 0) p = ctrace__put_varint(p, a);
-  if (nvals > 1) p = ctrace__put_varint(p, b);
+  uint32_t id = 0;
+  uint8_t *p, *len = NULL;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
+  if (site) {
+    id = literal ? ctrace__load_relaxed(&site->id) : 0;
+    if (!id && !(id = ctrace__site_id(t, site, name, literal))) return 0;
+  }
+  p = ctrace__event_head(t, kind);
+  if (kind & CTRACE__KIND_SIZED) len = p++;
+  if (site) p = ctrace__put_varint(p, id);
+  if (nvals == CTRACE__F64) {
+    ctrace__put_u64(p, a);
+    p += 8;
+  } else {
+    if (nvals > 0) p = ctrace__put_varint(p, a);
+    if (nvals > 1) p = ctrace__put_varint(p, b);
+  }
+  if (len) *len = (uint8_t)(p - len - 1);
   ctrace__event_commit(t, p);
+  return 1;
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_instant(ctrace_site *site, const char *name, int name_is_literal) {
@@ -3411,17 +3434,9 @@ CTRACE_API CTRACE__NOINSTR void ctrace_counter(ctrace_site *site, const char *na
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_counter_f(ctrace_site *site, const char *name, int name_is_literal, double value) {
-  ctrace__tstate *t;
-  uint32_t id;
-  uint8_t *p;
   uint64_t bits;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  id = name_is_literal ? ctrace__load_relaxed(&site->id) : 0;
-  if (!id && !(id = ctrace__site_id(t, site, name, name_is_literal))) return;
   memcpy(&bits, &value, 8);
-  p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_COUNTER_F), id);
-  ctrace__put_u64(p, bits);
-  ctrace__event_commit(t, p + 8);
+  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_COUNTER_F, CTRACE__F64, bits, 0);
 }
 
 /* The message is formatted straight into the thread's buffer, behind a
@@ -3457,7 +3472,7 @@ CTRACE_API CTRACE__NOINSTR void ctrace_log(ctrace_site *site, const char *catego
   ctrace__event_commit(t, p + n);
 }
 
-CTRACE_API CTRACE__NOINSTR void ctrace_thread_name(const char *name) {
+CTRACE_API CTRACE__NOINSTR CTRACE__RARE void ctrace_thread_name(const char *name) {
   ctrace__tstate *t = ctrace__state();
   char *copy;
   if (!t || !name) return;
@@ -3471,22 +3486,18 @@ CTRACE_API CTRACE__NOINSTR void ctrace_thread_name(const char *name) {
 }
 
 CTRACE_API CTRACE__NOINSTR uint64_t ctrace_task_begin(const char *name, const char *file, int line) {
-  ctrace__tstate *t;
-  uint32_t id;
+  ctrace_site at; /* the name's id by file and line, as for any name made at run time */
   uint64_t task;
-  uint8_t *p;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
-  if (!(id = ctrace__dynamic_id(t, file, (uint32_t)line, name))) return 0;
-  task = ctrace__add_u64(&ctrace__g.next_task, 1);
-  p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_TASK_BEGIN), id);
-  ctrace__event_commit(t, ctrace__put_varint(p, task));
-  return task;
+  if (!CTRACE__ON()) return 0;
+  at.file = file;
+  at.line = (uint32_t)line;
+  at.id = 0;
+  task = ctrace__add_u64(&ctrace__g.next_task, 1); /* a number a dropped event used is never missed */
+  return ctrace__site_event(&at, name, 0, CTRACE_EV_TASK_BEGIN, 1, task, 0) ? task : 0;
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_task_end(uint64_t id) {
-  ctrace__tstate *t;
-  if (!id || !CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  ctrace__event_commit(t, ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_TASK_END), id));
+  if (id) ctrace__site_event(NULL, NULL, 0, CTRACE_EV_TASK_END, 1, id, 0);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_gc_begin(ctrace_site *site, const char *reason, int reason_is_literal) {
@@ -3504,45 +3515,25 @@ CTRACE_API CTRACE__NOINSTR void ctrace_gc_end(void) {
     ctrace__add_u64(&ctrace__g.ms_num_gc, 1);
     ctrace__store_relaxed(&ctrace__g.ms_last_gc, ctrace__wall_ns());
   }
-  if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL)
-    ctrace__event_commit(t, ctrace__event_head(t, CTRACE_EV_GC_END));
+  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_GC_END, 0, 0, 0);
 }
 
 /* Waits are sized kinds (README: kinds 64-254 carry their length), so a
    reader that predates them skips them. */
-static CTRACE__NOINSTR void ctrace__wait_event(ctrace__tstate *t, uint32_t id) {
-  uint8_t tmp[10];
-  uint8_t *p = ctrace__event_head(t, CTRACE_EV_WAIT_BEGIN);
-  size_t n = (size_t)(ctrace__put_varint(tmp, id) - tmp);
-  *p++ = (uint8_t)n; /* n <= 5: a one-byte varint */
-  memcpy(p, tmp, n);
-  ctrace__event_commit(t, p + n);
-}
-
 CTRACE_API CTRACE__NOINSTR void ctrace_wait_begin(ctrace_site *site, const char *what, int what_is_literal) {
-  ctrace__tstate *t;
-  uint32_t id;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  id = what_is_literal ? ctrace__load_relaxed(&site->id) : 0;
-  if (!id && !(id = ctrace__site_id(t, site, what ? what : "", what_is_literal))) return;
-  ctrace__wait_event(t, id);
+  ctrace__site_event(site, what ? what : "", what_is_literal, CTRACE_EV_WAIT_BEGIN, 0, 0, 0);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_wait_begin_at(const char *what, const char *file, int line) {
-  ctrace__tstate *t;
-  uint32_t id;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  if (!(id = ctrace__dynamic_id(t, file ? file : "", (uint32_t)line, what ? what : ""))) return;
-  ctrace__wait_event(t, id);
+  ctrace_site at; /* as ctrace_task_begin's */
+  at.file = file ? file : "";
+  at.line = (uint32_t)line;
+  at.id = 0;
+  ctrace__site_event(&at, what ? what : "", 0, CTRACE_EV_WAIT_BEGIN, 0, 0, 0);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_wait_end(void) {
-  ctrace__tstate *t;
-  uint8_t *p;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  p = ctrace__event_head(t, CTRACE_EV_WAIT_END);
-  *p++ = 0; /* no fields */
-  ctrace__event_commit(t, p);
+  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_WAIT_END, 0, 0, 0);
 }
 
 /* >>memory ====================================================================
@@ -3661,7 +3652,7 @@ static CTRACE__NOINSTR void ctrace__blocks_init(ctrace__tstate *t) {
 /* Rebuild into cap slots with the given home, dropping tombstones. Owner
    only, under the table's lock. -1 if out of memory, -2 if a home by
    address gave a run longer than the probe limit (nothing changed). */
-static CTRACE__NOINSTR int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul) {
   ctrace__blockslot *slots = (ctrace__blockslot *)CTRACE_MEM_ALLOC(sizeof(ctrace__blockslot) * cap);
   ctrace__btable shape; /* the new home, for ctrace__block_home */
   uint32_t i, n = 0;
@@ -3833,7 +3824,7 @@ static CTRACE__NOINSTR int ctrace__block_forget(ctrace__tstate *t, uintptr_t k, 
 
 /* A thread is leaving: its table, live blocks and all, waits for the next
    thread. Called with reg_lock held. */
-static CTRACE__NOINSTR void ctrace__blocks_release(ctrace__tstate *t) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__blocks_release(ctrace__tstate *t) {
   if (!t->blocks || t->blocks == &ctrace__no_table) return;
   t->blocks->next_spare = ctrace__spare_tables;
   ctrace__spare_tables = t->blocks;
@@ -3965,14 +3956,12 @@ static CTRACE__NOINSTR void ctrace__block_event(uint8_t kind, const char *file, 
 }
 
 /* A MEM_PROBLEM event: what went wrong, at the call's site. */
-static CTRACE__NOINSTR void ctrace__mem_problem(const char *what, const char *file, uint32_t line, uintptr_t ptr) {
-  ctrace__tstate *t;
-  uint32_t id;
-  uint8_t *p;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) || !(id = ctrace__dynamic_id(t, file, line, what)))
-    return;
-  p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_MEM_PROBLEM), id);
-  ctrace__event_commit(t, ctrace__put_varint(p, (uint64_t)ptr));
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__mem_problem(const char *what, const char *file, uint32_t line, uintptr_t ptr) {
+  ctrace_site at; /* as ctrace_task_begin's */
+  at.file = file;
+  at.line = line;
+  at.id = 0;
+  ctrace__site_event(&at, what, 0, CTRACE_EV_MEM_PROBLEM, 1, (uint64_t)ptr, 0);
 }
 
 static CTRACE__NOINSTR void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
@@ -4181,7 +4170,7 @@ CTRACE__HOT volatile uint8_t *ctrace__map_at(uintptr_t a) {
 
 /* The node in *slot (n bytes, zeroed), made if missing; 0 if out of memory.
    Two threads may make one at once: the first to publish it wins. */
-static CTRACE__NOINSTR uintptr_t ctrace__map_node(volatile uintptr_t *slot, size_t n) {
+static CTRACE__NOINSTR CTRACE__RARE uintptr_t ctrace__map_node(volatile uintptr_t *slot, size_t n) {
   uintptr_t node = ctrace__load_acquire(slot);
   void *mem;
   if (node) return node;
@@ -4193,7 +4182,7 @@ static CTRACE__NOINSTR uintptr_t ctrace__map_node(volatile uintptr_t *slot, size
 }
 
 /* a's byte, its leaf made if missing; NULL if a cannot be mapped. */
-static CTRACE__NOINSTR volatile uint8_t *ctrace__map_make(uintptr_t a) {
+static CTRACE__NOINSTR CTRACE__RARE volatile uint8_t *ctrace__map_make(uintptr_t a) {
   uint64_t g;
   uintptr_t mid, leaf;
   if (!ctrace__map_index(a, &g) ||
@@ -4278,7 +4267,7 @@ CTRACE__COLD void ctrace__alloc_problem(volatile uint64_t *count, const char *wh
 #define CTRACE__DOUBLE_FREE_WHAT "double free of a ctrace block (not passed to free)"
 #define CTRACE__DOUBLE_REALLOC_WHAT "realloc of a freed ctrace block (refused)"
 
-static CTRACE__NOINSTR int ctrace__is_double_free(const void *ptr, volatile uint8_t *st) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__is_double_free(const void *ptr, volatile uint8_t *st) {
   uint8_t state = st ? ctrace__load_relaxed(st) : 0;
   return (state == CTRACE__BLK_FREED || state == CTRACE__BLK_FREED_FAR) && ctrace__still_freed(ptr, state);
 }
@@ -4402,7 +4391,7 @@ CTRACE_API CTRACE__NOINSTR void ctrace_free_event(ctrace_site *site, const void 
 
 /* What the program read, so the report can show the figures it printed at
    the moment it printed them (Go's chapter prints three such tables). */
-static CTRACE__NOINSTR void ctrace__memstats_event(ctrace__tstate *t, const ctrace_memstats *ms) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__memstats_event(ctrace__tstate *t, const ctrace_memstats *ms) {
   uint8_t tmp[30], *q = tmp;
   uint8_t *p = ctrace__event_head(t, CTRACE_EV_MEMSTATS);
   q = ctrace__put_varint(q, ms->alloc);
@@ -4413,7 +4402,7 @@ static CTRACE__NOINSTR void ctrace__memstats_event(ctrace__tstate *t, const ctra
   ctrace__event_commit(t, p + (q - tmp));
 }
 
-CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
+CTRACE_API CTRACE__NOINSTR CTRACE__RARE void ctrace_read_memstats(ctrace_memstats *ms) {
   ctrace__tstate *t;
   uint64_t total, mallocs, frees;
   int64_t live;
@@ -4735,7 +4724,7 @@ static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
   }
 }
 
-static CTRACE__NOINSTR size_t ctrace__file_header(uint8_t *h, size_t cap, int flags) {
+static CTRACE__NOINSTR CTRACE__RARE size_t ctrace__file_header(uint8_t *h, size_t cap, int flags) {
   char prog[200];
   size_t n, total;
   ctrace__program_name(prog, sizeof prog);
@@ -4762,7 +4751,7 @@ static CTRACE__NOINSTR size_t ctrace__file_header(uint8_t *h, size_t cap, int fl
 
 /* The counter's rate, measured against the monotonic clock over a few ms.
    Readers refine it with the sync chunks written during the trace. */
-static CTRACE__NOINSTR uint64_t ctrace__calibrate(void) {
+static CTRACE__NOINSTR CTRACE__RARE uint64_t ctrace__calibrate(void) {
   uint64_t t0, m0, t1, m1;
   ctrace__clock_pair(&t0, &m0);
   do {
@@ -4787,7 +4776,7 @@ static int ctrace__atexit_registered;
 
 static void ctrace__atexit(void);
 
-static CTRACE__NOINSTR void ctrace__session_defaults(ctrace_config *c) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__session_defaults(ctrace_config *c) {
   if (c->buffer_size == 0) c->buffer_size = 64u << 10;
   if (c->buffer_size < 1024) c->buffer_size = 1024;
   if (c->buffer_size > CTRACE__MAX_CHUNK / 2) c->buffer_size = CTRACE__MAX_CHUNK / 2;
@@ -4797,7 +4786,7 @@ static CTRACE__NOINSTR void ctrace__session_defaults(ctrace_config *c) {
 }
 
 /* Definitions of every site known so far, so a new file is self-contained. */
-static CTRACE__NOINSTR void ctrace__redefine_all_sites(void) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__redefine_all_sites(void) {
   uint32_t i;
   ctrace__lock(&ctrace__g.intern_lock);
   ctrace__g.defs_len = ctrace__g.defs_written = 0;
@@ -4807,7 +4796,7 @@ static CTRACE__NOINSTR void ctrace__redefine_all_sites(void) {
 }
 
 #if !defined(_WIN32)
-static CTRACE__NOINSTR void ctrace__after_fork_child(void) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__after_fork_child(void) {
   /* The child shares the parent's file descriptor: it must never write to
      it. The child stops tracing; it may start a session of its own. */
   ctrace__store_relaxed(&ctrace__active, 0);
@@ -4901,7 +4890,7 @@ CTRACE__COLD int ctrace__crash_trylock(ctrace__mutex *m, int ms) {
   return 0;
 }
 
-static CTRACE__NOINSTR void ctrace__crash_dump(int sig) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_dump(int sig) {
   static uint8_t end[CTRACE__CHUNK_HEADER + 64];
   ctrace__buf *b, fake;
   ctrace__tstate *t;
@@ -4961,7 +4950,7 @@ static CTRACE__NOINSTR void ctrace__crash_dump(int sig) {
 }
 
 /* The first thread to crash dumps; tracing stops for every thread. */
-static CTRACE__NOINSTR void ctrace__crash_now(int sig) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_now(int sig) {
   if (ctrace__g.running && !ctrace__g.flight && ctrace__g.fd >= 0 && ctrace__spin_try(&ctrace__crashing)) {
     ctrace__store_relaxed(&ctrace__active, 0);
     ctrace__crash_dump(sig);
@@ -4984,7 +4973,7 @@ CTRACE__COLD void ctrace__on_fatal(int sig, siginfo_t *info, void *uc) {
   if (!info || info->si_code <= 0 || sig == SIGABRT) raise(sig);
 }
 
-static CTRACE__NOINSTR void ctrace__crash_hooks(int on) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_hooks(int on) {
   size_t i;
   if (on && !ctrace__hooks_installed) {
     struct sigaction sa;
@@ -5035,7 +5024,7 @@ static CTRACE__NOINSTR void __cdecl ctrace__on_abort(int sig) {
   raise(SIGABRT);
 }
 
-static CTRACE__NOINSTR void ctrace__crash_hooks(int on) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_hooks(int on) {
   if (on && !ctrace__hooks_installed) {
     ctrace__old_filter = SetUnhandledExceptionFilter(ctrace__on_exception);
     ctrace__old_abort = signal(SIGABRT, ctrace__on_abort);
@@ -5460,13 +5449,13 @@ static CTRACE__NOINSTR void ctrace__fn_session(const ctrace_config *c) {
    the session from starting, with a line on stderr naming the variable:
    a trace recorded with a setting other than the one asked for would
    mislead, and the program runs on untraced. */
-static CTRACE__NOINSTR int ctrace__env_bad(const char *name, const char *value, const char *want) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__env_bad(const char *name, const char *value, const char *want) {
   fprintf(stderr, "ctrace: %s=%s: %s; tracing not started\n", name, value, want);
   return -1;
 }
 
 /* A whole decimal number in [lo, hi] into *out when the variable is set. */
-static CTRACE__NOINSTR int ctrace__env_u32(const char *name, uint32_t lo, uint32_t hi, uint32_t *out) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__env_u32(const char *name, uint32_t lo, uint32_t hi, uint32_t *out) {
   const char *s = getenv(name);
   char *end;
   unsigned long long v;
@@ -5483,7 +5472,7 @@ static CTRACE__NOINSTR int ctrace__env_u32(const char *name, uint32_t lo, uint32
 }
 
 /* One of several words into *out (its index) when the variable is set. */
-static CTRACE__NOINSTR int ctrace__env_word(const char *name, const char *const *words, const char *want,
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__env_word(const char *name, const char *const *words, const char *want,
                                             int *out) {
   const char *s = getenv(name);
   int i;
@@ -5496,7 +5485,7 @@ static CTRACE__NOINSTR int ctrace__env_word(const char *name, const char *const 
   return ctrace__env_bad(name, s, want);
 }
 
-static CTRACE__NOINSTR int ctrace__env_config(ctrace_config *c) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__env_config(ctrace_config *c) {
   static const char *const clocks[] = {"auto", "cpu", "monotonic", NULL}; /* enum ctrace_clock_choice */
   static const char *const modes[] = {"auto", "thread", "writer", NULL};  /* enum ctrace_write_mode */
   uint32_t v = 0;
@@ -5636,7 +5625,7 @@ CTRACE__COLD void ctrace__write_end(int fd, int status, int sig) {
   ctrace__write_small(fd, CTRACE__CH_END, p, (size_t)(e - p), ts);
 }
 
-static CTRACE__NOINSTR void ctrace__free_list_release(void) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__free_list_release(void) {
   ctrace__buf *b, *n;
   for (b = ctrace__g.free_list; b; b = n) {
     n = b->next;
@@ -5717,7 +5706,7 @@ static CTRACE__NOINSTR void ctrace__atexit(void) {
   if (ctrace__g.running) ctrace__stop_with(2);
 }
 
-CTRACE_API CTRACE__NOINSTR int ctrace_flush(void) {
+CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_flush(void) {
   int rc;
   ctrace__once();
   ctrace__lock(&ctrace__g.session_lock);
@@ -5783,7 +5772,7 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_flight_dump(const char *path)
   return rc;
 }
 
-CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *out) {
+CTRACE_API CTRACE__NOINSTR CTRACE__RARE void ctrace_session_stats_get(ctrace_session_stats *out) {
   if (!out) return;
   ctrace__once();
   memset(out, 0, sizeof *out);
