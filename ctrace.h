@@ -1764,8 +1764,10 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
 #define CTRACE__RARE __attribute__((cold))
 #if defined(__clang__)
 #define CTRACE__SMALL __attribute__((minsize)) /* code that runs a few times a second: its size counts */
+#define CTRACE__ROLLED _Pragma("clang loop unroll(disable)") /* a loop of a few turns kept one copy */
 #else
 #define CTRACE__SMALL
+#define CTRACE__ROLLED
 #endif
 #elif defined(_MSC_VER)
 #define CTRACE__HOT static __forceinline
@@ -1774,6 +1776,7 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
 #define CTRACE__LINE_ALIGNED
 #define CTRACE__RARE
 #define CTRACE__SMALL
+#define CTRACE__ROLLED
 #else
 #define CTRACE__HOT static inline
 #define CTRACE__COLD static
@@ -1781,6 +1784,7 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
 #define CTRACE__LINE_ALIGNED
 #define CTRACE__RARE
 #define CTRACE__SMALL
+#define CTRACE__ROLLED
 #endif
 /* Some arithmetic wraps on purpose, modulo 2^N as C defines it for unsigned
    types: a hash, a CRC, a checksum. A function that does says so with
@@ -1862,6 +1866,21 @@ typedef pthread_once_t ctrace__once_flag_t;
 
 #ifdef CTRACE_IMPLEMENTATION
 #define CTRACE__RECORDER_PLATFORM 1
+/* Decimal numbers in and out without stdio (/proc files, the environment,
+   the messages about it): the recorder stays small (README: drop-in size). */
+static CTRACE__NOINSTR CTRACE__SMALL char *ctrace__put_dec(char *out, uint64_t v) {
+  char digits[20];
+  size_t k = 0;
+  do digits[k++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  while (k) *out++ = digits[--k];
+  return out;
+}
+/* The digits at s into *v, UINT64_MAX if too many; where they end. */
+static CTRACE__NOINSTR CTRACE__SMALL const char *ctrace__get_dec(const char *s, uint64_t *v) {
+  for (*v = 0; *s >= '0' && *s <= '9'; s++)
+    *v = *v > (UINT64_MAX - 9) / 10 ? UINT64_MAX : *v * 10 + (uint64_t)(*s - '0');
+  return s;
+}
 /* ---- threads, locks, condition variables, once (recorder only) ---- */
 #if defined(_WIN32)
 typedef CRITICAL_SECTION ctrace__mutex;
@@ -1984,27 +2003,40 @@ static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, ui
 /* How long a thread has waited for a core (runnable, not running): Linux's
    schedstat, so a loaded machine is not mistaken for a blocked thread. -1
    where not known. */
-static CTRACE__NOINSTR CTRACE__SMALL int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) {
 #if defined(__linux__)
-  /* No stdio here: the recorder stays small (README: drop-in size). */
-  char path[64] = "/proc/self/task/", digits[24], buf[96], *p = buf;
-  size_t k = 0, at = 16;
+/* The number in field `field` (from 0; fields are separated by spaces) of a
+   small /proc file; -1 if there is none. */
+static CTRACE__NOINSTR CTRACE__SMALL int ctrace__proc_number(const char *path, int field, uint64_t *out) {
+  char buf[128];
+  const char *p = buf;
   long n;
-  int fd, field = 0;
-  do digits[k++] = (char)('0' + os_tid % 10); while ((os_tid /= 10) != 0);
-  while (k) path[at++] = digits[--k];
-  memcpy(path + at, "/schedstat", 11);
-  if ((fd = open(path, O_RDONLY)) < 0) return -1;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
   n = (long)read(fd, buf, sizeof buf - 1);
   close(fd);
   if (n <= 0) return -1;
   buf[n] = 0;
-  for (*ns = 0; *p; ++p) { /* "run_ns delay_ns slices": the second field */
-    if (*p == ' ') field++;
-    else if (field == 1 && *p >= '0' && *p <= '9') *ns = *ns * 10 + (uint64_t)(*p - '0');
-    if (field == 2) return 0;
+  while (field-- > 0 && *p) {
+    while (*p && *p != ' ') p++;
+    if (*p) p++;
   }
-  return field == 1 ? 0 : -1;
+  if (*p < '0' || *p > '9') return -1;
+  ctrace__get_dec(p, out);
+  return 0;
+}
+/* /proc/self/task/TID/leaf into path (64 bytes: leaf is a short name). */
+static CTRACE__NOINSTR CTRACE__SMALL void ctrace__task_file(char *path, uint64_t os_tid, const char *leaf) {
+  char *p = ctrace__put_dec(path + 16, os_tid);
+  memcpy(path, "/proc/self/task/", 16);
+  *p++ = '/';
+  memcpy(p, leaf, strlen(leaf) + 1);
+}
+#endif
+static CTRACE__NOINSTR CTRACE__SMALL int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) {
+#if defined(__linux__)
+  char path[64];
+  ctrace__task_file(path, os_tid, "schedstat");
+  return ctrace__proc_number(path, 1, ns); /* "run_ns delay_ns slices" */
 #else
   (void)os_tid;
   *ns = 0;
@@ -2142,17 +2174,9 @@ static CTRACE__NOINSTR int ctrace__file_write(int fd, const void *p, size_t n) {
 
 static CTRACE__NOINSTR CTRACE__RARE uint64_t ctrace__rss_bytes(void) {
 #if defined(__linux__)
-  char buf[128];
-  long n;
-  unsigned long long pages = 0, resident = 0;
-  int fd = open("/proc/self/statm", O_RDONLY);
-  if (fd < 0) return 0;
-  n = (long)read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  if (sscanf(buf, "%llu %llu", &pages, &resident) != 2) return 0;
-  return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+  uint64_t resident;
+  if (ctrace__proc_number("/proc/self/statm", 1, &resident) != 0) return 0; /* "size resident ..." in pages */
+  return resident * (uint64_t)sysconf(_SC_PAGESIZE);
 #elif defined(__APPLE__)
   mach_task_basic_info_data_t info;
   mach_msg_type_number_t count = MACH_TASK_BASIC_INFO_COUNT;
@@ -2757,9 +2781,10 @@ static CTRACE__NOINSTR CTRACE__RARE size_t ctrace__os_thread_name(const ctrace__
 #if defined(__linux__)
   if (t->os_tid == (uint64_t)getpid()) {
     char prog[256];
-    const char *base;
+    const char *base = prog, *c;
     ctrace__program_name(prog, sizeof prog);
-    base = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
+    for (c = prog; *c; c++)
+      if (*c == '/') base = c + 1;
     if (*base) {
       n = strlen(base) < cap - 1 ? strlen(base) : cap - 1;
       memcpy(out, base, n);
@@ -2767,7 +2792,7 @@ static CTRACE__NOINSTR CTRACE__RARE size_t ctrace__os_thread_name(const ctrace__
     } else n = ctrace__read_line("/proc/self/comm", out, cap);
   } else {
     char path[64], process[64];
-    snprintf(path, sizeof path, "/proc/self/task/%llu/comm", (unsigned long long)t->os_tid);
+    ctrace__task_file(path, t->os_tid, "comm");
     n = ctrace__read_line(path, out, cap);
     if (n && ctrace__read_line("/proc/self/comm", process, sizeof process) == n && memcmp(process, out, n) == 0)
       n = 0;
@@ -3396,29 +3421,32 @@ CTRACE_API CTRACE__NOINSTR CTRACE__LINE_ALIGNED void ctrace_zone_end(void) {
 /* Every event but zones, allocations and logs takes this one path (one
    copy of the checks and the time stamp, not one per entry point: README's
    drop-in size): the name's id when there is a site (a made-up one for a
-   name at a file and line), then nvals varints, or with CTRACE__F64 a's 8
-   bytes (a double's). A sized kind (64 and up) gets its length, which its
-   few fields keep to one byte. 1 if the event was written. */
-#define CTRACE__F64 3
-CTRACE__SHARED int ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind, int nvals,
-                               uint64_t a, uint64_t b) {
+   name at a file and line), then n varints from v (at most 3), or with
+   CTRACE__F64 v[0]'s 8 bytes (a double's). A sized kind (64 and up) gets its
+   length, which these few fields keep to one byte. 1 if the event was
+   written. */
+#define CTRACE__F64 (-1)
+CTRACE__SHARED int ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind,
+                                      const uint64_t *v, int n) {
   ctrace__tstate *t;
-  uint32_t id = 0;
+  uint64_t f[4]; /* the varints: the id, then v's */
   uint8_t *p, *len = NULL;
+  int i, k = 0;
   if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
   if (site) {
-    id = literal ? ctrace__load_relaxed(&site->id) : 0;
-    if (!id && !(id = ctrace__site_id(t, site, name, literal))) return 0;
+    f[0] = literal ? ctrace__load_relaxed(&site->id) : 0;
+    if (!f[0] && !(f[0] = ctrace__site_id(t, site, name, literal))) return 0;
+    k = 1;
   }
+  CTRACE__ROLLED
+  for (i = 0; i < n; i++) f[k++] = v[i];
   p = ctrace__event_head(t, kind);
   if (kind & CTRACE__KIND_SIZED) len = p++;
-  if (site) p = ctrace__put_varint(p, id);
-  if (nvals == CTRACE__F64) {
-    ctrace__put_u64(p, a);
+  CTRACE__ROLLED
+  for (i = 0; i < k; i++) p = ctrace__put_varint(p, f[i]);
+  if (n == CTRACE__F64) {
+    ctrace__put_u64(p, v[0]);
     p += 8;
-  } else {
-    if (nvals > 0) p = ctrace__put_varint(p, a);
-    if (nvals > 1) p = ctrace__put_varint(p, b);
   }
   if (len) *len = (uint8_t)(p - len - 1);
   ctrace__event_commit(t, p);
@@ -3426,17 +3454,18 @@ CTRACE__SHARED int ctrace__site_event(ctrace_site *site, const char *name, int l
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_instant(ctrace_site *site, const char *name, int name_is_literal) {
-  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_INSTANT, 0, 0, 0);
+  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_INSTANT, NULL, 0);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_counter(ctrace_site *site, const char *name, int name_is_literal, int64_t value) {
-  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_COUNTER, 1, ctrace__zigzag(value), 0);
+  uint64_t v = ctrace__zigzag(value);
+  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_COUNTER, &v, 1);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_counter_f(ctrace_site *site, const char *name, int name_is_literal, double value) {
   uint64_t bits;
   memcpy(&bits, &value, 8);
-  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_COUNTER_F, CTRACE__F64, bits, 0);
+  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_COUNTER_F, &bits, CTRACE__F64);
 }
 
 /* The message is formatted straight into the thread's buffer, behind a
@@ -3493,17 +3522,17 @@ CTRACE_API CTRACE__NOINSTR uint64_t ctrace_task_begin(const char *name, const ch
   at.line = (uint32_t)line;
   at.id = 0;
   task = ctrace__add_u64(&ctrace__g.next_task, 1); /* a number a dropped event used is never missed */
-  return ctrace__site_event(&at, name, 0, CTRACE_EV_TASK_BEGIN, 1, task, 0) ? task : 0;
+  return ctrace__site_event(&at, name, 0, CTRACE_EV_TASK_BEGIN, &task, 1) ? task : 0;
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_task_end(uint64_t id) {
-  if (id) ctrace__site_event(NULL, NULL, 0, CTRACE_EV_TASK_END, 1, id, 0);
+  if (id) ctrace__site_event(NULL, NULL, 0, CTRACE_EV_TASK_END, &id, 1);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_gc_begin(ctrace_site *site, const char *reason, int reason_is_literal) {
   ctrace__tstate *t = ctrace__state();
   if (t) t->gc_begin_ns = ctrace__mono_ns();
-  ctrace__site_event(site, reason ? reason : "", reason_is_literal, CTRACE_EV_GC_BEGIN, 0, 0, 0);
+  ctrace__site_event(site, reason ? reason : "", reason_is_literal, CTRACE_EV_GC_BEGIN, NULL, 0);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_gc_end(void) {
@@ -3515,13 +3544,13 @@ CTRACE_API CTRACE__NOINSTR void ctrace_gc_end(void) {
     ctrace__add_u64(&ctrace__g.ms_num_gc, 1);
     ctrace__store_relaxed(&ctrace__g.ms_last_gc, ctrace__wall_ns());
   }
-  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_GC_END, 0, 0, 0);
+  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_GC_END, NULL, 0);
 }
 
 /* Waits are sized kinds (README: kinds 64-254 carry their length), so a
    reader that predates them skips them. */
 CTRACE_API CTRACE__NOINSTR void ctrace_wait_begin(ctrace_site *site, const char *what, int what_is_literal) {
-  ctrace__site_event(site, what ? what : "", what_is_literal, CTRACE_EV_WAIT_BEGIN, 0, 0, 0);
+  ctrace__site_event(site, what ? what : "", what_is_literal, CTRACE_EV_WAIT_BEGIN, NULL, 0);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_wait_begin_at(const char *what, const char *file, int line) {
@@ -3529,11 +3558,11 @@ CTRACE_API CTRACE__NOINSTR void ctrace_wait_begin_at(const char *what, const cha
   at.file = file ? file : "";
   at.line = (uint32_t)line;
   at.id = 0;
-  ctrace__site_event(&at, what ? what : "", 0, CTRACE_EV_WAIT_BEGIN, 0, 0, 0);
+  ctrace__site_event(&at, what ? what : "", 0, CTRACE_EV_WAIT_BEGIN, NULL, 0);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_wait_end(void) {
-  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_WAIT_END, 0, 0, 0);
+  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_WAIT_END, NULL, 0);
 }
 
 /* >>memory ====================================================================
@@ -3958,10 +3987,11 @@ static CTRACE__NOINSTR void ctrace__block_event(uint8_t kind, const char *file, 
 /* A MEM_PROBLEM event: what went wrong, at the call's site. */
 static CTRACE__NOINSTR CTRACE__RARE void ctrace__mem_problem(const char *what, const char *file, uint32_t line, uintptr_t ptr) {
   ctrace_site at; /* as ctrace_task_begin's */
+  uint64_t v = (uint64_t)ptr;
   at.file = file;
   at.line = line;
   at.id = 0;
-  ctrace__site_event(&at, what, 0, CTRACE_EV_MEM_PROBLEM, 1, (uint64_t)ptr, 0);
+  ctrace__site_event(&at, what, 0, CTRACE_EV_MEM_PROBLEM, &v, 1);
 }
 
 static CTRACE__NOINSTR void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
@@ -4389,22 +4419,9 @@ CTRACE_API CTRACE__NOINSTR void ctrace_free_event(ctrace_site *site, const void 
   if (ptr) ctrace__track_free((uintptr_t)ptr, site->file, site->line);
 }
 
-/* What the program read, so the report can show the figures it printed at
-   the moment it printed them (Go's chapter prints three such tables). */
-static CTRACE__NOINSTR CTRACE__RARE void ctrace__memstats_event(ctrace__tstate *t, const ctrace_memstats *ms) {
-  uint8_t tmp[30], *q = tmp;
-  uint8_t *p = ctrace__event_head(t, CTRACE_EV_MEMSTATS);
-  q = ctrace__put_varint(q, ms->alloc);
-  q = ctrace__put_varint(q, ms->total_alloc);
-  q = ctrace__put_varint(q, ms->num_gc);
-  *p++ = (uint8_t)(q - tmp); /* <= 30: a one-byte varint */
-  memcpy(p, tmp, (size_t)(q - tmp));
-  ctrace__event_commit(t, p + (q - tmp));
-}
-
 CTRACE_API CTRACE__NOINSTR CTRACE__RARE void ctrace_read_memstats(ctrace_memstats *ms) {
   ctrace__tstate *t;
-  uint64_t total, mallocs, frees;
+  uint64_t total, mallocs, frees, v[3];
   int64_t live;
   if (!ms) return;
   ctrace__once();
@@ -4436,7 +4453,12 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE void ctrace_read_memstats(ctrace_memstat
   ms->rss = ctrace__rss_bytes();
   ms->untracked_frees = ctrace__load_relaxed(&ctrace__untracked_frees);
   ms->double_frees = ctrace__load_relaxed(&ctrace__double_frees);
-  if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) ctrace__memstats_event(t, ms);
+  /* what the program read, so the report can show the figures it printed at
+     the moment it printed them (Go's chapter prints three such tables) */
+  v[0] = ms->alloc;
+  v[1] = ms->total_alloc;
+  v[2] = ms->num_gc;
+  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_MEMSTATS, v, 3);
 }
 
 /* A thread is exiting: its last events go to the writer, its state away. */
@@ -5449,62 +5471,82 @@ static CTRACE__NOINSTR void ctrace__fn_session(const ctrace_config *c) {
    the session from starting, with a line on stderr naming the variable:
    a trace recorded with a setting other than the one asked for would
    mislead, and the program runs on untraced. */
-static CTRACE__NOINSTR CTRACE__RARE int ctrace__env_bad(const char *name, const char *value, const char *want) {
-  fprintf(stderr, "ctrace: %s=%s: %s; tracing not started\n", name, value, want);
-  return -1;
+/* "ctrace: NAME=VALUE: why; tracing not started" on stderr, the pieces
+   written as they are (no stdio: README's drop-in size). */
+static CTRACE__NOINSTR CTRACE__RARE CTRACE__SMALL void ctrace__not_started(const char *name, const char *value, const char *why) {
+  const char *piece[6];
+  size_t i;
+  piece[0] = "ctrace: ";
+  piece[1] = name;
+  piece[2] = "=";
+  piece[3] = value;
+  piece[4] = ": ";
+  piece[5] = why;
+  for (i = 0; i < 6; i++) (void)ctrace__file_write(2, piece[i], strlen(piece[i]));
+  (void)ctrace__file_write(2, "; tracing not started\n", 22);
 }
 
-/* A whole decimal number in [lo, hi] into *out when the variable is set. */
-static CTRACE__NOINSTR CTRACE__RARE int ctrace__env_u32(const char *name, uint32_t lo, uint32_t hi, uint32_t *out) {
-  const char *s = getenv(name);
-  char *end;
-  unsigned long long v;
-  char want[96];
-  if (!s) return 0;
-  errno = 0;
-  v = strtoull(s, &end, 10);
-  if (*s < '0' || *s > '9' || errno || *end || v < lo || v > hi) {
-    snprintf(want, sizeof want, "expected a whole number from %u to %u", (unsigned)lo, (unsigned)hi);
-    return ctrace__env_bad(name, s, want);
-  }
-  *out = (uint32_t)v;
-  return 0;
-}
+/* The numbers the environment may set, named in order in the string below
+   (no table of pointers, which a position-independent program would have to
+   relocate): a field the config left at 0 takes the variable's value, a
+   whole number in [lo, hi] (if_zero stands for 0 where 0 means something
+   else in the config). */
+typedef struct {
+  size_t field;
+  uint32_t lo, hi, if_zero;
+} ctrace__env_number;
 
-/* One of several words into *out (its index) when the variable is set. */
-static CTRACE__NOINSTR CTRACE__RARE int ctrace__env_word(const char *name, const char *const *words, const char *want,
-                                            int *out) {
-  const char *s = getenv(name);
-  int i;
-  if (!s) return 0;
-  for (i = 0; words[i]; i++)
-    if (strcmp(s, words[i]) == 0) {
-      *out = i;
-      return 0;
+static CTRACE__NOINSTR CTRACE__RARE CTRACE__SMALL int ctrace__env_config(ctrace_config *c) {
+  static const char num_names[] =
+      "CTRACE_BUFFER_SIZE\0CTRACE_FLUSH_MS\0CTRACE_MAX_BUFFERS\0CTRACE_RSS_MS\0CTRACE_CATCH_FATAL\0"
+      "CTRACE_FUNCTION_MIN_NS";
+  static const ctrace__env_number nums[] = {
+      {offsetof(ctrace_config, buffer_size), 1024, CTRACE__MAX_CHUNK / 2, 0},
+      {offsetof(ctrace_config, flush_period_ms), 1, 3600000, 0},
+      {offsetof(ctrace_config, max_buffers), 1, 1u << 20, 0},
+      {offsetof(ctrace_config, rss_sample_ms), 0, 3600000, 0},
+      {offsetof(ctrace_config, catch_fatal_signals), 0, 1, 0}, /* an int: the same size */
+      {offsetof(ctrace_config, function_min_ns), 0, 1000000000u, CTRACE_FUNCTION_MIN_NONE}};
+  /* the words of enum ctrace_clock_choice and enum ctrace_write_mode, in
+     order, each list ended by an empty word */
+  static const char word_names[2][18] = {"CTRACE_CLOCK", "CTRACE_WRITE_MODE"};
+  static const char words[2][24] = {"auto\0cpu\0monotonic", "auto\0thread\0writer"};
+  static const char word_lists[2][32] = {"expected auto, cpu or monotonic", "expected auto, thread or writer"};
+  const char *name = num_names;
+  int *choice[2];
+  size_t i;
+  for (i = 0; i < sizeof nums / sizeof nums[0]; i++, name += strlen(name) + 1) {
+    const char *s = getenv(name), *end;
+    uint32_t v;
+    uint64_t n;
+    memcpy(&v, (char *)c + nums[i].field, sizeof v);
+    if (!s || v) continue;
+    end = ctrace__get_dec(s, &n);
+    if (end == s || *end || n < nums[i].lo || n > nums[i].hi) {
+      char range[64], *p = range;
+      memcpy(p, "expected a whole number from ", 29);
+      p = ctrace__put_dec(p + 29, nums[i].lo);
+      memcpy(p, " to ", 4);
+      *ctrace__put_dec(p + 4, nums[i].hi) = 0;
+      ctrace__not_started(name, s, range);
+      return -1;
     }
-  return ctrace__env_bad(name, s, want);
-}
-
-static CTRACE__NOINSTR CTRACE__RARE int ctrace__env_config(ctrace_config *c) {
-  static const char *const clocks[] = {"auto", "cpu", "monotonic", NULL}; /* enum ctrace_clock_choice */
-  static const char *const modes[] = {"auto", "thread", "writer", NULL};  /* enum ctrace_write_mode */
-  uint32_t v = 0;
-  if (!c->buffer_size && ctrace__env_u32("CTRACE_BUFFER_SIZE", 1024, CTRACE__MAX_CHUNK / 2, &c->buffer_size)) return -1;
-  if (!c->flush_period_ms && ctrace__env_u32("CTRACE_FLUSH_MS", 1, 3600000, &c->flush_period_ms)) return -1;
-  if (!c->max_buffers && ctrace__env_u32("CTRACE_MAX_BUFFERS", 1, 1u << 20, &c->max_buffers)) return -1;
-  if (!c->rss_sample_ms && ctrace__env_u32("CTRACE_RSS_MS", 0, 3600000, &c->rss_sample_ms)) return -1;
-  if (!c->catch_fatal_signals) {
-    if (ctrace__env_u32("CTRACE_CATCH_FATAL", 0, 1, &v)) return -1;
-    c->catch_fatal_signals = (int)v;
+    v = n ? (uint32_t)n : nums[i].if_zero;
+    memcpy((char *)c + nums[i].field, &v, sizeof v);
   }
-  if (!c->function_min_ns && getenv("CTRACE_FUNCTION_MIN_NS")) {
-    if (ctrace__env_u32("CTRACE_FUNCTION_MIN_NS", 0, 1000000000u, &v)) return -1;
-    c->function_min_ns = v ? v : CTRACE_FUNCTION_MIN_NONE;
+  choice[0] = &c->clock;
+  choice[1] = &c->write_mode;
+  for (i = 0; i < 2; i++) {
+    const char *s = getenv(word_names[i]), *w = words[i];
+    int k;
+    if (!s || *choice[i]) continue; /* AUTO is 0 in both */
+    for (k = 0; *w && strcmp(s, w) != 0; k++) w += strlen(w) + 1;
+    if (!*w) {
+      ctrace__not_started(word_names[i], s, word_lists[i]);
+      return -1;
+    }
+    *choice[i] = k;
   }
-  if (c->clock == CTRACE_CLOCK_AUTO &&
-      ctrace__env_word("CTRACE_CLOCK", clocks, "expected auto, cpu or monotonic", &c->clock)) return -1;
-  if (c->write_mode == CTRACE_WRITE_AUTO &&
-      ctrace__env_word("CTRACE_WRITE_MODE", modes, "expected auto, thread or writer", &c->write_mode)) return -1;
   return 0;
 }
 
@@ -5521,7 +5563,7 @@ __attribute__((constructor)) static CTRACE__NOINSTR void ctrace__env_start(void)
   if (!p || !*p) return;
   rc = ctrace_start(p);
   if (rc < 0 && rc != CTRACE_E_INVALID) /* INVALID: the variable at fault said so */
-    fprintf(stderr, "ctrace: CTRACE_FILE=%s: %s; tracing not started\n", p, ctrace_strerror(rc));
+    ctrace__not_started("CTRACE_FILE", p, ctrace_strerror(rc));
 }
 #endif
 
