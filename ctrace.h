@@ -1753,14 +1753,16 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
    The hottest entry points (zone begin and end, the allocator's quick
    paths) start on a cache line, so their speed does not hang on where the
    linker puts them: 16 bytes off one, bench_memory measured the allocator's
-   same code 0.08x slower. CTRACE__SHARED is code that several entry points
-   call, kept one copy (a call costs less than the size: README's drop-in
-   size). */
+   same code 0.08x slower. They are called, as from any other file, also in
+   the file that has the implementation: clang would inline a copy of them
+   into each caller there (gcc did not). CTRACE__SHARED is code that several
+   entry points call, kept one copy (a call costs less than the size:
+   README's drop-in size). */
 #if defined(__GNUC__) || defined(__clang__)
 #define CTRACE__HOT static inline __attribute__((always_inline, no_instrument_function))
 #define CTRACE__COLD static __attribute__((noinline, cold, no_instrument_function))
 #define CTRACE__SHARED static __attribute__((noinline, no_instrument_function))
-#define CTRACE__LINE_ALIGNED __attribute__((aligned(64)))
+#define CTRACE__LINE_ALIGNED __attribute__((aligned(64), noinline))
 #define CTRACE__RARE __attribute__((cold))
 #if defined(__clang__)
 #define CTRACE__SMALL __attribute__((minsize)) /* code that runs a few times a second: its size counts */
@@ -3641,7 +3643,9 @@ CTRACE__HOT uint32_t ctrace__block_home(const ctrace__btable *b, uintptr_t k) {
   return ctrace__home_index(k, b->mul, b->mask);
 }
 
-static CTRACE__NOINSTR void ctrace__spin_lock(volatile long *lock) {
+/* The lock is held: spin, now and then letting the holder run. Out of
+   line, so the lock's every user does not carry a copy. */
+CTRACE__COLD void ctrace__spin_wait(volatile long *lock) {
   unsigned spins = 0;
   while (!ctrace__spin_try(lock)) {
     if (++spins > 64) {
@@ -3651,10 +3655,13 @@ static CTRACE__NOINSTR void ctrace__spin_lock(volatile long *lock) {
   }
 }
 
-/* The calling thread's table, made or adopted on first use. */
-static CTRACE__NOINSTR ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
+CTRACE__HOT void ctrace__spin_lock(volatile long *lock) {
+  if (!ctrace__spin_try(lock)) ctrace__spin_wait(lock);
+}
+
+/* The calling thread's first table: adopted, or made. */
+CTRACE__COLD ctrace__btable *ctrace__blocks_first(ctrace__tstate *t) {
   ctrace__btable *b;
-  if (t->blocks != &ctrace__no_table) return t->blocks;
   ctrace__lock(&ctrace__g.reg_lock);
   b = ctrace__spare_tables;
   if (b) {
@@ -3671,6 +3678,11 @@ static CTRACE__NOINSTR ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
   t->blocks = b ? b : &ctrace__no_table;
   ctrace__blocks_seen(t);
   return b;
+}
+
+/* The calling thread's table, made or adopted on first use. */
+CTRACE__HOT ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
+  return t->blocks != &ctrace__no_table ? t->blocks : ctrace__blocks_first(t);
 }
 
 static CTRACE__NOINSTR void ctrace__blocks_init(ctrace__tstate *t) {
@@ -3957,13 +3969,12 @@ static CTRACE__NOINSTR uint32_t ctrace__call_site_id(ctrace__tstate *t, const ch
 CTRACE__COLD void ctrace__block_event_general(uint8_t kind, const char *file, uint32_t line, uintptr_t ptr,
                                               uint64_t size) {
   ctrace__tstate *t;
-  uint32_t id;
-  uint8_t *p;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) || !(id = ctrace__call_site_id(t, file, line)))
+  uint64_t v[3]; /* the site's id (no name: not ctrace__site_event's kind of site), the block */
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) || !(v[0] = ctrace__call_site_id(t, file, line)))
     return;
-  p = ctrace__put_varint(ctrace__event_head(t, kind), id);
-  p = ctrace__put_varint(p, (uint64_t)ptr);
-  ctrace__event_commit(t, ctrace__put_varint(p, size));
+  v[1] = (uint64_t)ptr;
+  v[2] = size;
+  ctrace__site_event(NULL, NULL, 0, kind, v, 3);
 }
 
 /* The same when the CPU counter is the clock, the buffer has room and the
@@ -3985,7 +3996,7 @@ static CTRACE__NOINSTR void ctrace__block_event(uint8_t kind, const char *file, 
 }
 
 /* A MEM_PROBLEM event: what went wrong, at the call's site. */
-static CTRACE__NOINSTR CTRACE__RARE void ctrace__mem_problem(const char *what, const char *file, uint32_t line, uintptr_t ptr) {
+CTRACE__COLD void ctrace__mem_problem(const char *what, const char *file, uint32_t line, uintptr_t ptr) {
   ctrace_site at; /* as ctrace_task_begin's */
   uint64_t v = (uint64_t)ptr;
   at.file = file;
@@ -4912,13 +4923,25 @@ CTRACE__COLD int ctrace__crash_trylock(ctrace__mutex *m, int ms) {
   return 0;
 }
 
+/* The end marker's fields at e (at most 50 bytes): how the trace ended and
+   what was lost; its time in *ts. Their end. */
+CTRACE__COLD uint8_t *ctrace__end_fields(uint8_t *e, int status, int sig, uint64_t *ts) {
+  uint64_t mono;
+  ctrace__clock_pair(ts, &mono);
+  e = ctrace__put_varint(e, (uint64_t)status);
+  e = ctrace__put_varint(e, (uint64_t)sig);
+  e = ctrace__put_varint(e, mono);
+  e = ctrace__put_varint(e, ctrace__g.events_lost);
+  return ctrace__put_varint(e, ctrace__g.chunks_lost);
+}
+
 static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_dump(int sig) {
   static uint8_t end[CTRACE__CHUNK_HEADER + 64];
   ctrace__buf *b, fake;
   ctrace__tstate *t;
   int fd = ctrace__g.fd, budget = 200;
   uint8_t *e;
-  uint64_t ts, mono;
+  uint64_t ts;
   /* The other threads, the writer among them, keep running while this
      handler works: hold the file lock (no chunk half-written under us) and
      every thread's lock (no steal or seal moves events between a thread's
@@ -4956,13 +4979,7 @@ static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_dump(int sig) {
     fake.base_ts = t->copied_ts;
     ctrace__crash_write(fd, &fake);
   }
-  ctrace__clock_pair(&ts, &mono);
-  e = end + CTRACE__CHUNK_HEADER;
-  e = ctrace__put_varint(e, 1);
-  e = ctrace__put_varint(e, (uint64_t)sig);
-  e = ctrace__put_varint(e, mono);
-  e = ctrace__put_varint(e, ctrace__g.events_lost);
-  e = ctrace__put_varint(e, ctrace__g.chunks_lost);
+  e = ctrace__end_fields(end + CTRACE__CHUNK_HEADER, 1, sig, &ts);
   memset(&fake, 0, sizeof fake);
   fake.data = end + CTRACE__CHUNK_HEADER;
   fake.len = (uint32_t)(e - fake.data);
@@ -5656,14 +5673,9 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_start_with(const char *path, 
 
 /* The end marker: how the trace ended and what was lost. */
 CTRACE__COLD void ctrace__write_end(int fd, int status, int sig) {
-  uint8_t p[64], *e = p;
-  uint64_t ts, mono;
-  ctrace__clock_pair(&ts, &mono);
-  e = ctrace__put_varint(e, (uint64_t)status);
-  e = ctrace__put_varint(e, (uint64_t)sig);
-  e = ctrace__put_varint(e, mono);
-  e = ctrace__put_varint(e, ctrace__g.events_lost);
-  e = ctrace__put_varint(e, ctrace__g.chunks_lost);
+  uint8_t p[64];
+  uint64_t ts;
+  uint8_t *e = ctrace__end_fields(p, status, sig, &ts);
   ctrace__write_small(fd, CTRACE__CH_END, p, (size_t)(e - p), ts);
 }
 
