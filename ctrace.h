@@ -1955,7 +1955,7 @@ static CTRACE__NOINSTR void ctrace__cond_wait_ms(ctrace__cond *c, ctrace__mutex 
   pthread_cond_timedwait(c, m, &ts);
 }
 typedef struct { void (*fn)(void *); void *arg; } ctrace__thread_start;
-static CTRACE__NOINSTR void *ctrace__thread_trampoline(void *p) {
+static CTRACE__NOINSTR CTRACE__RARE void *ctrace__thread_trampoline(void *p) {
   ctrace__thread_start st = *(ctrace__thread_start *)p;
   sigset_t all;
   CTRACE_MEM_FREE(p);
@@ -2698,7 +2698,7 @@ CTRACE__HOT uint64_t ctrace__now(void) {
    rate derived from two pairs (the start and a sync point, or the two ends
    of the calibration) is only as good as they are: 10 us off over the
    calibration's 1 ms is a 1% error in every time of a cut trace. */
-static CTRACE__NOINSTR void ctrace__clock_pair(uint64_t *ticks, uint64_t *mono) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__clock_pair(uint64_t *ticks, uint64_t *mono) {
   uint64_t best = UINT64_MAX;
   int i;
   *ticks = ctrace__now();
@@ -3995,6 +3995,13 @@ static CTRACE__NOINSTR void ctrace__block_event(uint8_t kind, const char *file, 
   ctrace__event_commit(t, ctrace__put_varint(p, size));
 }
 
+/* A block freed, its counters and its event: one copy for every way but
+   ctrace_free's own. */
+CTRACE__SHARED void ctrace__count_free(ctrace__tstate *t, uintptr_t k, uint64_t size, const char *file, uint32_t line) {
+  ctrace__note_free(t, size);
+  ctrace__block_event(CTRACE_EV_FREE, file, line, k, size);
+}
+
 /* A MEM_PROBLEM event: what went wrong, at the call's site. */
 CTRACE__COLD void ctrace__mem_problem(const char *what, const char *file, uint32_t line, uintptr_t ptr) {
   ctrace_site at; /* as ctrace_task_begin's */
@@ -4015,8 +4022,7 @@ static CTRACE__NOINSTR void ctrace__track_alloc(uintptr_t ptr, uint64_t size, co
   }
   if (rc > 0) { /* the old block at this address was released behind ctrace's back */
     ctrace__mem_problem("allocation at a live address (freed outside ctrace?)", file, line, ptr);
-    ctrace__note_free(t, old);
-    ctrace__block_event(CTRACE_EV_FREE, file, line, ptr, old);
+    ctrace__count_free(t, ptr, old, file, line);
   }
   ctrace__note_alloc(t, size);
   ctrace__block_event(CTRACE_EV_ALLOC, file, line, ptr, size);
@@ -4030,8 +4036,7 @@ static CTRACE__NOINSTR int ctrace__track_free(uintptr_t ptr, const char *file, u
     ctrace__mem_problem("free of a pointer that is not live (double free or untracked)", file, line, ptr);
     return 0;
   }
-  ctrace__note_free(t, size);
-  ctrace__block_event(CTRACE_EV_FREE, file, line, ptr, size);
+  ctrace__count_free(t, ptr, size, file, line);
   return 1;
 }
 
@@ -4243,8 +4248,7 @@ CTRACE__COLD void ctrace__own_alloc_slow(uintptr_t k, uint64_t size, const char 
 }
 
 CTRACE__COLD void ctrace__own_free_slow(uintptr_t k, uint64_t size, const char *file, int line) {
-  ctrace__note_free(ctrace__state(), size);
-  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, k, size);
+  ctrace__count_free(ctrace__state(), k, size, file, (uint32_t)line);
 }
 
 /* Make r (size + CTRACE__HDR bytes from malloc, calloc or realloc) a live
@@ -4284,16 +4288,21 @@ CTRACE_API CTRACE__NOINSTR void *ctrace_malloc_at(size_t size, const char *file,
   return p ? p : ctrace__unmapped_block(r, size, file, line);
 }
 
+/* ctrace__own_block, or the unmapped way, for the allocator's less frequent
+   calls (calloc, realloc): one copy of it, not one in each. */
+CTRACE__SHARED void *ctrace__own_block_any(uint8_t *r, size_t size, const char *file, int line) {
+  void *p = ctrace__own_block(r, size, file, line);
+  return p ? p : ctrace__unmapped_block(r, size, file, line);
+}
+
 CTRACE_API CTRACE__NOINSTR void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line) {
   uint8_t *r = NULL;
-  void *p;
   if (!size || n <= (SIZE_MAX - CTRACE__HDR - CTRACE__MIN_BLOCK) / size) r = (uint8_t *)calloc(1, ctrace__real_size(n * size));
   if (!r) {
     errno = ENOMEM;
     return NULL;
   }
-  p = ctrace__own_block(r, n * size, file, line);
-  return p ? p : ctrace__unmapped_block(r, n * size, file, line);
+  return ctrace__own_block_any(r, n * size, file, line);
 }
 
 /* A MEM_PROBLEM of the allocator's, counted for ctrace_read_memstats too. */
@@ -4328,8 +4337,7 @@ static CTRACE__NOINSTR int ctrace__realloc_recorded(void *ptr, size_t size, cons
     *out = NULL;
     return 1;
   }
-  ctrace__note_free(t, old);
-  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, addr, old);
+  ctrace__count_free(t, addr, old, file, (uint32_t)line);
   if (q) ctrace__track_alloc((uintptr_t)q, size, file, (uint32_t)line);
   *out = q;
   return 1;
@@ -4355,8 +4363,7 @@ CTRACE__COLD void ctrace__free_other(void *ptr, volatile uint8_t *st, const char
   uint64_t size = 0;
   if (!ptr) return;
   if ((t = ctrace__state()) != NULL && ctrace__block_forget(t, (uintptr_t)ptr, &size)) {
-    ctrace__note_free(t, size);
-    ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, (uintptr_t)ptr, size);
+    ctrace__count_free(t, (uintptr_t)ptr, size, file, (uint32_t)line);
     free(ptr);
   } else if (ctrace__is_double_free(ptr, st)) {
     ctrace__alloc_problem(&ctrace__double_frees, CTRACE__DOUBLE_FREE_WHAT, file, line, ptr);
@@ -4375,7 +4382,6 @@ CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const
   uint64_t old;
   uintptr_t addr = (uintptr_t)ptr; /* ptr itself is not to be used once realloc has it */
   size_t off;
-  void *p;
   if (!ptr) return ctrace_malloc_at(size, file, line);
   st = ctrace__map_at((uintptr_t)ptr);
   if (!st || ctrace__load_relaxed(st) != CTRACE__BLK_LIVE) return ctrace__realloc_other(ptr, st, size, file, line);
@@ -4398,10 +4404,8 @@ CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const
   }
   if (ctrace__real_size(size) >= CTRACE__HDR + off + sizeof word) /* the copy has the tag: the program's bytes back */
     memcpy(q + CTRACE__HDR + off, word, sizeof word);
-  ctrace__note_free(ctrace__state(), old);
-  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, addr, old);
-  p = ctrace__own_block(q, size, file, line);
-  return p ? p : ctrace__unmapped_block(q, size, file, line);
+  ctrace__count_free(ctrace__state(), addr, old, file, (uint32_t)line);
+  return ctrace__own_block_any(q, size, file, line);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_free_at(void *ptr, const char *file, int line) {
@@ -4926,13 +4930,16 @@ CTRACE__COLD int ctrace__crash_trylock(ctrace__mutex *m, int ms) {
 /* The end marker's fields at e (at most 50 bytes): how the trace ended and
    what was lost; its time in *ts. Their end. */
 CTRACE__COLD uint8_t *ctrace__end_fields(uint8_t *e, int status, int sig, uint64_t *ts) {
-  uint64_t mono;
-  ctrace__clock_pair(ts, &mono);
-  e = ctrace__put_varint(e, (uint64_t)status);
-  e = ctrace__put_varint(e, (uint64_t)sig);
-  e = ctrace__put_varint(e, mono);
-  e = ctrace__put_varint(e, ctrace__g.events_lost);
-  return ctrace__put_varint(e, ctrace__g.chunks_lost);
+  uint64_t f[5];
+  int i;
+  f[0] = (uint64_t)status;
+  f[1] = (uint64_t)sig;
+  ctrace__clock_pair(ts, &f[2]); /* the monotonic time */
+  f[3] = ctrace__g.events_lost;
+  f[4] = ctrace__g.chunks_lost;
+  CTRACE__ROLLED
+  for (i = 0; i < 5; i++) e = ctrace__put_varint(e, f[i]);
+  return e;
 }
 
 static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_dump(int sig) {
@@ -5574,7 +5581,7 @@ static CTRACE__NOINSTR CTRACE__RARE CTRACE__SMALL int ctrace__env_config(ctrace_
    defines CTRACE_NO_ENV_START where it compiles the implementation to keep
    its sessions to its own calls. The preload library has its own start
    (>>preload). */
-__attribute__((constructor)) static CTRACE__NOINSTR void ctrace__env_start(void) {
+__attribute__((constructor)) static CTRACE__NOINSTR CTRACE__RARE void ctrace__env_start(void) {
   const char *p = getenv("CTRACE_FILE");
   int rc;
   if (!p || !*p) return;
