@@ -3342,37 +3342,23 @@ CTRACE__HOT uint8_t *ctrace__event_head_cpu(ctrace__tstate *t, uint8_t kind) {
 
 CTRACE__HOT void ctrace__event_commit(ctrace__tstate *t, uint8_t *p) { ctrace__store_release(&t->pos, p); }
 
-/* CPU samples (CTRACE_EV_THREAD_CPU) are sized: the measured thread's id
-   and its CPU ns. Written by the writer thread for every recording thread,
-   and by a thread for itself as it joins a session (the base its first
-   period is measured from) and as it exits (its last). */
-CTRACE__COLD CTRACE__SMALL uint8_t *ctrace__cpu_event(ctrace__tstate *t, uint32_t tid, uint64_t cpu_ns,
-                                                  int has_delay, uint64_t delay_ns) {
-  uint64_t field[3];
-  uint8_t tmp[32], *e = tmp;
-  uint8_t *p = ctrace__event_head(t, CTRACE_EV_THREAD_CPU);
-  size_t n, i;
-  field[0] = tid;
-  field[1] = cpu_ns;
-  field[2] = delay_ns;
-  for (i = 0; i < 2u + (has_delay ? 1u : 0u); i++) e = ctrace__put_varint(e, field[i]);
-  n = (size_t)(e - tmp);
-  *p++ = (uint8_t)n; /* n <= 25: a one-byte varint */
-  memcpy(p, tmp, n);
-  return p + n;
-}
+/* CPU samples (CTRACE_EV_THREAD_CPU) are sized: the measured thread's id,
+   its CPU ns and, where known, how long it waited for a core. Written by
+   the writer thread for every recording thread, and by a thread for itself
+   as it joins a session (the base its first period is measured from) and as
+   it exits (its last), through ctrace__site_event (below). */
+static int ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind, const uint64_t *v, int n);
 
 /* Room for a CPU sample besides the event about to be written. */
-#define CTRACE__CPU_EVENT_MAX 48
+#define CTRACE__CPU_EVENT_MAX CTRACE__MAX_FIXED_EVENT /* what ctrace__site_event asks */
 
 CTRACE__COLD CTRACE__SMALL void ctrace__cpu_sample_self(ctrace__tstate *t, size_t need) {
-  uint64_t ns, delay;
-  int has_delay;
+  uint64_t v[3];
   if (ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF) return;
   if ((uintptr_t)t->pos + need + CTRACE__CPU_EVENT_MAX > ctrace__load_relaxed(&t->limit)) return;
-  if (ctrace__cpu_clock_read(&t->cpu_clock, &ns) != 0) return;
-  has_delay = ctrace__run_delay(t->os_tid, &delay) == 0;
-  ctrace__event_commit(t, ctrace__cpu_event(t, t->tid, ns, has_delay, delay));
+  if (ctrace__cpu_clock_read(&t->cpu_clock, &v[1]) != 0) return;
+  v[0] = t->tid;
+  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_THREAD_CPU, v, ctrace__run_delay(t->os_tid, &v[2]) == 0 ? 3 : 2);
 }
 
 /* ---- the instrumentation entry points ---- */
@@ -4689,9 +4675,9 @@ static CTRACE__NOINSTR void ctrace__sample_rss(void) {
    measured. The clocks are read under reg_lock, so no state goes away
    meanwhile; events are recorded after it, a batch at a time. */
 CTRACE__COLD CTRACE__SMALL void ctrace__sample_cpu(void) {
-  struct { uint32_t tid; int has_delay; uint64_t ns, delay; } got[32];
+  struct { uint64_t v[3]; int n; } got[32]; /* a sample's fields: as ctrace__cpu_sample_self's */
   uint32_t n, i, skip = 0, more = 1;
-  ctrace__tstate *t, *self;
+  ctrace__tstate *t;
   if (ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF) return;
   while (more) {
     n = 0;
@@ -4700,17 +4686,16 @@ CTRACE__COLD CTRACE__SMALL void ctrace__sample_cpu(void) {
     for (t = ctrace__g.states, i = 0; t; t = t->next) {
       if (t->session != ctrace__g.session || !t->tid || i++ < skip) continue;
       if (n == 32) { more = 1; break; }
-      if (ctrace__cpu_clock_read(&t->cpu_clock, &got[n].ns) == 0) {
-        got[n].has_delay = ctrace__run_delay(t->os_tid, &got[n].delay) == 0;
-        got[n++].tid = t->tid;
+      if (ctrace__cpu_clock_read(&t->cpu_clock, &got[n].v[1]) == 0) {
+        got[n].v[0] = t->tid;
+        got[n].n = ctrace__run_delay(t->os_tid, &got[n].v[2]) == 0 ? 3 : 2;
+        n++;
       }
       skip++;
     }
     ctrace__unlock(&ctrace__g.reg_lock);
-    for (i = 0; i < n; i++) {
-      if (!CTRACE__ON() || !(self = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-      ctrace__event_commit(self, ctrace__cpu_event(self, got[i].tid, got[i].ns, got[i].has_delay, got[i].delay));
-    }
+    for (i = 0; i < n; i++)
+      if (!ctrace__site_event(NULL, NULL, 0, CTRACE_EV_THREAD_CPU, got[i].v, got[i].n)) return;
   }
 }
 
