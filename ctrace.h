@@ -1918,7 +1918,7 @@ static CTRACE__NOINSTR void ctrace__thread_join(ctrace__thread_handle h) { WaitF
 static CTRACE__NOINSTR uint64_t ctrace__os_thread_id(void) { return (uint64_t)GetCurrentThreadId(); }
 /* Thread CPU clocks are not read here yet: traces say "not recorded". */
 typedef struct { int ok; } ctrace__cpu_clock;
-static CTRACE__NOINSTR CTRACE__RARE void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
+static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
 static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) { (void)c; *ns = 0; return -1; }
 static CTRACE__NOINSTR int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) { (void)os_tid; *ns = 0; return -1; }
 static CTRACE__NOINSTR uint32_t ctrace__pid(void) { return (uint32_t)GetCurrentProcessId(); }
@@ -1988,7 +1988,7 @@ static CTRACE__NOINSTR uint64_t ctrace__os_thread_id(void) {
    (the writer's samples), where POSIX thread CPU clocks exist. */
 #if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__)
 typedef struct { clockid_t id; int ok; } ctrace__cpu_clock;
-static CTRACE__NOINSTR CTRACE__RARE void ctrace__cpu_clock_self(ctrace__cpu_clock *c) {
+static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) {
   c->ok = pthread_getcpuclockid(pthread_self(), &c->id) == 0;
 }
 static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) {
@@ -1999,7 +1999,7 @@ static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, ui
 }
 #else
 typedef struct { int ok; } ctrace__cpu_clock;
-static CTRACE__NOINSTR CTRACE__RARE void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
+static CTRACE__NOINSTR void ctrace__cpu_clock_self(ctrace__cpu_clock *c) { c->ok = 0; }
 static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, uint64_t *ns) { (void)c; *ns = 0; return -1; }
 #endif
 /* How long a thread has waited for a core (runnable, not running): Linux's
@@ -2174,7 +2174,7 @@ static CTRACE__NOINSTR int ctrace__file_write(int fd, const void *p, size_t n) {
   return 0;
 }
 
-static CTRACE__NOINSTR CTRACE__RARE uint64_t ctrace__rss_bytes(void) {
+static CTRACE__NOINSTR uint64_t ctrace__rss_bytes(void) {
 #if defined(__linux__)
   uint64_t resident;
   if (ctrace__proc_number("/proc/self/statm", 1, &resident) != 0) return 0; /* "size resident ..." in pages */
@@ -2777,7 +2777,7 @@ static CTRACE__NOINSTR CTRACE__RARE size_t ctrace__read_line(const char *path, c
    a session. A thread's OS name that is only the one it inherited from the
    process is not a name of its own: such a thread stays unnamed. Linux
    only for now (elsewhere every such thread stays unnamed). */
-static CTRACE__NOINSTR CTRACE__RARE size_t ctrace__os_thread_name(const ctrace__tstate *t, char *out, size_t cap) {
+static CTRACE__NOINSTR size_t ctrace__os_thread_name(const ctrace__tstate *t, char *out, size_t cap) {
   size_t n = 0;
   out[0] = 0;
 #if defined(__linux__)
@@ -4214,7 +4214,7 @@ static CTRACE__NOINSTR CTRACE__RARE uintptr_t ctrace__map_node(volatile uintptr_
 }
 
 /* a's byte, its leaf made if missing; NULL if a cannot be mapped. */
-static CTRACE__NOINSTR CTRACE__RARE volatile uint8_t *ctrace__map_make(uintptr_t a) {
+static CTRACE__NOINSTR volatile uint8_t *ctrace__map_make(uintptr_t a) {
   uint64_t g;
   uintptr_t mid, leaf;
   if (!ctrace__map_index(a, &g) ||
@@ -4981,7 +4981,7 @@ static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_dump(int sig) {
 }
 
 /* The first thread to crash dumps; tracing stops for every thread. */
-static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_now(int sig) {
+static CTRACE__NOINSTR void ctrace__crash_now(int sig) {
   if (ctrace__g.running && !ctrace__g.flight && ctrace__g.fd >= 0 && ctrace__spin_try(&ctrace__crashing)) {
     ctrace__store_relaxed(&ctrace__active, 0);
     ctrace__crash_dump(sig);
@@ -5671,7 +5671,7 @@ CTRACE__COLD void ctrace__write_end(int fd, int status, int sig) {
   ctrace__write_small(fd, CTRACE__CH_END, p, (size_t)(e - p), ts);
 }
 
-static CTRACE__NOINSTR CTRACE__RARE void ctrace__free_list_release(void) {
+static CTRACE__NOINSTR void ctrace__free_list_release(void) {
   ctrace__buf *b, *n;
   for (b = ctrace__g.free_list; b; b = n) {
     n = b->next;
