@@ -4172,7 +4172,7 @@ CTRACE__HOT size_t ctrace__real_size(size_t size) {
 #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
 __attribute__((no_sanitize("address")))
 #endif
-static CTRACE__NOINSTR int ctrace__still_freed(const void *p, uint8_t state) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__still_freed(const void *p, uint8_t state) {
   const volatile unsigned char *at = (const volatile unsigned char *)p + (state == CTRACE__BLK_FREED_FAR ? 16 : 0);
   uint64_t v, tag = ctrace__freed_tag((uintptr_t)p);
   unsigned char bytes[8];
