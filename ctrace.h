@@ -3347,7 +3347,7 @@ CTRACE__HOT void ctrace__event_commit(ctrace__tstate *t, uint8_t *p) { ctrace__s
    the writer thread for every recording thread, and by a thread for itself
    as it joins a session (the base its first period is measured from) and as
    it exits (its last), through ctrace__site_event (below). */
-static int ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind, const void *v, int n);
+static int ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind, const uint64_t *v, int n);
 
 /* Room for a CPU sample besides the event about to be written. */
 #define CTRACE__CPU_EVENT_MAX CTRACE__MAX_FIXED_EVENT /* what ctrace__site_event asks */
@@ -3410,50 +3410,31 @@ CTRACE_API CTRACE__NOINSTR CTRACE__LINE_ALIGNED void ctrace_zone_end(void) {
    copy of the checks and the time stamp, not one per entry point: README's
    drop-in size): the name's id when there is a site (a made-up one for a
    name at a file and line), then n varints from v (at most 3), or with
-   CTRACE__F64 v[0]'s 8 bytes (a double's), or with CTRACE__TEXT the message
-   v (a ctrace__text) describes. A sized kind (64 and up) gets its length,
-   which these few fields keep to one byte. 1 if the event was written. */
+   CTRACE__F64 v[0]'s 8 bytes (a double's). A sized kind (64 and up) gets its
+   length, which these few fields keep to one byte. 1 if the event was
+   written. */
 #define CTRACE__F64 (-1)
-#define CTRACE__TEXT (-2)
-/* A log's message: len bytes that fmt and ap make, after their length in a
-   padded varint of three bytes (so its size is known before they are). */
-typedef struct {
-  const char *fmt;
-  va_list *ap;
-  uint32_t len;
-} ctrace__text;
-
 CTRACE__SHARED int ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind,
-                                      const void *v, int n) {
-  const uint64_t *num = (const uint64_t *)v;
-  const ctrace__text *text = (const ctrace__text *)v;
+                                      const uint64_t *v, int n) {
   ctrace__tstate *t;
   uint64_t f[4]; /* the varints: the id, then v's */
   uint8_t *p, *len = NULL;
   int i, k = 0;
-  if (!CTRACE__ON() ||
-      !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT + (n == CTRACE__TEXT ? 4 + (size_t)text->len + 1 : 0))))
-    return 0;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
   if (site) {
     f[0] = literal ? ctrace__load_relaxed(&site->id) : 0;
     if (!f[0] && !(f[0] = ctrace__site_id(t, site, name, literal))) return 0;
     k = 1;
   }
   CTRACE__ROLLED
-  for (i = 0; i < n; i++) f[k++] = num[i];
+  for (i = 0; i < n; i++) f[k++] = v[i];
   p = ctrace__event_head(t, kind);
   if (kind & CTRACE__KIND_SIZED) len = p++;
   CTRACE__ROLLED
   for (i = 0; i < k; i++) p = ctrace__put_varint(p, f[i]);
   if (n == CTRACE__F64) {
-    ctrace__put_u64(p, num[0]);
+    ctrace__put_u64(p, v[0]);
     p += 8;
-  } else if (n == CTRACE__TEXT) {
-    p[0] = (uint8_t)(0x80 | (text->len & 0x7f));
-    p[1] = (uint8_t)(0x80 | ((text->len >> 7) & 0x7f));
-    p[2] = (uint8_t)((text->len >> 14) & 0x7f);
-    vsnprintf((char *)p + 3, text->len + 1, text->fmt, *text->ap); /* the len bytes and a NUL not kept */
-    p += 3 + text->len;
   }
   if (len) *len = (uint8_t)(p - len - 1);
   ctrace__event_commit(t, p);
@@ -3478,8 +3459,9 @@ CTRACE_API CTRACE__NOINSTR void ctrace_counter_f(ctrace_site *site, const char *
 /* The message is formatted straight into the thread's buffer, behind a
    three-byte length (a padded varint, so its size is known in advance). */
 CTRACE_API CTRACE__NOINSTR void ctrace_log(ctrace_site *site, const char *category, int category_is_literal, const char *fmt, ...) {
-  ctrace__text text;
-  uint32_t max_msg;
+  ctrace__tstate *t;
+  uint32_t id, room, max_msg;
+  uint8_t *p, *lenp;
   va_list ap;
   int n;
   char small[1];
@@ -3490,12 +3472,21 @@ CTRACE_API CTRACE__NOINSTR void ctrace_log(ctrace_site *site, const char *catego
   n = vsnprintf(small, sizeof small, fmt, ap);
   va_end(ap);
   if (n < 0) n = 0;
-  text.fmt = fmt;
-  text.ap = &ap;
-  text.len = (uint32_t)n > max_msg ? max_msg : (uint32_t)n;
+  if ((uint32_t)n > max_msg) n = (int)max_msg;
+  if (!(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT + 4 + (size_t)n + 1))) return;
+  id = category_is_literal ? ctrace__load_relaxed(&site->id) : 0;
+  if (!id && !(id = ctrace__site_id(t, site, category, category_is_literal))) return;
+  p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_LOG), id);
+  lenp = p;
+  p += 3;
+  room = (uint32_t)n + 1;
   va_start(ap, fmt);
-  ctrace__site_event(site, category, category_is_literal, CTRACE_EV_LOG, &text, CTRACE__TEXT);
+  vsnprintf((char *)p, room, fmt, ap); /* writes n bytes and a NUL we do not keep */
   va_end(ap);
+  lenp[0] = (uint8_t)(0x80 | (n & 0x7f));
+  lenp[1] = (uint8_t)(0x80 | ((n >> 7) & 0x7f));
+  lenp[2] = (uint8_t)((n >> 14) & 0x7f);
+  ctrace__event_commit(t, p + n);
 }
 
 CTRACE_API CTRACE__NOINSTR CTRACE__RARE void ctrace_thread_name(const char *name) {
