@@ -4214,7 +4214,7 @@ static CTRACE__NOINSTR CTRACE__RARE uintptr_t ctrace__map_node(volatile uintptr_
 }
 
 /* a's byte, its leaf made if missing; NULL if a cannot be mapped. */
-static CTRACE__NOINSTR volatile uint8_t *ctrace__map_make(uintptr_t a) {
+static CTRACE__NOINSTR CTRACE__RARE volatile uint8_t *ctrace__map_make(uintptr_t a) {
   uint64_t g;
   uintptr_t mid, leaf;
   if (!ctrace__map_index(a, &g) ||
