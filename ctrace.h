@@ -1753,29 +1753,40 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
    The hottest entry points (zone begin and end, the allocator's quick
    paths) start on a cache line, so their speed does not hang on where the
    linker puts them: 16 bytes off one, bench_memory measured the allocator's
-   same code 0.08x slower. */
+   same code 0.08x slower. They are called, as from any other file, also in
+   the file that has the implementation: clang would inline a copy of them
+   into each caller there (gcc did not). CTRACE__SHARED is code that several
+   entry points call, kept one copy (a call costs less than the size:
+   README's drop-in size). */
 #if defined(__GNUC__) || defined(__clang__)
 #define CTRACE__HOT static inline __attribute__((always_inline, no_instrument_function))
 #define CTRACE__COLD static __attribute__((noinline, cold, no_instrument_function))
-#define CTRACE__LINE_ALIGNED __attribute__((aligned(64)))
+#define CTRACE__SHARED static __attribute__((noinline, no_instrument_function))
+#define CTRACE__LINE_ALIGNED __attribute__((aligned(64), noinline))
 #define CTRACE__RARE __attribute__((cold))
 #if defined(__clang__)
 #define CTRACE__SMALL __attribute__((minsize)) /* code that runs a few times a second: its size counts */
+#define CTRACE__ROLLED _Pragma("clang loop unroll(disable)") /* a loop of a few turns kept one copy */
 #else
 #define CTRACE__SMALL
+#define CTRACE__ROLLED
 #endif
 #elif defined(_MSC_VER)
 #define CTRACE__HOT static __forceinline
 #define CTRACE__COLD static __declspec(noinline)
+#define CTRACE__SHARED static __declspec(noinline)
 #define CTRACE__LINE_ALIGNED
 #define CTRACE__RARE
 #define CTRACE__SMALL
+#define CTRACE__ROLLED
 #else
 #define CTRACE__HOT static inline
 #define CTRACE__COLD static
+#define CTRACE__SHARED static
 #define CTRACE__LINE_ALIGNED
 #define CTRACE__RARE
 #define CTRACE__SMALL
+#define CTRACE__ROLLED
 #endif
 /* Some arithmetic wraps on purpose, modulo 2^N as C defines it for unsigned
    types: a hash, a CRC, a checksum. A function that does says so with
@@ -1787,10 +1798,11 @@ static CTRACE__NOINSTR int ctrace__cpuid(unsigned leaf, unsigned *a, unsigned *b
 #else
 #define CTRACE__WRAPS
 #endif
-/* CTRACE__RARE marks what runs once a session or once a process (start,
-   stop, headers, table set-up, the crash handler), like CTRACE__COLD for
-   static functions: gcc then optimises it for size, which keeps what a
-   recording program gains under 40 kB (clang shrinks it less). */
+/* CTRACE__RARE marks what runs once a session, a thread or a process, or
+   on an error (start, stop, headers, table set-up, names, the environment,
+   fork, the crash handler), like CTRACE__COLD but still inlined where it is
+   called once: gcc then optimises it for size, which keeps what a recording
+   program gains under 40 kB (clang shrinks it less). */
 
 /* ---- atomics ---- */
 #if defined(__GNUC__) || defined(__clang__)
@@ -1856,6 +1868,21 @@ typedef pthread_once_t ctrace__once_flag_t;
 
 #ifdef CTRACE_IMPLEMENTATION
 #define CTRACE__RECORDER_PLATFORM 1
+/* Decimal numbers in and out without stdio (/proc files, the environment,
+   the messages about it): the recorder stays small (README: drop-in size). */
+static CTRACE__NOINSTR CTRACE__SMALL char *ctrace__put_dec(char *out, uint64_t v) {
+  char digits[20];
+  size_t k = 0;
+  do digits[k++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  while (k) *out++ = digits[--k];
+  return out;
+}
+/* The digits at s into *v, UINT64_MAX if too many; where they end. */
+static CTRACE__NOINSTR CTRACE__SMALL const char *ctrace__get_dec(const char *s, uint64_t *v) {
+  for (*v = 0; *s >= '0' && *s <= '9'; s++)
+    *v = *v > (UINT64_MAX - 9) / 10 ? UINT64_MAX : *v * 10 + (uint64_t)(*s - '0');
+  return s;
+}
 /* ---- threads, locks, condition variables, once (recorder only) ---- */
 #if defined(_WIN32)
 typedef CRITICAL_SECTION ctrace__mutex;
@@ -1877,7 +1904,7 @@ static CTRACE__NOINSTR unsigned __stdcall ctrace__thread_trampoline(void *p) {
   st.fn(st.arg);
   return 0;
 }
-static CTRACE__NOINSTR int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
   ctrace__thread_start *st = (ctrace__thread_start *)CTRACE_MEM_ALLOC(sizeof *st);
   uintptr_t t;
   if (!st) return -1;
@@ -1928,7 +1955,7 @@ static CTRACE__NOINSTR void ctrace__cond_wait_ms(ctrace__cond *c, ctrace__mutex 
   pthread_cond_timedwait(c, m, &ts);
 }
 typedef struct { void (*fn)(void *); void *arg; } ctrace__thread_start;
-static CTRACE__NOINSTR void *ctrace__thread_trampoline(void *p) {
+static CTRACE__NOINSTR CTRACE__RARE void *ctrace__thread_trampoline(void *p) {
   ctrace__thread_start st = *(ctrace__thread_start *)p;
   sigset_t all;
   CTRACE_MEM_FREE(p);
@@ -1938,7 +1965,7 @@ static CTRACE__NOINSTR void *ctrace__thread_trampoline(void *p) {
   st.fn(st.arg);
   return NULL;
 }
-static CTRACE__NOINSTR int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__thread_create(ctrace__thread_handle *h, void (*fn)(void *), void *arg) {
   ctrace__thread_start *st = (ctrace__thread_start *)CTRACE_MEM_ALLOC(sizeof *st);
   if (!st) return -1;
   st->fn = fn; st->arg = arg;
@@ -1978,27 +2005,40 @@ static CTRACE__NOINSTR int ctrace__cpu_clock_read(const ctrace__cpu_clock *c, ui
 /* How long a thread has waited for a core (runnable, not running): Linux's
    schedstat, so a loaded machine is not mistaken for a blocked thread. -1
    where not known. */
-static CTRACE__NOINSTR CTRACE__SMALL int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) {
 #if defined(__linux__)
-  /* No stdio here: the recorder stays small (README: drop-in size). */
-  char path[64] = "/proc/self/task/", digits[24], buf[96], *p = buf;
-  size_t k = 0, at = 16;
+/* The number in field `field` (from 0; fields are separated by spaces) of a
+   small /proc file; -1 if there is none. */
+static CTRACE__NOINSTR CTRACE__SMALL int ctrace__proc_number(const char *path, int field, uint64_t *out) {
+  char buf[128];
+  const char *p = buf;
   long n;
-  int fd, field = 0;
-  do digits[k++] = (char)('0' + os_tid % 10); while ((os_tid /= 10) != 0);
-  while (k) path[at++] = digits[--k];
-  memcpy(path + at, "/schedstat", 11);
-  if ((fd = open(path, O_RDONLY)) < 0) return -1;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
   n = (long)read(fd, buf, sizeof buf - 1);
   close(fd);
   if (n <= 0) return -1;
   buf[n] = 0;
-  for (*ns = 0; *p; ++p) { /* "run_ns delay_ns slices": the second field */
-    if (*p == ' ') field++;
-    else if (field == 1 && *p >= '0' && *p <= '9') *ns = *ns * 10 + (uint64_t)(*p - '0');
-    if (field == 2) return 0;
+  while (field-- > 0 && *p) {
+    while (*p && *p != ' ') p++;
+    if (*p) p++;
   }
-  return field == 1 ? 0 : -1;
+  if (*p < '0' || *p > '9') return -1;
+  ctrace__get_dec(p, out);
+  return 0;
+}
+/* /proc/self/task/TID/leaf into path (64 bytes: leaf is a short name). */
+static CTRACE__NOINSTR CTRACE__SMALL void ctrace__task_file(char *path, uint64_t os_tid, const char *leaf) {
+  char *p = ctrace__put_dec(path + 16, os_tid);
+  memcpy(path, "/proc/self/task/", 16);
+  *p++ = '/';
+  memcpy(p, leaf, strlen(leaf) + 1);
+}
+#endif
+static CTRACE__NOINSTR CTRACE__SMALL int ctrace__run_delay(uint64_t os_tid, uint64_t *ns) {
+#if defined(__linux__)
+  char path[64];
+  ctrace__task_file(path, os_tid, "schedstat");
+  return ctrace__proc_number(path, 1, ns); /* "run_ns delay_ns slices" */
 #else
   (void)os_tid;
   *ns = 0;
@@ -2136,17 +2176,9 @@ static CTRACE__NOINSTR int ctrace__file_write(int fd, const void *p, size_t n) {
 
 static CTRACE__NOINSTR uint64_t ctrace__rss_bytes(void) {
 #if defined(__linux__)
-  char buf[128];
-  long n;
-  unsigned long long pages = 0, resident = 0;
-  int fd = open("/proc/self/statm", O_RDONLY);
-  if (fd < 0) return 0;
-  n = (long)read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  if (sscanf(buf, "%llu %llu", &pages, &resident) != 2) return 0;
-  return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+  uint64_t resident;
+  if (ctrace__proc_number("/proc/self/statm", 1, &resident) != 0) return 0; /* "size resident ..." in pages */
+  return resident * (uint64_t)sysconf(_SC_PAGESIZE);
 #elif defined(__APPLE__)
   mach_task_basic_info_data_t info;
   mach_msg_type_number_t count = MACH_TASK_BASIC_INFO_COUNT;
@@ -2170,7 +2202,7 @@ static CTRACE__NOINSTR uint64_t ctrace__rss_bytes(void) {
 #endif
 }
 
-static CTRACE__NOINSTR void ctrace__program_name(char *out, size_t cap) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__program_name(char *out, size_t cap) {
   out[0] = 0;
 #if defined(__linux__)
   {
@@ -2697,7 +2729,7 @@ static void ctrace__thread_exit(void *p);
 static CTRACE__NOINSTR VOID WINAPI ctrace__fls_exit(PVOID p) { if (p) ctrace__thread_exit(p); }
 #endif
 
-static CTRACE__NOINSTR void ctrace__global_init(void) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__global_init(void) {
   ctrace__crc_init();
   ctrace__mutex_init(&ctrace__g.session_lock);
   ctrace__mutex_init(&ctrace__g.reg_lock);
@@ -2734,7 +2766,7 @@ CTRACE__HOT uint64_t ctrace__now(void) {
    rate derived from two pairs (the start and a sync point, or the two ends
    of the calibration) is only as good as they are: 10 us off over the
    calibration's 1 ms is a 1% error in every time of a cut trace. */
-static CTRACE__NOINSTR void ctrace__clock_pair(uint64_t *ticks, uint64_t *mono) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__clock_pair(uint64_t *ticks, uint64_t *mono) {
   uint64_t best = UINT64_MAX;
   int i;
   *ticks = ctrace__now();
@@ -2793,7 +2825,7 @@ CTRACE__COLD CTRACE__NOINSTR void ctrace__def_site(uint32_t id, const ctrace__si
 
 #if defined(__linux__)
 /* The first line of a small file (a /proc name), without its newline. */
-static CTRACE__NOINSTR size_t ctrace__read_line(const char *path, char *out, size_t cap) {
+static CTRACE__NOINSTR CTRACE__RARE size_t ctrace__read_line(const char *path, char *out, size_t cap) {
   size_t n = 0;
   long got;
   int fd = open(path, O_RDONLY);
@@ -2819,9 +2851,10 @@ static CTRACE__NOINSTR size_t ctrace__os_thread_name(const ctrace__tstate *t, ch
 #if defined(__linux__)
   if (t->os_tid == (uint64_t)getpid()) {
     char prog[256];
-    const char *base;
+    const char *base = prog, *c;
     ctrace__program_name(prog, sizeof prog);
-    base = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
+    for (c = prog; *c; c++)
+      if (*c == '/') base = c + 1;
     if (*base) {
       n = strlen(base) < cap - 1 ? strlen(base) : cap - 1;
       memcpy(out, base, n);
@@ -2829,7 +2862,7 @@ static CTRACE__NOINSTR size_t ctrace__os_thread_name(const ctrace__tstate *t, ch
     } else n = ctrace__read_line("/proc/self/comm", out, cap);
   } else {
     char path[64], process[64];
-    snprintf(path, sizeof path, "/proc/self/task/%llu/comm", (unsigned long long)t->os_tid);
+    ctrace__task_file(path, t->os_tid, "comm");
     n = ctrace__read_line(path, out, cap);
     if (n && ctrace__read_line("/proc/self/comm", process, sizeof process) == n && memcmp(process, out, n) == 0)
       n = 0;
@@ -2861,7 +2894,7 @@ CTRACE__COLD CTRACE__NOINSTR void ctrace__def_thread(const ctrace__tstate *t) {
   ctrace__unlock(&ctrace__g.intern_lock);
 }
 
-static CTRACE__NOINSTR char *ctrace__strndup(const char *s, size_t n) {
+static CTRACE__NOINSTR CTRACE__RARE char *ctrace__strndup(const char *s, size_t n) {
   char *c = (char *)CTRACE_MEM_ALLOC(n + 1);
   if (!c) return NULL;
   memcpy(c, s, n);
@@ -3377,37 +3410,23 @@ CTRACE__HOT uint8_t *ctrace__event_head_cpu(ctrace__tstate *t, uint8_t kind) {
 
 CTRACE__HOT void ctrace__event_commit(ctrace__tstate *t, uint8_t *p) { ctrace__store_release(&t->pos, p); }
 
-/* CPU samples (CTRACE_EV_THREAD_CPU) are sized: the measured thread's id
-   and its CPU ns. Written by the writer thread for every recording thread,
-   and by a thread for itself as it joins a session (the base its first
-   period is measured from) and as it exits (its last). */
-CTRACE__COLD CTRACE__SMALL uint8_t *ctrace__cpu_event(ctrace__tstate *t, uint32_t tid, uint64_t cpu_ns,
-                                                  int has_delay, uint64_t delay_ns) {
-  uint64_t field[3];
-  uint8_t tmp[32], *e = tmp;
-  uint8_t *p = ctrace__event_head(t, CTRACE_EV_THREAD_CPU);
-  size_t n, i;
-  field[0] = tid;
-  field[1] = cpu_ns;
-  field[2] = delay_ns;
-  for (i = 0; i < 2u + (has_delay ? 1u : 0u); i++) e = ctrace__put_varint(e, field[i]);
-  n = (size_t)(e - tmp);
-  *p++ = (uint8_t)n; /* n <= 25: a one-byte varint */
-  memcpy(p, tmp, n);
-  return p + n;
-}
+/* CPU samples (CTRACE_EV_THREAD_CPU) are sized: the measured thread's id,
+   its CPU ns and, where known, how long it waited for a core. Written by
+   the writer thread for every recording thread, and by a thread for itself
+   as it joins a session (the base its first period is measured from) and as
+   it exits (its last), through ctrace__site_event (below). */
+static int ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind, const uint64_t *v, int n);
 
 /* Room for a CPU sample besides the event about to be written. */
-#define CTRACE__CPU_EVENT_MAX 48
+#define CTRACE__CPU_EVENT_MAX CTRACE__MAX_FIXED_EVENT /* what ctrace__site_event asks */
 
 CTRACE__COLD CTRACE__SMALL void ctrace__cpu_sample_self(ctrace__tstate *t, size_t need) {
-  uint64_t ns, delay;
-  int has_delay;
+  uint64_t v[3];
   if (ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF) return;
   if ((uintptr_t)t->pos + need + CTRACE__CPU_EVENT_MAX > ctrace__load_relaxed(&t->limit)) return;
-  if (ctrace__cpu_clock_read(&t->cpu_clock, &ns) != 0) return;
-  has_delay = ctrace__run_delay(t->os_tid, &delay) == 0;
-  ctrace__event_commit(t, ctrace__cpu_event(t, t->tid, ns, has_delay, delay));
+  if (ctrace__cpu_clock_read(&t->cpu_clock, &v[1]) != 0) return;
+  v[0] = t->tid;
+  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_THREAD_CPU, v, ctrace__run_delay(t->os_tid, &v[2]) == 0 ? 3 : 2);
 }
 
 /* ---- the instrumentation entry points ---- */
@@ -3455,41 +3474,54 @@ CTRACE_API CTRACE__NOINSTR CTRACE__LINE_ALIGNED void ctrace_zone_end(void) {
   ctrace__event_commit(t, ctrace__event_head_cpu(t, CTRACE_EV_ZONE_END));
 }
 
-/* An event of one site field plus up to two varints. */
-static CTRACE__NOINSTR void ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind, int nvals,
-                               uint64_t a, uint64_t b) {
+/* Every event but zones, allocations and logs takes this one path (one
+   copy of the checks and the time stamp, not one per entry point: README's
+   drop-in size): the name's id when there is a site (a made-up one for a
+   name at a file and line), then n varints from v (at most 3), or with
+   CTRACE__F64 v[0]'s 8 bytes (a double's). A sized kind (64 and up) gets its
+   length, which these few fields keep to one byte. 1 if the event was
+   written. */
+#define CTRACE__F64 (-1)
+CTRACE__SHARED int ctrace__site_event(ctrace_site *site, const char *name, int literal, uint8_t kind,
+                                      const uint64_t *v, int n) {
   ctrace__tstate *t;
-  uint32_t id;
-  uint8_t *p;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  id = literal ? ctrace__load_relaxed(&site->id) : 0;
-  if (!id && !(id = ctrace__site_id(t, site, name, literal))) return;
-  p = ctrace__put_varint(ctrace__event_head(t, kind), id);
-  if (nvals > 0) p = ctrace__put_varint(p, a);
-  if (nvals > 1) p = ctrace__put_varint(p, b);
+  uint64_t f[4]; /* the varints: the id, then v's */
+  uint8_t *p, *len = NULL;
+  int i, k = 0;
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
+  if (site) {
+    f[0] = literal ? ctrace__load_relaxed(&site->id) : 0;
+    if (!f[0] && !(f[0] = ctrace__site_id(t, site, name, literal))) return 0;
+    k = 1;
+  }
+  CTRACE__ROLLED
+  for (i = 0; i < n; i++) f[k++] = v[i];
+  p = ctrace__event_head(t, kind);
+  if (kind & CTRACE__KIND_SIZED) len = p++;
+  CTRACE__ROLLED
+  for (i = 0; i < k; i++) p = ctrace__put_varint(p, f[i]);
+  if (n == CTRACE__F64) {
+    ctrace__put_u64(p, v[0]);
+    p += 8;
+  }
+  if (len) *len = (uint8_t)(p - len - 1);
   ctrace__event_commit(t, p);
+  return 1;
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_instant(ctrace_site *site, const char *name, int name_is_literal) {
-  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_INSTANT, 0, 0, 0);
+  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_INSTANT, NULL, 0);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_counter(ctrace_site *site, const char *name, int name_is_literal, int64_t value) {
-  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_COUNTER, 1, ctrace__zigzag(value), 0);
+  uint64_t v = ctrace__zigzag(value);
+  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_COUNTER, &v, 1);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_counter_f(ctrace_site *site, const char *name, int name_is_literal, double value) {
-  ctrace__tstate *t;
-  uint32_t id;
-  uint8_t *p;
   uint64_t bits;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  id = name_is_literal ? ctrace__load_relaxed(&site->id) : 0;
-  if (!id && !(id = ctrace__site_id(t, site, name, name_is_literal))) return;
   memcpy(&bits, &value, 8);
-  p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_COUNTER_F), id);
-  ctrace__put_u64(p, bits);
-  ctrace__event_commit(t, p + 8);
+  ctrace__site_event(site, name, name_is_literal, CTRACE_EV_COUNTER_F, &bits, CTRACE__F64);
 }
 
 /* The message is formatted straight into the thread's buffer, behind a
@@ -3525,7 +3557,7 @@ CTRACE_API CTRACE__NOINSTR void ctrace_log(ctrace_site *site, const char *catego
   ctrace__event_commit(t, p + n);
 }
 
-CTRACE_API CTRACE__NOINSTR void ctrace_thread_name(const char *name) {
+CTRACE_API CTRACE__NOINSTR CTRACE__RARE void ctrace_thread_name(const char *name) {
   ctrace__tstate *t = ctrace__state();
   char *copy;
   if (!t || !name) return;
@@ -3539,28 +3571,24 @@ CTRACE_API CTRACE__NOINSTR void ctrace_thread_name(const char *name) {
 }
 
 CTRACE_API CTRACE__NOINSTR uint64_t ctrace_task_begin(const char *name, const char *file, int line) {
-  ctrace__tstate *t;
-  uint32_t id;
+  ctrace_site at; /* the name's id by file and line, as for any name made at run time */
   uint64_t task;
-  uint8_t *p;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return 0;
-  if (!(id = ctrace__dynamic_id(t, file, (uint32_t)line, name))) return 0;
-  task = ctrace__add_u64(&ctrace__g.next_task, 1);
-  p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_TASK_BEGIN), id);
-  ctrace__event_commit(t, ctrace__put_varint(p, task));
-  return task;
+  if (!CTRACE__ON()) return 0;
+  at.file = file;
+  at.line = (uint32_t)line;
+  at.id = 0;
+  task = ctrace__add_u64(&ctrace__g.next_task, 1); /* a number a dropped event used is never missed */
+  return ctrace__site_event(&at, name, 0, CTRACE_EV_TASK_BEGIN, &task, 1) ? task : 0;
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_task_end(uint64_t id) {
-  ctrace__tstate *t;
-  if (!id || !CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  ctrace__event_commit(t, ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_TASK_END), id));
+  if (id) ctrace__site_event(NULL, NULL, 0, CTRACE_EV_TASK_END, &id, 1);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_gc_begin(ctrace_site *site, const char *reason, int reason_is_literal) {
   ctrace__tstate *t = ctrace__state();
   if (t) t->gc_begin_ns = ctrace__mono_ns();
-  ctrace__site_event(site, reason ? reason : "", reason_is_literal, CTRACE_EV_GC_BEGIN, 0, 0, 0);
+  ctrace__site_event(site, reason ? reason : "", reason_is_literal, CTRACE_EV_GC_BEGIN, NULL, 0);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_gc_end(void) {
@@ -3572,45 +3600,25 @@ CTRACE_API CTRACE__NOINSTR void ctrace_gc_end(void) {
     ctrace__add_u64(&ctrace__g.ms_num_gc, 1);
     ctrace__store_relaxed(&ctrace__g.ms_last_gc, ctrace__wall_ns());
   }
-  if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL)
-    ctrace__event_commit(t, ctrace__event_head(t, CTRACE_EV_GC_END));
+  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_GC_END, NULL, 0);
 }
 
 /* Waits are sized kinds (README: kinds 64-254 carry their length), so a
    reader that predates them skips them. */
-static CTRACE__NOINSTR void ctrace__wait_event(ctrace__tstate *t, uint32_t id) {
-  uint8_t tmp[10];
-  uint8_t *p = ctrace__event_head(t, CTRACE_EV_WAIT_BEGIN);
-  size_t n = (size_t)(ctrace__put_varint(tmp, id) - tmp);
-  *p++ = (uint8_t)n; /* n <= 5: a one-byte varint */
-  memcpy(p, tmp, n);
-  ctrace__event_commit(t, p + n);
-}
-
 CTRACE_API CTRACE__NOINSTR void ctrace_wait_begin(ctrace_site *site, const char *what, int what_is_literal) {
-  ctrace__tstate *t;
-  uint32_t id;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  id = what_is_literal ? ctrace__load_relaxed(&site->id) : 0;
-  if (!id && !(id = ctrace__site_id(t, site, what ? what : "", what_is_literal))) return;
-  ctrace__wait_event(t, id);
+  ctrace__site_event(site, what ? what : "", what_is_literal, CTRACE_EV_WAIT_BEGIN, NULL, 0);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_wait_begin_at(const char *what, const char *file, int line) {
-  ctrace__tstate *t;
-  uint32_t id;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  if (!(id = ctrace__dynamic_id(t, file ? file : "", (uint32_t)line, what ? what : ""))) return;
-  ctrace__wait_event(t, id);
+  ctrace_site at; /* as ctrace_task_begin's */
+  at.file = file ? file : "";
+  at.line = (uint32_t)line;
+  at.id = 0;
+  ctrace__site_event(&at, what ? what : "", 0, CTRACE_EV_WAIT_BEGIN, NULL, 0);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_wait_end(void) {
-  ctrace__tstate *t;
-  uint8_t *p;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-  p = ctrace__event_head(t, CTRACE_EV_WAIT_END);
-  *p++ = 0; /* no fields */
-  ctrace__event_commit(t, p);
+  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_WAIT_END, NULL, 0);
 }
 
 /* >>memory ====================================================================
@@ -3689,7 +3697,9 @@ CTRACE__HOT uint32_t ctrace__block_home(const ctrace__btable *b, uintptr_t k) {
   return ctrace__home_index(k, b->mul, b->mask);
 }
 
-static CTRACE__NOINSTR void ctrace__spin_lock(volatile long *lock) {
+/* The lock is held: spin, now and then letting the holder run. Out of
+   line, so the lock's every user does not carry a copy. */
+CTRACE__COLD void ctrace__spin_wait(volatile long *lock) {
   unsigned spins = 0;
   while (!ctrace__spin_try(lock)) {
     if (++spins > 64) {
@@ -3699,10 +3709,13 @@ static CTRACE__NOINSTR void ctrace__spin_lock(volatile long *lock) {
   }
 }
 
-/* The calling thread's table, made or adopted on first use. */
-static CTRACE__NOINSTR ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
+CTRACE__HOT void ctrace__spin_lock(volatile long *lock) {
+  if (!ctrace__spin_try(lock)) ctrace__spin_wait(lock);
+}
+
+/* The calling thread's first table: adopted, or made. */
+CTRACE__COLD ctrace__btable *ctrace__blocks_first(ctrace__tstate *t) {
   ctrace__btable *b;
-  if (t->blocks != &ctrace__no_table) return t->blocks;
   ctrace__lock(&ctrace__g.reg_lock);
   b = ctrace__spare_tables;
   if (b) {
@@ -3721,6 +3734,11 @@ static CTRACE__NOINSTR ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
   return b;
 }
 
+/* The calling thread's table, made or adopted on first use. */
+CTRACE__HOT ctrace__btable *ctrace__blocks_of(ctrace__tstate *t) {
+  return t->blocks != &ctrace__no_table ? t->blocks : ctrace__blocks_first(t);
+}
+
 static CTRACE__NOINSTR void ctrace__blocks_init(ctrace__tstate *t) {
   t->blocks = &ctrace__no_table;
   ctrace__blocks_seen(t);
@@ -3729,7 +3747,7 @@ static CTRACE__NOINSTR void ctrace__blocks_init(ctrace__tstate *t) {
 /* Rebuild into cap slots with the given home, dropping tombstones. Owner
    only, under the table's lock. -1 if out of memory, -2 if a home by
    address gave a run longer than the probe limit (nothing changed). */
-static CTRACE__NOINSTR int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__btable_rebuild(ctrace__btable *b, uint32_t cap, uint64_t mul) {
   ctrace__blockslot *slots = (ctrace__blockslot *)CTRACE_MEM_ALLOC(sizeof(ctrace__blockslot) * cap);
   ctrace__btable shape; /* the new home, for ctrace__block_home */
   uint32_t i, n = 0;
@@ -3901,7 +3919,7 @@ static CTRACE__NOINSTR int ctrace__block_forget(ctrace__tstate *t, uintptr_t k, 
 
 /* A thread is leaving: its table, live blocks and all, waits for the next
    thread. Called with reg_lock held. */
-static CTRACE__NOINSTR void ctrace__blocks_release(ctrace__tstate *t) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__blocks_release(ctrace__tstate *t) {
   if (!t->blocks || t->blocks == &ctrace__no_table) return;
   t->blocks->next_spare = ctrace__spare_tables;
   ctrace__spare_tables = t->blocks;
@@ -4005,13 +4023,12 @@ static CTRACE__NOINSTR uint32_t ctrace__call_site_id(ctrace__tstate *t, const ch
 CTRACE__COLD void ctrace__block_event_general(uint8_t kind, const char *file, uint32_t line, uintptr_t ptr,
                                               uint64_t size) {
   ctrace__tstate *t;
-  uint32_t id;
-  uint8_t *p;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) || !(id = ctrace__call_site_id(t, file, line)))
+  uint64_t v[3]; /* the site's id (no name: not ctrace__site_event's kind of site), the block */
+  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) || !(v[0] = ctrace__call_site_id(t, file, line)))
     return;
-  p = ctrace__put_varint(ctrace__event_head(t, kind), id);
-  p = ctrace__put_varint(p, (uint64_t)ptr);
-  ctrace__event_commit(t, ctrace__put_varint(p, size));
+  v[1] = (uint64_t)ptr;
+  v[2] = size;
+  ctrace__site_event(NULL, NULL, 0, kind, v, 3);
 }
 
 /* The same when the CPU counter is the clock, the buffer has room and the
@@ -4032,15 +4049,21 @@ static CTRACE__NOINSTR void ctrace__block_event(uint8_t kind, const char *file, 
   ctrace__event_commit(t, ctrace__put_varint(p, size));
 }
 
+/* A block freed, its counters and its event: one copy for every way but
+   ctrace_free's own. */
+CTRACE__SHARED void ctrace__count_free(ctrace__tstate *t, uintptr_t k, uint64_t size, const char *file, uint32_t line) {
+  ctrace__note_free(t, size);
+  ctrace__block_event(CTRACE_EV_FREE, file, line, k, size);
+}
+
 /* A MEM_PROBLEM event: what went wrong, at the call's site. */
-static CTRACE__NOINSTR void ctrace__mem_problem(const char *what, const char *file, uint32_t line, uintptr_t ptr) {
-  ctrace__tstate *t;
-  uint32_t id;
-  uint8_t *p;
-  if (!CTRACE__ON() || !(t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) || !(id = ctrace__dynamic_id(t, file, line, what)))
-    return;
-  p = ctrace__put_varint(ctrace__event_head(t, CTRACE_EV_MEM_PROBLEM), id);
-  ctrace__event_commit(t, ctrace__put_varint(p, (uint64_t)ptr));
+CTRACE__COLD void ctrace__mem_problem(const char *what, const char *file, uint32_t line, uintptr_t ptr) {
+  ctrace_site at; /* as ctrace_task_begin's */
+  uint64_t v = (uint64_t)ptr;
+  at.file = file;
+  at.line = line;
+  at.id = 0;
+  ctrace__site_event(&at, what, 0, CTRACE_EV_MEM_PROBLEM, &v, 1);
 }
 
 static CTRACE__NOINSTR void ctrace__track_alloc(uintptr_t ptr, uint64_t size, const char *file, uint32_t line) {
@@ -4053,8 +4076,7 @@ static CTRACE__NOINSTR void ctrace__track_alloc(uintptr_t ptr, uint64_t size, co
   }
   if (rc > 0) { /* the old block at this address was released behind ctrace's back */
     ctrace__mem_problem("allocation at a live address (freed outside ctrace?)", file, line, ptr);
-    ctrace__note_free(t, old);
-    ctrace__block_event(CTRACE_EV_FREE, file, line, ptr, old);
+    ctrace__count_free(t, ptr, old, file, line);
   }
   ctrace__note_alloc(t, size);
   ctrace__block_event(CTRACE_EV_ALLOC, file, line, ptr, size);
@@ -4068,8 +4090,7 @@ static CTRACE__NOINSTR int ctrace__track_free(uintptr_t ptr, const char *file, u
     ctrace__mem_problem("free of a pointer that is not live (double free or untracked)", file, line, ptr);
     return 0;
   }
-  ctrace__note_free(t, size);
-  ctrace__block_event(CTRACE_EV_FREE, file, line, ptr, size);
+  ctrace__count_free(t, ptr, size, file, line);
   return 1;
 }
 
@@ -4210,7 +4231,7 @@ CTRACE__HOT size_t ctrace__real_size(size_t size) {
 #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
 __attribute__((no_sanitize("address")))
 #endif
-static CTRACE__NOINSTR int ctrace__still_freed(const void *p, uint8_t state) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__still_freed(const void *p, uint8_t state) {
   const volatile unsigned char *at = (const volatile unsigned char *)p + (state == CTRACE__BLK_FREED_FAR ? 16 : 0);
   uint64_t v, tag = ctrace__freed_tag((uintptr_t)p);
   unsigned char bytes[8];
@@ -4249,7 +4270,7 @@ CTRACE__HOT volatile uint8_t *ctrace__map_at(uintptr_t a) {
 
 /* The node in *slot (n bytes, zeroed), made if missing; 0 if out of memory.
    Two threads may make one at once: the first to publish it wins. */
-static CTRACE__NOINSTR uintptr_t ctrace__map_node(volatile uintptr_t *slot, size_t n) {
+static CTRACE__NOINSTR CTRACE__RARE uintptr_t ctrace__map_node(volatile uintptr_t *slot, size_t n) {
   uintptr_t node = ctrace__load_acquire(slot);
   void *mem;
   if (node) return node;
@@ -4261,7 +4282,7 @@ static CTRACE__NOINSTR uintptr_t ctrace__map_node(volatile uintptr_t *slot, size
 }
 
 /* a's byte, its leaf made if missing; NULL if a cannot be mapped. */
-static CTRACE__NOINSTR volatile uint8_t *ctrace__map_make(uintptr_t a) {
+static CTRACE__NOINSTR CTRACE__RARE volatile uint8_t *ctrace__map_make(uintptr_t a) {
   uint64_t g;
   uintptr_t mid, leaf;
   if (!ctrace__map_index(a, &g) ||
@@ -4281,8 +4302,7 @@ CTRACE__COLD void ctrace__own_alloc_slow(uintptr_t k, uint64_t size, const char 
 }
 
 CTRACE__COLD void ctrace__own_free_slow(uintptr_t k, uint64_t size, const char *file, int line) {
-  ctrace__note_free(ctrace__state(), size);
-  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, k, size);
+  ctrace__count_free(ctrace__state(), k, size, file, (uint32_t)line);
 }
 
 /* Make r (size + CTRACE__HDR bytes from malloc, calloc or realloc) a live
@@ -4322,16 +4342,21 @@ CTRACE_API CTRACE__NOINSTR void *ctrace_malloc_at(size_t size, const char *file,
   return p ? p : ctrace__unmapped_block(r, size, file, line);
 }
 
+/* ctrace__own_block, or the unmapped way, for the allocator's less frequent
+   calls (calloc, realloc): one copy of it, not one in each. */
+CTRACE__SHARED void *ctrace__own_block_any(uint8_t *r, size_t size, const char *file, int line) {
+  void *p = ctrace__own_block(r, size, file, line);
+  return p ? p : ctrace__unmapped_block(r, size, file, line);
+}
+
 CTRACE_API CTRACE__NOINSTR void *ctrace_calloc_at(size_t n, size_t size, const char *file, int line) {
   uint8_t *r = NULL;
-  void *p;
   if (!size || n <= (SIZE_MAX - CTRACE__HDR - CTRACE__MIN_BLOCK) / size) r = (uint8_t *)calloc(1, ctrace__real_size(n * size));
   if (!r) {
     errno = ENOMEM;
     return NULL;
   }
-  p = ctrace__own_block(r, n * size, file, line);
-  return p ? p : ctrace__unmapped_block(r, n * size, file, line);
+  return ctrace__own_block_any(r, n * size, file, line);
 }
 
 /* A MEM_PROBLEM of the allocator's, counted for ctrace_read_memstats too. */
@@ -4346,7 +4371,7 @@ CTRACE__COLD void ctrace__alloc_problem(volatile uint64_t *count, const char *wh
 #define CTRACE__DOUBLE_FREE_WHAT "double free of a ctrace block (not passed to free)"
 #define CTRACE__DOUBLE_REALLOC_WHAT "realloc of a freed ctrace block (refused)"
 
-static CTRACE__NOINSTR int ctrace__is_double_free(const void *ptr, volatile uint8_t *st) {
+static CTRACE__NOINSTR CTRACE__RARE int ctrace__is_double_free(const void *ptr, volatile uint8_t *st) {
   uint8_t state = st ? ctrace__load_relaxed(st) : 0;
   return (state == CTRACE__BLK_FREED || state == CTRACE__BLK_FREED_FAR) && ctrace__still_freed(ptr, state);
 }
@@ -4366,8 +4391,7 @@ static CTRACE__NOINSTR int ctrace__realloc_recorded(void *ptr, size_t size, cons
     *out = NULL;
     return 1;
   }
-  ctrace__note_free(t, old);
-  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, addr, old);
+  ctrace__count_free(t, addr, old, file, (uint32_t)line);
   if (q) ctrace__track_alloc((uintptr_t)q, size, file, (uint32_t)line);
   *out = q;
   return 1;
@@ -4393,8 +4417,7 @@ CTRACE__COLD void ctrace__free_other(void *ptr, volatile uint8_t *st, const char
   uint64_t size = 0;
   if (!ptr) return;
   if ((t = ctrace__state()) != NULL && ctrace__block_forget(t, (uintptr_t)ptr, &size)) {
-    ctrace__note_free(t, size);
-    ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, (uintptr_t)ptr, size);
+    ctrace__count_free(t, (uintptr_t)ptr, size, file, (uint32_t)line);
     free(ptr);
   } else if (ctrace__is_double_free(ptr, st)) {
     ctrace__alloc_problem(&ctrace__double_frees, CTRACE__DOUBLE_FREE_WHAT, file, line, ptr);
@@ -4413,7 +4436,6 @@ CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const
   uint64_t old;
   uintptr_t addr = (uintptr_t)ptr; /* ptr itself is not to be used once realloc has it */
   size_t off;
-  void *p;
   if (!ptr) return ctrace_malloc_at(size, file, line);
   st = ctrace__map_at((uintptr_t)ptr);
   if (!st || ctrace__load_relaxed(st) != CTRACE__BLK_LIVE) return ctrace__realloc_other(ptr, st, size, file, line);
@@ -4436,10 +4458,8 @@ CTRACE_API CTRACE__NOINSTR void *ctrace_realloc_at(void *ptr, size_t size, const
   }
   if (ctrace__real_size(size) >= CTRACE__HDR + off + sizeof word) /* the copy has the tag: the program's bytes back */
     memcpy(q + CTRACE__HDR + off, word, sizeof word);
-  ctrace__note_free(ctrace__state(), old);
-  ctrace__block_event(CTRACE_EV_FREE, file, (uint32_t)line, addr, old);
-  p = ctrace__own_block(q, size, file, line);
-  return p ? p : ctrace__unmapped_block(q, size, file, line);
+  ctrace__count_free(ctrace__state(), addr, old, file, (uint32_t)line);
+  return ctrace__own_block_any(q, size, file, line);
 }
 
 CTRACE_API CTRACE__NOINSTR void ctrace_free_at(void *ptr, const char *file, int line) {
@@ -4468,22 +4488,9 @@ CTRACE_API CTRACE__NOINSTR void ctrace_free_event(ctrace_site *site, const void 
   if (ptr) ctrace__track_free((uintptr_t)ptr, site->file, site->line);
 }
 
-/* What the program read, so the report can show the figures it printed at
-   the moment it printed them (Go's chapter prints three such tables). */
-static CTRACE__NOINSTR void ctrace__memstats_event(ctrace__tstate *t, const ctrace_memstats *ms) {
-  uint8_t tmp[30], *q = tmp;
-  uint8_t *p = ctrace__event_head(t, CTRACE_EV_MEMSTATS);
-  q = ctrace__put_varint(q, ms->alloc);
-  q = ctrace__put_varint(q, ms->total_alloc);
-  q = ctrace__put_varint(q, ms->num_gc);
-  *p++ = (uint8_t)(q - tmp); /* <= 30: a one-byte varint */
-  memcpy(p, tmp, (size_t)(q - tmp));
-  ctrace__event_commit(t, p + (q - tmp));
-}
-
-CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
+CTRACE_API CTRACE__NOINSTR CTRACE__RARE void ctrace_read_memstats(ctrace_memstats *ms) {
   ctrace__tstate *t;
-  uint64_t total, mallocs, frees;
+  uint64_t total, mallocs, frees, v[3];
   int64_t live;
   if (!ms) return;
   ctrace__once();
@@ -4515,7 +4522,12 @@ CTRACE_API CTRACE__NOINSTR void ctrace_read_memstats(ctrace_memstats *ms) {
   ms->rss = ctrace__rss_bytes();
   ms->untracked_frees = ctrace__load_relaxed(&ctrace__untracked_frees);
   ms->double_frees = ctrace__load_relaxed(&ctrace__double_frees);
-  if (CTRACE__ON() && (t = ctrace__ready(CTRACE__MAX_FIXED_EVENT)) != NULL) ctrace__memstats_event(t, ms);
+  /* what the program read, so the report can show the figures it printed at
+     the moment it printed them (Go's chapter prints three such tables) */
+  v[0] = ms->alloc;
+  v[1] = ms->total_alloc;
+  v[2] = ms->num_gc;
+  ctrace__site_event(NULL, NULL, 0, CTRACE_EV_MEMSTATS, v, 3);
 }
 
 /* A thread is exiting: its last events go to the writer, its state away. */
@@ -4731,9 +4743,9 @@ static CTRACE__NOINSTR void ctrace__sample_rss(void) {
    measured. The clocks are read under reg_lock, so no state goes away
    meanwhile; events are recorded after it, a batch at a time. */
 CTRACE__COLD CTRACE__SMALL void ctrace__sample_cpu(void) {
-  struct { uint32_t tid; int has_delay; uint64_t ns, delay; } got[32];
+  struct { uint64_t v[3]; int n; } got[32]; /* a sample's fields: as ctrace__cpu_sample_self's */
   uint32_t n, i, skip = 0, more = 1;
-  ctrace__tstate *t, *self;
+  ctrace__tstate *t;
   if (ctrace__g.cfg.cpu_sample_ms == CTRACE_CPU_SAMPLE_OFF) return;
   while (more) {
     n = 0;
@@ -4742,17 +4754,16 @@ CTRACE__COLD CTRACE__SMALL void ctrace__sample_cpu(void) {
     for (t = ctrace__g.states, i = 0; t; t = t->next) {
       if (t->session != ctrace__g.session || !t->tid || i++ < skip) continue;
       if (n == 32) { more = 1; break; }
-      if (ctrace__cpu_clock_read(&t->cpu_clock, &got[n].ns) == 0) {
-        got[n].has_delay = ctrace__run_delay(t->os_tid, &got[n].delay) == 0;
-        got[n++].tid = t->tid;
+      if (ctrace__cpu_clock_read(&t->cpu_clock, &got[n].v[1]) == 0) {
+        got[n].v[0] = t->tid;
+        got[n].n = ctrace__run_delay(t->os_tid, &got[n].v[2]) == 0 ? 3 : 2;
+        n++;
       }
       skip++;
     }
     ctrace__unlock(&ctrace__g.reg_lock);
-    for (i = 0; i < n; i++) {
-      if (!CTRACE__ON() || !(self = ctrace__ready(CTRACE__MAX_FIXED_EVENT))) return;
-      ctrace__event_commit(self, ctrace__cpu_event(self, got[i].tid, got[i].ns, got[i].has_delay, got[i].delay));
-    }
+    for (i = 0; i < n; i++)
+      if (!ctrace__site_event(NULL, NULL, 0, CTRACE_EV_THREAD_CPU, got[i].v, got[i].n)) return;
   }
 }
 
@@ -4803,7 +4814,7 @@ static CTRACE__NOINSTR void ctrace__writer_main(void *arg) {
   }
 }
 
-static CTRACE__NOINSTR size_t ctrace__file_header(uint8_t *h, size_t cap, int flags) {
+static CTRACE__NOINSTR CTRACE__RARE size_t ctrace__file_header(uint8_t *h, size_t cap, int flags) {
   char prog[200];
   size_t n, total;
   ctrace__program_name(prog, sizeof prog);
@@ -4830,7 +4841,7 @@ static CTRACE__NOINSTR size_t ctrace__file_header(uint8_t *h, size_t cap, int fl
 
 /* The counter's rate, measured against the monotonic clock over a few ms.
    Readers refine it with the sync chunks written during the trace. */
-static CTRACE__NOINSTR uint64_t ctrace__calibrate(void) {
+static CTRACE__NOINSTR CTRACE__RARE uint64_t ctrace__calibrate(void) {
   uint64_t t0, m0, t1, m1;
   ctrace__clock_pair(&t0, &m0);
   do {
@@ -4855,7 +4866,7 @@ static int ctrace__atexit_registered;
 
 static void ctrace__atexit(void);
 
-static CTRACE__NOINSTR void ctrace__session_defaults(ctrace_config *c) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__session_defaults(ctrace_config *c) {
   if (c->buffer_size == 0) c->buffer_size = 64u << 10;
   if (c->buffer_size < 1024) c->buffer_size = 1024;
   if (c->buffer_size > CTRACE__MAX_CHUNK / 2) c->buffer_size = CTRACE__MAX_CHUNK / 2;
@@ -4865,7 +4876,7 @@ static CTRACE__NOINSTR void ctrace__session_defaults(ctrace_config *c) {
 }
 
 /* Definitions of every site known so far, so a new file is self-contained. */
-static CTRACE__NOINSTR void ctrace__redefine_all_sites(void) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__redefine_all_sites(void) {
   uint32_t i;
   ctrace__lock(&ctrace__g.intern_lock);
   ctrace__g.defs_len = ctrace__g.defs_written = 0;
@@ -4875,7 +4886,7 @@ static CTRACE__NOINSTR void ctrace__redefine_all_sites(void) {
 }
 
 #if !defined(_WIN32)
-static CTRACE__NOINSTR void ctrace__after_fork_child(void) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__after_fork_child(void) {
   /* The child shares the parent's file descriptor: it must never write to
      it. The child stops tracing; it may start a session of its own. */
   ctrace__store_relaxed(&ctrace__active, 0);
@@ -4969,13 +4980,28 @@ CTRACE__COLD int ctrace__crash_trylock(ctrace__mutex *m, int ms) {
   return 0;
 }
 
-static CTRACE__NOINSTR void ctrace__crash_dump(int sig) {
+/* The end marker's fields at e (at most 50 bytes): how the trace ended and
+   what was lost; its time in *ts. Their end. */
+CTRACE__COLD uint8_t *ctrace__end_fields(uint8_t *e, int status, int sig, uint64_t *ts) {
+  uint64_t f[5];
+  int i;
+  f[0] = (uint64_t)status;
+  f[1] = (uint64_t)sig;
+  ctrace__clock_pair(ts, &f[2]); /* the monotonic time */
+  f[3] = ctrace__g.events_lost;
+  f[4] = ctrace__g.chunks_lost;
+  CTRACE__ROLLED
+  for (i = 0; i < 5; i++) e = ctrace__put_varint(e, f[i]);
+  return e;
+}
+
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_dump(int sig) {
   static uint8_t end[CTRACE__CHUNK_HEADER + 64];
   ctrace__buf *b, fake;
   ctrace__tstate *t;
   int fd = ctrace__g.fd, budget = 200;
   uint8_t *e;
-  uint64_t ts, mono;
+  uint64_t ts;
   /* The other threads, the writer among them, keep running while this
      handler works: hold the file lock (no chunk half-written under us) and
      every thread's lock (no steal or seal moves events between a thread's
@@ -5013,13 +5039,7 @@ static CTRACE__NOINSTR void ctrace__crash_dump(int sig) {
     fake.base_ts = t->copied_ts;
     ctrace__crash_write(fd, &fake);
   }
-  ctrace__clock_pair(&ts, &mono);
-  e = end + CTRACE__CHUNK_HEADER;
-  e = ctrace__put_varint(e, 1);
-  e = ctrace__put_varint(e, (uint64_t)sig);
-  e = ctrace__put_varint(e, mono);
-  e = ctrace__put_varint(e, ctrace__g.events_lost);
-  e = ctrace__put_varint(e, ctrace__g.chunks_lost);
+  e = ctrace__end_fields(end + CTRACE__CHUNK_HEADER, 1, sig, &ts);
   memset(&fake, 0, sizeof fake);
   fake.data = end + CTRACE__CHUNK_HEADER;
   fake.len = (uint32_t)(e - fake.data);
@@ -5052,7 +5072,7 @@ CTRACE__COLD void ctrace__on_fatal(int sig, siginfo_t *info, void *uc) {
   if (!info || info->si_code <= 0 || sig == SIGABRT) raise(sig);
 }
 
-static CTRACE__NOINSTR void ctrace__crash_hooks(int on) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_hooks(int on) {
   size_t i;
   if (on && !ctrace__hooks_installed) {
     struct sigaction sa;
@@ -5103,7 +5123,7 @@ static CTRACE__NOINSTR void __cdecl ctrace__on_abort(int sig) {
   raise(SIGABRT);
 }
 
-static CTRACE__NOINSTR void ctrace__crash_hooks(int on) {
+static CTRACE__NOINSTR CTRACE__RARE void ctrace__crash_hooks(int on) {
   if (on && !ctrace__hooks_installed) {
     ctrace__old_filter = SetUnhandledExceptionFilter(ctrace__on_exception);
     ctrace__old_abort = signal(SIGABRT, ctrace__on_abort);
@@ -5637,62 +5657,82 @@ static CTRACE__NOINSTR void ctrace__fn_session(const ctrace_config *c) {
    the session from starting, with a line on stderr naming the variable:
    a trace recorded with a setting other than the one asked for would
    mislead, and the program runs on untraced. */
-static CTRACE__NOINSTR int ctrace__env_bad(const char *name, const char *value, const char *want) {
-  fprintf(stderr, "ctrace: %s=%s: %s; tracing not started\n", name, value, want);
-  return -1;
+/* "ctrace: NAME=VALUE: why; tracing not started" on stderr, the pieces
+   written as they are (no stdio: README's drop-in size). */
+static CTRACE__NOINSTR CTRACE__RARE CTRACE__SMALL void ctrace__not_started(const char *name, const char *value, const char *why) {
+  const char *piece[6];
+  size_t i;
+  piece[0] = "ctrace: ";
+  piece[1] = name;
+  piece[2] = "=";
+  piece[3] = value;
+  piece[4] = ": ";
+  piece[5] = why;
+  for (i = 0; i < 6; i++) (void)ctrace__file_write(2, piece[i], strlen(piece[i]));
+  (void)ctrace__file_write(2, "; tracing not started\n", 22);
 }
 
-/* A whole decimal number in [lo, hi] into *out when the variable is set. */
-static CTRACE__NOINSTR int ctrace__env_u32(const char *name, uint32_t lo, uint32_t hi, uint32_t *out) {
-  const char *s = getenv(name);
-  char *end;
-  unsigned long long v;
-  char want[96];
-  if (!s) return 0;
-  errno = 0;
-  v = strtoull(s, &end, 10);
-  if (*s < '0' || *s > '9' || errno || *end || v < lo || v > hi) {
-    snprintf(want, sizeof want, "expected a whole number from %u to %u", (unsigned)lo, (unsigned)hi);
-    return ctrace__env_bad(name, s, want);
-  }
-  *out = (uint32_t)v;
-  return 0;
-}
+/* The numbers the environment may set, named in order in the string below
+   (no table of pointers, which a position-independent program would have to
+   relocate): a field the config left at 0 takes the variable's value, a
+   whole number in [lo, hi] (if_zero stands for 0 where 0 means something
+   else in the config). */
+typedef struct {
+  size_t field;
+  uint32_t lo, hi, if_zero;
+} ctrace__env_number;
 
-/* One of several words into *out (its index) when the variable is set. */
-static CTRACE__NOINSTR int ctrace__env_word(const char *name, const char *const *words, const char *want,
-                                            int *out) {
-  const char *s = getenv(name);
-  int i;
-  if (!s) return 0;
-  for (i = 0; words[i]; i++)
-    if (strcmp(s, words[i]) == 0) {
-      *out = i;
-      return 0;
+static CTRACE__NOINSTR CTRACE__RARE CTRACE__SMALL int ctrace__env_config(ctrace_config *c) {
+  static const char num_names[] =
+      "CTRACE_BUFFER_SIZE\0CTRACE_FLUSH_MS\0CTRACE_MAX_BUFFERS\0CTRACE_RSS_MS\0CTRACE_CATCH_FATAL\0"
+      "CTRACE_FUNCTION_MIN_NS";
+  static const ctrace__env_number nums[] = {
+      {offsetof(ctrace_config, buffer_size), 1024, CTRACE__MAX_CHUNK / 2, 0},
+      {offsetof(ctrace_config, flush_period_ms), 1, 3600000, 0},
+      {offsetof(ctrace_config, max_buffers), 1, 1u << 20, 0},
+      {offsetof(ctrace_config, rss_sample_ms), 0, 3600000, 0},
+      {offsetof(ctrace_config, catch_fatal_signals), 0, 1, 0}, /* an int: the same size */
+      {offsetof(ctrace_config, function_min_ns), 0, 1000000000u, CTRACE_FUNCTION_MIN_NONE}};
+  /* the words of enum ctrace_clock_choice and enum ctrace_write_mode, in
+     order, each list ended by an empty word */
+  static const char word_names[2][18] = {"CTRACE_CLOCK", "CTRACE_WRITE_MODE"};
+  static const char words[2][24] = {"auto\0cpu\0monotonic", "auto\0thread\0writer"};
+  static const char word_lists[2][32] = {"expected auto, cpu or monotonic", "expected auto, thread or writer"};
+  const char *name = num_names;
+  int *choice[2];
+  size_t i;
+  for (i = 0; i < sizeof nums / sizeof nums[0]; i++, name += strlen(name) + 1) {
+    const char *s = getenv(name), *end;
+    uint32_t v;
+    uint64_t n;
+    memcpy(&v, (char *)c + nums[i].field, sizeof v);
+    if (!s || v) continue;
+    end = ctrace__get_dec(s, &n);
+    if (end == s || *end || n < nums[i].lo || n > nums[i].hi) {
+      char range[64], *p = range;
+      memcpy(p, "expected a whole number from ", 29);
+      p = ctrace__put_dec(p + 29, nums[i].lo);
+      memcpy(p, " to ", 4);
+      *ctrace__put_dec(p + 4, nums[i].hi) = 0;
+      ctrace__not_started(name, s, range);
+      return -1;
     }
-  return ctrace__env_bad(name, s, want);
-}
-
-static CTRACE__NOINSTR int ctrace__env_config(ctrace_config *c) {
-  static const char *const clocks[] = {"auto", "cpu", "monotonic", NULL}; /* enum ctrace_clock_choice */
-  static const char *const modes[] = {"auto", "thread", "writer", NULL};  /* enum ctrace_write_mode */
-  uint32_t v = 0;
-  if (!c->buffer_size && ctrace__env_u32("CTRACE_BUFFER_SIZE", 1024, CTRACE__MAX_CHUNK / 2, &c->buffer_size)) return -1;
-  if (!c->flush_period_ms && ctrace__env_u32("CTRACE_FLUSH_MS", 1, 3600000, &c->flush_period_ms)) return -1;
-  if (!c->max_buffers && ctrace__env_u32("CTRACE_MAX_BUFFERS", 1, 1u << 20, &c->max_buffers)) return -1;
-  if (!c->rss_sample_ms && ctrace__env_u32("CTRACE_RSS_MS", 0, 3600000, &c->rss_sample_ms)) return -1;
-  if (!c->catch_fatal_signals) {
-    if (ctrace__env_u32("CTRACE_CATCH_FATAL", 0, 1, &v)) return -1;
-    c->catch_fatal_signals = (int)v;
+    v = n ? (uint32_t)n : nums[i].if_zero;
+    memcpy((char *)c + nums[i].field, &v, sizeof v);
   }
-  if (!c->function_min_ns && getenv("CTRACE_FUNCTION_MIN_NS")) {
-    if (ctrace__env_u32("CTRACE_FUNCTION_MIN_NS", 0, 1000000000u, &v)) return -1;
-    c->function_min_ns = v ? v : CTRACE_FUNCTION_MIN_NONE;
+  choice[0] = &c->clock;
+  choice[1] = &c->write_mode;
+  for (i = 0; i < 2; i++) {
+    const char *s = getenv(word_names[i]), *w = words[i];
+    int k;
+    if (!s || *choice[i]) continue; /* AUTO is 0 in both */
+    for (k = 0; *w && strcmp(s, w) != 0; k++) w += strlen(w) + 1;
+    if (!*w) {
+      ctrace__not_started(word_names[i], s, word_lists[i]);
+      return -1;
+    }
+    *choice[i] = k;
   }
-  if (c->clock == CTRACE_CLOCK_AUTO &&
-      ctrace__env_word("CTRACE_CLOCK", clocks, "expected auto, cpu or monotonic", &c->clock)) return -1;
-  if (c->write_mode == CTRACE_WRITE_AUTO &&
-      ctrace__env_word("CTRACE_WRITE_MODE", modes, "expected auto, thread or writer", &c->write_mode)) return -1;
   return 0;
 }
 
@@ -5703,13 +5743,13 @@ static CTRACE__NOINSTR int ctrace__env_config(ctrace_config *c) {
    defines CTRACE_NO_ENV_START where it compiles the implementation to keep
    its sessions to its own calls. The preload library has its own start
    (>>preload). */
-__attribute__((constructor)) static CTRACE__NOINSTR void ctrace__env_start(void) {
+__attribute__((constructor)) static CTRACE__NOINSTR CTRACE__RARE void ctrace__env_start(void) {
   const char *p = getenv("CTRACE_FILE");
   int rc;
   if (!p || !*p) return;
   rc = ctrace_start(p);
   if (rc < 0 && rc != CTRACE_E_INVALID) /* INVALID: the variable at fault said so */
-    fprintf(stderr, "ctrace: CTRACE_FILE=%s: %s; tracing not started\n", p, ctrace_strerror(rc));
+    ctrace__not_started("CTRACE_FILE", p, ctrace_strerror(rc));
 }
 #endif
 
@@ -5802,14 +5842,9 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_start_with(const char *path, 
 
 /* The end marker: how the trace ended and what was lost. */
 CTRACE__COLD void ctrace__write_end(int fd, int status, int sig) {
-  uint8_t p[64], *e = p;
-  uint64_t ts, mono;
-  ctrace__clock_pair(&ts, &mono);
-  e = ctrace__put_varint(e, (uint64_t)status);
-  e = ctrace__put_varint(e, (uint64_t)sig);
-  e = ctrace__put_varint(e, mono);
-  e = ctrace__put_varint(e, ctrace__g.events_lost);
-  e = ctrace__put_varint(e, ctrace__g.chunks_lost);
+  uint8_t p[64];
+  uint64_t ts;
+  uint8_t *e = ctrace__end_fields(p, status, sig, &ts);
   ctrace__write_small(fd, CTRACE__CH_END, p, (size_t)(e - p), ts);
 }
 
@@ -5894,7 +5929,7 @@ static CTRACE__NOINSTR void ctrace__atexit(void) {
   if (ctrace__g.running) ctrace__stop_with(2);
 }
 
-CTRACE_API CTRACE__NOINSTR int ctrace_flush(void) {
+CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_flush(void) {
   int rc;
   ctrace__once();
   ctrace__lock(&ctrace__g.session_lock);
@@ -5960,7 +5995,7 @@ CTRACE_API CTRACE__NOINSTR CTRACE__RARE int ctrace_flight_dump(const char *path)
   return rc;
 }
 
-CTRACE_API CTRACE__NOINSTR void ctrace_session_stats_get(ctrace_session_stats *out) {
+CTRACE_API CTRACE__NOINSTR CTRACE__RARE void ctrace_session_stats_get(ctrace_session_stats *out) {
   if (!out) return;
   ctrace__once();
   memset(out, 0, sizeof *out);
