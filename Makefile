@@ -150,8 +150,12 @@ $(BUILD)/bench/bench_functions: BENCH_CFLAGS += -finstrument-functions
 # themselves unless CTRACE_TEST_SEPARATE_IMPL is set; those that reach into
 # internals (ctrace__*) always carry their own and pull nothing from it.
 # Tests use POSIX (barriers, fork, signals): -D_DEFAULT_SOURCE asks for it,
-# as the header's implementation part does for itself.
+# as the header's implementation part does for itself. A test that defines
+# the implementation macros itself but uses only the public API links the
+# archive too: tests/impl_once.sh gives it the header's "already
+# implemented" guards (and -DCTRACE_TEST_SEPARATE_IMPL to the others).
 TEST_LIB := $(BUILD)/obj/libctrace_test.a
+test_impl_flags = $(shell . tests/impl_once.sh && impl_flags $(1))
 
 $(BUILD)/obj/recorder_test.o: $(HEADERS)
 	@mkdir -p $(@D) && rm -f $@
@@ -167,11 +171,11 @@ $(TEST_LIB): $(BUILD)/obj/recorder_test.o $(BUILD)/obj/tools_test.o
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h) | deps-png
 	@mkdir -p $(@D) && rm -f $@
-	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -D_DEFAULT_SOURCE -DCTRACE_TEST_SEPARATE_IMPL -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
+	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -D_DEFAULT_SOURCE $(call test_impl_flags,$<) -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.cpp $(TEST_LIB) $(wildcard tests/*.h) | deps-png
 	@mkdir -p $(@D) && rm -f $@
-	$(CXX) $(TEST_CXXFLAGS) $(PNG_FLAGS) -DCTRACE_TEST_SEPARATE_IMPL -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
+	$(CXX) $(TEST_CXXFLAGS) $(PNG_FLAGS) $(call test_impl_flags,$<) -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
 
 $(BUILD)/bench/%: tests/%.c $(HEADERS) | deps-png
 	@mkdir -p $(@D) && rm -f $@

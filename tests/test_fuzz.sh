@@ -73,10 +73,29 @@ nseeds=$(echo "$SEED_FILES" | grep -c .)
 FUZZ_SEEDS=$(echo "$SEED_FILES" | grep -v '^tests/fuzz/regressions/' || true)
 
 # ---- harnesses ---------------------------------------------------------------
-build_one() { # name: builds $F/fuzz_NAME; the log tells why not
+# The implementation is compiled once, with the fuzzer's coverage
+# (fuzzer-no-link) and the sanitizers, and linked into the harnesses
+# (tests/impl_once.sh says which).
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+FLAGS="-std=c99 -g -O1 $WARN $PNG -pthread -I."
+. tests/impl_once.sh
+impl_source "$T/impl.c"
+build_impl() {
+  "$FUZZ_CC" $FLAGS -fsanitize=fuzzer-no-link $SAN -c "$T/impl.c" -o "$T/impl.o" >"$T/build_impl.log" 2>&1 ||
+    rm -f "$T/impl.o"
+}
+build_one() { # name: builds $T/fuzz_NAME; the log tells why not
+  local src="tests/fuzz/fuzz_$1.c"
   rm -f "$T/fuzz_$1"
-  "$FUZZ_CC" -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    $WARN $PNG -pthread -I. "tests/fuzz/fuzz_$1.c" -o "$T/fuzz_$1" -lm >"$T/build_$1.log" 2>&1
+  if [ "$(impl_how "$src")" = own ]; then
+    "$FUZZ_CC" $FLAGS -fsanitize=fuzzer $SAN "$src" -o "$T/fuzz_$1" -lm >"$T/build_$1.log" 2>&1
+  elif [ -f "$T/impl.o" ]; then
+    # shellcheck disable=SC2046
+    "$FUZZ_CC" $FLAGS -fsanitize=fuzzer $SAN $(impl_flags "$src") "$src" "$T/impl.o" -o "$T/fuzz_$1" -lm \
+      >"$T/build_$1.log" 2>&1
+  else
+    cp "$T/build_impl.log" "$T/build_$1.log"
+  fi
 }
 
 # run_batched FUNCTION NAME...: FUNCTION NAME for every NAME, JOBS at a time
@@ -98,8 +117,18 @@ for src in tests/fuzz/fuzz_*.c; do
   name=$(basename "$src" .c)
   ALL="$ALL ${name#fuzz_}"
 done
+# The shared object and the harnesses with their own implementation first
+# (the long compiles, side by side), then the quick ones that link it.
+OWN=""
+SHARED=""
+for name in $ALL; do
+  if [ "$(impl_how "tests/fuzz/fuzz_$name.c")" = own ]; then OWN="$OWN $name"; else SHARED="$SHARED $name"; fi
+done
+build_first() { if [ "$1" = impl ]; then build_impl; else build_one "$1"; fi; }
 # shellcheck disable=SC2086
-run_batched build_one $ALL
+run_batched build_first impl $OWN
+# shellcheck disable=SC2086
+run_batched build_one $SHARED
 HARNESSES=""
 for name in $ALL; do
   if [ -x "$T/fuzz_$name" ]; then
