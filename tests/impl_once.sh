@@ -35,7 +35,8 @@ impl_how() {
 
 impl_flags() {
   case $(impl_how "$1") in
-    separate) echo "-DCTRACE_TEST_SEPARATE_IMPL" ;;
+    # POSIX, as the implementation part asks for itself (getline, strdup)
+    separate) echo "-D_DEFAULT_SOURCE -DCTRACE_TEST_SEPARATE_IMPL" ;;
     guards) echo "$IMPLEMENTED" ;;
   esac
 }

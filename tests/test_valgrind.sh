@@ -62,9 +62,23 @@ fail() { # name, why, [log]
   fi
 }
 
+# The implementation is compiled once (tests/impl_once.sh says which
+# programs link it).
+. tests/impl_once.sh
+CFLAGS_VG="-std=c99 -O1 -g $WARN $PNG -pthread -I. -Itests"
+impl_source "$T/impl.c"
+if ! gcc $CFLAGS_VG -c "$T/impl.c" -o "$T/impl.o" >"$T/impl.build" 2>&1; then
+  echo "FAIL: valgrind: the implementation builds: does not compile"
+  sed -n 1,8p "$T/impl.build" | sed 's/^/    /'
+  exit 1
+fi
+
 # build NAME SRC: $T/NAME from SRC; 0 on success (a FAIL line otherwise).
 build() {
-  if gcc -std=c99 -O1 -g $WARN $PNG -pthread -I. -Itests "$2" -o "$T/$1" -lm >"$T/$1.build" 2>&1; then
+  local impl="$T/impl.o"
+  [ "$(impl_how "$2")" = own ] && impl=""
+  # shellcheck disable=SC2046
+  if gcc $CFLAGS_VG $(impl_flags "$2") "$2" $impl -o "$T/$1" -lm >"$T/$1.build" 2>&1; then
     return 0
   fi
   fail "valgrind: $1 builds" "does not compile" "$T/$1.build"
