@@ -74,7 +74,7 @@ FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuz
 TEST_SH    = $(shell for f in tests/test_*.sh; do test -x "$$f" && echo "$$f"; done)
 # The longest scripts start first, so the two jobs end together rather
 # than one of them running a long script alone at the end.
-TEST_LONG  := test_sanitizers test_fuzz test_crafted test_windows test_compile test_valgrind
+TEST_LONG  := test_sanitizers test_fuzz test_crafted test_compile test_windows test_valgrind
 TEST_SH_FIRST = $(foreach t,$(TEST_LONG),$(filter tests/$(t).sh,$(TEST_SH)))
 LOOSE_SH   = $(shell for f in tests/test_*.sh; do test -f "$$f" && ! test -x "$$f" && echo "$$f"; done)
 
