@@ -171,7 +171,7 @@ $(TEST_LIB): $(BUILD)/obj/recorder_test.o $(BUILD)/obj/tools_test.o
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h) | deps-png
 	@mkdir -p $(@D) && rm -f $@
-	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -D_DEFAULT_SOURCE $(call test_impl_flags,$<) -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
+	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -D_DEFAULT_SOURCE $(filter-out -D_DEFAULT_SOURCE,$(call test_impl_flags,$<)) -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.cpp $(TEST_LIB) $(wildcard tests/*.h) | deps-png
 	@mkdir -p $(@D) && rm -f $@
