@@ -74,7 +74,7 @@ FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuz
 TEST_SH    = $(shell for f in tests/test_*.sh; do test -x "$$f" && echo "$$f"; done)
 # The longest scripts start first, so the two jobs end together rather
 # than one of them running a long script alone at the end.
-TEST_LONG  := test_sanitizers test_fuzz test_crafted test_windows test_compile test_valgrind
+TEST_LONG  := test_sanitizers test_fuzz test_crafted test_compile test_windows test_valgrind
 TEST_SH_FIRST = $(foreach t,$(TEST_LONG),$(filter tests/$(t).sh,$(TEST_SH)))
 LOOSE_SH   = $(shell for f in tests/test_*.sh; do test -f "$$f" && ! test -x "$$f" && echo "$$f"; done)
 
@@ -150,8 +150,12 @@ $(BUILD)/bench/bench_functions: BENCH_CFLAGS += -finstrument-functions
 # themselves unless CTRACE_TEST_SEPARATE_IMPL is set; those that reach into
 # internals (ctrace__*) always carry their own and pull nothing from it.
 # Tests use POSIX (barriers, fork, signals): -D_DEFAULT_SOURCE asks for it,
-# as the header's implementation part does for itself.
+# as the header's implementation part does for itself. A test that defines
+# the implementation macros itself but uses only the public API links the
+# archive too: tests/impl_once.sh gives it the header's "already
+# implemented" guards (and -DCTRACE_TEST_SEPARATE_IMPL to the others).
 TEST_LIB := $(BUILD)/obj/libctrace_test.a
+test_impl_flags = $(shell . tests/impl_once.sh && impl_flags $(1))
 
 $(BUILD)/obj/recorder_test.o: $(HEADERS)
 	@mkdir -p $(@D) && rm -f $@
@@ -167,11 +171,11 @@ $(TEST_LIB): $(BUILD)/obj/recorder_test.o $(BUILD)/obj/tools_test.o
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h) | deps-png
 	@mkdir -p $(@D) && rm -f $@
-	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -D_DEFAULT_SOURCE -DCTRACE_TEST_SEPARATE_IMPL -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
+	$(CC) $(TEST_CFLAGS) $(PNG_FLAGS) -D_DEFAULT_SOURCE $(filter-out -D_DEFAULT_SOURCE,$(call test_impl_flags,$<)) -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.cpp $(TEST_LIB) $(wildcard tests/*.h) | deps-png
 	@mkdir -p $(@D) && rm -f $@
-	$(CXX) $(TEST_CXXFLAGS) $(PNG_FLAGS) -DCTRACE_TEST_SEPARATE_IMPL -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
+	$(CXX) $(TEST_CXXFLAGS) $(PNG_FLAGS) $(call test_impl_flags,$<) -I. -Itests -o $@ $< $(TEST_LIB) $(LDLIBS)
 
 $(BUILD)/bench/%: tests/%.c $(HEADERS) | deps-png
 	@mkdir -p $(@D) && rm -f $@

@@ -250,10 +250,22 @@ STRICT="-Wpedantic -Wconversion -Wsign-conversion -Wundef -Wdouble-promotion -Wf
  -Wnull-dereference"
 STRICT_CXX="-Wold-style-cast -Wuseless-cast -Wzero-as-null-pointer-constant"
 # known_flags COMPILER EXT FLAGS...: the flags COMPILER accepts for EXT files.
+# One probe names every flag it rejects ("option '-Wx'" in gcc and clang);
+# without those the rest must then pass, else each flag is tried alone.
 known_flags() {
-  local cc=$1 ext=$2 f ok=""
+  local cc=$1 ext=$2 f ok="" said
   shift 2
   echo 'int ct_probe;' > "$T/probe.$ext"
+  said=$($cc -Wall "$@" -c "$T/probe.$ext" -o /dev/null 2>&1)
+  for f in "$@"; do
+    case $said in *"option '$f'"*|*"option ‘$f’"*) ;; *) ok="$ok $f" ;; esac
+  done
+  # shellcheck disable=SC2086
+  if $cc -Werror -Wall $ok -c "$T/probe.$ext" -o /dev/null >/dev/null 2>&1; then
+    echo "$ok"
+    return
+  fi
+  ok=""
   for f in "$@"; do
     $cc -Werror -Wall $f -c "$T/probe.$ext" -o /dev/null >/dev/null 2>&1 && ok="$ok $f"
   done

@@ -24,8 +24,8 @@ BUILD=${BUILD:-build}
 CT=${CTRACE_TOOL:-$BUILD/ctrace}
 BUDGETS=${CRAFTED_BUDGETS:-1}
 SKIP=" ${CRAFTED_SKIP:-} "   # descriptions left out, by name
+# CRAFTED_N="NAME=N ...": those descriptions at N instead (the verbs' pass)
 T=$BUILD/tmp/crafted_$$
-PY=${PYTHON:-python3}
 SIZES=${CRAFTED_SIZE:-small large}
 mkdir -p "$T"
 trap 'rm -rf "$T"' EXIT
@@ -36,6 +36,11 @@ fail() { echo "FAIL: $1: $2"; }
 [ -x "$CT" ] || { fail "tool built" "$CT missing"; exit 1; }
 if ! ${CC:-cc} -std=c99 -O2 -Wall -Wextra -Werror -Itests tests/tracegen.c -o "$T/tracegen" 2>"$T/err"; then
   fail "tracegen builds" "$(head -c 400 "$T/err")"
+  exit 1
+fi
+# runs each verb, measures its peak memory and counts its output
+if ! ${CC:-cc} -std=c99 -O2 -Wall -Wextra -Werror tests/crafted_run.c -o "$T/crafted_run" 2>"$T/err"; then
+  fail "crafted_run builds" "$(head -c 400 "$T/err")"
   exit 1
 fi
 
@@ -58,6 +63,7 @@ for desc in tests/crafted/*.desc; do
   name=$(basename "$desc" .desc)
   case "$SKIP" in *" $name "*) continue ;; esac
   n=$(size_of "$desc" "$SIZE")
+  for o in ${CRAFTED_N:-}; do [ "${o%%=*}" = "$name" ] && n=${o#*=}; done
   small=$(size_of "$desc" small)
   [ "$SIZE" = large ] && [ "$n" = "$small" ] && [ -z "${CRAFTED_SIZE:-}" ] && continue
   tr="$T/$name.ctrace"
@@ -75,8 +81,8 @@ for desc in tests/crafted/*.desc; do
     # shellcheck disable=SC2086
     set -- $verb
     if [ "$1" = report ] && [ $# = 3 ]; then set -- report --baseline "$tr"; fi
-    if [ "$1" = check ]; then res=$($PY tests/crafted_run.py "$CT" check "$tr" 2>"$T/verr")
-    else res=$($PY tests/crafted_run.py "$CT" "$@" "$tr" -o - 2>"$T/verr"); fi
+    if [ "$1" = check ]; then res=$("$T/crafted_run" "$CT" check "$tr" 2>"$T/verr")
+    else res=$("$T/crafted_run" "$CT" "$@" "$tr" -o - 2>"$T/verr"); fi
     IFS=' '
     # shellcheck disable=SC2086
     set -- $res -1 0 0

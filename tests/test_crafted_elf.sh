@@ -21,7 +21,6 @@ set -u
 BUILD=${BUILD:-build}
 CT=${CTRACE_TOOL:-$BUILD/ctrace}
 BUDGETS=${CRAFTED_BUDGETS:-1}
-PY=${PYTHON:-python3}
 T=$BUILD/tmp/crafted_elf_$$
 mkdir -p "$T"
 trap 'rm -rf "$T"' EXIT
@@ -33,6 +32,11 @@ finish() { [ "$FAILS" = 0 ]; exit $?; }
 [ -x "$CT" ] || { fail "tool built" "$CT missing"; finish; }
 if ! ${CC:-cc} -std=c99 -O2 -Wall -Wextra -Werror -Itests tests/elfgen.c -o "$T/elfgen" 2>"$T/err"; then
   fail "elfgen builds" "$(head -c 400 "$T/err")"
+  finish
+fi
+# runs each verb, measures its peak memory and counts its output
+if ! ${CC:-cc} -std=c99 -O2 -Wall -Wextra -Werror tests/crafted_run.c -o "$T/crafted_run" 2>"$T/err"; then
+  fail "crafted_run builds" "$(head -c 400 "$T/err")"
   finish
 fi
 
@@ -58,8 +62,8 @@ for c in "objects 1000" "notes 300" "shared 32" "sparse 200" "longsym 100" "long
     IFS=' '
     # shellcheck disable=SC2086
     set -- $verb
-    if [ "$1" = check ]; then res=$($PY tests/crafted_run.py "$CT" check "$tr" 2>"$T/verr")
-    else res=$($PY tests/crafted_run.py "$CT" "$@" "$tr" -o - 2>"$T/verr"); fi
+    if [ "$1" = check ]; then res=$("$T/crafted_run" "$CT" check "$tr" 2>"$T/verr")
+    else res=$("$T/crafted_run" "$CT" "$@" "$tr" -o - 2>"$T/verr"); fi
     # shellcheck disable=SC2086
     set -- $res -1 0 0
     code=$1 rss=$2 out=$3

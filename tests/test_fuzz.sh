@@ -10,7 +10,8 @@
 # $BUILD/fuzz/seeds/ (so the seeds follow the current writer).
 #
 # Environment:
-#   FUZZ_SECONDS  seconds of fuzzing per harness (default 8)
+#   FUZZ_SECONDS  seconds of fuzzing per harness (default 5; make fuzz
+#                 runs the harnesses for long)
 #   FUZZ_KEEP=1   keep new inputs in $BUILD/fuzz/corpus_NAME/ and grow them
 #                 from run to run (make fuzz); otherwise a fresh scratch corpus
 #   FUZZ_JOBS     harnesses fuzzed at once (default: number of CPUs, at most 4)
@@ -19,7 +20,7 @@
 # tests/fuzz/regressions/ once the bug is understood.
 set -u
 BUILD=${BUILD:-build}
-SECS=${FUZZ_SECONDS:-8}
+SECS=${FUZZ_SECONDS:-5}
 KEEP=${FUZZ_KEEP:-0}
 FUZZ_CC=${FUZZ_CC:-clang}
 CPUS=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
@@ -68,15 +69,37 @@ SEED_FILES=$(ls -d tests/fuzz/corpus/* tests/fuzz/corpus_desc/* tests/fuzz/corpu
              "$F"/seeds/* 2>/dev/null |
              grep -v '/README' || true)
 nseeds=$(echo "$SEED_FILES" | grep -c .)
-# The fuzz runs start from the seeds without the regressions: a known bug
-# fails the seed pass once, and the fuzzing can still look for new ones.
-FUZZ_SEEDS=$(echo "$SEED_FILES" | grep -v '^tests/fuzz/regressions/' || true)
+# The fuzz runs start from the seeds without the regressions (a known bug
+# fails the seed pass once, and the fuzzing can still look for new ones) and
+# without the descriptions earlier fuzzing kept (corpus_desc/found-*, 640 of
+# them): libFuzzer runs its whole corpus before it mutates anything, and
+# those would take the short run's time; the seed pass ran them all.
+FUZZ_SEEDS=$(echo "$SEED_FILES" | grep -v -e '^tests/fuzz/regressions/' -e '^tests/fuzz/corpus_desc/found-' || true)
 
 # ---- harnesses ---------------------------------------------------------------
-build_one() { # name: builds $F/fuzz_NAME; the log tells why not
+# The implementation is compiled once, with the fuzzer's coverage
+# (fuzzer-no-link) and the sanitizers, and linked into the harnesses
+# (tests/impl_once.sh says which).
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+FLAGS="-std=c99 -g -O1 $WARN $PNG -pthread -I."
+. tests/impl_once.sh
+impl_source "$T/impl.c"
+build_impl() {
+  "$FUZZ_CC" $FLAGS -fsanitize=fuzzer-no-link $SAN -c "$T/impl.c" -o "$T/impl.o" >"$T/build_impl.log" 2>&1 ||
+    rm -f "$T/impl.o"
+}
+build_one() { # name: builds $T/fuzz_NAME; the log tells why not
+  local src="tests/fuzz/fuzz_$1.c"
   rm -f "$T/fuzz_$1"
-  "$FUZZ_CC" -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    $WARN $PNG -pthread -I. "tests/fuzz/fuzz_$1.c" -o "$T/fuzz_$1" -lm >"$T/build_$1.log" 2>&1
+  if [ "$(impl_how "$src")" = own ]; then
+    "$FUZZ_CC" $FLAGS -fsanitize=fuzzer $SAN "$src" -o "$T/fuzz_$1" -lm >"$T/build_$1.log" 2>&1
+  elif [ -f "$T/impl.o" ]; then
+    # shellcheck disable=SC2046
+    "$FUZZ_CC" $FLAGS -fsanitize=fuzzer $SAN $(impl_flags "$src") "$src" "$T/impl.o" -o "$T/fuzz_$1" -lm \
+      >"$T/build_$1.log" 2>&1
+  else
+    cp "$T/build_impl.log" "$T/build_$1.log"
+  fi
 }
 
 # run_batched FUNCTION NAME...: FUNCTION NAME for every NAME, JOBS at a time
@@ -98,8 +121,18 @@ for src in tests/fuzz/fuzz_*.c; do
   name=$(basename "$src" .c)
   ALL="$ALL ${name#fuzz_}"
 done
+# The shared object and the harnesses with their own implementation first
+# (the long compiles, side by side), then the quick ones that link it.
+OWN=""
+SHARED=""
+for name in $ALL; do
+  if [ "$(impl_how "tests/fuzz/fuzz_$name.c")" = own ]; then OWN="$OWN $name"; else SHARED="$SHARED $name"; fi
+done
+build_first() { if [ "$1" = impl ]; then build_impl; else build_one "$1"; fi; }
 # shellcheck disable=SC2086
-run_batched build_one $ALL
+run_batched build_first impl $OWN
+# shellcheck disable=SC2086
+run_batched build_one $SHARED
 HARNESSES=""
 for name in $ALL; do
   if [ -x "$T/fuzz_$name" ]; then

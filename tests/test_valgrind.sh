@@ -7,7 +7,8 @@
 # so any invalid read or write, use of an uninitialised value in a branch,
 # or block definitely lost after ctrace_stop fails its line. Built with gcc
 # -O1 -g and no sanitizer (memcheck and ASan do not mix).
-# VALGRIND_SCALE (default 0.01) sets CTRACE_TEST_SCALE for the C tests.
+# VALGRIND_SCALE (default 0.01) sets CTRACE_TEST_SCALE for the C tests;
+# VALGRIND_TIMEOUT (default 240 s) bounds each program.
 set -u
 BUILD=${BUILD:-build}
 T="$BUILD/tmp/valgrind_$$"
@@ -46,7 +47,9 @@ cat >"$T/fishy.supp" <<'SUPP'
    fun:ctrace__still_freed
 }
 SUPP
-VG="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --num-callers=16 --suppressions=$T/fishy.supp"
+# A program that hangs fails alone, with its name, and the others still run.
+LIMIT=${VALGRIND_TIMEOUT:-240}
+VG="timeout -k 5 $LIMIT valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --num-callers=16 --suppressions=$T/fishy.supp"
 # Checks that fail under valgrind for valgrind's own reasons: its calloc
 # replacement returns NULL on n*size overflow without setting errno (glibc
 # sets ENOMEM; ctrace_calloc passes calloc's errno through). Reported as
@@ -62,9 +65,23 @@ fail() { # name, why, [log]
   fi
 }
 
+# The implementation is compiled once (tests/impl_once.sh says which
+# programs link it).
+. tests/impl_once.sh
+CFLAGS_VG="-std=c99 -O1 -g $WARN $PNG -pthread -I. -Itests"
+impl_source "$T/impl.c"
+if ! gcc $CFLAGS_VG -c "$T/impl.c" -o "$T/impl.o" >"$T/impl.build" 2>&1; then
+  echo "FAIL: valgrind: the implementation builds: does not compile"
+  sed -n 1,8p "$T/impl.build" | sed 's/^/    /'
+  exit 1
+fi
+
 # build NAME SRC: $T/NAME from SRC; 0 on success (a FAIL line otherwise).
 build() {
-  if gcc -std=c99 -O1 -g $WARN $PNG -pthread -I. -Itests "$2" -o "$T/$1" -lm >"$T/$1.build" 2>&1; then
+  local impl="$T/impl.o"
+  [ "$(impl_how "$2")" = own ] && impl=""
+  # shellcheck disable=SC2046
+  if gcc $CFLAGS_VG $(impl_flags "$2") "$2" $impl -o "$T/$1" -lm >"$T/$1.build" 2>&1; then
     return 0
   fi
   fail "valgrind: $1 builds" "does not compile" "$T/$1.build"
@@ -86,6 +103,8 @@ vg_test() { # name
     pass "valgrind: $1 ($(grep -c '^PASS: ' "$log") checks, memcheck clean, no definite leaks)"
   elif [ "$status" = 99 ]; then
     fail "valgrind: $1" "memcheck found errors" "$log"
+  elif [ "$status" = 124 ] || [ "$status" = 137 ]; then
+    fail "valgrind: $1" "did not finish within $LIMIT s (a hang?)" "$log"
   else
     fail "valgrind: $1" "status $status, $fails failed checks" "$log"
   fi
@@ -101,6 +120,8 @@ vg_run() { # name, allowed exit codes ("0" or "0 1"), command...
   status=$?
   if [ "$status" = 99 ]; then
     fail "valgrind: $name" "memcheck found errors" "$log"
+  elif [ "$status" = 124 ] || [ "$status" = 137 ]; then
+    fail "valgrind: $name" "did not finish within $LIMIT s (a hang?)" "$log"
   elif case " $allowed " in *" $status "*) false ;; *) true ;; esac; then
     fail "valgrind: $name" "exit status $status (expected $allowed)" "$log"
     tail -n 5 "$log" | sed 's/^/    /'

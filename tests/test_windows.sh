@@ -54,12 +54,37 @@ cat >"$T/win_shim.h" <<'C'
 #define mkdir(dir, mode) _mkdir(dir)
 C
 
+MINGW_FLAGS="-std=c99 -O1 -g $WARN -static -pthread -include $T/win_shim.h -I. -Itests"
+# The implementation is cross-compiled once and archived (tests/impl_once.sh
+# says which programs link it); an archive, so a program that needs none of
+# it links none of it.
+. tests/impl_once.sh
+IMPL_LIB="$T/libctrace_win.a"
+build_impl() {
+  impl_source "$T/impl.c"
+  if "$MINGW" $MINGW_FLAGS -c "$T/impl.c" -o "$T/impl.o" >"$T/impl.build" 2>&1 &&
+     "${MINGW%gcc}ar" rcs "$IMPL_LIB" "$T/impl.o" >>"$T/impl.build" 2>&1; then
+    return 0
+  fi
+  fail "windows: the implementation builds with mingw-w64" "does not compile" "$T/impl.build"
+  rm -f "$IMPL_LIB"
+  return 1
+}
+
 # cross NAME SRC [extra flags]: $T/NAME.exe; 0 on success, a FAIL line if not.
 cross() {
-  local name=$1 src=$2
+  local name=$1 src=$2 lib=""
   shift 2
-  if "$MINGW" -std=c99 -O1 -g $WARN -static -pthread -include "$T/win_shim.h" -I. -Itests "$@" \
-       "$src" -o "$T/$name.exe" -lm >"$T/$name.build" 2>&1; then
+  if [ "$(impl_how "$src")" != own ]; then
+    lib=$IMPL_LIB
+    if [ ! -f "$lib" ]; then
+      fail "windows: $name builds with mingw-w64" "no implementation to link (see above)"
+      return 1
+    fi
+  fi
+  # shellcheck disable=SC2046
+  if "$MINGW" $MINGW_FLAGS $(impl_flags "$src") "$@" "$src" $lib -o "$T/$name.exe" -lm \
+       >"$T/$name.build" 2>&1; then
     return 0
   fi
   fail "windows: $name builds with mingw-w64" "does not compile" "$T/$name.build"
@@ -76,15 +101,76 @@ run_wine() { # log, program, args...
   return $status
 }
 
-# The first wine start creates the prefix; do it once, outside any test.
-if ! timeout -k 10 300 wine cmd /c exit >/dev/null 2>&1; then
+# wine starts in seconds while its server runs and in about 7 more when it
+# must start one: one server for the whole script, started first (the
+# first start also creates the prefix) while the programs build, and ended
+# with it.
+wineserver -p >/dev/null 2>&1 </dev/null &
+trap 'wineserver -k >/dev/null 2>&1; rm -rf "$T"' EXIT
+{ timeout -k 10 300 wine cmd /c exit >/dev/null 2>&1; echo $? >"$T/wine_started"; } &
+wine_start=$!
+
+# catch_fatal_signals on Windows: an access violation (an unhandled
+# structured exception) and abort() still leave every event and an end
+# marker naming the crash, read here by the Linux tool.
+cat >"$T/crash.c" <<'C'
+#define CTRACE_IMPLEMENTATION
+#include "ctrace.h"
+#include <stdlib.h>
+#include <string.h>
+#include <windows.h>
+int main(int argc, char **argv) {
+  ctrace_config cfg;
+  int i;
+  if (argc < 3) return 90;
+  SetErrorMode(SEM_NOGPFAULTERRORBOX); /* no debugger started: the crash just ends the program */
+  memset(&cfg, 0, sizeof cfg);
+  cfg.catch_fatal_signals = 1;
+  if (ctrace_start_with(argv[1], &cfg) != 0) return 91;
+  CTRACE_THREAD_NAME("crasher");
+  for (i = 0; i < 1000; i++) {
+    CTRACE_ZONE_BEGIN("step");
+    CTRACE_COUNTER("i", i);
+    CTRACE_ZONE_END();
+  }
+  CTRACE_INSTANT("last words");
+  if (strcmp(argv[2], "segv") == 0) {
+    volatile int *volatile p = NULL;
+    *p = 1;
+  }
+  if (strcmp(argv[2], "abort") == 0) abort();
+  return 92; /* the crash did not happen */
+}
+C
+# Everything builds first, the implementation once; then everything runs.
+build_impl
+BUILT=""
+for t in $TESTS; do
+  [ -f "tests/$t.c" ] || continue
+  cross "$t" "tests/$t.c" && BUILT="$BUILT $t"
+done
+TOOLS=no
+if [ -f examples/threads.c ] && [ -f tools/ctrace.c ]; then
+  cross ex_threads examples/threads.c && cross ctrace tools/ctrace.c && TOOLS=yes
+fi
+cross crash "$T/crash.c"
+# The Linux tool to compare with: the one make builds, built here when missing.
+LINUX_CT="$BUILD/ctrace"
+if [ "$TOOLS" = yes ] && [ ! -x "$LINUX_CT" ]; then
+  LINUX_CT="$T/ctrace_linux"
+  if ! gcc -std=c99 -O1 -g $WARN -pthread -I. tools/ctrace.c -o "$LINUX_CT" -lm >"$T/linux.build" 2>&1; then
+    fail "windows: Linux build of the tool (to compare with)" "does not compile" "$T/linux.build"
+    TOOLS=no
+  fi
+fi
+
+wait "$wine_start"
+if [ "$(cat "$T/wine_started" 2>/dev/null)" != 0 ]; then
   fail "windows: wine starts" "wine cmd /c exit failed (prefix $WINEPREFIX)"
   exit 1
 fi
 
-for t in $TESTS; do
-  [ -f "tests/$t.c" ] || continue
-  cross "$t" "tests/$t.c" || continue
+for t in $BUILT; do
   run_wine "$T/$t.log" "$T/$t.exe"
   status=$?
   fails=$(grep -ac '^FAIL: ' "$T/$t.log")
@@ -99,12 +185,7 @@ done
 
 # A trace written on Windows, read by the Windows tool and the Linux tool.
 [ -f examples/threads.c ] && [ -f tools/ctrace.c ] || exit 0
-cross ex_threads examples/threads.c || exit 1
-cross ctrace tools/ctrace.c || exit 1
-if ! gcc -std=c99 -O1 -g $WARN -pthread -I. tools/ctrace.c -o "$T/ctrace_linux" -lm >"$T/linux.build" 2>&1; then
-  fail "windows: Linux build of the tool (to compare with)" "does not compile" "$T/linux.build"
-  exit 1
-fi
+[ "$TOOLS" = yes ] || exit 1
 if ! run_wine "$T/ex.log" "$T/ex_threads.exe" "$T/win.ctrace" || [ ! -s "$T/win.ctrace" ]; then
   fail "windows: examples/threads under wine writes a trace" "it failed" "$T/ex.log"
   exit 1
@@ -115,7 +196,7 @@ if run_wine "$T/check.log" "$T/ctrace.exe" check "$T/win.ctrace"; then
 else
   fail "windows: ctrace.exe check on the Windows trace" "exit status $?" "$T/check.log"
 fi
-"$T/ctrace_linux" check "$T/win.ctrace" >"$T/lcheck.log" 2>&1
+"$LINUX_CT" check "$T/win.ctrace" >"$T/lcheck.log" 2>&1
 status=$?
 if [ "$status" = 0 ]; then
   pass "windows: the Linux tool reads the Windows trace as intact"
@@ -123,7 +204,7 @@ else
   fail "windows: the Linux tool on the Windows trace" "check exit status $status" "$T/lcheck.log"
 fi
 run_wine "$T/wdump.log" "$T/ctrace.exe" dump "$T/win.ctrace"
-"$T/ctrace_linux" dump "$T/win.ctrace" >"$T/ldump.log" 2>&1
+"$LINUX_CT" dump "$T/win.ctrace" >"$T/ldump.log" 2>&1
 lines=$(wc -l <"$T/ldump.log")
 if [ "$lines" -gt 10 ] && cmp -s "$T/wdump.log" "$T/ldump.log"; then
   pass "windows: Windows and Linux tools dump the same $lines events"
@@ -148,47 +229,17 @@ for verb in "export chrome" "report"; do
   fi
 done
 
-# catch_fatal_signals on Windows: an access violation (an unhandled
-# structured exception) and abort() still leave every event and an end
-# marker naming the crash, read here by the Linux tool.
-cat >"$T/crash.c" <<'C'
-#define CTRACE_IMPLEMENTATION
-#include "ctrace.h"
-#include <stdlib.h>
-#include <string.h>
-int main(int argc, char **argv) {
-  ctrace_config cfg;
-  int i;
-  if (argc < 3) return 90;
-  SetErrorMode(SEM_NOGPFAULTERRORBOX); /* no debugger started: the crash just ends the program */
-  memset(&cfg, 0, sizeof cfg);
-  cfg.catch_fatal_signals = 1;
-  if (ctrace_start_with(argv[1], &cfg) != 0) return 91;
-  CTRACE_THREAD_NAME("crasher");
-  for (i = 0; i < 1000; i++) {
-    CTRACE_ZONE_BEGIN("step");
-    CTRACE_COUNTER("i", i);
-    CTRACE_ZONE_END();
-  }
-  CTRACE_INSTANT("last words");
-  if (strcmp(argv[2], "segv") == 0) {
-    volatile int *volatile p = NULL;
-    *p = 1;
-  }
-  if (strcmp(argv[2], "abort") == 0) abort();
-  return 92; /* the crash did not happen */
-}
-C
-cross crash "$T/crash.c" || exit 1
+# catch_fatal_signals on Windows (crash.c above).
+[ -f "$T/crash.exe" ] || exit 1
 for how in segv:11 abort:22; do
   mode=${how%%:*}
   sig=${how#*:}
   run_wine "$T/crash_$mode.log" "$T/crash.exe" "$T/crash_$mode.ctrace" "$mode"
   status=$?
-  "$T/ctrace_linux" check "$T/crash_$mode.ctrace" >"$T/crash_check.log" 2>&1
+  "$LINUX_CT" check "$T/crash_$mode.ctrace" >"$T/crash_check.log" 2>&1
   cstatus=$?
   # Events only: dump also prints a line per thread definition (kind "thread").
-  events=$("$T/ctrace_linux" dump "$T/crash_$mode.ctrace" 2>/dev/null | awk -F'\t' '$3 != "thread"' | wc -l)
+  events=$("$LINUX_CT" dump "$T/crash_$mode.ctrace" 2>/dev/null | awk -F'\t' '$3 != "thread"' | wc -l)
   # wine's exit status after a crash depends on its debugger settings, so
   # only the program's own returns say it did not crash; the end marker
   # naming the signal (written by the crash handler alone) says it did.
