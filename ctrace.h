@@ -15086,7 +15086,7 @@ static CTRACE__MAYBE_UNUSED float ctrace__fy(const ctrace__frame *f, double v) {
 #define CTRACE__GC_BAND 0xf28e2b40u
 #define CTRACE__GC_FILL 0xf28e2bffu
 #define CTRACE__BASE_LINE 0x59a14fffu
-#define CTRACE__GOAL_LINE 0x9c6ad0ffu
+#define CTRACE__GOAL_LINE 0x303030ffu /* near black: purple is the waits' colour */
 #define CTRACE__PEAK_MARK 0x222222ffu /* not red: red is resident memory */
 #define CTRACE__LIVE_DOT 0x1b3a5cffu  /* what survived a collection */
 #define CTRACE__READ_LINE 0x888888ffu /* the program read its statistics */
@@ -18241,7 +18241,7 @@ static void ctrace__rep_howto_timeline(ctrace__report *r) {
                   "while the program allocates and drops when memory is freed. %s %s",
                   g->count ? "Under a collector it counts garbage too, until a collection frees it, so it often "
                              "makes a <b>sawtooth</b>; a dark dot marks what each collection left (what it found "
-                             "live), a purple dash the heap goal when it began."
+                             "live), a black dash the heap goal when it began."
                            : "A program that frees in bursts makes a <b>sawtooth</b>.",
                   shape == CTRACE__SHAPE_SAWTOOTH ? "This run's heap is one (see <a href=\"#story\">What this "
                                                     "run shows</a>)."
