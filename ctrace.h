@@ -13440,7 +13440,7 @@ typedef struct ctrace__longs {
   uint32_t slots;
 } ctrace__longs;
 
-static uint32_t ctrace__longs_slot(const ctrace__longs *t, const char *s) {
+static CTRACE__WRAPS uint32_t ctrace__longs_slot(const ctrace__longs *t, const char *s) {
   uint32_t i = (uint32_t)(((uintptr_t)s >> 3) * 2654435761u) & (t->slots - 1);
   while (t->slot[i] && t->s[t->slot[i] - 1] != s) i = (i + 1) & (t->slots - 1);
   return i;
