@@ -13,6 +13,9 @@
 #     name of an aliased address, damage for the NUL and no name from the
 #     cut path, a non-empty object+0xOFF name for the long path, the line
 #     table's lines);
+#   - -o naming an object a trace (or its --baseline) names, however spelt or
+#     found (--symbols), is refused with exit 2 and the object intact; an ELF
+#     file no trace names is written;
 #   - the work (instructions, valgrind's cachegrind) at a size and its double
 #     grows at most 2.6x.
 # CTRACE_TOOL, CRAFTED_BUDGETS=0 and CRAFTED_DOUBLING=0 as in

@@ -7,7 +7,10 @@
 #     leading '; ESC and BEL are marked, never raw;
 #   - stderr: an object path holding terminal controls is not printed raw;
 #   - times past 2^62 ns are set aside as damage, not all read as one time;
-#   - held times past 2^63 say overflowed, and the MMU curve stays true.
+#   - held times past 2^63 say overflowed, and the MMU curve stays true;
+#   - 16,000 functions of an object with a 4 kB path: export csv and
+#     stats --json stay in the output budget, the JSON holding the path whole
+#     once (long_strings) and each row's file cut and pointing at it.
 set -u
 BUILD=${BUILD:-build}
 CT=${CTRACE_TOOL:-$BUILD/ctrace}
