@@ -9025,8 +9025,11 @@ static int ctrace__define_site(ctrace_reader *r, uint64_t id, uint64_t line, con
 }
 
 /* A call stack: its frames into the pool, addresses only (names come with
-   the symbols, after the scan). The same id again must say the same. */
-static int ctrace__define_stack(ctrace_reader *r, uint64_t id, uint64_t b, const uint8_t *p, size_t n, uint64_t off) {
+   the symbols, after the scan). The same id again must say the same. Each
+   address is the one before plus a signed difference, modulo 2^64 (a frame
+   below the one before wraps), on purpose. */
+static CTRACE__WRAPS int ctrace__define_stack(ctrace_reader *r, uint64_t id, uint64_t b, const uint8_t *p, size_t n,
+                                               uint64_t off) {
   const uint8_t *end = p + n;
   uint64_t depth = b >> 1, i, addr = 0, v;
   uint32_t first;
