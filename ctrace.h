@@ -436,6 +436,7 @@ CTRACE_API void ctrace_read_memstats(ctrace_memstats *ms);
 #define ctrace_reader_thread_name CTRACE__TOOL(ctrace_reader_thread_name)
 #define ctrace_reader_thread_os_id CTRACE__TOOL(ctrace_reader_thread_os_id)
 #define ctrace_reader_threads CTRACE__TOOL(ctrace_reader_threads)
+#define ctrace_reader_reads_file CTRACE__TOOL(ctrace_reader_reads_file)
 #define ctrace_reader_close CTRACE__TOOL(ctrace_reader_close)
 #define ctrace_event_kind_name CTRACE__TOOL(ctrace_event_kind_name)
 #define ctrace_reader_stack CTRACE__TOOL(ctrace_reader_stack)
@@ -605,6 +606,11 @@ CTRACE_TOOLS_API const char *ctrace_reader_thread_name(const ctrace_reader *r, u
 CTRACE_TOOLS_API uint64_t ctrace_reader_thread_os_id(const ctrace_reader *r, uint32_t thread);
 /* Thread ids that appear in the trace, ascending. Returns the count. */
 CTRACE_TOOLS_API uint32_t ctrace_reader_threads(const ctrace_reader *r, const uint32_t **ids);
+/* When path names (by device and inode, however spelt) a file the reader
+   read to name functions, the objects of the trace's memory map or their
+   debug files: that file's path as the reader opened it (valid until the
+   reader is closed); else NULL. A tool asks it before writing over path. */
+CTRACE_TOOLS_API const char *ctrace_reader_reads_file(const ctrace_reader *r, const char *path);
 CTRACE_TOOLS_API void ctrace_reader_close(ctrace_reader *r);
 /* Name of an event kind ("zone_begin", ...). */
 CTRACE_TOOLS_API const char *ctrace_event_kind_name(int kind);
@@ -1185,8 +1191,12 @@ CTRACE_TOOLS_API int ctrace_zone_mostly_waited(const ctrace_zone_stats *z);
      "problems": [{"kind" (string),"what","count","first_ns","thread"}]
      "logs": {"count","kept","dropped"}
      "folded": {"zones","tasks","counters","sites","flame","too_deep"} cap overflows
+     "long_strings": [string]          every string past 256 bytes, whole, once
    Strings: quotes, backslash and control characters escaped; invalid UTF-8
-   replaced by U+FFFD.
+   replaced by U+FFFD. A string past 256 bytes (rows repeat an object's path
+   in every function's "file") is cut at a whole character and marked
+   "...[cut]", and its key gets a sibling KEY_full: its index in
+   "long_strings" ("file": "/very/long...[cut]", "file_full": 0).
 
    ctrace_export_csv: a header row, then one row per zone sorted by total:
    name,file,line,count,total_ns,self_ns,mean_ns,min_ns,p50_ns,p95_ns,max_ns
@@ -7402,6 +7412,11 @@ typedef struct ctrace__smap {
   int owns;                  /* keys are copied in (freed by ctrace__smap_free) */
 } ctrace__smap;
 
+typedef struct ctrace__fileread {
+  uint64_t id[2]; /* device, inode */
+  char *path;
+} ctrace__fileread;
+
 typedef struct ctrace__symbols {
   ctrace__elf *elfs;
   uint32_t n_elfs, cap_elfs;
@@ -7411,7 +7426,28 @@ typedef struct ctrace__symbols {
   ctrace__smap strings;      /* names and files sites show, interned */
   ctrace__rseg *segs;
   uint32_t n_segs;
+  ctrace__fileread *read;    /* every file opened, for a tool's -o */
+  uint32_t n_read, cap_read;
 } ctrace__symbols;
+
+/* Remembers a file the reader opened (an object or its debug file), so a
+   tool can refuse to write over it (ctrace_reader_reads_file). */
+static void ctrace__symbols_read(ctrace__symbols *y, const uint64_t id[2], const char *path) {
+  size_t n = strlen(path);
+  char *copy;
+  if (y->n_read == y->cap_read) {
+    uint32_t cap = y->cap_read ? 2 * y->cap_read : 8;
+    ctrace__fileread *nr = (ctrace__fileread *)CTRACE_MEM_REALLOC(y->read, cap * sizeof *nr);
+    if (!nr) return;
+    y->read = nr;
+    y->cap_read = cap;
+  }
+  if (!(copy = (char *)CTRACE_MEM_ALLOC(n + 1))) return;
+  memcpy(copy, path, n + 1);
+  y->read[y->n_read].id[0] = id[0];
+  y->read[y->n_read].id[1] = id[1];
+  y->read[y->n_read++].path = copy;
+}
 
 static CTRACE__WRAPS uint64_t ctrace__sym_hash(const char *s, size_t n) {
   uint64_t v = UINT64_C(0xcbf29ce484222325); /* FNV-1a */
@@ -8448,7 +8484,7 @@ static int ctrace__file_crc(const char *path, uint32_t *crc) {
    .debug/ directory, or under /usr/lib/debug/ + its directory. The debug
    file must be this file's: same build id, or (with none) the CRC the link
    gives. */
-static void ctrace__elf_separate_debug(ctrace__elf *e, const char *path) {
+static void ctrace__elf_separate_debug(ctrace__symbols *y, ctrace__elf *e, const char *path) {
   char cand[4][4200];
   int n = 0, i, by_id = 0;
   if (e->bid_len >= 2) {
@@ -8480,6 +8516,7 @@ static void ctrace__elf_separate_debug(ctrace__elf *e, const char *path) {
       ctrace__elf_close(&ef);
       continue;
     }
+    ctrace__symbols_read(y, id, cand[i]);
     ctrace__elf_build_id(&ef, &d);
     if (e->bid_len) {
       ok = d.bid_len == e->bid_len && memcmp(d.bid, e->bid, e->bid_len) == 0;
@@ -8554,6 +8591,7 @@ static int32_t ctrace__elf_get_cached(ctrace__symbols *y, const char *path) {
     if (ie) ie->v = y->n_elfs;
   }
 #endif
+  ctrace__symbols_read(y, id, path);
   if (y->n_elfs == y->cap_elfs) {
     uint32_t cap = y->cap_elfs ? y->cap_elfs * 2 : 8;
     ctrace__elf *n = (ctrace__elf *)CTRACE_MEM_REALLOC(y->elfs, sizeof *n * cap);
@@ -8574,7 +8612,7 @@ static int32_t ctrace__elf_get_cached(ctrace__symbols *y, const char *path) {
   if (!ctrace__elf_debug_lines(&ef, e) || !e->full_symtab) {
     ctrace__elf_debuglink(&ef, e);
     ctrace__elf_close(&ef);
-    ctrace__elf_separate_debug(e, path);
+    ctrace__elf_separate_debug(y, e, path);
   }
   ctrace__elf_close(&ef);
   pe->v = (uint32_t)k;
@@ -8971,6 +9009,8 @@ static void ctrace__symbols_free(ctrace_reader *r) {
     ctrace__smap_free(&y->mod_paths);
     ctrace__smap_free(&y->strings);
     CTRACE_MEM_FREE(y->segs);
+    for (i = 0; i < y->n_read; i++) CTRACE_MEM_FREE(y->read[i].path);
+    CTRACE_MEM_FREE(y->read);
     CTRACE_MEM_FREE(y);
   }
   CTRACE_MEM_FREE(r->mods);
@@ -9288,9 +9328,10 @@ static int ctrace__define_site(ctrace_reader *r, uint64_t id, uint64_t line, con
 
 /* A call stack: its frames into the pool, addresses only (names come with
    the symbols, after the scan). The same id again must say the same. Each
-   frame is the previous one plus a signed delta: unsigned wrap-around is how
-   a negative delta is added. */
-static CTRACE__WRAPS int ctrace__define_stack(ctrace_reader *r, uint64_t id, uint64_t b, const uint8_t *p, size_t n, uint64_t off) {
+   address is the one before plus a signed difference, modulo 2^64 (a frame
+   below the one before wraps), on purpose. */
+static CTRACE__WRAPS int ctrace__define_stack(ctrace_reader *r, uint64_t id, uint64_t b, const uint8_t *p, size_t n,
+                                               uint64_t off) {
   const uint8_t *end = p + n;
   uint64_t depth = b >> 1, i, addr = 0, v;
   uint32_t first;
@@ -10171,6 +10212,22 @@ CTRACE_API const char *ctrace_reader_thread_name(const ctrace_reader *r, uint32_
 CTRACE_API uint64_t ctrace_reader_thread_os_id(const ctrace_reader *r, uint32_t thread) {
   const ctrace__rthread *t = r ? ctrace__thread_find((ctrace_reader *)(uintptr_t)r, thread, 0) : NULL;
   return t ? t->os_tid : 0;
+}
+
+CTRACE_API const char *ctrace_reader_reads_file(const ctrace_reader *r, const char *path) {
+  const ctrace__symbols *y = r ? r->symbols : NULL;
+  uint32_t i;
+#if !defined(_WIN32)
+  struct stat st;
+  if (!y || !path || stat(path, &st) != 0) return NULL;
+  for (i = 0; i < y->n_read; i++)
+    if (y->read[i].id[0] == (uint64_t)st.st_dev && y->read[i].id[1] == (uint64_t)st.st_ino) return y->read[i].path;
+#else
+  if (!y || !path) return NULL;
+  for (i = 0; i < y->n_read; i++)
+    if (!strcmp(y->read[i].path, path)) return y->read[i].path;
+#endif
+  return NULL;
 }
 
 CTRACE_API uint32_t ctrace_reader_threads(const ctrace_reader *r, const uint32_t **ids) {
@@ -13403,6 +13460,7 @@ typedef struct ctrace__sink {
   int err;          /* 0, CTRACE_E_WRITE, CTRACE_E_NOMEM or write's own code */
   char last;        /* the last byte accepted, for JSON separators; 0 = none yet */
   int sys_errno;    /* errno of the fwrite that failed, for the message */
+  struct ctrace__longs *longs; /* stats --json: strings past the name cap, written whole once */
 } ctrace__sink;
 
 #define CTRACE__SINK_FLUSH_AT ((size_t)1 << 16)
@@ -13674,9 +13732,70 @@ static void ctrace__jk(ctrace__out *o, const char *key) {
 static void ctrace__jstr(ctrace__out *o, const char *s) {
   ctrace__sink_json_str(o, ctrace__str(s), strlen(ctrace__str(s)), 1); /* \uXXXX: lossless for programs */
 }
+/* stats --json's table of long strings. Rows repeat names and files (an
+   object's path is the file of each of its functions): a string past
+   CTRACE__OUT_NAME_CAP bytes is written whole once, in "long_strings", and
+   each row holds it cut with KEY_full = its index there. Keyed by pointer:
+   the reader hands every row of one object, file or symbol the same
+   string, and strings at different addresses each came from the input. */
+typedef struct ctrace__longs {
+  const char **s;
+  uint32_t n, cap;
+  uint32_t *slot; /* open addressing: index + 1, 0 = empty */
+  uint32_t slots;
+} ctrace__longs;
+
+static CTRACE__WRAPS uint32_t ctrace__longs_slot(const ctrace__longs *t, const char *s) {
+  uint32_t i = (uint32_t)(((uintptr_t)s >> 3) * 2654435761u) & (t->slots - 1);
+  while (t->slot[i] && t->s[t->slot[i] - 1] != s) i = (i + 1) & (t->slots - 1);
+  return i;
+}
+
+/* The index of s in the table (added when new), or -1 out of memory. */
+static int64_t ctrace__longs_index(ctrace__longs *t, const char *s) {
+  uint32_t i;
+  if (2 * (t->n + 1) > t->slots) {
+    uint32_t ns = t->slots ? 2 * t->slots : 64, k;
+    uint32_t *nslot = (uint32_t *)CTRACE_MEM_ALLOC(ns * sizeof *nslot);
+    const char **nstr = (const char **)CTRACE_MEM_ALLOC(ns / 2 * sizeof *nstr);
+    if (!nslot || !nstr) {
+      CTRACE_MEM_FREE(nslot);
+      CTRACE_MEM_FREE((void *)nstr);
+      return -1;
+    }
+    memset(nslot, 0, ns * sizeof *nslot);
+    if (t->n) memcpy((void *)nstr, (const void *)t->s, t->n * sizeof *nstr);
+    CTRACE_MEM_FREE(t->slot);
+    CTRACE_MEM_FREE((void *)t->s);
+    t->slot = nslot;
+    t->s = nstr;
+    t->slots = ns;
+    for (k = 0; k < t->n; k++) t->slot[ctrace__longs_slot(t, t->s[k])] = k + 1;
+  }
+  i = ctrace__longs_slot(t, s);
+  if (!t->slot[i]) {
+    t->s[t->n++] = s;
+    t->slot[i] = t->n;
+  }
+  return (int64_t)t->slot[i] - 1;
+}
+
 static void ctrace__js(ctrace__out *o, const char *key, const char *s) {
+  int cut = 0;
+  size_t len = o->longs ? ctrace__name_out_len(ctrace__str(s), &cut) : 0;
+  int64_t at = cut ? ctrace__longs_index(o->longs, s) : -1;
+  char full[48];
   ctrace__jk(o, key);
-  ctrace__jstr(o, s);
+  if (at < 0) {
+    ctrace__jstr(o, s);
+    return;
+  }
+  ctrace__sink_bytes(o, "\"", 1);
+  ctrace__sink_json_body(o, s, len, 1);
+  ctrace__sink_bytes(o, "...[cut]\"", 9);
+  snprintf(full, sizeof full, "%.40s_full", key);
+  ctrace__jk(o, full);
+  ctrace__out_f(o, "%llu", (unsigned long long)at);
 }
 static void ctrace__ju(ctrace__out *o, const char *key, uint64_t v) {
   ctrace__jk(o, key);
@@ -14026,9 +14145,26 @@ static void ctrace__json_rest(ctrace__out *o, const ctrace_analysis *a) {
   ctrace__out_s(o, "}");
 }
 
+/* "long_strings", each whole, last: the rows before named them by index. */
+static void ctrace__json_longs(ctrace__out *o, ctrace__longs *t) {
+  uint32_t i;
+  o->longs = NULL;
+  ctrace__jopen(o, "long_strings", "[");
+  for (i = 0; i < t->n; i++) {
+    ctrace__jsep(o);
+    ctrace__jstr(o, t->s[i]);
+  }
+  ctrace__out_s(o, "]");
+  CTRACE_MEM_FREE(t->slot);
+  CTRACE_MEM_FREE((void *)t->s);
+}
+
 CTRACE_API int ctrace_stats_json(const ctrace_analysis *a, ctrace_write_fn write, void *user) {
   ctrace__out o;
+  ctrace__longs longs;
   if (ctrace__out_begin(&o, a, write, user)) return CTRACE_E_INVALID;
+  memset(&longs, 0, sizeof longs);
+  o.longs = &longs;
   ctrace__out_s(&o, "{");
   ctrace__json_trace(&o, a);
   ctrace__json_threads(&o, a);
@@ -14037,6 +14173,7 @@ CTRACE_API int ctrace_stats_json(const ctrace_analysis *a, ctrace_write_fn write
   ctrace__json_sites(&o, a);
   ctrace__json_stacks(&o, a);
   ctrace__json_rest(&o, a);
+  ctrace__json_longs(&o, &longs);
   ctrace__out_s(&o, "}\n");
   return ctrace__out_end(&o);
 }

@@ -158,3 +158,4 @@ doubling "long category and reason, report" tests/crafted/long_site_logs.desc 20
 doubling "long task name, stats" tests/crafted/long_site_tasks.desc 20 stats
 doubling "long task name, report" tests/crafted/long_site_tasks.desc 20 report
 doubling "4 kB object path, export csv" tests/crafted/csv_sites.desc 1000 export csv
+doubling "4 kB object path, stats --json" tests/crafted/csv_sites.desc 1000 stats --json

@@ -7,7 +7,10 @@
 #     leading '; ESC and BEL are marked, never raw;
 #   - stderr: an object path holding terminal controls is not printed raw;
 #   - times past 2^62 ns are set aside as damage, not all read as one time;
-#   - held times past 2^63 say overflowed, and the MMU curve stays true.
+#   - held times past 2^63 say overflowed, and the MMU curve stays true;
+#   - 16,000 functions of an object with a 4 kB path: export csv and
+#     stats --json stay in the output budget, the JSON holding the path whole
+#     once (long_strings) and each row's file cut and pointing at it.
 set -u
 BUILD=${BUILD:-build}
 CT=${CTRACE_TOOL:-$BUILD/ctrace}
@@ -147,3 +150,24 @@ in=$(wc -c <"$T/sites.ctrace")
 out=$(wc -c <"$T/sites.csv")
 check "csv_sites at 16,000: export csv writes $out bytes from $in (budget 150x + 1 MB)" \
   '[ "$out" -le $((in * 150 + 1048576)) ] && [ "$(wc -l <"$T/sites.csv")" -gt 16000 ]' "$(head -c 200 "$T/err")"
+# stats --json: the path whole once in "long_strings", each row's file cut and
+# pointing at it (it wrote the 4 kB path in every row: 71 MB from 313 kB)
+"$CT" stats --json "$T/sites.ctrace" -o "$T/sites.json" 2>"$T/err"
+out=$(wc -c <"$T/sites.json")
+check "csv_sites at 16,000: stats --json writes $out bytes from $in (budget 150x + 1 MB)" \
+  '[ "$out" -le $((in * 150 + 1048576)) ]' "$(head -c 200 "$T/err")"
+"$PY" - "$T/sites.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1], "rb"))
+def check(ok, name, why=""):
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+longs = d["long_strings"]
+path = "/" + "p" * 3999
+zones = d["zones"]
+check(longs.count(path) == 1, "stats --json: the 4 kB path is written whole once, in long_strings",
+      repr([len(s) for s in longs][:5]))
+whole = [longs[z["file_full"]] if "file_full" in z else z["file"] for z in zones]
+check(len(zones) > 16000 - 100 and all(f == path for f in whole),
+      "stats --json: every function's file is the path, through file_full", repr(whole[:1])[:200])
+check(all(z["file"] == path[:256] + "...[cut]" for z in zones), "stats --json: each row's file is cut as in the CSV")
+PY

@@ -19,6 +19,15 @@
        zb D SITE | ze D | inst D SITE | ctr D SITE INT | fctr D SITE DOUBLE
        log D SITE MSG | tb D SITE ID | te D ID | alloc D SITE ADDR SIZE
        free D SITE ADDR SIZE | gcb D SITE | gce D | loss D N | prob D SITE ADDR
+       wb D SITE | we D | cpu D TID NS [WAIT] | allocs D SITE ADDR SIZE STACK
+       freeany D SITE ADDR | mem D ALLOC TOTAL NUMGC
+                                         kinds 64, 65, 66, 68, 69, 74 (sized: the
+                                         length is filled in; cpu and mem take up
+                                         to 4 more numbers, fields a later version may add)
+       stack ID CUT ADDR...              a call stack (D kind 3): frames innermost first,
+                                         written as README says (varint, then zigzag deltas)
+       obj BIAS LO HI BUILDID PATH       an object of an M chunk (kind 1); BUILDID is a
+                                         string ("" for none)
        u8 N | u32 N | u64 N | varint N   raw pieces, little-endian
        str STR | bytes STR               a string (varint length + bytes) or bare bytes
        sync BASE MONO                    an S chunk
@@ -372,6 +381,77 @@ static inline size_t tb__matching_done(tb__run *r, size_t i, size_t to) {
   return to;
 }
 
+/* A sized event (kinds 64-254): kind, delta, then the varints after it
+   behind their length. t[1] is the delta, t[2..n-1] the fields. */
+static inline int tb__sized(tb__run *r, size_t li, unsigned kind, char **t, int n) {
+  uint8_t tmp[16 * 10];
+  tb f;
+  int k;
+  tb_init(&f);
+  f.buf = tmp;
+  f.cap = sizeof tmp;
+  for (k = 1; k < n; k++) {
+    uint64_t v;
+    if (tb__num(r, t[k], &v)) return tb__fail(r, li, "bad number");
+    if (k == 1) tb_ev(r->b, kind, v);
+    else tb_varint(&f, v);
+  }
+  tb_varint(r->b, f.len);
+  tb_bytes(r->b, f.buf, f.len);
+  return 0;
+}
+
+/* stack ID CUT ADDR...: a D kind-3 record. */
+static inline TB__WRAPS int tb__stack(tb__run *r, size_t li, char **t, int n) {
+  uint8_t tmp[16 * 10];
+  tb f;
+  uint64_t id, cut, prev = 0;
+  int k;
+  if (n < 3 || tb__num(r, t[1], &id) || tb__num(r, t[2], &cut)) return tb__fail(r, li, "stack ID CUT ADDR...");
+  tb_init(&f);
+  f.buf = tmp;
+  f.cap = sizeof tmp;
+  for (k = 3; k < n; k++) {
+    uint64_t a;
+    if (tb__num(r, t[k], &a)) return tb__fail(r, li, "bad number");
+    if (k == 3) tb_varint(&f, a);
+    else tb_zigzag(&f, (int64_t)(a - prev));
+    prev = a;
+  }
+  tb_u8(r->b, 3);
+  tb_varint(r->b, id);
+  tb_varint(r->b, (uint64_t)(n - 3) * 2 + (cut ? 1 : 0));
+  tb_str(r->b, f.buf, f.len);
+  return 0;
+}
+
+/* obj BIAS LO HI BUILDID PATH: one record of an M chunk. */
+static inline int tb__obj(tb__run *r, size_t li, char **t, int n) {
+  uint64_t v[3];
+  char *bid;
+  size_t blen;
+  tb f;
+  int k;
+  if (n != 6) return tb__fail(r, li, "obj BIAS LO HI BUILDID PATH");
+  for (k = 0; k < 3; k++)
+    if (tb__num(r, t[1 + k], &v[k])) return tb__fail(r, li, "bad number");
+  if (tb__str(r, t[4])) return tb__fail(r, li, "bad string");
+  blen = r->tmp_len;
+  if (!(bid = (char *)malloc(blen + 1))) return -1;
+  if (blen) memcpy(bid, r->tmp, blen);
+  if (tb__str(r, t[5])) { free(bid); return tb__fail(r, li, "bad string"); }
+  tb_init(&f);
+  tb_u8(&f, 1);
+  for (k = 0; k < 3; k++) tb_varint(&f, v[k]);
+  tb_str(&f, bid, blen);
+  tb_str(&f, r->tmp, r->tmp_len);
+  free(bid);
+  if (f.failed) { tb_free(&f); return -1; }
+  tb_str(r->b, f.buf, f.len);
+  tb_free(&f);
+  return 0;
+}
+
 static inline int tb__line(tb__run *r, size_t li, char **t, int n) {
   tb *b = r->b;
   uint64_t v[8] = {0};
@@ -381,6 +461,16 @@ static inline int tb__line(tb__run *r, size_t li, char **t, int n) {
     {"zb", 1, "ns"}, {"ze", 2, "n"}, {"inst", 3, "ns"}, {"ctr", 4, "nsz"}, {"fctr", 5, "nsf"},
     {"log", 6, "nsS"}, {"tb", 7, "nsn"}, {"te", 8, "nn"}, {"alloc", 9, "nsnn"}, {"free", 10, "nsnn"},
     {"gcb", 11, "ns"}, {"gce", 12, "n"}, {"loss", 13, "nn"}, {"prob", 14, "nsn"}};
+  static const struct { const char *name; unsigned kind; int min, max; } sized[] = {
+    {"wb", 64, 1, 1}, {"we", 65, 0, 0}, {"cpu", 66, 2, 7}, {"allocs", 68, 4, 4}, {"freeany", 69, 2, 2},
+    {"mem", 74, 3, 7}};
+  for (i = 0; i < (int)(sizeof sized / sizeof sized[0]); i++) {
+    if (strcmp(c, sized[i].name)) continue;
+    if (n < 2 + sized[i].min || n > 2 + sized[i].max) return tb__fail(r, li, "wrong number of fields");
+    return tb__sized(r, li, sized[i].kind, t, n);
+  }
+  if (!strcmp(c, "stack")) return tb__stack(r, li, t, n);
+  if (!strcmp(c, "obj")) return tb__obj(r, li, t, n);
   for (i = 0; i < (int)(sizeof evs / sizeof evs[0]); i++) {
     const char *a = evs[i].args;
     int k;

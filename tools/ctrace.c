@@ -259,14 +259,49 @@ static int g_argc;
 static char **g_argv;
 static const char *g_trace;
 
-/* The input that out names (by device and inode, however spelt), or NULL. */
+/* 1 when path is an existing ELF file: only such a file can be an object
+   the trace names (or its debug file). */
+static int is_elf_file(const char *path) {
+  unsigned char magic[4];
+  FILE *f = fopen(path, "rb");
+  int elf = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "\x7f" "ELF", 4) == 0;
+  if (f) fclose(f);
+  return elf;
+}
+
+/* The object (or debug file) that trace's memory map made the reader read
+   and out names, copied into found; 0 when none. */
+static int object_read(const char *trace, const char *out, char *found, size_t size) {
+  ctrace_reader *r = NULL;
+  const char *hit;
+  char err[64];
+  if (ctrace_reader_open(&r, trace, err, sizeof err) < 0 || !r) return 0;
+  hit = ctrace_reader_reads_file(r, out);
+  if (hit) snprintf(found, size, "%s, an object the trace %s names", hit, trace);
+  ctrace_reader_close(r);
+  return hit != NULL;
+}
+
+/* The input that out names (by device and inode, however spelt), or NULL:
+   the trace, a --baseline or --symbols argument, or (when out is an ELF
+   file, so worth reading the traces for) an object a trace names, which the
+   tool reads to name functions. */
 static const char *input_at(const char *out) {
+  static char found[4400];
+  static const char *checked;
   int i;
   if (strcmp(out, "-") == 0) return NULL;
   if (g_trace && same_file(out, g_trace)) return g_trace;
   for (i = 0; i + 1 < g_argc; i++)
     if ((!strcmp(g_argv[i], "--baseline") || !strcmp(g_argv[i], "--symbols")) && same_file(out, g_argv[i + 1]))
       return g_argv[i + 1];
+  if (!g_trace || !is_elf_file(out)) return NULL;
+  if (checked == out) return found[0] ? found : NULL; /* the traces are read once for one out */
+  checked = out;
+  if (object_read(g_trace, out, found, sizeof found)) return found;
+  for (i = 0; i + 1 < g_argc; i++)
+    if (!strcmp(g_argv[i], "--baseline") && object_read(g_argv[i + 1], out, found, sizeof found)) return found;
+  found[0] = 0;
   return NULL;
 }
 
@@ -341,7 +376,10 @@ static int parse_args(int argc, char **argv, const char *flags, args *a) {
   g_trace = a->trace;
   if (a->out && same_file(a->out, a->trace))
     return usage_error("-o %s would overwrite the trace being read", a->out);
-  if (a->out && input_at(a->out)) return usage_error("-o %s would overwrite a file this command reads", a->out);
+  if (a->out && input_at(a->out)) {
+    refuse_output(a->out);
+    return EXIT_ERROR;
+  }
   return 0;
 }
 
