@@ -1,9 +1,9 @@
 /* tests/crafted_run.c - crafted_run CMD...: run CMD with its standard output
    counted (not kept) and print one line, "EXIT PEAK_RSS_KB OUTPUT_BYTES".
    EXIT is the exit status, or -N when signal N ended it; stderr goes to
-   ours. What tests/crafted_run.py does, in C: the crafted tests run the tool
-   about a thousand times, and starting Python for each took more time than
-   the tool did. */
+   ours. It is in C because the crafted tests run the tool about a thousand
+   times, and starting Python for each (as a first version did) took more
+   time than the tool did. */
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <stdio.h>
