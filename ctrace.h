@@ -18481,7 +18481,9 @@ static const char *const ctrace__howto_zones[] = {
   "children included; <b>self</b> leaves out the time spent in zones nested inside it, so the zone with "
   "the largest self time is where the work itself happens.",
   "<b>p50</b> is the median duration: half the calls were faster. <b>p95</b>: 95 of 100 calls were faster. "
-  "A p95 far above p50 means a few slow calls; the histogram below shows their spread.",
+  "A p95 far above p50 means a few slow calls; the histogram below shows their spread. Count, total, "
+  "self, min and max are exact; p50 and p95 are read from a fine histogram and are within 1.6 % of the "
+  "exact value.",
   "A zone's count here adds up every call at its source line, whatever called it; the flame graph "
   "counts per stack, so a zone called from two places shows there as two boxes with smaller counts.",
   "Click a column to sort; click a row to see its durations.", NULL};
